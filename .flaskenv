@@ -1,0 +1,2 @@
+FLASK_APP=wsgi
+APP_ENV=development

@@ -1,0 +1,121 @@
+"""Application factory."""
+from pathlib import Path
+
+from flask import Flask, render_template, session
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from config import get_config
+
+from . import database  # noqa: F401  (registers the connection settings)
+from .extensions import babel, csrf, db, login_manager, migrate
+from .security import add_security_headers
+
+
+def select_locale():
+    from flask import current_app
+
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(get_config(config_name))
+    app.config.update(overrides)
+    if not app.config.get("AUDIT_KEY") or app.config["AUDIT_KEY"] == app.config.get("SECRET_KEY"):
+        raise RuntimeError("AUDIT_KEY must be set and differ from SECRET_KEY")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    _import_models()
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_errors(app)
+
+    from .auth.access import require_login
+
+    app.before_request(require_login)
+    app.after_request(add_security_headers)
+
+    @app.context_processor
+    def inject_locale():
+        from .auth.roles import role_label
+
+        locale = str(get_locale() or "zh_Hans_CN")
+        return {
+            "locale": locale,
+            "is_english": locale.startswith("en"),
+            "role_label": lambda role: role_label(role, locale),
+        }
+
+    return app
+
+
+def _import_models():
+    from .audit import models as _audit  # noqa: F401
+    from .auth import models as _auth  # noqa: F401
+    from .disputes import models as _disputes, rules as _rules  # noqa: F401
+    from .org import models as _org  # noqa: F401
+
+
+def _register_blueprints(app):
+    from .auth.views import bp as auth_bp
+    from .diagrams.views import bp as diagrams_bp
+    from .disputes.views import bp as disputes_bp
+    from .main.views import bp as main_bp
+    from .audit.views import bp as audit_bp
+
+    for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app):
+    from .audit.cli import audit_cli
+    from .auth.cli import users_cli
+    from .demo.cli import demo_cli
+    from .engine.cli import workflows_cli
+
+    for group in (audit_cli, users_cli, demo_cli, workflows_cli):
+        app.cli.add_command(group)
+
+
+ERROR_TEXT = {
+    400: (_l("The request could not be understood"), _l("Check the form and send it again.")),
+    401: (_l("Please log in"), _l("Your session may have ended. Log in again and retry.")),
+    403: (_l("Not allowed"), _l("Your account may not do this. Ask your supervisor if you think it should.")),
+    404: (_l("Not found"), _l("The page or case does not exist, or is outside your area. Go back to your case list.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way. Go back and use the buttons on the page.")),
+    409: (_l("Changed by someone else"), _l("Reload the page to see the latest state, then try again.")),
+    413: (_l("Upload too large"), _l("Send a smaller file (at most 10 MB).")),
+    429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong"), _l("Nothing was saved. Try again; if it happens again, tell the administrator.")),
+}
+
+
+def _register_errors(app):
+    def render(code, detail=None):
+        title, hint = ERROR_TEXT.get(code, ERROR_TEXT[500])
+        return render_template("error.html", code=code, title=title, hint=hint, detail=detail), code
+
+    for code in ERROR_TEXT:
+        app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render(400, _l("The form has expired or was sent from elsewhere. Reload the page and send it again."))
+
+    @app.teardown_request
+    def rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+

@@ -1,0 +1,1 @@
+from .chain import record  # noqa: F401

@@ -1,0 +1,148 @@
+"""The hash-chained audit log: append, verify, digest.
+
+Each row's hash is HMAC-SHA256 (key AUDIT_KEY) over the canonical JSON of the
+row's content and the previous row's hash, so an edited, deleted, inserted or
+reordered row breaks the chain. A digest (event count and head hash) kept
+elsewhere also catches a cut-off tail.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, insert, select, text
+
+from .. import clock
+from ..extensions import db
+from .models import AuditEvent
+
+GENESIS = "0" * 64
+# Any constant works; it names "the audit chain" among advisory locks.
+CHAIN_LOCK_KEY = 0x6D656469
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value, key=str)
+    raise TypeError(f"cannot record {type(value).__name__} in the audit log")
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def row_hash(key: bytes, fields: dict, prev_hash: str) -> str:
+    content = dict(fields)
+    content["prev_hash"] = prev_hash
+    return hmac.new(key, canonical_json(content).encode(), hashlib.sha256).hexdigest()
+
+
+def _fields(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, data):
+    return {
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "seq": seq,
+        "trigger": trigger,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor_id": actor_id,
+        "actor_role": actor_role,
+        "at": at.isoformat(timespec="microseconds"),
+        "reason": reason,
+        "data": data,
+    }
+
+
+def fields_of(row) -> dict:
+    return _fields(
+        row.entity_type, row.entity_id, row.seq, row.trigger, row.from_state, row.to_state,
+        row.actor_id, row.actor_role, row.at, row.reason, row.data,
+    )
+
+
+def _key() -> bytes:
+    return current_app.config["AUDIT_KEY"].encode()
+
+
+def lock_chain(session) -> None:
+    """Serialise appends so the chain never forks. SQLite already has one
+    writer (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory
+    lock that is released at COMMIT or ROLLBACK."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
+
+
+def record(
+    entity_type: str,
+    entity_id: int | None,
+    trigger: str,
+    actor=None,
+    *,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+    session=None,
+) -> str:
+    """Append one event in the caller's transaction; returns its hash.
+    The caller commits (or rolls back) together with the change it records."""
+    session = session or db.session
+    at = at or clock.now()
+    actor_id = getattr(actor, "id", None)
+    actor_role = getattr(actor, "role", None) or "anonymous"
+    payload = canonical_json(data or {})
+    lock_chain(session)
+    head_q = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
+    if entity_id is None:
+        prev_hash = session.execute(select(head_q)).scalar()
+        seq = None
+    else:
+        seq_q = (
+            select(func.max(AuditEvent.seq))
+            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+            .scalar_subquery()
+        )
+        prev_hash, last_seq = session.execute(select(head_q, seq_q)).one()
+        seq = (last_seq or 0) + 1
+    prev_hash = prev_hash or GENESIS
+    fields = _fields(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, payload)
+    digest = row_hash(_key(), fields, prev_hash)
+    values = dict(fields, at=at, prev_hash=prev_hash, hash=digest)
+    session.execute(insert(AuditEvent).values(**values))
+    return digest
+
+
+@dataclass
+class Digest:
+    events: int
+    head: str
+
+    def __str__(self) -> str:
+        return f"audit-digest events={self.events} head={self.head}"
+
+    @classmethod
+    def parse(cls, line: str) -> Digest:
+        parts = dict(p.split("=", 1) for p in line.strip().split()[1:] if "=" in p)
+        if not line.strip().startswith("audit-digest") or "events" not in parts or "head" not in parts:
+            raise ValueError("not an audit digest: expected 'audit-digest events=N head=HASH'")
+        head = parts["head"]
+        if len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
+            raise ValueError("the digest's head is not a 64-character hex hash")
+        return cls(int(parts["events"]), head)
+
+
+def current_digest(session=None) -> Digest:
+    session = session or db.session
+    count = session.execute(select(func.count(AuditEvent.id))).scalar()
+    head = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    return Digest(count, head or GENESIS)

@@ -1,0 +1,32 @@
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class AuditEvent(db.Model):
+    """One step of history. Append-only: database triggers refuse UPDATE and
+    DELETE, and each row's keyed hash covers the previous row's hash."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None]
+    seq: Mapped[int | None]
+    trigger: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        UniqueConstraint("entity_type", "entity_id", "seq"),
+        Index("ix_audit_events_trigger_at", "trigger", "at"),
+    )

@@ -1,0 +1,60 @@
+"""An entity's audit events as plain sentences for the case page."""
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..extensions import db
+from ..privacy import mask_data
+from .models import AuditEvent
+
+WORDS = {
+    "create": ("登记", "Registered"),
+    "edit": ("修改", "Edited"),
+    "reveal": ("查看个人信息", "Revealed personal data"),
+}
+
+
+@dataclass
+class Entry:
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    from_label: str | None
+    to_label: str | None
+    reason: str | None
+    data: dict
+
+
+def timeline(entity, locale: str) -> list[Entry]:
+    wf = entity.__workflow__
+    rows = db.session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.entity_type == entity.__entity_type__, AuditEvent.entity_id == entity.id)
+        .order_by(AuditEvent.seq.desc())
+    ).all()
+    english = locale.startswith("en")
+    entries = []
+    for event, name in rows:
+        if event.trigger in WORDS:
+            action = WORDS[event.trigger][1 if english else 0]
+        else:
+            t = wf.transition(event.trigger, event.from_state or "")
+            action = t.label(locale) if t else event.trigger
+        entries.append(
+            Entry(
+                at=event.at,
+                actor=name or ("system" if event.actor_role == "system" else "—"),
+                role=event.actor_role,
+                action=action,
+                from_label=wf.state(event.from_state).label(locale) if event.from_state else None,
+                to_label=wf.state(event.to_state).label(locale) if event.to_state else None,
+                reason=event.reason,
+                data=mask_data(json.loads(event.data)),
+            )
+        )
+    return entries

@@ -1,0 +1,53 @@
+import secrets
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from workflows import ROLES
+
+from ..audit import record
+from ..extensions import db
+from ..org.models import Community, Grid, Street
+from .models import User
+from .passwords import hash_password
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", "display_name", help="Name shown to others (default: the username).")
+@click.option("--street", "street_name", help="Street the user works in (supervisors).")
+@click.option("--community", "community_name", help="Community the user works in (mediators).")
+@click.option("--grid", "grid_name", help="Grid the user works in (grid workers).")
+@click.password_option(help="Prompted for when not given.")
+def create_user(username, role, display_name, street_name, community_name, grid_name, password):
+    """Create USERNAME with ROLE; prompts for the password."""
+    if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
+        raise click.ClickException(f"user {username!r} already exists")
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    user = User(username=username, display_name=display_name or username, role=role,
+                password_hash=hash_password(password), session_token=secrets.token_hex(16), active=True)
+    if grid_name:
+        grid = db.session.execute(select(Grid).where(Grid.name == grid_name)).scalar_one_or_none()
+        if grid is None:
+            raise click.ClickException(f"no grid named {grid_name!r}")
+        user.grid_id, community_name = grid.id, grid.community.name
+    if community_name:
+        community = db.session.execute(select(Community).where(Community.name == community_name)).scalar_one_or_none()
+        if community is None:
+            raise click.ClickException(f"no community named {community_name!r}")
+        user.community_id, user.street_id = community.id, community.street_id
+    if street_name:
+        street = db.session.execute(select(Street).where(Street.name == street_name)).scalar_one_or_none()
+        if street is None:
+            raise click.ClickException(f"no street named {street_name!r}")
+        user.street_id = street.id
+    db.session.add(user)
+    db.session.flush()
+    record("user", user.id, "user_created", None, data={"username": username, "role": role, "by": "cli"})
+    db.session.commit()
+    click.echo(f"created {role} {username!r}")

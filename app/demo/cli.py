@@ -1,0 +1,26 @@
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .build import build_cases, build_org_and_users, is_loaded
+
+demo_cli = AppGroup("demo", help="Demo data: a Laiyang-like city.")
+
+
+@demo_cli.command("load")
+@click.option("--cases", default=300, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="How many disputes to create through the engine.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable demo data.")
+def load(cases, seed):
+    """Build the city, its users and disputes (does nothing if already loaded)."""
+    if is_loaded():
+        click.echo("demo data already loaded; nothing to do")
+        return
+    password = current_app.config["DEMO_PASSWORD"]
+    summary = build_org_and_users(password)
+    click.echo(summary)
+    with click.progressbar(length=cases, label="creating disputes through the engine") as bar:
+        build_cases(cases, seed, progress=bar.update)
+    click.echo(f"{cases} disputes created")
+    click.echo(f"log in at /login as mediator, gridworker, elder, lawyer, coordinator, supervisor or admin; "
+               f"password: {password}")

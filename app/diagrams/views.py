@@ -1,0 +1,21 @@
+from flask import Blueprint, abort, render_template
+from flask_babel import get_locale
+
+from workflows import WORKFLOWS
+from workflows.diagram import mermaid
+
+bp = Blueprint("diagrams", __name__, url_prefix="/workflows")
+
+
+@bp.route("/")
+def index():
+    return render_template("diagrams/index.html", workflows=WORKFLOWS.values())
+
+
+@bp.route("/<name>")
+def show(name):
+    wf = WORKFLOWS.get(name)
+    if wf is None:
+        abort(404)
+    locale = str(get_locale() or "zh")
+    return render_template("diagrams/show.html", wf=wf, text=mermaid(wf, locale))

@@ -1,0 +1,88 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..validators import not_in_future, phone, resident_id
+from . import codes
+
+
+class IntakeForm(FlaskForm):
+    submission_token = HiddenField()
+    channel = SelectField(_l("How it came in"), validators=[DataRequired()])
+    dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired()])
+    grid_id = SelectField(_l("Grid"), coerce=int, validators=[InputRequired()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    arose_on = DateField(_l("Date it arose"), validators=[Optional(), not_in_future])
+    facts = TextAreaField(_l("Brief facts"), validators=[DataRequired(), Length(max=5000)])
+    amount = DecimalField(_l("Amount involved (yuan)"), places=2,
+                          validators=[Optional(), NumberRange(min=0, message=_l("The amount cannot be negative."))])
+    people_count = IntegerField(_l("People involved"),
+                                validators=[Optional(), NumberRange(min=1, max=100000)])
+    risk = SelectField(_l("Risk level"), default="low")
+    applicant_name = StringField(_l("Applicant's name"), validators=[DataRequired(), Length(max=80)])
+    applicant_phone = StringField(_l("Applicant's phone"), validators=[Optional(), phone])
+    applicant_id_number = StringField(_l("Applicant's ID number"), validators=[Optional(), resident_id])
+    respondent_name = StringField(_l("Respondent's name"), validators=[Optional(), Length(max=80)])
+    respondent_phone = StringField(_l("Respondent's phone"), validators=[Optional(), phone])
+
+    def fill_choices(self, locale, grids):
+        self.channel.choices = codes.choices(codes.CHANNELS, locale)
+        self.dispute_type.choices = codes.choices(codes.DISPUTE_TYPES, locale)
+        self.risk.choices = codes.choices(codes.RISK_LEVELS, locale)
+        self.grid_id.choices = [(g.id, f"{g.community.name} · {g.name}") for g in grids]
+
+
+def _field_for(name, dispute, locale, mediators):
+    """The form field for a transition's required data item."""
+    required = [DataRequired()]
+    if name == "route":
+        return SelectField(_l("Route the parties are told"), choices=codes.choices(codes.ROUTES, locale),
+                           validators=required)
+    if name == "outcome":
+        return TextAreaField(_l("What was agreed on the spot"), validators=required + [Length(max=5000)])
+    if name == "mediator_id":
+        return SelectField(_l("Mediator"), coerce=int, choices=[(m.id, m.display_name) for m in mediators],
+                           validators=required)
+    if name == "notice_given":
+        return BooleanField(_l("The parties were told their rights and duties"), validators=required)
+    if name == "consent":
+        return BooleanField(_l("Both parties agree to the extension"), validators=required)
+    if name == "days":
+        return IntegerField(_l("Extra days"), validators=[InputRequired(), NumberRange(min=1, max=60)])
+    if name == "form":
+        return SelectField(_l("Form of agreement"), choices=codes.choices(codes.AGREEMENT_FORMS, locale),
+                           validators=required)
+    if name == "terms":
+        return TextAreaField(_l("Agreed terms: what, how, where and by when"),
+                             validators=required + [Length(max=10000)])
+    if name == "summary":
+        return TextAreaField(_l("Closing summary"), validators=required + [Length(max=5000)])
+    return StringField(name, validators=required + [Length(max=2000)])
+
+
+def transition_form(t, dispute, locale, mediators=(), formdata=None):
+    """A form for one transition: its required fields, the reason, and the
+    version of the case the user saw (to catch stale forms)."""
+
+    class _Form(FlaskForm):
+        version = HiddenField()
+
+    for name in t.required:
+        setattr(_Form, name, _field_for(name, dispute, locale, mediators))
+    reason_validators = [DataRequired(), Length(max=2000)] if t.reason_required else [Optional(), Length(max=2000)]
+    _Form.reason = TextAreaField(_l("Reason") if t.reason_required else _l("Note (optional)"),
+                                 validators=reason_validators)
+    form = _Form(formdata=formdata, prefix=t.trigger)
+    if formdata is None:
+        form.version.data = dispute.version
+    return form

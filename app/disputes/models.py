@@ -1,0 +1,108 @@
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflows import DISPUTE
+
+from ..auth.models import User
+from ..engine import WorkflowMixin, register
+from ..extensions import db
+from ..org.models import Community, Grid
+
+
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_tracking_code() -> str:
+    """The code a resident uses to follow their case; unguessable, no personal data."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+@register
+class Dispute(WorkflowMixin, db.Model):
+    __tablename__ = "disputes"
+    __workflow__ = DISPUTE
+    __entity_type__ = "dispute"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    file_year: Mapped[int | None]
+    file_seq: Mapped[int | None]
+    file_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    dispute_type: Mapped[str] = mapped_column(String(20))
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    arose_on: Mapped[date | None] = mapped_column(Date)
+    facts: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    people_count: Mapped[int | None] = mapped_column(Integer)
+    risk: Mapped[str] = mapped_column(String(10), default="low")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Guards against a double-submitted intake form creating two cases.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    route: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    agreement_form: Mapped[str | None] = mapped_column(String(10))
+    agreement_terms: Mapped[str | None] = mapped_column(Text)
+    agreed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    summary: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    community: Mapped[Community] = relationship()
+    grid: Mapped[Grid | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    parties: Mapped[list["Party"]] = relationship(
+        back_populates="dispute", order_by="Party.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_disputes_community_state", "community_id", "state"),
+        Index("ix_disputes_grid_state", "grid_id", "state"),
+        Index("ix_disputes_street_state", "street_id", "state"),
+        Index("ix_disputes_assignee_state", "assignee_id", "state"),
+    )
+
+    def visible_to(self, user) -> bool:
+        from .scope import can_see
+
+        return can_see(user, self)
+
+    @property
+    def title(self) -> str:
+        return self.file_no or f"#{self.id}"
+
+
+class Party(db.Model):
+    __tablename__ = "parties"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12), default="person")
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    sex: Mapped[str | None] = mapped_column(String(8))
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    age: Mapped[int | None]
+    id_type: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(40))
+    occupation: Mapped[str | None] = mapped_column(String(60))
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    dispute: Mapped[Dispute] = relationship(back_populates="parties")
+
+
+class FileCounter(db.Model):
+    """Last case-file number used per year; bumped inside the accepting
+    transaction so numbers have no gaps and no duplicates."""
+
+    __tablename__ = "file_counters"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)

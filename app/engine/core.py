@@ -1,0 +1,184 @@
+"""The one door for every state change: fire()."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+from transitions import Machine
+
+from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
+
+from .. import clock
+from ..audit.chain import record
+from ..extensions import db
+from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed
+from .hooks import EFFECTS, GUARDS
+
+CREATE = "create"
+
+
+class SystemActor:
+    """The timer runner acting on its own."""
+
+    id = None
+    role = SYSTEM
+    username = "system"
+    display_name = "system"
+
+
+SYSTEM_ACTOR = SystemActor()
+
+
+def _build_machine(wf: Workflow) -> Machine:
+    machine = Machine(
+        model=None,
+        states=[s.code for s in wf.states],
+        initial=wf.initial,
+        auto_transitions=False,
+        model_attribute="state",
+        ignore_invalid_triggers=False,
+    )
+    for t in wf.transitions:
+        machine.add_transition(t.trigger, list(t.sources), t.dest)
+    return machine
+
+
+# One Machine per workflow, built once at import: a Machine per row would cost
+# about 1 ms and tens of KB each.
+MACHINES: dict[str, Machine] = {name: _build_machine(wf) for name, wf in WORKFLOWS.items()}
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value is False
+
+
+def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, data, expected_version):
+    if t is None:
+        known = trigger in wf.triggers()
+        state = wf.state(entity.state)
+        if not known:
+            raise NotAllowed(_l("Unknown action “%(action)s”.", action=trigger))
+        raise NotAllowed(
+            _l("This action is not possible while the case is “%(state)s”.", state=state.label(_locale()))
+        )
+    if actor.role not in t.roles:
+        raise Forbidden(_l("Your role may not do “%(action)s”.", action=t.label(_locale())))
+    if actor.role != SYSTEM and not entity.visible_to(actor):
+        raise Forbidden(_l("This case is outside your area."))
+    if expected_version is not None and int(expected_version) != entity.version:
+        raise Conflict(_name_of(entity.changed_by_id), entity.changed_at)
+    if t.reason_required and _blank(reason):
+        raise MissingData(_l("Please give a reason."), field="reason")
+    for name in t.required:
+        if _blank(data.get(name)):
+            raise MissingData(_l("This field is required."), field=name)
+    for name in t.guards:
+        problem = GUARDS[name](entity, actor, data)
+        if problem:
+            raise GuardFailed(problem)
+
+
+def _apply_deadline(entity, wf: Workflow, t: Transition | None, now, data) -> None:
+    dest = wf.state(entity.state)
+    if t is not None and t.keep_deadline and entity.due_at is not None:
+        pass
+    elif dest.deadline is not None:
+        entity.deadline_started_at = now
+        entity.due_at = now + dest.deadline
+    else:
+        entity.deadline_started_at = None
+        entity.due_at = None
+    if t is not None and t.extend_by and entity.due_at is not None:
+        entity.due_at = entity.due_at + timedelta(days=int(data[t.extend_by]))
+
+
+def create(entity, actor, data: dict | None = None, *, now=None, commit: bool = True):
+    """Insert a new workflow entity in its initial state, with its first
+    audit event."""
+    wf = entity.__workflow__
+    now = now or clock.now()
+    session = db.session
+    try:
+        entity.state = wf.initial
+        entity.state_entered_at = now
+        entity.changed_at = now
+        entity.changed_by_id = actor.id
+        _apply_deadline(entity, wf, None, now, {})
+        session.add(entity)
+        session.flush()
+        record(entity.__entity_type__, entity.id, CREATE, actor, to_state=wf.initial, data=data or {}, at=now)
+        if commit:
+            session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return entity
+
+
+def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_version=None, now=None,
+         commit: bool = True, **data):
+    """Check, apply and record one step, in one transaction or not at all."""
+    wf: Workflow = entity.__workflow__
+    session = db.session
+    now = now or clock.now()
+    reason = reason.strip() if isinstance(reason, str) else reason
+    try:
+        source = entity.state
+        t = wf.transition(trigger, source)
+        _check(entity, wf, t, trigger, actor, reason, data, expected_version)
+        MACHINES[wf.name].events[trigger].trigger(entity)
+        _apply_deadline(entity, wf, t, now, data)
+        entity.state_entered_at = now
+        entity.changed_at = now
+        entity.changed_by_id = actor.id
+        for apply in EFFECTS.get((wf.name, trigger), ()):
+            apply(entity, actor, data, now)
+        session.flush()  # UPDATE ... WHERE version = loaded version
+        record(
+            entity.__entity_type__, entity.id, trigger, actor,
+            from_state=source, to_state=entity.state, reason=reason or None, data=data, at=now,
+        )
+        if commit:
+            session.commit()
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(type(entity), entity.id)
+        raise Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
+    except Exception:
+        session.rollback()
+        raise
+    return entity
+
+
+def available(entity, actor) -> list[Transition]:
+    """The transitions this actor may start now (for the buttons on a page)."""
+    wf: Workflow = entity.__workflow__
+    if actor.role != SYSTEM and not entity.visible_to(actor):
+        return []
+    offered = []
+    for t in wf.outgoing(entity.state):
+        if actor.role not in t.roles:
+            continue
+        if any(GUARDS[name](entity, actor, None) for name in t.guards):
+            continue
+        offered.append(t)
+    return offered
+
+
+def _name_of(user_id):
+    if user_id is None:
+        return None
+    from ..auth.models import User
+
+    user = db.session.get(User, user_id)
+    return user.display_name if user else None
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    try:
+        return str(get_locale() or "zh")
+    except Exception:  # outside a request (CLI): default language
+        return "zh"

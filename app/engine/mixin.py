@@ -1,0 +1,27 @@
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+class WorkflowMixin:
+    """Columns every workflow entity carries. `state` is written only by the
+    engine; `version` makes concurrent writers detect each other."""
+
+    __workflow__ = None  # a workflows.spec.Workflow
+    __entity_type__ = None  # the name used in the audit log
+
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    state_entered_at: Mapped[datetime] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    deadline_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    changed_by_id: Mapped[int | None] = mapped_column(Integer)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
+
+    def visible_to(self, user) -> bool:  # overridden by each domain
+        return False

@@ -1,0 +1,26 @@
+"""Which model class carries which workflow, filled in as models are defined."""
+from workflows import WORKFLOWS, Workflow
+
+_MODELS: dict[str, type] = {}
+
+
+def register(model: type) -> type:
+    """Class decorator for a model that mixes in WorkflowMixin."""
+    wf = model.__workflow__
+    if WORKFLOWS.get(wf.name) is not wf:
+        raise LookupError(f"workflow {wf.name!r} is not listed in workflows.WORKFLOWS")
+    _MODELS[model.__entity_type__] = model
+    return model
+
+
+def registered_models() -> list[tuple[str, type]]:
+    return sorted(_MODELS.items())
+
+
+def model_for(entity_type: str) -> type | None:
+    return _MODELS.get(entity_type)
+
+
+def workflow_for_entity_type(entity_type: str) -> Workflow | None:
+    model = _MODELS.get(entity_type)
+    return model.__workflow__ if model else None

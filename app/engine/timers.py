@@ -1,0 +1,69 @@
+"""Fire every timeout whose due time has passed, exactly once, even when
+several runners (cron on each app server) work at the same time.
+
+Each due row is claimed and fired in its own transaction: on PostgreSQL the
+claim is `SELECT ... FOR UPDATE SKIP LOCKED`, so a second runner skips rows
+the first holds; on SQLite the transaction begins IMMEDIATE, so runners take
+turns. Once fired, the row has left the timed-out state and no runner
+selects it again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from .core import SYSTEM_ACTOR, fire
+from .errors import Refused
+from .registry import registered_models
+
+
+@dataclass
+class TickReport:
+    fired: list[tuple[str, int, str]] = field(default_factory=list)
+    failed: list[tuple[str, int, str, str]] = field(default_factory=list)
+
+
+def _claim(model, state_code, now, skip_ids):
+    query = (
+        select(model)
+        .where(model.state == state_code, model.due_at <= now)
+        .order_by(model.due_at, model.id)
+        .limit(1)
+    )
+    if skip_ids:
+        query = query.where(model.id.not_in(skip_ids))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def tick(now=None, on_fired=None) -> TickReport:
+    now = now or clock.now()
+    report = TickReport()
+    for entity_type, model in registered_models():
+        for state in model.__workflow__.timeout_states():
+            skip: set[int] = set()
+            while True:
+                row = _claim(model, state.code, now, skip)
+                if row is None:
+                    db.session.rollback()
+                    break
+                row_id = row.id
+                try:
+                    fire(row, state.timeout, SYSTEM_ACTOR, now=now)
+                except Refused as refused:
+                    skip.add(row_id)
+                    report.failed.append((entity_type, row_id, state.timeout, str(refused.message)))
+                    continue
+                except Exception as error:  # one bad row must not stop the rest
+                    db.session.rollback()
+                    skip.add(row_id)
+                    report.failed.append((entity_type, row_id, state.timeout, repr(error)))
+                    continue
+                report.fired.append((entity_type, row_id, state.timeout))
+                if on_fired:
+                    on_fired(entity_type, row_id, state.timeout)
+    return report

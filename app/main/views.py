@@ -1,0 +1,13 @@
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from workflows import WORKFLOWS
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    if current_user.role in ("mediator", "gridworker", "supervisor", "admin"):
+        return redirect(url_for("disputes.index"))
+    return render_template("main/index.html", workflows=WORKFLOWS.values())

@@ -1,0 +1,35 @@
+"""Field validators shared by every form that takes personal data."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from . import clock
+
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def id_number_valid(value: str) -> bool:
+    """Resident ID number (GB 11643-1999): 17 digits and a check character."""
+    value = value.upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS))
+    return ID_CHECK[total % 11] == value[17]
+
+
+def phone(form, field):
+    if field.data and not PHONE.match(field.data.strip()):
+        raise ValidationError(_l("Enter a mobile number of 11 digits, or a landline like 0535-1234567."))
+
+
+def resident_id(form, field):
+    if field.data and not id_number_valid(field.data.strip()):
+        raise ValidationError(_l("This ID number is not valid: check the digits (the last one may be X)."))
+
+
+def not_in_future(form, field):
+    if field.data and field.data > clock.now().date():
+        raise ValidationError(_l("This date is in the future."))

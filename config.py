@@ -1,0 +1,97 @@
+"""Settings. Every value can be overridden from the environment."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _secret(name: str, filename: str) -> str:
+    """Read a secret from the environment, else from instance/<filename>,
+    creating a random one there on first use so a fresh checkout just works."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / filename
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = None  # filled in by load()
+    AUDIT_KEY = None  # HMAC key of the audit chain; never the SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'mediation.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans_CN", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a mediator may keep a form open through a session
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+    # Login throttling, counted in the database so it holds across workers.
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_USER = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+
+    # argon2id parameters (argon2-cffi defaults: RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mediate-2026")
+    CASES_PER_PAGE = 25
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "30"))
+    # Warn (yellow) when this share of a deadline's time or less is left.
+    DEADLINE_YELLOW_SHARE = 0.2
+
+    @classmethod
+    def load(cls):
+        cls.SECRET_KEY = _secret("SECRET_KEY", "secret_key")
+        cls.AUDIT_KEY = _secret("AUDIT_KEY", "audit_key")
+        return cls
+
+
+class DevelopmentConfig(Config):
+    SESSION_COOKIE_SECURE = False  # served on http://127.0.0.1 in development
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SECRET_KEY = "test-secret"
+    AUDIT_KEY = "test-audit-key"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+
+    @classmethod
+    def load(cls):
+        return cls
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": Config,
+    "testing": TestingConfig,
+}
+
+
+def get_config(name: str | None = None):
+    name = name or os.environ.get("APP_ENV", "production")
+    return CONFIGS[name].load()
