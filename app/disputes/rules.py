@@ -1,7 +1,7 @@
 """Guards and effects of the dispute workflow (see workflows/dispute.py)."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..auth.models import User
 from ..engine.hooks import effect, guard
@@ -63,8 +63,7 @@ def _next_file_seq(year: int) -> int:
         return bumped
     # First case of the year. A concurrent first accept on PostgreSQL makes
     # one of the two inserts fail; it is rolled back and retried by the user.
-    session.add(FileCounter(year=year, last=1))
-    session.flush()
+    session.execute(insert(FileCounter).values(year=year, last=1))
     return 1
 
 

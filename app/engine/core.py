@@ -132,8 +132,9 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         entity.state_entered_at = now
         entity.changed_at = now
         entity.changed_by_id = actor.id
-        for apply in EFFECTS.get((wf.name, trigger), ()):
-            apply(entity, actor, data, now)
+        with session.no_autoflush:  # one UPDATE of the row, not one per effect query
+            for apply in EFFECTS.get((wf.name, trigger), ()):
+                apply(entity, actor, data, now)
         session.flush()  # UPDATE ... WHERE version = loaded version
         record(
             entity.__entity_type__, entity.id, trigger, actor,

@@ -1,0 +1,157 @@
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import engine
+from app.audit.models import AuditEvent
+from app.disputes.models import Dispute
+from app.engine.hooks import EFFECTS
+from app.extensions import db
+from tests import factories as f
+
+
+def events(d):
+    return db.session.execute(
+        select(AuditEvent).where(AuditEvent.entity_type == "dispute", AuditEvent.entity_id == d.id)
+        .order_by(AuditEvent.seq)).scalars().all()
+
+
+@pytest.fixture
+def world(ctx):
+    street, (c1, c2), grids = f.org()
+    m1 = f.user("mediator", community=c1)
+    m2 = f.user("mediator", community=c2)
+    gw = f.user("gridworker", grid=grids[0])
+    sup = f.user("supervisor", street=street)
+    return type("World", (), dict(street=street, c1=c1, c2=c2, grids=grids, m1=m1, m2=m2, gw=gw, sup=sup))
+
+
+def test_create_records_the_initial_state_and_an_event(world):
+    d = f.dispute(world.m1, world.grids[0])
+    assert d.state == "submitted" and d.version == 1
+    assert d.due_at == d.state_entered_at + timedelta(days=1)
+    [event] = events(d)
+    assert (event.trigger, event.from_state, event.to_state, event.seq) == ("create", None, "submitted", 1)
+    assert event.actor_id == world.m1.id and event.actor_role == "mediator"
+
+
+def test_fire_changes_state_bumps_version_and_appends_one_event(world):
+    d = f.dispute(world.m1, world.grids[0])
+    engine.fire(d, "accept", world.m1, expected_version=1)
+    d = db.session.get(Dispute, d.id)
+    assert d.state == "accepted" and d.version == 2
+    assert d.file_no == f"({d.file_year})莱人调字第1号"
+    last = events(d)[-1]
+    assert (last.trigger, last.from_state, last.to_state, last.seq) == ("accept", "submitted", "accepted", 2)
+
+
+@pytest.mark.parametrize("trigger, actor, error", [
+    ("agree", "m1", engine.NotAllowed),       # not possible from 'submitted'
+    ("no_such_trigger", "m1", engine.NotAllowed),
+    ("accept", "gw", engine.Forbidden),        # grid workers may not accept
+    ("accept", "sup", engine.Forbidden),
+    ("accept", "m2", engine.Forbidden),        # another community's mediator
+    ("reject", "m1", engine.MissingData),      # needs a route and a reason
+])
+def test_refused_steps_change_nothing(world, trigger, actor, error):
+    d = f.dispute(world.m1, world.grids[0])
+    with pytest.raises(error):
+        engine.fire(d, trigger, getattr(world, actor))
+    d = db.session.get(Dispute, d.id)
+    assert d.state == "submitted" and d.version == 1
+    assert len(events(d)) == 1
+
+
+def test_reason_is_required_where_the_workflow_says(world):
+    d = f.dispute(world.m1, world.grids[0])
+    with pytest.raises(engine.MissingData) as refused:
+        engine.fire(d, "reject", world.m1, "   ", route="court")
+    assert refused.value.field == "reason"
+    engine.fire(d, "reject", world.m1, "不属于受理范围", route="court")
+    assert db.session.get(Dispute, d.id).state == "rejected"
+
+
+def test_guard_refuses_with_a_message(world):
+    d = f.dispute(world.m1, world.grids[0], parties=0)
+    with pytest.raises(engine.GuardFailed, match="party"):
+        engine.fire(d, "accept", world.m1)
+    assert db.session.get(Dispute, d.id).state == "submitted"
+
+
+def test_assign_guard_checks_the_assignee(world):
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept")
+    with pytest.raises(engine.GuardFailed):
+        engine.fire(d, "assign", world.m1, mediator_id=world.m2.id)  # other community
+    with pytest.raises(engine.GuardFailed):
+        engine.fire(d, "assign", world.m1, mediator_id=world.gw.id)  # not a mediator
+    engine.fire(d, "assign", world.m1, mediator_id=world.m1.id)
+    assert db.session.get(Dispute, d.id).assignee_id == world.m1.id
+
+
+def test_stale_version_is_a_conflict_naming_who_changed_it(world):
+    d = f.dispute(world.m1, world.grids[0])
+    engine.fire(d, "accept", world.m1, expected_version=1)
+    with pytest.raises(engine.Conflict) as conflict:
+        engine.fire(d, "withdraw", world.m1, "撤回", expected_version=1)
+    assert conflict.value.changed_by == world.m1.display_name
+    assert conflict.value.status == 409
+    assert db.session.get(Dispute, d.id).state == "accepted"
+    assert len(events(db.session.get(Dispute, d.id))) == 2
+
+
+def test_a_failure_after_the_state_change_rolls_everything_back(world):
+    d = f.dispute(world.m1, world.grids[0])
+
+    def explode(dispute, actor, data, now):
+        raise RuntimeError("disk full")
+
+    EFFECTS[("dispute", "accept")].append(explode)
+    try:
+        with pytest.raises(RuntimeError):
+            engine.fire(d, "accept", world.m1)
+    finally:
+        EFFECTS[("dispute", "accept")].remove(explode)
+    d = db.session.get(Dispute, d.id)
+    assert d.state == "submitted" and d.version == 1 and d.file_no is None
+    assert len(events(d)) == 1
+    assert db.session.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
+
+
+def test_available_depends_on_role_state_and_guards(world):
+    d = f.dispute(world.m1, world.grids[0])
+    assert {t.trigger for t in engine.available(d, world.m1)} == {"accept", "reject", "resolve_on_spot", "withdraw"}
+    assert {t.trigger for t in engine.available(d, world.gw)} == {"resolve_on_spot"}
+    assert engine.available(d, world.m2) == []  # out of scope
+    assert engine.available(d, world.sup) == []
+    bare = f.dispute(world.m1, world.grids[0], parties=0)
+    assert "accept" not in {t.trigger for t in engine.available(bare, world.m1)}
+
+
+def test_deadlines_keep_the_mediation_clock_and_extend_with_consent(world):
+    t0 = datetime(2026, 3, 1, 8, 0)
+    d = f.dispute(world.m1, world.grids[0], now=t0)
+    f.walk(d, world.m1, "accept", now=t0 + timedelta(hours=2))
+    due = t0 + timedelta(hours=2, days=30)
+    assert d.due_at == due
+    f.walk(d, world.m1, "assign", "start_mediation", now=t0 + timedelta(days=3))
+    assert d.due_at == due  # 30 days from acceptance, not from assignment
+    engine.fire(d, "extend", world.m1, "双方同意", days=15, consent=True, now=t0 + timedelta(days=20))
+    assert d.due_at == due + timedelta(days=15)
+    with pytest.raises(engine.GuardFailed):
+        engine.fire(d, "extend", world.m1, "再延", days=400, consent=True)
+    f.walk(d, world.m1, "agree", now=t0 + timedelta(days=25))
+    assert d.due_at == t0 + timedelta(days=55)  # the judicial-confirmation window
+    f.walk(d, world.m1, "start_performance")
+    assert d.due_at is None
+
+
+def test_the_whole_happy_path_and_the_file_numbers_have_no_gaps(world):
+    first = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept")
+    second = f.dispute(world.m1, world.grids[0])
+    f.walk(second, world.m1, "accept", "assign", "start_mediation", "agree", "start_performance",
+           "fulfil", "close", "archive")
+    assert second.state == "archived"
+    assert (first.file_seq, second.file_seq) == (1, 2)
+    assert [e.trigger for e in events(second)] == [
+        "create", "accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close", "archive"]
