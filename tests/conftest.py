@@ -13,6 +13,10 @@ from config import database_url
 
 PG_URL = database_url(os.environ["TEST_DATABASE_URL"]) if os.environ.get("TEST_DATABASE_URL") else None
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+# Each test run works in a schema of its own, so that two runs on one
+# PostgreSQL database (a developer's and CI's) cannot reset each other's tables.
+PG_SCHEMA = f"test_run_{os.getpid()}"
+PG_OPTIONS = {"connect_args": {"options": f"-c search_path={PG_SCHEMA}"}}
 
 
 def pytest_configure(config):
@@ -28,19 +32,29 @@ def pytest_configure(config):
             raise pytest.UsageError(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
 
 
-def reset_postgresql(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+def _pg_admin(*statements: str) -> None:
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        for statement in statements:
+            conn.execute(text(statement))
     engine.dispose()
 
 
-def database_for(backend: str, tmp_path) -> str:
+def reset_postgresql() -> None:
+    _pg_admin(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE", f"CREATE SCHEMA {PG_SCHEMA}")
+
+
+def pytest_unconfigure(config):
+    if PG_URL:
+        _pg_admin(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+
+
+def database_for(backend: str, tmp_path) -> dict:
+    """App settings for a fresh, empty database of this backend."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    reset_postgresql(PG_URL)
-    return PG_URL
+        return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
+    reset_postgresql()
+    return {"SQLALCHEMY_DATABASE_URI": PG_URL, "SQLALCHEMY_ENGINE_OPTIONS": dict(PG_OPTIONS, pool_pre_ping=True)}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -49,14 +63,14 @@ def backend(request):
 
 
 @pytest.fixture
-def empty_db_url(backend, tmp_path):
-    """A database with nothing in it (for migration tests)."""
+def empty_db(backend, tmp_path):
+    """Settings of a database with nothing in it (for migration tests)."""
     return database_for(backend, tmp_path)
 
 
 @pytest.fixture
-def app(empty_db_url):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_db_url)
+def app(empty_db):
+    app = create_app("testing", **empty_db)
     with app.app_context():
         db.create_all()
         with db.engine.begin() as conn:

@@ -54,6 +54,9 @@ def _blank(value) -> bool:
 
 
 def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, data, expected_version):
+    # A stale form is reported as such first: "reload" is the useful answer.
+    if expected_version is not None and int(expected_version) != entity.version:
+        raise Conflict(_name_of(entity.changed_by_id), entity.changed_at)
     if t is None:
         known = trigger in wf.triggers()
         state = wf.state(entity.state)
@@ -66,8 +69,6 @@ def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, d
         raise Forbidden(_l("Your role may not do “%(action)s”.", action=t.label(_locale())))
     if actor.role != SYSTEM and not entity.visible_to(actor):
         raise Forbidden(_l("This case is outside your area."))
-    if expected_version is not None and int(expected_version) != entity.version:
-        raise Conflict(_name_of(entity.changed_by_id), entity.changed_at)
     if t.reason_required and _blank(reason):
         raise MissingData(_l("Please give a reason."), field="reason")
     for name in t.required:
