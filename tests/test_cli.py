@@ -1,0 +1,96 @@
+from sqlalchemy import func, select, text
+
+from app.audit import guard, record
+from app.auth.models import User
+from app.disputes.models import Dispute
+from app.extensions import db
+from tests import factories as f
+
+
+def test_workflows_list_check_and_diagram(app):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["workflows", "list"])
+    assert out.exit_code == 0 and "dispute" in out.output
+    out = runner.invoke(args=["workflows", "check"])
+    assert out.exit_code == 0 and "dispute: ok" in out.output
+    out = runner.invoke(args=["workflows", "diagram", "dispute"])
+    assert out.exit_code == 0 and out.output.startswith("stateDiagram-v2")
+    out = runner.invoke(args=["workflows", "diagram", "nope"])
+    assert out.exit_code != 0 and "no workflow 'nope'" in out.output
+
+
+def test_users_create_prompts_for_the_password(app):
+    with app.app_context():
+        street, (c1, _), _ = f.org()
+        community = c1.name
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["users", "create", "--role", "mediator", "--community", community, "wang"],
+                        input="s3cret-pass\ns3cret-pass\n")
+    assert out.exit_code == 0, out.output
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == "wang")).scalar_one()
+        assert user.role == "mediator" and user.community.name == community
+        assert user.password_hash.startswith("$argon2id$")
+    again = runner.invoke(args=["users", "create", "--role", "mediator", "wang"], input="s3cret-pass\ns3cret-pass\n")
+    assert again.exit_code != 0 and "already exists" in again.output
+    bad = runner.invoke(args=["users", "create", "--role", "wizard", "merlin"], input="x\nx\n")
+    assert bad.exit_code != 0
+
+
+def test_demo_load_is_idempotent_and_its_history_verifies(app):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["demo", "load", "--cases", "40"])
+    assert out.exit_code == 0, out.output
+    with app.app_context():
+        roles = set(db.session.execute(select(User.role)).scalars())
+        assert roles == {"mediator", "gridworker", "elder", "lawyer", "coordinator", "supervisor", "admin"}
+        assert db.session.execute(text("SELECT count(*) FROM grids")).scalar() == 369
+        assert db.session.execute(text("SELECT count(*) FROM communities")).scalar() == 18
+        assert db.session.execute(select(func.count(Dispute.id))).scalar() == 40
+        assert len(set(db.session.execute(select(Dispute.state)).scalars())) >= 5
+    again = runner.invoke(args=["demo", "load", "--cases", "40"])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    with app.app_context():
+        assert db.session.execute(select(func.count(Dispute.id))).scalar() == 40
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "intact" in verified.output
+
+
+def test_audit_verify_and_digest_exit_codes(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        street, (c1, _), grids = f.org()
+        m = f.user("mediator", community=c1)
+        f.walk(f.dispute(m, grids[0]), m, "accept", "assign")
+        f.dispute(m, grids[0])
+        record("user", m.id, "login", m)  # a tail that no stored state depends on
+        db.session.commit()
+    digest = runner.invoke(args=["audit", "digest"])
+    assert digest.exit_code == 0 and digest.output.startswith("audit-digest events=")
+    kept = digest.output.strip()
+    assert runner.invoke(args=["audit", "verify", "--digest", kept]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            guard.remove(conn)
+            last = conn.execute(text("SELECT max(id) FROM audit_events")).scalar()
+            conn.execute(text("DELETE FROM audit_events WHERE id = :i"), {"i": last})
+    # Without the digest nothing shows: the remaining chain links up.
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    cut = runner.invoke(args=["audit", "verify", "--digest", kept])
+    assert cut.exit_code == 1 and "removed" in cut.output
+    garbage = runner.invoke(args=["audit", "verify", "--digest", "hello"])
+    assert garbage.exit_code == 2
+
+
+def test_audit_verify_exits_1_naming_the_edited_row(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        street, (c1, _), grids = f.org()
+        m = f.user("mediator", community=c1)
+        f.walk(f.dispute(m, grids[0]), m, "accept")
+        with db.engine.begin() as conn:
+            guard.remove(conn)
+            conn.execute(text("UPDATE audit_events SET actor_role = 'admin' WHERE id = 2"))
+    out = runner.invoke(args=["audit", "verify"])
+    assert out.exit_code == 1 and "audit row id=2" in out.output

@@ -1,0 +1,63 @@
+from datetime import timedelta
+
+import pytest
+
+from app.engine.hooks import unknown_guards
+from workflows import DISPUTE, WORKFLOWS, State, Transition, Workflow, WorkflowError
+from workflows.diagram import mermaid
+
+
+def wf(states, transitions, initial="a"):
+    return Workflow("test", "测试", "Test", initial, tuple(states), tuple(transitions))
+
+
+A, B = State("a", "甲", "A"), State("b", "乙", "B", terminal=True)
+
+
+def go(trigger="go", sources=("a",), dest="b", roles=("mediator",), **kw):
+    return Transition(trigger, sources, dest, roles, "走", "Go", **kw)
+
+
+def test_every_shipped_workflow_is_valid_and_its_guards_exist(app):
+    for workflow in WORKFLOWS.values():
+        workflow.validate()
+    assert unknown_guards(WORKFLOWS.values()) == []
+
+
+@pytest.mark.parametrize("definition, message", [
+    (wf([A, B], [go(dest="zzz")]), "unknown state 'zzz'"),
+    (wf([A, B], [go(sources=("nowhere",))]), "unknown state 'nowhere'"),
+    (wf([A, B, State("c", "丙", "C", terminal=True)], [go()]), "'c' is unreachable"),
+    (wf([A, State("b", "乙", "B")], [go()]), "'b' is a dead end"),
+    (wf([A, B, State("c", "丙", "C", terminal=True)], [go(), go(dest="c")]), "'go' is ambiguous from state 'a'"),
+    (wf([A, B], [go(roles=("wizard",))]), "unknown role 'wizard'"),
+    (wf([A, B], [go()], initial="x"), "initial state 'x'"),
+    (wf([State("a", "甲", "A", timeout="go"), B], [go()]), "timeout but no deadline"),
+    (wf([State("a", "甲", "A", deadline=timedelta(days=1), timeout="go"), B], [go()]), "must allow role 'system'"),
+    (wf([A, B], [go(), Transition("back", ("b",), "a", ("mediator",), "回", "Back")]), "terminal state 'b'"),
+])
+def test_validate_names_the_problem(definition, message):
+    with pytest.raises(WorkflowError, match=message.replace("(", r"\(")):
+        definition.validate()
+
+
+def test_dispute_workflow_follows_the_law():
+    assert DISPUTE.state("submitted").deadline == timedelta(days=1)
+    assert DISPUTE.state("accepted").deadline == timedelta(days=30)
+    agreed = DISPUTE.state("agreed")
+    assert agreed.deadline == timedelta(days=30) and agreed.timeout == "confirmation_window_closed"
+    assert DISPUTE.transition("extend", "mediating").required == ("days", "consent")
+    assert DISPUTE.transition("fail", "mediating").reason_required
+    assert DISPUTE.transition("recuse", "mediating").dest == "accepted"
+    for state in ("submitted", "accepted", "assigned", "mediating", "extended", "breached"):
+        assert DISPUTE.transition("withdraw", state).dest == "withdrawn"
+    assert {s.code for s in DISPUTE.states if s.terminal} == {"rejected", "withdrawn", "archived"}
+
+
+def test_mermaid_text_names_every_state_and_transition():
+    text = mermaid(DISPUTE, "zh")
+    assert text.startswith("stateDiagram-v2")
+    assert 'state "待受理" as submitted' in text
+    assert "submitted --> accepted: 受理" in text
+    assert "archived --> [*]" in text
+    assert "Accept" in mermaid(DISPUTE, "en")
