@@ -1,7 +1,11 @@
 """Masking of personal data (PIPL): ID numbers and phones are shown masked
 unless a user who works the case asks to reveal them, which is audited."""
 
-PERSONAL_KEYS = frozenset({"id_number", "phone", "applicant_phone", "respondent_phone", "reporter_phone"})
+
+
+def is_personal(key: str) -> bool:
+    """Submitted fields that carry an ID number or a phone, whatever their prefix."""
+    return key.endswith("id_number") or key.endswith("phone")
 
 
 def mask_id(value: str | None) -> str:
@@ -23,8 +27,8 @@ def mask_phone(value: str | None) -> str:
 def mask_data(data: dict) -> dict:
     masked = {}
     for key, value in data.items():
-        if key in PERSONAL_KEYS and isinstance(value, str):
-            masked[key] = mask_id(value) if "id" in key else mask_phone(value)
+        if is_personal(key) and isinstance(value, str):
+            masked[key] = mask_id(value) if key.endswith("id_number") else mask_phone(value)
         else:
             masked[key] = value
     return masked

@@ -1,0 +1,216 @@
+"""Dispute pages through the web client: intake, actions, bad input, scope."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.disputes.models import Dispute
+from app.extensions import db
+from tests import factories as f
+from tests.factories import csrf, login
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        street, (c1, c2), grids = f.org()
+        w = dict(
+            c1=c1.id, c2=c2.id, g1=grids[0].id, g3=grids[2].id,
+            m1=f.user("mediator", community=c1).username,
+            m2=f.user("mediator", community=c2).username,
+            gw=f.user("gridworker", grid=grids[0]).username,
+            sup=f.user("supervisor", street=street).username,
+        )
+        m1 = db.session.execute(select(f.User).where(f.User.username == w["m1"])).scalar_one()
+        w["m1_id"] = m1.id
+        w["case"] = f.dispute(m1, grids[0]).id
+        w["other_case"] = f.dispute(m1, grids[2]).id  # community 2
+        return type("World", (), w)
+
+
+def count_cases(app):
+    with app.app_context():
+        return db.session.execute(select(func.count(Dispute.id))).scalar()
+
+
+def intake(client, world, **changes):
+    page = client.get("/cases/new").get_data(as_text=True)
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf(page), "submission_token": token, "channel": "walk_in",
+            "dispute_type": "neighbour", "grid_id": str(world.g1), "facts": "邻居装修噪音扰民",
+            "applicant_name": "赵六", "applicant_phone": "13912345678", "risk": "low"}
+    data.update(changes)
+    return client.post("/cases/new", data=data), data
+
+
+def case_page(client, case_id):
+    return client.get(f"/cases/{case_id}").get_data(as_text=True)
+
+
+def action(client, case_id, trigger, page=None, version=None, **data):
+    page = page or case_page(client, case_id)
+    if version is None:
+        version = re.search(rf'id="{trigger}-version" name="{trigger}-version" type="hidden" value="(\d+)"', page).group(1)
+    form = {f"{trigger}-csrf_token": csrf(page), f"{trigger}-version": version}
+    form.update({f"{trigger}-{k}": v for k, v in data.items()})
+    return client.post(f"/cases/{case_id}/fire/{trigger}", data=form)
+
+
+def test_mediator_registers_a_case(app, client, world):
+    login(client, world.m1)
+    before = count_cases(app)
+    response, _ = intake(client, world)
+    assert response.status_code == 302
+    assert count_cases(app) == before + 1
+    page = client.get(response.location).get_data(as_text=True)
+    assert "邻居装修噪音扰民" in page and "139****5678" in page and "13912345678" not in page
+
+
+def test_double_submission_creates_one_case(app, client, world):
+    login(client, world.m1)
+    first, data = intake(client, world)
+    before = count_cases(app)
+    again = client.post("/cases/new", data=data)
+    assert again.status_code == 302 and again.location == first.location
+    assert count_cases(app) == before
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("applicant_phone", "12345", "11 digits"),
+    ("applicant_id_number", "370682199001011234", "ID number is not valid"),
+    ("arose_on", "2999-01-01", "in the future"),
+    ("amount", "-5", "cannot be negative"),
+    ("facts", "", "required"),
+    ("grid_id", "999999", "Not a valid choice"),
+])
+def test_bad_intake_is_refused_next_to_the_field(app, client, world, field, value, message):
+    login(client, world.m1)
+    client.post("/language/en", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True)),
+                                      "next": "/cases/"})
+    before = count_cases(app)
+    response, _ = intake(client, world, **{field: value})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count_cases(app) == before
+
+
+def test_valid_id_number_is_accepted_and_masked(app, client, world):
+    login(client, world.m1)
+    response, _ = intake(client, world, applicant_id_number="11010519491231002X")
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "1101**********002X" in page and "11010519491231002X" not in page
+
+
+def test_script_in_text_is_shown_as_text(client, world):
+    login(client, world.m1)
+    response, _ = intake(client, world, facts="<script>alert(1)</script>")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_grid_worker_can_only_register_in_their_grid(app, client, world):
+    login(client, world.gw)
+    page = client.get("/cases/new").get_data(as_text=True)
+    assert f'value="{world.g3}"' not in page
+    response, _ = intake(client, world, grid_id=str(world.g3))
+    assert response.status_code == 422
+
+
+def test_walk_a_case_through_the_web(app, client, world):
+    login(client, world.m1)
+    case = world.case
+    assert action(client, case, "accept").status_code == 302
+    assert action(client, case, "assign", mediator_id=str(world.m1_id)).status_code == 302
+    assert action(client, case, "start_mediation", notice_given="y").status_code == 302
+    assert action(client, case, "agree", form="written", terms="十日内修复").status_code == 302
+    page = case_page(client, case)
+    assert "达成协议" in page
+    for word in ("受理", "指派调解员", "达成调解协议"):
+        assert word in page
+    with app.app_context():
+        d = db.session.get(Dispute, case)
+        assert d.state == "agreed" and d.agreement_terms == "十日内修复"
+        triggers = db.session.execute(select(AuditEvent.trigger).where(
+            AuditEvent.entity_type == "dispute", AuditEvent.entity_id == case).order_by(AuditEvent.seq)).scalars().all()
+        assert triggers == ["create", "accept", "assign", "start_mediation", "agree"]
+
+
+def test_missing_reason_is_refused_with_nothing_written(app, client, world):
+    login(client, world.m1)
+    response = action(client, world.case, "reject", route="court", reason="")
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).state == "submitted"
+
+
+def test_stale_form_gets_409_and_names_who_changed_it(app, client, world):
+    login(client, world.m1)
+    stale = case_page(client, world.case)
+    assert action(client, world.case, "accept", page=stale).status_code == 302
+    response = action(client, world.case, "reject", page=stale, version="1", route="court", reason="重复")
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "Mediator" in body  # the display name of who changed it
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).state == "accepted"
+
+
+def test_wrong_state_and_wrong_role_are_refused(app, client, world):
+    login(client, world.m1)
+    response = action(client, world.case, "agree", version="1", form="written", terms="x")
+    assert response.status_code == 409
+    client.post("/logout", data={"csrf_token": csrf(case_page(client, world.case))})
+    login(client, world.gw)
+    response = action(client, world.case, "accept", page=case_page(client, world.case), version="1")
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).state == "submitted"
+
+
+def test_another_communitys_case_is_invisible(app, client, world):
+    login(client, world.m2)
+    assert client.get(f"/cases/{world.case}").status_code == 404
+    page = client.get("/cases/").get_data(as_text=True)
+    assert f"/cases/{world.case}\"" not in page and f"/cases/{world.other_case}\"" in page
+    token = csrf(page)
+    response = client.post(f"/cases/{world.case}/fire/accept",
+                           data={"accept-csrf_token": token, "accept-version": "1"})
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).state == "submitted"
+
+
+def test_supervisor_reads_but_does_not_act(client, world):
+    login(client, world.sup)
+    page = case_page(client, world.case)
+    assert 'id="timeline"' in page and 'id="actions"' not in page
+
+
+def test_revealing_personal_data_is_audited(app, client, world):
+    login(client, world.m1)
+    page = case_page(client, world.case)
+    assert "13812345678" not in page and "138****5678" in page
+    with app.app_context():
+        party_id = db.session.get(Dispute, world.case).parties[0].id
+    response = client.post(f"/cases/{world.case}/parties/{party_id}/reveal", data={"csrf_token": csrf(page)})
+    assert response.status_code == 200 and "13812345678" in response.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
+        assert event.trigger == "reveal" and event.entity_id == world.case
+
+
+def test_search_finds_cases_by_party_name(client, world):
+    login(client, world.m1)
+    assert f"/cases/{world.case}\"" in client.get("/cases/?q=当事人1").get_data(as_text=True)
+    assert f"/cases/{world.case}\"" not in client.get("/cases/?q=nobody").get_data(as_text=True)
+    assert client.get("/cases/?state=bogus&page=-3").status_code == 200
+
+
+def test_case_page_shows_the_timeline_newest_first(app, client, world):
+    login(client, world.m1)
+    action(client, world.case, "accept")
+    page = case_page(client, world.case)
+    timeline = page[page.index('id="timeline"'):]
+    assert timeline.index("受理") < timeline.index("登记")
