@@ -50,6 +50,8 @@ def test_demo_load_is_idempotent_and_its_history_verifies(app):
         assert len(set(db.session.execute(select(Dispute.state)).scalars())) >= 5
     again = runner.invoke(args=["demo", "load", "--cases", "40"])
     assert again.exit_code == 0 and "already loaded" in again.output
+    guarded = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert guarded.exit_code == 0 and "not loaded" in guarded.output
     with app.app_context():
         assert db.session.execute(select(func.count(Dispute.id))).scalar() == 40
     verified = runner.invoke(args=["audit", "verify"])

@@ -67,6 +67,10 @@ def is_loaded() -> bool:
     return db.session.execute(select(Street.id).where(Street.name == STREET)).first() is not None
 
 
+def has_users() -> bool:
+    return db.session.execute(select(User.id).limit(1)).first() is not None
+
+
 def _name(rng) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
 

@@ -2,7 +2,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .build import build_cases, build_org_and_users, is_loaded
+from .build import build_cases, build_org_and_users, has_users, is_loaded
 
 demo_cli = AppGroup("demo", help="Demo data: a Laiyang-like city.")
 
@@ -11,8 +11,12 @@ demo_cli = AppGroup("demo", help="Demo data: a Laiyang-like city.")
 @click.option("--cases", default=300, show_default=True, type=click.IntRange(0, 1_000_000),
               help="How many disputes to create through the engine.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable demo data.")
-def load(cases, seed):
+@click.option("--if-empty", is_flag=True, help="Load only into a database without any user account.")
+def load(cases, seed, if_empty):
     """Build the city, its users and disputes (does nothing if already loaded)."""
+    if if_empty and has_users():
+        click.echo("the database already has accounts; demo data not loaded")
+        return
     if is_loaded():
         click.echo("demo data already loaded; nothing to do")
         return
