@@ -214,3 +214,65 @@ def test_case_page_shows_the_timeline_newest_first(app, client, world):
     page = case_page(client, world.case)
     timeline = page[page.index('id="timeline"'):]
     assert timeline.index("受理") < timeline.index("登记")
+
+
+def edit_form(client, case_id):
+    page = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    return page, {"csrf_token": csrf(page), "version": version, "channel": "walk_in", "dispute_type": "neighbour",
+                  "facts": "楼上漏水，双方就维修费用发生争执。", "risk": "low"}
+
+
+def test_editing_details_records_before_and_after(app, client, world):
+    login(client, world.m1)
+    _, data = edit_form(client, world.case)
+    data.update(facts="补充：漏水已持续三个月", amount="2000")
+    response = client.post(f"/cases/{world.case}/edit", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        assert d.facts == "补充：漏水已持续三个月" and d.version == 2
+        event = db.session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
+        assert event.trigger == "edit"
+        assert '"facts":["楼上漏水，双方就维修费用发生争执。","补充：漏水已持续三个月"]' in event.data
+        assert '"amount":[null,"2000.00"]' in event.data
+    page = case_page(client, world.case)
+    assert "补充：漏水已持续三个月" in page[page.index('id="timeline"'):]
+    # Saving the same values again changes and records nothing.
+    _, same = edit_form(client, world.case)
+    same.update(facts="补充：漏水已持续三个月", amount="2000.00")
+    assert client.post(f"/cases/{world.case}/edit", data=same).status_code == 302
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).version == 2
+
+
+def test_a_stale_edit_is_a_conflict(app, client, world):
+    login(client, world.m1)
+    _, data = edit_form(client, world.case)
+    action(client, world.case, "accept")
+    data["facts"] = "迟到的修改"
+    response = client.post(f"/cases/{world.case}/edit", data=data)
+    assert response.status_code == 409
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).facts != "迟到的修改"
+
+
+def test_an_archived_case_is_sealed(app, client, world):
+    with app.app_context():
+        m1 = db.session.execute(select(f.User).where(f.User.username == world.m1)).scalar_one()
+        f.walk(db.session.get(Dispute, world.case), m1, "resolve_on_spot", "close", "archive")
+    login(client, world.m1)
+    page = case_page(client, world.case)
+    assert 'id="actions"' not in page and f"/cases/{world.case}/edit" not in page
+    assert client.get(f"/cases/{world.case}/edit").status_code == 302
+    response = client.post(f"/cases/{world.case}/edit", data={"csrf_token": csrf(page), "version": "4",
+                                                               "channel": "walk_in", "dispute_type": "other",
+                                                               "facts": "篡改", "risk": "low"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).facts != "篡改"
+
+
+def test_edit_of_another_communitys_case_is_404(client, world):
+    login(client, world.m2)
+    assert client.get(f"/cases/{world.case}/edit").status_code == 404

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,6 +16,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..validators import not_in_future, phone, resident_id
 from . import codes
+
+
+CENTS = Decimal("0.01")
 
 
 class IntakeForm(FlaskForm):
@@ -40,6 +45,36 @@ class IntakeForm(FlaskForm):
         self.dispute_type.choices = codes.choices(codes.DISPUTE_TYPES, locale)
         self.risk.choices = codes.choices(codes.RISK_LEVELS, locale)
         self.grid_id.choices = [(g.id, f"{g.community.name} · {g.name}") for g in grids]
+
+
+class EditForm(FlaskForm):
+    """Completing or correcting a case's details (before it is closed)."""
+
+    version = HiddenField()
+    channel = SelectField(_l("How it came in"), validators=[DataRequired()])
+    dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired()])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    arose_on = DateField(_l("Date it arose"), validators=[Optional(), not_in_future])
+    facts = TextAreaField(_l("Brief facts"), validators=[DataRequired(), Length(max=5000)])
+    amount = DecimalField(_l("Amount involved (yuan)"), places=2,
+                          validators=[Optional(), NumberRange(min=0, message=_l("The amount cannot be negative."))])
+    people_count = IntegerField(_l("People involved"), validators=[Optional(), NumberRange(min=1, max=100000)])
+    risk = SelectField(_l("Risk level"))
+
+    FIELDS = ("channel", "dispute_type", "place", "arose_on", "facts", "amount", "people_count", "risk")
+
+    def fill_choices(self, locale):
+        self.channel.choices = codes.choices(codes.CHANNELS, locale)
+        self.dispute_type.choices = codes.choices(codes.DISPUTE_TYPES, locale)
+        self.risk.choices = codes.choices(codes.RISK_LEVELS, locale)
+
+    def changes(self) -> dict:
+        values = {name: getattr(self, name).data for name in self.FIELDS}
+        values["place"] = (values["place"] or "").strip()
+        values["facts"] = values["facts"].strip()
+        if values["amount"] is not None:
+            values["amount"] = values["amount"].quantize(CENTS)
+        return values
 
 
 def _field_for(name, dispute, locale, mediators):

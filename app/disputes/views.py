@@ -13,11 +13,12 @@ from ..audit import record
 from ..audit.timeline import timeline
 from ..auth.access import roles_required
 from ..engine.deadlines import colour
+from ..engine.edits import edit as engine_edit, is_sealed
 from ..extensions import db
 from ..org.models import Community, Grid
 from ..privacy import mask_id, mask_phone
 from . import codes
-from .forms import IntakeForm, transition_form
+from .forms import EditForm, IntakeForm, transition_form
 from .models import Dispute, Party, new_tracking_code
 from .rules import mediators_for
 from .scope import scope_clause
@@ -150,6 +151,7 @@ def _render_case(dispute, status=200, submitted=None, formdata=None, revealed=No
         mask_phone=mask_phone,
         revealed=revealed or set(),
         may_reveal=current_user.role in ("mediator", "gridworker", "admin"),
+        may_edit=current_user.role in INTAKE_ROLES and not is_sealed(dispute),
     ), status
 
 
@@ -185,6 +187,34 @@ def fire(case_id, trigger):
         return _render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
     flash(_("Done: %(action)s.", action=t.label(_locale())), "success")
     return redirect(url_for(".show", case_id=case_id))
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@roles_required(*INTAKE_ROLES)
+def edit(case_id):
+    dispute = load_case(case_id)
+    if is_sealed(dispute):
+        flash(_("This case is closed and sealed: it can no longer be changed."), "warning")
+        return redirect(url_for(".show", case_id=case_id))
+    form = EditForm(obj=dispute if request.method == "GET" else None)
+    form.fill_choices(_locale())
+    if request.method == "GET":
+        form.version.data = dispute.version
+    status = 200
+    if form.validate_on_submit():
+        version = str(form.version.data or "")
+        try:
+            diff = engine_edit(dispute, current_user, form.changes(),
+                               expected_version=int(version) if version.isdigit() else -1)
+        except engine.Refused as refused:
+            flash(str(refused.message), "danger")
+            status = refused.status
+        else:
+            flash(_("Saved: %(n)s field(s) changed.", n=len(diff)) if diff else _("Nothing was changed."), "success")
+            return redirect(url_for(".show", case_id=case_id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("disputes/edit.html", form=form, d=dispute), status
 
 
 @bp.route("/<int:case_id>/parties/<int:party_id>/reveal", methods=["POST"])
