@@ -2,6 +2,7 @@
 TEST_DATABASE_URL is set, the same test again on a freshly reset PostgreSQL
 schema. In CI (CI=true) PostgreSQL is required: the run fails without it."""
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -30,6 +31,7 @@ def pytest_configure(config):
             engine.dispose()
         except Exception as error:  # fail, never skip, when PostgreSQL is asked for
             raise pytest.UsageError(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
+    compile_translations()
 
 
 def _pg_admin(*statements: str) -> None:
@@ -94,3 +96,18 @@ def ctx(app):
     with app.app_context():
         yield
         db.session.remove()
+
+
+def compile_translations() -> None:
+    """Compile every app/translations/*/LC_MESSAGES/messages.po into the .mo
+    next to it, so no test runs against a stale (or missing) .mo."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "app" / "translations").glob("*/LC_MESSAGES/*.po"):
+        with open(po, "rb") as f:
+            catalog = read_po(f)
+        tmp = po.with_name(f"{po.stem}.{os.getpid()}.tmp.mo")
+        with open(tmp, "wb") as f:
+            write_mo(f, catalog)
+        os.replace(tmp, po.with_suffix(".mo"))  # atomic: parallel workers never read half a file
