@@ -50,12 +50,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     @app.context_processor
     def inject_locale():
         from .auth.roles import role_label
+        from .labels import field_label
 
         locale = str(get_locale() or "zh_Hans_CN")
         return {
             "locale": locale,
             "is_english": locale.startswith("en"),
             "role_label": lambda role: role_label(role, locale),
+            "field_label": lambda name: field_label(name, locale),
+            "colon": ": " if locale.startswith("en") else "：",
         }
 
     return app

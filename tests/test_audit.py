@@ -81,7 +81,7 @@ def test_an_inserted_or_duplicated_row_is_detected(history):
     db.session.execute(text(
         "INSERT INTO audit_events (entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role,"
         " at, reason, data, prev_hash, hash) SELECT entity_type, entity_id, seq + 100, trigger, from_state, to_state,"
-        " actor_id, actor_role, at, reason, data, prev_hash, 'f' || substr(hash, 2) FROM audit_events"
+        " actor_id, actor_role, at, reason, data, prev_hash, 'x' || substr(hash, 2) FROM audit_events"
         " WHERE id = :i"), {"i": ids()[2]})
     db.session.commit()
     problems = verify()

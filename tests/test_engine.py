@@ -74,7 +74,7 @@ def test_reason_is_required_where_the_workflow_says(world):
 
 def test_guard_refuses_with_a_message(world):
     d = f.dispute(world.m1, world.grids[0], parties=0)
-    with pytest.raises(engine.GuardFailed, match="party"):
+    with pytest.raises(engine.GuardFailed, match="当事人"):  # the default language
         engine.fire(d, "accept", world.m1)
     assert db.session.get(Dispute, d.id).state == "submitted"
 

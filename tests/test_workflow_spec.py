@@ -61,3 +61,14 @@ def test_mermaid_text_names_every_state_and_transition():
     assert "submitted --> accepted: 受理" in text
     assert "archived --> [*]" in text
     assert "Accept" in mermaid(DISPUTE, "en")
+
+
+def test_every_required_field_has_a_label_and_a_form_field(app):
+    from app.disputes.forms import _field_for
+    from app.labels import FIELD_LABELS
+
+    for workflow in WORKFLOWS.values():
+        for t in workflow.transitions:
+            for name in t.required:
+                assert name in FIELD_LABELS, name
+                assert _field_for(name, None, "zh", []) is not None

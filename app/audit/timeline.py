@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..auth.roles import role_label
 from ..extensions import db
 from ..privacy import mask_data
 from .models import AuditEvent
@@ -48,7 +49,7 @@ def timeline(entity, locale: str) -> list[Entry]:
         entries.append(
             Entry(
                 at=event.at,
-                actor=name or ("system" if event.actor_role == "system" else "—"),
+                actor=name or role_label(event.actor_role, locale),
                 role=event.actor_role,
                 action=action,
                 from_label=wf.state(event.from_state).label(locale) if event.from_state else None,

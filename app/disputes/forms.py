@@ -102,7 +102,7 @@ def _field_for(name, dispute, locale, mediators):
                              validators=required + [Length(max=10000)])
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=required + [Length(max=5000)])
-    return StringField(name, validators=required + [Length(max=2000)])
+    raise LookupError(f"no form field is defined for the transition data {name!r}")
 
 
 def transition_form(t, dispute, locale, mediators=(), formdata=None):

@@ -1,0 +1,37 @@
+"""Labels for the data fields that transitions and edits record, so that the
+history and the diagram pages speak the user's language, not field codes."""
+
+FIELD_LABELS = {
+    "route": ("告知途径", "Route told"),
+    "outcome": ("现场化解结果", "On-the-spot outcome"),
+    "mediator_id": ("调解员", "Mediator"),
+    "notice_given": ("已告知权利义务", "Notice of rights given"),
+    "days": ("延长天数", "Extra days"),
+    "consent": ("双方同意", "Both parties consent"),
+    "form": ("协议形式", "Form of agreement"),
+    "terms": ("协议内容", "Agreed terms"),
+    "summary": ("结案小结", "Closing summary"),
+    "channel": ("来源渠道", "Channel"),
+    "dispute_type": ("纠纷类型", "Type of dispute"),
+    "place": ("地点", "Place"),
+    "arose_on": ("发生日期", "Date it arose"),
+    "facts": ("简要案情", "Brief facts"),
+    "amount": ("涉及金额", "Amount involved"),
+    "people_count": ("涉及人数", "People involved"),
+    "risk": ("风险等级", "Risk level"),
+    "grid_id": ("网格", "Grid"),
+    "applicant_name": ("申请人姓名", "Applicant's name"),
+    "applicant_phone": ("申请人电话", "Applicant's phone"),
+    "applicant_id_number": ("申请人身份证号", "Applicant's ID number"),
+    "respondent_name": ("被申请人姓名", "Respondent's name"),
+    "respondent_phone": ("被申请人电话", "Respondent's phone"),
+    "party_id": ("当事人", "Party"),
+    "fields": ("字段", "Fields"),
+    "address": ("地址", "Address"),
+    "username": ("用户名", "Username"),
+}
+
+
+def field_label(name: str, locale: str) -> str:
+    zh, en = FIELD_LABELS.get(name, (name, name))
+    return en if str(locale).startswith("en") else zh
