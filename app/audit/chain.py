@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 
 from .. import clock
 from ..extensions import db
@@ -69,16 +69,40 @@ def fields_of(row) -> dict:
     )
 
 
+_encoded: tuple[str, bytes] = ("", b"")
+
+
 def _key() -> bytes:
-    return current_app.config["AUDIT_KEY"].encode()
+    global _encoded
+    value = current_app.config["AUDIT_KEY"]
+    if _encoded[0] != value:  # encoded once, not on every append
+        _encoded = (value, value.encode())
+    return _encoded[1]
 
 
-def lock_chain(session) -> None:
+# The statements of an append, built once: building a statement and computing
+# its cache key on every call cost more than running it (see bench/engine.py).
+# They use the Table, not the mapped class, so they run as plain Core.
+_events = AuditEvent.__table__
+_HEAD = select(_events.c.hash).order_by(_events.c.id.desc()).limit(1).scalar_subquery()
+_LAST_SEQ = (
+    select(func.max(_events.c.seq))
+    .where(_events.c.entity_type == bindparam("entity_type"), _events.c.entity_id == bindparam("entity_id"))
+    .scalar_subquery()
+)
+HEAD_QUERY = select(_HEAD)
+HEAD_AND_SEQ_QUERY = select(_HEAD, _LAST_SEQ)
+INSERT_EVENT = insert(_events)
+LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def lock_chain(session, connection=None) -> None:
     """Serialise appends so the chain never forks. SQLite already has one
     writer (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory
     lock that is released at COMMIT or ROLLBACK."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
+    connection = connection or session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(LOCK_CHAIN, {"k": CHAIN_LOCK_KEY})
 
 
 def record(
@@ -101,24 +125,22 @@ def record(
     actor_id = getattr(actor, "id", None)
     actor_role = getattr(actor, "role", None) or "anonymous"
     payload = canonical_json(data or {})
-    lock_chain(session)
-    head_q = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
+    # The session's connection, in the session's transaction (begun here if
+    # need be); the audit table belongs to the default bind.
+    connection = session.connection()
+    lock_chain(session, connection)
     if entity_id is None:
-        prev_hash = session.execute(select(head_q)).scalar()
+        prev_hash = connection.execute(HEAD_QUERY).scalar()
         seq = None
     else:
-        seq_q = (
-            select(func.max(AuditEvent.seq))
-            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
-            .scalar_subquery()
-        )
-        prev_hash, last_seq = session.execute(select(head_q, seq_q)).one()
+        prev_hash, last_seq = connection.execute(
+            HEAD_AND_SEQ_QUERY, {"entity_type": entity_type, "entity_id": entity_id}
+        ).one()
         seq = (last_seq or 0) + 1
     prev_hash = prev_hash or GENESIS
     fields = _fields(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, payload)
     digest = row_hash(_key(), fields, prev_hash)
-    values = dict(fields, at=at, prev_hash=prev_hash, hash=digest)
-    session.execute(insert(AuditEvent).values(**values))
+    connection.execute(INSERT_EVENT, dict(fields, at=at, prev_hash=prev_hash, hash=digest))
     return digest
 
 
