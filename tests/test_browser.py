@@ -113,12 +113,11 @@ class Pages:
         return page
 
     def _response(self, response):
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400:
             self.problems.append(f"{response.request.method} {response.url} answered {response.status}")
 
     def _console(self, message):
-        # Chromium asks for /favicon.ico by itself; the app has none (a 404).
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             self.problems.append(f"console: {message.text} ({message.location.get('url')})")
 
     def close(self, failed: bool):

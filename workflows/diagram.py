@@ -19,7 +19,7 @@ def mermaid(wf: Workflow, locale: str = "zh", current: str | None = None) -> str
     for t in wf.transitions:
         label = _clean(t.label(locale))
         if SYSTEM in t.roles:
-            label = "⏱ " + label
+            label += " (automatic)" if locale.startswith("en") else "（到期自动）"
         for src in t.sources:
             lines.append(f"  {src} --> {t.dest}: {label}")
     for s in wf.states:
