@@ -215,7 +215,7 @@ def test_mediator_takes_a_dispute_from_registration_to_agreement(pages, people, 
              name="张三", phone="13812345678")
     expect(page.locator("h1")).to_contain_text("邻里")
     expect(page.locator("main dl")).to_contain_text(people.grid_label)
-    parties = page.locator("main table tbody tr")
+    parties = page.locator("#parties li")
     expect(parties).to_have_count(1)
     expect(parties.first).to_contain_text("张三")
     expect(parties.first.locator(".party-phone")).to_have_text("138****5678")  # masked until revealed
