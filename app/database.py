@@ -51,7 +51,4 @@ def _on_connect(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _on_begin(conn):
     if conn.dialect.name == "sqlite":
-        # Straight to the driver, as SQLAlchemy's own COMMIT is: this runs
-        # once per transaction, and exec_driver_sql cost several times the
-        # BEGIN itself (see bench/engine.py).
-        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
