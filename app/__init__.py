@@ -69,6 +69,7 @@ def _import_models():
     from .auth import models as _auth  # noqa: F401
     from .disputes import models as _disputes, rules as _rules  # noqa: F401
     from .org import models as _org  # noqa: F401
+    from . import ratelimit as _ratelimit  # noqa: F401
 
 
 def _register_blueprints(app):

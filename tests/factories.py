@@ -1,5 +1,6 @@
 """Small builders for test data. Call them inside an app context."""
 import itertools
+from datetime import date
 import re
 import secrets
 
@@ -70,11 +71,13 @@ def walk(d, actor, *triggers, now=None):
     samples = {
         "route": "court", "outcome": "当场和解", "notice_given": True, "days": 10, "consent": True,
         "form": "written", "terms": "十日内赔偿两千元", "summary": "已结案",
+        "main_facts": "楼上漏水致楼下受损", "matters": "维修费用由谁承担", "responsibilities": "楼上住户负主要责任",
+        "perform_how": "一次性现金支付", "perform_where": "社区调解室", "perform_by": date(2026, 12, 31),
     }
     for trigger in triggers:
         t = d.__workflow__.transition(trigger, d.state)
         assert t is not None, f"{trigger} not possible from {d.state}"
-        data = {name: samples.get(name) for name in t.required}
+        data = {name: samples.get(name) for name in t.required + t.optional if name in samples}
         if "mediator_id" in t.required:
             data["mediator_id"] = actor.id
         engine.fire(d, trigger, actor, "理由" if t.reason_required else None, now=now, **data)

@@ -124,7 +124,9 @@ def test_walk_a_case_through_the_web(app, client, world):
     assert action(client, case, "accept").status_code == 302
     assert action(client, case, "assign", mediator_id=str(world.m1_id)).status_code == 302
     assert action(client, case, "start_mediation", notice_given="y").status_code == 302
-    assert action(client, case, "agree", form="written", terms="十日内修复").status_code == 302
+    incomplete = action(client, case, "agree", form="written", terms="十日内修复")
+    assert incomplete.status_code == 422  # a written agreement needs its legal contents
+    assert action(client, case, "agree", **WRITTEN).status_code == 302
     page = case_page(client, case)
     assert "达成协议" in page
     for word in ("受理", "指派调解员", "达成调解协议"):
@@ -135,6 +137,21 @@ def test_walk_a_case_through_the_web(app, client, world):
         triggers = db.session.execute(select(AuditEvent.trigger).where(
             AuditEvent.entity_type == "dispute", AuditEvent.entity_id == case).order_by(AuditEvent.seq)).scalars().all()
         assert triggers == ["create", "accept", "assign", "start_mediation", "agree"]
+
+
+WRITTEN = dict(form="written", terms="十日内修复", main_facts="楼上漏水", matters="维修费用",
+               responsibilities="楼上住户负责", perform_how="自行修复", perform_where="楼下住户家中",
+               perform_by="2026-12-31")
+
+
+def test_an_oral_agreement_is_recorded_by_its_terms(app, client, world):
+    login(client, world.m1)
+    for trigger, data in (("accept", {}), ("assign", {"mediator_id": str(world.m1_id)}),
+                          ("start_mediation", {"notice_given": "y"}), ("agree", {"form": "oral", "terms": "口头约定赔礼道歉"})):
+        assert action(client, world.case, trigger, **data).status_code == 302, trigger
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        assert (d.state, d.agreement_form, d.agreement_terms) == ("agreed", "oral", "口头约定赔礼道歉")
 
 
 def test_missing_reason_is_refused_with_nothing_written(app, client, world):

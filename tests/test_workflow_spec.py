@@ -72,3 +72,14 @@ def test_every_required_field_has_a_label_and_a_form_field(app):
             for name in t.required:
                 assert name in FIELD_LABELS, name
                 assert _field_for(name, None, "zh", []) is not None
+
+
+def test_every_optional_field_has_a_label_and_a_form_field(app):
+    from app.disputes.forms import _field_for
+    from app.labels import FIELD_LABELS
+
+    for workflow in WORKFLOWS.values():
+        for t in workflow.transitions:
+            for name in t.optional:
+                assert name in FIELD_LABELS, name
+                assert _field_for(name, None, "zh", [], required=False) is not None

@@ -74,6 +74,7 @@ DISPUTE = Workflow(
             "指派调解员",
             "Assign mediator",
             required=("mediator_id",),
+            optional=("co_mediator_ids",),
             guards=("assignee_in_scope",),
             keep_deadline=True,
         ),
@@ -119,7 +120,8 @@ DISPUTE = Workflow(
             "达成调解协议",
             "Record agreement",
             required=("form", "terms"),
-            guards=("is_assignee",),
+            optional=("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by"),
+            guards=("is_assignee", "agreement_complete"),
         ),
         Transition(
             "fail",

@@ -53,6 +53,8 @@ class Transition:
     zh: str
     en: str
     required: tuple[str, ...] = ()
+    # Fields the step's form offers and records but does not insist on.
+    optional: tuple[str, ...] = ()
     reason_required: bool = False
     guards: tuple[str, ...] = ()
     # Keep the due time of the source state (e.g. the 30-day mediation clock
@@ -140,6 +142,9 @@ def validation_problems(wf: Workflow) -> list[str]:
             seen_pairs.setdefault(key, t.dest)
         if t.dest not in known:
             problems.append(f"transition {t.trigger!r} goes to unknown state {t.dest!r}")
+        both = set(t.required) & set(t.optional)
+        if both:
+            problems.append(f"transition {t.trigger!r} lists {sorted(both)} as both required and optional")
         if t.extend_by and t.extend_by not in t.required:
             problems.append(f"transition {t.trigger!r} extends by {t.extend_by!r}, which is not a required field")
         if not t.roles:

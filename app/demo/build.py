@@ -129,7 +129,7 @@ def _data_for(trigger, dispute, mediator, rng):
     data = {}
     reason = None
     t = DISPUTE.transition(trigger, dispute.state)
-    for name in t.required:
+    for name in t.required + (t.optional if trigger == "agree" else ()):
         data[name] = {
             "route": rng.choice(list(codes.ROUTES)),
             "outcome": "双方当场达成谅解，网格员现场见证。",
@@ -139,6 +139,12 @@ def _data_for(trigger, dispute, mediator, rng):
             "consent": True,
             "form": rng.choice(["written", "written", "oral"]),
             "terms": "被申请人于十五日内在社区调解室一次性支付维修费人民币两千元。",
+            "main_facts": "被申请人家中水管破裂，致申请人房屋天花板及墙面受损。",
+            "matters": "维修费用的数额及承担。",
+            "responsibilities": "被申请人对漏水负全部责任；申请人对损失扩大无过错。",
+            "perform_how": "一次性现金支付",
+            "perform_where": "社区人民调解委员会调解室",
+            "perform_by": (dispute.changed_at + timedelta(days=15)).date().isoformat(),
             "summary": "案件已依法办结，当事人无异议。",
         }.get(name, "—")
     if t.reason_required:

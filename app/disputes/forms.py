@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -77,31 +78,45 @@ class EditForm(FlaskForm):
         return values
 
 
-def _field_for(name, dispute, locale, mediators):
-    """The form field for a transition's required data item."""
-    required = [DataRequired()]
+def _field_for(name, dispute, locale, mediators, required=True):
+    """The form field for a transition's data item."""
+    needed = [DataRequired()] if required else [Optional()]
     if name == "route":
         return SelectField(_l("Route the parties are told"), choices=codes.choices(codes.ROUTES, locale),
-                           validators=required)
+                           validators=needed)
     if name == "outcome":
-        return TextAreaField(_l("What was agreed on the spot"), validators=required + [Length(max=5000)])
+        return TextAreaField(_l("What was agreed on the spot"), validators=needed + [Length(max=5000)])
     if name == "mediator_id":
         return SelectField(_l("Mediator"), coerce=int, choices=[(m.id, m.display_name) for m in mediators],
-                           validators=required)
+                           validators=needed)
+    if name == "co_mediator_ids":
+        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int,
+                                   choices=[(m.id, m.display_name) for m in mediators], validators=[Optional()])
     if name == "notice_given":
-        return BooleanField(_l("The parties were told their rights and duties"), validators=required)
+        return BooleanField(_l("The parties were told their rights and duties"), validators=needed)
     if name == "consent":
-        return BooleanField(_l("Both parties agree to the extension"), validators=required)
+        return BooleanField(_l("Both parties agree to the extension"), validators=needed)
     if name == "days":
         return IntegerField(_l("Extra days"), validators=[InputRequired(), NumberRange(min=1, max=60)])
     if name == "form":
         return SelectField(_l("Form of agreement"), choices=codes.choices(codes.AGREEMENT_FORMS, locale),
-                           validators=required)
+                           validators=needed)
     if name == "terms":
-        return TextAreaField(_l("Agreed terms: what, how, where and by when"),
-                             validators=required + [Length(max=10000)])
+        return TextAreaField(_l("Agreed terms"), validators=needed + [Length(max=10000)])
+    if name == "main_facts":
+        return TextAreaField(_l("Main facts"), validators=needed + [Length(max=10000)])
+    if name == "matters":
+        return TextAreaField(_l("Matters in dispute"), validators=needed + [Length(max=10000)])
+    if name == "responsibilities":
+        return TextAreaField(_l("Each party's responsibility"), validators=needed + [Length(max=10000)])
+    if name == "perform_how":
+        return TextAreaField(_l("How it is performed"), validators=needed + [Length(max=2000)])
+    if name == "perform_where":
+        return StringField(_l("Where it is performed"), validators=needed + [Length(max=200)])
+    if name == "perform_by":
+        return DateField(_l("Performed by (date)"), validators=needed)
     if name == "summary":
-        return TextAreaField(_l("Closing summary"), validators=required + [Length(max=5000)])
+        return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     raise LookupError(f"no form field is defined for the transition data {name!r}")
 
 
@@ -114,6 +129,8 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None):
 
     for name in t.required:
         setattr(_Form, name, _field_for(name, dispute, locale, mediators))
+    for name in t.optional:
+        setattr(_Form, name, _field_for(name, dispute, locale, mediators, required=False))
     reason_validators = [DataRequired(), Length(max=2000)] if t.reason_required else [Optional(), Length(max=2000)]
     _Form.reason = TextAreaField(_l("Reason") if t.reason_required else _l("Note (optional)"),
                                  validators=reason_validators)

@@ -2,7 +2,7 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows import DISPUTE
@@ -52,6 +52,13 @@ class Dispute(WorkflowMixin, db.Model):
     outcome: Mapped[str | None] = mapped_column(Text)
     agreement_form: Mapped[str | None] = mapped_column(String(10))
     agreement_terms: Mapped[str | None] = mapped_column(Text)
+    # The written agreement's legal contents (People's Mediation Law art. 29).
+    agreement_facts: Mapped[str | None] = mapped_column(Text)
+    agreement_matters: Mapped[str | None] = mapped_column(Text)
+    agreement_responsibilities: Mapped[str | None] = mapped_column(Text)
+    perform_how: Mapped[str | None] = mapped_column(Text)
+    perform_where: Mapped[str | None] = mapped_column(String(200))
+    perform_by: Mapped[date | None] = mapped_column(Date)
     agreed_at: Mapped[datetime | None] = mapped_column(DateTime)
     summary: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -63,6 +70,11 @@ class Dispute(WorkflowMixin, db.Model):
     parties: Mapped[list["Party"]] = relationship(
         back_populates="dispute", order_by="Party.id", cascade="all, delete-orphan"
     )
+    co_mediators: Mapped[list[User]] = relationship(secondary="dispute_mediators", order_by="User.id")
+    sessions: Mapped[list["MediationSession"]] = relationship(
+        back_populates="dispute", order_by="MediationSession.held_at"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="dispute", order_by="Attachment.id")
 
     __table_args__ = (
         Index("ix_disputes_community_state", "community_id", "state"),
@@ -75,6 +87,10 @@ class Dispute(WorkflowMixin, db.Model):
         from .scope import can_see
 
         return can_see(user, self)
+
+    def works_on(self, user) -> bool:
+        """The lead or a co-mediator of the case."""
+        return user.id == self.assignee_id or any(m.id == user.id for m in self.co_mediators)
 
     @property
     def title(self) -> str:
@@ -97,6 +113,46 @@ class Party(db.Model):
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     dispute: Mapped[Dispute] = relationship(back_populates="parties")
+
+
+dispute_mediators = Table(
+    "dispute_mediators",
+    db.metadata,
+    Column("dispute_id", ForeignKey("disputes.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+)
+
+
+class MediationSession(db.Model):
+    """One mediation session's working record (调解记录)."""
+
+    __tablename__ = "mediation_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    held_at: Mapped[datetime] = mapped_column(DateTime)
+    place: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[str] = mapped_column(Text)
+    record: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    dispute: Mapped[Dispute] = relationship(back_populates="sessions")
+    recorded_by: Mapped[User] = relationship()
+
+
+class Attachment(db.Model):
+    """A photo or document of a case, stored outside the static folder."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    dispute: Mapped[Dispute] = relationship(back_populates="attachments")
 
 
 class FileCounter(db.Model):

@@ -1,7 +1,11 @@
 """Guards and effects of the dispute workflow (see workflows/dispute.py)."""
+from datetime import date
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..auth.models import User
 from ..engine.hooks import effect, guard
@@ -35,9 +39,26 @@ def assignee_in_scope(dispute, actor, data):
 
 @guard("is_assignee")
 def is_assignee(dispute, actor, data):
-    if dispute.assignee_id is not None and dispute.assignee_id != actor.id:
-        return _l("Only the assigned mediator may do this.")
+    if dispute.assignee_id is not None and not dispute.works_on(actor):
+        return _l("Only the mediators assigned to the case may do this.")
     return None
+
+
+@guard("agreement_complete")
+def agreement_complete(dispute, actor, data):
+    """A written agreement carries the contents the law asks for (art. 29):
+    facts, matters in dispute, responsibilities, and how, where and by when
+    the terms are performed. An oral one is recorded by its terms."""
+    if data is None or data.get("form") != "written":
+        return None
+    missing = [name for name in WRITTEN_AGREEMENT_FIELDS if not data.get(name)]
+    if missing:
+        return _l("A written agreement needs the facts, the matters in dispute, each party's responsibility, "
+                  "and how, where and by when it is performed.")
+    return None
+
+
+WRITTEN_AGREEMENT_FIELDS = ("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by")
 
 
 @guard("extension_days_valid")
@@ -54,17 +75,18 @@ def extension_days_valid(dispute, actor, data):
 
 
 def _next_file_seq(year: int) -> int:
+    """Bump the year's counter inside the accepting transaction: the row lock
+    (PostgreSQL) or the write lock (SQLite) makes concurrent accepts take
+    turns, and a rollback gives the number back, so there are no gaps."""
     session = db.session
-    bumped = session.execute(
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    # The year's row may not exist yet; two first accepts must not both fail.
+    session.execute(insert_fn(FileCounter).values(year=year, last=0).on_conflict_do_nothing())
+    return session.execute(
         update(FileCounter).where(FileCounter.year == year).values(last=FileCounter.last + 1)
         .returning(FileCounter.last)
-    ).scalar()
-    if bumped is not None:
-        return bumped
-    # First case of the year. A concurrent first accept on PostgreSQL makes
-    # one of the two inserts fail; it is rolled back and retried by the user.
-    session.execute(insert(FileCounter).values(year=year, last=1))
-    return 1
+    ).scalar_one()
 
 
 @effect("dispute", "accept")
@@ -80,11 +102,14 @@ def number_the_file(dispute, actor, data, now):
 @effect("dispute", "assign")
 def set_assignee(dispute, actor, data, now):
     dispute.assignee_id = int(data["mediator_id"])
+    wanted = {int(i) for i in data.get("co_mediator_ids") or ()} - {dispute.assignee_id}
+    dispute.co_mediators = [u for u in mediators_for(dispute) if u.id in wanted]
 
 
 @effect("dispute", "recuse")
 def clear_assignee(dispute, actor, data, now):
     dispute.assignee_id = None
+    dispute.co_mediators = []
 
 
 @effect("dispute", "reject")
@@ -102,7 +127,19 @@ def record_outcome(dispute, actor, data, now):
 def record_agreement(dispute, actor, data, now):
     dispute.agreement_form = data["form"]
     dispute.agreement_terms = data["terms"]
+    dispute.agreement_facts = data.get("main_facts") or None
+    dispute.agreement_matters = data.get("matters") or None
+    dispute.agreement_responsibilities = data.get("responsibilities") or None
+    dispute.perform_how = data.get("perform_how") or None
+    dispute.perform_where = data.get("perform_where") or None
+    dispute.perform_by = _as_date(data.get("perform_by"))
     dispute.agreed_at = now
+
+
+def _as_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 @effect("dispute", "close")

@@ -128,7 +128,7 @@ def _action_forms(dispute, locale, submitted=None, formdata=None):
     mediators = None
     forms = []
     for t in engine.available(dispute, current_user):
-        if "mediator_id" in t.required and mediators is None:
+        if "mediator_id" in t.required + t.optional and mediators is None:
             mediators = mediators_for(dispute)
         data = formdata if t.trigger == submitted else None
         forms.append((t, transition_form(t, dispute, locale, mediators or (), formdata=data)))
@@ -172,13 +172,13 @@ def fire(case_id, trigger):
         except engine.Refused as refused:
             flash(str(refused.message), "danger")
             return _render_case(load_case(case_id), refused.status)
-    mediators = mediators_for(dispute) if "mediator_id" in t.required else ()
+    mediators = mediators_for(dispute) if "mediator_id" in t.required + t.optional else ()
     form = transition_form(t, dispute, _locale(), mediators, formdata=request.form)
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
         return _render_case(dispute, 422, submitted=trigger, formdata=request.form)
     version = str(form.version.data or "")
-    data = {name: getattr(form, name).data for name in t.required}
+    data = {name: getattr(form, name).data for name in t.required + t.optional}
     try:
         engine.fire(dispute, trigger, current_user, reason=form.reason.data,
                     expected_version=int(version) if version.isdigit() else -1, **data)
