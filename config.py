@@ -1,6 +1,7 @@
 """Settings. Every value can be overridden from the environment."""
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -49,6 +50,12 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a mediator may keep a form open through a session
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Photos and documents of cases: outside the static folder, never served directly.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # Public pages, counted per client address.
+    PUBLIC_REPORTS_PER_HOUR = 5
+    TRACK_LOOKUPS_PER_HOUR = 30
 
     # Login throttling, counted in the database so it holds across workers.
     LOGIN_WINDOW_MINUTES = 15
@@ -87,6 +94,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
+    # Never the instance folder; the tests' app fixture sets a temporary one per test.
+    UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "mediation-test-uploads")
 
     @classmethod
     def load(cls):

@@ -76,6 +76,7 @@ def _register_blueprints(app):
     from .auth.views import bp as auth_bp
     from .diagrams.views import bp as diagrams_bp
     from .disputes.views import bp as disputes_bp
+    from .disputes import attachments as _attachments  # noqa: F401  (its routes are on disputes_bp)
     from .main.views import bp as main_bp
     from .audit.views import bp as audit_bp
 
@@ -100,7 +101,7 @@ ERROR_TEXT = {
     404: (_l("Not found"), _l("The page or case does not exist, or is outside your area. Go back to your case list.")),
     405: (_l("Not allowed"), _l("This page cannot be used that way. Go back and use the buttons on the page.")),
     409: (_l("Changed by someone else"), _l("Reload the page to see the latest state, then try again.")),
-    413: (_l("Upload too large"), _l("Send a smaller file (at most 10 MB).")),
+    413: (_l("Upload too large"), _l("Go back and send a smaller file: each photo or document may be at most 5 MB.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("Nothing was saved. Try again; if it happens again, tell the administrator.")),
 }

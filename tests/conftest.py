@@ -71,8 +71,8 @@ def empty_db(backend, tmp_path):
 
 
 @pytest.fixture
-def app(empty_db):
-    app = create_app("testing", **empty_db)
+def app(empty_db, tmp_path):
+    app = create_app("testing", UPLOAD_DIR=str(tmp_path / "uploads"), **empty_db)
     with app.app_context():
         db.create_all()
         with db.engine.begin() as conn:

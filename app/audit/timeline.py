@@ -14,6 +14,7 @@ from .models import AuditEvent
 WORDS = {
     "create": ("登记", "Registered"),
     "edit": ("修改", "Edited"),
+    "upload": ("上传附件", "File attached"),
     "reveal": ("查看个人信息", "Revealed personal data"),
 }
 

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..uploads import upload_field
 from ..validators import not_in_future, phone, resident_id
 from . import codes
 
@@ -40,6 +41,7 @@ class IntakeForm(FlaskForm):
     applicant_id_number = StringField(_l("Applicant's ID number"), validators=[Optional(), resident_id])
     respondent_name = StringField(_l("Respondent's name"), validators=[Optional(), Length(max=80)])
     respondent_phone = StringField(_l("Respondent's phone"), validators=[Optional(), phone])
+    photo = upload_field(_l("Photo or document (optional)"))
 
     def fill_choices(self, locale, grids):
         self.channel.choices = codes.choices(codes.CHANNELS, locale)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workflows import DISPUTE
 
-from .. import clock, engine
+from .. import clock, engine, uploads
 from ..audit import record
 from ..audit.timeline import timeline
 from ..auth.access import roles_required
@@ -109,15 +109,21 @@ def new():
         if form.respondent_name.data:
             dispute.parties.append(Party(role="respondent", name=form.respondent_name.data.strip(),
                                          phone=(form.respondent_phone.data or "").strip() or None))
-        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submission_token")}
-        try:
-            engine.create(dispute, current_user, data)
-        except IntegrityError:
-            existing = db.session.execute(
-                select(Dispute).where(Dispute.submission_token == token)).scalar_one_or_none()
-            if existing is None:
-                raise
-            return redirect(url_for(".show", case_id=existing.id))
+        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submission_token", "photo")}
+        with uploads.Batch() as batch:  # the photo's file is removed unless the case is committed
+            try:
+                engine.create(dispute, current_user, data, commit=False)
+                if form.photo.data:
+                    batch.attach(dispute, form.photo.data, current_user)
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                existing = db.session.execute(
+                    select(Dispute).where(Dispute.submission_token == token)).scalar_one_or_none()
+                if existing is None:
+                    raise
+                return redirect(url_for(".show", case_id=existing.id))
+            batch.done()
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")
         return redirect(url_for(".show", case_id=dispute.id))
     status = 422 if form.is_submitted() else 200

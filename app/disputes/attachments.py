@@ -1,0 +1,88 @@
+"""Photos and documents on the case page: upload (mediators and grid workers
+of the case, not on a sealed case) and serving (to whoever may see the case).
+Storage and checks are in app/uploads.py."""
+from flask import abort, current_app, flash, g, redirect, send_file, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileRequired
+
+from .. import uploads
+from ..auth.access import roles_required
+from ..engine.edits import is_sealed
+from ..extensions import db
+from .models import Attachment
+from .views import CASE_ROLES, INTAKE_ROLES, _render_case, bp, load_case
+
+UPLOAD_ROLES = INTAKE_ROLES
+# The file alone, shown inline: nothing it could load or run.
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'"
+
+
+class AttachmentForm(FlaskForm):
+    file = uploads.upload_field(_l("Photo or document (JPEG, PNG, WebP or PDF)"),
+                                required=FileRequired(_l("Choose a photo or document.")))
+
+
+@bp.app_template_global()
+def attachment_form(dispute):
+    """The upload form for the case page, or None when this user may not
+    upload to this case (the form with its errors after a refused upload)."""
+    if current_user.role not in UPLOAD_ROLES or is_sealed(dispute):
+        return None
+    form = g.get("attachment_form")
+    return form if form is not None else AttachmentForm(prefix="upload", formdata=None)
+
+
+@bp.app_template_global()
+def attachment_is_image(attachment) -> bool:
+    return uploads.is_image(attachment)
+
+
+@bp.app_template_filter()
+def filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+@bp.route("/<int:case_id>/attachments", methods=["POST"])
+@roles_required(*UPLOAD_ROLES)
+def attachment_upload(case_id):
+    dispute = load_case(case_id)
+    if is_sealed(dispute):
+        flash(_("This case is closed and sealed: it can no longer be changed."), "warning")
+        return _render_case(dispute, 409)
+    form = AttachmentForm(prefix="upload")
+    if not form.validate_on_submit():
+        g.attachment_form = form
+        flash(_("The file was not attached: see the message next to the field."), "danger")
+        return _render_case(dispute, 422)
+    with uploads.Batch() as batch:
+        attachment = batch.attach(dispute, form.file.data, current_user)
+        name = attachment.original_name
+        db.session.commit()
+        batch.done()
+    flash(_("Attached: %(name)s.", name=name), "success")
+    return redirect(url_for(".show", case_id=case_id, _anchor="attachments"))
+
+
+@bp.route("/<int:case_id>/attachments/<int:attachment_id>")
+@roles_required(*CASE_ROLES)
+def attachment(case_id, attachment_id):
+    dispute = load_case(case_id)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.dispute_id != dispute.id:
+        abort(404)
+    path = uploads.path_of(item)
+    if path is None or not path.is_file():
+        current_app.logger.error("attachment %s of case %s: file missing", item.id, dispute.id)
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, as_attachment=False,
+                         download_name=item.original_name, conditional=False, etag=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    return response
