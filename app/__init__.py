@@ -79,8 +79,9 @@ def _register_blueprints(app):
     from .disputes import attachments as _attachments  # noqa: F401  (its routes are on disputes_bp)
     from .main.views import bp as main_bp
     from .audit.views import bp as audit_bp
+    from .public.views import bp as public_bp
 
-    for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp):
+    for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,144 @@
+"""/report and /track: no login, CSRF on, rate-limited per client address.
+
+A report becomes a dispute in 待受理 (submitted) through engine.create(),
+with the reporter as the applicant, for the mediators of the chosen
+community. /track shows, for a valid tracking code, only the state and its
+dates, never names, facts or personal data; the code travels in a POST body,
+not in the URL, so that it stays out of logs.
+"""
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import get_locale, gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from workflows import DISPUTE
+
+from .. import clock, engine, uploads
+from ..auth.access import public
+from ..extensions import db
+from ..org.models import Community
+from ..ratelimit import note, over_limit
+from ..disputes.models import Dispute, Party, TRACKING_ALPHABET, new_tracking_code
+from .forms import ReportForm, TrackForm
+
+bp = Blueprint("public", __name__)
+
+HOUR = timedelta(hours=1)
+CODE_RE = re.compile(f"^[{TRACKING_ALPHABET}]{{6,16}}$")
+
+
+class PublicActor:
+    """A resident without an account (群众)."""
+
+    id = None
+    role = "anonymous"
+    username = "public"
+    display_name = "public"
+
+
+PUBLIC_ACTOR = PublicActor()
+
+
+def _address_key() -> str:
+    """The client address, keyed-hashed: enough to count, not kept as such."""
+    address = (request.remote_addr or "unknown").encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), address, hashlib.sha256).hexdigest()[:40]
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh_Hans_CN")
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@public
+def report():
+    form = ReportForm()
+    form.fill_choices()
+    if not form.is_submitted():
+        form.submission_token.data = secrets.token_urlsafe(24)
+        return render_template("public/report.html", form=form)
+    key = _address_key()
+    limit = current_app.config["PUBLIC_REPORTS_PER_HOUR"]
+    if over_limit("report", key, limit, HOUR):
+        return render_template("public/report.html", form=form, limited=True), 429
+    if not form.validate():
+        return render_template("public/report.html", form=form), 422
+    token = (form.submission_token.data or "")[:64] or None
+    existing = _by_token(token)
+    if existing is not None:  # the same form sent twice: one case
+        return render_template("public/thanks.html", code=existing.tracking_code)
+    community = db.session.get(Community, form.community_id.data)
+    name = (form.name.data or "").strip()
+    phone = (form.phone.data or "").strip() or None
+    place = (form.place.data or "").strip()
+    facts = form.description.data.strip()
+    dispute = Dispute(
+        tracking_code=new_tracking_code(), channel="photo", dispute_type="other",
+        street_id=community.street_id, community_id=community.id, grid_id=None,
+        place=place, facts=facts, created_by_id=None, created_at=clock.now(), submission_token=token,
+    )
+    dispute.parties.append(Party(role="applicant", kind="person", name=name or _("Resident (photo report)"),
+                                 phone=phone))
+    data = {"channel": "photo", "community_id": community.id, "place": place, "facts": facts,
+            "reporter_name": name or None, "reporter_phone": phone}
+    with uploads.Batch() as batch:
+        try:
+            note("report", key)
+            engine.create(dispute, PUBLIC_ACTOR, data, commit=False)
+            if form.photo.data:
+                batch.attach(dispute, form.photo.data, PUBLIC_ACTOR)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            existing = _by_token(token)
+            if existing is None:
+                raise
+            return render_template("public/thanks.html", code=existing.tracking_code)
+        batch.done()
+    return render_template("public/thanks.html", code=dispute.tracking_code)
+
+
+def _by_token(token):
+    if not token:
+        return None
+    return db.session.execute(select(Dispute).where(Dispute.submission_token == token)).scalar_one_or_none()
+
+
+def normalise_code(value: str | None) -> str:
+    """Case-insensitive, and forgiving of spaces and dashes copied along."""
+    return re.sub(r"[\s\-]", "", value or "").upper()
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@public
+def track():
+    form = TrackForm()
+    if not form.is_submitted():
+        return render_template("public/track.html", form=form)
+    key = _address_key()
+    if over_limit("track", key, current_app.config["TRACK_LOOKUPS_PER_HOUR"], HOUR):
+        return render_template("public/track.html", form=form, limited=True), 429
+    if not form.validate():
+        return render_template("public/track.html", form=form), 422
+    note("track", key)
+    db.session.commit()
+    code = normalise_code(form.code.data)
+    dispute = None
+    if CODE_RE.match(code):
+        dispute = db.session.execute(select(Dispute).where(Dispute.tracking_code == code)).scalar_one_or_none()
+    if dispute is None:
+        return render_template("public/track.html", form=form, not_found=True), 404
+    status = {
+        "state": DISPUTE.state(dispute.state).label(_locale()),
+        "registered": dispute.created_at,
+        "changed": dispute.changed_at,
+        "file_no": dispute.file_no,
+    }
+    form.code.data = ""
+    return render_template("public/track.html", form=form, status=status)
