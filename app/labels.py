@@ -43,6 +43,10 @@ FIELD_LABELS = {
     "fields": ("字段", "Fields"),
     "address": ("地址", "Address"),
     "username": ("用户名", "Username"),
+    "session_id": ("调解记录编号", "Session no."),
+    "held_at": ("调解时间", "Held at"),
+    "attendees": ("参加人员", "Who attended"),
+    "record": ("调解记录", "Record of what was said"),
 }
 
 

@@ -16,6 +16,7 @@ WORDS = {
     "edit": ("修改", "Edited"),
     "upload": ("上传附件", "File attached"),
     "reveal": ("查看个人信息", "Revealed personal data"),
+    "session_recorded": ("记录调解过程", "Session recorded"),
 }
 
 
