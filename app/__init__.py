@@ -77,7 +77,7 @@ def _register_blueprints(app):
     from .diagrams.views import bp as diagrams_bp
     from .disputes.views import bp as disputes_bp
     from .disputes import attachments as _attachments  # noqa: F401  (its routes are on disputes_bp)
-    from .disputes import sessions as _sessions  # noqa: F401  (routes on disputes_bp)
+    from .disputes import agreement as _agreement, sessions as _sessions  # noqa: F401  (routes on disputes_bp)
     from .main.views import bp as main_bp
     from .audit.views import bp as audit_bp
     from .public.views import bp as public_bp

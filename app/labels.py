@@ -47,6 +47,7 @@ FIELD_LABELS = {
     "held_at": ("调解时间", "Held at"),
     "attendees": ("参加人员", "Who attended"),
     "record": ("调解记录", "Record of what was said"),
+    "party_ids": ("当事人", "Parties"),
 }
 
 

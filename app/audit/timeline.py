@@ -17,6 +17,7 @@ WORDS = {
     "upload": ("上传附件", "File attached"),
     "reveal": ("查看个人信息", "Revealed personal data"),
     "session_recorded": ("记录调解过程", "Session recorded"),
+    "print_agreement": ("打印调解协议（含个人信息）", "Agreement printed (with personal data)"),
 }
 
 

@@ -1,0 +1,147 @@
+"""The mediation agreement: its judicial-confirmation window and the printed
+人民调解协议书 (or, for an oral agreement, the 人民调解口头协议登记表).
+
+The printed document is legal Chinese text, so its body is fixed Chinese; only
+the page's buttons go through gettext. ID numbers and phones are printed in
+full only for the mediators who work the case, and each such print is audited
+like a reveal; anyone else who may see the case gets them masked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import abort, render_template
+from flask_babel import to_user_timezone
+from flask_login import current_user
+
+from workflows import DISPUTE
+
+from .. import clock
+from ..audit.chain import record as audit_record
+from ..auth.access import roles_required
+from ..database import writes
+from ..extensions import db
+from ..privacy import mask_id, mask_phone
+from . import codes
+from .views import CASE_ROLES, bp, load_case
+
+# People's Mediation Law art. 33: both parties may apply to a court for
+# judicial confirmation within 30 days of the agreement taking effect. The
+# workflow's "agreed" state carries the same period as its deadline.
+CONFIRMATION_PERIOD: timedelta = DISPUTE.state("agreed").deadline or timedelta(days=30)
+
+
+@dataclass
+class ConfirmationWindow:
+    """The period in which the parties may apply for judicial confirmation.
+    Counted in whole days of the user's calendar (Asia/Shanghai): the day the
+    agreement takes effect is not counted, and the last day counts in full."""
+
+    took_effect: date
+    last_day: date
+    days_left: int  # 0 on the last day itself, negative once closed
+
+    @property
+    def is_open(self) -> bool:
+        return self.days_left >= 0
+
+
+def confirmation_window(dispute, now=None) -> ConfirmationWindow | None:
+    if dispute.agreed_at is None:
+        return None
+    took_effect = to_user_timezone(dispute.agreed_at).date()
+    last_day = to_user_timezone(dispute.agreed_at + CONFIRMATION_PERIOD).date()
+    today = to_user_timezone(now or clock.now()).date()
+    return ConfirmationWindow(took_effect, last_day, (last_day - today).days)
+
+
+@bp.context_processor
+def _inject_agreement_helpers():
+    return {"confirmation_window": confirmation_window}
+
+
+# The printed document ------------------------------------------------------
+
+CN_DIGITS = "零一二三四五六七八九"
+SEXES = {"male": "男", "female": "女", "m": "男", "f": "女", "男": "男", "女": "女"}
+ID_TYPES = {"resident_id": "居民身份证", "passport": "护照", "hk_macao": "港澳居民来往内地通行证",
+            "taiwan": "台湾居民来往大陆通行证", "other": "其他证件"}
+
+
+def cn_number(n: int) -> str:
+    """Chinese numerals for the count of copies (一式三份)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+    return str(n)
+
+
+def cn_date(value: date | None) -> str:
+    if value is None:
+        return "　　年　　月　　日"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@dataclass
+class PrintedParty:
+    code: str  # applicant / respondent / agent
+    role: str
+    is_person: bool
+    name: str
+    sex: str
+    ethnicity: str
+    age: str
+    occupation: str
+    address: str
+    phone: str
+    id_type: str
+    id_number: str
+
+
+def _printed(party, full: bool) -> PrintedParty:
+    return PrintedParty(
+        code=party.role,
+        role=codes.label(codes.PARTY_ROLES, party.role, "zh"),
+        is_person=(party.kind or "person") == "person",
+        name=party.name,
+        sex=SEXES.get((party.sex or "").lower(), party.sex or ""),
+        ethnicity=party.ethnicity or "",
+        age=f"{party.age}岁" if party.age is not None else "",
+        occupation=party.occupation or "",
+        address=party.address or "",
+        phone=(party.phone if full else mask_phone(party.phone)) or "",
+        id_type=ID_TYPES.get(party.id_type or "", party.id_type or "") if party.id_number else "",
+        id_number=(party.id_number if full else mask_id(party.id_number)) or "",
+    )
+
+
+@bp.route("/<int:case_id>/agreement/print")
+@writes  # printing personal data in full is audited, so this GET writes
+@roles_required(*CASE_ROLES)
+def print_agreement(case_id):
+    dispute = load_case(case_id)
+    if dispute.agreement_form not in ("written", "oral"):
+        abort(404)  # nothing to print yet
+    full = current_user.role == "mediator" and dispute.works_on(current_user)
+    parties = [_printed(p, full) for p in dispute.parties]
+    signing = [p for p in parties if p.code != "agent"]  # one copy and one signature each
+    if full:
+        audit_record("dispute", dispute.id, "print_agreement", current_user,
+                     data={"form": dispute.agreement_form, "party_ids": [p.id for p in dispute.parties],
+                           "fields": ["id_number", "phone"]})
+        db.session.commit()
+    mediators = ([dispute.assignee] if dispute.assignee else []) + [
+        m for m in dispute.co_mediators if m.id != dispute.assignee_id]
+    agreed_on = to_user_timezone(dispute.agreed_at).date() if dispute.agreed_at else None
+    template = "disputes/agreement_print.html" if dispute.agreement_form == "written" \
+        else "disputes/oral_agreement_print.html"
+    return render_template(
+        template, d=dispute, parties=parties, signing=signing, full=full, mediators=mediators,
+        committee=f"{dispute.community.name}人民调解委员会", copies=cn_number(len(signing) + 1),
+        agreed_on=cn_date(agreed_on), perform_by=cn_date(dispute.perform_by) if dispute.perform_by else "",
+        dispute_type=codes.label(codes.DISPUTE_TYPES, dispute.dispute_type, "zh"),
+        window=confirmation_window(dispute), cn_date=cn_date,
+    )
