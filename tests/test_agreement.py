@@ -219,6 +219,20 @@ def test_an_agent_signs_for_no_copy(app, client, world):
     assert "代理人甲" in page and "本协议书一式三份" in page
 
 
+def test_an_organisation_is_printed_by_its_name_and_code(app, client, world):
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        d.parties[1].kind, d.parties[1].name = "organisation", "莱阳市某物业服务有限公司"
+        d.parties[1].id_type, d.parties[1].id_number = "credit_code", "91370682MA3C000000"
+        d.parties[0].sex = "female"
+        db.session.commit()
+    login(client, world.lead)
+    page = client.get(f"/cases/{world.case}/agreement/print").get_data(as_text=True)
+    assert "单位名称</td><td colspan=\"7\" class=\"party-name\">莱阳市某物业服务有限公司" in page
+    assert "统一社会信用代码　91370682MA3C000000" in page
+    assert '<td class="v-short">女</td>' in page
+
+
 @pytest.mark.parametrize("n, words", [(2, "二"), (3, "三"), (10, "十"), (11, "十一"), (21, "二十一")])
 def test_copies_in_chinese_numerals(n, words):
     assert cn_number(n) == words

@@ -64,9 +64,20 @@ def _inject_agreement_helpers():
 # The printed document ------------------------------------------------------
 
 CN_DIGITS = "零一二三四五六七八九"
-SEXES = {"male": "男", "female": "女", "m": "男", "f": "女", "男": "男", "女": "女"}
-ID_TYPES = {"resident_id": "居民身份证", "passport": "护照", "hk_macao": "港澳居民来往内地通行证",
-            "taiwan": "台湾居民来往大陆通行证", "other": "其他证件"}
+# Used when the code lists (app/disputes/codes.py) do not name a value.
+SEXES = {"male": "男", "female": "女", "m": "男", "f": "女"}
+ID_TYPES = {"resident_id": "居民身份证", "passport": "护照", "credit_code": "统一社会信用代码", "other": "其他证件"}
+
+
+def _chinese(table: str, fallback: dict, code: str | None) -> str:
+    """The Chinese label of a code from codes.<table>, else from fallback,
+    else the stored value itself."""
+    if not code:
+        return ""
+    listed = getattr(codes, table, None) or {}
+    if code in listed:
+        return listed[code][0]
+    return fallback.get(code.lower(), code)
 
 
 def cn_number(n: int) -> str:
@@ -107,13 +118,13 @@ def _printed(party, full: bool) -> PrintedParty:
         role=codes.label(codes.PARTY_ROLES, party.role, "zh"),
         is_person=(party.kind or "person") == "person",
         name=party.name,
-        sex=SEXES.get((party.sex or "").lower(), party.sex or ""),
+        sex=_chinese("SEXES", SEXES, party.sex),
         ethnicity=party.ethnicity or "",
         age=f"{party.age}岁" if party.age is not None else "",
         occupation=party.occupation or "",
         address=party.address or "",
         phone=(party.phone if full else mask_phone(party.phone)) or "",
-        id_type=ID_TYPES.get(party.id_type or "", party.id_type or "") if party.id_number else "",
+        id_type=_chinese("ID_TYPES", ID_TYPES, party.id_type) if party.id_number else "",
         id_number=(party.id_number if full else mask_id(party.id_number)) or "",
     )
 
