@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +43,9 @@ class PublicActor:
 
 
 PUBLIC_ACTOR = PublicActor()
+
+
+ANONYMOUS_REPORTER = "群众（随手拍）"
 
 
 def _address_key() -> str:
@@ -83,8 +86,8 @@ def report():
         street_id=community.street_id, community_id=community.id, grid_id=None,
         place=place, facts=facts, created_by_id=None, created_at=clock.now(), submission_token=token,
     )
-    dispute.parties.append(Party(role="applicant", kind="person", name=name or _("Resident (photo report)"),
-                                 phone=phone))
+    # Stored data, not UI text: the same name whatever language the resident used.
+    dispute.parties.append(Party(role="applicant", kind="person", name=name or ANONYMOUS_REPORTER, phone=phone))
     data = {"channel": "photo", "community_id": community.id, "place": place, "facts": facts,
             "reporter_name": name or None, "reporter_phone": phone}
     with uploads.Batch() as batch:
