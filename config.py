@@ -53,6 +53,10 @@ class Config:
     # Photos and documents of cases: outside the static folder, never served directly.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # Number of reverse proxies in front of the app (e.g. 1 behind nginx). Their
+    # X-Forwarded-For then gives the client address that login throttling and
+    # the public rate limits count by; 0 trusts no such header.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     # Public pages, counted per client address.
     PUBLIC_REPORTS_PER_HOUR = 5
     TRACK_LOOKUPS_PER_HOUR = 30

@@ -28,6 +28,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if not app.config.get("AUDIT_KEY") or app.config["AUDIT_KEY"] == app.config.get("SECRET_KEY"):
         raise RuntimeError("AUDIT_KEY must be set and differ from SECRET_KEY")
 
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)

@@ -43,7 +43,8 @@ def test_every_view_needs_a_login_unless_public(app, client):
 def test_login_success_is_audited_and_lands_on_the_cases(app, client, mediator):
     response = login(client, mediator)
     assert response.status_code == 302 and response.location.endswith("/")
-    assert client.get("/").location.endswith("/cases/")
+    assert client.get("/").location.endswith("/cases/mine")  # a mediator lands on their own cases
+    assert client.get("/cases/mine").status_code == 200
     assert client.get("/cases/").status_code == 200
     assert audit_triggers(app)[-1] == "login"
 
@@ -135,3 +136,28 @@ def test_inactive_accounts_cannot_log_in(app, client):
         street, (c1, _), _ = f.org()
         f.user("mediator", community=c1, username="retired", active=False)
     assert login(client, "retired").status_code == 401
+
+
+def test_behind_a_proxy_the_forwarded_address_is_counted(empty_db):
+    from app import create_app
+
+    proxied = create_app("testing", PROXY_HOPS=1, **empty_db)
+    with proxied.app_context():
+        db.create_all()
+        street, (c1, _), _ = f.org()
+        f.user("mediator", community=c1, username="li")
+    client = proxied.test_client()
+    for i in range(20):
+        page = client.get("/login")
+        client.post("/login", data={"csrf_token": csrf(page.get_data(as_text=True)), "username": f"x{i}",
+                                    "password": "bad"}, headers={"X-Forwarded-For": "203.0.113.9"})
+    # Another client behind the same proxy is not throttled by the first one's failures.
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": csrf(page.get_data(as_text=True)), "username": "li",
+                                           "password": f.PASSWORD}, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert response.status_code == 302
+    with proxied.app_context():
+        addresses = set(db.session.execute(select(LoginAttempt.address)).scalars())
+        assert addresses == {"203.0.113.9", "198.51.100.7"}
+        db.session.remove()
+        db.engine.dispose()
