@@ -81,6 +81,17 @@ class Dispute(WorkflowMixin, db.Model):
         Index("ix_disputes_grid_state", "grid_id", "state"),
         Index("ix_disputes_street_state", "street_id", "state"),
         Index("ix_disputes_assignee_state", "assignee_id", "state"),
+        # The case lists: newest first within the user's scope (id breaks ties).
+        Index("ix_disputes_community_created", "community_id", "created_at", "id"),
+        Index("ix_disputes_grid_created", "grid_id", "created_at", "id"),
+        Index("ix_disputes_street_created", "street_id", "created_at", "id"),
+        Index("ix_disputes_created", "created_at", "id"),
+        # The colour filter: due_at ranges within the scope, warn_at read from the index.
+        Index("ix_disputes_community_due", "community_id", "due_at", "warn_at"),
+        Index("ix_disputes_grid_due", "grid_id", "due_at", "warn_at"),
+        Index("ix_disputes_street_due", "street_id", "due_at", "warn_at"),
+        # Search by file number: "15", "2026-15" or "(2026)莱人调字第15号".
+        Index("ix_disputes_file_seq", "file_seq", "file_year"),
     )
 
     def visible_to(self, user) -> bool:
@@ -103,7 +114,7 @@ class Party(db.Model):
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
     role: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(12), default="person")
-    name: Mapped[str] = mapped_column(String(80), index=True)
+    name: Mapped[str] = mapped_column(String(80))
     sex: Mapped[str | None] = mapped_column(String(8))
     ethnicity: Mapped[str | None] = mapped_column(String(20))
     age: Mapped[int | None]
@@ -114,12 +125,16 @@ class Party(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     dispute: Mapped[Dispute] = relationship(back_populates="parties")
 
+    # Search by the start of a name; on PostgreSQL text_pattern_ops lets
+    # LIKE 'prefix%' use the index whatever the database's collation.
+    __table_args__ = (Index("ix_parties_name", "name", postgresql_ops={"name": "text_pattern_ops"}),)
+
 
 dispute_mediators = Table(
     "dispute_mediators",
     db.metadata,
     Column("dispute_id", ForeignKey("disputes.id"), primary_key=True),
-    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),  # "my cases"
 )
 
 

@@ -13,6 +13,7 @@ from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
 from .. import clock
 from ..audit.chain import record
 from ..extensions import db
+from .deadlines import warn_time
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed
 from .hooks import EFFECTS, GUARDS
 
@@ -93,6 +94,8 @@ def _apply_deadline(entity, wf: Workflow, t: Transition | None, now, data) -> No
         entity.due_at = None
     if t is not None and t.extend_by and entity.due_at is not None:
         entity.due_at = entity.due_at + timedelta(days=int(data[t.extend_by]))
+    # Wherever due_at is set or moved, so is the moment it turns yellow.
+    entity.warn_at = warn_time(entity.due_at, entity.deadline_started_at or entity.state_entered_at or now)
 
 
 def create(entity, actor, data: dict | None = None, *, now=None, commit: bool = True):

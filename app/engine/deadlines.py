@@ -1,8 +1,44 @@
 """The "蓝黄红" rule, in one place: blue on track, yellow when little of the
-time is left, red when overdue."""
+time is left, red when overdue.
+
+The engine stores, next to `due_at`, the moment the deadline turns yellow
+(`warn_at`: the share DEADLINE_YELLOW_SHARE of the time before `due_at`), so
+that the rule reads the same for one row (`colour`) and in SQL
+(`colour_clause`, `urgency_order`):
+
+    red     due_at <= now
+    yellow  warn_at <= now < due_at
+    blue    now < warn_at
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
 from flask import current_app
+from sqlalchemy import and_, case
 
 from .. import clock
+
+COLOURS = ("red", "yellow", "blue")
+NO_DEADLINE = "none"
+DEFAULT_YELLOW_SHARE = 0.2
+
+
+def yellow_share() -> float:
+    try:
+        return float(current_app.config.get("DEADLINE_YELLOW_SHARE", DEFAULT_YELLOW_SHARE))
+    except RuntimeError:  # outside an app context (scripts, benchmarks)
+        return DEFAULT_YELLOW_SHARE
+
+
+def warn_time(due_at: datetime | None, started_at: datetime | None, share: float | None = None):
+    """When a deadline running from `started_at` to `due_at` turns yellow."""
+    if due_at is None:
+        return None
+    if started_at is None or started_at >= due_at:
+        return due_at
+    share = yellow_share() if share is None else share
+    return due_at - (due_at - started_at) * share
 
 
 def colour(entity, now=None) -> str | None:
@@ -11,10 +47,33 @@ def colour(entity, now=None) -> str | None:
     now = now or clock.now()
     if now >= entity.due_at:
         return "red"
-    start = entity.deadline_started_at or entity.state_entered_at
-    total = (entity.due_at - start).total_seconds()
-    left = (entity.due_at - now).total_seconds()
-    share = current_app.config.get("DEADLINE_YELLOW_SHARE", 0.2)
-    if total > 0 and left <= total * share:
-        return "yellow"
-    return "blue"
+    warn_at = entity.warn_at
+    if warn_at is None:  # a row written before warn_at existed
+        warn_at = warn_time(entity.due_at, entity.deadline_started_at or entity.state_entered_at)
+    return "yellow" if now >= warn_at else "blue"
+
+
+def colour_clause(model, colour: str, now: datetime):
+    """The SQL condition for rows of `model` that have this colour now;
+    `colour` is one of COLOURS or NO_DEADLINE."""
+    if colour == "red":
+        return model.due_at <= now
+    if colour == "yellow":
+        return and_(model.warn_at <= now, model.due_at > now)
+    if colour == "blue":
+        return and_(model.warn_at > now, model.due_at > now)
+    if colour == NO_DEADLINE:
+        return model.due_at.is_(None)
+    raise ValueError(f"unknown deadline colour {colour!r}")
+
+
+def urgency_order(model, now: datetime) -> tuple:
+    """ORDER BY terms: red (most overdue first), yellow, blue (soonest due
+    first), then rows without a deadline; the id keeps the order stable."""
+    rank = case(
+        (model.due_at.is_(None), 3),
+        (model.due_at <= now, 0),
+        (model.warn_at <= now, 1),
+        else_=2,
+    )
+    return rank, model.due_at, model.id

@@ -16,6 +16,9 @@ class WorkflowMixin:
     state_entered_at: Mapped[datetime] = mapped_column(DateTime)
     due_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     deadline_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the deadline turns yellow (see deadlines.py); set with due_at by the
+    # engine, so that lists can filter and sort by colour in SQL.
+    warn_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     changed_by_id: Mapped[int | None] = mapped_column(Integer)
 
