@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..uploads import upload_field
 from ..validators import not_in_future, phone, resident_id
@@ -140,3 +140,60 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None):
     if formdata is None:
         form.version.data = dispute.version
     return form
+
+
+def _sane_date(form, field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between 2000 and 2100."))
+
+
+class CaseFilterForm(FlaskForm):
+    """The case list's filters. A GET form (bookmarkable, nothing is
+    written), so it carries no CSRF token. A value that does not validate is
+    ignored with a message; it never reaches the query."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("File number or party name"), filters=[lambda v: (v or "").strip()[:80]])
+    state = SelectField(_l("State"), default="")
+    dispute_type = SelectField(_l("Type of dispute"), default="")
+    channel = SelectField(_l("How it came in"), default="")
+    grid = SelectField(_l("Grid"), default="")
+    colour = SelectField(_l("Deadline"), default="")
+    date_from = DateField(_l("Registered from"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Registered until"), validators=[Optional(), _sane_date])
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
+
+    FILTERS = ("q", "state", "dispute_type", "channel", "grid", "colour", "date_from", "date_to")
+
+    def fill_choices(self, locale, states, grids):
+        everything = [("", _l("All"))]
+        self.state.choices = everything + [(s.code, s.label(locale)) for s in states]
+        self.dispute_type.choices = everything + codes.choices(codes.DISPUTE_TYPES, locale)
+        self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
+        self.grid.choices = everything + [(str(g.id), f"{g.community.name} · {g.name}") for g in grids]
+        self.colour.choices = everything + [
+            ("red", _l("Overdue (red)")), ("yellow", _l("Due soon (yellow)")),
+            ("blue", _l("On track (blue)")), ("none", _l("No deadline")),
+        ]
+
+    def drop_invalid(self) -> list[tuple[str, str]]:
+        """Validate; clear every field that failed. Returns (label, error) pairs."""
+        self.validate()
+        dropped = []
+        for name, errors in self.errors.items():
+            field = self[name]
+            dropped.append((str(field.label.text), str(errors[0])))
+            field.data = "" if isinstance(field, (SelectField, StringField)) else None
+            field.raw_data = []
+        return dropped
+
+    def link_args(self) -> dict:
+        """The valid, non-empty filters, for links to other pages of the list."""
+        args = {}
+        for name in self.FILTERS:
+            value = self[name].data
+            if value not in (None, ""):
+                args[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return args

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.exc import IntegrityError
 
 from workflows import DISPUTE
@@ -22,6 +23,8 @@ from .forms import EditForm, IntakeForm, transition_form
 from .models import Dispute, Party, new_tracking_code
 from .rules import mediators_for
 from .scope import scope_clause
+from . import lists
+from .forms import CaseFilterForm
 
 bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
@@ -52,29 +55,74 @@ def _intake_grids():
     return list(db.session.execute(query).scalars())
 
 
+def _scope_grids():
+    """The grids whose cases this user may see (the grid filter's choices)."""
+    query = select(Grid).join(Community).order_by(Community.id, Grid.id)
+    role = current_user.role
+    if role == "gridworker":
+        query = query.where(Grid.id == current_user.grid_id)
+    elif role == "mediator":
+        query = query.where(Grid.community_id == current_user.community_id)
+    elif role == "supervisor":
+        query = query.where(Community.street_id == current_user.street_id)
+    elif role != "admin":
+        return []
+    return list(db.session.execute(query.options(contains_eager(Grid.community))).scalars())
+
+
+def _page_number(number, per_page) -> int:
+    last = lists.max_page(per_page)
+    if number > last:
+        flash(_("Only the first %(n)s matches can be paged through: narrow the filters.", n=lists.COUNT_CAP),
+              "warning")
+        return last
+    return number
+
+
 @bp.route("/")
 @roles_required(*CASE_ROLES)
 def index():
-    state = request.args.get("state", "")
-    q = request.args.get("q", "").strip()[:80]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    per_page = current_app.config["CASES_PER_PAGE"]
-    query = select(Dispute).where(scope_clause(current_user))
-    if state and DISPUTE.has_state(state):
-        query = query.where(Dispute.state == state)
-    if q:
-        party_match = select(Party.dispute_id).where(Party.name.contains(q, autoescape=True))
-        query = query.where(or_(Dispute.file_no.contains(q, autoescape=True), Dispute.id.in_(party_match)))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
-    rows = db.session.execute(
-        query.order_by(Dispute.due_at.is_(None), Dispute.due_at, Dispute.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ).scalars().all()
-    now = clock.now()
-    return render_template(
-        "disputes/index.html", rows=rows, total=total, page=page, per_page=per_page, state=state, q=q,
-        states=DISPUTE.states, colour=lambda d: colour(d, now), codes=codes,
+    """The cases of the user's scope, newest first, with filters."""
+    locale = _locale()
+    form = CaseFilterForm(formdata=request.args)
+    form.fill_choices(locale, DISPUTE.states, _scope_grids())
+    for label, error in form.drop_invalid():
+        flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
+    filters = lists.Filters(
+        state=form.state.data or None, dispute_type=form.dispute_type.data or None,
+        channel=form.channel.data or None, grid_id=int(form.grid.data) if form.grid.data else None,
+        date_from=form.date_from.data, date_to=form.date_to.data, colour=form.colour.data or None,
+        q=form.q.data or None,
     )
+    per_page = current_app.config["CASES_PER_PAGE"]
+    number = _page_number(form.page.data or 1, per_page)
+    now = clock.now()
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        flash(_("The date range ends before it starts: no case can match."), "warning")
+        page = lists.Page(rows=[], number=1, per_page=per_page, total=0, capped=False)
+    else:
+        query, order = lists.community_query(current_user, filters, now)
+        page = lists.page_of(db.session, query, order, number, per_page)
+    return render_template(
+        "disputes/index.html", form=form, page=page, link_args=form.link_args(),
+        colour=lambda d: colour(d, now), codes=codes, cap=lists.COUNT_CAP,
+        more_filters=any(form[name].data for name in form.FILTERS if name != "q"),
+    )
+
+
+@bp.route("/mine")
+@roles_required(*CASE_ROLES)
+def mine():
+    """My open cases, the most urgent first."""
+    if current_user.role not in INTAKE_ROLES:
+        return redirect(url_for(".index"))
+    per_page = current_app.config["CASES_PER_PAGE"]
+    number = request.args.get("page", 1, type=int) or 1
+    number = _page_number(max(number, 1), per_page)
+    now = clock.now()
+    page = lists.my_cases(db.session, current_user, now, number, per_page)
+    return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
+                           cap=lists.COUNT_CAP, link_args={})
 
 
 @bp.route("/new", methods=["GET", "POST"])

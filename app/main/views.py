@@ -8,6 +8,8 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def index():
-    if current_user.role in ("mediator", "gridworker", "supervisor", "admin"):
+    if current_user.role in ("mediator", "gridworker"):
+        return redirect(url_for("disputes.mine"))
+    if current_user.role in ("supervisor", "admin"):
         return redirect(url_for("disputes.index"))
     return render_template("main/index.html", workflows=WORKFLOWS.values())

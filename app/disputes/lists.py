@@ -1,0 +1,188 @@
+"""The case lists' queries: "my cases" by urgency, and the community list with
+its filters. Kept apart from the views so that bench/case_list.py times the
+very statements the pages run.
+
+Paging stays cheap on a large scope: the community list is ordered by
+(created_at, id), which the composite indexes on (scope column, created_at,
+id) serve without a sort, and the number of matches is counted only up to
+COUNT_CAP (shown as "10,000+"), never with an exact COUNT(*) over the whole
+scope; pages beyond the cap are not offered.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, false, func, or_, select, union
+from sqlalchemy.orm import selectinload
+
+from workflows import DISPUTE
+
+from ..engine.deadlines import colour_clause, urgency_order
+from ..extensions import db
+from ..org.models import Grid
+from .models import Dispute, Party, dispute_mediators
+from .scope import can_see, scope_clause
+
+COUNT_CAP = 10_000
+# Open: not ended (terminal) and not yet closed.
+OPEN_STATES = tuple(s.code for s in DISPUTE.states if not s.terminal and s.code != "closed")
+
+
+@dataclass
+class Filters:
+    state: str | None = None
+    dispute_type: str | None = None
+    channel: str | None = None
+    grid_id: int | None = None
+    date_from: date | None = None  # registration dates, in the centre's time zone
+    date_to: date | None = None
+    colour: str | None = None  # red / yellow / blue / none
+    q: str | None = None
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int  # 1-based
+    per_page: int
+    total: int  # exact up to the cap
+    capped: bool  # more than `total` rows match
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def open_clause():
+    return Dispute.state.in_(OPEN_STATES)
+
+
+def _local_midnight_utc(day: date) -> datetime:
+    """The UTC moment (naive, as stored) at which `day` begins where the centre is."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _grid_scope(user, grid_id: int):
+    """A grid filter narrows the scope to that grid, when the grid lies in
+    the user's scope (checked once, on the grid, by the same rule as for a
+    case: a case's street and community are its grid's). Filtering on
+    grid_id alone lets the database use the grid's index, where
+    "street_id = ? AND grid_id = ?" may send SQLite through the whole
+    street when it has no statistics."""
+    grid = db.session.get(Grid, grid_id)
+    if grid is None:
+        return false()
+    where = SimpleNamespace(street_id=grid.community.street_id, community_id=grid.community_id, grid_id=grid.id)
+    return Dispute.grid_id == grid.id if can_see(user, where) else false()
+
+
+def _prefix(column, text: str):
+    """column starts with text, in a form the column's index serves: a range
+    on SQLite (binary collation: byte order is code-point order), LIKE
+    'text%' on PostgreSQL (its index uses text_pattern_ops)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return and_(column >= text, column < text + "\U0010ffff")
+    return column.startswith(text, autoescape=True)
+
+
+def search_matches(q: str):
+    """The ids of cases whose file number matches q, or with a party whose
+    name starts with q. A file number is matched exactly or by its number
+    (and year): "15", "2026-15" and "(2026)莱人调字第15号" all find case 15
+    of 2026. A UNION, so that the database runs it first, from the name and
+    file-number indexes, and joins the few matches to the cases (a plain IN
+    lets SQLite without statistics walk the whole scope instead)."""
+    parts = [
+        select(Party.dispute_id.label("id")).where(_prefix(Party.name, q)),
+        select(Dispute.id).where(Dispute.file_no == q),
+    ]
+    numbers = re.findall(r"\d+", q)
+    if numbers and len(numbers[-1]) <= 9:
+        by_number = Dispute.file_seq == int(numbers[-1])
+        if len(numbers) >= 2 and len(numbers[0]) == 4:
+            by_number = and_(by_number, Dispute.file_year == int(numbers[0]))
+        parts.append(select(Dispute.id).where(by_number))
+    return union(*parts).subquery("matches")
+
+
+def community_query(user, filters: Filters, now: datetime):
+    """The cases this user may see that match the filters, and their order:
+    newest registered first; search results newest first by case id (an
+    order the database takes from the few matches, not from walking an index
+    of the whole scope)."""
+    if filters.grid_id is not None:
+        query = select(Dispute).where(_grid_scope(user, filters.grid_id))
+    else:
+        query = select(Dispute).where(scope_clause(user))
+    if filters.state:
+        query = query.where(Dispute.state == filters.state)
+    if filters.dispute_type:
+        query = query.where(Dispute.dispute_type == filters.dispute_type)
+    if filters.channel:
+        query = query.where(Dispute.channel == filters.channel)
+    if filters.date_from:
+        query = query.where(Dispute.created_at >= _local_midnight_utc(filters.date_from))
+    if filters.date_to:
+        query = query.where(Dispute.created_at < _local_midnight_utc(filters.date_to + timedelta(days=1)))
+    if filters.colour:
+        query = query.where(colour_clause(Dispute, filters.colour, now))
+    order = COMMUNITY_ORDER
+    if filters.q:
+        matches = search_matches(filters.q)
+        query = query.join(matches, matches.c.id == Dispute.id)
+        order = (matches.c.id.desc(),)
+    return query, order
+
+
+COMMUNITY_ORDER = (Dispute.created_at.desc(), Dispute.id.desc())
+
+
+def mine_query(user):
+    """The open cases a mediator works on (lead or co-mediator), or the open
+    cases of a grid worker's grid and those they registered; always within
+    the user's scope."""
+    if user.role == "mediator":
+        co_mediated = select(dispute_mediators.c.dispute_id).where(dispute_mediators.c.user_id == user.id)
+        mine = or_(Dispute.assignee_id == user.id, Dispute.id.in_(co_mediated))
+    elif user.role == "gridworker":
+        mine = or_(Dispute.grid_id == user.grid_id, Dispute.created_by_id == user.id)
+    else:
+        raise ValueError(f"no 'my cases' for the role {user.role!r}")
+    return select(Dispute).where(scope_clause(user), open_clause(), mine)
+
+
+def count_upto(db_session, query, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows match, counting no further than `cap`: (count, more)."""
+    cap = COUNT_CAP if cap is None else cap
+    limited = query.with_only_columns(Dispute.id).order_by(None).limit(cap + 1).subquery()
+    n = db_session.execute(select(func.count()).select_from(limited)).scalar()
+    return min(n, cap), n > cap
+
+
+def max_page(per_page: int, cap: int | None = None) -> int:
+    """The last page offered: pages past the counted matches are not."""
+    return max((COUNT_CAP if cap is None else cap) // per_page, 1)
+
+
+def page_of(db_session, query, order, number: int, per_page: int, cap: int | None = None) -> Page:
+    """One page of `query` in `order`, with the capped count; a page past
+    the last one shows the last one."""
+    total, capped = count_upto(db_session, query, cap)
+    number = max(1, min(number, (total + per_page - 1) // per_page))
+    rows = db_session.execute(
+        query.order_by(*order)
+        .options(selectinload(Dispute.community), selectinload(Dispute.grid))
+        .limit(per_page).offset((number - 1) * per_page)
+    ).scalars().all()
+    return Page(rows=rows, number=number, per_page=per_page, total=total, capped=capped)
+
+
+def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Page:
+    return page_of(db_session, mine_query(user), urgency_order(Dispute, now), number, per_page)
