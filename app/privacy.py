@@ -24,11 +24,23 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def _mask(key: str, value):
+    if not isinstance(value, str):
+        return value
+    return mask_id(value) if key.endswith("id_number") else mask_phone(value)
+
+
 def mask_data(data: dict) -> dict:
+    """Mask every ID number and phone, also inside nested data such as an
+    edit's {"changes": {"phone": [before, after]}}."""
     masked = {}
     for key, value in data.items():
-        if is_personal(key) and isinstance(value, str):
-            masked[key] = mask_id(value) if key.endswith("id_number") else mask_phone(value)
+        if is_personal(key) and isinstance(value, list):
+            masked[key] = [_mask(key, v) for v in value]
+        elif is_personal(key):
+            masked[key] = _mask(key, value)
+        elif isinstance(value, dict):
+            masked[key] = mask_data(value)
         else:
             masked[key] = value
     return masked

@@ -16,6 +16,8 @@ WORDS = {
     "edit": ("修改", "Edited"),
     "upload": ("上传附件", "File attached"),
     "reveal": ("查看个人信息", "Revealed personal data"),
+    "add_party": ("添加当事人", "Party added"),
+    "edit_party": ("修改当事人信息", "Party details changed"),
     "session_recorded": ("记录调解过程", "Session recorded"),
     "print_agreement": ("打印调解协议（含个人信息）", "Agreement printed (with personal data)"),
 }

@@ -56,6 +56,26 @@ AGREEMENT_FORMS = {
     "oral": ("口头协议", "Oral"),
 }
 
+PARTY_KINDS = {
+    "person": ("自然人", "Person"),
+    "organisation": ("法人或其他组织", "Organisation"),
+}
+
+SEXES = {
+    "male": ("男", "Male"),
+    "female": ("女", "Female"),
+}
+
+ID_TYPES = {
+    "resident_id": ("居民身份证", "Resident ID card"),
+    "hk_macau_permit": ("港澳居民来往内地通行证", "Mainland travel permit (Hong Kong, Macao)"),
+    "taiwan_permit": ("台湾居民来往大陆通行证", "Mainland travel permit (Taiwan)"),
+    "passport": ("护照", "Passport"),
+    "foreign_permanent": ("外国人永久居留身份证", "Foreigner's permanent residence ID"),
+    "credit_code": ("统一社会信用代码", "Unified social credit code"),
+    "other": ("其他证件", "Other"),
+}
+
 
 def label(codes: dict, code: str | None, locale: str) -> str:
     if code not in codes:

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -197,3 +198,69 @@ class CaseFilterForm(FlaskForm):
             if value not in (None, ""):
                 args[name] = value.isoformat() if hasattr(value, "isoformat") else value
         return args
+
+
+class PartyForm(FlaskForm):
+    """A party of the case (当事人): who they are and how to reach them. The
+    version is the case's, so a stale form is caught."""
+
+    version = HiddenField()
+    role = SelectField(_l("Role in the dispute"), validators=[DataRequired()])
+    kind = SelectField(_l("Person or organisation"), validators=[DataRequired()], default="person")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    sex = SelectField(_l("Sex"), validators=[Optional()], default="")
+    ethnicity = StringField(_l("Ethnicity"), validators=[Optional(), Length(max=20)])
+    age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(min=0, max=130)])
+    id_type = SelectField(_l("ID type"), validators=[Optional()], default="resident_id")
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=40)])
+    occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=60)])
+    address = StringField(_l("Employer or address"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), phone])
+    clear_id_number = BooleanField(_l("Remove the ID number"))
+    clear_phone = BooleanField(_l("Remove the phone number"))
+
+    FIELDS = ("role", "kind", "name", "sex", "ethnicity", "age", "id_type", "id_number", "occupation",
+              "address", "phone")
+
+    def fill_choices(self, locale):
+        none = [("", "—")]
+        self.role.choices = codes.choices(codes.PARTY_ROLES, locale)
+        self.kind.choices = codes.choices(codes.PARTY_KINDS, locale)
+        self.sex.choices = none + codes.choices(codes.SEXES, locale)
+        self.id_type.choices = none + codes.choices(codes.ID_TYPES, locale)
+
+    party = None  # the party being edited, if any
+
+    def validate(self, extra_validators=None):
+        """The resident-ID checksum applies to the number that will be
+        stored: the one typed, or the kept one when the type changes."""
+        ok = super().validate(extra_validators)
+        if self.id_type.data == "resident_id" and not self.id_number.errors:
+            number = (self.id_number.data or "").strip()
+            if not number and self.party is not None and not self.clear_id_number.data:
+                number = self.party.id_number or ""
+            try:
+                resident_id(self, SimpleNamespace(data=number))
+            except ValidationError as error:
+                self.id_number.errors.append(str(error))
+                ok = False
+        return ok
+
+    def values(self, party=None) -> dict:
+        """The party's fields as they will be stored. On an existing party an
+        ID number or phone left blank keeps the stored one (the form never
+        shows them unmasked), unless "remove" is ticked."""
+        values = {}
+        for name in self.FIELDS:
+            value = getattr(self, name).data
+            values[name] = value.strip() if isinstance(value, str) else value
+            if values[name] == "":
+                values[name] = None
+        if values["id_number"]:
+            values["id_number"] = values["id_number"].upper()
+        for name in ("id_number", "phone"):
+            if party is not None and values[name] is None and not getattr(self, f"clear_{name}").data:
+                values[name] = getattr(party, name)
+        if values["id_number"] is None:
+            values["id_type"] = None
+        return values

@@ -281,3 +281,6 @@ def reveal(case_id, party_id):
     record("dispute", dispute.id, "reveal", current_user, data={"party_id": party.id, "fields": ["id_number", "phone"]})
     db.session.commit()
     return _render_case(dispute, revealed={party.id})
+
+
+from . import parties  # noqa: E402,F401  (its views: add and edit a case's parties)

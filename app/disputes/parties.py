@@ -1,0 +1,133 @@
+"""A case's parties (当事人): add one, or correct one, from the case page.
+
+Kept like a field edit (engine/edits.py): the case's version is checked and
+bumped, and one audit event records each changed field before and after, in
+one transaction. ID numbers and phones are never shown unmasked here: the
+edit form leaves them blank (keep), takes a new value, or removes them.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import clock, engine
+from ..audit.chain import record
+from ..auth.access import roles_required
+from ..engine.edits import is_sealed
+from ..extensions import db
+from ..privacy import mask_id, mask_phone
+from .forms import PartyForm
+from .models import Dispute, Party
+from .views import INTAKE_ROLES, _locale, _render_case, bp, load_case
+
+FIELDS = PartyForm.FIELDS
+PARTY_ROLES = INTAKE_ROLES  # mediators and grid workers, on the cases they can see
+
+
+def save_party(dispute, actor, values: dict, *, party=None, expected_version=None, now=None) -> dict:
+    """Add a party to the case (party=None) or change `party` to `values`
+    (field -> value, fields of FIELDS). Returns {field: [before, after]} of
+    what changed; an edit that changes nothing writes nothing."""
+    from ..engine.core import _name_of
+
+    if actor.role not in PARTY_ROLES:
+        raise engine.Forbidden(_l("Your role may not change the parties of a case."))
+    if not dispute.visible_to(actor):
+        raise engine.Forbidden(_l("This case is outside your area."))
+    if expected_version is not None and int(expected_version) != dispute.version:
+        raise engine.Conflict(_name_of(dispute.changed_by_id), dispute.changed_at)
+    if is_sealed(dispute):
+        raise engine.NotAllowed(_l("This case is closed and sealed: it can no longer be changed."))
+    if party is not None and party.dispute_id != dispute.id:
+        raise ValueError("the party belongs to another case")
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"save_party() cannot set {sorted(unknown)}")
+    diff = {}
+    for name, value in values.items():
+        before = getattr(party, name) if party is not None else None
+        if before != value:
+            diff[name] = [before, value]
+    if not diff:
+        return {}
+    now = now or clock.now()
+    session = db.session
+    added = party is None
+    try:
+        if added:
+            party = Party(**values)
+            dispute.parties.append(party)
+        else:
+            for name, (_, value) in diff.items():
+                setattr(party, name, value)
+        dispute.changed_at = now
+        dispute.changed_by_id = actor.id
+        flag_modified(dispute, "changed_at")  # the case's row, and so its version, changes even at the same instant
+        session.flush()  # UPDATE disputes ... WHERE version = loaded version
+        record(dispute.__entity_type__, dispute.id, "add_party" if added else "edit_party", actor,
+               data={"party_id": party.id, "changes": diff}, at=now)
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(Dispute, dispute.id)
+        raise engine.Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
+    except Exception:
+        session.rollback()
+        raise
+    return diff
+
+
+@bp.route("/<int:case_id>/parties/new", methods=["GET", "POST"])
+@roles_required(*PARTY_ROLES)
+def new_party(case_id):
+    return _party_page(load_case(case_id), None)
+
+
+@bp.route("/<int:case_id>/parties/<int:party_id>/edit", methods=["GET", "POST"])
+@roles_required(*PARTY_ROLES)
+def edit_party(case_id, party_id):
+    dispute = load_case(case_id)
+    party = db.session.get(Party, party_id)
+    if party is None or party.dispute_id != dispute.id:
+        abort(404)
+    return _party_page(dispute, party)
+
+
+def _party_page(dispute, party):
+    if is_sealed(dispute):
+        flash(_("This case is closed and sealed: it can no longer be changed."), "warning")
+        if request.method == "GET":
+            return redirect(url_for(".show", case_id=dispute.id))
+        return _render_case(dispute, 409)
+    form = PartyForm(obj=party if request.method == "GET" else None)
+    form.party = party
+    form.fill_choices(_locale())
+    if request.method == "GET":
+        form.version.data = dispute.version
+        form.id_number.data = form.phone.data = ""  # never shown unmasked: blank keeps the stored value
+    if party is not None:
+        form.id_number.render_kw = {"placeholder": mask_id(party.id_number)} if party.id_number else None
+        form.phone.render_kw = {"placeholder": mask_phone(party.phone)} if party.phone else None
+    status = 200
+    if form.validate_on_submit():
+        version = str(form.version.data or "")
+        try:
+            diff = save_party(dispute, current_user, form.values(party), party=party,
+                              expected_version=int(version) if version.isdigit() else -1)
+        except engine.Refused as refused:
+            flash(str(refused.message), "danger")
+            status = refused.status
+        else:
+            if party is None:
+                flash(_("Party added."), "success")
+            else:
+                flash(_("Saved: %(n)s field(s) changed.", n=len(diff)) if diff else _("Nothing was changed."),
+                      "success")
+            return redirect(url_for(".show", case_id=dispute.id) + "#parties")
+    elif form.is_submitted():
+        flash(_("Please correct the marked fields."), "danger")
+        status = 422
+    return render_template("disputes/party_form.html", form=form, d=dispute, party=party), status
