@@ -210,12 +210,15 @@ class PartyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     sex = SelectField(_l("Sex"), validators=[Optional()], default="")
     ethnicity = StringField(_l("Ethnicity"), validators=[Optional(), Length(max=20)])
-    age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(min=0, max=130)])
+    age = IntegerField(_l("Age"), validators=[Optional(), NumberRange(min=0, max=130)],
+                       render_kw={"inputmode": "numeric"})
     id_type = SelectField(_l("ID type"), validators=[Optional()], default="resident_id")
-    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=40)])
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=40)],
+                            render_kw={"autocomplete": "off"})
     occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=60)])
     address = StringField(_l("Employer or address"), validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Optional(), phone])
+    phone = StringField(_l("Phone"), validators=[Optional(), phone],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
     clear_id_number = BooleanField(_l("Remove the ID number"))
     clear_phone = BooleanField(_l("Remove the phone number"))
 

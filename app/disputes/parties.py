@@ -108,9 +108,11 @@ def _party_page(dispute, party):
     if request.method == "GET":
         form.version.data = dispute.version
         form.id_number.data = form.phone.data = ""  # never shown unmasked: blank keeps the stored value
-    if party is not None:
-        form.id_number.render_kw = {"placeholder": mask_id(party.id_number)} if party.id_number else None
-        form.phone.render_kw = {"placeholder": mask_phone(party.phone)} if party.phone else None
+    if party is not None:  # the stored values, masked, as placeholders
+        if party.id_number:
+            form.id_number.render_kw = dict(form.id_number.render_kw or {}, placeholder=mask_id(party.id_number))
+        if party.phone:
+            form.phone.render_kw = dict(form.phone.render_kw or {}, placeholder=mask_phone(party.phone))
     status = 200
     if form.validate_on_submit():
         version = str(form.version.data or "")
