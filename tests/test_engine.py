@@ -155,3 +155,20 @@ def test_the_whole_happy_path_and_the_file_numbers_have_no_gaps(world):
     assert (first.file_seq, second.file_seq) == (1, 2)
     assert [e.trigger for e in events(second)] == [
         "create", "accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close", "archive"]
+
+
+def test_a_concurrent_write_during_an_edit_is_a_conflict(world):
+    from sqlalchemy import text
+
+    from app.engine.edits import edit
+
+    d = f.dispute(world.m1, world.grids[0])
+    db.session().expire_on_commit = False
+    db.session.commit()  # d stays loaded at version 1 and the write lock is free
+    with db.engine.begin() as conn:  # another writer gets in first
+        conn.execute(text("UPDATE disputes SET version = version + 1 WHERE id = :id"), {"id": d.id})
+    with pytest.raises(engine.Conflict):
+        edit(d, world.m1, {"facts": "迟到的修改"})
+    db.session.expire_all()
+    d = db.session.get(Dispute, d.id)
+    assert d.facts != "迟到的修改" and len(events(d)) == 1

@@ -10,17 +10,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import clock, engine
-from ..audit.chain import record
+from .. import engine
 from ..auth.access import roles_required
-from ..engine.edits import is_sealed
+from ..engine.edits import check_editable, commit_change, is_sealed
 from ..extensions import db
 from ..privacy import mask_id, mask_phone
 from .forms import PartyForm
-from .models import Dispute, Party
+from .models import Party
 from .views import INTAKE_ROLES, _locale, _render_case, bp, load_case
 
 FIELDS = PartyForm.FIELDS
@@ -31,16 +28,9 @@ def save_party(dispute, actor, values: dict, *, party=None, expected_version=Non
     """Add a party to the case (party=None) or change `party` to `values`
     (field -> value, fields of FIELDS). Returns {field: [before, after]} of
     what changed; an edit that changes nothing writes nothing."""
-    from ..engine.core import _name_of
-
     if actor.role not in PARTY_ROLES:
         raise engine.Forbidden(_l("Your role may not change the parties of a case."))
-    if not dispute.visible_to(actor):
-        raise engine.Forbidden(_l("This case is outside your area."))
-    if expected_version is not None and int(expected_version) != dispute.version:
-        raise engine.Conflict(_name_of(dispute.changed_by_id), dispute.changed_at)
-    if is_sealed(dispute):
-        raise engine.NotAllowed(_l("This case is closed and sealed: it can no longer be changed."))
+    check_editable(dispute, actor, expected_version)
     if party is not None and party.dispute_id != dispute.id:
         raise ValueError("the party belongs to another case")
     unknown = set(values) - set(FIELDS)
@@ -53,30 +43,19 @@ def save_party(dispute, actor, values: dict, *, party=None, expected_version=Non
             diff[name] = [before, value]
     if not diff:
         return {}
-    now = now or clock.now()
-    session = db.session
     added = party is None
-    try:
+    target = {"party": party}
+
+    def apply():
         if added:
-            party = Party(**values)
-            dispute.parties.append(party)
+            target["party"] = Party(**values)
+            dispute.parties.append(target["party"])
         else:
             for name, (_, value) in diff.items():
                 setattr(party, name, value)
-        dispute.changed_at = now
-        dispute.changed_by_id = actor.id
-        flag_modified(dispute, "changed_at")  # the case's row, and so its version, changes even at the same instant
-        session.flush()  # UPDATE disputes ... WHERE version = loaded version
-        record(dispute.__entity_type__, dispute.id, "add_party" if added else "edit_party", actor,
-               data={"party_id": party.id, "changes": diff}, at=now)
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        fresh = session.get(Dispute, dispute.id)
-        raise engine.Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
-    except Exception:
-        session.rollback()
-        raise
+
+    commit_change(dispute, actor, "add_party" if added else "edit_party", apply,
+                  lambda: {"party_id": target["party"].id, "changes": diff}, now=now)
     return diff
 
 

@@ -3,6 +3,8 @@ before/after recorded in the audit log, in one transaction."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..audit.chain import record
@@ -16,9 +18,8 @@ def is_sealed(entity) -> bool:
     return state.terminal or entity.state == "closed"
 
 
-def edit(entity, actor, changes: dict, *, expected_version=None, now=None) -> dict:
-    """Apply `changes` (field → new value); returns {field: [before, after]}
-    for the fields that really changed. Nothing is written when none did."""
+def check_editable(entity, actor, expected_version=None) -> None:
+    """Scope, stale form and seal: what every change of a row's details checks."""
     from .core import _name_of
 
     if not entity.visible_to(actor):
@@ -27,27 +28,49 @@ def edit(entity, actor, changes: dict, *, expected_version=None, now=None) -> di
         raise Conflict(_name_of(entity.changed_by_id), entity.changed_at)
     if is_sealed(entity):
         raise NotAllowed(_l("This case is closed and sealed: it can no longer be changed."))
-    forbidden = {"state", "version", "id"} & changes.keys()
-    if forbidden:
-        raise ValueError(f"edit() cannot change {sorted(forbidden)}: use engine.fire()")
-    diff = {}
-    for name, value in changes.items():
-        before = getattr(entity, name)
-        if before != value:
-            diff[name] = [before, value]
-    if not diff:
-        return {}
+
+
+def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None:
+    """Run `apply()` (which changes the entity or its children), bump the
+    entity's version, append the audit event `trigger` with `data` (or
+    `data()` once applied), and commit: all or nothing. A concurrent writer
+    that got in first makes this a Conflict."""
+    from .core import _name_of
+
     now = now or clock.now()
     session = db.session
     try:
-        for name, (_, value) in diff.items():
-            setattr(entity, name, value)
+        apply()
         entity.changed_at = now
         entity.changed_by_id = actor.id
-        session.flush()
-        record(entity.__entity_type__, entity.id, "edit", actor, data={"changes": diff}, at=now)
+        flag_modified(entity, "changed_at")  # the row, and so its version, changes even at the same instant
+        session.flush()  # UPDATE ... WHERE version = the loaded version
+        record(entity.__entity_type__, entity.id, trigger, actor, data=data() if callable(data) else data, at=now)
         session.commit()
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(type(entity), entity.id)
+        raise Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
     except Exception:
         session.rollback()
         raise
+
+
+def edit(entity, actor, changes: dict, *, expected_version=None, now=None) -> dict:
+    """Apply `changes` (field → new value); returns {field: [before, after]}
+    for the fields that really changed. Nothing is written when none did."""
+    check_editable(entity, actor, expected_version)
+    forbidden = {"state", "version", "id"} & changes.keys()
+    if forbidden:
+        raise ValueError(f"edit() cannot change {sorted(forbidden)}: use engine.fire()")
+    diff = {name: [getattr(entity, name), value] for name, value in changes.items()
+            if getattr(entity, name) != value}
+    if not diff:
+        return {}
+
+    def apply():
+        for name, (_, value) in diff.items():
+            setattr(entity, name, value)
+
+    commit_change(entity, actor, "edit", apply, {"changes": diff}, now=now)
     return diff
