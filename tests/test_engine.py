@@ -162,8 +162,9 @@ def test_a_concurrent_write_during_an_edit_is_a_conflict(world):
 
     from app.engine.edits import edit
 
-    d = f.dispute(world.m1, world.grids[0])
+    case_id = f.dispute(world.m1, world.grids[0]).id
     db.session().expire_on_commit = False
+    d = db.session.get(Dispute, case_id)
     db.session.commit()  # d stays loaded at version 1 and the write lock is free
     with db.engine.begin() as conn:  # another writer gets in first
         conn.execute(text("UPDATE disputes SET version = version + 1 WHERE id = :id"), {"id": d.id})
