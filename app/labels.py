@@ -34,7 +34,7 @@ FIELD_LABELS = {
     "respondent_phone": ("被申请人电话", "Respondent's phone"),
     "party_id": ("当事人", "Party"),
     "attachment_id": ("附件编号", "Attachment no."),
-    "name": ("名称", "Name"),
+    "file_name": ("文件名", "File name"),
     "size": ("大小（字节）", "Size (bytes)"),
     "sha256": ("SHA-256 校验值", "SHA-256 checksum"),
     "community_id": ("社区", "Community"),

@@ -192,7 +192,7 @@ class Batch:
         dispute.attachments.append(attachment)
         db.session.flush()
         record("dispute", dispute.id, "upload", actor, at=now, data={
-            "attachment_id": attachment.id, "name": attachment.original_name,
+            "attachment_id": attachment.id, "file_name": attachment.original_name,
             "size": attachment.size, "sha256": attachment.sha256,
         })
         return attachment

@@ -88,7 +88,7 @@ def test_mediator_attaches_a_file(app, client, world, content, name, content_typ
         event = db.session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
         assert (event.entity_type, event.entity_id, event.trigger, event.actor_role) == (
             "dispute", world.case, "upload", "mediator")
-        assert json.loads(event.data) == {"attachment_id": aid, "name": name, "size": len(content), "sha256": sha}
+        assert json.loads(event.data) == {"attachment_id": aid, "file_name": name, "size": len(content), "sha256": sha}
         assert verify() == []
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     href = f"/cases/{world.case}/attachments/{aid}"

@@ -3,7 +3,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +22,6 @@ from . import codes
 from .forms import EditForm, IntakeForm, transition_form
 from .models import Dispute, Party, new_tracking_code
 from .rules import mediators_for
-from .scope import scope_clause
 from . import lists
 from .forms import CaseFilterForm
 
