@@ -41,9 +41,9 @@ FIELD_LABELS = {
     "reporter_name": ("反映人姓名", "Reporter's name"),
     "reporter_phone": ("反映人电话", "Reporter's phone"),
     "fields": ("字段", "Fields"),
-    "address": ("地址", "Address"),
-    "role": ("身份", "Role"),
-    "kind": ("类别", "Person or organisation"),
+    "address": ("工作单位或住址", "Employer or address"),
+    "role": ("当事人身份", "Role"),
+    "kind": ("主体类型", "Person or organisation"),
     "name": ("姓名", "Name"),
     "sex": ("性别", "Sex"),
     "ethnicity": ("民族", "Ethnicity"),
@@ -56,7 +56,7 @@ FIELD_LABELS = {
     "session_id": ("调解记录编号", "Session no."),
     "held_at": ("调解时间", "Held at"),
     "attendees": ("参加人员", "Who attended"),
-    "record": ("调解记录", "Record of what was said"),
+    "record": ("调解经过", "Record of what was said"),
     "party_ids": ("当事人", "Parties"),
 }
 
@@ -64,3 +64,39 @@ FIELD_LABELS = {
 def field_label(name: str, locale: str) -> str:
     zh, en = FIELD_LABELS.get(name, (name, name))
     return en if str(locale).startswith("en") else zh
+
+
+def _code_lists() -> dict:
+    from .disputes import codes
+
+    return {
+        "route": codes.ROUTES, "form": codes.AGREEMENT_FORMS, "channel": codes.CHANNELS,
+        "dispute_type": codes.DISPUTE_TYPES, "risk": codes.RISK_LEVELS, "role": codes.PARTY_ROLES,
+    }
+
+
+def field_value(name: str, value, locale: str, users: dict | None = None):
+    """A recorded value as a person reads it: yes/no, a code's label, a
+    user's name instead of an id."""
+    english = str(locale).startswith("en")
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if english else ("是" if value else "否")
+    if users is not None and name.endswith("mediator_id") and isinstance(value, int):
+        return users.get(value, value)
+    if users is not None and name.endswith("mediator_ids") and isinstance(value, list):
+        return "、".join(str(users.get(v, v)) for v in value) if value else "—"
+    codes = _code_lists().get(name)
+    if codes and isinstance(value, str) and value in codes:
+        zh, en = codes[value]
+        return en if english else zh
+    return value
+
+
+def user_ids_in(data: dict) -> set[int]:
+    ids = set()
+    for name, value in data.items():
+        if name.endswith("mediator_id") and isinstance(value, int):
+            ids.add(value)
+        elif name.endswith("mediator_ids") and isinstance(value, list):
+            ids.update(v for v in value if isinstance(v, int))
+    return ids

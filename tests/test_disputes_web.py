@@ -129,6 +129,12 @@ def test_walk_a_case_through_the_web(app, client, world):
     assert action(client, case, "agree", **WRITTEN).status_code == 302
     page = case_page(client, case)
     assert "达成协议" in page
+    history = page[page.index('id="timeline"'):]
+    assert "已告知权利义务：是" in history and "True" not in history  # values as a person reads them
+    assert "协议形式：书面协议" in history
+    with app.app_context():
+        name = db.session.get(f.User, world.m1_id).display_name
+    assert f"调解员：{name}" in history
     for word in ("受理", "指派调解员", "达成调解协议"):
         assert word in page
     with app.app_context():

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..auth.roles import role_label
 from ..extensions import db
+from ..labels import field_value, user_ids_in
 from ..privacy import mask_data
 from .models import AuditEvent
 
@@ -44,8 +45,11 @@ def timeline(entity, locale: str) -> list[Entry]:
         .order_by(AuditEvent.seq.desc())
     ).all()
     english = locale.startswith("en")
+    payloads = [mask_data(json.loads(event.data)) for event, _ in rows]
+    wanted = set().union(*(user_ids_in(p) for p in payloads), *(user_ids_in(p.get("changes") or {}) for p in payloads))
+    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()) if wanted else {}
     entries = []
-    for event, name in rows:
+    for (event, name), payload in zip(rows, payloads):
         if event.trigger in WORDS:
             action = WORDS[event.trigger][1 if english else 0]
         else:
@@ -60,7 +64,18 @@ def timeline(entity, locale: str) -> list[Entry]:
                 from_label=wf.state(event.from_state).label(locale) if event.from_state else None,
                 to_label=wf.state(event.to_state).label(locale) if event.to_state else None,
                 reason=event.reason,
-                data=mask_data(json.loads(event.data)),
+                data=_readable(payload, locale, users),
             )
         )
     return entries
+
+
+def _readable(payload: dict, locale: str, users: dict) -> dict:
+    shown = {}
+    for key, value in payload.items():
+        if key == "changes" and isinstance(value, dict):
+            shown[key] = {k: [field_value(k, v, locale, users) for v in pair] if isinstance(pair, list) else pair
+                          for k, pair in value.items()}
+        else:
+            shown[key] = field_value(key, value, locale, users)
+    return shown
