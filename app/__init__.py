@@ -65,6 +65,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             "role_label": lambda role: role_label(role, locale),
             "field_label": lambda name: field_label(name, locale),
             "colon": ": " if locale.startswith("en") else "：",
+            "upload_mb": upload_mb(),
         }
 
     return app
@@ -109,15 +110,22 @@ ERROR_TEXT = {
     404: (_l("Not found"), _l("The page or case does not exist, or is outside your area. Go back to your case list.")),
     405: (_l("Not allowed"), _l("This page cannot be used that way. Go back and use the buttons on the page.")),
     409: (_l("Changed by someone else"), _l("Reload the page to see the latest state, then try again.")),
-    413: (_l("Upload too large"), _l("Go back and send a smaller file: each photo or document may be at most 5 MB.")),
+    413: (_l("Upload too large"), _l("Go back and send a smaller file: each photo or document may be at most %(mb)s MB.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("Nothing was saved. Try again; if it happens again, tell the administrator.")),
 }
 
 
+def upload_mb() -> int:
+    from flask import current_app
+
+    return current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
+
+
 def _register_errors(app):
     def render(code, detail=None):
         title, hint = ERROR_TEXT.get(code, ERROR_TEXT[500])
+        hint = str(hint) % {"mb": upload_mb()}  # the one hint with a figure takes it from the settings
         return render_template("error.html", code=code, title=title, hint=hint, detail=detail), code
 
     for code in ERROR_TEXT:
