@@ -19,9 +19,14 @@ from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
 )
 
 
-def register(page: Page, *, dispute_type: str, facts: str, name: str, phone: str, grid: str | None = None) -> None:
-    """Fill the intake form (only the essentials) and send it; lands on the case page."""
+def register(page: Page, *, dispute_type: str, facts: str, name: str, phone: str, grid: str | None = None,
+             respondent: str | None = None) -> None:
+    """Fill the intake form (the essentials, and the respondent under "more details" when given) and send it;
+    lands on the case page."""
     form = page.locator("#intake")
+    if respondent is not None:
+        form.locator("details > summary").click()
+        form.locator('[name="respondent_name"]').fill(respondent)
     form.get_by_label("纠纷类型").select_option(label=dispute_type)
     if grid is not None:
         form.get_by_label("网格", exact=True).select_option(label=grid)
@@ -41,12 +46,13 @@ def test_mediator_takes_a_dispute_from_registration_to_agreement(pages, people, 
     page.get_by_role("navigation").get_by_role("link", name="登记纠纷").click()
     expect(page).to_have_url(re.compile(r"/cases/new$"))
     register(page, dispute_type="邻里", grid=people.grid_label, facts="楼上漏水，双方就维修费用发生争执。",
-             name="张三", phone="13812345678")
+             name="张三", phone="13812345678", respondent="王五")
     expect(page.locator("h1")).to_contain_text("邻里")
     expect(page.locator("main dl")).to_contain_text(people.grid_label)
     parties = page.locator("#parties li")
-    expect(parties).to_have_count(1)
+    expect(parties).to_have_count(2)
     expect(parties.first).to_contain_text("张三")
+    expect(parties.nth(1)).to_contain_text("王五")
     expect(parties.first.locator(".party-phone")).to_have_text("138****5678")  # masked until revealed
     expect_step(page, "待受理", "登记", "→ 待受理", 1)
 

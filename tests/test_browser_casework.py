@@ -150,11 +150,31 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     expect(page.locator("#session-list")).to_contain_text("社区调解室")
     expect_step(page, "调解中", "记录调解过程", "", 6)
 
+    # --- An agreement binds named parties on both sides: the reporter left no name, so the mediator
+    # first records the applicant's real name and adds the respondent.
+    parties = page.locator("#parties li")
+    expect(parties).to_have_count(1)
+    page.locator("#parties-actions a").filter(has_text="群众（随手拍）").click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+/parties/\d+/edit$"))
+    page.locator('#party-form [name="name"]').fill("赵六")
+    submit(page, page.locator("#party-form button[type=submit]"))
+    expect(page).to_have_url(case_url + "#parties")
+    page.locator("#parties-actions a").first.click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+/parties/new$"))
+    page.locator('#party-form [name="role"]').select_option("respondent")
+    page.locator('#party-form [name="name"]').fill("钱七")
+    submit(page, page.locator("#party-form button[type=submit]"))
+    expect(page).to_have_url(case_url + "#parties")
+    expect(parties).to_have_count(2)
+    expect(page.locator("#parties")).to_contain_text("赵六")
+    expect(page.locator("#parties")).to_contain_text("钱七")
+    expect_step(page, "调解中", "添加当事人", "", 8)  # after 修改当事人信息 (7)
+
     # --- Record a written agreement with everything the law asks for.
     perform_by = date.today() + timedelta(days=7)
     fire(page, "agree", "达成调解协议 → 达成协议",
          dict(AGREEMENT, form={"value": "written"}, perform_by=perform_by.isoformat()))
-    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 7)
+    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 9)
     agreement = page.locator("#agreement")
     expect(agreement).to_contain_text("书面协议")
     expect(page.locator("#agreement-terms")).to_have_text(AGREEMENT["terms"])
@@ -173,31 +193,33 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
         expect(document).to_contain_text(AGREEMENT[name])
     expect(document).to_contain_text(f"{perform_by.year}年{perform_by.month}月{perform_by.day}日前履行完毕")
     expect(document).to_contain_text(f"{people.community}人民调解委员会（印章）")
-    expect(page.locator("#doc-copies")).to_have_text("本协议书一式二份，当事人各执一份，人民调解委员会留存一份。")
+    expect(page.locator("#doc-copies")).to_have_text("本协议书一式三份，当事人各执一份，人民调解委员会留存一份。")
     signatures = page.locator(".signatures")
     expect(signatures).to_contain_text("当事人（签名、盖章或按指印）：")
     expect(signatures).to_contain_text("人民调解员（签名）：")
     expect(signatures).to_contain_text("记录人（签名）：")
-    expect(signatures.locator(".sign-row").filter(has_text="群众（随手拍）")).to_have_count(1)
+    expect(signatures.locator(".sign-row").filter(has_text="赵六")).to_have_count(1)
+    expect(signatures.locator(".sign-row").filter(has_text="钱七")).to_have_count(1)
+    expect(signatures).not_to_contain_text("群众（随手拍）")
     expect(signatures.locator(".sign-row").filter(has_text=people.mediator_name)).to_have_count(1)
-    expect(signatures.locator(".sign-line")).to_have_count(3)  # the reporter, the mediator, the recorder
-    expect(page.locator(".party .party-phone")).to_have_text(PHONE_NUMBER)  # in full: the case's own mediator
+    expect(signatures.locator(".sign-line")).to_have_count(4)  # both parties, the mediator, the recorder
+    expect(page.locator(".party .party-phone").first).to_have_text(PHONE_NUMBER)  # in full: the case's own mediator
     expect(page.locator("#print-button")).to_be_visible()
     screenshot(page, "agreement-print", backend)
     page.locator('.print-toolbar a[href$="#agreement"]').click()  # back to the case
     expect(page).to_have_url(re.compile(r"/cases/\d+#agreement$"))
-    expect_step(page, "达成协议", "打印调解协议（含个人信息）", "", 8)  # a print in full is recorded
+    expect_step(page, "达成协议", "打印调解协议（含个人信息）", "", 10)  # a print in full is recorded
 
     # --- Performance, fulfilment, closing and archiving.
     fire(page, "start_performance", "进入履行 → 履行中")
-    expect_step(page, "履行中", "进入履行", "达成协议 → 履行中", 9)
+    expect_step(page, "履行中", "进入履行", "达成协议 → 履行中", 11)
     fire(page, "fulfil", "确认已履行 → 已履行")
-    expect_step(page, "已履行", "确认已履行", "履行中 → 已履行", 10)
+    expect_step(page, "已履行", "确认已履行", "履行中 → 已履行", 12)
     fire(page, "close", "结案 → 已结案", {"summary": "楼道杂物已清理完毕，双方和好，结案。"})
-    expect_step(page, "已结案", "结案", "已履行 → 已结案", 11)
+    expect_step(page, "已结案", "结案", "已履行 → 已结案", 13)
     expect(page.locator("main dl").first).to_contain_text("楼道杂物已清理完毕，双方和好，结案。")
     fire(page, "archive", "归档（封存） → 已归档")
-    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 12)
+    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 14)
     expect(page.locator("#actions")).to_have_count(0)  # archived: nothing more to do
     expect(page.locator("#attachment-upload")).to_have_count(0)  # sealed: no more files
     screenshot(page, "case-archived-desktop", backend)

@@ -173,3 +173,20 @@ def test_a_concurrent_write_during_an_edit_is_a_conflict(world):
     db.session.expire_all()
     d = db.session.get(Dispute, d.id)
     assert d.facts != "迟到的修改" and len(events(d)) == 1
+
+
+def test_an_agreement_needs_both_sides_named(world):
+    from app.disputes.models import ANONYMOUS_REPORTER, Party
+
+    d = f.walk(f.dispute(world.m1, world.grids[0], parties=1), world.m1, "accept", "assign", "start_mediation")
+    with pytest.raises(engine.GuardFailed, match="当事人"):
+        engine.fire(d, "agree", world.m1, form="oral", terms="口头约定")
+    d.parties.append(Party(role="respondent", name="王五"))
+    d.parties[0].name = ANONYMOUS_REPORTER
+    db.session.commit()
+    with pytest.raises(engine.GuardFailed):
+        engine.fire(d, "agree", world.m1, form="oral", terms="口头约定")
+    d.parties[0].name = "李四"
+    db.session.commit()
+    engine.fire(d, "agree", world.m1, form="oral", terms="口头约定")
+    assert db.session.get(Dispute, d.id).state == "agreed"

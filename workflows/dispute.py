@@ -121,7 +121,7 @@ DISPUTE = Workflow(
             "Record agreement",
             required=("form", "terms"),
             optional=("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by"),
-            guards=("is_assignee", "agreement_complete"),
+            guards=("is_assignee", "both_sides_named", "agreement_complete"),
         ),
         Transition(
             "fail",

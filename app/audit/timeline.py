@@ -6,7 +6,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..auth.models import User
-from ..auth.roles import role_label
 from ..extensions import db
 from ..labels import field_value, user_ids_in
 from ..privacy import mask_data
@@ -27,7 +26,7 @@ WORDS = {
 @dataclass
 class Entry:
     at: datetime
-    actor: str
+    actor: str | None
     role: str
     action: str
     from_label: str | None
@@ -58,7 +57,7 @@ def timeline(entity, locale: str) -> list[Entry]:
         entries.append(
             Entry(
                 at=event.at,
-                actor=name or role_label(event.actor_role, locale),
+                actor=name,  # None: the system or a member of the public, named by role
                 role=event.actor_role,
                 action=action,
                 from_label=wf.state(event.from_state).label(locale) if event.from_state else None,

@@ -13,6 +13,10 @@ from ..extensions import db
 from ..org.models import Community, Grid
 
 
+# The applicant of a resident's report who left no name: stored data, the
+# same whatever language the resident used.
+ANONYMOUS_REPORTER = "群众（随手拍）"
+
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 

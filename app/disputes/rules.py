@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..auth.models import User
 from ..engine.hooks import effect, guard
 from ..extensions import db
-from .models import FileCounter
+from .models import ANONYMOUS_REPORTER, FileCounter
 
 MAX_EXTENSION_DAYS = 60
 
@@ -41,6 +41,19 @@ def assignee_in_scope(dispute, actor, data):
 def is_assignee(dispute, actor, data):
     if dispute.assignee_id is not None and not dispute.works_on(actor):
         return _l("Only the mediators assigned to the case may do this.")
+    return None
+
+
+@guard("both_sides_named")
+def both_sides_named(dispute, actor, data):
+    """An agreement binds named parties on both sides: an applicant and a
+    respondent, none of them the anonymous reporter of a photo report."""
+    if data is None:
+        return None  # offer the action; say what is missing when it is tried
+    roles = {p.role for p in dispute.parties}
+    if not {"applicant", "respondent"} <= roles or any(p.name == ANONYMOUS_REPORTER for p in dispute.parties):
+        return _l("Before recording an agreement, register both sides with their real names: "
+                  "use “Add a party” and the edit buttons under Parties.")
     return None
 
 

@@ -24,7 +24,7 @@ from ..auth.access import public
 from ..extensions import db
 from ..org.models import Community
 from ..ratelimit import note, over_limit
-from ..disputes.models import Dispute, Party, TRACKING_ALPHABET, new_tracking_code
+from ..disputes.models import ANONYMOUS_REPORTER, TRACKING_ALPHABET, Dispute, Party, new_tracking_code
 from .forms import ReportForm, TrackForm
 
 bp = Blueprint("public", __name__)
@@ -43,9 +43,6 @@ class PublicActor:
 
 
 PUBLIC_ACTOR = PublicActor()
-
-
-ANONYMOUS_REPORTER = "群众（随手拍）"
 
 
 def _address_key() -> str:
