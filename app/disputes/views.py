@@ -5,11 +5,10 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
-from sqlalchemy.exc import IntegrityError
 
 from workflows import DISPUTE
 
-from .. import clock, engine, uploads
+from .. import clock, engine
 from ..audit import record
 from ..audit.timeline import timeline
 from ..auth.access import roles_required
@@ -20,6 +19,7 @@ from ..org.models import Community, Grid
 from ..privacy import mask_id, mask_phone
 from . import codes
 from .forms import EditForm, IntakeForm, transition_form
+from .intake import by_submission, register
 from .models import Dispute, Party, new_tracking_code
 from .rules import mediators_for
 from . import lists
@@ -136,8 +136,7 @@ def new():
         form.channel.data = "patrol" if current_user.role == "gridworker" else "walk_in"
     if form.validate_on_submit():
         token = (form.submission_token.data or "")[:64] or None
-        existing = token and db.session.execute(
-            select(Dispute).where(Dispute.submission_token == token)).scalar_one_or_none()
+        existing = by_submission(token)
         if existing:
             flash(_("This form was already submitted; here is the case it created."), "info")
             return redirect(url_for(".show", case_id=existing.id))
@@ -157,20 +156,9 @@ def new():
             dispute.parties.append(Party(role="respondent", name=form.respondent_name.data.strip(),
                                          phone=(form.respondent_phone.data or "").strip() or None))
         data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submission_token", "photo")}
-        with uploads.Batch() as batch:  # the photo's file is removed unless the case is committed
-            try:
-                engine.create(dispute, current_user, data, commit=False)
-                if form.photo.data:
-                    batch.attach(dispute, form.photo.data, current_user)
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                existing = db.session.execute(
-                    select(Dispute).where(Dispute.submission_token == token)).scalar_one_or_none()
-                if existing is None:
-                    raise
-                return redirect(url_for(".show", case_id=existing.id))
-            batch.done()
+        dispute, created = register(dispute, current_user, data, form.photo.data)
+        if not created:
+            return redirect(url_for(".show", case_id=dispute.id))
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")
         return redirect(url_for(".show", case_id=dispute.id))
     status = 422 if form.is_submitted() else 200

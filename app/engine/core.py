@@ -150,13 +150,19 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         if commit:
             session.commit()
     except StaleDataError:
-        session.rollback()
-        fresh = session.get(type(entity), entity.id)
-        raise Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
+        raise stale_conflict(session, entity)
     except Exception:
         session.rollback()
         raise
     return entity
+
+
+def stale_conflict(session, entity) -> Conflict:
+    """After a version-checked UPDATE found that someone else got in first:
+    roll back and say who changed the row, and when."""
+    session.rollback()
+    fresh = session.get(type(entity), entity.id)
+    return Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
 
 
 _RELOAD: dict[type, object] = {}

@@ -35,7 +35,7 @@ def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None
     entity's version, append the audit event `trigger` with `data` (or
     `data()` once applied), and commit: all or nothing. A concurrent writer
     that got in first makes this a Conflict."""
-    from .core import _name_of
+    from .core import stale_conflict
 
     now = now or clock.now()
     session = db.session
@@ -48,9 +48,7 @@ def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None
         record(entity.__entity_type__, entity.id, trigger, actor, data=data() if callable(data) else data, at=now)
         session.commit()
     except StaleDataError:
-        session.rollback()
-        fresh = session.get(type(entity), entity.id)
-        raise Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
+        raise stale_conflict(session, entity)
     except Exception:
         session.rollback()
         raise

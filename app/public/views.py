@@ -15,15 +15,15 @@ from datetime import timedelta
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from workflows import DISPUTE
 
-from .. import clock, engine, uploads
+from .. import clock
 from ..auth.access import public
 from ..extensions import db
 from ..org.models import Community
 from ..ratelimit import note, over_limit
+from ..disputes.intake import by_submission, register
 from ..disputes.models import ANONYMOUS_REPORTER, TRACKING_ALPHABET, Dispute, Party, new_tracking_code
 from .forms import ReportForm, TrackForm
 
@@ -70,7 +70,7 @@ def report():
     if not form.validate():
         return render_template("public/report.html", form=form), 422
     token = (form.submission_token.data or "")[:64] or None
-    existing = _by_token(token)
+    existing = by_submission(token)
     if existing is not None:  # the same form sent twice: one case
         return render_template("public/thanks.html", code=existing.tracking_code)
     community = db.session.get(Community, form.community_id.data)
@@ -87,27 +87,9 @@ def report():
     dispute.parties.append(Party(role="applicant", kind="person", name=name or ANONYMOUS_REPORTER, phone=phone))
     data = {"channel": "photo", "community_id": community.id, "place": place, "facts": facts,
             "reporter_name": name or None, "reporter_phone": phone}
-    with uploads.Batch() as batch:
-        try:
-            note("report", key)
-            engine.create(dispute, PUBLIC_ACTOR, data, commit=False)
-            if form.photo.data:
-                batch.attach(dispute, form.photo.data, PUBLIC_ACTOR)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            existing = _by_token(token)
-            if existing is None:
-                raise
-            return render_template("public/thanks.html", code=existing.tracking_code)
-        batch.done()
+    note("report", key)  # counted in the same transaction as the case
+    dispute, _ = register(dispute, PUBLIC_ACTOR, data, form.photo.data)
     return render_template("public/thanks.html", code=dispute.tracking_code)
-
-
-def _by_token(token):
-    if not token:
-        return None
-    return db.session.execute(select(Dispute).where(Dispute.submission_token == token)).scalar_one_or_none()
 
 
 def normalise_code(value: str | None) -> str:
