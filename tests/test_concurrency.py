@@ -122,3 +122,18 @@ def test_a_failing_timeout_does_not_stop_the_others(app, monkeypatch):
         assert sorted(i for _, i, _ in report.fired) == sorted([ids[0], ids[2]])
         assert [i for _, i, _, _ in report.failed] == [ids[1]]
         assert db.session.get(Dispute, ids[1]).state == "agreed"
+
+
+def test_the_confirmation_window_closes_at_the_end_of_its_last_local_day(app):
+    # Agreed at 23:30 Shanghai time on 1 March (15:30 UTC): the 30 days run from 2 March and the last day is
+    # 31 March; the timer fires from midnight after it (16:00 UTC on 31 March), not 30x24 hours later.
+    agreed = datetime(2026, 3, 1, 15, 30)
+    with app.app_context():
+        street, (c1, _), grids = f.org()
+        m = f.user("mediator", community=c1)
+        case_id = f.walk(f.dispute(m, grids[0], now=agreed), m, "accept", "assign", "start_mediation", "agree",
+                         now=agreed).id
+        assert tick(now=datetime(2026, 3, 31, 15, 59)).fired == []  # 23:59 on the last day: still open
+        assert db.session.get(Dispute, case_id).state == "agreed"
+        assert [i for _, i, _ in tick(now=datetime(2026, 3, 31, 16, 0)).fired] == [case_id]
+        assert db.session.get(Dispute, case_id).state == "performing"

@@ -141,7 +141,9 @@ def test_deadlines_keep_the_mediation_clock_and_extend_with_consent(world):
     with pytest.raises(engine.GuardFailed):
         engine.fire(d, "extend", world.m1, "再延", days=400, consent=True)
     f.walk(d, world.m1, "agree", now=t0 + timedelta(days=25))
-    assert d.due_at == t0 + timedelta(days=55)  # the judicial-confirmation window
+    # The judicial-confirmation window: agreed 26 March (16:00 in Shanghai), it runs 30 whole days from the
+    # next day and ends at midnight, Shanghai time, after 25 April: 16:00 UTC on 25 April.
+    assert d.due_at == datetime(2026, 4, 25, 16, 0)
     f.walk(d, world.m1, "start_performance")
     assert d.due_at is None
 

@@ -83,3 +83,9 @@ def test_every_optional_field_has_a_label_and_a_form_field(app):
             for name in t.optional:
                 assert name in FIELD_LABELS, name
                 assert _field_for(name, None, "zh", [], required=False) is not None
+
+
+def test_whole_day_periods_must_be_whole_days():
+    odd = wf([State("a", "甲", "A", deadline=timedelta(hours=36), whole_days=True), B], [go()])
+    with pytest.raises(WorkflowError, match="counts whole days"):
+        odd.validate()

@@ -35,6 +35,7 @@ DISPUTE = Workflow(
             "Agreement reached",
             deadline=timedelta(days=30),
             timeout="confirmation_window_closed",
+            whole_days=True,
         ),
         State("failed", "调解不成", "Mediation failed"),
         State("performing", "履行中", "Being performed"),

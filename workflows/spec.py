@@ -39,6 +39,9 @@ class State:
     # trigger, the timer runner fires it once the due time has passed.
     deadline: timedelta | None = None
     timeout: str | None = None
+    # A legal period counted in whole days (Civil Code art. 201): it starts the
+    # day after the event and ends at midnight, local time, of its last day.
+    whole_days: bool = False
 
     def label(self, locale: str) -> str:
         return self.en if locale.startswith("en") else self.zh
@@ -164,6 +167,8 @@ def validation_problems(wf: Workflow) -> list[str]:
                 )
             elif SYSTEM not in wf.transition(s.timeout, s.code).roles:
                 problems.append(f"timeout {s.timeout!r} of state {s.code!r} must allow role 'system'")
+        if s.whole_days and (s.deadline is None or s.deadline % timedelta(days=1)):
+            problems.append(f"state {s.code!r} counts whole days but its deadline is not a number of days")
         if s.terminal and wf.outgoing(s.code):
             problems.append(f"terminal state {s.code!r} has outgoing transitions")
         if not s.terminal and s.code in known and not wf.outgoing(s.code):

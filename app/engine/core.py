@@ -1,7 +1,10 @@
 """The one door for every state change: fire()."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, inspect, select
@@ -82,13 +85,22 @@ def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, d
             raise GuardFailed(problem)
 
 
+def end_of_whole_days(start, period: timedelta):
+    """The UTC moment a period of whole days that starts after `start` (UTC)
+    ends: midnight at the end of its last local day."""
+    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    last_day = start.replace(tzinfo=UTC).astimezone(tz).date() + period
+    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+    return end.astimezone(UTC).replace(tzinfo=None)
+
+
 def _apply_deadline(entity, wf: Workflow, t: Transition | None, now, data) -> None:
     dest = wf.state(entity.state)
     if t is not None and t.keep_deadline and entity.due_at is not None:
         pass
     elif dest.deadline is not None:
         entity.deadline_started_at = now
-        entity.due_at = now + dest.deadline
+        entity.due_at = end_of_whole_days(now, dest.deadline) if dest.whole_days else now + dest.deadline
     else:
         entity.deadline_started_at = None
         entity.due_at = None
