@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask, render_template, session
+from werkzeug.routing import IntegerConverter
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
@@ -21,8 +22,27 @@ def select_locale():
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+class BoundedInt(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def refuse_nul_bytes():
+    """before_request: no database stores a NUL character in text (PostgreSQL
+    refuses it), so a request carrying one is refused as malformed."""
+    from flask import abort, request
+
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Ids in URLs fit the database's integers: a longer one is a plain 404.
+    app.url_map.converters["int"] = BoundedInt
     app.config.from_object(get_config(config_name))
     app.config.update(overrides)
     if not app.config.get("AUDIT_KEY") or app.config["AUDIT_KEY"] == app.config.get("SECRET_KEY"):
@@ -50,6 +70,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from .auth.access import require_login
 
+    app.before_request(refuse_nul_bytes)
     app.before_request(require_login)
     app.after_request(add_security_headers)
 

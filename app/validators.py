@@ -1,8 +1,9 @@
 """Field validators shared by every form that takes personal data."""
 import re
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from . import clock
 
@@ -33,3 +34,25 @@ def resident_id(form, field):
 def not_in_future(form, field):
     if field.data and field.data > clock.now().date():
         raise ValidationError(_l("This date is in the future."))
+
+
+MAX_AMOUNT = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+EARLIEST_YEAR = 1950
+
+
+def amount(form, field):
+    """A sum of money in yuan: finite, not negative, and one the database can hold."""
+    value = field.data
+    if value is None:
+        return
+    if not value.is_finite():
+        raise StopValidation(_l("Enter an amount in yuan, e.g. 2000 or 2000.50."))
+    if value < 0:
+        raise StopValidation(_l("The amount cannot be negative."))
+    if value > MAX_AMOUNT:
+        raise StopValidation(_l("This amount is too large; check the digits."))
+
+
+def plausible_date(form, field):
+    if field.data and field.data.year < EARLIEST_YEAR:
+        raise ValidationError(_l("Check the year of this date."))

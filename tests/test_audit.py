@@ -142,3 +142,12 @@ def test_a_state_changed_outside_the_engine_is_detected(history):
     db.session.commit()
     problems = verify()
     assert any(f"dispute #{history[2].id}: stored state 'closed'" in p for p in problems)
+
+
+def test_truncate_is_refused_on_postgresql(history, backend):
+    statement = "TRUNCATE audit_events" if backend == "postgresql" else "DELETE FROM audit_events WHERE 1 = 1"
+    db.session.rollback()
+    with pytest.raises(DatabaseError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    assert verify() == []

@@ -192,3 +192,20 @@ def test_an_agreement_needs_both_sides_named(world):
     db.session.commit()
     engine.fire(d, "agree", world.m1, form="oral", terms="口头约定")
     assert db.session.get(Dispute, d.id).state == "agreed"
+
+
+def test_a_concurrent_step_behind_the_version_check_is_a_conflict(world):
+    """The version_id_col path: the row changed after it was loaded and checked."""
+    from sqlalchemy import text
+
+    case_id = f.dispute(world.m1, world.grids[0]).id
+    db.session().expire_on_commit = False
+    d = db.session.get(Dispute, case_id)
+    db.session.commit()  # d stays loaded at version 1 and the write lock is free
+    with db.engine.begin() as conn:  # another writer gets in first
+        conn.execute(text("UPDATE disputes SET version = version + 1 WHERE id = :id"), {"id": d.id})
+    with pytest.raises(engine.Conflict):
+        engine.fire(d, "accept", world.m1)  # no expected_version: only the UPDATE ... WHERE version can tell
+    db.session.expire_all()
+    d = db.session.get(Dispute, case_id)
+    assert d.state == "submitted" and d.file_no is None and len(events(d)) == 1

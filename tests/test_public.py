@@ -266,3 +266,7 @@ def test_public_pages_need_no_login_and_carry_no_personal_data_in_urls(client, w
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     page = client.get("/report").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page and "<optgroup" in page
+    for url in ("/report", "/track"):  # sent as POST bodies: a code or a phone never lands in a URL or a log
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r'<form[^>]*method="post"', page) and 'method="get"' not in page.lower()
+        assert "?code=" not in page

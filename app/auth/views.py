@@ -1,3 +1,4 @@
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -19,7 +20,7 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(token: str):
     user_id, _, session_token = token.partition(":")
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdecimal()) or len(user_id) > 12:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_token != session_token or not user.active:
@@ -79,6 +80,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # A copied session cookie must not outlive the logout: it names this token.
+    current_user.session_token = secrets.token_hex(16)
     record("user", current_user.id, "logout", current_user)
     db.session.commit()
     logout_user()

@@ -52,6 +52,8 @@ def filesize(size: int) -> str:
 @roles_required(*UPLOAD_ROLES)
 def attachment_upload(case_id):
     dispute = load_case(case_id)
+    # Hold the case row so that a concurrent archive cannot seal it between this check and the commit.
+    db.session.refresh(dispute, with_for_update=True)
     if is_sealed(dispute):
         flash(_("This case is closed and sealed: it can no longer be changed."), "warning")
         return _render_case(dispute, 409)

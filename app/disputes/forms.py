@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..uploads import upload_field
-from ..validators import not_in_future, phone, resident_id
+from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
 
 
@@ -30,10 +30,10 @@ class IntakeForm(FlaskForm):
     dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired()])
     grid_id = SelectField(_l("Grid"), coerce=int, validators=[InputRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
-    arose_on = DateField(_l("Date it arose"), validators=[Optional(), not_in_future])
+    arose_on = DateField(_l("Date it arose"), validators=[Optional(), plausible_date, not_in_future])
     facts = TextAreaField(_l("Brief facts"), validators=[DataRequired(), Length(max=5000)])
     amount = DecimalField(_l("Amount involved (yuan)"), places=2,
-                          validators=[Optional(), NumberRange(min=0, message=_l("The amount cannot be negative."))])
+                          validators=[Optional(), amount])
     people_count = IntegerField(_l("People involved"),
                                 validators=[Optional(), NumberRange(min=1, max=100000)])
     risk = SelectField(_l("Risk level"), default="low")
@@ -58,10 +58,10 @@ class EditForm(FlaskForm):
     channel = SelectField(_l("How it came in"), validators=[DataRequired()])
     dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
-    arose_on = DateField(_l("Date it arose"), validators=[Optional(), not_in_future])
+    arose_on = DateField(_l("Date it arose"), validators=[Optional(), plausible_date, not_in_future])
     facts = TextAreaField(_l("Brief facts"), validators=[DataRequired(), Length(max=5000)])
     amount = DecimalField(_l("Amount involved (yuan)"), places=2,
-                          validators=[Optional(), NumberRange(min=0, message=_l("The amount cannot be negative."))])
+                          validators=[Optional(), amount])
     people_count = IntegerField(_l("People involved"), validators=[Optional(), NumberRange(min=1, max=100000)])
     risk = SelectField(_l("Risk level"))
 
@@ -117,7 +117,7 @@ def _field_for(name, dispute, locale, mediators, required=True):
     if name == "perform_where":
         return StringField(_l("Where it is performed"), validators=needed + [Length(max=200)])
     if name == "perform_by":
-        return DateField(_l("Performed by (date)"), validators=needed)
+        return DateField(_l("Performed by (date)"), validators=needed + [plausible_date])
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     raise LookupError(f"no form field is defined for the transition data {name!r}")

@@ -107,6 +107,11 @@ class Dispute(WorkflowMixin, db.Model):
         """The lead or a co-mediator of the case."""
         return user.id == self.assignee_id or any(m.id == user.id for m in self.co_mediators)
 
+    def may_reveal_to(self, user) -> bool:
+        """Personal data in full only for those who work the case (PIPL): its
+        mediators, and the grid worker or mediator who registered it."""
+        return user.role in ("mediator", "gridworker") and (self.works_on(user) or user.id == self.created_by_id)
+
     @property
     def title(self) -> str:
         return self.file_no or f"#{self.id}"

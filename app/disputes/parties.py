@@ -18,7 +18,7 @@ from ..extensions import db
 from ..privacy import mask_id, mask_phone
 from .forms import PartyForm
 from .models import Party
-from .views import INTAKE_ROLES, _locale, _render_case, bp, load_case
+from .views import INTAKE_ROLES, form_version, _locale, _render_case, bp, load_case
 
 FIELDS = PartyForm.FIELDS
 PARTY_ROLES = INTAKE_ROLES  # mediators and grid workers, on the cases they can see
@@ -97,7 +97,7 @@ def _party_page(dispute, party):
         version = str(form.version.data or "")
         try:
             diff = save_party(dispute, current_user, form.values(party), party=party,
-                              expected_version=int(version) if version.isdigit() else -1)
+                              expected_version=form_version(version))
         except engine.Refused as refused:
             flash(str(refused.message), "danger")
             status = refused.status

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from workflows import DISPUTE
 
 from .. import clock
+from ..validators import EARLIEST_YEAR
 from ..audit.chain import record as audit_record
 from ..auth.access import roles_required
 from ..engine.edits import is_sealed
@@ -50,6 +51,8 @@ class SessionForm(FlaskForm):
     def validate_held_at(self, field):
         if field.data is None:  # not a date and time: the field already says so
             return
+        if field.data.year < EARLIEST_YEAR:
+            raise ValidationError(_l("Check the year of this date."))
         held = to_utc(field.data)  # entered in the user's time zone, stored in UTC
         if held > clock.now():
             raise ValidationError(_l("This date is in the future."))

@@ -35,6 +35,12 @@ def _locale() -> str:
     return str(get_locale() or "zh_Hans_CN")
 
 
+def form_version(value) -> int:
+    """The row version a form carried; anything odd counts as stale (-1)."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 12 else -1
+
+
 def load_case(case_id: int) -> Dispute:
     """The case, if this user may see it; otherwise 404 (and a log line), so
     guessing ids reveals nothing."""
@@ -191,7 +197,7 @@ def _render_case(dispute, status=200, submitted=None, formdata=None, revealed=No
         mask_id=mask_id,
         mask_phone=mask_phone,
         revealed=revealed or set(),
-        may_reveal=current_user.role in ("mediator", "gridworker", "admin"),
+        may_reveal=dispute.may_reveal_to(current_user),
         may_edit=current_user.role in INTAKE_ROLES and not is_sealed(dispute),
     ), status
 
@@ -213,6 +219,7 @@ def fire(case_id, trigger):
         except engine.Refused as refused:
             flash(str(refused.message), "danger")
             return _render_case(load_case(case_id), refused.status)
+        abort(409)  # not reached: fire() refuses a trigger that has no transition from this state
     mediators = mediators_for(dispute) if "mediator_id" in t.required + t.optional else ()
     form = transition_form(t, dispute, _locale(), mediators, formdata=request.form)
     if not form.validate():
@@ -222,7 +229,7 @@ def fire(case_id, trigger):
     data = {name: getattr(form, name).data for name in t.required + t.optional}
     try:
         engine.fire(dispute, trigger, current_user, reason=form.reason.data,
-                    expected_version=int(version) if version.isdigit() else -1, **data)
+                    expected_version=form_version(version), **data)
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         return _render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
@@ -246,7 +253,7 @@ def edit(case_id):
         version = str(form.version.data or "")
         try:
             diff = engine_edit(dispute, current_user, form.changes(),
-                               expected_version=int(version) if version.isdigit() else -1)
+                               expected_version=form_version(version))
         except engine.Refused as refused:
             flash(str(refused.message), "danger")
             status = refused.status
@@ -259,12 +266,14 @@ def edit(case_id):
 
 
 @bp.route("/<int:case_id>/parties/<int:party_id>/reveal", methods=["POST"])
-@roles_required("mediator", "gridworker", "admin")
+@roles_required("mediator", "gridworker")
 def reveal(case_id, party_id):
     dispute = load_case(case_id)
     party = db.session.get(Party, party_id)
     if party is None or party.dispute_id != dispute.id:
         abort(404)
+    if not dispute.may_reveal_to(current_user):
+        abort(403)
     record("dispute", dispute.id, "reveal", current_user, data={"party_id": party.id, "fields": ["id_number", "phone"]})
     db.session.commit()
     return _render_case(dispute, revealed={party.id})
