@@ -96,3 +96,14 @@ def test_audit_verify_exits_1_naming_the_edited_row(app):
             conn.execute(text("UPDATE audit_events SET actor_role = 'admin' WHERE id = 2"))
     out = runner.invoke(args=["audit", "verify"])
     assert out.exit_code == 1 and "audit row id=2" in out.output
+
+
+def test_demo_accounts_named_after_roles_have_work_to_see(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load", "--cases", "120"]).exit_code == 0
+    with app.app_context():
+        mediator = db.session.execute(select(User).where(User.username == "mediator")).scalar_one()
+        gridworker = db.session.execute(select(User).where(User.username == "gridworker")).scalar_one()
+        assert db.session.execute(select(func.count(Dispute.id)).where(Dispute.assignee_id == mediator.id)).scalar() > 0
+        assert db.session.execute(select(func.count(Dispute.id)).where(
+            Dispute.created_by_id == gridworker.id)).scalar() > 0
