@@ -9,7 +9,7 @@ from flask_wtf.file import FileRequired
 
 from .. import uploads
 from ..auth.access import roles_required
-from ..engine.edits import is_sealed
+from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
 from .models import Attachment
 from .views import CASE_ROLES, INTAKE_ROLES, _render_case, bp, load_case
@@ -55,7 +55,7 @@ def attachment_upload(case_id):
     # Hold the case row so that a concurrent archive cannot seal it between this check and the commit.
     db.session.refresh(dispute, with_for_update=True)
     if is_sealed(dispute):
-        flash(_("This case is closed and sealed: it can no longer be changed."), "warning")
+        flash(str(SEALED), "warning")
         return _render_case(dispute, 409)
     form = AttachmentForm(prefix="upload")
     if not form.validate_on_submit():

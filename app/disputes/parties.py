@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from .. import engine
 from ..auth.access import roles_required
-from ..engine.edits import check_editable, commit_change, is_sealed
+from ..engine.edits import SEALED, check_editable, commit_change, is_sealed
 from ..extensions import db
 from ..privacy import mask_id, mask_phone
 from .forms import PartyForm
@@ -77,7 +77,7 @@ def edit_party(case_id, party_id):
 
 def _party_page(dispute, party):
     if is_sealed(dispute):
-        flash(_("This case is closed and sealed: it can no longer be changed."), "warning")
+        flash(str(SEALED), "warning")
         if request.method == "GET":
             return redirect(url_for(".show", case_id=dispute.id))
         return _render_case(dispute, 409)

@@ -26,7 +26,7 @@ from .. import clock
 from ..validators import EARLIEST_YEAR
 from ..audit.chain import record as audit_record
 from ..auth.access import roles_required
-from ..engine.edits import is_sealed
+from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
 from .models import MediationSession
 from .views import CASE_ROLES, _locale, _render_case, bp, load_case
@@ -65,7 +65,7 @@ def session_refusal(dispute, user) -> tuple[int, str] | None:
     """Why this user may not record a session on this case now (HTTP status
     and message), or None when they may."""
     if is_sealed(dispute):
-        return 409, _("This case is closed and sealed: it can no longer be changed.")
+        return 409, str(SEALED)
     if user.role != "mediator" or not dispute.works_on(user):
         return 403, _("Only the mediators working on this case may record its sessions.")
     if dispute.state == "assigned":

@@ -1,7 +1,7 @@
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -13,8 +13,9 @@ from ..audit import record
 from ..audit.timeline import timeline
 from ..auth.access import roles_required
 from ..engine.deadlines import colour
-from ..engine.edits import edit as engine_edit, is_sealed
+from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
+from ..i18n import current_locale as _locale
 from ..org.models import Community, Grid
 from ..privacy import mask_id, mask_phone
 from . import codes
@@ -29,10 +30,6 @@ bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
 INTAKE_ROLES = ("mediator", "gridworker")
 CASE_ROLES = ("mediator", "gridworker", "supervisor", "admin")
-
-
-def _locale() -> str:
-    return str(get_locale() or "zh_Hans_CN")
 
 
 def form_version(value) -> int:
@@ -242,7 +239,7 @@ def fire(case_id, trigger):
 def edit(case_id):
     dispute = load_case(case_id)
     if is_sealed(dispute):
-        flash(_("This case is closed and sealed: it can no longer be changed."), "warning")
+        flash(str(SEALED), "warning")
         return redirect(url_for(".show", case_id=case_id))
     form = EditForm(obj=dispute if request.method == "GET" else None)
     form.fill_choices(_locale())

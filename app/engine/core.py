@@ -230,9 +230,6 @@ def _name_of(user_id):
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
+    from ..i18n import current_locale
 
-    try:
-        return str(get_locale() or "zh")
-    except Exception:  # outside a request (CLI): default language
-        return "zh"
+    return current_locale()

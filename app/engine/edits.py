@@ -12,6 +12,9 @@ from ..extensions import db
 from .errors import Conflict, Forbidden, NotAllowed
 
 
+SEALED = _l("This case is closed and sealed: it can no longer be changed.")
+
+
 def is_sealed(entity) -> bool:
     """Terminal (e.g. archived) and closed entities are read-only."""
     state = entity.__workflow__.state(entity.state)
@@ -27,7 +30,7 @@ def check_editable(entity, actor, expected_version=None) -> None:
     if expected_version is not None and int(expected_version) != entity.version:
         raise Conflict(_name_of(entity.changed_by_id), entity.changed_at)
     if is_sealed(entity):
-        raise NotAllowed(_l("This case is closed and sealed: it can no longer be changed."))
+        raise NotAllowed(SEALED)
 
 
 def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None:

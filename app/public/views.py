@@ -13,13 +13,13 @@ import secrets
 from datetime import timedelta
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from workflows import DISPUTE
 
 from .. import clock
 from ..auth.access import public
+from ..i18n import current_locale as _locale
 from ..extensions import db
 from ..org.models import Community
 from ..ratelimit import note, over_limit
@@ -49,10 +49,6 @@ def _address_key() -> str:
     """The client address, keyed-hashed: enough to count, not kept as such."""
     address = (request.remote_addr or "unknown").encode()
     return hmac.new(current_app.config["SECRET_KEY"].encode(), address, hashlib.sha256).hexdigest()[:40]
-
-
-def _locale() -> str:
-    return str(get_locale() or "zh_Hans_CN")
 
 
 @bp.route("/report", methods=["GET", "POST"])
