@@ -209,3 +209,16 @@ def test_a_concurrent_step_behind_the_version_check_is_a_conflict(world):
     db.session.expire_all()
     d = db.session.get(Dispute, case_id)
     assert d.state == "submitted" and d.file_no is None and len(events(d)) == 1
+
+
+def test_the_list_scope_and_the_row_scope_agree(world):
+    from app.disputes.scope import can_see, scope_clause
+
+    cases = [f.dispute(world.m1, g) for g in world.grids]
+    admin = f.user("admin")
+    elder = f.user("elder", community=world.c1)
+    for user in (world.m1, world.m2, world.gw, world.sup, admin, elder):
+        listed = set(db.session.execute(select(Dispute.id).where(scope_clause(user))).scalars())
+        assert listed == {d.id for d in cases if can_see(user, d)}, user.role
+    assert len(set(db.session.execute(select(Dispute.id).where(scope_clause(world.m1))).scalars())) == 2
+    assert not any(can_see(elder, d) for d in cases)

@@ -3,28 +3,34 @@ from sqlalchemy import false, true
 
 from .models import Dispute
 
+# role -> the case column that must equal the user's attribute of the same name
+SCOPE_COLUMN = {"supervisor": "street_id", "mediator": "community_id", "gridworker": "grid_id"}
+EVERYTHING = object()
 
-def scope_clause(user):
+
+def _rule(user):
+    """EVERYTHING, (column, value), or None (nothing) for this user."""
     role = getattr(user, "role", None)
     if role == "admin":
+        return EVERYTHING
+    column = SCOPE_COLUMN.get(role)
+    value = getattr(user, column, None) if column else None
+    return (column, value) if value else None
+
+
+def scope_clause(user):
+    rule = _rule(user)
+    if rule is EVERYTHING:
         return true()
-    if role == "supervisor" and user.street_id:
-        return Dispute.street_id == user.street_id
-    if role == "mediator" and user.community_id:
-        return Dispute.community_id == user.community_id
-    if role == "gridworker" and user.grid_id:
-        return Dispute.grid_id == user.grid_id
-    return false()
+    if rule is None:
+        return false()
+    column, value = rule
+    return getattr(Dispute, column) == value
 
 
 def can_see(user, dispute) -> bool:
-    role = getattr(user, "role", None)
-    if role == "admin":
-        return True
-    if role == "supervisor":
-        return bool(user.street_id) and dispute.street_id == user.street_id
-    if role == "mediator":
-        return bool(user.community_id) and dispute.community_id == user.community_id
-    if role == "gridworker":
-        return bool(user.grid_id) and dispute.grid_id == user.grid_id
-    return False
+    rule = _rule(user)
+    if rule is EVERYTHING or rule is None:
+        return rule is EVERYTHING
+    column, value = rule
+    return getattr(dispute, column) == value
