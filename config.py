@@ -65,6 +65,9 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # Login attempts and rate-limit events are kept this long, then pruned by
+    # `flask workflows tick` (logins stay in the audit log for good).
+    COUNTERS_KEEP_DAYS = 30
 
     # argon2id parameters (argon2-cffi defaults: RFC 9106 low-memory profile).
     ARGON2_TIME_COST = 3

@@ -107,3 +107,24 @@ def test_demo_accounts_named_after_roles_have_work_to_see(app):
         assert db.session.execute(select(func.count(Dispute.id)).where(Dispute.assignee_id == mediator.id)).scalar() > 0
         assert db.session.execute(select(func.count(Dispute.id)).where(
             Dispute.created_by_id == gridworker.id)).scalar() > 0
+
+
+def test_tick_prunes_old_throttling_records_only(app):
+    from datetime import datetime, timedelta
+
+    from app import clock
+    from app.auth.models import LoginAttempt
+    from app.ratelimit import RateEvent
+
+    now = datetime(2026, 6, 1, 12, 0)
+    with app.app_context():
+        for age in (40, 31, 29, 1):
+            db.session.add(LoginAttempt(username="x", address="a", at=now - timedelta(days=age), success=False))
+            db.session.add(RateEvent(kind="report", key="k", at=now - timedelta(days=age)))
+        db.session.commit()
+    clock.set_now(now)
+    out = app.test_cli_runner().invoke(args=["workflows", "tick"])
+    assert out.exit_code == 0 and "4 old throttling records pruned" in out.output
+    with app.app_context():
+        assert db.session.execute(select(func.count(LoginAttempt.id))).scalar() == 2
+        assert db.session.execute(select(func.count(RateEvent.id))).scalar() == 2

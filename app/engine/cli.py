@@ -45,11 +45,15 @@ def diagram(name, lang):
 
 @workflows_cli.command("tick")
 def tick_command():
-    """Fire every timeout that is due (run from cron or a systemd timer)."""
+    """Fire every timeout that is due, and prune old throttling records
+    (run from cron or a systemd timer)."""
     from .timers import tick
 
     report = tick(on_fired=lambda t, i, trig: click.echo(f"fired {trig} on {t} #{i}"))
     for entity_type, entity_id, trigger, why in report.failed:
         click.echo(f"failed {trigger} on {entity_type} #{entity_id}: {why}", err=True)
-    click.echo(f"tick: {len(report.fired)} fired, {len(report.failed)} failed")
+    from ..housekeeping import prune_counters
+
+    pruned = prune_counters()
+    click.echo(f"tick: {len(report.fired)} fired, {len(report.failed)} failed, {pruned} old throttling records pruned")
     sys.exit(1 if report.failed else 0)

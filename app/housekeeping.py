@@ -1,0 +1,22 @@
+"""Counters that only serve throttling grow with every attempt; the audit log
+keeps what must be kept (logins, failed logins), so these can be pruned."""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete
+
+from . import clock
+from .auth.models import LoginAttempt
+from .extensions import db
+from .ratelimit import RateEvent
+
+
+def prune_counters(now=None) -> int:
+    """Delete login attempts and rate-limit events older than
+    COUNTERS_KEEP_DAYS; returns how many rows went."""
+    cutoff = (now or clock.now()) - timedelta(days=current_app.config.get("COUNTERS_KEEP_DAYS", 30))
+    removed = 0
+    for model in (LoginAttempt, RateEvent):
+        removed += db.session.execute(delete(model).where(model.at < cutoff)).rowcount or 0
+    db.session.commit()
+    return removed
