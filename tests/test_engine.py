@@ -159,10 +159,9 @@ def test_the_whole_happy_path_and_the_file_numbers_have_no_gaps(world):
         "create", "accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close", "archive"]
 
 
-def test_a_concurrent_write_during_an_edit_is_a_conflict(world):
+def loaded_then_changed_elsewhere(world):
+    """A case held at version 1 while another writer commits version 2."""
     from sqlalchemy import text
-
-    from app.engine.edits import edit
 
     case_id = f.dispute(world.m1, world.grids[0]).id
     db.session().expire_on_commit = False
@@ -170,6 +169,13 @@ def test_a_concurrent_write_during_an_edit_is_a_conflict(world):
     db.session.commit()  # d stays loaded at version 1 and the write lock is free
     with db.engine.begin() as conn:  # another writer gets in first
         conn.execute(text("UPDATE disputes SET version = version + 1 WHERE id = :id"), {"id": d.id})
+    return d
+
+
+def test_a_concurrent_write_during_an_edit_is_a_conflict(world):
+    from app.engine.edits import edit
+
+    d = loaded_then_changed_elsewhere(world)
     with pytest.raises(engine.Conflict):
         edit(d, world.m1, {"facts": "迟到的修改"})
     db.session.expire_all()
@@ -196,14 +202,8 @@ def test_an_agreement_needs_both_sides_named(world):
 
 def test_a_concurrent_step_behind_the_version_check_is_a_conflict(world):
     """The version_id_col path: the row changed after it was loaded and checked."""
-    from sqlalchemy import text
-
-    case_id = f.dispute(world.m1, world.grids[0]).id
-    db.session().expire_on_commit = False
-    d = db.session.get(Dispute, case_id)
-    db.session.commit()  # d stays loaded at version 1 and the write lock is free
-    with db.engine.begin() as conn:  # another writer gets in first
-        conn.execute(text("UPDATE disputes SET version = version + 1 WHERE id = :id"), {"id": d.id})
+    d = loaded_then_changed_elsewhere(world)
+    case_id = d.id
     with pytest.raises(engine.Conflict):
         engine.fire(d, "accept", world.m1)  # no expected_version: only the UPDATE ... WHERE version can tell
     db.session.expire_all()

@@ -12,7 +12,7 @@ from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
 from .models import Attachment
-from .views import CASE_ROLES, INTAKE_ROLES, _render_case, bp, load_case
+from .views import CASE_ROLES, INTAKE_ROLES, _render_case, bp, load_case, load_child
 
 UPLOAD_ROLES = INTAKE_ROLES
 # The file alone, shown inline: nothing it could load or run.
@@ -75,9 +75,7 @@ def attachment_upload(case_id):
 @roles_required(*CASE_ROLES)
 def attachment(case_id, attachment_id):
     dispute = load_case(case_id)
-    item = db.session.get(Attachment, attachment_id)
-    if item is None or item.dispute_id != dispute.id:
-        abort(404)
+    item = load_child(Attachment, attachment_id, dispute)
     path = uploads.path_of(item)
     if path is None or not path.is_file():
         current_app.logger.error("attachment %s of case %s: file missing", item.id, dispute.id)

@@ -7,18 +7,17 @@ edit form leaves them blank (keep), takes a new value, or removes them.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from .. import engine
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, check_editable, commit_change, is_sealed
-from ..extensions import db
 from ..privacy import mask_id, mask_phone
 from .forms import PartyForm
 from .models import Party
-from .views import INTAKE_ROLES, form_version, _locale, _render_case, bp, load_case
+from .views import INTAKE_ROLES, form_version, load_child, _locale, _render_case, bp, load_case
 
 FIELDS = PartyForm.FIELDS
 PARTY_ROLES = INTAKE_ROLES  # mediators and grid workers, on the cases they can see
@@ -69,10 +68,7 @@ def new_party(case_id):
 @roles_required(*PARTY_ROLES)
 def edit_party(case_id, party_id):
     dispute = load_case(case_id)
-    party = db.session.get(Party, party_id)
-    if party is None or party.dispute_id != dispute.id:
-        abort(404)
-    return _party_page(dispute, party)
+    return _party_page(dispute, load_child(Party, party_id, dispute))
 
 
 def _party_page(dispute, party):

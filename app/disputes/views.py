@@ -48,6 +48,14 @@ def load_case(case_id: int) -> Dispute:
     return dispute
 
 
+def load_child(model, child_id: int, dispute):
+    """A row that belongs to this case (party, attachment...), else 404."""
+    child = db.session.get(model, child_id)
+    if child is None or child.dispute_id != dispute.id:
+        abort(404)
+    return child
+
+
 def _intake_grids():
     query = select(Grid).join(Community).order_by(Community.id, Grid.id)
     if current_user.role == "gridworker":
@@ -266,9 +274,7 @@ def edit(case_id):
 @roles_required("mediator", "gridworker")
 def reveal(case_id, party_id):
     dispute = load_case(case_id)
-    party = db.session.get(Party, party_id)
-    if party is None or party.dispute_id != dispute.id:
-        abort(404)
+    party = load_child(Party, party_id, dispute)
     if not dispute.may_reveal_to(current_user):
         abort(403)
     record("dispute", dispute.id, "reveal", current_user, data={"party_id": party.id, "fields": ["id_number", "phone"]})
