@@ -97,6 +97,10 @@ def _import_models():
     from .auth import models as _auth  # noqa: F401
     from .disputes import models as _disputes, rules as _rules  # noqa: F401
     from .org import models as _org  # noqa: F401
+    from .elders import models as _elders  # noqa: F401
+    from .rota import models as _rota  # noqa: F401
+    from .followups import models as _followups  # noqa: F401
+    from .supervision import models as _supervision  # noqa: F401
     from . import ratelimit as _ratelimit  # noqa: F401
 
 
@@ -109,8 +113,13 @@ def _register_blueprints(app):
     from .main.views import bp as main_bp
     from .audit.views import bp as audit_bp
     from .public.views import bp as public_bp
+    from .elders.views import bp as elders_bp
+    from .rota.views import bp as rota_bp
+    from .followups.views import bp as followups_bp
+    from .supervision.views import bp as supervision_bp
 
-    for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp):
+    for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp,
+               elders_bp, rota_bp, followups_bp, supervision_bp):
         app.register_blueprint(bp)
 
 

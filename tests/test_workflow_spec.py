@@ -35,6 +35,8 @@ def test_every_shipped_workflow_is_valid_and_its_guards_exist(app):
     (wf([State("a", "甲", "A", timeout="go"), B], [go()]), "timeout but no deadline"),
     (wf([State("a", "甲", "A", deadline=timedelta(days=1), timeout="go"), B], [go()]), "must allow role 'system'"),
     (wf([A, B], [go(), Transition("back", ("b",), "a", ("mediator",), "回", "Back")]), "terminal state 'b'"),
+    (wf([State("a", "甲", "A", deadline_setting="X"), B], [go()]), "deadline setting but no default"),
+    (wf([State("a", "甲", "A", deadline=timedelta(days=1), due_from="when"), B], [go()]), "both a fixed deadline"),
 ])
 def test_validate_names_the_problem(definition, message):
     with pytest.raises(WorkflowError, match=message.replace("(", r"\(")):
@@ -89,3 +91,23 @@ def test_whole_day_periods_must_be_whole_days():
     odd = wf([State("a", "甲", "A", deadline=timedelta(hours=36), whole_days=True), B], [go()])
     with pytest.raises(WorkflowError, match="counts whole days"):
         odd.validate()
+
+
+def test_a_timeout_may_run_to_a_due_time_kept_on_the_row():
+    definition = wf([State("a", "甲", "A", due_from="planned_for", timeout="go"), B], [go(roles=("system",))])
+    definition.validate()
+
+
+@pytest.mark.parametrize("setting, expected", [
+    (None, timedelta(days=2)),              # no setting: the definition's default
+    (36, timedelta(hours=36)),              # a number of hours
+    ("1.5", timedelta(hours=1.5)),          # from an environment variable
+    (timedelta(days=5), timedelta(days=5)),
+])
+def test_an_installation_may_choose_a_states_period(app, setting, expected):
+    from app.engine.core import state_deadline
+
+    state = State("a", "甲", "A", deadline=timedelta(days=2), deadline_setting="TEST_PERIOD")
+    with app.app_context():
+        app.config["TEST_PERIOD"] = setting
+        assert state_deadline(state) == expected

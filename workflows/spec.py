@@ -42,6 +42,16 @@ class State:
     # A legal period counted in whole days (Civil Code art. 201): it starts the
     # day after the event and ends at midnight, local time, of its last day.
     whole_days: bool = False
+    # The name of a setting (hours, or a timedelta) that replaces `deadline`
+    # where an installation chooses its own period; `deadline` is the default.
+    deadline_setting: str | None = None
+    # The name of the entity's own column holding the due time, for a state
+    # whose due time is a date chosen per row (a follow-up planned for a day).
+    due_from: str | None = None
+
+    @property
+    def has_deadline(self) -> bool:
+        return self.deadline is not None or self.due_from is not None
 
     def label(self, locale: str) -> str:
         return self.en if locale.startswith("en") else self.zh
@@ -158,7 +168,7 @@ def validation_problems(wf: Workflow) -> list[str]:
 
     for s in wf.states:
         if s.timeout:
-            if s.deadline is None:
+            if not s.has_deadline:
                 problems.append(f"state {s.code!r} has a timeout but no deadline")
             if wf.transition(s.timeout, s.code) is None:
                 problems.append(
@@ -169,6 +179,10 @@ def validation_problems(wf: Workflow) -> list[str]:
                 problems.append(f"timeout {s.timeout!r} of state {s.code!r} must allow role 'system'")
         if s.whole_days and (s.deadline is None or s.deadline % timedelta(days=1)):
             problems.append(f"state {s.code!r} counts whole days but its deadline is not a number of days")
+        if s.deadline_setting and s.deadline is None:
+            problems.append(f"state {s.code!r} names a deadline setting but no default deadline")
+        if s.due_from and s.deadline is not None:
+            problems.append(f"state {s.code!r} has both a fixed deadline and a per-row due time")
         if s.terminal and wf.outgoing(s.code):
             problems.append(f"terminal state {s.code!r} has outgoing transitions")
         if not s.terminal and s.code in known and not wf.outgoing(s.code):

@@ -3,6 +3,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .build import build_cases, build_org_and_users, has_users, is_loaded
+from .domains import DOMAIN_DEMOS
 
 demo_cli = AppGroup("demo", help="Demo data: a Laiyang-like city.")
 
@@ -26,5 +27,7 @@ def load(cases, seed, if_empty):
     with click.progressbar(length=cases, label="creating disputes through the engine") as bar:
         build_cases(cases, seed, progress=bar.update)
     click.echo(f"{cases} disputes created")
+    for name, load_domain in DOMAIN_DEMOS:
+        click.echo(load_domain(seed))
     click.echo(f"log in at /login as mediator, gridworker, elder, lawyer, coordinator, supervisor or admin; "
                f"password: {password}")

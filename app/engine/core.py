@@ -94,13 +94,29 @@ def end_of_whole_days(start, period: timedelta):
     return end.astimezone(UTC).replace(tzinfo=None)
 
 
+def state_deadline(state) -> timedelta | None:
+    """The period a state allows: its setting where the installation has one
+    (a number of hours, or a timedelta), else the definition's default."""
+    if state.deadline_setting:
+        value = current_app.config.get(state.deadline_setting)
+        if isinstance(value, timedelta):
+            return value
+        if value is not None:
+            return timedelta(hours=float(value))
+    return state.deadline
+
+
 def _apply_deadline(entity, wf: Workflow, t: Transition | None, now, data) -> None:
     dest = wf.state(entity.state)
+    period = state_deadline(dest)
     if t is not None and t.keep_deadline and entity.due_at is not None:
         pass
-    elif dest.deadline is not None:
+    elif dest.due_from is not None:
         entity.deadline_started_at = now
-        entity.due_at = end_of_whole_days(now, dest.deadline) if dest.whole_days else now + dest.deadline
+        entity.due_at = getattr(entity, dest.due_from)
+    elif period is not None:
+        entity.deadline_started_at = now
+        entity.due_at = end_of_whole_days(now, period) if dest.whole_days else now + period
     else:
         entity.deadline_started_at = None
         entity.due_at = None

@@ -1,0 +1,6 @@
+"""Each domain's demo data, loaded after the city and its disputes.
+
+Each entry is (name, load(seed) -> one line of summary); a domain's loader
+lives in its own package (app/<domain>/demo.py) and is listed here.
+"""
+DOMAIN_DEMOS: list[tuple[str, object]] = []

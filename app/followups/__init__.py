@@ -1,0 +1,1 @@
+"""Follow-up visits (回访) after an agreement, and screening sweeps (排查)."""

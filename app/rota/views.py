@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("rota", __name__, url_prefix="/rota")

@@ -1,0 +1,2 @@
+"""Supervisors: closure history with replay, sign-off, the audit browser,
+statistics and exports."""

@@ -1,0 +1,1 @@
+from ..extensions import db  # noqa: F401

@@ -1,0 +1,39 @@
+"""What each user has to do today and this week, gathered from every domain.
+
+Each domain registers a provider: a function (user, now, until) -> list of
+TodayItem for that user with a due time before `until` (or already overdue).
+The "today" page and the notifications read them all, so a new kind of work
+appears there by registering one function, without the page knowing it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    kind: str            # e.g. "followup", "elder_invitation", "duty", "sweep"
+    title: str           # already translated for the current user
+    due_at: datetime | None
+    colour: str | None   # deadlines.colour() of the underlying row
+    url: str
+    detail: str = ""
+
+
+Provider = Callable[[object, datetime, datetime], list[TodayItem]]
+PROVIDERS: dict[str, Provider] = {}
+
+
+def provider(kind: str):
+    def register(fn: Provider) -> Provider:
+        PROVIDERS[kind] = fn
+        return fn
+
+    return register
+
+
+def items_for(user, now: datetime, until: datetime) -> list[TodayItem]:
+    items = [item for fn in PROVIDERS.values() for item in fn(user, now, until)]
+    return sorted(items, key=lambda i: (i.due_at is None, i.due_at or now, i.kind))
