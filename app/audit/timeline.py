@@ -1,9 +1,18 @@
-"""An entity's audit events as plain sentences for the case page."""
-import json
-from dataclasses import dataclass
-from datetime import datetime
+"""An entity's audit events as plain sentences for the case page.
 
-from sqlalchemy import select
+A case's timeline also shows the steps of the rows that belong to it (an
+elder's invitation, a follow-up visit, a sign-off): each such domain
+registers, with `@related("dispute")`, a function returning the
+(entity_type, id) pairs of its rows for one case, and their events are merged
+with the case's own in log order.
+"""
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import and_, or_, select
 
 from ..auth.models import User
 from ..extensions import db
@@ -23,6 +32,19 @@ WORDS = {
 }
 
 
+RELATED: dict[str, list[Callable]] = defaultdict(list)
+
+
+def related(entity_type: str):
+    """Register fn(entity) -> iterable of (entity_type, entity_id) whose
+    events belong on the timeline of `entity_type` rows."""
+    def register(fn):
+        RELATED[entity_type].append(fn)
+        return fn
+
+    return register
+
+
 @dataclass
 class Entry:
     at: datetime
@@ -33,22 +55,41 @@ class Entry:
     to_label: str | None
     reason: str | None
     data: dict
+    # For a related row's event: its workflow's name (e.g. "五老和事会指派"),
+    # shown before the action; None for the entity's own events.
+    subject: str | None = field(default=None)
+
+
+def _subjects(entity) -> dict[str, list[int]]:
+    wanted: dict[str, list[int]] = defaultdict(list)
+    wanted[entity.__entity_type__].append(entity.id)
+    for fn in RELATED.get(entity.__entity_type__, ()):
+        for entity_type, entity_id in fn(entity):
+            wanted[entity_type].append(entity_id)
+    return wanted
 
 
 def timeline(entity, locale: str) -> list[Entry]:
-    wf = entity.__workflow__
+    from ..engine.registry import workflow_for_entity_type
+
+    own_type = entity.__entity_type__
+    wanted = _subjects(entity)
     rows = db.session.execute(
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity_type == entity.__entity_type__, AuditEvent.entity_id == entity.id)
+        .where(or_(*(and_(AuditEvent.entity_type == kind, AuditEvent.entity_id.in_(ids))
+                     for kind, ids in wanted.items())))
         .order_by(AuditEvent.seq.desc())
     ).all()
     english = locale.startswith("en")
     payloads = [mask_data(json.loads(event.data)) for event, _ in rows]
-    wanted = set().union(*(user_ids_in(p) for p in payloads), *(user_ids_in(p.get("changes") or {}) for p in payloads))
-    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()) if wanted else {}
+    named = set().union(*(user_ids_in(p) for p in payloads), *(user_ids_in(p.get("changes") or {}) for p in payloads))
+    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(named))).all()) if named else {}
     entries = []
     for (event, name), payload in zip(rows, payloads):
+        own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
+        # A related row without a workflow has all its triggers in WORDS.
+        wf = own_wf or entity.__workflow__
         if event.trigger in WORDS:
             action = WORDS[event.trigger][1 if english else 0]
         else:
@@ -64,6 +105,7 @@ def timeline(entity, locale: str) -> list[Entry]:
                 to_label=wf.state(event.to_state).label(locale) if event.to_state else None,
                 reason=event.reason,
                 data=_readable(payload, locale, users),
+                subject=own_wf.label(locale) if own_wf else None,
             )
         )
     return entries
