@@ -79,6 +79,10 @@ class Config:
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "30"))
     # Warn (yellow) when this share of a deadline's time or less is left.
     DEADLINE_YELLOW_SHARE = 0.2
+    # The right-hand side of the UIDs in the rota's calendar feeds
+    # (duty-17@<this>): set it to the site's host name once, and never change
+    # it, or subscribed calendars see every duty as a new event.
+    CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "mediation-centre.local")
 
     @classmethod
     def load(cls):

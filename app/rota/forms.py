@@ -1,0 +1,155 @@
+"""The rota's forms. Every POST carries a CSRF token (Flask-WTF); forms that
+change a versioned row carry the version the user saw."""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..disputes import codes as dispute_codes
+from ..validators import phone
+from . import codes
+
+MAX_UNAVAILABLE = 200
+
+
+def sane_date(form, field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between 2000 and 2100."))
+
+
+def parse_dates(text: str) -> set[date]:
+    """Dates written as 2026-12-05, separated by spaces, commas or lines."""
+    days = set()
+    for part in re.split(r"[\s,，、;；]+", text or ""):
+        if not part:
+            continue
+        try:
+            day = date.fromisoformat(part)
+        except ValueError:
+            raise ValidationError(_l("“%(text)s” is not a date like 2026-12-05.", text=part[:20]))
+        if not 2000 <= day.year <= 2100:
+            raise ValidationError(_l("Give a date between 2000 and 2100."))
+        days.add(day)
+    if len(days) > MAX_UNAVAILABLE:
+        raise ValidationError(_l("At most %(n)s dates.", n=MAX_UNAVAILABLE))
+    return days
+
+
+class RangeForm(FlaskForm):
+    first_day = DateField(_l("From"), validators=[InputRequired(), sane_date])
+    last_day = DateField(_l("To"), validators=[InputRequired(), sane_date])
+
+
+class SeatForm(FlaskForm):
+    day = DateField(validators=[InputRequired(), sane_date])
+    room_id = IntegerField(validators=[InputRequired()])
+    seat = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=50)])
+    lawyer_id = SelectField(_l("Lawyer"), coerce=int, validators=[InputRequired()])
+    version = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A workflow step on a duty or a swap: the version seen, and a reason."""
+
+    version = HiddenField()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
+class SwapForm(FlaskForm):
+    target_id = SelectField(_l("Ask"), coerce=int, validators=[InputRequired()])
+    note = StringField(_l("Note to the colleague (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class HolidayForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    first_day = DateField(_l("First day"), validators=[InputRequired(), sane_date])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(), sane_date])
+
+
+class RoomForm(FlaskForm):
+    version = HiddenField()
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    community_id = SelectField(_l("Community"), coerce=int, validators=[InputRequired()])
+    seats = IntegerField(_l("Seats per Saturday"), default=1, validators=[InputRequired(), NumberRange(min=1, max=10)])
+    opens = TimeField(_l("Opens at"), default=time(9, 0), validators=[InputRequired()])
+    closes = TimeField(_l("Closes at"), default=time(16, 0), validators=[InputRequired()])
+    active = BooleanField(_l("Open (duties are planned in it)"), default=True)
+
+    def values(self) -> dict:
+        return {"name": self.name.data.strip(), "community_id": self.community_id.data, "seats": self.seats.data,
+                "opens": self.opens.data, "closes": self.closes.data, "active": bool(self.active.data)}
+
+
+class LawyerForm(FlaskForm):
+    version = HiddenField()
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    firm = StringField(_l("Law firm"), validators=[DataRequired(), Length(max=120)])
+    practice_areas = StringField(_l("Practice areas"), validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Phone"), validators=[Optional(), phone], render_kw={"inputmode": "tel", "autocomplete": "off"})
+    user_id = SelectField(_l("Login (role: volunteer lawyer)"), coerce=int, validators=[InputRequired()])
+    active = BooleanField(_l("Active (planned on the rota)"), default=True)
+    unavailable = TextAreaField(_l("Unavailable dates"), validators=[Optional(), Length(max=5000)],
+                                render_kw={"rows": 3, "placeholder": "2026-12-05, 2026-12-19"})
+
+    def validate_unavailable(self, field):
+        self.unavailable_days = parse_dates(field.data)
+
+    def values(self, keep_phone: str | None) -> dict:
+        new_phone = (self.phone.data or "").strip()
+        return {"name": self.name.data.strip(), "firm": self.firm.data.strip(),
+                "practice_areas": (self.practice_areas.data or "").strip(),
+                "phone": new_phone or keep_phone, "active": bool(self.active.data),
+                "user_id": self.user_id.data or None}
+
+
+class UnavailableForm(FlaskForm):
+    """A lawyer marks or clears one date of their own."""
+
+    day = DateField(_l("Date"), validators=[InputRequired(), sane_date])
+
+
+class ConsultationForm(FlaskForm):
+    service_type = SelectField(_l("Service"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    advice = TextAreaField(_l("Advice given"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
+    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+    def fill_choices(self, locale):
+        self.service_type.choices = dispute_codes.choices(codes.SERVICE_TYPES, locale)
+
+
+class ConvertForm(FlaskForm):
+    consent = BooleanField(_l("The visitor agrees that the matter becomes a mediation case"),
+                           validators=[DataRequired(message=_l("The visitor's consent is needed."))])
+    applicant_name = StringField(_l("Visitor's name"), validators=[DataRequired(), Length(max=80)])
+    applicant_phone = StringField(_l("Visitor's phone"), validators=[Optional(), phone],
+                                  render_kw={"inputmode": "tel", "autocomplete": "off"})
+    respondent_name = StringField(_l("Other side's name (optional)"), validators=[Optional(), Length(max=80)])
+    dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired()])
+    facts = TextAreaField(_l("Brief facts"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 3})
+
+    def fill_choices(self, locale):
+        self.dispute_type.choices = dispute_codes.choices(dispute_codes.DISPUTE_TYPES, locale)
+
+
+class ReferForm(FlaskForm):
+    consent = BooleanField(_l("The visitor agrees to be referred for legal aid"),
+                           validators=[DataRequired(message=_l("The visitor's consent is needed."))])
+
+
+class PlainForm(FlaskForm):
+    """Just the CSRF token (issue or revoke a calendar link)."""

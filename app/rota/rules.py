@@ -1,0 +1,131 @@
+"""Guards and effects of the duty and swap workflows
+(workflows/lawyer_duty.py, workflows/duty_swap.py)."""
+from __future__ import annotations
+
+from flask_babel import format_date, lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import clock
+from ..audit.chain import record
+from ..engine.hooks import effect, guard
+from ..extensions import db
+from .days import local_day
+from .models import LIVE_STATES, Duty, DutyRelease, Lawyer
+from .roster import lawyer_of
+
+
+def sitting_on(lawyer_id: int, day, exclude_duty_id: int | None = None) -> Duty | None:
+    """The live duty this lawyer already has on that day, if any."""
+    query = select(Duty).where(Duty.lawyer_id == lawyer_id, Duty.day == day, Duty.state.in_(LIVE_STATES))
+    if exclude_duty_id is not None:
+        query = query.where(Duty.id != exclude_duty_id)
+    return db.session.execute(query.limit(1)).scalar_one_or_none()
+
+
+def cannot_sit(lawyer: Lawyer | None, duty: Duty):
+    """Why this lawyer cannot take this duty (a message), or None."""
+    if lawyer is None:
+        return _l("Your account is not linked to a lawyer of the roster. Ask the coordinator.")
+    if not lawyer.active:
+        return _l("%(name)s is not active on the roster.", name=lawyer.name)
+    if duty.day in lawyer.unavailable_days:
+        return _l("%(name)s has marked %(day)s as unavailable.", name=lawyer.name, day=format_date(duty.day))
+    if lawyer.id == duty.lawyer_id or sitting_on(lawyer.id, duty.day, exclude_duty_id=duty.id):
+        return _l("%(name)s already sits on %(day)s.", name=lawyer.name, day=format_date(duty.day))
+    return None
+
+
+def reassign(duty: Duty, lawyer: Lawyer, actor, now, trigger: str, data: dict) -> None:
+    """Give the seat to another lawyer: the one leaving keeps a release (their
+    calendar shows the duty cancelled), calendars get a new SEQUENCE, and the
+    duty's own history records the change, in the caller's transaction."""
+    before = duty.lawyer_id
+    db.session.add(DutyRelease(duty_id=duty.id, lawyer_id=before, released_at=now))
+    duty.lawyer_id = lawyer.id
+    duty.sequence = (duty.sequence or 0) + 1
+    duty.changed_at = now
+    duty.changed_by_id = actor.id
+    record("lawyer_duty", duty.id, trigger, actor, at=now,
+           data=dict(data, changes={"lawyer_id": [before, lawyer.id]}))
+
+
+# ---- the duty
+
+
+@guard("own_duty_today")
+def own_duty_today(duty, actor, data):
+    me = lawyer_of(actor)
+    if me is None or me.id != duty.lawyer_id:
+        return _l("Only the lawyer on this duty may check in for it.")
+    if local_day(clock.now()) != duty.day:
+        return _l("Check-in is only possible on the day of the duty (%(day)s).", day=format_date(duty.day))
+    return None
+
+
+@guard("own_duty_or_coordinator")
+def own_duty_or_coordinator(duty, actor, data):
+    if actor.role != "lawyer":
+        return None
+    me = lawyer_of(actor)
+    if me is None or me.id != duty.lawyer_id:
+        return _l("Only the lawyer on this duty may finish it.")
+    return None
+
+
+@effect("lawyer_duty", "publish")
+def stamp_publication(duty, actor, data, now):
+    duty.published_at = now
+
+
+@effect("lawyer_duty", "cancel")
+@effect("lawyer_duty", "lapse")
+def free_the_seat(duty, actor, data, now):
+    duty.live_seat = None
+    duty.sequence = (duty.sequence or 0) + 1
+
+
+# ---- the swap request
+
+
+@guard("may_take_swap")
+def may_take_swap(swap, actor, data):
+    me = lawyer_of(actor)
+    if me is not None and me.id == swap.requester_id:
+        return _l("You cannot take your own duty.")
+    if swap.target_id is not None and (me is None or me.id != swap.target_id):
+        return _l("This request was sent to another colleague.")
+    return cannot_sit(me, swap.duty)
+
+
+@guard("is_named_colleague")
+def is_named_colleague(swap, actor, data):
+    me = lawyer_of(actor)
+    if swap.target_id is None or me is None or me.id != swap.target_id:
+        return _l("Only the colleague asked by name may decline.")
+    return None
+
+
+@guard("is_swap_requester")
+def is_swap_requester(swap, actor, data):
+    me = lawyer_of(actor)
+    if me is None or me.id != swap.requester_id:
+        return _l("Only the lawyer who asked may withdraw the request.")
+    return None
+
+
+@guard("swap_still_possible")
+def swap_still_possible(swap, actor, data):
+    duty = swap.duty
+    if duty.state != "published" or duty.lawyer_id != swap.requester_id:
+        return _l("The duty has changed since the request (it is no longer the requester's published duty).")
+    return cannot_sit(swap.taker, duty)
+
+
+@effect("duty_swap", "accept")
+def record_taker(swap, actor, data, now):
+    swap.taker_id = lawyer_of(actor).id
+
+
+@effect("duty_swap", "approve")
+def hand_over_the_seat(swap, actor, data, now):
+    reassign(swap.duty, swap.taker, actor, now, "swapped", {"swap_id": swap.id})

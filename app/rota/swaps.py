@@ -1,0 +1,59 @@
+"""Asking for a swap, and the swaps a lawyer's page shows."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from .. import clock, engine
+from ..engine.errors import GuardFailed, NotAllowed
+from ..extensions import db
+from .days import day_start, local_day
+from .models import Duty, Lawyer, SwapRequest
+from .rules import cannot_sit
+
+OPEN_STATES = ("requested", "accepted")
+
+
+def open_swap_for(duty: Duty) -> SwapRequest | None:
+    return db.session.execute(select(SwapRequest).where(
+        SwapRequest.duty_id == duty.id, SwapRequest.state.in_(OPEN_STATES)).limit(1)).scalar_one_or_none()
+
+
+def request_swap(duty: Duty, me: Lawyer | None, target: Lawyer | None, note: str, actor) -> SwapRequest:
+    """A lawyer asks a named colleague (or anyone, target None) to take one
+    of their published duties. Refused, with nothing written, when the duty
+    is not theirs or not ahead, a request is already open, or the colleague
+    could not sit that Saturday."""
+    if me is None or duty.lawyer_id != me.id:
+        raise GuardFailed(_("You can only ask for a swap of your own duty."))
+    if duty.state != "published":
+        raise NotAllowed(_("Only a published duty that has not begun can be swapped."))
+    if duty.day <= local_day(clock.now()):
+        raise NotAllowed(_("A swap must be asked for before the day of the duty."))
+    if open_swap_for(duty) is not None:
+        raise NotAllowed(_("A swap of this duty is already being asked for."))
+    if target is not None:
+        if target.id == me.id:
+            raise GuardFailed(_("Choose a colleague, not yourself."), field="target_id")
+        problem = cannot_sit(target, duty)
+        if problem:
+            raise GuardFailed(problem, field="target_id")
+    swap = SwapRequest(duty_id=duty.id, requester_id=me.id, target_id=target.id if target else None,
+                       note=note, expires_at=day_start(duty.day), created_at=clock.now())
+    return engine.create(swap, actor, {"duty_id": duty.id, "target_id": swap.target_id, "note": note})
+
+
+def swaps_of(lawyer: Lawyer, limit: int = 30) -> list[SwapRequest]:
+    """The swaps this lawyer is part of, and the open ones anybody may take,
+    newest first."""
+    return list(db.session.execute(
+        select(SwapRequest).where(or_(
+            SwapRequest.requester_id == lawyer.id, SwapRequest.target_id == lawyer.id,
+            SwapRequest.taker_id == lawyer.id,
+            (SwapRequest.target_id.is_(None)) & (SwapRequest.state == "requested"),
+        )).order_by(SwapRequest.created_at.desc(), SwapRequest.id.desc()).limit(limit)).scalars())
+
+
+def awaiting_approval() -> list[SwapRequest]:
+    return list(db.session.execute(select(SwapRequest).where(SwapRequest.state == "accepted")
+                                   .order_by(SwapRequest.expires_at, SwapRequest.id)).scalars())

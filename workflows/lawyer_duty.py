@@ -1,0 +1,41 @@
+"""The volunteer lawyer's Saturday duty (律师周六值班): one seat of one room
+on one Saturday, held by one lawyer.
+
+A duty is planned by the rota generator, published with the rest of the
+plan, then checked in by its own lawyer on that day and completed. A duty
+nobody checked in for is marked a no-show by the timer at midnight (local
+time) after its day; one still checked in then is completed by the timer.
+A planned duty that was never published lapses the same way. The due time of
+all three comes from the duty's own `day_ends_at` column, set when the duty
+is created, so the timer needs no per-installation setting.
+"""
+from .spec import SYSTEM, State, Transition, Workflow
+
+C = "coordinator"
+L = "lawyer"
+
+LAWYER_DUTY = Workflow(
+    name="lawyer_duty",
+    zh="律师周六值班",
+    en="Lawyer's Saturday duty",
+    initial="planned",
+    states=(
+        State("planned", "已排班", "Planned", due_from="day_ends_at", timeout="lapse"),
+        State("published", "已发布", "Published", due_from="day_ends_at", timeout="no_show"),
+        State("checked_in", "已签到", "Checked in", due_from="day_ends_at", timeout="complete"),
+        State("completed", "已完成", "Completed", terminal=True),
+        State("no_show", "未到岗", "No-show", terminal=True),
+        State("cancelled", "已取消", "Cancelled", terminal=True),
+    ),
+    transitions=(
+        Transition("publish", ("planned",), "published", (C,), "发布", "Publish"),
+        Transition("check_in", ("published",), "checked_in", (L,), "签到", "Check in",
+                   guards=("own_duty_today",)),
+        Transition("complete", ("checked_in",), "completed", (L, C, SYSTEM), "值班结束", "Finish the duty",
+                   guards=("own_duty_or_coordinator",)),
+        Transition("no_show", ("published",), "no_show", (SYSTEM,), "未到岗", "No-show"),
+        Transition("lapse", ("planned",), "cancelled", (SYSTEM,), "未发布作废", "Lapsed unpublished"),
+        Transition("cancel", ("planned", "published"), "cancelled", (C,), "取消值班", "Cancel the duty",
+                   reason_required=True, danger=True),
+    ),
+)
