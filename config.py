@@ -79,6 +79,45 @@ class Config:
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "30"))
     # Warn (yellow) when this share of a deadline's time or less is left.
     DEADLINE_YELLOW_SHARE = 0.2
+    # 五老和事会: an invitation to an elder expires after this many hours without
+    # an answer (never later than the session it is for); `flask workflows tick`
+    # expires it and the case page offers the next candidate.
+    ELDER_INVITE_HOURS = float(os.environ.get("ELDER_INVITE_HOURS", "48"))
+
+    # Follow-up visits (回访, workflows/followup.py). An agreement gets one
+    # follow-up this many days after it is recorded (one per number), and one
+    # on its performance deadline; pressing for performance (督促) plans one more.
+    FOLLOWUP_OFFSETS_DAYS = tuple(int(d) for d in os.environ.get("FOLLOWUP_OFFSETS_DAYS", "7").split(",") if d.strip())
+    FOLLOWUP_ON_PERFORMANCE_DEADLINE = True
+    FOLLOWUP_AFTER_URGING_DAYS = 7
+    # Whole local days a follow-up may be made in, its planned day included
+    # (3: the planned day and the two after); then it is overdue, and after
+    # FOLLOWUP_ESCALATE_DAYS more days escalated to the street supervisor.
+    FOLLOWUP_GRACE_DAYS = int(os.environ.get("FOLLOWUP_GRACE_DAYS", "3"))
+    FOLLOWUP_ESCALATE_DAYS = int(os.environ.get("FOLLOWUP_ESCALATE_DAYS", "2"))
+    FOLLOWUPS_PER_PAGE = 30
+    # Screening sweeps (排查): how often each level sweeps, "week" (Monday to
+    # Sunday) or "month". The city's practice: each community weekly, the street monthly.
+    SWEEP_PERIODS = {
+        "community": os.environ.get("SWEEP_COMMUNITY_PERIOD", "week"),
+        "street": os.environ.get("SWEEP_STREET_PERIOD", "month"),
+    }
+    # Notifications are in-app; with MAIL_ENABLED each is also e-mailed (by
+    # `flask workflows tick`, after the step's commit) to users who gave an
+    # address and asked for it on their notification settings page.
+    MAIL_ENABLED = os.environ.get("MAIL_ENABLED", "") in ("1", "true", "yes")
+    MAIL_HOST = os.environ.get("MAIL_HOST", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_SECURITY = os.environ.get("MAIL_SECURITY", "starttls")  # starttls, ssl or none
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+    MAIL_TIMEOUT_SECONDS = 20
+    MAIL_MAX_TRIES = 5
+    # The address users reach the app at, for links in e-mails ("" leaves them out).
+    BASE_URL = os.environ.get("BASE_URL", "")
+    # `flask workflows tick` skips its run while an earlier one on this host holds this file.
+    TICK_LOCK_FILE = os.environ.get("TICK_LOCK_FILE", str(INSTANCE_DIR / "tick.lock"))
     # The right-hand side of the UIDs in the rota's calendar feeds
     # (duty-17@<this>): set it to the site's host name once, and never change
     # it, or subscribed calendars see every duty as a new event.
@@ -107,6 +146,8 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     # Never the instance folder; the tests' app fixture sets a temporary one per test.
     UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "mediation-test-uploads")
+    TICK_LOCK_FILE = os.path.join(tempfile.gettempdir(), f"mediation-test-tick-{os.getpid()}.lock")
+    MAIL_ENABLED = False  # tests that send e-mail turn it on with a fake SMTP server
 
     @classmethod
     def load(cls):

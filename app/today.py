@@ -20,6 +20,9 @@ class TodayItem:
     colour: str | None   # deadlines.colour() of the underlying row
     url: str
     detail: str = ""
+    # When the work became possible, if before its due time (a follow-up
+    # from its planned day): the page lists such items under "today".
+    open_since: datetime | None = None
 
 
 Provider = Callable[[object, datetime, datetime], list[TodayItem]]

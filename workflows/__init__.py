@@ -1,9 +1,12 @@
 """All workflows the product runs, by name."""
 from .dispute import DISPUTE
+from .elder_assignment import ELDER_ASSIGNMENT
 from .duty_swap import DUTY_SWAP
+from .followup import FOLLOWUP
 from .lawyer_duty import LAWYER_DUTY
+from .sweep import SWEEP
 from .spec import ROLES, SYSTEM, State, Transition, Workflow, WorkflowError
 
-WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (DISPUTE, LAWYER_DUTY, DUTY_SWAP,)}
+WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (DISPUTE, LAWYER_DUTY, DUTY_SWAP, FOLLOWUP, SWEEP, ELDER_ASSIGNMENT,)}
 
 __all__ = ["DISPUTE", "ROLES", "SYSTEM", "State", "Transition", "Workflow", "WorkflowError", "WORKFLOWS"]

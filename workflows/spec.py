@@ -48,6 +48,10 @@ class State:
     # The name of the entity's own column holding the due time, for a state
     # whose due time is a date chosen per row (a follow-up planned for a day).
     due_from: str | None = None
+    # A state that itself means "the deadline was missed" (an overdue
+    # follow-up waiting for escalation, a missed sweep): its rows are red
+    # whatever their next due time, which only times the next step.
+    late: bool = False
 
     @property
     def has_deadline(self) -> bool:

@@ -66,6 +66,8 @@ class Dispute(WorkflowMixin, db.Model):
     agreed_at: Mapped[datetime | None] = mapped_column(DateTime)
     summary: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The screening sweep (排查) that found the dispute, if one did.
+    sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
 
     community: Mapped[Community] = relationship()
     grid: Mapped[Grid | None] = relationship()

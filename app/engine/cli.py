@@ -1,6 +1,7 @@
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from workflows import WORKFLOWS
@@ -44,16 +45,43 @@ def diagram(name, lang):
 
 
 @workflows_cli.command("tick")
-def tick_command():
-    """Fire every timeout that is due, and prune old throttling records
-    (run from cron or a systemd timer)."""
+@click.option("--lock-file", default=None, metavar="PATH",
+              help="Skip this run if another one on this host still holds PATH (default: TICK_LOCK_FILE).")
+def tick_command(lock_file):
+    """Fire every timeout that is due, run the periodic jobs (plan sweeps,
+    send queued e-mail) and prune old throttling records. Meant for cron or a
+    systemd timer every minute, on any number of servers at once: each due
+    event fires once. Exit 0 when all went well, 1 when some item failed
+    (each named on stderr; the others went on), 2 when the run could not
+    work at all (e.g. no database)."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .. import clock
+    from ..housekeeping import prune_counters
+    from .runlock import HostLock
     from .timers import tick
 
-    report = tick(on_fired=lambda t, i, trig: click.echo(f"fired {trig} on {t} #{i}"))
+    path = lock_file or current_app.config["TICK_LOCK_FILE"]
+    with HostLock(path) as held:
+        if not held:
+            # The previous run on this host is still going (a long backlog): it
+            # will fire what is due; a second runner here would only wait on it.
+            click.echo(f"tick: skipped, another run on this host holds {path}")
+            sys.exit(0)
+        started, now = time.monotonic(), clock.now()
+        try:
+            report = tick(now=now, on_fired=lambda t, i, trig: click.echo(f"fired {trig} on {t} #{i}"))
+            pruned = prune_counters(now)
+        except SQLAlchemyError as error:
+            click.echo(f"tick: failed, nothing more was done: {error.__class__.__name__}: {error}", err=True)
+            sys.exit(2)
     for entity_type, entity_id, trigger, why in report.failed:
-        click.echo(f"failed {trigger} on {entity_type} #{entity_id}: {why}", err=True)
-    from ..housekeeping import prune_counters
-
-    pruned = prune_counters()
-    click.echo(f"tick: {len(report.fired)} fired, {len(report.failed)} failed, {pruned} old throttling records pruned")
+        if entity_type == "job":
+            click.echo(f"failed job {trigger}: {why}", err=True)
+        else:
+            click.echo(f"failed {trigger} on {entity_type} #{entity_id}: {why}", err=True)
+    click.echo(f"tick at {now.isoformat(timespec='seconds')}Z: {report.summary()}, "
+               f"{pruned} old throttling records pruned, {time.monotonic() - started:.2f} s")
     sys.exit(1 if report.failed else 0)

@@ -6,7 +6,9 @@ The engine stores, next to `due_at`, the moment the deadline turns yellow
 that the rule reads the same for one row (`colour`) and in SQL
 (`colour_clause`, `urgency_order`):
 
-    red     due_at <= now
+    red     due_at <= now, or the row is in a "late" state (its deadline
+            was missed and it waits for the next step: an overdue
+            follow-up before escalation, a missed sweep)
     yellow  warn_at <= now < due_at
     blue    now < warn_at
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, or_
 
 from .. import clock
 
@@ -41,7 +43,16 @@ def warn_time(due_at: datetime | None, started_at: datetime | None, share: float
     return due_at - (due_at - started_at) * share
 
 
+def late_states(workflow) -> tuple[str, ...]:
+    """The codes of a workflow's states whose rows are red by definition."""
+    if workflow is None:
+        return ()
+    return tuple(s.code for s in workflow.states if s.late)
+
+
 def colour(entity, now=None) -> str | None:
+    if entity.state in late_states(getattr(entity, "__workflow__", None)):
+        return "red"
     if entity.due_at is None:
         return None
     now = now or clock.now()
@@ -55,22 +66,28 @@ def colour(entity, now=None) -> str | None:
 
 def colour_clause(model, colour: str, now: datetime):
     """The SQL condition for rows of `model` that have this colour now;
-    `colour` is one of COLOURS or NO_DEADLINE."""
+    `colour` is one of COLOURS or NO_DEADLINE. A workflow without late
+    states gets exactly the plain due_at/warn_at ranges (index-friendly)."""
+    late = late_states(model.__workflow__)
     if colour == "red":
-        return model.due_at <= now
+        return or_(model.due_at <= now, model.state.in_(late)) if late else model.due_at <= now
     if colour == "yellow":
-        return and_(model.warn_at <= now, model.due_at > now)
-    if colour == "blue":
-        return and_(model.warn_at > now, model.due_at > now)
-    if colour == NO_DEADLINE:
-        return model.due_at.is_(None)
-    raise ValueError(f"unknown deadline colour {colour!r}")
+        clause = and_(model.warn_at <= now, model.due_at > now)
+    elif colour == "blue":
+        clause = and_(model.warn_at > now, model.due_at > now)
+    elif colour == NO_DEADLINE:
+        clause = model.due_at.is_(None)
+    else:
+        raise ValueError(f"unknown deadline colour {colour!r}")
+    return and_(clause, model.state.not_in(late)) if late else clause
 
 
 def urgency_order(model, now: datetime) -> tuple:
     """ORDER BY terms: red (most overdue first), yellow, blue (soonest due
     first), then rows without a deadline; the id keeps the order stable."""
+    late = late_states(model.__workflow__)
     rank = case(
+        *(((model.state.in_(late), 0),) if late else ()),
         (model.due_at.is_(None), 3),
         (model.due_at <= now, 0),
         (model.warn_at <= now, 1),

@@ -5,11 +5,18 @@ Each due row is claimed and fired in its own transaction: on PostgreSQL the
 claim is `SELECT ... FOR UPDATE SKIP LOCKED`, so a second runner skips rows
 the first holds; on SQLite the transaction begins IMMEDIATE, so runners take
 turns. Once fired, the row has left the timed-out state and no runner
-selects it again.
+selects it again. A row that fails is rolled back, reported and skipped; the
+others go on.
+
+After the timeouts, the registered jobs run (`@job`): periodic work of the
+domains, such as planning this week's sweeps or sending queued e-mail. Each
+must be safe to run in several runners at once and reports a count; one
+job's failure is reported and does not stop the others.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -19,11 +26,30 @@ from .core import SYSTEM_ACTOR, fire
 from .errors import Refused
 from .registry import registered_models
 
+JOBS: list[tuple[str, Callable]] = []
+
+
+def job(name: str):
+    """Register fn(now) -> int (how many things it did) to run on every tick."""
+    def register(fn):
+        if any(existing == name for existing, _ in JOBS):
+            raise ValueError(f"timer job {name!r} is registered twice")
+        JOBS.append((name, fn))
+        return fn
+
+    return register
+
 
 @dataclass
 class TickReport:
     fired: list[tuple[str, int, str]] = field(default_factory=list)
     failed: list[tuple[str, int, str, str]] = field(default_factory=list)
+    jobs: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.fired)} fired", f"{len(self.failed)} failed"]
+        parts += [f"{count} {name}" for name, count in self.jobs.items()]
+        return ", ".join(parts)
 
 
 def _claim(model, state_code, now, skip_ids):
@@ -40,10 +66,14 @@ def _claim(model, state_code, now, skip_ids):
     return db.session.execute(query).scalar_one_or_none()
 
 
-def tick(now=None, on_fired=None) -> TickReport:
+def tick(now=None, on_fired=None, *, only: set[str] | None = None, jobs: bool = True) -> TickReport:
+    """Fire what is due at `now`; `only` limits the timeouts to these entity
+    types (the demo builder uses it), `jobs=False` skips the jobs."""
     now = now or clock.now()
     report = TickReport()
     for entity_type, model in registered_models():
+        if only is not None and entity_type not in only:
+            continue
         for state in model.__workflow__.timeout_states():
             skip: set[int] = set()
             while True:
@@ -66,4 +96,11 @@ def tick(now=None, on_fired=None) -> TickReport:
                 report.fired.append((entity_type, row_id, state.timeout))
                 if on_fired:
                     on_fired(entity_type, row_id, state.timeout)
+    if jobs:
+        for name, run in JOBS:
+            try:
+                report.jobs[name] = run(now)
+            except Exception as error:  # reported like a failed row; the next job still runs
+                db.session.rollback()
+                report.failed.append(("job", 0, name, repr(error)))
     return report

@@ -1,3 +1,233 @@
-from flask import Blueprint
+"""Follow-up visits (回访): the list, one follow-up and its visit, a case's
+follow-ups (on the case page) and adding one. Sweeps, notifications and
+the today page have their own modules on this blueprint."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
-bp = Blueprint("followups", __name__, url_prefix="/followups")
+from workflows import FOLLOWUP
+from workflows.followup import OPEN
+
+from .. import clock, engine
+from ..audit.timeline import related, timeline
+from ..auth.access import roles_required
+from ..disputes.models import Dispute
+from ..disputes.scope import scope_clause
+from ..disputes.views import CASE_ROLES, form_version, load_case
+from ..engine.deadlines import colour, colour_clause, urgency_order
+from ..extensions import db
+from ..i18n import current_locale
+from . import codes, scheduling
+from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm, colour_choices
+from .models import FollowUp
+from .paging import page_of
+from .periods import local_date
+from .rules import NO_AGREEMENT, is_last_open
+from .scope import works_on_clause
+
+bp = Blueprint("followups", __name__)
+
+MAX_DAYS_AHEAD = 366
+
+
+@related("dispute")
+def _case_followups(dispute):
+    """A case's timeline shows its follow-ups' steps too."""
+    ids = db.session.execute(select(FollowUp.id).where(FollowUp.dispute_id == dispute.id)).scalars()
+    return [("followup", i) for i in ids]
+
+
+def load_followup(followup_id: int) -> FollowUp:
+    """The follow-up, if this user may see its case; otherwise 404."""
+    followup = db.session.get(FollowUp, followup_id)
+    if followup is None or not followup.visible_to(current_user):
+        current_app.logger.warning("follow-up %s refused to user %s (%s)", followup_id, current_user.id,
+                                   current_user.role)
+        abort(404)
+    return followup
+
+
+def may_work(followup_or_case) -> bool:
+    dispute = getattr(followup_or_case, "dispute", followup_or_case)
+    return current_user.role == "mediator" and dispute.works_on(current_user)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"case_followups": case_followups, "deadline_colour": colour, "fu_codes": codes,
+            "FOLLOWUP": FOLLOWUP}
+
+
+def case_followups(dispute) -> dict:
+    """What the case page's follow-up section shows (templates ask, never decide)."""
+    rows = scheduling.of_case(dispute.id)
+    may_add = may_work(dispute) and dispute.state in scheduling.AGREEMENT_STATES
+    form = None
+    if may_add:
+        form = AddFollowUpForm(formdata=None)
+        form.version.data = dispute.version
+        form.planned_on.data = local_date(clock.now())
+    return {"rows": rows, "may_add": may_add, "form": form, "now": clock.now()}
+
+
+# The list -------------------------------------------------------------------
+
+STATE_FILTERS = ("open", "all") + tuple(s.code for s in FOLLOWUP.states)
+
+
+def _filter_form(locale):
+    form = FollowUpFilterForm(formdata=request.args)
+    form.state.choices = [("open", _("Open")), ("all", _("All"))] + [
+        (s.code, s.label(locale)) for s in FOLLOWUP.states]
+    form.colour.choices = colour_choices()
+    form.mine.choices = [("", _("All I may see"))] + (
+        [("1", _("Cases I mediate"))] if current_user.role == "mediator" else [])
+    form.sort.choices = [("urgency", _("Most urgent first")), ("planned", _("By planned day, latest first"))]
+    if not request.args and current_user.role == "mediator":
+        form.mine.data = "1"
+    form.validate()
+    for name in form.errors:
+        form[name].data = form[name].default
+    return form
+
+
+@bp.route("/followups/")
+@roles_required(*CASE_ROLES)
+def index():
+    locale = current_locale()
+    form = _filter_form(locale)
+    now = clock.now()
+    query = (select(FollowUp).join(Dispute, Dispute.id == FollowUp.dispute_id).where(scope_clause(current_user))
+             .options(contains_eager(FollowUp.dispute)))
+    if form.state.data == "open":
+        query = query.where(FollowUp.state.in_(OPEN))
+    elif form.state.data != "all":
+        query = query.where(FollowUp.state == form.state.data)
+    if form.colour.data:
+        query = query.where(colour_clause(FollowUp, form.colour.data, now))
+    if form.mine.data == "1" and current_user.role == "mediator":
+        query = query.where(works_on_clause(current_user))
+    order = urgency_order(FollowUp, now) if form.sort.data == "urgency" else (
+        FollowUp.planned_for.desc(), FollowUp.id.desc())
+    page = page_of(query, order, form.page.data or 1, current_app.config["FOLLOWUPS_PER_PAGE"])
+    args = {name: form[name].data for name in ("state", "colour", "mine", "sort") if form[name].data}
+    return render_template("followups/index.html", form=form, page=page, now=now, link_args=args,
+                           colour=lambda row: colour(row, now))
+
+
+# One follow-up -----------------------------------------------------------------
+
+def _visit_form(followup, formdata=None):
+    form = VisitForm(formdata=formdata)
+    form.fill_choices(current_locale())
+    if formdata is None:
+        form.version.data = followup.version
+        form.visited_on.data = local_date(clock.now())
+    return form
+
+
+def render_followup(followup, form=None, status=200):
+    locale = current_locale()
+    offered = {t.trigger for t in engine.available(followup, current_user)}
+    may_visit = "record_visit" in offered
+    if may_visit and form is None:
+        form = _visit_form(followup)
+    return render_template(
+        "followups/show.html", fu=followup, d=followup.dispute, state=FOLLOWUP.state(followup.state),
+        colour=colour(followup), form=form if may_visit else None, last_open=is_last_open(followup),
+        timeline=timeline(followup, locale), why_not=_why_no_visit(followup, may_visit),
+    ), status
+
+
+def _why_no_visit(followup, may_visit):
+    """Tell a mediator of the case why the visit form is not there."""
+    if may_visit or not followup.is_open or current_user.role != "mediator":
+        return None
+    if not followup.dispute.works_on(current_user):
+        return _("Only the mediators who work the case may record its follow-ups.")
+    if followup.dispute.state not in scheduling.AGREEMENT_STATES:
+        return str(NO_AGREEMENT)
+    return None
+
+
+@bp.route("/followups/<int:followup_id>")
+@roles_required(*CASE_ROLES)
+def show(followup_id):
+    return render_followup(load_followup(followup_id))
+
+
+@bp.route("/followups/<int:followup_id>/visit", methods=["POST"])
+@roles_required("mediator")
+def record_visit(followup_id):
+    followup = load_followup(followup_id)
+    if followup.state == "done":
+        flash(_("This follow-up was already recorded on %(day)s by %(who)s; nothing was changed.",
+                day=format_date(followup.visited_on, "medium") if followup.visited_on else "?",
+                who=followup.done_by.display_name if followup.done_by else "?"), "danger")
+        return render_followup(followup, status=409)
+    if not may_work(followup):
+        flash(_("Only the mediators who work the case may record its follow-ups."), "danger")
+        return render_followup(followup, status=403)
+    form = _visit_form(followup, request.form)
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return render_followup(followup, form, 422)
+    try:
+        engine.fire(followup, "record_visit", current_user, expected_version=form_version(form.version.data),
+                    **form.engine_data())
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return render_followup(load_followup(followup_id), form, refused.status)
+    followup = load_followup(followup_id)
+    flash(_("Follow-up recorded: %(result)s.", result=codes.label(codes.FULFILMENT, followup.fulfilment,
+                                                                   current_locale())), "success")
+    return redirect(url_for("disputes.show", case_id=followup.dispute_id) + "#followups")
+
+
+@bp.route("/followups/cases/<int:case_id>/add", methods=["POST"])
+@roles_required("mediator")
+def add(case_id):
+    """An extra follow-up of a case whose agreement is being performed."""
+    dispute = load_case(case_id)
+    back = url_for("disputes.show", case_id=case_id) + "#followups"
+    if not may_work(dispute):
+        return _refuse_add(dispute, _("Only the mediators who work the case may plan its follow-ups."), 403)
+    form = AddFollowUpForm(request.form)
+    if dispute.state not in scheduling.AGREEMENT_STATES:
+        return _refuse_add(dispute, str(NO_AGREEMENT), 422)
+    if not form.validate():
+        return _refuse_add(dispute, "; ".join(str(e) for errors in form.errors.values() for e in errors), 422)
+    if form_version(form.version.data) != dispute.version:
+        return _refuse_add(dispute, str(engine.Conflict(_name(dispute.changed_by_id), dispute.changed_at).message),
+                           409)
+    today = local_date(clock.now())
+    day = form.planned_on.data
+    if day < today or (day - today).days > MAX_DAYS_AHEAD:
+        return _refuse_add(dispute, _("Plan the follow-up for today or a day within the next year."), 422)
+    try:
+        scheduling.plan(dispute, "extra", day, current_user, clock.now())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    flash(_("Follow-up planned for %(day)s.", day=format_date(day, "medium")), "success")
+    return redirect(back)
+
+
+def _refuse_add(dispute, message, status):
+    from ..disputes.views import _render_case
+
+    flash(message, "danger")
+    return _render_case(load_case(dispute.id), status)
+
+
+def _name(user_id):
+    from ..engine.core import _name_of
+
+    return _name_of(user_id)
+
+
+# Sweeps, notifications and the today page are views on this blueprint too.
+from . import notification_views, sweep_views, today_views  # noqa: E402,F401

@@ -1,0 +1,105 @@
+"""In-app notifications, and their e-mail copies when the installation sends
+e-mail (app/followups/mail.py, off by default).
+
+`notify(user, kind, ...)` adds the row to the current transaction: call it
+from an effect or a service before its commit, and the notification exists
+exactly when the step does. A domain that notifies about its own things
+registers the sentence with `message(kind, msgid)` and, for a link, the page
+of its rows with `link(entity_type)`.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Callable
+
+from flask import current_app, url_for
+from flask_babel import format_date, lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import clock
+from ..extensions import db
+from .models import Notification, NotificationPref
+
+MESSAGES: dict[str, object] = {
+    "assigned": _l("You were assigned case %(case)s."),
+    "co_mediator": _l("You were added as a co-mediator of case %(case)s."),
+    "followup_overdue": _l("The follow-up of case %(case)s planned for %(day)s was not made in time."),
+    "followup_escalated": _l("Escalated: the follow-up of case %(case)s planned for %(day)s is overdue."),
+}
+LINKS: dict[str, Callable[[int], str]] = {
+    "dispute": lambda entity_id: url_for("disputes.show", case_id=entity_id),
+    "followup": lambda entity_id: url_for("followups.show", followup_id=entity_id),
+}
+
+
+def message(kind: str, msgid) -> None:
+    """Register the sentence of a kind of notification (a lazy gettext
+    string with %(name)s placeholders filled from the notification's data)."""
+    MESSAGES[kind] = msgid
+
+
+def link(entity_type: str):
+    def register(fn: Callable[[int], str]):
+        LINKS[entity_type] = fn
+        return fn
+
+    return register
+
+
+def _id_of(user) -> int:
+    return user if isinstance(user, int) else user.id
+
+
+def wants_email(user_id: int) -> bool:
+    if not current_app.config.get("MAIL_ENABLED"):
+        return False
+    pref = db.session.get(NotificationPref, user_id)
+    return bool(pref and pref.email_on and pref.email)
+
+
+def notify(user, kind: str, *, entity_type: str | None = None, entity_id: int | None = None,
+           data: dict | None = None, now=None) -> Notification:
+    """Add a notification for `user` (a User or an id) to the current
+    transaction; it is committed, or rolled back, with the step."""
+    user_id = _id_of(user)
+    note = Notification(
+        user_id=user_id, kind=kind, entity_type=entity_type, entity_id=entity_id,
+        data=json.dumps(data or {}, ensure_ascii=False, default=str), created_at=now or clock.now(),
+        email_state="pending" if wants_email(user_id) else None, email_tries=0,
+    )
+    db.session.add(note)
+    return note
+
+
+def _shown(key: str, value):
+    """Dates are stored as ISO text and shown in the reader's format."""
+    if isinstance(value, str) and (key == "day" or key.endswith("_on")):
+        try:
+            return format_date(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    return value
+
+
+def text_of(note: Notification) -> str:
+    msgid = MESSAGES.get(note.kind)
+    if msgid is None:
+        return note.kind
+    data = {key: _shown(key, value) for key, value in json.loads(note.data or "{}").items()}
+    try:
+        return str(msgid) % data
+    except (KeyError, TypeError, ValueError):  # a message and its data out of step: say what we can
+        return str(msgid)
+
+
+def url_of(note: Notification) -> str | None:
+    make = LINKS.get(note.entity_type or "")
+    return make(note.entity_id) if make and note.entity_id is not None else None
+
+
+def unread_count(user) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ).scalar()

@@ -1,0 +1,71 @@
+"""Local days and sweep periods.
+
+Follow-ups are planned for a day and sweeps run per week or month, as people
+in the centre count them: in its time zone (Asia/Shanghai). Stored moments
+are naive UTC, like every other time in the database.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+PERIODS = ("week", "month")
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def local_date(moment: datetime) -> date:
+    """The centre's calendar day of a stored (naive UTC) moment."""
+    return moment.replace(tzinfo=UTC).astimezone(zone()).date()
+
+
+def day_starts_at(day: date) -> datetime:
+    """The stored (naive UTC) moment at which a local day begins."""
+    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return day_starts_at(self.first)
+
+    @property
+    def ends_at(self) -> datetime:
+        """Midnight after the last day: from then on the period has passed."""
+        return day_starts_at(self.last + timedelta(days=1))
+
+    def __contains__(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The week (Monday to Sunday) or calendar month holding `day`."""
+    if kind == "week":
+        first = day - timedelta(days=day.weekday())
+        return Period(first, first + timedelta(days=6))
+    if kind == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return Period(day.replace(day=1), day.replace(day=last))
+    raise ValueError(f"unknown sweep period {kind!r}; use one of {PERIODS}")
+
+
+def previous(kind: str, period: Period) -> Period:
+    return period_of(kind, period.first - timedelta(days=1))
+
+
+def sweep_period_kind(level: str) -> str:
+    """How often a community (or the street) sweeps: SWEEP_PERIODS setting."""
+    kind = current_app.config["SWEEP_PERIODS"][level]
+    if kind not in PERIODS:
+        raise ValueError(f"SWEEP_PERIODS[{level!r}] is {kind!r}; use one of {PERIODS}")
+    return kind

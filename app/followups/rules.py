@@ -1,0 +1,222 @@
+"""Guards and effects of the follow-up and sweep workflows, and this
+package's effects on the dispute's own steps (imported with the models, so
+they are registered whenever the app is)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import clock, engine
+from ..auth.models import User
+from ..engine.hooks import effect, guard
+from ..extensions import db
+from . import scheduling
+from .notifications import notify
+from .periods import local_date
+from .scope import record_refusal
+
+# The dispute's steps after which its open follow-ups have nothing left to check.
+ENDS_PERFORMANCE = {
+    "fulfil": "案件已确认履行",
+    "withdraw": "当事人已撤回",
+    "fail": "调解终止",
+    "resume_mediation": "重新调解，待新协议",
+}
+
+
+def as_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+# Follow-ups -------------------------------------------------------------
+
+@guard("followup_by_case_mediator")
+def followup_by_case_mediator(followup, actor, data):
+    if actor.role == "mediator" and followup.dispute.works_on(actor):
+        return None
+    return _l("Only the mediators who work the case may record its follow-ups.")
+
+
+@guard("followup_case_has_agreement")
+def followup_case_has_agreement(followup, actor, data):
+    if followup.dispute.state in scheduling.AGREEMENT_STATES:
+        return None
+    return NO_AGREEMENT
+
+
+NO_AGREEMENT = _l("This case has no agreement being performed, so there is nothing to follow up.")
+
+
+@guard("visit_date_valid")
+def visit_date_valid(followup, actor, data):
+    if data is None:
+        return None
+    visited_on = as_date(data.get("visited_on"))
+    if visited_on is None:
+        return _l("Give the date of the visit.")
+    if visited_on > local_date(clock.now()):
+        return _l("The visit cannot be dated in the future.")
+    agreed_at = followup.dispute.agreed_at
+    if agreed_at is not None and visited_on < local_date(agreed_at):
+        return _l("The visit cannot be dated before the agreement it follows up.")
+    return None
+
+
+@guard("visit_outcome_consistent")
+def visit_outcome_consistent(followup, actor, data):
+    if data is None:
+        return None
+    if data.get("fulfilment") != "unreachable" and not (data.get("reached") or "").strip():
+        return _l("Say who was reached (or choose “could not be reached”).")
+    if data.get("mark_fulfilled"):
+        return fulfilment_refusal(followup, data.get("fulfilment"))
+    return None
+
+
+def fulfilment_refusal(followup, fulfilment):
+    """Why this visit may not mark the case fulfilled, or None: only a
+    "fully performed" result on the case's last open follow-up, while the
+    agreement is recorded or being performed."""
+    if fulfilment != "fully":
+        return _l("Only a “fully performed” result can mark the case fulfilled.")
+    if any(other.id != followup.id for other in scheduling.open_followups(followup.dispute_id)):
+        return _l("Other follow-ups of this case are still open: record them first, or mark the case "
+                  "fulfilled on the case page.")
+    if followup.dispute.state not in ("agreed", "performing"):
+        return _l("The case is recorded as not performed: press for performance on the case page first.")
+    return None
+
+
+def is_last_open(followup) -> bool:
+    return not any(other.id != followup.id for other in scheduling.open_followups(followup.dispute_id))
+
+
+@effect("followup", "record_visit")
+def record_visit(followup, actor, data, now):
+    followup.method = data["method"]
+    followup.reached = (data.get("reached") or "").strip() or None
+    followup.fulfilment = data["fulfilment"]
+    followup.satisfaction = data.get("satisfaction") or None
+    followup.notes = (data.get("notes") or "").strip() or None
+    followup.visited_on = as_date(data["visited_on"])
+    followup.done_by_id = actor.id
+    followup.done_at = now
+    dispute = followup.dispute
+    # What the visit found is the case's next step, in the same transaction.
+    if data["fulfilment"] == "not" and dispute.state in ("agreed", "performing"):
+        if dispute.state == "agreed":
+            engine.fire(dispute, "start_performance", actor, now=now, commit=False)
+        engine.fire(dispute, "breach", actor, reason=_breach_reason(followup), now=now, commit=False)
+    elif data.get("mark_fulfilled"):
+        if dispute.state == "agreed":
+            engine.fire(dispute, "start_performance", actor, now=now, commit=False)
+        engine.fire(dispute, "fulfil", actor, reason="回访确认已全部履行", now=now, commit=False)
+
+
+def _breach_reason(followup) -> str:
+    visited = followup.visited_on.isoformat() if followup.visited_on else ""
+    notes = f"：{followup.notes}" if followup.notes else ""
+    return f"{visited}回访：协议未履行{notes}"
+
+
+def _case_mediators(dispute) -> list[int]:
+    ids = [dispute.assignee_id] if dispute.assignee_id else []
+    return ids + [m.id for m in dispute.co_mediators if m.id not in ids]
+
+
+def _followup_data(followup) -> dict:
+    return {"case": followup.dispute.title, "day": local_date(followup.planned_for).isoformat()}
+
+
+@effect("followup", "fall_overdue")
+def tell_mediators_overdue(followup, actor, data, now):
+    for user_id in _case_mediators(followup.dispute):
+        notify(user_id, "followup_overdue", entity_type="followup", entity_id=followup.id,
+               data=_followup_data(followup), now=now)
+
+
+@effect("followup", "escalate")
+def tell_supervisors(followup, actor, data, now):
+    supervisors = db.session.execute(
+        select(User.id).where(User.role == "supervisor", User.active.is_(True),
+                              User.street_id == followup.dispute.street_id)
+    ).scalars().all()
+    for user_id in sorted(set(supervisors) | set(_case_mediators(followup.dispute))):
+        notify(user_id, "followup_escalated", entity_type="followup", entity_id=followup.id,
+               data=_followup_data(followup), now=now)
+
+
+# The dispute's steps ------------------------------------------------------
+
+@effect("dispute", "agree")
+def schedule_followups(dispute, actor, data, now):
+    scheduling.schedule_for_agreement(dispute, actor, as_date(data.get("perform_by")), now)
+
+
+@effect("dispute", "urge")
+def follow_up_the_urging(dispute, actor, data, now):
+    days = int(current_app.config["FOLLOWUP_AFTER_URGING_DAYS"])
+    scheduling.plan(dispute, "after_urging", local_date(now) + timedelta(days=days), actor, now)
+
+
+def _cancel_open(trigger):
+    def cancel(dispute, actor, data, now):
+        for followup in scheduling.open_followups(dispute.id):
+            engine.fire(followup, "cancel", actor, reason=ENDS_PERFORMANCE[trigger], now=now, commit=False)
+
+    return cancel
+
+
+for _trigger in ENDS_PERFORMANCE:
+    effect("dispute", _trigger)(_cancel_open(_trigger))
+
+
+@effect("dispute", "assign")
+def tell_assigned_mediators(dispute, actor, data, now):
+    lead = int(data["mediator_id"])
+    if lead != actor.id:
+        notify(lead, "assigned", entity_type="dispute", entity_id=dispute.id, data={"case": dispute.title}, now=now)
+    for user_id in {int(i) for i in data.get("co_mediator_ids") or ()} - {lead, actor.id}:
+        notify(user_id, "co_mediator", entity_type="dispute", entity_id=dispute.id,
+               data={"case": dispute.title}, now=now)
+
+
+# Sweeps -------------------------------------------------------------------
+
+@guard("sweep_recorder_in_place")
+def sweep_recorder_in_place(sweep, actor, data):
+    return record_refusal(actor, sweep.level, sweep.street_id, sweep.community_id)
+
+
+@guard("sweep_date_in_period")
+def sweep_date_in_period(sweep, actor, data):
+    if data is None:
+        return None
+    held_on = as_date(data.get("held_on"))
+    if held_on is None:
+        return _l("Give the date of the sweep.")
+    if held_on > local_date(clock.now()):
+        return _l("The sweep cannot be dated in the future.")
+    if not sweep.period_start <= held_on <= sweep.period_end:
+        return _l("This sweep is for %(first)s to %(last)s: give a date in that period.",
+                  first=sweep.period_start.isoformat(), last=sweep.period_end.isoformat())
+    return None
+
+
+@effect("sweep", "record")
+def record_sweep(sweep, actor, data, now):
+    checked = data["checked"]
+    sweep.held_on = as_date(data["held_on"])
+    sweep.checked = ",".join(checked) if isinstance(checked, (list, tuple)) else str(checked)
+    sweep.findings = data["findings"].strip()
+    sweep.participants = (data.get("participants") or "").strip() or None
+    sweep.recorded_by_id = actor.id
+    sweep.recorded_at = now

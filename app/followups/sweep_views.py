@@ -1,0 +1,243 @@
+"""Screening sweeps: the list, recording one, one sweep, and registering a
+dispute it found (channel 排查, linked to the sweep)."""
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workflows import SWEEP
+
+from .. import clock, engine
+from ..audit.timeline import timeline
+from ..auth.access import roles_required
+from ..disputes.forms import IntakeForm
+from ..disputes.intake import by_submission, register
+from ..disputes.models import Dispute, Party, new_tracking_code
+from ..engine.deadlines import colour, colour_clause, urgency_order
+from ..extensions import db
+from ..i18n import current_locale
+from ..org.models import Community, Grid, Street
+from .forms import SweepFilterForm, SweepForm, colour_choices
+from .models import Sweep
+from .paging import page_of
+from .periods import local_date
+from .scope import COMMUNITY_STAFF, STREET_STAFF, record_refusal, sweep_scope_clause
+from .sweeps import record
+from .views import bp
+
+SWEEP_ROLES = COMMUNITY_STAFF + STREET_STAFF + ("admin",)
+RECORD_ROLES = COMMUNITY_STAFF + STREET_STAFF
+
+
+def load_sweep(sweep_id: int) -> Sweep:
+    sweep = db.session.get(Sweep, sweep_id)
+    if sweep is None or not sweep.visible_to(current_user):
+        current_app.logger.warning("sweep %s refused to user %s (%s)", sweep_id, current_user.id, current_user.role)
+        abort(404)
+    return sweep
+
+
+def _scope_communities() -> list[Community]:
+    query = select(Community).order_by(Community.id)
+    role = current_user.role
+    if role in STREET_STAFF:
+        query = query.where(Community.street_id == current_user.street_id)
+    elif role in COMMUNITY_STAFF:
+        query = query.where(Community.id == current_user.community_id)
+    elif role != "admin":
+        return []
+    return list(db.session.execute(query).scalars())
+
+
+@bp.route("/sweeps/")
+@roles_required(*SWEEP_ROLES)
+def sweeps():
+    locale = current_locale()
+    form = SweepFilterForm(formdata=request.args)
+    form.community.choices = [("", _("All")), ("street", _("The street sweep"))] + [
+        (str(c.id), c.name) for c in _scope_communities()]
+    form.state.choices = [("", _("All"))] + [(s.code, s.label(locale)) for s in SWEEP.states]
+    form.colour.choices = colour_choices()
+    form.sort.choices = [("newest", _("Newest period first")), ("urgency", _("Most urgent first"))]
+    form.validate()
+    for name in form.errors:
+        form[name].data = form[name].default
+    now = clock.now()
+    query = select(Sweep).where(sweep_scope_clause(current_user))
+    if form.community.data == "street":
+        query = query.where(Sweep.level == "street")
+    elif form.community.data:
+        query = query.where(Sweep.community_id == int(form.community.data))
+    if form.state.data:
+        query = query.where(Sweep.state == form.state.data)
+    if form.colour.data:
+        query = query.where(colour_clause(Sweep, form.colour.data, now))
+    order = urgency_order(Sweep, now) if form.sort.data == "urgency" else (
+        Sweep.period_start.desc(), Sweep.level.desc(), Sweep.community_id, Sweep.id)
+    page = page_of(query, order, form.page.data or 1, current_app.config["FOLLOWUPS_PER_PAGE"],
+                   options=(selectinload(Sweep.community), selectinload(Sweep.street)))
+    args = {name: form[name].data for name in ("community", "state", "colour", "sort") if form[name].data}
+    return render_template("followups/sweeps.html", form=form, page=page, link_args=args,
+                           colour=lambda row: colour(row, now), may_record=current_user.role in RECORD_ROLES)
+
+
+# Recording ------------------------------------------------------------------
+
+def _own_places() -> list[tuple[str, str]]:
+    """The places this user records sweeps for, as form choices."""
+    if current_user.role in COMMUNITY_STAFF and current_user.community_id:
+        community = db.session.get(Community, current_user.community_id)
+        return [(f"community:{community.id}", community.name)]
+    if current_user.role in STREET_STAFF and current_user.street_id:
+        street = db.session.get(Street, current_user.street_id)
+        return [(f"street:{street.id}", street.name)]
+    return []
+
+
+def _parse_place(value: str):
+    """(level, street_id, community_id) of an existing place, else None."""
+    level, _sep, number = (value or "").partition(":")
+    if not number.isascii() or not number.isdecimal() or len(number) > 9:
+        return None
+    if level == "community":
+        community = db.session.get(Community, int(number))
+        return ("community", community.street_id, community.id) if community else None
+    if level == "street":
+        street = db.session.get(Street, int(number))
+        return ("street", street.id, None) if street else None
+    return None
+
+
+@bp.route("/sweeps/record", methods=["GET", "POST"])
+@roles_required(*RECORD_ROLES)
+def record_sweep():
+    places = _own_places()
+    if not places:
+        abort(403)  # an account without a community or street has nothing to sweep
+    form = SweepForm()
+    form.fill_choices(current_locale(), places)
+    if request.method == "GET":
+        _prefill(form)
+        return render_template("followups/sweep_form.html", form=form)
+    place = _parse_place(form.place.data)
+    if place is None:
+        form.place.errors = [_("Choose where the sweep was held.")]
+        return render_template("followups/sweep_form.html", form=form), 422
+    refusal = record_refusal(current_user, *place)
+    if refusal:
+        flash(str(refusal), "danger")
+        return render_template("followups/sweep_form.html", form=form), 403
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return render_template("followups/sweep_form.html", form=form), 422
+    data = {"held_on": form.held_on.data, "checked": form.checked.data, "findings": form.findings.data.strip(),
+            "participants": (form.participants.data or "").strip()}
+    try:
+        sweep = record(current_user, *place, data)
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return render_template("followups/sweep_form.html", form=form), refused.status
+    flash(_("Sweep recorded. Register each dispute it found from the sweep's page."), "success")
+    return redirect(url_for(".sweep", sweep_id=sweep.id))
+
+
+def _prefill(form):
+    """A sweep's "record" link names it: its place, and a day of its period."""
+    form.place.data = form.place.choices[0][0]
+    form.held_on.data = local_date(clock.now())
+    wanted = request.args.get("sweep", type=int)
+    sweep = db.session.get(Sweep, wanted) if wanted else None
+    if sweep is not None and sweep.visible_to(current_user) and sweep.place_key in dict(form.place.choices):
+        form.place.data = sweep.place_key
+        form.held_on.data = min(form.held_on.data, sweep.period_end)
+
+
+# One sweep ----------------------------------------------------------------------
+
+@bp.route("/sweeps/<int:sweep_id>")
+@roles_required(*SWEEP_ROLES)
+def sweep(sweep_id):
+    sweep = load_sweep(sweep_id)
+    locale = current_locale()
+    may_record = sweep.state != "done" and record_refusal(current_user, sweep.level, sweep.street_id,
+                                                          sweep.community_id) is None
+    return render_template("followups/sweep.html", sweep=sweep, state=SWEEP.state(sweep.state),
+                           colour=colour(sweep), timeline=timeline(sweep, locale), may_record=may_record,
+                           may_register=bool(_register_grids(sweep)))
+
+
+def _register_grids(sweep) -> list[Grid]:
+    """The grids in which this user may register a dispute found by the sweep."""
+    role = current_user.role
+    if role not in COMMUNITY_STAFF:
+        return []
+    query = select(Grid).join(Community).order_by(Grid.id)
+    if role == "gridworker":
+        query = query.where(Grid.id == current_user.grid_id)
+    else:
+        query = query.where(Grid.community_id == current_user.community_id)
+    if sweep.level == "community":
+        query = query.where(Grid.community_id == sweep.community_id)
+    else:
+        query = query.where(Community.street_id == sweep.street_id)
+    return list(db.session.execute(query).scalars())
+
+
+@bp.route("/sweeps/<int:sweep_id>/register", methods=["GET", "POST"])
+@roles_required(*COMMUNITY_STAFF)
+def register_found(sweep_id):
+    """Register a dispute found in this sweep: the intake form, with the
+    channel fixed to 排查 and the case linked to the sweep."""
+    sweep = load_sweep(sweep_id)
+    grids = _register_grids(sweep)
+    if not grids:
+        flash(_("You may register disputes only in your own community or grid."), "danger")
+        return redirect(url_for(".sweep", sweep_id=sweep.id)), 303
+    form = IntakeForm()
+    form.fill_choices(current_locale(), grids)
+    form.channel.data = "sweep"
+    if not form.is_submitted():
+        form.submission_token.data = secrets.token_urlsafe(24)
+    if form.validate_on_submit():
+        token = (form.submission_token.data or "")[:64] or None
+        existing = by_submission(token)
+        if existing:
+            flash(_("This form was already submitted; here is the case it created."), "info")
+            return redirect(url_for("disputes.show", case_id=existing.id))
+        dispute, created = register(_found_dispute(form, sweep), current_user,
+                                    _intake_data(form, sweep), form.photo.data)
+        if created:
+            flash(_("Case registered from the sweep. Tracking code for the parties: %(code)s",
+                    code=dispute.tracking_code), "success")
+        return redirect(url_for("disputes.show", case_id=dispute.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("followups/sweep_register.html", form=form, sweep=sweep), status
+
+
+def _found_dispute(form, sweep) -> Dispute:
+    grid = db.session.get(Grid, form.grid_id.data)
+    dispute = Dispute(
+        tracking_code=new_tracking_code(), channel="sweep", sweep_id=sweep.id, dispute_type=form.dispute_type.data,
+        street_id=grid.community.street_id, community_id=grid.community_id, grid_id=grid.id,
+        place=form.place.data or "", arose_on=form.arose_on.data, facts=form.facts.data.strip(),
+        amount=form.amount.data, people_count=form.people_count.data, risk=form.risk.data,
+        created_by_id=current_user.id, created_at=clock.now(),
+        submission_token=(form.submission_token.data or "")[:64] or None,
+    )
+    dispute.parties.append(Party(role="applicant", name=form.applicant_name.data.strip(),
+                                 phone=(form.applicant_phone.data or "").strip() or None,
+                                 id_number=(form.applicant_id_number.data or "").strip().upper() or None,
+                                 id_type="resident_id" if form.applicant_id_number.data else None))
+    if form.respondent_name.data:
+        dispute.parties.append(Party(role="respondent", name=form.respondent_name.data.strip(),
+                                     phone=(form.respondent_phone.data or "").strip() or None))
+    return dispute
+
+
+def _intake_data(form, sweep) -> dict:
+    data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submission_token", "photo")}
+    data["sweep_id"] = sweep.id
+    return data

@@ -1,0 +1,60 @@
+"""The follow-up visit (回访) workflow.
+
+An agreement is only worth its performance: the mediation committee visits or
+phones the parties to check it (People's Mediation Law art. 31). Follow-ups
+are scheduled when an agreement is recorded (app/followups/scheduling.py).
+
+Each follow-up carries three moments fixed when it is scheduled, so the
+timers fire at the same times whenever the runner happens to run:
+`planned_for` (the start of the planned day: it becomes due), `visit_by`
+(the end of the grace period: it is overdue) and `escalate_at` (the street
+supervisor is told). An overdue or escalated follow-up is red whatever its
+next due time ("late" states); the mediator can still record the visit.
+"""
+from .spec import SYSTEM, State, Transition, Workflow
+
+M = "mediator"
+OPEN = ("scheduled", "due", "overdue", "escalated")
+
+FOLLOWUP = Workflow(
+    name="followup",
+    zh="回访",
+    en="Follow-up visit",
+    initial="scheduled",
+    states=(
+        State("scheduled", "已排期", "Scheduled", due_from="planned_for", timeout="become_due"),
+        State("due", "待回访", "Due", due_from="visit_by", timeout="fall_overdue"),
+        State("overdue", "逾期未回访", "Overdue", due_from="escalate_at", timeout="escalate", late=True),
+        State("escalated", "已报督导", "Escalated to the supervisor", late=True),
+        State("done", "已回访", "Done", terminal=True),
+        State("cancelled", "已取消", "Cancelled", terminal=True),
+    ),
+    transitions=(
+        Transition("become_due", ("scheduled",), "due", (SYSTEM,), "到期待回访", "Became due"),
+        Transition("fall_overdue", ("due",), "overdue", (SYSTEM,), "逾期未回访", "Became overdue"),
+        Transition("escalate", ("overdue",), "escalated", (SYSTEM,), "逾期上报督导", "Escalated to the supervisor"),
+        Transition(
+            "record_visit",
+            OPEN,
+            "done",
+            (M,),
+            "记录回访",
+            "Record the visit",
+            required=("method", "fulfilment", "visited_on"),
+            optional=("reached", "satisfaction", "notes", "mark_fulfilled"),
+            guards=("followup_by_case_mediator", "followup_case_has_agreement", "visit_date_valid",
+                    "visit_outcome_consistent"),
+        ),
+        # Fired by the case's own steps (fulfilled, withdrawn, failed, mediated
+        # again): a follow-up of an agreement no longer being performed.
+        Transition(
+            "cancel",
+            OPEN,
+            "cancelled",
+            (M, SYSTEM),
+            "取消回访",
+            "Cancel",
+            reason_required=True,
+        ),
+    ),
+)
