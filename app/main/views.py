@@ -10,6 +10,10 @@ bp = Blueprint("main", __name__)
 def index():
     if current_user.role in ("mediator", "gridworker"):
         return redirect(url_for("disputes.mine"))
+    if current_user.role == "lawyer":
+        return redirect(url_for("rota.mine"))
+    if current_user.role == "coordinator":
+        return redirect(url_for("rota.overview"))
     if current_user.role in ("supervisor", "admin"):
         return redirect(url_for("disputes.index"))
     return render_template("main/index.html", workflows=WORKFLOWS.values())

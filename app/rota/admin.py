@@ -108,7 +108,7 @@ def _commit_new(row, actor, data) -> None:
     try:
         db.session.add(row)
         db.session.flush()
-        record(row.__entity_type__, row.id, "roster_add", actor, at=now, data=data)
+        record(row.__entity_type__, row.id, "rota_roster_add", actor, at=now, data=data)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -120,7 +120,7 @@ def _commit_new(row, actor, data) -> None:
 
 def _commit_edit(row, actor, apply, data) -> None:
     try:
-        commit_change(row, actor, "roster_edit", apply, data)
+        commit_change(row, actor, "rota_roster_edit", apply, data)
     except (IntegrityError, StaleDataError):
         db.session.rollback()
         raise NotAllowed(SAME_TIME)

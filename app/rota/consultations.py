@@ -87,12 +87,12 @@ def to_case(row: Consultation, actor, values: dict) -> Dispute:
         dispute.parties.append(Party(role="respondent", name=values["respondent_name"]))
     try:
         engine.create(dispute, actor, {"channel": "lawyer", "dispute_type": values["dispute_type"],
-                                       "consultation_id": row.id, "consent": True}, now=now, commit=False)
+                                       "consultation_id": row.id, "visitor_consent": True}, now=now, commit=False)
         if not _claim(row, dispute_id=dispute.id):
             db.session.rollback()
             raise NotAllowed(_("This consultation has already become a case."))
         record(Consultation.__entity_type__, row.id, "consultation_to_case", actor, at=now,
-               data={"dispute_id": dispute.id, "consent": True})
+               data={"dispute_id": dispute.id, "visitor_consent": True})
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -108,7 +108,7 @@ def refer_legal_aid(row: Consultation, actor) -> None:
         if not _claim(row, legal_aid_referred_at=now):
             db.session.rollback()
             raise NotAllowed(_("This visitor has already been referred for legal aid."))
-        record(Consultation.__entity_type__, row.id, "legal_aid_referral", actor, at=now, data={"consent": True})
+        record(Consultation.__entity_type__, row.id, "legal_aid_referral", actor, at=now, data={"visitor_consent": True})
         db.session.commit()
     except Exception:
         db.session.rollback()

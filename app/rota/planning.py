@@ -82,8 +82,8 @@ def candidates(first_day: date) -> list[planner.Candidate]:
     history = dict((row.lawyer_id, (row.n, row.last)) for row in db.session.execute(
         select(Duty.lawyer_id, func.count(Duty.id).label("n"), func.max(Duty.day).label("last"))
         .where(Duty.day < first_day, Duty.state.in_(SAT_STATES)).group_by(Duty.lawyer_id)))
-    return [planner.Candidate(l.id, frozenset(l.unavailable_days), *history.get(l.id, (0, None)))
-            for l in lawyers]
+    return [planner.Candidate(lw.id, frozenset(lw.unavailable_days), *history.get(lw.id, (0, None)))
+            for lw in lawyers]
 
 
 def check_range(first: date | None, last: date | None) -> str | None:

@@ -1,3 +1,291 @@
-from flask import Blueprint
+"""The rota's pages for lawyers and staff: my duties, the month, one duty
+with its steps, swaps. Planning, the roster, consultations and the public
+board live in the modules imported at the end (their routes are on `bp`)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from workflows.duty_swap import DUTY_SWAP
+from workflows.lawyer_duty import LAWYER_DUTY
+
+from .. import clock, engine
+from ..audit.timeline import related, timeline
+from ..auth.access import roles_required
+from ..disputes.views import form_version
+from ..extensions import db
+from ..i18n import current_locale as _locale
+from . import codes, swaps as swap_service
+from .admin import duties_on, set_unavailable
+from .consultations import logging_refusal
+from .days import local_day, month_bounds, parse_month
+from .forms import ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
+from .grid import grid
+from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
+from .roster import lawyer_of
 
 bp = Blueprint("rota", __name__, url_prefix="/rota")
+
+STAFF = ("coordinator", "supervisor", "admin")
+READERS = ("lawyer",) + STAFF
+
+
+def load_duty(duty_id: int) -> Duty:
+    duty = db.session.get(Duty, duty_id)
+    if duty is None or not duty.visible_to(current_user):
+        current_app.logger.warning("duty %s refused to user %s (%s)", duty_id, current_user.id, current_user.role)
+        abort(404)
+    return duty
+
+
+def load_swap(swap_id: int) -> SwapRequest:
+    swap = db.session.get(SwapRequest, swap_id)
+    if swap is None or not swap.visible_to(current_user):
+        current_app.logger.warning("swap %s refused to user %s (%s)", swap_id, current_user.id, current_user.role)
+        abort(404)
+    return swap
+
+
+def safe_next(default: str) -> str:
+    """Back to the rota page the form was on; never to another site."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/rota/") and "//" not in target and "\\" not in target else default
+
+
+def lawyer_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Lawyer.id, Lawyer.name).where(Lawyer.id.in_(ids))).all())
+
+
+LAWYER_FIELDS = ("lawyer_id", "target_id", "taker_id", "requester_id")
+
+
+def steps(entity, locale):
+    """The entity's history, with lawyers named rather than numbered."""
+    entries = timeline(entity, locale)
+    wanted = set()
+    for e in entries:
+        for key in LAWYER_FIELDS:
+            wanted.add(e.data.get(key))
+            pair = (e.data.get("changes") or {}).get(key)
+            if isinstance(pair, list):
+                wanted.update(pair)
+    names = lawyer_names(wanted)
+    for e in entries:
+        for key in LAWYER_FIELDS:
+            if key in e.data:
+                e.data[key] = names.get(e.data[key], e.data[key]) if e.data[key] is not None else "—"
+            pair = (e.data.get("changes") or {}).get(key)
+            if isinstance(pair, list):
+                e.data["changes"][key] = [names.get(v, v) for v in pair]
+    return entries
+
+
+@related("lawyer_duty")
+def swaps_on_duty(duty):
+    ids = db.session.execute(select(SwapRequest.id).where(SwapRequest.duty_id == duty.id)).scalars()
+    return [("duty_swap", i) for i in ids]
+
+
+# ---- pages
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def overview():
+    """The coordinator's start: swaps to approve, seats still empty, the next
+    Saturday. Lawyers start on their own duties."""
+    if current_user.role == "lawyer":
+        return redirect(url_for(".mine"))
+    today = local_day(clock.now())
+    ahead = grid(today, today + timedelta(weeks=13), LIVE_STATES)
+    awaiting = swap_service.awaiting_approval()
+    return render_template(
+        "rota/overview.html", awaiting=awaiting, ahead=ahead,
+        swap_actions={s.id: engine.available(s, current_user) for s in awaiting},
+        empty=[(row, s) for row in ahead for s in row.empty], next_day=next((r for r in ahead if r.seats), None),
+        action_form=ActionForm(), swap_wf=DUTY_SWAP, duty_wf=LAWYER_DUTY, today=today)
+
+
+@bp.route("/mine")
+@roles_required("lawyer")
+def mine(status=200, issued_token=None):
+    me = lawyer_of(current_user)
+    if me is None:
+        return render_template("rota/mine.html", me=None), status
+    today = local_day(clock.now())
+    duties = list(db.session.execute(
+        select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("published", "checked_in")), Duty.day >= today)
+        .order_by(Duty.day, Duty.id)).scalars())
+    past = list(db.session.execute(
+        select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("checked_in", "completed", "no_show")),
+                           Duty.day < today).order_by(Duty.day.desc()).limit(8)).scalars())
+    swaps = swap_service.swaps_of(me)
+    locale = _locale()
+    colleagues = list(db.session.execute(
+        select(Lawyer).where(Lawyer.active.is_(True), Lawyer.id != me.id).order_by(Lawyer.name)).scalars())
+    swap_form = SwapForm()
+    swap_form.target_id.choices = [(0, _("Anyone on the roster"))] + [(c.id, f"{c.name}（{c.firm}）")
+                                                                      for c in colleagues]
+    return render_template(
+        "rota/mine.html", me=me, today=today, duties=duties, past=past, swaps=swaps,
+        open_swaps={s.duty_id for s in swaps if s.state in swap_service.OPEN_STATES},
+        swap_steps={s.id: steps(s, locale) for s in swaps},
+        swap_actions={s.id: engine.available(s, current_user) for s in swaps},
+        duty_actions={d.id: engine.available(d, current_user) for d in duties},
+        swap_form=swap_form, action_form=ActionForm(), plain_form=PlainForm(), day_form=UnavailableForm(),
+        issued_token=issued_token, duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP,
+        future_unavailable=[u.day for u in me.unavailable if u.day >= today],
+    ), status
+
+
+@bp.route("/mine/unavailable", methods=["POST"])
+@roles_required("lawyer")
+def mark_unavailable():
+    """A lawyer marks (or clears) a date they cannot sit; the next plan
+    leaves them out. A published duty on that date stays: ask for a swap."""
+    me = lawyer_of(current_user)
+    form = UnavailableForm()
+    if me is None:
+        abort(404)
+    if not form.validate():
+        flash(_("Give a date like 2026-12-05."), "danger")
+        return mine(status=422)
+    day = form.day.data
+    days = me.unavailable_days
+    clearing = request.form.get("clear") == "1"
+    if not clearing and day < local_day(clock.now()):
+        flash(_("This date is in the past."), "danger")
+        return mine(status=422)
+    wanted = (days - {day}) if clearing else (days | {day})
+    if wanted != days:
+        from ..engine.edits import commit_change
+
+        commit_change(me, current_user, "rota_roster_edit", lambda: set_unavailable(me, wanted),
+                      {"changes": {"unavailable": [sorted(days), sorted(wanted)]}})
+    if not clearing and duties_on(me, {day}):
+        flash(_("You already have a duty on %(day)s: marking the date does not move it. Ask a colleague to swap.",
+                day=day.isoformat()), "warning")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for(".mine") + "#unavailable")
+
+
+@bp.route("/month")
+@roles_required(*READERS)
+def month():
+    today = local_day(clock.now())
+    year, number = parse_month(request.args.get("m"), today)
+    first, last = month_bounds(year, number)
+    me = lawyer_of(current_user)
+    return render_template("rota/month.html", rows=grid(first, last, LIVE_STATES), first=first, today=today,
+                           me=me, duty_wf=LAWYER_DUTY, **_month_links(first))
+
+
+def _month_links(first):
+    before = first - timedelta(days=1)
+    after = first + timedelta(days=32)
+    return {"prev_m": f"{before.year}-{before.month:02d}", "next_m": f"{after.year}-{after.month:02d}"}
+
+
+def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None):
+    locale = _locale()
+    me = lawyer_of(current_user)
+    mine_ = me is not None and me.id == duty.lawyer_id
+    swaps = list(db.session.execute(select(SwapRequest).where(SwapRequest.duty_id == duty.id)
+                                    .order_by(SwapRequest.id.desc())).scalars())
+    show_consultations = mine_ or current_user.role in STAFF
+    consultations = list(db.session.execute(select(Consultation).where(Consultation.duty_id == duty.id)
+                                            .order_by(Consultation.id)).scalars()) if show_consultations else []
+    may_swap = (mine_ and duty.state == "published" and duty.day > local_day(clock.now())
+                and swap_service.open_swap_for(duty) is None)
+    if may_swap and swap_form is None:
+        swap_form = SwapForm()
+    if swap_form is not None:
+        swap_form.target_id.choices = [(0, _("Anyone on the roster"))] + [
+            (c.id, f"{c.name}（{c.firm}）") for c in db.session.execute(
+                select(Lawyer).where(Lawyer.active.is_(True), Lawyer.id != duty.lawyer_id).order_by(Lawyer.name)
+            ).scalars()]
+    may_log = logging_refusal(duty, current_user) is None
+    if may_log and consultation_form is None:
+        consultation_form = ConsultationForm()
+    if consultation_form is not None:
+        consultation_form.fill_choices(locale)
+    return render_template(
+        "rota/duty.html", duty=duty, wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, mine=mine_,
+        actions=engine.available(duty, current_user), action_form=ActionForm(),
+        swaps=swaps, swap_actions={s.id: engine.available(s, current_user) for s in swaps},
+        may_swap=may_swap, swap_form=swap_form, consultations=consultations, may_log=may_log,
+        consultation_form=consultation_form, codes=codes, timeline=steps(duty, locale),
+    ), status
+
+
+@bp.route("/duties/<int:duty_id>")
+@roles_required(*READERS)
+def duty(duty_id):
+    return _render_duty(load_duty(duty_id))
+
+
+def _fire(entity, trigger, page_on_refusal):
+    """One workflow step from a button: the form's version and reason."""
+    form = ActionForm()
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return page_on_refusal(422)
+    try:
+        engine.fire(entity, trigger, current_user, reason=form.reason.data,
+                    expected_version=form_version(form.version.data))
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        db.session.rollback()
+        return page_on_refusal(refused.status)
+    t = next((t for t in entity.__workflow__.transitions if t.trigger == trigger), None)
+    flash(_("Done: %(action)s.", action=t.label(_locale()) if t else trigger), "success")
+    return None
+
+
+@bp.route("/duties/<int:duty_id>/fire/<trigger>", methods=["POST"])
+@roles_required(*READERS)
+def fire_duty(duty_id, trigger):
+    duty = load_duty(duty_id)
+    refused = _fire(duty, trigger, lambda status: _render_duty(load_duty(duty_id), status))
+    return refused or redirect(safe_next(url_for(".duty", duty_id=duty_id)))
+
+
+@bp.route("/swaps/<int:swap_id>/fire/<trigger>", methods=["POST"])
+@roles_required(*READERS)
+def fire_swap(swap_id, trigger):
+    swap = load_swap(swap_id)
+    duty_id = swap.duty_id
+    refused = _fire(swap, trigger, lambda status: _render_duty(load_duty(duty_id), status))
+    default = url_for(".mine") if current_user.role == "lawyer" else url_for(".overview")
+    return refused or redirect(safe_next(default) + "#swaps")
+
+
+@bp.route("/duties/<int:duty_id>/swap", methods=["POST"])
+@roles_required("lawyer")
+def request_swap(duty_id):
+    duty = load_duty(duty_id)
+    form = SwapForm()
+    form.target_id.choices = [(0, "")] + [(i, "") for i in db.session.execute(select(Lawyer.id)).scalars()]
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_duty(duty, 422)
+    target = db.session.get(Lawyer, form.target_id.data) if form.target_id.data else None
+    try:
+        swap_service.request_swap(duty, lawyer_of(current_user), target, (form.note.data or "").strip(), current_user)
+    except engine.Refused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "danger")
+        return _render_duty(load_duty(duty_id), refused.status)
+    flash(_("Your request was sent."), "success")
+    return redirect(safe_next(url_for(".mine")) + "#swaps")
+
+
+from . import board_views, consult_views, feed_views, plan_views, roster_views, today_items  # noqa: E402,F401

@@ -1,0 +1,119 @@
+"""Consultations: logged by the lawyer on duty, on the day; turned, with the
+visitor's consent, into a case or a legal-aid referral; counted by month."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock, engine
+from ..auth.access import roles_required
+from ..extensions import db
+from ..i18n import current_locale as _locale
+from ..privacy import mask_phone
+from . import codes, consultations
+from .days import local_day, month_bounds, parse_month
+from .forms import ConsultationForm, ConvertForm, ReferForm
+from .models import Consultation
+from .roster import lawyer_of
+from .views import STAFF, _month_links, _render_duty, bp, load_duty
+
+
+def load_consultation(consultation_id: int) -> Consultation:
+    """The lawyer who logged it, or staff; anyone else gets 404."""
+    row = db.session.get(Consultation, consultation_id)
+    me = lawyer_of(current_user)
+    if row is None or not (current_user.role in STAFF or (me is not None and me.id == row.lawyer_id)):
+        abort(404)
+    return row
+
+
+@bp.route("/duties/<int:duty_id>/consultations", methods=["POST"])
+@roles_required("lawyer")
+def log_consultation(duty_id):
+    duty = load_duty(duty_id)
+    form = ConsultationForm()
+    form.fill_choices(_locale())
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_duty(duty, 422, consultation_form=form)
+    values = {"service_type": form.service_type.data, "topic": form.topic.data.strip(),
+              "advice": form.advice.data.strip(), "outcome": (form.outcome.data or "").strip()}
+    try:
+        row = consultations.log(duty, current_user, values)
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return _render_duty(load_duty(duty_id), refused.status)
+    flash(_("Consultation logged."), "success")
+    return redirect(url_for(".consultation", consultation_id=row.id))
+
+
+def _render(row, status=200, convert_form=None, refer_form=None, dispute=None):
+    locale = _locale()
+    follow_up = consultations.may_follow_up(row, current_user)
+    if follow_up and convert_form is None:
+        convert_form = ConvertForm(formdata=None)
+        convert_form.facts.data = f"{row.topic}\n{row.advice}"
+    if convert_form is not None:
+        convert_form.fill_choices(locale)
+    return render_template(
+        "rota/consultation.html", row=row, codes=codes, follow_up=follow_up, dispute=dispute,
+        convert_form=convert_form, refer_form=refer_form or ReferForm(formdata=None), mask_phone=mask_phone,
+    ), status
+
+
+@bp.route("/consultations/<int:consultation_id>")
+@roles_required("lawyer", *STAFF)
+def consultation(consultation_id):
+    return _render(load_consultation(consultation_id))
+
+
+@bp.route("/consultations/<int:consultation_id>/case", methods=["POST"])
+@roles_required("lawyer")
+def to_case(consultation_id):
+    row = load_consultation(consultation_id)
+    form = ConvertForm()
+    form.fill_choices(_locale())
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render(row, 422, convert_form=form)
+    values = {"applicant_name": form.applicant_name.data.strip(),
+              "applicant_phone": (form.applicant_phone.data or "").strip(),
+              "respondent_name": (form.respondent_name.data or "").strip(),
+              "dispute_type": form.dispute_type.data, "facts": form.facts.data.strip()}
+    try:
+        dispute = consultations.to_case(row, current_user, values)
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return _render(load_consultation(consultation_id), refused.status, convert_form=form)
+    flash(_("The case is registered for the mediators of %(community)s. Give the visitor the tracking code: "
+            "%(code)s", community=row.duty.room.community.name, code=dispute.tracking_code), "success")
+    # Answered in place: the tracking code is for the visitor, not for a URL.
+    return _render(load_consultation(consultation_id), dispute=dispute)
+
+
+@bp.route("/consultations/<int:consultation_id>/legal-aid", methods=["POST"])
+@roles_required("lawyer")
+def refer(consultation_id):
+    row = load_consultation(consultation_id)
+    form = ReferForm()
+    if not form.validate():
+        flash(_("The visitor's consent is needed."), "danger")
+        return _render(row, 422, refer_form=form)
+    try:
+        consultations.refer_legal_aid(row, current_user)
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return _render(load_consultation(consultation_id), refused.status)
+    flash(_("Referred for legal aid."), "success")
+    return redirect(url_for(".consultation", consultation_id=consultation_id))
+
+
+@bp.route("/consultations")
+@roles_required(*STAFF)
+def consultation_counts():
+    today = local_day(clock.now())
+    year, number = parse_month(request.args.get("m"), today)
+    first, last = month_bounds(year, number)
+    return render_template("rota/consultation_counts.html", counts=consultations.monthly(first, last),
+                           first=first, codes=codes, **_month_links(first))

@@ -1,0 +1,207 @@
+"""The coordinator's planning: generate a plan for a range, look at it,
+adjust a seat by hand, publish; and the fairness table."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import case, func, select
+
+from workflows.lawyer_duty import LAWYER_DUTY
+
+from .. import clock, engine
+from ..auth.access import roles_required
+from ..disputes.views import form_version
+from ..extensions import db
+from . import planning
+from .days import local_day
+from .forms import RangeForm, SeatForm
+from .grid import grid
+from .models import LIVE_STATES, SAT_STATES, Duty, Lawyer, Room, SwapRequest
+from .views import STAFF, bp
+
+QUARTER = timedelta(weeks=13)
+
+
+def _range_from_args(today: date) -> tuple[date, date, RangeForm]:
+    form = RangeForm(formdata=request.args if "first_day" in request.args else None, meta={"csrf": False})
+    if "first_day" in request.args and form.validate():
+        return form.first_day.data, form.last_day.data, form
+    first = today + timedelta(days=1)
+    form.first_day.data, form.last_day.data = first, first + QUARTER
+    return form.first_day.data, form.last_day.data, form
+
+
+def _seat_choices(rows) -> dict[date, list[tuple[int, str]]]:
+    """Per Saturday: the active lawyers who could take a seat that day."""
+    lawyers = list(db.session.execute(select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.name)).scalars())
+    choices = {}
+    for row in rows:
+        sitting = {s.duty.lawyer_id for s in row.seats if s.duty is not None}
+        choices[row.day] = [(lw.id, f"{lw.name}（{lw.firm}）") for lw in lawyers
+                            if row.day not in lw.unavailable_days and lw.id not in sitting]
+    return choices
+
+
+def render_plan(first, last, range_form, status=200):
+    today = local_day(clock.now())
+    rows = grid(first, last, LIVE_STATES)
+    problem = planning.check_range(first, last)
+    counts = defaultdict(int)
+    for row in rows:
+        for s in row.seats:
+            if s.duty is not None:
+                counts[s.duty.lawyer_id] += 1
+    lawyers = list(db.session.execute(select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.name)).scalars())
+    available = {lw.id: sum(1 for r in rows if r.day > today and not r.holiday and r.day not in lw.unavailable_days)
+                 for lw in lawyers}
+    return render_template(
+        "rota/plan.html", rows=rows, first=first, last=last, range_form=range_form, today=today, problem=problem,
+        choices=_seat_choices([r for r in rows if r.day > today]), seat_form=SeatForm(), counts=counts,
+        lawyers=lawyers, available=available, wf=LAWYER_DUTY,
+        planned=sum(1 for r in rows for s in r.seats if s.duty is not None and s.duty.state == "planned"),
+        empty_reasons=_empty_reasons(rows, lawyers, today),
+        rooms=db.session.execute(select(func.count(Room.id)).where(Room.active.is_(True))).scalar(),
+    ), status
+
+
+def _empty_reasons(rows, lawyers, today):
+    """For each Saturday with empty seats: how many lawyers could still sit."""
+    reasons = {}
+    for row in rows:
+        if row.day <= today or not row.empty:
+            continue
+        sitting = {s.duty.lawyer_id for s in row.seats if s.duty is not None}
+        free = [lw for lw in lawyers if row.day not in lw.unavailable_days and lw.id not in sitting]
+        reasons[row.day] = len(free)
+    return reasons
+
+
+@bp.route("/plan")
+@roles_required("coordinator")
+def plan():
+    first, last, form = _range_from_args(local_day(clock.now()))
+    return render_plan(first, last, form)
+
+
+@bp.route("/plan", methods=["POST"])
+@roles_required("coordinator")
+def generate():
+    form = RangeForm()
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return render_plan(*_fallback(form), form, 422)
+    first, last = form.first_day.data, form.last_day.data
+    problem = planning.check_range(first, last)
+    if problem:
+        flash(problem, "danger")
+        return render_plan(first, last, form, 422)
+    try:
+        result = planning.generate(first, last, current_user)
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return render_plan(first, last, form, refused.status)
+    flash(_("Plan made: %(created)s new, %(changed)s changed, %(cancelled)s given back, %(kept)s kept as published.",
+            created=result.created, changed=result.changed, cancelled=result.cancelled, kept=result.kept), "success")
+    if result.unfilled:
+        days = sorted({u.day for u in result.unfilled})
+        flash(_("%(n)s seat(s) could not be filled, on: %(days)s. Not enough lawyers are available on those "
+                "Saturdays; each lawyer sits at most once a day.", n=len(result.unfilled),
+                days=", ".join(d.isoformat() for d in days)), "warning")
+    return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()))
+
+
+def _fallback(form):
+    today = local_day(clock.now())
+    first = form.first_day.data or today + timedelta(days=1)
+    return first, form.last_day.data or first + QUARTER
+
+
+@bp.route("/plan/publish", methods=["POST"])
+@roles_required("coordinator")
+def publish():
+    form = RangeForm()
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return render_plan(*_fallback(form), form, 422)
+    first, last = form.first_day.data, form.last_day.data
+    try:
+        count = planning.publish(first, last, current_user)
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return render_plan(first, last, form, refused.status)
+    if count:
+        flash(_("Published %(n)s duties. The lawyers see them now.", n=count), "success")
+    else:
+        flash(_("There is nothing planned to publish in this range."), "info")
+    return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()))
+
+
+@bp.route("/plan/seat", methods=["POST"])
+@roles_required("coordinator")
+def set_seat():
+    form = SeatForm()
+    form.lawyer_id.choices = [(i, "") for i in db.session.execute(select(Lawyer.id)).scalars()]
+    range_form = RangeForm(formdata=None)
+    range_form.first_day.data = _date_or_none(request.form.get("first_day"))
+    range_form.last_day.data = _date_or_none(request.form.get("last_day"))
+    first, last = _fallback(range_form)
+    if not form.validate():
+        flash(_("Choose a lawyer for the seat."), "danger")
+        return render_plan(first, last, range_form, 422)
+    room = db.session.get(Room, form.room_id.data)
+    lawyer = db.session.get(Lawyer, form.lawyer_id.data)
+    try:
+        planning.set_seat(form.day.data, room, form.seat.data, lawyer, current_user,
+                          expected_version=form_version(form.version.data) if form.version.data else None)
+    except engine.Refused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "danger")
+        return render_plan(first, last, range_form, refused.status)
+    flash(_("%(name)s sits on %(day)s.", name=lawyer.name, day=form.day.data.isoformat()), "success")
+    return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()) + f"#day-{form.day.data}")
+
+
+def _date_or_none(value):
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@bp.route("/fairness")
+@roles_required(*STAFF)
+def fairness():
+    """Per lawyer, for a year: duties, completed, no-shows, swaps given and taken."""
+    today = local_day(clock.now())
+    try:
+        year = int(request.args.get("year", today.year))
+    except ValueError:
+        year = today.year
+    if not 2000 <= year <= 2100:
+        year = today.year
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    duty_counts = {row[0]: row[1:] for row in db.session.execute(
+        select(Duty.lawyer_id, func.count(Duty.id),
+               func.sum(case((Duty.state == "completed", 1), else_=0)),
+               func.sum(case((Duty.state == "no_show", 1), else_=0)),
+               func.sum(case((Duty.day > today, 1), else_=0)))
+        .where(Duty.day >= first, Duty.day <= last, Duty.state.in_(SAT_STATES)).group_by(Duty.lawyer_id))}
+    swap_day = select(Duty.day).where(Duty.id == SwapRequest.duty_id).scalar_subquery()
+    approved = select(SwapRequest).where(SwapRequest.state == "approved", swap_day >= first, swap_day <= last)
+    given, taken = defaultdict(int), defaultdict(int)
+    for swap in db.session.execute(approved).scalars():
+        given[swap.requester_id] += 1
+        taken[swap.taker_id] += 1
+    lawyers = list(db.session.execute(select(Lawyer).order_by(Lawyer.active.desc(), Lawyer.name)).scalars())
+    rows = []
+    for lw in lawyers:
+        total, completed, no_shows, ahead = duty_counts.get(lw.id, (0, 0, 0, 0))
+        rows.append({"lawyer": lw, "duties": total or 0, "completed": completed or 0, "no_shows": no_shows or 0,
+                     "ahead": ahead or 0, "given": given[lw.id], "taken": taken[lw.id]})
+    active = [r["duties"] for r in rows if r["lawyer"].active]
+    return render_template("rota/fairness.html", rows=rows, year=year, today=today,
+                           spread=(max(active) - min(active)) if active else 0)

@@ -1,0 +1,209 @@
+"""The coordinator's roster pages: lawyers, rooms, public holidays."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import clock, engine
+from ..audit.chain import record
+from ..auth.models import User
+from ..disputes.views import form_version
+from ..extensions import db
+from ..org.models import Community
+from ..privacy import mask_phone
+from ..auth.access import roles_required
+from . import admin
+from .days import local_day
+from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm
+from .models import Holiday, Lawyer, Room
+from .views import bp
+
+COORDINATOR = ("coordinator",)
+ROSTER_READERS = ("coordinator", "supervisor", "admin")
+
+
+def _load(model, row_id):
+    row = db.session.get(model, row_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+# ---- lawyers
+
+
+@bp.route("/lawyers")
+@roles_required(*ROSTER_READERS)
+def lawyers():
+    rows = list(db.session.execute(select(Lawyer).order_by(Lawyer.active.desc(), Lawyer.name)).scalars())
+    return render_template("rota/lawyers.html", rows=rows, mask_phone=mask_phone, today=local_day(clock.now()))
+
+
+def _lawyer_form(lawyer: Lawyer | None, formdata=True):
+    form = LawyerForm() if formdata else LawyerForm(formdata=None, obj=lawyer)
+    linked = set(db.session.execute(select(Lawyer.user_id).where(Lawyer.user_id.is_not(None))).scalars())
+    users = db.session.execute(select(User).where(User.role == "lawyer").order_by(User.display_name)).scalars()
+    form.user_id.choices = [(0, _("No login"))] + [
+        (u.id, f"{u.display_name} ({u.username})") for u in users
+        if u.id not in linked or (lawyer is not None and u.id == lawyer.user_id)]
+    if not formdata and lawyer is not None:
+        form.phone.data = ""
+        form.user_id.data = lawyer.user_id or 0
+        form.unavailable.data = ", ".join(d.isoformat() for d in sorted(lawyer.unavailable_days))
+        form.version.data = lawyer.version
+    return form
+
+
+def _render_lawyer(lawyer, form, status=200):
+    return render_template("rota/lawyer_form.html", lawyer=lawyer, form=form,
+                           masked_phone=mask_phone(lawyer.phone) if lawyer else ""), status
+
+
+@bp.route("/lawyers/new", methods=["GET", "POST"])
+@roles_required(*COORDINATOR)
+def new_lawyer():
+    form = _lawyer_form(None)
+    if form.validate_on_submit():
+        try:
+            lawyer = admin.save_lawyer(None, form.values(None), form.unavailable_days, current_user)
+        except engine.Refused as refused:
+            _field_error(form, refused)
+            return _render_lawyer(None, form, refused.status)
+        flash(_("%(name)s is on the roster.", name=lawyer.name), "success")
+        return redirect(url_for(".lawyers"))
+    return _render_lawyer(None, form, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/lawyers/<int:lawyer_id>", methods=["GET", "POST"])
+@roles_required(*COORDINATOR)
+def edit_lawyer(lawyer_id):
+    lawyer = _load(Lawyer, lawyer_id)
+    form = _lawyer_form(lawyer, formdata=request.method == "POST")
+    if form.validate_on_submit():
+        try:
+            admin.save_lawyer(lawyer, form.values(lawyer.phone), form.unavailable_days, current_user,
+                              expected_version=form_version(form.version.data))
+        except engine.Refused as refused:
+            db.session.rollback()
+            _field_error(form, refused)
+            return _render_lawyer(_load(Lawyer, lawyer_id), form, refused.status)
+        warn = admin.duties_on(lawyer, {d for d in form.unavailable_days if d > local_day(clock.now())})
+        if warn:
+            flash(_("%(name)s still has duties on dates now marked unavailable: %(days)s. Move those seats on the "
+                    "plan page.", name=lawyer.name, days=", ".join(d.day.isoformat() for d in warn)), "warning")
+        flash(_("Saved."), "success")
+        return redirect(url_for(".lawyers"))
+    return _render_lawyer(lawyer, form, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/lawyers/<int:lawyer_id>/phone", methods=["POST"])
+@roles_required(*COORDINATOR)
+def reveal_phone(lawyer_id):
+    """Show a lawyer's phone in full to the coordinator (to call about a
+    duty); the reveal is recorded."""
+    lawyer = _load(Lawyer, lawyer_id)
+    if not PlainForm().validate():
+        abort(400)
+    record("rota_lawyer", lawyer.id, "reveal", current_user, data={"fields": ["phone"]})
+    db.session.commit()
+    form = _lawyer_form(lawyer, formdata=False)
+    return render_template("rota/lawyer_form.html", lawyer=lawyer, form=form, masked_phone=lawyer.phone)
+
+
+def _field_error(form, refused):
+    field = getattr(form, refused.field, None) if refused.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(refused.message)]
+    flash(str(refused.message), "danger")
+
+
+# ---- rooms
+
+
+@bp.route("/rooms")
+@roles_required(*ROSTER_READERS)
+def rooms():
+    rows = list(db.session.execute(select(Room).order_by(Room.active.desc(), Room.name)).scalars())
+    return render_template("rota/rooms.html", rows=rows)
+
+
+def _room_form(room, formdata=True):
+    form = RoomForm() if formdata else RoomForm(formdata=None, obj=room)
+    form.community_id.choices = [(c.id, c.name) for c in db.session.execute(
+        select(Community).order_by(Community.id)).scalars()]
+    if not formdata and room is not None:
+        form.version.data = room.version
+    return form
+
+
+@bp.route("/rooms/new", methods=["GET", "POST"])
+@roles_required(*COORDINATOR)
+def new_room():
+    return _save_room(None)
+
+
+@bp.route("/rooms/<int:room_id>", methods=["GET", "POST"])
+@roles_required(*COORDINATOR)
+def edit_room(room_id):
+    return _save_room(_load(Room, room_id))
+
+
+def _save_room(room):
+    form = _room_form(room, formdata=room is None or request.method == "POST")
+    if form.validate_on_submit():
+        try:
+            room, cancelled = admin.save_room(room, form.values(), current_user,
+                                              expected_version=form_version(form.version.data) if room else None)
+        except engine.Refused as refused:
+            db.session.rollback()
+            _field_error(form, refused)
+            return render_template("rota/room_form.html", room=room, form=form), refused.status
+        flash(_("Saved."), "success")
+        if cancelled:
+            flash(_("%(n)s duties in the seats that no longer exist were cancelled.", n=cancelled), "warning")
+        return redirect(url_for(".rooms"))
+    return render_template("rota/room_form.html", room=room, form=form), 422 if form.is_submitted() else 200
+
+
+# ---- holidays
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+@roles_required(*ROSTER_READERS)
+def holidays():
+    form = HolidayForm()
+    status = 200
+    if form.is_submitted():
+        if current_user.role != "coordinator":
+            abort(403)
+        status = 422
+        if form.validate():
+            try:
+                holiday, cancelled = admin.add_holiday(form.name.data.strip(), form.first_day.data,
+                                                       form.last_day.data, current_user)
+            except engine.Refused as refused:
+                db.session.rollback()
+                flash(str(refused.message), "danger")
+                status = refused.status
+            else:
+                flash(_("Holiday saved: no duty is planned on it."), "success")
+                if cancelled:
+                    flash(_("%(n)s duties on it were cancelled.", n=cancelled), "warning")
+                return redirect(url_for(".holidays"))
+        else:
+            flash(_("Please correct the marked fields."), "danger")
+    rows = list(db.session.execute(select(Holiday).order_by(Holiday.first_day.desc())).scalars())
+    return render_template("rota/holidays.html", rows=rows, form=form, plain_form=PlainForm()), status
+
+
+@bp.route("/holidays/<int:holiday_id>/delete", methods=["POST"])
+@roles_required(*COORDINATOR)
+def delete_holiday(holiday_id):
+    holiday = _load(Holiday, holiday_id)
+    if not PlainForm().validate():
+        abort(400)
+    admin.remove_holiday(holiday, current_user)
+    flash(_("Holiday removed. Plan its Saturdays again to fill them."), "success")
+    return redirect(url_for(".holidays"))

@@ -1,0 +1,40 @@
+"""The rota's items on the "today" page: a lawyer's duties of the coming
+days (to check in, or to ask for a swap in time), and the coordinator's
+swaps awaiting approval."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import format_date, gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..today import TodayItem, provider
+from .days import local_day, to_utc
+from .models import Duty
+from .roster import lawyer_of
+from .swaps import awaiting_approval
+
+
+@provider("duty")
+def duty_items(user, now, until) -> list[TodayItem]:
+    if user.role == "coordinator":
+        return [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
+                                               day=format_date(s.duty.day), old=s.requester.name,
+                                               new=s.taker.name if s.taker else "—"),
+                          due_at=s.expires_at, colour=None, url=url_for("rota.overview") + f"#swap-{s.id}")
+                for s in awaiting_approval()]
+    me = lawyer_of(user)
+    if me is None:
+        return []
+    duties = db.session.execute(
+        select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("published", "checked_in")),
+                           Duty.day >= local_day(now), Duty.day <= local_day(until)).order_by(Duty.day)).scalars()
+    items = []
+    for duty in duties:
+        starts = to_utc(duty.day, duty.room.opens)
+        title = (_("Check in: duty today at %(room)s", room=duty.room.name) if duty.state == "published"
+                 and duty.day == local_day(now) else _("Saturday duty at %(room)s", room=duty.room.name))
+        items.append(TodayItem(kind="duty", title=title, due_at=starts, colour=None,
+                               url=url_for("rota.duty", duty_id=duty.id),
+                               detail=f"{format_date(duty.day)} {duty.room.opens.strftime('%H:%M')}"))
+    return items
