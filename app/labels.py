@@ -58,6 +58,18 @@ FIELD_LABELS = {
     "attendees": ("参加人员", "Who attended"),
     "record": ("调解经过", "Record of what was said"),
     "party_ids": ("当事人", "Parties"),
+    # 五老和事会 (app/elders)
+    "elder": ("五老成员", "Elder"),
+    "elder_id": ("五老成员编号", "Elder no."),
+    "rank": ("推荐排名", "Rank in the list"),
+    "score": ("推荐得分", "Score"),
+    "conflicts": ("利益冲突提示", "Possible conflicts of interest"),
+    "override_reason": ("仍予邀请的理由", "Why invited despite the conflict"),
+    "session_at": ("计划调解时间", "Planned session"),
+    "session_place": ("调解地点", "Session place"),
+    "work_done": ("所做工作", "What was done"),
+    "advice": ("意见建议", "Advice"),
+    "report_outcome": ("调解结果", "Outcome of the session"),
     # The lawyers' Saturday rota (app/rota)
     "day": ("值班日期", "Duty date"),
     "room_id": ("工作室编号", "Room no."),

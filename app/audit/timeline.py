@@ -29,6 +29,12 @@ WORDS = {
     "edit_party": ("修改当事人信息", "Party details changed"),
     "session_recorded": ("记录调解过程", "Session recorded"),
     "print_agreement": ("打印调解协议（含个人信息）", "Agreement printed (with personal data)"),
+    "roster_add": ("登记入五老名册", "Added to the council's roster"),
+    "roster_edit": ("修改五老名册信息", "Roster details changed"),
+    "unavailable_add": ("登记不便参加的日期", "Unavailable dates added"),
+    "unavailable_remove": ("删除不便参加的日期", "Unavailable dates removed"),
+    "relation_add": ("申报利害关系人", "Declared relation added"),
+    "relation_remove": ("删除利害关系人", "Declared relation removed"),
     # The lawyers' Saturday rota (app/rota)
     "rota_roster_add": ("登记入律师值班名册", "Added to the lawyer rota's roster"),
     "rota_roster_edit": ("修改律师值班名册信息", "Lawyer rota roster changed"),

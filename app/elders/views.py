@@ -1,3 +1,200 @@
-from flask import Blueprint
+"""The council of elders on a case (suggestions, invitations, their steps)
+and the elders' own pages. The roster and the load table are in roster.py
+and load.py, on the same blueprint."""
+from datetime import date, datetime, time
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import clock
+from ..auth.access import roles_required
+from ..disputes import codes as dispute_codes
+from ..disputes.views import _render_case, form_version, load_case
+from ..engine.deadlines import colour
+from ..engine.errors import Refused
+from ..extensions import db
+from ..i18n import current_locale
+from ..privacy import mask_id, mask_phone
+from . import codes, rules, times, today  # noqa: F401  (rules and today register their hooks)
+from .candidates import suggest
+from .explain import conflict_words, factor_words
+from .forms import InviteForm, step_form
+from .models import Elder, ElderAssignment
+from .panel import actions_for, case_assignments, default_day, elder_panel, reasons_of
+from .steps import act, invite
 
 bp = Blueprint("elders", __name__, url_prefix="/elders")
+
+WF = ElderAssignment.__workflow__
+# What an elder may still read of a case once they take no part in it.
+ENDED = ("declined", "expired", "withdrawn")
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"elder_panel": elder_panel, "factor_words": factor_words, "conflict_words": conflict_words,
+            "elder_codes": codes, "elder_wf": WF, "mask_phone": mask_phone, "mask_id": mask_id}
+
+
+def _day_from(value):
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    today_ = times.local_day(clock.now())
+    return day if today_ <= day <= today_.replace(year=today_.year + 1) else None
+
+
+def _asking_case(case_id):
+    """The case, if the current mediator may ask elders for it."""
+    dispute = load_case(case_id)
+    if not rules.works_on_case(dispute, current_user):
+        abort(403)
+    return dispute
+
+
+def _suggest_page(dispute, day, status=200, submitted: tuple[int, InviteForm] | None = None):
+    suggestions = suggest(dispute, day)
+    forms = {}
+    start = datetime.combine(day, time(9, 0))
+    for s in suggestions.ranked:
+        if submitted is not None and submitted[0] == s.elder.id:
+            forms[s.elder.id] = submitted[1]
+        else:
+            forms[s.elder.id] = InviteForm(formdata=None, prefix=f"e{s.elder.id}", session_at=start)
+    # Who was asked on this case before (and said no, or did not answer).
+    asked = {a.elder_id: a for a in reversed(case_assignments(dispute.id))}
+    return render_template("elders/suggest.html", d=dispute, day=day, suggestions=suggestions, forms=forms,
+                           asked=asked, closed=rules.case_closed_message(dispute), codes=dispute_codes), status
+
+
+@bp.route("/cases/<int:case_id>/suggest")
+@roles_required("mediator")
+def suggestions(case_id):
+    dispute = _asking_case(case_id)
+    day = _day_from(request.args.get("on"))
+    if request.args.get("on") and day is None:
+        flash(_("Pick a day from today to a year ahead; showing tomorrow instead."), "warning")
+    return _suggest_page(dispute, day or default_day())
+
+
+@bp.route("/cases/<int:case_id>/invite/<int:elder_id>", methods=["POST"])
+@roles_required("mediator")
+def invite_elder(case_id, elder_id):
+    dispute = _asking_case(case_id)
+    form = InviteForm(prefix=f"e{elder_id}")
+    elder = db.session.get(Elder, elder_id)
+    if elder is None or elder.street_id != dispute.street_id:
+        abort(404)
+    day = times.local_day(times.from_local(form.session_at.data)) if form.session_at.data else default_day()
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return _suggest_page(dispute, day, 422, (elder_id, form))
+    try:
+        invite(dispute, elder, current_user, session_at=times.from_local(form.session_at.data),
+               session_place=form.session_place.data, override_reason=form.override_reason.data)
+    except Refused as refused:
+        flash(str(refused.message), "danger")
+        return _suggest_page(load_case(case_id), day, refused.status, (elder_id, form))
+    flash(_("Invitation sent to %(name)s.", name=elder.name), "success")
+    return redirect(url_for("disputes.show", case_id=case_id, _anchor="elders"))
+
+
+def load_assignment(assignment_id) -> ElderAssignment:
+    """The invitation, if this user may see it; otherwise 404. An elder
+    opening another elder's invitation gets 404 as well: nothing about it is
+    shown."""
+    assignment = db.session.get(ElderAssignment, assignment_id)
+    if assignment is None or not assignment.visible_to(current_user):
+        current_app.logger.warning("elder assignment %s refused to user %s (%s)", assignment_id, current_user.id,
+                                   current_user.role)
+        abort(404)
+    return assignment
+
+
+@bp.route("/assignments/<int:assignment_id>/<trigger>", methods=["POST"])
+@roles_required("mediator", "elder")
+def step(assignment_id, trigger):
+    assignment = db.session.get(ElderAssignment, assignment_id)
+    if assignment is not None and current_user.role == "elder" and assignment.elder.user_id != current_user.id:
+        # Say plainly why, but show nothing of the other elder's invitation.
+        message = rules.own_invitation(assignment, current_user, None)
+        return render_template("error.html", code=403, title=_("Not allowed"), detail=message,
+                               hint=_("Open your own invitations from your page.")), 403
+    assignment = load_assignment(assignment_id)
+    if WF.transition(trigger, assignment.state) is None and trigger not in WF.triggers():
+        abort(404)
+    form = step_form(trigger, assignment, request.form)
+    if not form.validate():
+        g.elder_step = (assignment.id, trigger, form)
+        flash(_("Please correct the marked fields."), "danger")
+        return _back(assignment, 422)
+    data = {}
+    if trigger == "file_report":
+        data = {"work_done": form.work_done.data.strip(), "advice": (form.advice.data or "").strip() or None,
+                "report_outcome": form.report_outcome.data}
+    reason = form.reason.data if hasattr(form, "reason") else None
+    t = WF.transition(trigger, assignment.state)
+    try:
+        act(assignment, trigger, current_user, reason, expected_version=form_version(form.version.data), **data)
+    except Refused as refused:
+        g.elder_step = (assignment.id, trigger, form)
+        flash(str(refused.message), "danger")
+        return _back(load_assignment(assignment_id), refused.status)
+    flash(_("Done: %(action)s.", action=t.label(current_locale())), "success")
+    if current_user.role == "elder":
+        return redirect(url_for(".invitation", assignment_id=assignment_id))
+    return redirect(url_for("disputes.show", case_id=assignment.dispute_id, _anchor="elders"))
+
+
+def _back(assignment, status):
+    """The page the step was sent from, with the message and the form."""
+    if current_user.role == "elder":
+        return _invitation_page(assignment, status)
+    return _render_case(load_case(assignment.dispute_id), status)
+
+
+def my_elder() -> Elder | None:
+    return db.session.execute(select(Elder).where(Elder.user_id == current_user.id)).scalar_one_or_none()
+
+
+@bp.route("/me")
+@roles_required("elder")
+def mine():
+    """The elder's own page: invitations to answer, sessions ahead, past ones."""
+    elder = my_elder()
+    rows = []
+    if elder is not None:
+        rows = list(db.session.execute(
+            select(ElderAssignment).where(ElderAssignment.elder_id == elder.id, ElderAssignment.state != "suggested")
+            .order_by(ElderAssignment.id.desc())
+        ).scalars())
+    now = clock.now()
+    open_ = [a for a in rows if a.state == "invited"]
+    upcoming = sorted((a for a in rows if a.state in ("accepted", "in_session")),
+                      key=lambda a: a.session_at or now)
+    past = [a for a in rows if a not in open_ and a not in upcoming][:30]
+    return render_template("elders/mine.html", elder=elder, open_=open_, upcoming=upcoming, past=past,
+                           colour=lambda a: colour(a, now), codes=dispute_codes,
+                           actions=lambda a: actions_for(a, current_user))
+
+
+def _invitation_page(assignment, status=200):
+    return render_template(
+        "elders/invitation.html", a=assignment, d=assignment.dispute, show_case=assignment.state not in ENDED,
+        colour=colour(assignment), actions=actions_for(assignment, current_user), codes=dispute_codes,
+        reason=reasons_of([assignment]).get(assignment.id),
+    ), status
+
+
+@bp.route("/invitations/<int:assignment_id>")
+@roles_required("elder")
+def invitation(assignment_id):
+    """What the elder needs of the case: type, place, facts, the parties'
+    names and roles (no ID numbers, no phones), and the session planned."""
+    return _invitation_page(load_assignment(assignment_id))
+
+
+from . import load, roster  # noqa: E402,F401  (their views are on this blueprint)

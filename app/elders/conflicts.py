@@ -1,0 +1,92 @@
+"""Conflict-of-interest check between an elder and the parties of a case.
+Pure: reads attributes of the elder (name, address, grid_id, relations) and
+of the parties (name, kind, id_number, phone, address), so it works on the
+ORM rows and on plain test objects alike.
+
+An elder is flagged when
+- a declared relation is a party: the same ID number when both are known
+  (an ID number tells two people of the same name apart); otherwise the same
+  phone; otherwise the same name;
+- the elder lives at a party's address;
+- the elder has a party's surname and lives in the case's grid (in a small
+  grid a shared surname often means a family).
+A flag does not forbid the invitation: the mediator gives a reason to go
+ahead, which is audited.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Two-character surnames, so that 欧阳明 and 欧阳华 share 欧阳, not just 欧.
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 澹台 呼延 南宫 独孤 "
+    "西门 申屠 太史 闻人 东郭 赫连 百里 万俟 钟离 宗政 濮阳 公冶 单于 仲孙".split()
+)
+_ADDRESS_NOISE = re.compile(r"[\s,，、.。·\-－—_#()（）]")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str            # "relation", "address" or "surname_grid"
+    party: str           # the party's name
+    relation: str | None = None   # the relation's code (codes.RELATIONS), for "relation"
+    basis: str | None = None      # what matched a relation: "id_number", "phone" or "name"
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "party": self.party, "relation": self.relation, "basis": self.basis}
+
+
+def _name(value: str | None) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value or ""))
+
+
+def _id(value: str | None) -> str:
+    return _name(value).upper()
+
+
+def _phone(value: str | None) -> str:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value or ""))
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
+def normal_address(value: str | None) -> str:
+    return _ADDRESS_NOISE.sub("", unicodedata.normalize("NFKC", value or "")).lower()
+
+
+def surname(name: str | None) -> str:
+    name = _name(name)
+    if name[:2] in COMPOUND_SURNAMES:
+        return name[:2]
+    return name[:1]
+
+
+def relation_matches(relation, party) -> str | None:
+    """What shows that a declared relation is this party, or None."""
+    rel_id, party_id = _id(relation.id_number), _id(party.id_number)
+    if rel_id and party_id:
+        return "id_number" if rel_id == party_id else None
+    rel_phone, party_phone = _phone(relation.phone), _phone(party.phone)
+    if rel_phone and rel_phone == party_phone:
+        return "phone"
+    if _name(relation.name) and _name(relation.name) == _name(party.name):
+        return "name"
+    return None
+
+
+def find(elder, parties, case_grid_id) -> list[Conflict]:
+    found = []
+    home = normal_address(elder.address)
+    elder_surname = surname(elder.name)
+    for party in parties:
+        for relation in elder.relations:
+            basis = relation_matches(relation, party)
+            if basis:
+                found.append(Conflict("relation", party.name, relation.relation, basis))
+        if home and home == normal_address(party.address):
+            found.append(Conflict("address", party.name))
+        if (case_grid_id is not None and elder.grid_id == case_grid_id and getattr(party, "kind", "person") == "person"
+                and elder_surname and elder_surname == surname(party.name)):
+            found.append(Conflict("surname_grid", party.name))
+    return found

@@ -1,0 +1,166 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from .. import clock
+from ..disputes import codes as dispute_codes
+from ..validators import phone, resident_id
+from . import codes, times
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def _int_or_none(value):
+    value = str(value or "").strip()
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else None
+
+
+class InviteForm(FlaskForm):
+    session_at = DateTimeLocalField(
+        _l("Planned session"), format=DATETIME_FORMATS,
+        validators=[InputRequired(message=_l("Give the planned date and time of the session."))],
+    )
+    session_place = StringField(_l("Where (optional)"), validators=[Optional(), Length(max=200)])
+    override_reason = TextAreaField(_l("Why invite this elder despite the possible conflict"),
+                                    validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+    def validate_session_at(self, field):
+        if field.data is not None and times.from_local(field.data) <= clock.now():
+            raise ValidationError(_l("The planned session must be in the future."))
+
+
+def step_form(trigger: str, assignment, formdata=None):
+    """The form of one step on an invitation: the version the user saw, a
+    reason where the step needs one, the report's fields for the report."""
+
+    class _Form(FlaskForm):
+        version = HiddenField()
+
+    t = assignment.__workflow__.transition(trigger, assignment.state)
+    if t is not None and t.reason_required:
+        _Form.reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
+                                     render_kw={"rows": 2})
+    if trigger == "file_report":
+        _Form.work_done = TextAreaField(_l("What was done at the session"),
+                                        validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
+        _Form.advice = TextAreaField(_l("Advice to the parties or the mediator (optional)"),
+                                     validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+        _Form.report_outcome = SelectField(_l("Outcome"), validators=[DataRequired()],
+                                           choices=[("", "—")] + _choices(codes.REPORT_OUTCOMES))
+    form = _Form(formdata=formdata, prefix=f"a{assignment.id}-{trigger}")
+    if formdata is None:
+        form.version.data = assignment.version
+    return form
+
+
+def _choices(codes_dict):
+    from ..i18n import current_locale
+
+    return dispute_codes.choices(codes_dict, current_locale())
+
+
+class ElderForm(FlaskForm):
+    """An elder on the roster. The phone is never shown in full here: left
+    blank on an existing elder it keeps the stored number."""
+
+    version = HiddenField()
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    category = SelectField(_l("Kind of elder"), validators=[DataRequired()])
+    community_id = SelectField(_l("Community"), coerce=int, validators=[InputRequired()])
+    grid_id = SelectField(_l("Grid where the elder lives (optional)"), validators=[Optional()], default="")
+    address = StringField(_l("Home address (optional)"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), phone],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    clear_phone = BooleanField(_l("Remove the phone number"))
+    expertise = SelectMultipleField(_l("Types of dispute the elder is good at"), validators=[Optional()])
+    languages = StringField(_l("Languages or dialects (optional)"), validators=[Optional(), Length(max=200)])
+    max_concurrent = IntegerField(_l("Most invitations or cases at once"), default=2,
+                                  validators=[InputRequired(), NumberRange(min=1, max=10)],
+                                  render_kw={"inputmode": "numeric"})
+    active = BooleanField(_l("Active on the council (untick when the elder retires from it)"), default=True)
+    user_id = SelectField(_l("Login account (optional)"), validators=[Optional()], default="")
+    notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+    FIELDS = ("name", "category", "community_id", "grid_id", "address", "phone", "expertise", "languages",
+              "max_concurrent", "active", "user_id", "notes")
+
+    grids_by_id: dict = {}
+
+    def fill_choices(self, locale, communities, grids, accounts):
+        self.category.choices = dispute_codes.choices(codes.CATEGORIES, locale)
+        self.community_id.choices = [(c.id, c.name) for c in communities]
+        self.grid_id.choices = [("", "—")] + [(str(g.id), f"{g.community.name} · {g.name}") for g in grids]
+        self.grids_by_id = {g.id: g for g in grids}
+        self.expertise.choices = dispute_codes.choices(dispute_codes.DISPUTE_TYPES, locale)
+        self.user_id.choices = [("", "—")] + [(str(u.id), f"{u.display_name} ({u.username})") for u in accounts]
+
+    def validate_grid_id(self, field):
+        grid = self.grids_by_id.get(_int_or_none(field.data))
+        if field.data and grid is None:
+            raise ValidationError(_l("Choose a grid from the list."))
+        if grid is not None and grid.community_id != self.community_id.data:
+            raise ValidationError(_l("The grid must belong to the chosen community."))
+
+    def values(self, elder=None) -> dict:
+        values = {}
+        for name in self.FIELDS:
+            value = getattr(self, name).data
+            values[name] = value.strip() if isinstance(value, str) else value
+            if values[name] == "":
+                values[name] = None
+        values["grid_id"] = _int_or_none(values["grid_id"])
+        values["user_id"] = _int_or_none(values["user_id"])
+        values["expertise"] = [code for code in dispute_codes.DISPUTE_TYPES if code in (values["expertise"] or ())]
+        if elder is not None and values["phone"] is None and not self.clear_phone.data:
+            values["phone"] = elder.phone
+        return values
+
+
+class VersionForm(FlaskForm):
+    """A button that changes the roster: the elder's version, to catch a stale page."""
+
+    version = HiddenField()
+
+
+class UnavailableForm(VersionForm):
+    start_on = DateField(_l("From"), validators=[InputRequired(message=_l("Give the first day."))])
+    end_on = DateField(_l("Until (included; empty for one day)"), validators=[Optional()])
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
+
+    def validate_end_on(self, field):
+        start = self.start_on.data
+        end = field.data or start
+        if start is None:
+            return
+        if not 2000 <= start.year <= 2100 or not 2000 <= end.year <= 2100:
+            raise ValidationError(_l("Give a date between 2000 and 2100."))
+        if end < start:
+            raise ValidationError(_l("The period ends before it starts."))
+        if end < times.local_day(clock.now()):
+            raise ValidationError(_l("This period is already over."))
+        if (end - start).days > 366:
+            raise ValidationError(_l("A period is at most a year; for longer, mark the elder inactive."))
+
+
+class RelationForm(VersionForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    relation = SelectField(_l("Relation"), validators=[DataRequired()])
+    id_number = StringField(_l("ID number (optional)"), validators=[Optional(), resident_id],
+                            render_kw={"autocomplete": "off"})
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), phone],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=200)])
+
+    def fill_choices(self, locale):
+        self.relation.choices = dispute_codes.choices(codes.RELATIONS, locale)

@@ -1,0 +1,90 @@
+"""The "五老和事会" section of a case page: the case's invitations with
+their states, the steps the current user may take on them, and, when the
+last invitation was declined or expired, the next candidate to ask."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import g
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import clock, engine
+from ..audit.models import AuditEvent
+from ..engine.deadlines import colour
+from ..extensions import db
+from . import times
+from .candidates import Suggestion, suggest
+from .forms import step_form
+from .models import ON_CASE_STATES, ElderAssignment
+from .rules import CASE_STATES, works_on_case
+
+# The triggers whose reason the panel shows (read from the audit log, the one
+# place it is kept).
+REASONED = ("decline", "withdraw")
+
+
+@dataclass
+class Row:
+    assignment: ElderAssignment
+    colour: str | None
+    reason: str | None
+    actions: list = field(default_factory=list)  # (transition, form)
+
+
+@dataclass
+class Panel:
+    rows: list[Row]
+    may_ask: bool
+    next_candidate: Suggestion | None
+
+
+def default_day(now: datetime | None = None):
+    """The day suggestions are made for unless the mediator picks another: tomorrow."""
+    return times.local_day(now or clock.now()) + timedelta(days=1)
+
+
+def reasons_of(assignments) -> dict[int, str]:
+    ids = [a.id for a in assignments if a.state in ("declined", "withdrawn")]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(AuditEvent.entity_id, AuditEvent.reason)
+        .where(AuditEvent.entity_type == "elder_assignment", AuditEvent.entity_id.in_(ids),
+               AuditEvent.trigger.in_(REASONED))
+    ).all()
+    return dict(rows)
+
+
+def actions_for(assignment, user) -> list:
+    submitted = g.get("elder_step")
+    forms = []
+    for t in engine.available(assignment, user):
+        data = submitted[2] if submitted and submitted[:2] == (assignment.id, t.trigger) else None
+        forms.append((t, data or step_form(t.trigger, assignment)))
+    return forms
+
+
+def case_assignments(dispute_id: int) -> list[ElderAssignment]:
+    return list(db.session.execute(
+        select(ElderAssignment).where(ElderAssignment.dispute_id == dispute_id).order_by(ElderAssignment.id.desc())
+    ).scalars())
+
+
+def elder_panel(dispute) -> Panel | None:
+    may_ask = works_on_case(dispute, current_user) and dispute.state in CASE_STATES
+    assignments = case_assignments(dispute.id)
+    if not assignments and not may_ask:
+        return None
+    now = clock.now()
+    reasons = reasons_of(assignments)
+    rows = [Row(a, colour(a, now), reasons.get(a.id), actions_for(a, current_user)) for a in assignments]
+    next_candidate = None
+    # Someone said no, did not answer, or stepped aside: offer who is next.
+    ended = [a for a in assignments if a.state in ("declined", "expired", "withdrawn")]
+    if may_ask and ended and not any(a.state in ON_CASE_STATES for a in assignments):
+        asked = {a.elder_id for a in assignments}
+        next_candidate = next((s for s in suggest(dispute, default_day(now), now).ranked
+                               if s.elder.id not in asked), None)
+    return Panel(rows, may_ask, next_candidate)

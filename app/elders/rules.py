@@ -1,0 +1,164 @@
+"""Guards and effects of the elder-assignment workflow
+(workflows/elder_assignment.py), and the link that puts its steps on the
+case's timeline."""
+from datetime import timedelta
+
+from flask_babel import format_datetime, lazy_gettext as _l
+from sqlalchemy import select
+
+from workflows import DISPUTE
+
+from .. import clock
+from ..audit.timeline import related
+from ..engine.deadlines import warn_time
+from ..engine.hooks import effect, guard
+from ..extensions import db
+from ..i18n import current_locale
+from . import codes, times
+from .candidates import why_not_invitable
+from .models import ElderAssignment
+
+WF = "elder_assignment"
+# The case states in which elders may be asked to help.
+CASE_STATES = ("accepted", "assigned", "mediating", "extended", "breached")
+# How far ahead a session may be planned.
+PLAN_AHEAD = timedelta(days=90)
+
+
+def works_on_case(dispute, user) -> bool:
+    """A mediator who works the case; before a lead is assigned, any mediator
+    who can see it (the centre routes the case to the council)."""
+    if user.role != "mediator" or not dispute.visible_to(user):
+        return False
+    return dispute.assignee_id is None or dispute.works_on(user)
+
+
+@guard("works_the_case")
+def works_the_case(assignment, actor, data):
+    if actor.role == "mediator" and not works_on_case(assignment.dispute, actor):
+        return _l("Only the mediators working on this case may do this.")
+    return None
+
+
+@guard("own_invitation")
+def own_invitation(assignment, actor, data):
+    if actor.role == "elder" and assignment.elder.user_id != actor.id:
+        return _l("This invitation is addressed to another elder: only they can answer it.")
+    return None
+
+
+def case_closed_message(dispute):
+    """Why elders cannot be asked for this case now, or None."""
+    if dispute.state not in CASE_STATES:
+        return _l("Elders can be asked while the case is accepted or being mediated; it is now “%(state)s”.",
+                  state=DISPUTE.state(dispute.state).label(current_locale()))
+    return None
+
+
+@guard("case_open")
+def case_open(assignment, actor, data):
+    return case_closed_message(assignment.dispute)
+
+
+@guard("invitation_planned")
+def invitation_planned(assignment, actor, data):
+    if data is None:
+        return None
+    planned = times.to_utc(data.get("session_at"))
+    if planned is None:
+        return _l("Give the planned date and time of the session.")
+    now = clock.now()
+    if planned <= now:
+        return _l("The planned session must be in the future.")
+    if planned > now + PLAN_AHEAD:
+        return _l("A session can be planned at most %(days)s days ahead.", days=PLAN_AHEAD.days)
+    return None
+
+
+@guard("elder_invitable")
+def elder_invitable(assignment, actor, data):
+    if data is None:
+        return None
+    planned = times.to_utc(data.get("session_at"))
+    if planned is None:
+        return None  # invitation_planned says what is missing
+    return why_not_invitable(assignment.elder, assignment.dispute, times.local_day(planned),
+                             exclude_id=assignment.id)
+
+
+@guard("conflict_overridden")
+def conflict_overridden(assignment, actor, data):
+    if data is None or not assignment.conflicts:
+        return None
+    if not str(data.get("override_reason") or "").strip():
+        return _l("This elder may have a conflict of interest: give the reason for inviting them anyway.")
+    return None
+
+
+@guard("not_expired")
+def not_expired(assignment, actor, data):
+    if assignment.due_at is not None and clock.now() >= assignment.due_at:
+        return expired_message(assignment)
+    return None
+
+
+def expired_message(assignment):
+    return _l("This invitation expired at %(when)s without an answer: it can no longer be answered.",
+              when=format_datetime(assignment.due_at, "short"))
+
+
+@guard("report_complete")
+def report_complete(assignment, actor, data):
+    if data is None:
+        return None
+    if not str(data.get("work_done") or "").strip():
+        return _l("Say what was done at the session.")
+    if data.get("report_outcome") not in codes.REPORT_OUTCOMES:
+        return _l("Choose the outcome of the session.")
+    return None
+
+
+@effect(WF, "invite")
+def record_invitation(assignment, actor, data, now):
+    assignment.session_at = times.to_utc(data["session_at"])
+    assignment.session_place = (data.get("session_place") or "").strip() or None
+    # A reason is kept only where there was a conflict to override.
+    reason = (data.get("override_reason") or "").strip()
+    assignment.override_reason = reason if assignment.conflicts and reason else None
+    assignment.invited_by_id = actor.id
+    assignment.invited_at = now
+    # An invitation cannot wait for an answer past the session it is for.
+    if assignment.due_at is not None and assignment.session_at < assignment.due_at:
+        assignment.due_at = assignment.session_at
+        assignment.warn_at = warn_time(assignment.due_at, assignment.deadline_started_at)
+
+
+def _answered(answer):
+    def apply(assignment, actor, data, now):
+        assignment.answer = answer
+        assignment.answered_at = now
+
+    return apply
+
+
+for _trigger, _answer in (("accept", "accepted"), ("decline", "declined"), ("expire", "expired")):
+    effect(WF, _trigger)(_answered(_answer))
+
+
+@effect(WF, "start_session")
+def record_session_start(assignment, actor, data, now):
+    assignment.session_started_at = now
+
+
+@effect(WF, "file_report")
+def record_report(assignment, actor, data, now):
+    assignment.report_work_done = data["work_done"].strip()
+    assignment.report_advice = (data.get("advice") or "").strip() or None
+    assignment.report_outcome = data["report_outcome"]
+    assignment.reported_at = now
+
+
+@related("dispute")
+def assignments_of_case(dispute):
+    ids = db.session.execute(select(ElderAssignment.id).where(ElderAssignment.dispute_id == dispute.id)).scalars()
+    return [("elder_assignment", i) for i in ids]

@@ -1,0 +1,58 @@
+"""Inviting an elder and the later steps of an invitation: the services the
+views call. Every state change goes through the engine."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from .. import clock, engine
+from ..engine.errors import Forbidden, NotAllowed
+from ..extensions import db
+from . import times
+from .candidates import conflicts_of, ranked_one
+from .explain import conflicts_for_record
+from .models import Elder, ElderAssignment
+from .rules import expired_message, own_invitation
+
+
+def invite(dispute, elder: Elder, actor, *, session_at: datetime, session_place: str | None = None,
+           override_reason: str | None = None, now: datetime | None = None) -> ElderAssignment:
+    """Record the suggestion (the elder's rank, score and conflicts as they
+    stand now) and invite the elder, in one transaction: a refused
+    invitation leaves nothing behind."""
+    now = now or clock.now()
+    session_at = session_at.replace(second=0, microsecond=0)  # planned to the minute, as the form offers
+    try:
+        # Two mediators inviting at once must not both take an elder's last
+        # place (PostgreSQL; SQLite writers already queue on BEGIN IMMEDIATE).
+        db.session.refresh(elder, with_for_update=True)
+        suggestion = ranked_one(elder, dispute, times.local_day(session_at), now)
+        conflicts = conflicts_of(elder, dispute)
+        assignment = ElderAssignment(
+            dispute_id=dispute.id, elder_id=elder.id, created_at=now, conflicts=conflicts,
+            rank=suggestion.position if suggestion else None, score=suggestion.ranked.score if suggestion else None,
+            factors=[f.as_dict() for f in suggestion.ranked.factors] if suggestion else [],
+        )
+        assignment.dispute, assignment.elder = dispute, elder
+        engine.create(assignment, actor, {"elder": elder.name, "elder_id": elder.id, "rank": assignment.rank,
+                                          "score": assignment.score}, now=now, commit=False)
+        data = {"session_at": times.local_iso(session_at), "session_place": (session_place or "").strip() or None}
+        if conflicts:
+            data["conflicts"] = conflicts_for_record(conflicts)
+            data["override_reason"] = (override_reason or "").strip() or None
+        engine.fire(assignment, "invite", actor, now=now, **data)
+    except Exception:
+        db.session.rollback()
+        raise
+    return assignment
+
+
+def act(assignment: ElderAssignment, trigger: str, actor, reason: str | None = None, *, expected_version=None,
+        now=None, **data) -> ElderAssignment:
+    """One step on an invitation, with the plain answers an elder needs
+    before the engine's general ones."""
+    problem = own_invitation(assignment, actor, data)
+    if problem:
+        raise Forbidden(problem)
+    if trigger in ("accept", "decline") and assignment.state == "expired":
+        raise NotAllowed(expired_message(assignment))
+    return engine.fire(assignment, trigger, actor, reason, expected_version=expected_version, now=now, **data)

@@ -1,0 +1,43 @@
+"""Planned session times: stored as naive UTC like every time in the
+database, recorded in the audit log as local time with its offset (what the
+mediator typed, unambiguous), and judged by the local day."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def to_utc(value) -> datetime | None:
+    """A datetime (naive means UTC) or an ISO string with an offset, as naive
+    UTC; None for anything else."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        if value.tzinfo is None:
+            return None  # a bare local time in the data would be ambiguous
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def local_iso(utc: datetime) -> str:
+    return utc.replace(tzinfo=UTC).astimezone(zone()).isoformat(timespec="minutes")
+
+
+def local_day(utc: datetime) -> date:
+    return utc.replace(tzinfo=UTC).astimezone(zone()).date()
+
+
+def from_local(naive_local: datetime) -> datetime:
+    """A time typed in a form (local, naive) as naive UTC."""
+    return naive_local.replace(tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,240 @@
+"""The elder-assignment workflow through its services: the invitation with
+its suggestion, conflicts and their override, each refusal (nothing
+written), expiry by the timer, the report, and the case's timeline."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock, engine
+from app.audit.models import AuditEvent
+from app.audit.timeline import timeline
+from app.audit.verify import verify
+from app.elders import steps
+from app.elders.candidates import suggest
+from app.elders.models import ElderAssignment, ElderUnavailability
+from app.elders.panel import elder_panel
+from app.engine.timers import tick
+from app.extensions import db
+from tests import factories as f
+from tests import factories_elders as fe
+
+
+@pytest.fixture
+def world(ctx):
+    _street, (c1, c2), grids = f.org()
+    mediator = f.user("mediator", community=c1)
+    d = fe.case_in_mediation(mediator, grids[0])
+    return dict(c1=c1, c2=c2, grids=grids, mediator=mediator, dispute=d)
+
+
+def counts():
+    return (db.session.scalar(select(func.count()).select_from(ElderAssignment)),
+            db.session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def events(a):
+    return db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "elder_assignment",
+                                                       AuditEvent.entity_id == a.id).order_by(AuditEvent.seq)).scalars().all()
+
+
+def refused(call, match):
+    before = counts()
+    with pytest.raises(engine.Refused, match=match) as info:
+        call()
+    db.session.rollback()
+    assert counts() == before, "a refused step wrote something"
+    return info.value
+
+
+def test_an_invitation_keeps_the_suggestion_and_is_audited(world):
+    e, _ = fe.elder_with_login(world["c1"], expertise=("neighbour",))
+    a = fe.invite(world["dispute"], e, world["mediator"], session_place="社区调解室")
+    assert a.state == "invited"
+    assert (a.rank, a.score) == (1, 40 + 15 + 25 + 0 + 20)
+    assert {x["code"] for x in a.factors} == {"expertise", "category", "same_community", "load", "never_asked"}
+    assert a.invited_by_id == world["mediator"].id and a.session_place == "社区调解室"
+    create, invite = events(a)
+    assert (create.trigger, create.to_state) == ("create", "suggested")
+    assert (invite.trigger, invite.from_state, invite.to_state) == ("invite", "suggested", "invited")
+    assert json.loads(invite.data)["session_at"].endswith("+08:00")
+    # Expires after ELDER_INVITE_HOURS (48), as the session is later than that.
+    far = fe.invite(world["dispute"], fe.elder(world["c1"]), world["mediator"],
+                    session_at=clock.now() + timedelta(days=5))
+    assert far.due_at - far.state_entered_at == timedelta(hours=48)
+
+
+def test_an_invitation_never_waits_past_its_session(world):
+    soon = (clock.now() + timedelta(hours=6)).replace(second=0, microsecond=0)
+    a = fe.invite(world["dispute"], fe.elder(world["c1"]), world["mediator"], session_at=soon)
+    assert a.due_at == soon
+
+
+def test_the_invite_period_is_a_setting(world, app):
+    app.config["ELDER_INVITE_HOURS"] = 12
+    a = fe.invite(world["dispute"], fe.elder(world["c1"]), world["mediator"],
+                  session_at=clock.now() + timedelta(days=3))
+    assert a.due_at - a.state_entered_at == timedelta(hours=12)
+
+
+def test_a_flagged_elder_needs_an_override_reason_which_is_audited(world):
+    d = world["dispute"]
+    party = d.parties[0].name
+    e = fe.elder(world["c1"], relations=[{"name": party, "relation": "relative"}])
+    refused(lambda: fe.invite(d, e, world["mediator"]), "conflict of interest")
+    refused(lambda: fe.invite(d, e, world["mediator"], override_reason="   "), "conflict of interest")
+    a = fe.invite(d, e, world["mediator"], override_reason="双方当事人均同意由张老主持调解")
+    assert a.conflicts == [{"kind": "relation", "party": party, "relation": "relative", "basis": "name"}]
+    assert a.override_reason == "双方当事人均同意由张老主持调解"
+    data = json.loads(events(a)[1].data)
+    assert data["override_reason"] == "双方当事人均同意由张老主持调解"
+    assert party in data["conflicts"] and "申报的利害关系人" in data["conflicts"]
+
+
+def test_an_elder_without_conflict_records_no_override(world):
+    a = fe.invite(world["dispute"], fe.elder(world["c1"]), world["mediator"], override_reason="不需要")
+    assert a.override_reason is None and a.conflicts == []
+    assert "override_reason" not in json.loads(events(a)[1].data)
+
+
+def retired(w, e):
+    e.active = False
+
+
+def away(w, e):
+    today = clock.now().date()
+    e.unavailable.append(ElderUnavailability(start_on=today - timedelta(days=3), end_on=today + timedelta(days=30),
+                                             note="外出探亲"))
+
+
+def full(w, e):
+    e.max_concurrent = 1
+    fe.invite(fe.case_in_mediation(w["mediator"], w["grids"][1]), e, w["mediator"])
+
+
+def on_the_case(w, e):
+    fe.invite(w["dispute"], e, w["mediator"])
+
+
+@pytest.mark.parametrize("setup, match", [
+    (retired, "retired from the council"),
+    (away, "unavailable on .*外出探亲"),
+    (full, "already has 1 open invitations or cases, as many as they take"),
+    (on_the_case, "already on this case"),
+])
+def test_an_elder_who_cannot_take_it_is_refused_with_the_reason(world, setup, match):
+    e = fe.elder(world["c1"])
+    setup(world, e)
+    db.session.commit()
+    refused(lambda: fe.invite(world["dispute"], e, world["mediator"]), match)
+
+
+def test_bad_invitations_are_refused(world):
+    d, m = world["dispute"], world["mediator"]
+    e = fe.elder(world["c1"])
+    refused(lambda: fe.invite(d, e, m, session_at=clock.now() - timedelta(hours=1)), "in the future")
+    refused(lambda: fe.invite(d, e, m, session_at=clock.now() + timedelta(days=200)), "at most 90 days")
+    other = f.user("mediator", community=world["c1"])
+    refused(lambda: fe.invite(d, e, other), "working on this case")
+    far_street = f.org()[1][0]
+    stranger = fe.elder(far_street)
+    refused(lambda: fe.invite(d, stranger, m), "does not serve this case's street")
+    f.walk(d, m, "start_mediation", "withdraw")
+    refused(lambda: fe.invite(d, e, m), "accepted or being mediated")
+
+
+def test_the_elder_answers_only_their_own_invitation(world):
+    e, elder_user = fe.elder_with_login(world["c1"])
+    _other, other_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(world["dispute"], e, world["mediator"])
+    refused(lambda: steps.act(a, "accept", other_user), "addressed to another elder")
+    refused(lambda: engine.fire(a, "accept", other_user), "管辖范围|outside your area")  # the engine alone refuses too
+    refused(lambda: steps.act(a, "accept", world["mediator"]), "您的角色无权")
+    refused(lambda: steps.act(a, "decline", elder_user), "请填写理由")
+    steps.act(a, "decline", elder_user, "那几天要去外地看孙子")
+    assert (a.state, a.answer) == ("declined", "declined")
+    assert events(a)[-1].reason == "那几天要去外地看孙子"
+
+
+def test_the_timer_expires_an_unanswered_invitation_and_it_can_no_longer_be_accepted(world):
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(world["dispute"], e, world["mediator"], session_at=clock.now() + timedelta(days=4))
+    # After the due time but before the timer ran: refused all the same.
+    clock.set_now(a.due_at + timedelta(minutes=1))
+    refused(lambda: steps.act(a, "accept", elder_user), "expired")
+    report = tick()
+    assert ("elder_assignment", a.id, "expire") in report.fired
+    db.session.refresh(a)
+    assert (a.state, a.answer) == ("expired", "expired")
+    last = events(a)[-1]
+    assert (last.trigger, last.actor_role, last.to_state) == ("expire", "system", "expired")
+    refused(lambda: steps.act(a, "accept", elder_user), "expired at")
+    assert tick().fired == []  # fired once only
+    assert verify() == []
+
+
+def test_before_its_due_time_the_timer_leaves_an_invitation_alone(world):
+    a = fe.invite(world["dispute"], fe.elder(world["c1"]), world["mediator"],
+                  session_at=clock.now() + timedelta(days=4))
+    clock.set_now(a.due_at - timedelta(minutes=1))
+    assert tick().fired == []
+    db.session.refresh(a)
+    assert a.state == "invited"
+
+
+def test_a_declined_invitation_offers_the_next_candidate(world, app):
+    best, best_user = fe.elder_with_login(world["c1"], expertise=("neighbour",))
+    second = fe.elder(world["c1"], expertise=())
+    d = world["dispute"]
+    day = fe.tomorrow_at()
+    assert [s.elder.id for s in suggest(d, (day + timedelta(hours=8)).date()).ranked] == [best.id, second.id]
+    a = fe.invite(d, best, world["mediator"])
+    steps.act(a, "decline", best_user, "身体不适")
+    with app.test_request_context():
+        from flask_login import login_user
+        login_user(world["mediator"])
+        panel = elder_panel(d)
+    assert panel.next_candidate.elder.id == second.id
+    assert panel.rows[0].reason == "身体不适"
+
+
+def test_from_acceptance_to_done_and_the_case_timeline_shows_each_step(world):
+    d, m = world["dispute"], world["mediator"]
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(d, e, m)
+    steps.act(a, "accept", elder_user)
+    assert a.due_at == a.session_at  # due at the session
+    steps.act(a, "start_session", elder_user)
+    refused(lambda: steps.act(a, "file_report", elder_user, work_done="", report_outcome="settled"), "Say what")
+    refused(lambda: steps.act(a, "file_report", elder_user, work_done="讲了道理", report_outcome="maybe"),
+            "outcome")
+    steps.act(a, "file_report", elder_user, work_done="分别与双方谈心，讲清邻里相处之道", advice="建议签订书面协议",
+              report_outcome="settled")
+    assert (a.report_outcome, a.report_advice) == ("settled", "建议签订书面协议")
+    refused(lambda: steps.act(a, "confirm", elder_user), "您的角色无权")
+    steps.act(a, "confirm", m)
+    assert a.state == "done"
+    entries = timeline(d, "zh_Hans_CN")
+    elder_steps = [x.action for x in entries if x.subject == "五老和事会指派"]
+    assert elder_steps == ["确认完成", "提交调解报告", "开始调解", "接受邀请", "发出邀请", "登记"]
+    assert verify() == []
+
+
+def test_withdrawal_needs_a_reason_and_only_the_cases_own_people(world):
+    d, m = world["dispute"], world["mediator"]
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(d, e, m)
+    refused(lambda: steps.act(a, "withdraw", m), "请填写理由")
+    steps.act(a, "accept", elder_user)
+    steps.act(a, "withdraw", elder_user, "发现与当事人是远亲，申请回避")
+    assert a.state == "withdrawn"
+    assert fe.invite(d, e, m).state == "invited"  # no longer on the case: may be asked again
+
+
+def test_stale_step_is_a_conflict(world):
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(world["dispute"], e, world["mediator"])
+    seen = a.version
+    steps.act(a, "accept", elder_user)
+    refused(lambda: steps.act(a, "withdraw", world["mediator"], "不需要了", expected_version=seen), "changed by")

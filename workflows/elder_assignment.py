@@ -1,0 +1,119 @@
+"""The elder-assignment (五老和事会指派) workflow.
+
+A mediator working a case picks an elder of the council from a ranked list
+(suggested) and invites them for a planned session (invited). The elder
+answers: accepted, or declined with a reason; with no answer in time the
+timer expires the invitation (ELDER_INVITE_HOURS, 48 hours by default, and
+never later than the planned session). An accepted invitation goes into
+session, the elder files a short report, and a mediator of the case confirms
+it (done). Either side may withdraw while it is open: an elder's recusal, or
+the mediator calling the invitation off.
+
+What each step needs (the planned time, the report's contents) is checked by
+named guards, so that the same rules hold for the web forms and for anything
+else that calls the engine.
+"""
+from datetime import timedelta
+
+from .spec import SYSTEM, State, Transition, Workflow
+
+M = "mediator"
+E = "elder"
+
+OPEN = ("suggested", "invited", "accepted", "in_session")
+
+ELDER_ASSIGNMENT = Workflow(
+    name="elder_assignment",
+    zh="五老和事会指派",
+    en="Council of elders assignment",
+    initial="suggested",
+    states=(
+        State("suggested", "建议人选", "Suggested"),
+        State(
+            "invited",
+            "已邀请",
+            "Invited",
+            deadline=timedelta(hours=48),
+            deadline_setting="ELDER_INVITE_HOURS",
+            timeout="expire",
+        ),
+        # Due at the planned session: the colour tells the elder it is near.
+        State("accepted", "已接受", "Accepted", due_from="session_at"),
+        State("declined", "已谢绝", "Declined", terminal=True),
+        State("expired", "邀请已过期", "Expired (no answer)", terminal=True),
+        # The report is expected within a few days of the session.
+        State("in_session", "参与调解中", "In session", deadline=timedelta(days=3)),
+        State("reported", "已提交报告", "Report filed", deadline=timedelta(days=7)),
+        State("done", "已完成", "Done", terminal=True),
+        State("withdrawn", "已撤回（回避）", "Withdrawn (recusal)", terminal=True),
+    ),
+    transitions=(
+        Transition(
+            "invite",
+            ("suggested",),
+            "invited",
+            (M,),
+            "发出邀请",
+            "Invite",
+            guards=("works_the_case", "case_open", "invitation_planned", "elder_invitable", "conflict_overridden"),
+        ),
+        Transition(
+            "accept",
+            ("invited",),
+            "accepted",
+            (E,),
+            "接受邀请",
+            "Accept",
+            guards=("own_invitation", "not_expired"),
+        ),
+        Transition(
+            "decline",
+            ("invited",),
+            "declined",
+            (E,),
+            "谢绝邀请",
+            "Decline",
+            reason_required=True,
+            guards=("own_invitation", "not_expired"),
+        ),
+        Transition("expire", ("invited",), "expired", (SYSTEM,), "逾期未答复", "No answer in time"),
+        Transition(
+            "start_session",
+            ("accepted",),
+            "in_session",
+            (M, E),
+            "开始调解",
+            "Session started",
+            guards=("works_the_case", "own_invitation"),
+        ),
+        Transition(
+            "file_report",
+            ("in_session",),
+            "reported",
+            (E,),
+            "提交调解报告",
+            "File the report",
+            guards=("own_invitation", "report_complete"),
+        ),
+        Transition(
+            "confirm",
+            ("reported",),
+            "done",
+            (M,),
+            "确认完成",
+            "Confirm",
+            guards=("works_the_case",),
+        ),
+        Transition(
+            "withdraw",
+            OPEN,
+            "withdrawn",
+            (M, E),
+            "撤回（回避）",
+            "Withdraw (recusal)",
+            reason_required=True,
+            guards=("works_the_case", "own_invitation"),
+            danger=True,
+        ),
+    ),
+)
