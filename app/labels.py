@@ -58,6 +58,27 @@ FIELD_LABELS = {
     "attendees": ("参加人员", "Who attended"),
     "record": ("调解经过", "Record of what was said"),
     "party_ids": ("当事人", "Parties"),
+    # Follow-ups, sweeps and notification settings (app/followups)
+    "followup_kind": ("回访类型", "Kind of follow-up"),
+    "planned_for": ("计划回访日期", "Planned for"),
+    "method": ("回访方式", "How"),
+    "reached": ("回访对象", "Who was reached"),
+    "fulfilment": ("履行情况", "Performance"),
+    "satisfaction": ("满意度", "Satisfaction"),
+    "visited_on": ("回访日期", "Date of the visit"),
+    "notes": ("备注", "Notes"),
+    "mark_fulfilled": ("确认已履行", "Marked fulfilled"),
+    "sweep_level": ("排查类别", "Kind of sweep"),
+    "period_start": ("排查周期开始", "Period from"),
+    "period_end": ("排查周期结束", "Period until"),
+    "street_id": ("街道", "Street"),
+    "held_on": ("排查日期", "Date of the sweep"),
+    "checked": ("排查内容", "What was checked"),
+    "findings": ("排查发现", "Findings"),
+    "participants": ("参加人员", "Who took part"),
+    "sweep_id": ("排查记录", "Sweep"),
+    "email_set": ("已填写邮箱", "E-mail address given"),
+    "email_on": ("邮件通知", "E-mail notifications"),
     # 五老和事会 (app/elders)
     "elder": ("五老成员", "Elder"),
     "elder_id": ("五老成员编号", "Elder no."),
@@ -123,11 +144,14 @@ def field_label(name: str, locale: str) -> str:
 
 def _code_lists() -> dict:
     from .disputes import codes
+    from .followups import codes as fu
     from .elders.codes import REPORT_OUTCOMES
 
     return {
         "route": codes.ROUTES, "form": codes.AGREEMENT_FORMS, "channel": codes.CHANNELS,
         "dispute_type": codes.DISPUTE_TYPES, "risk": codes.RISK_LEVELS, "role": codes.PARTY_ROLES,
+        "followup_kind": fu.FOLLOWUP_KINDS, "method": fu.METHODS, "fulfilment": fu.FULFILMENT,
+        "satisfaction": fu.SATISFACTION, "sweep_level": fu.SWEEP_LEVELS, "checked": fu.SWEEP_CHECKS,
         "report_outcome": REPORT_OUTCOMES,
     }
 
@@ -143,6 +167,8 @@ def field_value(name: str, value, locale: str, users: dict | None = None):
     if users is not None and name.endswith("mediator_ids") and isinstance(value, list):
         return "、".join(str(users.get(v, v)) for v in value) if value else "—"
     codes = _code_lists().get(name)
+    if codes and isinstance(value, list) and value and all(isinstance(v, str) and v in codes for v in value):
+        return (", " if english else "、").join(codes[v][1 if english else 0] for v in value)
     if codes and isinstance(value, str) and value in codes:
         zh, en = codes[value]
         return en if english else zh

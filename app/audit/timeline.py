@@ -29,6 +29,7 @@ WORDS = {
     "edit_party": ("修改当事人信息", "Party details changed"),
     "session_recorded": ("记录调解过程", "Session recorded"),
     "print_agreement": ("打印调解协议（含个人信息）", "Agreement printed (with personal data)"),
+    "notification_settings": ("修改通知设置", "Notification settings changed"),
     "roster_add": ("登记入五老名册", "Added to the council's roster"),
     "roster_edit": ("修改五老名册信息", "Roster details changed"),
     "unavailable_add": ("登记不便参加的日期", "Unavailable dates added"),

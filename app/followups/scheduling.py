@@ -38,7 +38,7 @@ def plan(dispute, kind: str, day: date, actor, now) -> FollowUp:
     followup = FollowUp(dispute_id=dispute.id, kind=kind, planned_for=planned_for, visit_by=visit_by,
                         escalate_at=escalate_at, created_by_id=actor.id, created_at=now)
     followup.dispute = dispute
-    engine.create(followup, actor, {"dispute_id": dispute.id, "kind": kind, "planned_for": day},
+    engine.create(followup, actor, {"dispute_id": dispute.id, "followup_kind": kind, "planned_for": day},
                   now=now, commit=False)
     return followup
 

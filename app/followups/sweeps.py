@@ -44,7 +44,7 @@ def new_sweep(level: str, street_id: int, community_id: int | None, day: date, a
     sweep = Sweep(level=level, place_key=place_key(level, street_id, community_id), street_id=street_id,
                   community_id=community_id, period_start=period.first, period_end=period.last,
                   period_ends_at=period.ends_at, created_at=now)
-    engine.create(sweep, actor, {"level": level, "period_start": period.first, "period_end": period.last,
+    engine.create(sweep, actor, {"sweep_level": level, "period_start": period.first, "period_end": period.last,
                                  "community_id": community_id, "street_id": street_id}, now=now, commit=False)
     return sweep
 
