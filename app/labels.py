@@ -122,18 +122,6 @@ FIELD_LABELS = {
     "consultation_id": ("咨询记录编号", "Consultation no."),
     "dispute_id": ("案件编号", "Case no."),
     "visitor_consent": ("来访人同意", "The visitor consented"),
-    # 五老和事会 (app/elders)
-    "elder": ("五老成员", "Elder"),
-    "elder_id": ("五老成员编号", "Elder no."),
-    "rank": ("推荐排名", "Rank in the list"),
-    "score": ("推荐得分", "Score"),
-    "conflicts": ("利益冲突提示", "Possible conflicts of interest"),
-    "override_reason": ("仍予邀请的理由", "Why invited despite the conflict"),
-    "session_at": ("计划调解时间", "Planned session"),
-    "session_place": ("调解地点", "Session place"),
-    "work_done": ("所做工作", "What was done"),
-    "advice": ("意见建议", "Advice"),
-    "report_outcome": ("调解结果", "Outcome of the session"),
 }
 
 

@@ -51,12 +51,6 @@ WORDS = {
     "consultation_logged": ("记录法律咨询", "Consultation logged"),
     "consultation_to_case": ("咨询转为调解案件", "Consultation became a case"),
     "legal_aid_referral": ("转介法律援助", "Referred for legal aid"),
-    "roster_add": ("登记入五老名册", "Added to the council's roster"),
-    "roster_edit": ("修改五老名册信息", "Roster details changed"),
-    "unavailable_add": ("登记不便参加的日期", "Unavailable dates added"),
-    "unavailable_remove": ("删除不便参加的日期", "Unavailable dates removed"),
-    "relation_add": ("申报利害关系人", "Declared relation added"),
-    "relation_remove": ("删除利害关系人", "Declared relation removed"),
 }
 
 
