@@ -77,6 +77,19 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mediate-2026")
     CASES_PER_PAGE = 25
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "30"))
+    # Supervision: a closure should be signed off or returned within this many
+    # hours (the review turns yellow, then red, on the supervisor's list).
+    SIGNOFF_REVIEW_HOURS = int(os.environ.get("SIGNOFF_REVIEW_HOURS", str(7 * 24)))
+    # Rows per page of the closure history and the audit browser; exports
+    # stop at EXPORT_MAX_ROWS (the page says so) so that one click cannot
+    # build a file of a whole province.
+    SUPERVISION_PER_PAGE = 25
+    EXPORT_MAX_ROWS = 50_000
+    # The case file (卷宗) PDF needs a CJK font: Debian's fonts-noto-cjk
+    # (apt-get install fonts-noto-cjk). CASEFILE_FONT_INDEX picks the
+    # Simplified Chinese face of the collection.
+    CASEFILE_FONT = os.environ.get("CASEFILE_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    CASEFILE_FONT_INDEX = int(os.environ.get("CASEFILE_FONT_INDEX", "2"))
     # Warn (yellow) when this share of a deadline's time or less is left.
     DEADLINE_YELLOW_SHARE = 0.2
     # 五老和事会: an invitation to an elder expires after this many hours without

@@ -91,6 +91,15 @@ FIELD_LABELS = {
     "work_done": ("所做工作", "What was done"),
     "advice": ("意见建议", "Advice"),
     "report_outcome": ("调解结果", "Outcome of the session"),
+    # Supervision: sign-off reviews and exports (app/supervision)
+    "comment": ("审核意见", "Comment"),
+    "signoff_id": ("结案审核编号", "Review no."),
+    "round": ("第几次结案", "Closure no."),
+    "closed_as": ("结案方式", "Closed as"),
+    "export": ("导出内容", "Exported"),
+    "format": ("文件格式", "File format"),
+    "filters": ("筛选条件", "Filters"),
+    "rows": ("行数", "Rows"),
     # The lawyers' Saturday rota (app/rota)
     "day": ("值班日期", "Duty date"),
     "room_id": ("工作室编号", "Room no."),

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.disputes.models import Dispute
 from app.extensions import db
+from tests import factories_supervision as fs
 from tests import factories as f
 from tests.factories import csrf, login
 
@@ -283,7 +284,8 @@ def test_a_stale_edit_is_a_conflict(app, client, world):
 def test_an_archived_case_is_sealed(app, client, world):
     with app.app_context():
         m1 = db.session.execute(select(f.User).where(f.User.username == world.m1)).scalar_one()
-        f.walk(db.session.get(Dispute, world.case), m1, "resolve_on_spot", "close", "archive")
+        d = f.walk(db.session.get(Dispute, world.case), m1, "resolve_on_spot", "close")
+        f.walk(fs.signed_off(d), m1, "archive")
     login(client, world.m1)
     page = case_page(client, world.case)
     assert 'id="actions"' not in page and f"/cases/{world.case}/edit" not in page

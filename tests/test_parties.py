@@ -12,6 +12,7 @@ from app.audit.verify import verify
 from app.disputes.models import Dispute, Party
 from app.disputes.parties import save_party
 from app.extensions import db
+from tests import factories_supervision as fs
 from tests import factories as f
 from tests.factories import csrf, login
 
@@ -230,7 +231,8 @@ def test_a_concurrent_write_between_check_and_flush_is_a_conflict(app, world):
 def test_a_sealed_case_refuses_party_changes(app, client, world):
     with app.app_context():
         m1 = db.session.execute(select(f.User).where(f.User.username == world.m1)).scalar_one()
-        f.walk(db.session.get(Dispute, world.case), m1, "resolve_on_spot", "close", "archive")
+        d = f.walk(db.session.get(Dispute, world.case), m1, "resolve_on_spot", "close")
+        f.walk(fs.signed_off(d), m1, "archive")
     login(client, world.m1)
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert 'id="parties-actions"' not in page

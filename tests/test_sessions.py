@@ -11,6 +11,7 @@ from app import clock, engine
 from app.audit.models import AuditEvent
 from app.disputes.models import Dispute, MediationSession
 from app.extensions import db
+from tests import factories_supervision as fs
 from tests import factories as f
 from tests.factories import csrf, login
 
@@ -224,7 +225,8 @@ def test_a_sealed_case_takes_no_session(app, client, world):
     with app.app_context():
         lead = _user(world.lead)
         d = db.session.get(Dispute, world.case)
-        f.walk(d, lead, "agree", "start_performance", "fulfil", "close", "archive")
+        f.walk(d, lead, "agree", "start_performance", "fulfil", "close")
+        f.walk(fs.signed_off(d), lead, "archive")
         assert d.state == "archived"
     login(client, world.lead)
     english(client)

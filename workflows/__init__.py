@@ -5,8 +5,9 @@ from .duty_swap import DUTY_SWAP
 from .followup import FOLLOWUP
 from .lawyer_duty import LAWYER_DUTY
 from .sweep import SWEEP
+from .signoff import SIGNOFF
 from .spec import ROLES, SYSTEM, State, Transition, Workflow, WorkflowError
 
-WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (DISPUTE, LAWYER_DUTY, DUTY_SWAP, FOLLOWUP, SWEEP, ELDER_ASSIGNMENT,)}
+WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (DISPUTE, LAWYER_DUTY, DUTY_SWAP, FOLLOWUP, SWEEP, ELDER_ASSIGNMENT, SIGNOFF,)}
 
 __all__ = ["DISPUTE", "ROLES", "SYSTEM", "State", "Transition", "Workflow", "WorkflowError", "WORKFLOWS"]

@@ -199,6 +199,21 @@ DISPUTE = Workflow(
             "Close",
             required=("summary",),
         ),
-        Transition("archive", ("closed",), "archived", (M, S), "归档（封存）", "Archive (seal)"),
+        # A supervisor returns a closed case from its sign-off review
+        # (workflows/signoff.py); the review's return fires this step, never
+        # a button of its own, so the comment and the review go together.
+        Transition(
+            "reopen",
+            ("closed",),
+            "mediating",
+            (S,),
+            "督导退回重办",
+            "Returned by the supervisor for more work",
+            reason_required=True,
+            guards=("from_signoff_review",),
+        ),
+        # Sealed only once a supervisor has signed the closure off.
+        Transition("archive", ("closed",), "archived", (M, S), "归档（封存）", "Archive (seal)",
+                   guards=("closure_signed_off",)),
     ),
 )

@@ -51,6 +51,11 @@ WORDS = {
     "consultation_logged": ("记录法律咨询", "Consultation logged"),
     "consultation_to_case": ("咨询转为调解案件", "Consultation became a case"),
     "legal_aid_referral": ("转介法律援助", "Referred for legal aid"),
+    "export": ("导出", "Exported"),
+    "login": ("登录", "Logged in"),
+    "login_failed": ("登录失败", "Failed login"),
+    "login_throttled": ("登录受限（尝试过多）", "Login refused (too many attempts)"),
+    "logout": ("退出登录", "Logged out"),
 }
 
 
@@ -101,7 +106,7 @@ def timeline(entity, locale: str) -> list[Entry]:
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(or_(*(and_(AuditEvent.entity_type == kind, AuditEvent.entity_id.in_(ids))
                      for kind, ids in wanted.items())))
-        .order_by(AuditEvent.seq.desc())
+        .order_by(AuditEvent.id.desc())  # log order: seq is per entity, the merged rows are several
     ).all()
     english = locale.startswith("en")
     payloads = [mask_data(json.loads(event.data)) for event, _ in rows]

@@ -1,23 +1,132 @@
-from flask import Blueprint, render_template, request
+"""The audit pages: the browser of every event, and the integrity check
+with the digest to keep (download) and to check against (paste or upload)."""
+from __future__ import annotations
 
+import json
+
+from flask import Blueprint, Response, current_app, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from workflows import ROLES as ALL_ROLES
+
+from .. import clock
 from ..auth.access import roles_required
+from ..auth.models import User
+from ..engine.registry import workflow_for_entity_type
+from ..extensions import db
+from ..i18n import current_locale
+from ..labels import field_label
+from ..privacy import mask_data
+from . import browse
 from .chain import Digest, current_digest
+from .digestcheck import compare
+from .timeline import WORDS
 from .verify import verify
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+ROLES = ("supervisor", "admin")
+MAX_DIGEST_FILE = 4096
 
-@bp.route("/verify")
-@roles_required("supervisor", "admin")
+
+def action_label(event, locale: str) -> str:
+    english = locale.startswith("en")
+    if event.trigger in WORDS:
+        return WORDS[event.trigger][1 if english else 0]
+    wf = workflow_for_entity_type(event.entity_type)
+    t = wf.transition(event.trigger, event.from_state or "") if wf else None
+    return t.label(locale) if t else event.trigger
+
+
+def state_label(entity_type, code, locale):
+    wf = workflow_for_entity_type(entity_type)
+    if not code:
+        return None
+    return wf.state(code).label(locale) if wf and wf.has_state(code) else code
+
+
+@bp.route("/")
+@roles_required(*ROLES)
+def events():
+    from ..supervision.forms import AuditFilterForm
+
+    locale = current_locale()
+    form = AuditFilterForm(formdata=request.args)
+    actors = browse.actors_in_scope(current_user)
+    form.actor.choices = [("", _("Anyone"))] + [(u.id, f"{u.display_name} ({u.username})") for u in actors]
+    form.role.choices = [("", _("Any role"))] + [(r, r) for r in ALL_ROLES + ("system", "anonymous")]
+    for label, error in form.drop_invalid():
+        flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
+    per_page = current_app.config["SUPERVISION_PER_PAGE"]
+    filters = browse.EventFilters(
+        actor_id=form.actor.data, role=form.role.data or None, entity_type=form.entity_type.data or None,
+        entity_id=form.entity_id.data, trigger=form.trigger.data or None, date_from=form.date_from.data,
+        date_to=form.date_to.data)
+    if form.reversed_range():
+        flash(_("The date range ends before it starts: no event can match."), "warning")
+        from ..supervision.history import Page
+
+        page = Page(rows=[], number=1, per_page=per_page, total=0, capped=False)
+    else:
+        page = browse.page(current_user, filters, form.page.data or 1, per_page)
+    ids = {e.actor_id for e in page.rows} - {None}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    rows = [dict(event=e, actor=names.get(e.actor_id), action=action_label(e, locale),
+                 from_label=state_label(e.entity_type, e.from_state, locale),
+                 to_label=state_label(e.entity_type, e.to_state, locale),
+                 data=mask_data(json.loads(e.data))) for e in page.rows]
+    return render_template("audit/events.html", form=form, page=page, rows=rows, link_args=form.link_args(),
+                           entity_types=browse.known_entity_types(), triggers=browse.known_triggers(),
+                           field_label=lambda n: field_label(n, locale))
+
+
+def _read_digest(text: str):
+    try:
+        return Digest.parse(text), None
+    except (ValueError, IndexError):
+        return None, _("That is not an audit digest. A digest is one line like "
+                       "“audit-digest events=1234 head=” followed by 64 characters 0-9 and a-f.")
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@roles_required(*ROLES)
 def check():
-    """Run the integrity check, optionally against a digest kept earlier."""
-    digest_line = request.args.get("digest", "").strip()
-    digest, digest_error = None, None
-    if digest_line:
-        try:
-            digest = Digest.parse(digest_line)
-        except ValueError as error:
-            digest_error = str(error)
-    problems = verify(digest) if not digest_error else []
-    return render_template("audit/verify.html", problems=problems, digest=current_digest(),
-                           checked_against=digest, digest_error=digest_error, digest_line=digest_line)
+    """Run the integrity check (on request: it reads the whole log), and
+    compare the log with a digest kept earlier, pasted or uploaded."""
+    digest_line, digest_error, comparison, status = "", None, None, 200
+    if request.method == "POST":
+        upload = request.files.get("digest_file")
+        raw = upload.read(MAX_DIGEST_FILE + 1) if upload else b""
+        if not raw:
+            digest_error = _("Choose the digest file you kept.")
+        elif len(raw) > MAX_DIGEST_FILE:
+            digest_error = _("That file is too large to be a digest.")
+        else:
+            digest_line = raw.decode("utf-8", errors="replace").strip().splitlines()[0] if raw.strip() else ""
+    else:
+        digest_line = request.args.get("digest", "").strip()[:400]
+    digest = None
+    if digest_line and not digest_error:
+        digest, digest_error = _read_digest(digest_line)
+    if digest_error:
+        status = 422
+    run = request.args.get("run") == "1" or digest is not None
+    problems = verify() if run else None
+    if digest is not None:
+        comparison = compare(digest)
+    return render_template("audit/verify.html", problems=problems, current=current_digest(),
+                           checked_against=digest, comparison=comparison, digest_error=digest_error,
+                           digest_line=digest_line, ran=run), status
+
+
+@bp.route("/digest.txt")
+@roles_required(*ROLES)
+def download_digest():
+    """The current digest as a small file to keep somewhere safe."""
+    digest = current_digest()
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    return Response(f"{digest}\n", mimetype="text/plain; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="audit-digest-{stamp}.txt"', "Cache-Control": "no-store"})
+

@@ -18,6 +18,7 @@ from ..disputes.models import Dispute, Party, new_tracking_code
 from ..engine import create, fire
 from ..extensions import db
 from ..org.models import Area, Community, Grid, Street
+from ..supervision.demo import sign_off_closure
 
 STREET = "城厢街道"
 AREAS = ["东片区", "西片区", "南片区", "北片区"]
@@ -183,6 +184,7 @@ def build_cases(count: int, seed: int, progress=None) -> None:
                    for c in db.session.execute(select(Community).order_by(Community.id)).scalars()]
     mediators = _actors("mediator", lambda u: u.community_id)
     gridworkers = _actors("gridworker", lambda u: u.grid_id)
+    supervisors = _actors("supervisor", lambda u: u.street_id)
     weights = [w for w, _ in PATHS]
     paths = [p for _, p in PATHS]
     types = list(FACTS)
@@ -212,6 +214,8 @@ def build_cases(count: int, seed: int, progress=None) -> None:
             at = min(at + timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 8)), today)
             actor = reporter if trigger == "resolve_on_spot" or (trigger == "close" and dispute.state == "resolved_on_spot") else mediator
             data, reason = _data_for(trigger, dispute, mediator, rng)
+            if trigger == "archive":  # archiving waits for the street supervisor's sign-off (app/supervision)
+                sign_off_closure(dispute, supervisors[street_id], at)
             fire(dispute, trigger, actor, reason, now=at, **data)
         if progress:
             progress(1)

@@ -3,4 +3,6 @@
 Each entry is (name, load(seed) -> one line of summary); a domain's loader
 lives in its own package (app/<domain>/demo.py) and is listed here.
 """
-DOMAIN_DEMOS: list[tuple[str, object]] = []
+from ..supervision.demo import load as supervision_demo
+
+DOMAIN_DEMOS: list[tuple[str, object]] = [("supervision", supervision_demo)]

@@ -120,6 +120,8 @@ def _field_for(name, dispute, locale, mediators, required=True):
         return DateField(_l("Performed by (date)"), validators=needed + [plausible_date])
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
+    if name == "comment":  # a supervisor's review (app/supervision)
+        return TextAreaField(_l("Comment"), validators=needed + [Length(max=2000)])
     raise LookupError(f"no form field is defined for the transition data {name!r}")
 
 

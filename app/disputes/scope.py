@@ -13,6 +13,8 @@ def _rule(user):
     role = getattr(user, "role", None)
     if role == "admin":
         return EVERYTHING
+    if role == "supervisor" and not getattr(user, "street_id", None):
+        return EVERYTHING  # a city supervisor (督导, 市): no street, the whole city
     column = SCOPE_COLUMN.get(role)
     value = getattr(user, column, None) if column else None
     return (column, value) if value else None

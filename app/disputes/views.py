@@ -73,7 +73,7 @@ def _scope_grids():
         query = query.where(Grid.id == current_user.grid_id)
     elif role == "mediator":
         query = query.where(Grid.community_id == current_user.community_id)
-    elif role == "supervisor":
+    elif role == "supervisor" and current_user.street_id:
         query = query.where(Community.street_id == current_user.street_id)
     elif role != "admin":
         return []

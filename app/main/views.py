@@ -14,6 +14,8 @@ def index():
         return redirect(url_for("rota.mine"))
     if current_user.role == "coordinator":
         return redirect(url_for("rota.overview"))
-    if current_user.role in ("supervisor", "admin"):
+    if current_user.role == "supervisor":
+        return redirect(url_for("supervision.closures"))
+    if current_user.role == "admin":
         return redirect(url_for("disputes.index"))
     return render_template("main/index.html", workflows=WORKFLOWS.values())

@@ -1,1 +1,81 @@
-from ..extensions import db  # noqa: F401
+"""The supervisor's review of each closure of a case (SignOff, run by the
+signoff workflow in workflows/signoff.py).
+
+A review row is opened by the dispute's `close` step, in the same
+transaction, and keeps what was closed: the closing summary, the outcome
+(agreement, on-the-spot resolution or failed mediation, from the state the
+case was closed from) and who closed it when. The dispute's own summary is
+overwritten if a returned case is closed again; each review keeps its own.
+"""
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflows.signoff import SIGNOFF
+
+from ..auth.models import User
+from ..disputes.models import Dispute
+from ..engine import WorkflowMixin, register
+from ..extensions import db
+
+# How a case ended, named from the state it was closed from.
+OUTCOME_OF_STATE = {"fulfilled": "agreement", "resolved_on_spot": "on_spot", "failed": "failed"}
+OUTCOMES = {
+    "agreement": ("调解成功（协议已履行）", "Agreement (performed)"),
+    "on_spot": ("现场化解", "Resolved on the spot"),
+    "failed": ("调解不成", "Mediation failed"),
+}
+
+
+@register
+class SignOff(WorkflowMixin, db.Model):
+    __tablename__ = "signoffs"
+    __workflow__ = SIGNOFF
+    __entity_type__ = "signoff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))
+    # 1 for the first closure of the case, 2 after a return and a second closure...
+    round: Mapped[int] = mapped_column(Integer)
+    # The case's place, copied so that a supervisor's queue is one indexed query.
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    outcome: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    dispute: Mapped[Dispute] = relationship()
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        UniqueConstraint("dispute_id", "round", name="uq_signoffs_dispute_round"),
+        Index("ix_signoffs_street_state", "street_id", "state", "closed_at"),
+        Index("ix_signoffs_state_closed", "state", "closed_at"),
+    )
+
+    def visible_to(self, user) -> bool:
+        """Reviews are the supervisors' (of the case's street, or the city's)."""
+        from ..disputes.scope import can_see
+
+        return getattr(user, "role", None) in ("supervisor", "admin") and can_see(user, self)
+
+    @property
+    def title(self) -> str:
+        return f"{self.dispute.title} · {self.round}"
+
+
+# The closure history pages through closed cases newest closure first,
+# within a street, a community or the whole city: indexes on the disputes
+# table, declared here with the feature that needs them (migration 0007).
+Index("ix_disputes_street_closed", Dispute.street_id, Dispute.closed_at, Dispute.id)
+Index("ix_disputes_community_closed", Dispute.community_id, Dispute.closed_at, Dispute.id)
+Index("ix_disputes_closed", Dispute.closed_at, Dispute.id)
+
+
+from . import rules as _rules  # noqa: E402,F401  (the review's guards and effects, wherever the model is used)

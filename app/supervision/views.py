@@ -1,3 +1,322 @@
-from flask import Blueprint
+"""Supervisors' pages: closure history (with each case's timeline and
+replay), sign-off, statistics, exports and the case file (卷宗).
+
+Every page and every export is limited to the user's scope (scope.py):
+another street's case or place gives 404, and nothing outside the scope is
+ever counted or written into a file. Each export is an audit event.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from workflows.signoff import SIGNOFF
+
+from .. import clock, engine
+from ..audit.chain import record
+from ..audit.timeline import timeline
+from ..auth.access import roles_required
+from ..disputes import codes
+from ..disputes.views import form_version, load_case
+from ..extensions import db
+from ..i18n import current_locale
+from ..privacy import mask_id, mask_phone
+from . import casefile, exports, history, reports, stats
+from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
+from .models import OUTCOMES, SignOff
+from .replay import replay
+from .rules import latest_signoff
+from .scope import Scope
+from .sql import local_date, zone
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+
+ROLES = ("supervisor", "admin")
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _bad_request(message: str):
+    """A clear 400 page for a request that cannot be answered as asked."""
+    return render_template("error.html", code=400, title=_("The request could not be understood"),
+                           detail=message, hint=_("Go back, correct the dates and try again.")), 400
+
+
+def _closure_filters(form):
+    return history.ClosureFilters(
+        date_from=form.date_from.data, date_to=form.date_to.data, dispute_type=form.dispute_type.data or None,
+        channel=form.channel.data or None, outcome=form.outcome.data or None, review=form.review.data or None,
+        days_min=form.days_min.data, days_max=form.days_max.data,
+    )
+
+
+def _closure_form():
+    scope = Scope(current_user)
+    form = ClosureFilterForm(formdata=request.args)
+    form.fill_choices(scope, current_locale())
+    place, dropped = form.read(scope)
+    return scope, form, place, dropped
+
+
+@bp.route("/")
+@roles_required(*ROLES)
+def index():
+    return redirect(url_for(".closures"))
+
+
+@bp.route("/closures")
+@roles_required(*ROLES)
+def closures():
+    scope, form, place, dropped = _closure_form()
+    for label, error in dropped:
+        flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
+    per_page = current_app.config["SUPERVISION_PER_PAGE"]
+    if form.reversed_range():
+        flash(_("The date range ends before it starts: no case can match."), "warning")
+        page = history.Page(rows=[], number=1, per_page=per_page, total=0, capped=False)
+    else:
+        page = history.page(db.session, scope, place, _closure_filters(form), form.page.data or 1, per_page)
+    awaiting = stats_awaiting(scope)
+    return render_template("supervision/closures.html", form=form, page=page, link_args=form.link_args(),
+                           codes=codes, outcomes=OUTCOMES, awaiting=awaiting, cap=history.COUNT_CAP)
+
+
+def stats_awaiting(scope: Scope) -> int:
+    from sqlalchemy import func, select
+
+    query = select(func.count(SignOff.id)).where(SignOff.state == "awaiting")
+    if not scope.city:
+        query = query.where(SignOff.street_id == current_user.street_id)
+    return db.session.execute(query).scalar()
+
+
+def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
+    if fmt not in FORMATS:
+        abort(404)
+    body = exports.to_csv(sections) if fmt == "csv" else exports.to_xlsx(sections)
+    record("export", None, "export", current_user,
+           data={"export": kind, "format": fmt, "filters": filters, "rows": rows})
+    db.session.commit()
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    return Response(body, mimetype=FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{fmt}"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/closures/export.<fmt>")
+@roles_required(*ROLES)
+def export_closures(fmt):
+    if fmt not in FORMATS:
+        abort(404)
+    scope, form, place, dropped = _closure_form()
+    if dropped:
+        return _bad_request(_("The filter “%(name)s” was ignored: %(error)s", name=dropped[0][0], error=dropped[0][1]))
+    if form.reversed_range():
+        return _bad_request(_("The date range ends before it starts: no case can match."))
+    limit = current_app.config["EXPORT_MAX_ROWS"]
+    rows, cut = history.all_rows(db.session, scope, place, _closure_filters(form), limit)
+    if cut:
+        return _bad_request(_("More than %(n)s cases match: narrow the filters and export again.", n=limit))
+    return _send([reports.closures_section(rows)], fmt, "closures", form.link_args(), len(rows))
+
+
+def _stats_period(form) -> tuple[date, date]:
+    today = local_date(clock.now())
+    start = form.date_from.data or date(today.year, 1, 1)
+    end = form.date_to.data or (today if start <= today else start)
+    return start, end
+
+
+def _stats_form():
+    scope = Scope(current_user)
+    form = StatsFilterForm(formdata=request.args)
+    form.fill_choices(scope, current_locale())
+    place, dropped = form.read(scope)
+    return scope, form, place, dropped
+
+
+@bp.route("/stats")
+@roles_required(*ROLES)
+def statistics():
+    scope, form, place, dropped = _stats_form()
+    for label, error in dropped:
+        flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
+    start, end = _stats_period(form)
+    if end < start:
+        flash(_("The date range ends before it starts: no case can match."), "warning")
+        board = stats.empty(start, end)
+    else:
+        board = stats.dashboard(scope, place, start, end, clock.now())
+    return render_template("supervision/stats.html", form=form, board=board, codes=codes,
+                           link_args=form.link_args())
+
+
+@bp.route("/stats/export.<fmt>")
+@roles_required(*ROLES)
+def export_statistics(fmt):
+    if fmt not in FORMATS:
+        abort(404)
+    scope, form, place, dropped = _stats_form()
+    if dropped:
+        return _bad_request(_("The filter “%(name)s” was ignored: %(error)s", name=dropped[0][0], error=dropped[0][1]))
+    start, end = _stats_period(form)
+    if end < start:
+        return _bad_request(_("The date range ends before it starts: no case can match."))
+    board = stats.dashboard(scope, place, start, end, clock.now())
+    filters = dict(form.link_args(), date_from=start.isoformat(), date_to=end.isoformat())
+    return _send(reports.statistics_sections(board), fmt, "statistics", filters, board.totals.registered)
+
+
+# --- one case: its timeline, its reviews, replay, case file
+
+
+def _review_forms(dispute):
+    review = latest_signoff(dispute.id)
+    if review is None or review.state != "awaiting":
+        return review, []
+    offered = engine.available(review, current_user)
+    forms = []
+    for t in offered:
+        form = ReviewForm(prefix=t.trigger)
+        form.version.data = review.version
+        forms.append((t, form))
+    return review, forms
+
+
+def _render_case(dispute, status=200, open_trigger=None, formdata=None, comment_error=None):
+    locale = current_locale()
+    review, forms = _review_forms(dispute)
+    if formdata is not None:
+        forms = [(t, ReviewForm(formdata=formdata, prefix=t.trigger) if t.trigger == open_trigger else f)
+                 for t, f in forms]
+        for t, form in forms:
+            if t.trigger == open_trigger:
+                form.validate()
+                if comment_error:
+                    form.comment.errors = [comment_error]
+    reviews = db.session.query(SignOff).filter(SignOff.dispute_id == dispute.id).order_by(SignOff.round).all()
+    return render_template(
+        "supervision/case.html", d=dispute, state=dispute.__workflow__.state(dispute.state), review=review,
+        reviews=reviews, forms=forms, open_trigger=open_trigger, timeline=timeline(dispute, locale), codes=codes,
+        outcomes=OUTCOMES, signoff_wf=SIGNOFF, mask_id=mask_id, mask_phone=mask_phone,
+    ), status
+
+
+@bp.route("/cases/<int:case_id>")
+@roles_required(*ROLES)
+def case(case_id):
+    return _render_case(load_case(case_id))
+
+
+@bp.route("/cases/<int:case_id>/review/<trigger>", methods=["POST"])
+@roles_required(*ROLES)
+def review(case_id, trigger):
+    dispute = load_case(case_id)
+    current = latest_signoff(dispute.id)
+    t = SIGNOFF.transition(trigger, current.state) if current else None
+    if current is None or t is None:
+        flash(_("This closure has no review waiting: it may have been decided already. Reload the page."), "warning")
+        return _render_case(dispute, 409)
+    form = ReviewForm(formdata=request.form, prefix=trigger)
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_case(dispute, 422, trigger, request.form)
+    comment = (form.comment.data or "").strip()
+    try:
+        engine.fire(current, trigger, current_user, expected_version=form_version(form.version.data), comment=comment)
+    except engine.Refused as refused:
+        comment_error = None
+        if refused.field == "comment":
+            comment_error = str(refused.message)
+            flash(_("A comment is needed to return the case: tell the mediator what to do again."), "danger")
+        else:
+            flash(str(refused.message), "danger")
+        db.session.expire_all()
+        return _render_case(load_case(case_id), refused.status, trigger, request.form, comment_error)
+    flash(_("Done: %(action)s.", action=t.label(current_locale())), "success")
+    return redirect(url_for(".case", case_id=case_id))
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A local date or date-and-time from the replay form, as stored UTC;
+    a date alone means the end of that day."""
+    from zoneinfo import ZoneInfo
+
+    text = (text or "").strip()
+    for fmt, whole_day in (("%Y-%m-%dT%H:%M", False), ("%Y-%m-%d %H:%M", False), ("%Y-%m-%d", True)):
+        try:
+            local = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        if not 2000 <= local.year <= 2100:
+            return None
+        if whole_day:
+            local = datetime.combine(local.date(), time(23, 59, 59))
+        return local.replace(tzinfo=zone()).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return None
+
+
+@bp.route("/cases/<int:case_id>/as-of")
+@roles_required(*ROLES)
+def as_of(case_id):
+    dispute = load_case(case_id)
+    text = request.args.get("at", "")
+    at = _moment(text)
+    status = 200
+    if text and at is None:
+        flash(_("Give a date (and time) between 2000 and 2100, like 2026-03-01 or 2026-03-01T14:30."), "warning")
+        status = 422
+    snap = replay(dispute, at, current_locale()) if at else None
+    users = {}
+    if snap and snap.existed:
+        from ..auth.models import User
+
+        ids = {snap.assignee_id, *snap.co_mediator_ids} - {None}
+        users = {u.id: u.display_name for u in db.session.query(User).filter(User.id.in_(ids))} if ids else {}
+    return render_template("supervision/as_of.html", d=dispute, snap=snap, at_text=text, users=users,
+                           wf=dispute.__workflow__, codes=codes, mask_id=mask_id, mask_phone=mask_phone), status
+
+
+@bp.route("/cases/<int:case_id>/casefile")
+@roles_required(*ROLES)
+def casefile_print(case_id):
+    dispute = load_case(case_id)
+    document = casefile.build(dispute)
+    record("dispute", dispute.id, "export", current_user, data={"export": "casefile", "format": "print"})
+    db.session.commit()
+    return render_template("supervision/casefile.html", d=dispute, doc=document,
+                           font_missing=not _font_ok())
+
+
+def _font_ok() -> bool:
+    try:
+        casefile.font_path()
+    except casefile.FontMissing:
+        return False
+    return True
+
+
+@bp.route("/cases/<int:case_id>/casefile.pdf")
+@roles_required(*ROLES)
+def casefile_pdf(case_id):
+    dispute = load_case(case_id)
+    document = casefile.build(dispute)
+    try:
+        body = casefile.to_pdf(document)
+    except casefile.FontMissing as missing:
+        current_app.logger.error("case file PDF: CJK font missing at %s", missing)
+        return render_template(
+            "error.html", code=503, title=_("The PDF cannot be made on this server"),
+            detail=_("The Chinese font it needs is not installed. Ask the administrator to run "
+                     "“apt-get install fonts-noto-cjk” (or set CASEFILE_FONT)."),
+            hint=_("The print view of the case file works meanwhile: print it, or save it as PDF from the browser."),
+        ), 503
+    record("dispute", dispute.id, "export", current_user, data={"export": "casefile", "format": "pdf"})
+    db.session.commit()
+    name = f"casefile-{dispute.file_year or ''}-{dispute.file_seq or dispute.id}.pdf"
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -1,0 +1,116 @@
+"""The audit browser's query: every event, newest first, filtered by actor,
+role, entity, trigger and dates, within the user's scope.
+
+Scope: the administrator and a city supervisor (no street) read the whole
+log. A street supervisor reads the events of their street: those about its
+cases and their sign-off reviews, about its people's accounts (logins,
+failed logins on their names, logouts), and every event whose actor is one
+of its people (including their exports and reveals). Events about no entity
+and no known person (a failed login with an unknown name) are city-level.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select, true
+
+from ..auth.models import User
+from ..disputes.lists import COUNT_CAP
+from ..disputes.models import Dispute
+from ..extensions import db
+from .models import AuditEvent
+
+
+@dataclass
+class EventFilters:
+    actor_id: int | None = None
+    role: str | None = None
+    entity_type: str | None = None
+    entity_id: int | None = None
+    trigger: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def city_level(user) -> bool:
+    return user.role == "admin" or (user.role == "supervisor" and not user.street_id)
+
+
+def scope_clause(user):
+    if city_level(user):
+        return true()
+    street = user.street_id
+    people = select(User.id).where(User.street_id == street)
+    cases = select(Dispute.id).where(Dispute.street_id == street)
+    from ..supervision.models import SignOff
+
+    reviews = select(SignOff.id).where(SignOff.street_id == street)
+    return or_(
+        AuditEvent.actor_id.in_(people),
+        and_(AuditEvent.entity_type == "dispute", AuditEvent.entity_id.in_(cases)),
+        and_(AuditEvent.entity_type == "signoff", AuditEvent.entity_id.in_(reviews)),
+        and_(AuditEvent.entity_type == "user", AuditEvent.entity_id.in_(people)),
+    )
+
+
+def events_query(user, f: EventFilters):
+    from ..supervision.sql import day_end_utc, day_start_utc
+
+    query = select(AuditEvent).where(scope_clause(user))
+    if f.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == f.actor_id)
+    if f.role:
+        query = query.where(AuditEvent.actor_role == f.role)
+    if f.entity_type:
+        query = query.where(AuditEvent.entity_type == f.entity_type)
+    if f.entity_id is not None:
+        query = query.where(AuditEvent.entity_id == f.entity_id)
+    if f.trigger:
+        query = query.where(AuditEvent.trigger == f.trigger)
+    if f.date_from:
+        query = query.where(AuditEvent.at >= day_start_utc(f.date_from))
+    if f.date_to:
+        query = query.where(AuditEvent.at < day_end_utc(f.date_to))
+    return query
+
+
+def page(user, f: EventFilters, number: int, per_page: int):
+    from ..supervision.history import Page
+
+    query = events_query(user, f)
+    limited = query.with_only_columns(AuditEvent.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+    n = db.session.execute(select(func.count()).select_from(limited)).scalar()
+    total, capped = min(n, COUNT_CAP), n > COUNT_CAP
+    number = max(1, min(number, max((total + per_page - 1) // per_page, 1)))
+    rows = db.session.execute(
+        query.order_by(AuditEvent.id.desc()).limit(per_page).offset((number - 1) * per_page)
+    ).scalars().all()
+    return Page(rows=rows, number=number, per_page=per_page, total=total, capped=capped)
+
+
+ACCOUNT_TYPES = ("user", "login", "export")
+
+
+def known_entity_types() -> list[str]:
+    """Suggestions for the "what" filter, without scanning the log: every
+    workflow entity, plus the accounts and exports (any other value typed
+    is searched for as well)."""
+    from ..engine.registry import registered_models
+
+    return sorted({name for name, _ in registered_models()} | set(ACCOUNT_TYPES))
+
+
+def known_triggers() -> list[str]:
+    from workflows import WORKFLOWS
+
+    from .timeline import WORDS
+
+    return sorted({t.trigger for wf in WORKFLOWS.values() for t in wf.transitions} | set(WORDS))
+
+
+def actors_in_scope(user) -> list[User]:
+    query = select(User).order_by(User.display_name, User.id)
+    if not city_level(user):
+        query = query.where(User.street_id == user.street_id)
+    return list(db.session.execute(query).scalars())

@@ -1,0 +1,166 @@
+"""The supervisors' filter forms (GET, bookmarkable, no CSRF) and the
+sign-off form (POST, CSRF).
+
+A filter value that does not parse is ignored with a message; a place
+(street, area, community, grid, mediator) that exists but lies outside the
+user's scope is refused with 404 by Scope.check, never silently widened.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from ..disputes import codes
+from .models import OUTCOMES
+from .scope import Place, Scope
+
+PLACE_FIELDS = ("street", "area", "community", "grid", "mediator")
+
+
+def _sane_date(form, field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between 2000 and 2100."))
+
+
+def _id_choice(value):
+    """A place's id as chosen in a select: '' for none; anything else that
+    is not a plain number is left as text and fails the choice check."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 9 else text
+
+
+class _Filters(FlaskForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Until"), validators=[Optional(), _sane_date])
+    street = SelectField(_l("Street"), coerce=_id_choice, default=None, validate_choice=False)
+    area = SelectField(_l("Area"), coerce=_id_choice, default=None, validate_choice=False)
+    community = SelectField(_l("Community"), coerce=_id_choice, default=None, validate_choice=False)
+    grid = SelectField(_l("Grid"), coerce=_id_choice, default=None, validate_choice=False)
+
+    FILTERS: tuple[str, ...] = ("date_from", "date_to", "street", "area", "community", "grid")
+
+    def fill_choices(self, scope: Scope, locale: str):
+        everything = [("", _l("All"))]
+        self.street.choices = everything + [(s.id, s.name) for s in scope.streets()]
+        self.area.choices = everything + [(a.id, a.name) for a in scope.areas()]
+        self.community.choices = everything + [(c.id, c.name) for c in scope.communities()]
+        self.grid.choices = everything + scope.grids()
+
+    def read(self, scope: Scope) -> tuple[Place, list[tuple[str, str]]]:
+        """Validate: drop (with a message) what does not parse, then check
+        the place against the scope (404 outside it)."""
+        self.validate()
+        dropped = []
+        for name, errors in self.errors.items():
+            field = self[name]
+            dropped.append((str(field.label.text), str(errors[0])))
+            field.data = None
+            field.raw_data = []
+        place = {}
+        for name in PLACE_FIELDS:
+            if name not in self:
+                continue
+            value = self[name].data
+            if value is not None and not isinstance(value, int):
+                dropped.append((str(self[name].label.text), str(_l("Not a valid choice."))))
+                self[name].data = None
+                value = None
+            place[f"{name}_id"] = value
+        return scope.check(Place(**place)), dropped
+
+    def reversed_range(self) -> bool:
+        return bool(self.date_from.data and self.date_to.data and self.date_to.data < self.date_from.data)
+
+    def link_args(self) -> dict:
+        args = {}
+        for name in self.FILTERS:
+            value = self[name].data
+            if value not in (None, ""):
+                args[name] = value.isoformat() if isinstance(value, date) else value
+        return args
+
+
+class ClosureFilterForm(_Filters):
+    """The closure history: closed and archived cases, by closing date."""
+
+    date_from = DateField(_l("Closed from"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Closed until"), validators=[Optional(), _sane_date])
+    dispute_type = SelectField(_l("Type of dispute"), default="")
+    channel = SelectField(_l("How it came in"), default="")
+    outcome = SelectField(_l("Outcome"), default="")
+    mediator = SelectField(_l("Mediator"), coerce=_id_choice, default=None, validate_choice=False)
+    review = SelectField(_l("Sign-off"), default="")
+    days_min = IntegerField(_l("Days taken, at least"), validators=[Optional(), NumberRange(min=0, max=36500)])
+    days_max = IntegerField(_l("Days taken, at most"), validators=[Optional(), NumberRange(min=0, max=36500)])
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
+
+    FILTERS = _Filters.FILTERS + ("dispute_type", "channel", "outcome", "mediator", "review", "days_min",
+                                  "days_max")
+
+    def fill_choices(self, scope: Scope, locale: str):
+        super().fill_choices(scope, locale)
+        everything = [("", _l("All"))]
+        self.dispute_type.choices = everything + codes.choices(codes.DISPUTE_TYPES, locale)
+        self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
+        self.outcome.choices = everything + codes.choices(OUTCOMES, locale)
+        self.mediator.choices = [("", _l("All"))] + [(u.id, u.display_name) for u in scope.mediators()]
+        self.review.choices = everything + [
+            ("awaiting", _l("Awaiting sign-off")), ("signed_off", _l("Signed off")), ("none", _l("No review")),
+        ]
+
+
+class StatsFilterForm(_Filters):
+    """The statistics: cases registered in the period, in the chosen place."""
+
+    date_from = DateField(_l("Registered from"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Registered until"), validators=[Optional(), _sane_date])
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit browser's filters."""
+
+    class Meta:
+        csrf = False
+
+    actor = SelectField(_l("Who"), coerce=_id_choice, default=None, validate_choice=False)
+    role = SelectField(_l("Role"), default="")
+    entity_type = StringField(_l("What"), filters=[lambda v: (v or "").strip()[:40]])
+    entity_id = IntegerField(_l("Number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    trigger = StringField(_l("Action"), filters=[lambda v: (v or "").strip()[:60]])
+    date_from = DateField(_l("From"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Until"), validators=[Optional(), _sane_date])
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
+
+    FILTERS = ("actor", "role", "entity_type", "entity_id", "trigger", "date_from", "date_to")
+
+    def drop_invalid(self) -> list[tuple[str, str]]:
+        self.validate()
+        dropped = []
+        for name, errors in self.errors.items():
+            field = self[name]
+            dropped.append((str(field.label.text), str(errors[0])))
+            field.data = None if name in ("actor", "entity_id", "date_from", "date_to", "page") else ""
+            field.raw_data = []
+        if self.actor.data is not None and not isinstance(self.actor.data, int):
+            dropped.append((str(self.actor.label.text), str(_l("Not a valid choice."))))
+            self.actor.data = None
+        return dropped
+
+    link_args = _Filters.link_args
+    reversed_range = _Filters.reversed_range
+
+
+class ReviewForm(FlaskForm):
+    """Sign off a closure, or return the case with a comment."""
+
+    version = HiddenField()
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,126 @@
+"""The closure history: closed and archived cases of the user's scope,
+newest closure first, with filters, a page at a time; the same query feeds
+the CSV and XLSX exports.
+
+A case is in the history while it is closed or archived (`closed_at` set:
+a case returned by its supervisor is back in mediation and leaves the list
+until it is closed again). Its outcome is the one its latest sign-off review
+recorded (from the state it was closed from); for a case closed before
+reviews existed it is read from the row: no file number means resolved on
+the spot, a route told means failed, else an agreement.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import aliased, selectinload
+
+from ..disputes.lists import COUNT_CAP
+from ..disputes.models import Dispute
+from .models import SignOff
+from .scope import Place, Scope
+from .sql import day_end_utc, day_start_utc, days_between
+
+CLOSED_STATES = ("closed", "archived")
+
+
+@dataclass
+class ClosureFilters:
+    date_from: object = None  # closing dates, local
+    date_to: object = None
+    dispute_type: str | None = None
+    channel: str | None = None
+    outcome: str | None = None
+    review: str | None = None  # awaiting / signed_off / none
+    days_min: int | None = None
+    days_max: int | None = None
+
+
+@dataclass
+class Row:
+    dispute: Dispute
+    review: SignOff | None
+    outcome: str
+    days: float
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    per_page: int
+    total: int
+    capped: bool
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def _latest_round():
+    return (select(func.max(SignOff.round)).where(SignOff.dispute_id == Dispute.id)
+            .correlate(Dispute).scalar_subquery())
+
+
+def closure_query(scope: Scope, place: Place, f: ClosureFilters):
+    review = aliased(SignOff, name="review")
+    derived = case((Dispute.file_no.is_(None), literal("on_spot")), (Dispute.route.is_not(None), literal("failed")),
+                   else_=literal("agreement"))
+    outcome = func.coalesce(review.outcome, derived).label("outcome")
+    days = days_between(Dispute.created_at, Dispute.closed_at).label("days")
+    query = (
+        select(Dispute, review, outcome, days)
+        .outerjoin(review, and_(review.dispute_id == Dispute.id, review.round == _latest_round()))
+        .where(Dispute.closed_at.is_not(None), Dispute.state.in_(CLOSED_STATES), *scope.clauses(place))
+    )
+    if f.date_from:
+        query = query.where(Dispute.closed_at >= day_start_utc(f.date_from))
+    if f.date_to:
+        query = query.where(Dispute.closed_at < day_end_utc(f.date_to))
+    if f.dispute_type:
+        query = query.where(Dispute.dispute_type == f.dispute_type)
+    if f.channel:
+        query = query.where(Dispute.channel == f.channel)
+    if f.outcome:
+        query = query.where(func.coalesce(review.outcome, derived) == f.outcome)
+    if f.review == "none":
+        query = query.where(review.id.is_(None))
+    elif f.review:
+        query = query.where(review.state == f.review)
+    if f.days_min is not None:
+        query = query.where(days_between(Dispute.created_at, Dispute.closed_at) >= f.days_min)
+    if f.days_max is not None:
+        query = query.where(days_between(Dispute.created_at, Dispute.closed_at) <= f.days_max)
+    return query
+
+
+ORDER = (Dispute.closed_at.desc(), Dispute.id.desc())
+
+
+def _rows(result) -> list[Row]:
+    return [Row(d, r, outcome, float(days or 0)) for d, r, outcome, days in result]
+
+
+def page(session, scope, place, f, number: int, per_page: int) -> Page:
+    query = closure_query(scope, place, f)
+    limited = query.with_only_columns(Dispute.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+    n = session.execute(select(func.count()).select_from(limited)).scalar()
+    total, capped = min(n, COUNT_CAP), n > COUNT_CAP
+    number = max(1, min(number, max((total + per_page - 1) // per_page, 1)))
+    result = session.execute(
+        query.order_by(*ORDER).options(selectinload(Dispute.community), selectinload(Dispute.grid),
+                                       selectinload(Dispute.assignee))
+        .limit(per_page).offset((number - 1) * per_page)
+    ).all()
+    return Page(rows=_rows(result), number=number, per_page=per_page, total=total, capped=capped)
+
+
+def all_rows(session, scope, place, f, limit: int) -> tuple[list[Row], bool]:
+    """Every matching row for an export, up to `limit`; (rows, cut off)."""
+    result = session.execute(
+        closure_query(scope, place, f).order_by(*ORDER)
+        .options(selectinload(Dispute.community), selectinload(Dispute.grid), selectinload(Dispute.assignee))
+        .limit(limit + 1)
+    ).all()
+    return _rows(result[:limit]), len(result) > limit

@@ -1,0 +1,95 @@
+"""The closure list and the statistics as tables (headers and rows in the
+user's language), for the CSV and XLSX exports."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ..disputes import codes
+from .exports import Section
+from .models import OUTCOMES
+
+
+def _local(at):
+    from flask_babel import to_user_timezone
+
+    return to_user_timezone(at).replace(tzinfo=None, microsecond=0) if at else None
+
+
+def _review_label(review) -> str:
+    if review is None:
+        return _("No review")
+    return review.__workflow__.state(review.state).label(_locale())
+
+
+def _locale() -> str:
+    from ..i18n import current_locale
+
+    return current_locale()
+
+
+def closures_section(rows) -> Section:
+    locale = _locale()
+    headers = [_("File number"), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
+               _("Mediator"), _("Registered"), _("Closed"), _("Days taken"), _("Outcome"), _("Sign-off"),
+               _("Closing summary")]
+    body = []
+    for row in rows:
+        d = row.dispute
+        body.append([
+            d.file_no or f"#{d.id}",
+            codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale),
+            codes.label(codes.CHANNELS, d.channel, locale),
+            d.community.name,
+            d.grid.name if d.grid else "",
+            d.assignee.display_name if d.assignee else "",
+            _local(d.created_at),
+            _local(d.closed_at),
+            round(row.days, 1),
+            codes.label(OUTCOMES, row.outcome, locale),
+            _review_label(row.review),
+            d.summary or "",
+        ])
+    return Section(_("Closed cases"), headers, body)
+
+
+def _rate(value):
+    return None if value is None else round(value * 100, 1)
+
+
+def _count_row(label, c):
+    return [label, c.registered, c.accepted, c.agreements, c.on_spot, _rate(c.success_rate), _rate(c.on_spot_rate),
+            _rate(c.resolution_rate)]
+
+
+def statistics_sections(board) -> list[Section]:
+    locale = _locale()
+    count_headers = [_("Registered"), _("Accepted"), _("Agreements"), _("Resolved on the spot"),
+                     _("Mediation success rate (%)"), _("On-the-spot rate (%)"), _("Resolution rate (%)")]
+    period = f"{board.date_from.isoformat()} – {board.date_to.isoformat()}"
+    summary = Section(_("Summary"), [_("Figure"), _("Value")], [
+        [_("Period (registration dates)"), period],
+        *[[h, v] for h, v in zip(count_headers, _count_row("", board.totals)[1:])],
+        [_("Closed or archived now"), board.closed],
+        [_("Average days to close"), round(board.mean_days, 1) if board.mean_days is not None else None],
+        [_("90th percentile of days to close"), round(board.p90_days, 1) if board.p90_days is not None else None],
+        [_("Amount involved in cases with an agreement (yuan)"), board.amount_total],
+        [_("Cases with an agreement giving an amount"), board.amount_cases],
+        *[[_("Open now: %(colour)s", colour=name), board.open_by_colour.get(key, 0)]
+          for key, name in (("red", _("overdue (red)")), ("yellow", _("due soon (yellow)")),
+                            ("blue", _("on track (blue)")), ("none", _("no deadline")))],
+        *([[_("Community sweeps held"), board.sweeps["community"]], [_("Street sweeps held"), board.sweeps["street"]],
+           [_("Sweeps missed"), board.sweeps["missed"]], [_("Disputes found by sweeps"), board.sweeps["found"]]]
+          if board.sweeps else []),
+    ])
+    sections = [summary]
+    for title, first, groups, names in (
+        (_("By type"), _("Type of dispute"), board.by_type, codes.DISPUTE_TYPES),
+        (_("By channel"), _("How it came in"), board.by_channel, codes.CHANNELS),
+        (_("By community"), _("Community"), board.by_community, None),
+        (_("By month"), _("Month"), board.by_month, None),
+    ):
+        rows = [_count_row(codes.label(names, key, locale) if names else key, c) for key, c in groups]
+        sections.append(Section(title, [first] + count_headers, rows))
+    return sections
+
+

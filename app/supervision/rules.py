@@ -1,0 +1,100 @@
+"""How the sign-off review is tied to the dispute workflow.
+
+- Closing a case opens a review (an effect of the dispute's `close`).
+- Archiving needs the latest review signed off (guard `closure_signed_off`).
+- Returning a review sends the case back into mediation: the return's
+  effect fires the dispute's `reopen` in the same transaction, and `reopen`
+  refuses to run any other way (guard `from_signoff_review`).
+"""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, inspect, select
+
+from .. import engine
+# The dispute's own effects first: its close sets the summary and closing time
+# before this module's effect flushes the row (one UPDATE of the case, not two).
+from ..disputes import rules as _dispute_rules  # noqa: F401
+from ..audit.timeline import related
+from ..engine.hooks import effect, guard
+from ..extensions import db
+from .models import OUTCOME_OF_STATE, SignOff
+
+
+def latest_signoff(dispute_id: int) -> SignOff | None:
+    return db.session.execute(
+        select(SignOff).where(SignOff.dispute_id == dispute_id).order_by(SignOff.round.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+@guard("closure_signed_off")
+def closure_signed_off(dispute, actor, data):
+    review = latest_signoff(dispute.id)
+    # A case closed before reviews existed has none; it may be archived as before.
+    if review is not None and review.state != "signed_off":
+        return _l("The closure awaits a supervisor's sign-off: the case can be archived once it is signed off.")
+    return None
+
+
+@guard("from_signoff_review")
+def from_signoff_review(dispute, actor, data):
+    if not data or not data.get("signoff_id"):
+        return _l("A closed case is reopened by returning its sign-off review, with a comment.")
+    return None
+
+
+@guard("case_still_closed")
+def case_still_closed(review, actor, data):
+    if review.dispute.state != "closed":
+        return _l("The case is no longer closed, so this review cannot return it.")
+    return None
+
+
+def _closed_from(dispute) -> str | None:
+    """The state the case is being closed from: the engine has just moved
+    `state`, and the attribute's history still holds the old value."""
+    before = inspect(dispute).attrs.state.history.deleted
+    return before[0] if before else None
+
+
+@effect("dispute", "close")
+def open_review(dispute, actor, data, now):
+    source = _closed_from(dispute)
+    if source is None:  # not reached through fire(); read what the row says
+        source = "resolved_on_spot" if dispute.outcome and not dispute.file_no else (
+            "failed" if dispute.route else "fulfilled")
+    rounds = db.session.execute(
+        select(func.count(SignOff.id)).where(SignOff.dispute_id == dispute.id)
+    ).scalar()
+    review = SignOff(
+        dispute_id=dispute.id, round=rounds + 1, street_id=dispute.street_id, community_id=dispute.community_id,
+        outcome=OUTCOME_OF_STATE[source], summary=data["summary"], closed_by_id=actor.id, closed_at=now,
+    )
+    engine.create(review, actor, {"dispute_id": dispute.id, "round": review.round, "closed_as": review.outcome},
+                  now=now, commit=False)
+
+
+@effect("dispute", "reopen")
+def clear_closure(dispute, actor, data, now):
+    dispute.closed_at = None
+
+
+@effect("signoff", "sign_off")
+def record_sign_off(review, actor, data, now):
+    review.decided_by_id = actor.id
+    review.decided_at = now
+    review.comment = (data.get("comment") or "").strip() or None
+
+
+@effect("signoff", "return_case")
+def send_back(review, actor, data, now):
+    comment = data["comment"].strip()
+    review.decided_by_id = actor.id
+    review.decided_at = now
+    review.comment = comment
+    engine.fire(review.dispute, "reopen", actor, comment, now=now, commit=False, signoff_id=review.id)
+
+
+@related("dispute")
+def reviews_of_case(dispute):
+    """The case's timeline shows its sign-off reviews' steps."""
+    ids = db.session.execute(select(SignOff.id).where(SignOff.dispute_id == dispute.id)).scalars()
+    return [("signoff", review_id) for review_id in ids]

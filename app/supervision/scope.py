@@ -1,0 +1,124 @@
+"""What part of the city a supervisor's pages, statistics and exports cover.
+
+A street supervisor (督导 with a street) sees that street; a city supervisor
+(no street) and the administrator see the whole city. The rule for a case is
+the disputes' scope table (app/disputes/scope.py); this module offers the
+places a user may filter by, and turns a place named in a URL into a SQL
+condition, refusing (404) a place outside the user's scope, so that asking
+for another street's figures gives nothing at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..disputes.models import Dispute
+from ..disputes.scope import scope_clause
+from ..extensions import db
+from ..org.models import Area, Community, Grid, Street
+
+
+def is_city_level(user) -> bool:
+    return user.role == "admin" or (user.role == "supervisor" and not user.street_id)
+
+
+@dataclass
+class Place:
+    """The filters of place, each an id the user may see (or None)."""
+
+    street_id: int | None = None
+    area_id: int | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    mediator_id: int | None = None
+
+    def link_args(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+class Scope:
+    def __init__(self, user):
+        self.user = user
+        self.city = is_city_level(user)
+
+    # --- choices for the filter forms
+    def streets(self) -> list[Street]:
+        query = select(Street).order_by(Street.id)
+        if not self.city:
+            query = query.where(Street.id == self.user.street_id)
+        return list(db.session.execute(query).scalars())
+
+    def areas(self) -> list[Area]:
+        query = select(Area).order_by(Area.street_id, Area.id)
+        if not self.city:
+            query = query.where(Area.street_id == self.user.street_id)
+        return list(db.session.execute(query).scalars())
+
+    def communities(self) -> list[Community]:
+        query = select(Community).order_by(Community.street_id, Community.id)
+        if not self.city:
+            query = query.where(Community.street_id == self.user.street_id)
+        return list(db.session.execute(query).scalars())
+
+    def grids(self) -> list[tuple[int, str]]:
+        query = (select(Grid.id, Community.name, Grid.name).join(Community)
+                 .order_by(Community.street_id, Community.id, Grid.id))
+        if not self.city:
+            query = query.where(Community.street_id == self.user.street_id)
+        return [(gid, f"{cname} · {gname}") for gid, cname, gname in db.session.execute(query)]
+
+    def mediators(self) -> list[User]:
+        query = select(User).where(User.role == "mediator").order_by(User.display_name, User.id)
+        if not self.city:
+            query = query.where(User.street_id == self.user.street_id)
+        return list(db.session.execute(query).scalars())
+
+    # --- a place named in a request
+    def _street_of(self, model, row_id) -> int | None:
+        row = db.session.get(model, row_id)
+        if row is None:
+            return None
+        if model is Street:
+            return row.id
+        if model is Grid:
+            return row.community.street_id
+        return row.street_id
+
+    def check(self, place: Place) -> Place:
+        """Each id must exist and lie within the scope: else 404, as for
+        another street's case."""
+        for model, value in ((Street, place.street_id), (Area, place.area_id), (Community, place.community_id),
+                             (Grid, place.grid_id)):
+            if value is None:
+                continue
+            street = self._street_of(model, value)
+            if street is None or (not self.city and street != self.user.street_id):
+                abort(404)
+        if place.mediator_id is not None:
+            mediator = db.session.get(User, place.mediator_id)
+            if mediator is None or mediator.role != "mediator" or (
+                    not self.city and mediator.street_id != self.user.street_id):
+                abort(404)
+        return place
+
+    def clauses(self, place: Place, model=Dispute) -> list:
+        """SQL conditions on `model` (a table with street_id and community_id,
+        and grid_id for Dispute) for the scope and the chosen place."""
+        if model is Dispute:
+            where = [scope_clause(self.user)]
+        else:
+            where = [] if self.city else [model.street_id == self.user.street_id]
+        if place.street_id is not None:
+            where.append(model.street_id == place.street_id)
+        if place.area_id is not None:
+            where.append(model.community_id.in_(select(Community.id).where(Community.area_id == place.area_id)))
+        if place.community_id is not None:
+            where.append(model.community_id == place.community_id)
+        if place.grid_id is not None and model is Dispute:
+            where.append(Dispute.grid_id == place.grid_id)
+        if place.mediator_id is not None and model is Dispute:
+            where.append(Dispute.assignee_id == place.mediator_id)
+        return where

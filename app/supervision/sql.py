@@ -1,0 +1,81 @@
+"""Small SQL expressions that SQLite and PostgreSQL spell differently:
+days between two timestamps, and the local month of a stored UTC time."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Float, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+
+class days_between(FunctionElement):
+    """(end - start) in days, as a real number."""
+
+    type = Float()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
+
+
+@compiles(days_between, "postgresql")
+def _days_pg(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return (f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+            " / 86400.0)")
+
+
+class local_month(FunctionElement):
+    """'YYYY-MM' of a stored (naive UTC) time, shifted by a fixed number of
+    hours to the centre's time zone (Asia/Shanghai has no summer time)."""
+
+    type = String()
+    inherit_cache = False  # the offset is not a bound parameter
+    name = "local_month"
+
+    def __init__(self, column, hours: int):
+        self.hours = int(hours)
+        super().__init__(column)
+
+
+@compiles(local_month, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    return f"strftime('%Y-%m', {compiler.process(column, **kw)}, '{element.hours:+d} hours')"
+
+
+@compiles(local_month, "postgresql")
+def _month_pg(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    return f"to_char({compiler.process(column, **kw)} + interval '{element.hours:d} hours', 'YYYY-MM')"
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def utc_offset_hours(at: datetime | None = None) -> int:
+    at = at or datetime(2026, 1, 1)
+    return int(zone().utcoffset(at).total_seconds() // 3600)
+
+
+def day_start_utc(day: date) -> datetime:
+    """The stored (naive UTC) moment at which `day` begins where the centre is."""
+    start = datetime.combine(day, time.min, tzinfo=zone())
+    return start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def day_end_utc(day: date) -> datetime:
+    """The moment the local day ends (exclusive bound)."""
+    return day_start_utc(day + timedelta(days=1))
+
+
+def local_date(at: datetime) -> date:
+    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone()).date()

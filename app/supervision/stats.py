@@ -1,0 +1,224 @@
+"""The centre's figures (DOMAIN.md §5), computed in SQL with GROUP BY over
+indexed columns, never by loading cases into Python.
+
+Every figure but "open now" is counted over the cases *registered* in the
+chosen period and place (a cohort), so that each rate's numerator is a part
+of its denominator:
+
+- registered     cases registered in the period
+- accepted       of those, cases accepted (given a file number)
+- agreements     of the accepted, cases with an agreement (written or oral)
+- on the spot    of the registered, cases resolved on the spot at first
+                 contact (and not mediated to an agreement later)
+- 调解成功率      agreements ÷ accepted
+- 现场化解率      on the spot ÷ registered
+- 化解率          (agreements + on the spot) ÷ registered
+- days to close  from registration to closure, for the cases of the cohort
+                 that are closed or archived now: the mean, and the 90th
+                 percentile by the nearest-rank method (the smallest value
+                 that at least 90% of the cases do not exceed)
+- amounts        the amount involved in the cases with an agreement: total,
+                 number of cases giving one, average
+- open now       cases of the place not yet closed, by deadline colour now
+                 (whatever their registration date)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+
+from ..disputes.lists import open_clause
+from ..disputes.models import Dispute
+from ..engine.deadlines import NO_DEADLINE, colour_clause
+from ..extensions import db
+from ..org.models import Community
+from .scope import Place, Scope
+from .sql import day_end_utc, day_start_utc, days_between, local_month, utc_offset_hours
+
+
+def _flag(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+ACCEPTED = Dispute.file_no.is_not(None)
+AGREED = and_(Dispute.agreed_at.is_not(None), Dispute.file_no.is_not(None))
+ON_SPOT = and_(Dispute.outcome.is_not(None), Dispute.agreed_at.is_(None))
+CLOSED = Dispute.closed_at.is_not(None)
+
+
+@dataclass
+class Counts:
+    registered: int = 0
+    accepted: int = 0
+    agreements: int = 0
+    on_spot: int = 0
+
+    @staticmethod
+    def _rate(part, whole):
+        return None if not whole else part / whole
+
+    @property
+    def success_rate(self):
+        return self._rate(self.agreements, self.accepted)
+
+    @property
+    def on_spot_rate(self):
+        return self._rate(self.on_spot, self.registered)
+
+    @property
+    def resolution_rate(self):
+        return self._rate(self.agreements + self.on_spot, self.registered)
+
+
+@dataclass
+class Dashboard:
+    date_from: date
+    date_to: date
+    totals: Counts
+    by_type: list[tuple[str, Counts]]
+    by_channel: list[tuple[str, Counts]]
+    by_community: list[tuple[str, Counts]]
+    by_month: list[tuple[str, Counts]]
+    closed: int
+    mean_days: float | None
+    p90_days: float | None
+    amount_total: Decimal
+    amount_cases: int
+    open_by_colour: dict[str, int] = field(default_factory=dict)
+    sweeps: dict | None = None
+
+    @property
+    def amount_mean(self):
+        return None if not self.amount_cases else self.amount_total / self.amount_cases
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.open_by_colour.values())
+
+
+COUNT_COLUMNS = (
+    func.count(Dispute.id).label("registered"),
+    _flag(ACCEPTED).label("accepted"),
+    _flag(AGREED).label("agreements"),
+    _flag(ON_SPOT).label("on_spot"),
+)
+
+
+def _counts(row) -> Counts:
+    return Counts(int(row.registered or 0), int(row.accepted or 0), int(row.agreements or 0), int(row.on_spot or 0))
+
+
+def _cohort(scope: Scope, place: Place, date_from: date, date_to: date) -> list:
+    return [
+        *scope.clauses(place),
+        Dispute.created_at >= day_start_utc(date_from),
+        Dispute.created_at < day_end_utc(date_to),
+    ]
+
+
+def _grouped(session, key, where) -> list[tuple[object, Counts]]:
+    rows = session.execute(select(key.label("key"), *COUNT_COLUMNS).where(*where).group_by(key).order_by(key))
+    return [(row.key, _counts(row)) for row in rows]
+
+
+def _months(first: date, last: date) -> list[str]:
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def percentile_days(session, where, closed: int, share: float = 0.9):
+    """Nearest rank: the value at position ceil(share × n) of the sorted days."""
+    if not closed:
+        return None
+    rank = math.ceil(share * closed)
+    days = days_between(Dispute.created_at, Dispute.closed_at)
+    value = session.execute(
+        select(days).where(*where, CLOSED).order_by(days).limit(1).offset(rank - 1)
+    ).scalar()
+    return float(value) if value is not None else None
+
+
+def open_by_colour(session, scope: Scope, place: Place, now) -> dict[str, int]:
+    where = [*scope.clauses(place), open_clause()]
+    counts = {}
+    for colour in ("red", "yellow", "blue", NO_DEADLINE):
+        counts[colour] = session.execute(
+            select(func.count(Dispute.id)).where(*where, colour_clause(Dispute, colour, now))
+        ).scalar()
+    return counts
+
+
+def dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None) -> Dashboard:
+    session = session or db.session
+    where = _cohort(scope, place, date_from, date_to)
+    totals = _counts(session.execute(select(*COUNT_COLUMNS).where(*where)).one())
+    days = days_between(Dispute.created_at, Dispute.closed_at)
+    closed, mean_days = session.execute(select(func.count(Dispute.id), func.avg(days)).where(*where, CLOSED)).one()
+    amount_total, amount_cases = session.execute(
+        select(func.coalesce(func.sum(Dispute.amount), 0), func.count(Dispute.amount)).where(*where, AGREED)
+    ).one()
+
+    by_community = session.execute(
+        select(Community.name.label("key"), *COUNT_COLUMNS).join(Community, Community.id == Dispute.community_id)
+        .where(*where).group_by(Community.id, Community.name).order_by(Community.id)
+    )
+    month = local_month(Dispute.created_at, utc_offset_hours())
+    months = dict(_grouped(session, month, where))
+    return Dashboard(
+        date_from=date_from, date_to=date_to, totals=totals,
+        by_type=_grouped(session, Dispute.dispute_type, where),
+        by_channel=_grouped(session, Dispute.channel, where),
+        by_community=[(row.key, _counts(row)) for row in by_community],
+        by_month=[(m, months.get(m, Counts())) for m in _months(date_from, date_to)],
+        closed=int(closed or 0),
+        mean_days=float(mean_days) if mean_days is not None else None,
+        p90_days=percentile_days(session, where, int(closed or 0)),
+        amount_total=Decimal(amount_total or 0).quantize(Decimal("0.01")),
+        amount_cases=int(amount_cases or 0),
+        open_by_colour=open_by_colour(session, scope, place, now),
+        sweeps=sweep_figures(session, scope, place, date_from, date_to),
+    )
+
+
+def empty(date_from: date, date_to: date) -> Dashboard:
+    """The figures of a period in which nothing can match (a reversed range)."""
+    return Dashboard(date_from=date_from, date_to=date_to, totals=Counts(), by_type=[], by_channel=[],
+                     by_community=[], by_month=[], closed=0, mean_days=None, p90_days=None,
+                     amount_total=Decimal("0.00"), amount_cases=0, open_by_colour={}, sweeps=None)
+
+
+def sweep_figures(session, scope: Scope, place: Place, date_from: date, date_to: date) -> dict:
+    """Screening sweeps (app/followups): held (recorded as done, by the date
+    they were held) and missed (their period ended in the chosen dates
+    without a record), for communities and for the street; and the disputes
+    of the cohort registered from a sweep. A grid filter counts the sweeps of
+    the grid's community."""
+    from ..followups.models import Sweep
+    from ..org.models import Grid
+
+    sweep_place = place
+    if place.grid_id is not None:
+        grid = session.get(Grid, place.grid_id)
+        sweep_place = Place(street_id=place.street_id, area_id=place.area_id, community_id=grid.community_id)
+    where = scope.clauses(sweep_place, model=Sweep)
+    held = dict(session.execute(
+        select(Sweep.level, func.count(Sweep.id))
+        .where(*where, Sweep.state == "done", Sweep.held_on >= date_from, Sweep.held_on <= date_to)
+        .group_by(Sweep.level)
+    ).all())
+    missed = session.execute(
+        select(func.count(Sweep.id))
+        .where(*where, Sweep.state == "missed", Sweep.period_end >= date_from, Sweep.period_end <= date_to)
+    ).scalar()
+    found = session.execute(
+        select(func.count(Dispute.id)).where(*_cohort(scope, place, date_from, date_to), Dispute.sweep_id.is_not(None))
+    ).scalar()
+    return {"community": int(held.get("community", 0)), "street": int(held.get("street", 0)),
+            "missed": int(missed or 0), "found": int(found or 0)}
