@@ -23,10 +23,11 @@ def mediating_case(mediator, grid, now: datetime):
     return f.walk(d, mediator, "accept", "assign", "start_mediation", now=now)
 
 
-def agreed_case(mediator, grid, now: datetime, perform_by: date | None = date(2026, 3, 20), form="written"):
-    """A case whose agreement the mediator records at `now`."""
+def agreed_case(mediator, grid, now: datetime, perform_by: date | None = date(2026, 3, 20)):
+    """A case whose agreement the mediator records at `now`: written, with a
+    performance deadline, or oral (no deadline) when perform_by is None."""
     d = mediating_case(mediator, grid, now)
-    data = dict(AGREEMENT, perform_by=perform_by) if form == "written" else {"form": "oral", "terms": "口头约定"}
+    data = dict(AGREEMENT, perform_by=perform_by) if perform_by else {"form": "oral", "terms": "口头约定，三日内清理杂物"}
     engine.fire(d, "agree", mediator, now=now, **data)
     return d
 
