@@ -1,0 +1,179 @@
+"""Calendar feeds, parsed back with icalendar: the right events, stable
+UIDs, Asia/Shanghai times with their VTIMEZONE, updates and cancellations
+when the rota changes; revoked or guessed tokens get a plain 404."""
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from app import engine
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.rota import planning
+from app.rota.feeds import issue_token, revoke_token, token_hash
+from app.rota.models import Duty, Lawyer
+from app.rota.swaps import request_swap
+from tests import factories as f, factories_rota as fr
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+URL_RE = re.compile(r'id="feed-url"[^>]*value="([^"]+)"')
+
+
+def build(app, lawyers=3):
+    with app.app_context():
+        coordinator, room, people = fr.rota_world(lawyers=lawyers, seats=1)
+        last = fr.FIRST_SATURDAY + timedelta(weeks=3)
+        planning.generate(fr.FIRST_SATURDAY, last, coordinator)
+        planning.publish(fr.FIRST_SATURDAY, last, coordinator)
+        # One more week planned but not published: it must not be in any feed.
+        planning.generate(last + timedelta(days=1), last + timedelta(weeks=1), coordinator)
+        world = {"coordinator": coordinator.username,
+                 "people": [(lw.id, u.username) for lw, u in people], "room": room.name}
+        db.session.remove()
+    return world
+
+
+def events(body: bytes) -> dict:
+    cal = Calendar.from_ical(body)
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}, cal
+
+
+def published(app, lawyer_id=None):
+    with app.app_context():
+        query = select(Duty).where(Duty.published_at.is_not(None)).order_by(Duty.day)
+        if lawyer_id:
+            query = query.where(Duty.lawyer_id == lawyer_id)
+        return [(d.id, d.day, d.lawyer_id, d.state) for d in db.session.execute(query).scalars()]
+
+
+def token_for(app, lawyer_id):
+    with app.app_context():
+        lawyer = db.session.get(Lawyer, lawyer_id)
+        token = issue_token(lawyer, lawyer.user)
+        db.session.remove()
+    return token
+
+
+def test_a_lawyer_feed_is_valid_icalendar_with_their_published_duties(app, client):
+    world = build(app)
+    lawyer_id = world["people"][0][0]
+    token = token_for(app, lawyer_id)
+    answer = client.get(f"/rota/feed/{token}.ics")
+    assert answer.status_code == 200 and answer.mimetype == "text/calendar"
+    assert answer.headers["Cache-Control"] == "private, no-store"
+    found, cal = events(answer.data)
+
+    assert cal["VERSION"] == "2.0" and cal["PRODID"]
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
+    mine = published(app, lawyer_id)
+    assert mine, "the lawyer has published duties"
+    assert set(found) == {f"duty-{i}@mediation-centre.local" for i, *_ in mine}
+    for duty_id, day, _lawyer, _state in mine:
+        event = found[f"duty-{duty_id}@mediation-centre.local"]
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert start == datetime(day.year, day.month, day.day, 9, 0, tzinfo=SHANGHAI)
+        assert str(start.tzinfo) == "Asia/Shanghai" and end.hour == 12
+        assert event["DTSTART"].params["TZID"] == "Asia/Shanghai"
+        assert event.decoded("DTSTAMP").tzinfo is not None
+        assert int(event["SEQUENCE"]) == 0 and str(event["STATUS"]) == "CONFIRMED"
+        assert world["room"] in str(event["SUMMARY"])
+    # The same feed fetched again is the same (stable UIDs and stamps).
+    assert client.get(f"/rota/feed/{token}.ics").data == answer.data
+
+
+def test_a_swap_updates_both_feeds_and_a_cancelled_duty_is_cancelled(app, client):
+    world = build(app)
+    with app.app_context():
+        duty = db.session.execute(select(Duty).where(Duty.state == "published").order_by(Duty.day.desc())).scalars().first()
+        asker = db.session.get(Lawyer, duty.lawyer_id)
+        taker = next(db.session.get(Lawyer, i) for i, _u in world["people"]
+                     if i != asker.id and not db.session.execute(select(Duty).where(
+                         Duty.lawyer_id == i, Duty.day == duty.day)).first())
+        from app.auth.models import User
+
+        coord = db.session.execute(select(User).where(User.username == world["coordinator"])).scalar_one()
+        taker_name = taker.name
+        swap = request_swap(duty, asker, taker, "", asker.user)
+        engine.fire(swap, "accept", taker.user)
+        asker_token, taker_token = issue_token(asker, asker.user), issue_token(taker, taker.user)
+        before_asker, _ = events(client.get(f"/rota/feed/{asker_token}.ics").data)
+        fr.set_today(fr.TODAY, hour=11)  # an hour later: calendars see a newer stamp
+        engine.fire(swap, "approve", coord)
+        duty_id, uid = duty.id, f"duty-{duty.id}@mediation-centre.local"
+        other = db.session.execute(select(Duty).where(Duty.lawyer_id == taker.id, Duty.id != duty_id,
+                                                      Duty.state == "published")).scalars().first()
+        engine.fire(other, "cancel", coord, "工作室维修")
+        other_id = other.id
+        other_uid = f"duty-{other_id}@mediation-centre.local"
+        db.session.remove()
+
+    assert str(before_asker[uid]["STATUS"]) == "CONFIRMED"
+    asker_events, _ = events(client.get(f"/rota/feed/{asker_token}.ics").data)
+    taker_events, _ = events(client.get(f"/rota/feed/{taker_token}.ics").data)
+    assert str(asker_events[uid]["STATUS"]) == "CANCELLED"  # swapped away: cancelled, not silently gone
+    assert int(asker_events[uid]["SEQUENCE"]) == 1 > int(before_asker[uid]["SEQUENCE"])
+    assert str(taker_events[uid]["STATUS"]) == "CONFIRMED" and int(taker_events[uid]["SEQUENCE"]) == 1
+    assert asker_events[uid].decoded("DTSTAMP") > before_asker[uid].decoded("DTSTAMP")
+    assert str(taker_events[other_uid]["STATUS"]) == "CANCELLED" and int(taker_events[other_uid]["SEQUENCE"]) == 1
+
+    board, _ = events(client.get("/rota/board.ics").data)
+    board_uid = f"board-duty-{duty_id}@mediation-centre.local"
+    assert taker_name in str(board[board_uid]["SUMMARY"]) and int(board[board_uid]["SEQUENCE"]) == 1
+    assert str(board[f"board-duty-{other_id}@mediation-centre.local"]["STATUS"]) == "CANCELLED"
+
+
+def test_revoked_reissued_and_guessed_tokens_get_a_plain_404(app, client):
+    world = build(app)
+    lawyer_id = world["people"][0][0]
+    old = token_for(app, lawyer_id)
+    new = token_for(app, lawyer_id)  # re-issuing ends the old link
+    assert client.get(f"/rota/feed/{old}.ics").status_code == 404
+    assert client.get(f"/rota/feed/{new}.ics").status_code == 200
+    with app.app_context():
+        lawyer = db.session.get(Lawyer, lawyer_id)
+        assert lawyer.feed_token_hash == token_hash(new)  # only the hash is kept
+        revoke_token(lawyer, lawyer.user)
+        assert db.session.execute(select(AuditEvent.trigger).where(
+            AuditEvent.entity_type == "rota_lawyer", AuditEvent.entity_id == lawyer_id)).scalars().all() \
+            == ["feed_issued", "feed_issued", "feed_revoked"]
+    for guess in (new, "A" * 43, "not-a-token", "x" * 200, new[:-1] + ("A" if new[-1] != "A" else "B")):
+        answer = client.get(f"/rota/feed/{guess}.ics")
+        assert answer.status_code == 404
+        assert b"BEGIN:VCALENDAR" not in answer.data
+
+
+def test_the_board_and_its_feed_show_names_and_firms_but_no_phones(app, client):
+    build(app)
+    with app.app_context():
+        phones = [lw.phone for lw in db.session.execute(select(Lawyer)).scalars()]
+        names = [lw.name for lw in db.session.execute(select(Lawyer)).scalars()]
+    page = client.get("/rota/board?m=2027-03")
+    feed = client.get("/rota/board.ics")
+    assert page.status_code == 200 and feed.status_code == 200
+    text = page.get_data(as_text=True)
+    assert any(name in text for name in names) and "齐鲁律师事务所" in text
+    for phone in phones:
+        assert phone not in text and phone[-4:] not in text
+        assert phone.encode() not in feed.data
+    found, _ = events(feed.data)
+    assert len(found) == len(published(app))  # the planned, unpublished week is not there
+    assert all(str(e["STATUS"]) == "CONFIRMED" for e in found.values())
+
+
+def test_the_lawyer_gets_the_link_once_on_my_duties_and_can_revoke_it(app, client):
+    world = build(app)
+    lawyer_id, username = world["people"][0]
+    f.login(client, username)
+    page = client.get("/rota/mine").get_data(as_text=True)
+    answer = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page)})
+    assert answer.status_code == 200
+    url = URL_RE.search(answer.get_data(as_text=True)).group(1)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert token not in client.get("/rota/mine").get_data(as_text=True)  # shown once
+    assert client.get(f"/rota/feed/{token}.ics").status_code == 200
+    page = client.get("/rota/mine").get_data(as_text=True)
+    assert client.post("/rota/mine/feed/revoke", data={"csrf_token": f.csrf(page)}).status_code == 302
+    assert client.get(f"/rota/feed/{token}.ics").status_code == 404
+    assert client.post("/rota/mine/feed", data={}).status_code == 400  # no CSRF token
