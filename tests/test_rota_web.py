@@ -1,0 +1,370 @@
+"""The rota's pages through the web client: who may see and do what, bad
+input (clear status, nothing written), consultations and their follow-ups,
+the roster forms, and the today provider."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.audit.verify import verify
+from app.disputes.models import Dispute
+from app.extensions import db
+from app.rota import planning
+from app.rota.models import Consultation, Duty, Holiday, Lawyer, SwapRequest, Unavailable
+from app.today import items_for
+from tests import factories as f, factories_rota as fr
+
+
+def count(model, *where) -> int:
+    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar()
+
+
+@pytest.fixture
+def world(app):
+    """Four lawyers with logins, a room of one seat, a published month; a
+    mediator for the role checks. Returns plain values."""
+    with app.app_context():
+        coordinator, room, people = fr.rota_world(lawyers=4, seats=1)
+        last = fr.FIRST_SATURDAY + timedelta(weeks=4)
+        planning.generate(fr.FIRST_SATURDAY, last, coordinator)
+        planning.publish(fr.FIRST_SATURDAY, last, coordinator)
+        mediator = f.user("mediator", community=room.community)
+        first = db.session.execute(select(Duty).order_by(Duty.day)).scalars().first()
+        owner = next(u.username for lw, u in people if lw.id == first.lawyer_id)
+        others = [(lw.id, u.username) for lw, u in people if lw.id != first.lawyer_id]
+        world = dict(coordinator=coordinator.username, mediator=mediator.username, duty=first.id, day=first.day,
+                     owner=owner, owner_lawyer=first.lawyer_id, others=others, version=first.version,
+                     room=room.id, community=room.community.name)
+        db.session.remove()
+    return world
+
+
+def logged_in(app, username):
+    client = app.test_client()
+    assert f.login(client, username).status_code == 302
+    return client
+
+
+def post(client, page_url, url, data):
+    token = f.csrf(client.get(page_url).get_data(as_text=True))
+    return client.post(url, data=dict(data, csrf_token=token))
+
+
+def events(app, **where) -> int:
+    with app.app_context():
+        return count(AuditEvent, *(getattr(AuditEvent, k) == v for k, v in where.items()))
+
+
+# ---- who sees what
+
+
+def test_lawyers_and_coordinators_land_on_the_rota(app, world):
+    assert logged_in(app, world["owner"]).get("/").headers["Location"].endswith("/rota/mine")
+    assert logged_in(app, world["coordinator"]).get("/").headers["Location"].endswith("/rota/")
+
+
+@pytest.mark.parametrize("url", ["/rota/mine", "/rota/plan", "/rota/lawyers/new", "/rota/rooms/new",
+                                 "/rota/fairness", "/rota/month", "/rota/duties/1", "/rota/consultations"])
+def test_a_mediator_may_not_use_the_rota(app, world, url):
+    assert logged_in(app, world["mediator"]).get(url).status_code == 403
+
+
+def test_lawyers_may_not_plan_or_edit_the_roster(app, world):
+    client = logged_in(app, world["owner"])
+    for url in ("/rota/plan", "/rota/lawyers", "/rota/rooms/new", "/rota/fairness"):
+        assert client.get(url).status_code == 403
+    answer = post(client, "/rota/mine", "/rota/plan", {"first_day": "2027-03-06", "last_day": "2027-06-01"})
+    assert answer.status_code == 403
+
+
+def test_anonymous_visitors_see_only_the_public_board(app, world):
+    client = app.test_client()
+    assert client.get("/rota/board").status_code == 200
+    assert client.get("/rota/board.ics").status_code == 200
+    assert client.get("/rota/mine").status_code == 302
+    assert client.get(f"/rota/duties/{world['duty']}").status_code == 302
+
+
+def test_my_duties_lists_the_coming_saturdays_first(app, world):
+    page = logged_in(app, world["owner"]).get("/rota/mine").get_data(as_text=True)
+    assert f'data-duty="{world["duty"]}"' in page
+    days = [d for d in (line.split('data-day="')[1][:10] for line in page.split("\n") if 'class="list-group-item duty-row"' in line)]
+    assert days == sorted(days) and days[0] == world["day"].isoformat()
+
+
+def test_a_login_without_a_roster_record_is_told_so(app, world):
+    with app.app_context():
+        stray = f.user("lawyer").username
+    page = logged_in(app, stray).get("/rota/mine")
+    assert page.status_code == 200 and 'id="not-linked"' in page.get_data(as_text=True)
+
+
+# ---- check-in
+
+
+def test_check_in_on_another_day_or_for_someone_else_is_refused_with_nothing_written(app, world):
+    url = f"/rota/duties/{world['duty']}/fire/check_in"
+    page = f"/rota/duties/{world['duty']}"
+    owner, other = logged_in(app, world["owner"]), logged_in(app, world["others"][0][1])
+    before = events(app)
+    answer = post(owner, page, url, {"version": world["version"]})
+    assert answer.status_code == 422
+    with app.app_context():
+        fr.set_today(world["day"], hour=9)
+    assert 'data-trigger="check_in"' not in other.get(page).get_data(as_text=True)
+    answer = post(other, page, url, {"version": world["version"]})
+    assert answer.status_code == 422  # not offered to them, and refused when tried
+    assert events(app) == before
+
+    answer = post(owner, page, url, {"version": world["version"]})
+    assert answer.status_code == 302
+    with app.app_context():
+        assert db.session.get(Duty, world["duty"]).state == "checked_in"
+
+
+def test_a_stale_form_is_a_409(app, world):
+    with app.app_context():
+        fr.set_today(world["day"], hour=9)
+    client = logged_in(app, world["owner"])
+    answer = post(client, f"/rota/duties/{world['duty']}", f"/rota/duties/{world['duty']}/fire/check_in",
+                  {"version": world["version"] - 1})
+    assert answer.status_code == 409
+
+
+# ---- swaps through the pages
+
+
+def test_a_swap_through_the_pages_changes_both_lawyers_pages(app, world):
+    target_id, target = world["others"][0]
+    asker = logged_in(app, world["owner"])
+    answer = post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id, "note": "出差"})
+    assert answer.status_code == 302
+    with app.app_context():
+        swap = db.session.execute(select(SwapRequest)).scalar_one()
+        swap_id, version = swap.id, swap.version
+    colleague = logged_in(app, target)
+    page = colleague.get("/rota/mine").get_data(as_text=True)
+    assert f'id="swap-{swap_id}"' in page and 'data-trigger="accept"' in page
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version}).status_code == 302
+
+    coordinator = logged_in(app, world["coordinator"])
+    overview = coordinator.get("/rota/").get_data(as_text=True)
+    assert f'id="swap-{swap_id}"' in overview and 'data-trigger="approve"' in overview
+    assert post(coordinator, "/rota/", f"/rota/swaps/{swap_id}/fire/approve", {"version": version + 1}).status_code == 302
+
+    mine = asker.get("/rota/mine").get_data(as_text=True)
+    theirs = colleague.get("/rota/mine").get_data(as_text=True)
+    assert f'data-duty="{world["duty"]}"' not in mine and f'data-duty="{world["duty"]}"' in theirs
+    for page in (mine, theirs):
+        assert f'id="swap-{swap_id}"' in page and 'data-state="approved"' in page
+    with app.app_context():
+        assert verify() == []
+
+
+def test_a_swap_to_an_unavailable_colleague_is_refused_on_the_page(app, world):
+    target_id, _target = world["others"][0]
+    with app.app_context():
+        db.session.add(Unavailable(lawyer_id=target_id, day=world["day"]))
+        db.session.commit()
+    client = logged_in(app, world["owner"])
+    before = events(app)
+    answer = post(client, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id})
+    assert answer.status_code == 422
+    assert events(app) == before
+    with app.app_context():
+        assert count(SwapRequest) == 0
+
+
+def test_a_named_swap_is_not_shown_to_a_third_lawyer(app, world):
+    (target_id, _target), (_third_id, third) = world["others"][:2]
+    post(logged_in(app, world["owner"]), "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id})
+    with app.app_context():
+        swap_id = db.session.execute(select(SwapRequest.id)).scalar_one()
+    outsider = logged_in(app, third)
+    assert f'id="swap-{swap_id}"' not in outsider.get("/rota/mine").get_data(as_text=True)
+    assert post(outsider, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": 1}).status_code == 404
+
+
+# ---- consultations
+
+
+def check_in(app, world):
+    with app.app_context():
+        fr.set_today(world["day"], hour=9)
+    client = logged_in(app, world["owner"])
+    assert post(client, "/rota/mine", f"/rota/duties/{world['duty']}/fire/check_in",
+                {"version": world["version"]}).status_code == 302
+    return client
+
+
+CONSULTATION = {"service_type": "consultation", "topic": "租房押金不退", "advice": "建议先协商，保留转账记录。",
+                "outcome": "来访人表示先协商"}
+
+
+def test_consultations_are_logged_during_the_duty_only(app, world):
+    url = f"/rota/duties/{world['duty']}/consultations"
+    page = f"/rota/duties/{world['duty']}"
+    assert post(logged_in(app, world["owner"]), page, url, CONSULTATION).status_code == 409  # not the day
+    client = check_in(app, world)
+    assert post(logged_in(app, world["others"][0][1]), page, url, CONSULTATION).status_code == 403
+    assert post(client, page, url, dict(CONSULTATION, service_type="astrology")).status_code == 422
+    assert post(client, page, url, dict(CONSULTATION, topic="")).status_code == 422
+    with app.app_context():
+        assert count(Consultation) == 0
+    answer = post(client, page, url, CONSULTATION)
+    assert answer.status_code == 302
+    with app.app_context():
+        row = db.session.execute(select(Consultation)).scalar_one()
+        assert (row.lawyer_id, row.day, row.service_type) == (world["owner_lawyer"], world["day"], "consultation")
+        consultation_id = row.id
+    assert events(app, trigger="consultation_logged") == 1
+    # Another lawyer cannot read it; the coordinator can.
+    assert logged_in(app, world["others"][0][1]).get(f"/rota/consultations/{consultation_id}").status_code == 404
+    assert logged_in(app, world["coordinator"]).get(f"/rota/consultations/{consultation_id}").status_code == 200
+
+
+def test_with_consent_a_consultation_becomes_a_case_once(app, world):
+    client = check_in(app, world)
+    post(client, f"/rota/duties/{world['duty']}", f"/rota/duties/{world['duty']}/consultations", CONSULTATION)
+    with app.app_context():
+        consultation_id = db.session.execute(select(Consultation.id)).scalar_one()
+    page = f"/rota/consultations/{consultation_id}"
+    url = f"/rota/consultations/{consultation_id}/case"
+    form = {"applicant_name": "孙八", "applicant_phone": "13612345678", "respondent_name": "房东周某",
+            "dispute_type": "contract", "facts": "租期届满，房东拒不退还押金两千元。"}
+    assert post(client, page, url, form).status_code == 422  # no consent
+    assert post(client, page, url, dict(form, consent="y", applicant_phone="123")).status_code == 422
+    with app.app_context():
+        assert count(Dispute) == 0
+    answer = post(client, page, url, dict(form, consent="y"))
+    assert answer.status_code == 200 and 'id="tracking-code"' in answer.get_data(as_text=True)
+    with app.app_context():
+        dispute = db.session.execute(select(Dispute)).scalar_one()
+        assert dispute.channel == "lawyer" and dispute.state == "submitted"
+        assert [p.name for p in dispute.parties] == ["孙八", "房东周某"]
+        assert db.session.get(Consultation, consultation_id).dispute_id == dispute.id
+        assert dispute.tracking_code in answer.get_data(as_text=True)
+    assert post(client, page, url, dict(form, consent="y")).status_code == 409
+    with app.app_context():
+        assert count(Dispute) == 1
+        assert verify() == []
+
+
+def test_a_legal_aid_referral_needs_consent_and_is_counted(app, world):
+    client = check_in(app, world)
+    post(client, f"/rota/duties/{world['duty']}", f"/rota/duties/{world['duty']}/consultations",
+         dict(CONSULTATION, service_type="legal_aid"))
+    with app.app_context():
+        consultation_id = db.session.execute(select(Consultation.id)).scalar_one()
+    page = f"/rota/consultations/{consultation_id}"
+    url = f"/rota/consultations/{consultation_id}/legal-aid"
+    assert post(client, page, url, {}).status_code == 422
+    assert post(client, page, url, {"consent": "y"}).status_code == 302
+    assert post(client, page, url, {"consent": "y"}).status_code == 409
+    counts = logged_in(app, world["coordinator"]).get(f"/rota/consultations?m={world['day']:%Y-%m}")
+    text = counts.get_data(as_text=True)
+    assert counts.status_code == 200 and '<td class="text-end" data-type="legal_aid">1</td>' in text
+
+
+# ---- roster
+
+
+def test_the_coordinator_adds_a_lawyer_with_unavailable_dates(app, world):
+    client = logged_in(app, world["coordinator"])
+    form = {"name": "王律师", "firm": "莱阳正大律师事务所", "practice_areas": "劳动争议", "phone": "13712345678",
+            "user_id": 0, "active": "y", "unavailable": "2027-03-13, 2027-03-27"}
+    assert post(client, "/rota/lawyers/new", "/rota/lawyers/new", dict(form, unavailable="13/03/2027")).status_code == 422
+    assert post(client, "/rota/lawyers/new", "/rota/lawyers/new", dict(form, phone="12")).status_code == 422
+    assert post(client, "/rota/lawyers/new", "/rota/lawyers/new", form).status_code == 302
+    with app.app_context():
+        lawyer = db.session.execute(select(Lawyer).where(Lawyer.name == "王律师")).scalar_one()
+        assert lawyer.unavailable_days == {date(2027, 3, 13), date(2027, 3, 27)}
+        lawyer_id, version = lawyer.id, lawyer.version
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "rota_lawyer",
+                                                            AuditEvent.entity_id == lawyer_id)).scalar_one()
+        assert "13712345678" not in event.data and "137****5678" in event.data
+    listing = client.get("/rota/lawyers").get_data(as_text=True)
+    assert "137****5678" in listing and "13712345678" not in listing
+    edit = f"/rota/lawyers/{lawyer_id}"
+    assert "13712345678" not in client.get(edit).get_data(as_text=True)
+    changed = dict(form, phone="", firm="新所", version=version)
+    assert post(client, edit, edit, dict(changed, version=version - 1)).status_code == 409
+    assert post(client, edit, edit, changed).status_code == 302
+    with app.app_context():
+        lawyer = db.session.get(Lawyer, lawyer_id)
+        assert lawyer.firm == "新所" and lawyer.phone == "13712345678"  # an empty phone keeps it
+    revealed = post(client, edit, f"/rota/lawyers/{lawyer_id}/phone", {})
+    assert "13712345678" in revealed.get_data(as_text=True)
+    assert events(app, entity_type="rota_lawyer", trigger="reveal") == 1
+
+
+def test_a_login_belongs_to_one_lawyer_only(app, world):
+    with app.app_context():
+        taken = db.session.get(Lawyer, world["owner_lawyer"]).user_id
+        other = db.session.get(Lawyer, world["others"][0][0])
+        url, version = f"/rota/lawyers/{other.id}", other.version
+        form = {"name": other.name, "firm": other.firm, "user_id": taken, "active": "y", "version": version}
+    answer = post(logged_in(app, world["coordinator"]), url, url, form)
+    assert answer.status_code in (409, 422)  # the login is not even offered, and refused when forced
+
+
+def test_the_holiday_form_refuses_an_overlap(app, world):
+    client = logged_in(app, world["coordinator"])
+    form = {"name": "劳动节", "first_day": "2027-05-01", "last_day": "2027-05-05"}
+    assert post(client, "/rota/holidays", "/rota/holidays", form).status_code == 302
+    assert post(client, "/rota/holidays", "/rota/holidays", dict(form, name="调休", first_day="2027-05-04")).status_code == 422
+    assert post(client, "/rota/holidays", "/rota/holidays", dict(form, last_day="")).status_code == 422
+    with app.app_context():
+        assert count(Holiday) == 1
+
+
+def test_planning_through_the_page(app, world):
+    client = logged_in(app, world["coordinator"])
+    bad = post(client, "/rota/plan", "/rota/plan", {"first_day": "2027-06-01", "last_day": "2027-05-01"})
+    assert bad.status_code == 422
+    answer = post(client, "/rota/plan", "/rota/plan", {"first_day": "2027-04-10", "last_day": "2027-05-31"})
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert 'id="publish"' in page and 'data-state="planned"' in page
+    answer = post(client, "/rota/plan", "/rota/plan/publish", {"first_day": "2027-04-10", "last_day": "2027-05-31"})
+    assert answer.status_code == 302
+    with app.app_context():
+        assert count(Duty, Duty.state == "planned") == 0
+    assert client.get("/rota/fairness").status_code == 200
+    assert client.get("/rota/month?m=2027-04").status_code == 200
+
+
+def test_a_seat_set_by_hand_through_the_page(app, world):
+    client = logged_in(app, world["coordinator"])
+    other_id = world["others"][0][0]
+    data = {"day": world["day"].isoformat(), "room_id": world["room"], "seat": 1, "lawyer_id": other_id,
+            "version": world["version"], "first_day": "2027-03-04", "last_day": "2027-04-30"}
+    assert post(client, "/rota/plan", "/rota/plan/seat", dict(data, seat=5)).status_code == 422
+    assert post(client, "/rota/plan", "/rota/plan/seat", dict(data, lawyer_id="")).status_code == 422
+    assert post(client, "/rota/plan", "/rota/plan/seat", data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Duty, world["duty"]).lawyer_id == other_id
+
+
+# ---- today
+
+
+def test_today_items_for_a_lawyer_and_the_coordinator(app, world):
+    target_id, target = world["others"][0]
+    post(logged_in(app, world["owner"]), "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id})
+    with app.app_context():
+        swap = db.session.execute(select(SwapRequest)).scalar_one()
+        swap_id, version = swap.id, swap.version
+    post(logged_in(app, target), "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version})
+    with app.app_context(), app.test_request_context():
+        from app.auth.models import User
+
+        owner = db.session.execute(select(User).where(User.username == world["owner"])).scalar_one()
+        coordinator = db.session.execute(select(User).where(User.username == world["coordinator"])).scalar_one()
+        now = clock.now()
+        mine = [i for i in items_for(owner, now, now + timedelta(days=7)) if i.kind == "duty"]
+        assert [i.url for i in mine] == [f"/rota/duties/{world['duty']}"]
+        theirs = [i for i in items_for(coordinator, now, now + timedelta(days=1)) if i.kind == "duty"]
+        assert [i.url for i in theirs] == [f"/rota/#swap-{swap_id}"]
