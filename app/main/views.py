@@ -14,6 +14,8 @@ def index():
         return redirect(url_for("rota.mine"))
     if current_user.role == "coordinator":
         return redirect(url_for("rota.overview"))
+    if current_user.role == "elder":
+        return redirect(url_for("elders.mine"))
     if current_user.role == "supervisor":
         return redirect(url_for("supervision.closures"))
     if current_user.role == "admin":

@@ -1,0 +1,183 @@
+"""The coordinator's roster and load table: scope (their own street),
+audited and version-checked edits, masked phones, bad input."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.elders import steps
+from app.elders.models import Elder
+from app.extensions import db
+from app.org.models import Community, Grid
+from tests import factories as f
+from tests import factories_elders as fe
+from tests.factories import csrf, login
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        street, (c1, c2), grids = f.org()
+        other_street, (o1, _o2), _ = f.org()
+        coordinator = f.user("coordinator", street=street)
+        account = f.user("elder", community=c1)
+        e = fe.elder(c1, name="张德厚", phone="13912345678")
+        far = fe.elder(o1, name="外街老人")
+        ids = dict(street=street.id, c1=c1.id, c2=c2.id, grid_c1=grids[0].id, grid_c2=grids[2].id,
+                   coordinator=coordinator.username, account=account.id, elder=e.id, far=far.id,
+                   other_community=o1.id)
+        db.session.remove()
+    return ids
+
+
+def events(app, elder_id):
+    with app.app_context():
+        return [(e.trigger, json.loads(e.data)) for e in db.session.execute(
+            select(AuditEvent).where(AuditEvent.entity_type == "elder", AuditEvent.entity_id == elder_id)
+            .order_by(AuditEvent.id)).scalars()]
+
+
+def count_events(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def elder_form(world, **over):
+    data = {"name": "李淑珍", "category": "teacher", "community_id": world["c1"], "grid_id": world["grid_c1"],
+            "address": "幸福路3号", "phone": "13700001111", "expertise": ["neighbour", "marriage_family"],
+            "languages": "莱阳话", "max_concurrent": "3", "active": "y", "user_id": world["account"], "notes": ""}
+    data.update(over)
+    return data
+
+
+def test_the_coordinator_adds_an_elder_and_it_is_audited(app, client, world):
+    login(client, world["coordinator"])
+    page = client.get("/elders/roster/new")
+    assert page.status_code == 200
+    response = client.post("/elders/roster/new", data=dict(elder_form(world), csrf_token=csrf(page.get_data(as_text=True))))
+    assert response.status_code == 302
+    with app.app_context():
+        e = db.session.execute(select(Elder).where(Elder.name == "李淑珍")).scalar_one()
+        assert (e.street_id, e.category, e.expertise, e.max_concurrent, e.user_id) == (
+            world["street"], "teacher", ["marriage_family", "neighbour"], 3, world["account"])
+        new_id = e.id
+    [(trigger, data)] = events(app, new_id)
+    assert trigger == "roster_add" and data["phone"] == "13700001111"
+    shown = client.get(f"/elders/roster/{new_id}").get_data(as_text=True)
+    assert "137****1111" in shown and "13700001111" not in shown
+
+
+def test_bad_roster_input_writes_nothing(app, client, world):
+    login(client, world["coordinator"])
+    token = csrf(client.get("/elders/roster/new").get_data(as_text=True))
+    before = count_events(app)
+    for bad in ({"name": ""}, {"phone": "12345"}, {"max_concurrent": "0"}, {"category": "wizard"},
+                {"community_id": world["other_community"]}, {"grid_id": world["grid_c2"]}):
+        response = client.post("/elders/roster/new", data=dict(elder_form(world, **bad), csrf_token=token))
+        assert response.status_code == 422, bad
+    assert count_events(app) == before
+
+
+def test_an_edit_records_before_and_after_and_a_stale_form_is_refused(app, client, world):
+    login(client, world["coordinator"])
+    page = client.get(f"/elders/roster/{world['elder']}/edit").get_data(as_text=True)
+    assert "13912345678" not in page  # never shown in full, not even in the form
+    token = csrf(page)
+    with app.app_context():
+        version = db.session.get(Elder, world["elder"]).version
+    form = elder_form(world, name="张德厚", phone="", address="", user_id="", version=version, max_concurrent="4",
+                      active="", csrf_token=token)
+    assert client.post(f"/elders/roster/{world['elder']}/edit", data=form).status_code == 302
+    trigger, data = events(app, world["elder"])[-1]
+    assert trigger == "roster_edit"
+    assert data["changes"]["max_concurrent"] == [2, 4]
+    assert data["changes"]["active"] == [True, False]
+    assert "phone" not in data["changes"]  # blank keeps the stored number
+    before = count_events(app)
+    again = client.post(f"/elders/roster/{world['elder']}/edit", data=dict(form, max_concurrent="5"))
+    assert again.status_code == 409
+    assert count_events(app) == before
+
+
+def test_unavailable_dates_and_relations_are_added_and_removed_with_an_audit(app, client, world):
+    login(client, world["coordinator"])
+    page = client.get(f"/elders/roster/{world['elder']}").get_data(as_text=True)
+    token = csrf(page)
+    with app.app_context():
+        version = db.session.get(Elder, world["elder"]).version
+    today = (clock.now() + timedelta(hours=8)).date()
+    bad = client.post(f"/elders/roster/{world['elder']}/unavailable",
+                      data={"csrf_token": token, "away-version": version, "away-start_on": today.isoformat(),
+                            "away-end_on": (today - timedelta(days=2)).isoformat()})
+    assert bad.status_code == 422
+    ok = client.post(f"/elders/roster/{world['elder']}/unavailable",
+                     data={"csrf_token": token, "away-version": version, "away-start_on": today.isoformat(),
+                           "away-end_on": (today + timedelta(days=6)).isoformat(), "away-note": "住院"})
+    assert ok.status_code == 302
+    relation = client.post(f"/elders/roster/{world['elder']}/relations",
+                           data={"csrf_token": token, "rel-version": version + 1, "rel-name": "张小明",
+                                 "rel-relation": "relative", "rel-id_number": "11010519491231002X"})
+    assert relation.status_code == 302
+    with app.app_context():
+        e = db.session.get(Elder, world["elder"])
+        assert [(u.start_on, u.end_on, u.note) for u in e.unavailable] == [(today, today + timedelta(days=6), "住院")]
+        assert [(r.name, r.id_number) for r in e.relations] == [("张小明", "11010519491231002X")]
+        relation_id, version = e.relations[0].id, e.version
+    shown = client.get(f"/elders/roster/{world['elder']}").get_data(as_text=True)
+    assert "1101**********002X" in shown and "11010519491231002X" not in shown
+    gone = client.post(f"/elders/roster/{world['elder']}/relations/{relation_id}/delete",
+                       data={"csrf_token": token, "version": version})
+    assert gone.status_code == 302
+    assert [t for t, _ in events(app, world["elder"])] == ["unavailable_add", "relation_add", "relation_remove"]
+
+
+def test_a_coordinator_sees_only_their_street(app, client, world):
+    login(client, world["coordinator"])
+    roster = client.get("/elders/roster").get_data(as_text=True)
+    assert "张德厚" in roster and "外街老人" not in roster
+    assert client.get(f"/elders/roster/{world['far']}").status_code == 404
+    assert client.get(f"/elders/roster/{world['far']}/edit").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["mediator", "elder", "gridworker", "lawyer"])
+def test_other_roles_cannot_keep_the_roster(app, client, world, role):
+    with app.app_context():
+        username = f.user(role, community=db.session.get(Community, world["c1"])).username
+    login(client, username)
+    assert client.get("/elders/roster").status_code == 403
+    assert client.get(f"/elders/roster/{world['elder']}").status_code == 403
+
+
+def test_revealing_the_phone_is_recorded(app, client, world):
+    login(client, world["coordinator"])
+    token = csrf(client.get(f"/elders/roster/{world['elder']}").get_data(as_text=True))
+    shown = client.post(f"/elders/roster/{world['elder']}/reveal", data={"csrf_token": token})
+    assert shown.status_code == 200 and "13912345678" in shown.get_data(as_text=True)
+    assert events(app, world["elder"])[-1] == ("reveal", {"fields": ["phone"]})
+
+
+def test_the_load_table_shows_who_is_busy_and_the_rates(app, client, world):
+    with app.app_context():
+        c1 = db.session.get(Community, world["c1"])
+        mediator = f.user("mediator", community=c1)
+        busy, busy_user = fe.elder_with_login(c1, name="忙碌老人", max_concurrent=1)
+        grid = db.session.get(Grid, world["grid_c1"])
+        first = fe.invite(fe.case_in_mediation(mediator, grid), busy, mediator)
+        steps.act(first, "decline", busy_user, "没空")
+        second = fe.invite(fe.case_in_mediation(mediator, grid), busy, mediator)
+        steps.act(second, "accept", busy_user)
+        busy_id = busy.id
+        db.session.remove()
+    login(client, world["coordinator"])
+    html = client.get("/elders/load").get_data(as_text=True)
+    row = html[html.index(f'data-elder-id="{busy_id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "1 / 1" in row and "bg-danger" in row            # full
+    assert "(50%)" in row                                    # one accepted, one declined of two answered
+    never = html[html.index(f'data-elder-id="{world["elder"]}"'):]
+    assert "bg-info" in never[:never.index("</tr>")]         # never asked
+    # Never asked come first when sorted by waiting.
+    assert html.index(f'data-elder-id="{world["elder"]}"') < html.index(f'data-elder-id="{busy_id}"')

@@ -1,0 +1,214 @@
+"""The council of elders through the web client: who sees what (an elder
+only their own invitations, nothing under /cases), the suggestions page, the
+invitation and its steps, and bad input answered with a message and nothing
+written."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.elders.models import ElderAssignment
+from app.extensions import db
+from tests import factories as f
+from tests import factories_elders as fe
+from tests.factories import csrf, login
+
+ID_NUMBER = "11010519491231002X"
+PHONE = "13812345678"
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        _street, (c1, c2), grids = f.org()
+        mediator = f.user("mediator", community=c1)
+        other_mediator = f.user("mediator", community=c2)
+        d = fe.case_in_mediation(mediator, grids[0])
+        d.parties[0].id_number = ID_NUMBER
+        db.session.commit()
+        best, best_user = fe.elder_with_login(c1, name="张德厚", expertise=("neighbour",))
+        flagged, flagged_user = fe.elder_with_login(c1, name="李淑珍", expertise=("neighbour",),
+                                                    relations=[{"name": d.parties[1].name, "relation": "relative"}])
+        plain = fe.elder(c1, name="王建国", expertise=())
+        ids = dict(case=d.id, best=best.id, flagged=flagged.id, plain=plain.id, mediator=mediator.username,
+                   other_mediator=other_mediator.username, best_user=best_user.username,
+                   flagged_user=flagged_user.username, party=d.parties[1].name, grid=grids[0].id, c1=c1.id)
+        db.session.remove()
+    return ids
+
+
+def invite_form(client, case_id, elder_id, **fields):
+    page = client.get(f"/elders/cases/{case_id}/suggest")
+    assert page.status_code == 200
+    when = (clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT09:00")
+    data = {"csrf_token": csrf(page.get_data(as_text=True)), f"e{elder_id}-session_at": when,
+            f"e{elder_id}-session_place": "社区调解室"}
+    data.update({f"e{elder_id}-{k}": v for k, v in fields.items()})
+    return client.post(f"/elders/cases/{case_id}/invite/{elder_id}", data=data)
+
+
+def rows(app):
+    with app.app_context():
+        return (db.session.scalar(select(func.count()).select_from(ElderAssignment)),
+                db.session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def assignment_of(app, elder_id):
+    with app.app_context():
+        a = db.session.execute(select(ElderAssignment).where(ElderAssignment.elder_id == elder_id)
+                               .order_by(ElderAssignment.id.desc())).scalars().first()
+        return a.id, a.version, a.state
+
+
+def test_the_mediator_sees_the_ranked_list_with_the_conflicted_elder_flagged(app, client, world):
+    login(client, world["mediator"])
+    html = client.get(f"/elders/cases/{world['case']}/suggest").get_data(as_text=True)
+    cards = re.findall(r'data-elder-id="(\d+)"\s+data-rank="(\d+)" data-score="(\d+)" data-conflict="(\d)"', html)
+    assert [(int(e), int(r), int(c)) for e, r, _s, c in cards] == [
+        (world["best"], 1, 0), (world["flagged"], 2, 1), (world["plain"], 3, 0)]
+    assert world["party"] in html  # the conflict names the party
+    assert 'name="e%d-override_reason"' % world["flagged"] in html
+    assert 'name="e%d-override_reason"' % world["best"] not in html
+
+
+def test_inviting_a_flagged_elder_without_a_reason_writes_nothing(app, client, world):
+    login(client, world["mediator"])
+    before = rows(app)
+    response = invite_form(client, world["case"], world["flagged"])
+    assert response.status_code == 422
+    assert rows(app) == before
+    response = invite_form(client, world["case"], world["flagged"], override_reason="双方都同意请李老来")
+    assert response.status_code == 302 and response.location.endswith(f"/cases/{world['case']}#elders")
+    page = client.get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert 'id="elders"' in page and "双方都同意请李老来" in page and "已邀请" in page
+
+
+@pytest.mark.parametrize("who, status", [("other_mediator", 404), ("best_user", 403)])
+def test_others_cannot_ask_for_elders(app, client, world, who, status):
+    login(client, world[who])
+    assert client.get(f"/elders/cases/{world['case']}/suggest").status_code == status
+
+
+def test_bad_invite_input_is_refused_with_a_message(app, client, world):
+    login(client, world["mediator"])
+    before = rows(app)
+    past = (clock.now() - timedelta(days=1)).strftime("%Y-%m-%dT09:00")
+    response = invite_form(client, world["case"], world["best"], session_at=past)
+    assert response.status_code == 422 and rows(app) == before
+    response = invite_form(client, world["case"], world["best"], session_at="not a date")
+    assert response.status_code == 422 and rows(app) == before
+    assert invite_form(client, world["case"], 999999, ).status_code == 404
+    assert rows(app) == before
+
+
+def test_an_elder_sees_only_their_own_invitations_and_nothing_under_cases(app, client, world):
+    mediator = app.test_client()
+    login(mediator, world["mediator"])
+    assert invite_form(mediator, world["case"], world["best"]).status_code == 302
+    mine, _v, _s = assignment_of(app, world["best"])
+
+    login(client, world["flagged_user"])
+    assert client.get(f"/elders/invitations/{mine}").status_code == 404
+    page = client.get("/elders/me").get_data(as_text=True)
+    assert f'data-assignment-id="{mine}"' not in page
+    assert client.get("/cases/").status_code == 403
+    assert client.get(f"/cases/{world['case']}").status_code == 403
+    assert client.get(f"/elders/cases/{world['case']}/suggest").status_code == 403
+
+    owner = app.test_client()
+    login(owner, world["best_user"])
+    page = owner.get("/elders/me").get_data(as_text=True)
+    assert f'data-assignment-id="{mine}"' in page
+    summary = owner.get(f"/elders/invitations/{mine}").get_data(as_text=True)
+    assert "楼上漏水" in summary and world["party"] in summary
+    for private in (ID_NUMBER, ID_NUMBER[:4], PHONE, PHONE[:3] + "****"):
+        assert private not in summary
+
+
+def test_an_elder_acting_on_another_elders_invitation_is_told_and_nothing_is_written(app, client, world):
+    mediator = app.test_client()
+    login(mediator, world["mediator"])
+    invite_form(mediator, world["case"], world["best"])
+    theirs, version, _s = assignment_of(app, world["best"])
+    login(client, world["flagged_user"])
+    token = csrf(client.get("/elders/me").get_data(as_text=True))
+    before = rows(app)
+    response = client.post(f"/elders/assignments/{theirs}/accept",
+                           data={"csrf_token": token, f"a{theirs}-accept-version": version})
+    assert response.status_code == 403
+    assert "addressed to another elder" in response.get_data(as_text=True)
+    assert rows(app) == before
+    assert assignment_of(app, world["best"])[2] == "invited"
+
+
+def test_the_elder_accepts_then_reports_and_the_mediator_confirms(app, client, world):
+    mediator = app.test_client()
+    login(mediator, world["mediator"])
+    invite_form(mediator, world["case"], world["best"])
+    a_id, version, _s = assignment_of(app, world["best"])
+    login(client, world["best_user"])
+    page = client.get(f"/elders/invitations/{a_id}").get_data(as_text=True)
+    token = csrf(page)
+    response = client.post(f"/elders/assignments/{a_id}/accept",
+                           data={"csrf_token": token, f"a{a_id}-accept-version": version})
+    assert response.status_code == 302
+    _a, version, state = assignment_of(app, world["best"])
+    assert state == "accepted"
+    client.post(f"/elders/assignments/{a_id}/start_session",
+                data={"csrf_token": token, f"a{a_id}-start_session-version": version})
+    _a, version, state = assignment_of(app, world["best"])
+    assert state == "in_session"
+    before = rows(app)
+    bad = client.post(f"/elders/assignments/{a_id}/file_report",
+                      data={"csrf_token": token, f"a{a_id}-file_report-version": version,
+                            f"a{a_id}-file_report-work_done": "", f"a{a_id}-file_report-report_outcome": "settled"})
+    assert bad.status_code == 422 and rows(app) == before
+    good = client.post(f"/elders/assignments/{a_id}/file_report",
+                       data={"csrf_token": token, f"a{a_id}-file_report-version": version,
+                             f"a{a_id}-file_report-work_done": "与双方分别谈心，讲清相邻关系",
+                             f"a{a_id}-file_report-advice": "建议写入书面协议",
+                             f"a{a_id}-file_report-report_outcome": "settled"})
+    assert good.status_code == 302
+    _a, version, state = assignment_of(app, world["best"])
+    assert state == "reported"
+    case_page = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert "与双方分别谈心" in case_page and "确认完成" in case_page
+    confirm = mediator.post(f"/elders/assignments/{a_id}/confirm",
+                            data={"csrf_token": csrf(case_page), f"a{a_id}-confirm-version": version})
+    assert confirm.status_code == 302
+    assert assignment_of(app, world["best"])[2] == "done"
+
+
+def test_a_stale_step_is_a_409_and_an_unknown_step_a_404(app, client, world):
+    mediator = app.test_client()
+    login(mediator, world["mediator"])
+    invite_form(mediator, world["case"], world["best"])
+    a_id, version, _s = assignment_of(app, world["best"])
+    login(client, world["best_user"])
+    token = csrf(client.get("/elders/me").get_data(as_text=True))
+    client.post(f"/elders/assignments/{a_id}/accept", data={"csrf_token": token, f"a{a_id}-accept-version": version})
+    before = rows(app)
+    stale = client.post(f"/elders/assignments/{a_id}/withdraw",
+                        data={"csrf_token": token, f"a{a_id}-withdraw-version": version,
+                              f"a{a_id}-withdraw-reason": "身体原因"})
+    assert stale.status_code == 409 and rows(app) == before
+    assert client.post(f"/elders/assignments/{a_id}/fly", data={"csrf_token": token}).status_code == 404
+
+
+def test_accepting_an_expired_invitation_is_refused(app, client, world):
+    mediator = app.test_client()
+    login(mediator, world["mediator"])
+    invite_form(mediator, world["case"], world["best"])
+    a_id, version, _s = assignment_of(app, world["best"])
+    with app.app_context():
+        clock.set_now(db.session.get(ElderAssignment, a_id).due_at + timedelta(seconds=1))
+    login(client, world["best_user"])
+    token = csrf(client.get(f"/elders/invitations/{a_id}").get_data(as_text=True))
+    before = rows(app)
+    response = client.post(f"/elders/assignments/{a_id}/accept",
+                           data={"csrf_token": token, f"a{a_id}-accept-version": version})
+    assert response.status_code == 422 and "expired" in response.get_data(as_text=True)
+    assert rows(app) == before
