@@ -238,3 +238,12 @@ def test_stale_step_is_a_conflict(world):
     seen = a.version
     steps.act(a, "accept", elder_user)
     refused(lambda: steps.act(a, "withdraw", world["mediator"], "不需要了", expected_version=seen), "changed by")
+
+
+def test_at_equal_scores_an_elder_without_a_conflict_goes_first(world):
+    d = world["dispute"]
+    flagged = fe.elder(world["c1"], name="安德顺", relations=[{"name": d.parties[0].name, "relation": "friend"}])
+    clean = fe.elder(world["c1"], name="张德厚")
+    ranked = suggest(d, (fe.tomorrow_at() + timedelta(hours=8)).date()).ranked
+    assert [(s.elder.id, s.position, bool(s.conflicts)) for s in ranked] == [(clean.id, 1, False), (flagged.id, 2, True)]
+    assert ranked[0].ranked.score == ranked[1].ranked.score

@@ -113,8 +113,11 @@ def suggest(dispute, day: date, now: datetime | None = None) -> Suggestions:
     by_id = {e.id: e for e in free}
     candidates = [Candidate(e.id, e.name, e.category, tuple(e.expertise or ()), e.community_id, e.street_id,
                             load.get(e.id, 0), last.get(e.id)) for e in free]
-    ranked = [Suggestion(by_id[r.candidate.elder_id], r, i, conflicts_of(by_id[r.candidate.elder_id], dispute))
-              for i, r in enumerate(rank(candidates, facts_of(dispute), now), start=1)]
+    flags = {e.id: conflicts_of(e, dispute) for e in free}
+    # At equal scores an elder without a possible conflict goes first (a stable sort keeps the rest).
+    order = sorted(rank(candidates, facts_of(dispute), now), key=lambda r: (-r.score, bool(flags[r.candidate.elder_id])))
+    ranked = [Suggestion(by_id[r.candidate.elder_id], r, i, flags[r.candidate.elder_id])
+              for i, r in enumerate(order, start=1)]
     return Suggestions(ranked, unavailable)
 
 
