@@ -14,7 +14,9 @@ from playwright.sync_api import Page, expect
 
 from app import clock
 from app.audit.verify import verify
+from app.disputes.models import Dispute
 from app.extensions import db
+from tests import factories_supervision as fs
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
     DESKTOP, PHONE, chromium, expect_no_sideways_scroll, expect_step, fire, live_server, log_in, pages, people,
     photo_png, screenshot, submit, submit_answered_in_place,
@@ -216,10 +218,15 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     fire(page, "fulfil", "确认已履行 → 已履行")
     expect_step(page, "已履行", "确认已履行", "履行中 → 已履行", 12)
     fire(page, "close", "结案 → 已结案", {"summary": "楼道杂物已清理完毕，双方和好，结案。"})
-    expect_step(page, "已结案", "结案", "已履行 → 已结案", 13)
+    expect_step(page, "已结案", "结案", "已履行 → 已结案", 14)  # with the sign-off review it opened
     expect(page.locator("main dl").first).to_contain_text("楼道杂物已清理完毕，双方和好，结案。")
+    expect(page.locator("#actions")).to_have_count(0)  # archiving waits for the supervisor's sign-off
+    with app.app_context():  # the street's supervisor signs the closure off (their pages: test_browser_supervision)
+        fs.signed_off(db.session.query(Dispute).one())
+        db.session.remove()
+    page.reload()
     fire(page, "archive", "归档（封存） → 已归档")
-    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 14)
+    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 16)
     expect(page.locator("#actions")).to_have_count(0)  # archived: nothing more to do
     expect(page.locator("#attachment-upload")).to_have_count(0)  # sealed: no more files
     screenshot(page, "case-archived-desktop", backend)

@@ -1,0 +1,198 @@
+"""Every statistic on a hand-built set of cases, compared with figures
+worked out by hand; the page, its scope, and its bad input.
+
+Street A (communities A1, A2), period 2026-03-01 .. 2026-04-30, now
+2026-05-01 12:00 (Shanghai):
+
+case  community type      channel  registered (local)  path                          closed
+c1    A1        neighbour walk_in  03-02 10:00         agreement 2000 yuan, fulfilled 03-12 10:00 (10 days)
+c2    A1        parking   patrol   03-01 00:30         on the spot                   03-02 00:30 (1 day)
+c3    A2        neighbour phone    03-10 09:00         failed                        04-09 09:00 (30 days)
+c4    A2        neighbour walk_in  04-03 09:00         agreement 5000 yuan (agreed 04-05), open
+c5    A1        labour    walk_in  04-20 09:00         submitted, open
+c8    A2        contract  phone    04-30 10:00         accepted, open
+c7    A1        neighbour walk_in  2025-12-30          accepted (outside the period), open
+c6    street B  neighbour walk_in  03-03               on the spot (another street)
+
+By hand (street A): registered 6 (c1 c2 c3 c4 c5 c8); accepted 4 (c1 c3 c4 c8);
+agreements 2 (c1 c4); on the spot 1 (c2). 调解成功率 2/4 = 50%; 现场化解率
+1/6 = 16.7%; 化解率 3/6 = 50%. Closed 3: mean (10+1+30)/3 = 13.67 days,
+90th percentile: rank ceil(0.9 × 3) = 3 → 30 days. Amounts of the cases with
+an agreement: 2000 + 5000 = 7000 over 2 cases, mean 3500. Open now (any
+registration date): red c5 (triage day passed) and c7 (30 days passed),
+yellow c4 (agreement window, less than a fifth left), blue c8.
+"""
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from app import clock
+from app.extensions import db
+from app.supervision import stats
+from app.supervision.scope import Place, Scope
+from tests import factories as f
+from tests import factories_supervision as fs
+from tests.factories import login
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(month, day, hour=9, minute=0, year=2026):
+    local = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+NOW = at(5, 1, 12)
+START, END = date(2026, 3, 1), date(2026, 4, 30)
+
+
+def case(mediator, grid, registered, steps=(), *, dispute_type="neighbour", channel="walk_in", amount=None):
+    d = f.dispute(mediator, grid, now=registered)
+    d.dispute_type, d.channel, d.amount = dispute_type, channel, amount
+    db.session.commit()
+    for trigger, when in steps:
+        f.walk(d, mediator, trigger, now=when)
+    return d
+
+
+AGREE = ("accept", "assign", "start_mediation", "agree")
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        w = fs.two_streets()
+        ma1, ma2, mb = fs.user_named(w.m_a1), fs.user_named(w.m_a2), fs.user_named(w.m_b1)
+        ga1, ga2, gb = fs.grid(w.grid_a1), fs.grid(w.grid_a2), fs.grid(w.grid_b1)
+        case(ma1, ga1, at(3, 2, 10), [(t, at(3, 3)) for t in AGREE]
+             + [("start_performance", at(3, 5)), ("fulfil", at(3, 10)), ("close", at(3, 12, 10))], amount=2000)
+        case(ma1, ga1, at(3, 1, 0, 30), [("resolve_on_spot", at(3, 1, 1)), ("close", at(3, 2, 0, 30))],
+             dispute_type="parking", channel="patrol")
+        case(ma2, ga2, at(3, 10), [(t, at(3, 11)) for t in ("accept", "assign", "start_mediation", "fail")]
+             + [("close", at(4, 9))], channel="phone")
+        case(ma2, ga2, at(4, 3), [(t, at(4, 5)) for t in AGREE], amount=5000)
+        case(ma1, ga1, at(4, 20), dispute_type="labour")
+        case(ma2, ga2, at(4, 30, 10), [("accept", at(4, 30, 11))], dispute_type="contract", channel="phone")
+        case(ma1, ga1, at(12, 30, year=2025), [("accept", at(12, 30, 10, year=2025))])
+        case(mb, gb, at(3, 3), [("resolve_on_spot", at(3, 3, 10))])
+        db.session.remove()
+        return w
+
+
+def board_for(username, place=Place(), start=START, end=END):
+    return stats.dashboard(Scope(fs.user_named(username)), place, start, end, NOW)
+
+
+def figures(c):
+    return (c.registered, c.accepted, c.agreements, c.on_spot)
+
+
+def test_every_figure_matches_the_hand_count(app, world):
+    with app.app_context():
+        b = board_for(world.sup_a)
+        assert figures(b.totals) == (6, 4, 2, 1)
+        assert b.totals.success_rate == pytest.approx(0.5)
+        assert b.totals.on_spot_rate == pytest.approx(1 / 6)
+        assert b.totals.resolution_rate == pytest.approx(0.5)
+        assert b.closed == 3
+        assert b.mean_days == pytest.approx(41 / 3, abs=1e-6)
+        assert b.p90_days == pytest.approx(30, abs=1e-6)
+        assert (b.amount_total, b.amount_cases, b.amount_mean) == (Decimal("7000.00"), 2, Decimal("3500"))
+        assert b.open_by_colour == {"red": 2, "yellow": 1, "blue": 1, "none": 0}
+        assert {k: figures(c) for k, c in b.by_type} == {
+            "neighbour": (3, 3, 2, 0), "parking": (1, 0, 0, 1), "labour": (1, 0, 0, 0), "contract": (1, 1, 0, 0)}
+        assert {k: figures(c) for k, c in b.by_channel} == {
+            "walk_in": (3, 2, 2, 0), "patrol": (1, 0, 0, 1), "phone": (2, 2, 0, 0)}
+        a1, a2 = _names(world)
+        assert {k: figures(c) for k, c in b.by_community} == {a1: (3, 1, 1, 1), a2: (3, 3, 1, 0)}
+        # c2 was registered at 00:30 on 1 March in Shanghai (still February in UTC): a March case.
+        assert [(k, figures(c)) for k, c in b.by_month] == [("2026-03", (3, 2, 1, 1)), ("2026-04", (3, 2, 1, 0))]
+        assert b.sweeps == {"community": 0, "street": 0, "missed": 0, "found": 0}
+
+
+def _names(world):
+    from app.org.models import Community
+
+    return db.session.get(Community, world.a1).name, db.session.get(Community, world.a2).name
+
+
+def test_a_place_narrows_every_figure(app, world):
+    with app.app_context():
+        b = board_for(world.sup_a, Place(community_id=world.a2))
+        assert figures(b.totals) == (3, 3, 1, 0)
+        assert (b.closed, b.p90_days) == (1, pytest.approx(30, abs=1e-6))
+        assert b.open_by_colour == {"red": 0, "yellow": 1, "blue": 1, "none": 0}
+        grid = board_for(world.sup_a, Place(grid_id=world.grid_a1))
+        assert figures(grid.totals) == (3, 1, 1, 1)
+
+
+def test_each_supervisor_counts_only_their_scope(app, world):
+    with app.app_context():
+        assert figures(board_for(world.sup_b).totals) == (1, 0, 0, 1)
+        city = board_for(world.sup_city)
+        assert figures(city.totals) == (7, 4, 2, 2)
+        assert figures(board_for(world.admin).totals) == (7, 4, 2, 2)
+
+
+def test_a_period_narrows_the_cohort_and_an_empty_one_is_zero(app, world):
+    with app.app_context():
+        march = board_for(world.sup_a, start=date(2026, 3, 1), end=date(2026, 3, 31))
+        assert figures(march.totals) == (3, 2, 1, 1)
+        assert march.amount_total == Decimal("2000.00")
+        empty = board_for(world.sup_a, start=date(2024, 1, 1), end=date(2024, 1, 31))
+        assert figures(empty.totals) == (0, 0, 0, 0)
+        assert empty.totals.success_rate is None and empty.mean_days is None and empty.p90_days is None
+
+
+def page_figures(html):
+    import re
+
+    return dict(re.findall(r'data-figure="(\w+)">([^<]*)<', html))
+
+
+def test_the_page_shows_the_figures_and_their_definitions(app, client, world):
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    response = client.get("/supervision/stats?date_from=2026-03-01&date_to=2026-04-30")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    shown = page_figures(html)
+    assert shown["total_registered"] == "6" and shown["total_accepted"] == "4"
+    assert shown["total_success_rate"] == "50.0%" and shown["total_on_spot_rate"] == "16.7%"
+    assert shown["total_resolution_rate"] == "50.0%"
+    assert shown["mean_days"] == "13.7" and shown["p90_days"] == "30.0" and shown["amount_total"] == "7000.00"
+    assert shown["open_red"] == "2" and shown["open_yellow"] == "1" and shown["open_blue"] == "1"
+    assert 'id="definitions"' in html and "调解成功率" in html and "<svg" in html
+    assert 'id="chart-by-type"' in html
+
+
+def test_another_streets_place_is_not_found_and_a_reversed_range_is_empty(app, client, world):
+    login(client, world.sup_a)
+    for args in (f"community={world.b1}", f"grid={world.grid_b1}", f"street={world.street_b}"):
+        assert client.get(f"/supervision/stats?{args}").status_code == 404
+        assert client.get(f"/supervision/stats/export.csv?{args}").status_code == 404
+    reversed_page = client.get("/supervision/stats?date_from=2026-04-30&date_to=2026-03-01")
+    assert reversed_page.status_code == 200
+    assert page_figures(reversed_page.get_data(as_text=True))["total_registered"] == "0"
+    assert client.get("/supervision/stats/export.xlsx?date_from=2026-04-30&date_to=2026-03-01").status_code == 400
+    assert client.get("/supervision/stats?community=abc&date_from=2026-99-01").status_code == 200
+
+
+def test_the_statistics_export_carries_the_same_figures(app, client, world):
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    response = client.get("/supervision/stats/export.xlsx?date_from=2026-03-01&date_to=2026-04-30")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.data))
+    values = [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert 6 in values and 4 in values and 50.0 in values and 7000.0 in values
+    by_type = {row[0]: row[1:5] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert by_type["邻里"] == (3, 3, 2, 0) and by_type["停车"] == (1, 0, 0, 1)
+    text = client.get("/supervision/stats/export.csv?date_from=2026-03-01&date_to=2026-04-30").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["邻里", "3", "3", "2", "0", "66.7", "0.0", "66.7"] in rows
