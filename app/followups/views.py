@@ -217,10 +217,10 @@ def add(case_id):
 
 
 def _refuse_add(dispute, message, status):
-    from ..disputes.views import _render_case
-
+    """The refusal on a page of its own: the case page's panels belong to
+    the disputes blueprint and are rendered by its views."""
     flash(message, "danger")
-    return _render_case(load_case(dispute.id), status)
+    return render_template("followups/add_refused.html", d=dispute), status
 
 
 def _name(user_id):

@@ -1,0 +1,225 @@
+"""Follow-ups through the web client: the case page's section, recording a
+visit, planning an extra one, the list; who may do what, and every refusal
+answered with a message, the right status and nothing written."""
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from app import clock
+from app.engine.timers import tick
+from app.extensions import db
+from app.followups.models import FollowUp
+from tests import factories as f
+from tests import factories_followups as ff
+from tests.factories import csrf, login
+
+AGREED = datetime(2026, 3, 2, 2, 0)          # 10:00 on 2 March, Shanghai
+DUE_DAY = datetime(2026, 3, 9, 2, 0)         # 10:00 on 9 March: the 7-day follow-up is due
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        street, (c1, c2), grids = f.org()
+        lead = f.user("mediator", community=c1)
+        case = ff.agreed_case(lead, grids[0], AGREED)
+        plain = ff.mediating_case(lead, grids[0], AGREED)  # no agreement yet
+        tick(now=DUE_DAY)
+        fu = next(x for x in ff.followups_of(case.id) if x.kind == "after_agreement")
+        w = dict(lead=lead.username, lead_id=lead.id, case=case.id, plain=plain.id, fu=fu.id,
+                 bystander=f.user("mediator", community=c1).username,
+                 outsider=f.user("mediator", community=c2).username,
+                 sup=f.user("supervisor", street=street).username,
+                 other_sup=f.user("supervisor", street=f.org()[0]).username)
+        db.session.remove()
+    clock.set_now(DUE_DAY)
+    return type("World", (), w)
+
+
+def english(client):
+    page = client.get("/today").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/today"})
+
+
+def as_user(client, username):
+    login(client, username)
+    english(client)
+    return client
+
+
+def visit_form(client, fu_id, **changes):
+    page = client.get(f"/followups/{fu_id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    data = {"csrf_token": csrf(page), "version": version, "visited_on": "2026-03-09", "method": "phone",
+            "reached": "申请人本人", "fulfilment": "fully", "satisfaction": "satisfied", "notes": ""}
+    data.update(changes)
+    return data
+
+
+def followup(app, fu_id):
+    with app.app_context():
+        row = db.session.get(FollowUp, fu_id)
+        db.session.expunge(row)
+        return row
+
+
+def test_the_case_page_lists_its_follow_ups_and_offers_to_plan_one(client, app, world):
+    as_user(client, world.lead)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert 'id="followups"' in page and f'data-followup="{world.fu}"' in page
+    assert 'data-state="due"' in page and 'data-state="scheduled"' in page
+    assert 'id="add-followup"' in page
+    # A bystander of the same community sees the follow-ups but may not plan one.
+    client.post("/logout", data={"csrf_token": csrf(page)})
+    as_user(client, world.bystander)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert f'data-followup="{world.fu}"' in page and 'id="add-followup"' not in page
+
+
+def test_recording_not_performed_breaches_the_case_and_shows_on_its_timeline(client, app, world):
+    as_user(client, world.lead)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, fulfilment="not",
+                                                                          notes="尚未支付"))
+    assert answer.status_code == 302 and answer.location.endswith(f"/cases/{world.case}#followups")
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "Follow-up recorded: Not performed." in page
+    assert re.search(r'id="case-state">\s*Not performed', page)
+    assert "Record non-performance" in page  # the case's own step, on its timeline
+    assert "Follow-up visit</span><strong>Record the visit" in page  # the follow-up's step, marked as such
+    row = followup(app, world.fu)
+    assert (row.state, row.fulfilment, row.method, row.reached, row.visited_on) == (
+        "done", "not", "phone", "申请人本人", date(2026, 3, 9))
+
+
+@pytest.mark.parametrize("changes, status, message", [
+    ({"visited_on": "2026-03-10"}, 422, "The visit cannot be dated in the future."),
+    ({"visited_on": "2026-02-28"}, 422, "The visit cannot be dated before the agreement it follows up."),
+    ({"visited_on": ""}, 422, "Give the date of the visit."),
+    ({"fulfilment": "maybe"}, 422, "Not a valid choice"),
+    ({"reached": "", "fulfilment": "partly"}, 422, "Say who was reached"),
+    ({"mark_fulfilled": "y"}, 422, "Other follow-ups of this case are still open"),
+    ({"version": "0"}, 409, "Reload the page"),
+])
+def test_bad_visits_are_refused_with_a_message_and_write_nothing(client, app, world, changes, status, message):
+    as_user(client, world.lead)
+    before = followup(app, world.fu)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, **changes))
+    assert answer.status_code == status
+    assert message in answer.get_data(as_text=True)
+    after = followup(app, world.fu)
+    assert (after.state, after.version, after.fulfilment) == (before.state, before.version, None)
+    with app.app_context():
+        assert len(ff.events("followup", world.fu)) == 2  # created, became due
+
+
+def test_a_second_done_is_refused(client, app, world):
+    as_user(client, world.lead)
+    data = visit_form(client, world.fu)
+    assert client.post(f"/followups/{world.fu}/visit", data=data).status_code == 302
+    again = client.post(f"/followups/{world.fu}/visit", data=dict(data, fulfilment="not"))
+    assert again.status_code == 409
+    assert "This follow-up was already recorded" in again.get_data(as_text=True)
+    assert followup(app, world.fu).fulfilment == "fully"
+    with app.app_context():
+        assert [e.trigger for e in ff.events("followup", world.fu)].count("record_visit") == 1
+
+
+def test_only_the_case_s_mediators_record_and_others_get_403_or_404(client, app, world):
+    as_user(client, world.lead)
+    data = visit_form(client, world.fu)
+    client.post("/logout", data={"csrf_token": data["csrf_token"]})
+    as_user(client, world.bystander)
+    page = client.get(f"/followups/{world.fu}").get_data(as_text=True)
+    assert 'id="visit-form"' not in page and "Only the mediators who work the case" in page
+    data["csrf_token"] = csrf(page)
+    assert client.post(f"/followups/{world.fu}/visit", data=data).status_code == 403
+    client.post("/logout", data={"csrf_token": data["csrf_token"]})
+    as_user(client, world.outsider)  # another community: the follow-up does not exist for them
+    assert client.get(f"/followups/{world.fu}").status_code == 404
+    assert client.post(f"/followups/{world.fu}/visit", data=data).status_code in (400, 404)
+    assert followup(app, world.fu).state == "due"
+
+
+def test_supervisors_read_their_street_s_follow_ups_only(client, app, world):
+    as_user(client, world.sup)
+    page = client.get(f"/followups/{world.fu}")
+    assert page.status_code == 200 and 'id="visit-form"' not in page.get_data(as_text=True)
+    token = csrf(page.get_data(as_text=True))
+    assert client.post(f"/followups/{world.fu}/visit", data={"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    as_user(client, world.other_sup)
+    assert client.get(f"/followups/{world.fu}").status_code == 404
+
+
+def test_planning_a_follow_up_for_a_case_without_an_agreement_is_refused(client, app, world):
+    as_user(client, world.lead)
+    page = client.get(f"/cases/{world.plain}").get_data(as_text=True)
+    assert 'id="add-followup"' not in page
+    with app.app_context():
+        version = db.session.get(f.Dispute, world.plain).version
+    answer = client.post(f"/followups/cases/{world.plain}/add",
+                         data={"csrf_token": csrf(page), "version": version, "planned_on": "2026-03-10"})
+    assert answer.status_code == 422
+    assert "This case has no agreement being performed" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert ff.followups_of(world.plain) == []
+
+
+def test_planning_an_extra_follow_up(client, app, world):
+    as_user(client, world.lead)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    version = re.search(r'id="add-followup".*?name="version" type="hidden" value="(\d+)"', page, re.S).group(1)
+    data = {"csrf_token": csrf(page), "version": version}
+    for day, status, message in [("2026-03-08", 422, "Plan the follow-up for today"),
+                                 ("2027-06-01", 422, "Plan the follow-up for today"),
+                                 ("", 422, "Give the day of the follow-up.")]:
+        answer = client.post(f"/followups/cases/{world.case}/add", data=dict(data, planned_on=day))
+        assert answer.status_code == status and message in answer.get_data(as_text=True)
+    assert len(ff_rows(app, world.case)) == 2
+    answer = client.post(f"/followups/cases/{world.case}/add", data=dict(data, planned_on="2026-03-12"))
+    assert answer.status_code == 302
+    rows = ff_rows(app, world.case)
+    assert [(r.kind, r.planned_for) for r in rows if r.kind == "extra"] == [("extra", datetime(2026, 3, 11, 16))]
+
+
+def ff_rows(app, case_id):
+    with app.app_context():
+        rows = ff.followups_of(case_id)
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def test_the_list_filters_and_sorts_by_colour(client, app, world):
+    clock.set_now(DUE_DAY + timedelta(days=4))  # 13 March: the 7-day follow-up is overdue
+    with app.app_context():
+        tick()
+    as_user(client, world.lead)
+    page = client.get("/followups/").get_data(as_text=True)
+    rows = re.findall(r'data-followup="(\d+)" data-state="(\w+)" data-colour="(\w+)"', page)
+    assert rows[0] == (str(world.fu), "overdue", "red")  # most urgent first, and mine by default
+    assert {state for _, state, _ in rows} == {"overdue", "scheduled"}
+    red = client.get("/followups/?colour=red&state=open&mine=1").get_data(as_text=True)
+    assert re.findall(r'data-followup="(\d+)"', red) == [str(world.fu)]
+    assert 'id="deadline-legend"' in red
+    blue = client.get("/followups/?colour=blue&state=all").get_data(as_text=True)
+    assert str(world.fu) not in re.findall(r'data-followup="(\d+)"', blue)
+    # A bad filter value is ignored, never a 500.
+    assert client.get("/followups/?colour=purple&state=nope&page=x").status_code == 200
+
+
+def test_follow_up_pages_need_a_login(client, world):
+    assert client.get(f"/followups/{world.fu}").status_code == 302
+    assert client.get("/followups/").status_code == 302
+    assert client.post(f"/followups/{world.fu}/visit").status_code in (400, 401)
+
+
+def test_a_visit_without_a_csrf_token_is_refused(client, app, world):
+    as_user(client, world.lead)
+    data = visit_form(client, world.fu)
+    del data["csrf_token"]
+    assert client.post(f"/followups/{world.fu}/visit", data=data).status_code == 400
+    assert followup(app, world.fu).state == "due"
+
+
