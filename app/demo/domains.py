@@ -4,6 +4,7 @@ Each entry is (name, load(seed) -> one line of summary); a domain's loader
 lives in its own package (app/<domain>/demo.py) and is listed here.
 """
 from ..elders.demo import load as elders_demo
+from ..rota.demo import load as rota_demo
 from ..supervision.demo import load as supervision_demo
 
-DOMAIN_DEMOS: list[tuple[str, object]] = [("supervision", supervision_demo), ("elders", elders_demo)]
+DOMAIN_DEMOS: list[tuple[str, object]] = [("supervision", supervision_demo), ("elders", elders_demo), ("rota", rota_demo)]
