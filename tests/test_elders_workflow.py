@@ -247,3 +247,21 @@ def test_at_equal_scores_an_elder_without_a_conflict_goes_first(world):
     ranked = suggest(d, (fe.tomorrow_at() + timedelta(hours=8)).date()).ranked
     assert [(s.elder.id, s.position, bool(s.conflicts)) for s in ranked] == [(clean.id, 1, False), (flagged.id, 2, True)]
     assert ranked[0].ranked.score == ranked[1].ranked.score
+
+
+def test_the_today_page_lists_the_elders_work_and_the_mediators_waiting_invitations(world, app):
+    from app.today import PROVIDERS
+
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(world["dispute"], e, world["mediator"], session_at=clock.now() + timedelta(days=3))
+    now, until = clock.now(), clock.now() + timedelta(days=7)
+    with app.test_request_context():
+        [item] = PROVIDERS["elder_invitation"](elder_user, now, until)
+        assert (item.kind, item.due_at, item.url) == ("elder_invitation", a.due_at, f"/elders/invitations/{a.id}")
+        [waiting] = PROVIDERS["elder_invitation"](world["mediator"], now, until)
+        assert e.name in waiting.title and waiting.url.endswith(f"/cases/{world['dispute'].id}#elders")
+        assert PROVIDERS["elder_invitation"](f.user("mediator", community=world["c2"]), now, until) == []
+        steps.act(a, "accept", elder_user)
+        [session] = PROVIDERS["elder_invitation"](elder_user, now, until)
+        assert session.due_at == a.session_at
+        assert PROVIDERS["elder_invitation"](world["mediator"], now, until) == []  # answered: nothing to wait for

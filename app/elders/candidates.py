@@ -73,8 +73,9 @@ def why_not_invitable(elder: Elder, dispute, day: date, *, load: int | None = No
         return _l("%(name)s is already on this case.", name=elder.name)
     away = elder.unavailable_on(day)
     if away is not None:
+        note = " (" + away.note + ")" if away.note else ""
         return _l("%(name)s is unavailable on %(day)s%(note)s.", name=elder.name, day=format_date(day, "medium"),
-                  note=f" ({away.note})" if away.note else "")
+                  note=note)
     load = loads([elder.id]).get(elder.id, 0) if load is None else load
     if load >= elder.max_concurrent:
         return _l("%(name)s already has %(load)s open invitations or cases, as many as they take (%(max)s).",
