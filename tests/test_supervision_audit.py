@@ -1,0 +1,160 @@
+"""The audit browser (every event, filters, scope, logins, reveals and
+exports) and the integrity check page (result, digest download, checking
+against a kept digest pasted or uploaded, forged or garbage digests)."""
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.audit.chain import current_digest
+from app.audit.models import AuditEvent
+from app.extensions import db
+from tests import factories as f
+from tests import factories_supervision as fs
+from tests.factories import csrf, login
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        w = fs.two_streets()
+        w.case_a = f.dispute(fs.user_named(w.m_a1), fs.grid(w.grid_a1)).id
+        w.case_b = f.dispute(fs.user_named(w.m_b1), fs.grid(w.grid_b1)).id
+        db.session.remove()
+        return w
+
+
+def rows(client, query=""):
+    response = client.get(f"/audit/{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return re.findall(r'<tr data-trigger="([^"]+)" data-entity="([^"]*)"', html), html
+
+
+def test_logins_failed_logins_and_reveals_are_listed(app, client, world):
+    login(client, world.m_a1, password="wrong password")
+    login(client, world.m_a1)
+    page = client.get(f"/cases/{world.case_a}").get_data(as_text=True)
+    with app.app_context():
+        from app.disputes.models import Dispute
+
+        party = db.session.get(Dispute, world.case_a).parties[0].id
+    client.post(f"/cases/{world.case_a}/parties/{party}/reveal", data={"csrf_token": csrf(page)})
+    client.post("/logout", data={"csrf_token": csrf(page)})
+    login(client, world.sup_a)
+    found, html = rows(client)
+    triggers = [t for t, _ in found]
+    for trigger in ("login_failed", "login", "reveal", "logout", "create"):
+        assert trigger in triggers
+    assert triggers.index("reveal") < triggers.index("login_failed")  # newest first
+    assert "13812345678" not in html  # data shown masked
+    only_failed, _ = rows(client, "?trigger=login_failed")
+    assert [t for t, _ in only_failed] == ["login_failed"]
+
+
+def test_filters_by_actor_role_entity_and_date(app, client, world):
+    login(client, world.sup_a)
+    mine, _ = rows(client, f"?actor={world.m_a1_id}")
+    assert mine and all(e in (f"dispute:{world.case_a}", f"user:{world.m_a1_id}") for _, e in mine)
+    by_role, _ = rows(client, "?role=supervisor")
+    assert [t for t, _ in by_role] == ["login"]
+    one_case, _ = rows(client, f"?entity_type=dispute&entity_id={world.case_a}")
+    assert one_case == [("create", f"dispute:{world.case_a}")]
+    none, html = rows(client, "?date_from=2001-01-01&date_to=2001-01-02")
+    assert none == [] and 'id="no-events"' in html
+    reversed_range, html = rows(client, "?date_from=2026-05-01&date_to=2026-04-01")
+    assert reversed_range == [] and "alert-warning" in html
+    garbage, html = rows(client, "?entity_id=abc&actor=xyz&date_from=31-31-2026")
+    assert garbage and html.count("alert-warning") >= 2
+
+
+def test_a_street_supervisor_sees_their_street_only(app, client, world):
+    login(client, world.sup_a)
+    found, _ = rows(client)
+    entities = {e for _, e in found}
+    assert f"dispute:{world.case_a}" in entities and f"dispute:{world.case_b}" not in entities
+    assert f"user:{world.sup_a_id}" in entities
+    assert rows(client, f"?entity_type=dispute&entity_id={world.case_b}")[0] == []
+    # Another street's people are not choices, and filtering by one gives nothing.
+    assert rows(client, f"?actor={world.m_b1_id}")[0] == []
+
+
+def test_the_city_supervisor_sees_everything(app, client, world):
+    login(client, world.sup_city)
+    entities = {e for _, e in rows(client)[0]}
+    assert {f"dispute:{world.case_a}", f"dispute:{world.case_b}"} <= entities
+
+
+def test_paging_newest_first(app, client, world):
+    app.config["SUPERVISION_PER_PAGE"] = 2
+    login(client, world.sup_city)
+    with app.app_context():
+        ids = db.session.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc())).scalars().all()
+    first = re.findall(r"<tr data-trigger=\"[^\"]+\" data-entity=\"[^\"]*\">\s*<td>(\d+)</td>",
+                       client.get("/audit/").get_data(as_text=True))
+    second = re.findall(r"<tr data-trigger=\"[^\"]+\" data-entity=\"[^\"]*\">\s*<td>(\d+)</td>",
+                        client.get("/audit/?page=2").get_data(as_text=True))
+    assert [int(i) for i in first + second] == ids[:4]
+
+
+def test_the_integrity_check_runs_from_the_page(app, client, world):
+    login(client, world.sup_a)
+    page = client.get("/audit/verify").get_data(as_text=True)
+    assert 'id="verify-result"' not in page and 'id="run-check"' in page  # it runs when asked
+    page = client.get("/audit/verify?run=1").get_data(as_text=True)
+    assert 'data-intact="yes"' in page
+    with app.app_context():
+        digest = str(current_digest())
+    assert digest in page
+
+
+def test_the_digest_downloads_and_checks_against_itself(app, client, world):
+    login(client, world.sup_a)
+    response = client.get("/audit/digest.txt")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    kept = response.data.decode().strip()
+    assert kept.startswith("audit-digest events=")
+    login_more = client.get("/audit/verify")  # more events may follow; the kept one still matches
+    pasted = client.get("/audit/verify", query_string={"digest": kept, "run": "1"}).get_data(as_text=True)
+    assert 'data-match="yes"' in pasted and 'data-intact="yes"' in pasted
+    uploaded = client.post("/audit/verify", data={
+        "csrf_token": csrf(login_more.get_data(as_text=True)),
+        "digest_file": (io.BytesIO(response.data), "kept.txt")}, content_type="multipart/form-data")
+    assert uploaded.status_code == 200 and 'data-match="yes"' in uploaded.get_data(as_text=True)
+
+
+def test_a_forged_digest_gets_a_clear_answer(app, client, world):
+    login(client, world.sup_a)
+    with app.app_context():
+        events = db.session.execute(select(func.count(AuditEvent.id))).scalar()
+    forged = f"audit-digest events={events} head={'ab' * 32}"
+    page = client.get("/audit/verify", query_string={"digest": forged}).get_data(as_text=True)
+    assert 'data-match="no"' in page and 'data-intact="yes"' in page  # the log is fine; the digest is not
+    too_long = f"audit-digest events={events + 50} head={'ab' * 32}"
+    page = client.get("/audit/verify", query_string={"digest": too_long}).get_data(as_text=True)
+    assert 'data-match="no"' in page and f"{events + 50}" in page
+    for garbage in ("hello", "audit-digest events=x head=y", "audit-digest events=3 head=" + "z" * 64):
+        response = client.get("/audit/verify", query_string={"digest": garbage})
+        assert response.status_code == 422 and 'id="digest-error"' in response.get_data(as_text=True)
+    token = csrf(client.get("/audit/verify").get_data(as_text=True))
+    for content in (b"", b"x" * 5000, b"\xff\xfe\x00garbage"):
+        response = client.post("/audit/verify", data={"csrf_token": token, "digest_file": (io.BytesIO(content), "d.txt")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 422
+    assert client.post("/audit/verify", data={"digest_file": (io.BytesIO(b"x"), "d.txt")},
+                       content_type="multipart/form-data").status_code == 400  # no CSRF token
+
+
+def test_a_tampered_log_is_reported_on_the_page(app, client, world):
+    login(client, world.sup_a)
+    with app.app_context():
+        from sqlalchemy import text
+
+        from app.audit import guard
+
+        with db.engine.begin() as conn:
+            guard.remove(conn)  # what someone with database access could do
+            conn.execute(text("UPDATE audit_events SET reason = 'nothing happened' WHERE id = 1"))
+    page = client.get("/audit/verify?run=1").get_data(as_text=True)
+    assert 'data-intact="no"' in page and "audit row id=1" in page
