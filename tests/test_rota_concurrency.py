@@ -1,0 +1,76 @@
+"""Two people at once on the rota: one wins, the other is told, nothing is
+doubled."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app import engine
+from app.audit.models import AuditEvent
+from app.audit.verify import verify
+from app.auth.models import User
+from app.extensions import db
+from app.rota import planning
+from app.rota.models import Duty, DutyRelease, SwapRequest
+from app.rota.swaps import request_swap
+from tests import factories as f, factories_rota as fr
+from tests.test_concurrency import run_together
+
+
+def test_two_colleagues_taking_one_open_swap_at_once_one_wins(app):
+    with app.app_context():
+        coordinator, _room, people = fr.rota_world(lawyers=4, seats=1)
+        planning.generate(fr.FIRST_SATURDAY, fr.FIRST_SATURDAY, coordinator)
+        planning.publish(fr.FIRST_SATURDAY, fr.FIRST_SATURDAY, coordinator)
+        duty = db.session.execute(select(Duty)).scalar_one()
+        asker = next((lw, u) for lw, u in people if lw.id == duty.lawyer_id)
+        takers = [u.id for lw, u in people if lw.id != duty.lawyer_id][:2]
+        swap_id = request_swap(duty, asker[0], None, "", asker[1]).id
+        coordinator_id, duty_id = coordinator.id, duty.id
+
+    def take(user_id):
+        def job():
+            swap = db.session.get(SwapRequest, swap_id)
+            engine.fire(swap, "accept", db.session.get(User, user_id), expected_version=1)
+            return user_id
+        return job
+
+    results = run_together(app, take(takers[0]), take(takers[1]))
+    assert sorted(kind for kind, _ in results) == ["error", "ok"]
+    [error] = [value for kind, value in results if kind == "error"]
+    assert isinstance(error, engine.Conflict) and error.status == 409
+
+    def approve():
+        swap = db.session.get(SwapRequest, swap_id)
+        engine.fire(swap, "approve", db.session.get(User, coordinator_id), expected_version=2)
+
+    results = run_together(app, approve, approve)  # a double click, or two coordinators
+    assert sorted(kind for kind, _ in results) == ["error", "ok"]
+    with app.app_context():
+        swap = db.session.get(SwapRequest, swap_id)
+        assert swap.state == "approved"
+        assert db.session.get(Duty, duty_id).lawyer_id == swap.taker_id
+        assert db.session.execute(select(func.count(DutyRelease.id))).scalar() == 1
+        assert db.session.execute(select(func.count(AuditEvent.id)).where(
+            AuditEvent.entity_type == "lawyer_duty", AuditEvent.trigger == "swapped")).scalar() == 1
+        assert verify() == []
+
+
+def test_two_coordinators_planning_at_once_never_put_two_duties_on_one_seat(app):
+    with app.app_context():
+        coordinator, _room, _people = fr.rota_world(lawyers=5, seats=2)
+        other = f.user("coordinator")
+        ids = (coordinator.id, other.id)
+    last = fr.FIRST_SATURDAY + timedelta(weeks=6)
+
+    def plan(user_id):
+        def job():
+            return planning.generate(fr.FIRST_SATURDAY, last, db.session.get(User, user_id)).created
+        return job
+
+    results = run_together(app, plan(ids[0]), plan(ids[1]))
+    for kind, value in results:
+        assert kind == "ok" or (isinstance(value, engine.Refused) and value.status == 409), value
+    with app.app_context():
+        live = db.session.execute(select(Duty.day, Duty.room_id, Duty.seat).where(Duty.state == "planned")).all()
+        assert len(live) == len(set(live)) == 2 * 7
+        assert verify() == []
