@@ -1,0 +1,143 @@
+"""Issue 7 in a real browser: a street supervisor filters the closure
+history, opens a case's timeline, returns one case to its mediator with a
+comment, signs off another, runs the integrity check, downloads the digest
+and an XLSX export of the filtered list. Runs on SQLite, and on PostgreSQL
+when TEST_DATABASE_URL is set.
+
+Gettext labels are not relied on (they are being translated): elements are
+found by id, name or data attributes; states are the workflows' own labels.
+"""
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+
+from app.audit.verify import verify
+from app.disputes.models import Dispute
+from app.extensions import db
+from tests import factories as f
+from tests import factories_supervision as fs
+from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, pages, screenshot, submit,
+)
+
+RETURN_COMMENT = "结案小结未写明履行情况，请补充回访记录后重新结案。"
+
+
+@pytest.fixture
+def cases(app):
+    with app.app_context():
+        street, (c1, _c2), grids = f.org()
+        mediator = f.user("mediator", community=c1)
+        supervisor = f.user("supervisor", street=street, username="dudao", password=f.PASSWORD)
+        agreed = [fs.closed_case(mediator, grids[0]) for _ in range(2)]
+        on_spot = fs.closed_case(mediator, grids[1], fs.ON_SPOT_PATH)
+        world = dict(supervisor=supervisor.username, agreed=[d.id for d in agreed], on_spot=on_spot.id,
+                     titles={d.id: d.title for d in agreed + [on_spot]})
+        db.session.remove()
+        return world
+
+
+def log_in_as_supervisor(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(f.PASSWORD)
+    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+    expect(page).to_have_url(re.compile(r"/supervision/closures$"))  # supervisors land on the closure history
+
+
+def listed(page: Page) -> list[int]:
+    return [int(i) for i in page.locator("#closure-list [data-case]").evaluate_all(
+        "items => items.map(i => i.dataset.case)")]
+
+
+def test_supervisor_reviews_closures_checks_the_log_and_exports(pages, cases, app, backend):
+    page = pages.open(**DESKTOP)
+    log_in_as_supervisor(page, cases["supervisor"])
+    expect(page.locator("#closure-list [data-case]")).to_have_count(3)
+    expect(page.locator("#awaiting-link")).to_be_visible()
+
+    # --- Filter: agreements only, then the two cases awaiting sign-off among them.
+    filters = page.locator("#closure-filters")
+    filters.locator('[name="outcome"]').select_option("agreement")
+    submit(page, page.locator("#apply-filters"))
+    expect(page.locator("#closure-list [data-case]")).to_have_count(2)
+    assert sorted(listed(page)) == sorted(cases["agreed"])
+    filters.locator('[name="review"]').select_option("awaiting")
+    submit(page, page.locator("#apply-filters"))
+    expect(page.locator('#closure-list [data-review="awaiting"]')).to_have_count(2)
+    screenshot(page, "supervision-closures", backend)
+
+    # --- The XLSX export of the filtered list has the same cases.
+    with page.expect_download() as download:
+        page.locator("#export-xlsx").click()
+    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(exported) == sorted(cases["titles"][i] for i in cases["agreed"])
+
+    # --- Open the first case: its full timeline, then return it with a comment.
+    returned, signed = listed(page)
+    page.locator(f'#closure-list [data-case="{returned}"]').click()
+    expect(page).to_have_url(re.compile(rf"/supervision/cases/{returned}$"))
+    timeline = page.locator("#timeline > li")
+    expect(timeline.first).to_contain_text("结案")
+    assert timeline.count() >= 8  # registration, each step, the review opened
+    expect(page.locator("#review-state")).to_have_text("待审核")
+    form = page.locator("#review-return_case")
+    form.locator('[name="return_case-comment"]').fill(RETURN_COMMENT)
+    page.once("dialog", lambda dialog: dialog.accept())  # "return the case?" confirmation
+    submit(page, form.locator('button[type="submit"]'))
+    expect(page.locator("#case-state")).to_have_text("调解中")
+    expect(page.locator("#review-state")).to_have_text("已退回")
+    expect(page.locator("#reviews")).to_contain_text(RETURN_COMMENT)
+    expect(page.locator("#timeline > li").first).to_contain_text("退回重办")
+
+    # --- Sign off the other one.
+    page.goto(f"/supervision/cases/{signed}")
+    form = page.locator("#review-sign_off")
+    form.locator('[name="sign_off-comment"]').fill("材料齐全，同意结案。")
+    submit(page, form.locator('button[type="submit"]'))
+    expect(page.locator("#review-state")).to_have_text("已审核通过")
+    expect(page.locator("#review-actions")).to_have_count(0)
+
+    # --- The returned case has left the history (it is being mediated again).
+    page.goto("/supervision/closures")
+    expect(page.locator("#closure-list [data-case]")).to_have_count(2)
+    assert returned not in listed(page)
+
+    # --- The integrity check, and the digest to keep.
+    page.locator("#nav-audit").click()
+    expect(page.locator('#events tr[data-trigger="return_case"]')).to_have_count(1)
+    page.locator("#integrity-link").click()
+    page.locator("#run-check").click()
+    expect(page.locator("#verify-result")).to_have_attribute("data-intact", "yes")
+    shown = page.locator("#digest").inner_text().strip()
+    with page.expect_download() as download:
+        page.locator("#download-digest").click()
+    kept = open(download.value.path(), encoding="utf-8").read().strip()
+    assert kept.startswith("audit-digest events=") and kept == shown
+    paste = page.locator("#digest-paste")
+    paste.locator('[name="digest"]').fill(kept)
+    submit(page, paste.locator('button[type="submit"]'))
+    expect(page.locator("#digest-result")).to_have_attribute("data-match", "yes")
+    screenshot(page, "supervision-integrity", backend)
+
+    with app.app_context():
+        assert db.session.get(Dispute, returned).state == "mediating"
+        assert db.session.get(Dispute, signed).state == "closed"
+        assert verify() == []
+    assert pages.problems == []
+
+
+def test_supervisor_pages_fit_a_phone(pages, cases, backend):
+    page = pages.open(**PHONE)
+    log_in_as_supervisor(page, cases["supervisor"])
+    for path in ("/supervision/closures", "/supervision/stats", f"/supervision/cases/{cases['on_spot']}",
+                 "/audit/", "/audit/verify"):
+        page.goto(path)
+        expect(page.locator("main h1")).to_be_visible()
+        expect_no_sideways_scroll(page)
+    screenshot(page, "supervision-stats-phone", backend)
+    assert pages.problems == []
