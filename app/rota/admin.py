@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, engine
 from ..audit.chain import record
+from ..auth.models import User
 from ..engine.core import _name_of
 from ..engine.edits import commit_change
 from ..engine.errors import Conflict, GuardFailed, NotAllowed
@@ -163,6 +164,9 @@ def save_lawyer(lawyer: Lawyer | None, values: dict, unavailable: set[date], act
     recorded masked in the audit log."""
     user_id = values.get("user_id")
     if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None or user.role != "lawyer":
+            raise GuardFailed(_("Choose a login with the role volunteer lawyer."), field="user_id")
         other = db.session.execute(select(Lawyer).where(Lawyer.user_id == user_id)).scalar_one_or_none()
         if other is not None and (lawyer is None or other.id != lawyer.id):
             raise GuardFailed(_("This login already belongs to %(name)s.", name=other.name), field="user_id")
