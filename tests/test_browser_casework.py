@@ -176,7 +176,13 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     perform_by = date.today() + timedelta(days=7)
     fire(page, "agree", "达成调解协议 → 达成协议",
          dict(AGREEMENT, form={"value": "written"}, perform_by=perform_by.isoformat()))
-    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 9)
+    # The agreement planned its follow-ups (回访), whose steps the history shows too: one a week on and one on
+    # the performance deadline (one only, when both fall on the same day of the centre's calendar).
+    planned = page.locator("#followup-list [data-followup]")
+    expect(planned.first).to_have_attribute("data-state", "scheduled")
+    n = planned.count()
+    assert n in (1, 2)
+    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 9 + n)
     agreement = page.locator("#agreement")
     expect(agreement).to_contain_text("书面协议")
     expect(page.locator("#agreement-terms")).to_have_text(AGREEMENT["terms"])
@@ -210,15 +216,18 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     screenshot(page, "agreement-print", backend)
     page.locator('.print-toolbar a[href$="#agreement"]').click()  # back to the case
     expect(page).to_have_url(re.compile(r"/cases/\d+#agreement$"))
-    expect_step(page, "达成协议", "打印调解协议（含个人信息）", "", 10)  # a print in full is recorded
+    expect_step(page, "达成协议", "打印调解协议（含个人信息）", "", 10 + n)  # a print in full is recorded
 
     # --- Performance, fulfilment, closing and archiving.
     fire(page, "start_performance", "进入履行 → 履行中")
-    expect_step(page, "履行中", "进入履行", "达成协议 → 履行中", 11)
+    expect_step(page, "履行中", "进入履行", "达成协议 → 履行中", 11 + n)
     fire(page, "fulfil", "确认已履行 → 已履行")
-    expect_step(page, "已履行", "确认已履行", "履行中 → 已履行", 12)
+    expect_step(page, "已履行", "确认已履行", "履行中 → 已履行", 12 + 2 * n)  # its follow-ups cancelled
+    expect(planned).to_have_count(n)
+    for i in range(n):
+        expect(planned.nth(i)).to_have_attribute("data-state", "cancelled")
     fire(page, "close", "结案 → 已结案", {"summary": "楼道杂物已清理完毕，双方和好，结案。"})
-    expect_step(page, "已结案", "结案", "已履行 → 已结案", 14)  # with the sign-off review it opened
+    expect_step(page, "已结案", "结案", "已履行 → 已结案", 14 + 2 * n)  # with the sign-off review it opened
     expect(page.locator("main dl").first).to_contain_text("楼道杂物已清理完毕，双方和好，结案。")
     expect(page.locator("#actions")).to_have_count(0)  # archiving waits for the supervisor's sign-off
     with app.app_context():  # the street's supervisor signs the closure off (their pages: test_browser_supervision)
@@ -226,7 +235,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
         db.session.remove()
     page.reload()
     fire(page, "archive", "归档（封存） → 已归档")
-    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 16)
+    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 16 + 2 * n)
     expect(page.locator("#actions")).to_have_count(0)  # archived: nothing more to do
     expect(page.locator("#attachment-upload")).to_have_count(0)  # sealed: no more files
     screenshot(page, "case-archived-desktop", backend)
