@@ -77,8 +77,8 @@ def build(dispute) -> CaseFile:
         (_("Parties"), parties or "—"),
         (_("Mediators"), "、".join(mediators) or "—"),
         (_("Registered"), _when(dispute.created_at)),
-        (_("Accepted"), _when(accepted.at) if accepted else "—"),
-        (_("Closed"), _when(dispute.closed_at)),
+        (_("Accepted for mediation"), _when(accepted.at) if accepted else "—"),
+        (_("Closed on"), _when(dispute.closed_at)),
         (_("Retention period"), _("%(years)s years, until the end of %(year)s", years=retention,
                                   year=closed_year + retention)),
     ])
@@ -93,14 +93,14 @@ def build(dispute) -> CaseFile:
         (_("Registered by"), dispute.created_by.display_name if dispute.created_by else "—"),
     ])
     registration.blocks = [[
-        (_("Role"), lab(codes.PARTY_ROLES, p.role, locale)), (_("Name"), p.name),
+        (_("Role in the dispute"), lab(codes.PARTY_ROLES, p.role, locale)), (_("Name"), p.name),
         (_("Sex"), lab(codes.SEXES, p.sex, locale) if p.sex else "—"), (_("Age"), str(p.age) if p.age else "—"),
         (_("ID number"), mask_id(p.id_number) or "—"), (_("Phone"), mask_phone(p.phone) or "—"),
         (_("Employer or address"), p.address or "—"),
     ] for p in dispute.parties]
     notice = _first_event(dispute, "start_mediation")
     rights = Part(_("Notice of rights and duties"), [
-        (_("Given"), _("Yes, on %(when)s by %(who)s", when=_when(notice.at), who=_name(notice.actor_id))
+        (_("Notice given"), _("Yes, on %(when)s by %(who)s", when=_when(notice.at), who=_name(notice.actor_id))
          if notice else _("Not recorded")),
     ])
     sessions = Part(_("Session records"))
@@ -170,11 +170,11 @@ def _followups(dispute, locale) -> list:
     ).scalars()
     lab = codes.label
     return [[
-        (_("Kind"), lab(fcodes.FOLLOWUP_KINDS, f.kind, locale)),
+        (_("Kind of visit"), lab(fcodes.FOLLOWUP_KINDS, f.kind, locale)),
         (_("Planned for"), _when(f.planned_for)),
         (_("State"), f.__workflow__.state(f.state).label(locale)),
         (_("Visited on"), f.visited_on.isoformat() if f.visited_on else "—"),
-        (_("How"), lab(fcodes.METHODS, f.method, locale) if f.method else "—"),
+        (_("How visited"), lab(fcodes.METHODS, f.method, locale) if f.method else "—"),
         (_("Performance"), lab(fcodes.FULFILMENT, f.fulfilment, locale) if f.fulfilment else "—"),
         (_("Satisfaction"), lab(fcodes.SATISFACTION, f.satisfaction, locale) if f.satisfaction else "—"),
         (_("Notes"), f.notes or "—"),

@@ -40,7 +40,7 @@ class _Filters(FlaskForm):
         csrf = False
 
     date_from = DateField(_l("From"), validators=[Optional(), _sane_date])
-    date_to = DateField(_l("Until"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Until (date)"), validators=[Optional(), _sane_date])
     street = SelectField(_l("Street"), coerce=_id_choice, default=None, validate_choice=False)
     area = SelectField(_l("Area"), coerce=_id_choice, default=None, validate_choice=False)
     community = SelectField(_l("Community"), coerce=_id_choice, default=None, validate_choice=False)
@@ -131,13 +131,13 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor = SelectField(_l("Who"), coerce=_id_choice, default=None, validate_choice=False)
-    role = SelectField(_l("Role"), default="")
-    entity_type = StringField(_l("What"), filters=[lambda v: (v or "").strip()[:40]])
-    entity_id = IntegerField(_l("Number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    actor = SelectField(_l("Done by"), coerce=_id_choice, default=None, validate_choice=False)
+    role = SelectField(_l("Role in the dispute"), default="")
+    entity_type = StringField(_l("Entity type"), filters=[lambda v: (v or "").strip()[:40]])
+    entity_id = IntegerField(_l("Entity number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     trigger = StringField(_l("Action"), filters=[lambda v: (v or "").strip()[:60]])
     date_from = DateField(_l("From"), validators=[Optional(), _sane_date])
-    date_to = DateField(_l("Until"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Until (date)"), validators=[Optional(), _sane_date])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
 
     FILTERS = ("actor", "role", "entity_type", "entity_id", "trigger", "date_from", "date_to")

@@ -30,7 +30,7 @@ def _locale() -> str:
 def closures_section(rows) -> Section:
     locale = _locale()
     headers = [_("File number"), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
-               _("Mediator"), _("Registered"), _("Closed"), _("Days taken"), _("Outcome"), _("Sign-off"),
+               _("Mediator"), _("Registered"), _("Closed on"), _("Days taken"), _("Outcome"), _("Sign-off"),
                _("Closing summary")]
     body = []
     for row in rows:
@@ -63,10 +63,10 @@ def _count_row(label, c):
 
 def statistics_sections(board) -> list[Section]:
     locale = _locale()
-    count_headers = [_("Registered"), _("Accepted"), _("Agreements"), _("Resolved on the spot"),
+    count_headers = [_("Registered"), _("Accepted for mediation"), _("Agreements"), _("Resolved on the spot"),
                      _("Mediation success rate (%)"), _("On-the-spot rate (%)"), _("Resolution rate (%)")]
     period = f"{board.date_from.isoformat()} – {board.date_to.isoformat()}"
-    summary = Section(_("Summary"), [_("Figure"), _("Value")], [
+    summary = Section(_("Summary figures"), [_("Figure"), _("Value")], [
         [_("Period (registration dates)"), period],
         *[[h, v] for h, v in zip(count_headers, _count_row("", board.totals)[1:])],
         [_("Closed or archived now"), board.closed],
