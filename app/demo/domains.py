@@ -4,7 +4,9 @@ Each entry is (name, load(seed) -> one line of summary); a domain's loader
 lives in its own package (app/<domain>/demo.py) and is listed here.
 """
 from ..elders.demo import load as elders_demo
+from ..followups.demo import load as followups_demo
 from ..rota.demo import load as rota_demo
 from ..supervision.demo import load as supervision_demo
 
-DOMAIN_DEMOS: list[tuple[str, object]] = [("supervision", supervision_demo), ("elders", elders_demo), ("rota", rota_demo)]
+DOMAIN_DEMOS: list[tuple[str, object]] = [("supervision", supervision_demo), ("elders", elders_demo), ("rota", rota_demo),
+                                           ("followups", followups_demo)]
