@@ -46,14 +46,18 @@ def test_demo_load_is_idempotent_and_its_history_verifies(app):
         assert roles == {"mediator", "gridworker", "elder", "lawyer", "coordinator", "supervisor", "admin"}
         assert db.session.execute(text("SELECT count(*) FROM grids")).scalar() == 369
         assert db.session.execute(text("SELECT count(*) FROM communities")).scalar() == 18
-        assert db.session.execute(select(func.count(Dispute.id))).scalar() == 40
+        # The builder made the 40 asked for; the domains' demos add their own (found by a sweep, from a
+        # lawyer's consultation...).
+        assert "40 disputes created" in out.output
+        total = db.session.execute(select(func.count(Dispute.id))).scalar()
+        assert 40 <= total <= 50
         assert len(set(db.session.execute(select(Dispute.state)).scalars())) >= 5
     again = runner.invoke(args=["demo", "load", "--cases", "40"])
     assert again.exit_code == 0 and "already loaded" in again.output
     guarded = runner.invoke(args=["demo", "load", "--if-empty"])
     assert guarded.exit_code == 0 and "not loaded" in guarded.output
     with app.app_context():
-        assert db.session.execute(select(func.count(Dispute.id))).scalar() == 40
+        assert db.session.execute(select(func.count(Dispute.id))).scalar() == total  # nothing added again
     verified = runner.invoke(args=["audit", "verify"])
     assert verified.exit_code == 0, verified.output
     assert "intact" in verified.output
