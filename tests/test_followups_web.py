@@ -223,3 +223,18 @@ def test_a_visit_without_a_csrf_token_is_refused(client, app, world):
     assert followup(app, world.fu).state == "due"
 
 
+
+
+def test_marking_the_case_fulfilled_is_offered_on_its_last_open_follow_up_only(client, app, world):
+    as_user(client, world.lead)
+    assert 'name="mark_fulfilled"' not in client.get(f"/followups/{world.fu}").get_data(as_text=True)
+    assert client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu)).status_code == 302
+    [last] = [r.id for r in ff_rows(app, world.case) if r.kind == "perform_by"]
+    clock.set_now(datetime(2026, 3, 20, 2, 0))
+    with app.app_context():
+        tick()
+    assert 'name="mark_fulfilled"' in client.get(f"/followups/{last}").get_data(as_text=True)
+    answer = client.post(f"/followups/{last}/visit", data=visit_form(client, last, visited_on="2026-03-20",
+                                                                      mark_fulfilled="y"))
+    assert answer.status_code == 302
+    assert re.search(r'id="case-state">\s*Fulfilled', client.get(answer.location).get_data(as_text=True))

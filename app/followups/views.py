@@ -136,7 +136,8 @@ def render_followup(followup, form=None, status=200):
         form = _visit_form(followup)
     return render_template(
         "followups/show.html", fu=followup, d=followup.dispute, state=FOLLOWUP.state(followup.state),
-        colour=colour(followup), form=form if may_visit else None, last_open=is_last_open(followup),
+        colour=colour(followup), form=form if may_visit else None,
+        offer_fulfilled=may_visit and followup.dispute.state in ("agreed", "performing") and is_last_open(followup),
         timeline=timeline(followup, locale), why_not=_why_no_visit(followup, may_visit),
     ), status
 
