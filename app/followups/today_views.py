@@ -93,7 +93,9 @@ def followups_due(user, now, until) -> list[TodayItem]:
     else:
         query = query.where(FollowUp.state == "escalated")
     rows = db.session.execute(query.order_by(FollowUp.due_at, FollowUp.id).limit(200)).scalars()
-    return [TodayItem(kind="followup", title=_followup_title(row), due_at=row.due_at, colour=colour(row, now),
+    # A late follow-up's own due time is its escalation; the user needs the deadline it missed.
+    return [TodayItem(kind="followup", title=_followup_title(row),
+                      due_at=row.visit_by if row.state in late else row.due_at, colour=colour(row, now),
                       url=url_for("followups.show", followup_id=row.id), detail=_followup_detail(row),
                       open_since=row.planned_for if row.state != "scheduled" else None)
             for row in rows]
@@ -117,7 +119,7 @@ def sweeps_due(user, now, until) -> list[TodayItem]:
         and_(Sweep.state == "missed", Sweep.period_ends_at >= now - MISSED_SWEEPS_SHOWN),
     )).options(selectinload(Sweep.community), selectinload(Sweep.street))
     rows = db.session.execute(query.order_by(Sweep.period_start, Sweep.id).limit(200)).scalars()
-    return [TodayItem(kind="sweep", title=_("Sweep of %(place)s", place=row.place_name), due_at=row.due_at,
+    return [TodayItem(kind="sweep", title=_("Sweep of %(place)s", place=row.place_name), due_at=row.period_ends_at,
                       colour=colour(row, now), url=url_for("followups.sweep", sweep_id=row.id),
                       detail=_("%(state)s · %(first)s to %(last)s", state=row.__workflow__.state(row.state).label(
                           _locale()), first=format_date(row.period_start, "medium"),

@@ -1,8 +1,10 @@
 """Follow-up visits (回访): the list, one follow-up and its visit, a case's
 follow-ups (on the case page) and adding one. Sweeps, notifications and
 the today page have their own modules on this blueprint."""
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import format_date, format_datetime, gettext as _, to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -57,7 +59,18 @@ def may_work(followup_or_case) -> bool:
 @bp.app_context_processor
 def _helpers():
     return {"case_followups": case_followups, "deadline_colour": colour, "fu_codes": codes,
-            "FOLLOWUP": FOLLOWUP}
+            "FOLLOWUP": FOLLOWUP, "due_text": due_text}
+
+
+def due_text(moment) -> str:
+    """A due time as people say it: a deadline at local midnight is "by the
+    end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00")."""
+    if moment is None:
+        return ""
+    local = to_user_timezone(moment)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return _("by the end of %(day)s", day=format_date(local.date() - timedelta(days=1), "medium"))
+    return format_datetime(moment, "short")
 
 
 def case_followups(dispute) -> dict:
