@@ -265,3 +265,20 @@ def test_the_today_page_lists_the_elders_work_and_the_mediators_waiting_invitati
         [session] = PROVIDERS["elder_invitation"](elder_user, now, until)
         assert session.due_at == a.session_at
         assert PROVIDERS["elder_invitation"](world["mediator"], now, until) == []  # answered: nothing to wait for
+
+
+def test_once_the_case_has_ended_an_invitation_can_no_longer_be_accepted(world):
+    d, m = world["dispute"], world["mediator"]
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(d, e, m)
+    f.walk(d, m, "withdraw")
+    refused(lambda: steps.act(a, "accept", elder_user), "accepted or being mediated")
+    steps.act(a, "withdraw", m, "当事人已撤回调解申请")
+    assert a.state == "withdrawn"
+
+
+def test_an_elder_declines_an_invitation_rather_than_withdrawing_it(world):
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(world["dispute"], e, world["mediator"])
+    assert [t.trigger for t in engine.available(a, elder_user)] == ["accept", "decline"]
+    refused(lambda: steps.act(a, "withdraw", elder_user, "不想去"), "Decline the invitation instead")

@@ -9,6 +9,10 @@ session, the elder files a short report, and a mediator of the case confirms
 it (done). Either side may withdraw while it is open: an elder's recusal, or
 the mediator calling the invitation off.
 
+An invitation is accepted, and its session started, only while the case is
+still open for elders (accepted or being mediated): once the case has ended
+the mediator withdraws what is left open.
+
 What each step needs (the planned time, the report's contents) is checked by
 named guards, so that the same rules hold for the web forms and for anything
 else that calls the engine.
@@ -64,7 +68,7 @@ ELDER_ASSIGNMENT = Workflow(
             (E,),
             "接受邀请",
             "Accept",
-            guards=("own_invitation", "not_expired"),
+            guards=("own_invitation", "not_expired", "case_open"),
         ),
         Transition(
             "decline",
@@ -84,7 +88,7 @@ ELDER_ASSIGNMENT = Workflow(
             (M, E),
             "开始调解",
             "Session started",
-            guards=("works_the_case", "own_invitation"),
+            guards=("works_the_case", "own_invitation", "case_open"),
         ),
         Transition(
             "file_report",
@@ -112,7 +116,7 @@ ELDER_ASSIGNMENT = Workflow(
             "撤回（回避）",
             "Withdraw (recusal)",
             reason_required=True,
-            guards=("works_the_case", "own_invitation"),
+            guards=("works_the_case", "own_invitation", "elder_declines_first"),
             danger=True,
         ),
     ),

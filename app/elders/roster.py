@@ -53,6 +53,8 @@ ROSTER_LABELS = {
     "fields": ("字段", "Fields"),
     "unavailable_id": ("记录编号", "Record no."),
     "relation_id": ("记录编号", "Record no."),
+    "relations": ("申报的利害关系人", "Declared relations"),
+    "unavailable": ("不便参加的日期", "Unavailable dates"),
 }
 
 

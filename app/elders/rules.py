@@ -55,6 +55,15 @@ def case_closed_message(dispute):
     return None
 
 
+@guard("elder_declines_first")
+def elder_declines_first(assignment, actor, data):
+    """An elder who has not accepted answers by declining; stepping aside
+    (recusal) is for an invitation they have taken up."""
+    if actor.role == "elder" and assignment.state in ("suggested", "invited"):
+        return _l("Decline the invitation instead, with your reason.")
+    return None
+
+
 @guard("case_open")
 def case_open(assignment, actor, data):
     return case_closed_message(assignment.dispute)
