@@ -44,9 +44,14 @@ def _flag(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-ACCEPTED = Dispute.file_no.is_not(None)
-AGREED = and_(Dispute.agreed_at.is_not(None), Dispute.file_no.is_not(None))
-ON_SPOT = and_(Dispute.outcome.is_not(None), Dispute.agreed_at.is_(None))
+# Each flag reads only columns of the covering indexes below (no text
+# column): accepted cases have a file number (file_seq); a case resolved on
+# the spot was never accepted and ended (resolved, closed or archived)
+# without an agreement.
+ACCEPTED = Dispute.file_seq.is_not(None)
+AGREED = and_(Dispute.agreed_at.is_not(None), Dispute.file_seq.is_not(None))
+ON_SPOT = and_(Dispute.file_seq.is_(None), Dispute.agreed_at.is_(None),
+               Dispute.state.in_(("resolved_on_spot", "closed", "archived")))
 CLOSED = Dispute.closed_at.is_not(None)
 
 
@@ -146,36 +151,45 @@ def percentile_days(session, where, closed: int, share: float = 0.9):
 
 
 def open_by_colour(session, scope: Scope, place: Place, now) -> dict[str, int]:
-    where = [*scope.clauses(place), open_clause()]
+    """Open cases by colour. Only open cases have a due time, so the three
+    colours are read from the (place, due_at, warn_at) indexes; those
+    without a deadline are the open ones less the coloured ones."""
+    where = scope.clauses(place)
     counts = {}
-    for colour in ("red", "yellow", "blue", NO_DEADLINE):
+    for colour in ("red", "yellow", "blue"):
         counts[colour] = session.execute(
-            select(func.count(Dispute.id)).where(*where, colour_clause(Dispute, colour, now))
+            select(func.count(Dispute.id)).where(*where, colour_clause(Dispute, colour, now), open_clause())
         ).scalar()
+    total = session.execute(select(func.count(Dispute.id)).where(*where, open_clause())).scalar()
+    counts[NO_DEADLINE] = total - sum(counts.values())
     return counts
 
 
 def dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None) -> Dashboard:
     session = session or db.session
     where = _cohort(scope, place, date_from, date_to)
-    totals = _counts(session.execute(select(*COUNT_COLUMNS).where(*where)).one())
     days = days_between(Dispute.created_at, Dispute.closed_at)
-    closed, mean_days = session.execute(select(func.count(Dispute.id), func.avg(days)).where(*where, CLOSED)).one()
-    amount_total, amount_cases = session.execute(
-        select(func.coalesce(func.sum(Dispute.amount), 0), func.count(Dispute.amount)).where(*where, AGREED)
-    ).one()
+    # One pass over the cohort for the totals, the days to close and the amounts.
+    row = session.execute(select(
+        *COUNT_COLUMNS, _flag(CLOSED).label("closed"), func.avg(case((CLOSED, days))).label("mean_days"),
+        func.coalesce(func.sum(case((AGREED, Dispute.amount))), 0).label("amount_total"),
+        func.count(case((AGREED, Dispute.amount))).label("amount_cases"),
+    ).where(*where)).one()
+    totals = _counts(row)
+    closed, mean_days, amount_total, amount_cases = row.closed, row.mean_days, row.amount_total, row.amount_cases
 
-    by_community = session.execute(
-        select(Community.name.label("key"), *COUNT_COLUMNS).join(Community, Community.id == Dispute.community_id)
-        .where(*where).group_by(Community.id, Community.name).order_by(Community.id)
-    )
+    # Grouped on the index's own column; the few names are read afterwards.
+    per_community = _grouped(session, Dispute.community_id, where)
+    names = dict(session.execute(
+        select(Community.id, Community.name).where(Community.id.in_([k for k, _ in per_community]))
+    ).all()) if per_community else {}
     month = local_month(Dispute.created_at, utc_offset_hours())
     months = dict(_grouped(session, month, where))
     return Dashboard(
         date_from=date_from, date_to=date_to, totals=totals,
         by_type=_grouped(session, Dispute.dispute_type, where),
         by_channel=_grouped(session, Dispute.channel, where),
-        by_community=[(row.key, _counts(row)) for row in by_community],
+        by_community=[(names.get(k, k), c) for k, c in per_community],
         by_month=[(m, months.get(m, Counts())) for m in _months(date_from, date_to)],
         closed=int(closed or 0),
         mean_days=float(mean_days) if mean_days is not None else None,
