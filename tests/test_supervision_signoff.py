@@ -206,3 +206,20 @@ def test_the_mediator_sees_the_return_on_the_case_page(app, client, world):
     timeline = page[page.index('id="timeline"'):]
     assert "补充回访记录" in timeline and "督导退回重办" in timeline and "结案审核" in timeline
     assert timeline.index("督导退回重办") < timeline.index("<strong>结案</strong>")  # newest first, in log order
+
+
+def test_awaiting_reviews_are_on_the_supervisors_today_list(app, world):
+    from datetime import timedelta
+
+    from app import clock
+    from app.today import items_for
+
+    with app.test_request_context():
+        now = clock.now()
+        later = now + timedelta(days=8)  # past the week a review is given
+        theirs = [i for i in items_for(fs.user_named(world.sup_a), now, later) if i.kind == "signoff"]
+        assert [i.url for i in theirs] == [f"/supervision/cases/{world.case}"]
+        assert [i.kind for i in items_for(fs.user_named(world.sup_b), now, later) if i.kind == "signoff"] == ["signoff"]
+        assert len([i for i in items_for(fs.user_named(world.sup_city), now, later) if i.kind == "signoff"]) == 2
+        assert [i for i in items_for(fs.user_named(world.m_a1), now, later) if i.kind == "signoff"] == []
+        assert [i for i in items_for(fs.user_named(world.sup_a), now, now) if i.kind == "signoff"] == []  # not due yet
