@@ -83,7 +83,9 @@ def test_mediator_takes_a_dispute_from_registration_to_agreement(pages, people, 
     panel.locator('[name="agree-perform_where"]').fill("社区调解室")
     panel.locator('[name="agree-perform_by"]').fill((date.today() + timedelta(days=10)).isoformat())
     submit(page, panel.get_by_role("button", name="达成调解协议", exact=True))
-    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 5)
+    # Recording it planned two follow-ups (a week on, and on the performance deadline), shown in the history too.
+    expect(page.locator("#followup-list [data-followup]")).to_have_count(2)
+    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 7)
     agreement = page.locator("#agreement")
     expect(agreement).to_contain_text("书面协议")
     expect(page.locator("#agreement-terms")).to_have_text("十日内由楼上住户赔偿维修费两千元。")
