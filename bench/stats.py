@@ -2,6 +2,7 @@
 database, against a primary-key lookup measured in the same run.
 
     .venv/bin/python bench/stats.py [--cases 200000] [--streets 10] [--repeat 7] [--analyze]
+                                    [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
 Builds a temporary SQLite file with the project's schema (db.create_all(),
 the same indexes as the migrations) and fills it with bulk Core INSERTs: S
@@ -12,8 +13,11 @@ amounts, a tenth still open with deadlines of every colour. Then times what
 the pages run (app/supervision/stats.py, history.py): the whole dashboard
 (totals, days to close with the 90th percentile, amounts, by type, channel,
 community and month, open cases by colour, sweeps) for one street's year and
-for the whole province's year, one quarter of a street, one community; and
-page 1 of the closure history for a street and for the province.
+for the whole province's year, one quarter of a street, one community, read
+from the maintained counters (app/supervision/counters.py, rebuilt after the
+bulk load); the same figures counted from the cases (GROUP BY over the
+cohort, the way a grid's figures are counted); and page 1 of the closure
+history for a street and for the province.
 
 Baseline: `SELECT ... WHERE id = ?` for one dispute. Each figure is the
 median of --repeat runs, in milliseconds, and its ratio to the baseline.
@@ -43,9 +47,11 @@ from app.engine.deadlines import warn_time  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.org.models import Community, Grid, Street  # noqa: E402
 from app.supervision import history, stats  # noqa: E402
+from app.supervision.counters import StatCount, rebuild  # noqa: E402
 from app.supervision.scope import Place, Scope  # noqa: E402
 
 NOW = datetime(2026, 12, 31, 4, 0)
+PG_SCHEMA = "bench_stats"
 YEAR_START = datetime(2025, 12, 31, 16, 0)  # 1 January 2026, 00:00 in Shanghai
 # (weight, outcome): on the spot, agreed and closed, failed and closed, open in mediation, agreed and open,
 # submitted and untouched, withdrawn
@@ -53,10 +59,20 @@ OUTCOMES = [(55, "on_spot"), (25, "agreed"), (3, "failed"), (7, "open"), (3, "ag
             (3, "withdrawn")]
 
 
-def build(path: Path, cases: int, streets: int, seed: int = 11):
+def build(path: Path, cases: int, streets: int, seed: int = 11, database_url: str | None = None):
     rng = random.Random(seed)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    if database_url:  # a PostgreSQL database, in a schema of its own that is dropped afterwards
+        from config import database_url as normalise
+
+        settings = {"SQLALCHEMY_DATABASE_URI": normalise(database_url),
+                    "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={PG_SCHEMA}"}}}
+    app = create_app("testing", **settings)
     with app.app_context():
+        if database_url:
+            with db.engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
         db.create_all()
         grid_rows = []  # (grid_id, community_id, street_id)
         for s in range(streets):
@@ -121,6 +137,12 @@ def build(path: Path, cases: int, streets: int, seed: int = 11):
         if rows:
             db.session.execute(insert(Dispute.__table__), rows)
         db.session.commit()
+        # Bulk SQL bypasses the listener that keeps the counters: rebuild them,
+        # as `flask supervision rebuild-counters` would.
+        started = time.perf_counter()
+        rebuild()
+        db.session.commit()
+        print(f"counters rebuilt from {cases:,} cases in {time.perf_counter() - started:.0f} s")
     return app
 
 
@@ -138,14 +160,18 @@ def main():
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--streets", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--analyze", action="store_true")
+    parser.add_argument("--analyze", action="store_true", help="ANALYZE first (PostgreSQL always does)")
+    parser.add_argument("--database-url", help="a PostgreSQL URL (the bench works in a schema of its own)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        app = build(Path(tmp) / "bench.sqlite3", args.cases, args.streets)
-        print(f"built {args.cases:,} cases in {args.streets} streets in {time.perf_counter() - started:.0f} s")
+        app = build(Path(tmp) / "bench.sqlite3", args.cases, args.streets, database_url=args.database_url)
+        print(f"built {args.cases:,} cases in {args.streets} streets in {time.perf_counter() - started:.0f} s"
+              f" on {'PostgreSQL' if args.database_url else 'SQLite'}")
         with app.app_context():
-            if args.analyze:
+            if args.database_url:
+                _vacuum()
+            elif args.analyze:
                 db.session.execute(text("ANALYZE"))
             session = db.session
             street_id = session.execute(select(Street.id).order_by(Street.id)).scalars().first()
@@ -165,6 +191,10 @@ def main():
                 "dashboard, one community, a year": lambda: stats.dashboard(
                     Scope(street_user), Place(community_id=community_id), *year, NOW),
                 "dashboard, the province, a year": lambda: stats.dashboard(Scope(city_user), Place(), *year, NOW),
+                "counted from the cases, one street, a year": lambda: stats.live_dashboard(
+                    Scope(street_user), Place(), *year, NOW),
+                "counted from the cases, the province, a year": lambda: stats.live_dashboard(
+                    Scope(city_user), Place(), *year, NOW),
                 "closure history page 1, one street": lambda: history.page(
                     session, Scope(street_user), Place(), history.ClosureFilters(), 1, 25),
                 "closure history page 1, the province": lambda: history.page(
@@ -174,10 +204,23 @@ def main():
             print(f"baseline: primary-key lookup {base:.3f} ms")
             board = stats.dashboard(Scope(street_user), Place(), *year, NOW)
             print(f"one street's year: {board.totals.registered:,} registered, "
-                  f"{board.closed:,} closed, p90 {board.p90_days:.1f} days")
+                  f"{board.closed:,} closed, p90 {board.p90_days:.0f} days; "
+                  f"{session.query(StatCount).count():,} counter rows in all")
             for name, fn in cases.items():
                 ms = timed(fn, args.repeat)
                 print(f"{name:40s} {ms:9.1f} ms  x{ms / base:,.0f}")
+            if args.database_url:
+                db.session.rollback()
+                with db.engine.begin() as conn:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+
+
+def _vacuum():
+    """VACUUM cannot run in a transaction; it also sets the visibility map
+    that index-only scans need."""
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE disputes"))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ c8    A2        contract  phone    04-30 10:00         accepted, open
 c7    A1        neighbour walk_in  2025-12-30          accepted (outside the period), open
 c6    street B  neighbour walk_in  03-03               on the spot (another street)
 
+Sweeps: A1's weekly sweep held 2 March found c1; the street's monthly sweep
+held 15 April; A2's week of 16 March missed; street B's community swept 5 March.
+
 By hand (street A): registered 6 (c1 c2 c3 c4 c5 c8); accepted 4 (c1 c3 c4 c8);
 agreements 2 (c1 c4); on the spot 1 (c2). 调解成功率 2/4 = 50%; 现场化解率
 1/6 = 16.7%; 化解率 3/6 = 50%. Closed 3: mean (10+1+30)/3 = 13.67 days,
@@ -31,7 +34,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from app import clock
+from app import clock, engine
+from app.followups import sweeps as sweep_service
 from app.extensions import db
 from app.supervision import stats
 from app.supervision.scope import Place, Scope
@@ -63,14 +67,29 @@ def case(mediator, grid, registered, steps=(), *, dispute_type="neighbour", chan
 AGREE = ("accept", "assign", "start_mediation", "agree")
 
 
+def sweep_data(held_on):
+    return {"held_on": held_on, "checked": ["disputes"], "findings": "走访发现邻里纠纷", "participants": "网格员、调解员"}
+
+
 @pytest.fixture
 def world(app):
     with app.app_context():
         w = fs.two_streets()
         ma1, ma2, mb = fs.user_named(w.m_a1), fs.user_named(w.m_a2), fs.user_named(w.m_b1)
         ga1, ga2, gb = fs.grid(w.grid_a1), fs.grid(w.grid_a2), fs.grid(w.grid_b1)
-        case(ma1, ga1, at(3, 2, 10), [(t, at(3, 3)) for t in AGREE]
-             + [("start_performance", at(3, 5)), ("fulfil", at(3, 10)), ("close", at(3, 12, 10))], amount=2000)
+        clock.set_now(NOW)  # the sweeps below are recorded "today", each on its own day
+        found_by = sweep_service.record(ma1, "community", w.street_a, w.a1, sweep_data(date(2026, 3, 2)),
+                                        now=at(3, 2, 8))
+        c1 = case(ma1, ga1, at(3, 2, 10), [(t, at(3, 3)) for t in AGREE]
+                  + [("start_performance", at(3, 5)), ("fulfil", at(3, 10)), ("close", at(3, 12, 10))], amount=2000)
+        c1.sweep_id = found_by.id  # c1 was found by A1's sweep of that week
+        db.session.commit()
+        sweep_service.record(fs.user_named(w.sup_a), "street", w.street_a, None, sweep_data(date(2026, 4, 15)),
+                             now=at(4, 15, 10))
+        missed = sweep_service.new_sweep("community", w.street_a, w.a2, date(2026, 3, 16), ma2, at(3, 16))
+        db.session.commit()
+        engine.fire(missed, "miss", engine.SYSTEM_ACTOR, now=at(3, 23, 1))
+        sweep_service.record(mb, "community", w.street_b, w.b1, sweep_data(date(2026, 3, 5)), now=at(3, 5, 9))
         case(ma1, ga1, at(3, 1, 0, 30), [("resolve_on_spot", at(3, 1, 1)), ("close", at(3, 2, 0, 30))],
              dispute_type="parking", channel="patrol")
         case(ma2, ga2, at(3, 10), [(t, at(3, 11)) for t in ("accept", "assign", "start_mediation", "fail")]
@@ -112,7 +131,12 @@ def test_every_figure_matches_the_hand_count(app, world):
         assert {k: figures(c) for k, c in b.by_community} == {a1: (3, 1, 1, 1), a2: (3, 3, 1, 0)}
         # c2 was registered at 00:30 on 1 March in Shanghai (still February in UTC): a March case.
         assert [(k, figures(c)) for k, c in b.by_month] == [("2026-03", (3, 2, 1, 1)), ("2026-04", (3, 2, 1, 0))]
-        assert b.sweeps == {"community": 0, "street": 0, "missed": 0, "found": 0}
+        # Sweeps: A1's of 2 March (which found c1) and the street's of 15 April held; A2's week of 16 March missed.
+        assert b.sweeps == {"community": 1, "street": 1, "missed": 1, "found": 1}
+        assert board_for(world.sup_b).sweeps == {"community": 1, "street": 0, "missed": 0, "found": 0}
+        assert board_for(world.sup_city).sweeps == {"community": 2, "street": 1, "missed": 1, "found": 1}
+        assert board_for(world.sup_a, Place(community_id=world.a2)).sweeps == {
+            "community": 0, "street": 0, "missed": 1, "found": 0}
 
 
 def _names(world):
@@ -158,14 +182,14 @@ def page_figures(html):
 def test_the_page_shows_the_figures_and_their_definitions(app, client, world):
     clock.set_now(NOW)
     login(client, world.sup_a)
-    response = client.get("/supervision/stats?date_from=2026-03-01&date_to=2026-04-30")
+    response = client.get("/supervision/stats?month_from=2026-03&month_to=2026-04")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     shown = page_figures(html)
     assert shown["total_registered"] == "6" and shown["total_accepted"] == "4"
     assert shown["total_success_rate"] == "50.0%" and shown["total_on_spot_rate"] == "16.7%"
     assert shown["total_resolution_rate"] == "50.0%"
-    assert shown["mean_days"] == "13.7" and shown["p90_days"] == "30.0" and shown["amount_total"] == "7000.00"
+    assert shown["mean_days"] == "13.7" and shown["p90_days"] == "30" and shown["amount_total"] == "7000.00"
     assert shown["open_red"] == "2" and shown["open_yellow"] == "1" and shown["open_blue"] == "1"
     assert 'id="definitions"' in html and "调解成功率" in html and "<svg" in html
     assert 'id="chart-by-type"' in html
@@ -176,23 +200,71 @@ def test_another_streets_place_is_not_found_and_a_reversed_range_is_empty(app, c
     for args in (f"community={world.b1}", f"grid={world.grid_b1}", f"street={world.street_b}"):
         assert client.get(f"/supervision/stats?{args}").status_code == 404
         assert client.get(f"/supervision/stats/export.csv?{args}").status_code == 404
-    reversed_page = client.get("/supervision/stats?date_from=2026-04-30&date_to=2026-03-01")
+    reversed_page = client.get("/supervision/stats?month_from=2026-04&month_to=2026-03")
     assert reversed_page.status_code == 200
     assert page_figures(reversed_page.get_data(as_text=True))["total_registered"] == "0"
-    assert client.get("/supervision/stats/export.xlsx?date_from=2026-04-30&date_to=2026-03-01").status_code == 400
-    assert client.get("/supervision/stats?community=abc&date_from=2026-99-01").status_code == 200
+    assert client.get("/supervision/stats/export.xlsx?month_from=2026-04&month_to=2026-03").status_code == 400
+    bad = client.get("/supervision/stats?community=abc&month_from=2026-13&month_to=march")
+    assert bad.status_code == 200 and bad.get_data(as_text=True).count("alert-warning") == 3
 
 
 def test_the_statistics_export_carries_the_same_figures(app, client, world):
     clock.set_now(NOW)
     login(client, world.sup_a)
-    response = client.get("/supervision/stats/export.xlsx?date_from=2026-03-01&date_to=2026-04-30")
+    response = client.get("/supervision/stats/export.xlsx?month_from=2026-03&month_to=2026-04")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     values = [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
     assert 6 in values and 4 in values and 50.0 in values and 7000.0 in values
     by_type = {row[0]: row[1:5] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
     assert by_type["邻里"] == (3, 3, 2, 0) and by_type["停车"] == (1, 0, 0, 1)
-    text = client.get("/supervision/stats/export.csv?date_from=2026-03-01&date_to=2026-04-30").data.decode("utf-8-sig")
+    text = client.get("/supervision/stats/export.csv?month_from=2026-03&month_to=2026-04").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert ["邻里", "3", "3", "2", "0", "66.7", "0.0", "66.7"] in rows
+
+
+def _summary(b):
+    return dict(totals=figures(b.totals), closed=b.closed, mean=round(b.mean_days or 0, 6), p90=b.p90_days,
+                amounts=(b.amount_total, b.amount_cases), open=b.open_by_colour,
+                by_type={k: figures(c) for k, c in b.by_type}, by_channel={k: figures(c) for k, c in b.by_channel},
+                by_community={k: figures(c) for k, c in b.by_community},
+                by_month={k: figures(c) for k, c in b.by_month})
+
+
+def test_the_counters_agree_with_a_count_of_the_cases_after_every_kind_of_change(app, world):
+    """The dashboard reads maintained counters; counting the cases themselves
+    must give the same figures, after edits, a return and a second closure,
+    and `rebuild` must give the same counters."""
+    from sqlalchemy import select
+
+    from app.disputes.models import Dispute
+    from app.engine.edits import edit
+    from app.supervision.counters import StatCount, rebuild
+
+    with app.app_context():
+        supervisor = fs.user_named(world.sup_a)
+        labour = db.session.execute(select(Dispute).where(Dispute.dispute_type == "labour")).scalar_one()
+        edit(labour, fs.user_named(world.m_a1), {"dispute_type": "neighbour", "channel": "phone"}, now=at(4, 21))
+        agreed = db.session.execute(select(Dispute).where(Dispute.amount == 2000)).scalar_one()
+        fs.return_case(agreed, supervisor, now=at(3, 13))
+        f.walk(agreed, fs.user_named(world.m_a1), "fail", now=at(3, 20))
+        f.walk(agreed, fs.user_named(world.m_a1), "close", now=at(4, 2))
+        f.walk(labour, fs.user_named(world.m_a1), "resolve_on_spot", "close", now=at(4, 22))
+        places = [Place(), Place(community_id=world.a1), Place(community_id=world.a2)]
+        for username in (world.sup_a, world.sup_b, world.sup_city):
+            scope = Scope(fs.user_named(username))
+            for place in places if username == world.sup_a else [Place()]:
+                for start, end in ((START, END), (date(2026, 4, 1), date(2026, 4, 30)), (date(2025, 1, 1), END)):
+                    counted = stats.dashboard(scope, place, start, end, NOW)
+                    live = stats.live_dashboard(scope, place, start, end, NOW)
+                    assert _summary(counted) == _summary(live), (username, place, start)
+        b = board_for(world.sup_a)
+        # c1 keeps its agreement (it was reached, then breached and failed); c5 was resolved on the spot.
+        assert figures(b.totals) == (6, 4, 2, 2) and b.closed == 4
+        kept = sorted(tuple(getattr(r, c.name) for c in StatCount.__table__.columns if c.name != "days_sum")
+                      for r in db.session.execute(select(StatCount)).scalars() if r.registered or r.closed)
+        rebuild()
+        db.session.commit()
+        again = sorted(tuple(getattr(r, c.name) for c in StatCount.__table__.columns if c.name != "days_sum")
+                       for r in db.session.execute(select(StatCount)).scalars() if r.registered or r.closed)
+        assert again == kept

@@ -7,7 +7,7 @@ user's scope is refused with 404 by Scope.check, never silently widened.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -118,11 +118,54 @@ class ClosureFilterForm(_Filters):
         ]
 
 
-class StatsFilterForm(_Filters):
-    """The statistics: cases registered in the period, in the chosen place."""
+def _month(form, field):
+    """'YYYY-MM', a month between 2000 and 2100; parsed into (year, month)."""
+    text = (field.data or "").strip() if isinstance(field.data, str) else field.data
+    if not text:
+        field.data = None
+        return
+    if isinstance(text, tuple):
+        return
+    parts = text.split("-")
+    if len(parts) != 2 or not all(p.isascii() and p.isdecimal() for p in parts):
+        raise ValidationError(_l("Give a month like 2026-03."))
+    year, month = int(parts[0]), int(parts[1])
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise ValidationError(_l("Give a month like 2026-03."))
+    field.data = (year, month)
 
-    date_from = DateField(_l("Registered from"), validators=[Optional(), _sane_date])
-    date_to = DateField(_l("Registered until"), validators=[Optional(), _sane_date])
+
+class StatsFilterForm(_Filters):
+    """The statistics: cases registered in whole months, in the chosen place
+    (monthly, quarterly and yearly figures; the counters keep months)."""
+
+    date_from = None
+    date_to = None
+    month_from = StringField(_l("From month"), validators=[Optional(), _month])
+    month_to = StringField(_l("To month"), validators=[Optional(), _month])
+
+    FILTERS = ("month_from", "month_to", "street", "area", "community", "grid")
+
+    def period(self, today: date) -> tuple[date, date]:
+        """The first day of the first month and the last day of the last;
+        by default this year up to this month."""
+        start = self.month_from.data or (today.year, 1)
+        end = self.month_to.data or ((today.year, today.month) if start <= (today.year, today.month) else start)
+        last = date(end[0] + (end[1] == 12), end[1] % 12 + 1, 1) - timedelta(days=1)
+        return date(*start, 1), last
+
+    def reversed_range(self) -> bool:
+        return bool(self.month_from.data and self.month_to.data and self.month_to.data < self.month_from.data)
+
+    def link_args(self) -> dict:
+        args = {}
+        for name in self.FILTERS:
+            value = self[name].data
+            if isinstance(value, tuple):
+                value = f"{value[0]:04d}-{value[1]:02d}"
+            if value not in (None, ""):
+                args[name] = value
+        return args
 
 
 class AuditFilterForm(FlaskForm):

@@ -76,15 +76,7 @@ class SignOff(WorkflowMixin, db.Model):
 Index("ix_disputes_street_closed", Dispute.street_id, Dispute.closed_at, Dispute.id)
 Index("ix_disputes_community_closed", Dispute.community_id, Dispute.closed_at, Dispute.id)
 Index("ix_disputes_closed", Dispute.closed_at, Dispute.id)
-# The statistics read a cohort of cases (registered in a period, in a place)
-# from these indexes alone, never from the table: every column the figures
-# need is in them (see stats.py). One led by the street, for a street's
-# supervisor (and a community, read within its street); one led by the
-# registration time, for the city.
-STATS_COLUMNS = (Dispute.community_id, Dispute.dispute_type, Dispute.channel, Dispute.state, Dispute.file_seq,
-                 Dispute.agreed_at, Dispute.closed_at, Dispute.amount)
-Index("ix_disputes_stats_street", Dispute.street_id, Dispute.created_at, *STATS_COLUMNS)
-Index("ix_disputes_stats_created", Dispute.created_at, *STATS_COLUMNS)
 
 
+from . import counters as _counters  # noqa: E402,F401  (the statistics' counters and their listener)
 from . import rules as _rules  # noqa: E402,F401  (the review's guards and effects, wherever the model is used)

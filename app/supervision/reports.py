@@ -71,7 +71,7 @@ def statistics_sections(board) -> list[Section]:
         *[[h, v] for h, v in zip(count_headers, _count_row("", board.totals)[1:])],
         [_("Closed or archived now"), board.closed],
         [_("Average days to close"), round(board.mean_days, 1) if board.mean_days is not None else None],
-        [_("90th percentile of days to close"), round(board.p90_days, 1) if board.p90_days is not None else None],
+        [_("90th percentile of days to close"), int(board.p90_days) if board.p90_days is not None else None],
         [_("Amount involved in cases with an agreement (yuan)"), board.amount_total],
         [_("Cases with an agreement giving an amount"), board.amount_cases],
         *[[_("Open now: %(colour)s", colour=name), board.open_by_colour.get(key, 0)]

@@ -126,10 +126,7 @@ def export_closures(fmt):
 
 
 def _stats_period(form) -> tuple[date, date]:
-    today = local_date(clock.now())
-    start = form.date_from.data or date(today.year, 1, 1)
-    end = form.date_to.data or (today if start <= today else start)
-    return start, end
+    return form.period(local_date(clock.now()))
 
 
 def _stats_form():
@@ -147,8 +144,8 @@ def statistics():
     for label, error in dropped:
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     start, end = _stats_period(form)
-    if end < start:
-        flash(_("The date range ends before it starts: no case can match."), "warning")
+    if form.reversed_range():
+        flash(_("The period ends before it starts: no case can match."), "warning")
         board = stats.empty(start, end)
     else:
         board = stats.dashboard(scope, place, start, end, clock.now())
@@ -165,10 +162,10 @@ def export_statistics(fmt):
     if dropped:
         return _bad_request(_("The filter “%(name)s” was ignored: %(error)s", name=dropped[0][0], error=dropped[0][1]))
     start, end = _stats_period(form)
-    if end < start:
-        return _bad_request(_("The date range ends before it starts: no case can match."))
+    if form.reversed_range():
+        return _bad_request(_("The period ends before it starts: no case can match."))
     board = stats.dashboard(scope, place, start, end, clock.now())
-    filters = dict(form.link_args(), date_from=start.isoformat(), date_to=end.isoformat())
+    filters = dict(form.link_args(), first_day=start.isoformat(), last_day=end.isoformat())
     return _send(reports.statistics_sections(board), fmt, "statistics", filters, board.totals.registered)
 
 
@@ -240,6 +237,19 @@ def review(case_id, trigger):
         return _render_case(load_case(case_id), refused.status, trigger, request.form, comment_error)
     flash(_("Done: %(action)s.", action=t.label(current_locale())), "success")
     return redirect(url_for(".case", case_id=case_id))
+
+
+@bp.cli.command("rebuild-counters")
+def rebuild_counters():
+    """Recompute the statistics' counters from the cases (after bulk SQL
+    that bypassed the application)."""
+    import click
+
+    from .counters import rebuild
+
+    counted = rebuild()
+    db.session.commit()
+    click.echo(f"statistics counters rebuilt from {counted} cases")
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -5,8 +5,9 @@ workflow: awaiting -> signed_off | returned), with the workflow columns every
 engine entity carries, the uniqueness of (dispute, round), and the indexes
 of the supervisors' queues (street and state, newest closure first); and three indexes on
 `disputes` for the closure history (street / community / city, by closing
-time) and two covering indexes from which the statistics read a cohort of
-cases without touching the table.
+time); and `stat_counts`, the statistics' counters kept with every change
+of a case (app/supervision/counters.py), filled here from the cases already
+registered.
 
 Revision ID: 0007
 Revises: 0006
@@ -63,16 +64,39 @@ def upgrade():
     op.create_index("ix_disputes_street_closed", "disputes", ["street_id", "closed_at", "id"])
     op.create_index("ix_disputes_community_closed", "disputes", ["community_id", "closed_at", "id"])
     op.create_index("ix_disputes_closed", "disputes", ["closed_at", "id"])
-    # The statistics: covering indexes of a cohort (see app/supervision/stats.py).
-    stats_columns = ["community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at", "closed_at",
-                     "amount"]
-    op.create_index("ix_disputes_stats_street", "disputes", ["street_id", "created_at", *stats_columns])
-    op.create_index("ix_disputes_stats_created", "disputes", ["created_at", *stats_columns])
+    # The statistics' maintained counters (app/supervision/counters.py),
+    # filled once from the cases already there.
+    op.create_table(
+        "stat_counts",
+        sa.Column("dim", sa.String(length=10), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=20), nullable=False),
+        sa.Column("street_id", sa.Integer(), nullable=False),
+        sa.Column("registered", sa.Integer(), nullable=False),
+        sa.Column("accepted", sa.Integer(), nullable=False),
+        sa.Column("agreements", sa.Integer(), nullable=False),
+        sa.Column("on_spot", sa.Integer(), nullable=False),
+        sa.Column("closed", sa.Integer(), nullable=False),
+        sa.Column("days_sum", sa.Float(), nullable=False),
+        sa.Column("amount_sum", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("amount_n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["communities.id"]),
+        sa.ForeignKeyConstraint(["street_id"], ["streets.id"]),
+        sa.PrimaryKeyConstraint("dim", "month", "community_id", "key"),
+    )
+    op.create_index("ix_stat_counts_street", "stat_counts", ["dim", "street_id", "month"])
+    op.create_index("ix_stat_counts_community", "stat_counts", ["dim", "community_id", "month"])
+    from app.supervision.counters import rebuild_on
+
+    rebuild_on(op.get_bind())
 
 
 def downgrade():
-    for name in ("ix_disputes_stats_created", "ix_disputes_stats_street", "ix_disputes_closed",
-                 "ix_disputes_community_closed", "ix_disputes_street_closed"):
+    op.drop_index("ix_stat_counts_community", table_name="stat_counts")
+    op.drop_index("ix_stat_counts_street", table_name="stat_counts")
+    op.drop_table("stat_counts")
+    for name in ("ix_disputes_closed", "ix_disputes_community_closed", "ix_disputes_street_closed"):
         op.drop_index(name, table_name="disputes")
     for name in ("ix_signoffs_state_closed", "ix_signoffs_street_state", "ix_signoffs_warn_at",
                  "ix_signoffs_due_at", "ix_signoffs_state"):

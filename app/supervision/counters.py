@@ -1,0 +1,208 @@
+"""Maintained counters of the statistics, so that a dashboard reads a few
+thousand counter rows instead of every case of a province's year.
+
+One table, `stat_counts`, keyed by (month of registration, community,
+dimension, key), holds for each key how many cases were registered, accepted,
+agreed and resolved on the spot; for the "total" dimension also how many are
+closed, their days to close summed, and the amounts of the agreements; the
+"days" dimension counts closed cases by whole days to close (for the 90th
+percentile). Dimensions: total (key ''), type, channel, days.
+
+The counters follow every change of a case in the same transaction: a
+before_flush listener compares each new or changed dispute's contribution
+before and after (the old values from the attribute history, or from the
+row as it stands in the database) and adds the difference with an UPSERT.
+Bulk SQL that bypasses the ORM must be followed by `flask stats rebuild`,
+which recomputes them from the cases (migration 0007 does the same once).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Float, ForeignKey, Index, Integer, Numeric, String, delete, event, inspect, select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..disputes.models import Dispute
+from ..extensions import db
+
+FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at",
+          "closed_at", "amount")
+COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n")
+ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
+TIMEZONE = "Asia/Shanghai"  # the centre's; the same as BABEL_DEFAULT_TIMEZONE by default
+MAX_DAYS = 3650  # longer closures are counted in the last bucket
+
+
+class StatCount(db.Model):
+    __tablename__ = "stat_counts"
+    # Each figure reads one dimension over a range of months: the key and the
+    # indexes lead with the dimension, then the month (city), the street or
+    # the community.
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM', local
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    agreements: Mapped[int] = mapped_column(Integer, default=0)
+    on_spot: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    days_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    amount_sum: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
+    amount_n: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("ix_stat_counts_street", "dim", "street_id", "month"),
+        Index("ix_stat_counts_community", "dim", "community_id", "month"),
+    )
+
+
+def _zone():
+    from flask import current_app, has_app_context
+
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", TIMEZONE) if has_app_context() else TIMEZONE
+    return ZoneInfo(name)
+
+
+def month_of(created_at: datetime) -> str:
+    return created_at.replace(tzinfo=timezone.utc).astimezone(_zone()).strftime("%Y-%m")
+
+
+def contribution(v: dict) -> dict[tuple, tuple]:
+    """What one case adds to the counters: {(month, community, street, dim,
+    key): (registered, accepted, agreements, on_spot, closed, days_sum,
+    amount_sum, amount_n)}."""
+    accepted = v["file_seq"] is not None
+    agreed = accepted and v["agreed_at"] is not None
+    on_spot = v["file_seq"] is None and v["agreed_at"] is None and v["state"] in ON_SPOT_STATES
+    closed = v["closed_at"] is not None
+    days = max((v["closed_at"] - v["created_at"]).total_seconds() / 86400, 0.0) if closed else 0.0
+    amount = Decimal(v["amount"]) if agreed and v["amount"] is not None else None
+    place = (month_of(v["created_at"]), v["community_id"], v["street_id"])
+    flags = (1, int(accepted), int(agreed), int(on_spot))
+    out = {
+        place + ("total", ""): flags + (int(closed), days, amount or Decimal(0), int(amount is not None)),
+        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0),
+        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0),
+    }
+    if closed:
+        out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0)
+    return out
+
+
+def _values(obj) -> dict:
+    return {name: getattr(obj, name) for name in FIELDS}
+
+
+def _old_values(session, obj) -> dict | None:
+    """The values the row has in the database now (before this flush)."""
+    state = inspect(obj)
+    old = {}
+    for name in FIELDS:
+        history = state.attrs[name].history
+        if history.deleted:
+            old[name] = history.deleted[0]
+        elif history.unchanged:
+            old[name] = history.unchanged[0]
+        elif history.added:
+            break  # changed, but the value before was never loaded: ask the database
+        else:
+            old[name] = getattr(obj, name)  # not loaded and not changed
+    else:
+        return old
+    row = session.connection().execute(
+        select(*(getattr(Dispute, name) for name in FIELDS)).where(Dispute.id == obj.id)).one_or_none()
+    return dict(zip(FIELDS, row)) if row is not None else None
+
+
+def _relevant_change(obj) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in FIELDS)
+
+
+def _add(total: dict, part: dict, sign: int) -> None:
+    for key, vector in part.items():
+        current = total[key]
+        total[key] = tuple(a + sign * b for a, b in zip(current, vector))
+
+
+ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0)
+
+
+def apply(connection, deltas: dict) -> None:
+    rows = []
+    for (month, community_id, street_id, dim, key), vector in sorted(deltas.items(), key=lambda kv: kv[0][:2] + kv[0][3:]):
+        if all(not x for x in vector):
+            continue
+        rows.append(dict(month=month, community_id=community_id, street_id=street_id, dim=dim, key=key,
+                         **dict(zip(COUNTS, vector))))
+    if not rows:
+        return
+    table = StatCount.__table__
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["dim", "month", "community_id", "key"],
+        set_={name: table.c[name] + statement.excluded[name] for name in COUNTS},
+    )
+    connection.execute(statement)
+
+
+@event.listens_for(Session, "before_flush")
+def follow_cases(session, flush_context, instances) -> None:
+    deltas: dict = defaultdict(lambda: ZERO)
+    for obj in session.new:
+        if isinstance(obj, Dispute):
+            _add(deltas, contribution(_values(obj)), +1)
+    for obj in session.dirty:
+        if isinstance(obj, Dispute) and _relevant_change(obj):
+            old = _old_values(session, obj)
+            if old is not None:
+                _add(deltas, contribution(old), -1)
+            _add(deltas, contribution(_values(obj)), +1)
+    for obj in session.deleted:
+        if isinstance(obj, Dispute):
+            old = _old_values(session, obj)
+            if old is not None:
+                _add(deltas, contribution(old), -1)
+    if deltas:
+        apply(session.connection(), deltas)
+
+
+def rebuild(session=None, batch: int = 5000) -> int:
+    """Recompute every counter from the cases, in the session's transaction;
+    returns how many cases were counted."""
+    session = session or db.session
+    return rebuild_on(session.connection(), batch)
+
+
+def rebuild_on(connection, batch: int = 5000) -> int:
+    """The same on a bare connection (the migration's). Reads the cases in
+    batches of ids."""
+    connection.execute(delete(StatCount.__table__))
+    columns = [Dispute.id] + [getattr(Dispute, name) for name in FIELDS]
+    totals: dict = defaultdict(lambda: ZERO)
+    last, counted = 0, 0
+    while True:
+        rows = connection.execute(select(*columns).where(Dispute.id > last).order_by(Dispute.id).limit(batch)).all()
+        if not rows:
+            break
+        for row in rows:
+            _add(totals, contribution(dict(zip(FIELDS, row[1:]))), +1)
+        last, counted = rows[-1][0], counted + len(rows)
+    # The table is empty: plain inserts, many rows a statement.
+    rows = [dict(month=month, community_id=community_id, street_id=street_id, dim=dim, key=key,
+                 **dict(zip(COUNTS, vector)))
+            for (month, community_id, street_id, dim, key), vector in totals.items()]
+    for start in range(0, len(rows), batch):
+        connection.execute(StatCount.__table__.insert(), rows[start:start + batch])
+    return counted
