@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ..audit.chain import lock_chain
 from ..disputes.models import Dispute
 from ..extensions import db
 
@@ -175,7 +176,12 @@ def follow_cases(session, flush_context, instances) -> None:
             if old is not None:
                 _add(deltas, contribution(old), -1)
     if deltas:
-        apply(session.connection(), deltas)
+        connection = session.connection()
+        # Take the audit chain's lock first (PostgreSQL; SQLite has one
+        # writer): every writer then takes the chain, then counter rows, in
+        # that order, so two steps can never wait for each other in a circle.
+        lock_chain(session, connection)
+        apply(connection, deltas)
 
 
 def rebuild(session=None, batch: int = 5000) -> int:
