@@ -18,6 +18,7 @@ from workflows.signoff import SIGNOFF
 from .. import clock, engine
 from ..audit.chain import record
 from ..audit.timeline import timeline
+from ..database import writes
 from ..auth.access import roles_required
 from ..disputes import codes
 from ..disputes.views import form_version, load_case
@@ -110,6 +111,7 @@ def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
 
 @bp.route("/closures/export.<fmt>")
 @roles_required(*ROLES)
+@writes  # the export is audited: this GET writes
 def export_closures(fmt):
     if fmt not in FORMATS:
         abort(404)
@@ -155,6 +157,7 @@ def statistics():
 
 @bp.route("/stats/export.<fmt>")
 @roles_required(*ROLES)
+@writes  # the export is audited: this GET writes
 def export_statistics(fmt):
     if fmt not in FORMATS:
         abort(404)
@@ -294,6 +297,7 @@ def as_of(case_id):
 
 @bp.route("/cases/<int:case_id>/casefile")
 @roles_required(*ROLES)
+@writes  # the export is audited: this GET writes
 def casefile_print(case_id):
     dispute = load_case(case_id)
     document = casefile.build(dispute)
@@ -313,6 +317,7 @@ def _font_ok() -> bool:
 
 @bp.route("/cases/<int:case_id>/casefile.pdf")
 @roles_required(*ROLES)
+@writes  # the export is audited: this GET writes
 def casefile_pdf(case_id):
     dispute = load_case(case_id)
     document = casefile.build(dispute)
