@@ -44,7 +44,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 def _bad_request(message: str):
     """A clear 400 page for a request that cannot be answered as asked."""
     return render_template("error.html", code=400, title=_("The request could not be understood"),
-                           detail=message, hint=_("Go back, correct the dates and try again.")), 400
+                           detail=message, hint=_("Go back, correct the filters and try again.")), 400
 
 
 def _closure_filters(form):
