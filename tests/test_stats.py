@@ -228,7 +228,7 @@ def _summary(b):
                 amounts=(b.amount_total, b.amount_cases), open=b.open_by_colour,
                 by_type={k: figures(c) for k, c in b.by_type}, by_channel={k: figures(c) for k, c in b.by_channel},
                 by_community={k: figures(c) for k, c in b.by_community},
-                by_month={k: figures(c) for k, c in b.by_month})
+                by_month={k: figures(c) for k, c in b.by_month}, sweeps=b.sweeps)
 
 
 def test_the_counters_agree_with_a_count_of_the_cases_after_every_kind_of_change(app, world):

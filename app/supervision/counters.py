@@ -4,7 +4,8 @@ thousand counter rows instead of every case of a province's year.
 One table, `stat_counts`, keyed by (month of registration, community,
 dimension, key), holds for each key how many cases were registered, accepted,
 agreed and resolved on the spot; for the "total" dimension also how many are
-closed, their days to close summed, and the amounts of the agreements; the
+closed, their days to close summed, the amounts of the agreements and how
+many were registered from a screening sweep; the
 "days" dimension counts closed cases by whole days to close (for the 90th
 percentile). Dimensions: total (key ''), type, channel, days.
 
@@ -35,8 +36,9 @@ from ..disputes.models import Dispute
 from ..extensions import db
 
 FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at",
-          "closed_at", "amount")
-COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n")
+          "closed_at", "amount", "sweep_id")
+COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n",
+          "from_sweeps")
 ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
 TIMEZONE = "Asia/Shanghai"  # the centre's; the same as BABEL_DEFAULT_TIMEZONE by default
 MAX_DAYS = 3650  # longer closures are counted in the last bucket
@@ -60,6 +62,7 @@ class StatCount(db.Model):
     days_sum: Mapped[float] = mapped_column(Float, default=0.0)
     amount_sum: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
     amount_n: Mapped[int] = mapped_column(Integer, default=0)
+    from_sweeps: Mapped[int] = mapped_column(Integer, default=0)  # registered from a screening sweep
 
     __table_args__ = (
         Index("ix_stat_counts_street", "dim", "street_id", "month"),
@@ -81,7 +84,7 @@ def month_of(created_at: datetime) -> str:
 def contribution(v: dict) -> dict[tuple, tuple]:
     """What one case adds to the counters: {(month, community, street, dim,
     key): (registered, accepted, agreements, on_spot, closed, days_sum,
-    amount_sum, amount_n)}."""
+    amount_sum, amount_n, from_sweeps)}."""
     accepted = v["file_seq"] is not None
     agreed = accepted and v["agreed_at"] is not None
     on_spot = v["file_seq"] is None and v["agreed_at"] is None and v["state"] in ON_SPOT_STATES
@@ -91,12 +94,13 @@ def contribution(v: dict) -> dict[tuple, tuple]:
     place = (month_of(v["created_at"]), v["community_id"], v["street_id"])
     flags = (1, int(accepted), int(agreed), int(on_spot))
     out = {
-        place + ("total", ""): flags + (int(closed), days, amount or Decimal(0), int(amount is not None)),
-        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0),
-        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0),
+        place + ("total", ""): flags + (int(closed), days, amount or Decimal(0), int(amount is not None),
+                                        int(v["sweep_id"] is not None)),
+        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0),
+        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0),
     }
     if closed:
-        out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0)
+        out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0, 0)
     return out
 
 
@@ -136,7 +140,7 @@ def _add(total: dict, part: dict, sign: int) -> None:
         total[key] = tuple(a + sign * b for a, b in zip(current, vector))
 
 
-ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0)
+ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0)
 
 
 def apply(connection, deltas: dict) -> None:

@@ -76,6 +76,8 @@ class SignOff(WorkflowMixin, db.Model):
 Index("ix_disputes_street_closed", Dispute.street_id, Dispute.closed_at, Dispute.id)
 Index("ix_disputes_community_closed", Dispute.community_id, Dispute.closed_at, Dispute.id)
 Index("ix_disputes_closed", Dispute.closed_at, Dispute.id)
+# The city's open cases by deadline colour, read from the index alone.
+Index("ix_disputes_due_warn", Dispute.due_at, Dispute.warn_at)
 
 
 from . import counters as _counters  # noqa: E402,F401  (the statistics' counters and their listener)

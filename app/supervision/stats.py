@@ -185,6 +185,7 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
         func.coalesce(func.sum(StatCount.days_sum), 0).label("days_sum"),
         func.coalesce(func.sum(StatCount.amount_sum), 0).label("amount_total"),
         func.coalesce(func.sum(StatCount.amount_n), 0).label("amount_cases"),
+        func.coalesce(func.sum(StatCount.from_sweeps), 0).label("from_sweeps"),
     ).where(*where, StatCount.dim == "total")).one()
     closed = int(row.closed or 0)
     days = session.execute(select(StatCount.key, func.sum(StatCount.closed)).where(*where, StatCount.dim == "days")
@@ -204,7 +205,7 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
         amount_total=Decimal(row.amount_total or 0).quantize(Decimal("0.01")),
         amount_cases=int(row.amount_cases or 0),
         open_by_colour=open_by_colour(session, scope, place, now),
-        sweeps=sweep_figures(session, scope, place, date_from, date_to),
+        sweeps=sweep_figures(session, scope, place, date_from, date_to, found=int(row.from_sweeps or 0)),
     )
 
 
@@ -283,12 +284,12 @@ def empty(date_from: date, date_to: date) -> Dashboard:
                      amount_total=Decimal("0.00"), amount_cases=0, open_by_colour={}, sweeps=None)
 
 
-def sweep_figures(session, scope: Scope, place: Place, date_from: date, date_to: date) -> dict:
+def sweep_figures(session, scope: Scope, place: Place, date_from: date, date_to: date, found=None) -> dict:
     """Screening sweeps (app/followups): held (recorded as done, by the date
     they were held) and missed (their period ended in the chosen dates
     without a record), for communities and for the street; and the disputes
-    registered in the period from the place's sweeps. A grid filter counts
-    the sweeps of the grid's community."""
+    of the cohort registered from a sweep (`found`, when the counters gave
+    it). A grid filter counts the sweeps of the grid's community."""
     from ..followups.models import Sweep
     from ..org.models import Grid
 
@@ -306,10 +307,8 @@ def sweep_figures(session, scope: Scope, place: Place, date_from: date, date_to:
         select(func.count(Sweep.id))
         .where(*where, Sweep.state == "missed", Sweep.period_end >= date_from, Sweep.period_end <= date_to)
     ).scalar()
-    # From the place's sweeps to the cases linked to them (few), not through the cohort (many).
-    found = session.execute(
-        select(func.count(Dispute.id)).select_from(Sweep).join(Dispute, Dispute.sweep_id == Sweep.id)
-        .where(*where, Dispute.created_at >= day_start_utc(date_from), Dispute.created_at < day_end_utc(date_to))
-    ).scalar()
+    if found is None:  # a grid, or a period cutting a month: counted from the cases
+        found = session.execute(select(func.count(Dispute.id)).where(
+            *_cohort(scope, place, date_from, date_to), Dispute.sweep_id.is_not(None))).scalar()
     return {"community": int(held.get("community", 0)), "street": int(held.get("street", 0)),
             "missed": int(missed or 0), "found": int(found or 0)}

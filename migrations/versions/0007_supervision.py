@@ -64,6 +64,7 @@ def upgrade():
     op.create_index("ix_disputes_street_closed", "disputes", ["street_id", "closed_at", "id"])
     op.create_index("ix_disputes_community_closed", "disputes", ["community_id", "closed_at", "id"])
     op.create_index("ix_disputes_closed", "disputes", ["closed_at", "id"])
+    op.create_index("ix_disputes_due_warn", "disputes", ["due_at", "warn_at"])  # the city's colours
     # The statistics' maintained counters (app/supervision/counters.py),
     # filled once from the cases already there.
     op.create_table(
@@ -81,6 +82,7 @@ def upgrade():
         sa.Column("days_sum", sa.Float(), nullable=False),
         sa.Column("amount_sum", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("amount_n", sa.Integer(), nullable=False),
+        sa.Column("from_sweeps", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["community_id"], ["communities.id"]),
         sa.ForeignKeyConstraint(["street_id"], ["streets.id"]),
         sa.PrimaryKeyConstraint("dim", "month", "community_id", "key"),
@@ -96,7 +98,8 @@ def downgrade():
     op.drop_index("ix_stat_counts_community", table_name="stat_counts")
     op.drop_index("ix_stat_counts_street", table_name="stat_counts")
     op.drop_table("stat_counts")
-    for name in ("ix_disputes_closed", "ix_disputes_community_closed", "ix_disputes_street_closed"):
+    for name in ("ix_disputes_due_warn", "ix_disputes_closed", "ix_disputes_community_closed",
+                 "ix_disputes_street_closed"):
         op.drop_index(name, table_name="disputes")
     for name in ("ix_signoffs_state_closed", "ix_signoffs_street_state", "ix_signoffs_warn_at",
                  "ix_signoffs_due_at", "ix_signoffs_state"):
