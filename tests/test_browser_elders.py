@@ -134,7 +134,7 @@ def test_mediator_invites_the_top_elder_who_accepts_and_reports_from_a_phone(pag
     expect(invitation.locator("[data-state]")).to_have_text("已提交报告")
     expect(invitation.locator(".elder-report")).to_contain_text(REPORT)
     steps = desk.locator("#timeline > li").filter(has_text="五老和事会指派")
-    expect(steps.locator("strong")).to_have_text(["提交调解报告", "开始调解", "接受邀请", "发出邀请", "登记"])
+    expect(steps.locator("strong")).to_have_text(["提交调解报告", "开始调解", "接受邀请", "发出邀请", "列为建议人选"])
     expect(steps.nth(1)).to_contain_text("已接受 → 参与调解中")
     submit(desk, invitation.locator('button[data-trigger="confirm"]'))
     expect(invitation.locator("[data-state]")).to_have_text("已完成")

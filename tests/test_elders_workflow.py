@@ -217,7 +217,7 @@ def test_from_acceptance_to_done_and_the_case_timeline_shows_each_step(world):
     assert a.state == "done"
     entries = timeline(d, "zh_Hans_CN")
     elder_steps = [x.action for x in entries if x.subject == "五老和事会指派"]
-    assert elder_steps == ["确认完成", "提交调解报告", "开始调解", "接受邀请", "发出邀请", "登记"]
+    assert elder_steps == ["确认完成", "提交调解报告", "开始调解", "接受邀请", "发出邀请", "列为建议人选"]
     assert verify() == []
 
 

@@ -58,6 +58,27 @@ WORDS = {
     "logout": ("退出登录", "Logged out"),
 }
 
+# Labels of one entity type's triggers, where the trigger alone would read
+# wrong in another domain (every workflow row begins with "create", which
+# WORDS calls 登记 Registered, right for a case only). Looked up before WORDS.
+TYPE_WORDS = {
+    ("followup", "create"): ("安排回访", "Follow-up planned"),
+    ("sweep", "create"): ("列入排查计划", "Sweep planned"),
+    ("elder_assignment", "create"): ("列为建议人选", "Elder suggested"),
+    ("signoff", "create"): ("结案提交督导审核", "Closure sent for sign-off"),
+    ("lawyer_duty", "create"): ("排入值班", "Duty planned"),
+    ("duty_swap", "create"): ("提出换班申请", "Swap requested"),
+}
+
+
+def word(entity_type: str | None, trigger: str, locale: str) -> str | None:
+    """The label of a trigger that is not a workflow transition (or that
+    reads differently for this entity type), or None."""
+    pair = TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger)
+    if pair is None:
+        return None
+    return pair[1 if locale.startswith("en") else 0]
+
 
 RELATED: dict[str, list[Callable]] = defaultdict(list)
 
@@ -108,7 +129,6 @@ def timeline(entity, locale: str) -> list[Entry]:
                      for kind, ids in wanted.items())))
         .order_by(AuditEvent.id.desc())  # log order: seq is per entity, the merged rows are several
     ).all()
-    english = locale.startswith("en")
     payloads = [mask_data(json.loads(event.data)) for event, _ in rows]
     named = set().union(*(user_ids_in(p) for p in payloads), *(user_ids_in(p.get("changes") or {}) for p in payloads))
     users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(named))).all()) if named else {}
@@ -117,9 +137,8 @@ def timeline(entity, locale: str) -> list[Entry]:
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
         # A related row without a workflow has all its triggers in WORDS.
         wf = own_wf or entity.__workflow__
-        if event.trigger in WORDS:
-            action = WORDS[event.trigger][1 if english else 0]
-        else:
+        action = word(event.entity_type, event.trigger, locale)
+        if action is None:
             t = wf.transition(event.trigger, event.from_state or "")
             action = t.label(locale) if t else event.trigger
         entries.append(

@@ -67,13 +67,15 @@ def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, d
         state = wf.state(entity.state)
         if not known:
             raise NotAllowed(_l("Unknown action “%(action)s”.", action=trigger))
+        # Said of every workflow's rows (cases, invitations, duties, swaps,
+        # follow-ups…), so the message names the state, not the kind of row.
         raise NotAllowed(
-            _l("This action is not possible while the case is “%(state)s”.", state=state.label(_locale()))
+            _l("This action is not possible in the state “%(state)s”.", state=state.label(_locale()))
         )
     if actor.role not in t.roles:
         raise Forbidden(_l("Your role may not do “%(action)s”.", action=t.label(_locale())))
     if actor.role != SYSTEM and not entity.visible_to(actor):
-        raise Forbidden(_l("This case is outside your area."))
+        raise Forbidden(_l("This is outside your area."))
     if t.reason_required and _blank(reason):
         raise MissingData(_l("Please give a reason."), field="reason")
     for name in t.required:

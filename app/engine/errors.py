@@ -33,7 +33,8 @@ class GuardFailed(Refused):
 
 
 class Conflict(Refused):
-    """Someone else changed the entity since the actor loaded it."""
+    """Someone else changed the entity since the actor loaded it (a case, a
+    duty, a roster entry…: the message does not say which kind)."""
 
     status = 409
 
@@ -48,7 +49,7 @@ class Conflict(Refused):
         from flask_babel import format_datetime
 
         return _l(
-            "This case was changed by %(who)s at %(when)s. Reload the page to see the change, then try again.",
+            "This was changed by %(who)s at %(when)s. Reload the page to see the change, then try again.",
             who=self.changed_by or _l("another user"),
             when=format_datetime(self.changed_at, "short") if self.changed_at else "?",
         )
