@@ -10,8 +10,11 @@ it (done). Either side may withdraw while it is open: an elder's recusal, or
 the mediator calling the invitation off.
 
 An invitation is accepted, and its session started, only while the case is
-still open for elders (accepted or being mediated): once the case has ended
-the mediator withdraws what is left open.
+still open for elders (accepted or being mediated). The case's step that
+ends that (an agreement, termination, withdrawal, pressing for performance)
+withdraws, as the system and in the same transaction, the invitations still
+suggested, invited or accepted; one already in session stays open for its
+report.
 
 What each step needs (the planned time, the report's contents) is checked by
 named guards, so that the same rules hold for the web forms and for anything
@@ -112,7 +115,7 @@ ELDER_ASSIGNMENT = Workflow(
             "withdraw",
             OPEN,
             "withdrawn",
-            (M, E),
+            (M, E, SYSTEM),  # the system: when the case's own step ends what elders can do
             "撤回（回避）",
             "Withdraw (recusal)",
             reason_required=True,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from workflows import DISPUTE
 
-from .. import clock
+from .. import clock, engine
 from ..audit.timeline import related
 from ..engine.deadlines import warn_time
 from ..engine.hooks import effect, guard
@@ -21,6 +21,9 @@ from .models import ElderAssignment
 WF = "elder_assignment"
 # The case states in which elders may be asked to help.
 CASE_STATES = ("accepted", "assigned", "mediating", "extended", "breached")
+# What the case's leaving those states withdraws: an invitation already in
+# session stays open, so that the elder still files its report.
+WITHDRAWN_WITH_CASE = ("suggested", "invited", "accepted")
 # How far ahead a session may be planned.
 PLAN_AHEAD = timedelta(days=90)
 
@@ -171,3 +174,32 @@ def record_report(assignment, actor, data, now):
 def assignments_of_case(dispute):
     ids = db.session.execute(select(ElderAssignment.id).where(ElderAssignment.dispute_id == dispute.id)).scalars()
     return [("elder_assignment", i) for i in ids]
+
+
+# The case's steps out of the states open for elders ----------------------
+
+def withdraw_with_case(dispute, actor, data, now):
+    """Withdraw, in the case's own transaction, the invitations that could
+    no longer be accepted or started. The system withdraws them (the case's
+    step may be taken by a mediator who does not work it); the reason names
+    the case's new state, and the case's own event names who took the step."""
+    if dispute.state in CASE_STATES:
+        return
+    reason = f"案件已转为“{DISPUTE.state(dispute.state).zh}”，五老邀请自动撤回"
+    open_ = db.session.execute(
+        select(ElderAssignment).where(ElderAssignment.dispute_id == dispute.id,
+                                      ElderAssignment.state.in_(WITHDRAWN_WITH_CASE))
+        .order_by(ElderAssignment.id)
+    ).scalars().all()
+    for assignment in open_:
+        engine.fire(assignment, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+
+
+# Read from the workflow, so that a new way out of those states is covered too.
+CASE_ENDING_TRIGGERS = sorted({t.trigger for t in DISPUTE.transitions
+                               if t.dest not in CASE_STATES and set(t.sources) & set(CASE_STATES)})
+for _trigger in CASE_ENDING_TRIGGERS:
+    effect("dispute", _trigger)(withdraw_with_case)
+
+
+from . import notices as _notices  # noqa: E402,F401  (who is told of each step: registered with the rules)

@@ -218,4 +218,4 @@ class Consultation(db.Model):
     )
 
 
-from . import rules as _rules  # noqa: E402,F401  (registers the guards and effects of both workflows)
+from . import notices as _notices, rules as _rules  # noqa: E402,F401  (guards, effects, notifications)

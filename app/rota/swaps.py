@@ -8,6 +8,7 @@ from .. import clock, engine
 from ..engine.errors import GuardFailed, NotAllowed
 from ..extensions import db
 from .days import day_start, local_day
+from . import notices
 from .models import Duty, Lawyer, SwapRequest
 from .rules import cannot_sit
 
@@ -38,9 +39,18 @@ def request_swap(duty: Duty, me: Lawyer | None, target: Lawyer | None, note: str
         problem = cannot_sit(target, duty)
         if problem:
             raise GuardFailed(problem, field="target_id")
+    now = clock.now()
     swap = SwapRequest(duty_id=duty.id, requester_id=me.id, target_id=target.id if target else None,
-                       note=note, expires_at=day_start(duty.day), created_at=clock.now())
-    return engine.create(swap, actor, {"duty_id": duty.id, "target_id": swap.target_id, "note": note})
+                       note=note, expires_at=day_start(duty.day), created_at=now)
+    try:
+        engine.create(swap, actor, {"duty_id": duty.id, "target_id": swap.target_id, "note": note}, now=now,
+                      commit=False)
+        notices.tell_asked_colleague(swap, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return swap
 
 
 def swaps_of(lawyer: Lawyer, limit: int = 30) -> list[SwapRequest]:

@@ -1,0 +1,88 @@
+"""Who hears of an invitation's steps (app/followups/notifications.py): the
+elder when invited or called off, the case's mediators when the elder
+answers no, lets it expire, steps aside or files the report. Each
+notification is written by the step's own effect, so it exists exactly
+when the step does.
+
+The elder's notifications open their invitation page; the mediators' open
+the case page, where the council's section shows the invitation."""
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..engine.hooks import effect
+from ..followups import models as _followup_models  # noqa: F401  (first: its rules import notifications)
+from ..followups.notifications import link, message, notify
+from . import times
+
+WF = "elder_assignment"
+
+message("elder_invited", _l("You are invited to help mediate case %(case)s: a session on %(session_on)s at "
+                            "%(session_time)s. Please accept or decline."))
+message("elder_invitation_withdrawn", _l("The invitation to help with case %(case)s was withdrawn."))
+message("elder_declined", _l("%(elder)s declined the invitation to help with case %(case)s: you may ask another "
+                             "elder."))
+message("elder_expired", _l("%(elder)s did not answer the invitation for case %(case)s in time: you may ask "
+                            "another elder."))
+message("elder_withdrew", _l("%(elder)s withdrew from case %(case)s."))
+message("elder_reported", _l("%(elder)s filed the report of the session on case %(case)s: please confirm it."))
+
+
+@link("elder_assignment")
+def invitation_page(assignment_id: int) -> str:
+    return url_for("elders.invitation", assignment_id=assignment_id)
+
+
+def case_mediators(assignment, actor) -> list[int]:
+    """The case's lead and co-mediators, the way an assignment notifies them;
+    while the case has none, the mediator who sent the invitation. Never the
+    one who took the step."""
+    dispute = assignment.dispute
+    ids = [dispute.assignee_id] if dispute.assignee_id else []
+    ids += [m.id for m in dispute.co_mediators if m.id not in ids]
+    if not ids and assignment.invited_by_id:
+        ids = [assignment.invited_by_id]
+    return [i for i in ids if i != getattr(actor, "id", None)]
+
+
+def _about(assignment) -> dict:
+    return {"case": assignment.dispute.title, "elder": assignment.elder.name}
+
+
+def _tell_mediators(kind: str):
+    def tell(assignment, actor, data, now):
+        for user_id in case_mediators(assignment, actor):
+            notify(user_id, kind, entity_type="dispute", entity_id=assignment.dispute_id, data=_about(assignment),
+                   now=now)
+
+    return tell
+
+
+for _trigger, _kind in (("decline", "elder_declined"), ("expire", "elder_expired"),
+                        ("file_report", "elder_reported")):
+    effect(WF, _trigger)(_tell_mediators(_kind))
+
+
+@effect(WF, "invite")
+def tell_the_elder(assignment, actor, data, now):
+    user_id = assignment.elder.user_id
+    if user_id is None:  # an elder without a login is asked by phone
+        return
+    local = times.to_utc(data["session_at"]).replace(tzinfo=UTC).astimezone(times.zone())
+    notify(user_id, "elder_invited", entity_type="elder_assignment", entity_id=assignment.id, now=now,
+           data={"case": assignment.dispute.title, "session_on": local.date().isoformat(),
+                 "session_time": local.strftime("%H:%M")})
+
+
+@effect(WF, "withdraw")
+def tell_the_other_side(assignment, actor, data, now):
+    """An elder stepping aside tells the mediators; a mediator (or the case's
+    end) calling the invitation off tells the elder, once they were asked."""
+    if actor.role == "elder":
+        _tell_mediators("elder_withdrew")(assignment, actor, data, now)
+    elif assignment.elder.user_id is not None and assignment.invited_at is not None:
+        notify(assignment.elder.user_id, "elder_invitation_withdrawn", entity_type="elder_assignment",
+               entity_id=assignment.id, data={"case": assignment.dispute.title}, now=now)

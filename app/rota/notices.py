@@ -1,0 +1,92 @@
+"""Who hears of the rota's steps (app/followups/notifications.py): the
+colleague asked by name to take a duty, the coordinators when a swap waits
+for approval, both lawyers when it is approved or refused, and a lawyer
+whose published duty is cancelled. Written in the step's own transaction
+(effects, or the swap request's service before its commit)."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from ..auth.models import User
+from ..engine.hooks import effect
+from ..extensions import db
+from ..followups import models as _followup_models  # noqa: F401  (first: its rules import notifications)
+from ..followups.notifications import link, message, notify
+from .models import Duty, SwapRequest
+
+message("swap_asked", _l("%(requester)s asks you to take their Saturday duty on %(day)s at %(room)s."))
+message("swap_to_approve", _l("Swap to approve: %(taker)s would take %(requester)s's duty on %(day)s at "
+                              "%(room)s."))
+message("swap_approved", _l("The swap of the duty on %(day)s at %(room)s was approved: %(taker)s sits instead "
+                            "of %(requester)s."))
+message("swap_refused", _l("The swap of the duty on %(day)s at %(room)s was refused: %(requester)s keeps the "
+                           "duty."))
+message("duty_cancelled", _l("Your Saturday duty on %(day)s at %(room)s was cancelled: its page says why."))
+
+
+@link("lawyer_duty")
+def duty_page(duty_id: int) -> str:
+    return url_for("rota.duty", duty_id=duty_id)
+
+
+@link("duty_swap")
+def swap_on_its_duty(swap_id: int) -> str:
+    duty_id = db.session.execute(select(SwapRequest.duty_id).where(SwapRequest.id == swap_id)).scalar()
+    return url_for("rota.duty", duty_id=duty_id, _anchor=f"swap-{swap_id}")
+
+
+def coordinators_for(duty: Duty) -> list[int]:
+    """The rota has no street of its own: any coordinator may approve any
+    swap (the overview lists them all). Those of the room's street, and the
+    city's (no street), are told; where there are none, every coordinator."""
+    active = select(User.id).where(User.role == "coordinator", User.active.is_(True)).order_by(User.id)
+    street_id = duty.room.community.street_id
+    ids = db.session.execute(active.where(or_(User.street_id == street_id, User.street_id.is_(None)))).scalars().all()
+    return list(ids) or list(db.session.execute(active).scalars())
+
+
+def _swap_data(swap: SwapRequest) -> dict:
+    return {"day": swap.duty.day.isoformat(), "room": swap.duty.room.name, "requester": swap.requester.name,
+            "taker": swap.taker.name if swap.taker else ""}
+
+
+def tell_asked_colleague(swap: SwapRequest, now) -> None:
+    """Called by the request's service (creation has no effects) before it
+    commits."""
+    if swap.target is not None and swap.target.user_id is not None:
+        notify(swap.target.user_id, "swap_asked", entity_type="duty_swap", entity_id=swap.id,
+               data=_swap_data(swap), now=now)
+
+
+@effect("duty_swap", "accept")
+def tell_coordinators(swap, actor, data, now):
+    for user_id in coordinators_for(swap.duty):
+        notify(user_id, "swap_to_approve", entity_type="duty_swap", entity_id=swap.id, data=_swap_data(swap),
+               now=now)
+
+
+def _tell_both(kind: str):
+    def tell(swap, actor, data, now):
+        # Both are named on the request itself: the approval's handing over
+        # of the seat (another effect, in either order) changes neither.
+        people = [swap.requester, swap.taker]
+        for user_id in dict.fromkeys(p.user_id for p in people if p is not None and p.user_id is not None):
+            notify(user_id, kind, entity_type="duty_swap", entity_id=swap.id, data=_swap_data(swap), now=now)
+
+    return tell
+
+
+effect("duty_swap", "approve")(_tell_both("swap_approved"))
+effect("duty_swap", "refuse")(_tell_both("swap_refused"))
+
+
+@effect("lawyer_duty", "cancel")
+def tell_the_lawyer(duty, actor, data, now):
+    """Only a published duty was ever the lawyer's to sit: a planned one
+    given back by re-planning was never announced."""
+    if duty.published_at is None or duty.lawyer.user_id is None:
+        return
+    notify(duty.lawyer.user_id, "duty_cancelled", entity_type="lawyer_duty", entity_id=duty.id,
+           data={"day": duty.day.isoformat(), "room": duty.room.name}, now=now)
