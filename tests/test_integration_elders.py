@@ -209,7 +209,9 @@ def test_a_case_leaving_the_open_states_withdraws_its_open_invitations(world, en
     # The elders who had been asked hear of it; the one never asked does not.
     told = fi.recipients("elder_invitation_withdrawn")
     assert told == sorted([people[1][1].id, people[2][1].id])
-    # An elder in session still files the report.
+    # An elder in session still files the report: the system may not withdraw a session begun.
+    with pytest.raises(engine.Forbidden):
+        engine.fire(rows["in_session"], "withdraw", engine.SYSTEM_ACTOR, "案件已结束")
     steps.act(rows["in_session"], "file_report", w["elder_user"], work_done="谈心", report_outcome="settled")
     assert verify() == []
 

@@ -19,6 +19,8 @@ from tests import factories as f
 from tests import factories_elders as fe
 from tests import factories_followups as ff
 from tests import factories_rota as fr
+from workflows import WORKFLOWS
+from workflows.diagram import mermaid
 
 NOW = datetime(2026, 3, 9, 2, 0)
 
@@ -127,3 +129,10 @@ def test_a_row_outside_the_users_area_is_refused_in_plain_words(ctx):
     with pytest.raises(engine.Forbidden) as refused:
         engine.fire(d, "accept", stranger)
     assert _english(refused.value) == "This is outside your area."
+
+
+def test_the_diagram_tells_a_timeout_from_a_step_the_system_may_also_take():
+    text = mermaid(WORKFLOWS["elder_assignment"], "en")
+    assert "invited --> expired: No answer in time (automatic)" in text
+    assert "invited --> withdrawn: Withdraw (recusal) (also automatic)" in text
+    assert "in_session --> withdrawn: Withdraw (recusal)\n" in text  # a session begun is never withdrawn by the system

@@ -16,11 +16,14 @@ def mermaid(wf: Workflow, locale: str = "zh", current: str | None = None) -> str
     for s in wf.states:
         lines.append(f'  state "{_clean(s.label(locale))}" as {s.code}')
     lines.append(f"  [*] --> {wf.initial}")
+    english = locale.startswith("en")
     for t in wf.transitions:
-        label = _clean(t.label(locale))
-        if SYSTEM in t.roles:
-            label += " (automatic)" if locale.startswith("en") else "（到期自动）"
         for src in t.sources:
+            label = _clean(t.label(locale))
+            if wf.state(src).timeout == t.trigger:
+                label += " (automatic)" if english else "（到期自动）"
+            elif SYSTEM in t.roles:  # e.g. an invitation withdrawn when its case ends
+                label += " (also automatic)" if english else "（也可由系统自动）"
             lines.append(f"  {src} --> {t.dest}: {label}")
     for s in wf.states:
         if s.terminal:

@@ -28,6 +28,7 @@ M = "mediator"
 E = "elder"
 
 OPEN = ("suggested", "invited", "accepted", "in_session")
+NOT_BEGUN = ("suggested", "invited", "accepted")
 
 ELDER_ASSIGNMENT = Workflow(
     name="elder_assignment",
@@ -111,11 +112,24 @@ ELDER_ASSIGNMENT = Workflow(
             "Confirm",
             guards=("works_the_case",),
         ),
+        # The system also withdraws, when the case's own step ends what
+        # elders can do, the invitations whose session has not begun.
         Transition(
             "withdraw",
-            OPEN,
+            NOT_BEGUN,
             "withdrawn",
-            (M, E, SYSTEM),  # the system: when the case's own step ends what elders can do
+            (M, E, SYSTEM),
+            "撤回（回避）",
+            "Withdraw (recusal)",
+            reason_required=True,
+            guards=("works_the_case", "own_invitation", "elder_declines_first"),
+            danger=True,
+        ),
+        Transition(
+            "withdraw",
+            ("in_session",),
+            "withdrawn",
+            (M, E),
             "撤回（回避）",
             "Withdraw (recusal)",
             reason_required=True,

@@ -7,6 +7,7 @@ from flask_babel import format_datetime, lazy_gettext as _l
 from sqlalchemy import select
 
 from workflows import DISPUTE
+from workflows.elder_assignment import NOT_BEGUN
 
 from .. import clock, engine
 from ..audit.timeline import related
@@ -21,9 +22,9 @@ from .models import ElderAssignment
 WF = "elder_assignment"
 # The case states in which elders may be asked to help.
 CASE_STATES = ("accepted", "assigned", "mediating", "extended", "breached")
-# What the case's leaving those states withdraws: an invitation already in
-# session stays open, so that the elder still files its report.
-WITHDRAWN_WITH_CASE = ("suggested", "invited", "accepted")
+# What the case's leaving those states withdraws (the system may withdraw
+# only these): an invitation already in session stays open for its report.
+WITHDRAWN_WITH_CASE = NOT_BEGUN
 # How far ahead a session may be planned.
 PLAN_AHEAD = timedelta(days=90)
 
