@@ -219,3 +219,17 @@ def test_the_colleague_opens_the_request_from_the_notification(client, web):
     page = client.get(opened.location.split("#")[0]).get_data(as_text=True)
     assert f'id="swap-{web["swap"]}"' in page
     assert f'/rota/swaps/{web["swap"]}/fire/accept' in page  # the colleague can take it from there
+
+
+def test_a_colleague_who_declines_tells_the_asker(world, app, monkeypatch):
+    duty = first_duty()
+    (asker, asker_user), [(named, named_user), *_] = split(world["people"], duty)
+    swap = request_swap(duty, asker, named, "", asker_user)
+    with fi.refused_late(monkeypatch, "duty_swap", "decline"), pytest.raises(engine.GuardFailed):
+        engine.fire(swap, "decline", named_user)
+    assert fi.notes(kind="swap_declined") == []
+    engine.fire(swap, "decline", named_user)
+    [note] = fi.notes(kind="swap_declined")
+    assert note.user_id == asker_user.id
+    text, url = fi.read(app, note)
+    assert named.name in text and url == f"/rota/duties/{duty.id}#swap-{swap.id}"

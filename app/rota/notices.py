@@ -1,8 +1,9 @@
 """Who hears of the rota's steps (app/followups/notifications.py): the
-colleague asked by name to take a duty, the coordinators when a swap waits
-for approval, both lawyers when it is approved or refused, and a lawyer
-whose published duty is cancelled. Written in the step's own transaction
-(effects, or the swap request's service before its commit)."""
+colleague asked by name to take a duty (and the asker, if they decline),
+the coordinators when a swap waits for approval, both lawyers when it is
+approved or refused, and a lawyer whose published duty is cancelled.
+Written in the step's own transaction (effects, or the swap request's
+service before its commit)."""
 from __future__ import annotations
 
 from flask import url_for
@@ -17,6 +18,8 @@ from ..followups.notifications import link, message, notify
 from .models import Duty, SwapRequest
 
 message("swap_asked", _l("%(requester)s asks you to take their Saturday duty on %(day)s at %(room)s."))
+message("swap_declined", _l("%(target)s cannot take your duty on %(day)s at %(room)s: ask another colleague, or "
+                           "anyone."))
 message("swap_to_approve", _l("Swap to approve: %(taker)s would take %(requester)s's duty on %(day)s at "
                               "%(room)s."))
 message("swap_approved", _l("The swap of the duty on %(day)s at %(room)s was approved: %(taker)s sits instead "
@@ -65,6 +68,13 @@ def tell_coordinators(swap, actor, data, now):
     for user_id in coordinators_for(swap.duty):
         notify(user_id, "swap_to_approve", entity_type="duty_swap", entity_id=swap.id, data=_swap_data(swap),
                now=now)
+
+
+@effect("duty_swap", "decline")
+def tell_the_requester(swap, actor, data, now):
+    if swap.requester.user_id is not None:
+        notify(swap.requester.user_id, "swap_declined", entity_type="duty_swap", entity_id=swap.id,
+               data=dict(_swap_data(swap), target=swap.target.name), now=now)
 
 
 def _tell_both(kind: str):
