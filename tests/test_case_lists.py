@@ -169,7 +169,7 @@ def test_a_grid_workers_cases_put_yellow_before_blue_even_when_blue_is_due_soone
 
 def test_my_cases_is_for_mediators_and_grid_workers(client, world):
     login(client, world.sup)
-    assert client.get("/").location.endswith("/cases/")
+    assert client.get("/").location.endswith("/supervision/closures")  # supervisors land on the closure history
     response = client.get("/cases/mine")
     assert response.status_code == 302 and response.location.endswith("/cases/")
     assert 'href="/cases/mine"' not in client.get("/cases/").get_data(as_text=True)
