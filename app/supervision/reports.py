@@ -64,7 +64,7 @@ def _count_row(label, c):
 def statistics_sections(board) -> list[Section]:
     locale = _locale()
     count_headers = [_("Registered"), _("Accepted for mediation"), _("Agreements"), _("Resolved on the spot"),
-                     _("Mediation success rate (%)"), _("On-the-spot rate (%)"), _("Resolution rate (%)")]
+                     _("Mediation success rate (per cent)"), _("On-the-spot rate (per cent)"), _("Resolution rate (per cent)")]
     period = f"{board.date_from.isoformat()} – {board.date_to.isoformat()}"
     summary = Section(_("Summary figures"), [_("Figure"), _("Value")], [
         [_("Period (registration dates)"), period],
