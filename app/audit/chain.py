@@ -198,7 +198,10 @@ class Digest:
         head = parts["head"]
         if len(head) != 64 or any(c not in "0123456789abcdef" for c in head):
             raise ValueError("the digest's head is not a 64-character hex hash")
-        return cls(int(parts["events"]), head)
+        events = parts["events"]
+        if not (events.isascii() and events.isdecimal() and len(events) <= 18):
+            raise ValueError("the digest's event count is not a whole number of events")
+        return cls(int(events), head)
 
 
 def current_digest(session=None) -> Digest:
