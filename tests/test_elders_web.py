@@ -212,3 +212,13 @@ def test_accepting_an_expired_invitation_is_refused(app, client, world):
                            data={"csrf_token": token, f"a{a_id}-accept-version": version})
     assert response.status_code == 422 and "expired" in response.get_data(as_text=True)
     assert rows(app) == before
+
+
+def test_a_session_time_out_of_range_is_refused_not_a_500(app, client, world):
+    """Year 1 cannot be turned from Asia/Shanghai into UTC: a clear 422, nothing written."""
+    login(client, world["mediator"])
+    before = rows(app)
+    for when in ("0001-01-01T00:00", "9999-12-31T23:59"):
+        response = invite_form(client, world["case"], world["best"], session_at=when)
+        assert response.status_code == 422, when
+    assert rows(app) == before

@@ -368,3 +368,13 @@ def test_today_items_for_a_lawyer_and_the_coordinator(app, world):
         assert [i.url for i in mine] == [f"/rota/duties/{world['duty']}"]
         theirs = [i for i in items_for(coordinator, now, now + timedelta(days=1)) if i.kind == "duty"]
         assert [i.url for i in theirs] == [f"/rota/#swap-{swap_id}"]
+
+
+def test_a_seat_of_a_room_number_too_big_for_the_database_is_refused(app, world):
+    client = logged_in(app, world["coordinator"])
+    before = events(app)
+    response = post(client, "/rota/plan", "/rota/plan/seat", {
+        "day": (world["day"] + timedelta(weeks=1)).isoformat(), "room_id": "99999999999999999999", "seat": "1",
+        "lawyer_id": str(world["owner_lawyer"])})
+    assert response.status_code == 422
+    assert events(app) == before

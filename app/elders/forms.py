@@ -36,6 +36,8 @@ class InviteForm(FlaskForm):
                                     validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
     def validate_session_at(self, field):
+        if field.data is not None and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("Give a date between 2000 and 2100."))
         if field.data is not None and times.from_local(field.data) <= clock.now():
             raise ValidationError(_l("The planned session must be in the future."))
 

@@ -88,7 +88,8 @@ def invite_elder(case_id, elder_id):
     elder = db.session.get(Elder, elder_id)
     if elder is None or elder.street_id != dispute.street_id:
         abort(404)
-    day = times.local_day(times.from_local(form.session_at.data)) if form.session_at.data else default_day()
+    typed = form.session_at.data
+    day = times.local_day(times.from_local(typed)) if typed and 2000 <= typed.year <= 2100 else default_day()
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
         return _suggest_page(dispute, day, 422, (elder_id, form))

@@ -56,7 +56,7 @@ class RangeForm(FlaskForm):
 
 class SeatForm(FlaskForm):
     day = DateField(validators=[InputRequired(), sane_date])
-    room_id = IntegerField(validators=[InputRequired()])
+    room_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)])
     seat = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=50)])
     lawyer_id = SelectField(_l("Lawyer"), coerce=int, validators=[InputRequired()])
     version = HiddenField()
