@@ -378,3 +378,25 @@ def test_a_seat_of_a_room_number_too_big_for_the_database_is_refused(app, world)
         "lawyer_id": str(world["owner_lawyer"])})
     assert response.status_code == 422
     assert events(app) == before
+
+
+def test_a_seat_filled_by_another_coordinator_meanwhile_is_not_overwritten(app, world):
+    """Two coordinators look at the same empty seat; the second one's choice
+    must not silently replace the first one's (409, the first lawyer stays)."""
+    import re
+
+    day = world["day"] + timedelta(weeks=6)
+    first, second = logged_in(app, world["coordinator"]), logged_in(app, world["coordinator"])
+    html = second.get("/rota/plan").get_data(as_text=True)
+    form = re.search(r'name="day" value="%s">.*?name="version" value="([^"]*)"' % day.isoformat(), html, re.S)
+    assert form, "the empty seat has a form"
+    seen_version = form.group(1)
+    (a_id, _a), (b_id, _b) = world["others"][:2]
+    seat = {"day": day.isoformat(), "room_id": str(world["room"]), "seat": "1"}
+    assert post(first, "/rota/plan", "/rota/plan/seat", dict(seat, lawyer_id=str(a_id), version=seen_version)
+                ).status_code == 302
+    response = post(second, "/rota/plan", "/rota/plan/seat", dict(seat, lawyer_id=str(b_id), version=seen_version))
+    assert response.status_code == 409
+    with app.app_context():
+        duty = db.session.execute(select(Duty).where(Duty.day == day, Duty.live_seat.is_not(None))).scalar_one()
+        assert duty.lawyer_id == a_id
