@@ -222,3 +222,16 @@ def test_a_session_time_out_of_range_is_refused_not_a_500(app, client, world):
         response = invite_form(client, world["case"], world["best"], session_at=when)
         assert response.status_code == 422, when
     assert rows(app) == before
+
+
+def test_the_suggestions_for_a_chosen_day_open_on_a_leap_day(app, client, world):
+    """On 29 February "a year ahead" has no 29 February: still a page, not a 500."""
+    from datetime import date, datetime
+
+    login(client, world["mediator"])
+    clock.set_now(datetime(2028, 2, 29, 2, 0))  # 10:00 in Asia/Shanghai
+    try:
+        response = client.get(f"/elders/cases/{world['case']}/suggest?on={date(2028, 3, 2).isoformat()}")
+        assert response.status_code == 200
+    finally:
+        clock.set_now(None)

@@ -44,7 +44,11 @@ def _day_from(value):
     except ValueError:
         return None
     today_ = times.local_day(clock.now())
-    return day if today_ <= day <= today_.replace(year=today_.year + 1) else None
+    try:
+        limit = today_.replace(year=today_.year + 1)
+    except ValueError:  # 29 February: a year ahead is 28 February
+        limit = today_.replace(year=today_.year + 1, day=28)
+    return day if today_ <= day <= limit else None
 
 
 def _asking_case(case_id):
