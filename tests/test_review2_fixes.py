@@ -21,3 +21,21 @@ def test_a_digest_with_a_negative_or_odd_count_is_not_a_digest(client, world, ev
     login(client, world.sup_a)
     r = client.get("/audit/verify", query_string={"digest": f"audit-digest events={events} head=" + "a" * 64})
     assert r.status_code == 422
+
+
+def test_the_case_files_retention_counts_from_the_local_year_of_closing(app):
+    """A case closed at 01:00 on 1 January in Shanghai (17:00 UTC on
+    31 December) was closed in the new year: its retention runs from it."""
+    from datetime import datetime
+
+    from app.supervision import casefile
+
+    with app.test_request_context():
+        w = fs.two_streets()
+        m = fs.user_named(w.m_a1)
+        d = fs.closed_case(m, fs.grid(w.grid_a1), now=datetime(2026, 12, 31, 10, 0),
+                           steps_at=[datetime(2026, 12, 31, 16, 0 + i) for i in range(len(fs.AGREEMENT_PATH))])
+        assert d.closed_at == datetime(2026, 12, 31, 16, 6)  # 2027-01-01 00:06 in Shanghai
+        cover = dict(casefile.build(d).parts[0].lines)
+        years = app.config["RETENTION_YEARS"]
+        assert str(2027 + years) in cover[casefile._("Retention period")]

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
 from .models import OUTCOMES, SignOff
+from .sql import local_date
 
 
 class FontMissing(RuntimeError):
@@ -68,7 +69,7 @@ def build(dispute) -> CaseFile:
     lab = codes.label
     accepted = _first_event(dispute, "accept")
     retention = current_app.config["RETENTION_YEARS"]
-    closed_year = (dispute.closed_at or dispute.created_at).year
+    closed_year = local_date(dispute.closed_at or dispute.created_at).year  # the centre's year, not UTC's
     mediators = ([dispute.assignee.display_name] if dispute.assignee else []) + [
         u.display_name for u in dispute.co_mediators]
     parties = "；".join(f"{lab(codes.PARTY_ROLES, p.role, locale)} {p.name}" for p in dispute.parties)
