@@ -181,3 +181,19 @@ def test_the_load_table_shows_who_is_busy_and_the_rates(app, client, world):
     assert "bg-info" in never[:never.index("</tr>")]         # never asked
     # Never asked come first when sorted by waiting.
     assert html.index(f'data-elder-id="{world["elder"]}"') < html.index(f'data-elder-id="{busy_id}"')
+
+
+def test_one_unavailable_day_alone_is_checked_like_a_period(app, client, world):
+    """With "until" left empty the single day is still checked: not year 1,
+    not a day already over; nothing written."""
+    login(client, world["coordinator"])
+    token = csrf(client.get(f"/elders/roster/{world['elder']}").get_data(as_text=True))
+    with app.app_context():
+        version = db.session.get(Elder, world["elder"]).version
+    today = (clock.now() + timedelta(hours=8)).date()
+    for start in ("0001-01-01", (today - timedelta(days=3)).isoformat()):
+        response = client.post(f"/elders/roster/{world['elder']}/unavailable",
+                                data={"csrf_token": token, "away-version": version, "away-start_on": start})
+        assert response.status_code == 422, start
+    with app.app_context():
+        assert db.session.get(Elder, world["elder"]).unavailable == []

@@ -140,6 +140,11 @@ class UnavailableForm(VersionForm):
     end_on = DateField(_l("Until (included; empty for one day)"), validators=[Optional()])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
+    def validate_start_on(self, field):
+        # "Until" left empty: end_on's Optional() skips its checks, so the one day is checked here.
+        if not self.end_on.raw_data or not self.end_on.raw_data[0]:
+            self.validate_end_on(self.end_on)
+
     def validate_end_on(self, field):
         start = self.start_on.data
         end = field.data or start
