@@ -39,3 +39,25 @@ def test_the_case_files_retention_counts_from_the_local_year_of_closing(app):
         cover = dict(casefile.build(d).parts[0].lines)
         years = app.config["RETENTION_YEARS"]
         assert str(2027 + years) in cover[casefile._("Retention period")]
+
+
+def test_statistics_up_to_an_earlier_years_month_cover_that_year(app, client, world):
+    """Only "to month" given, in an earlier year: the period is that year up
+    to that month, not a reversed range that silently counts nothing."""
+    from datetime import datetime
+
+    from app.supervision.forms import StatsFilterForm
+
+    with app.test_request_context("/supervision/stats?month_to=2025-03"):
+        form = StatsFilterForm(formdata=__import__("flask").request.args)
+        form.validate()
+        from datetime import date
+
+        assert form.period(date(2026, 11, 27)) == (date(2025, 1, 1), date(2025, 3, 31))
+    with app.app_context():
+        f.dispute(fs.user_named(world.m_a1), fs.grid(world.grid_a1), now=datetime(2025, 2, 10, 3, 0))
+        db.session.remove()
+    login(client, world.sup_a)
+    text = client.get("/supervision/stats/export.csv?month_to=2025-03").data.decode("utf-8-sig")
+    assert "2025-01-01" in text and "2025-03-31" in text
+    assert "2025-02,1," in text

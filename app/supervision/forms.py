@@ -148,8 +148,9 @@ class StatsFilterForm(_Filters):
 
     def period(self, today: date) -> tuple[date, date]:
         """The first day of the first month and the last day of the last;
-        by default this year up to this month."""
-        start = self.month_from.data or (today.year, 1)
+        by default this year up to this month (up to a month given alone:
+        that month's year up to it)."""
+        start = self.month_from.data or ((self.month_to.data[0], 1) if self.month_to.data else (today.year, 1))
         end = self.month_to.data or ((today.year, today.month) if start <= (today.year, today.month) else start)
         last = date(end[0] + (end[1] == 12), end[1] % 12 + 1, 1) - timedelta(days=1)
         return date(*start, 1), last
