@@ -61,3 +61,30 @@ def test_statistics_up_to_an_earlier_years_month_cover_that_year(app, client, wo
     text = client.get("/supervision/stats/export.csv?month_to=2025-03").data.decode("utf-8-sig")
     assert "2025-01-01" in text and "2025-03-31" in text
     assert "2025-02,1," in text
+
+
+def test_an_xlsx_export_with_control_characters_in_a_summary(app, client):
+    """A vertical tab or an escape pasted into a closing summary: openpyxl
+    refuses such text, and the export was a 500. They are left out, and a
+    formula behind one is still escaped."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.disputes.models import Dispute
+
+    with app.app_context():
+        w = fs.two_streets()
+        m = fs.user_named(w.m_a1)
+        first = fs.closed_case(m, fs.grid(w.grid_a1))
+        first.summary = "双方\x0b和解\x1b完毕"
+        second = fs.closed_case(m, fs.grid(w.grid_a1))
+        second.summary = "\x0b=HYPERLINK(\"http://example.invalid\")"
+        db.session.commit()
+        db.session.remove()
+    login(client, w.sup_a)
+    response = client.get("/supervision/closures/export.xlsx")
+    assert response.status_code == 200
+    summaries = {row[-1] for row in load_workbook(io.BytesIO(response.data)).worksheets[0]
+                 .iter_rows(min_row=2, values_only=True)}
+    assert summaries == {"双方和解完毕", "'=HYPERLINK(\"http://example.invalid\")"}

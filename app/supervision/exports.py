@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -75,7 +76,7 @@ def to_xlsx(sections: list[Section]) -> bytes:
     used: set = set()
     for section in sections:
         sheet = book.create_sheet(_sheet_title(section.title, used))
-        sheet.append([safe(h) for h in section.headers])
+        sheet.append([_xlsx_value(h) for h in section.headers])
         for row in section.rows:
             sheet.append([_xlsx_value(v) for v in row])
         for index, header in enumerate(section.headers, start=1):
@@ -93,4 +94,8 @@ def _xlsx_value(value):
         return float(value)
     if isinstance(value, float):
         return round(value, 1)
-    return safe(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        # Control characters (a vertical tab pasted from a word processor...)
+        # cannot be stored in a worksheet: openpyxl refuses the whole file.
+        return safe(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
