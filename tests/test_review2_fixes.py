@@ -88,3 +88,11 @@ def test_an_xlsx_export_with_control_characters_in_a_summary(app, client):
     summaries = {row[-1] for row in load_workbook(io.BytesIO(response.data)).worksheets[0]
                  .iter_rows(min_row=2, values_only=True)}
     assert summaries == {"双方和解完毕", "'=HYPERLINK(\"http://example.invalid\")"}
+
+
+@pytest.mark.parametrize("wanted", ["9" * 25, "-3", "0", "abc"])
+def test_the_sweep_form_named_by_a_huge_or_odd_id(client, world, wanted):
+    """`/sweeps/record?sweep=<id>` with an id beyond any row's was a 500
+    (SQLite: int too large): the form opens without the named sweep."""
+    login(client, world.sup_a)
+    assert client.get(f"/sweeps/record?sweep={wanted}").status_code == 200

@@ -149,7 +149,7 @@ def _prefill(form):
     form.place.data = form.place.choices[0][0]
     form.held_on.data = local_date(clock.now())
     wanted = request.args.get("sweep", type=int)
-    sweep = db.session.get(Sweep, wanted) if wanted else None
+    sweep = db.session.get(Sweep, wanted) if wanted and 0 < wanted < 2**31 else None
     if sweep is not None and sweep.visible_to(current_user) and sweep.place_key in dict(form.place.choices):
         form.place.data = sweep.place_key
         form.held_on.data = min(form.held_on.data, sweep.period_end)
