@@ -74,3 +74,41 @@ def test_two_coordinators_planning_at_once_never_put_two_duties_on_one_seat(app)
         live = db.session.execute(select(Duty.day, Duty.room_id, Duty.seat).where(Duty.state == "planned")).all()
         assert len(live) == len(set(live)) == 2 * 7
         assert verify() == []
+
+
+def test_marking_a_date_twice_at_once_is_not_a_500(app):
+    """A double click on "mark unavailable": both answers are pages, the date is kept once."""
+    import threading
+
+    from app.rota.models import Unavailable
+
+    with app.app_context():
+        _coordinator, _room, people = fr.rota_world(lawyers=2, seats=1)
+        username = people[0][1].username
+        lawyer_id = people[0][0].id
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        f.login(client, username)
+        clients.append((client, f.csrf(client.get("/rota/mine").get_data(as_text=True))))
+    day = (fr.FIRST_SATURDAY + timedelta(weeks=10)).isoformat()
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def post(i):
+        client, token = clients[i]
+        barrier.wait()
+        try:
+            answers[i] = client.post("/rota/mine/unavailable", data={"csrf_token": token, "day": day}).status_code
+        except Exception as error:  # a 500 surfaces here in testing
+            answers[i] = error
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [302, 302]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Unavailable)
+                                 .where(Unavailable.lawyer_id == lawyer_id)) == 1

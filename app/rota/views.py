@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from workflows.duty_swap import DUTY_SWAP
 from workflows.lawyer_duty import LAWYER_DUTY
@@ -25,6 +26,7 @@ from .consultations import logging_refusal
 from .days import local_day, month_bounds, parse_month
 from .forms import ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
+from .planning import SAME_TIME
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
 from .roster import lawyer_of
 
@@ -167,8 +169,15 @@ def mark_unavailable():
     if wanted != days:
         from ..engine.edits import commit_change
 
-        commit_change(me, current_user, "rota_roster_edit", lambda: set_unavailable(me, wanted),
-                      {"changes": {"unavailable": [sorted(days), sorted(wanted)]}})
+        try:
+            commit_change(me, current_user, "rota_roster_edit", lambda: set_unavailable(me, wanted),
+                          {"changes": {"unavailable": [sorted(days), sorted(wanted)]}})
+        except (engine.Refused, IntegrityError):
+            # A double click, or the coordinator saving the roster at the same moment.
+            db.session.rollback()
+            if (day in lawyer_of(current_user).unavailable_days) == clearing:
+                flash(str(SAME_TIME), "danger")
+                return mine(status=409)
     if not clearing and duties_on(me, {day}):
         flash(_("You already have a duty on %(day)s: marking the date does not move it. Ask a colleague to swap.",
                 day=day.isoformat()), "warning")
