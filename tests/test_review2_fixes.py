@@ -96,3 +96,44 @@ def test_the_sweep_form_named_by_a_huge_or_odd_id(client, world, wanted):
     (SQLite: int too large): the form opens without the named sweep."""
     login(client, world.sup_a)
     assert client.get(f"/sweeps/record?sweep={wanted}").status_code == 200
+
+
+def test_a_review_form_from_before_a_return_and_a_new_closure_is_refused(app, client):
+    """A supervisor's page shows round 1 awaiting; meanwhile another
+    supervisor returns the case and the mediator closes it again (round 2,
+    again version 1). The old page's "sign off" must not sign off the new
+    closure, which its author never read."""
+    import re
+
+    from app.supervision.models import SignOff
+    from tests.factories import csrf
+
+    with app.app_context():
+        w = fs.two_streets()
+        m = fs.user_named(w.m_a1)
+        case_id = fs.closed_case(m, fs.grid(w.grid_a1)).id
+        from app.org.models import Street
+
+        other_id = f.user("supervisor", street=db.session.get(Street, w.street_a)).id
+        db.session.remove()
+    login(client, w.sup_a)
+    page = client.get(f"/supervision/cases/{case_id}").get_data(as_text=True)
+    with app.app_context():
+        from app.disputes.models import Dispute
+
+        d = db.session.get(Dispute, case_id)
+        from app.auth.models import User
+
+        fs.return_case(d, db.session.get(User, other_id))
+        f.walk(d, fs.user_named(w.m_a1), "fulfil" if d.state == "performing" else "fail", "close")
+        db.session.remove()
+    data = {name: value for name, value in re.findall(r'name="(sign_off-[\w]+)" type="hidden" value="([^"]*)"', page)}
+    data["sign_off-csrf_token"] = csrf(page)
+    data["sign_off-comment"] = ""
+    response = client.post(f"/supervision/cases/{case_id}/review/sign_off", data=data)
+    assert response.status_code == 409
+    with app.app_context():
+        rounds = db.session.execute(
+            __import__("sqlalchemy").select(SignOff).where(SignOff.dispute_id == case_id).order_by(SignOff.round)
+        ).scalars().all()
+        assert [r.state for r in rounds] == ["returned", "awaiting"]

@@ -207,4 +207,7 @@ class ReviewForm(FlaskForm):
     """Sign off a closure, or return the case with a comment."""
 
     version = HiddenField()
+    # The review (round) the page showed: a case returned and closed again
+    # meanwhile has a new review, whose version starts again at 1.
+    review = HiddenField()
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])

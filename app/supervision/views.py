@@ -184,6 +184,7 @@ def _review_forms(dispute):
     for t in offered:
         form = ReviewForm(prefix=t.trigger)
         form.version.data = review.version
+        form.review.data = review.id
         forms.append((t, form))
     return review, forms
 
@@ -223,6 +224,10 @@ def review(case_id, trigger):
         flash(_("This closure has no review waiting: it may have been decided already. Reload the page."), "warning")
         return _render_case(dispute, 409)
     form = ReviewForm(formdata=request.form, prefix=trigger)
+    if form.review.data and form.review.data != str(current.id):
+        flash(_("The case was closed again since this page was loaded: read the new closing summary, then decide."),
+              "warning")
+        return _render_case(dispute, 409)
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
         return _render_case(dispute, 422, trigger, request.form)
