@@ -200,3 +200,30 @@ def test_the_settings_page_validates_and_audits_without_the_address(client, app,
                                    ).scalar_one()
         assert event.entity_id == world.lead_id and "wang@example.com" not in event.data
         assert json.loads(event.data)["changes"]["email_on"] == [False, True]
+
+
+def test_an_address_the_mail_library_refuses_does_not_block_the_others(app, world, smtp):
+    """An address that passes the settings form but that the e-mail library
+    cannot put in a header ("x@[1.2.3.4.x"): its notification is a failed
+    send like any other (retried, then given up), and the notifications
+    queued after it still go out in the same run."""
+    app.config.update(MAIL_ENABLED=True, MAIL_MAX_TRIES=2)
+    with app.app_context():
+        from app.followups.forms import EMAIL
+
+        assert EMAIL.match("lead@[1.2.3.4.x")
+        db.session.add(NotificationPref(user_id=world.lead_id, email="lead@[1.2.3.4.x", email_on=True,
+                                        changed_at=NOW))
+        db.session.add(NotificationPref(user_id=world.head_id, email="head@example.com", email_on=True,
+                                        changed_at=NOW))
+        notify(world.lead_id, "assigned", entity_type="dispute", entity_id=world.case, data={"case": "#1"}, now=NOW)
+        notify(world.head_id, "assigned", entity_type="dispute", entity_id=world.case, data={"case": "#1"}, now=NOW)
+        db.session.commit()
+        report = tick(now=NOW)
+        assert report.failed == [] and report.jobs["e-mails sent"] == 1
+        assert [m["To"] for m in smtp.sent] == ["head@example.com"]
+        [note] = ff.notifications_for(world.lead_id)
+        assert (note.email_state, note.email_tries) == ("pending", 1)
+        tick(now=NOW)
+        [note] = ff.notifications_for(world.lead_id)
+        assert (note.email_state, note.email_tries) == ("failed", 2)

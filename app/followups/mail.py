@@ -108,10 +108,15 @@ def send_pending(now=None) -> int:
                 db.session.commit()
                 continue
             try:
+                # An address the form let through can still be one the e-mail
+                # library refuses in a header: a failed send like any other.
+                message = compose(note, pref.email)
                 server = server or _connect()
-                server.send_message(compose(note, pref.email))
-            except (smtplib.SMTPException, OSError) as error:
-                current_app.logger.warning("e-mail of notification %s failed: %s", note_id, error)
+                server.send_message(message)
+            except (smtplib.SMTPException, OSError, ValueError, TypeError, AttributeError) as error:
+                # The class only: an SMTP refusal's text repeats the address (personal data).
+                current_app.logger.warning("e-mail of notification %s failed: %s %s", note_id,
+                                           error.__class__.__name__, getattr(error, "smtp_code", ""))
                 note.email_state = "failed" if note.email_tries >= current_app.config["MAIL_MAX_TRIES"] else "pending"
                 db.session.commit()
                 server = _close(server)
