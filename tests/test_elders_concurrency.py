@@ -33,7 +33,7 @@ def test_two_invitations_for_an_elders_last_place_one_wins(app):
     results = run_together(app, invite(a_id, case_a), invite(b_id, case_b))
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     [error] = [value for kind, value in results if kind == "error"]
-    assert isinstance(error, engine.GuardFailed) and "as many as they take" in str(error)
+    assert isinstance(error, engine.GuardFailed) and "已达其同时承担的上限" in str(error)  # as many as they take
     with app.app_context():
         rows = db.session.execute(select(ElderAssignment)).scalars().all()
         assert [r.state for r in rows] == ["invited"]

@@ -139,7 +139,7 @@ def test_an_elder_acting_on_another_elders_invitation_is_told_and_nothing_is_wri
     response = client.post(f"/elders/assignments/{theirs}/accept",
                            data={"csrf_token": token, f"a{theirs}-accept-version": version})
     assert response.status_code == 403
-    assert "addressed to another elder" in response.get_data(as_text=True)
+    assert "只有其本人可以答复" in response.get_data(as_text=True)  # addressed to another elder
     assert rows(app) == before
     assert assignment_of(app, world["best"])[2] == "invited"
 
@@ -210,7 +210,7 @@ def test_accepting_an_expired_invitation_is_refused(app, client, world):
     before = rows(app)
     response = client.post(f"/elders/assignments/{a_id}/accept",
                            data={"csrf_token": token, f"a{a_id}-accept-version": version})
-    assert response.status_code == 422 and "expired" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "过期未答复" in response.get_data(as_text=True)  # expired
     assert rows(app) == before
 
 

@@ -24,7 +24,7 @@ from tests import factories_rota as fr
 def raises_en(kind, pattern):
     """The engine's refusal, its message read in English (the catalog
     translates it to Chinese for users)."""
-    with pytest.raises(kind) as caught:
+    with force_locale("en"), pytest.raises(kind) as caught:
         yield caught
     with force_locale("en"):
         assert re.search(pattern, str(caught.value.message)), str(caught.value.message)
