@@ -112,3 +112,59 @@ def test_marking_a_date_twice_at_once_is_not_a_500(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Unavailable)
                                  .where(Unavailable.lawyer_id == lawyer_id)) == 1
+
+
+def _post_together(app, username, page, url, data, times=2):
+    """The same form sent twice at the same moment (a double click, two tabs)."""
+    import threading
+
+    clients = []
+    for _ in range(times):
+        client = app.test_client()
+        f.login(client, username)
+        clients.append((client, f.csrf(client.get(page).get_data(as_text=True))))
+    barrier = threading.Barrier(times)
+    answers = [None] * times
+
+    def post(i):
+        client, token = clients[i]
+        barrier.wait()
+        try:
+            answers[i] = client.post(url, data=dict(data, csrf_token=token)).status_code
+        except Exception as error:  # a 500 surfaces here in testing
+            answers[i] = error
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+def test_one_swap_request_per_duty_even_when_sent_twice_at_once(app):
+    with app.app_context():
+        coordinator, _room, people = fr.rota_world(lawyers=3, seats=1)
+        planning.generate(fr.FIRST_SATURDAY, fr.FIRST_SATURDAY, coordinator)
+        planning.publish(fr.FIRST_SATURDAY, fr.FIRST_SATURDAY, coordinator)
+        duty = db.session.execute(select(Duty)).scalar_one()
+        owner = next(u.username for lw, u in people if lw.id == duty.lawyer_id)
+        duty_id = duty.id
+    answers = _post_together(app, owner, f"/rota/duties/{duty_id}", f"/rota/duties/{duty_id}/swap",
+                             {"target_id": "0", "note": ""})
+    assert sorted(answers) == [302, 409]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SwapRequest)) == 1
+
+
+def test_overlapping_holidays_sent_at_once_are_kept_once(app):
+    from app.rota.models import Holiday
+
+    with app.app_context():
+        coordinator, _room, _people = fr.rota_world(lawyers=2, seats=1)
+        username = coordinator.username
+    answers = _post_together(app, username, "/rota/holidays", "/rota/holidays",
+                             {"name": "劳动节", "first_day": "2027-05-01", "last_day": "2027-05-05"})
+    assert sorted(answers) == [302, 422]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Holiday)) == 1

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, engine
-from ..audit.chain import record
+from ..audit.chain import lock_chain, record
 from ..auth.models import User
 from ..engine.core import _name_of
 from ..engine.edits import commit_change
@@ -55,6 +55,9 @@ def add_holiday(name: str, first: date, last: date, actor) -> tuple[Holiday, int
         raise GuardFailed(_("The last day is before the first day."))
     if (last - first).days >= MAX_HOLIDAY_DAYS:
         raise GuardFailed(_("A holiday lasts at most %(n)s days.", n=MAX_HOLIDAY_DAYS))
+    # Two coordinators (or a double click) adding overlapping holidays: on
+    # PostgreSQL the audit chain's lock serialises the check with the insert.
+    lock_chain(db.session)
     clash = db.session.execute(select(Holiday).where(Holiday.first_day <= last, Holiday.last_day >= first)
                                .order_by(Holiday.first_day).limit(1)).scalar_one_or_none()
     if clash is not None:

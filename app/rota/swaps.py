@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from .. import clock, engine
+from ..audit.chain import lock_chain
 from ..engine.errors import GuardFailed, NotAllowed
 from ..extensions import db
 from .days import day_start, local_day
@@ -25,6 +26,11 @@ def request_swap(duty: Duty, me: Lawyer | None, target: Lawyer | None, note: str
     of their published duties. Refused, with nothing written, when the duty
     is not theirs or not ahead, a request is already open, or the colleague
     could not sit that Saturday."""
+    # One request at a time (a double click, two tabs): on PostgreSQL the
+    # audit chain's lock serialises the check below with the insert; SQLite
+    # writers already queue.
+    lock_chain(db.session)
+    db.session.refresh(duty)
     if me is None or duty.lawyer_id != me.id:
         raise GuardFailed(_("You can only ask for a swap of your own duty."))
     if duty.state != "published":
