@@ -4,6 +4,7 @@ case, and what is refused (nothing written)."""
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from app import clock, engine
 from app.audit.verify import verify
@@ -139,13 +140,13 @@ def test_the_last_fully_performed_visit_may_mark_the_case_fulfilled(app, world):
         first, last = _fu(world["case"]), _fu(world["case"], "perform_by")
         # Not while another follow-up is open: refused, nothing written.
         before = len(ff.events("followup"))
-        with pytest.raises(engine.GuardFailed, match="Other follow-ups"):
+        with force_locale("en"), pytest.raises(engine.GuardFailed, match="Other follow-ups"):
             ff.visit(last, m, "fully", mark_fulfilled=True)
         assert len(ff.events("followup")) == before
         assert (first.state, db.session.get(FollowUp, last.id).state) == ("escalated", "due")
         ff.visit(db.session.get(FollowUp, first.id), m, "partly")
         assert db.session.get(f.Dispute, world["case"]).state == "agreed"
-        with pytest.raises(engine.GuardFailed, match="fully performed"):
+        with force_locale("en"), pytest.raises(engine.GuardFailed, match="fully performed"):
             ff.visit(db.session.get(FollowUp, last.id), m, "partly", mark_fulfilled=True)
         ff.visit(db.session.get(FollowUp, last.id), m, "fully", mark_fulfilled=True)
         case = db.session.get(f.Dispute, world["case"])
@@ -162,13 +163,13 @@ def test_refused_visits_write_nothing(app, world):
         other = db.session.get(f.User, world["other"])
         fu = _fu(world["case"])
         count = len(ff.events("followup"))
-        with pytest.raises(engine.GuardFailed, match="future"):
+        with force_locale("en"), pytest.raises(engine.GuardFailed, match="future"):
             ff.visit(fu, m, "fully", visited_on=date(2026, 3, 10))
-        with pytest.raises(engine.GuardFailed, match="before the agreement"):
+        with force_locale("en"), pytest.raises(engine.GuardFailed, match="before the agreement"):
             ff.visit(db.session.get(FollowUp, fu.id), m, "fully", visited_on=date(2026, 3, 1))
-        with pytest.raises(engine.GuardFailed, match="who was reached"):
+        with force_locale("en"), pytest.raises(engine.GuardFailed, match="who was reached"):
             ff.visit(db.session.get(FollowUp, fu.id), m, "partly", reached=" ")
-        with pytest.raises(engine.GuardFailed, match="work the case"):
+        with force_locale("en"), pytest.raises(engine.GuardFailed, match="work the case"):
             ff.visit(db.session.get(FollowUp, fu.id), other, "fully")
         assert len(ff.events("followup")) == count
         fu = db.session.get(FollowUp, fu.id)
