@@ -136,3 +136,15 @@ def test_the_diagram_tells_a_timeout_from_a_step_the_system_may_also_take():
     assert "invited --> expired: No answer in time (automatic)" in text
     assert "invited --> withdrawn: Withdraw (recusal) (also automatic)" in text
     assert "in_session --> withdrawn: Withdraw (recusal)\n" in text  # a session begun is never withdrawn by the system
+
+
+def test_the_audit_browser_names_a_rows_first_step_for_its_type():
+    from types import SimpleNamespace
+
+    from app.audit.views import action_label
+
+    followup = SimpleNamespace(entity_type="followup", trigger="create", from_state=None)
+    case = SimpleNamespace(entity_type="dispute", trigger="create", from_state=None)
+    assert action_label(followup, "zh_Hans_CN") == "安排回访"
+    assert action_label(case, "zh_Hans_CN") == "登记"
+    assert action_label(case, "en") == "Registered"

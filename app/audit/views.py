@@ -22,7 +22,7 @@ from ..privacy import mask_data
 from . import browse
 from .chain import Digest, current_digest
 from .digestcheck import compare
-from .timeline import WORDS
+from .timeline import word
 from .verify import verify
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -32,9 +32,9 @@ MAX_DIGEST_FILE = 4096
 
 
 def action_label(event, locale: str) -> str:
-    english = locale.startswith("en")
-    if event.trigger in WORDS:
-        return WORDS[event.trigger][1 if english else 0]
+    named = word(event.entity_type, event.trigger, locale)
+    if named is not None:
+        return named
     wf = workflow_for_entity_type(event.entity_type)
     t = wf.transition(event.trigger, event.from_state or "") if wf else None
     return t.label(locale) if t else event.trigger
