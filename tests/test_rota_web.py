@@ -400,3 +400,31 @@ def test_a_seat_filled_by_another_coordinator_meanwhile_is_not_overwritten(app, 
     with app.app_context():
         duty = db.session.execute(select(Duty).where(Duty.day == day, Duty.live_seat.is_not(None))).scalar_one()
         assert duty.lawyer_id == a_id
+
+
+def test_publishing_a_plan_changed_since_it_was_looked_at_is_a_409(app, world):
+    """Coordinator A reviews a plan; B re-plans it meanwhile: A's publish must
+    not publish what A never saw."""
+    import re
+
+    a, b = logged_in(app, world["coordinator"]), logged_in(app, world["coordinator"])
+    rng = {"first_day": "2027-04-10", "last_day": "2027-05-31"}
+    assert post(a, "/rota/plan", "/rota/plan", rng).status_code == 302
+    page = a.get("/rota/plan?first_day=2027-04-10&last_day=2027-05-31").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]*)"', page)
+    assert seen, "the publish form says what it shows"
+    with app.app_context():
+        duty = db.session.execute(select(Duty).where(Duty.state == "planned").order_by(Duty.day)).scalars().first()
+        day, room, before = duty.day, duty.room_id, duty.lawyer_id
+        other = next(i for i, _u in world["others"] + [(world["owner_lawyer"], "")]
+                     if i != before and not db.session.execute(select(Duty).where(
+                         Duty.day == day, Duty.lawyer_id == i, Duty.live_seat.is_not(None))).first())
+    assert post(b, "/rota/plan", "/rota/plan/seat", {"day": day.isoformat(), "room_id": str(room), "seat": "1",
+                                                     "lawyer_id": str(other)}).status_code == 302
+    answer = post(a, "/rota/plan", "/rota/plan/publish", dict(rng, seen=seen.group(1)))
+    assert answer.status_code == 409
+    with app.app_context():
+        assert count(Duty, Duty.state == "published", Duty.day >= date(2027, 4, 10)) == 0
+    page = a.get("/rota/plan?first_day=2027-04-10&last_day=2027-05-31").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)
+    assert post(a, "/rota/plan", "/rota/plan/publish", dict(rng, seen=seen)).status_code == 302

@@ -61,7 +61,7 @@ def render_plan(first, last, range_form, status=200):
     return render_template(
         "rota/plan.html", rows=rows, first=first, last=last, range_form=range_form, today=today, problem=problem,
         choices=_seat_choices([r for r in rows if r.day > today]), seat_form=SeatForm(), counts=counts,
-        lawyers=lawyers, available=available, wf=LAWYER_DUTY,
+        lawyers=lawyers, available=available, wf=LAWYER_DUTY, seen=planning.plan_fingerprint(first, last),
         planned=sum(1 for r in rows for s in r.seats if s.duty is not None and s.duty.state == "planned"),
         empty_reasons=_empty_reasons(rows, lawyers, today),
         rooms=db.session.execute(select(func.count(Room.id)).where(Room.active.is_(True))).scalar(),
@@ -129,8 +129,9 @@ def publish():
         return render_plan(*_fallback(form), form, 422)
     first, last = form.first_day.data, form.last_day.data
     try:
-        count = planning.publish(first, last, current_user)
+        count = planning.publish(first, last, current_user, seen=request.form.get("seen"))
     except engine.Refused as refused:
+        db.session.rollback()
         flash(str(refused.message), "danger")
         return render_plan(first, last, form, refused.status)
     if count:

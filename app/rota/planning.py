@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, engine
-from ..audit.chain import record
+from ..audit.chain import lock_chain, record
 from ..engine.errors import Conflict, GuardFailed, NotAllowed
 from ..extensions import db
 from . import planner
@@ -26,6 +26,8 @@ from .models import LIVE_STATES, SAT_STATES, Duty, Holiday, Lawyer, Room
 from .rules import cannot_sit, reassign
 
 MAX_PLAN_DAYS = 366
+PLAN_CHANGED = _l("The plan has changed since you looked at it (planned again, or a seat set by someone else). "
+                  "Check it below, then publish again.")
 SAME_TIME = _l("Someone else changed the rota at the same moment. Reload the page and try again.")
 
 
@@ -148,10 +150,23 @@ def generate(first: date, last: date, actor) -> Generated:
     return Generated(created, changed, cancelled, len(result.kept), result.unfilled)
 
 
-def publish(first: date, last: date, actor) -> int:
+def plan_fingerprint(first: date, last: date) -> str:
+    """What the publish button was shown: the planned duties of the range
+    and their versions. Re-planned or changed since, the fingerprint differs."""
+    import hashlib
+
+    duties = live_duties(max(first, today() + timedelta(days=1)), last, ("planned",))
+    return hashlib.sha256(",".join(f"{d.id}:{d.version}" for d in duties).encode()).hexdigest()[:32]
+
+
+def publish(first: date, last: date, actor, seen: str | None = None) -> int:
     """Publish every planned duty of the range after today, in one
     transaction: lawyers see them, calendars get them."""
     now = clock.now()
+    if seen is not None:
+        lock_chain(db.session)  # no re-plan between this check and the publication
+        if seen != plan_fingerprint(first, last):
+            raise NotAllowed(PLAN_CHANGED)
     duties = [d for d in live_duties(max(first, today() + timedelta(days=1)), last, ("planned",))]
     if not duties:
         return 0
