@@ -20,7 +20,7 @@ from tests import factories_rota as fr
 
 @contextmanager
 def raises_en(kind, pattern):
-    with pytest.raises(kind) as caught:
+    with force_locale("en"), pytest.raises(kind) as caught:
         yield caught
     with force_locale("en"):
         assert re.search(pattern, str(caught.value.message)), str(caught.value.message)
