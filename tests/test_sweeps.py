@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import clock, engine
@@ -95,7 +96,7 @@ def test_recording_a_sweep_and_recording_a_missed_one_late(app, world):
             "done", date(2026, 3, 4), "disputes,safety", worker.id)
         assert colour(sweep) is None
         # Another record for the same week: refused, nothing written.
-        with pytest.raises(engine.NotAllowed, match="already recorded"):
+        with force_locale("en"), pytest.raises(engine.NotAllowed, match="already recorded"):
             service.record(_user(world.mediator), "community", world.street, world.c1, dict(data))
         # Community 2 missed its week; recorded late the week after, dated in its own week.
         clock.set_now(NEXT_MONDAY + timedelta(hours=10))
@@ -114,11 +115,11 @@ def test_refused_sweeps_write_nothing(app, world):
         clock.set_now(WEDNESDAY)
         data = {"held_on": date(2026, 3, 4), "checked": ["disputes"], "findings": "未发现矛盾纠纷"}
         count = len(ff.events("sweep"))
-        with pytest.raises(engine.Forbidden, match="Only the mediators and grid workers of this community"):
+        with force_locale("en"), pytest.raises(engine.Forbidden, match="Only the mediators and grid workers of this community"):
             service.record(_user(world.outsider), "community", world.street, world.c1, data)
-        with pytest.raises(engine.Forbidden, match="street's supervisors"):
+        with force_locale("en"), pytest.raises(engine.Forbidden, match="street's supervisors"):
             service.record(_user(world.mediator), "street", world.street, None, data)
-        with pytest.raises(engine.GuardFailed, match="future"):
+        with force_locale("en"), pytest.raises(engine.GuardFailed, match="future"):
             service.record(_user(world.worker), "community", world.street, world.c1,
                            dict(data, held_on=date(2026, 3, 5)))
         assert len(ff.events("sweep")) == count
