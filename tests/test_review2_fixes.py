@@ -71,8 +71,6 @@ def test_an_xlsx_export_with_control_characters_in_a_summary(app, client):
 
     from openpyxl import load_workbook
 
-    from app.disputes.models import Dispute
-
     with app.app_context():
         w = fs.two_streets()
         m = fs.user_named(w.m_a1)
