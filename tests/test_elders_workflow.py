@@ -285,3 +285,22 @@ def test_an_elder_declines_an_invitation_rather_than_withdrawing_it(world):
     a = fe.invite(world["dispute"], e, world["mediator"])
     assert [t.trigger for t in engine.available(a, elder_user)] == ["accept", "decline"]
     refused(lambda: steps.act(a, "withdraw", elder_user, "不想去"), "Decline the invitation instead")
+
+
+def test_an_elder_who_left_or_became_unavailable_after_the_invitation_cannot_accept(world):
+    from app.elders import times
+
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(world["dispute"], e, world["mediator"])
+    day = times.local_day(a.session_at)
+    db.session.add(ElderUnavailability(elder_id=e.id, start_on=day, end_on=day, note=None))
+    db.session.commit()
+    refused(lambda: steps.act(a, "accept", elder_user), "marked .* as unavailable")
+    db.session.query(ElderUnavailability).delete()
+    e.active = False
+    db.session.commit()
+    refused(lambda: steps.act(a, "accept", elder_user), "retired from the council")
+    e.active = True
+    db.session.commit()
+    steps.act(a, "accept", elder_user)
+    assert a.state == "accepted"

@@ -72,7 +72,7 @@ ELDER_ASSIGNMENT = Workflow(
             (E,),
             "接受邀请",
             "Accept",
-            guards=("own_invitation", "not_expired", "case_open"),
+            guards=("own_invitation", "not_expired", "case_open", "elder_still_able"),
         ),
         Transition(
             "decline",

@@ -3,7 +3,7 @@
 case's timeline."""
 from datetime import timedelta
 
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, lazy_gettext as _l
 from sqlalchemy import select
 
 from workflows import DISPUTE
@@ -97,6 +97,21 @@ def elder_invitable(assignment, actor, data):
         return None  # invitation_planned says what is missing
     return why_not_invitable(assignment.elder, assignment.dispute, times.local_day(planned),
                              exclude_id=assignment.id)
+
+
+@guard("elder_still_able")
+def elder_still_able(assignment, actor, data):
+    """Accepting checks again what inviting checked of the elder alone: they
+    may have left the council, or marked the session day unavailable, since."""
+    elder = assignment.elder
+    if not elder.active:
+        return _l("%(name)s has retired from the council and cannot take this invitation.", name=elder.name)
+    if assignment.session_at is not None:
+        day = times.local_day(assignment.session_at)
+        if elder.unavailable_on(day) is not None:
+            return _l("%(name)s marked %(day)s as unavailable: decline the invitation, or remove that date first.",
+                      name=elder.name, day=format_date(day, "medium"))
+    return None
 
 
 @guard("conflict_overridden")
