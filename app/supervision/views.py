@@ -55,9 +55,11 @@ def _closure_filters(form):
     )
 
 
-def _closure_form():
+def _filter_form(form_class):
+    """A filter form read from the query string within the user's scope;
+    places outside it come back in `dropped`, to be told to the user."""
     scope = Scope(current_user)
-    form = ClosureFilterForm(formdata=request.args)
+    form = form_class(formdata=request.args)
     form.fill_choices(scope, current_locale())
     place, dropped = form.read(scope)
     return scope, form, place, dropped
@@ -72,7 +74,7 @@ def index():
 @bp.route("/closures")
 @roles_required(*ROLES)
 def closures():
-    scope, form, place, dropped = _closure_form()
+    scope, form, place, dropped = _filter_form(ClosureFilterForm)
     for label, error in dropped:
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     per_page = current_app.config["SUPERVISION_PER_PAGE"]
@@ -115,7 +117,7 @@ def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
 def export_closures(fmt):
     if fmt not in FORMATS:
         abort(404)
-    scope, form, place, dropped = _closure_form()
+    scope, form, place, dropped = _filter_form(ClosureFilterForm)
     if dropped:
         return _bad_request(_("The filter “%(name)s” was ignored: %(error)s", name=dropped[0][0], error=dropped[0][1]))
     if form.reversed_range():
@@ -131,18 +133,10 @@ def _stats_period(form) -> tuple[date, date]:
     return form.period(local_date(clock.now()))
 
 
-def _stats_form():
-    scope = Scope(current_user)
-    form = StatsFilterForm(formdata=request.args)
-    form.fill_choices(scope, current_locale())
-    place, dropped = form.read(scope)
-    return scope, form, place, dropped
-
-
 @bp.route("/stats")
 @roles_required(*ROLES)
 def statistics():
-    scope, form, place, dropped = _stats_form()
+    scope, form, place, dropped = _filter_form(StatsFilterForm)
     for label, error in dropped:
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     start, end = _stats_period(form)
@@ -161,7 +155,7 @@ def statistics():
 def export_statistics(fmt):
     if fmt not in FORMATS:
         abort(404)
-    scope, form, place, dropped = _stats_form()
+    scope, form, place, dropped = _filter_form(StatsFilterForm)
     if dropped:
         return _bad_request(_("The filter “%(name)s” was ignored: %(error)s", name=dropped[0][0], error=dropped[0][1]))
     start, end = _stats_period(form)
