@@ -37,6 +37,14 @@ def provider(kind: str):
     return register
 
 
+def install_provider(kind: str, fn: Provider) -> None:
+    """Called from a package's init_app: the providers' order is the order
+    of installation (it decides ties on the page)."""
+    if PROVIDERS.get(kind, fn) is not fn:
+        raise ValueError(f"today provider {kind!r} is registered twice")
+    PROVIDERS[kind] = fn
+
+
 def items_for(user, now: datetime, until: datetime) -> list[TodayItem]:
     items = [item for fn in PROVIDERS.values() for item in fn(user, now, until)]
     return sorted(items, key=lambda i: (i.due_at is None, i.due_at or now, i.kind))

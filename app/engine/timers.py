@@ -40,6 +40,18 @@ def job(name: str):
     return register
 
 
+def install_job(name: str, fn: Callable) -> None:
+    """Run fn(now) -> int on every tick, after the jobs installed before it.
+    Installing the same function again changes nothing (a second app in one
+    process); another function under a taken name is a mistake."""
+    for existing, installed in JOBS:
+        if existing == name:
+            if installed is not fn:
+                raise ValueError(f"timer job {name!r} is registered twice")
+            return
+    JOBS.append((name, fn))
+
+
 @dataclass
 class TickReport:
     fired: list[tuple[str, int, str]] = field(default_factory=list)
