@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, or_, select, text  # noqa: E402
 
-from app import clock, create_app  # noqa: E402
+from app import clock, create_app, paging  # noqa: E402
 from app.auth.models import User  # noqa: E402
 from app.auth.passwords import hash_password  # noqa: E402
 from app.disputes import codes, lists  # noqa: E402
@@ -196,7 +196,7 @@ def main() -> int:
                 db.session.expunge(u)
             sup, med = users["supervisor"], users["mediator"]
             per_page = app.config["CASES_PER_PAGE"]
-            deepest = lists.max_page(per_page)
+            deepest = paging.max_page(per_page)
             sample_ids = random.Random(1).sample(range(1, args.cases + 1), 200)
             name = db.session.execute(select(Party.name).where(Party.dispute_id == sample_ids[0])).scalar()
             F = lists.Filters
@@ -207,7 +207,7 @@ def main() -> int:
             def community(user, filters, number=1):
                 def run():
                     query, order = lists.community_query(user, filters, NOW)
-                    return lists.page_of(db.session, query, order, number, per_page)
+                    return lists.cases_page(db.session, query, order, number, per_page)
                 return run
 
             def previous_list(user, q=None):
@@ -253,7 +253,7 @@ def main() -> int:
             for title, fn in cases:
                 ms = timed(fn, args.repeat)
                 result = fn()
-                shown = (f"{result.total:,}{'+' if result.capped else ''}" if isinstance(result, lists.Page)
+                shown = (f"{result.total:,}{'+' if result.capped else ''}" if isinstance(result, paging.Page)
                          else "")
                 print(f"{title:<52} {ms:>8.2f} {ms / base:>11.0f}  {shown}")
             if args.plans:

@@ -7,7 +7,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
-from app import clock, create_app
+from app import clock, create_app, paging
 from app.disputes import lists
 from app.disputes.models import Dispute
 from app.engine import deadlines
@@ -300,7 +300,7 @@ def test_pagination_keeps_the_filters_and_a_stable_order(app, client, world):
 
 
 def test_the_count_stops_at_the_cap(app, client, world, monkeypatch):
-    monkeypatch.setattr(lists, "COUNT_CAP", 4)
+    monkeypatch.setattr(paging, "COUNT_CAP", 4)
     app.config["CASES_PER_PAGE"] = 2
     with app.app_context():
         m1 = user(world.m1)

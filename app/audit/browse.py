@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select, true
 
 from ..auth.models import User
-from ..disputes.lists import COUNT_CAP
+from ..paging import COUNT_CAP
 from ..disputes.models import Dispute
 from ..extensions import db
 from .models import AuditEvent

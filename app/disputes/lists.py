@@ -4,20 +4,19 @@ very statements the pages run.
 
 Paging stays cheap on a large scope: the community list is ordered by
 (created_at, id), which the composite indexes on (scope column, created_at,
-id) serve without a sort, and the number of matches is counted only up to
-COUNT_CAP (shown as "10,000+"), never with an exact COUNT(*) over the whole
-scope; pages beyond the cap are not offered.
+id) serve without a sort, and app/paging.py counts the matches only up to
+its cap.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_, select, union
+from sqlalchemy import and_, false, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from workflows import DISPUTE
@@ -25,10 +24,10 @@ from workflows import DISPUTE
 from ..engine.deadlines import colour_clause, urgency_order
 from ..extensions import db
 from ..org.models import Grid
+from ..paging import Page, page_of
 from .models import Dispute, Party, dispute_mediators
 from .scope import can_see, scope_clause
 
-COUNT_CAP = 10_000
 # Open: not ended (terminal) and not yet closed.
 OPEN_STATES = tuple(s.code for s in DISPUTE.states if not s.terminal and s.code != "closed")
 
@@ -43,19 +42,6 @@ class Filters:
     date_to: date | None = None
     colour: str | None = None  # red / yellow / blue / none
     q: str | None = None
-
-
-@dataclass
-class Page:
-    rows: list
-    number: int  # 1-based
-    per_page: int
-    total: int  # exact up to the cap
-    capped: bool  # more than `total` rows match
-    pages: int = field(init=False)
-
-    def __post_init__(self):
-        self.pages = max((self.total + self.per_page - 1) // self.per_page, 1)
 
 
 def open_clause():
@@ -158,31 +144,14 @@ def mine_query(user):
     return select(Dispute).where(scope_clause(user), open_clause(), mine)
 
 
-def count_upto(db_session, query, cap: int | None = None) -> tuple[int, bool]:
-    """How many rows match, counting no further than `cap`: (count, more)."""
-    cap = COUNT_CAP if cap is None else cap
-    limited = query.with_only_columns(Dispute.id).order_by(None).limit(cap + 1).subquery()
-    n = db_session.execute(select(func.count()).select_from(limited)).scalar()
-    return min(n, cap), n > cap
+# The rows a case list shows with each case, loaded with the page.
+LIST_OPTIONS = (selectinload(Dispute.community), selectinload(Dispute.grid))
 
 
-def max_page(per_page: int, cap: int | None = None) -> int:
-    """The last page offered: pages past the counted matches are not."""
-    return max((COUNT_CAP if cap is None else cap) // per_page, 1)
-
-
-def page_of(db_session, query, order, number: int, per_page: int, cap: int | None = None) -> Page:
-    """One page of `query` in `order`, with the capped count; a page past
-    the last one shows the last one."""
-    total, capped = count_upto(db_session, query, cap)
-    number = max(1, min(number, (total + per_page - 1) // per_page))
-    rows = db_session.execute(
-        query.order_by(*order)
-        .options(selectinload(Dispute.community), selectinload(Dispute.grid))
-        .limit(per_page).offset((number - 1) * per_page)
-    ).scalars().all()
-    return Page(rows=rows, number=number, per_page=per_page, total=total, capped=capped)
+def cases_page(db_session, query, order, number: int, per_page: int) -> Page:
+    """One page of cases in `order`, with the capped count."""
+    return page_of(query, order, number, per_page, options=LIST_OPTIONS, session=db_session)
 
 
 def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Page:
-    return page_of(db_session, mine_query(user), urgency_order(Dispute, now), number, per_page)
+    return cases_page(db_session, mine_query(user), urgency_order(Dispute, now), number, per_page)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager
 
 from workflows import DISPUTE
 
-from .. import clock, engine
+from .. import clock, engine, paging
 from ..audit import record
 from ..audit.timeline import timeline
 from ..auth.access import roles_required
@@ -81,9 +81,9 @@ def _scope_grids():
 
 
 def _page_number(number, per_page) -> int:
-    last = lists.max_page(per_page)
+    last = paging.max_page(per_page)
     if number > last:
-        flash(_("Only the first %(n)s matches can be paged through: narrow the filters.", n=lists.COUNT_CAP),
+        flash(_("Only the first %(n)s matches can be paged through: narrow the filters.", n=paging.COUNT_CAP),
               "warning")
         return last
     return number
@@ -109,13 +109,13 @@ def index():
     now = clock.now()
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
         flash(_("The date range ends before it starts: no case can match."), "warning")
-        page = lists.Page(rows=[], number=1, per_page=per_page, total=0, capped=False)
+        page = paging.Page.empty(per_page)
     else:
         query, order = lists.community_query(current_user, filters, now)
-        page = lists.page_of(db.session, query, order, number, per_page)
+        page = lists.cases_page(db.session, query, order, number, per_page)
     return render_template(
         "disputes/index.html", form=form, page=page, link_args=form.link_args(),
-        colour=lambda d: colour(d, now), codes=codes, cap=lists.COUNT_CAP,
+        colour=lambda d: colour(d, now), codes=codes, cap=paging.COUNT_CAP,
         more_filters=any(form[name].data for name in form.FILTERS if name != "q"),
     )
 
@@ -132,7 +132,7 @@ def mine():
     now = clock.now()
     page = lists.my_cases(db.session, current_user, now, number, per_page)
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
-                           cap=lists.COUNT_CAP, link_args={})
+                           cap=paging.COUNT_CAP, link_args={})
 
 
 @bp.route("/new", methods=["GET", "POST"])

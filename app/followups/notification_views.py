@@ -17,7 +17,7 @@ from ..extensions import db
 from .forms import NotificationSettingsForm
 from .models import Notification, NotificationPref
 from .notifications import text_of, unread_count, url_of
-from .paging import page_of
+from ..paging import page_of
 from .views import bp
 
 

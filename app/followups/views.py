@@ -24,7 +24,7 @@ from ..i18n import current_locale
 from . import codes, scheduling
 from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm, colour_choices
 from .models import FollowUp
-from .paging import page_of
+from ..paging import page_of
 from .periods import local_date
 from .rules import NO_AGREEMENT, is_last_open
 from .scope import works_on_clause

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased, selectinload
 
-from ..disputes.lists import COUNT_CAP
 from ..disputes.models import Dispute
+from ..paging import Page, page_of
 from .models import SignOff
 from .scope import Place, Scope
 from .sql import day_end_utc, day_start_utc, days_between
@@ -43,19 +43,6 @@ class Row:
     review: SignOff | None
     outcome: str
     days: float
-
-
-@dataclass
-class Page:
-    rows: list
-    number: int
-    per_page: int
-    total: int
-    capped: bool
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
 
 
 def _latest_round():
@@ -103,17 +90,11 @@ def _rows(result) -> list[Row]:
 
 
 def page(session, scope, place, f, number: int, per_page: int) -> Page:
-    query = closure_query(scope, place, f)
-    limited = query.with_only_columns(Dispute.id).order_by(None).limit(COUNT_CAP + 1).subquery()
-    n = session.execute(select(func.count()).select_from(limited)).scalar()
-    total, capped = min(n, COUNT_CAP), n > COUNT_CAP
-    number = max(1, min(number, max((total + per_page - 1) // per_page, 1)))
-    result = session.execute(
-        query.order_by(*ORDER).options(selectinload(Dispute.community), selectinload(Dispute.grid),
-                                       selectinload(Dispute.assignee))
-        .limit(per_page).offset((number - 1) * per_page)
-    ).all()
-    return Page(rows=_rows(result), number=number, per_page=per_page, total=total, capped=capped)
+    found = page_of(closure_query(scope, place, f), ORDER, number, per_page, scalars=False, session=session,
+                    options=(selectinload(Dispute.community), selectinload(Dispute.grid),
+                             selectinload(Dispute.assignee)))
+    found.rows = _rows(found.rows)
+    return found
 
 
 def all_rows(session, scope, place, f, limit: int) -> tuple[list[Row], bool]:

@@ -24,6 +24,7 @@ from ..disputes import codes
 from ..disputes.views import form_version, load_case
 from ..extensions import db
 from ..i18n import current_locale
+from ..paging import COUNT_CAP, Page
 from ..privacy import mask_id, mask_phone
 from . import casefile, exports, history, reports, stats
 from . import today as _today  # noqa: F401  (registers its "today" provider)
@@ -80,12 +81,12 @@ def closures():
     per_page = current_app.config["SUPERVISION_PER_PAGE"]
     if form.reversed_range():
         flash(_("The date range ends before it starts: no case can match."), "warning")
-        page = history.Page(rows=[], number=1, per_page=per_page, total=0, capped=False)
+        page = Page.empty(per_page)
     else:
         page = history.page(db.session, scope, place, _closure_filters(form), form.page.data or 1, per_page)
     awaiting = stats_awaiting(scope)
     return render_template("supervision/closures.html", form=form, page=page, link_args=form.link_args(),
-                           codes=codes, outcomes=OUTCOMES, awaiting=awaiting, cap=history.COUNT_CAP)
+                           codes=codes, outcomes=OUTCOMES, awaiting=awaiting, cap=COUNT_CAP)
 
 
 def stats_awaiting(scope: Scope) -> int:

@@ -22,7 +22,7 @@ from ..i18n import current_locale
 from ..org.models import Community, Grid, Street
 from .forms import SweepFilterForm, SweepForm, colour_choices
 from .models import Sweep
-from .paging import page_of
+from ..paging import page_of
 from .periods import local_date
 from .scope import COMMUNITY_STAFF, STREET_STAFF, record_refusal, sweep_scope_clause
 from .sweeps import record

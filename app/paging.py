@@ -1,0 +1,72 @@
+"""One page of a list, with a count that stops at a cap: every paged list
+(cases, closures, follow-ups, sweeps, notifications, the audit log) pages
+through this, and shows it with the one partial templates/_pager.html.
+
+Paging stays cheap on a large scope: the matches are counted only up to
+COUNT_CAP (shown as "10,000+"), never with an exact COUNT(*) over the whole
+scope, and pages beyond the cap are not offered.
+
+May import: app.extensions (a shared service: no engine, no domain).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from .extensions import db
+
+COUNT_CAP = 10_000
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int  # 1-based
+    per_page: int
+    total: int  # exact up to the cap
+    capped: bool  # more than `total` rows match
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max((self.total + self.per_page - 1) // self.per_page, 1)
+
+    @classmethod
+    def empty(cls, per_page: int) -> Page:
+        """What a list shows when its filters cannot match anything."""
+        return cls(rows=[], number=1, per_page=per_page, total=0, capped=False)
+
+
+def _cap(cap: int | None) -> int:
+    # Read at call time, so a test can lower the cap for every list at once.
+    return COUNT_CAP if cap is None else cap
+
+
+def count_upto(query, cap: int | None = None, session=None) -> tuple[int, bool]:
+    """How many rows match, counting no further than `cap`: (count, more).
+    Counts the ids of the query's first entity."""
+    cap = _cap(cap)
+    entity = query.column_descriptions[0]["entity"]
+    limited = query.with_only_columns(entity.id).order_by(None).limit(cap + 1).subquery()
+    n = (session or db.session).execute(select(func.count()).select_from(limited)).scalar()
+    return min(n, cap), n > cap
+
+
+def max_page(per_page: int, cap: int | None = None) -> int:
+    """The last page offered: pages past the counted matches are not."""
+    return max(_cap(cap) // per_page, 1)
+
+
+def page_of(query, order, number: int, per_page: int, *, options=(), cap: int | None = None,
+            scalars: bool = True, session=None) -> Page:
+    """One page of `query` in `order`, with the capped count; a page past the
+    last one shows the last one. `scalars=False` keeps each row's columns
+    (a query of several entities)."""
+    session = session or db.session
+    total, capped = count_upto(query, cap, session)
+    number = max(1, min(number, (total + per_page - 1) // per_page))
+    result = session.execute(
+        query.order_by(*order).options(*options).limit(per_page).offset((number - 1) * per_page)
+    )
+    rows = result.scalars().all() if scalars else result.all()
+    return Page(rows=rows, number=number, per_page=per_page, total=total, capped=capped)
