@@ -1,5 +1,10 @@
-"""The one clock of the application, in UTC, so tests can move time."""
-from datetime import UTC, datetime
+"""The one clock of the application, in UTC, so tests can move time; and the
+centre's calendar days, in its time zone (BABEL_DEFAULT_TIMEZONE,
+Asia/Shanghai). Stored moments are naive UTC."""
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 _fixed: datetime | None = None
 
@@ -14,3 +19,17 @@ def now() -> datetime:
 def set_now(value: datetime | None) -> None:
     global _fixed
     _fixed = value
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def local_date(moment: datetime) -> date:
+    """The centre's calendar day of a stored (naive UTC) moment."""
+    return moment.replace(tzinfo=UTC).astimezone(zone()).date()
+
+
+def day_starts_at(day: date) -> datetime:
+    """The stored (naive UTC) moment at which a local day begins."""
+    return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
