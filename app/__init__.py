@@ -64,6 +64,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "info"
 
     _import_models()
+    _init_packages(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_errors(app)
@@ -100,8 +101,20 @@ def _import_models():
     from .elders import models as _elders  # noqa: F401
     from .rota import models as _rota  # noqa: F401
     from .followups import models as _followups  # noqa: F401
+    from .sweeps import models as _sweeps  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
     from .supervision import models as _supervision  # noqa: F401
     from . import ratelimit as _ratelimit  # noqa: F401
+
+
+def _init_packages(app):
+    """Each package installs its hooks, timer jobs and today providers. The
+    timer runs its jobs in this order: sweeps are planned before the e-mail
+    outbox is sent, so a tick mails what it notified."""
+    from . import followups, notifications, sweeps
+
+    for package in (sweeps, notifications, followups):
+        package.init_app(app)
 
 
 def _register_blueprints(app):
@@ -115,11 +128,14 @@ def _register_blueprints(app):
     from .public.views import bp as public_bp
     from .elders.views import bp as elders_bp
     from .rota.views import bp as rota_bp
-    from .followups.views import bp as followups_bp
+    from .followups.blueprint import bp as followups_bp
+    from .sweeps.blueprint import bp as sweeps_bp
+    from .notifications.blueprint import bp as notifications_bp
+    from .today.blueprint import bp as today_bp
     from .supervision.views import bp as supervision_bp
 
     for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp,
-               elders_bp, rota_bp, followups_bp, supervision_bp):
+               elders_bp, rota_bp, followups_bp, sweeps_bp, notifications_bp, today_bp, supervision_bp):
         app.register_blueprint(bp)
 
 

@@ -142,13 +142,14 @@ def field_label(name: str, locale: str) -> str:
 def _code_lists() -> dict:
     from .disputes import codes
     from .followups import codes as fu
+    from .sweeps import codes as sweep_codes
     from .elders.codes import REPORT_OUTCOMES
 
     return {
         "route": codes.ROUTES, "form": codes.AGREEMENT_FORMS, "channel": codes.CHANNELS,
         "dispute_type": codes.DISPUTE_TYPES, "risk": codes.RISK_LEVELS, "role": codes.PARTY_ROLES,
         "followup_kind": fu.FOLLOWUP_KINDS, "method": fu.METHODS, "fulfilment": fu.FULFILMENT,
-        "satisfaction": fu.SATISFACTION, "sweep_level": fu.SWEEP_LEVELS, "checked": fu.SWEEP_CHECKS,
+        "satisfaction": fu.SATISFACTION, "sweep_level": sweep_codes.SWEEP_LEVELS, "checked": sweep_codes.SWEEP_CHECKS,
         "report_outcome": REPORT_OUTCOMES,
     }
 

@@ -56,3 +56,9 @@ def amount(form, field):
 def plausible_date(form, field):
     if field.data and field.data.year < EARLIEST_YEAR:
         raise ValidationError(_l("Check the year of this date."))
+
+
+def year_2000_to_2100(form, field):
+    """Days people plan or record work for: a typo in the year is caught."""
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between 2000 and 2100."))

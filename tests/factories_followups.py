@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 from app import clock, engine
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.followups.models import FollowUp, Notification, Sweep
-from app.followups.periods import local_date
+from app.followups.models import FollowUp
+from app.notifications.models import Notification
+from app.sweeps.models import Sweep
+from app.clock import local_date
 from tests import factories as f
 
 AGREEMENT = {

@@ -10,8 +10,8 @@ from app import engine
 from app.audit.models import AuditEvent
 from app.engine.hooks import EFFECTS
 from app.extensions import db
-from app.followups.models import Notification
-from app.followups.notifications import text_of, url_of
+from app.notifications.models import Notification
+from app.notifications.service import text_of, url_of
 
 LATE = "refused after the step's effects had run"
 

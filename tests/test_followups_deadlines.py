@@ -10,7 +10,8 @@ from app.disputes.models import Dispute
 from app.engine.deadlines import COLOURS, NO_DEADLINE, colour, colour_clause, urgency_order
 from app.engine.timers import tick
 from app.extensions import db
-from app.followups.models import FollowUp, Sweep
+from app.followups.models import FollowUp
+from app.sweeps.models import Sweep
 from tests import factories as f
 from tests import factories_followups as ff
 

@@ -14,9 +14,9 @@ from app import clock, engine
 from app.audit.models import AuditEvent
 from app.engine.timers import tick
 from app.extensions import db
-from app.followups import mail
-from app.followups.models import Notification, NotificationPref
-from app.followups.notifications import notify
+from app.notifications import mail
+from app.notifications.models import Notification, NotificationPref
+from app.notifications.service import notify
 from tests import factories as f
 from tests import factories_followups as ff
 from tests.factories import csrf, login
@@ -209,7 +209,7 @@ def test_an_address_the_mail_library_refuses_does_not_block_the_others(app, worl
     queued after it still go out in the same run."""
     app.config.update(MAIL_ENABLED=True, MAIL_MAX_TRIES=2)
     with app.app_context():
-        from app.followups.forms import EMAIL
+        from app.notifications.forms import EMAIL
 
         assert EMAIL.match("lead@[1.2.3.4.x")
         db.session.add(NotificationPref(user_id=world.lead_id, email="lead@[1.2.3.4.x", email_on=True,

@@ -13,7 +13,9 @@ from app.engine import timers
 from app.engine.runlock import HostLock
 from app.engine.timers import tick
 from app.extensions import db
-from app.followups.models import FollowUp, Notification, Sweep
+from app.followups.models import FollowUp
+from app.notifications.models import Notification
+from app.sweeps.models import Sweep
 from tests import factories as f
 from tests import factories_followups as ff
 from tests.test_concurrency import run_together

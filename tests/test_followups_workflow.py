@@ -10,7 +10,8 @@ from app import clock, engine
 from app.audit.verify import verify
 from app.engine.timers import tick
 from app.extensions import db
-from app.followups.models import FollowUp, Notification
+from app.followups.models import FollowUp
+from app.notifications.models import Notification
 from tests import factories as f
 from tests import factories_followups as ff
 

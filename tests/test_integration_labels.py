@@ -11,7 +11,7 @@ from app import clock, engine
 from app.audit.timeline import TYPE_WORDS, WORDS, timeline, word
 from app.engine.registry import registered_models
 from app.extensions import db
-from app.followups import sweeps
+from app.sweeps import service as sweeps
 from app.rota import planning
 from app.rota.models import Duty
 from app.rota.swaps import request_swap

@@ -35,7 +35,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app import clock, engine
-from app.followups import sweeps as sweep_service
+from app.sweeps import service as sweep_service
 from app.extensions import db
 from app.supervision import stats
 from app.supervision.scope import Place, Scope

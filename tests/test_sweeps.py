@@ -14,9 +14,9 @@ from app.disputes.models import Dispute
 from app.engine.deadlines import colour
 from app.engine.timers import tick
 from app.extensions import db
-from app.followups import sweeps as service
-from app.followups.models import Sweep
-from app.followups.periods import period_of
+from app.sweeps import service
+from app.sweeps.models import Sweep
+from app.sweeps.periods import period_of
 from tests import factories as f
 from tests import factories_followups as ff
 from tests.factories import csrf, login

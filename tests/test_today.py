@@ -8,7 +8,7 @@ import pytest
 from app import clock, today as registry
 from app.engine.timers import tick
 from app.extensions import db
-from app.followups.today_views import sections
+from app.today.views import sections
 from app.today import TodayItem, provider
 from tests import factories as f
 from tests import factories_followups as ff

@@ -68,7 +68,8 @@ def test_mermaid_text_names_every_state_and_transition():
 def own_forms():
     """Workflows whose steps are taken on forms of their own, not the case
     page's generic action forms: their fields must be on those forms."""
-    from app.followups.forms import SweepForm, VisitForm
+    from app.followups.forms import VisitForm
+    from app.sweeps.forms import SweepForm
 
     return {"followup": VisitForm, "sweep": SweepForm}
 

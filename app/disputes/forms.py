@@ -176,10 +176,7 @@ class CaseFilterForm(FlaskForm):
         self.dispute_type.choices = everything + codes.choices(codes.DISPUTE_TYPES, locale)
         self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
         self.grid.choices = everything + [(str(g.id), f"{g.community.name} · {g.name}") for g in grids]
-        self.colour.choices = everything + [
-            ("red", _l("Overdue (red)")), ("yellow", _l("Due soon (yellow)")),
-            ("blue", _l("On track (blue)")), ("none", _l("No deadline")),
-        ]
+        self.colour.choices = colour_choices()
 
     def drop_invalid(self) -> list[tuple[str, str]]:
         """Validate; clear every field that failed. Returns (label, error) pairs."""
@@ -269,3 +266,9 @@ class PartyForm(FlaskForm):
         if values["id_number"] is None:
             values["id_type"] = None
         return values
+
+
+def colour_choices():
+    """The deadline-colour filter of every list of workflow rows."""
+    return [("", _l("All")), ("red", _l("Overdue (red)")), ("yellow", _l("Due soon (yellow)")),
+            ("blue", _l("On track (blue)")), ("none", _l("No deadline"))]

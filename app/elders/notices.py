@@ -1,4 +1,4 @@
-"""Who hears of an invitation's steps (app/followups/notifications.py): the
+"""Who hears of an invitation's steps (app/notifications): the
 elder when invited or called off, the case's mediators when the elder
 answers no, lets it expire, steps aside or files the report. Each
 notification is written by the step's own effect, so it exists exactly
@@ -14,8 +14,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ..engine.hooks import effect
-from ..followups import models as _followup_models  # noqa: F401  (first: its rules import notifications)
-from ..followups.notifications import link, message, notify
+from ..notifications.service import link, message, notify
 from . import times
 
 WF = "elder_assignment"

@@ -22,16 +22,18 @@ from workflows.followup import OPEN
 
 from .. import clock, engine
 from ..auth.models import User
+from ..clock import day_starts_at, local_date
 from ..disputes.models import Dispute, Party, new_tracking_code
 from ..engine.core import SYSTEM_ACTOR
 from ..engine.timers import tick
 from ..extensions import db
 from ..org.models import Community, Street
+from ..sweeps.codes import SWEEP_CHECKS
+from ..sweeps.models import Sweep
+from ..sweeps.periods import period_of, previous, sweep_period_kind
+from ..sweeps.service import find, new_sweep
 from . import scheduling
-from .codes import SWEEP_CHECKS
-from .models import FollowUp, Sweep
-from .periods import day_starts_at, local_date, period_of, previous, sweep_period_kind
-from .sweeps import find, new_sweep
+from .models import FollowUp
 
 
 FINDINGS = [

@@ -1,28 +1,10 @@
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..validators import plausible_date
+from ..validators import plausible_date, year_2000_to_2100
 from . import codes
-
-
-# One @, something on both sides, a dot in the domain, no spaces or angle
-# brackets: enough to catch typing mistakes; the mail server judges the rest.
-EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-
-
-def email_address(form, field):
-    if field.data and not EMAIL.match(field.data.strip()):
-        raise ValidationError(_l("Enter an e-mail address like name@example.com."))
-
-
-def _sane_year(form, field):
-    if field.data and not 2000 <= field.data.year <= 2100:
-        raise ValidationError(_l("Give a date between 2000 and 2100."))
 
 
 class VisitForm(FlaskForm):
@@ -56,25 +38,7 @@ class VisitForm(FlaskForm):
 class AddFollowUpForm(FlaskForm):
     version = HiddenField()  # the case's: a case changed meanwhile is caught
     planned_on = DateField(_l("Planned for"), validators=[InputRequired(_l("Give the day of the follow-up.")),
-                                                           _sane_year])
-
-
-class SweepForm(FlaskForm):
-    # Checked by hand against the user's places (a place outside them is a
-    # 403 with a message, not "not a valid choice").
-    place = SelectField(_l("Where"), validate_choice=False, validators=[DataRequired()])
-    held_on = DateField(_l("Date of the sweep"), validators=[InputRequired(_l("Give the date of the sweep.")),
-                                                              _sane_year])
-    checked = SelectMultipleField(_l("What was checked"),
-                                  validators=[DataRequired(_l("Tick at least one thing that was checked."))])
-    participants = StringField(_l("Who took part"), validators=[Optional(), Length(max=500)],
-                               description=_l("Besides you: grid workers, police, legal adviser, volunteers…"))
-    findings = TextAreaField(_l("Findings"), validators=[DataRequired(), Length(max=10000)],
-                             description=_l("What was found, and what was done about it. Write “nothing found” if so."))
-
-    def fill_choices(self, locale, places):
-        self.place.choices = places
-        self.checked.choices = codes.choices(codes.SWEEP_CHECKS, locale)
+                                                           year_2000_to_2100])
 
 
 class FollowUpFilterForm(FlaskForm):
@@ -88,28 +52,3 @@ class FollowUpFilterForm(FlaskForm):
     mine = SelectField(_l("Whose"), default="")
     sort = SelectField(_l("Order"), default="urgency")
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
-
-
-class SweepFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    community = SelectField(_l("Where"), default="")
-    state = SelectField(_l("State"), default="")
-    colour = SelectField(_l("Deadline"), default="")
-    sort = SelectField(_l("Order"), default="newest")
-    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
-
-
-class NotificationSettingsForm(FlaskForm):
-    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=200), email_address])
-    email_on = BooleanField(_l("Also send my notifications by e-mail"))
-
-    def validate_email_on(self, field):
-        if field.data and not (self.email.data or "").strip():
-            raise ValidationError(_l("Give an e-mail address to receive notifications by e-mail."))
-
-
-def colour_choices():
-    return [("", _l("All")), ("red", _l("Overdue (red)")), ("yellow", _l("Due soon (yellow)")),
-            ("blue", _l("On track (blue)")), ("none", _l("No deadline"))]

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from .. import clock, engine
 from ..auth.models import User
+from ..clock import local_date
 from ..engine.hooks import effect, guard
 from ..extensions import db
 from . import scheduling
-from .notifications import notify
-from .periods import local_date
-from .scope import record_refusal
+from ..notifications.service import notify
+from ..sweeps.scope import record_refusal
 
 # The dispute's steps after which its open follow-ups have nothing left to check.
 ENDS_PERFORMANCE = {

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from workflows.followup import OPEN
 
 from .. import engine
+from ..clock import day_starts_at, local_date
 from ..extensions import db
 from .models import FollowUp
-from .periods import day_starts_at, local_date
 
 # The case states in which an agreement is in force and being followed up.
 AGREEMENT_STATES = ("agreed", "performing", "breached")

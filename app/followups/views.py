@@ -1,10 +1,7 @@
 """Follow-up visits (回访): the list, one follow-up and its visit, a case's
-follow-ups (on the case page) and adding one. Sweeps, notifications and
-the today page have their own modules on this blueprint."""
-from datetime import timedelta
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, gettext as _, to_user_timezone
+follow-ups (on the case page) and adding one."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -18,18 +15,18 @@ from ..auth.access import roles_required
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..disputes.views import CASE_ROLES, form_version, load_case
+from ..clock import local_date
+from ..disputes.forms import colour_choices
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
-from . import codes, scheduling
-from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm, colour_choices
-from .models import FollowUp
 from ..paging import page_of
-from .periods import local_date
+from . import codes, scheduling
+from .blueprint import bp
+from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm
+from .models import FollowUp
 from .rules import NO_AGREEMENT, is_last_open
 from .scope import works_on_clause
-
-bp = Blueprint("followups", __name__)
 
 MAX_DAYS_AHEAD = 366
 
@@ -59,18 +56,7 @@ def may_work(followup_or_case) -> bool:
 @bp.app_context_processor
 def _helpers():
     return {"case_followups": case_followups, "deadline_colour": colour, "fu_codes": codes,
-            "FOLLOWUP": FOLLOWUP, "due_text": due_text}
-
-
-def due_text(moment) -> str:
-    """A due time as people say it: a deadline at local midnight is "by the
-    end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00")."""
-    if moment is None:
-        return ""
-    local = to_user_timezone(moment)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return _("by the end of %(day)s", day=format_date(local.date() - timedelta(days=1), "medium"))
-    return format_datetime(moment, "short")
+            "FOLLOWUP": FOLLOWUP}
 
 
 def case_followups(dispute) -> dict:
@@ -241,7 +227,3 @@ def _name(user_id):
     from ..engine.core import _name_of
 
     return _name_of(user_id)
-
-
-# Sweeps, notifications and the today page are views on this blueprint too.
-from . import notification_views, sweep_views, today_views  # noqa: E402,F401

@@ -20,10 +20,9 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, or_, select, update
 
 from .. import clock
-from ..engine.timers import job
 from ..extensions import db
 from .models import Notification, NotificationPref
-from .notifications import text_of, url_of
+from .service import text_of, url_of
 
 STALE = timedelta(minutes=10)
 BATCH = 50
@@ -71,7 +70,7 @@ def compose(note: Notification, to: str) -> EmailMessage:
         path = url_of(note)
         host = request.host_url.rstrip("/")  # url_for's paths already carry BASE_URL's own path, if any
         link = host + path if path and base else ""
-        settings = host + url_for("followups.notification_settings") if base else _("your notification settings")
+        settings = host + url_for("notifications.settings") if base else _("your notification settings")
         footer = _("You receive this because you asked for e-mail notifications; change that at %(url)s.",
                    url=settings)
     message = EmailMessage()
@@ -83,7 +82,6 @@ def compose(note: Notification, to: str) -> EmailMessage:
     return message
 
 
-@job("e-mails sent")
 def send_pending(now=None) -> int:
     """Send the queued e-mail copies; returns how many went out."""
     if not current_app.config.get("MAIL_ENABLED"):

@@ -1,11 +1,12 @@
 """In-app notifications, and their e-mail copies when the installation sends
-e-mail (app/followups/mail.py, off by default).
+e-mail (mail.py, off by default).
 
 `notify(user, kind, ...)` adds the row to the current transaction: call it
 from an effect or a service before its commit, and the notification exists
 exactly when the step does. A domain that notifies about its own things
-registers the sentence with `message(kind, msgid)` and, for a link, the page
-of its rows with `link(entity_type)`.
+installs, from its init_app, the sentence with `message(kind, msgid)` and,
+for a link, the page of its rows with `install_link(entity_type, fn)`: this
+package knows no domain.
 """
 from __future__ import annotations
 
@@ -13,24 +14,16 @@ import json
 from datetime import date
 from typing import Callable
 
-from flask import current_app, url_for
-from flask_babel import format_date, lazy_gettext as _l
+from flask import current_app
+from flask_babel import format_date
 from sqlalchemy import func, select
 
 from .. import clock
 from ..extensions import db
 from .models import Notification, NotificationPref
 
-MESSAGES: dict[str, object] = {
-    "assigned": _l("You were assigned case %(case)s."),
-    "co_mediator": _l("You were added as a co-mediator of case %(case)s."),
-    "followup_overdue": _l("The follow-up of case %(case)s planned for %(day)s was not made in time."),
-    "followup_escalated": _l("Escalated: the follow-up of case %(case)s planned for %(day)s is overdue."),
-}
-LINKS: dict[str, Callable[[int], str]] = {
-    "dispute": lambda entity_id: url_for("disputes.show", case_id=entity_id),
-    "followup": lambda entity_id: url_for("followups.show", followup_id=entity_id),
-}
+MESSAGES: dict[str, object] = {}
+LINKS: dict[str, Callable[[int], str]] = {}
 
 
 def message(kind: str, msgid) -> None:
@@ -39,9 +32,14 @@ def message(kind: str, msgid) -> None:
     MESSAGES[kind] = msgid
 
 
+def install_link(entity_type: str, fn: Callable[[int], str]) -> None:
+    """Where a notification about a row of `entity_type` leads: fn(id) -> URL."""
+    LINKS[entity_type] = fn
+
+
 def link(entity_type: str):
     def register(fn: Callable[[int], str]):
-        LINKS[entity_type] = fn
+        install_link(entity_type, fn)
         return fn
 
     return register

@@ -14,11 +14,11 @@ from .. import clock
 from ..audit.chain import record
 from ..auth.access import roles_required
 from ..extensions import db
+from ..paging import page_of
+from .blueprint import bp
 from .forms import NotificationSettingsForm
 from .models import Notification, NotificationPref
-from .notifications import text_of, unread_count, url_of
-from ..paging import page_of
-from .views import bp
+from .service import text_of, unread_count, url_of
 
 
 @bp.app_context_processor
@@ -40,11 +40,11 @@ def _own(note_id: int) -> Notification:
 
 @bp.route("/notifications/")
 @roles_required(*ROLES)
-def notifications():
+def index():
     number = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(Notification).where(Notification.user_id == current_user.id)
     page = page_of(query, (Notification.id.desc(),), number, current_app.config["FOLLOWUPS_PER_PAGE"])
-    return render_template("followups/notifications.html", page=page, text_of=text_of, url_of=url_of)
+    return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of)
 
 
 @bp.route("/notifications/<int:note_id>/open", methods=["POST"])
@@ -55,7 +55,7 @@ def open_notification(note_id):
     if note.read_at is None:
         note.read_at = clock.now()
         db.session.commit()
-    return redirect(url_of(note) or url_for(".notifications"))
+    return redirect(url_of(note) or url_for(".index"))
 
 
 @bp.route("/notifications/read", methods=["POST"])
@@ -67,12 +67,12 @@ def mark_all_read():
     ).rowcount
     db.session.commit()
     flash(_("%(n)s notification(s) marked as read.", n=done), "success")
-    return redirect(url_for(".notifications"))
+    return redirect(url_for(".index"))
 
 
 @bp.route("/notifications/settings", methods=["GET", "POST"])
 @roles_required(*ROLES)
-def notification_settings():
+def settings():
     pref = db.session.get(NotificationPref, current_user.id)
     form = NotificationSettingsForm(obj=pref if request.method == "GET" else None)
     mail_on = bool(current_app.config.get("MAIL_ENABLED"))
@@ -88,6 +88,6 @@ def notification_settings():
                data={"changes": {k: [before[k], after[k]] for k in after}})
         db.session.commit()
         flash(_("Saved."), "success")
-        return redirect(url_for(".notification_settings"))
+        return redirect(url_for(".settings"))
     status = 422 if form.is_submitted() else 200
-    return render_template("followups/notification_settings.html", form=form, mail_on=mail_on), status
+    return render_template("notifications/settings.html", form=form, mail_on=mail_on), status

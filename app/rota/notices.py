@@ -1,4 +1,4 @@
-"""Who hears of the rota's steps (app/followups/notifications.py): the
+"""Who hears of the rota's steps (app/notifications): the
 colleague asked by name to take a duty (and the asker, if they decline),
 the coordinators when a swap waits for approval, both lawyers when it is
 approved or refused, and a lawyer whose published duty is cancelled.
@@ -13,8 +13,7 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..engine.hooks import effect
 from ..extensions import db
-from ..followups import models as _followup_models  # noqa: F401  (first: its rules import notifications)
-from ..followups.notifications import link, message, notify
+from ..notifications.service import link, message, notify
 from .models import Duty, SwapRequest
 
 message("swap_asked", _l("%(requester)s asks you to take their Saturday duty on %(day)s at %(room)s."))

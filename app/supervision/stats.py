@@ -290,7 +290,7 @@ def sweep_figures(session, scope: Scope, place: Place, date_from: date, date_to:
     without a record), for communities and for the street; and the disputes
     of the cohort registered from a sweep (`found`, when the counters gave
     it). A grid filter counts the sweeps of the grid's community."""
-    from ..followups.models import Sweep
+    from ..sweeps.models import Sweep
     from ..org.models import Grid
 
     sweep_place = place

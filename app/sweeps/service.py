@@ -2,7 +2,8 @@
 and registering the disputes it found.
 
 The timer runner (`flask workflows tick`) plans the current period's sweep
-for every community and street; when a period ends without a record, the
+for every community and street (plan_sweeps, installed by the package's
+init_app); when a period ends without a record, the
 sweep's timeout marks it missed (red). Recording a sweep for a period that
 has no planned row yet (a new community, a runner that has not run) creates
 the row first, in the same transaction.
@@ -12,18 +13,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import format_date, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, engine
+from ..clock import local_date
 from ..engine.core import SYSTEM_ACTOR
 from ..engine.errors import Conflict, Forbidden, NotAllowed
-from ..engine.timers import job
 from ..extensions import db
 from ..org.models import Community, Street
 from .models import Sweep
-from .periods import local_date, period_of, sweep_period_kind
-from .scope import record_refusal
+from .periods import period_of, sweep_period_kind
+from .scope import COMMUNITY_STAFF, STREET_STAFF, record_refusal
 
 
 def place_key(level: str, street_id: int, community_id: int | None) -> str:
@@ -49,6 +50,21 @@ def new_sweep(level: str, street_id: int, community_id: int | None, day: date, a
     return sweep
 
 
+def sweep_scope_clause(user):
+    """The sweeps this user may see (scope.may_see_sweep), as a query clause."""
+    role = getattr(user, "role", None)
+    if role == "admin":
+        return true()
+    if role in STREET_STAFF and user.street_id:
+        return Sweep.street_id == user.street_id
+    if role in COMMUNITY_STAFF and user.community_id:
+        own = Sweep.community_id == user.community_id
+        if user.street_id:
+            return or_(own, and_(Sweep.level == "street", Sweep.street_id == user.street_id))
+        return own
+    return false()
+
+
 def places() -> list[tuple[str, int, int | None]]:
     """Every place that sweeps: (level, street_id, community_id)."""
     streets = [("street", sid, None) for sid in db.session.execute(select(Street.id).order_by(Street.id)).scalars()]
@@ -57,7 +73,6 @@ def places() -> list[tuple[str, int, int | None]]:
     return streets + communities
 
 
-@job("sweeps planned")
 def plan_sweeps(now=None) -> int:
     """Plan the current period's sweep of every place that has none yet;
     returns how many were planned. Each in its own transaction: a runner

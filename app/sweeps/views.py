@@ -11,25 +11,31 @@ from sqlalchemy.orm import selectinload
 from workflows import SWEEP
 
 from .. import clock, engine
+from ..clock import local_date
 from ..audit.timeline import timeline
 from ..auth.access import roles_required
-from ..disputes.forms import IntakeForm
+from ..disputes.forms import IntakeForm, colour_choices
 from ..disputes.intake import by_submission, register
 from ..disputes.models import Dispute, Party, new_tracking_code
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
 from ..org.models import Community, Grid, Street
-from .forms import SweepFilterForm, SweepForm, colour_choices
-from .models import Sweep
 from ..paging import page_of
-from .periods import local_date
-from .scope import COMMUNITY_STAFF, STREET_STAFF, record_refusal, sweep_scope_clause
-from .sweeps import record
-from .views import bp
+from . import codes
+from .blueprint import bp
+from .forms import SweepFilterForm, SweepForm
+from .models import Sweep
+from .scope import COMMUNITY_STAFF, STREET_STAFF, record_refusal
+from .service import record, sweep_scope_clause
 
 SWEEP_ROLES = COMMUNITY_STAFF + STREET_STAFF + ("admin",)
 RECORD_ROLES = COMMUNITY_STAFF + STREET_STAFF
+
+
+@bp.context_processor
+def template_helpers():
+    return {"sweep_codes": codes}
 
 
 def load_sweep(sweep_id: int) -> Sweep:
@@ -54,7 +60,7 @@ def _scope_communities() -> list[Community]:
 
 @bp.route("/sweeps/")
 @roles_required(*SWEEP_ROLES)
-def sweeps():
+def index():
     locale = current_locale()
     form = SweepFilterForm(formdata=request.args)
     form.community.choices = [("", _("All")), ("street", _("The street sweep"))] + [
@@ -80,7 +86,7 @@ def sweeps():
     page = page_of(query, order, form.page.data or 1, current_app.config["FOLLOWUPS_PER_PAGE"],
                    options=(selectinload(Sweep.community), selectinload(Sweep.street)))
     args = {name: form[name].data for name in ("community", "state", "colour", "sort") if form[name].data}
-    return render_template("followups/sweeps.html", form=form, page=page, link_args=args,
+    return render_template("sweeps/index.html", form=form, page=page, link_args=args,
                            colour=lambda row: colour(row, now), may_record=current_user.role in RECORD_ROLES)
 
 
@@ -121,27 +127,27 @@ def record_sweep():
     form.fill_choices(current_locale(), places)
     if request.method == "GET":
         _prefill(form)
-        return render_template("followups/sweep_form.html", form=form)
+        return render_template("sweeps/record.html", form=form)
     place = _parse_place(form.place.data)
     if place is None:
         form.place.errors = [_("Choose where the sweep was held.")]
-        return render_template("followups/sweep_form.html", form=form), 422
+        return render_template("sweeps/record.html", form=form), 422
     refusal = record_refusal(current_user, *place)
     if refusal:
         flash(str(refusal), "danger")
-        return render_template("followups/sweep_form.html", form=form), 403
+        return render_template("sweeps/record.html", form=form), 403
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
-        return render_template("followups/sweep_form.html", form=form), 422
+        return render_template("sweeps/record.html", form=form), 422
     data = {"held_on": form.held_on.data, "checked": form.checked.data, "findings": form.findings.data.strip(),
             "participants": (form.participants.data or "").strip()}
     try:
         sweep = record(current_user, *place, data)
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
-        return render_template("followups/sweep_form.html", form=form), refused.status
+        return render_template("sweeps/record.html", form=form), refused.status
     flash(_("Sweep recorded. Register each dispute it found from the sweep's page."), "success")
-    return redirect(url_for(".sweep", sweep_id=sweep.id))
+    return redirect(url_for(".show", sweep_id=sweep.id))
 
 
 def _prefill(form):
@@ -159,12 +165,12 @@ def _prefill(form):
 
 @bp.route("/sweeps/<int:sweep_id>")
 @roles_required(*SWEEP_ROLES)
-def sweep(sweep_id):
+def show(sweep_id):
     sweep = load_sweep(sweep_id)
     locale = current_locale()
     may_record = sweep.state != "done" and record_refusal(current_user, sweep.level, sweep.street_id,
                                                           sweep.community_id) is None
-    return render_template("followups/sweep.html", sweep=sweep, state=SWEEP.state(sweep.state),
+    return render_template("sweeps/show.html", sweep=sweep, state=SWEEP.state(sweep.state),
                            colour=colour(sweep), timeline=timeline(sweep, locale), may_record=may_record,
                            may_register=bool(_register_grids(sweep)))
 
@@ -195,7 +201,7 @@ def register_found(sweep_id):
     grids = _register_grids(sweep)
     if not grids:
         flash(_("You may register disputes only in your own community or grid."), "danger")
-        return redirect(url_for(".sweep", sweep_id=sweep.id)), 303
+        return redirect(url_for(".show", sweep_id=sweep.id)), 303
     form = IntakeForm()
     form.fill_choices(current_locale(), grids)
     form.channel.data = "sweep"
@@ -214,7 +220,7 @@ def register_found(sweep_id):
                     code=dispute.tracking_code), "success")
         return redirect(url_for("disputes.show", case_id=dispute.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("followups/sweep_register.html", form=form, sweep=sweep), status
+    return render_template("sweeps/register.html", form=form, sweep=sweep), status
 
 
 def _found_dispute(form, sweep) -> Dispute:

@@ -1,9 +1,14 @@
 """What each user has to do today and this week, gathered from every domain.
 
-Each domain registers a provider: a function (user, now, until) -> list of
-TodayItem for that user with a due time before `until` (or already overdue).
-The "today" page and the notifications read them all, so a new kind of work
-appears there by registering one function, without the page knowing it.
+Each domain installs a provider from its init_app (`install_provider`): a
+function (user, now, until) -> list of TodayItem for that user with a due
+time before `until` (or already overdue). The today page (views.py) reads
+them all, so a new kind of work appears there by installing one function,
+without the page knowing it.
+
+A shared service: it may import the foundation (clock, extensions), and the
+other shared services (auth); never a domain package, which is why the
+domains bring their items to it and not the other way round.
 """
 from __future__ import annotations
 

@@ -1,0 +1,33 @@
+"""Who hears of this package's steps, and what they read: a case's
+mediators when they are assigned it (the dispute's assign step, whose
+effect is in rules.py), and its mediators and street supervisors when a
+follow-up falls overdue or is escalated. Installed from the package's
+init_app into the shared notifications service."""
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..notifications.service import install_link, message
+
+MESSAGES = {
+    "assigned": _l("You were assigned case %(case)s."),
+    "co_mediator": _l("You were added as a co-mediator of case %(case)s."),
+    "followup_overdue": _l("The follow-up of case %(case)s planned for %(day)s was not made in time."),
+    "followup_escalated": _l("Escalated: the follow-up of case %(case)s planned for %(day)s is overdue."),
+}
+
+
+def case_page(dispute_id: int) -> str:
+    return url_for("disputes.show", case_id=dispute_id)
+
+
+def followup_page(followup_id: int) -> str:
+    return url_for("followups.show", followup_id=followup_id)
+
+
+def install() -> None:
+    for kind, msgid in MESSAGES.items():
+        message(kind, msgid)
+    # The case page is where every notification about a case leads, the
+    # elders' too; the dispute package itself notifies nobody yet.
+    install_link("dispute", case_page)
+    install_link("followup", followup_page)
