@@ -120,14 +120,12 @@ def _init_packages(app):
 def _register_blueprints(app):
     from .auth.views import bp as auth_bp
     from .diagrams.views import bp as diagrams_bp
-    from .disputes.views import bp as disputes_bp
-    from .disputes import attachments as _attachments  # noqa: F401  (its routes are on disputes_bp)
-    from .disputes import agreement as _agreement, sessions as _sessions  # noqa: F401  (routes on disputes_bp)
+    from .disputes.blueprint import bp as disputes_bp
     from .main.views import bp as main_bp
     from .audit.views import bp as audit_bp
     from .public.views import bp as public_bp
-    from .elders.views import bp as elders_bp
-    from .rota.views import bp as rota_bp
+    from .elders.blueprint import bp as elders_bp
+    from .rota.blueprint import bp as rota_bp
     from .followups.blueprint import bp as followups_bp
     from .sweeps.blueprint import bp as sweeps_bp
     from .notifications.blueprint import bp as notifications_bp

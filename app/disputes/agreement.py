@@ -24,7 +24,7 @@ from ..database import writes
 from ..extensions import db
 from ..privacy import mask_id, mask_phone
 from . import codes
-from .views import CASE_ROLES, bp, load_case
+from .views import CASE_ROLES, load_case
 
 # People's Mediation Law art. 33: both parties may apply to a court for
 # judicial confirmation within 30 days of the agreement taking effect. The
@@ -56,8 +56,7 @@ def confirmation_window(dispute, now=None) -> ConfirmationWindow | None:
     return ConfirmationWindow(took_effect, last_day, (last_day - today).days)
 
 
-@bp.context_processor
-def _inject_agreement_helpers():
+def agreement_helpers():
     return {"confirmation_window": confirmation_window}
 
 
@@ -129,7 +128,6 @@ def _printed(party, full: bool) -> PrintedParty:
     )
 
 
-@bp.route("/<int:case_id>/agreement/print")
 @writes  # printing personal data in full is audited, so this GET writes
 @roles_required(*CASE_ROLES)
 def print_agreement(case_id):

@@ -12,7 +12,7 @@ from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
 from .models import Attachment
-from .views import CASE_ROLES, INTAKE_ROLES, _render_case, bp, load_case, load_child
+from .views import CASE_ROLES, INTAKE_ROLES, _render_case, load_case, load_child
 
 UPLOAD_ROLES = INTAKE_ROLES
 # The file alone, shown inline: nothing it could load or run.
@@ -24,7 +24,6 @@ class AttachmentForm(FlaskForm):
                                 required=FileRequired(_l("Choose a photo or document.")))
 
 
-@bp.app_template_global()
 def attachment_form(dispute):
     """The upload form for the case page, or None when this user may not
     upload to this case (the form with its errors after a refused upload)."""
@@ -34,12 +33,10 @@ def attachment_form(dispute):
     return form if form is not None else AttachmentForm(prefix="upload", formdata=None)
 
 
-@bp.app_template_global()
 def attachment_is_image(attachment) -> bool:
     return uploads.is_image(attachment)
 
 
-@bp.app_template_filter()
 def filesize(size: int) -> str:
     if size < 1024:
         return f"{size} B"
@@ -48,7 +45,6 @@ def filesize(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-@bp.route("/<int:case_id>/attachments", methods=["POST"])
 @roles_required(*UPLOAD_ROLES)
 def attachment_upload(case_id):
     dispute = load_case(case_id)
@@ -71,7 +67,6 @@ def attachment_upload(case_id):
     return redirect(url_for(".show", case_id=case_id, _anchor="attachments"))
 
 
-@bp.route("/<int:case_id>/attachments/<int:attachment_id>")
 @roles_required(*CASE_ROLES)
 def attachment(case_id, attachment_id):
     dispute = load_case(case_id)

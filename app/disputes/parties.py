@@ -17,7 +17,7 @@ from ..engine.edits import SEALED, check_editable, commit_change, is_sealed
 from ..privacy import mask_id, mask_phone
 from .forms import PartyForm
 from .models import Party
-from .views import INTAKE_ROLES, form_version, load_child, _locale, _render_case, bp, load_case
+from .views import INTAKE_ROLES, form_version, load_child, _locale, _render_case, load_case
 
 FIELDS = PartyForm.FIELDS
 PARTY_ROLES = INTAKE_ROLES  # mediators and grid workers, on the cases they can see
@@ -58,13 +58,11 @@ def save_party(dispute, actor, values: dict, *, party=None, expected_version=Non
     return diff
 
 
-@bp.route("/<int:case_id>/parties/new", methods=["GET", "POST"])
 @roles_required(*PARTY_ROLES)
 def new_party(case_id):
     return _party_page(load_case(case_id), None)
 
 
-@bp.route("/<int:case_id>/parties/<int:party_id>/edit", methods=["GET", "POST"])
 @roles_required(*PARTY_ROLES)
 def edit_party(case_id, party_id):
     dispute = load_case(case_id)

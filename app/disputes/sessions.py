@@ -29,7 +29,7 @@ from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
 from .models import MediationSession
-from .views import CASE_ROLES, _locale, _render_case, bp, load_case
+from .views import CASE_ROLES, _locale, _render_case, load_case
 
 SESSION_STATES = ("mediating", "extended")
 HELD_AT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -103,8 +103,7 @@ def session_panel(dispute) -> SessionPanel:
     return SessionPanel(True, None, g.get("session_form") or _blank_form(dispute))
 
 
-@bp.context_processor
-def _inject_session_panel():
+def session_panel_helpers():
     return {"session_panel": session_panel}
 
 
@@ -115,7 +114,6 @@ def _lock(dispute) -> None:
     db.session.refresh(dispute, with_for_update=True)
 
 
-@bp.route("/<int:case_id>/sessions", methods=["POST"])
 @roles_required(*CASE_ROLES)
 def record_session(case_id):
     dispute = load_case(case_id)

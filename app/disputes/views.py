@@ -1,6 +1,6 @@
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,8 +25,6 @@ from .models import Dispute, Party, new_tracking_code
 from .rules import mediators_for
 from . import lists
 from .forms import CaseFilterForm
-
-bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
 INTAKE_ROLES = ("mediator", "gridworker")
 CASE_ROLES = ("mediator", "gridworker", "supervisor", "admin")
@@ -89,7 +87,6 @@ def _page_number(number, per_page) -> int:
     return number
 
 
-@bp.route("/")
 @roles_required(*CASE_ROLES)
 def index():
     """The cases of the user's scope, newest first, with filters."""
@@ -120,7 +117,6 @@ def index():
     )
 
 
-@bp.route("/mine")
 @roles_required(*CASE_ROLES)
 def mine():
     """My open cases, the most urgent first."""
@@ -135,7 +131,6 @@ def mine():
                            cap=paging.COUNT_CAP, link_args={})
 
 
-@bp.route("/new", methods=["GET", "POST"])
 @roles_required(*INTAKE_ROLES)
 def new():
     locale = _locale()
@@ -207,13 +202,11 @@ def _render_case(dispute, status=200, submitted=None, formdata=None, revealed=No
     ), status
 
 
-@bp.route("/<int:case_id>")
 @roles_required(*CASE_ROLES)
 def show(case_id):
     return _render_case(load_case(case_id))
 
 
-@bp.route("/<int:case_id>/fire/<trigger>", methods=["POST"])
 @roles_required(*CASE_ROLES)
 def fire(case_id, trigger):
     dispute = load_case(case_id)
@@ -242,7 +235,6 @@ def fire(case_id, trigger):
     return redirect(url_for(".show", case_id=case_id))
 
 
-@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @roles_required(*INTAKE_ROLES)
 def edit(case_id):
     dispute = load_case(case_id)
@@ -270,7 +262,6 @@ def edit(case_id):
     return render_template("disputes/edit.html", form=form, d=dispute), status
 
 
-@bp.route("/<int:case_id>/parties/<int:party_id>/reveal", methods=["POST"])
 @roles_required("mediator", "gridworker")
 def reveal(case_id, party_id):
     dispute = load_case(case_id)
@@ -280,6 +271,3 @@ def reveal(case_id, party_id):
     record("dispute", dispute.id, "reveal", current_user, data={"party_id": party.id, "fields": ["id_number", "phone"]})
     db.session.commit()
     return _render_case(dispute, revealed={party.id})
-
-
-from . import parties  # noqa: E402,F401  (its views: add and edit a case's parties)

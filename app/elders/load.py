@@ -16,7 +16,6 @@ from . import codes
 from ..disputes import codes as dispute_codes
 from .candidates import last_invited, loads
 from .models import Elder, ElderAssignment
-from .views import bp
 
 SORTS = ("waiting", "busy", "name")
 
@@ -85,7 +84,6 @@ def sort_rows(rows: list[LoadRow], how: str) -> list[LoadRow]:
     return sorted(rows, key=lambda r: (r.days_waiting is not None, -(r.days_waiting or 0), r.elder.name))
 
 
-@bp.route("/load")
 @roles_required("coordinator", "supervisor", "admin")
 def load_table():
     how = request.args.get("sort", "waiting")

@@ -26,7 +26,6 @@ from . import codes
 from .candidates import loads
 from .forms import ElderForm, RelationForm, UnavailableForm, VersionForm
 from .models import LOAD_STATES, Elder, ElderAssignment, ElderRelation, ElderUnavailability
-from .views import bp
 
 ROSTER_ROLES = ("coordinator", "admin")
 
@@ -126,7 +125,6 @@ def _check_version(elder, version) -> None:
         raise Conflict(_name_of(elder.changed_by_id), elder.changed_at)
 
 
-@bp.route("/roster")
 @roles_required(*ROSTER_ROLES)
 def roster():
     show = request.args.get("show", "active")
@@ -138,7 +136,6 @@ def roster():
                            codes=codes, dcodes=dispute_codes, mask_phone=mask_phone)
 
 
-@bp.route("/roster/new", methods=["GET", "POST"])
 @roles_required(*ROSTER_ROLES)
 def new_elder():
     form = _elder_form(formdata=request.form if request.method == "POST" else None)
@@ -162,7 +159,6 @@ def new_elder():
     return render_template("elders/elder_form.html", form=form, elder=None)
 
 
-@bp.route("/roster/<int:elder_id>/edit", methods=["GET", "POST"])
 @roles_required(*ROSTER_ROLES)
 def edit_elder(elder_id):
     elder = load_elder(elder_id)
@@ -237,13 +233,11 @@ def _shown_value(name, value):
     return value
 
 
-@bp.route("/roster/<int:elder_id>")
 @roles_required(*ROSTER_ROLES)
 def elder_page(elder_id):
     return _elder_page(load_elder(elder_id))
 
 
-@bp.route("/roster/<int:elder_id>/reveal", methods=["POST"])
 @roles_required(*ROSTER_ROLES)
 def reveal_phone(elder_id):
     elder = load_elder(elder_id)
@@ -266,7 +260,6 @@ def _child_change(elder, form, trigger, apply, data, success):
     return redirect(url_for(".elder_page", elder_id=elder.id))
 
 
-@bp.route("/roster/<int:elder_id>/unavailable", methods=["POST"])
 @roles_required(*ROSTER_ROLES)
 def add_unavailable(elder_id):
     elder = load_elder(elder_id)
@@ -284,7 +277,6 @@ def add_unavailable(elder_id):
                          _("Unavailable dates saved."))
 
 
-@bp.route("/roster/<int:elder_id>/unavailable/<int:row_id>/delete", methods=["POST"])
 @roles_required(*ROSTER_ROLES)
 def remove_unavailable(elder_id, row_id):
     elder = load_elder(elder_id)
@@ -299,7 +291,6 @@ def remove_unavailable(elder_id, row_id):
                          _("Unavailable dates removed."))
 
 
-@bp.route("/roster/<int:elder_id>/relations", methods=["POST"])
 @roles_required(*ROSTER_ROLES)
 def add_relation(elder_id):
     elder = load_elder(elder_id)
@@ -321,7 +312,6 @@ def add_relation(elder_id):
                          _("Declared relation saved."))
 
 
-@bp.route("/roster/<int:elder_id>/relations/<int:row_id>/delete", methods=["POST"])
 @roles_required(*ROSTER_ROLES)
 def remove_relation(elder_id, row_id):
     elder = load_elder(elder_id)

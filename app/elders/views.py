@@ -3,7 +3,7 @@ and the elders' own pages. The roster and the load table are in roster.py
 and load.py, on the same blueprint."""
 from datetime import date, datetime, time
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,15 +25,12 @@ from .models import Elder, ElderAssignment
 from .panel import actions_for, case_assignments, default_day, elder_panel, reasons_of
 from .steps import act, invite
 
-bp = Blueprint("elders", __name__, url_prefix="/elders")
-
 WF = ElderAssignment.__workflow__
 # What an elder may still read of a case once they take no part in it.
 ENDED = ("declined", "expired", "withdrawn")
 
 
-@bp.app_context_processor
-def _helpers():
+def template_helpers():
     return {"elder_panel": elder_panel, "factor_words": factor_words, "conflict_words": conflict_words,
             "elder_codes": codes, "elder_wf": WF, "mask_phone": mask_phone, "mask_id": mask_id}
 
@@ -74,7 +71,6 @@ def _suggest_page(dispute, day, status=200, submitted: tuple[int, InviteForm] | 
                            asked=asked, closed=rules.case_closed_message(dispute), codes=dispute_codes), status
 
 
-@bp.route("/cases/<int:case_id>/suggest")
 @roles_required("mediator")
 def suggestions(case_id):
     dispute = _asking_case(case_id)
@@ -84,7 +80,6 @@ def suggestions(case_id):
     return _suggest_page(dispute, day or default_day())
 
 
-@bp.route("/cases/<int:case_id>/invite/<int:elder_id>", methods=["POST"])
 @roles_required("mediator")
 def invite_elder(case_id, elder_id):
     dispute = _asking_case(case_id)
@@ -119,7 +114,6 @@ def load_assignment(assignment_id) -> ElderAssignment:
     return assignment
 
 
-@bp.route("/assignments/<int:assignment_id>/<trigger>", methods=["POST"])
 @roles_required("mediator", "elder")
 def step(assignment_id, trigger):
     assignment = db.session.get(ElderAssignment, assignment_id)
@@ -165,7 +159,6 @@ def my_elder() -> Elder | None:
     return db.session.execute(select(Elder).where(Elder.user_id == current_user.id)).scalar_one_or_none()
 
 
-@bp.route("/me")
 @roles_required("elder")
 def mine():
     """The elder's own page: invitations to answer, sessions ahead, past ones."""
@@ -194,12 +187,8 @@ def _invitation_page(assignment, status=200):
     ), status
 
 
-@bp.route("/invitations/<int:assignment_id>")
 @roles_required("elder")
 def invitation(assignment_id):
     """What the elder needs of the case: type, place, facts, the parties'
     names and roles (no ID numbers, no phones), and the session planned."""
     return _invitation_page(load_assignment(assignment_id))
-
-
-from . import load, roster  # noqa: E402,F401  (their views are on this blueprint)

@@ -22,7 +22,6 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..paging import page_of
 from . import codes, scheduling
-from .blueprint import bp
 from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm
 from .models import FollowUp
 from .rules import NO_AGREEMENT, is_last_open
@@ -53,8 +52,7 @@ def may_work(followup_or_case) -> bool:
     return current_user.role == "mediator" and dispute.works_on(current_user)
 
 
-@bp.app_context_processor
-def _helpers():
+def template_helpers():
     return {"case_followups": case_followups, "deadline_colour": colour, "fu_codes": codes,
             "FOLLOWUP": FOLLOWUP}
 
@@ -92,7 +90,6 @@ def _filter_form(locale):
     return form
 
 
-@bp.route("/followups/")
 @roles_required(*CASE_ROLES)
 def index():
     locale = current_locale()
@@ -152,13 +149,11 @@ def _why_no_visit(followup, may_visit):
     return None
 
 
-@bp.route("/followups/<int:followup_id>")
 @roles_required(*CASE_ROLES)
 def show(followup_id):
     return render_followup(load_followup(followup_id))
 
 
-@bp.route("/followups/<int:followup_id>/visit", methods=["POST"])
 @roles_required("mediator")
 def record_visit(followup_id):
     followup = load_followup(followup_id)
@@ -186,7 +181,6 @@ def record_visit(followup_id):
     return redirect(url_for("disputes.show", case_id=followup.dispute_id) + "#followups")
 
 
-@bp.route("/followups/cases/<int:case_id>/add", methods=["POST"])
 @roles_required("mediator")
 def add(case_id):
     """An extra follow-up of a case whose agreement is being performed."""

@@ -15,14 +15,12 @@ from ..audit.chain import record
 from ..auth.access import roles_required
 from ..extensions import db
 from ..paging import page_of
-from .blueprint import bp
 from .forms import NotificationSettingsForm
 from .models import Notification, NotificationPref
 from .service import text_of, unread_count, url_of
 
 
-@bp.app_context_processor
-def _bell():
+def bell():
     def unread():
         if not current_user.is_authenticated:
             return 0
@@ -38,7 +36,6 @@ def _own(note_id: int) -> Notification:
     return note
 
 
-@bp.route("/notifications/")
 @roles_required(*ROLES)
 def index():
     number = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -47,7 +44,6 @@ def index():
     return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of)
 
 
-@bp.route("/notifications/<int:note_id>/open", methods=["POST"])
 @roles_required(*ROLES)
 def open_notification(note_id):
     """Mark it read and go to what it is about."""
@@ -58,7 +54,6 @@ def open_notification(note_id):
     return redirect(url_of(note) or url_for(".index"))
 
 
-@bp.route("/notifications/read", methods=["POST"])
 @roles_required(*ROLES)
 def mark_all_read():
     done = db.session.execute(
@@ -70,7 +65,6 @@ def mark_all_read():
     return redirect(url_for(".index"))
 
 
-@bp.route("/notifications/settings", methods=["GET", "POST"])
 @roles_required(*ROLES)
 def settings():
     pref = db.session.get(NotificationPref, current_user.id)

@@ -7,10 +7,9 @@ from ..auth.access import public
 from .days import local_day, month_bounds, parse_month
 from .grid import grid
 from .models import SAT_STATES
-from .views import _month_links, bp
+from .views import _month_links
 
 
-@bp.route("/board")
 @public
 def board():
     today = local_day(clock.now())

@@ -16,7 +16,7 @@ from .days import local_day, month_bounds, parse_month
 from .forms import ConsultationForm, ConvertForm, ReferForm
 from .models import Consultation
 from .roster import lawyer_of
-from .views import STAFF, _month_links, _render_duty, bp, load_duty
+from .views import STAFF, _month_links, _render_duty, load_duty
 
 
 def load_consultation(consultation_id: int) -> Consultation:
@@ -28,7 +28,6 @@ def load_consultation(consultation_id: int) -> Consultation:
     return row
 
 
-@bp.route("/duties/<int:duty_id>/consultations", methods=["POST"])
 @roles_required("lawyer")
 def log_consultation(duty_id):
     duty = load_duty(duty_id)
@@ -62,13 +61,11 @@ def _render(row, status=200, convert_form=None, refer_form=None, dispute=None):
     ), status
 
 
-@bp.route("/consultations/<int:consultation_id>")
 @roles_required("lawyer", *STAFF)
 def consultation(consultation_id):
     return _render(load_consultation(consultation_id))
 
 
-@bp.route("/consultations/<int:consultation_id>/case", methods=["POST"])
 @roles_required("lawyer")
 def to_case(consultation_id):
     row = load_consultation(consultation_id)
@@ -92,7 +89,6 @@ def to_case(consultation_id):
     return _render(load_consultation(consultation_id), dispute=dispute)
 
 
-@bp.route("/consultations/<int:consultation_id>/legal-aid", methods=["POST"])
 @roles_required("lawyer")
 def refer(consultation_id):
     row = load_consultation(consultation_id)
@@ -109,7 +105,6 @@ def refer(consultation_id):
     return redirect(url_for(".consultation", consultation_id=consultation_id))
 
 
-@bp.route("/consultations")
 @roles_required(*STAFF)
 def consultation_counts():
     today = local_day(clock.now())

@@ -8,7 +8,7 @@ from ..auth.access import public, roles_required
 from .feeds import board_feed, issue_token, lawyer_feed, lawyer_for_token, revoke_token
 from .forms import PlainForm
 from .roster import lawyer_of
-from .views import bp, mine
+from .views import mine
 
 
 def _calendar(body: bytes, name: str, private: bool) -> Response:
@@ -20,13 +20,11 @@ def _calendar(body: bytes, name: str, private: bool) -> Response:
     return response
 
 
-@bp.route("/board.ics")
 @public
 def board_ics():
     return _calendar(board_feed(), "rota", private=False)
 
 
-@bp.route("/feed/<token>.ics")
 @public
 def lawyer_ics(token):
     lawyer = lawyer_for_token(token)
@@ -35,7 +33,6 @@ def lawyer_ics(token):
     return _calendar(lawyer_feed(lawyer), "duties", private=True)
 
 
-@bp.route("/mine/feed", methods=["POST"])
 @roles_required("lawyer")
 def issue_feed():
     me = lawyer_of(current_user)
@@ -48,7 +45,6 @@ def issue_feed():
     return mine(issued_token=url_for("rota.lawyer_ics", token=token, _external=True))
 
 
-@bp.route("/mine/feed/revoke", methods=["POST"])
 @roles_required("lawyer")
 def revoke_feed():
     me = lawyer_of(current_user)

@@ -21,7 +21,7 @@ from .days import local_day
 from .forms import RangeForm, SeatForm
 from .grid import grid
 from .models import LIVE_STATES, SAT_STATES, Duty, Lawyer, Room, SwapRequest
-from .views import STAFF, bp
+from .views import STAFF
 
 QUARTER = timedelta(weeks=13)
 
@@ -80,14 +80,12 @@ def _empty_reasons(rows, lawyers, today):
     return reasons
 
 
-@bp.route("/plan")
 @roles_required("coordinator")
 def plan():
     first, last, form = _range_from_args(local_day(clock.now()))
     return render_plan(first, last, form)
 
 
-@bp.route("/plan", methods=["POST"])
 @roles_required("coordinator")
 def generate():
     form = RangeForm()
@@ -120,7 +118,6 @@ def _fallback(form):
     return first, form.last_day.data or first + QUARTER
 
 
-@bp.route("/plan/publish", methods=["POST"])
 @roles_required("coordinator")
 def publish():
     form = RangeForm()
@@ -141,7 +138,6 @@ def publish():
     return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()))
 
 
-@bp.route("/plan/seat", methods=["POST"])
 @roles_required("coordinator")
 def set_seat():
     form = SeatForm()
@@ -173,7 +169,6 @@ def _date_or_none(value):
         return None
 
 
-@bp.route("/fairness")
 @roles_required(*STAFF)
 def fairness():
     """Per lawyer, for a year: duties, completed, no-shows, swaps given and taken."""

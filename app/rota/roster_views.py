@@ -18,7 +18,6 @@ from . import admin
 from .days import local_day
 from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm
 from .models import Holiday, Lawyer, Room
-from .views import bp
 
 COORDINATOR = ("coordinator",)
 ROSTER_READERS = ("coordinator", "supervisor", "admin")
@@ -34,7 +33,6 @@ def _load(model, row_id):
 # ---- lawyers
 
 
-@bp.route("/lawyers")
 @roles_required(*ROSTER_READERS)
 def lawyers():
     rows = list(db.session.execute(select(Lawyer).order_by(Lawyer.active.desc(), Lawyer.name)).scalars())
@@ -61,7 +59,6 @@ def _render_lawyer(lawyer, form, status=200):
                            masked_phone=mask_phone(lawyer.phone) if lawyer else ""), status
 
 
-@bp.route("/lawyers/new", methods=["GET", "POST"])
 @roles_required(*COORDINATOR)
 def new_lawyer():
     form = _lawyer_form(None)
@@ -76,7 +73,6 @@ def new_lawyer():
     return _render_lawyer(None, form, 422 if form.is_submitted() else 200)
 
 
-@bp.route("/lawyers/<int:lawyer_id>", methods=["GET", "POST"])
 @roles_required(*COORDINATOR)
 def edit_lawyer(lawyer_id):
     lawyer = _load(Lawyer, lawyer_id)
@@ -98,7 +94,6 @@ def edit_lawyer(lawyer_id):
     return _render_lawyer(lawyer, form, 422 if form.is_submitted() else 200)
 
 
-@bp.route("/lawyers/<int:lawyer_id>/phone", methods=["POST"])
 @roles_required(*COORDINATOR)
 def reveal_phone(lawyer_id):
     """Show a lawyer's phone in full to the coordinator (to call about a
@@ -122,7 +117,6 @@ def _field_error(form, refused):
 # ---- rooms
 
 
-@bp.route("/rooms")
 @roles_required(*ROSTER_READERS)
 def rooms():
     rows = list(db.session.execute(select(Room).order_by(Room.active.desc(), Room.name)).scalars())
@@ -138,13 +132,11 @@ def _room_form(room, formdata=True):
     return form
 
 
-@bp.route("/rooms/new", methods=["GET", "POST"])
 @roles_required(*COORDINATOR)
 def new_room():
     return _save_room(None)
 
 
-@bp.route("/rooms/<int:room_id>", methods=["GET", "POST"])
 @roles_required(*COORDINATOR)
 def edit_room(room_id):
     return _save_room(_load(Room, room_id))
@@ -170,7 +162,6 @@ def _save_room(room):
 # ---- holidays
 
 
-@bp.route("/holidays", methods=["GET", "POST"])
 @roles_required(*ROSTER_READERS)
 def holidays():
     form = HolidayForm()
@@ -198,7 +189,6 @@ def holidays():
     return render_template("rota/holidays.html", rows=rows, form=form, plain_form=PlainForm()), status
 
 
-@bp.route("/holidays/<int:holiday_id>/delete", methods=["POST"])
 @roles_required(*COORDINATOR)
 def delete_holiday(holiday_id):
     holiday = _load(Holiday, holiday_id)

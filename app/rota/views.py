@@ -1,11 +1,11 @@
 """The rota's pages for lawyers and staff: my duties, the month, one duty
 with its steps, swaps. Planning, the roster, consultations and the public
-board live in the modules imported at the end (their routes are on `bp`)."""
+board have modules of their own; blueprint.py wires them all to URLs."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,8 +29,6 @@ from .grid import grid
 from .planning import SAME_TIME
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
 from .roster import lawyer_of
-
-bp = Blueprint("rota", __name__, url_prefix="/rota")
 
 STAFF = ("coordinator", "supervisor", "admin")
 READERS = ("lawyer",) + STAFF
@@ -98,7 +96,6 @@ def swaps_on_duty(duty):
 # ---- pages
 
 
-@bp.route("/")
 @roles_required(*READERS)
 def overview():
     """The coordinator's start: swaps to approve, seats still empty, the next
@@ -115,7 +112,6 @@ def overview():
         action_form=ActionForm(), swap_wf=DUTY_SWAP, duty_wf=LAWYER_DUTY, today=today)
 
 
-@bp.route("/mine")
 @roles_required("lawyer")
 def mine(status=200, issued_token=None):
     me = lawyer_of(current_user)
@@ -147,7 +143,6 @@ def mine(status=200, issued_token=None):
     ), status
 
 
-@bp.route("/mine/unavailable", methods=["POST"])
 @roles_required("lawyer")
 def mark_unavailable():
     """A lawyer marks (or clears) a date they cannot sit; the next plan
@@ -186,7 +181,6 @@ def mark_unavailable():
     return redirect(url_for(".mine") + "#unavailable")
 
 
-@bp.route("/month")
 @roles_required(*READERS)
 def month():
     today = local_day(clock.now())
@@ -235,7 +229,6 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None)
     ), status
 
 
-@bp.route("/duties/<int:duty_id>")
 @roles_required(*READERS)
 def duty(duty_id):
     return _render_duty(load_duty(duty_id))
@@ -259,7 +252,6 @@ def _fire(entity, trigger, page_on_refusal):
     return None
 
 
-@bp.route("/duties/<int:duty_id>/fire/<trigger>", methods=["POST"])
 @roles_required(*READERS)
 def fire_duty(duty_id, trigger):
     duty = load_duty(duty_id)
@@ -267,7 +259,6 @@ def fire_duty(duty_id, trigger):
     return refused or redirect(safe_next(url_for(".duty", duty_id=duty_id)))
 
 
-@bp.route("/swaps/<int:swap_id>/fire/<trigger>", methods=["POST"])
 @roles_required(*READERS)
 def fire_swap(swap_id, trigger):
     swap = load_swap(swap_id)
@@ -277,7 +268,6 @@ def fire_swap(swap_id, trigger):
     return refused or redirect(safe_next(default) + "#swaps")
 
 
-@bp.route("/duties/<int:duty_id>/swap", methods=["POST"])
 @roles_required("lawyer")
 def request_swap(duty_id):
     duty = load_duty(duty_id)
@@ -297,4 +287,4 @@ def request_swap(duty_id):
     return redirect(safe_next(url_for(".mine")) + "#swaps")
 
 
-from . import board_views, consult_views, feed_views, plan_views, roster_views, today_items  # noqa: E402,F401
+from . import today_items  # noqa: E402,F401  (registers its today provider)

@@ -23,7 +23,6 @@ from ..i18n import current_locale
 from ..org.models import Community, Grid, Street
 from ..paging import page_of
 from . import codes
-from .blueprint import bp
 from .forms import SweepFilterForm, SweepForm
 from .models import Sweep
 from .scope import COMMUNITY_STAFF, STREET_STAFF, record_refusal
@@ -33,7 +32,6 @@ SWEEP_ROLES = COMMUNITY_STAFF + STREET_STAFF + ("admin",)
 RECORD_ROLES = COMMUNITY_STAFF + STREET_STAFF
 
 
-@bp.context_processor
 def template_helpers():
     return {"sweep_codes": codes}
 
@@ -58,7 +56,6 @@ def _scope_communities() -> list[Community]:
     return list(db.session.execute(query).scalars())
 
 
-@bp.route("/sweeps/")
 @roles_required(*SWEEP_ROLES)
 def index():
     locale = current_locale()
@@ -117,7 +114,6 @@ def _parse_place(value: str):
     return None
 
 
-@bp.route("/sweeps/record", methods=["GET", "POST"])
 @roles_required(*RECORD_ROLES)
 def record_sweep():
     places = _own_places()
@@ -163,7 +159,6 @@ def _prefill(form):
 
 # One sweep ----------------------------------------------------------------------
 
-@bp.route("/sweeps/<int:sweep_id>")
 @roles_required(*SWEEP_ROLES)
 def show(sweep_id):
     sweep = load_sweep(sweep_id)
@@ -192,7 +187,6 @@ def _register_grids(sweep) -> list[Grid]:
     return list(db.session.execute(query).scalars())
 
 
-@bp.route("/sweeps/<int:sweep_id>/register", methods=["GET", "POST"])
 @roles_required(*COMMUNITY_STAFF)
 def register_found(sweep_id):
     """Register a dispute found in this sweep: the intake form, with the

@@ -15,7 +15,6 @@ from .. import clock
 from ..auth.access import roles_required
 from ..clock import day_starts_at, local_date
 from . import TodayItem, items_for
-from .blueprint import bp
 
 
 def due_text(moment) -> str:
@@ -29,7 +28,6 @@ def due_text(moment) -> str:
     return format_datetime(moment, "short")
 
 
-@bp.app_context_processor
 def template_helpers() -> dict:
     """For every page's templates: the today page's items and the domains'
     own lists say due times the same way."""
@@ -59,7 +57,6 @@ def sections(items: list[TodayItem], now, end_of_today) -> Sections:
     return result
 
 
-@bp.route("/today")
 @roles_required(*ROLES)
 def index():
     now = clock.now()
