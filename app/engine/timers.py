@@ -8,10 +8,11 @@ turns. Once fired, the row has left the timed-out state and no runner
 selects it again. A row that fails is rolled back, reported and skipped; the
 others go on.
 
-After the timeouts, the registered jobs run (`@job`): periodic work of the
-domains, such as planning this week's sweeps or sending queued e-mail. Each
-must be safe to run in several runners at once and reports a count; one
-job's failure is reported and does not stop the others.
+After the timeouts, the installed jobs run (`install_job`, called from the
+packages' init_app, in the order installed): periodic work of the domains,
+such as planning this week's sweeps or sending queued e-mail. Each must be
+safe to run in several runners at once and reports a count; one job's
+failure is reported and does not stop the others.
 """
 from __future__ import annotations
 
@@ -27,17 +28,6 @@ from .errors import Refused
 from .registry import registered_models
 
 JOBS: list[tuple[str, Callable]] = []
-
-
-def job(name: str):
-    """Register fn(now) -> int (how many things it did) to run on every tick."""
-    def register(fn):
-        if any(existing == name for existing, _ in JOBS):
-            raise ValueError(f"timer job {name!r} is registered twice")
-        JOBS.append((name, fn))
-        return fn
-
-    return register
 
 
 def install_job(name: str, fn: Callable) -> None:
