@@ -12,11 +12,11 @@ from workflows.followup import OPEN
 from .. import clock, engine
 from ..audit.timeline import related, timeline
 from ..auth.access import roles_required
+from ..clock import local_date
+from ..disputes.forms import colour_choices
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..disputes.views import CASE_ROLES, form_version, load_case
-from ..clock import local_date
-from ..disputes.forms import colour_choices
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
@@ -53,6 +53,7 @@ def may_work(followup_or_case) -> bool:
 
 
 def template_helpers():
+    """For every page: the case page shows its follow-ups."""
     return {"case_followups": case_followups, "deadline_colour": colour, "fu_codes": codes,
             "FOLLOWUP": FOLLOWUP}
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from workflows import SWEEP
 
 from .. import clock, engine
-from ..clock import local_date
 from ..audit.timeline import timeline
 from ..auth.access import roles_required
+from ..clock import local_date
 from ..disputes.forms import IntakeForm, colour_choices
 from ..disputes.intake import by_submission, register
 from ..disputes.models import Dispute, Party, new_tracking_code
@@ -33,6 +33,7 @@ RECORD_ROLES = COMMUNITY_STAFF + STREET_STAFF
 
 
 def template_helpers():
+    """For the sweep pages: the labels of the sweep code lists."""
     return {"sweep_codes": codes}
 
 
