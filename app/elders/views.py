@@ -17,7 +17,7 @@ from ..engine.errors import Refused
 from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
-from . import codes, rules, times, today  # noqa: F401  (rules and today register their hooks)
+from . import codes, rules, today  # noqa: F401  (rules and today register their hooks)
 from .candidates import suggest
 from .explain import conflict_words, factor_words
 from .forms import InviteForm, step_form
@@ -43,7 +43,7 @@ def _day_from(value):
         day = date.fromisoformat(value or "")
     except ValueError:
         return None
-    today_ = times.local_day(clock.now())
+    today_ = clock.today()
     try:
         limit = today_.replace(year=today_.year + 1)
     except ValueError:  # 29 February: a year ahead is 28 February
@@ -93,12 +93,12 @@ def invite_elder(case_id, elder_id):
     if elder is None or elder.street_id != dispute.street_id:
         abort(404)
     typed = form.session_at.data
-    day = times.local_day(times.from_local(typed)) if typed and 2000 <= typed.year <= 2100 else default_day()
+    day = clock.local_date(clock.to_utc(typed)) if typed and 2000 <= typed.year <= 2100 else default_day()
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
         return _suggest_page(dispute, day, 422, (elder_id, form))
     try:
-        invite(dispute, elder, current_user, session_at=times.from_local(form.session_at.data),
+        invite(dispute, elder, current_user, session_at=clock.to_utc(form.session_at.data),
                session_place=form.session_place.data, override_reason=form.override_reason.data)
     except Refused as refused:
         flash(str(refused.message), "danger")

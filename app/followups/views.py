@@ -4,7 +4,7 @@ the today page have their own modules on this blueprint."""
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, gettext as _, to_user_timezone
+from flask_babel import format_date, format_datetime, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -25,7 +25,6 @@ from . import codes, scheduling
 from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm, colour_choices
 from .models import FollowUp
 from .paging import page_of
-from .periods import local_date
 from .rules import NO_AGREEMENT, is_last_open
 from .scope import works_on_clause
 
@@ -67,7 +66,7 @@ def due_text(moment) -> str:
     end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00")."""
     if moment is None:
         return ""
-    local = to_user_timezone(moment)
+    local = clock.to_local(moment)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         return _("by the end of %(day)s", day=format_date(local.date() - timedelta(days=1), "medium"))
     return format_datetime(moment, "short")
@@ -81,7 +80,7 @@ def case_followups(dispute) -> dict:
     if may_add:
         form = AddFollowUpForm(formdata=None)
         form.version.data = dispute.version
-        form.planned_on.data = local_date(clock.now())
+        form.planned_on.data = clock.today()
     return {"rows": rows, "may_add": may_add, "form": form, "now": clock.now()}
 
 
@@ -137,7 +136,7 @@ def _visit_form(followup, formdata=None):
     form.fill_choices(current_locale())
     if formdata is None:
         form.version.data = followup.version
-        form.visited_on.data = local_date(clock.now())
+        form.visited_on.data = clock.today()
     return form
 
 
@@ -216,7 +215,7 @@ def add(case_id):
     if form_version(form.version.data) != dispute.version:
         return _refuse_add(dispute, str(engine.Conflict(_name(dispute.changed_by_id), dispute.changed_at).message),
                            409)
-    today = local_date(clock.now())
+    today = clock.today()
     day = form.planned_on.data
     if day < today or (day - today).days > MAX_DAYS_AHEAD:
         return _refuse_add(dispute, _("Plan the follow-up for today or a day within the next year."), 422)

@@ -14,7 +14,6 @@ from ..audit.chain import record
 from ..disputes.models import Dispute, Party, new_tracking_code
 from ..engine.errors import Forbidden, NotAllowed
 from ..extensions import db
-from .days import local_day
 from .models import Consultation, Duty, Lawyer
 from .roster import lawyer_of
 
@@ -25,7 +24,7 @@ def logging_refusal(duty: Duty, user) -> tuple[int, str] | None:
     me = lawyer_of(user)
     if me is None or me.id != duty.lawyer_id:
         return 403, _("Only the lawyer on this duty may log its consultations.")
-    if local_day(clock.now()) != duty.day:
+    if clock.today() != duty.day:
         return 409, _("Consultations are logged on the day of the duty.")
     if duty.state != "checked_in":
         return 409, _("Check in first: consultations are logged during the duty.")
@@ -54,7 +53,7 @@ def log(duty: Duty, actor, values: dict) -> Consultation:
 def may_follow_up(row: Consultation, user) -> bool:
     """The lawyer who logged it, on the same day (the visitor is there)."""
     me = lawyer_of(user)
-    return me is not None and me.id == row.lawyer_id and local_day(clock.now()) == row.day
+    return me is not None and me.id == row.lawyer_id and clock.today() == row.day
 
 
 def _claim(row: Consultation, **values) -> bool:

@@ -32,7 +32,6 @@ from .models import OUTCOMES, SignOff
 from .replay import replay
 from .rules import latest_signoff
 from .scope import Scope
-from .sql import local_date, zone
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -130,7 +129,7 @@ def export_closures(fmt):
 
 
 def _stats_period(form) -> tuple[date, date]:
-    return form.period(local_date(clock.now()))
+    return form.period(clock.today())
 
 
 @bp.route("/stats")
@@ -257,8 +256,6 @@ def rebuild_counters():
 def _moment(text: str | None) -> datetime | None:
     """A local date or date-and-time from the replay form, as stored UTC;
     a date alone means the end of that day."""
-    from zoneinfo import ZoneInfo
-
     text = (text or "").strip()
     for fmt, whole_day in (("%Y-%m-%dT%H:%M", False), ("%Y-%m-%d %H:%M", False), ("%Y-%m-%d", True)):
         try:
@@ -269,7 +266,7 @@ def _moment(text: str | None) -> datetime | None:
             return None
         if whole_day:
             local = datetime.combine(local.date(), time(23, 59, 59))
-        return local.replace(tzinfo=zone()).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        return clock.to_utc(local)
     return None
 
 
