@@ -1,4 +1,5 @@
-"""Field validators shared by every form that takes personal data."""
+"""Field validators shared by every form that takes personal data, and the
+reading of a form's hidden row version."""
 import re
 from decimal import Decimal
 
@@ -56,3 +57,9 @@ def amount(form, field):
 def plausible_date(form, field):
     if field.data and field.data.year < EARLIEST_YEAR:
         raise ValidationError(_l("Check the year of this date."))
+
+
+def form_version(value) -> int:
+    """The row version a form carried; anything odd counts as stale (-1)."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 12 else -1

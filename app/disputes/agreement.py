@@ -23,7 +23,8 @@ from ..database import writes
 from ..extensions import db
 from ..privacy import mask_id, mask_phone
 from . import codes
-from .views import CASE_ROLES, bp, load_case
+from .access import CASE_ROLES, load_case
+from .views import bp
 
 # People's Mediation Law art. 33: both parties may apply to a court for
 # judicial confirmation within 30 days of the agreement taking effect. The

@@ -11,8 +11,10 @@ from .. import uploads
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
+from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
+from .case_page import render_case
 from .models import Attachment
-from .views import CASE_ROLES, INTAKE_ROLES, _render_case, bp, load_case, load_child
+from .views import bp
 
 UPLOAD_ROLES = INTAKE_ROLES
 # The file alone, shown inline: nothing it could load or run.
@@ -56,12 +58,12 @@ def attachment_upload(case_id):
     db.session.refresh(dispute, with_for_update=True)
     if is_sealed(dispute):
         flash(str(SEALED), "warning")
-        return _render_case(dispute, 409)
+        return render_case(dispute, 409)
     form = AttachmentForm(prefix="upload")
     if not form.validate_on_submit():
         g.attachment_form = form
         flash(_("The file was not attached: see the message next to the field."), "danger")
-        return _render_case(dispute, 422)
+        return render_case(dispute, 422)
     with uploads.Batch() as batch:
         attachment = batch.attach(dispute, form.file.data, current_user)
         name = attachment.original_name

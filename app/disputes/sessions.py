@@ -28,8 +28,11 @@ from ..audit.chain import record as audit_record
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
+from ..i18n import current_locale as _locale
+from .access import CASE_ROLES, load_case
+from .case_page import render_case
 from .models import MediationSession
-from .views import CASE_ROLES, _locale, _render_case, bp, load_case
+from .views import bp
 
 SESSION_STATES = ("mediating", "extended")
 HELD_AT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -125,14 +128,14 @@ def record_session(case_id):
         status, message = refusal
         db.session.rollback()
         flash(message, "danger")
-        return _render_case(dispute, status)
+        return render_case(dispute, status)
     form = SessionForm(prefix="session")
     form.dispute = dispute
     if not form.validate():
         db.session.rollback()
         g.session_form = form
         flash(_("Please correct the marked fields."), "danger")
-        return _render_case(dispute, 422)
+        return render_case(dispute, 422)
     held_at = clock.to_utc(form.held_at.data)
     values = dict(held_at=held_at, place=form.place.data.strip(), attendees=form.attendees.data.strip(),
                   record=form.record.data.strip())

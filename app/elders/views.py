@@ -11,12 +11,14 @@ from sqlalchemy import select
 from .. import clock
 from ..auth.access import roles_required
 from ..disputes import codes as dispute_codes
-from ..disputes.views import _render_case, form_version, load_case
+from ..disputes.access import load_case
+from ..disputes.case_page import render_case
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
+from ..validators import form_version
 from . import codes, rules, today  # noqa: F401  (rules and today register their hooks)
 from .candidates import suggest
 from .explain import conflict_words, factor_words
@@ -158,7 +160,7 @@ def _back(assignment, status):
     """The page the step was sent from, with the message and the form."""
     if current_user.role == "elder":
         return _invitation_page(assignment, status)
-    return _render_case(load_case(assignment.dispute_id), status)
+    return render_case(load_case(assignment.dispute_id), status)
 
 
 def my_elder() -> Elder | None:

@@ -17,10 +17,11 @@ from ..audit.timeline import related, timeline
 from ..auth.access import roles_required
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
-from ..disputes.views import CASE_ROLES, form_version, load_case
+from ..disputes.access import CASE_ROLES, load_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
+from ..validators import form_version
 from . import codes, scheduling
 from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm, colour_choices
 from .models import FollowUp

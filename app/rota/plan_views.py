@@ -14,8 +14,8 @@ from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
 from ..auth.access import roles_required
-from ..disputes.views import form_version
 from ..extensions import db
+from ..validators import form_version
 from . import planning
 from .forms import RangeForm, SeatForm
 from .grid import grid

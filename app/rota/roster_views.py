@@ -9,10 +9,10 @@ from sqlalchemy import select
 from .. import clock, engine
 from ..audit.chain import record
 from ..auth.models import User
-from ..disputes.views import form_version
 from ..extensions import db
 from ..org.models import Community
 from ..privacy import mask_phone
+from ..validators import form_version
 from ..auth.access import roles_required
 from . import admin
 from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm

@@ -17,9 +17,9 @@ from workflows.lawyer_duty import LAWYER_DUTY
 from .. import clock, engine
 from ..audit.timeline import related, timeline
 from ..auth.access import roles_required
-from ..disputes.views import form_version
 from ..extensions import db
 from ..i18n import current_locale as _locale
+from ..validators import form_version
 from . import codes, swaps as swap_service
 from .admin import duties_on, set_unavailable
 from .consultations import logging_refusal

@@ -21,10 +21,11 @@ from ..audit.timeline import timeline
 from ..database import writes
 from ..auth.access import roles_required
 from ..disputes import codes
-from ..disputes.views import form_version, load_case
+from ..disputes.access import load_case
 from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
+from ..validators import form_version
 from . import casefile, exports, history, reports, stats
 from . import today as _today  # noqa: F401  (registers its "today" provider)
 from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
