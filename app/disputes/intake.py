@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import engine, uploads
 from ..extensions import db
+from . import files
 from .models import Dispute
 
 
@@ -24,7 +25,7 @@ def register(dispute: Dispute, actor, data: dict, photo=None) -> tuple[Dispute, 
         try:
             engine.create(dispute, actor, data, commit=False)
             if photo:
-                batch.attach(dispute, photo, actor)
+                files.attach(batch, dispute, photo, actor)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
