@@ -21,8 +21,8 @@ from . import codes
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
 from .case_page import render_case
 from .forms import EditForm, IntakeForm, transition_form
-from .intake import by_submission, register
-from .models import Dispute, Party, new_tracking_code
+from .intake import by_submission, open_case
+from .models import Party
 from .rules import mediators_for
 from . import lists
 from .forms import CaseFilterForm
@@ -119,28 +119,12 @@ def new():
         form.submission_token.data = secrets.token_urlsafe(24)
         form.channel.data = "patrol" if current_user.role == "gridworker" else "walk_in"
     if form.validate_on_submit():
-        token = (form.submission_token.data or "")[:64] or None
-        existing = by_submission(token)
+        existing = by_submission(form.token())
         if existing:
             flash(_("This form was already submitted; here is the case it created."), "info")
             return redirect(url_for(".show", case_id=existing.id))
-        grid = db.session.get(Grid, form.grid_id.data)
-        dispute = Dispute(
-            tracking_code=new_tracking_code(), channel=form.channel.data, dispute_type=form.dispute_type.data,
-            street_id=grid.community.street_id, community_id=grid.community_id, grid_id=grid.id,
-            place=form.place.data or "", arose_on=form.arose_on.data, facts=form.facts.data.strip(),
-            amount=form.amount.data, people_count=form.people_count.data, risk=form.risk.data,
-            created_by_id=current_user.id, created_at=clock.now(), submission_token=token,
-        )
-        dispute.parties.append(Party(role="applicant", name=form.applicant_name.data.strip(),
-                                     phone=(form.applicant_phone.data or "").strip() or None,
-                                     id_number=(form.applicant_id_number.data or "").strip().upper() or None,
-                                     id_type="resident_id" if form.applicant_id_number.data else None))
-        if form.respondent_name.data:
-            dispute.parties.append(Party(role="respondent", name=form.respondent_name.data.strip(),
-                                         phone=(form.respondent_phone.data or "").strip() or None))
-        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submission_token", "photo")}
-        dispute, created = register(dispute, current_user, data, form.photo.data)
+        dispute, created = open_case(form.new_case(), "staff", current_user, form.submitted(),
+                                     channel=form.channel.data, photo=form.photo.data)
         if not created:
             return redirect(url_for(".show", case_id=dispute.id))
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")

@@ -22,7 +22,8 @@ from workflows.followup import OPEN
 
 from .. import clock, engine
 from ..auth.models import User
-from ..disputes.models import Dispute, Party, new_tracking_code
+from ..disputes.intake import NewCase, PartyDetails, open_case
+from ..disputes.models import Dispute
 from ..engine.core import SYSTEM_ACTOR
 from ..engine.timers import tick
 from ..extensions import db
@@ -125,15 +126,12 @@ def _found_disputes(sweep: Sweep) -> int:
         return 0
     at = clock.day_start(sweep.held_on) + timedelta(hours=15)
     for dispute_type, facts, applicant, respondent in FOUND:
-        dispute = Dispute(
-            tracking_code=new_tracking_code(), channel="sweep", sweep_id=sweep.id, dispute_type=dispute_type,
-            street_id=sweep.street_id, community_id=sweep.community_id, grid_id=worker.grid_id,
-            place=f"{sweep.place_name}3号楼", facts=facts, risk="low", created_by_id=worker.id, created_at=at,
-        )
-        dispute.parties.append(Party(role="applicant", name=applicant, phone="13905351234"))
-        dispute.parties.append(Party(role="respondent", name=respondent, phone="13705355678"))
-        engine.create(dispute, worker, {"channel": "sweep", "dispute_type": dispute_type, "sweep_id": sweep.id},
-                      now=at)
+        case = NewCase(dispute_type=dispute_type, facts=facts, grid_id=worker.grid_id,
+                       community_id=sweep.community_id, place=f"{sweep.place_name}3号楼", sweep_id=sweep.id,
+                       parties=[PartyDetails("applicant", applicant, "13905351234"),
+                                PartyDetails("respondent", respondent, "13705355678")])
+        open_case(case, "sweep", worker, {"channel": "sweep", "dispute_type": dispute_type, "sweep_id": sweep.id},
+                  now=at)
     return len(FOUND)
 
 

@@ -9,9 +9,10 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from .. import clock, engine
+from .. import clock
 from ..audit.chain import record
-from ..disputes.models import Dispute, Party, new_tracking_code
+from ..disputes.intake import NewCase, PartyDetails, open_case
+from ..disputes.models import Dispute
 from ..engine.errors import Forbidden, NotAllowed
 from ..extensions import db
 from .models import Consultation, Duty, Lawyer
@@ -73,30 +74,22 @@ def to_case(row: Consultation, actor, values: dict) -> Dispute:
         raise Forbidden(_("Only the lawyer who logged the consultation may do this, on the same day."))
     if row.dispute_id is not None:
         raise NotAllowed(_("This consultation has already become a case."))
-    community = row.duty.room.community
     now = clock.now()
-    dispute = Dispute(
-        tracking_code=new_tracking_code(), channel="lawyer", dispute_type=values["dispute_type"],
-        street_id=community.street_id, community_id=community.id, grid_id=None, place=row.duty.room.name,
-        facts=values["facts"], created_by_id=actor.id, created_at=now,
-    )
-    dispute.parties.append(Party(role="applicant", name=values["applicant_name"],
-                                 phone=values.get("applicant_phone") or None))
+    parties = [PartyDetails("applicant", values["applicant_name"], values.get("applicant_phone") or None)]
     if values.get("respondent_name"):
-        dispute.parties.append(Party(role="respondent", name=values["respondent_name"]))
-    try:
-        engine.create(dispute, actor, {"channel": "lawyer", "dispute_type": values["dispute_type"],
-                                       "consultation_id": row.id, "visitor_consent": True}, now=now, commit=False)
+        parties.append(PartyDetails("respondent", values["respondent_name"]))
+    case = NewCase(dispute_type=values["dispute_type"], facts=values["facts"],
+                   community_id=row.duty.room.community_id, place=row.duty.room.name, parties=parties)
+
+    def link_the_consultation(dispute):
         if not _claim(row, dispute_id=dispute.id):
-            db.session.rollback()
             raise NotAllowed(_("This consultation has already become a case."))
         record(Consultation.__entity_type__, row.id, "consultation_to_case", actor, at=now,
                data={"dispute_id": dispute.id, "visitor_consent": True})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return dispute
+
+    submitted = {"channel": "lawyer", "dispute_type": values["dispute_type"], "consultation_id": row.id,
+                 "visitor_consent": True}
+    return open_case(case, "consultation", actor, submitted, now=now, also=link_the_consultation).case
 
 
 def refer_legal_aid(row: Consultation, actor) -> None:
