@@ -1,5 +1,7 @@
-"""Photos and documents of a case: checked by their content, stored outside
-the static folder under a random name, recorded in the audit log.
+"""Uploaded photos and documents: checked by their content, stored outside
+the static folder under a random name. Knows no domain: the package that
+keeps a file (a case's attachments) makes its row and audit event from what
+Batch.store() returns.
 
 The type is decided from the file's first bytes (its "magic"), never from
 the browser's Content-Type header or the file name; the size is checked
@@ -13,6 +15,7 @@ import os
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from io import SEEK_END
 from pathlib import Path
 
@@ -22,9 +25,6 @@ from flask_wtf.file import FileAllowed, FileField
 from werkzeug.datastructures import FileStorage
 from wtforms.validators import Optional, StopValidation
 
-from . import clock
-from .audit.chain import record
-from .extensions import db
 
 # content type → (extensions a file of that type may carry, signature test)
 TYPES = {
@@ -138,6 +138,17 @@ def is_image(attachment) -> bool:
     return attachment.content_type in IMAGES
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A file written by Batch.store(): the names and facts a row keeps."""
+
+    original_name: str
+    stored_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class Batch:
     """Files written for one transaction. Use as a context manager and call
     done() after the COMMIT: leaving the block without it (an error, a
@@ -163,12 +174,9 @@ class Batch:
     def done(self) -> None:
         self.kept = True
 
-    def attach(self, dispute, file: FileStorage, actor, *, now=None):
-        """Write the (validated) file under a random name, add its row to the
-        case and append the upload event, in the caller's transaction."""
-        from .disputes.models import Attachment
-
-        now = now or clock.now()
+    def store(self, file: FileStorage) -> StoredFile:
+        """Write the (validated) file under a random name; what it holds is
+        the caller's to record (a row, an audit event) in its transaction."""
         file.stream.seek(0)
         content = file.stream.read()
         content_type = sniff(content[:HEAD_BYTES])
@@ -184,15 +192,5 @@ class Batch:
             out.write(content)
             out.flush()
             os.fsync(out.fileno())
-        attachment = Attachment(
-            original_name=clean_name(file.filename, content_type), stored_name=stored_name,
-            content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-            uploaded_by_id=getattr(actor, "id", None), uploaded_at=now,
-        )
-        dispute.attachments.append(attachment)
-        db.session.flush()
-        record("dispute", dispute.id, "upload", actor, at=now, data={
-            "attachment_id": attachment.id, "file_name": attachment.original_name,
-            "size": attachment.size, "sha256": attachment.sha256,
-        })
-        return attachment
+        return StoredFile(original_name=clean_name(file.filename, content_type), stored_name=stored_name,
+                          content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest())

@@ -1,4 +1,5 @@
-"""Field validators shared by every form that takes personal data."""
+"""Field validators shared by every form that takes personal data, and the
+reading of a form's hidden row version."""
 import re
 from decimal import Decimal
 
@@ -62,3 +63,9 @@ def year_2000_to_2100(form, field):
     """Days people plan or record work for: a typo in the year is caught."""
     if field.data and not 2000 <= field.data.year <= 2100:
         raise ValidationError(_l("Give a date between 2000 and 2100."))
+
+
+def form_version(value) -> int:
+    """The row version a form carried; anything odd counts as stale (-1)."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 12 else -1

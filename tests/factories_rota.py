@@ -4,7 +4,7 @@ from datetime import date, time, timedelta
 
 from app import clock
 from app.extensions import db
-from app.rota.days import saturdays, to_utc
+from app.rota.days import saturdays
 from app.rota.models import Lawyer, Room, Unavailable
 from tests import factories as f
 
@@ -17,7 +17,7 @@ FIRST_SATURDAY = date(2027, 3, 6)
 
 def at_local(day: date, hour: int = 10, minute: int = 0):
     """Naive UTC for a local (Asia/Shanghai) time: what clock.set_now takes."""
-    return to_utc(day, time(hour, minute))
+    return clock.at_local(day, time(hour, minute))
 
 
 def set_today(day: date = TODAY, hour: int = 10) -> None:

@@ -277,12 +277,12 @@ def test_intake_with_a_bad_file_registers_nothing(app, client, world):
 
 
 def test_a_failed_transaction_leaves_no_file(app, client, world, monkeypatch):
-    import app.uploads as uploads
+    import app.disputes.files as files
 
     def broken(*args, **kwargs):
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(uploads, "record", broken)
+    monkeypatch.setattr(files, "record", broken)
     login(client, world.m1)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = upload(client, world.case, JPEG)

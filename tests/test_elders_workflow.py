@@ -288,11 +288,9 @@ def test_an_elder_declines_an_invitation_rather_than_withdrawing_it(world):
 
 
 def test_an_elder_who_left_or_became_unavailable_after_the_invitation_cannot_accept(world):
-    from app.elders import times
-
     e, elder_user = fe.elder_with_login(world["c1"])
     a = fe.invite(world["dispute"], e, world["mediator"])
-    day = times.local_day(a.session_at)
+    day = clock.local_date(a.session_at)
     db.session.add(ElderUnavailability(elder_id=e.id, start_on=day, end_on=day, note=None))
     db.session.commit()
     refused(lambda: steps.act(a, "accept", elder_user), "marked .* as unavailable")

@@ -1,6 +1,7 @@
 """A Laiyang-like city (DOMAIN.md §1): 1 street, 4 areas, 18 communities,
 369 grids, one user per role, more mediators and grid workers, and disputes
-created through the engine so that their histories are real."""
+made through the intake service and moved through the engine, so that their
+histories are real."""
 import random
 import secrets
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from .. import clock
 from ..auth.models import User
 from ..auth.passwords import hash_password
 from ..disputes import codes
-from ..disputes.models import Dispute, Party, new_tracking_code
-from ..engine import create, fire
+from ..disputes.intake import NewCase, PartyDetails, open_case
+from ..engine import fire
 from ..extensions import db
 from ..org.models import Area, Community, Grid, Street
 from ..supervision.demo import sign_off_closure
@@ -200,16 +201,17 @@ def build_cases(count: int, seed: int, progress=None) -> None:
         dtype = rng.choice(types)
         path = rng.choices(paths, weights)[0]
         at = today - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 10))
-        dispute = Dispute(
-            tracking_code=new_tracking_code(), channel=rng.choice(list(codes.CHANNELS)), dispute_type=dtype,
-            street_id=street_id, community_id=community_id, grid_id=grid_id,
-            place=f"{community_name}{rng.randint(1, 30)}号楼", facts=FACTS[dtype],
+        channel = rng.choice(list(codes.CHANNELS))
+        # The random draws keep their order, so a seed builds the same city as before.
+        case = NewCase(
+            dispute_type=dtype, facts=FACTS[dtype], grid_id=grid_id, place=f"{community_name}{rng.randint(1, 30)}号楼",
             amount=rng.choice([None, 500, 2000, 8000, 35000]), people_count=rng.randint(2, 6),
-            risk=rng.choice(["low", "low", "medium", "high"]), created_by_id=reporter.id, created_at=at,
+            risk=rng.choice(["low", "low", "medium", "high"]),
+            parties=[PartyDetails("applicant", _name(rng), f"13{rng.randint(100000000, 999999999)}"),
+                     PartyDetails("respondent", _name(rng), f"15{rng.randint(100000000, 999999999)}")],
         )
-        dispute.parties.append(Party(role="applicant", name=_name(rng), phone=f"13{rng.randint(100000000, 999999999)}"))
-        dispute.parties.append(Party(role="respondent", name=_name(rng), phone=f"15{rng.randint(100000000, 999999999)}"))
-        create(dispute, reporter, {"channel": dispute.channel, "dispute_type": dtype}, now=at)
+        dispute = open_case(case, "demo", reporter, {"channel": channel, "dispute_type": dtype},
+                            channel=channel, now=at).case
         for trigger in path:
             at = min(at + timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 8)), today)
             actor = reporter if trigger == "resolve_on_spot" or (trigger == "close" and dispute.state == "resolved_on_spot") else mediator

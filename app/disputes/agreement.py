@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort, render_template
-from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from workflows import DISPUTE
@@ -24,7 +23,7 @@ from ..database import writes
 from ..extensions import db
 from ..privacy import mask_id, mask_phone
 from . import codes
-from .views import CASE_ROLES, load_case
+from .access import CASE_ROLES, load_case
 
 # People's Mediation Law art. 33: both parties may apply to a court for
 # judicial confirmation within 30 days of the agreement taking effect. The
@@ -35,7 +34,7 @@ CONFIRMATION_PERIOD: timedelta = DISPUTE.state("agreed").deadline or timedelta(d
 @dataclass
 class ConfirmationWindow:
     """The period in which the parties may apply for judicial confirmation.
-    Counted in whole days of the user's calendar (Asia/Shanghai): the day the
+    Counted in whole days of the centre's calendar (app.clock): the day the
     agreement takes effect is not counted, and the last day counts in full."""
 
     took_effect: date
@@ -50,9 +49,9 @@ class ConfirmationWindow:
 def confirmation_window(dispute, now=None) -> ConfirmationWindow | None:
     if dispute.agreed_at is None:
         return None
-    took_effect = to_user_timezone(dispute.agreed_at).date()
-    last_day = to_user_timezone(dispute.agreed_at + CONFIRMATION_PERIOD).date()
-    today = to_user_timezone(now or clock.now()).date()
+    took_effect = clock.local_date(dispute.agreed_at)
+    last_day = clock.local_date(dispute.agreed_at + CONFIRMATION_PERIOD)
+    today = clock.local_date(now or clock.now())
     return ConfirmationWindow(took_effect, last_day, (last_day - today).days)
 
 
@@ -144,7 +143,7 @@ def print_agreement(case_id):
         db.session.commit()
     mediators = ([dispute.assignee] if dispute.assignee else []) + [
         m for m in dispute.co_mediators if m.id != dispute.assignee_id]
-    agreed_on = to_user_timezone(dispute.agreed_at).date() if dispute.agreed_at else None
+    agreed_on = clock.local_date(dispute.agreed_at) if dispute.agreed_at else None
     template = "disputes/agreement_print.html" if dispute.agreement_form == "written" \
         else "disputes/oral_agreement_print.html"
     return render_template(

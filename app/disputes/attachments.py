@@ -1,6 +1,6 @@
 """Photos and documents on the case page: upload (mediators and grid workers
 of the case, not on a sealed case) and serving (to whoever may see the case).
-Storage and checks are in app/uploads.py."""
+Storage and checks are in app/uploads.py, the row and its event in files.py."""
 from flask import abort, current_app, flash, g, redirect, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -11,8 +11,10 @@ from .. import uploads
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
+from . import files
+from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
+from .case_page import render_case
 from .models import Attachment
-from .views import CASE_ROLES, INTAKE_ROLES, _render_case, load_case, load_child
 
 UPLOAD_ROLES = INTAKE_ROLES
 # The file alone, shown inline: nothing it could load or run.
@@ -52,14 +54,14 @@ def attachment_upload(case_id):
     db.session.refresh(dispute, with_for_update=True)
     if is_sealed(dispute):
         flash(str(SEALED), "warning")
-        return _render_case(dispute, 409)
+        return render_case(dispute, 409)
     form = AttachmentForm(prefix="upload")
     if not form.validate_on_submit():
         g.attachment_form = form
         flash(_("The file was not attached: see the message next to the field."), "danger")
-        return _render_case(dispute, 422)
+        return render_case(dispute, 422)
     with uploads.Batch() as batch:
-        attachment = batch.attach(dispute, form.file.data, current_user)
+        attachment = files.attach(batch, dispute, form.file.data, current_user)
         name = attachment.original_name
         db.session.commit()
         batch.done()

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
+from .intake import NewCase, PartyDetails
 
 
 CENTS = Decimal("0.01")
@@ -49,6 +50,29 @@ class IntakeForm(FlaskForm):
         self.dispute_type.choices = codes.choices(codes.DISPUTE_TYPES, locale)
         self.risk.choices = codes.choices(codes.RISK_LEVELS, locale)
         self.grid_id.choices = [(g.id, f"{g.community.name} · {g.name}") for g in grids]
+
+    def new_case(self, sweep_id: int | None = None) -> NewCase:
+        """The case the form describes, for the intake service (which trims
+        and checks it): the applicant, and the respondent if named."""
+        parties = [PartyDetails("applicant", self.applicant_name.data, self.applicant_phone.data,
+                                self.applicant_id_number.data)]
+        if self.respondent_name.data:
+            parties.append(PartyDetails("respondent", self.respondent_name.data, self.respondent_phone.data))
+        return NewCase(
+            dispute_type=self.dispute_type.data, facts=self.facts.data, grid_id=self.grid_id.data,
+            place=self.place.data or "", arose_on=self.arose_on.data, amount=self.amount.data,
+            people_count=self.people_count.data, risk=self.risk.data, sweep_id=sweep_id,
+            submission_token=self.token(), parties=parties,
+        )
+
+    def token(self) -> str | None:
+        """The form's one-time token, which makes a second sending of it give
+        back the case the first one created."""
+        return (self.submission_token.data or "")[:64] or None
+
+    def submitted(self) -> dict:
+        """What the user sent, as the case's creation event keeps it."""
+        return {k: v for k, v in self.data.items() if k not in ("csrf_token", "submission_token", "photo")}
 
 
 class EditForm(FlaskForm):

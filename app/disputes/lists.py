@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, false, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from workflows import DISPUTE
 
+from .. import clock
 from ..engine.deadlines import colour_clause, urgency_order
 from ..extensions import db
 from ..org.models import Grid
@@ -46,13 +45,6 @@ class Filters:
 
 def open_clause():
     return Dispute.state.in_(OPEN_STATES)
-
-
-def _local_midnight_utc(day: date) -> datetime:
-    """The UTC moment (naive, as stored) at which `day` begins where the centre is."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def _grid_scope(user, grid_id: int):
@@ -114,9 +106,9 @@ def community_query(user, filters: Filters, now: datetime):
     if filters.channel:
         query = query.where(Dispute.channel == filters.channel)
     if filters.date_from:
-        query = query.where(Dispute.created_at >= _local_midnight_utc(filters.date_from))
+        query = query.where(Dispute.created_at >= clock.day_start(filters.date_from))
     if filters.date_to:
-        query = query.where(Dispute.created_at < _local_midnight_utc(filters.date_to + timedelta(days=1)))
+        query = query.where(Dispute.created_at < clock.day_end(filters.date_to))
     if filters.colour:
         query = query.where(colour_clause(Dispute, filters.colour, now))
     order = COMMUNITY_ORDER

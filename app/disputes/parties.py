@@ -14,10 +14,13 @@ from flask_login import current_user
 from .. import engine
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, check_editable, commit_change, is_sealed
+from ..i18n import current_locale as _locale
 from ..privacy import mask_id, mask_phone
+from ..validators import form_version
+from .access import INTAKE_ROLES, load_case, load_child
+from .case_page import render_case
 from .forms import PartyForm
 from .models import Party
-from .views import INTAKE_ROLES, form_version, load_child, _locale, _render_case, load_case
 
 FIELDS = PartyForm.FIELDS
 PARTY_ROLES = INTAKE_ROLES  # mediators and grid workers, on the cases they can see
@@ -74,7 +77,7 @@ def _party_page(dispute, party):
         flash(str(SEALED), "warning")
         if request.method == "GET":
             return redirect(url_for(".show", case_id=dispute.id))
-        return _render_case(dispute, 409)
+        return render_case(dispute, 409)
     form = PartyForm(obj=party if request.method == "GET" else None)
     form.party = party
     form.fill_choices(_locale())

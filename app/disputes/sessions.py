@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import flash, g, redirect, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, to_user_timezone, to_utc
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -28,8 +28,10 @@ from ..audit.chain import record as audit_record
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
+from ..i18n import current_locale as _locale
+from .access import CASE_ROLES, load_case
+from .case_page import render_case
 from .models import MediationSession
-from .views import CASE_ROLES, _locale, _render_case, load_case
 
 SESSION_STATES = ("mediating", "extended")
 HELD_AT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -53,7 +55,7 @@ class SessionForm(FlaskForm):
             return
         if field.data.year < EARLIEST_YEAR:
             raise ValidationError(_l("Check the year of this date."))
-        held = to_utc(field.data)  # entered in the user's time zone, stored in UTC
+        held = clock.to_utc(field.data)  # entered in the centre's time, stored in UTC
         if held > clock.now():
             raise ValidationError(_l("This date is in the future."))
         registered = self.dispute.created_at.replace(second=0, microsecond=0) if self.dispute else None
@@ -79,7 +81,7 @@ def session_refusal(dispute, user) -> tuple[int, str] | None:
 
 
 def _blank_form(dispute) -> SessionForm:
-    now = to_user_timezone(clock.now()).replace(tzinfo=None, second=0, microsecond=0)
+    now = clock.local_now().replace(second=0, microsecond=0)
     form = SessionForm(formdata=None, prefix="session", held_at=now)
     form.dispute = dispute
     return form
@@ -123,15 +125,15 @@ def record_session(case_id):
         status, message = refusal
         db.session.rollback()
         flash(message, "danger")
-        return _render_case(dispute, status)
+        return render_case(dispute, status)
     form = SessionForm(prefix="session")
     form.dispute = dispute
     if not form.validate():
         db.session.rollback()
         g.session_form = form
         flash(_("Please correct the marked fields."), "danger")
-        return _render_case(dispute, 422)
-    held_at = to_utc(form.held_at.data)
+        return render_case(dispute, 422)
+    held_at = clock.to_utc(form.held_at.data)
     values = dict(held_at=held_at, place=form.place.data.strip(), attendees=form.attendees.data.strip(),
                   record=form.record.data.strip())
     # The same form sent twice (a double tap, a resent page) records one session.
@@ -152,7 +154,7 @@ def record_session(case_id):
         db.session.add(session_row)
         db.session.flush()
         data = dict(values, session_id=session_row.id,
-                    held_at=to_user_timezone(held_at).replace(microsecond=0).isoformat())
+                    held_at=clock.to_local(held_at).replace(microsecond=0).isoformat())
         audit_record("dispute", dispute.id, "session_recorded", current_user, data=data, at=now)
         db.session.commit()
     except Exception:

@@ -10,48 +10,22 @@ from workflows import DISPUTE
 
 from .. import clock, engine, paging
 from ..audit import record
-from ..audit.timeline import timeline
 from ..auth.access import roles_required
 from ..engine.deadlines import colour
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
 from ..i18n import current_locale as _locale
 from ..org.models import Community, Grid
-from ..privacy import mask_id, mask_phone
+from ..validators import form_version
 from . import codes
+from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
+from .case_page import render_case
 from .forms import EditForm, IntakeForm, transition_form
-from .intake import by_submission, register
-from .models import Dispute, Party, new_tracking_code
+from .intake import by_submission, open_case
+from .models import Party
 from .rules import mediators_for
 from . import lists
 from .forms import CaseFilterForm
-
-INTAKE_ROLES = ("mediator", "gridworker")
-CASE_ROLES = ("mediator", "gridworker", "supervisor", "admin")
-
-
-def form_version(value) -> int:
-    """The row version a form carried; anything odd counts as stale (-1)."""
-    value = str(value or "")
-    return int(value) if value.isascii() and value.isdecimal() and len(value) < 12 else -1
-
-
-def load_case(case_id: int) -> Dispute:
-    """The case, if this user may see it; otherwise 404 (and a log line), so
-    guessing ids reveals nothing."""
-    dispute = db.session.get(Dispute, case_id)
-    if dispute is None or not dispute.visible_to(current_user):
-        current_app.logger.warning("case %s refused to user %s (%s)", case_id, current_user.id, current_user.role)
-        abort(404)
-    return dispute
-
-
-def load_child(model, child_id: int, dispute):
-    """A row that belongs to this case (party, attachment...), else 404."""
-    child = db.session.get(model, child_id)
-    if child is None or child.dispute_id != dispute.id:
-        abort(404)
-    return child
 
 
 def _intake_grids():
@@ -141,28 +115,12 @@ def new():
         form.submission_token.data = secrets.token_urlsafe(24)
         form.channel.data = "patrol" if current_user.role == "gridworker" else "walk_in"
     if form.validate_on_submit():
-        token = (form.submission_token.data or "")[:64] or None
-        existing = by_submission(token)
+        existing = by_submission(form.token())
         if existing:
             flash(_("This form was already submitted; here is the case it created."), "info")
             return redirect(url_for(".show", case_id=existing.id))
-        grid = db.session.get(Grid, form.grid_id.data)
-        dispute = Dispute(
-            tracking_code=new_tracking_code(), channel=form.channel.data, dispute_type=form.dispute_type.data,
-            street_id=grid.community.street_id, community_id=grid.community_id, grid_id=grid.id,
-            place=form.place.data or "", arose_on=form.arose_on.data, facts=form.facts.data.strip(),
-            amount=form.amount.data, people_count=form.people_count.data, risk=form.risk.data,
-            created_by_id=current_user.id, created_at=clock.now(), submission_token=token,
-        )
-        dispute.parties.append(Party(role="applicant", name=form.applicant_name.data.strip(),
-                                     phone=(form.applicant_phone.data or "").strip() or None,
-                                     id_number=(form.applicant_id_number.data or "").strip().upper() or None,
-                                     id_type="resident_id" if form.applicant_id_number.data else None))
-        if form.respondent_name.data:
-            dispute.parties.append(Party(role="respondent", name=form.respondent_name.data.strip(),
-                                         phone=(form.respondent_phone.data or "").strip() or None))
-        data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submission_token", "photo")}
-        dispute, created = register(dispute, current_user, data, form.photo.data)
+        dispute, created = open_case(form.new_case(), "staff", current_user, form.submitted(),
+                                     channel=form.channel.data, photo=form.photo.data)
         if not created:
             return redirect(url_for(".show", case_id=dispute.id))
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")
@@ -171,40 +129,9 @@ def new():
     return render_template("disputes/new.html", form=form), status
 
 
-def _action_forms(dispute, locale, submitted=None, formdata=None):
-    mediators = None
-    forms = []
-    for t in engine.available(dispute, current_user):
-        if "mediator_id" in t.required + t.optional and mediators is None:
-            mediators = mediators_for(dispute)
-        data = formdata if t.trigger == submitted else None
-        forms.append((t, transition_form(t, dispute, locale, mediators or (), formdata=data)))
-    return forms
-
-
-def _render_case(dispute, status=200, submitted=None, formdata=None, revealed=None):
-    locale = _locale()
-    return render_template(
-        "disputes/show.html",
-        d=dispute,
-        wf=DISPUTE,
-        state=DISPUTE.state(dispute.state),
-        colour=colour(dispute),
-        actions=_action_forms(dispute, locale, submitted, formdata),
-        open_action=submitted,
-        timeline=timeline(dispute, locale),
-        codes=codes,
-        mask_id=mask_id,
-        mask_phone=mask_phone,
-        revealed=revealed or set(),
-        may_reveal=dispute.may_reveal_to(current_user),
-        may_edit=current_user.role in INTAKE_ROLES and not is_sealed(dispute),
-    ), status
-
-
 @roles_required(*CASE_ROLES)
 def show(case_id):
-    return _render_case(load_case(case_id))
+    return render_case(load_case(case_id))
 
 
 @roles_required(*CASE_ROLES)
@@ -216,13 +143,13 @@ def fire(case_id, trigger):
             engine.fire(dispute, trigger, current_user)
         except engine.Refused as refused:
             flash(str(refused.message), "danger")
-            return _render_case(load_case(case_id), refused.status)
+            return render_case(load_case(case_id), refused.status)
         abort(409)  # not reached: fire() refuses a trigger that has no transition from this state
     mediators = mediators_for(dispute) if "mediator_id" in t.required + t.optional else ()
     form = transition_form(t, dispute, _locale(), mediators, formdata=request.form)
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
-        return _render_case(dispute, 422, submitted=trigger, formdata=request.form)
+        return render_case(dispute, 422, submitted=trigger, formdata=request.form)
     version = str(form.version.data or "")
     data = {name: getattr(form, name).data for name in t.required + t.optional}
     try:
@@ -230,7 +157,7 @@ def fire(case_id, trigger):
                     expected_version=form_version(version), **data)
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
-        return _render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
+        return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
     flash(_("Done: %(action)s.", action=t.label(_locale())), "success")
     return redirect(url_for(".show", case_id=case_id))
 
@@ -270,4 +197,4 @@ def reveal(case_id, party_id):
         abort(403)
     record("dispute", dispute.id, "reveal", current_user, data={"party_id": party.id, "fields": ["id_number", "phone"]})
     db.session.commit()
-    return _render_case(dispute, revealed={party.id})
+    return render_case(dispute, revealed={party.id})

@@ -20,7 +20,7 @@ from ..disputes.models import Dispute
 from ..engine.core import SYSTEM_ACTOR, fire
 from ..extensions import db
 from ..org.models import Community, Street
-from . import steps, times
+from . import steps
 from .models import Elder, ElderRelation, ElderUnavailability
 from .rules import CASE_STATES
 
@@ -117,7 +117,7 @@ def load(seed: int) -> str:
     account = db.session.execute(select(User).where(User.username == "elder")).scalar_one_or_none()
     if account is not None:
         zhang.user_id = account.id
-    today = times.local_day(clock.now())
+    today = clock.today()
     li.unavailable.append(ElderUnavailability(start_on=today + timedelta(days=3), end_on=today + timedelta(days=9),
                                               note="外出体检"))
     elders[3].unavailable.append(ElderUnavailability(start_on=today, end_on=today + timedelta(days=2),

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import clock
 from ..disputes import codes as dispute_codes
 from ..validators import phone, resident_id
-from . import codes, times
+from . import codes
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -38,7 +38,7 @@ class InviteForm(FlaskForm):
     def validate_session_at(self, field):
         if field.data is not None and not 2000 <= field.data.year <= 2100:
             raise ValidationError(_l("Give a date between 2000 and 2100."))
-        if field.data is not None and times.from_local(field.data) <= clock.now():
+        if field.data is not None and clock.to_utc(field.data) <= clock.now():
             raise ValidationError(_l("The planned session must be in the future."))
 
 
@@ -154,7 +154,7 @@ class UnavailableForm(VersionForm):
             raise ValidationError(_l("Give a date between 2000 and 2100."))
         if end < start:
             raise ValidationError(_l("The period ends before it starts."))
-        if end < times.local_day(clock.now()):
+        if end < clock.today():
             raise ValidationError(_l("This period is already over."))
         if (end - start).days > 366:
             raise ValidationError(_l("A period is at most a year; for longer, mark the elder inactive."))

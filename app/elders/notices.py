@@ -8,11 +8,10 @@ The elder's notifications open their invitation page; the mediators' open
 the case page, where the council's section shows the invitation."""
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from .. import clock
 from ..engine.hooks import effect
 from ..notifications.service import link, message, notify
 from . import times
@@ -70,7 +69,7 @@ def tell_the_elder(assignment, actor, data, now):
     user_id = assignment.elder.user_id
     if user_id is None:  # an elder without a login is asked by phone
         return
-    local = times.to_utc(data["session_at"]).replace(tzinfo=UTC).astimezone(times.zone())
+    local = clock.to_local(times.to_utc(data["session_at"]))
     notify(user_id, "elder_invited", entity_type="elder_assignment", entity_id=assignment.id, now=now,
            data={"case": assignment.dispute.title, "session_on": local.date().isoformat(),
                  "session_time": local.strftime("%H:%M")})

@@ -14,7 +14,6 @@ from .. import clock, engine
 from ..audit.models import AuditEvent
 from ..engine.deadlines import colour
 from ..extensions import db
-from . import times
 from .candidates import Suggestion, suggest
 from .forms import step_form
 from .models import ON_CASE_STATES, ElderAssignment
@@ -42,7 +41,7 @@ class Panel:
 
 def default_day(now: datetime | None = None):
     """The day suggestions are made for unless the mediator picks another: tomorrow."""
-    return times.local_day(now or clock.now()) + timedelta(days=1)
+    return clock.local_date(now or clock.now()) + timedelta(days=1)
 
 
 def reasons_of(assignments) -> dict[int, str]:

@@ -14,7 +14,6 @@ from ..audit.timeline import timeline
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..disputes import codes as dispute_codes
-from ..disputes.views import form_version
 from ..engine.core import _name_of
 from ..engine.edits import commit_change
 from ..engine.errors import Conflict, Refused
@@ -22,6 +21,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..org.models import Community, Grid
 from ..privacy import mask_id, mask_phone
+from ..validators import form_version
 from . import codes
 from .candidates import loads
 from .forms import ElderForm, RelationForm, UnavailableForm, VersionForm

@@ -95,7 +95,7 @@ def elder_invitable(assignment, actor, data):
     planned = times.to_utc(data.get("session_at"))
     if planned is None:
         return None  # invitation_planned says what is missing
-    return why_not_invitable(assignment.elder, assignment.dispute, times.local_day(planned),
+    return why_not_invitable(assignment.elder, assignment.dispute, clock.local_date(planned),
                              exclude_id=assignment.id)
 
 
@@ -107,7 +107,7 @@ def elder_still_able(assignment, actor, data):
     if not elder.active:
         return _l("%(name)s has retired from the council and cannot take this invitation.", name=elder.name)
     if assignment.session_at is not None:
-        day = times.local_day(assignment.session_at)
+        day = clock.local_date(assignment.session_at)
         if elder.unavailable_on(day) is not None:
             return _l("%(name)s marked %(day)s as unavailable: decline the invitation, or remove that date first.",
                       name=elder.name, day=format_date(day, "medium"))

@@ -25,7 +25,7 @@ def invite(dispute, elder: Elder, actor, *, session_at: datetime, session_place:
         # Two mediators inviting at once must not both take an elder's last
         # place (PostgreSQL; SQLite writers already queue on BEGIN IMMEDIATE).
         db.session.refresh(elder, with_for_update=True)
-        suggestion = ranked_one(elder, dispute, times.local_day(session_at), now)
+        suggestion = ranked_one(elder, dispute, clock.local_date(session_at), now)
         conflicts = conflicts_of(elder, dispute)
         assignment = ElderAssignment(
             dispute_id=dispute.id, elder_id=elder.id, created_at=now, conflicts=conflicts,

@@ -1,16 +1,11 @@
 """Planned session times: stored as naive UTC like every time in the
 database, recorded in the audit log as local time with its offset (what the
-mediator typed, unambiguous), and judged by the local day."""
+mediator typed, unambiguous), and judged by the local day (app.clock)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-from flask import current_app
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+from .. import clock
 
 
 def to_utc(value) -> datetime | None:
@@ -31,13 +26,4 @@ def to_utc(value) -> datetime | None:
 
 
 def local_iso(utc: datetime) -> str:
-    return utc.replace(tzinfo=UTC).astimezone(zone()).isoformat(timespec="minutes")
-
-
-def local_day(utc: datetime) -> date:
-    return utc.replace(tzinfo=UTC).astimezone(zone()).date()
-
-
-def from_local(naive_local: datetime) -> datetime:
-    """A time typed in a form (local, naive) as naive UTC."""
-    return naive_local.replace(tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
+    return clock.to_local(utc).isoformat(timespec="minutes")

@@ -11,13 +11,15 @@ from sqlalchemy import select
 from .. import clock
 from ..auth.access import roles_required
 from ..disputes import codes as dispute_codes
-from ..disputes.views import _render_case, form_version, load_case
+from ..disputes.access import load_case
+from ..disputes.case_page import render_case
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
-from . import codes, rules, times, today  # noqa: F401  (rules and today register their hooks)
+from ..validators import form_version
+from . import codes, rules, today  # noqa: F401  (rules and today register their hooks)
 from .candidates import suggest
 from .explain import conflict_words, factor_words
 from .forms import InviteForm, step_form
@@ -40,7 +42,7 @@ def _day_from(value):
         day = date.fromisoformat(value or "")
     except ValueError:
         return None
-    today_ = times.local_day(clock.now())
+    today_ = clock.today()
     try:
         limit = today_.replace(year=today_.year + 1)
     except ValueError:  # 29 February: a year ahead is 28 February
@@ -88,12 +90,12 @@ def invite_elder(case_id, elder_id):
     if elder is None or elder.street_id != dispute.street_id:
         abort(404)
     typed = form.session_at.data
-    day = times.local_day(times.from_local(typed)) if typed and 2000 <= typed.year <= 2100 else default_day()
+    day = clock.local_date(clock.to_utc(typed)) if typed and 2000 <= typed.year <= 2100 else default_day()
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
         return _suggest_page(dispute, day, 422, (elder_id, form))
     try:
-        invite(dispute, elder, current_user, session_at=times.from_local(form.session_at.data),
+        invite(dispute, elder, current_user, session_at=clock.to_utc(form.session_at.data),
                session_place=form.session_place.data, override_reason=form.override_reason.data)
     except Refused as refused:
         flash(str(refused.message), "danger")
@@ -152,7 +154,7 @@ def _back(assignment, status):
     """The page the step was sent from, with the message and the form."""
     if current_user.role == "elder":
         return _invitation_page(assignment, status)
-    return _render_case(load_case(assignment.dispute_id), status)
+    return render_case(load_case(assignment.dispute_id), status)
 
 
 def my_elder() -> Elder | None:

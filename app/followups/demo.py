@@ -22,8 +22,8 @@ from workflows.followup import OPEN
 
 from .. import clock, engine
 from ..auth.models import User
-from ..clock import day_starts_at, local_date
-from ..disputes.models import Dispute, Party, new_tracking_code
+from ..disputes.intake import NewCase, PartyDetails, open_case
+from ..disputes.models import Dispute
 from ..engine.core import SYSTEM_ACTOR
 from ..engine.timers import tick
 from ..extensions import db
@@ -85,7 +85,7 @@ def _sweep_history(rng, level, street_id, community_id, recorders, today, now, m
                 missed += 1
             continue
         held = min(period.first + timedelta(days=rng.randint(0, (period.last - period.first).days)), today)
-        at = day_starts_at(held) + timedelta(hours=rng.randint(9, 16))
+        at = clock.day_start(held) + timedelta(hours=rng.randint(9, 16))
         engine.fire(sweep, "record", rng.choice(recorders), now=min(at, now), held_on=held,
                     checked=rng.sample(list(SWEEP_CHECKS), 3), findings=rng.choice(FINDINGS),
                     participants=PARTICIPANTS)
@@ -94,7 +94,7 @@ def _sweep_history(rng, level, street_id, community_id, recorders, today, now, m
 
 
 def _sweeps(rng, now) -> tuple[int, int, Sweep | None]:
-    today = local_date(now)
+    today = clock.local_date(now)
     recorded = missed = 0
     demo_sweep = None
     communities = list(db.session.execute(select(Community).order_by(Community.id)).scalars())
@@ -125,17 +125,14 @@ def _found_disputes(sweep: Sweep) -> int:
     worker = _first("gridworker", community_id=sweep.community_id)
     if worker is None or worker.grid_id is None:
         return 0
-    at = day_starts_at(sweep.held_on) + timedelta(hours=15)
+    at = clock.day_start(sweep.held_on) + timedelta(hours=15)
     for dispute_type, facts, applicant, respondent in FOUND:
-        dispute = Dispute(
-            tracking_code=new_tracking_code(), channel="sweep", sweep_id=sweep.id, dispute_type=dispute_type,
-            street_id=sweep.street_id, community_id=sweep.community_id, grid_id=worker.grid_id,
-            place=f"{sweep.place_name}3号楼", facts=facts, risk="low", created_by_id=worker.id, created_at=at,
-        )
-        dispute.parties.append(Party(role="applicant", name=applicant, phone="13905351234"))
-        dispute.parties.append(Party(role="respondent", name=respondent, phone="13705355678"))
-        engine.create(dispute, worker, {"channel": "sweep", "dispute_type": dispute_type, "sweep_id": sweep.id},
-                      now=at)
+        case = NewCase(dispute_type=dispute_type, facts=facts, grid_id=worker.grid_id,
+                       community_id=sweep.community_id, place=f"{sweep.place_name}3号楼", sweep_id=sweep.id,
+                       parties=[PartyDetails("applicant", applicant, "13905351234"),
+                                PartyDetails("respondent", respondent, "13705355678")])
+        open_case(case, "sweep", worker, {"channel": "sweep", "dispute_type": dispute_type, "sweep_id": sweep.id},
+                  now=at)
     return len(FOUND)
 
 
@@ -153,7 +150,7 @@ def _visit_old_followups(rng, now) -> int:
         at = followup.planned_for + timedelta(hours=rng.randint(10, 30))
         engine.fire(followup, "record_visit", mediator, now=at, method=rng.choice(["visit", "phone"]),
                     reached="双方当事人", fulfilment=rng.choice(["fully", "fully", "partly"]),
-                    satisfaction=rng.choice(["satisfied", "satisfied", "basic"]), visited_on=local_date(at),
+                    satisfaction=rng.choice(["satisfied", "satisfied", "basic"]), visited_on=clock.local_date(at),
                     notes="当事人表示正在按协议履行。")
     return len(old)
 
@@ -167,11 +164,11 @@ def _demo_mediator_work(now) -> int:
         select(Dispute).where(Dispute.assignee_id == mediator.id, Dispute.state.in_(scheduling.AGREEMENT_STATES))
         .order_by(Dispute.id)
     ).scalars().all()
-    today = local_date(now)
+    today = clock.local_date(now)
     made = 0
     for dispute, days_ago in zip(cases, (0, 4, 6)):
         day = today - timedelta(days=days_ago)
-        scheduling.plan(dispute, "extra", day, mediator, min(day_starts_at(day) - timedelta(days=3), now))
+        scheduling.plan(dispute, "extra", day, mediator, min(clock.day_start(day) - timedelta(days=3), now))
         db.session.commit()
         made += 1
     return made

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from .. import clock, engine
 from ..auth.models import User
-from ..clock import local_date
 from ..engine.hooks import effect, guard
 from ..extensions import db
 from . import scheduling
@@ -62,10 +61,10 @@ def visit_date_valid(followup, actor, data):
     visited_on = as_date(data.get("visited_on"))
     if visited_on is None:
         return _l("Give the date of the visit.")
-    if visited_on > local_date(clock.now()):
+    if visited_on > clock.today():
         return _l("The visit cannot be dated in the future.")
     agreed_at = followup.dispute.agreed_at
-    if agreed_at is not None and visited_on < local_date(agreed_at):
+    if agreed_at is not None and visited_on < clock.local_date(agreed_at):
         return _l("The visit cannot be dated before the agreement it follows up.")
     return None
 
@@ -133,7 +132,7 @@ def _case_mediators(dispute) -> list[int]:
 
 
 def _followup_data(followup) -> dict:
-    return {"case": followup.dispute.title, "day": local_date(followup.planned_for).isoformat()}
+    return {"case": followup.dispute.title, "day": clock.local_date(followup.planned_for).isoformat()}
 
 
 @effect("followup", "fall_overdue")
@@ -164,7 +163,7 @@ def schedule_followups(dispute, actor, data, now):
 @effect("dispute", "urge")
 def follow_up_the_urging(dispute, actor, data, now):
     days = int(current_app.config["FOLLOWUP_AFTER_URGING_DAYS"])
-    scheduling.plan(dispute, "after_urging", local_date(now) + timedelta(days=days), actor, now)
+    scheduling.plan(dispute, "after_urging", clock.local_date(now) + timedelta(days=days), actor, now)
 
 
 def _cancel_open(trigger):
@@ -203,7 +202,7 @@ def sweep_date_in_period(sweep, actor, data):
     held_on = as_date(data.get("held_on"))
     if held_on is None:
         return _l("Give the date of the sweep.")
-    if held_on > local_date(clock.now()):
+    if held_on > clock.today():
         return _l("The sweep cannot be dated in the future.")
     if not sweep.period_start <= held_on <= sweep.period_end:
         return _l("This sweep is for %(first)s to %(last)s: give a date in that period.",

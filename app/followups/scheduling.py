@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from workflows.followup import OPEN
 
-from .. import engine
-from ..clock import day_starts_at, local_date
+from .. import clock, engine
 from ..extensions import db
 from .models import FollowUp
 
@@ -28,8 +27,8 @@ AGREEMENT_STATES = ("agreed", "performing", "breached")
 def moments(day: date) -> tuple:
     grace = int(current_app.config["FOLLOWUP_GRACE_DAYS"])
     escalate = int(current_app.config["FOLLOWUP_ESCALATE_DAYS"])
-    return (day_starts_at(day), day_starts_at(day + timedelta(days=grace)),
-            day_starts_at(day + timedelta(days=grace + escalate)))
+    return (clock.day_start(day), clock.day_start(day + timedelta(days=grace)),
+            clock.day_start(day + timedelta(days=grace + escalate)))
 
 
 def plan(dispute, kind: str, day: date, actor, now) -> FollowUp:
@@ -56,7 +55,7 @@ def agreement_days(agreed_on: date, perform_by: date | None) -> list[tuple[str, 
 
 
 def schedule_for_agreement(dispute, actor, perform_by: date | None, now) -> list[FollowUp]:
-    agreed_on = local_date(now)
+    agreed_on = clock.local_date(now)
     return [plan(dispute, kind, day, actor, now) for kind, day in agreement_days(agreed_on, perform_by)]
 
 

@@ -1,5 +1,6 @@
 """Follow-up visits (回访): the list, one follow-up and its visit, a case's
 follow-ups (on the case page) and adding one."""
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
@@ -12,15 +13,15 @@ from workflows.followup import OPEN
 from .. import clock, engine
 from ..audit.timeline import related, timeline
 from ..auth.access import roles_required
-from ..clock import local_date
 from ..disputes.forms import colour_choices
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
-from ..disputes.views import CASE_ROLES, form_version, load_case
+from ..disputes.access import CASE_ROLES, load_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
 from ..paging import page_of
+from ..validators import form_version
 from . import codes, scheduling
 from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm
 from .models import FollowUp
@@ -66,7 +67,7 @@ def case_followups(dispute) -> dict:
     if may_add:
         form = AddFollowUpForm(formdata=None)
         form.version.data = dispute.version
-        form.planned_on.data = local_date(clock.now())
+        form.planned_on.data = clock.today()
     return {"rows": rows, "may_add": may_add, "form": form, "now": clock.now()}
 
 
@@ -121,7 +122,7 @@ def _visit_form(followup, formdata=None):
     form.fill_choices(current_locale())
     if formdata is None:
         form.version.data = followup.version
-        form.visited_on.data = local_date(clock.now())
+        form.visited_on.data = clock.today()
     return form
 
 
@@ -197,7 +198,7 @@ def add(case_id):
     if form_version(form.version.data) != dispute.version:
         return _refuse_add(dispute, str(engine.Conflict(_name(dispute.changed_by_id), dispute.changed_at).message),
                            409)
-    today = local_date(clock.now())
+    today = clock.today()
     day = form.planned_on.data
     if day < today or (day - today).days > MAX_DAYS_AHEAD:
         return _refuse_add(dispute, _("Plan the follow-up for today or a day within the next year."), 422)

@@ -1,6 +1,6 @@
 """/report and /track: no login, CSRF on, rate-limited per client address.
 
-A report becomes a dispute in 待受理 (submitted) through engine.create(),
+A report becomes a dispute in 待受理 (submitted) through the intake service,
 with the reporter as the applicant, for the mediators of the chosen
 community. /track shows, for a valid tracking code, only the state and its
 dates, never names, facts or personal data; the code travels in a POST body,
@@ -17,14 +17,12 @@ from sqlalchemy import select
 
 from workflows import DISPUTE
 
-from .. import clock
 from ..auth.access import public
 from ..i18n import current_locale as _locale
 from ..extensions import db
-from ..org.models import Community
 from ..ratelimit import note, over_limit
-from ..disputes.intake import by_submission, register
-from ..disputes.models import ANONYMOUS_REPORTER, TRACKING_ALPHABET, Dispute, Party, new_tracking_code
+from ..disputes.intake import NewCase, PartyDetails, by_submission, open_case
+from ..disputes.models import ANONYMOUS_REPORTER, TRACKING_ALPHABET, Dispute
 from .forms import ReportForm, TrackForm
 
 bp = Blueprint("public", __name__)
@@ -69,22 +67,20 @@ def report():
     existing = by_submission(token)
     if existing is not None:  # the same form sent twice: one case
         return render_template("public/thanks.html", code=existing.tracking_code)
-    community = db.session.get(Community, form.community_id.data)
     name = (form.name.data or "").strip()
     phone = (form.phone.data or "").strip() or None
     place = (form.place.data or "").strip()
     facts = form.description.data.strip()
-    dispute = Dispute(
-        tracking_code=new_tracking_code(), channel="photo", dispute_type="other",
-        street_id=community.street_id, community_id=community.id, grid_id=None,
-        place=place, facts=facts, created_by_id=None, created_at=clock.now(), submission_token=token,
+    case = NewCase(
+        dispute_type="other", facts=facts, community_id=form.community_id.data, place=place,
+        submission_token=token,
+        # Stored data, not UI text: the same name whatever language the resident used.
+        parties=[PartyDetails("applicant", name or ANONYMOUS_REPORTER, phone)],
     )
-    # Stored data, not UI text: the same name whatever language the resident used.
-    dispute.parties.append(Party(role="applicant", kind="person", name=name or ANONYMOUS_REPORTER, phone=phone))
-    data = {"channel": "photo", "community_id": community.id, "place": place, "facts": facts,
+    data = {"channel": "photo", "community_id": form.community_id.data, "place": place, "facts": facts,
             "reporter_name": name or None, "reporter_phone": phone}
     note("report", key)  # counted in the same transaction as the case
-    dispute, _ = register(dispute, PUBLIC_ACTOR, data, form.photo.data)
+    dispute, _ = open_case(case, "public", PUBLIC_ACTOR, data, photo=form.photo.data)
     return render_template("public/thanks.html", code=dispute.tracking_code)
 
 

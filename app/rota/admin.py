@@ -18,7 +18,6 @@ from ..engine.edits import commit_change
 from ..engine.errors import Conflict, GuardFailed, NotAllowed
 from ..extensions import db
 from ..privacy import mask_phone
-from .days import local_day
 from .models import Duty, Holiday, Lawyer, Room
 from .planning import SAME_TIME
 
@@ -40,7 +39,7 @@ def _cancel(duties, actor, reason, now) -> int:
 
 
 def _future_duties(**where):
-    today = local_day(clock.now())
+    today = clock.today()
     query = select(Duty).where(Duty.day > today, Duty.state.in_(("planned", "published")))
     for name, value in where.items():
         query = query.where(getattr(Duty, name) == value)

@@ -4,7 +4,7 @@ from flask import render_template, request
 
 from .. import clock
 from ..auth.access import public
-from .days import local_day, month_bounds, parse_month
+from .days import month_bounds, parse_month
 from .grid import grid
 from .models import SAT_STATES
 from .views import _month_links
@@ -12,7 +12,7 @@ from .views import _month_links
 
 @public
 def board():
-    today = local_day(clock.now())
+    today = clock.today()
     year, number = parse_month(request.args.get("m"), today)
     first, last = month_bounds(year, number)
     rows = grid(first, last, SAT_STATES)

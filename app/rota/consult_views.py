@@ -12,7 +12,7 @@ from ..extensions import db
 from ..i18n import current_locale as _locale
 from ..privacy import mask_phone
 from . import codes, consultations
-from .days import local_day, month_bounds, parse_month
+from .days import month_bounds, parse_month
 from .forms import ConsultationForm, ConvertForm, ReferForm
 from .models import Consultation
 from .roster import lawyer_of
@@ -107,7 +107,7 @@ def refer(consultation_id):
 
 @roles_required(*STAFF)
 def consultation_counts():
-    today = local_day(clock.now())
+    today = clock.today()
     year, number = parse_month(request.args.get("m"), today)
     first, last = month_bounds(year, number)
     return render_template("rota/consultation_counts.html", counts=consultations.monthly(first, last),

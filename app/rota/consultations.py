@@ -9,12 +9,12 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from .. import clock, engine
+from .. import clock
 from ..audit.chain import record
-from ..disputes.models import Dispute, Party, new_tracking_code
+from ..disputes.intake import NewCase, PartyDetails, open_case
+from ..disputes.models import Dispute
 from ..engine.errors import Forbidden, NotAllowed
 from ..extensions import db
-from .days import local_day
 from .models import Consultation, Duty, Lawyer
 from .roster import lawyer_of
 
@@ -25,7 +25,7 @@ def logging_refusal(duty: Duty, user) -> tuple[int, str] | None:
     me = lawyer_of(user)
     if me is None or me.id != duty.lawyer_id:
         return 403, _("Only the lawyer on this duty may log its consultations.")
-    if local_day(clock.now()) != duty.day:
+    if clock.today() != duty.day:
         return 409, _("Consultations are logged on the day of the duty.")
     if duty.state != "checked_in":
         return 409, _("Check in first: consultations are logged during the duty.")
@@ -54,7 +54,7 @@ def log(duty: Duty, actor, values: dict) -> Consultation:
 def may_follow_up(row: Consultation, user) -> bool:
     """The lawyer who logged it, on the same day (the visitor is there)."""
     me = lawyer_of(user)
-    return me is not None and me.id == row.lawyer_id and local_day(clock.now()) == row.day
+    return me is not None and me.id == row.lawyer_id and clock.today() == row.day
 
 
 def _claim(row: Consultation, **values) -> bool:
@@ -74,30 +74,22 @@ def to_case(row: Consultation, actor, values: dict) -> Dispute:
         raise Forbidden(_("Only the lawyer who logged the consultation may do this, on the same day."))
     if row.dispute_id is not None:
         raise NotAllowed(_("This consultation has already become a case."))
-    community = row.duty.room.community
     now = clock.now()
-    dispute = Dispute(
-        tracking_code=new_tracking_code(), channel="lawyer", dispute_type=values["dispute_type"],
-        street_id=community.street_id, community_id=community.id, grid_id=None, place=row.duty.room.name,
-        facts=values["facts"], created_by_id=actor.id, created_at=now,
-    )
-    dispute.parties.append(Party(role="applicant", name=values["applicant_name"],
-                                 phone=values.get("applicant_phone") or None))
+    parties = [PartyDetails("applicant", values["applicant_name"], values.get("applicant_phone") or None)]
     if values.get("respondent_name"):
-        dispute.parties.append(Party(role="respondent", name=values["respondent_name"]))
-    try:
-        engine.create(dispute, actor, {"channel": "lawyer", "dispute_type": values["dispute_type"],
-                                       "consultation_id": row.id, "visitor_consent": True}, now=now, commit=False)
+        parties.append(PartyDetails("respondent", values["respondent_name"]))
+    case = NewCase(dispute_type=values["dispute_type"], facts=values["facts"],
+                   community_id=row.duty.room.community_id, place=row.duty.room.name, parties=parties)
+
+    def link_the_consultation(dispute):
         if not _claim(row, dispute_id=dispute.id):
-            db.session.rollback()
             raise NotAllowed(_("This consultation has already become a case."))
         record(Consultation.__entity_type__, row.id, "consultation_to_case", actor, at=now,
                data={"dispute_id": dispute.id, "visitor_consent": True})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return dispute
+
+    submitted = {"channel": "lawyer", "dispute_type": values["dispute_type"], "consultation_id": row.id,
+                 "visitor_consent": True}
+    return open_case(case, "consultation", actor, submitted, now=now, also=link_the_consultation).case
 
 
 def refer_legal_aid(row: Consultation, actor) -> None:

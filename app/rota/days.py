@@ -1,40 +1,10 @@
-"""Saturdays and local days. Duties are planned by local (Asia/Shanghai)
-date; the database keeps moments in naive UTC, as everywhere else."""
+"""Saturdays and months of the rota. Duties are planned by the centre's local
+date (app.clock turns stored UTC moments into local days and back)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import current_app
+from datetime import date, timedelta
 
 SATURDAY = 5  # date.weekday()
-DEFAULT_TZ = "Asia/Shanghai"
-
-
-def tz() -> ZoneInfo:
-    try:
-        return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_TZ))
-    except RuntimeError:  # outside an application (the planner's own tests)
-        return ZoneInfo(DEFAULT_TZ)
-
-
-def local_day(moment: datetime) -> date:
-    """The local date of a naive UTC moment."""
-    return moment.replace(tzinfo=UTC).astimezone(tz()).date()
-
-
-def to_utc(day: date, at: time) -> datetime:
-    """A local date and time as a naive UTC moment."""
-    return datetime.combine(day, at, tzinfo=tz()).astimezone(UTC).replace(tzinfo=None)
-
-
-def day_end(day: date) -> datetime:
-    """Midnight after the local day, in naive UTC: when a duty's day is over."""
-    return to_utc(day + timedelta(days=1), time(0))
-
-
-def day_start(day: date) -> datetime:
-    return to_utc(day, time(0))
 
 
 def saturdays(first: date, last: date) -> list[date]:

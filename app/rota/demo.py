@@ -19,7 +19,6 @@ from ..auth.models import User
 from ..extensions import db
 from ..org.models import Community
 from . import admin, consultations, planning
-from .days import local_day, to_utc
 from .models import Duty, Lawyer, Room, SwapRequest
 from .swaps import request_swap
 
@@ -65,7 +64,7 @@ def _lawyers(rng, password_hash: str) -> list[tuple[Lawyer, User]]:
 
 
 def _at(day: date, hour: int, minute: int = 0):
-    return to_utc(day, time(hour, minute))
+    return clock.at_local(day, time(hour, minute))
 
 
 def load(seed: int) -> str:
@@ -75,7 +74,7 @@ def load(seed: int) -> str:
     coordinator = _users("coordinator")[0]
     lawyer_user = _users("lawyer")[0]
     real_now = clock.now()
-    today = local_day(real_now)
+    today = clock.local_date(real_now)
     try:
         people = _lawyers(rng, lawyer_user.password_hash)
         communities = list(db.session.execute(select(Community).order_by(Community.id).limit(5)).scalars())

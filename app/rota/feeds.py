@@ -32,7 +32,6 @@ from sqlalchemy import select
 from .. import clock
 from ..audit.chain import record
 from ..extensions import db
-from .days import local_day, tz
 from .models import Duty, DutyRelease, Lawyer
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -79,7 +78,7 @@ def revoke_token(lawyer: Lawyer, actor) -> None:
 
 
 def _window():
-    today = local_day(clock.now())
+    today = clock.today()
     return today - timedelta(days=FEED_PAST_DAYS), today + timedelta(days=FEED_FUTURE_DAYS)
 
 
@@ -88,7 +87,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _event(duty: Duty, uid_prefix: str, summary: str, description: str, cancelled: bool, changed: datetime):
-    zone = tz()
+    zone = clock.zone()
     event = Event()
     event.add("uid", f"{uid_prefix}-{duty.id}@{current_app.config['CALENDAR_UID_DOMAIN']}")
     event.add("dtstamp", _utc(changed))
@@ -110,7 +109,7 @@ def _calendar(name: str) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", str(tz()))
+    cal.add("x-wr-timezone", str(clock.zone()))
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     return cal

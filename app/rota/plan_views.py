@@ -14,10 +14,9 @@ from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
 from ..auth.access import roles_required
-from ..disputes.views import form_version
 from ..extensions import db
+from ..validators import form_version
 from . import planning
-from .days import local_day
 from .forms import RangeForm, SeatForm
 from .grid import grid
 from .models import LIVE_STATES, SAT_STATES, Duty, Lawyer, Room, SwapRequest
@@ -47,7 +46,7 @@ def _seat_choices(rows) -> dict[date, list[tuple[int, str]]]:
 
 
 def render_plan(first, last, range_form, status=200):
-    today = local_day(clock.now())
+    today = clock.today()
     rows = grid(first, last, LIVE_STATES)
     problem = planning.check_range(first, last)
     counts = defaultdict(int)
@@ -82,7 +81,7 @@ def _empty_reasons(rows, lawyers, today):
 
 @roles_required("coordinator")
 def plan():
-    first, last, form = _range_from_args(local_day(clock.now()))
+    first, last, form = _range_from_args(clock.today())
     return render_plan(first, last, form)
 
 
@@ -113,7 +112,7 @@ def generate():
 
 
 def _fallback(form):
-    today = local_day(clock.now())
+    today = clock.today()
     first = form.first_day.data or today + timedelta(days=1)
     return first, form.last_day.data or first + QUARTER
 
@@ -172,7 +171,7 @@ def _date_or_none(value):
 @roles_required(*STAFF)
 def fairness():
     """Per lawyer, for a year: duties, completed, no-shows, swaps given and taken."""
-    today = local_day(clock.now())
+    today = clock.today()
     try:
         year = int(request.args.get("year", today.year))
     except ValueError:

@@ -21,7 +21,7 @@ from ..audit.chain import lock_chain, record
 from ..engine.errors import Conflict, GuardFailed, NotAllowed
 from ..extensions import db
 from . import planner
-from .days import day_end, local_day, saturdays
+from .days import saturdays
 from .models import LIVE_STATES, SAT_STATES, Duty, Holiday, Lawyer, Room
 from .rules import cannot_sit, reassign
 
@@ -41,7 +41,7 @@ class Generated:
 
 
 def today() -> date:
-    return local_day(clock.now())
+    return clock.today()
 
 
 def holiday_days(first: date, last: date) -> dict[date, str]:
@@ -120,7 +120,7 @@ def generate(first: date, last: date, actor) -> Generated:
             duty = planned.pop((a.day, a.room_id, a.seat), None)
             if duty is None:
                 engine.create(Duty(day=a.day, room_id=a.room_id, seat=a.seat, lawyer_id=a.lawyer_id,
-                                   live_seat=Duty.seat_key(a.day, a.room_id, a.seat), day_ends_at=day_end(a.day),
+                                   live_seat=Duty.seat_key(a.day, a.room_id, a.seat), day_ends_at=clock.day_end(a.day),
                                    sequence=0, created_at=now),
                               actor, {"day": a.day, "room_id": a.room_id, "seat": a.seat, "lawyer_id": a.lawyer_id},
                               now=now, commit=False)
@@ -220,7 +220,7 @@ def set_seat(day: date, room: Room | None, seat: int, lawyer: Lawyer, actor, exp
     try:
         if duty is None:
             duty = Duty(day=day, room_id=room.id, seat=seat, lawyer_id=lawyer.id,
-                        live_seat=Duty.seat_key(day, room.id, seat), day_ends_at=day_end(day),
+                        live_seat=Duty.seat_key(day, room.id, seat), day_ends_at=clock.day_end(day),
                         sequence=0, created_at=now)
             engine.create(duty, actor, {"day": day, "room_id": room.id, "seat": seat, "lawyer_id": lawyer.id,
                                         "by_hand": True}, now=now, commit=False)

@@ -9,13 +9,12 @@ from sqlalchemy import select
 from .. import clock, engine
 from ..audit.chain import record
 from ..auth.models import User
-from ..disputes.views import form_version
 from ..extensions import db
 from ..org.models import Community
 from ..privacy import mask_phone
+from ..validators import form_version
 from ..auth.access import roles_required
 from . import admin
-from .days import local_day
 from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm
 from .models import Holiday, Lawyer, Room
 
@@ -36,7 +35,7 @@ def _load(model, row_id):
 @roles_required(*ROSTER_READERS)
 def lawyers():
     rows = list(db.session.execute(select(Lawyer).order_by(Lawyer.active.desc(), Lawyer.name)).scalars())
-    return render_template("rota/lawyers.html", rows=rows, mask_phone=mask_phone, today=local_day(clock.now()))
+    return render_template("rota/lawyers.html", rows=rows, mask_phone=mask_phone, today=clock.today())
 
 
 def _lawyer_form(lawyer: Lawyer | None, formdata=True):
@@ -85,7 +84,7 @@ def edit_lawyer(lawyer_id):
             db.session.rollback()
             _field_error(form, refused)
             return _render_lawyer(_load(Lawyer, lawyer_id), form, refused.status)
-        warn = admin.duties_on(lawyer, {d for d in form.unavailable_days if d > local_day(clock.now())})
+        warn = admin.duties_on(lawyer, {d for d in form.unavailable_days if d > clock.today()})
         if warn:
             flash(_("%(name)s still has duties on dates now marked unavailable: %(days)s. Move those seats on the "
                     "plan page.", name=lawyer.name, days=", ".join(d.day.isoformat() for d in warn)), "warning")

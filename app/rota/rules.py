@@ -9,7 +9,6 @@ from .. import clock
 from ..audit.chain import record
 from ..engine.hooks import effect, guard
 from ..extensions import db
-from .days import local_day
 from .models import LIVE_STATES, Duty, DutyRelease, Lawyer
 from .roster import lawyer_of
 
@@ -57,7 +56,7 @@ def own_duty_today(duty, actor, data):
     me = lawyer_of(actor)
     if me is None or me.id != duty.lawyer_id:
         return _l("Only the lawyer on this duty may check in for it.")
-    if local_day(clock.now()) != duty.day:
+    if clock.today() != duty.day:
         return _l("Check-in is only possible on the day of the duty (%(day)s).", day=format_date(duty.day))
     return None
 

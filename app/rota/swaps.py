@@ -8,7 +8,6 @@ from .. import clock, engine
 from ..audit.chain import lock_chain
 from ..engine.errors import GuardFailed, NotAllowed
 from ..extensions import db
-from .days import day_start, local_day
 from . import notices
 from .models import Duty, Lawyer, SwapRequest
 from .rules import cannot_sit
@@ -35,7 +34,7 @@ def request_swap(duty: Duty, me: Lawyer | None, target: Lawyer | None, note: str
         raise GuardFailed(_("You can only ask for a swap of your own duty."))
     if duty.state != "published":
         raise NotAllowed(_("Only a published duty that has not begun can be swapped."))
-    if duty.day <= local_day(clock.now()):
+    if duty.day <= clock.today():
         raise NotAllowed(_("A swap must be asked for before the day of the duty."))
     if open_swap_for(duty) is not None:
         raise NotAllowed(_("A swap of this duty is already being asked for."))
@@ -47,7 +46,7 @@ def request_swap(duty: Duty, me: Lawyer | None, target: Lawyer | None, note: str
             raise GuardFailed(problem, field="target_id")
     now = clock.now()
     swap = SwapRequest(duty_id=duty.id, requester_id=me.id, target_id=target.id if target else None,
-                       note=note, expires_at=day_start(duty.day), created_at=now)
+                       note=note, expires_at=clock.day_start(duty.day), created_at=now)
     try:
         engine.create(swap, actor, {"duty_id": duty.id, "target_id": swap.target_id, "note": note}, now=now,
                       commit=False)

@@ -7,9 +7,9 @@ from flask import url_for
 from flask_babel import format_date, gettext as _
 from sqlalchemy import select
 
+from .. import clock
 from ..extensions import db
 from ..today import TodayItem, provider
-from .days import local_day, to_utc
 from .models import Duty
 from .roster import lawyer_of
 from .swaps import awaiting_approval
@@ -28,12 +28,13 @@ def duty_items(user, now, until) -> list[TodayItem]:
         return []
     duties = db.session.execute(
         select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("published", "checked_in")),
-                           Duty.day >= local_day(now), Duty.day <= local_day(until)).order_by(Duty.day)).scalars()
+                           Duty.day >= clock.local_date(now), Duty.day <= clock.local_date(until))
+        .order_by(Duty.day)).scalars()
     items = []
     for duty in duties:
-        starts = to_utc(duty.day, duty.room.opens)
+        starts = clock.at_local(duty.day, duty.room.opens)
         title = (_("Check in: duty today at %(room)s", room=duty.room.name) if duty.state == "published"
-                 and duty.day == local_day(now) else _("Saturday duty at %(room)s", room=duty.room.name))
+                 and duty.day == clock.local_date(now) else _("Saturday duty at %(room)s", room=duty.room.name))
         items.append(TodayItem(kind="duty", title=title, due_at=starts, colour=None,
                                url=url_for("rota.duty", duty_id=duty.id),
                                detail=f"{format_date(duty.day)} {duty.room.opens.strftime('%H:%M')}"))

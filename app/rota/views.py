@@ -17,13 +17,13 @@ from workflows.lawyer_duty import LAWYER_DUTY
 from .. import clock, engine
 from ..audit.timeline import related, timeline
 from ..auth.access import roles_required
-from ..disputes.views import form_version
 from ..extensions import db
 from ..i18n import current_locale as _locale
+from ..validators import form_version
 from . import codes, swaps as swap_service
 from .admin import duties_on, set_unavailable
 from .consultations import logging_refusal
-from .days import local_day, month_bounds, parse_month
+from .days import month_bounds, parse_month
 from .forms import ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
 from .planning import SAME_TIME
@@ -102,7 +102,7 @@ def overview():
     Saturday. Lawyers start on their own duties."""
     if current_user.role == "lawyer":
         return redirect(url_for(".mine"))
-    today = local_day(clock.now())
+    today = clock.today()
     ahead = grid(today, today + timedelta(weeks=13), LIVE_STATES)
     awaiting = swap_service.awaiting_approval()
     return render_template(
@@ -117,7 +117,7 @@ def mine(status=200, issued_token=None):
     me = lawyer_of(current_user)
     if me is None:
         return render_template("rota/mine.html", me=None), status
-    today = local_day(clock.now())
+    today = clock.today()
     duties = list(db.session.execute(
         select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("published", "checked_in")), Duty.day >= today)
         .order_by(Duty.day, Duty.id)).scalars())
@@ -157,7 +157,7 @@ def mark_unavailable():
     day = form.day.data
     days = me.unavailable_days
     clearing = request.form.get("clear") == "1"
-    if not clearing and day < local_day(clock.now()):
+    if not clearing and day < clock.today():
         flash(_("This date is in the past."), "danger")
         return mine(status=422)
     wanted = (days - {day}) if clearing else (days | {day})
@@ -183,7 +183,7 @@ def mark_unavailable():
 
 @roles_required(*READERS)
 def month():
-    today = local_day(clock.now())
+    today = clock.today()
     year, number = parse_month(request.args.get("m"), today)
     first, last = month_bounds(year, number)
     me = lawyer_of(current_user)
@@ -206,7 +206,7 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None)
     show_consultations = mine_ or current_user.role in STAFF
     consultations = list(db.session.execute(select(Consultation).where(Consultation.duty_id == duty.id)
                                             .order_by(Consultation.id)).scalars()) if show_consultations else []
-    may_swap = (mine_ and duty.state == "published" and duty.day > local_day(clock.now())
+    may_swap = (mine_ and duty.state == "published" and duty.day > clock.today()
                 and swap_service.open_swap_for(duty) is None)
     if may_swap and swap_form is None:
         swap_form = SwapForm()

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import format_datetime, gettext as _
 from sqlalchemy import select
 
+from .. import clock
 from ..audit.models import AuditEvent
 from ..audit.timeline import timeline
 from ..disputes import codes
@@ -25,7 +26,6 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
 from .models import OUTCOMES, SignOff
-from .sql import local_date
 
 
 class FontMissing(RuntimeError):
@@ -69,7 +69,7 @@ def build(dispute) -> CaseFile:
     lab = codes.label
     accepted = _first_event(dispute, "accept")
     retention = current_app.config["RETENTION_YEARS"]
-    closed_year = local_date(dispute.closed_at or dispute.created_at).year  # the centre's year, not UTC's
+    closed_year = clock.local_date(dispute.closed_at or dispute.created_at).year  # the centre's year, not UTC's
     mediators = ([dispute.assignee.display_name] if dispute.assignee else []) + [
         u.display_name for u in dispute.co_mediators]
     parties = "；".join(f"{lab(codes.PARTY_ROLES, p.role, locale)} {p.name}" for p in dispute.parties)

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Float, ForeignKey, Index, Integer, Numeric, String, delete, event, inspect, select,
@@ -31,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .. import clock
 from ..audit.chain import lock_chain
 from ..disputes.models import Dispute
 from ..extensions import db
@@ -40,7 +40,6 @@ FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", 
 COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n",
           "from_sweeps")
 ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
-TIMEZONE = "Asia/Shanghai"  # the centre's; the same as BABEL_DEFAULT_TIMEZONE by default
 MAX_DAYS = 3650  # longer closures are counted in the last bucket
 
 
@@ -70,15 +69,8 @@ class StatCount(db.Model):
     )
 
 
-def _zone():
-    from flask import current_app, has_app_context
-
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE", TIMEZONE) if has_app_context() else TIMEZONE
-    return ZoneInfo(name)
-
-
 def month_of(created_at: datetime) -> str:
-    return created_at.replace(tzinfo=timezone.utc).astimezone(_zone()).strftime("%Y-%m")
+    return clock.to_local(created_at).strftime("%Y-%m")
 
 
 def contribution(v: dict) -> dict[tuple, tuple]:

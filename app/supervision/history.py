@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased, selectinload
 
+from .. import clock
 from ..disputes.models import Dispute
 from ..paging import Page, page_of
 from .models import SignOff
 from .scope import Place, Scope
-from .sql import day_end_utc, day_start_utc, days_between
+from .sql import days_between
 
 CLOSED_STATES = ("closed", "archived")
 
@@ -62,9 +63,9 @@ def closure_query(scope: Scope, place: Place, f: ClosureFilters):
         .where(Dispute.closed_at.is_not(None), Dispute.state.in_(CLOSED_STATES), *scope.clauses(place))
     )
     if f.date_from:
-        query = query.where(Dispute.closed_at >= day_start_utc(f.date_from))
+        query = query.where(Dispute.closed_at >= clock.day_start(f.date_from))
     if f.date_to:
-        query = query.where(Dispute.closed_at < day_end_utc(f.date_to))
+        query = query.where(Dispute.closed_at < clock.day_end(f.date_to))
     if f.dispute_type:
         query = query.where(Dispute.dispute_type == f.dispute_type)
     if f.channel:

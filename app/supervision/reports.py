@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from .. import clock
 from ..disputes import codes
 from .exports import Section
 from .models import OUTCOMES
 
 
 def _local(at):
-    from flask_babel import to_user_timezone
-
-    return to_user_timezone(at).replace(tzinfo=None, microsecond=0) if at else None
+    return clock.to_local(at).replace(tzinfo=None, microsecond=0) if at else None
 
 
 def _review_label(review) -> str:

@@ -2,13 +2,11 @@
 days between two timestamps, and the local month of a stored UTC time."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from sqlalchemy import Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+
+from .. import clock
 
 
 class days_between(FunctionElement):
@@ -57,25 +55,7 @@ def _month_pg(element, compiler, **kw):
     return f"to_char({compiler.process(column, **kw)} + interval '{element.hours:d} hours', 'YYYY-MM')"
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def utc_offset_hours(at: datetime | None = None) -> int:
-    at = at or datetime(2026, 1, 1)
-    return int(zone().utcoffset(at).total_seconds() // 3600)
-
-
-def day_start_utc(day: date) -> datetime:
-    """The stored (naive UTC) moment at which `day` begins where the centre is."""
-    start = datetime.combine(day, time.min, tzinfo=zone())
-    return start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def day_end_utc(day: date) -> datetime:
-    """The moment the local day ends (exclusive bound)."""
-    return day_start_utc(day + timedelta(days=1))
-
-
-def local_date(at: datetime) -> date:
-    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone()).date()
+# The audit browser (app/audit/browse.py) still imports these two names; they
+# go once it moves into supervision and reads app.clock like the rest.
+day_start_utc = clock.day_start
+day_end_utc = clock.day_end

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 
+from .. import clock
 from ..disputes.lists import open_clause
 from ..disputes.models import Dispute
 from ..engine.deadlines import NO_DEADLINE, colour_clause
@@ -38,7 +39,7 @@ from ..extensions import db
 from ..org.models import Community
 from .counters import MAX_DAYS, StatCount
 from .scope import Place, Scope
-from .sql import day_end_utc, day_start_utc, days_between, local_month, utc_offset_hours
+from .sql import days_between, local_month
 
 
 def _flag(condition):
@@ -121,8 +122,8 @@ def _counts(row) -> Counts:
 def _cohort(scope: Scope, place: Place, date_from: date, date_to: date) -> list:
     return [
         *scope.clauses(place),
-        Dispute.created_at >= day_start_utc(date_from),
-        Dispute.created_at < day_end_utc(date_to),
+        Dispute.created_at >= clock.day_start(date_from),
+        Dispute.created_at < clock.day_end(date_to),
     ]
 
 
@@ -259,7 +260,7 @@ def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, n
     names = dict(session.execute(
         select(Community.id, Community.name).where(Community.id.in_([k for k, _ in per_community]))
     ).all()) if per_community else {}
-    month = local_month(Dispute.created_at, utc_offset_hours())
+    month = local_month(Dispute.created_at, clock.utc_offset_hours())
     months = dict(_grouped(session, month, where))
     return Dashboard(
         date_from=date_from, date_to=date_to, totals=totals,

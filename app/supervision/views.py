@@ -21,11 +21,12 @@ from ..audit.timeline import timeline
 from ..database import writes
 from ..auth.access import roles_required
 from ..disputes import codes
-from ..disputes.views import form_version, load_case
+from ..disputes.access import load_case
 from ..extensions import db
 from ..i18n import current_locale
 from ..paging import COUNT_CAP, Page
 from ..privacy import mask_id, mask_phone
+from ..validators import form_version
 from . import casefile, exports, history, reports, stats
 from . import today as _today  # noqa: F401  (registers its "today" provider)
 from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
@@ -33,7 +34,6 @@ from .models import OUTCOMES, SignOff
 from .replay import replay
 from .rules import latest_signoff
 from .scope import Scope
-from .sql import local_date, zone
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -131,7 +131,7 @@ def export_closures(fmt):
 
 
 def _stats_period(form) -> tuple[date, date]:
-    return form.period(local_date(clock.now()))
+    return form.period(clock.today())
 
 
 @bp.route("/stats")
@@ -258,8 +258,6 @@ def rebuild_counters():
 def _moment(text: str | None) -> datetime | None:
     """A local date or date-and-time from the replay form, as stored UTC;
     a date alone means the end of that day."""
-    from zoneinfo import ZoneInfo
-
     text = (text or "").strip()
     for fmt, whole_day in (("%Y-%m-%dT%H:%M", False), ("%Y-%m-%d %H:%M", False), ("%Y-%m-%d", True)):
         try:
@@ -270,7 +268,7 @@ def _moment(text: str | None) -> datetime | None:
             return None
         if whole_day:
             local = datetime.combine(local.date(), time(23, 59, 59))
-        return local.replace(tzinfo=zone()).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        return clock.to_utc(local)
     return None
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from ..clock import day_starts_at
+from ..clock import day_start
 
 PERIODS = ("week", "month")
 
@@ -22,12 +22,12 @@ class Period:
 
     @property
     def starts_at(self) -> datetime:
-        return day_starts_at(self.first)
+        return day_start(self.first)
 
     @property
     def ends_at(self) -> datetime:
         """Midnight after the last day: from then on the period has passed."""
-        return day_starts_at(self.last + timedelta(days=1))
+        return day_start(self.last + timedelta(days=1))
 
     def __contains__(self, day: date) -> bool:
         return self.first <= day <= self.last

@@ -15,8 +15,7 @@ from ..audit.timeline import timeline
 from ..auth.access import roles_required
 from ..clock import local_date
 from ..disputes.forms import IntakeForm, colour_choices
-from ..disputes.intake import by_submission, register
-from ..disputes.models import Dispute, Party, new_tracking_code
+from ..disputes.intake import by_submission, open_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
@@ -203,42 +202,15 @@ def register_found(sweep_id):
     if not form.is_submitted():
         form.submission_token.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
-        token = (form.submission_token.data or "")[:64] or None
-        existing = by_submission(token)
+        existing = by_submission(form.token())
         if existing:
             flash(_("This form was already submitted; here is the case it created."), "info")
             return redirect(url_for("disputes.show", case_id=existing.id))
-        dispute, created = register(_found_dispute(form, sweep), current_user,
-                                    _intake_data(form, sweep), form.photo.data)
+        dispute, created = open_case(form.new_case(sweep_id=sweep.id), "sweep", current_user,
+                                     dict(form.submitted(), sweep_id=sweep.id), photo=form.photo.data)
         if created:
             flash(_("Case registered from the sweep. Tracking code for the parties: %(code)s",
                     code=dispute.tracking_code), "success")
         return redirect(url_for("disputes.show", case_id=dispute.id))
     status = 422 if form.is_submitted() else 200
     return render_template("sweeps/register.html", form=form, sweep=sweep), status
-
-
-def _found_dispute(form, sweep) -> Dispute:
-    grid = db.session.get(Grid, form.grid_id.data)
-    dispute = Dispute(
-        tracking_code=new_tracking_code(), channel="sweep", sweep_id=sweep.id, dispute_type=form.dispute_type.data,
-        street_id=grid.community.street_id, community_id=grid.community_id, grid_id=grid.id,
-        place=form.place.data or "", arose_on=form.arose_on.data, facts=form.facts.data.strip(),
-        amount=form.amount.data, people_count=form.people_count.data, risk=form.risk.data,
-        created_by_id=current_user.id, created_at=clock.now(),
-        submission_token=(form.submission_token.data or "")[:64] or None,
-    )
-    dispute.parties.append(Party(role="applicant", name=form.applicant_name.data.strip(),
-                                 phone=(form.applicant_phone.data or "").strip() or None,
-                                 id_number=(form.applicant_id_number.data or "").strip().upper() or None,
-                                 id_type="resident_id" if form.applicant_id_number.data else None))
-    if form.respondent_name.data:
-        dispute.parties.append(Party(role="respondent", name=form.respondent_name.data.strip(),
-                                     phone=(form.respondent_phone.data or "").strip() or None))
-    return dispute
-
-
-def _intake_data(form, sweep) -> dict:
-    data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "submission_token", "photo")}
-    data["sweep_id"] = sweep.id
-    return data

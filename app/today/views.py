@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import render_template
-from flask_babel import format_date, format_datetime, gettext as _, to_user_timezone
+from flask_babel import format_date, format_datetime, gettext as _
 from flask_login import current_user
 
 from workflows import ROLES
 
 from .. import clock
 from ..auth.access import roles_required
-from ..clock import day_starts_at, local_date
 from . import TodayItem, items_for
 
 
@@ -22,7 +21,7 @@ def due_text(moment) -> str:
     end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00")."""
     if moment is None:
         return ""
-    local = to_user_timezone(moment)
+    local = clock.to_local(moment)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         return _("by the end of %(day)s", day=format_date(local.date() - timedelta(days=1), "medium"))
     return format_datetime(moment, "short")
@@ -60,8 +59,8 @@ def sections(items: list[TodayItem], now, end_of_today) -> Sections:
 @roles_required(*ROLES)
 def index():
     now = clock.now()
-    today_local = local_date(now)
-    end_of_today = day_starts_at(today_local + timedelta(days=1))
+    today_local = clock.local_date(now)
+    end_of_today = clock.day_start(today_local + timedelta(days=1))
     # Today and the six days after; a second more, for what is due at the very
     # end of the last day (a weekly sweep's period ends at midnight).
     items = items_for(current_user, now, end_of_today + timedelta(days=6, seconds=1))

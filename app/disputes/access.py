@@ -1,0 +1,28 @@
+"""Who may open the case pages, and loading a case (or a row of it) for the
+current user: every view that takes a case id from the URL loads it here."""
+from flask import abort, current_app
+from flask_login import current_user
+
+from ..extensions import db
+from .models import Dispute
+
+INTAKE_ROLES = ("mediator", "gridworker")
+CASE_ROLES = ("mediator", "gridworker", "supervisor", "admin")
+
+
+def load_case(case_id: int) -> Dispute:
+    """The case, if this user may see it; otherwise 404 (and a log line), so
+    guessing ids reveals nothing."""
+    dispute = db.session.get(Dispute, case_id)
+    if dispute is None or not dispute.visible_to(current_user):
+        current_app.logger.warning("case %s refused to user %s (%s)", case_id, current_user.id, current_user.role)
+        abort(404)
+    return dispute
+
+
+def load_child(model, child_id: int, dispute):
+    """A row that belongs to this case (party, attachment...), else 404."""
+    child = db.session.get(model, child_id)
+    if child is None or child.dispute_id != dispute.id:
+        abort(404)
+    return child
