@@ -65,6 +65,9 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # A new password needs this many characters and may not be on the list of
+    # common passwords shipped in app/auth/data.
+    PASSWORD_MIN_LENGTH = 12
     # Login attempts and rate-limit events are kept this long, then pruned by
     # `flask workflows tick` (logins stay in the audit log for good).
     COUNTERS_KEEP_DAYS = 30
