@@ -61,10 +61,32 @@ class Config:
     PUBLIC_REPORTS_PER_HOUR = 5
     TRACK_LOOKUPS_PER_HOUR = 30
 
-    # Login throttling, counted in the database so it holds across workers.
-    LOGIN_WINDOW_MINUTES = 15
-    LOGIN_MAX_FAILURES_PER_USER = 5
+    # Login throttling (app/auth/throttle.py), counted in the database so it
+    # holds across workers. Failures are remembered for LOGIN_FAILURE_MEMORY_HOURS;
+    # past a key's free failures each further one locks that key out, for
+    # LOGIN_LOCKOUT_MINUTES at first and twice as long each time after, up to
+    # LOGIN_LOCKOUT_MAX_MINUTES. The keys: an account from one address, one
+    # address across accounts (both for browsers not known to the account), and
+    # a device cookie (a browser that logged in to the account before).
+    LOGIN_FAILURE_MEMORY_HOURS = 24
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_MAX_FAILURES_PER_DEVICE = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_LOCKOUT_MAX_MINUTES = 24 * 60
+    # A device cookie, issued on each successful login, is good for this long
+    # (or until the account's password changes).
+    DEVICE_COOKIE_DAYS = int(os.environ.get("DEVICE_COOKIE_DAYS", "90"))
+    # Server-side sessions (app/auth/sessions.py): one ends after this long
+    # without a request, and in any case this long after its login. "Last
+    # seen" is written at most once per SESSION_TOUCH_SECONDS, so the idle
+    # time is counted from up to that much before the last request.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
+    SESSION_TOUCH_SECONDS = 60
+    # A new password needs this many characters and may not be on the list of
+    # common passwords shipped in app/auth/data.
+    PASSWORD_MIN_LENGTH = 12
     # Login attempts and rate-limit events are kept this long, then pruned by
     # `flask workflows tick` (logins stay in the audit log for good).
     COUNTERS_KEEP_DAYS = 30
@@ -161,6 +183,10 @@ class TestingConfig(Config):
     UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "mediation-test-uploads")
     TICK_LOCK_FILE = os.path.join(tempfile.gettempdir(), f"mediation-test-tick-{os.getpid()}.lock")
     MAIL_ENABLED = False  # tests that send e-mail turn it on with a fake SMTP server
+    # Tests move the clock by days or years while logged in; the session tests
+    # (tests/test_accounts.py) put back the production timeouts.
+    SESSION_IDLE_MINUTES = 100 * 365 * 24 * 60
+    SESSION_LIFETIME_HOURS = 100 * 365 * 24
 
     @classmethod
     def load(cls):

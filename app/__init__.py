@@ -62,6 +62,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
+    # Before the hooks registered below: its session check must run ahead of require_login.
+    from .auth import init_app as init_auth
+
+    init_auth(app)
 
     _import_models()
     _init_packages(app)

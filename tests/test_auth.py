@@ -107,8 +107,10 @@ def test_logout_is_a_post_and_ends_the_session(app, client, mediator):
 
 def test_security_headers_and_cookie_flags(client, mediator):
     response = login(client, mediator)
-    cookie = response.headers.get("Set-Cookie", "")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    cookies = response.headers.getlist("Set-Cookie")
+    assert {cookie.partition("=")[0] for cookie in cookies} == {"session", "device"}
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     page = client.get("/cases/")
     csp = page.headers["Content-Security-Policy"]
     script_src = next(part for part in csp.split(";") if "script-src" in part)

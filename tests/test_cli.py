@@ -25,13 +25,13 @@ def test_users_create_prompts_for_the_password(app):
         community = c1.name
     runner = app.test_cli_runner()
     out = runner.invoke(args=["users", "create", "--role", "mediator", "--community", community, "wang"],
-                        input="s3cret-pass\ns3cret-pass\n")
+                        input="s3cret-passage\ns3cret-passage\n")
     assert out.exit_code == 0, out.output
     with app.app_context():
         user = db.session.execute(select(User).where(User.username == "wang")).scalar_one()
         assert user.role == "mediator" and user.community.name == community
         assert user.password_hash.startswith("$argon2id$")
-    again = runner.invoke(args=["users", "create", "--role", "mediator", "wang"], input="s3cret-pass\ns3cret-pass\n")
+    again = runner.invoke(args=["users", "create", "--role", "mediator", "wang"], input="s3cret-passage\ns3cret-passage\n")
     assert again.exit_code != 0 and "already exists" in again.output
     bad = runner.invoke(args=["users", "create", "--role", "wizard", "merlin"], input="x\nx\n")
     assert bad.exit_code != 0

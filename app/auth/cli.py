@@ -2,6 +2,7 @@ import secrets
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from workflows import ROLES
@@ -10,7 +11,7 @@ from ..audit import record
 from ..extensions import db
 from ..org.models import Community, Grid, Street
 from .models import User
-from .passwords import hash_password
+from .passwords import hash_password, password_problem
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -27,8 +28,10 @@ def create_user(username, role, display_name, street_name, community_name, grid_
     """Create USERNAME with ROLE; prompts for the password."""
     if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise click.ClickException(f"user {username!r} already exists")
-    if len(password) < 8:
-        raise click.ClickException("the password needs at least 8 characters")
+    with force_locale("en"):
+        problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
     user = User(username=username, display_name=display_name or username, role=role,
                 password_hash=hash_password(password), session_token=secrets.token_hex(16), active=True)
     if grid_name:

@@ -19,18 +19,43 @@ class User(UserMixin, db.Model):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
-    # Changing the password invalidates every session of the account.
+    # The account's credential generation: a new password draws a new one, and
+    # device cookies carry a digest of it, so those issued before stop counting.
     session_token: Mapped[str] = mapped_column(String(64))
     street: Mapped[Street | None] = relationship()
     community: Mapped[Community | None] = relationship()
     grid: Mapped[Grid | None] = relationship()
 
+    # The server-side session this request runs in, set when it is made or
+    # loaded (app/auth/sessions.py); not columns. The row is read only before
+    # the request's first commit; views use its id.
+    session_row = None
+    session_id = None
+    session_key = None
+
     @property
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    def get_id(self) -> str | None:
+        # The login cookie names the session, never the account alone: ending
+        # the session's row ends what the cookie can do.
+        return self.session_key
+
+
+class UserSession(db.Model):
+    """One logged-in browser of an account. The cookie carries a random key;
+    the row keeps only its SHA-256, so reading this table gives no session."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    address: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(300))
+    user: Mapped[User] = relationship()
 
 
 class LoginAttempt(db.Model):
@@ -42,8 +67,12 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime)
     success: Mapped[bool] = mapped_column(Boolean)
+    # The device cookie's nonce when the attempt came from a browser that had
+    # logged in to this account before (and was let through on that ground).
+    device: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
-        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_username_address_at", "username", "address", "at"),
         Index("ix_login_attempts_address_at", "address", "at"),
+        Index("ix_login_attempts_device_at", "device", "at"),
     )

@@ -1,0 +1,180 @@
+"""Server-side sessions: one `UserSession` row per logged-in browser.
+
+The login cookie (Flask's signed session) names a random key; the row keeps
+its SHA-256. A session ends when its row goes: logging out, logging it out
+from the account page, a password change (the others), or a timeout — after
+SESSION_IDLE_MINUTES without a request, or SESSION_LIFETIME_HOURS after its
+login, whichever comes first. Every end is audited on the account ("user").
+
+A timed-out session is refused by the user loader at once; its row is removed
+(and the timeout audited) by the first request that still carries it, or by
+the `flask workflows tick` job, whichever comes first.
+"""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, flash, g, request
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.orm import joinedload
+
+from .. import clock
+from ..audit import record
+from ..engine import SYSTEM_ACTOR
+from ..extensions import db
+from .models import User, UserSession
+
+LOGOUT = "logout"
+TIMEOUT = "session_timeout"
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def start(user: User, now: datetime | None = None) -> UserSession:
+    """A new session for `user` from this request's browser, in the caller's
+    transaction; `user.get_id()` then names it for the login cookie."""
+    now = now or clock.now()
+    key = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, key_hash=key_hash(key), created_at=now, last_seen_at=now,
+                      address=client_address()[:64], user_agent=request.headers.get("User-Agent", "")[:300])
+    db.session.add(row)
+    db.session.flush()
+    user.session_row, user.session_id, user.session_key = row, row.id, key
+    return row
+
+
+def _limits() -> tuple[timedelta, timedelta]:
+    c = current_app.config
+    return timedelta(minutes=c["SESSION_IDLE_MINUTES"]), timedelta(hours=c["SESSION_LIFETIME_HOURS"])
+
+
+def expiry(created_at: datetime, last_seen_at: datetime) -> tuple[datetime, str]:
+    """When a session ends unless seen again, and why: "idle" or "lifetime"."""
+    idle, lifetime = _limits()
+    idle_end, lifetime_end = last_seen_at + idle, created_at + lifetime
+    return (idle_end, "idle") if idle_end < lifetime_end else (lifetime_end, "lifetime")
+
+
+def live(now: datetime):
+    """SQL condition: the session has not timed out at `now`."""
+    idle, lifetime = _limits()
+    return and_(UserSession.last_seen_at > now - idle, UserSession.created_at > now - lifetime)
+
+
+def live_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
+    now = now or clock.now()
+    return list(db.session.execute(
+        select(UserSession).where(UserSession.user_id == user.id, live(now))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).scalars())
+
+
+def end(session_id: int, user_id: int, trigger: str, actor, *, data: dict | None = None) -> bool:
+    """Remove a session and audit its end, in the caller's transaction; False
+    when another request or runner ended it first. The DELETE comes first so
+    that on SQLite the transaction takes the write lock before it reads."""
+    removed = db.session.execute(delete(UserSession).where(UserSession.id == session_id)).rowcount
+    if removed:
+        record("user", user_id, trigger, actor, data={"session": session_id, **(data or {})})
+    return bool(removed)
+
+
+def _timeout_data(created_at: datetime, last_seen_at: datetime) -> dict:
+    ended_at, after = expiry(created_at, last_seen_at)
+    return {"after": after, "expired_at": ended_at.isoformat(timespec="seconds"),
+            "last_seen": last_seen_at.isoformat(timespec="seconds")}
+
+
+def end_expired(now: datetime | None = None) -> int:
+    """Timer job: end every session that has timed out; returns how many."""
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(UserSession.id, UserSession.user_id, UserSession.created_at, UserSession.last_seen_at)
+        .where(~live(now)).order_by(UserSession.id)
+    ).all()
+    ended = sum(end(r.id, r.user_id, TIMEOUT, SYSTEM_ACTOR, data=_timeout_data(r.created_at, r.last_seen_at))
+                for r in rows)
+    db.session.commit()
+    return ended
+
+
+def load_user(key: str) -> User | None:
+    """Flask-Login's user loader: the account of a live session, else None.
+    It only reads; a timed-out session is noted for `check_session`."""
+    if not key or len(key) > 64:
+        return None
+    row = db.session.execute(
+        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == key_hash(key))
+    ).scalar_one_or_none()
+    if row is None or not row.user.active:
+        return None
+    ended_at, _after = expiry(row.created_at, row.last_seen_at)
+    if clock.now() >= ended_at:
+        g.timed_out_session = (row.id, row.user_id, row.created_at, row.last_seen_at)
+        return None
+    row.user.session_row, row.user.session_id, row.user.session_key = row, row.id, key
+    return row.user
+
+
+def check_session():
+    """before_request, ahead of the login check: loads the session; ends and
+    audits a timed-out one; writes "last seen" at most once per
+    SESSION_TOUCH_SECONDS, so page views do not each write."""
+    if request.endpoint == "static":
+        return None
+    if current_user.is_authenticated:
+        row, now = current_user.session_row, clock.now()
+        if now - row.last_seen_at >= timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):
+            _touch(row.id, now)
+        return None
+    timed_out = g.pop("timed_out_session", None)
+    if timed_out is not None:
+        _end_timed_out(*timed_out)
+    return None
+
+
+def _touch(session_id: int, now: datetime) -> None:
+    # The loader's read transaction ends first, so that the UPDATE begins a
+    # transaction of its own and on SQLite waits its turn for the write lock.
+    db.session.commit()
+    db.session.execute(update(UserSession).where(UserSession.id == session_id, UserSession.last_seen_at < now)
+                       .values(last_seen_at=now, address=client_address()[:64]))
+    db.session.commit()
+
+
+def _end_timed_out(session_id: int, user_id: int, created_at: datetime, last_seen_at: datetime) -> None:
+    db.session.commit()
+    end(session_id, user_id, TIMEOUT, SYSTEM_ACTOR, data=_timeout_data(created_at, last_seen_at))
+    db.session.commit()
+    logout_user()  # the cookie's dead key would otherwise be looked up on every request
+    if expiry(created_at, last_seen_at)[1] == "idle":
+        flash(_("You were logged out after %(minutes)s minutes without activity. Log in again to go on.",
+                minutes=current_app.config["SESSION_IDLE_MINUTES"]), "info")
+    else:
+        flash(_("You were logged out: a session lasts at most %(hours)s hours. Log in again to go on.",
+                hours=current_app.config["SESSION_LIFETIME_HOURS"]), "info")
+
+
+def end_others(user: User, keep_id: int, cause: str) -> int:
+    """End every other session of `user`, each audited as a logout (or as a
+    timeout if it had already timed out); returns how many were still live."""
+    now = clock.now()
+    others = db.session.execute(
+        select(UserSession.id, UserSession.created_at, UserSession.last_seen_at)
+        .where(UserSession.user_id == user.id, UserSession.id != keep_id).order_by(UserSession.id)
+    ).all()
+    ended = 0
+    for other in others:
+        if now >= expiry(other.created_at, other.last_seen_at)[0]:
+            end(other.id, user.id, TIMEOUT, SYSTEM_ACTOR, data=_timeout_data(other.created_at, other.last_seen_at))
+        else:
+            ended += end(other.id, user.id, LOGOUT, user, data={"by_session": keep_id, "cause": cause})
+    return ended
