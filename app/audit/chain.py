@@ -11,8 +11,10 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
+from enum import Enum
+from uuid import UUID
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text
@@ -28,10 +30,14 @@ CHAIN_LOCK_KEY = 0x6D656469
 
 
 def _json_default(value):
-    if isinstance(value, datetime | date):
+    """Every type a form or a model column hands over, written as text that
+    reads the same back: the one place that decides how audit data is spelt."""
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | UUID):
         return str(value)
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, set | frozenset | tuple):
         return sorted(value, key=str)
     raise TypeError(f"cannot record {type(value).__name__} in the audit log")
