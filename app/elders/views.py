@@ -15,7 +15,7 @@ from ..disputes.views import _render_case, form_version, load_case
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from . import codes, rules, times, today  # noqa: F401  (rules and today register their hooks)
 from .candidates import suggest
@@ -148,7 +148,7 @@ def step(assignment_id, trigger):
         g.elder_step = (assignment.id, trigger, form)
         flash(str(refused.message), "danger")
         return _back(load_assignment(assignment_id), refused.status)
-    flash(_("Done: %(action)s.", action=t.label(current_locale())), "success")
+    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     if current_user.role == "elder":
         return redirect(url_for(".invitation", assignment_id=assignment_id))
     return redirect(url_for("disputes.show", case_id=assignment.dispute_id, _anchor="elders"))

@@ -1,45 +1,47 @@
-"""Code lists of follow-ups and sweeps, with Chinese and English labels
-(stored codes; the same label helpers as app/disputes/codes.py)."""
+"""Code lists of follow-ups and sweeps, with English labels translated
+through the catalogue (stored codes; the same label helpers as
+app/disputes/codes.py)."""
 from ..disputes.codes import choices, label  # noqa: F401  (re-exported for the templates)
+from ..i18n import N_
 
 FOLLOWUP_KINDS = {
-    "after_agreement": ("协议后回访", "After the agreement"),
-    "perform_by": ("履行期限回访", "On the performance deadline"),
-    "after_urging": ("督促后回访", "After pressing for performance"),
-    "extra": ("补充回访", "Additional"),
+    "after_agreement": N_("After the agreement"),
+    "perform_by": N_("On the performance deadline"),
+    "after_urging": N_("After pressing for performance"),
+    "extra": N_("Additional"),
 }
 
 METHODS = {
-    "visit": ("上门走访", "Home visit"),
-    "phone": ("电话回访", "Phone call"),
+    "visit": N_("Home visit"),
+    "phone": N_("Phone call"),
 }
 
 FULFILMENT = {
-    "fully": ("已全部履行", "Fully performed"),
-    "partly": ("部分履行", "Partly performed"),
-    "not": ("未履行", "Not performed"),
-    "unreachable": ("无法联系", "Could not be reached"),
+    "fully": N_("Fully performed"),
+    "partly": N_("Partly performed"),
+    "not": N_("Not performed"),
+    "unreachable": N_("Could not be reached"),
 }
 
 SATISFACTION = {
-    "satisfied": ("满意", "Satisfied"),
-    "basic": ("基本满意", "Mostly satisfied"),
-    "dissatisfied": ("不满意", "Dissatisfied"),
+    "satisfied": N_("Satisfied"),
+    "basic": N_("Mostly satisfied"),
+    "dissatisfied": N_("Dissatisfied"),
 }
 
 SWEEP_LEVELS = {
-    "community": ("社区排查（每周）", "Community sweep"),
-    "street": ("街道排查（每月）", "Street sweep"),
+    "community": N_("Community sweep"),
+    "street": N_("Street sweep"),
 }
 
 SWEEP_CHECKS = {
-    "disputes": ("矛盾纠纷", "Disputes between residents"),
-    "family": ("婚姻家庭", "Marriage and family"),
-    "neighbours": ("邻里关系", "Neighbour relations"),
-    "property": ("物业与停车", "Property management and parking"),
-    "labour": ("欠薪与劳资", "Unpaid wages and labour"),
-    "land": ("房屋土地", "Housing and land"),
-    "safety": ("安全隐患", "Safety hazards"),
-    "key_people": ("重点人群", "People who need attention"),
-    "petitions": ("信访苗头", "Signs of petitions"),
+    "disputes": N_("Disputes between residents"),
+    "family": N_("Marriage and family"),
+    "neighbours": N_("Neighbour relations"),
+    "property": N_("Property management and parking"),
+    "labour": N_("Unpaid wages and labour"),
+    "land": N_("Housing and land"),
+    "safety": N_("Safety hazards"),
+    "key_people": N_("People who need attention"),
+    "petitions": N_("Signs of petitions"),
 }

@@ -21,6 +21,7 @@ from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, late_states
 from ..extensions import db
+from ..i18n import translate
 from ..today import TodayItem, items_for, provider
 from .models import FollowUp, Sweep
 from .periods import day_starts_at, local_date
@@ -74,7 +75,7 @@ def _followup_title(row: FollowUp) -> str:
 
 
 def _followup_detail(row: FollowUp) -> str:
-    state = row.__workflow__.state(row.state).label(_locale())
+    state = translate(row.__workflow__.state(row.state).label)
     return _("%(state)s · planned for %(day)s", state=state, day=format_date(local_date(row.planned_for), "medium"))
 
 
@@ -121,14 +122,10 @@ def sweeps_due(user, now, until) -> list[TodayItem]:
     rows = db.session.execute(query.order_by(Sweep.period_start, Sweep.id).limit(200)).scalars()
     return [TodayItem(kind="sweep", title=_("Sweep of %(place)s", place=row.place_name), due_at=row.period_ends_at,
                       colour=colour(row, now), url=url_for("followups.sweep", sweep_id=row.id),
-                      detail=_("%(state)s · %(first)s to %(last)s", state=row.__workflow__.state(row.state).label(
-                          _locale()), first=format_date(row.period_start, "medium"),
+                      detail=_("%(state)s · %(first)s to %(last)s", state=translate(
+                          row.__workflow__.state(row.state).label), first=format_date(row.period_start, "medium"),
                           last=format_date(row.period_end, "medium")),
                       )
             for row in rows]
 
 
-def _locale():
-    from ..i18n import current_locale
-
-    return current_locale()

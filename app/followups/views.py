@@ -20,7 +20,7 @@ from ..disputes.scope import scope_clause
 from ..disputes.views import CASE_ROLES, form_version, load_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
 from . import codes, scheduling
 from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm, colour_choices
 from .models import FollowUp
@@ -93,7 +93,7 @@ STATE_FILTERS = ("open", "all") + tuple(s.code for s in FOLLOWUP.states)
 def _filter_form(locale):
     form = FollowUpFilterForm(formdata=request.args)
     form.state.choices = [("open", _("Open")), ("all", _("All"))] + [
-        (s.code, s.label(locale)) for s in FOLLOWUP.states]
+        (s.code, translate(s.label, locale)) for s in FOLLOWUP.states]
     form.colour.choices = colour_choices()
     form.mine.choices = [("", _("All I may see"))] + (
         [("1", _("Cases I mediate"))] if current_user.role == "mediator" else [])

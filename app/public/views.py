@@ -19,7 +19,7 @@ from workflows import DISPUTE
 
 from .. import clock
 from ..auth.access import public
-from ..i18n import current_locale as _locale
+from ..i18n import translate
 from ..extensions import db
 from ..org.models import Community
 from ..ratelimit import note, over_limit
@@ -113,7 +113,7 @@ def track():
     if dispute is None:
         return render_template("public/track.html", form=form, not_found=True), 404
     status = {
-        "state": DISPUTE.state(dispute.state).label(_locale()),
+        "state": translate(DISPUTE.state(dispute.state).label),
         "registered": dispute.created_at,
         "changed": dispute.changed_at,
         "file_no": dispute.file_no,

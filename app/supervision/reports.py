@@ -2,9 +2,10 @@
 user's language), for the CSV and XLSX exports."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 
 from ..disputes import codes
+from ..i18n import translate
 from .exports import Section
 from .models import OUTCOMES
 
@@ -18,7 +19,7 @@ def _local(at):
 def _review_label(review) -> str:
     if review is None:
         return _("No review")
-    return review.__workflow__.state(review.state).label(_locale())
+    return translate(review.__workflow__.state(review.state).label)
 
 
 def _locale() -> str:
@@ -30,8 +31,8 @@ def _locale() -> str:
 def closures_section(rows) -> Section:
     locale = _locale()
     headers = [_("File number"), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
-               _("Mediator"), _("Registered"), _("Closed on"), _("Days taken"), _("Outcome"), _("Sign-off"),
-               _("Closing summary")]
+               _("Mediator"), pgettext("registration time", "Registered"), _("Closed on"), _("Days taken"),
+               _("Outcome"), _("Sign-off"), _("Closing summary")]
     body = []
     for row in rows:
         d = row.dispute
@@ -63,7 +64,8 @@ def _count_row(label, c):
 
 def statistics_sections(board) -> list[Section]:
     locale = _locale()
-    count_headers = [_("Registered"), _("Accepted for mediation"), _("Agreements"), _("Resolved on the spot"),
+    count_headers = [pgettext("number of cases", "Registered"), _("Accepted for mediation"), _("Agreements"),
+                     _("Resolved on the spot"),
                      _("Mediation success rate (per cent)"), _("On-the-spot rate (per cent)"), _("Resolution rate (per cent)")]
     period = f"{board.date_from.isoformat()} – {board.date_to.isoformat()}"
     summary = Section(_("Summary figures"), [_("Figure"), _("Value")], [

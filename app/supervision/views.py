@@ -23,7 +23,7 @@ from ..auth.access import roles_required
 from ..disputes import codes
 from ..disputes.views import form_version, load_case
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
 from ..privacy import mask_id, mask_phone
 from . import casefile, exports, history, reports, stats
 from . import today as _today  # noqa: F401  (registers its "today" provider)
@@ -237,7 +237,7 @@ def review(case_id, trigger):
             flash(str(refused.message), "danger")
         db.session.expire_all()
         return _render_case(load_case(case_id), refused.status, trigger, request.form, comment_error)
-    flash(_("Done: %(action)s.", action=t.label(current_locale())), "success")
+    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".case", case_id=case_id))
 
 
