@@ -3,12 +3,13 @@ from pathlib import Path
 
 from flask import Flask, render_template, session
 from werkzeug.routing import IntegerConverter
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l, pgettext
 from flask_wtf.csrf import CSRFError
 
 from config import get_config
 
 from . import database  # noqa: F401  (registers the connection settings)
+from . import i18n
 from .extensions import babel, csrf, db, login_manager, migrate
 from .security import add_security_headers
 
@@ -58,6 +59,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -69,6 +71,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     _import_models()
     _init_packages(app)
+    _install_code_labels()
     _register_blueprints(app)
     _register_cli(app)
     _register_errors(app)
@@ -84,13 +87,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         from .auth.roles import role_label
         from .labels import field_label
 
-        locale = str(get_locale() or "zh_Hans_CN")
+        current = get_locale()
+        locale = str(current or i18n.DEFAULT_LOCALE)
         return {
             "locale": locale,
-            "is_english": locale.startswith("en"),
+            "is_english": current is not None and current.language == "en",
             "role_label": lambda role: role_label(role, locale),
             "field_label": lambda name: field_label(name, locale),
-            "colon": ": " if locale.startswith("en") else "：",
+            "colon": pgettext("between a label and its value", ": "),
             "upload_mb": upload_mb(),
         }
 
@@ -119,6 +123,26 @@ def _init_packages(app):
 
     for package in (sweeps, notifications, followups):
         package.init_app(app)
+
+
+def _install_code_labels():
+    """The history shows a recorded code by its label: each domain's code
+    lists, under the name of the field that records them."""
+    from .disputes import codes
+    from .elders.codes import REPORT_OUTCOMES
+    from .followups import codes as fu
+    from .labels import install_codes
+    from .sweeps import codes as sweep_codes
+
+    for field, code_list in (
+        ("route", codes.ROUTES), ("form", codes.AGREEMENT_FORMS), ("channel", codes.CHANNELS),
+        ("dispute_type", codes.DISPUTE_TYPES), ("risk", codes.RISK_LEVELS), ("role", codes.PARTY_ROLES),
+        ("followup_kind", fu.FOLLOWUP_KINDS), ("method", fu.METHODS), ("fulfilment", fu.FULFILMENT),
+        ("satisfaction", fu.SATISFACTION), ("sweep_level", sweep_codes.SWEEP_LEVELS),
+        ("checked", sweep_codes.SWEEP_CHECKS),
+        ("report_outcome", REPORT_OUTCOMES),
+    ):
+        install_codes(field, code_list)
 
 
 def _register_blueprints(app):

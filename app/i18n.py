@@ -1,7 +1,27 @@
-"""The language of the current request, with the default outside one."""
+"""The language of the current request, and the one catalogue every label is
+translated through.
+
+UI strings use Flask-Babel's gettext as usual. Labels kept as data (states and
+transitions in workflows/, code lists, field and role labels) are English
+msgids marked with `N_` / `NC_` (workflows/i18n.py); `translate` looks them up
+in the same catalogue, in their message context if they have one, either in
+the request's language or in a language named by the caller (an agreement is
+printed in Chinese whatever the page's language).
+
+Foundation layer: imports Flask-Babel, Babel and workflows/ only.
+"""
+import gettext
+from functools import cache, partial
+from pathlib import Path
+from typing import Callable
+
+from babel.support import NullTranslations, Translations
 from flask_babel import get_locale
 
+from workflows.i18n import NC_, N_, Message  # noqa: F401  (the markers, for the app's own labels)
+
 DEFAULT_LOCALE = "zh_Hans_CN"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def current_locale() -> str:
@@ -9,3 +29,33 @@ def current_locale() -> str:
         return str(get_locale() or DEFAULT_LOCALE)
     except RuntimeError:  # no application context (e.g. a bare script)
         return DEFAULT_LOCALE
+
+
+@cache
+def catalogue(locale: str) -> gettext.NullTranslations:
+    """The compiled catalogue for `locale`; a bare language ("zh") takes the
+    catalogue of that language. English is the source: no catalogue needed."""
+    available = sorted(mo.parent.parent.name for mo in TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo"))
+    language = locale.replace("-", "_").split("_")[0]
+    chosen = locale if locale in available else next((a for a in available if a.split("_")[0] == language), None)
+    return Translations.load(str(TRANSLATIONS), [chosen]) if chosen else NullTranslations()
+
+
+def translate(message: str, locale: str | None = None) -> str:
+    """A marked label in `locale`, by default the current request's language."""
+    if not message:  # the empty msgid would give the catalogue's header
+        return ""
+    found = catalogue(locale or current_locale())
+    if isinstance(message, Message):
+        return str(found.pgettext(message.context, message))
+    return str(found.gettext(message))
+
+
+def translator(locale: str | None = None) -> Callable[[str], str]:
+    """`translate` bound to one language, for code that takes a function."""
+    return partial(translate, locale=locale)
+
+
+def init_app(app) -> None:
+    """Templates show marked labels with {{ translate(state.label) }}."""
+    app.jinja_env.globals["translate"] = translate

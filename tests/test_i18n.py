@@ -15,8 +15,8 @@ from app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "app" / "translations"
 CATALOGS = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
-# The same keywords as `pybabel extract -k _l` (see babel.cfg).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
+# The same keywords as scripts/update-translations gives `pybabel extract`.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "_lp": ((1, "c"), 2), "NC_": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 
@@ -96,8 +96,9 @@ def test_catalog_is_up_to_date_with_the_source(path):
 
 
 def test_gettext_is_imported_only_under_names_the_extraction_knows():
-    """`pybabel extract -k _l` finds _(), gettext(), ngettext()... and _l();
-    a string passed to any other name (say lazy_gettext itself) is missed."""
+    """`pybabel extract` finds _(), gettext(), ngettext()... and the names it
+    is told (_l, _lp); a string passed to any other name (say lazy_gettext
+    itself) is missed."""
     unknown = []
     for path in [*(ROOT / "app").rglob("*.py"), *(ROOT / "workflows").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

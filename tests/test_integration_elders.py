@@ -13,6 +13,7 @@ from app.elders.models import ElderAssignment
 from app.elders.rules import CASE_ENDING_TRIGGERS, CASE_STATES
 from app.engine.timers import tick
 from app.extensions import db
+from app.i18n import translate
 from tests import factories as f
 from tests import factories_elders as fe
 from tests import factories_integration as fi
@@ -199,7 +200,7 @@ def test_a_case_leaving_the_open_states_withdraws_its_open_invitations(world, en
     states = {name: db.session.get(ElderAssignment, a.id).state for name, a in rows.items()}
     assert states == dict(suggested="withdrawn", invited="withdrawn", accepted="withdrawn",
                           in_session="in_session", declined="declined")
-    case_label = d.__workflow__.state(d.state).zh
+    case_label = translate(d.__workflow__.state(d.state).label, "zh_Hans_CN")
     for name in ("suggested", "invited", "accepted"):
         last = fi.events_of("elder_assignment", rows[name].id)[-1]
         assert (last.trigger, last.from_state, last.to_state, last.actor_role) == ("withdraw", name, "withdrawn",

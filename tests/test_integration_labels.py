@@ -8,8 +8,9 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import clock, engine
-from app.audit.timeline import TYPE_WORDS, WORDS, timeline, word
+from app.audit.timeline import TYPE_WORDS, timeline, word
 from app.engine.registry import registered_models
+from app.i18n import translator
 from app.extensions import db
 from app.sweeps import service as sweeps
 from app.rota import planning
@@ -30,7 +31,7 @@ def test_a_type_of_row_has_its_own_word_and_every_other_word_still_reads():
     assert word("followup", "create", "en") == "Follow-up planned"
     assert word("dispute", "create", "zh_Hans_CN") == "登记"  # a case is still registered
     assert word(None, "create", "en") == "Registered"
-    assert word("elder", "roster_edit", "zh_Hans_CN") == WORDS["roster_edit"][0]  # trigger-only keys as before
+    assert word("elder", "roster_edit", "zh_Hans_CN") == "修改五老名册信息"  # trigger-only keys as before
     assert word("dispute", "accept", "zh_Hans_CN") is None  # a transition: the workflow names it
 
 
@@ -132,7 +133,7 @@ def test_a_row_outside_the_users_area_is_refused_in_plain_words(ctx):
 
 
 def test_the_diagram_tells_a_timeout_from_a_step_the_system_may_also_take():
-    text = mermaid(WORKFLOWS["elder_assignment"], "en")
+    text = mermaid(WORKFLOWS["elder_assignment"], translator("en"))
     assert "invited --> expired: No answer in time (automatic)" in text
     assert "invited --> withdrawn: Withdraw (recusal) (also automatic)" in text
     assert "in_session --> withdrawn: Withdraw (recusal)\n" in text  # a session begun is never withdrawn by the system

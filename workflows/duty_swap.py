@@ -4,6 +4,7 @@ named, declines); the coordinator approves, and only then does the seat
 change hands, or refuses. The requester may withdraw until the coordinator
 has decided. A request still open when the duty's day begins expires.
 """
+from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
 
 C = "coordinator"
@@ -11,29 +12,28 @@ L = "lawyer"
 
 DUTY_SWAP = Workflow(
     name="duty_swap",
-    zh="律师换班申请",
-    en="Duty swap request",
+    label=N_("Duty swap request"),
     initial="requested",
     states=(
-        State("requested", "待接班", "Requested", due_from="expires_at", timeout="expire"),
-        State("accepted", "待审批", "Accepted, awaiting approval", due_from="expires_at", timeout="expire"),
-        State("approved", "已批准", "Approved", terminal=True),
-        State("declined", "已婉拒", "Declined", terminal=True),
-        State("refused", "未批准", "Refused", terminal=True),
-        State("withdrawn", "已撤回", "Withdrawn", terminal=True),
-        State("expired", "已过期", "Expired", terminal=True),
+        State("requested", N_("Requested"), due_from="expires_at", timeout="expire"),
+        State("accepted", N_("Accepted, awaiting approval"), due_from="expires_at", timeout="expire"),
+        State("approved", N_("Approved"), terminal=True),
+        State("declined", NC_("swap request state", "Declined"), terminal=True),
+        State("refused", N_("Refused"), terminal=True),
+        State("withdrawn", N_("Withdrawn"), terminal=True),
+        State("expired", NC_("swap request state", "Expired"), terminal=True),
     ),
     transitions=(
-        Transition("accept", ("requested",), "accepted", (L,), "同意接班", "Take the duty",
+        Transition("accept", ("requested",), "accepted", (L,), N_("Take the duty"),
                    guards=("may_take_swap",)),
-        Transition("decline", ("requested",), "declined", (L,), "婉拒", "Decline",
+        Transition("decline", ("requested",), "declined", (L,), NC_("swap request step", "Decline"),
                    guards=("is_named_colleague",)),
-        Transition("approve", ("accepted",), "approved", (C,), "批准换班", "Approve the swap",
+        Transition("approve", ("accepted",), "approved", (C,), N_("Approve the swap"),
                    guards=("swap_still_possible",)),
-        Transition("refuse", ("accepted",), "refused", (C,), "不予批准", "Refuse the swap",
+        Transition("refuse", ("accepted",), "refused", (C,), N_("Refuse the swap"),
                    reason_required=True, danger=True),
-        Transition("withdraw", ("requested", "accepted"), "withdrawn", (L,), "撤回申请", "Withdraw",
+        Transition("withdraw", ("requested", "accepted"), "withdrawn", (L,), N_("Withdraw"),
                    guards=("is_swap_requester",), danger=True),
-        Transition("expire", ("requested", "accepted"), "expired", (SYSTEM,), "过期", "Expired"),
+        Transition("expire", ("requested", "accepted"), "expired", (SYSTEM,), NC_("swap request step", "Expired")),
     ),
 )

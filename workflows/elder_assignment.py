@@ -22,6 +22,7 @@ else that calls the engine.
 """
 from datetime import timedelta
 
+from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
 
 M = "mediator"
@@ -32,28 +33,26 @@ NOT_BEGUN = ("suggested", "invited", "accepted")
 
 ELDER_ASSIGNMENT = Workflow(
     name="elder_assignment",
-    zh="五老和事会指派",
-    en="Council of elders assignment",
+    label=N_("Council of elders assignment"),
     initial="suggested",
     states=(
-        State("suggested", "建议人选", "Suggested"),
+        State("suggested", N_("Suggested")),
         State(
             "invited",
-            "已邀请",
-            "Invited",
+            N_("Invited"),
             deadline=timedelta(hours=48),
             deadline_setting="ELDER_INVITE_HOURS",
             timeout="expire",
         ),
         # Due at the planned session: the colour tells the elder it is near.
-        State("accepted", "已接受", "Accepted", due_from="session_at"),
-        State("declined", "已谢绝", "Declined", terminal=True),
-        State("expired", "邀请已过期", "Expired (no answer)", terminal=True),
+        State("accepted", NC_("elder invitation state", "Accepted"), due_from="session_at"),
+        State("declined", NC_("elder invitation state", "Declined"), terminal=True),
+        State("expired", N_("Expired (no answer)"), terminal=True),
         # The report is expected within a few days of the session.
-        State("in_session", "参与调解中", "In session", deadline=timedelta(days=3)),
-        State("reported", "已提交报告", "Report filed", deadline=timedelta(days=7)),
-        State("done", "已完成", "Done", terminal=True),
-        State("withdrawn", "已撤回（回避）", "Withdrawn (recusal)", terminal=True),
+        State("in_session", N_("In session"), deadline=timedelta(days=3)),
+        State("reported", N_("Report filed"), deadline=timedelta(days=7)),
+        State("done", NC_("elder invitation state", "Done"), terminal=True),
+        State("withdrawn", N_("Withdrawn (recusal)"), terminal=True),
     ),
     transitions=(
         Transition(
@@ -61,8 +60,7 @@ ELDER_ASSIGNMENT = Workflow(
             ("suggested",),
             "invited",
             (M,),
-            "发出邀请",
-            "Invite",
+            NC_("elder invitation step", "Invite"),
             guards=("works_the_case", "case_open", "invitation_planned", "elder_invitable", "conflict_overridden"),
         ),
         Transition(
@@ -70,8 +68,7 @@ ELDER_ASSIGNMENT = Workflow(
             ("invited",),
             "accepted",
             (E,),
-            "接受邀请",
-            "Accept",
+            NC_("elder invitation step", "Accept"),
             guards=("own_invitation", "not_expired", "case_open", "elder_still_able"),
         ),
         Transition(
@@ -79,19 +76,17 @@ ELDER_ASSIGNMENT = Workflow(
             ("invited",),
             "declined",
             (E,),
-            "谢绝邀请",
-            "Decline",
+            NC_("elder invitation step", "Decline"),
             reason_required=True,
             guards=("own_invitation", "not_expired"),
         ),
-        Transition("expire", ("invited",), "expired", (SYSTEM,), "逾期未答复", "No answer in time"),
+        Transition("expire", ("invited",), "expired", (SYSTEM,), N_("No answer in time")),
         Transition(
             "start_session",
             ("accepted",),
             "in_session",
             (M, E),
-            "开始调解",
-            "Session started",
+            N_("Session started"),
             guards=("works_the_case", "own_invitation", "case_open"),
         ),
         Transition(
@@ -99,8 +94,7 @@ ELDER_ASSIGNMENT = Workflow(
             ("in_session",),
             "reported",
             (E,),
-            "提交调解报告",
-            "File the report",
+            N_("File the report"),
             guards=("own_invitation", "report_complete"),
         ),
         Transition(
@@ -108,8 +102,7 @@ ELDER_ASSIGNMENT = Workflow(
             ("reported",),
             "done",
             (M,),
-            "确认完成",
-            "Confirm",
+            N_("Confirm"),
             guards=("works_the_case",),
         ),
         # The system also withdraws, when the case's own step ends what
@@ -119,8 +112,7 @@ ELDER_ASSIGNMENT = Workflow(
             NOT_BEGUN,
             "withdrawn",
             (M, E, SYSTEM),
-            "撤回（回避）",
-            "Withdraw (recusal)",
+            N_("Withdraw (recusal)"),
             reason_required=True,
             guards=("works_the_case", "own_invitation", "elder_declines_first"),
             danger=True,
@@ -130,8 +122,7 @@ ELDER_ASSIGNMENT = Workflow(
             ("in_session",),
             "withdrawn",
             (M, E),
-            "撤回（回避）",
-            "Withdraw (recusal)",
+            N_("Withdraw (recusal)"),
             reason_required=True,
             guards=("works_the_case", "own_invitation", "elder_declines_first"),
             danger=True,

@@ -11,6 +11,7 @@ timers fire at the same times whenever the runner happens to run:
 supervisor is told). An overdue or escalated follow-up is red whatever its
 next due time ("late" states); the mediator can still record the visit.
 """
+from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
 
 M = "mediator"
@@ -18,28 +19,27 @@ OPEN = ("scheduled", "due", "overdue", "escalated")
 
 FOLLOWUP = Workflow(
     name="followup",
-    zh="回访",
-    en="Follow-up visit",
+    label=N_("Follow-up visit"),
     initial="scheduled",
     states=(
-        State("scheduled", "已排期", "Scheduled", due_from="planned_for", timeout="become_due"),
-        State("due", "待回访", "Due", due_from="visit_by", timeout="fall_overdue"),
-        State("overdue", "逾期未回访", "Overdue", due_from="escalate_at", timeout="escalate", late=True),
-        State("escalated", "已报督导", "Escalated to the supervisor", late=True),
-        State("done", "已回访", "Done", terminal=True),
-        State("cancelled", "已取消", "Cancelled", terminal=True),
+        State("scheduled", N_("Scheduled"), due_from="planned_for", timeout="become_due"),
+        State("due", NC_("follow-up state", "Due"), due_from="visit_by", timeout="fall_overdue"),
+        State("overdue", NC_("follow-up state", "Overdue"), due_from="escalate_at", timeout="escalate", late=True),
+        State("escalated", NC_("follow-up state", "Escalated to the supervisor"), late=True),
+        State("done", NC_("follow-up state", "Done"), terminal=True),
+        State("cancelled", N_("Cancelled"), terminal=True),
     ),
     transitions=(
-        Transition("become_due", ("scheduled",), "due", (SYSTEM,), "到期待回访", "Became due"),
-        Transition("fall_overdue", ("due",), "overdue", (SYSTEM,), "逾期未回访", "Became overdue"),
-        Transition("escalate", ("overdue",), "escalated", (SYSTEM,), "逾期上报督导", "Escalated to the supervisor"),
+        Transition("become_due", ("scheduled",), "due", (SYSTEM,), N_("Became due")),
+        Transition("fall_overdue", ("due",), "overdue", (SYSTEM,), N_("Became overdue")),
+        Transition("escalate", ("overdue",), "escalated", (SYSTEM,),
+                   NC_("follow-up step", "Escalated to the supervisor")),
         Transition(
             "record_visit",
             OPEN,
             "done",
             (M,),
-            "记录回访",
-            "Record the visit",
+            N_("Record the visit"),
             required=("method", "fulfilment", "visited_on"),
             optional=("reached", "satisfaction", "notes", "mark_fulfilled"),
             guards=("followup_by_case_mediator", "followup_case_has_agreement", "visit_date_valid",
@@ -52,8 +52,7 @@ FOLLOWUP = Workflow(
             OPEN,
             "cancelled",
             (M, SYSTEM),
-            "取消回访",
-            "Cancel",
+            NC_("follow-up step", "Cancel"),
             reason_required=True,
         ),
     ),

@@ -9,6 +9,7 @@ A planned duty that was never published lapses the same way. The due time of
 all three comes from the duty's own `day_ends_at` column, set when the duty
 is created, so the timer needs no per-installation setting.
 """
+from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
 
 C = "coordinator"
@@ -16,26 +17,25 @@ L = "lawyer"
 
 LAWYER_DUTY = Workflow(
     name="lawyer_duty",
-    zh="律师周六值班",
-    en="Lawyer's Saturday duty",
+    label=N_("Lawyer's Saturday duty"),
     initial="planned",
     states=(
-        State("planned", "已排班", "Planned", due_from="day_ends_at", timeout="lapse"),
-        State("published", "已发布", "Published", due_from="day_ends_at", timeout="no_show"),
-        State("checked_in", "已签到", "Checked in", due_from="day_ends_at", timeout="complete"),
-        State("completed", "已完成", "Completed", terminal=True),
-        State("no_show", "未到岗", "No-show", terminal=True),
-        State("cancelled", "已取消", "Cancelled", terminal=True),
+        State("planned", NC_("duty state", "Planned"), due_from="day_ends_at", timeout="lapse"),
+        State("published", N_("Published"), due_from="day_ends_at", timeout="no_show"),
+        State("checked_in", N_("Checked in"), due_from="day_ends_at", timeout="complete"),
+        State("completed", N_("Completed"), terminal=True),
+        State("no_show", N_("No-show"), terminal=True),
+        State("cancelled", N_("Cancelled"), terminal=True),
     ),
     transitions=(
-        Transition("publish", ("planned",), "published", (C,), "发布", "Publish"),
-        Transition("check_in", ("published",), "checked_in", (L,), "签到", "Check in",
+        Transition("publish", ("planned",), "published", (C,), N_("Publish")),
+        Transition("check_in", ("published",), "checked_in", (L,), N_("Check in"),
                    guards=("own_duty_today",)),
-        Transition("complete", ("checked_in",), "completed", (L, C, SYSTEM), "值班结束", "Finish the duty",
+        Transition("complete", ("checked_in",), "completed", (L, C, SYSTEM), N_("Finish the duty"),
                    guards=("own_duty_or_coordinator",)),
-        Transition("no_show", ("published",), "no_show", (SYSTEM,), "未到岗", "No-show"),
-        Transition("lapse", ("planned",), "cancelled", (SYSTEM,), "未发布作废", "Lapsed unpublished"),
-        Transition("cancel", ("planned", "published"), "cancelled", (C,), "取消值班", "Cancel the duty",
+        Transition("no_show", ("published",), "no_show", (SYSTEM,), N_("No-show")),
+        Transition("lapse", ("planned",), "cancelled", (SYSTEM,), N_("Lapsed unpublished")),
+        Transition("cancel", ("planned", "published"), "cancelled", (C,), N_("Cancel the duty"),
                    reason_required=True, danger=True),
     ),
 )

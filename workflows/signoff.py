@@ -9,29 +9,29 @@ review: a returned case that is closed again is reviewed again.
 """
 from datetime import timedelta
 
+from .i18n import N_
 from .spec import State, Transition, Workflow
 
 S = "supervisor"
 
 SIGNOFF = Workflow(
     name="signoff",
-    zh="结案审核",
-    en="Closure sign-off",
+    label=N_("Closure sign-off"),
     initial="awaiting",
     states=(
         # Reviews are expected within a week (SIGNOFF_REVIEW_HOURS); an
         # overdue review turns red on the supervisor's list, nothing fires.
-        State("awaiting", "待审核", "Awaiting sign-off", deadline=timedelta(days=7),
+        State("awaiting", N_("Awaiting sign-off"), deadline=timedelta(days=7),
               deadline_setting="SIGNOFF_REVIEW_HOURS"),
-        State("signed_off", "已审核通过", "Signed off", terminal=True),
-        State("returned", "已退回", "Returned to the mediator", terminal=True),
+        State("signed_off", N_("Signed off"), terminal=True),
+        State("returned", N_("Returned to the mediator"), terminal=True),
     ),
     transitions=(
-        Transition("sign_off", ("awaiting",), "signed_off", (S,), "审核通过", "Sign off",
+        Transition("sign_off", ("awaiting",), "signed_off", (S,), N_("Sign off"),
                    optional=("comment",)),
         # The comment tells the mediator what to do again; it is also the
         # reason recorded on the case's `reopen` step.
-        Transition("return_case", ("awaiting",), "returned", (S,), "退回重办", "Return to the mediator",
+        Transition("return_case", ("awaiting",), "returned", (S,), N_("Return to the mediator"),
                    required=("comment",), guards=("case_still_closed",), danger=True),
     ),
 )

@@ -32,8 +32,9 @@ class WorkflowError(ValueError):
 @dataclass(frozen=True)
 class State:
     code: str
-    zh: str
-    en: str
+    # English, marked for extraction (workflows/i18n.py); shown through the
+    # catalogue with app.i18n.translate.
+    label: str
     terminal: bool = False
     # A state with a deadline gets a due time on entry; if `timeout` names a
     # trigger, the timer runner fires it once the due time has passed.
@@ -57,9 +58,6 @@ class State:
     def has_deadline(self) -> bool:
         return self.deadline is not None or self.due_from is not None
 
-    def label(self, locale: str) -> str:
-        return self.en if locale.startswith("en") else self.zh
-
 
 @dataclass(frozen=True)
 class Transition:
@@ -67,8 +65,7 @@ class Transition:
     sources: tuple[str, ...]
     dest: str
     roles: tuple[str, ...]
-    zh: str
-    en: str
+    label: str
     required: tuple[str, ...] = ()
     # Fields the step's form offers and records but does not insist on.
     optional: tuple[str, ...] = ()
@@ -83,15 +80,11 @@ class Transition:
     # Buttons styled as dangerous / needing confirmation in the UI.
     danger: bool = False
 
-    def label(self, locale: str) -> str:
-        return self.en if locale.startswith("en") else self.zh
-
 
 @dataclass(frozen=True)
 class Workflow:
     name: str
-    zh: str
-    en: str
+    label: str
     initial: str
     states: tuple[State, ...]
     transitions: tuple[Transition, ...]
@@ -105,9 +98,6 @@ class Workflow:
             for src in t.sources:
                 index.setdefault((t.trigger, src), t)
         object.__setattr__(self, "_trigger_index", index)
-
-    def label(self, locale: str) -> str:
-        return self.en if locale.startswith("en") else self.zh
 
     def state(self, code: str) -> State:
         return self._state_index[code]

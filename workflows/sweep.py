@@ -6,19 +6,19 @@ place and period; recording it marks it done. A period that ends without a
 record makes the sweep "missed": red, and still recordable afterwards (a
 sweep held in time but written down late), with the miss kept in the log.
 """
+from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
 
 RECORDERS = ("mediator", "gridworker", "supervisor", "coordinator")
 
 SWEEP = Workflow(
     name="sweep",
-    zh="矛盾纠纷排查",
-    en="Screening sweep",
+    label=N_("Screening sweep"),
     initial="planned",
     states=(
-        State("planned", "待排查", "Planned", due_from="period_ends_at", timeout="miss"),
-        State("missed", "漏排查", "Missed", late=True),
-        State("done", "已排查", "Done", terminal=True),
+        State("planned", NC_("sweep state", "Planned"), due_from="period_ends_at", timeout="miss"),
+        State("missed", N_("Missed"), late=True),
+        State("done", NC_("sweep state", "Done"), terminal=True),
     ),
     transitions=(
         Transition(
@@ -26,12 +26,11 @@ SWEEP = Workflow(
             ("planned", "missed"),
             "done",
             RECORDERS,
-            "记录排查",
-            "Record the sweep",
+            N_("Record the sweep"),
             required=("held_on", "checked", "findings"),
             optional=("participants",),
             guards=("sweep_recorder_in_place", "sweep_date_in_period"),
         ),
-        Transition("miss", ("planned",), "missed", (SYSTEM,), "期满未排查", "Period ended without a sweep"),
+        Transition("miss", ("planned",), "missed", (SYSTEM,), N_("Period ended without a sweep")),
     ),
 )

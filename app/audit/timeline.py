@@ -16,68 +16,67 @@ from sqlalchemy import and_, or_, select
 
 from ..auth.models import User
 from ..extensions import db
+from ..i18n import N_, translate
 from ..labels import field_value, user_ids_in
 from ..privacy import mask_data
 from .models import AuditEvent
 
 WORDS = {
-    "create": ("登记", "Registered"),
-    "edit": ("修改", "Edited"),
-    "upload": ("上传附件", "File attached"),
-    "reveal": ("查看个人信息", "Revealed personal data"),
-    "add_party": ("添加当事人", "Party added"),
-    "edit_party": ("修改当事人信息", "Party details changed"),
-    "session_recorded": ("记录调解过程", "Session recorded"),
-    "print_agreement": ("打印调解协议（含个人信息）", "Agreement printed (with personal data)"),
-    "notification_settings": ("修改通知设置", "Notification settings changed"),
-    "roster_add": ("登记入五老名册", "Added to the council's roster"),
-    "roster_edit": ("修改五老名册信息", "Roster details changed"),
-    "unavailable_add": ("登记不便参加的日期", "Unavailable dates added"),
-    "unavailable_remove": ("删除不便参加的日期", "Unavailable dates removed"),
-    "relation_add": ("申报利害关系人", "Declared relation added"),
-    "relation_remove": ("删除利害关系人", "Declared relation removed"),
+    "create": N_("Registered"),
+    "edit": N_("Edited"),
+    "upload": N_("File attached"),
+    "reveal": N_("Revealed personal data"),
+    "add_party": N_("Party added"),
+    "edit_party": N_("Party details changed"),
+    "session_recorded": N_("Session recorded"),
+    "print_agreement": N_("Agreement printed (with personal data)"),
+    "notification_settings": N_("Notification settings changed"),
+    "roster_add": N_("Added to the council's roster"),
+    "roster_edit": N_("Roster details changed"),
+    "unavailable_add": N_("Unavailable dates added"),
+    "unavailable_remove": N_("Unavailable dates removed"),
+    "relation_add": N_("Declared relation added"),
+    "relation_remove": N_("Declared relation removed"),
     # The lawyers' Saturday rota (app/rota)
-    "rota_roster_add": ("登记入律师值班名册", "Added to the lawyer rota's roster"),
-    "rota_roster_edit": ("修改律师值班名册信息", "Lawyer rota roster changed"),
-    "replanned": ("重新排班", "Re-planned"),
-    "assigned": ("协调员调整值班律师", "Lawyer changed by the coordinator"),
-    "swapped": ("换班", "Duty swapped"),
-    "plan_generated": ("生成排班计划", "Rota plan made"),
-    "plan_published": ("发布排班", "Rota published"),
-    "holiday_added": ("添加节假日", "Holiday added"),
-    "holiday_removed": ("删除节假日", "Holiday removed"),
-    "feed_issued": ("生成日历链接", "Calendar link issued"),
-    "feed_revoked": ("停用日历链接", "Calendar link revoked"),
-    "consultation_logged": ("记录法律咨询", "Consultation logged"),
-    "consultation_to_case": ("咨询转为调解案件", "Consultation became a case"),
-    "legal_aid_referral": ("转介法律援助", "Referred for legal aid"),
-    "export": ("导出", "Exported"),
-    "login": ("登录", "Logged in"),
-    "login_failed": ("登录失败", "Failed login"),
-    "login_throttled": ("登录受限（尝试过多）", "Login refused (too many attempts)"),
-    "logout": ("退出登录", "Logged out"),
+    "rota_roster_add": N_("Added to the lawyer rota's roster"),
+    "rota_roster_edit": N_("Lawyer rota roster changed"),
+    "replanned": N_("Re-planned"),
+    "assigned": N_("Lawyer changed by the coordinator"),
+    "swapped": N_("Duty swapped"),
+    "plan_generated": N_("Rota plan made"),
+    "plan_published": N_("Rota published"),
+    "holiday_added": N_("Holiday added"),
+    "holiday_removed": N_("Holiday removed"),
+    "feed_issued": N_("Calendar link issued"),
+    "feed_revoked": N_("Calendar link revoked"),
+    "consultation_logged": N_("Consultation logged"),
+    "consultation_to_case": N_("Consultation became a case"),
+    "legal_aid_referral": N_("Referred for legal aid"),
+    "export": N_("Exported"),
+    "login": N_("Logged in"),
+    "login_failed": N_("Failed login"),
+    "login_throttled": N_("Login refused (too many attempts)"),
+    "logout": N_("Logged out"),
 }
 
 # Labels of one entity type's triggers, where the trigger alone would read
 # wrong in another domain (every workflow row begins with "create", which
 # WORDS calls 登记 Registered, right for a case only). Looked up before WORDS.
 TYPE_WORDS = {
-    ("followup", "create"): ("安排回访", "Follow-up planned"),
-    ("sweep", "create"): ("列入排查计划", "Sweep planned"),
-    ("elder_assignment", "create"): ("列为建议人选", "Elder suggested"),
-    ("signoff", "create"): ("结案提交督导审核", "Closure sent for sign-off"),
-    ("lawyer_duty", "create"): ("排入值班", "Duty planned"),
-    ("duty_swap", "create"): ("提出换班申请", "Swap requested"),
+    ("followup", "create"): N_("Follow-up planned"),
+    ("sweep", "create"): N_("Sweep planned"),
+    ("elder_assignment", "create"): N_("Elder suggested"),
+    ("signoff", "create"): N_("Closure sent for sign-off"),
+    ("lawyer_duty", "create"): N_("Duty planned"),
+    ("duty_swap", "create"): N_("Swap requested"),
 }
 
 
 def word(entity_type: str | None, trigger: str, locale: str) -> str | None:
     """The label of a trigger that is not a workflow transition (or that
     reads differently for this entity type), or None."""
-    pair = TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger)
-    if pair is None:
-        return None
-    return pair[1 if locale.startswith("en") else 0]
+    label = TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger)
+    return translate(label, locale) if label else None
 
 
 RELATED: dict[str, list[Callable]] = defaultdict(list)
@@ -140,18 +139,18 @@ def timeline(entity, locale: str) -> list[Entry]:
         action = word(event.entity_type, event.trigger, locale)
         if action is None:
             t = wf.transition(event.trigger, event.from_state or "")
-            action = t.label(locale) if t else event.trigger
+            action = translate(t.label, locale) if t else event.trigger
         entries.append(
             Entry(
                 at=event.at,
                 actor=name,  # None: the system or a member of the public, named by role
                 role=event.actor_role,
                 action=action,
-                from_label=wf.state(event.from_state).label(locale) if event.from_state else None,
-                to_label=wf.state(event.to_state).label(locale) if event.to_state else None,
+                from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
+                to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
                 reason=event.reason,
                 data=_readable(payload, locale, users),
-                subject=own_wf.label(locale) if own_wf else None,
+                subject=translate(own_wf.label, locale) if own_wf else None,
             )
         )
     return entries

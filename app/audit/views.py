@@ -16,7 +16,7 @@ from ..auth.access import roles_required
 from ..auth.models import User
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
 from ..labels import field_label
 from ..privacy import mask_data
 from . import browse
@@ -37,14 +37,14 @@ def action_label(event, locale: str) -> str:
         return named
     wf = workflow_for_entity_type(event.entity_type)
     t = wf.transition(event.trigger, event.from_state or "") if wf else None
-    return t.label(locale) if t else event.trigger
+    return translate(t.label, locale) if t else event.trigger
 
 
 def state_label(entity_type, code, locale):
     wf = workflow_for_entity_type(entity_type)
     if not code:
         return None
-    return wf.state(code).label(locale) if wf and wf.has_state(code) else code
+    return translate(wf.state(code).label, locale) if wf and wf.has_state(code) else code
 
 
 @bp.route("/")

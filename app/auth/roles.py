@@ -1,16 +1,19 @@
+"""What each role is called, as English msgids translated through the catalogue."""
+from ..i18n import N_, translate
+
 ROLE_LABELS = {
-    "mediator": ("调解员", "Mediator"),
-    "gridworker": ("网格员", "Grid worker"),
-    "elder": ("五老成员", "Elder"),
-    "lawyer": ("公益律师", "Volunteer lawyer"),
-    "coordinator": ("协调员", "Coordinator"),
-    "supervisor": ("督导", "Supervisor"),
-    "admin": ("管理员", "Administrator"),
-    "system": ("系统", "System"),
-    "anonymous": ("群众", "Member of the public"),
+    "mediator": N_("Mediator"),
+    "gridworker": N_("Grid worker"),
+    "elder": N_("Elder"),
+    "lawyer": N_("Volunteer lawyer"),
+    "coordinator": N_("Coordinator"),
+    "supervisor": N_("Supervisor"),
+    "admin": N_("Administrator"),
+    "system": N_("System"),
+    "anonymous": N_("Member of the public"),
 }
 
 
 def role_label(role: str, locale: str) -> str:
-    zh, en = ROLE_LABELS.get(role, (role, role))
-    return en if str(locale).startswith("en") else zh
+    label = ROLE_LABELS.get(role)
+    return translate(label, locale) if label else role

@@ -1,8 +1,9 @@
 from flask import Blueprint, abort, render_template
-from flask_babel import get_locale
 
 from workflows import WORKFLOWS
 from workflows.diagram import mermaid
+
+from ..i18n import translate
 
 bp = Blueprint("diagrams", __name__, url_prefix="/workflows")
 
@@ -17,5 +18,4 @@ def show(name):
     wf = WORKFLOWS.get(name)
     if wf is None:
         abort(404)
-    locale = str(get_locale() or "zh")
-    return render_template("diagrams/show.html", wf=wf, text=mermaid(wf, locale))
+    return render_template("diagrams/show.html", wf=wf, text=mermaid(wf, translate))

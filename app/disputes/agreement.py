@@ -74,7 +74,7 @@ def _chinese(table: str, fallback: dict, code: str | None) -> str:
         return ""
     listed = getattr(codes, table, None) or {}
     if code in listed:
-        return listed[code][0]
+        return codes.label(listed, code, "zh")
     return fallback.get(code.lower(), code)
 
 

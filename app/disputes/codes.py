@@ -1,87 +1,88 @@
-"""Code lists from DOMAIN.md §4, with Chinese and English labels."""
+"""Code lists from DOMAIN.md §4: stored code -> English label, translated
+through the catalogue (app.i18n). `label` and `choices` read any code list."""
+from ..i18n import N_, NC_, translate
 
 DISPUTE_TYPES = {
-    "marriage_family": ("婚姻家庭", "Marriage and family"),
-    "neighbour": ("邻里", "Neighbours"),
-    "housing_land": ("房屋宅基地", "Housing and homestead"),
-    "contract": ("合同", "Contract"),
-    "business": ("生产经营", "Production and business"),
-    "damages": ("损害赔偿", "Damages"),
-    "forest_land": ("山林土地", "Forest and land"),
-    "expropriation": ("征地拆迁", "Land expropriation and demolition"),
-    "pollution": ("环境污染", "Environmental pollution"),
-    "labour": ("劳动争议", "Labour"),
-    "consumer": ("消费", "Consumer"),
-    "medical": ("医疗", "Medical"),
-    "traffic": ("道路交通", "Road traffic"),
-    "property_mgmt": ("物业", "Property management"),
-    "parking": ("停车", "Parking"),
-    "other": ("其他", "Other"),
+    "marriage_family": N_("Marriage and family"),
+    "neighbour": N_("Neighbours"),
+    "housing_land": N_("Housing and homestead"),
+    "contract": N_("Contract"),
+    "business": N_("Production and business"),
+    "damages": N_("Damages"),
+    "forest_land": N_("Forest and land"),
+    "expropriation": N_("Land expropriation and demolition"),
+    "pollution": N_("Environmental pollution"),
+    "labour": N_("Labour"),
+    "consumer": N_("Consumer"),
+    "medical": N_("Medical"),
+    "traffic": N_("Road traffic"),
+    "property_mgmt": N_("Property management"),
+    "parking": N_("Parking"),
+    "other": N_("Other"),
 }
 
 CHANNELS = {
-    "photo": ("随手拍", "Resident photo report"),
-    "patrol": ("网格员巡查", "Grid patrol"),
-    "iot": ("物联网感知", "IoT sensor"),
-    "walk_in": ("来访", "Walk-in"),
-    "phone": ("电话/12345", "Phone / 12345"),
-    "sweep": ("排查", "Screening sweep"),
-    "police": ("公安移交", "Handed over by police"),
-    "court": ("法院委派", "Referred by court"),
-    "government": ("政府交办", "Assigned by government"),
-    "lawyer": ("律师咨询转入", "From a lawyer consultation"),
+    "photo": N_("Resident photo report"),
+    "patrol": N_("Grid patrol"),
+    "iot": N_("IoT sensor"),
+    "walk_in": N_("Walk-in"),
+    "phone": N_("Phone / 12345"),
+    "sweep": NC_("channel", "Screening sweep"),
+    "police": N_("Handed over by police"),
+    "court": N_("Referred by court"),
+    "government": N_("Assigned by government"),
+    "lawyer": N_("From a lawyer consultation"),
 }
 
 PARTY_ROLES = {
-    "applicant": ("申请人", "Applicant"),
-    "respondent": ("被申请人", "Respondent"),
-    "agent": ("代理人", "Agent"),
+    "applicant": N_("Applicant"),
+    "respondent": N_("Respondent"),
+    "agent": N_("Agent"),
 }
 
 ROUTES = {
-    "court": ("告知诉讼", "Court"),
-    "arbitration": ("告知仲裁", "Arbitration"),
-    "administrative": ("告知行政处理", "Administrative body"),
-    "other": ("其他途径", "Other"),
+    "court": N_("Court"),
+    "arbitration": N_("Arbitration"),
+    "administrative": N_("Administrative body"),
+    "other": NC_("route", "Other"),
 }
 
 RISK_LEVELS = {
-    "low": ("低", "Low"),
-    "medium": ("中", "Medium"),
-    "high": ("高", "High"),
+    "low": N_("Low"),
+    "medium": N_("Medium"),
+    "high": N_("High"),
 }
 
 AGREEMENT_FORMS = {
-    "written": ("书面协议", "Written"),
-    "oral": ("口头协议", "Oral"),
+    "written": N_("Written"),
+    "oral": N_("Oral"),
 }
 
 PARTY_KINDS = {
-    "person": ("自然人", "Person"),
-    "organisation": ("法人或其他组织", "Organisation"),
+    "person": N_("Person"),
+    "organisation": N_("Organisation"),
 }
 
 SEXES = {
-    "male": ("男", "Male"),
-    "female": ("女", "Female"),
+    "male": N_("Male"),
+    "female": N_("Female"),
 }
 
 ID_TYPES = {
-    "resident_id": ("居民身份证", "Resident ID card"),
-    "hk_macau_permit": ("港澳居民来往内地通行证", "Mainland travel permit (Hong Kong, Macao)"),
-    "taiwan_permit": ("台湾居民来往大陆通行证", "Mainland travel permit (Taiwan)"),
-    "passport": ("护照", "Passport"),
-    "foreign_permanent": ("外国人永久居留身份证", "Foreigner's permanent residence ID"),
-    "credit_code": ("统一社会信用代码", "Unified social credit code"),
-    "other": ("其他证件", "Other"),
+    "resident_id": N_("Resident ID card"),
+    "hk_macau_permit": N_("Mainland travel permit (Hong Kong, Macao)"),
+    "taiwan_permit": N_("Mainland travel permit (Taiwan)"),
+    "passport": N_("Passport"),
+    "foreign_permanent": N_("Foreigner's permanent residence ID"),
+    "credit_code": N_("Unified social credit code"),
+    "other": NC_("ID type", "Other"),
 }
 
 
 def label(codes: dict, code: str | None, locale: str) -> str:
     if code not in codes:
         return code or ""
-    zh, en = codes[code]
-    return en if str(locale).startswith("en") else zh
+    return translate(codes[code], locale)
 
 
 def choices(codes: dict, locale: str) -> list[tuple[str, str]]:

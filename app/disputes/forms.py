@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..i18n import translate
 from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
@@ -196,7 +197,7 @@ class CaseFilterForm(FlaskForm):
 
     def fill_choices(self, locale, states, grids):
         everything = [("", _l("All"))]
-        self.state.choices = everything + [(s.code, s.label(locale)) for s in states]
+        self.state.choices = everything + [(s.code, translate(s.label, locale)) for s in states]
         self.dispute_type.choices = everything + codes.choices(codes.DISPUTE_TYPES, locale)
         self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
         self.grid.choices = everything + [(str(g.id), f"{g.community.name} · {g.name}") for g in grids]

@@ -28,10 +28,10 @@ from ..audit.chain import record as audit_record
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
-from ..i18n import current_locale as _locale
 from .access import CASE_ROLES, load_case
 from .case_page import render_case
 from .models import MediationSession
+from ..i18n import translate
 
 SESSION_STATES = ("mediating", "extended")
 HELD_AT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -74,7 +74,7 @@ def session_refusal(dispute, user) -> tuple[int, str] | None:
         return 409, _("Give the parties notice of their rights and duties and start mediation "
                       "before recording a session.")
     if dispute.state not in SESSION_STATES:
-        state = DISPUTE.state(dispute.state).label(_locale())
+        state = translate(DISPUTE.state(dispute.state).label)
         return 409, _("Sessions can only be recorded while the case is being mediated (it is now “%(state)s”).",
                       state=state)
     return None

@@ -14,7 +14,7 @@ from ..auth.access import roles_required
 from ..engine.deadlines import colour
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
-from ..i18n import current_locale as _locale
+from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
 from . import codes
@@ -158,7 +158,7 @@ def fire(case_id, trigger):
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
-    flash(_("Done: %(action)s.", action=t.label(_locale())), "success")
+    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".show", case_id=case_id))
 
 

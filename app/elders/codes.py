@@ -1,13 +1,14 @@
-"""Code lists of the council of elders, with Chinese and English labels
-(read with app.disputes.codes.label / choices)."""
+"""Code lists of the council of elders, with English labels translated
+through the catalogue (read with app.disputes.codes.label / choices)."""
+from ..i18n import N_
 
 # The five kinds of elders (五老).
 CATEGORIES = {
-    "cadre": ("老干部", "Retired cadre"),
-    "veteran": ("老战士", "Veteran"),
-    "expert": ("老专家", "Retired expert"),
-    "teacher": ("老教师", "Retired teacher"),
-    "model_worker": ("老模范", "Model worker"),
+    "cadre": N_("Retired cadre"),
+    "veteran": N_("Veteran"),
+    "expert": N_("Retired expert"),
+    "teacher": N_("Retired teacher"),
+    "model_worker": N_("Model worker"),
 }
 
 # Which kinds of elders suit which types of dispute, as the centre's practice
@@ -36,18 +37,18 @@ CATEGORY_FIT = {
 
 # A declared relation: someone the elder must not mediate for.
 RELATIONS = {
-    "relative": ("亲属", "Relative"),
-    "friend": ("朋友", "Friend"),
-    "colleague": ("同事或原同事", "Colleague or former colleague"),
-    "neighbour": ("邻居", "Neighbour"),
-    "business": ("经济往来", "Business or money ties"),
-    "other": ("其他利害关系", "Other interest"),
+    "relative": N_("Relative"),
+    "friend": N_("Friend"),
+    "colleague": N_("Colleague or former colleague"),
+    "neighbour": N_("Neighbour"),
+    "business": N_("Business or money ties"),
+    "other": N_("Other interest"),
 }
 
 # What the elder's report says came of the session.
 REPORT_OUTCOMES = {
-    "settled": ("促成和解", "Helped the parties settle"),
-    "partly": ("部分化解", "Partly resolved"),
-    "continue": ("需继续调解", "Needs further mediation"),
-    "not_settled": ("未能化解", "Not resolved"),
+    "settled": N_("Helped the parties settle"),
+    "partly": N_("Partly resolved"),
+    "continue": N_("Needs further mediation"),
+    "not_settled": N_("Not resolved"),
 }

@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 
 from ..disputes import codes as dispute_codes
-from ..i18n import current_locale
+from ..i18n import DEFAULT_LOCALE, current_locale
 from . import codes
 
 
@@ -57,7 +57,7 @@ def conflicts_for_record(conflicts: list[dict]) -> str:
     for c in conflicts:
         text = f"{_ZH_KIND.get(c['kind'], c['kind'])}：{c['party']}"
         if c["kind"] == "relation":
-            relation = codes.RELATIONS.get(c.get("relation"), (c.get("relation"),))[0]
+            relation = dispute_codes.label(codes.RELATIONS, c.get("relation"), DEFAULT_LOCALE)
             text += f"（{relation}，{_ZH_BASIS.get(c.get('basis'), '')}）"
         parts.append(text)
     return "；".join(parts)

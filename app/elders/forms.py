@@ -1,4 +1,4 @@
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -58,7 +58,7 @@ def step_form(trigger: str, assignment, formdata=None):
                                         validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
         _Form.advice = TextAreaField(_l("Advice to the parties or the mediator (optional)"),
                                      validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
-        _Form.report_outcome = SelectField(_l("Outcome"), validators=[DataRequired()],
+        _Form.report_outcome = SelectField(_lp("elder's report", "Outcome"), validators=[DataRequired()],
                                            choices=[("", "—")] + _choices(codes.REPORT_OUTCOMES))
     form = _Form(formdata=formdata, prefix=f"a{assignment.id}-{trigger}")
     if formdata is None:
@@ -136,7 +136,7 @@ class VersionForm(FlaskForm):
 
 
 class UnavailableForm(VersionForm):
-    start_on = DateField(_l("From"), validators=[InputRequired(message=_l("Give the first day."))])
+    start_on = DateField(_lp("date range", "From"), validators=[InputRequired(message=_l("Give the first day."))])
     end_on = DateField(_l("Until (included; empty for one day)"), validators=[Optional()])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 

@@ -18,7 +18,7 @@ from ..engine.core import _name_of
 from ..engine.edits import commit_change
 from ..engine.errors import Conflict, Refused
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import NC_, N_, current_locale, translate
 from ..org.models import Community, Grid
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
@@ -31,29 +31,29 @@ ROSTER_ROLES = ("coordinator", "admin")
 
 # Labels of the recorded roster fields, for the elder's history.
 ROSTER_LABELS = {
-    "name": ("姓名", "Name"),
-    "category": ("五老类别", "Kind of elder"),
-    "community_id": ("社区", "Community"),
-    "street_id": ("街道", "Street"),
-    "grid_id": ("居住网格", "Grid"),
-    "address": ("住址", "Address"),
-    "phone": ("联系电话", "Phone"),
-    "expertise": ("擅长纠纷类型", "Good at"),
-    "languages": ("语言或方言", "Languages or dialects"),
-    "max_concurrent": ("同时承担上限", "Most at once"),
-    "active": ("在册", "Active"),
-    "user_id": ("登录账号", "Login account"),
-    "notes": ("备注", "Notes"),
-    "start_on": ("起始日期", "From"),
-    "end_on": ("截止日期", "Until"),
-    "note": ("说明", "Note"),
-    "relation": ("关系", "Relation"),
-    "id_number": ("证件号码", "ID number"),
-    "fields": ("字段", "Fields"),
-    "unavailable_id": ("记录编号", "Record no."),
-    "relation_id": ("记录编号", "Record no."),
-    "relations": ("申报的利害关系人", "Declared relations"),
-    "unavailable": ("不便参加的日期", "Unavailable dates"),
+    "name": NC_("recorded field", "Name"),
+    "category": N_("Kind of elder"),
+    "community_id": N_("Community"),
+    "street_id": N_("Street"),
+    "grid_id": NC_("elder roster", "Grid"),
+    "address": N_("Address"),
+    "phone": N_("Phone"),
+    "expertise": NC_("elder roster", "Good at"),
+    "languages": N_("Languages or dialects"),
+    "max_concurrent": N_("Most at once"),
+    "active": N_("Active"),
+    "user_id": N_("Login account"),
+    "notes": N_("Notes"),
+    "start_on": NC_("date range", "From"),
+    "end_on": N_("Until"),
+    "note": NC_("elder roster", "Note"),
+    "relation": N_("Relation"),
+    "id_number": N_("ID number"),
+    "fields": N_("Fields"),
+    "unavailable_id": N_("Record no."),
+    "relation_id": N_("Record no."),
+    "relations": N_("Declared relations"),
+    "unavailable": NC_("elder roster", "Unavailable dates"),
 }
 
 
@@ -202,10 +202,15 @@ def _elder_page(elder, status=200, revealed=False, unavailable_form=None, relati
     return render_template(
         "elders/elder_show.html", elder=elder, revealed=revealed, unavailable_form=unavailable_form,
         relation_form=relation_form, version_form=VersionForm(formdata=None, version=elder.version),
-        history=timeline(elder, locale), labels=ROSTER_LABELS, shown=_shown_value, assignments=assignments,
+        history=timeline(elder, locale), roster_label=roster_label, shown=_shown_value, assignments=assignments,
         open_count=sum(1 for a in assignments if a.state in LOAD_STATES), codes=codes, dcodes=dispute_codes,
         mask_phone=mask_phone, mask_id=mask_id,
     ), status
+
+
+def roster_label(name: str) -> str:
+    label = ROSTER_LABELS.get(name)
+    return translate(label) if label else name
 
 
 def _shown_value(name, value):
@@ -229,7 +234,7 @@ def _shown_value(name, value):
         user = db.session.get(User, value)
         return user.username if user else value
     if name == "fields" and isinstance(value, list):
-        return "、".join(ROSTER_LABELS.get(v, (v, v))[1 if locale.startswith("en") else 0] for v in value)
+        return "、".join(roster_label(v) for v in value)
     return value
 
 

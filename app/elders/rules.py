@@ -14,7 +14,7 @@ from ..audit.timeline import related
 from ..engine.deadlines import warn_time
 from ..engine.hooks import effect, guard
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import DEFAULT_LOCALE, translate
 from . import codes, times
 from .candidates import why_not_invitable
 from .models import ElderAssignment
@@ -55,7 +55,7 @@ def case_closed_message(dispute):
     """Why elders cannot be asked for this case now, or None."""
     if dispute.state not in CASE_STATES:
         return _l("Elders can be asked while the case is accepted or being mediated; it is now “%(state)s”.",
-                  state=DISPUTE.state(dispute.state).label(current_locale()))
+                  state=translate(DISPUTE.state(dispute.state).label))
     return None
 
 
@@ -201,7 +201,7 @@ def withdraw_with_case(dispute, actor, data, now):
     the case's new state, and the case's own event names who took the step."""
     if dispute.state in CASE_STATES:
         return
-    reason = f"案件已转为“{DISPUTE.state(dispute.state).zh}”，五老邀请自动撤回"
+    reason = f"案件已转为“{translate(DISPUTE.state(dispute.state).label, DEFAULT_LOCALE)}”，五老邀请自动撤回"
     open_ = db.session.execute(
         select(ElderAssignment).where(ElderAssignment.dispute_id == dispute.id,
                                       ElderAssignment.state.in_(WITHDRAWN_WITH_CASE))

@@ -16,7 +16,7 @@ from ..disputes.case_page import render_case
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
 from . import codes, rules, today  # noqa: F401  (rules and today register their hooks)
@@ -144,7 +144,7 @@ def step(assignment_id, trigger):
         g.elder_step = (assignment.id, trigger, form)
         flash(str(refused.message), "danger")
         return _back(load_assignment(assignment_id), refused.status)
-    flash(_("Done: %(action)s.", action=t.label(current_locale())), "success")
+    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     if current_user.role == "elder":
         return redirect(url_for(".invitation", assignment_id=assignment_id))
     return redirect(url_for("disputes.show", case_id=assignment.dispute_id, _anchor="elders"))

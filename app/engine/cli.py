@@ -8,6 +8,7 @@ from workflows import WORKFLOWS
 from workflows.diagram import mermaid
 from workflows.spec import validation_problems
 
+from ..i18n import DEFAULT_LOCALE, translate, translator
 from .hooks import unknown_guards
 
 workflows_cli = AppGroup("workflows", help="Inspect the workflows and run their timers.")
@@ -17,7 +18,8 @@ workflows_cli = AppGroup("workflows", help="Inspect the workflows and run their 
 def list_workflows():
     """Name every workflow with its states and transitions count."""
     for wf in WORKFLOWS.values():
-        click.echo(f"{wf.name}\t{wf.zh} / {wf.en}\t{len(wf.states)} states\t{len(wf.transitions)} transitions")
+        names = f"{translate(wf.label, DEFAULT_LOCALE)} / {wf.label}"
+        click.echo(f"{wf.name}\t{names}\t{len(wf.states)} states\t{len(wf.transitions)} transitions")
 
 
 @workflows_cli.command("check")
@@ -41,7 +43,7 @@ def diagram(name, lang):
     """Print workflow NAME as mermaid text."""
     if name not in WORKFLOWS:
         raise click.UsageError(f"no workflow {name!r}; try one of: {', '.join(WORKFLOWS)}")
-    click.echo(mermaid(WORKFLOWS[name], lang), nl=False)
+    click.echo(mermaid(WORKFLOWS[name], translator(lang)), nl=False)
 
 
 @workflows_cli.command("tick")

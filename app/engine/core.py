@@ -16,6 +16,7 @@ from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
 from .. import clock
 from ..audit.chain import record
 from ..extensions import db
+from ..i18n import translate
 from .deadlines import warn_time
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed
 from .hooks import EFFECTS, GUARDS
@@ -70,10 +71,10 @@ def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, d
         # Said of every workflow's rows (cases, invitations, duties, swaps,
         # follow-ups…), so the message names the state, not the kind of row.
         raise NotAllowed(
-            _l("This action is not possible in the state “%(state)s”.", state=state.label(_locale()))
+            _l("This action is not possible in the state “%(state)s”.", state=translate(state.label))
         )
     if actor.role not in t.roles:
-        raise Forbidden(_l("Your role may not do “%(action)s”.", action=t.label(_locale())))
+        raise Forbidden(_l("Your role may not do “%(action)s”.", action=translate(t.label)))
     if actor.role != SYSTEM and not entity.visible_to(actor):
         raise Forbidden(_l("This is outside your area."))
     if t.reason_required and _blank(reason):
@@ -245,9 +246,3 @@ def _name_of(user_id):
 
     user = db.session.get(User, user_id)
     return user.display_name if user else None
-
-
-def _locale() -> str:
-    from ..i18n import current_locale
-
-    return current_locale()

@@ -1,28 +1,29 @@
-"""Code lists of follow-ups, with Chinese and English labels
-(stored codes; the same label helpers as app/disputes/codes.py)."""
+"""Code lists of follow-ups, with English labels translated through the
+catalogue (stored codes; the same label helpers as app/disputes/codes.py)."""
 from ..disputes.codes import choices, label  # noqa: F401  (re-exported for the templates)
+from ..i18n import N_
 
 FOLLOWUP_KINDS = {
-    "after_agreement": ("协议后回访", "After the agreement"),
-    "perform_by": ("履行期限回访", "On the performance deadline"),
-    "after_urging": ("督促后回访", "After pressing for performance"),
-    "extra": ("补充回访", "Additional"),
+    "after_agreement": N_("After the agreement"),
+    "perform_by": N_("On the performance deadline"),
+    "after_urging": N_("After pressing for performance"),
+    "extra": N_("Additional"),
 }
 
 METHODS = {
-    "visit": ("上门走访", "Home visit"),
-    "phone": ("电话回访", "Phone call"),
+    "visit": N_("Home visit"),
+    "phone": N_("Phone call"),
 }
 
 FULFILMENT = {
-    "fully": ("已全部履行", "Fully performed"),
-    "partly": ("部分履行", "Partly performed"),
-    "not": ("未履行", "Not performed"),
-    "unreachable": ("无法联系", "Could not be reached"),
+    "fully": N_("Fully performed"),
+    "partly": N_("Partly performed"),
+    "not": N_("Not performed"),
+    "unreachable": N_("Could not be reached"),
 }
 
 SATISFACTION = {
-    "satisfied": ("满意", "Satisfied"),
-    "basic": ("基本满意", "Mostly satisfied"),
-    "dissatisfied": ("不满意", "Dissatisfied"),
+    "satisfied": N_("Satisfied"),
+    "basic": N_("Mostly satisfied"),
+    "dissatisfied": N_("Dissatisfied"),
 }

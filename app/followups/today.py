@@ -13,7 +13,7 @@ from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, late_states
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import translate
 from ..today import TodayItem
 from .models import FollowUp
 from .scope import works_on_clause
@@ -24,7 +24,7 @@ def _followup_title(row: FollowUp) -> str:
 
 
 def _followup_detail(row: FollowUp) -> str:
-    state = row.__workflow__.state(row.state).label(current_locale())
+    state = translate(row.__workflow__.state(row.state).label)
     return _("%(state)s · planned for %(day)s", state=state, day=format_date(local_date(row.planned_for), "medium"))
 
 

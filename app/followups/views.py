@@ -22,6 +22,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..paging import page_of
 from ..validators import form_version
+from ..i18n import translate
 from . import codes, scheduling
 from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm
 from .models import FollowUp
@@ -79,7 +80,7 @@ STATE_FILTERS = ("open", "all") + tuple(s.code for s in FOLLOWUP.states)
 def _filter_form(locale):
     form = FollowUpFilterForm(formdata=request.args)
     form.state.choices = [("open", _("Open")), ("all", _("All"))] + [
-        (s.code, s.label(locale)) for s in FOLLOWUP.states]
+        (s.code, translate(s.label, locale)) for s in FOLLOWUP.states]
     form.colour.choices = colour_choices()
     form.mine.choices = [("", _("All I may see"))] + (
         [("1", _("Cases I mediate"))] if current_user.role == "mediator" else [])

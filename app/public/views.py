@@ -18,7 +18,7 @@ from sqlalchemy import select
 from workflows import DISPUTE
 
 from ..auth.access import public
-from ..i18n import current_locale as _locale
+from ..i18n import translate
 from ..extensions import db
 from ..ratelimit import note, over_limit
 from ..disputes.intake import NewCase, PartyDetails, by_submission, open_case
@@ -109,7 +109,7 @@ def track():
     if dispute is None:
         return render_template("public/track.html", form=form, not_found=True), 404
     status = {
-        "state": DISPUTE.state(dispute.state).label(_locale()),
+        "state": translate(DISPUTE.state(dispute.state).label),
         "registered": dispute.created_at,
         "changed": dispute.changed_at,
         "file_no": dispute.file_no,

@@ -1,10 +1,12 @@
-"""Code lists of the rota, with Chinese and English labels."""
+"""Code lists of the rota, with English labels translated through the
+catalogue."""
+from ..i18n import N_
 
 # The services of a public legal-service room (DOMAIN.md §1).
 SERVICE_TYPES = {
-    "consultation": ("法律咨询", "Legal consultation"),
-    "legal_aid": ("法律援助", "Legal aid"),
-    "mediation": ("人民调解", "People's mediation"),
-    "notary": ("公证", "Notarisation"),
-    "appraisal": ("鉴定指引和联系", "Forensic appraisal guidance"),
+    "consultation": N_("Legal consultation"),
+    "legal_aid": N_("Legal aid"),
+    "mediation": N_("People's mediation"),
+    "notary": N_("Notarisation"),
+    "appraisal": N_("Forensic appraisal guidance"),
 }

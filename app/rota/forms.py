@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -50,8 +50,8 @@ def parse_dates(text: str) -> set[date]:
 
 
 class RangeForm(FlaskForm):
-    first_day = DateField(_l("From"), validators=[InputRequired(), sane_date])
-    last_day = DateField(_l("To"), validators=[InputRequired(), sane_date])
+    first_day = DateField(_lp("date range", "From"), validators=[InputRequired(), sane_date])
+    last_day = DateField(_lp("date range", "To"), validators=[InputRequired(), sane_date])
 
 
 class SeatForm(FlaskForm):
@@ -126,7 +126,8 @@ class ConsultationForm(FlaskForm):
     service_type = SelectField(_l("Service"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
     advice = TextAreaField(_l("Advice given"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
-    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    outcome = TextAreaField(_lp("consultation", "Outcome"), validators=[Optional(), Length(max=2000)],
+                            render_kw={"rows": 2})
 
     def fill_choices(self, locale):
         self.service_type.choices = dispute_codes.choices(codes.SERVICE_TYPES, locale)

@@ -20,6 +20,7 @@ from ..auth.access import roles_required
 from ..extensions import db
 from ..i18n import current_locale as _locale
 from ..validators import form_version
+from ..i18n import translate
 from . import codes, swaps as swap_service
 from .admin import duties_on, set_unavailable
 from .consultations import logging_refusal
@@ -248,7 +249,7 @@ def _fire(entity, trigger, page_on_refusal):
         db.session.rollback()
         return page_on_refusal(refused.status)
     t = next((t for t in entity.__workflow__.transitions if t.trigger == trigger), None)
-    flash(_("Done: %(action)s.", action=t.label(_locale()) if t else trigger), "success")
+    flash(_("Done: %(action)s.", action=translate(t.label) if t else trigger), "success")
     return None
 
 

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, gettext as _, pgettext
 from sqlalchemy import select
 
 from .. import clock
@@ -23,7 +23,7 @@ from ..audit.models import AuditEvent
 from ..audit.timeline import timeline
 from ..disputes import codes
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
 from ..privacy import mask_id, mask_phone
 from .models import OUTCOMES, SignOff
 
@@ -77,7 +77,7 @@ def build(dispute) -> CaseFile:
         (_("File number"), dispute.file_no or f"#{dispute.id}"),
         (_("Parties"), parties or "—"),
         (_("Mediators"), "、".join(mediators) or "—"),
-        (_("Registered"), _when(dispute.created_at)),
+        (pgettext("registration time", "Registered"), _when(dispute.created_at)),
         (_("Accepted for mediation"), _when(accepted.at) if accepted else "—"),
         (_("Closed on"), _when(dispute.closed_at)),
         (_("Retention period"), _("%(years)s years, until the end of %(year)s", years=retention,
@@ -130,7 +130,7 @@ def build(dispute) -> CaseFile:
         (_("Route told"), lab(codes.ROUTES, dispute.route, locale) if dispute.route else "—"),
     ])
     closing.blocks = [[
-        (_("Sign-off"), f"{r.round} · {r.__workflow__.state(r.state).label(locale)}"),
+        (_("Sign-off"), f"{r.round} · {translate(r.__workflow__.state(r.state).label, locale)}"),
         (_("Reviewed by"), r.decided_by.display_name if r.decided_by else "—"),
         (_("Reviewed on"), _when(r.decided_at)), (_("Comment"), r.comment or "—"),
     ] for r in _reviews(dispute)]
@@ -173,7 +173,7 @@ def _followups(dispute, locale) -> list:
     return [[
         (_("Kind of visit"), lab(fcodes.FOLLOWUP_KINDS, f.kind, locale)),
         (_("Planned for"), _when(f.planned_for)),
-        (_("State"), f.__workflow__.state(f.state).label(locale)),
+        (_("State"), translate(f.__workflow__.state(f.state).label, locale)),
         (_("Visited on"), f.visited_on.isoformat() if f.visited_on else "—"),
         (_("How visited"), lab(fcodes.METHODS, f.method, locale) if f.method else "—"),
         (_("Performance"), lab(fcodes.FULFILMENT, f.fulfilment, locale) if f.fulfilment else "—"),

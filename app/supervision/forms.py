@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
@@ -39,7 +39,7 @@ class _Filters(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional(), _sane_date])
+    date_from = DateField(_lp("date range", "From"), validators=[Optional(), _sane_date])
     date_to = DateField(_l("Until (date)"), validators=[Optional(), _sane_date])
     street = SelectField(_l("Street"), coerce=_id_choice, default=None, validate_choice=False)
     area = SelectField(_l("Area"), coerce=_id_choice, default=None, validate_choice=False)
@@ -176,11 +176,11 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = SelectField(_l("Done by"), coerce=_id_choice, default=None, validate_choice=False)
-    role = SelectField(_l("Role in the dispute"), default="")
+    role = SelectField(_lp("account", "Role"), default="")
     entity_type = StringField(_l("Entity type"), filters=[lambda v: (v or "").strip()[:40]])
     entity_id = IntegerField(_l("Entity number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     trigger = StringField(_l("Action"), filters=[lambda v: (v or "").strip()[:60]])
-    date_from = DateField(_l("From"), validators=[Optional(), _sane_date])
+    date_from = DateField(_lp("date range", "From"), validators=[Optional(), _sane_date])
     date_to = DateField(_l("Until (date)"), validators=[Optional(), _sane_date])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
 

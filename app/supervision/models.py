@@ -18,13 +18,14 @@ from ..auth.models import User
 from ..disputes.models import Dispute
 from ..engine import WorkflowMixin, register
 from ..extensions import db
+from ..i18n import N_
 
 # How a case ended, named from the state it was closed from.
 OUTCOME_OF_STATE = {"fulfilled": "agreement", "resolved_on_spot": "on_spot", "failed": "failed"}
 OUTCOMES = {
-    "agreement": ("调解成功（协议已履行）", "Agreement (performed)"),
-    "on_spot": ("现场化解", "Resolved on the spot"),
-    "failed": ("调解不成", "Mediation failed"),
+    "agreement": N_("Agreement (performed)"),
+    "on_spot": N_("Resolved on the spot"),
+    "failed": N_("Mediation failed"),
 }
 
 

@@ -2,10 +2,11 @@
 user's language), for the CSV and XLSX exports."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 
 from .. import clock
 from ..disputes import codes
+from ..i18n import translate
 from .exports import Section
 from .models import OUTCOMES
 
@@ -17,7 +18,7 @@ def _local(at):
 def _review_label(review) -> str:
     if review is None:
         return _("No review")
-    return review.__workflow__.state(review.state).label(_locale())
+    return translate(review.__workflow__.state(review.state).label)
 
 
 def _locale() -> str:
@@ -29,8 +30,8 @@ def _locale() -> str:
 def closures_section(rows) -> Section:
     locale = _locale()
     headers = [_("File number"), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
-               _("Mediator"), _("Registered"), _("Closed on"), _("Days taken"), _("Outcome"), _("Sign-off"),
-               _("Closing summary")]
+               _("Mediator"), pgettext("registration time", "Registered"), _("Closed on"), _("Days taken"),
+               _("Outcome"), _("Sign-off"), _("Closing summary")]
     body = []
     for row in rows:
         d = row.dispute
@@ -62,7 +63,8 @@ def _count_row(label, c):
 
 def statistics_sections(board) -> list[Section]:
     locale = _locale()
-    count_headers = [_("Registered"), _("Accepted for mediation"), _("Agreements"), _("Resolved on the spot"),
+    count_headers = [pgettext("number of cases", "Registered"), _("Accepted for mediation"), _("Agreements"),
+                     _("Resolved on the spot"),
                      _("Mediation success rate (per cent)"), _("On-the-spot rate (per cent)"), _("Resolution rate (per cent)")]
     period = f"{board.date_from.isoformat()} – {board.date_to.isoformat()}"
     summary = Section(_("Summary figures"), [_("Figure"), _("Value")], [

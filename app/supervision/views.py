@@ -25,6 +25,7 @@ from ..disputes.access import load_case
 from ..extensions import db
 from ..i18n import current_locale
 from ..paging import COUNT_CAP, Page
+from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
 from . import casefile, exports, history, reports, stats
@@ -238,7 +239,7 @@ def review(case_id, trigger):
             flash(str(refused.message), "danger")
         db.session.expire_all()
         return _render_case(load_case(case_id), refused.status, trigger, request.form, comment_error)
-    flash(_("Done: %(action)s.", action=t.label(current_locale())), "success")
+    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".case", case_id=case_id))
 
 

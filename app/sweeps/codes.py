@@ -1,20 +1,21 @@
-"""Code lists of sweeps, with Chinese and English labels (stored codes; the
-same label helpers as app/disputes/codes.py)."""
+"""Code lists of sweeps, with English labels translated through the catalogue
+(stored codes; the same label helpers as app/disputes/codes.py)."""
 from ..disputes.codes import choices, label  # noqa: F401  (re-exported for the templates)
+from ..i18n import N_
 
 SWEEP_LEVELS = {
-    "community": ("社区排查（每周）", "Community sweep"),
-    "street": ("街道排查（每月）", "Street sweep"),
+    "community": N_("Community sweep"),
+    "street": N_("Street sweep"),
 }
 
 SWEEP_CHECKS = {
-    "disputes": ("矛盾纠纷", "Disputes between residents"),
-    "family": ("婚姻家庭", "Marriage and family"),
-    "neighbours": ("邻里关系", "Neighbour relations"),
-    "property": ("物业与停车", "Property management and parking"),
-    "labour": ("欠薪与劳资", "Unpaid wages and labour"),
-    "land": ("房屋土地", "Housing and land"),
-    "safety": ("安全隐患", "Safety hazards"),
-    "key_people": ("重点人群", "People who need attention"),
-    "petitions": ("信访苗头", "Signs of petitions"),
+    "disputes": N_("Disputes between residents"),
+    "family": N_("Marriage and family"),
+    "neighbours": N_("Neighbour relations"),
+    "property": N_("Property management and parking"),
+    "labour": N_("Unpaid wages and labour"),
+    "land": N_("Housing and land"),
+    "safety": N_("Safety hazards"),
+    "key_people": N_("People who need attention"),
+    "petitions": N_("Signs of petitions"),
 }

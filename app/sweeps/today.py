@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..engine.deadlines import colour
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import translate
 from ..today import TodayItem
 from .models import Sweep
 from .scope import COMMUNITY_STAFF, STREET_STAFF
@@ -38,8 +38,8 @@ def sweeps_due(user, now, until) -> list[TodayItem]:
     rows = db.session.execute(query.order_by(Sweep.period_start, Sweep.id).limit(200)).scalars()
     return [TodayItem(kind="sweep", title=_("Sweep of %(place)s", place=row.place_name), due_at=row.period_ends_at,
                       colour=colour(row, now), url=url_for("sweeps.show", sweep_id=row.id),
-                      detail=_("%(state)s · %(first)s to %(last)s", state=row.__workflow__.state(row.state).label(
-                          current_locale()), first=format_date(row.period_start, "medium"),
+                      detail=_("%(state)s · %(first)s to %(last)s", state=translate(
+                          row.__workflow__.state(row.state).label), first=format_date(row.period_start, "medium"),
                           last=format_date(row.period_end, "medium")),
                       )
             for row in rows]

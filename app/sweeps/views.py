@@ -18,7 +18,7 @@ from ..disputes.forms import IntakeForm, colour_choices
 from ..disputes.intake import by_submission, open_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
 from ..org.models import Community, Grid, Street
 from ..paging import page_of
 from . import codes
@@ -62,7 +62,7 @@ def index():
     form = SweepFilterForm(formdata=request.args)
     form.community.choices = [("", _("All")), ("street", _("The street sweep"))] + [
         (str(c.id), c.name) for c in _scope_communities()]
-    form.state.choices = [("", _("All"))] + [(s.code, s.label(locale)) for s in SWEEP.states]
+    form.state.choices = [("", _("All"))] + [(s.code, translate(s.label, locale)) for s in SWEEP.states]
     form.colour.choices = colour_choices()
     form.sort.choices = [("newest", _("Newest period first")), ("urgency", _("Most urgent first"))]
     form.validate()
