@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import clock, engine
-from app.audit.timeline import TYPE_WORDS, WORDS, timeline, word
+from app.timeline import TYPE_WORDS, WORDS, timeline, word
 from app.engine.registry import registered_models
 from app.extensions import db
 from app.followups import sweeps

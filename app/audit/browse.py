@@ -104,7 +104,7 @@ def known_entity_types() -> list[str]:
 def known_triggers() -> list[str]:
     from workflows import WORKFLOWS
 
-    from .timeline import WORDS
+    from ..timeline import WORDS
 
     return sorted({t.trigger for wf in WORKFLOWS.values() for t in wf.transitions} | set(WORDS))
 

@@ -22,7 +22,7 @@ from ..privacy import mask_data
 from . import browse
 from .chain import Digest, current_digest
 from .digestcheck import compare
-from .timeline import word
+from ..timeline import word
 from .verify import verify
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

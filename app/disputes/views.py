@@ -10,7 +10,7 @@ from workflows import DISPUTE
 
 from .. import clock, engine
 from ..audit import record
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..engine.deadlines import colour
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed

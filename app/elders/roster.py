@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, true
 
 from .. import clock
 from ..audit.chain import record
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..disputes import codes as dispute_codes

@@ -10,7 +10,7 @@ from workflows import DISPUTE
 from workflows.elder_assignment import NOT_BEGUN
 
 from .. import clock, engine
-from ..audit.timeline import related
+from ..timeline import related
 from ..engine.deadlines import warn_time
 from ..engine.hooks import effect, guard
 from ..extensions import db

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from workflows import SWEEP
 
 from .. import clock, engine
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..disputes.forms import IntakeForm
 from ..disputes.intake import by_submission, register

@@ -13,7 +13,7 @@ from workflows import FOLLOWUP
 from workflows.followup import OPEN
 
 from .. import clock, engine
-from ..audit.timeline import related, timeline
+from ..timeline import related, timeline
 from ..auth.access import roles_required
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause

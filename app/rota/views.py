@@ -15,7 +15,7 @@ from workflows.duty_swap import DUTY_SWAP
 from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
-from ..audit.timeline import related, timeline
+from ..timeline import related, timeline
 from ..auth.access import roles_required
 from ..disputes.views import form_version
 from ..extensions import db

@@ -19,7 +19,7 @@ from flask_babel import format_datetime, gettext as _
 from sqlalchemy import select
 
 from ..audit.models import AuditEvent
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..disputes import codes
 from ..extensions import db
 from ..i18n import current_locale

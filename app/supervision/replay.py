@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ..audit.models import AuditEvent
-from ..audit.timeline import Entry, timeline
+from ..timeline import Entry, timeline
 from ..engine.core import _apply_deadline
 from ..extensions import db
 

@@ -13,7 +13,7 @@ from .. import engine
 # The dispute's own effects first: its close sets the summary and closing time
 # before this module's effect flushes the row (one UPDATE of the case, not two).
 from ..disputes import rules as _dispute_rules  # noqa: F401
-from ..audit.timeline import related
+from ..timeline import related
 from ..engine.hooks import effect, guard
 from ..extensions import db
 from .models import OUTCOME_OF_STATE, SignOff

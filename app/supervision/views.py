@@ -17,7 +17,7 @@ from workflows.signoff import SIGNOFF
 
 from .. import clock, engine
 from ..audit.chain import record
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..database import writes
 from ..auth.access import roles_required
 from ..disputes import codes

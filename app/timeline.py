@@ -14,11 +14,11 @@ from typing import Callable
 
 from sqlalchemy import and_, or_, select
 
-from ..auth.models import User
-from ..extensions import db
-from ..labels import field_value, user_ids_in
-from ..privacy import mask_data
-from .models import AuditEvent
+from .audit.models import AuditEvent
+from .auth.models import User
+from .extensions import db
+from .labels import field_value, user_ids_in
+from .privacy import mask_data
 
 WORDS = {
     "create": ("登记", "Registered"),
@@ -118,7 +118,7 @@ def _subjects(entity) -> dict[str, list[int]]:
 
 
 def timeline(entity, locale: str) -> list[Entry]:
-    from ..engine.registry import workflow_for_entity_type
+    from .engine.registry import workflow_for_entity_type
 
     own_type = entity.__entity_type__
     wanted = _subjects(entity)
