@@ -111,7 +111,7 @@ def _register_blueprints(app):
     from .disputes import attachments as _attachments  # noqa: F401  (its routes are on disputes_bp)
     from .disputes import agreement as _agreement, sessions as _sessions  # noqa: F401  (routes on disputes_bp)
     from .main.views import bp as main_bp
-    from .audit.views import bp as audit_bp
+    from .supervision.audit_views import bp as audit_bp
     from .public.views import bp as public_bp
     from .elders.views import bp as elders_bp
     from .rota.views import bp as rota_bp

@@ -15,11 +15,18 @@ from datetime import date
 
 from sqlalchemy import and_, func, or_, select, true
 
+from workflows import WORKFLOWS
+
+from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..disputes.lists import COUNT_CAP
 from ..disputes.models import Dispute
+from ..engine.registry import registered_models
 from ..extensions import db
-from .models import AuditEvent
+from ..timeline import WORDS
+from .history import Page
+from .models import SignOff
+from .sql import day_end_utc, day_start_utc
 
 
 @dataclass
@@ -43,8 +50,6 @@ def scope_clause(user):
     street = user.street_id
     people = select(User.id).where(User.street_id == street)
     cases = select(Dispute.id).where(Dispute.street_id == street)
-    from ..supervision.models import SignOff
-
     reviews = select(SignOff.id).where(SignOff.street_id == street)
     return or_(
         AuditEvent.actor_id.in_(people),
@@ -55,8 +60,6 @@ def scope_clause(user):
 
 
 def events_query(user, f: EventFilters):
-    from ..supervision.sql import day_end_utc, day_start_utc
-
     query = select(AuditEvent).where(scope_clause(user))
     if f.actor_id is not None:
         query = query.where(AuditEvent.actor_id == f.actor_id)
@@ -76,8 +79,6 @@ def events_query(user, f: EventFilters):
 
 
 def page(user, f: EventFilters, number: int, per_page: int):
-    from ..supervision.history import Page
-
     query = events_query(user, f)
     limited = query.with_only_columns(AuditEvent.id).order_by(None).limit(COUNT_CAP + 1).subquery()
     n = db.session.execute(select(func.count()).select_from(limited)).scalar()
@@ -96,16 +97,10 @@ def known_entity_types() -> list[str]:
     """Suggestions for the "what" filter, without scanning the log: every
     workflow entity, plus the accounts and exports (any other value typed
     is searched for as well)."""
-    from ..engine.registry import registered_models
-
     return sorted({name for name, _ in registered_models()} | set(ACCOUNT_TYPES))
 
 
 def known_triggers() -> list[str]:
-    from workflows import WORKFLOWS
-
-    from ..timeline import WORDS
-
     return sorted({t.trigger for wf in WORKFLOWS.values() for t in wf.transitions} | set(WORDS))
 
 
