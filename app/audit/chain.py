@@ -73,7 +73,7 @@ def fields_of(row) -> dict:
 _encoded: tuple[str, bytes] = ("", b"")
 
 
-def _key() -> bytes:
+def chain_key() -> bytes:
     global _encoded
     value = current_app.config["AUDIT_KEY"]
     if _encoded[0] != value:  # encoded once, not on every append
@@ -177,7 +177,7 @@ def record(
     seq = None if entity_id is None else (last_seq or 0) + 1
     prev_hash = prev_hash or GENESIS
     fields = _fields(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, payload)
-    digest = row_hash(_key(), fields, prev_hash)
+    digest = row_hash(chain_key(), fields, prev_hash)
     _insert(connection, dict(fields, at=at, prev_hash=prev_hash, hash=digest))
     return digest
 
