@@ -64,6 +64,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "info"
 
     _import_models()
+    _init_packages(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_errors(app)
@@ -102,6 +103,17 @@ def _import_models():
     from .followups import models as _followups  # noqa: F401
     from .supervision import models as _supervision  # noqa: F401
     from . import ratelimit as _ratelimit  # noqa: F401
+
+
+def _init_packages(app):
+    """Each package hands its hooks, timer jobs and lookups to the layers
+    below it here, not when imported."""
+    from . import housekeeping
+    from .auth import init_app as init_auth
+
+    init_auth(app)
+    # Last: its count ends the tick's summary line, after the domains' jobs.
+    housekeeping.init_app(app)
 
 
 def _register_blueprints(app):

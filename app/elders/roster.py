@@ -15,7 +15,7 @@ from ..auth.access import roles_required
 from ..auth.models import User
 from ..disputes import codes as dispute_codes
 from ..disputes.views import form_version
-from ..engine.core import _name_of
+from ..engine.core import name_of
 from ..engine.edits import commit_change
 from ..engine.errors import Conflict, Refused
 from ..extensions import db
@@ -123,7 +123,7 @@ def _values(form, elder=None) -> dict:
 
 def _check_version(elder, version) -> None:
     if form_version(version) != elder.version:
-        raise Conflict(_name_of(elder.changed_by_id), elder.changed_at)
+        raise Conflict(name_of(elder.changed_by_id), elder.changed_at)
 
 
 @bp.route("/roster")

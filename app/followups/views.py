@@ -238,9 +238,9 @@ def _refuse_add(dispute, message, status):
 
 
 def _name(user_id):
-    from ..engine.core import _name_of
+    from ..engine.core import name_of
 
-    return _name_of(user_id)
+    return name_of(user_id)
 
 
 # Sweeps, notifications and the today page are views on this blueprint too.
