@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from config import get_config
 
-from . import database  # noqa: F401  (registers the connection settings)
+from . import database
 from .extensions import babel, csrf, db, login_manager, migrate
 from .security import add_security_headers
 
@@ -54,6 +54,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    database.init_app(app)  # before any connection is made
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -94,9 +95,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def _import_models():
+    """Every table, for SQLAlchemy's metadata (create_all, migrations) and
+    the relationships named by string."""
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
-    from .disputes import models as _disputes, rules as _rules  # noqa: F401
+    from .disputes import models as _disputes  # noqa: F401
     from .org import models as _org  # noqa: F401
     from .elders import models as _elders  # noqa: F401
     from .rota import models as _rota  # noqa: F401
@@ -106,14 +109,18 @@ def _import_models():
 
 
 def _init_packages(app):
-    """Each package hands its hooks, timer jobs and lookups to the layers
-    below it here, not when imported."""
-    from . import housekeeping
-    from .auth import init_app as init_auth
+    """Each package hands its guards and effects, timer jobs, today
+    providers, timeline links and listeners to the layers below it here,
+    never when imported. The order matters where two packages hook the same
+    thing: the effects of one step run in the order installed, so the
+    dispute's own effects come first (its close sets the summary and closing
+    time that supervision's review then reads), then the packages that react
+    to a case's steps; timer jobs run in the order installed too, and the
+    pruning of throttling records ends the tick's summary line."""
+    from . import auth, disputes, elders, followups, housekeeping, rota, supervision
 
-    init_auth(app)
-    # Last: its count ends the tick's summary line, after the domains' jobs.
-    housekeeping.init_app(app)
+    for package in (auth, disputes, followups, elders, rota, supervision, housekeeping):
+        package.init_app(app)
 
 
 def _register_blueprints(app):

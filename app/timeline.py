@@ -1,10 +1,10 @@
 """An entity's audit events as plain sentences for the case page.
 
 A case's timeline also shows the steps of the rows that belong to it (an
-elder's invitation, a follow-up visit, a sign-off): each such domain
-registers, with `@related("dispute")`, a function returning the
-(entity_type, id) pairs of its rows for one case, and their events are merged
-with the case's own in log order.
+elder's invitation, a follow-up visit, a sign-off): each such domain installs,
+with `install_related("dispute", fn)` from its init_app, a function returning
+the (entity_type, id) pairs of its rows for one case, and their events are
+merged with the case's own in log order.
 """
 import json
 from collections import defaultdict
@@ -83,14 +83,12 @@ def word(entity_type: str | None, trigger: str, locale: str) -> str | None:
 RELATED: dict[str, list[Callable]] = defaultdict(list)
 
 
-def related(entity_type: str):
-    """Register fn(entity) -> iterable of (entity_type, entity_id) whose
-    events belong on the timeline of `entity_type` rows."""
-    def register(fn):
+def install_related(entity_type: str, fn: Callable) -> None:
+    """Show on the timeline of `entity_type` rows the events of the rows
+    fn(entity) names, as (entity_type, entity_id) pairs. Installing the same
+    function again (a second app in one process) changes nothing."""
+    if fn not in RELATED[entity_type]:
         RELATED[entity_type].append(fn)
-        return fn
-
-    return register
 
 
 @dataclass

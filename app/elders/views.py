@@ -17,7 +17,7 @@ from ..engine.errors import Refused
 from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
-from . import codes, rules, times, today  # noqa: F401  (rules and today register their hooks)
+from . import codes, rules, times
 from .candidates import suggest
 from .explain import conflict_words, factor_words
 from .forms import InviteForm, step_form

@@ -144,8 +144,7 @@ class NotificationPref(db.Model):
     changed_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-# Guards and effects, the sweep planner and the e-mail sender (in that order:
-# a tick mails what it notified) register themselves at import.
-from . import rules as _rules  # noqa: E402,F401
+# The sweep planner and the e-mail sender (in that order: a tick mails what
+# it notified) register themselves at import.
 from . import sweeps as _sweeps  # noqa: E402,F401
 from . import mail as _mail  # noqa: E402,F401

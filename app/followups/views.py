@@ -13,7 +13,7 @@ from workflows import FOLLOWUP
 from workflows.followup import OPEN
 
 from .. import clock, engine
-from ..timeline import related, timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
@@ -32,13 +32,6 @@ from .scope import works_on_clause
 bp = Blueprint("followups", __name__)
 
 MAX_DAYS_AHEAD = 366
-
-
-@related("dispute")
-def _case_followups(dispute):
-    """A case's timeline shows its follow-ups' steps too."""
-    ids = db.session.execute(select(FollowUp.id).where(FollowUp.dispute_id == dispute.id)).scalars()
-    return [("followup", i) for i in ids]
 
 
 def load_followup(followup_id: int) -> FollowUp:

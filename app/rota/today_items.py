@@ -8,14 +8,13 @@ from flask_babel import format_date, gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..today import TodayItem, provider
+from ..today import TodayItem
 from .days import local_day, to_utc
 from .models import Duty
 from .roster import lawyer_of
 from .swaps import awaiting_approval
 
 
-@provider("duty")
 def duty_items(user, now, until) -> list[TodayItem]:
     if user.role == "coordinator":
         return [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",

@@ -15,7 +15,7 @@ from workflows.duty_swap import DUTY_SWAP
 from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
-from ..timeline import related, timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..disputes.views import form_version
 from ..extensions import db
@@ -87,12 +87,6 @@ def steps(entity, locale):
             if isinstance(pair, list):
                 e.data["changes"][key] = [names.get(v, v) for v in pair]
     return entries
-
-
-@related("lawyer_duty")
-def swaps_on_duty(duty):
-    ids = db.session.execute(select(SwapRequest.id).where(SwapRequest.duty_id == duty.id)).scalars()
-    return [("duty_swap", i) for i in ids]
 
 
 # ---- pages
@@ -297,4 +291,4 @@ def request_swap(duty_id):
     return redirect(safe_next(url_for(".mine")) + "#swaps")
 
 
-from . import board_views, consult_views, feed_views, plan_views, roster_views, today_items  # noqa: E402,F401
+from . import board_views, consult_views, feed_views, plan_views, roster_views  # noqa: E402,F401

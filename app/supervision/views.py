@@ -26,7 +26,6 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..privacy import mask_id, mask_phone
 from . import casefile, exports, history, reports, stats
-from . import today as _today  # noqa: F401  (registers its "today" provider)
 from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
