@@ -11,6 +11,7 @@ from ..auth.models import User
 from ..engine import WorkflowMixin, register
 from ..extensions import db
 from ..org.models import Community, Grid
+from .visibility import can_see
 
 
 # The applicant of a resident's report who left no name: stored data, the
@@ -101,8 +102,6 @@ class Dispute(WorkflowMixin, db.Model):
     )
 
     def visible_to(self, user) -> bool:
-        from .scope import can_see
-
         return can_see(user, self)
 
     def works_on(self, user) -> bool:
