@@ -14,7 +14,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ..engine.hooks import Hooks
-from ..followups import models as _followup_models  # noqa: F401  (first: its rules import notifications)
+from ..followups import models as _followup_models  # noqa: F401  (first: its models import the mail outbox, which imports notifications)
 from ..followups.notifications import link, message, notify
 from . import times
 

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..followups import models as _followup_models  # noqa: F401  (first: its rules import notifications)
+from ..followups import models as _followup_models  # noqa: F401  (first: its models import the mail outbox, which imports notifications)
 from ..followups.notifications import link, message, notify
 from .models import Duty, SwapRequest
 
