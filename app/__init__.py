@@ -8,8 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from config import get_config
 
-from . import database  # noqa: F401  (registers the connection settings)
-from . import i18n
+from . import database, i18n
 from .extensions import babel, csrf, db, login_manager, migrate
 from .security import add_security_headers
 
@@ -55,6 +54,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    database.init_app(app)  # before any connection is made
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -102,9 +102,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def _import_models():
+    """Every table, for SQLAlchemy's metadata (create_all, migrations) and
+    the relationships named by string."""
     from .audit import models as _audit  # noqa: F401
     from .auth import models as _auth  # noqa: F401
-    from .disputes import models as _disputes, rules as _rules  # noqa: F401
+    from .disputes import models as _disputes  # noqa: F401
     from .org import models as _org  # noqa: F401
     from .elders import models as _elders  # noqa: F401
     from .rota import models as _rota  # noqa: F401
@@ -116,12 +118,21 @@ def _import_models():
 
 
 def _init_packages(app):
-    """Each package installs its hooks, timer jobs and today providers. The
-    timer runs its jobs in this order: sweeps are planned before the e-mail
-    outbox is sent, so a tick mails what it notified."""
-    from . import followups, notifications, sweeps
+    """Each package hands its guards and effects, timer jobs, today
+    providers, timeline links and listeners to the layers below it here,
+    never when imported. The order matters where two packages hook the same
+    thing: the effects of one step run in the order installed, so the
+    dispute's own effects come first (its close sets the summary and closing
+    time that supervision's review then reads), then the packages that react
+    to a case's steps; timer jobs run in the order installed too, and the
+    pruning of throttling records ends the tick's summary line."""
+    from . import disputes, elders, followups, housekeeping, notifications, rota, supervision, sweeps
 
-    for package in (sweeps, notifications, followups):
+    # auth's init_app ran first, in create_app: its session check must come
+    # before the login check. Sweeps are planned before the outbox is sent,
+    # so a tick mails what it notified; pruning throttling records ends the
+    # tick's summary line.
+    for package in (disputes, sweeps, notifications, followups, elders, rota, supervision, housekeeping):
         package.init_app(app)
 
 
@@ -150,7 +161,7 @@ def _register_blueprints(app):
     from .diagrams.views import bp as diagrams_bp
     from .disputes.blueprint import bp as disputes_bp
     from .main.views import bp as main_bp
-    from .audit.views import bp as audit_bp
+    from .supervision.audit_views import bp as audit_bp
     from .public.views import bp as public_bp
     from .elders.blueprint import bp as elders_bp
     from .rota.blueprint import bp as rota_bp

@@ -29,7 +29,6 @@ def _write_intent() -> bool:
     return bool(getattr(view, "_writes", False))
 
 
-@event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection, connection_record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -48,7 +47,15 @@ def _on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _on_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
+
+
+def init_app(app) -> None:
+    """Give every engine's connections these settings. Called by create_app
+    before the first connection; attaching twice (a second app in one
+    process) changes nothing."""
+    for name, listener in (("connect", _on_connect), ("begin", _on_begin)):
+        if not event.contains(Engine, name, listener):
+            event.listen(Engine, name, listener)

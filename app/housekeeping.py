@@ -7,8 +7,11 @@ from sqlalchemy import delete
 
 from . import clock
 from .auth.models import LoginAttempt
+from .engine.timers import install_job
 from .extensions import db
 from .ratelimit import RateEvent
+
+PRUNE_JOB = "old throttling records pruned"
 
 
 def prune_counters(now=None) -> int:
@@ -20,3 +23,9 @@ def prune_counters(now=None) -> int:
         removed += db.session.execute(delete(model).where(model.at < cutoff)).rowcount or 0
     db.session.commit()
     return removed
+
+
+def init_app(app) -> None:
+    """Prune on every timer tick (`flask workflows tick`), after the jobs
+    installed before it: its count ends the tick's summary line."""
+    install_job(PRUNE_JOB, prune_counters)

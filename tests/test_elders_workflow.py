@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app import clock, engine
 from app.audit.models import AuditEvent
-from app.audit.timeline import timeline
+from app.timeline import timeline
 from app.audit.verify import verify
 from app.elders import steps
 from app.elders.candidates import suggest

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import clock, engine
-from app.audit.timeline import TYPE_WORDS, timeline, word
+from app.timeline import TYPE_WORDS, timeline, word
 from app.engine.registry import registered_models
 from app.i18n import translator
 from app.extensions import db
@@ -142,7 +142,7 @@ def test_the_diagram_tells_a_timeout_from_a_step_the_system_may_also_take():
 def test_the_audit_browser_names_a_rows_first_step_for_its_type():
     from types import SimpleNamespace
 
-    from app.audit.views import action_label
+    from app.supervision.audit_views import action_label
 
     followup = SimpleNamespace(entity_type="followup", trigger="create", from_state=None)
     case = SimpleNamespace(entity_type="dispute", trigger="create", from_state=None)

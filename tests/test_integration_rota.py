@@ -2,6 +2,7 @@
 coordinators when a swap waits for them, both lawyers when it is decided,
 a lawyer whose published duty is cancelled. Each is written with its step
 and gone with a refused one."""
+import json
 import re
 from datetime import timedelta
 
@@ -111,6 +112,16 @@ def test_an_accepted_swap_tells_the_coordinators_of_the_rooms_street_and_the_cit
     assert fi.recipients("swap_to_approve") == sorted([world["coordinator"].id, world["city"].id])
     note = fi.notes(world["coordinator"].id, "swap_to_approve")[0]
     assert (note.entity_type, note.entity_id) == ("duty_swap", swap.id)
+
+
+def test_the_notice_of_an_accepted_swap_names_its_taker(world):
+    """The swap's own effect records the taker before the notice is written."""
+    duty = first_duty()
+    (asker, asker_user), [(named, named_user), *_] = split(world["people"], duty)
+    swap = request_swap(duty, asker, named, "", asker_user)
+    engine.fire(swap, "accept", named_user)
+    note = fi.notes(world["coordinator"].id, "swap_to_approve")[0]
+    assert json.loads(note.data)["taker"] == named.name
 
 
 def test_without_a_coordinator_of_the_street_every_coordinator_is_told(ctx):

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 from flask_babel import pgettext
 
-from app.audit.timeline import TYPE_WORDS, WORDS
+from app.timeline import TYPE_WORDS, WORDS
 from app.auth.roles import ROLE_LABELS
 from app.disputes import codes as dispute_codes
 from app.elders import codes as elder_codes

@@ -79,7 +79,7 @@ def fields_of(row) -> dict:
 _encoded: tuple[str, bytes] = ("", b"")
 
 
-def _key() -> bytes:
+def chain_key() -> bytes:
     global _encoded
     value = current_app.config["AUDIT_KEY"]
     if _encoded[0] != value:  # encoded once, not on every append
@@ -89,8 +89,8 @@ def _key() -> bytes:
 
 # The statements of an append, built once: building a statement and computing
 # its cache key on every call cost more than running it (see bench/engine.py).
-# They use the Table, not the mapped class, so they run as plain Core. With
-# entity_id None (an event about no entity) the seq part finds nothing.
+# They use the Table, not the mapped class. With entity_id None (an event
+# about no entity) the seq part finds nothing.
 _events = AuditEvent.__table__
 _HEAD = select(_events.c.hash).order_by(_events.c.id.desc()).limit(1).scalar_subquery()
 _LAST_SEQ = (
@@ -99,51 +99,78 @@ _LAST_SEQ = (
     .scalar_subquery()
 )
 HEAD_AND_SEQ_QUERY = select(_HEAD, _LAST_SEQ)
-INSERT_EVENT = insert(_events)
+COLUMNS = tuple(c.name for c in _events.columns if c.name != "id")
+# inline: no RETURNING of the new id, which nobody reads.
+INSERT_EVENT = insert(_events).inline()
 LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
 
-# On SQLite the same two statements go, as plain SQL, to the DBAPI cursor of
-# the session's connection, in the same transaction. SQLAlchemy's execution
-# machinery costs 20-80 us a statement on this kind of machine, SQLite about
-# 3 us to run either, and an append is on every step. (They do not show in
-# SQLAlchemy's echo log.) Errors are wrapped as SQLAlchemy would wrap them.
-_COLUMNS = tuple(c.name for c in _events.columns if c.name != "id")
-_SQLITE_HEAD_AND_SEQ = (
-    f'SELECT (SELECT "hash" FROM "{_events.name}" ORDER BY "id" DESC LIMIT 1),'
-    f' (SELECT max("seq") FROM "{_events.name}" WHERE "entity_type" = ? AND "entity_id" = ?)'
-)
-_SQLITE_INSERT = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
-    _events.name, ", ".join(f'"{c}"' for c in _COLUMNS), ", ".join("?" for _ in _COLUMNS)
-)
-_bind_at: dict[type, object] = {}  # per dialect class: datetime -> stored form
+
+# One path on both databases: SQLAlchemy compiles each statement once per
+# dialect, and an append sends the SQL to the DBAPI cursor of the session's
+# own connection, in its transaction. SQLAlchemy's execution machinery costs
+# more per statement than the database takes to run it, and an append is on
+# every step (figures in the README, "Benchmark: engine throughput"). The
+# statements do not show in SQLAlchemy's echo log; errors are wrapped as
+# SQLAlchemy would wrap them.
+@dataclass(frozen=True)
+class DriverStatement:
+    sql: str
+    names: tuple[str, ...]  # the parameters, in the order the driver takes them
+    positional: bool
+    to_db: tuple  # per name: the dialect's conversion of the value, or None
+    fixed: dict  # values the statement carries itself (a LIMIT's)
+
+    @classmethod
+    def compile(cls, statement, dialect, **options) -> DriverStatement:
+        compiled = statement.compile(dialect=dialect, **options)
+        names = tuple(compiled.positiontup if compiled.positional else compiled.bind_names.values())
+        fixed = {name: bind.value for bind, name in compiled.bind_names.items() if not bind.required}
+        to_db = tuple(
+            _events.c[name].type.dialect_impl(dialect).bind_processor(dialect) if name in _events.c else None
+            for name in names
+        )
+        return cls(compiled.string, names, compiled.positional, to_db, fixed)
+
+    def params(self, values: dict):
+        values = {**self.fixed, **values} if self.fixed else values
+        args = tuple(values[name] if convert is None else convert(values[name])
+                     for name, convert in zip(self.names, self.to_db))
+        return args if self.positional else dict(zip(self.names, args))
+
+    def run(self, connection, values: dict):
+        """Execute with `values` (name -> value); the first row, if any."""
+        params = self.params(values)
+        dbapi = connection.dialect.loaded_dbapi
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            return cursor.fetchone() if cursor.description else None
+        except dbapi.Error as error:
+            raise DBAPIError.instance(self.sql, params, error, dbapi.Error, dialect=connection.dialect) from error
+        finally:
+            cursor.close()
 
 
-def _sqlite(connection, sql: str, params: tuple):
-    dbapi = connection.dialect.loaded_dbapi
-    cursor = connection.connection.cursor()
-    try:
-        return cursor.execute(sql, params).fetchone()
-    except dbapi.Error as error:
-        raise DBAPIError.instance(sql, params, error, dbapi.Error, dialect=connection.dialect) from error
-    finally:
-        cursor.close()
+@dataclass(frozen=True)
+class AppendStatements:
+    head_and_seq: DriverStatement
+    insert: DriverStatement
+    lock: DriverStatement | None  # PostgreSQL's advisory lock; SQLite has one writer
 
 
-def _head_and_seq(connection, entity_type, entity_id):
-    if connection.dialect.name == "sqlite":
-        return _sqlite(connection, _SQLITE_HEAD_AND_SEQ, (entity_type, entity_id))
-    return connection.execute(HEAD_AND_SEQ_QUERY, {"entity_type": entity_type, "entity_id": entity_id}).one()
+_compiled: dict[tuple, AppendStatements] = {}
 
 
-def _insert(connection, values: dict) -> None:
-    dialect = connection.dialect
-    if dialect.name != "sqlite":
-        connection.execute(INSERT_EVENT, values)
-        return
-    to_db = _bind_at.get(type(dialect))
-    if to_db is None:
-        to_db = _bind_at[type(dialect)] = _events.c.at.type.bind_processor(dialect) or (lambda at: at)
-    _sqlite(connection, _SQLITE_INSERT, tuple(to_db(values[c]) if c == "at" else values[c] for c in _COLUMNS))
+def append_statements(dialect) -> AppendStatements:
+    key = (type(dialect), dialect.paramstyle)
+    found = _compiled.get(key)
+    if found is None:
+        found = _compiled[key] = AppendStatements(
+            head_and_seq=DriverStatement.compile(HEAD_AND_SEQ_QUERY, dialect),
+            insert=DriverStatement.compile(INSERT_EVENT, dialect, column_keys=list(COLUMNS)),
+            lock=DriverStatement.compile(LOCK_CHAIN, dialect) if dialect.name == "postgresql" else None,
+        )
+    return found
 
 
 def lock_chain(session, connection=None) -> None:
@@ -151,8 +178,9 @@ def lock_chain(session, connection=None) -> None:
     writer (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory
     lock that is released at COMMIT or ROLLBACK."""
     connection = connection or session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(LOCK_CHAIN, {"k": CHAIN_LOCK_KEY})
+    lock = append_statements(connection.dialect).lock
+    if lock is not None:
+        lock.run(connection, {"k": CHAIN_LOCK_KEY})
 
 
 def record(
@@ -178,13 +206,15 @@ def record(
     # The session's connection, in the session's transaction (begun here if
     # need be); the audit table belongs to the default bind.
     connection = session.connection()
-    lock_chain(session, connection)
-    prev_hash, last_seq = _head_and_seq(connection, entity_type, entity_id)
+    statements = append_statements(connection.dialect)
+    if statements.lock is not None:
+        statements.lock.run(connection, {"k": CHAIN_LOCK_KEY})
+    prev_hash, last_seq = statements.head_and_seq.run(connection, {"entity_type": entity_type, "entity_id": entity_id})
     seq = None if entity_id is None else (last_seq or 0) + 1
     prev_hash = prev_hash or GENESIS
     fields = _fields(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, payload)
-    digest = row_hash(_key(), fields, prev_hash)
-    _insert(connection, dict(fields, at=at, prev_hash=prev_hash, hash=digest))
+    digest = row_hash(chain_key(), fields, prev_hash)
+    statements.insert.run(connection, dict(fields, at=at, prev_hash=prev_hash, hash=digest))
     return digest
 
 

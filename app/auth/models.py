@@ -58,6 +58,12 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+def display_name(user_id: int) -> str | None:
+    """A user's name for the engine's "changed by X" (see init_app)."""
+    user = db.session.get(User, user_id)
+    return user.display_name if user else None
+
+
 class LoginAttempt(db.Model):
     """Every login attempt, so throttling holds across all app workers."""
 

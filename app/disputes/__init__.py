@@ -1,0 +1,13 @@
+"""The dispute case (纠纷案件): models, intake, parties, sessions, agreements,
+attachments, lists, scope rules, and the workflow's guards and effects.
+
+A domain package: imports workflows/, the foundation, the audit core, the
+engine and the shared services; never another domain, supervision or the
+shell."""
+
+
+def init_app(app) -> None:
+    """Hand the dispute workflow's guards and effects to the engine."""
+    from . import rules
+
+    rules.hooks.install()

@@ -7,7 +7,7 @@ from flask_login import current_user
 from workflows import DISPUTE
 
 from .. import engine
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..engine.deadlines import colour
 from ..engine.edits import is_sealed
 from ..i18n import current_locale

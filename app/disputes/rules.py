@@ -8,21 +8,24 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..auth.models import User
-from ..engine.hooks import effect, guard
+from ..engine.hooks import Hooks
 from ..extensions import db
 from .models import ANONYMOUS_REPORTER, FileCounter
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
 
 MAX_EXTENSION_DAYS = 60
 
 
-@guard("has_parties")
+@hooks.guard("has_parties")
 def has_parties(dispute, actor, data):
     if not dispute.parties:
         return _l("Register at least one party before accepting the case.")
     return None
 
 
-@guard("assignee_in_scope")
+@hooks.guard("assignee_in_scope")
 def assignee_in_scope(dispute, actor, data):
     if data is None:
         return None
@@ -37,14 +40,14 @@ def assignee_in_scope(dispute, actor, data):
     return None
 
 
-@guard("is_assignee")
+@hooks.guard("is_assignee")
 def is_assignee(dispute, actor, data):
     if dispute.assignee_id is not None and not dispute.works_on(actor):
         return _l("Only the mediators assigned to the case may do this.")
     return None
 
 
-@guard("both_sides_named")
+@hooks.guard("both_sides_named")
 def both_sides_named(dispute, actor, data):
     """An agreement binds named parties on both sides: an applicant and a
     respondent, none of them the anonymous reporter of a photo report."""
@@ -57,7 +60,7 @@ def both_sides_named(dispute, actor, data):
     return None
 
 
-@guard("agreement_complete")
+@hooks.guard("agreement_complete")
 def agreement_complete(dispute, actor, data):
     """A written agreement carries the contents the law asks for (art. 29):
     facts, matters in dispute, responsibilities, and how, where and by when
@@ -74,7 +77,7 @@ def agreement_complete(dispute, actor, data):
 WRITTEN_AGREEMENT_FIELDS = ("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by")
 
 
-@guard("extension_days_valid")
+@hooks.guard("extension_days_valid")
 def extension_days_valid(dispute, actor, data):
     if data is None:
         return None
@@ -102,7 +105,7 @@ def _next_file_seq(year: int) -> int:
     ).scalar_one()
 
 
-@effect("dispute", "accept")
+@hooks.effect("dispute", "accept")
 def number_the_file(dispute, actor, data, now):
     year = now.year
     seq = _next_file_seq(year)
@@ -112,31 +115,31 @@ def number_the_file(dispute, actor, data, now):
     dispute.file_no = f"({year}){prefix}第{seq}号"
 
 
-@effect("dispute", "assign")
+@hooks.effect("dispute", "assign")
 def set_assignee(dispute, actor, data, now):
     dispute.assignee_id = int(data["mediator_id"])
     wanted = {int(i) for i in data.get("co_mediator_ids") or ()} - {dispute.assignee_id}
     dispute.co_mediators = [u for u in mediators_for(dispute) if u.id in wanted]
 
 
-@effect("dispute", "recuse")
+@hooks.effect("dispute", "recuse")
 def clear_assignee(dispute, actor, data, now):
     dispute.assignee_id = None
     dispute.co_mediators = []
 
 
-@effect("dispute", "reject")
-@effect("dispute", "fail")
+@hooks.effect("dispute", "reject")
+@hooks.effect("dispute", "fail")
 def record_route(dispute, actor, data, now):
     dispute.route = data["route"]
 
 
-@effect("dispute", "resolve_on_spot")
+@hooks.effect("dispute", "resolve_on_spot")
 def record_outcome(dispute, actor, data, now):
     dispute.outcome = data["outcome"]
 
 
-@effect("dispute", "agree")
+@hooks.effect("dispute", "agree")
 def record_agreement(dispute, actor, data, now):
     dispute.agreement_form = data["form"]
     dispute.agreement_terms = data["terms"]
@@ -155,7 +158,7 @@ def _as_date(value):
     return date.fromisoformat(str(value))
 
 
-@effect("dispute", "close")
+@hooks.effect("dispute", "close")
 def record_closure(dispute, actor, data, now):
     dispute.summary = data["summary"]
     dispute.closed_at = now

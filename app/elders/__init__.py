@@ -1,2 +1,16 @@
 """五老和事会: the council of elders' roster, suggestions with conflict-of-interest
 checks, the elder-assignment workflow and the elders' own pages."""
+
+
+def init_app(app) -> None:
+    """Hand the elder-assignment hooks to the engine (the step's own changes
+    first, then who is told of them), put a case's invitations on its
+    timeline and the elders' work on the today page."""
+    from ..timeline import install_related
+    from ..today import install_provider
+    from . import notices, rules, today
+
+    rules.hooks.install()
+    notices.hooks.install()
+    install_related("dispute", rules.assignments_of_case)
+    install_provider("elder_invitation", today.elder_work)

@@ -12,9 +12,12 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from .. import clock
-from ..engine.hooks import effect
+from ..engine.hooks import Hooks
 from ..notifications.service import link, message, notify
 from . import times
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
 
 WF = "elder_assignment"
 
@@ -61,10 +64,10 @@ def _tell_mediators(kind: str):
 
 for _trigger, _kind in (("decline", "elder_declined"), ("expire", "elder_expired"),
                         ("file_report", "elder_reported")):
-    effect(WF, _trigger)(_tell_mediators(_kind))
+    hooks.effect(WF, _trigger)(_tell_mediators(_kind))
 
 
-@effect(WF, "invite")
+@hooks.effect(WF, "invite")
 def tell_the_elder(assignment, actor, data, now):
     user_id = assignment.elder.user_id
     if user_id is None:  # an elder without a login is asked by phone
@@ -75,7 +78,7 @@ def tell_the_elder(assignment, actor, data, now):
                  "session_time": local.strftime("%H:%M")})
 
 
-@effect(WF, "withdraw")
+@hooks.effect(WF, "withdraw")
 def tell_the_other_side(assignment, actor, data, now):
     """An elder stepping aside tells the mediators; a mediator (or the case's
     end) calling the invitation off tells the elder, once they were asked."""

@@ -10,11 +10,11 @@ from sqlalchemy import or_, select, true
 
 from .. import clock
 from ..audit.chain import record
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..disputes import codes as dispute_codes
-from ..engine.core import _name_of
+from ..engine.core import name_of
 from ..engine.edits import commit_change
 from ..engine.errors import Conflict, Refused
 from ..extensions import db
@@ -122,7 +122,7 @@ def _values(form, elder=None) -> dict:
 
 def _check_version(elder, version) -> None:
     if form_version(version) != elder.version:
-        raise Conflict(_name_of(elder.changed_by_id), elder.changed_at)
+        raise Conflict(name_of(elder.changed_by_id), elder.changed_at)
 
 
 @roles_required(*ROSTER_ROLES)

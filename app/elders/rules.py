@@ -10,14 +10,16 @@ from workflows import DISPUTE
 from workflows.elder_assignment import NOT_BEGUN
 
 from .. import clock, engine
-from ..audit.timeline import related
 from ..engine.deadlines import warn_time
-from ..engine.hooks import effect, guard
+from ..engine.hooks import Hooks
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, translate
 from . import codes, times
 from .candidates import why_not_invitable
 from .models import ElderAssignment
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
 
 WF = "elder_assignment"
 # The case states in which elders may be asked to help.
@@ -37,14 +39,14 @@ def works_on_case(dispute, user) -> bool:
     return dispute.assignee_id is None or dispute.works_on(user)
 
 
-@guard("works_the_case")
+@hooks.guard("works_the_case")
 def works_the_case(assignment, actor, data):
     if actor.role == "mediator" and not works_on_case(assignment.dispute, actor):
         return _l("Only the mediators working on this case may do this.")
     return None
 
 
-@guard("own_invitation")
+@hooks.guard("own_invitation")
 def own_invitation(assignment, actor, data):
     if actor.role == "elder" and assignment.elder.user_id != actor.id:
         return _l("This invitation is addressed to another elder: only they can answer it.")
@@ -59,7 +61,7 @@ def case_closed_message(dispute):
     return None
 
 
-@guard("elder_declines_first")
+@hooks.guard("elder_declines_first")
 def elder_declines_first(assignment, actor, data):
     """An elder who has not accepted answers by declining; stepping aside
     (recusal) is for an invitation they have taken up."""
@@ -68,12 +70,12 @@ def elder_declines_first(assignment, actor, data):
     return None
 
 
-@guard("case_open")
+@hooks.guard("case_open")
 def case_open(assignment, actor, data):
     return case_closed_message(assignment.dispute)
 
 
-@guard("invitation_planned")
+@hooks.guard("invitation_planned")
 def invitation_planned(assignment, actor, data):
     if data is None:
         return None
@@ -88,7 +90,7 @@ def invitation_planned(assignment, actor, data):
     return None
 
 
-@guard("elder_invitable")
+@hooks.guard("elder_invitable")
 def elder_invitable(assignment, actor, data):
     if data is None:
         return None
@@ -99,7 +101,7 @@ def elder_invitable(assignment, actor, data):
                              exclude_id=assignment.id)
 
 
-@guard("elder_still_able")
+@hooks.guard("elder_still_able")
 def elder_still_able(assignment, actor, data):
     """Accepting checks again what inviting checked of the elder alone: they
     may have left the council, or marked the session day unavailable, since."""
@@ -114,7 +116,7 @@ def elder_still_able(assignment, actor, data):
     return None
 
 
-@guard("conflict_overridden")
+@hooks.guard("conflict_overridden")
 def conflict_overridden(assignment, actor, data):
     if data is None or not assignment.conflicts:
         return None
@@ -123,7 +125,7 @@ def conflict_overridden(assignment, actor, data):
     return None
 
 
-@guard("not_expired")
+@hooks.guard("not_expired")
 def not_expired(assignment, actor, data):
     if assignment.due_at is not None and clock.now() >= assignment.due_at:
         return expired_message(assignment)
@@ -135,7 +137,7 @@ def expired_message(assignment):
               when=format_datetime(assignment.due_at, "short"))
 
 
-@guard("report_complete")
+@hooks.guard("report_complete")
 def report_complete(assignment, actor, data):
     if data is None:
         return None
@@ -146,7 +148,7 @@ def report_complete(assignment, actor, data):
     return None
 
 
-@effect(WF, "invite")
+@hooks.effect(WF, "invite")
 def record_invitation(assignment, actor, data, now):
     assignment.session_at = times.to_utc(data["session_at"])
     assignment.session_place = (data.get("session_place") or "").strip() or None
@@ -170,15 +172,15 @@ def _answered(answer):
 
 
 for _trigger, _answer in (("accept", "accepted"), ("decline", "declined"), ("expire", "expired")):
-    effect(WF, _trigger)(_answered(_answer))
+    hooks.effect(WF, _trigger)(_answered(_answer))
 
 
-@effect(WF, "start_session")
+@hooks.effect(WF, "start_session")
 def record_session_start(assignment, actor, data, now):
     assignment.session_started_at = now
 
 
-@effect(WF, "file_report")
+@hooks.effect(WF, "file_report")
 def record_report(assignment, actor, data, now):
     assignment.report_work_done = data["work_done"].strip()
     assignment.report_advice = (data.get("advice") or "").strip() or None
@@ -186,7 +188,6 @@ def record_report(assignment, actor, data, now):
     assignment.reported_at = now
 
 
-@related("dispute")
 def assignments_of_case(dispute):
     ids = db.session.execute(select(ElderAssignment.id).where(ElderAssignment.dispute_id == dispute.id)).scalars()
     return [("elder_assignment", i) for i in ids]
@@ -215,7 +216,4 @@ def withdraw_with_case(dispute, actor, data, now):
 CASE_ENDING_TRIGGERS = sorted({t.trigger for t in DISPUTE.transitions
                                if t.dest not in CASE_STATES and set(t.sources) & set(CASE_STATES)})
 for _trigger in CASE_ENDING_TRIGGERS:
-    effect("dispute", _trigger)(withdraw_with_case)
-
-
-from . import notices as _notices  # noqa: E402,F401  (who is told of each step: registered with the rules)
+    hooks.effect("dispute", _trigger)(withdraw_with_case)

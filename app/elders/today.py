@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from ..disputes.models import Dispute, dispute_mediators
 from ..engine.deadlines import colour
 from ..extensions import db
-from ..today import TodayItem, provider
+from ..today import TodayItem
 from .models import Elder, ElderAssignment
 
 ELDER_STATES = ("invited", "accepted", "in_session")
@@ -27,7 +27,6 @@ def _title(a: ElderAssignment, for_elder: bool) -> str:
     return _("Confirm %(elder)s's report on case %(case)s", elder=a.elder.name, case=name)
 
 
-@provider("elder_invitation")
 def elder_work(user, now, until) -> list[TodayItem]:
     query = select(ElderAssignment).join(Elder, Elder.id == ElderAssignment.elder_id)
     if user.role == "elder":

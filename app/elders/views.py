@@ -19,7 +19,7 @@ from ..extensions import db
 from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
-from . import codes, rules, today  # noqa: F401  (rules and today register their hooks)
+from . import codes, rules
 from .candidates import suggest
 from .explain import conflict_words, factor_words
 from .forms import InviteForm, step_form

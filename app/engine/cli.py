@@ -50,8 +50,8 @@ def diagram(name, lang):
 @click.option("--lock-file", default=None, metavar="PATH",
               help="Skip this run if another one on this host still holds PATH (default: TICK_LOCK_FILE).")
 def tick_command(lock_file):
-    """Fire every timeout that is due, run the periodic jobs (plan sweeps,
-    send queued e-mail) and prune old throttling records. Meant for cron or a
+    """Fire every timeout that is due and run the periodic jobs (plan sweeps,
+    send queued e-mail, prune old throttling records). Meant for cron or a
     systemd timer every minute, on any number of servers at once: each due
     event fires once. Exit 0 when all went well, 1 when some item failed
     (each named on stderr; the others went on), 2 when the run could not
@@ -61,7 +61,6 @@ def tick_command(lock_file):
     from sqlalchemy.exc import SQLAlchemyError
 
     from .. import clock
-    from ..housekeeping import prune_counters
     from .runlock import HostLock
     from .timers import tick
 
@@ -75,7 +74,6 @@ def tick_command(lock_file):
         started, now = time.monotonic(), clock.now()
         try:
             report = tick(now=now, on_fired=lambda t, i, trig: click.echo(f"fired {trig} on {t} #{i}"))
-            pruned = prune_counters(now)
         except SQLAlchemyError as error:
             click.echo(f"tick: failed, nothing more was done: {error.__class__.__name__}: {error}", err=True)
             sys.exit(2)
@@ -85,5 +83,5 @@ def tick_command(lock_file):
         else:
             click.echo(f"failed {trigger} on {entity_type} #{entity_id}: {why}", err=True)
     click.echo(f"tick at {now.isoformat(timespec='seconds')}Z: {report.summary()}, "
-               f"{pruned} old throttling records pruned, {time.monotonic() - started:.2f} s")
+               f"{time.monotonic() - started:.2f} s")
     sys.exit(1 if report.failed else 0)

@@ -1,8 +1,8 @@
 """The one door for every state change: fire()."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from datetime import timedelta
 
 from flask import current_app
 
@@ -62,7 +62,7 @@ def _blank(value) -> bool:
 def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, data, expected_version):
     # A stale form is reported as such first: "reload" is the useful answer.
     if expected_version is not None and int(expected_version) != entity.version:
-        raise Conflict(_name_of(entity.changed_by_id), entity.changed_at)
+        raise Conflict(name_of(entity.changed_by_id), entity.changed_at)
     if t is None:
         known = trigger in wf.triggers()
         state = wf.state(entity.state)
@@ -91,10 +91,7 @@ def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, d
 def end_of_whole_days(start, period: timedelta):
     """The UTC moment a period of whole days that starts after `start` (UTC)
     ends: midnight at the end of its last local day."""
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    last_day = start.replace(tzinfo=UTC).astimezone(tz).date() + period
-    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
-    return end.astimezone(UTC).replace(tzinfo=None)
+    return clock.day_end(clock.local_date(start) + period)
 
 
 def state_deadline(state) -> timedelta | None:
@@ -109,7 +106,7 @@ def state_deadline(state) -> timedelta | None:
     return state.deadline
 
 
-def _apply_deadline(entity, wf: Workflow, t: Transition | None, now, data) -> None:
+def apply_deadline(entity, wf: Workflow, t: Transition | None, now, data) -> None:
     dest = wf.state(entity.state)
     period = state_deadline(dest)
     if t is not None and t.keep_deadline and entity.due_at is not None:
@@ -140,7 +137,7 @@ def create(entity, actor, data: dict | None = None, *, now=None, commit: bool = 
         entity.state_entered_at = now
         entity.changed_at = now
         entity.changed_by_id = actor.id
-        _apply_deadline(entity, wf, None, now, {})
+        apply_deadline(entity, wf, None, now, {})
         session.add(entity)
         session.flush()
         record(entity.__entity_type__, entity.id, CREATE, actor, to_state=wf.initial, data=data or {}, at=now)
@@ -166,7 +163,7 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         t = wf.transition(trigger, source)
         _check(entity, wf, t, trigger, actor, reason, data, expected_version)
         MACHINES[wf.name].events[trigger].trigger(entity)
-        _apply_deadline(entity, wf, t, now, data)
+        apply_deadline(entity, wf, t, now, data)
         entity.state_entered_at = now
         entity.changed_at = now
         entity.changed_by_id = actor.id
@@ -193,7 +190,7 @@ def stale_conflict(session, entity) -> Conflict:
     roll back and say who changed the row, and when."""
     session.rollback()
     fresh = session.get(type(entity), entity.id)
-    return Conflict(_name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
+    return Conflict(name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
 
 
 _RELOAD: dict[type, object] = {}
@@ -239,10 +236,22 @@ def available(entity, actor) -> list[Transition]:
     return offered
 
 
-def _name_of(user_id):
-    if user_id is None:
-        return None
-    from ..auth.models import User
+# The engine knows no account model: the accounts package installs how a
+# user id becomes a name ("changed by X"). Until it does, nobody is named.
+def _nobody(user_id: int) -> str | None:
+    return None
 
-    user = db.session.get(User, user_id)
-    return user.display_name if user else None
+
+_name_lookup: Callable[[int], str | None] = _nobody
+
+
+def install_name_lookup(lookup: Callable[[int], str | None]) -> None:
+    global _name_lookup
+    _name_lookup = lookup
+
+
+def name_of(user_id) -> str | None:
+    """The display name of the user with this id, for the messages that say
+    who changed a row; None for the system or an unknown id."""
+    return None if user_id is None else _name_lookup(user_id)
+

@@ -23,12 +23,12 @@ def is_sealed(entity) -> bool:
 
 def check_editable(entity, actor, expected_version=None) -> None:
     """Scope, stale form and seal: what every change of a row's details checks."""
-    from .core import _name_of
+    from .core import name_of
 
     if not entity.visible_to(actor):
         raise Forbidden(_l("This case is outside your area."))
     if expected_version is not None and int(expected_version) != entity.version:
-        raise Conflict(_name_of(entity.changed_by_id), entity.changed_at)
+        raise Conflict(name_of(entity.changed_by_id), entity.changed_at)
     if is_sealed(entity):
         raise NotAllowed(SEALED)
 

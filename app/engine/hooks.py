@@ -1,4 +1,4 @@
-"""Named guards and effects, registered by the domain packages.
+"""Named guards and effects, installed by the domain packages' init_app.
 
 A guard answers "may this step happen?" with None (yes) or a message for the
 user. It is called with data=None when the engine only asks which actions to
@@ -11,24 +11,6 @@ from collections.abc import Callable
 
 GUARDS: dict[str, Callable] = {}
 EFFECTS: dict[tuple[str, str], list[Callable]] = defaultdict(list)
-
-
-def guard(name: str):
-    def register(fn):
-        if name in GUARDS:
-            raise ValueError(f"guard {name!r} is registered twice")
-        GUARDS[name] = fn
-        return fn
-
-    return register
-
-
-def effect(workflow: str, trigger: str):
-    def register(fn):
-        EFFECTS[(workflow, trigger)].append(fn)
-        return fn
-
-    return register
 
 
 def install_guard(name: str, fn: Callable) -> None:

@@ -1,5 +1,8 @@
-"""Which model class carries which workflow, filled in as models are defined."""
+"""Which model class carries which workflow, filled in as models are defined;
+each is also handed to the audit core, whose verify replays its events."""
 from workflows import WORKFLOWS, Workflow
+
+from ..audit.verify import replay_entity_type
 
 _MODELS: dict[str, type] = {}
 
@@ -10,6 +13,7 @@ def register(model: type) -> type:
     if WORKFLOWS.get(wf.name) is not wf:
         raise LookupError(f"workflow {wf.name!r} is not listed in workflows.WORKFLOWS")
     _MODELS[model.__entity_type__] = model
+    replay_entity_type(model.__entity_type__, wf, model)
     return model
 
 

@@ -13,9 +13,15 @@ below it imports it; supervision reads it.
 
 
 def init_app(app) -> None:
+    """Hand the follow-up and sweep workflows' guards and effects to the
+    engine, put a case's follow-ups on its timeline, install the messages
+    and the today page's items."""
     from .. import today
-    from . import notices, rules  # noqa: F401  (rules: its @guard/@effect register when imported)
+    from ..timeline import install_related
+    from . import notices, rules
     from .today import followups_due
 
+    rules.hooks.install()
+    install_related("dispute", rules.followups_of_case)
     notices.install()
     today.install_provider("followup", followups_due)

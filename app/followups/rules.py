@@ -11,11 +11,15 @@ from sqlalchemy import select
 
 from .. import clock, engine
 from ..auth.models import User
-from ..engine.hooks import effect, guard
+from ..engine.hooks import Hooks
 from ..extensions import db
 from . import scheduling
 from ..notifications.service import notify
 from ..sweeps.scope import record_refusal
+from .models import FollowUp
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
 
 # The dispute's steps after which its open follow-ups have nothing left to check.
 ENDS_PERFORMANCE = {
@@ -37,14 +41,14 @@ def as_date(value):
 
 # Follow-ups -------------------------------------------------------------
 
-@guard("followup_by_case_mediator")
+@hooks.guard("followup_by_case_mediator")
 def followup_by_case_mediator(followup, actor, data):
     if actor.role == "mediator" and followup.dispute.works_on(actor):
         return None
     return _l("Only the mediators who work the case may record its follow-ups.")
 
 
-@guard("followup_case_has_agreement")
+@hooks.guard("followup_case_has_agreement")
 def followup_case_has_agreement(followup, actor, data):
     if followup.dispute.state in scheduling.AGREEMENT_STATES:
         return None
@@ -54,7 +58,7 @@ def followup_case_has_agreement(followup, actor, data):
 NO_AGREEMENT = _l("This case has no agreement being performed, so there is nothing to follow up.")
 
 
-@guard("visit_date_valid")
+@hooks.guard("visit_date_valid")
 def visit_date_valid(followup, actor, data):
     if data is None:
         return None
@@ -69,7 +73,7 @@ def visit_date_valid(followup, actor, data):
     return None
 
 
-@guard("visit_outcome_consistent")
+@hooks.guard("visit_outcome_consistent")
 def visit_outcome_consistent(followup, actor, data):
     if data is None:
         return None
@@ -98,7 +102,7 @@ def is_last_open(followup) -> bool:
     return not any(other.id != followup.id for other in scheduling.open_followups(followup.dispute_id))
 
 
-@effect("followup", "record_visit")
+@hooks.effect("followup", "record_visit")
 def record_visit(followup, actor, data, now):
     followup.method = data["method"]
     followup.reached = (data.get("reached") or "").strip() or None
@@ -135,14 +139,14 @@ def _followup_data(followup) -> dict:
     return {"case": followup.dispute.title, "day": clock.local_date(followup.planned_for).isoformat()}
 
 
-@effect("followup", "fall_overdue")
+@hooks.effect("followup", "fall_overdue")
 def tell_mediators_overdue(followup, actor, data, now):
     for user_id in _case_mediators(followup.dispute):
         notify(user_id, "followup_overdue", entity_type="followup", entity_id=followup.id,
                data=_followup_data(followup), now=now)
 
 
-@effect("followup", "escalate")
+@hooks.effect("followup", "escalate")
 def tell_supervisors(followup, actor, data, now):
     supervisors = db.session.execute(
         select(User.id).where(User.role == "supervisor", User.active.is_(True),
@@ -155,12 +159,12 @@ def tell_supervisors(followup, actor, data, now):
 
 # The dispute's steps ------------------------------------------------------
 
-@effect("dispute", "agree")
+@hooks.effect("dispute", "agree")
 def schedule_followups(dispute, actor, data, now):
     scheduling.schedule_for_agreement(dispute, actor, as_date(data.get("perform_by")), now)
 
 
-@effect("dispute", "urge")
+@hooks.effect("dispute", "urge")
 def follow_up_the_urging(dispute, actor, data, now):
     days = int(current_app.config["FOLLOWUP_AFTER_URGING_DAYS"])
     scheduling.plan(dispute, "after_urging", clock.local_date(now) + timedelta(days=days), actor, now)
@@ -175,10 +179,10 @@ def _cancel_open(trigger):
 
 
 for _trigger in ENDS_PERFORMANCE:
-    effect("dispute", _trigger)(_cancel_open(_trigger))
+    hooks.effect("dispute", _trigger)(_cancel_open(_trigger))
 
 
-@effect("dispute", "assign")
+@hooks.effect("dispute", "assign")
 def tell_assigned_mediators(dispute, actor, data, now):
     lead = int(data["mediator_id"])
     if lead != actor.id:
@@ -190,12 +194,12 @@ def tell_assigned_mediators(dispute, actor, data, now):
 
 # Sweeps -------------------------------------------------------------------
 
-@guard("sweep_recorder_in_place")
+@hooks.guard("sweep_recorder_in_place")
 def sweep_recorder_in_place(sweep, actor, data):
     return record_refusal(actor, sweep.level, sweep.street_id, sweep.community_id)
 
 
-@guard("sweep_date_in_period")
+@hooks.guard("sweep_date_in_period")
 def sweep_date_in_period(sweep, actor, data):
     if data is None:
         return None
@@ -210,7 +214,7 @@ def sweep_date_in_period(sweep, actor, data):
     return None
 
 
-@effect("sweep", "record")
+@hooks.effect("sweep", "record")
 def record_sweep(sweep, actor, data, now):
     checked = data["checked"]
     sweep.held_on = as_date(data["held_on"])
@@ -219,3 +223,9 @@ def record_sweep(sweep, actor, data, now):
     sweep.participants = (data.get("participants") or "").strip() or None
     sweep.recorded_by_id = actor.id
     sweep.recorded_at = now
+
+
+def followups_of_case(dispute):
+    """A case's timeline shows its follow-ups' steps too."""
+    ids = db.session.execute(select(FollowUp.id).where(FollowUp.dispute_id == dispute.id)).scalars()
+    return [("followup", i) for i in ids]

@@ -11,7 +11,7 @@ from workflows import FOLLOWUP
 from workflows.followup import OPEN
 
 from .. import clock, engine
-from ..audit.timeline import related, timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..disputes.forms import colour_choices
 from ..disputes.models import Dispute
@@ -30,13 +30,6 @@ from .rules import NO_AGREEMENT, is_last_open
 from .scope import works_on_clause
 
 MAX_DAYS_AHEAD = 366
-
-
-@related("dispute")
-def _case_followups(dispute):
-    """A case's timeline shows its follow-ups' steps too."""
-    ids = db.session.execute(select(FollowUp.id).where(FollowUp.dispute_id == dispute.id)).scalars()
-    return [("followup", i) for i in ids]
 
 
 def load_followup(followup_id: int) -> FollowUp:
@@ -221,6 +214,6 @@ def _refuse_add(dispute, message, status):
 
 
 def _name(user_id):
-    from ..engine.core import _name_of
+    from ..engine.core import name_of
 
-    return _name_of(user_id)
+    return name_of(user_id)

@@ -1,2 +1,16 @@
 """Volunteer lawyers' Saturday rota: rooms, fair duty plans, swaps, check-in,
 consultations and calendar feeds."""
+
+
+def init_app(app) -> None:
+    """Hand the duty and swap hooks to the engine (the step's own changes
+    first, then who is told of them: an accepted swap's notice names its
+    taker), put a duty's swaps on its timeline and duties on the today page."""
+    from ..timeline import install_related
+    from ..today import install_provider
+    from . import notices, rules, today_items
+
+    rules.hooks.install()
+    notices.hooks.install()
+    install_related("lawyer_duty", rules.swaps_on_duty)
+    install_provider("duty", today_items.duty_items)

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock, engine
 from ..audit.chain import lock_chain, record
 from ..auth.models import User
-from ..engine.core import _name_of
+from ..engine.core import name_of
 from ..engine.edits import commit_change
 from ..engine.errors import Conflict, GuardFailed, NotAllowed
 from ..extensions import db
@@ -26,7 +26,7 @@ MAX_HOLIDAY_DAYS = 31
 
 def _check_version(row, expected_version) -> None:
     if expected_version is not None and int(expected_version) != row.version:
-        raise Conflict(_name_of(row.changed_by_id), row.changed_at)
+        raise Conflict(name_of(row.changed_by_id), row.changed_at)
 
 
 def _cancel(duties, actor, reason, now) -> int:

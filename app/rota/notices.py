@@ -11,10 +11,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..auth.models import User
-from ..engine.hooks import effect
+from ..engine.hooks import Hooks
 from ..extensions import db
 from ..notifications.service import link, message, notify
 from .models import Duty, SwapRequest
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
 
 message("swap_asked", _l("%(requester)s asks you to take their Saturday duty on %(day)s at %(room)s."))
 message("swap_declined", _l("%(target)s cannot take your duty on %(day)s at %(room)s: ask another colleague, or "
@@ -62,14 +65,14 @@ def tell_asked_colleague(swap: SwapRequest, now) -> None:
                data=_swap_data(swap), now=now)
 
 
-@effect("duty_swap", "accept")
+@hooks.effect("duty_swap", "accept")
 def tell_coordinators(swap, actor, data, now):
     for user_id in coordinators_for(swap.duty):
         notify(user_id, "swap_to_approve", entity_type="duty_swap", entity_id=swap.id, data=_swap_data(swap),
                now=now)
 
 
-@effect("duty_swap", "decline")
+@hooks.effect("duty_swap", "decline")
 def tell_the_requester(swap, actor, data, now):
     if swap.requester.user_id is not None:
         notify(swap.requester.user_id, "swap_declined", entity_type="duty_swap", entity_id=swap.id,
@@ -87,11 +90,11 @@ def _tell_both(kind: str):
     return tell
 
 
-effect("duty_swap", "approve")(_tell_both("swap_approved"))
-effect("duty_swap", "refuse")(_tell_both("swap_refused"))
+hooks.effect("duty_swap", "approve")(_tell_both("swap_approved"))
+hooks.effect("duty_swap", "refuse")(_tell_both("swap_refused"))
 
 
-@effect("lawyer_duty", "cancel")
+@hooks.effect("lawyer_duty", "cancel")
 def tell_the_lawyer(duty, actor, data, now):
     """Only a published duty was ever the lawyer's to sit: a planned one
     given back by re-planning was never announced."""

@@ -206,9 +206,9 @@ def set_seat(day: date, room: Room | None, seat: int, lawyer: Lawyer, actor, exp
     now = clock.now()
     duty = db.session.execute(select(Duty).where(Duty.live_seat == Duty.seat_key(day, room.id, seat))).scalar_one_or_none()
     if duty is not None and expected_version is not None and int(expected_version) != duty.version:
-        from ..engine.core import _name_of
+        from ..engine.core import name_of
 
-        raise Conflict(_name_of(duty.changed_by_id), duty.changed_at)
+        raise Conflict(name_of(duty.changed_by_id), duty.changed_at)
     if duty is not None and duty.state not in ("planned", "published"):
         raise NotAllowed(_("This duty has already started: it can no longer be moved."))
     if duty is not None and duty.lawyer_id == lawyer.id:

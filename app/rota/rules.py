@@ -7,10 +7,13 @@ from sqlalchemy import select
 
 from .. import clock
 from ..audit.chain import record
-from ..engine.hooks import effect, guard
+from ..engine.hooks import Hooks
 from ..extensions import db
-from .models import LIVE_STATES, Duty, DutyRelease, Lawyer
+from .models import LIVE_STATES, Duty, DutyRelease, Lawyer, SwapRequest
 from .roster import lawyer_of
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
 
 
 def sitting_on(lawyer_id: int, day, exclude_duty_id: int | None = None) -> Duty | None:
@@ -51,7 +54,7 @@ def reassign(duty: Duty, lawyer: Lawyer, actor, now, trigger: str, data: dict) -
 # ---- the duty
 
 
-@guard("own_duty_today")
+@hooks.guard("own_duty_today")
 def own_duty_today(duty, actor, data):
     me = lawyer_of(actor)
     if me is None or me.id != duty.lawyer_id:
@@ -61,7 +64,7 @@ def own_duty_today(duty, actor, data):
     return None
 
 
-@guard("own_duty_or_coordinator")
+@hooks.guard("own_duty_or_coordinator")
 def own_duty_or_coordinator(duty, actor, data):
     if actor.role != "lawyer":
         return None
@@ -71,13 +74,13 @@ def own_duty_or_coordinator(duty, actor, data):
     return None
 
 
-@effect("lawyer_duty", "publish")
+@hooks.effect("lawyer_duty", "publish")
 def stamp_publication(duty, actor, data, now):
     duty.published_at = now
 
 
-@effect("lawyer_duty", "cancel")
-@effect("lawyer_duty", "lapse")
+@hooks.effect("lawyer_duty", "cancel")
+@hooks.effect("lawyer_duty", "lapse")
 def free_the_seat(duty, actor, data, now):
     duty.live_seat = None
     duty.sequence = (duty.sequence or 0) + 1
@@ -86,7 +89,7 @@ def free_the_seat(duty, actor, data, now):
 # ---- the swap request
 
 
-@guard("may_take_swap")
+@hooks.guard("may_take_swap")
 def may_take_swap(swap, actor, data):
     me = lawyer_of(actor)
     if me is not None and me.id == swap.requester_id:
@@ -96,7 +99,7 @@ def may_take_swap(swap, actor, data):
     return cannot_sit(me, swap.duty)
 
 
-@guard("is_named_colleague")
+@hooks.guard("is_named_colleague")
 def is_named_colleague(swap, actor, data):
     me = lawyer_of(actor)
     if swap.target_id is None or me is None or me.id != swap.target_id:
@@ -104,7 +107,7 @@ def is_named_colleague(swap, actor, data):
     return None
 
 
-@guard("is_swap_requester")
+@hooks.guard("is_swap_requester")
 def is_swap_requester(swap, actor, data):
     me = lawyer_of(actor)
     if me is None or me.id != swap.requester_id:
@@ -112,7 +115,7 @@ def is_swap_requester(swap, actor, data):
     return None
 
 
-@guard("swap_still_possible")
+@hooks.guard("swap_still_possible")
 def swap_still_possible(swap, actor, data):
     duty = swap.duty
     if duty.state != "published" or duty.lawyer_id != swap.requester_id:
@@ -120,11 +123,17 @@ def swap_still_possible(swap, actor, data):
     return cannot_sit(swap.taker, duty)
 
 
-@effect("duty_swap", "accept")
+@hooks.effect("duty_swap", "accept")
 def record_taker(swap, actor, data, now):
     swap.taker_id = lawyer_of(actor).id
 
 
-@effect("duty_swap", "approve")
+@hooks.effect("duty_swap", "approve")
 def hand_over_the_seat(swap, actor, data, now):
     reassign(swap.duty, swap.taker, actor, now, "swapped", {"swap_id": swap.id})
+
+
+def swaps_on_duty(duty):
+    """A duty's timeline shows its swap requests' steps too."""
+    ids = db.session.execute(select(SwapRequest.id).where(SwapRequest.duty_id == duty.id)).scalars()
+    return [("duty_swap", i) for i in ids]

@@ -9,13 +9,12 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..today import TodayItem, provider
+from ..today import TodayItem
 from .models import Duty
 from .roster import lawyer_of
 from .swaps import awaiting_approval
 
 
-@provider("duty")
 def duty_items(user, now, until) -> list[TodayItem]:
     if user.role == "coordinator":
         return [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",

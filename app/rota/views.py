@@ -15,7 +15,7 @@ from workflows.duty_swap import DUTY_SWAP
 from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
-from ..audit.timeline import related, timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..extensions import db
 from ..i18n import current_locale as _locale
@@ -86,12 +86,6 @@ def steps(entity, locale):
             if isinstance(pair, list):
                 e.data["changes"][key] = [names.get(v, v) for v in pair]
     return entries
-
-
-@related("lawyer_duty")
-def swaps_on_duty(duty):
-    ids = db.session.execute(select(SwapRequest.id).where(SwapRequest.duty_id == duty.id)).scalars()
-    return [("duty_swap", i) for i in ids]
 
 
 # ---- pages

@@ -1,2 +1,16 @@
 """Supervisors: closure history with replay, sign-off, the audit browser,
 statistics and exports."""
+
+
+def init_app(app) -> None:
+    """Keep the statistics' counters with every flush, hand the sign-off
+    review's hooks to the engine, put a case's reviews on its timeline and
+    the reviews waiting on the today page."""
+    from ..timeline import install_related
+    from ..today import install_provider
+    from . import counters, rules, today
+
+    counters.follow_every_session()
+    rules.hooks.install()
+    install_related("dispute", rules.reviews_of_case)
+    install_provider("signoff", today.reviews_due)

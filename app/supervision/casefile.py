@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..audit.models import AuditEvent
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..disputes import codes
 from ..extensions import db
 from ..i18n import current_locale, translate

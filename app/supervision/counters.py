@@ -10,7 +10,7 @@ many were registered from a screening sweep; the
 percentile). Dimensions: total (key ''), type, channel, days.
 
 The counters follow every change of a case in the same transaction: a
-before_flush listener compares each new or changed dispute's contribution
+before_flush listener (attached by the package's init_app) compares each new or changed dispute's contribution
 before and after (the old values from the attribute history, or from the
 row as it stands in the database) and adds the difference with an UPSERT.
 Bulk SQL that bypasses the ORM must be followed by `flask stats rebuild`,
@@ -154,7 +154,6 @@ def apply(connection, deltas: dict) -> None:
     connection.execute(statement)
 
 
-@event.listens_for(Session, "before_flush")
 def follow_cases(session, flush_context, instances) -> None:
     deltas: dict = defaultdict(lambda: ZERO)
     for obj in session.new:
@@ -178,6 +177,13 @@ def follow_cases(session, flush_context, instances) -> None:
         # that order, so two steps can never wait for each other in a circle.
         lock_chain(session, connection)
         apply(connection, deltas)
+
+
+def follow_every_session() -> None:
+    """Attach follow_cases to every session's flushes; attaching it again (a
+    second app in one process) changes nothing."""
+    if not event.contains(Session, "before_flush", follow_cases):
+        event.listen(Session, "before_flush", follow_cases)
 
 
 def rebuild(session=None, batch: int = 5000) -> int:

@@ -81,5 +81,4 @@ Index("ix_disputes_closed", Dispute.closed_at, Dispute.id)
 Index("ix_disputes_due_warn", Dispute.due_at, Dispute.warn_at)
 
 
-from . import counters as _counters  # noqa: E402,F401  (the statistics' counters and their listener)
-from . import rules as _rules  # noqa: E402,F401  (the review's guards and effects, wherever the model is used)
+from . import counters as _counters  # noqa: E402,F401  (the statistics' counter table, with the models)

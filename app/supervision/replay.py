@@ -23,8 +23,8 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ..audit.models import AuditEvent
-from ..audit.timeline import Entry, timeline
-from ..engine.core import _apply_deadline
+from ..timeline import Entry, timeline
+from ..engine.core import apply_deadline
 from ..extensions import db
 
 # The case fields a replay shows (those an edit can change, and what steps set).
@@ -87,7 +87,7 @@ def _replay_steps(dispute, events, snap: Snapshot) -> None:
             continue  # not a step: edits, uploads, reveals...
         t = None if event.from_state is None else wf.transition(event.trigger, event.from_state)
         row.state = event.to_state
-        _apply_deadline(row, wf, t, event.at, data)
+        apply_deadline(row, wf, t, event.at, data)
         row.state_entered_at = event.at
         snap.state_since = event.at
         _apply_step(event.trigger, data, event.at, snap, dispute)

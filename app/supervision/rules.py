@@ -10,13 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect, select
 
 from .. import engine
-# The dispute's own effects first: its close sets the summary and closing time
-# before this module's effect flushes the row (one UPDATE of the case, not two).
-from ..disputes import rules as _dispute_rules  # noqa: F401
-from ..audit.timeline import related
-from ..engine.hooks import effect, guard
+from ..engine.hooks import Hooks
 from ..extensions import db
 from .models import OUTCOME_OF_STATE, SignOff
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
 
 
 def latest_signoff(dispute_id: int) -> SignOff | None:
@@ -25,7 +24,7 @@ def latest_signoff(dispute_id: int) -> SignOff | None:
     ).scalar_one_or_none()
 
 
-@guard("closure_signed_off")
+@hooks.guard("closure_signed_off")
 def closure_signed_off(dispute, actor, data):
     review = latest_signoff(dispute.id)
     # A case closed before reviews existed has none; it may be archived as before.
@@ -34,14 +33,14 @@ def closure_signed_off(dispute, actor, data):
     return None
 
 
-@guard("from_signoff_review")
+@hooks.guard("from_signoff_review")
 def from_signoff_review(dispute, actor, data):
     if not data or not data.get("signoff_id"):
         return _l("A closed case is reopened by returning its sign-off review, with a comment.")
     return None
 
 
-@guard("case_still_closed")
+@hooks.guard("case_still_closed")
 def case_still_closed(review, actor, data):
     if review.dispute.state != "closed":
         return _l("The case is no longer closed, so this review cannot return it.")
@@ -55,7 +54,7 @@ def _closed_from(dispute) -> str | None:
     return before[0] if before else None
 
 
-@effect("dispute", "close")
+@hooks.effect("dispute", "close")
 def open_review(dispute, actor, data, now):
     source = _closed_from(dispute)
     if source is None:  # not reached through fire(); read what the row says
@@ -72,19 +71,19 @@ def open_review(dispute, actor, data, now):
                   now=now, commit=False)
 
 
-@effect("dispute", "reopen")
+@hooks.effect("dispute", "reopen")
 def clear_closure(dispute, actor, data, now):
     dispute.closed_at = None
 
 
-@effect("signoff", "sign_off")
+@hooks.effect("signoff", "sign_off")
 def record_sign_off(review, actor, data, now):
     review.decided_by_id = actor.id
     review.decided_at = now
     review.comment = (data.get("comment") or "").strip() or None
 
 
-@effect("signoff", "return_case")
+@hooks.effect("signoff", "return_case")
 def send_back(review, actor, data, now):
     comment = data["comment"].strip()
     review.decided_by_id = actor.id
@@ -93,7 +92,6 @@ def send_back(review, actor, data, now):
     engine.fire(review.dispute, "reopen", actor, comment, now=now, commit=False, signoff_id=review.id)
 
 
-@related("dispute")
 def reviews_of_case(dispute):
     """The case's timeline shows its sign-off reviews' steps."""
     ids = db.session.execute(select(SignOff.id).where(SignOff.dispute_id == dispute.id)).scalars()

@@ -6,7 +6,6 @@ from sqlalchemy import Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from .. import clock
 
 
 class days_between(FunctionElement):
@@ -54,8 +53,3 @@ def _month_pg(element, compiler, **kw):
     (column,) = list(element.clauses)
     return f"to_char({compiler.process(column, **kw)} + interval '{element.hours:d} hours', 'YYYY-MM')"
 
-
-# The audit browser (app/audit/browse.py) still imports these two names; they
-# go once it moves into supervision and reads app.clock like the rest.
-day_start_utc = clock.day_start
-day_end_utc = clock.day_end

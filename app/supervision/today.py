@@ -6,14 +6,13 @@ from sqlalchemy import select
 
 from ..engine.deadlines import colour
 from ..extensions import db
-from ..today import TodayItem, provider
+from ..today import TodayItem
 from .models import SignOff
 from .scope import is_city_level
 
 LIMIT = 50  # the page links to the full queue beyond this
 
 
-@provider("signoff")
 def reviews_due(user, now, until) -> list[TodayItem]:
     if user.role != "supervisor":
         return []

@@ -17,7 +17,7 @@ from workflows.signoff import SIGNOFF
 
 from .. import clock, engine
 from ..audit.chain import record
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..database import writes
 from ..auth.access import roles_required
 from ..disputes import codes
@@ -29,7 +29,6 @@ from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
 from . import casefile, exports, history, reports, stats
-from . import today as _today  # noqa: F401  (registers its "today" provider)
 from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from workflows import SWEEP
 
 from .. import clock, engine
-from ..audit.timeline import timeline
+from ..timeline import timeline
 from ..auth.access import roles_required
 from ..clock import local_date
 from ..disputes.forms import IntakeForm, colour_choices

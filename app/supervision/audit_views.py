@@ -12,6 +12,9 @@ from sqlalchemy import select
 from workflows import ROLES as ALL_ROLES
 
 from .. import clock
+from ..audit.chain import Digest, current_digest
+from ..audit.digestcheck import compare
+from ..audit.verify import verify
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..engine.registry import workflow_for_entity_type
@@ -19,11 +22,10 @@ from ..extensions import db
 from ..i18n import current_locale, translate
 from ..labels import field_label
 from ..privacy import mask_data
-from . import browse
-from .chain import Digest, current_digest
-from .digestcheck import compare
-from .timeline import word
-from .verify import verify
+from ..timeline import word
+from . import audit_log
+from .forms import AuditFilterForm
+from .history import Page
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -50,35 +52,31 @@ def state_label(entity_type, code, locale):
 @bp.route("/")
 @roles_required(*ROLES)
 def events():
-    from ..supervision.forms import AuditFilterForm
-
     locale = current_locale()
     form = AuditFilterForm(formdata=request.args)
-    actors = browse.actors_in_scope(current_user)
+    actors = audit_log.actors_in_scope(current_user)
     form.actor.choices = [("", _("Anyone"))] + [(u.id, f"{u.display_name} ({u.username})") for u in actors]
     form.role.choices = [("", _("Any role"))] + [(r, r) for r in ALL_ROLES + ("system", "anonymous")]
     for label, error in form.drop_invalid():
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     per_page = current_app.config["SUPERVISION_PER_PAGE"]
-    filters = browse.EventFilters(
+    filters = audit_log.EventFilters(
         actor_id=form.actor.data, role=form.role.data or None, entity_type=form.entity_type.data or None,
         entity_id=form.entity_id.data, trigger=form.trigger.data or None, date_from=form.date_from.data,
         date_to=form.date_to.data)
     if form.reversed_range():
         flash(_("The date range ends before it starts: no event can match."), "warning")
-        from ..supervision.history import Page
-
         page = Page(rows=[], number=1, per_page=per_page, total=0, capped=False)
     else:
-        page = browse.page(current_user, filters, form.page.data or 1, per_page)
+        page = audit_log.page(current_user, filters, form.page.data or 1, per_page)
     ids = {e.actor_id for e in page.rows} - {None}
     names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     rows = [dict(event=e, actor=names.get(e.actor_id), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale),
                  data=mask_data(json.loads(e.data))) for e in page.rows]
-    return render_template("audit/events.html", form=form, page=page, rows=rows, link_args=form.link_args(),
-                           entity_types=browse.known_entity_types(), triggers=browse.known_triggers(),
+    return render_template("supervision/audit_events.html", form=form, page=page, rows=rows, link_args=form.link_args(),
+                           entity_types=audit_log.known_entity_types(), triggers=audit_log.known_triggers(),
                            field_label=lambda n: field_label(n, locale))
 
 
@@ -116,7 +114,7 @@ def check():
     problems = verify() if run else None
     if digest is not None:
         comparison = compare(digest)
-    return render_template("audit/verify.html", problems=problems, current=current_digest(),
+    return render_template("supervision/audit_verify.html", problems=problems, current=current_digest(),
                            checked_against=digest, comparison=comparison, digest_error=digest_error,
                            digest_line=digest_line, ran=run), status
 

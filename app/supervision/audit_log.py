@@ -13,13 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, or_, select, true
 
+from workflows import WORKFLOWS
+
+from .. import clock
+from ..audit.models import AuditEvent
 from ..auth.models import User
-from ..paging import COUNT_CAP
+from ..paging import page_of
 from ..disputes.models import Dispute
+from ..engine.registry import registered_models
 from ..extensions import db
-from .models import AuditEvent
+from ..timeline import WORDS
+from .models import SignOff
 
 
 @dataclass
@@ -43,8 +49,6 @@ def scope_clause(user):
     street = user.street_id
     people = select(User.id).where(User.street_id == street)
     cases = select(Dispute.id).where(Dispute.street_id == street)
-    from ..supervision.models import SignOff
-
     reviews = select(SignOff.id).where(SignOff.street_id == street)
     return or_(
         AuditEvent.actor_id.in_(people),
@@ -55,8 +59,6 @@ def scope_clause(user):
 
 
 def events_query(user, f: EventFilters):
-    from ..supervision.sql import day_end_utc, day_start_utc
-
     query = select(AuditEvent).where(scope_clause(user))
     if f.actor_id is not None:
         query = query.where(AuditEvent.actor_id == f.actor_id)
@@ -69,24 +71,15 @@ def events_query(user, f: EventFilters):
     if f.trigger:
         query = query.where(AuditEvent.trigger == f.trigger)
     if f.date_from:
-        query = query.where(AuditEvent.at >= day_start_utc(f.date_from))
+        query = query.where(AuditEvent.at >= clock.day_start(f.date_from))
     if f.date_to:
-        query = query.where(AuditEvent.at < day_end_utc(f.date_to))
+        query = query.where(AuditEvent.at < clock.day_end(f.date_to))
     return query
 
 
 def page(user, f: EventFilters, number: int, per_page: int):
-    from ..supervision.history import Page
-
-    query = events_query(user, f)
-    limited = query.with_only_columns(AuditEvent.id).order_by(None).limit(COUNT_CAP + 1).subquery()
-    n = db.session.execute(select(func.count()).select_from(limited)).scalar()
-    total, capped = min(n, COUNT_CAP), n > COUNT_CAP
-    number = max(1, min(number, max((total + per_page - 1) // per_page, 1)))
-    rows = db.session.execute(
-        query.order_by(AuditEvent.id.desc()).limit(per_page).offset((number - 1) * per_page)
-    ).scalars().all()
-    return Page(rows=rows, number=number, per_page=per_page, total=total, capped=capped)
+    """Newest first, with the capped count every list uses."""
+    return page_of(events_query(user, f), (AuditEvent.id.desc(),), number, per_page)
 
 
 ACCOUNT_TYPES = ("user", "login", "export")
@@ -96,16 +89,10 @@ def known_entity_types() -> list[str]:
     """Suggestions for the "what" filter, without scanning the log: every
     workflow entity, plus the accounts and exports (any other value typed
     is searched for as well)."""
-    from ..engine.registry import registered_models
-
     return sorted({name for name, _ in registered_models()} | set(ACCOUNT_TYPES))
 
 
 def known_triggers() -> list[str]:
-    from workflows import WORKFLOWS
-
-    from .timeline import WORDS
-
     return sorted({t.trigger for wf in WORKFLOWS.values() for t in wf.transitions} | set(WORDS))
 
 

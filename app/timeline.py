@@ -1,10 +1,10 @@
 """An entity's audit events as plain sentences for the case page.
 
 A case's timeline also shows the steps of the rows that belong to it (an
-elder's invitation, a follow-up visit, a sign-off): each such domain
-registers, with `@related("dispute")`, a function returning the
-(entity_type, id) pairs of its rows for one case, and their events are merged
-with the case's own in log order.
+elder's invitation, a follow-up visit, a sign-off): each such domain installs,
+with `install_related("dispute", fn)` from its init_app, a function returning
+the (entity_type, id) pairs of its rows for one case, and their events are
+merged with the case's own in log order.
 """
 import json
 from collections import defaultdict
@@ -14,12 +14,12 @@ from typing import Callable
 
 from sqlalchemy import and_, or_, select
 
-from ..auth.models import User
-from ..extensions import db
-from ..i18n import N_, translate
-from ..labels import field_value, user_ids_in
-from ..privacy import mask_data
-from .models import AuditEvent
+from .audit.models import AuditEvent
+from .auth.models import User
+from .extensions import db
+from .labels import field_value, user_ids_in
+from .privacy import mask_data
+from .i18n import N_, translate
 
 WORDS = {
     "create": N_("Registered"),
@@ -82,14 +82,12 @@ def word(entity_type: str | None, trigger: str, locale: str) -> str | None:
 RELATED: dict[str, list[Callable]] = defaultdict(list)
 
 
-def related(entity_type: str):
-    """Register fn(entity) -> iterable of (entity_type, entity_id) whose
-    events belong on the timeline of `entity_type` rows."""
-    def register(fn):
+def install_related(entity_type: str, fn: Callable) -> None:
+    """Show on the timeline of `entity_type` rows the events of the rows
+    fn(entity) names, as (entity_type, entity_id) pairs. Installing the same
+    function again (a second app in one process) changes nothing."""
+    if fn not in RELATED[entity_type]:
         RELATED[entity_type].append(fn)
-        return fn
-
-    return register
 
 
 @dataclass
@@ -117,7 +115,7 @@ def _subjects(entity) -> dict[str, list[int]]:
 
 
 def timeline(entity, locale: str) -> list[Entry]:
-    from ..engine.registry import workflow_for_entity_type
+    from .engine.registry import workflow_for_entity_type
 
     own_type = entity.__entity_type__
     wanted = _subjects(entity)
