@@ -1,4 +1,8 @@
-"""All workflows the product runs, by name."""
+"""All workflows the product runs, by name: the state machines as plain data.
+
+The lowest layer: it imports nothing of the application and no Flask; labels are
+English message ids marked with workflows/i18n.py's no-op markers and translated
+by the app through the gettext catalogue."""
 from .dispute import DISPUTE
 from .elder_assignment import ELDER_ASSIGNMENT
 from .duty_swap import DUTY_SWAP

@@ -1,5 +1,8 @@
 """五老和事会: the council of elders' roster, suggestions with conflict-of-interest
-checks, the elder-assignment workflow and the elders' own pages."""
+checks, the elder-assignment workflow and the elders' own pages.
+
+A domain package: it imports the layers below it and disputes (an invitation is
+for a case); nothing below imports it, supervision reads it."""
 
 
 def init_app(app) -> None:
@@ -12,5 +15,6 @@ def init_app(app) -> None:
 
     rules.hooks.install()
     notices.hooks.install()
+    notices.install()
     install_related("dispute", rules.assignments_of_case)
     install_provider("elder_invitation", today.elder_work)

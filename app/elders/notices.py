@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..engine.hooks import Hooks
-from ..notifications.service import link, message, notify
+from ..notifications.service import install_link, message, notify
 from . import times
 
 # Handed to the engine by the package's init_app, not on import.
@@ -21,18 +21,19 @@ hooks = Hooks()
 
 WF = "elder_assignment"
 
-message("elder_invited", _l("You are invited to help mediate case %(case)s: a session on %(session_on)s at "
-                            "%(session_time)s. Please accept or decline."))
-message("elder_invitation_withdrawn", _l("The invitation to help with case %(case)s was withdrawn."))
-message("elder_declined", _l("%(elder)s declined the invitation to help with case %(case)s: you may ask another "
-                             "elder."))
-message("elder_expired", _l("%(elder)s did not answer the invitation for case %(case)s in time: you may ask "
-                            "another elder."))
-message("elder_withdrew", _l("%(elder)s withdrew from case %(case)s."))
-message("elder_reported", _l("%(elder)s filed the report of the session on case %(case)s: please confirm it."))
+MESSAGES = {
+    "elder_invited": _l("You are invited to help mediate case %(case)s: a session on %(session_on)s at "
+        "%(session_time)s. Please accept or decline."),
+    "elder_invitation_withdrawn": _l("The invitation to help with case %(case)s was withdrawn."),
+    "elder_declined": _l("%(elder)s declined the invitation to help with case %(case)s: you may ask another "
+        "elder."),
+    "elder_expired": _l("%(elder)s did not answer the invitation for case %(case)s in time: you may ask "
+        "another elder."),
+    "elder_withdrew": _l("%(elder)s withdrew from case %(case)s."),
+    "elder_reported": _l("%(elder)s filed the report of the session on case %(case)s: please confirm it."),
+}
 
 
-@link("elder_assignment")
 def invitation_page(assignment_id: int) -> str:
     return url_for("elders.invitation", assignment_id=assignment_id)
 
@@ -87,3 +88,11 @@ def tell_the_other_side(assignment, actor, data, now):
     elif assignment.elder.user_id is not None and assignment.invited_at is not None:
         notify(assignment.elder.user_id, "elder_invitation_withdrawn", entity_type="elder_assignment",
                entity_id=assignment.id, data={"case": assignment.dispute.title}, now=now)
+
+
+def install() -> None:
+    """Called from the package's init_app: the sentences of its notifications
+    and the pages they open."""
+    for kind, msgid in MESSAGES.items():
+        message(kind, msgid)
+    install_link("elder_assignment", invitation_page)

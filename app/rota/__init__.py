@@ -1,5 +1,9 @@
 """Volunteer lawyers' Saturday rota: rooms, fair duty plans, swaps, check-in,
-consultations and calendar feeds."""
+consultations and calendar feeds.
+
+A domain package: it imports the layers below it and disputes (a consultation may
+become a case through the intake service); nothing below imports it, supervision
+reads it."""
 
 
 def init_app(app) -> None:
@@ -12,5 +16,6 @@ def init_app(app) -> None:
 
     rules.hooks.install()
     notices.hooks.install()
+    notices.install()
     install_related("lawyer_duty", rules.swaps_on_duty)
     install_provider("duty", today_items.duty_items)

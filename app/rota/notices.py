@@ -13,30 +13,31 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import link, message, notify
+from ..notifications.service import install_link, message, notify
 from .models import Duty, SwapRequest
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
 
-message("swap_asked", _l("%(requester)s asks you to take their Saturday duty on %(day)s at %(room)s."))
-message("swap_declined", _l("%(target)s cannot take your duty on %(day)s at %(room)s: ask another colleague, or "
-                           "anyone."))
-message("swap_to_approve", _l("Swap to approve: %(taker)s would take %(requester)s's duty on %(day)s at "
-                              "%(room)s."))
-message("swap_approved", _l("The swap of the duty on %(day)s at %(room)s was approved: %(taker)s sits instead "
-                            "of %(requester)s."))
-message("swap_refused", _l("The swap of the duty on %(day)s at %(room)s was refused: %(requester)s keeps the "
-                           "duty."))
-message("duty_cancelled", _l("Your Saturday duty on %(day)s at %(room)s was cancelled: its page says why."))
+
+MESSAGES = {
+    "swap_asked": _l("%(requester)s asks you to take their Saturday duty on %(day)s at %(room)s."),
+    "swap_declined": _l("%(target)s cannot take your duty on %(day)s at %(room)s: ask another colleague, or "
+        "anyone."),
+    "swap_to_approve": _l("Swap to approve: %(taker)s would take %(requester)s's duty on %(day)s at "
+        "%(room)s."),
+    "swap_approved": _l("The swap of the duty on %(day)s at %(room)s was approved: %(taker)s sits instead "
+        "of %(requester)s."),
+    "swap_refused": _l("The swap of the duty on %(day)s at %(room)s was refused: %(requester)s keeps the "
+        "duty."),
+    "duty_cancelled": _l("Your Saturday duty on %(day)s at %(room)s was cancelled: its page says why."),
+}
 
 
-@link("lawyer_duty")
 def duty_page(duty_id: int) -> str:
     return url_for("rota.duty", duty_id=duty_id)
 
 
-@link("duty_swap")
 def swap_on_its_duty(swap_id: int) -> str:
     duty_id = db.session.execute(select(SwapRequest.duty_id).where(SwapRequest.id == swap_id)).scalar()
     return url_for("rota.duty", duty_id=duty_id, _anchor=f"swap-{swap_id}")
@@ -102,3 +103,12 @@ def tell_the_lawyer(duty, actor, data, now):
         return
     notify(duty.lawyer.user_id, "duty_cancelled", entity_type="lawyer_duty", entity_id=duty.id,
            data={"day": duty.day.isoformat(), "room": duty.room.name}, now=now)
+
+
+def install() -> None:
+    """Called from the package's init_app: the sentences of its notifications
+    and the pages they open."""
+    for kind, msgid in MESSAGES.items():
+        message(kind, msgid)
+    install_link("lawyer_duty", duty_page)
+    install_link("duty_swap", swap_on_its_duty)

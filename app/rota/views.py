@@ -281,5 +281,3 @@ def request_swap(duty_id):
     flash(_("Your request was sent."), "success")
     return redirect(safe_next(url_for(".mine")) + "#swaps")
 
-
-from . import today_items  # noqa: E402,F401  (registers its today provider)

@@ -1,5 +1,8 @@
 """Supervisors: closure history with replay, sign-off, the audit browser,
-statistics and exports."""
+statistics and exports.
+
+The layer above the domains: it reads every domain package (and the audit
+core, for the audit browser and the integrity pages); no domain imports it."""
 
 
 def init_app(app) -> None:

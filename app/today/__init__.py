@@ -34,14 +34,6 @@ Provider = Callable[[object, datetime, datetime], list[TodayItem]]
 PROVIDERS: dict[str, Provider] = {}
 
 
-def provider(kind: str):
-    def register(fn: Provider) -> Provider:
-        PROVIDERS[kind] = fn
-        return fn
-
-    return register
-
-
 def install_provider(kind: str, fn: Provider) -> None:
     """Called from a package's init_app: the providers' order is the order
     of installation (it decides ties on the page)."""
