@@ -53,6 +53,9 @@ class Config:
     # Photos and documents of cases: outside the static folder, never served directly.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # A photo with more pixels is refused before it is decoded (a 5 MB file can
+    # unpack to gigabytes); 50 million is more than a phone's usual 12-48 MP.
+    UPLOAD_MAX_PIXELS = 50_000_000
     # Number of reverse proxies in front of the app (e.g. 1 behind nginx). Their
     # X-Forwarded-For then gives the client address that login throttling and
     # the public rate limits count by; 0 trusts no such header.

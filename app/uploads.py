@@ -7,6 +7,14 @@ The type is decided from the file's first bytes (its "magic"), never from
 the browser's Content-Type header or the file name; the size is checked
 against UPLOAD_MAX_BYTES (requests bigger than MAX_CONTENT_LENGTH are
 refused before they reach a form, with the 413 page).
+
+Photos are decoded and re-encoded before they are kept (clean_image): the
+pixels only, turned upright by their EXIF orientation and into sRGB by their
+colour profile, in the same format; EXIF (with a phone's GPS position), XMP,
+comments, text chunks and the profile itself are not carried over. An image
+of more than UPLOAD_MAX_PIXELS or one that does not decode is refused at the
+form, before anything is written. PDFs are kept as sent and served only as
+downloads (see the serving view).
 """
 from __future__ import annotations
 
@@ -16,12 +24,13 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from io import SEEK_END
+from io import SEEK_END, BytesIO
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
 from werkzeug.datastructures import FileStorage
 from wtforms.validators import Optional, StopValidation
 
@@ -60,9 +69,18 @@ def _size(file: FileStorage) -> int:
     return size
 
 
+def _head(file: FileStorage) -> bytes:
+    file.stream.seek(0)
+    head = file.stream.read(HEAD_BYTES)
+    file.stream.seek(0)
+    return head
+
+
 class CheckedUpload:
     """A WTForms validator: the file's content is one of `kinds` and its size
-    is within UPLOAD_MAX_BYTES. Leaves the stream at its start."""
+    is within UPLOAD_MAX_BYTES; a photo must decode within UPLOAD_MAX_PIXELS,
+    and the field then holds its re-encoded copy (a CleanedFile) instead of
+    what was sent. Leaves the stream at its start."""
 
     def __init__(self, kinds=DOCUMENTS):
         self.kinds = tuple(kinds)
@@ -80,8 +98,14 @@ class CheckedUpload:
                                     size=_megabytes(size), max=_megabytes(limit)))
         head = file.stream.read(HEAD_BYTES)
         file.stream.seek(0)
-        if sniff(head) not in self.kinds:
+        content_type = sniff(head)
+        if content_type not in self.kinds:
             raise StopValidation(_wrong_type(self.kinds))
+        if content_type in IMAGES and not isinstance(file, CleanedFile):
+            try:
+                field.data = cleaned(file, current_app.config["UPLOAD_MAX_PIXELS"])
+            except ImageRefused as refused:
+                raise StopValidation(refused.message) from None
 
 
 def _megabytes(size: int) -> str:
@@ -121,6 +145,150 @@ def clean_name(name: str | None, content_type: str) -> str:
         stem, ext = name, allowed[0]
     stem = stem[: MAX_NAME - len(ext) - 1].strip(" .") or "file"
     return f"{stem}.{ext}"
+
+
+class ImageRefused(ValueError):
+    """A photo that is not kept: too many pixels, or it does not decode."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class CleanedFile(FileStorage):
+    """An uploaded photo after clean_image(): what Batch.store() writes as is."""
+
+
+# Pillow's name for each format we take; MPO is a JPEG with extra pictures
+# (some phones' portrait shots), kept as its first picture.
+FORMATS = {"image/jpeg": ("JPEG", "MPO"), "image/png": ("PNG",), "image/webp": ("WEBP",)}
+# The modes each format is written in; any other is converted to RGB(A).
+MODES = {"JPEG": ("L", "RGB"), "PNG": ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"), "WEBP": ("RGB", "RGBA")}
+QUALITY = 85  # JPEG when the photo's own tables cannot be reused, and lossy WebP
+
+
+def cleaned(file: FileStorage, max_pixels: int) -> CleanedFile:
+    """The uploaded photo re-encoded by clean_image(), as an upload with the
+    same name (raises ImageRefused)."""
+    file.stream.seek(0)
+    content = clean_image(file.stream.read(), max_pixels)
+    return CleanedFile(stream=BytesIO(content), filename=file.filename, name=file.name,
+                       content_type=sniff(content[:HEAD_BYTES]))
+
+
+def clean_image(content: bytes, max_pixels: int) -> bytes:
+    """The photo's pixels alone, upright and in sRGB, re-encoded in its own
+    format: no EXIF, XMP, comment, text chunk or colour profile. Raises
+    ImageRefused for more than `max_pixels` pixels (checked from the header,
+    before anything is decoded) or for a file that does not decode."""
+    content_type = sniff(content[:HEAD_BYTES])
+    if content_type not in IMAGES:
+        raise ImageRefused(_wrong_type(IMAGES))
+    try:
+        # Pillow itself refuses more than twice Image.MAX_IMAGE_PIXELS when it
+        # reads the header (DecompressionBombError), before our own limit.
+        source = Image.open(BytesIO(content), formats=FORMATS[content_type])
+        width, height = source.size
+        if width * height > max_pixels:
+            raise _too_large(width, height, max_pixels)
+        source.load()
+    except ImageRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # the warning, if made an error
+        raise _too_large(None, None, max_pixels) from None
+    except Exception:  # Pillow says "damaged" in many ways: OSError, ValueError, SyntaxError, EOFError...
+        raise ImageRefused(_l("The image could not be read: the file may be damaged. "
+                              "Choose the photo again or take another.")) from None
+    fmt = "JPEG" if source.format == "MPO" else source.format
+    try:
+        image = _upright(source)
+        image = _srgb(image, source.info.get("icc_profile"))
+        image = _bare(image, fmt)
+        return _encode(image, fmt, _encodings(source, content, fmt, image.mode))
+    except Exception:
+        raise ImageRefused(_l("The image could not be read: the file may be damaged. "
+                              "Choose the photo again or take another.")) from None
+
+
+def _too_large(width, height, max_pixels) -> ImageRefused:
+    millions = f"{max_pixels / 1_000_000:.2f}".rstrip("0").rstrip(".")
+    if width is None:
+        return ImageRefused(_l("The image is too large: at most %(max)s million pixels.", max=millions))
+    return ImageRefused(_l("The image is too large (%(width)s by %(height)s pixels): at most %(max)s million pixels.",
+                           width=width, height=height, max=millions))
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Turned as its EXIF orientation says (a phone held sideways); an
+    unreadable EXIF block is only dropped."""
+    try:
+        return ImageOps.exif_transpose(image) or image
+    except Exception:
+        return image
+
+
+def _srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """Converted from its embedded colour profile (a phone's Display P3, a
+    CMYK scan) to sRGB, so that dropping the profile keeps the colours; a
+    profile that littlecms cannot use is only dropped."""
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(BytesIO(icc))
+        out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=out_mode)
+    except Exception:
+        return image
+
+
+def _bare(image: Image.Image, fmt: str) -> Image.Image:
+    """A new image holding only the pixels (and a palette): nothing of the
+    original's info (EXIF, XMP, comments, text, profile) can travel with it."""
+    if image.mode not in MODES[fmt]:
+        alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+        image = image.convert("RGBA" if alpha and "RGBA" in MODES[fmt] else "RGB")
+    elif image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    bare = Image.new(image.mode, image.size)
+    if image.mode == "P":
+        bare.putpalette(image.getpalette())
+    bare.paste(image, (0, 0))
+    return bare
+
+
+def _encodings(source: Image.Image, content: bytes, fmt: str, mode: str) -> list[dict]:
+    """How to write the clean image, in the order to try."""
+    if fmt == "JPEG":
+        # The photo's own quantisation tables and chroma subsampling first:
+        # about the quality and size it came with; else a fixed quality.
+        plain = {"quality": QUALITY, "optimize": True}
+        tables = getattr(source, "quantization", None) or {}
+        if (mode == "RGB" and 1 <= len(tables) <= 4) or (mode == "L" and len(tables) == 1):
+            own = {"qtables": tables, "optimize": True}
+            sampling = JpegImagePlugin.get_sampling(source)
+            if sampling >= 0:
+                own["subsampling"] = sampling
+            return [own, plain]
+        return [plain]
+    if fmt == "WEBP":
+        chunks = content[12:4096]
+        lossless = chunks.startswith(b"VP8L") or (chunks.startswith(b"VP8X") and b"VP8L" in chunks
+                                                  and b"VP8 " not in chunks)
+        return [{"lossless": True} if lossless else {"quality": QUALITY}]
+    return [{}]  # PNG: lossless, zlib's default level
+
+
+def _encode(image: Image.Image, fmt: str, options: list[dict]) -> bytes:
+    for i, option in enumerate(options):
+        out = BytesIO()
+        try:
+            image.save(out, fmt, **option)
+        except Exception:
+            if i == len(options) - 1:
+                raise
+            continue
+        return out.getvalue()
+    raise AssertionError("no encoding")
 
 
 def upload_dir() -> Path:
@@ -176,7 +344,11 @@ class Batch:
 
     def store(self, file: FileStorage) -> StoredFile:
         """Write the (validated) file under a random name; what it holds is
-        the caller's to record (a row, an audit event) in its transaction."""
+        the caller's to record (a row, an audit event) in its transaction.
+        A photo not cleaned by the form's validator is cleaned here (raising
+        ImageRefused), so that none is kept with its metadata."""
+        if not isinstance(file, CleanedFile) and sniff(_head(file)) in IMAGES:
+            file = cleaned(file, current_app.config["UPLOAD_MAX_PIXELS"])
         file.stream.seek(0)
         content = file.stream.read()
         content_type = sniff(content[:HEAD_BYTES])

@@ -17,8 +17,11 @@ from .case_page import render_case
 from .models import Attachment
 
 UPLOAD_ROLES = INTAKE_ROLES
-# The file alone, shown inline: nothing it could load or run.
-FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'"
+# A photo alone, shown inline: nothing it could load or run.
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+# A document (a PDF may carry scripts) is only ever a download; should a
+# browser show it anyway, it runs sandboxed, as from no origin.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
 class AttachmentForm(FlaskForm):
@@ -77,9 +80,10 @@ def attachment(case_id, attachment_id):
     if path is None or not path.is_file():
         current_app.logger.error("attachment %s of case %s: file missing", item.id, dispute.id)
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=False,
+    inline = uploads.is_image(item)
+    response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
                          download_name=item.original_name, conditional=False, etag=False, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["Content-Security-Policy"] = FILE_CSP if inline else DOWNLOAD_CSP
     return response
