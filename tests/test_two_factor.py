@@ -155,6 +155,7 @@ def test_setting_up_shows_a_locally_drawn_qr_code_and_turns_on_with_a_code(app, 
     qr = re.search(r'<img src="([^"]+)"[^>]*id="two-factor-qr"', html).group(1)
     assert qr.startswith("data:image/svg+xml")  # drawn here: no request leaves the page
     assert "img-src 'self' data:" in response.headers["Content-Security-Policy"]
+    assert 'href="otpauth://totp/' in html  # on the phone itself: straight into the app
     secret = SECRET_RE.search(html).group(1).replace(" ", "")
     assert len(secret) == 32
     with app.app_context():
@@ -533,6 +534,8 @@ def test_an_administrator_resets_a_lost_second_factor(app, people):
     login(client, zhao)
     enter_code(client, code_at(secret))
     assert logged_in(client)
+    waiting = browser(app, ELSEWHERE)  # a login between password and code
+    assert login(waiting, zhao).location.endswith("/login/code")
     runner = app.test_cli_runner()
     out = runner.invoke(args=["users", "reset-2fa", zhao, "--reason", "丢失手机"])
     assert out.exit_code == 0, out.output
@@ -545,6 +548,8 @@ def test_an_administrator_resets_a_lost_second_factor(app, people):
     assert len(reset) == 1 and reset[0].reason == "丢失手机" and reset[0].actor_id is None
     assert reset[0].data == {"by": "cli", "had_second_factor": True, "setup_discarded": False, "sessions_ended": 1}
     assert events(app, "logout")[-1].data["cause"] == "second_factor_reset"
+    response = waiting.get("/login/code")  # its password step counts no more
+    assert response.status_code == 302 and response.location.endswith("/login")
     # The next login takes the password alone, then asks for a new factor; the old ones are dead.
     response = login(client, zhao)
     assert response.location.endswith("/account/two-factor")

@@ -316,6 +316,8 @@ def pending(now: datetime | None = None) -> tuple[User, str] | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or not hmac.compare_digest(str(generation), _generation(user)):
         return None
+    if not enabled(user):  # reset meanwhile
+        return None
     return user, str(next_url)
 
 

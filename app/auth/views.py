@@ -246,7 +246,7 @@ def _two_factor_page(status: int = 200, *, begin_form=None, confirm_form=None, c
                "code_form": code_form or CodeForm()}
     if row is not None and row.confirmed_at is None:
         uri = two_factor.provisioning_uri(user, row.secret)
-        context.update(qr=two_factor.qr_data_uri(uri), secret=two_factor.grouped(row.secret))
+        context.update(qr=two_factor.qr_data_uri(uri), otpauth_uri=uri, secret=two_factor.grouped(row.secret))
     elif row is not None:
         context.update(recovery_codes_left=two_factor.recovery_codes_left(user))
     return render_template("auth/two_factor.html", **context), status
