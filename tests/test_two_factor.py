@@ -395,6 +395,20 @@ def test_a_recovery_code_logs_in_once(app, people):
     assert events(app, "recovery_code_used")[-1].data["recovery_codes_left"] == 8
 
 
+def test_the_last_recovery_codes_are_counted_down_at_login(app, people):
+    wang, _ = people
+    _secret, codes = enrolled(app, wang)
+    client = browser(app)
+    for code in codes[:6]:
+        login(client, wang)
+        response = enter_code(client, code)
+        assert "恢复码" not in client.get(response.location, follow_redirects=True).get_data(as_text=True)
+        logout(client)
+    login(client, wang)
+    response = enter_code(client, codes[6])
+    assert "您只剩 3 个恢复码" in client.get(response.location, follow_redirects=True).get_data(as_text=True)
+
+
 def test_another_accounts_recovery_code_does_not_work(app, people):
     wang, zhao = people
     _secret, wangs = enrolled(app, wang)

@@ -77,7 +77,7 @@ def login():
 
 
 def _complete_login(user: User, device: str | None, address: str, now: datetime, second_factor: str | None,
-                    next_url: str):
+                    next_url: str, recovery_codes_left: int | None = None):
     """Start the session of a login that passed (the password, and the code
     when the account has a second factor), audit it, and leave the browser a
     device cookie."""
@@ -87,8 +87,11 @@ def _complete_login(user: User, device: str | None, address: str, now: datetime,
         "address": address, "session": row.id, "known_device": device is not None,
         "second_factor": second_factor, **({"must_set_up_second_factor": True} if must_enrol else {})})
     db.session.commit()
-    session.clear()
+    session.clear()  # a fresh cookie session (flashes go too: give them after)
     login_user(user)
+    if recovery_codes_left is not None and recovery_codes_left <= 3:
+        flash(_("You have %(count)s recovery codes left. Make new ones on your account page.",
+                count=recovery_codes_left), "warning")
     if must_enrol:
         flash(_("Your role needs two-step verification. Set it up to go on."), "warning")
         next_url = url_for("auth.two_factor")
@@ -132,11 +135,7 @@ def login_code():
         outcome = two_factor.check(user, form.code.data, "login", now)
         note_attempt(user.username, address, outcome.ok, device)
         if outcome.ok:
-            two_factor.forget_pending()
-            if outcome.recovery_codes_left is not None and outcome.recovery_codes_left <= 3:
-                flash(_("You have %(count)s recovery codes left. Make new ones on your account page.",
-                        count=outcome.recovery_codes_left), "warning")
-            return _complete_login(user, device, address, now, outcome.method, next_url)
+            return _complete_login(user, device, address, now, outcome.method, next_url, outcome.recovery_codes_left)
         record("user", user.id, "second_factor_failed", None, data={
             "address": address, "known_device": device is not None, "method": outcome.method,
             "problem": outcome.problem, "for": "login"})
