@@ -119,10 +119,18 @@ class AlreadyEnabled(Exception):
     pass
 
 
+def _lock_account(user) -> None:
+    """Serialise changes to one account's second factor (a double-clicked
+    button): on PostgreSQL the account's row is locked to the end of the
+    transaction; SQLite's writing transactions take turns anyway."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
 def begin(user, now: datetime | None = None) -> TwoFactor:
     """A new unconfirmed secret for `user` (replacing an unconfirmed one), in
     the caller's transaction."""
     now = now or clock.now()
+    _lock_account(user)
     row = factor_of(user)
     if row is not None and row.confirmed_at is not None:
         raise AlreadyEnabled()
@@ -180,6 +188,7 @@ def new_recovery_codes(user, now: datetime | None = None) -> list[str]:
     """Replace `user`'s recovery codes with new ones; returns them formatted
     (xxxx-xxxx-xxxx-xxxx). Only their hashes are stored."""
     now = now or clock.now()
+    _lock_account(user)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _i in range(current_app.config["TWO_FACTOR_RECOVERY_CODES"]):
