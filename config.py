@@ -22,6 +22,11 @@ def _secret(name: str, filename: str) -> str:
     return path.read_text().strip()
 
 
+def names(value: str) -> tuple[str, ...]:
+    """A comma-separated setting ("supervisor, admin") as a tuple of names."""
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 def database_url(url: str) -> str:
     """Accept plain postgresql:// URLs and use psycopg 3 for them."""
     for prefix in ("postgresql://", "postgres://"):
@@ -87,6 +92,17 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
     SESSION_TOUCH_SECONDS = 60
+    # Second factor (app/auth/two_factor.py): a TOTP code (RFC 6238) from an
+    # authenticator app after the password. Optional for everyone; required
+    # for the roles named here (comma-separated in the environment): their
+    # users may do nothing but set it up until they have. A code is good for
+    # its 30-second step and TWO_FACTOR_DRIFT_STEPS steps either side, once;
+    # the code page waits TWO_FACTOR_PENDING_SECONDS after the password.
+    TWO_FACTOR_ROLES = names(os.environ.get("TWO_FACTOR_ROLES", "supervisor,coordinator,admin"))
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "社区矛调中心")
+    TWO_FACTOR_DRIFT_STEPS = 1
+    TWO_FACTOR_PENDING_SECONDS = 300
+    TWO_FACTOR_RECOVERY_CODES = 10
     # A new password needs this many characters and may not be on the list of
     # common passwords shipped in app/auth/data.
     PASSWORD_MIN_LENGTH = 12
@@ -171,6 +187,9 @@ class Config:
 class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False  # served on http://127.0.0.1 in development
     REMEMBER_COOKIE_SECURE = False
+    # The demo logs in with a password alone; TWO_FACTOR_ROLES=supervisor
+    # scripts/serve makes the street supervisor set up a second factor.
+    TWO_FACTOR_ROLES = names(os.environ.get("TWO_FACTOR_ROLES", ""))
 
 
 class TestingConfig(Config):
@@ -190,6 +209,8 @@ class TestingConfig(Config):
     # (tests/test_accounts.py) put back the production timeouts.
     SESSION_IDLE_MINUTES = 100 * 365 * 24 * 60
     SESSION_LIFETIME_HOURS = 100 * 365 * 24
+    # Tests that need a second factor required name the roles themselves.
+    TWO_FACTOR_ROLES: tuple[str, ...] = ()
 
     @classmethod
     def load(cls):

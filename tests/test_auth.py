@@ -23,6 +23,8 @@ def audit_triggers(app):
 
 def test_every_view_needs_a_login_unless_public(app, client):
     public = {"auth.login", "auth.set_language", "static", "public.report", "public.track",
+              # the code step of a login: it serves only a browser whose password was just accepted
+              "auth.login_code",
               # the lawyers' rota board for residents, its feed, and a lawyer's token-guarded feed
               "rota.board", "rota.board_ics", "rota.lawyer_ics"}
     checked = 0

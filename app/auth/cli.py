@@ -10,6 +10,7 @@ from workflows import ROLES
 from ..audit import record
 from ..extensions import db
 from ..org.models import Community, Grid, Street
+from . import two_factor
 from .models import User
 from .passwords import hash_password, password_problem
 
@@ -54,3 +55,21 @@ def create_user(username, role, display_name, street_name, community_name, grid_
     record("user", user.id, "user_created", None, data={"username": username, "role": role, "by": "cli"})
     db.session.commit()
     click.echo(f"created {role} {username!r}")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("username")
+@click.option("--reason", help="Why, for the audit log (e.g. the user lost their phone).")
+def reset_two_factor(username, reason):
+    """Remove USERNAME's second factor and recovery codes and log out their
+    sessions: they log in with the password alone next time (and set up a new
+    factor if their role needs one). Audited."""
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    data = two_factor.reset(user, None, "cli", reason=reason)
+    db.session.commit()
+    if data["had_second_factor"]:
+        click.echo(f"reset the second factor of {username!r}; {data['sessions_ended']} session(s) logged out")
+    else:
+        click.echo(f"{username!r} had no second factor turned on; {data['sessions_ended']} session(s) logged out")

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     session_row = None
     session_id = None
     session_key = None
+    # How this session passed the second factor ("totp", "recovery_code"),
+    # None when it logged in with the password alone.
+    session_second_factor = None
 
     @property
     def is_active(self) -> bool:
@@ -55,7 +58,40 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
     address: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(300))
+    # How the login passed the second factor: "totp" or "recovery_code" (or
+    # "totp" when the factor was set up in this session); None for a login by
+    # password alone, which a role that needs a second factor may use only to
+    # set one up (app/auth/two_factor.py).
+    second_factor: Mapped[str | None] = mapped_column(String(16))
     user: Mapped[User] = relationship()
+
+
+class TwoFactor(db.Model):
+    """An account's TOTP secret (RFC 6238). Unconfirmed while being set up;
+    confirmed once the user has entered a code from it. `last_step` is the
+    time step of the latest code accepted: a code of that step or an earlier
+    one is refused, so a code cannot be used twice."""
+
+    __tablename__ = "two_factors"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class RecoveryCode(db.Model):
+    """One of an account's one-time recovery codes, kept as the SHA-256 of the
+    code (80 random bits, so a plain hash is enough); `used_at` once used."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
 
 
 def display_name(user_id: int) -> str | None:

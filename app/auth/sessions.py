@@ -38,16 +38,19 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def start(user: User, now: datetime | None = None) -> UserSession:
+def start(user: User, now: datetime | None = None, second_factor: str | None = None) -> UserSession:
     """A new session for `user` from this request's browser, in the caller's
-    transaction; `user.get_id()` then names it for the login cookie."""
+    transaction; `user.get_id()` then names it for the login cookie.
+    `second_factor` says how the login passed it (None: password alone)."""
     now = now or clock.now()
     key = secrets.token_urlsafe(32)
     row = UserSession(user_id=user.id, key_hash=key_hash(key), created_at=now, last_seen_at=now,
-                      address=client_address()[:64], user_agent=request.headers.get("User-Agent", "")[:300])
+                      address=client_address()[:64], user_agent=request.headers.get("User-Agent", "")[:300],
+                      second_factor=second_factor)
     db.session.add(row)
     db.session.flush()
     user.session_row, user.session_id, user.session_key = row, row.id, key
+    user.session_second_factor = second_factor
     return row
 
 
@@ -121,6 +124,7 @@ def load_user(key: str) -> User | None:
         g.timed_out_session = (row.id, row.user_id, row.created_at, row.last_seen_at)
         return None
     row.user.session_row, row.user.session_id, row.user.session_key = row, row.id, key
+    row.user.session_second_factor = row.second_factor
     return row.user
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from .. import clock
 from ..audit import record
 from ..extensions import db
-from . import agents, devices, sessions
+from . import agents, devices, sessions, two_factor
 from .access import public
-from .forms import LoginForm, PasswordChangeForm
+from .forms import CodeForm, LoginForm, PasswordChangeForm, TwoFactorBeginForm, TwoFactorConfirmForm
 from .models import User, UserSession
 from .passwords import burn_time, check_password, hash_password
 from .throttle import judge, note_attempt
@@ -57,16 +57,15 @@ def login():
         else:
             ok = check_password(user.password_hash, form.password.data) and user.active
         note_attempt(username, address, ok, device)
-        if ok:
-            row = sessions.start(user, now)
-            record("user", user.id, "login", user, data={
-                "address": address, "session": row.id, "known_device": device is not None})
+        if ok and two_factor.enabled(user):
+            # The password was right; the login waits for the code (no session yet).
+            record("user", user.id, "second_factor_asked", None, data={
+                "address": address, "known_device": device is not None})
             db.session.commit()
-            session.clear()
-            login_user(user)
-            response = redirect(_safe_next(request.args.get("next")))
-            devices.issue(response, user, now)
-            return response
+            two_factor.remember_pending(user, _safe_next(request.args.get("next")), now)
+            return redirect(url_for("auth.login_code"))
+        if ok:
+            return _complete_login(user, device, address, now, None, _safe_next(request.args.get("next")))
         record("user" if user else "login", user.id if user else None, "login_failed", None,
                data={"username": username, "address": address, "known_device": device is not None})
         db.session.commit()
@@ -75,6 +74,77 @@ def login():
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
+
+
+def _complete_login(user: User, device: str | None, address: str, now: datetime, second_factor: str | None,
+                    next_url: str, recovery_codes_left: int | None = None):
+    """Start the session of a login that passed (the password, and the code
+    when the account has a second factor), audit it, and leave the browser a
+    device cookie."""
+    row = sessions.start(user, now, second_factor)
+    must_enrol = second_factor is None and two_factor.required(user)
+    record("user", user.id, "login", user, data={
+        "address": address, "session": row.id, "known_device": device is not None,
+        "second_factor": second_factor, **({"must_set_up_second_factor": True} if must_enrol else {})})
+    db.session.commit()
+    session.clear()  # a fresh cookie session (flashes go too: give them after)
+    login_user(user)
+    if recovery_codes_left is not None and recovery_codes_left <= 3:
+        flash(_("You have %(count)s recovery codes left. Make new ones on your account page.",
+                count=recovery_codes_left), "warning")
+    if must_enrol:
+        flash(_("Your role needs two-step verification. Set it up to go on."), "warning")
+        next_url = url_for("auth.two_factor")
+    response = redirect(next_url)
+    devices.issue(response, user, now)
+    return response
+
+
+_CODE_PROBLEMS = {
+    "wrong": lambda: _("Wrong code. Enter the six digits your authenticator app shows now, or a recovery code."),
+    "replayed": lambda: _("That code was used already. Wait for the next code in your app and enter it."),
+    "used": lambda: _("That recovery code was used already. Each recovery code works once."),
+}
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code():
+    """The second step of a login whose account has a second factor."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    waiting = two_factor.pending()
+    if waiting is None:
+        two_factor.forget_pending()
+        flash(_("Log in with your username and password first (the code page waits %(minutes)s minutes).",
+                minutes=current_app.config["TWO_FACTOR_PENDING_SECONDS"] // 60), "info")
+        return redirect(url_for("auth.login"))
+    user, next_url = waiting
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        address, now = sessions.client_address(), clock.now()
+        # A wrong code counts as a failed login: the same keys and lockouts.
+        device, locked_until = judge(user.username, user, address, now)
+        if locked_until is not None:
+            _refuse_throttled(locked_until, now)
+            record("user", user.id, "second_factor_throttled", None, data={
+                "address": address, "until": locked_until.isoformat(timespec="seconds")})
+            db.session.commit()
+            return render_template("auth/login_code.html", form=form), 429
+        outcome = two_factor.check(user, form.code.data, "login", now)
+        note_attempt(user.username, address, outcome.ok, device)
+        if outcome.ok:
+            return _complete_login(user, device, address, now, outcome.method, next_url, outcome.recovery_codes_left)
+        record("user", user.id, "second_factor_failed", None, data={
+            "address": address, "known_device": device is not None, "method": outcome.method,
+            "problem": outcome.problem, "for": "login"})
+        db.session.commit()
+        form.code.errors.append(_CODE_PROBLEMS[outcome.problem]())
+        status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login_code.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -101,7 +171,8 @@ def _account_page(form: PasswordChangeForm, status: int = 200):
     rows = sessions.live_sessions(current_user)
     listed = [(row, agents.describe(row.user_agent)) for row in rows]
     return render_template("auth/account.html", form=form, sessions=listed,
-                           current_session_id=current_user.session_id), status
+                           current_session_id=current_user.session_id,
+                           two_factor_on=two_factor.enabled(current_user)), status
 
 
 @bp.route("/account")
@@ -161,3 +232,148 @@ def change_password():
     response = redirect(url_for("auth.account"))
     devices.issue(response, user, now)  # this browser stays a known one
     return response
+
+
+# -- the second factor on the account page -------------------------------------------
+
+
+def _two_factor_page(status: int = 200, *, begin_form=None, confirm_form=None, code_form=None):
+    user = current_user._get_current_object()
+    row = two_factor.factor_of(user)
+    context = {"row": row, "required": two_factor.required(user),
+               "begin_form": begin_form or TwoFactorBeginForm(), "confirm_form": confirm_form or TwoFactorConfirmForm(),
+               "code_form": code_form or CodeForm()}
+    if row is not None and row.confirmed_at is None:
+        uri = two_factor.provisioning_uri(user, row.secret)
+        context.update(qr=two_factor.qr_data_uri(uri), otpauth_uri=uri, secret=two_factor.grouped(row.secret))
+    elif row is not None:
+        context.update(recovery_codes_left=two_factor.recovery_codes_left(user))
+    return render_template("auth/two_factor.html", **context), status
+
+
+@bp.route("/account/two-factor", endpoint="two_factor")
+def two_factor_page():
+    return _two_factor_page()
+
+
+@bp.route("/account/two-factor/begin", methods=["POST"])
+def two_factor_begin():
+    """A new secret to set up, once the current password is given again."""
+    form = TwoFactorBeginForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(400, begin_form=form)
+    user = current_user._get_current_object()
+    address, now = sessions.client_address(), clock.now()
+    device, locked_until = judge(user.username, user, address, now)
+    if locked_until is not None:
+        _refuse_throttled(locked_until, now)
+        record("user", user.id, "second_factor_setup_throttled", user, data={"address": address})
+        db.session.commit()
+        return _two_factor_page(429, begin_form=form)
+    if not check_password(user.password_hash, form.current_password.data):
+        note_attempt(user.username, address, False, device)
+        record("user", user.id, "second_factor_setup_failed", user, data={"address": address, "problem": "password"})
+        db.session.commit()
+        form.current_password.errors.append(_("The current password is wrong."))
+        return _two_factor_page(400, begin_form=form)
+    try:
+        two_factor.begin(user, now)
+    except two_factor.AlreadyEnabled:
+        db.session.rollback()
+        flash(_("Two-step verification is already on."), "info")
+        return redirect(url_for("auth.two_factor"))
+    record("user", user.id, "second_factor_setup_started", user, data={"address": address})
+    db.session.commit()
+    return redirect(url_for("auth.two_factor"))
+
+
+@bp.route("/account/two-factor/confirm", methods=["POST"])
+def two_factor_confirm():
+    """The first code from the new secret: the factor is on, the recovery
+    codes are shown (once), and the account's other sessions, which passed no
+    second factor, are logged out."""
+    form = TwoFactorConfirmForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(400, confirm_form=form)
+    user = current_user._get_current_object()
+    address, now = sessions.client_address(), clock.now()
+    row = two_factor.factor_of(user)
+    if row is None or row.confirmed_at is not None:  # turned on (or reset) meanwhile
+        return redirect(url_for("auth.two_factor"))
+    codes = two_factor.confirm(user, form.code.data, now)
+    if codes is None:
+        record("user", user.id, "second_factor_setup_failed", user, data={"address": address, "problem": "code"})
+        db.session.commit()
+        form.code.errors.append(_("Wrong code. Check that the app shows this account and that the phone's clock "
+                                  "is right, then enter the code it shows now."))
+        return _two_factor_page(400, confirm_form=form)
+    two_factor.mark_session(user.session_id, two_factor.TOTP)
+    ended = sessions.end_others(user, user.session_id, "second_factor_on")
+    record("user", user.id, "second_factor_enabled", user, data={
+        "address": address, "session": user.session_id, "recovery_codes": len(codes), "sessions_ended": ended})
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, new=True)
+
+
+def _check_code_again(form: CodeForm, purpose: str):
+    """For turning the factor off or making new recovery codes: a current code
+    (or a recovery code), counted like a login. None when it passed, else the
+    page to answer with."""
+    user = current_user._get_current_object()
+    address, now = sessions.client_address(), clock.now()
+    device, locked_until = judge(user.username, user, address, now)
+    if locked_until is not None:
+        _refuse_throttled(locked_until, now)
+        record("user", user.id, "second_factor_throttled", user, data={"address": address, "for": purpose})
+        db.session.commit()
+        return _two_factor_page(429, code_form=form)
+    outcome = two_factor.check(user, form.code.data, purpose, now)
+    if outcome.ok:
+        return None
+    note_attempt(user.username, address, False, device)
+    record("user", user.id, "second_factor_failed", user, data={
+        "address": address, "known_device": device is not None, "method": outcome.method,
+        "problem": outcome.problem, "for": purpose})
+    db.session.commit()
+    form.code.errors.append(_CODE_PROBLEMS[outcome.problem]())
+    return _two_factor_page(401, code_form=form)
+
+
+@bp.route("/account/two-factor/recovery-codes", methods=["POST"])
+def two_factor_recovery_codes():
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(400, code_form=form)
+    user = current_user._get_current_object()
+    if not two_factor.enabled(user):
+        return redirect(url_for("auth.two_factor"))
+    refused = _check_code_again(form, "recovery_codes")
+    if refused is not None:
+        return refused
+    codes = two_factor.new_recovery_codes(user)
+    record("user", user.id, "recovery_codes_renewed", user, data={
+        "address": sessions.client_address(), "recovery_codes": len(codes)})
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, new=False)
+
+
+@bp.route("/account/two-factor/disable", methods=["POST"])
+def two_factor_disable():
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(400, code_form=form)
+    user = current_user._get_current_object()
+    if two_factor.required(user):
+        flash(_("Your role needs two-step verification: it cannot be turned off. If you lost your phone, "
+                "use a recovery code, or ask an administrator to reset it."), "danger")
+        return _two_factor_page(403)
+    if not two_factor.enabled(user):
+        return redirect(url_for("auth.two_factor"))
+    refused = _check_code_again(form, "disable")
+    if refused is not None:
+        return refused
+    two_factor.remove(user)
+    record("user", user.id, "second_factor_disabled", user, data={"address": sessions.client_address()})
+    db.session.commit()
+    flash(_("Two-step verification is off. Your password alone logs you in."), "success")
+    return redirect(url_for("auth.account"))
