@@ -113,16 +113,19 @@ def test_an_accepted_swap_tells_the_coordinators_of_the_rooms_street_and_the_cit
     assert (note.entity_type, note.entity_id) == ("duty_swap", swap.id)
 
 
-def test_without_a_coordinator_of_the_street_every_coordinator_is_told(ctx):
+def test_another_streets_coordinator_is_never_told_of_a_swap(ctx):
+    """Issue 13 item 7: a coordinator acts within their street, so one of
+    another street (who could neither open nor approve the swap) is not told,
+    even when the room's street has no coordinator of its own."""
     coordinator, _room, people = fr.rota_world(lawyers=3, seats=1)
-    coordinator.street_id = f.org()[0].id  # the only coordinator is another street's
-    db.session.commit()
     publish_month(coordinator)
+    coordinator.street_id = f.org()[0].id  # the only coordinator is now another street's
+    db.session.commit()
     duty = first_duty()
     (asker, asker_user), [(named, named_user), *_] = split(people, duty)
     swap = request_swap(duty, asker, named, "", asker_user)
     engine.fire(swap, "accept", named_user)
-    assert fi.recipients("swap_to_approve") == [coordinator.id]
+    assert fi.recipients("swap_to_approve") == []
 
 
 # ---- decided: both lawyers
