@@ -383,3 +383,34 @@ def test_the_coordinators_today_and_notifications_are_the_streets(app, world):
         assert set(told) == {world["swap_a"]}
         assert {n.user_id for n in fi.notes(kind="swap_to_approve") if n.entity_id == world["swap_b"]} == {
             ids["coord_b"], ids["city"]}
+
+
+# ---- two streets planning at once from one pool
+
+
+def test_two_streets_planning_at_once_never_seat_a_lawyer_twice_a_day(app):
+    """The two plans are of different rooms, so no seat clashes: the pool
+    is what they share. The second plan must see the first's duties."""
+    from tests.test_concurrency import run_together
+
+    with app.app_context():
+        fr.set_today()
+        street_a, (ca, _), _ = f.org()
+        street_b, (cb, _), _ = f.org()
+        fr.room(ca), fr.room(cb)
+        fr.lawyer(), fr.lawyer()  # two lawyers, two seats a Saturday: each sits once
+        ids = [f.user("coordinator", street=s).id for s in (street_a, street_b)]
+    last = fr.FIRST_SATURDAY + timedelta(weeks=3)
+
+    def plan(user_id):
+        def job():
+            return planning.generate(fr.FIRST_SATURDAY, last, db.session.get(User, user_id)).created
+        return job
+
+    results = run_together(app, plan(ids[0]), plan(ids[1]))
+    for kind, value in results:
+        assert kind == "ok" or (isinstance(value, engine.Refused) and value.status == 409), value
+    with app.app_context():
+        live = db.session.execute(select(Duty.day, Duty.lawyer_id).where(Duty.state == "planned")).all()
+        assert live and len(live) == len(set(live))
+        assert verify() == []

@@ -153,6 +153,11 @@ def generate(first: date, last: date, actor) -> Generated:
     and store it as planned duties, in one transaction."""
     now = clock.now()
     street_id = street_of(actor)
+    # Two streets plan different rooms from one pool of lawyers: on
+    # PostgreSQL the audit chain's lock makes the second plan read the
+    # first's duties (a lawyer never sits twice a Saturday); SQLite writers
+    # already queue.
+    lock_chain(db.session)
     result = compute(first, last, street_id)
     days = plan_days(first, last)
     planned = {(d.day, d.room_id, d.seat): d
@@ -251,6 +256,7 @@ def set_seat(day: date, room: Room | None, seat: int, lawyer: Lawyer, actor, exp
     problem = seat_problem(day, room, seat)
     if problem:
         raise GuardFailed(problem)
+    lock_chain(db.session)  # as in generate: the check that the lawyer is free, then the write
     now = clock.now()
     duty = db.session.execute(select(Duty).where(Duty.live_seat == Duty.seat_key(day, room.id, seat))).scalar_one_or_none()
     if duty is not None and expected_version is not None and int(expected_version) != duty.version:
