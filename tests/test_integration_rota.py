@@ -124,16 +124,19 @@ def test_the_notice_of_an_accepted_swap_names_its_taker(world):
     assert json.loads(note.data)["taker"] == named.name
 
 
-def test_without_a_coordinator_of_the_street_every_coordinator_is_told(ctx):
+def test_another_streets_coordinator_is_never_told_of_a_swap(ctx):
+    """Issue 13 item 7: a coordinator acts within their street, so one of
+    another street (who could neither open nor approve the swap) is not told,
+    even when the room's street has no coordinator of its own."""
     coordinator, _room, people = fr.rota_world(lawyers=3, seats=1)
-    coordinator.street_id = f.org()[0].id  # the only coordinator is another street's
-    db.session.commit()
     publish_month(coordinator)
+    coordinator.street_id = f.org()[0].id  # the only coordinator is now another street's
+    db.session.commit()
     duty = first_duty()
     (asker, asker_user), [(named, named_user), *_] = split(people, duty)
     swap = request_swap(duty, asker, named, "", asker_user)
     engine.fire(swap, "accept", named_user)
-    assert fi.recipients("swap_to_approve") == [coordinator.id]
+    assert fi.recipients("swap_to_approve") == []
 
 
 # ---- decided: both lawyers

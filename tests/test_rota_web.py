@@ -428,3 +428,23 @@ def test_publishing_a_plan_changed_since_it_was_looked_at_is_a_409(app, world):
     page = a.get("/rota/plan?first_day=2027-04-10&last_day=2027-05-31").get_data(as_text=True)
     seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)
     assert post(a, "/rota/plan", "/rota/plan/publish", dict(rng, seen=seen)).status_code == 302
+
+
+def test_clearing_every_unavailable_date_of_a_lawyer_saves(app, world):
+    """An empty "unavailable dates" box (all dates cleared, or none ever
+    given) is a valid form: saved, not a 500."""
+    with app.app_context():
+        lawyer = db.session.get(Lawyer, world["owner_lawyer"])
+        lawyer.unavailable = [Unavailable(day=date(2027, 5, 1))]
+        db.session.commit()
+        url, version = f"/rota/lawyers/{lawyer.id}", lawyer.version
+        form = {"name": lawyer.name, "firm": lawyer.firm, "practice_areas": "", "phone": "", "user_id": lawyer.user_id,
+                "active": "y", "unavailable": "", "version": version}
+    assert post(logged_in(app, world["coordinator"]), url, url, form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lawyer, world["owner_lawyer"]).unavailable_days == set()
+    new = dict(form, name="新律师", user_id=0)
+    new.pop("version")
+    assert post(logged_in(app, world["coordinator"]), "/rota/lawyers/new", "/rota/lawyers/new", new).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(Lawyer).where(Lawyer.name == "新律师")).scalar_one().unavailable_days == set()

@@ -1,12 +1,16 @@
 """The coordinator's roster: rooms, lawyers, public holidays. Every change
 is audited in the same transaction; a holiday or a room closing cancels the
-duties it falls on (their lawyers' calendars show them cancelled)."""
+duties it falls on (their lawyers' calendars show them cancelled).
+
+A street's coordinator changes the rooms of their street, and their holidays
+close only that street's rooms; a city-level coordinator's holidays close
+every room (scope_rule.py)."""
 from __future__ import annotations
 
 from datetime import date
 
 from flask_babel import format_date, gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,11 +19,13 @@ from ..audit.chain import lock_chain, record
 from ..auth.models import User
 from ..engine.core import name_of
 from ..engine.edits import commit_change
-from ..engine.errors import Conflict, GuardFailed, NotAllowed
+from ..engine.errors import Conflict, Forbidden, GuardFailed, NotAllowed
 from ..extensions import db
+from ..org.models import Community
 from ..privacy import mask_phone
 from .models import Duty, Holiday, Lawyer, Room
 from .planning import SAME_TIME
+from .scope import CITY, duties_clause, sees_street, street_of
 
 MAX_HOLIDAY_DAYS = 31
 
@@ -50,29 +56,37 @@ def _future_duties(**where):
 
 
 def add_holiday(name: str, first: date, last: date, actor) -> tuple[Holiday, int]:
+    """A holiday of the actor's street (a city-level actor: of the city),
+    cancelling the planned and published duties of the rooms it closes."""
     if last < first:
         raise GuardFailed(_("The last day is before the first day."))
     if (last - first).days >= MAX_HOLIDAY_DAYS:
         raise GuardFailed(_("A holiday lasts at most %(n)s days.", n=MAX_HOLIDAY_DAYS))
+    street_id = street_of(actor)
     # Two coordinators (or a double click) adding overlapping holidays: on
     # PostgreSQL the audit chain's lock serialises the check with the insert.
     lock_chain(db.session)
-    clash = db.session.execute(select(Holiday).where(Holiday.first_day <= last, Holiday.last_day >= first)
-                               .order_by(Holiday.first_day).limit(1)).scalar_one_or_none()
+    clashes = select(Holiday).where(Holiday.first_day <= last, Holiday.last_day >= first)
+    if street_id is not CITY:  # the city's holidays and the street's own; a city one meets every street's
+        clashes = clashes.where(or_(Holiday.street_id.is_(None), Holiday.street_id == street_id))
+    clash = db.session.execute(clashes.order_by(Holiday.first_day).limit(1)).scalar_one_or_none()
     if clash is not None:
         raise GuardFailed(_("This overlaps the holiday “%(name)s” (%(first)s – %(last)s).", name=clash.name,
                             first=format_date(clash.first_day), last=format_date(clash.last_day)))
     now = clock.now()
     try:
-        holiday = Holiday(name=name, first_day=first, last_day=last, created_by_id=actor.id, created_at=now)
+        holiday = Holiday(name=name, first_day=first, last_day=last, street_id=street_id, created_by_id=actor.id,
+                          created_at=now)
         db.session.add(holiday)
         db.session.flush()
         duties = list(db.session.execute(
-            select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(("planned", "published")))
+            select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(("planned", "published")),
+                               duties_clause(street_id))
             .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
         cancelled = _cancel(duties, actor, _("Public holiday: %(name)s", name=name), now)
         record("rota_holiday", holiday.id, "holiday_added", actor, at=now,
-               data={"name": name, "first_day": first, "last_day": last, "cancelled": cancelled})
+               data={"name": name, "first_day": first, "last_day": last, "street_id": street_id,
+                     "cancelled": cancelled})
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -83,7 +97,8 @@ def add_holiday(name: str, first: date, last: date, actor) -> tuple[Holiday, int
 def remove_holiday(holiday: Holiday, actor) -> None:
     try:
         record("rota_holiday", holiday.id, "holiday_removed", actor,
-               data={"name": holiday.name, "first_day": holiday.first_day, "last_day": holiday.last_day})
+               data={"name": holiday.name, "first_day": holiday.first_day, "last_day": holiday.last_day,
+                     "street_id": holiday.street_id})
         db.session.delete(holiday)
         db.session.commit()
     except Exception:
@@ -132,6 +147,10 @@ def _commit_edit(row, actor, apply, data) -> None:
 def save_room(room: Room | None, values: dict, actor, expected_version=None) -> tuple[Room, int]:
     """Create or change a room. Fewer seats, or a closed room, cancels the
     future duties that no longer have a seat. Returns (room, cancelled)."""
+    community = db.session.get(Community, values["community_id"])
+    if community is None or not sees_street(actor, community.street_id) or (
+            room is not None and not room.visible_to(actor)):
+        raise Forbidden(_("This room is outside your area."))
     if _name_taken(Room, values["name"], room.id if room else None):
         raise GuardFailed(_("A room of this name exists already."), field="name")
     if values["closes"] <= values["opens"]:

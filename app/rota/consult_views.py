@@ -2,7 +2,7 @@
 visitor's consent, into a case or a legal-aid referral; counted by month."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,14 +16,18 @@ from .days import month_bounds, parse_month
 from .forms import ConsultationForm, ConvertForm, ReferForm
 from .models import Consultation
 from .roster import lawyer_of
+from .scope import street_of
 from .views import STAFF, _month_links, _render_duty, load_duty
 
 
 def load_consultation(consultation_id: int) -> Consultation:
-    """The lawyer who logged it, or staff; anyone else gets 404."""
+    """The lawyer who logged it, or the staff of the street where it was
+    held (city-level: any); anyone else gets 404."""
     row = db.session.get(Consultation, consultation_id)
     me = lawyer_of(current_user)
-    if row is None or not (current_user.role in STAFF or (me is not None and me.id == row.lawyer_id)):
+    if row is None or not (row.visible_to(current_user) or (me is not None and me.id == row.lawyer_id)):
+        current_app.logger.warning("consultation %s refused to user %s (%s)", consultation_id, current_user.id,
+                                   current_user.role)
         abort(404)
     return row
 
@@ -110,5 +114,6 @@ def consultation_counts():
     today = clock.today()
     year, number = parse_month(request.args.get("m"), today)
     first, last = month_bounds(year, number)
-    return render_template("rota/consultation_counts.html", counts=consultations.monthly(first, last),
+    return render_template("rota/consultation_counts.html",
+                           counts=consultations.monthly(first, last, street_of(current_user)),
                            first=first, codes=codes, **_month_links(first))

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 
 from .. import clock
 from ..audit.chain import record
@@ -17,6 +17,7 @@ from ..engine.errors import Forbidden, NotAllowed
 from ..extensions import db
 from .models import Consultation, Duty, Lawyer
 from .roster import lawyer_of
+from .scope import CITY, duties_clause
 
 
 def logging_refusal(duty: Duty, user) -> tuple[int, str] | None:
@@ -107,13 +108,16 @@ def refer_legal_aid(row: Consultation, actor) -> None:
         raise
 
 
-def monthly(first: date, last: date) -> dict:
+def monthly(first: date, last: date, street_id: int | None = CITY) -> dict:
     """Counts of the month's consultations per service type and per lawyer,
-    with the cases and legal-aid referrals that followed."""
+    with the cases and legal-aid referrals that followed: those held in the
+    rooms of a street (CITY: the whole city)."""
+    held_there = true() if street_id is CITY else Consultation.duty_id.in_(
+        select(Duty.id).where(duties_clause(street_id)))
     rows = db.session.execute(
         select(Consultation.lawyer_id, Consultation.service_type, func.count(Consultation.id),
                func.count(Consultation.dispute_id), func.count(Consultation.legal_aid_referred_at))
-        .where(Consultation.day >= first, Consultation.day <= last)
+        .where(Consultation.day >= first, Consultation.day <= last, held_there)
         .group_by(Consultation.lawyer_id, Consultation.service_type)).all()
     by_lawyer: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_type: dict[str, int] = defaultdict(int)

@@ -1,5 +1,6 @@
 """Demo data of the rota: 22 volunteer lawyers (the demo `lawyer` account is
-刘律师), two public legal-service rooms, the year's public holidays, the
+刘律师), two public legal-service rooms, a city-level coordinator
+(`citycoordinator`, no street) who enters the year's public holidays, the
 last five Saturdays sat (checked in, consultations, one no-show) and the
 next quarter published, with swaps in each state a user meets: one
 approved, one awaiting the coordinator, one asking the demo lawyer.
@@ -63,6 +64,18 @@ def _lawyers(rng, password_hash: str) -> list[tuple[Lawyer, User]]:
     return people
 
 
+def _city_coordinator(password_hash: str) -> User:
+    """A coordinator with no street: the city's holidays are theirs, and they
+    see and act on the rota of every street."""
+    user = db.session.execute(select(User).where(User.username == "citycoordinator")).scalar_one_or_none()
+    if user is None:
+        user = User(username="citycoordinator", display_name="钱协调（市）", role="coordinator",
+                    password_hash=password_hash, session_token=secrets.token_hex(16), active=True)
+        db.session.add(user)
+        db.session.commit()
+    return user
+
+
 def _at(day: date, hour: int, minute: int = 0):
     return clock.at_local(day, time(hour, minute))
 
@@ -77,6 +90,7 @@ def load(seed: int) -> str:
     today = clock.local_date(real_now)
     try:
         people = _lawyers(rng, lawyer_user.password_hash)
+        city = _city_coordinator(lawyer_user.password_hash)
         communities = list(db.session.execute(select(Community).order_by(Community.id).limit(5)).scalars())
         east = Room(name="东关社区公共法律服务工作室", community_id=communities[0].id, seats=2, opens=time(9, 0),
                     closes=time(16, 30), active=True, changed_at=real_now)
@@ -87,7 +101,7 @@ def load(seed: int) -> str:
         db.session.commit()
         for year in (today.year, today.year + 1):
             for name, (m1, d1), (m2, d2) in HOLIDAYS:
-                admin.add_holiday(name, date(year, m1, d1), date(year, m2, d2), coordinator)
+                admin.add_holiday(name, date(year, m1, d1), date(year, m2, d2), city)
 
         # Unavailable dates: most lawyers mark a few of the coming Saturdays.
         ahead = [today + timedelta(days=(5 - today.weekday()) % 7 + 7 * w) for w in range(1, 14)]
@@ -103,7 +117,8 @@ def load(seed: int) -> str:
         swaps = _swaps(people, coordinator, today, rng)
     finally:
         clock.set_now(None)
-    return (f"rota: {len(people)} lawyers (the demo lawyer is {NAMES[0]}), 2 rooms, {past_count} past duties, "
+    return (f"rota: {len(people)} lawyers (the demo lawyer is {NAMES[0]}), 2 rooms, city coordinator "
+            f"'citycoordinator', {past_count} past duties, "
             f"{published} published for the next quarter ({len(result.unfilled)} seats unfilled), {swaps} swaps")
 
 

@@ -105,6 +105,10 @@ class LawyerForm(FlaskForm):
     unavailable = TextAreaField(_l("Unavailable dates"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 3, "placeholder": "2026-12-05, 2026-12-19"})
 
+    # The parsed dates; an empty box (which Optional() stops before the
+    # validator below) is no date at all.
+    unavailable_days = frozenset()
+
     def validate_unavailable(self, field):
         self.unavailable_days = parse_dates(field.data)
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from .days import saturdays
 from .models import Duty, Room
-from .planning import holiday_days
+from .planning import closures
+from .scope import CITY, duties_clause, rooms_clause
 
 
 @dataclass
@@ -26,28 +27,41 @@ class DayRow:
     day: date
     holiday: str | None
     seats: list[SeatRow] = field(default_factory=list)
+    # Streets' own holidays that day, when the grid shows several streets:
+    # (street name, holiday name); their rooms have no seats that day.
+    closed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def empty(self) -> list[SeatRow]:
         return [s for s in self.seats if s.duty is None]
 
 
-def grid(first: date, last: date, states) -> list[DayRow]:
-    """Every Saturday of the range: each open room's seats with the duty (in
-    one of `states`) that fills it, plus seats of duties kept in rooms since
-    closed or shrunk."""
+def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[DayRow]:
+    """Every Saturday of the range: each open room's seats (of a street, or
+    CITY: of the whole city) with the duty (in one of `states`) that fills
+    it, plus seats of duties kept in rooms since closed or shrunk. A holiday
+    of the city, or of the one street shown, marks the whole day; another
+    street's holiday closes only that street's rooms."""
     duties = list(db.session.execute(
-        select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(states))
+        select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(states), duties_clause(street_id))
         .options(selectinload(Duty.lawyer), selectinload(Duty.room))
         .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
-    rooms = list(db.session.execute(select(Room).where(Room.active.is_(True)).order_by(Room.id)).scalars())
-    holidays = holiday_days(first, last)
+    rooms = list(db.session.execute(
+        select(Room).where(Room.active.is_(True), rooms_clause(street_id))
+        .options(selectinload(Room.community)).order_by(Room.id)).scalars())
+    holidays = closures(first, last, street_id)
     by_seat = {(d.day, d.room_id, d.seat): d for d in duties}
     rows = []
     for day in saturdays(first, last):
-        row = DayRow(day, holidays.get(day))
+        row = DayRow(day, holidays.on(day, street_id))
         if row.holiday is None:
-            row.seats = [SeatRow(r, n, by_seat.pop((day, r.id, n), None)) for r in rooms for n in range(1, r.seats + 1)]
+            for r in rooms:
+                closed = holidays.on(day, r.community.street_id)
+                if closed:
+                    if (r.community.street.name, closed) not in row.closed:
+                        row.closed.append((r.community.street.name, closed))
+                    continue
+                row.seats.extend(SeatRow(r, n, by_seat.pop((day, r.id, n), None)) for n in range(1, r.seats + 1))
         rows.append(row)
     index = {r.day: r for r in rows}
     for (day, _room, _seat), duty in sorted(by_seat.items()):  # seats that exist no more

@@ -14,7 +14,8 @@ from workflows.lawyer_duty import LAWYER_DUTY
 from ..auth.models import User
 from ..engine import WorkflowMixin, register
 from ..extensions import db
-from ..org.models import Community
+from ..org.models import Community, Street
+from .scope_rule import sees_street
 
 # Duties that hold their seat: a cancelled (or lapsed) one gives it back.
 LIVE_STATES = ("planned", "published", "checked_in", "completed", "no_show")
@@ -53,6 +54,10 @@ class Room(RosterRow, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     community: Mapped[Community] = relationship()
 
+    def visible_to(self, user) -> bool:
+        """Staff see the rooms of their street (or, city-level, all)."""
+        return user.role in ("coordinator", "supervisor", "admin") and sees_street(user, self.community.street_id)
+
 
 class Lawyer(RosterRow, db.Model):
     __tablename__ = "rota_lawyers"
@@ -89,15 +94,23 @@ class Unavailable(db.Model):
 
 
 class Holiday(db.Model):
-    """Public holidays (a range of dates) on which no duty is planned."""
+    """Holidays (a range of dates) on which no duty is planned: the city's
+    (street_id NULL, added by a city-level coordinator: every room closes),
+    or one street's (added by its coordinator: only that street's rooms)."""
 
     __tablename__ = "rota_holidays"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     first_day: Mapped[date] = mapped_column(Date, index=True)
     last_day: Mapped[date] = mapped_column(Date)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    street: Mapped[Street | None] = relationship()
+
+    def visible_to(self, user) -> bool:
+        """The city's holidays concern everyone; a street's, its own staff."""
+        return self.street_id is None or sees_street(user, self.street_id)
 
 
 @register
@@ -136,9 +149,14 @@ class Duty(WorkflowMixin, db.Model):
         return f"{day.isoformat()}/{room_id}/{seat}"
 
     def visible_to(self, user) -> bool:
-        # The rota is public (names and firms on the board); who may act on a
-        # duty is decided by the workflow's roles and guards.
-        return user.role in ("lawyer", "coordinator", "supervisor", "admin")
+        # Lawyers are one pool for the city and the rota is public (names and
+        # firms on the board): a lawyer may open any duty, and what they may
+        # do on it is decided by the workflow's roles and guards. Staff see
+        # the duties in the rooms of their street (city-level: all).
+        if user.role == "lawyer":
+            return True
+        return user.role in ("coordinator", "supervisor", "admin") and sees_street(
+            user, self.room.community.street_id)
 
 
 class DutyRelease(db.Model):
@@ -180,7 +198,7 @@ class SwapRequest(WorkflowMixin, db.Model):
 
     def visible_to(self, user) -> bool:
         if user.role in ("coordinator", "supervisor", "admin"):
-            return True
+            return self.duty.visible_to(user)  # a swap lies where its duty's room does
         if user.role != "lawyer":
             return False
         # roster.lawyer_of's query, written here: roster imports this module.
@@ -210,6 +228,11 @@ class Consultation(db.Model):
 
     duty: Mapped[Duty] = relationship()
     lawyer: Mapped[Lawyer] = relationship()
+
+    def visible_to(self, user) -> bool:
+        """The lawyer who logged it (checked by its loader), and the staff of
+        the street where it was held (city-level: all)."""
+        return user.role in ("coordinator", "supervisor", "admin") and self.duty.visible_to(user)
 
     __table_args__ = (
         Index("ix_rota_consultations_day", "day"),

@@ -44,13 +44,13 @@ def swap_on_its_duty(swap_id: int) -> str:
 
 
 def coordinators_for(duty: Duty) -> list[int]:
-    """The rota has no street of its own: any coordinator may approve any
-    swap (the overview lists them all). Those of the room's street, and the
-    city's (no street), are told; where there are none, every coordinator."""
-    active = select(User.id).where(User.role == "coordinator", User.active.is_(True)).order_by(User.id)
+    """Those who may approve the swap: the coordinators of the room's street
+    and the city's (no street). Another street's coordinator could not open
+    it, so is never told."""
     street_id = duty.room.community.street_id
-    ids = db.session.execute(active.where(or_(User.street_id == street_id, User.street_id.is_(None)))).scalars().all()
-    return list(ids) or list(db.session.execute(active).scalars())
+    return list(db.session.execute(
+        select(User.id).where(User.role == "coordinator", User.active.is_(True),
+                              or_(User.street_id == street_id, User.street_id.is_(None))).order_by(User.id)).scalars())
 
 
 def _swap_data(swap: SwapRequest) -> dict:

@@ -20,6 +20,7 @@ from . import planning
 from .forms import RangeForm, SeatForm
 from .grid import grid
 from .models import LIVE_STATES, SAT_STATES, Duty, Lawyer, Room, SwapRequest
+from .scope import CITY, duties_clause, lawyers_in_reach, load_room, rooms_clause, street_of
 from .views import STAFF
 
 QUARTER = timedelta(weeks=13)
@@ -34,20 +35,34 @@ def _range_from_args(today: date) -> tuple[date, date, RangeForm]:
     return form.first_day.data, form.last_day.data, form
 
 
-def _seat_choices(rows) -> dict[date, list[tuple[int, str]]]:
+def _sitting(rows) -> dict[date, set[int]]:
+    """Per Saturday shown: the lawyers sitting anywhere in the city that day
+    (the pool is the city's: a lawyer in another street's room is taken)."""
+    days = [r.day for r in rows]
+    sitting: dict[date, set[int]] = defaultdict(set)
+    if days:
+        for day, lawyer_id in db.session.execute(
+                select(Duty.day, Duty.lawyer_id).where(Duty.day.in_(days), Duty.state.in_(LIVE_STATES))):
+            sitting[day].add(lawyer_id)
+    return sitting
+
+
+def _seat_choices(rows, sitting) -> dict[date, list[tuple[int, str]]]:
     """Per Saturday: the active lawyers who could take a seat that day."""
     lawyers = list(db.session.execute(select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.name)).scalars())
     choices = {}
     for row in rows:
-        sitting = {s.duty.lawyer_id for s in row.seats if s.duty is not None}
         choices[row.day] = [(lw.id, f"{lw.name}（{lw.firm}）") for lw in lawyers
-                            if row.day not in lw.unavailable_days and lw.id not in sitting]
+                            if row.day not in lw.unavailable_days and lw.id not in sitting[row.day]]
     return choices
 
 
 def render_plan(first, last, range_form, status=200):
+    """The plan of the user's rooms: their street's, or the city's."""
     today = clock.today()
-    rows = grid(first, last, LIVE_STATES)
+    street_id = street_of(current_user)
+    rows = grid(first, last, LIVE_STATES, street_id)
+    sitting = _sitting(rows)
     problem = planning.check_range(first, last)
     counts = defaultdict(int)
     for row in rows:
@@ -59,22 +74,23 @@ def render_plan(first, last, range_form, status=200):
                  for lw in lawyers}
     return render_template(
         "rota/plan.html", rows=rows, first=first, last=last, range_form=range_form, today=today, problem=problem,
-        choices=_seat_choices([r for r in rows if r.day > today]), seat_form=SeatForm(), counts=counts,
-        lawyers=lawyers, available=available, wf=LAWYER_DUTY, seen=planning.plan_fingerprint(first, last),
+        choices=_seat_choices([r for r in rows if r.day > today], sitting), seat_form=SeatForm(), counts=counts,
+        lawyers=lawyers, available=available, wf=LAWYER_DUTY,
+        seen=planning.plan_fingerprint(first, last, street_id),
         planned=sum(1 for r in rows for s in r.seats if s.duty is not None and s.duty.state == "planned"),
-        empty_reasons=_empty_reasons(rows, lawyers, today),
-        rooms=db.session.execute(select(func.count(Room.id)).where(Room.active.is_(True))).scalar(),
+        empty_reasons=_empty_reasons(rows, lawyers, today, sitting),
+        rooms=db.session.execute(select(func.count(Room.id)).where(Room.active.is_(True),
+                                                                   rooms_clause(street_id))).scalar(),
     ), status
 
 
-def _empty_reasons(rows, lawyers, today):
+def _empty_reasons(rows, lawyers, today, sitting):
     """For each Saturday with empty seats: how many lawyers could still sit."""
     reasons = {}
     for row in rows:
         if row.day <= today or not row.empty:
             continue
-        sitting = {s.duty.lawyer_id for s in row.seats if s.duty is not None}
-        free = [lw for lw in lawyers if row.day not in lw.unavailable_days and lw.id not in sitting]
+        free = [lw for lw in lawyers if row.day not in lw.unavailable_days and lw.id not in sitting[row.day]]
         reasons[row.day] = len(free)
     return reasons
 
@@ -148,7 +164,7 @@ def set_seat():
     if not form.validate():
         flash(_("Choose a lawyer for the seat."), "danger")
         return render_plan(first, last, range_form, 422)
-    room = db.session.get(Room, form.room_id.data)
+    room = load_room(form.room_id.data)  # another street's room: 404
     lawyer = db.session.get(Lawyer, form.lawyer_id.data)
     try:
         planning.set_seat(form.day.data, room, form.seat.data, lawyer, current_user,
@@ -179,19 +195,27 @@ def fairness():
     if not 2000 <= year <= 2100:
         year = today.year
     first, last = date(year, 1, 1), date(year, 12, 31)
+    # A street's staff count the duties and swaps in their street's rooms,
+    # and list the lawyers within their reach (scope.py); city-level: all.
+    street_id = street_of(current_user)
     duty_counts = {row[0]: row[1:] for row in db.session.execute(
         select(Duty.lawyer_id, func.count(Duty.id),
                func.sum(case((Duty.state == "completed", 1), else_=0)),
                func.sum(case((Duty.state == "no_show", 1), else_=0)),
                func.sum(case((Duty.day > today, 1), else_=0)))
-        .where(Duty.day >= first, Duty.day <= last, Duty.state.in_(SAT_STATES)).group_by(Duty.lawyer_id))}
+        .where(Duty.day >= first, Duty.day <= last, Duty.state.in_(SAT_STATES), duties_clause(street_id))
+        .group_by(Duty.lawyer_id))}
     swap_day = select(Duty.day).where(Duty.id == SwapRequest.duty_id).scalar_subquery()
     approved = select(SwapRequest).where(SwapRequest.state == "approved", swap_day >= first, swap_day <= last)
+    if street_id is not CITY:
+        approved = approved.where(SwapRequest.duty_id.in_(select(Duty.id).where(duties_clause(street_id))))
     given, taken = defaultdict(int), defaultdict(int)
     for swap in db.session.execute(approved).scalars():
         given[swap.requester_id] += 1
         taken[swap.taker_id] += 1
     lawyers = list(db.session.execute(select(Lawyer).order_by(Lawyer.active.desc(), Lawyer.name)).scalars())
+    reach = lawyers_in_reach(current_user, lawyers)
+    lawyers = [lw for lw in lawyers if lw.id in reach]
     rows = []
     for lw in lawyers:
         total, completed, no_shows, ahead = duty_counts.get(lw.id, (0, 0, 0, 0))
@@ -199,4 +223,4 @@ def fairness():
                      "ahead": ahead or 0, "given": given[lw.id], "taken": taken[lw.id]})
     active = [r["duties"] for r in rows if r["lawyer"].active]
     return render_template("rota/fairness.html", rows=rows, year=year, today=today,
-                           spread=(max(active) - min(active)) if active else 0)
+                           spread=(max(active) - min(active)) if active else 0, street=street_id is not CITY)

@@ -1,10 +1,17 @@
 """The planner's database side: read the inputs, store a plan as planned
 duties (each created through the engine), publish it, and adjust one seat.
 
-A plan covers the Saturdays after today in a date range, minus public
-holidays. Duties already published, under way or over are kept as they are
-(a re-plan never moves a seat someone was told about); planned, unpublished
-duties are re-planned freely.
+A plan covers the Saturdays after today in a date range, minus holidays
+(the city's close every room, a street's the rooms of that street). Duties
+already published, under way or over are kept as they are (a re-plan never
+moves a seat someone was told about); planned, unpublished duties are
+re-planned freely.
+
+A street's coordinator plans, publishes and sets the seats of their street's
+rooms only; a city-level coordinator those of the whole city. The lawyers
+are one pool: a street's plan sees every duty of the other streets as held
+(its lawyer sits that Saturday, and it counts for fairness), and never
+changes one.
 """
 from __future__ import annotations
 
@@ -12,18 +19,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, engine
 from ..audit.chain import lock_chain, record
-from ..engine.errors import Conflict, GuardFailed, NotAllowed
+from ..engine.errors import Conflict, Forbidden, GuardFailed, NotAllowed
 from ..extensions import db
 from . import planner
 from .days import saturdays
 from .models import LIVE_STATES, SAT_STATES, Duty, Holiday, Lawyer, Room
 from .rules import cannot_sit, reassign
+from .scope import CITY, duties_clause, rooms_clause, street_of
 
 MAX_PLAN_DAYS = 366
 PLAN_CHANGED = _l("The plan has changed since you looked at it (planned again, or a seat set by someone else). "
@@ -44,36 +53,61 @@ def today() -> date:
     return clock.today()
 
 
-def holiday_days(first: date, last: date) -> dict[date, str]:
-    rows = db.session.execute(
-        select(Holiday).where(Holiday.first_day <= last, Holiday.last_day >= first)).scalars()
-    days = {}
-    for h in rows:
+@dataclass
+class Closures:
+    """The holidays of a range: the city's by day, and each street's by day."""
+
+    city: dict[date, str]
+    streets: dict[int, dict[date, str]]
+
+    def on(self, day: date, street_id: int | None) -> str | None:
+        """The holiday that closes this street's rooms on this day, if any."""
+        return self.city.get(day) or self.streets.get(street_id, {}).get(day)
+
+
+def closures(first: date, last: date, street_id: int | None = CITY) -> Closures:
+    """The holidays of the range: the city's and, for a street, its own
+    (CITY: every street's)."""
+    query = select(Holiday).where(Holiday.first_day <= last, Holiday.last_day >= first)
+    if street_id is not CITY:
+        query = query.where(or_(Holiday.street_id.is_(None), Holiday.street_id == street_id))
+    found = Closures({}, {})
+    for h in db.session.execute(query).scalars():
+        days = found.city if h.street_id is None else found.streets.setdefault(h.street_id, {})
         day = max(h.first_day, first)
         while day <= min(h.last_day, last):
             days[day] = h.name
             day += timedelta(days=1)
-    return days
+    return found
 
 
 def plan_days(first: date, last: date) -> list[date]:
     """The Saturdays of the range that can still be planned: after today,
-    not a holiday."""
-    holidays = holiday_days(first, last)
+    not one of the city's holidays (a street's closes only its rooms: see
+    seats_for)."""
+    holidays = closures(first, last).city
     return [d for d in saturdays(max(first, today() + timedelta(days=1)), last) if d not in holidays]
 
 
-def active_rooms() -> list[Room]:
-    return list(db.session.execute(select(Room).where(Room.active.is_(True)).order_by(Room.id)).scalars())
-
-
-def seats_for(days: list[date], rooms: list[Room]) -> list[planner.Seat]:
-    return [planner.Seat(d, r.id, n) for d in days for r in rooms for n in range(1, r.seats + 1)]
-
-
-def live_duties(first: date, last: date, states=LIVE_STATES) -> list[Duty]:
+def active_rooms(street_id: int | None = CITY) -> list[Room]:
+    """The open rooms of a street (CITY: of the whole city), with their community."""
     return list(db.session.execute(
-        select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(states))
+        select(Room).where(Room.active.is_(True), rooms_clause(street_id))
+        .options(selectinload(Room.community)).order_by(Room.id)).scalars())
+
+
+def seats_for(days: list[date], rooms: list[Room], closed: Closures | None = None) -> list[planner.Seat]:
+    """Every seat of these rooms on these days, but those of a room whose
+    street has a holiday that day."""
+    return [planner.Seat(d, r.id, n) for d in days for r in rooms
+            if closed is None or not closed.on(d, r.community.street_id) for n in range(1, r.seats + 1)]
+
+
+def live_duties(first: date, last: date, states=LIVE_STATES, street_id: int | None = CITY) -> list[Duty]:
+    """The duties of the range in these states, in the rooms of a street
+    (CITY: of the whole city)."""
+    return list(db.session.execute(
+        select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(states), duties_clause(street_id))
         .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
 
 
@@ -100,20 +134,34 @@ def check_range(first: date | None, last: date | None) -> str | None:
     return None
 
 
-def compute(first: date, last: date) -> planner.Plan:
+def compute(first: date, last: date, street_id: int | None = CITY) -> planner.Plan:
+    """The plan of a street's rooms (CITY: every room). Held, besides the
+    duties already published, under way or over: every duty of the other
+    streets, planned ones too, since its lawyer sits that Saturday."""
     days = plan_days(first, last)
-    seats = seats_for(days, active_rooms())
-    held = [planner.Assignment(d.day, d.room_id, d.seat, d.lawyer_id)
-            for d in live_duties(days[0], days[-1]) if d.state != "planned" and d.day in set(days)] if days else []
+    seats = seats_for(days, active_rooms(street_id), closures(first, last, street_id))
+    held = []
+    if days:
+        mine = {d.id for d in live_duties(days[0], days[-1], ("planned",), street_id)}
+        held = [planner.Assignment(d.day, d.room_id, d.seat, d.lawyer_id)
+                for d in live_duties(days[0], days[-1]) if d.id not in mine and d.day in set(days)]
     return planner.plan(seats, candidates(days[0] if days else first), held)
 
 
 def generate(first: date, last: date, actor) -> Generated:
-    """Plan the range and store it as planned duties, in one transaction."""
+    """Plan the range of the actor's rooms (their street's, or the city's)
+    and store it as planned duties, in one transaction."""
     now = clock.now()
-    result = compute(first, last)
+    street_id = street_of(actor)
+    # Two streets plan different rooms from one pool of lawyers: on
+    # PostgreSQL the audit chain's lock makes the second plan read the
+    # first's duties (a lawyer never sits twice a Saturday); SQLite writers
+    # already queue.
+    lock_chain(db.session)
+    result = compute(first, last, street_id)
     days = plan_days(first, last)
-    planned = {(d.day, d.room_id, d.seat): d for d in (live_duties(days[0], days[-1], ("planned",)) if days else [])}
+    planned = {(d.day, d.room_id, d.seat): d
+               for d in (live_duties(days[0], days[-1], ("planned",), street_id) if days else [])}
     created = changed = cancelled = 0
     try:
         for a in result.assignments:
@@ -138,7 +186,7 @@ def generate(first: date, last: date, actor) -> Generated:
                         now=now, commit=False)
             cancelled += 1
         record("rota_plan", None, "plan_generated", actor, at=now, data={
-            "first_day": first, "last_day": last, "created": created, "changed": changed,
+            "first_day": first, "last_day": last, "street_id": street_id, "created": created, "changed": changed,
             "cancelled": cancelled, "kept": len(result.kept), "unfilled": len(result.unfilled)})
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -150,31 +198,34 @@ def generate(first: date, last: date, actor) -> Generated:
     return Generated(created, changed, cancelled, len(result.kept), result.unfilled)
 
 
-def plan_fingerprint(first: date, last: date) -> str:
+def plan_fingerprint(first: date, last: date, street_id: int | None = CITY) -> str:
     """What the publish button was shown: the planned duties of the range
-    and their versions. Re-planned or changed since, the fingerprint differs."""
+    (in a street's rooms) and their versions. Re-planned or changed since,
+    the fingerprint differs."""
     import hashlib
 
-    duties = live_duties(max(first, today() + timedelta(days=1)), last, ("planned",))
+    duties = live_duties(max(first, today() + timedelta(days=1)), last, ("planned",), street_id)
     return hashlib.sha256(",".join(f"{d.id}:{d.version}" for d in duties).encode()).hexdigest()[:32]
 
 
 def publish(first: date, last: date, actor, seen: str | None = None) -> int:
-    """Publish every planned duty of the range after today, in one
-    transaction: lawyers see them, calendars get them."""
+    """Publish every planned duty of the range after today in the actor's
+    rooms (their street's, or the city's), in one transaction: lawyers see
+    them, calendars get them."""
     now = clock.now()
+    street_id = street_of(actor)
     if seen is not None:
         lock_chain(db.session)  # no re-plan between this check and the publication
-        if seen != plan_fingerprint(first, last):
+        if seen != plan_fingerprint(first, last, street_id):
             raise NotAllowed(PLAN_CHANGED)
-    duties = [d for d in live_duties(max(first, today() + timedelta(days=1)), last, ("planned",))]
+    duties = [d for d in live_duties(max(first, today() + timedelta(days=1)), last, ("planned",), street_id)]
     if not duties:
         return 0
     try:
         for duty in duties:
             engine.fire(duty, "publish", actor, now=now, commit=False)
         record("rota_plan", None, "plan_published", actor, at=now,
-               data={"first_day": first, "last_day": last, "published": len(duties)})
+               data={"first_day": first, "last_day": last, "street_id": street_id, "published": len(duties)})
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -191,7 +242,7 @@ def seat_problem(day: date, room: Room | None, seat: int) -> str | None:
         return _("Duties are on Saturdays.")
     if day <= today():
         return _("Only Saturdays after today can be changed here.")
-    if day in holiday_days(day, day):
+    if closures(day, day, room.community.street_id).on(day, room.community.street_id):
         return _("This Saturday is a public holiday.")
     return None
 
@@ -200,9 +251,12 @@ def set_seat(day: date, room: Room | None, seat: int, lawyer: Lawyer, actor, exp
     """The coordinator puts a lawyer on one seat by hand: a new planned duty,
     another lawyer on a planned one, or a published one moved (the lawyer
     leaving sees it cancelled in their calendar)."""
+    if room is not None and not room.visible_to(actor):
+        raise Forbidden(_("This room is outside your area."))
     problem = seat_problem(day, room, seat)
     if problem:
         raise GuardFailed(problem)
+    lock_chain(db.session)  # as in generate: the check that the lawyer is free, then the write
     now = clock.now()
     duty = db.session.execute(select(Duty).where(Duty.live_seat == Duty.seat_key(day, room.id, seat))).scalar_one_or_none()
     if duty is not None and expected_version is not None and int(expected_version) != duty.version:

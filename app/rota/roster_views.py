@@ -1,10 +1,15 @@
-"""The coordinator's roster pages: lawyers, rooms, public holidays."""
+"""The coordinator's roster pages: lawyers, rooms, public holidays.
+
+Scope (scope.py): a street's staff see and change their street's rooms and
+holidays (and read the city's holidays); the lawyers are the city's pool,
+listed by name and firm for every coordinator, with the phone and the roster
+entry only for the lawyers within the user's reach."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import clock, engine
 from ..audit.chain import record
@@ -17,6 +22,7 @@ from ..auth.access import roles_required
 from . import admin
 from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm
 from .models import Holiday, Lawyer, Room
+from .scope import CITY, is_city_level, lawyers_in_reach, load_lawyer, load_room, rooms_clause, street_of
 
 COORDINATOR = ("coordinator",)
 ROSTER_READERS = ("coordinator", "supervisor", "admin")
@@ -35,7 +41,8 @@ def _load(model, row_id):
 @roles_required(*ROSTER_READERS)
 def lawyers():
     rows = list(db.session.execute(select(Lawyer).order_by(Lawyer.active.desc(), Lawyer.name)).scalars())
-    return render_template("rota/lawyers.html", rows=rows, mask_phone=mask_phone, today=clock.today())
+    return render_template("rota/lawyers.html", rows=rows, mask_phone=mask_phone, today=clock.today(),
+                           reach=lawyers_in_reach(current_user, rows))
 
 
 def _lawyer_form(lawyer: Lawyer | None, formdata=True):
@@ -74,7 +81,7 @@ def new_lawyer():
 
 @roles_required(*COORDINATOR)
 def edit_lawyer(lawyer_id):
-    lawyer = _load(Lawyer, lawyer_id)
+    lawyer = load_lawyer(lawyer_id)
     form = _lawyer_form(lawyer, formdata=request.method == "POST")
     if form.validate_on_submit():
         try:
@@ -83,7 +90,7 @@ def edit_lawyer(lawyer_id):
         except engine.Refused as refused:
             db.session.rollback()
             _field_error(form, refused)
-            return _render_lawyer(_load(Lawyer, lawyer_id), form, refused.status)
+            return _render_lawyer(load_lawyer(lawyer_id), form, refused.status)
         warn = admin.duties_on(lawyer, {d for d in form.unavailable_days if d > clock.today()})
         if warn:
             flash(_("%(name)s still has duties on dates now marked unavailable: %(days)s. Move those seats on the "
@@ -96,8 +103,9 @@ def edit_lawyer(lawyer_id):
 @roles_required(*COORDINATOR)
 def reveal_phone(lawyer_id):
     """Show a lawyer's phone in full to the coordinator (to call about a
-    duty); the reveal is recorded."""
-    lawyer = _load(Lawyer, lawyer_id)
+    duty); the reveal is recorded. A lawyer who sits only in another
+    street's rooms is out of reach: 404, nothing recorded."""
+    lawyer = load_lawyer(lawyer_id)
     if not PlainForm().validate():
         abort(400)
     record("rota_lawyer", lawyer.id, "reveal", current_user, data={"fields": ["phone"]})
@@ -118,14 +126,19 @@ def _field_error(form, refused):
 
 @roles_required(*ROSTER_READERS)
 def rooms():
-    rows = list(db.session.execute(select(Room).order_by(Room.active.desc(), Room.name)).scalars())
+    rows = list(db.session.execute(select(Room).where(rooms_clause(street_of(current_user)))
+                                   .order_by(Room.active.desc(), Room.name)).scalars())
     return render_template("rota/rooms.html", rows=rows)
 
 
 def _room_form(room, formdata=True):
+    """The room form, offering the communities of the user's street (city-level: all)."""
     form = RoomForm() if formdata else RoomForm(formdata=None, obj=room)
-    form.community_id.choices = [(c.id, c.name) for c in db.session.execute(
-        select(Community).order_by(Community.id)).scalars()]
+    street_id = street_of(current_user)
+    communities = select(Community).order_by(Community.id)
+    if street_id is not CITY:
+        communities = communities.where(Community.street_id == street_id)
+    form.community_id.choices = [(c.id, c.name) for c in db.session.execute(communities).scalars()]
     if not formdata and room is not None:
         form.version.data = room.version
     return form
@@ -138,7 +151,7 @@ def new_room():
 
 @roles_required(*COORDINATOR)
 def edit_room(room_id):
-    return _save_room(_load(Room, room_id))
+    return _save_room(load_room(room_id))
 
 
 def _save_room(room):
@@ -184,13 +197,25 @@ def holidays():
                 return redirect(url_for(".holidays"))
         else:
             flash(_("Please correct the marked fields."), "danger")
-    rows = list(db.session.execute(select(Holiday).order_by(Holiday.first_day.desc())).scalars())
-    return render_template("rota/holidays.html", rows=rows, form=form, plain_form=PlainForm()), status
+    street_id = street_of(current_user)
+    query = select(Holiday).order_by(Holiday.first_day.desc(), Holiday.id.desc())
+    if street_id is not CITY:
+        query = query.where(or_(Holiday.street_id.is_(None), Holiday.street_id == street_id))
+    rows = list(db.session.execute(query).scalars())
+    return render_template("rota/holidays.html", rows=rows, form=form, plain_form=PlainForm(),
+                           city=street_id is CITY), status
 
 
 @roles_required(*COORDINATOR)
 def delete_holiday(holiday_id):
+    """A street's coordinator removes their street's holidays; the city's
+    are the city-level coordinator's (403), another street's are not
+    theirs to see (404)."""
     holiday = _load(Holiday, holiday_id)
+    if not holiday.visible_to(current_user):
+        abort(404)
+    if holiday.street_id is None and not is_city_level(current_user):
+        abort(403)
     if not PlainForm().validate():
         abort(400)
     admin.remove_holiday(holiday, current_user)

@@ -11,6 +11,7 @@ from ..extensions import db
 from . import notices
 from .models import Duty, Lawyer, SwapRequest
 from .rules import cannot_sit
+from .scope import CITY, duties_clause
 
 OPEN_STATES = ("requested", "accepted")
 
@@ -69,6 +70,10 @@ def swaps_of(lawyer: Lawyer, limit: int = 30) -> list[SwapRequest]:
         )).order_by(SwapRequest.created_at.desc(), SwapRequest.id.desc()).limit(limit)).scalars())
 
 
-def awaiting_approval() -> list[SwapRequest]:
-    return list(db.session.execute(select(SwapRequest).where(SwapRequest.state == "accepted")
-                                   .order_by(SwapRequest.expires_at, SwapRequest.id)).scalars())
+def awaiting_approval(street_id: int | None = CITY) -> list[SwapRequest]:
+    """The swaps a coordinator is to decide: those of duties in their
+    street's rooms (CITY: the whole city's)."""
+    duties = select(Duty.id).where(duties_clause(street_id))
+    return list(db.session.execute(
+        select(SwapRequest).where(SwapRequest.state == "accepted", SwapRequest.duty_id.in_(duties))
+        .order_by(SwapRequest.expires_at, SwapRequest.id)).scalars())

@@ -1,6 +1,6 @@
 """The rota's items on the "today" page: a lawyer's duties of the coming
 days (to check in, or to ask for a swap in time), and the coordinator's
-swaps awaiting approval."""
+swaps awaiting approval (in their street's rooms, or the city's)."""
 from __future__ import annotations
 
 from flask import url_for
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..today import TodayItem
 from .models import Duty
 from .roster import lawyer_of
+from .scope import street_of
 from .swaps import awaiting_approval
 
 
@@ -21,7 +22,7 @@ def duty_items(user, now, until) -> list[TodayItem]:
                                                day=format_date(s.duty.day), old=s.requester.name,
                                                new=s.taker.name if s.taker else "—"),
                           due_at=s.expires_at, colour=None, url=url_for("rota.overview") + f"#swap-{s.id}")
-                for s in awaiting_approval()]
+                for s in awaiting_approval(street_of(user))]
     me = lawyer_of(user)
     if me is None:
         return []

@@ -30,6 +30,7 @@ from .grid import grid
 from .planning import SAME_TIME
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
 from .roster import lawyer_of
+from .scope import street_of
 
 STAFF = ("coordinator", "supervisor", "admin")
 READERS = ("lawyer",) + STAFF
@@ -98,8 +99,9 @@ def overview():
     if current_user.role == "lawyer":
         return redirect(url_for(".mine"))
     today = clock.today()
-    ahead = grid(today, today + timedelta(weeks=13), LIVE_STATES)
-    awaiting = swap_service.awaiting_approval()
+    street_id = street_of(current_user)
+    ahead = grid(today, today + timedelta(weeks=13), LIVE_STATES, street_id)
+    awaiting = swap_service.awaiting_approval(street_id)
     return render_template(
         "rota/overview.html", awaiting=awaiting, ahead=ahead,
         swap_actions={s.id: engine.available(s, current_user) for s in awaiting},
@@ -182,7 +184,10 @@ def month():
     year, number = parse_month(request.args.get("m"), today)
     first, last = month_bounds(year, number)
     me = lawyer_of(current_user)
-    return render_template("rota/month.html", rows=grid(first, last, LIVE_STATES), first=first, today=today,
+    # Staff see their street's rooms (city-level: all); lawyers, one pool
+    # for the city, see the whole rota as the public board shows it.
+    rows = grid(first, last, LIVE_STATES, street_of(current_user))
+    return render_template("rota/month.html", rows=rows, first=first, today=today,
                            me=me, duty_wf=LAWYER_DUTY, **_month_links(first))
 
 
