@@ -5,6 +5,7 @@ from flask import Flask, render_template, session
 from werkzeug.routing import IntegerConverter
 from flask_babel import get_locale, lazy_gettext as _l, pgettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 
 from config import get_config
 
@@ -217,6 +218,18 @@ def _register_errors(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render(400, _l("The form has expired or was sent from elsewhere. Reload the page and send it again."))
+
+    @app.errorhandler(DBAPIError)
+    def lock_conflict(error):
+        """A lock conflict that got through (a deadlock, a serialization
+        failure, "database is locked"): nothing was saved, and reloading and
+        trying again will do. Any other database error stays a 500."""
+        if not database.contention(error):
+            raise error
+        db.session.rollback()
+        app.logger.warning("lock conflict answered 409: %s", error.orig)
+        return render(409, _l("Someone else changed this at the same time, so nothing was saved. "
+                              "Reload the page and try again."))
 
     @app.teardown_request
     def rollback_on_error(exc):

@@ -19,6 +19,7 @@ from uuid import UUID
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import scoped_session
 
 from .. import clock
 from ..extensions import db
@@ -173,14 +174,39 @@ def append_statements(dialect) -> AppendStatements:
     return found
 
 
+# The order of locks, everywhere: THE CHAIN LOCK FIRST, then any row lock.
+#
+# Every writer appends to the chain, so every writer takes its lock before it
+# commits. A writer that locked a row first (an UPDATE's flush, SELECT ... FOR
+# UPDATE, refresh(..., with_for_update=True)) and only then waited for the
+# chain could wait in a circle with one that holds the chain and wants that
+# row: a case step that cancels two follow-ups against the timer firing one of
+# them was such a deadlock on PostgreSQL. So: the engine's fire(), create()
+# and field edits take it before their first flush, the timer before its
+# claim (SELECT ... FOR UPDATE SKIP LOCKED), the statistics counters' flush
+# listener before its UPSERT, and every refresh(..., with_for_update=True)
+# or check-then-insert just before it. Taking it again in the same
+# transaction costs nothing (remembered per transaction). A lock conflict
+# that still happens is retried by the timer or answered 409 by a request
+# (app.database.contention), never a 500.
 def lock_chain(session, connection=None) -> None:
-    """Serialise appends so the chain never forks. SQLite already has one
-    writer (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory
-    lock that is released at COMMIT or ROLLBACK."""
+    """Take the chain lock for the rest of the session's transaction (see the
+    order above). SQLite already has one writer (BEGIN IMMEDIATE); PostgreSQL
+    takes a transaction-level advisory lock, released at COMMIT or ROLLBACK."""
     connection = connection or session.connection()
     lock = append_statements(connection.dialect).lock
-    if lock is not None:
-        lock.run(connection, {"k": CHAIN_LOCK_KEY})
+    if lock is None:
+        return
+    if isinstance(session, scoped_session):
+        session = session()
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_CHAIN_HELD) is transaction:
+        return  # already held in this transaction
+    lock.run(connection, {"k": CHAIN_LOCK_KEY})
+    session.info[_CHAIN_HELD] = transaction
+
+
+_CHAIN_HELD = "audit_chain_lock_held_in"
 
 
 def record(
@@ -207,8 +233,7 @@ def record(
     # need be); the audit table belongs to the default bind.
     connection = session.connection()
     statements = append_statements(connection.dialect)
-    if statements.lock is not None:
-        statements.lock.run(connection, {"k": CHAIN_LOCK_KEY})
+    lock_chain(session, connection)
     prev_hash, last_seq = statements.head_and_seq.run(connection, {"entity_type": entity_type, "entity_id": entity_id})
     seq = None if entity_id is None else (last_seq or 0) + 1
     prev_hash = prev_hash or GENESIS

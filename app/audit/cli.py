@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from ..database import read_only
 from ..extensions import db
 from .chain import Digest, current_digest
 from .models import AuditEvent
@@ -22,9 +23,11 @@ def verify_command(digest_line):
             digest = Digest.parse(digest_line)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--digest")
-    total = db.session.execute(select(func.count(AuditEvent.id))).scalar()
-    with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
-        problems = verify(digest, progress=bar.update)
+    # One read-only snapshot: writers go on meanwhile (app/database.py).
+    with read_only():
+        total = db.session.execute(select(func.count(AuditEvent.id))).scalar()
+        with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+            problems = verify(digest, progress=bar.update)
     for problem in problems:
         click.echo(problem)
     if problems:
@@ -36,4 +39,5 @@ def verify_command(digest_line):
 @audit_cli.command("digest")
 def digest_command():
     """Print the event count and head hash; keep it somewhere safe."""
-    click.echo(str(current_digest()))
+    with read_only():
+        click.echo(str(current_digest()))

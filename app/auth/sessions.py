@@ -21,7 +21,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import clock
-from ..audit import record
+from ..audit.chain import lock_chain, record
 from ..engine import SYSTEM_ACTOR
 from ..extensions import db
 from .models import User, UserSession
@@ -84,6 +84,7 @@ def end(session_id: int, user_id: int, trigger: str, actor, *, data: dict | None
     """Remove a session and audit its end, in the caller's transaction; False
     when another request or runner ended it first. The DELETE comes first so
     that on SQLite the transaction takes the write lock before it reads."""
+    lock_chain(db.session)  # the chain lock before the row's (app/audit/chain.py)
     removed = db.session.execute(delete(UserSession).where(UserSession.id == session_id)).rowcount
     if removed:
         record("user", user_id, trigger, actor, data={"session": session_id, **(data or {})})

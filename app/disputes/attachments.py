@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
 
 from .. import uploads
+from ..audit.chain import lock_chain
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
@@ -54,6 +55,7 @@ def filesize(size: int) -> str:
 def attachment_upload(case_id):
     dispute = load_case(case_id)
     # Hold the case row so that a concurrent archive cannot seal it between this check and the commit.
+    lock_chain(db.session)  # the chain lock before any row lock (app/audit/chain.py)
     db.session.refresh(dispute, with_for_update=True)
     if is_sealed(dispute):
         flash(str(SEALED), "warning")

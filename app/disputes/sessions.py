@@ -24,7 +24,7 @@ from workflows import DISPUTE
 
 from .. import clock
 from ..validators import EARLIEST_YEAR
-from ..audit.chain import record as audit_record
+from ..audit.chain import lock_chain, record as audit_record
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
@@ -113,6 +113,7 @@ def _lock(dispute) -> None:
     """Read the case again under a row lock (PostgreSQL; SQLite writers already
     hold the write lock from BEGIN IMMEDIATE), so that a concurrent step such as
     "agree" is either before this session (which is then refused) or after it."""
+    lock_chain(db.session)  # the chain lock before any row lock (app/audit/chain.py)
     db.session.refresh(dispute, with_for_update=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import clock, engine
+from ..audit.chain import lock_chain
 from ..engine.errors import Forbidden, NotAllowed
 from ..extensions import db
 from . import times
@@ -24,6 +25,7 @@ def invite(dispute, elder: Elder, actor, *, session_at: datetime, session_place:
     try:
         # Two mediators inviting at once must not both take an elder's last
         # place (PostgreSQL; SQLite writers already queue on BEGIN IMMEDIATE).
+        lock_chain(db.session)  # the chain lock before any row lock (app/audit/chain.py)
         db.session.refresh(elder, with_for_update=True)
         suggestion = ranked_one(elder, dispute, clock.local_date(session_at), now)
         conflicts = conflicts_of(elder, dispute)

@@ -14,7 +14,7 @@ from transitions import Machine
 from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
 
 from .. import clock
-from ..audit.chain import record
+from ..audit.chain import lock_chain, record
 from ..extensions import db
 from ..i18n import translate
 from .deadlines import warn_time
@@ -139,6 +139,7 @@ def create(entity, actor, data: dict | None = None, *, now=None, commit: bool = 
         entity.changed_by_id = actor.id
         apply_deadline(entity, wf, None, now, {})
         session.add(entity)
+        lock_chain(session)  # the chain lock before any row lock (app/audit/chain.py)
         session.flush()
         record(entity.__entity_type__, entity.id, CREATE, actor, to_state=wf.initial, data=data or {}, at=now)
         if commit:
@@ -162,6 +163,9 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         source = entity.state
         t = wf.transition(trigger, source)
         _check(entity, wf, t, trigger, actor, reason, data, expected_version)
+        # The chain lock before any row lock: this row's UPDATE, and the rows
+        # effects change (a case step cancelling follow-ups). See app/audit/chain.py.
+        lock_chain(session)
         MACHINES[wf.name].events[trigger].trigger(entity)
         apply_deadline(entity, wf, t, now, data)
         entity.state_entered_at = now

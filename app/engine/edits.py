@@ -7,7 +7,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
-from ..audit.chain import record
+from ..audit.chain import lock_chain, record
 from ..extensions import db
 from .errors import Conflict, Forbidden, NotAllowed
 
@@ -43,6 +43,7 @@ def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None
     now = now or clock.now()
     session = db.session
     try:
+        lock_chain(session)  # the chain lock before any row lock (app/audit/chain.py)
         apply()
         entity.changed_at = now
         entity.changed_by_id = actor.id

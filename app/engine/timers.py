@@ -4,9 +4,14 @@ several runners (cron on each app server) work at the same time.
 Each due row is claimed and fired in its own transaction: on PostgreSQL the
 claim is `SELECT ... FOR UPDATE SKIP LOCKED`, so a second runner skips rows
 the first holds; on SQLite the transaction begins IMMEDIATE, so runners take
-turns. Once fired, the row has left the timed-out state and no runner
+turns. The claim takes the audit chain's lock first (the order of locks is
+stated in app/audit/chain.py): a runner that held a row and then waited for
+the chain could deadlock with a case step that holds the chain and cancels
+that row. Once fired, the row has left the timed-out state and no runner
 selects it again. A row that fails is rolled back, reported and skipped; the
-others go on.
+others go on. A row that lost a lock conflict all the same (a deadlock, a
+serialization failure, "database is locked") is not a failure: it is
+rolled back and left for the next tick (reported as `retry`).
 
 After the timeouts, the installed jobs run (`install_job`, called from the
 packages' init_app, in the order installed): periodic work of the domains,
@@ -22,6 +27,8 @@ from typing import Callable
 from sqlalchemy import select
 
 from .. import clock
+from ..audit.chain import lock_chain
+from ..database import contention
 from ..extensions import db
 from .core import SYSTEM_ACTOR, fire
 from .errors import Refused
@@ -46,10 +53,13 @@ def install_job(name: str, fn: Callable) -> None:
 class TickReport:
     fired: list[tuple[str, int, str]] = field(default_factory=list)
     failed: list[tuple[str, int, str, str]] = field(default_factory=list)
+    retry: list[tuple[str, int, str]] = field(default_factory=list)  # lost a lock conflict: next tick
     jobs: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         parts = [f"{len(self.fired)} fired", f"{len(self.failed)} failed"]
+        if self.retry:
+            parts.append(f"{len(self.retry)} left for the next run")
         parts += [f"{count} {name}" for name, count in self.jobs.items()]
         return ", ".join(parts)
 
@@ -65,6 +75,7 @@ def _claim(model, state_code, now, skip_ids):
         query = query.where(model.id.not_in(skip_ids))
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+        lock_chain(db.session)  # the chain lock before the row lock
     return db.session.execute(query).scalar_one_or_none()
 
 
@@ -93,6 +104,9 @@ def tick(now=None, on_fired=None, *, only: set[str] | None = None, jobs: bool = 
                 except Exception as error:  # one bad row must not stop the rest
                     db.session.rollback()
                     skip.add(row_id)
+                    if contention(error):
+                        report.retry.append((entity_type, row_id, state.timeout))
+                        continue
                     report.failed.append((entity_type, row_id, state.timeout, repr(error)))
                     continue
                 report.fired.append((entity_type, row_id, state.timeout))

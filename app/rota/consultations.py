@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, true, update
 
 from .. import clock
-from ..audit.chain import record
+from ..audit.chain import lock_chain, record
 from ..disputes.intake import NewCase, PartyDetails, open_case
 from ..disputes.models import Dispute
 from ..engine.errors import Forbidden, NotAllowed
@@ -61,6 +61,7 @@ def may_follow_up(row: Consultation, user) -> bool:
 def _claim(row: Consultation, **values) -> bool:
     """Mark the row converted or referred, once: a second, concurrent try
     finds it already done and changes nothing."""
+    lock_chain(db.session)  # the chain lock before the row's (app/audit/chain.py)
     column = Consultation.dispute_id if "dispute_id" in values else Consultation.legal_aid_referred_at
     done = db.session.execute(update(Consultation).where(Consultation.id == row.id, column.is_(None))
                               .values(**values).execution_options(synchronize_session=False))

@@ -17,6 +17,7 @@ from ..audit.digestcheck import compare
 from ..audit.verify import verify
 from ..auth.access import roles_required
 from ..auth.models import User
+from ..database import read_only
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import current_locale, translate
@@ -111,12 +112,14 @@ def check():
     if digest_error:
         status = 422
     run = request.args.get("run") == "1" or digest is not None
-    problems = verify() if run else None
-    if digest is not None:
-        comparison = compare(digest)
-    return render_template("supervision/audit_verify.html", problems=problems, current=current_digest(),
-                           checked_against=digest, comparison=comparison, digest_error=digest_error,
-                           digest_line=digest_line, ran=run), status
+    # A read-only check, POST or not: one snapshot, never the write lock.
+    with read_only():
+        problems = verify() if run else None
+        if digest is not None:
+            comparison = compare(digest)
+        return render_template("supervision/audit_verify.html", problems=problems, current=current_digest(),
+                               checked_against=digest, comparison=comparison, digest_error=digest_error,
+                               digest_line=digest_line, ran=run), status
 
 
 @bp.route("/digest.txt")
