@@ -2,7 +2,6 @@
 a case's lead mediator, route or outcome, a follow-up's result or a duty's
 lawyer is found by `verify`, which names the row and the column."""
 import json
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
