@@ -144,7 +144,10 @@ def timeline(entity, locale: str) -> list[Entry]:
                      for kind, ids in wanted.items())))
         .order_by(AuditEvent.id.desc())  # log order: seq is per entity, the merged rows are several
     ).all()
-    payloads = [mask_data(json.loads(event.data)) for event, _ in rows]
+    # Keys starting with "_" are the engine's record of what a step set (for
+    # verify), not what anyone submitted: not shown.
+    payloads = [mask_data({k: v for k, v in json.loads(event.data).items() if not k.startswith("_")})
+                for event, _ in rows]
     named = set().union(*(user_ids_in(p) for p in payloads), *(user_ids_in(p.get("changes") or {}) for p in payloads))
     users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(named))).all()) if named else {}
     entries = []

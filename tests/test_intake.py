@@ -119,7 +119,11 @@ def test_the_creation_is_audited_with_what_the_door_submitted(world):
                                                          AuditEvent.entity_id == dispute.id)).scalars().all()
     assert [(e.trigger, e.from_state, e.to_state, e.actor_role, e.at) for e in events] == [
         ("create", None, "submitted", "anonymous", NOW)]
-    assert json.loads(events[0].data) == submitted
+    data = json.loads(events[0].data)
+    # What the door submitted, and (keys with "_") what the engine set, for verify.
+    assert {k: v for k, v in data.items() if not k.startswith("_")} == submitted
+    assert data["_row"]["channel"] == "photo" and data["_row"]["community_id"] == world.c1.id
+    assert [p["name"] for p in data["_children"]["party"].values()] == [p.name for p in dispute.parties]
     assert dispute.channel == "photo"
     assert verify() == []
 

@@ -9,6 +9,7 @@ from workflows import DISPUTE
 
 from ..auth.models import User
 from ..engine import WorkflowMixin, register
+from ..engine.columns import Children
 from ..extensions import db
 from ..org.models import Community, Grid
 from .scope_rule import can_see
@@ -31,6 +32,14 @@ class Dispute(WorkflowMixin, db.Model):
     __tablename__ = "disputes"
     __workflow__ = DISPUTE
     __entity_type__ = "dispute"
+    # Rebuilt from the log and checked by `flask audit verify` (see the README,
+    # "What verify checks"); the parties too, set below once Party is defined.
+    __audited__ = (
+        "channel", "dispute_type", "street_id", "community_id", "grid_id", "place", "arose_on", "facts", "amount",
+        "people_count", "risk", "file_no", "assignee_id", "route", "outcome", "agreement_form", "agreement_terms",
+        "agreement_facts", "agreement_matters", "agreement_responsibilities", "perform_how", "perform_where",
+        "perform_by", "agreed_at", "summary", "closed_at", "due_at",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -138,6 +147,14 @@ class Party(db.Model):
     # Search by the start of a name; on PostgreSQL text_pattern_ops lets
     # LIKE 'prefix%' use the index whatever the database's collation.
     __table_args__ = (Index("ix_parties_name", "name", postgresql_ops={"name": "text_pattern_ops"}),)
+
+
+Dispute.__audited_children__ = (
+    Children("party", Party, "parties",
+             ("role", "kind", "name", "sex", "ethnicity", "age", "id_type", "id_number", "occupation", "address",
+              "phone"),
+             adds=("add_party",), edits=("edit_party",), id_key="party_id"),
+)
 
 
 dispute_mediators = Table(

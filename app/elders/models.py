@@ -108,6 +108,9 @@ class ElderAssignment(WorkflowMixin, db.Model):
     __tablename__ = "elder_assignments"
     __workflow__ = ELDER_ASSIGNMENT
     __entity_type__ = "elder_assignment"
+    __audited__ = ("dispute_id", "elder_id", "override_reason", "session_at", "session_place", "invited_by_id",
+                   "invited_at", "answer", "answered_at", "session_started_at", "report_work_done", "report_advice",
+                   "report_outcome", "reported_at", "due_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)

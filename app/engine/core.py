@@ -17,6 +17,7 @@ from .. import clock
 from ..audit.chain import lock_chain, record
 from ..extensions import db
 from ..i18n import translate
+from .columns import creation_data, snapshot, step_data
 from .deadlines import warn_time
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed
 from .hooks import EFFECTS, GUARDS
@@ -141,7 +142,8 @@ def create(entity, actor, data: dict | None = None, *, now=None, commit: bool = 
         session.add(entity)
         lock_chain(session)  # the chain lock before any row lock (app/audit/chain.py)
         session.flush()
-        record(entity.__entity_type__, entity.id, CREATE, actor, to_state=wf.initial, data=data or {}, at=now)
+        record(entity.__entity_type__, entity.id, CREATE, actor, to_state=wf.initial,
+               data=creation_data(entity, data or {}), at=now)
         if commit:
             session.commit()
     except Exception:
@@ -166,6 +168,7 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         # The chain lock before any row lock: this row's UPDATE, and the rows
         # effects change (a case step cancelling follow-ups). See app/audit/chain.py.
         lock_chain(session)
+        before = snapshot(entity)
         MACHINES[wf.name].events[trigger].trigger(entity)
         apply_deadline(entity, wf, t, now, data)
         entity.state_entered_at = now
@@ -177,7 +180,8 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         session.flush()  # UPDATE ... WHERE version = loaded version
         record(
             entity.__entity_type__, entity.id, trigger, actor,
-            from_state=source, to_state=entity.state, reason=reason or None, data=data, at=now,
+            from_state=source, to_state=entity.state, reason=reason or None, data=step_data(entity, data, before),
+            at=now,
         )
         if commit:
             session.commit()

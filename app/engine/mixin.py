@@ -10,6 +10,10 @@ class WorkflowMixin:
 
     __workflow__ = None  # a workflows.spec.Workflow
     __entity_type__ = None  # the name used in the audit log
+    # Columns the log must rebuild, checked by verify (columns.py); child
+    # rows kept with the entity's events: a tuple of columns.Children.
+    __audited__: tuple[str, ...] = ()
+    __audited_children__: tuple = ()
 
     state: Mapped[str] = mapped_column(String(40), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -1,8 +1,10 @@
 """Which model class carries which workflow, filled in as models are defined;
-each is also handed to the audit core, whose verify replays its events."""
+each is also handed to the audit core, whose verify replays its events
+(states, and the audited columns the model declares: columns.py)."""
 from workflows import WORKFLOWS, Workflow
 
 from ..audit.verify import replay_entity_type
+from .columns import register_columns
 
 _MODELS: dict[str, type] = {}
 
@@ -14,6 +16,7 @@ def register(model: type) -> type:
         raise LookupError(f"workflow {wf.name!r} is not listed in workflows.WORKFLOWS")
     _MODELS[model.__entity_type__] = model
     replay_entity_type(model.__entity_type__, wf, model)
+    register_columns(model)
     return model
 
 

@@ -19,6 +19,8 @@ class FollowUp(WorkflowMixin, db.Model):
     __tablename__ = "followups"
     __workflow__ = FOLLOWUP
     __entity_type__ = "followup"
+    __audited__ = ("dispute_id", "kind", "planned_for", "visit_by", "escalate_at", "method", "reached", "fulfilment",
+                   "satisfaction", "notes", "visited_on", "done_by_id", "done_at", "due_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))

@@ -118,6 +118,7 @@ class Duty(WorkflowMixin, db.Model):
     __tablename__ = "rota_duties"
     __workflow__ = LAWYER_DUTY
     __entity_type__ = "lawyer_duty"
+    __audited__ = ("day", "room_id", "seat", "lawyer_id", "day_ends_at", "published_at", "due_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
@@ -176,6 +177,7 @@ class SwapRequest(WorkflowMixin, db.Model):
     __tablename__ = "rota_swaps"
     __workflow__ = DUTY_SWAP
     __entity_type__ = "duty_swap"
+    __audited__ = ("duty_id", "requester_id", "target_id", "taker_id", "note", "expires_at", "due_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     duty_id: Mapped[int] = mapped_column(ForeignKey("rota_duties.id"), index=True)

@@ -34,6 +34,8 @@ class SignOff(WorkflowMixin, db.Model):
     __tablename__ = "signoffs"
     __workflow__ = SIGNOFF
     __entity_type__ = "signoff"
+    __audited__ = ("dispute_id", "round", "street_id", "community_id", "outcome", "summary", "closed_by_id",
+                   "closed_at", "decided_by_id", "decided_at", "comment", "due_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))

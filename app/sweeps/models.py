@@ -22,6 +22,8 @@ class Sweep(WorkflowMixin, db.Model):
     __tablename__ = "sweeps"
     __workflow__ = SWEEP
     __entity_type__ = "sweep"
+    __audited__ = ("level", "street_id", "community_id", "period_start", "period_end", "period_ends_at", "held_on",
+                   "participants", "checked", "findings", "recorded_by_id", "recorded_at", "due_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     level: Mapped[str] = mapped_column(String(10))  # community / street
