@@ -38,6 +38,10 @@ def database_url(url: str) -> str:
 class Config:
     SECRET_KEY = None  # filled in by load()
     AUDIT_KEY = None  # HMAC key of the audit chain; never the SECRET_KEY
+    # Key-encryption key of the audit log's per-case data keys (app/audit/personal.py).
+    # Unset: derived from AUDIT_KEY (HKDF). Set it to keep the two secrets apart; never change it,
+    # or the personal data of every case still kept becomes unreadable.
+    AUDIT_DATA_KEY = os.environ.get("AUDIT_DATA_KEY") or None
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'mediation.sqlite3'}")
     )

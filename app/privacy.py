@@ -1,11 +1,9 @@
 """Masking of personal data (PIPL): ID numbers and phones are shown masked
-unless a user who works the case asks to reveal them, which is audited."""
-
-
-
-def is_personal(key: str) -> bool:
-    """Submitted fields that carry an ID number or a phone, whatever their prefix."""
-    return key.endswith("id_number") or key.endswith("phone")
+unless a user who works the case asks to reveal them, which is audited.
+Which fields are personal is decided once, by the audit core, which stores
+them encrypted (app/audit/personal.py); a value whose key was destroyed reads
+as ERASED and is shown as "erased"."""
+from .audit.personal import is_personal  # noqa: F401 - the one list, re-exported
 
 
 def mask_id(value: str | None) -> str:

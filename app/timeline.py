@@ -6,7 +6,6 @@ with `install_related("dispute", fn)` from its init_app, a function returning
 the (entity_type, id) pairs of its rows for one case, and their events are
 merged with the case's own in log order.
 """
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Callable
 from sqlalchemy import and_, or_, select
 
 from .audit.models import AuditEvent
+from .audit.personal import open_all
 from .auth.models import User
 from .extensions import db
 from .labels import field_value, user_ids_in
@@ -26,6 +26,7 @@ WORDS = {
     "edit": N_("Edited"),
     "upload": N_("File attached"),
     "reveal": N_("Revealed personal data"),
+    "shred": N_("Personal data erased (retention period ended)"),
     "add_party": N_("Party added"),
     "edit_party": N_("Party details changed"),
     "session_recorded": N_("Session recorded"),
@@ -123,7 +124,9 @@ class Entry:
     subject: str | None = field(default=None)
 
 
-def _subjects(entity) -> dict[str, list[int]]:
+def subjects(entity) -> dict[str, list[int]]:
+    """entity_type -> ids: the entity and the related rows whose events its
+    timeline shows (also the rows whose audit keys go with a shredded case)."""
     wanted: dict[str, list[int]] = defaultdict(list)
     wanted[entity.__entity_type__].append(entity.id)
     for fn in RELATED.get(entity.__entity_type__, ()):
@@ -136,7 +139,7 @@ def timeline(entity, locale: str) -> list[Entry]:
     from .engine.registry import workflow_for_entity_type
 
     own_type = entity.__entity_type__
-    wanted = _subjects(entity)
+    wanted = subjects(entity)
     rows = db.session.execute(
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
@@ -146,8 +149,8 @@ def timeline(entity, locale: str) -> list[Entry]:
     ).all()
     # Keys starting with "_" are the engine's record of what a step set (for
     # verify), not what anyone submitted: not shown.
-    payloads = [mask_data({k: v for k, v in json.loads(event.data).items() if not k.startswith("_")})
-                for event, _ in rows]
+    payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")})
+                for p in open_all([event for event, _ in rows], db.session)]
     named = set().union(*(user_ids_in(p) for p in payloads), *(user_ids_in(p.get("changes") or {}) for p in payloads))
     users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(named))).all()) if named else {}
     entries = []

@@ -1,12 +1,12 @@
 """Helpers for the tests of what joins the domains (notifications, the
 elders' invitations ending with the case, labels). Call inside an app context."""
-import json
 from contextlib import contextmanager
 
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app import engine
+from app.audit.personal import open_all
 from app.audit.models import AuditEvent
 from app.engine.hooks import EFFECTS
 from app.extensions import db
@@ -63,4 +63,5 @@ def events_of(entity_type: str, entity_id: int) -> list[AuditEvent]:
 
 
 def data_of(event) -> dict:
-    return json.loads(event.data)
+    """The data as recorded, personal values decrypted."""
+    return open_all([event], db.session)[0]

@@ -1,12 +1,12 @@
 """The coordinator's roster and load table: scope (their own street),
 audited and version-checked edits, masked phones, bad input."""
-import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app import clock
+from app.audit.personal import open_all
 from app.audit.models import AuditEvent
 from app.elders import steps
 from app.elders.models import Elder
@@ -35,9 +35,11 @@ def world(app):
 
 def events(app, elder_id):
     with app.app_context():
-        return [(e.trigger, json.loads(e.data)) for e in db.session.execute(
+        rows = list(db.session.execute(
             select(AuditEvent).where(AuditEvent.entity_type == "elder", AuditEvent.entity_id == elder_id)
-            .order_by(AuditEvent.id)).scalars()]
+            .order_by(AuditEvent.id)).scalars())
+        # personal values decrypted (stored encrypted: test_shred.py)
+        return [(e.trigger, data) for e, data in zip(rows, open_all(rows, db.session))]
 
 
 def count_events(app):

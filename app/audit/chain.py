@@ -24,6 +24,7 @@ from sqlalchemy.orm import scoped_session
 from .. import clock
 from ..extensions import db
 from .models import AuditEvent
+from .personal import holds_personal, might_hold_personal, seal
 
 GENESIS = "0" * 64
 # Any constant works; it names "the audit chain" among advisory locks.
@@ -223,7 +224,9 @@ def record(
     session=None,
 ) -> str:
     """Append one event in the caller's transaction; returns its hash.
-    The caller commits (or rolls back) together with the change it records."""
+    The caller commits (or rolls back) together with the change it records.
+    Personal fields of `data` are stored encrypted with the entity's data key
+    (app/audit/personal.py), so that destroying the key erases them."""
     session = session or db.session
     at = at or clock.now()
     actor_id = getattr(actor, "id", None)
@@ -234,6 +237,9 @@ def record(
     connection = session.connection()
     statements = append_statements(connection.dialect)
     lock_chain(session, connection)
+    if might_hold_personal(payload) and holds_personal(data):
+        # Under the chain's lock: the subject's data key is made at most once.
+        payload = canonical_json(seal(connection, entity_type, entity_id, data))
     prev_hash, last_seq = statements.head_and_seq.run(connection, {"entity_type": entity_type, "entity_id": entity_id})
     seq = None if entity_id is None else (last_seq or 0) + 1
     prev_hash = prev_hash or GENESIS

@@ -1,16 +1,20 @@
 import sys
+from types import SimpleNamespace
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from workflows import SYSTEM
+
 from ..database import read_only
 from ..extensions import db
 from .chain import Digest, current_digest
 from .models import AuditEvent
+from .retention import SHREDDERS, shred, shred_due
 from .verify import verify
 
-audit_cli = AppGroup("audit", help="Check the tamper-evident audit log.")
+audit_cli = AppGroup("audit", help="Check the tamper-evident audit log; erase personal data at the end of retention.")
 
 
 @audit_cli.command("verify")
@@ -41,3 +45,41 @@ def digest_command():
     """Print the event count and head hash; keep it somewhere safe."""
     with read_only():
         click.echo(str(current_digest()))
+
+
+SHRED_ACTOR = SimpleNamespace(id=None, role=SYSTEM)  # the command's operator: the system, as the timer job
+
+
+@audit_cli.command("shred")
+@click.argument("subject_id", type=click.IntRange(1, 2**31 - 1), required=False)
+@click.option("--type", "subject_type", default="dispute", show_default=True,
+              help="What SUBJECT_ID names (a case by default).")
+@click.option("--reason", help="Why, for the audit event (needed with SUBJECT_ID).")
+@click.option("--due", is_flag=True, help="Shred every subject whose retention period has ended.")
+def shred_command(subject_id, subject_type, reason, due):
+    """Erase a case's personal data for good: blank its parties' ID numbers
+    and phones and destroy its key, so that the log's copies cannot be read.
+    The chain stays intact. Irreversible."""
+    if subject_type not in SHREDDERS:
+        raise click.BadParameter(f"one of {', '.join(sorted(SHREDDERS)) or '(none installed)'}",
+                                 param_hint="--type")
+    if due == (subject_id is not None):
+        raise click.UsageError("give either SUBJECT_ID with --reason, or --due")
+    if due:
+        count = shred_due(subject_type, SHRED_ACTOR, reason or None,
+                          on_done=lambda i: click.echo(f"shredded {subject_type} #{i}"))
+        click.echo(f"{count} {subject_type}(s) shredded")
+        return
+    if not (reason or "").strip():
+        raise click.UsageError("--reason is needed to shred one subject")
+    try:
+        done = shred(subject_type, subject_id, SHRED_ACTOR, reason.strip())
+    except LookupError as error:
+        db.session.rollback()
+        click.echo(f"no {subject_type} #{subject_id}: {error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    if done:
+        click.echo(f"shredded {subject_type} #{subject_id}")
+    else:
+        click.echo(f"{subject_type} #{subject_id} was shredded already")

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -30,3 +30,21 @@ class AuditEvent(db.Model):
         UniqueConstraint("entity_type", "entity_id", "seq"),
         Index("ix_audit_events_trigger_at", "trigger", "at"),
     )
+
+
+class AuditKey(db.Model):
+    """The data key of one subject (a case, a lawyer...): personal fields in
+    its audit events are encrypted with it (app/audit/personal.py). Stored
+    wrapped (AES-GCM) under a key-encryption key derived from the settings.
+    Destroying it (`wrapped` emptied, `destroyed_at` set) erases those fields
+    for good while the events, and so the chain, stay as they were."""
+
+    __tablename__ = "audit_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)  # nonce + AES-GCM(KEK, data key)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    destroyed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id"),)

@@ -7,7 +7,10 @@ shell."""
 
 
 def init_app(app) -> None:
-    """Hand the dispute workflow's guards and effects to the engine."""
-    from . import rules
+    """Hand the dispute workflow's guards and effects to the engine, and the
+    erasure of a case's personal data at the end of retention to the audit
+    core (`flask audit shred`) and the timer (a tick job)."""
+    from . import retention, rules
 
     rules.hooks.install()
+    retention.init_app(app)

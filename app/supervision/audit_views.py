@@ -2,8 +2,6 @@
 with the digest to keep (download) and to check against (paste or upload)."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +12,7 @@ from workflows import ROLES as ALL_ROLES
 from .. import clock
 from ..audit.chain import Digest, current_digest
 from ..audit.digestcheck import compare
+from ..audit.personal import open_all
 from ..audit.verify import verify
 from ..auth.access import roles_required
 from ..auth.models import User
@@ -72,10 +71,11 @@ def events():
         page = audit_log.page(current_user, filters, form.page.data or 1, per_page)
     ids = {e.actor_id for e in page.rows} - {None}
     names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    payloads = open_all(page.rows, db.session)  # personal values decrypted, then masked
     rows = [dict(event=e, actor=names.get(e.actor_id), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale),
-                 data=mask_data(json.loads(e.data))) for e in page.rows]
+                 data=mask_data(data)) for e, data in zip(page.rows, payloads)]
     return render_template("supervision/audit_events.html", form=form, page=page, rows=rows, link_args=form.link_args(),
                            entity_types=audit_log.known_entity_types(), triggers=audit_log.known_triggers(),
                            field_label=lambda n: field_label(n, locale))

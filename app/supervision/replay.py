@@ -15,7 +15,6 @@ Nothing here writes: replay is read-only.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -23,6 +22,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from ..audit.models import AuditEvent
+from ..audit.personal import open_all
 from ..timeline import Entry, timeline
 from ..engine.core import apply_deadline
 from ..extensions import db
@@ -69,20 +69,22 @@ def replay(dispute, at: datetime, locale: str) -> Snapshot:
     if not before:
         return Snapshot(at=at, existed=False)
     snap = Snapshot(at=at, existed=True)
-    _replay_steps(dispute, before, snap)
-    _fields_at(dispute, after, snap)
-    _parties_at(dispute, after, snap)
+    # Personal values decrypted while the case's key exists (ERASED after).
+    opened = {event.id: data for event, data in zip(events, open_all(events, db.session))}
+    _replay_steps(dispute, before, snap, opened)
+    _fields_at(dispute, after, snap, opened)
+    _parties_at(dispute, after, snap, opened)
     snap.sessions = [s for s in dispute.sessions if s.recorded_at <= at]
     snap.attachments = [a for a in dispute.attachments if a.uploaded_at <= at]
     snap.history = [e for e in timeline(dispute, locale) if e.at <= at]
     return snap
 
 
-def _replay_steps(dispute, events, snap: Snapshot) -> None:
+def _replay_steps(dispute, events, snap: Snapshot, opened: dict) -> None:
     wf = dispute.__workflow__
     row = SimpleNamespace(state=None, due_at=None, deadline_started_at=None, state_entered_at=None, warn_at=None)
     for event in events:
-        data = json.loads(event.data)
+        data = opened[event.id]
         if event.to_state is None:
             continue  # not a step: edits, uploads, reveals...
         t = None if event.from_state is None else wf.transition(event.trigger, event.from_state)
@@ -116,24 +118,24 @@ def _apply_step(trigger, data, at, snap: Snapshot, dispute) -> None:
         snap.closed_at = None
 
 
-def _fields_at(dispute, after, snap: Snapshot) -> None:
+def _fields_at(dispute, after, snap: Snapshot, opened: dict) -> None:
     values = {name: getattr(dispute, name) for name in EDITABLE}
     # Undo the edits made after D, newest first: what remains is the value at D.
     for event in reversed(after):
         if event.trigger != "edit":
             continue
-        for name, pair in (json.loads(event.data).get("changes") or {}).items():
+        for name, pair in (opened[event.id].get("changes") or {}).items():
             if name in values and isinstance(pair, list) and len(pair) == 2:
                 values[name] = pair[0]
     snap.fields = values
 
 
-def _parties_at(dispute, after, snap: Snapshot) -> None:
+def _parties_at(dispute, after, snap: Snapshot, opened: dict) -> None:
     parties = {p.id: {name: getattr(p, name) for name in PARTY_FIELDS} | {"id": p.id} for p in dispute.parties}
     for event in reversed(after):
         if event.trigger not in ("add_party", "edit_party"):
             continue
-        data = json.loads(event.data)
+        data = opened[event.id]
         party = parties.get(data.get("party_id"))
         if party is None:
             continue
