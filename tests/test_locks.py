@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import clock, engine
 from app.audit import cli as audit_cli
-from app.audit.chain import current_digest
+from app.audit.chain import current_digest, record
 from app.audit.models import AuditEvent
 from app.audit.verify import verify
 from app.auth.models import User
@@ -87,6 +87,30 @@ def test_audit_verify_lets_a_writer_commit_meanwhile_and_checks_one_snapshot(app
     assert "audit log intact" in result.output
     with app.app_context():
         assert db.session.get(Dispute, cases["cases"][0]).state == "accepted"
+        assert verify() == []
+
+
+LARGE_LOG = 5000
+
+
+def test_verify_of_a_large_log_lets_a_writer_commit_meanwhile(app, cases, monkeypatch):
+    """The same with thousands of events (a busy centre's failed logins):
+    verify streams the log in batches inside one read snapshot, and the
+    writer commits while it has read only the first row."""
+    with app.app_context():
+        for n in range(LARGE_LOG):
+            record("login", None, "login_failed", None, data={"username": f"guess{n}", "address": "10.0.0.9"})
+        db.session.commit()
+        before = db.session.execute(select(func.count(AuditEvent.id))).scalar()
+    seen, errors = {}, []
+    monkeypatch.setattr(audit_cli, "verify", verify_with_a_write_inside(
+        app, verify, cases["cases"][0], cases["mediator"], seen, errors))
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert errors == [] and seen["wrote"] is True
+    assert result.exit_code == 0, result.output
+    assert f"audit log intact: {before} events checked" in result.output  # the snapshot: not the new event
+    with app.app_context():
+        assert db.session.execute(select(func.count(AuditEvent.id))).scalar() == before + 1
         assert verify() == []
 
 
