@@ -127,6 +127,15 @@ def test_personal_data_is_encrypted_at_rest_and_read_back_while_the_key_exists(a
     assert "1101**********7777" in browser and NEW_ID not in browser
 
 
+def test_verify_says_so_when_the_data_keys_do_not_open_with_the_configured_key(app, world, case):
+    with app.app_context():
+        assert verify() == []
+        app.config["AUDIT_DATA_KEY"] = "another installation's key"
+        problems = verify()
+    assert any(p.startswith(f"dispute #{case}: its data key does not open with this installation's AUDIT_DATA_KEY")
+               for p in problems), problems
+
+
 def test_a_ciphertext_does_not_open_under_another_case(app, client, world, case):
     with app.app_context():
         other = f.dispute(db.session.get(f.User, world.m1_id), db.session.get(f.Grid, world.g1))

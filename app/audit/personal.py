@@ -170,6 +170,8 @@ class Opener:
     def __init__(self, session):
         self.session = session
         self.keys: dict[tuple[str, int], AESGCM | None] = {}
+        # Subjects whose data key would not unwrap (AUDIT_DATA_KEY changed?).
+        self.unreadable: set[tuple[str, int]] = set()
 
     def preload(self, subjects) -> None:
         wanted = {(t, 0 if i is None else i) for t, i in subjects} - self.keys.keys()
@@ -181,8 +183,12 @@ class Opener:
                 select(AuditKey.subject_id, AuditKey.wrapped)
                 .where(AuditKey.subject_type == kind, AuditKey.subject_id.in_(ids))
             ):
-                self.keys[(kind, subject_id)] = (
-                    AESGCM(_unwrap(wrapped, kind, subject_id)) if wrapped is not None else None)
+                try:
+                    self.keys[(kind, subject_id)] = (
+                        AESGCM(_unwrap(wrapped, kind, subject_id)) if wrapped is not None else None)
+                except InvalidTag:  # not this installation's key-encryption key: say so, never crash
+                    self.unreadable.add((kind, subject_id))
+                    self.keys[(kind, subject_id)] = None
         for subject in wanted:
             self.keys.setdefault(subject, None)
 

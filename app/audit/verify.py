@@ -97,6 +97,10 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
             _replay_columns(name, row, replay, columns, problems, opener)
 
     problems.extend(_compare_with_stored(session, replayed))
+    problems.extend(
+        f"{kind} #{subject_id}: its data key does not open with this installation's AUDIT_DATA_KEY "
+        "(was the key changed?); its personal values could not be checked"
+        for kind, subject_id in sorted(opener.unreadable))
     problems.extend(_compare_columns(session, columns))
     if digest is not None:
         if count < digest.events:
