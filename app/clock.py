@@ -87,6 +87,18 @@ def day_end(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
 
 
+def on_local_days(column, first: date | None, last: date | None) -> list:
+    """Conditions that a stored (naive UTC) moment in `column` falls on the
+    local days from `first` to `last`, both included; either may be open.
+    For a query's `.where(*...)`: a date-range filter of any list."""
+    conditions = []
+    if first:
+        conditions.append(column >= day_start(first))
+    if last:
+        conditions.append(column < day_end(last))
+    return conditions
+
+
 def utc_offset_hours(at: datetime | None = None) -> int:
     """Whole hours the centre is ahead of UTC at `at` (a naive UTC moment;
     by default a fixed one, for a zone without summer time)."""

@@ -105,10 +105,7 @@ def community_query(user, filters: Filters, now: datetime):
         query = query.where(Dispute.dispute_type == filters.dispute_type)
     if filters.channel:
         query = query.where(Dispute.channel == filters.channel)
-    if filters.date_from:
-        query = query.where(Dispute.created_at >= clock.day_start(filters.date_from))
-    if filters.date_to:
-        query = query.where(Dispute.created_at < clock.day_end(filters.date_to))
+    query = query.where(*clock.on_local_days(Dispute.created_at, filters.date_from, filters.date_to))
     if filters.colour:
         query = query.where(colour_clause(Dispute, filters.colour, now))
     order = COMMUNITY_ORDER

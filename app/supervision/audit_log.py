@@ -70,10 +70,7 @@ def events_query(user, f: EventFilters):
         query = query.where(AuditEvent.entity_id == f.entity_id)
     if f.trigger:
         query = query.where(AuditEvent.trigger == f.trigger)
-    if f.date_from:
-        query = query.where(AuditEvent.at >= clock.day_start(f.date_from))
-    if f.date_to:
-        query = query.where(AuditEvent.at < clock.day_end(f.date_to))
+    query = query.where(*clock.on_local_days(AuditEvent.at, f.date_from, f.date_to))
     return query
 
 

@@ -62,10 +62,7 @@ def closure_query(scope: Scope, place: Place, f: ClosureFilters):
         .outerjoin(review, and_(review.dispute_id == Dispute.id, review.round == _latest_round()))
         .where(Dispute.closed_at.is_not(None), Dispute.state.in_(CLOSED_STATES), *scope.clauses(place))
     )
-    if f.date_from:
-        query = query.where(Dispute.closed_at >= clock.day_start(f.date_from))
-    if f.date_to:
-        query = query.where(Dispute.closed_at < clock.day_end(f.date_to))
+    query = query.where(*clock.on_local_days(Dispute.closed_at, f.date_from, f.date_to))
     if f.dispute_type:
         query = query.where(Dispute.dispute_type == f.dispute_type)
     if f.channel:
