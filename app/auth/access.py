@@ -5,6 +5,8 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from ..extensions import db
+
 
 def public(view):
     view._public = True
@@ -37,3 +39,19 @@ def require_login():
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
     return None
+
+
+def refuse(what: str, row_id: int):
+    """404 for a row outside the user's scope, with a log line: guessing ids
+    reveals nothing, and the attempt is on record."""
+    current_app.logger.warning("%s %s refused to user %s (%s)", what, row_id, current_user.id, current_user.role)
+    abort(404)
+
+
+def load_visible(model, row_id: int, what: str):
+    """The row, if the current user may see it (the model's `visible_to`);
+    otherwise `refuse`."""
+    row = db.session.get(model, row_id)
+    if row is None or not row.visible_to(current_user):
+        refuse(what, row_id)
+    return row

@@ -1,8 +1,8 @@
 """Who may open the case pages, and loading a case (or a row of it) for the
 current user: every view that takes a case id from the URL loads it here."""
-from flask import abort, current_app
-from flask_login import current_user
+from flask import abort
 
+from ..auth.access import load_visible
 from ..extensions import db
 from .models import Dispute
 
@@ -13,11 +13,7 @@ CASE_ROLES = ("mediator", "gridworker", "supervisor", "admin")
 def load_case(case_id: int) -> Dispute:
     """The case, if this user may see it; otherwise 404 (and a log line), so
     guessing ids reveals nothing."""
-    dispute = db.session.get(Dispute, case_id)
-    if dispute is None or not dispute.visible_to(current_user):
-        current_app.logger.warning("case %s refused to user %s (%s)", case_id, current_user.id, current_user.role)
-        abort(404)
-    return dispute
+    return load_visible(Dispute, case_id, "case")
 
 
 def load_child(model, child_id: int, dispute):

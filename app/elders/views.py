@@ -3,13 +3,13 @@ and the elders' own pages. The roster and the load table are in roster.py
 and load.py, on the same blueprint."""
 from datetime import date, datetime, time
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
-from ..auth.access import roles_required
+from ..auth.access import load_visible, roles_required
 from ..disputes import codes as dispute_codes
 from ..disputes.access import load_case
 from ..disputes.case_page import render_case
@@ -108,12 +108,7 @@ def load_assignment(assignment_id) -> ElderAssignment:
     """The invitation, if this user may see it; otherwise 404. An elder
     opening another elder's invitation gets 404 as well: nothing about it is
     shown."""
-    assignment = db.session.get(ElderAssignment, assignment_id)
-    if assignment is None or not assignment.visible_to(current_user):
-        current_app.logger.warning("elder assignment %s refused to user %s (%s)", assignment_id, current_user.id,
-                                   current_user.role)
-        abort(404)
-    return assignment
+    return load_visible(ElderAssignment, assignment_id, "elder assignment")
 
 
 @roles_required("mediator", "elder")

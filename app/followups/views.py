@@ -1,7 +1,7 @@
 """Follow-up visits (回访): the list, one follow-up and its visit, a case's
 follow-ups (on the case page) and adding one."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from workflows.followup import OPEN
 
 from .. import clock, engine
 from ..timeline import timeline
-from ..auth.access import roles_required
+from ..auth.access import load_visible, roles_required
 from ..disputes.forms import colour_choices
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
@@ -34,12 +34,7 @@ MAX_DAYS_AHEAD = 366
 
 def load_followup(followup_id: int) -> FollowUp:
     """The follow-up, if this user may see its case; otherwise 404."""
-    followup = db.session.get(FollowUp, followup_id)
-    if followup is None or not followup.visible_to(current_user):
-        current_app.logger.warning("follow-up %s refused to user %s (%s)", followup_id, current_user.id,
-                                   current_user.role)
-        abort(404)
-    return followup
+    return load_visible(FollowUp, followup_id, "follow-up")
 
 
 def may_work(followup_or_case) -> bool:

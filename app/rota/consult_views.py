@@ -2,12 +2,12 @@
 visitor's consent, into a case or a legal-aid referral; counted by month."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock, engine
-from ..auth.access import roles_required
+from ..auth.access import refuse, roles_required
 from ..extensions import db
 from ..i18n import current_locale as _locale
 from ..privacy import mask_phone
@@ -26,9 +26,7 @@ def load_consultation(consultation_id: int) -> Consultation:
     row = db.session.get(Consultation, consultation_id)
     me = lawyer_of(current_user)
     if row is None or not (row.visible_to(current_user) or (me is not None and me.id == row.lawyer_id)):
-        current_app.logger.warning("consultation %s refused to user %s (%s)", consultation_id, current_user.id,
-                                   current_user.role)
-        abort(404)
+        refuse("consultation", consultation_id)
     return row
 
 

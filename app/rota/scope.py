@@ -15,10 +15,10 @@ nowhere yet (a new volunteer any coordinator may call about a first duty).
 """
 from __future__ import annotations
 
-from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import select, true
 
+from ..auth.access import refuse
 from ..extensions import db
 from ..org.models import Community
 from .models import LIVE_STATES, Duty, Lawyer, Room
@@ -47,17 +47,12 @@ def duties_clause(street_id: int | None, column=Duty.room_id):
     return column.in_(room_ids(street_id))
 
 
-def _refuse(kind: str, row_id: int):
-    current_app.logger.warning("%s %s refused to user %s (%s)", kind, row_id, current_user.id, current_user.role)
-    abort(404)
-
-
 def load_room(room_id: int) -> Room:
     """The room, if it lies in the current user's street (or they are
     city-level); otherwise 404."""
     room = db.session.get(Room, room_id)
     if room is None or not room.visible_to(current_user):
-        _refuse("room", room_id)
+        refuse("room", room_id)
     return room
 
 
@@ -98,5 +93,5 @@ def load_lawyer(lawyer_id: int) -> Lawyer:
     does not exist or the lawyer sits only in another street's rooms."""
     lawyer = db.session.get(Lawyer, lawyer_id)
     if lawyer is None or not lawyer_in_reach(current_user, lawyer):
-        _refuse("lawyer", lawyer_id)
+        refuse("lawyer", lawyer_id)
     return lawyer

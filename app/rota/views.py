@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
 from ..timeline import timeline
-from ..auth.access import roles_required
+from ..auth.access import load_visible, roles_required
 from ..extensions import db
 from ..i18n import current_locale as _locale
 from ..validators import form_version
@@ -37,19 +37,11 @@ READERS = ("lawyer",) + STAFF
 
 
 def load_duty(duty_id: int) -> Duty:
-    duty = db.session.get(Duty, duty_id)
-    if duty is None or not duty.visible_to(current_user):
-        current_app.logger.warning("duty %s refused to user %s (%s)", duty_id, current_user.id, current_user.role)
-        abort(404)
-    return duty
+    return load_visible(Duty, duty_id, "duty")
 
 
 def load_swap(swap_id: int) -> SwapRequest:
-    swap = db.session.get(SwapRequest, swap_id)
-    if swap is None or not swap.visible_to(current_user):
-        current_app.logger.warning("swap %s refused to user %s (%s)", swap_id, current_user.id, current_user.role)
-        abort(404)
-    return swap
+    return load_visible(SwapRequest, swap_id, "swap")
 
 
 def safe_next(default: str) -> str:

@@ -12,7 +12,7 @@ from workflows import SWEEP
 
 from .. import clock, engine
 from ..timeline import timeline
-from ..auth.access import roles_required
+from ..auth.access import load_visible, roles_required
 from ..clock import local_date
 from ..disputes.forms import IntakeForm, colour_choices
 from ..disputes.intake import by_submission, open_case
@@ -37,11 +37,7 @@ def template_helpers():
 
 
 def load_sweep(sweep_id: int) -> Sweep:
-    sweep = db.session.get(Sweep, sweep_id)
-    if sweep is None or not sweep.visible_to(current_user):
-        current_app.logger.warning("sweep %s refused to user %s (%s)", sweep_id, current_user.id, current_user.role)
-        abort(404)
-    return sweep
+    return load_visible(Sweep, sweep_id, "sweep")
 
 
 def _scope_communities() -> list[Community]:
