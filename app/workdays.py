@@ -105,8 +105,11 @@ class Calendar:
 def load(first: date, last: date) -> Calendar:
     """The calendar from `first` to `last` (and a month beyond, for a period
     that runs past `last` into a holiday)."""
-    rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
-        CalendarDay.day >= first, CalendarDay.day <= last + timedelta(days=LONGEST_REST))).all()
+    # Read in the middle of a step (the engine's deadline): flushing the
+    # step's half-made row here would bump its version twice.
+    with db.session.no_autoflush:
+        rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
+            CalendarDay.day >= first, CalendarDay.day <= last + timedelta(days=LONGEST_REST))).all()
     return Calendar({row.day: (row.kind, row.name) for row in rows})
 
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Float, ForeignKey, Index, Integer, Numeric, String, delete, event, inspect, literal, select,
+    Float, ForeignKey, Index, Integer, Numeric, String, column, delete, event, inspect, literal, select, table,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -222,6 +222,12 @@ def rebuild_on(connection, batch: int = 5000) -> int:
     rows = [dict(month=month, community_id=community_id, street_id=street_id, dim=dim, key=key,
                  **{name: value for name, value in zip(COUNTS, vector) if name in counted_columns})
             for (month, community_id, street_id, dim, key), vector in totals.items()]
+    # A lightweight table of the columns there are: the model's would add
+    # its Python defaults for the columns a migration has not made yet.
+    model = StatCount.__table__.c
+    target = table("stat_counts", *(column(name, model[name].type) for name in
+                                    ("month", "community_id", "street_id", "dim", "key", *COUNTS)
+                                    if name in counted_columns or name not in COUNTS))
     for start in range(0, len(rows), batch):
-        connection.execute(StatCount.__table__.insert(), rows[start:start + batch])
+        connection.execute(target.insert(), rows[start:start + batch])
     return counted
