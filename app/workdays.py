@@ -127,3 +127,16 @@ def statutory_holidays(first: date, last: date) -> dict[date, str]:
             found[day] = name
         day += timedelta(days=1)
     return found
+
+
+def holiday_runs(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The holidays from `first` to `last` as festivals: (name, first day,
+    last day) of each run of consecutive days of one name."""
+    days = statutory_holidays(first, last)
+    runs: list[list] = []
+    for day in sorted(days):
+        if runs and runs[-1][0] == days[day] and runs[-1][2] == day - timedelta(days=1):
+            runs[-1][2] = day
+        else:
+            runs.append([days[day], day, day])
+    return [(name, begins, ends) for name, begins, ends in runs]

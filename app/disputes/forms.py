@@ -14,7 +14,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..i18n import translate
@@ -151,7 +150,6 @@ def _field_for(name, dispute, locale, mediators, required=True):
         return DateField(_l("Signed on"), validators=needed + [plausible_date])
     if name == "signers":
         return SelectMultipleField(_l("Signed by"), choices=signer_choices(dispute) if dispute is not None else [],
-                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                    validators=needed)
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
