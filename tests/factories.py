@@ -8,6 +8,7 @@ from app import clock, engine
 from app.auth.models import User
 from app.auth.passwords import hash_password
 from app.disputes.models import Dispute, Party, new_tracking_code
+from app.disputes.rules import signer_choices
 from app.extensions import db
 from app.org.models import Community, Grid, Street
 
@@ -80,6 +81,9 @@ def walk(d, actor, *triggers, now=None):
         data = {name: samples.get(name) for name in t.required + t.optional if name in samples}
         if "mediator_id" in t.required:
             data["mediator_id"] = actor.id
+        if "signers" in t.required:  # everyone signs, on the step's own day
+            data["signers"] = [key for key, _name in signer_choices(d)]
+            data["signed_on"] = clock.local_date(now or clock.now())
         engine.fire(d, trigger, actor, "理由" if t.reason_required else None, now=now, **data)
     return d
 

@@ -33,8 +33,8 @@ def _case(lead, co, grid, *, form="written", parties=2):
     f.walk(d, lead, "accept", now=ACCEPTED)
     engine.fire(d, "assign", lead, mediator_id=lead.id, co_mediator_ids=[co.id], now=ACCEPTED)
     f.walk(d, lead, "start_mediation", now=ACCEPTED)
-    if form == "written":
-        f.walk(d, lead, "agree", now=AGREED)
+    if form == "written":  # drafted and signed by everyone the same day
+        f.walk(d, lead, "agree", "sign", now=AGREED)
     else:
         engine.fire(d, "agree", lead, form="oral", terms="楼上住户当面赔礼道歉", now=AGREED)
     return d

@@ -153,9 +153,10 @@ def test_a_grid_workers_cases_put_yellow_before_blue_even_when_blue_is_due_soone
     now = T0 + timedelta(days=30)
     with app.app_context():
         m1, gw = user(world.m1), user(world.gw)
-        # Accepted 25 days ago: 5 days left of 30, yellow.
-        yellow = f.walk(f.dispute(gw, grid(world.g1), now=now - timedelta(days=25)), m1, "accept",
-                        now=now - timedelta(days=25))
+        # Accepted 24 days ago: 6 days left of 30, yellow. (Not 25: the 30th day would then be 6 April
+        # 2026, the Qingming holiday, and the limit would run on to 7 April, Civil Code art. 203.)
+        yellow = f.walk(f.dispute(gw, grid(world.g1), now=now - timedelta(days=24)), m1, "accept",
+                        now=now - timedelta(days=24))
         blue = f.dispute(gw, grid(world.g1), now=now - timedelta(hours=2))  # 22 hours left of 1 day: blue
         overdue = f.dispute(gw, grid(world.g1), now=now - timedelta(days=2))
         other_grid = f.dispute(m1, grid(world.g2), now=now - timedelta(days=2))

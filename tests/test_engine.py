@@ -143,8 +143,9 @@ def test_deadlines_keep_the_mediation_clock_and_extend_with_consent(world):
         engine.fire(d, "extend", world.m1, "再延", days=400, consent=True)
     f.walk(d, world.m1, "agree", now=t0 + timedelta(days=25))
     # The judicial-confirmation window: agreed 26 March (16:00 in Shanghai), it runs 30 whole days from the
-    # next day and ends at midnight, Shanghai time, after 25 April: 16:00 UTC on 25 April.
-    assert d.due_at == datetime(2026, 4, 25, 16, 0)
+    # next day; its 30th day, 25 April, is a Saturday, so it ends at the end of the next working day (Civil
+    # Code art. 203), Monday 27 April: midnight in Shanghai, 16:00 UTC on 27 April.
+    assert d.due_at == datetime(2026, 4, 27, 16, 0)
     f.walk(d, world.m1, "start_performance")
     assert d.due_at is None
 

@@ -3,7 +3,9 @@
 Follows the People's Mediation Law 2010 and the MoJ 2002 working rules:
 triage within a day, mediation concluded within 30 days of acceptance unless
 both parties consent to an extension, and a 30-day window after an agreement
-in which the parties may apply for judicial confirmation (司法确认).
+takes effect (a written one: once signed) in which the parties may apply for
+judicial confirmation (司法确认). Both periods end on a working day (Civil
+Code art. 203: `legal_period`, and every `whole_days` period).
 """
 from datetime import timedelta
 
@@ -23,11 +25,11 @@ DISPUTE = Workflow(
     initial="submitted",
     states=(
         State("submitted", N_("Submitted"), deadline=timedelta(days=1)),
-        State("accepted", NC_("case state", "Accepted"), deadline=timedelta(days=30)),
+        State("accepted", NC_("case state", "Accepted"), deadline=timedelta(days=30), legal_period=True),
         State("rejected", N_("Rejected"), terminal=True),
         State("resolved_on_spot", N_("Resolved on the spot")),
-        State("assigned", N_("Assigned"), deadline=timedelta(days=30)),
-        State("mediating", N_("Mediating"), deadline=timedelta(days=30)),
+        State("assigned", N_("Assigned"), deadline=timedelta(days=30), legal_period=True),
+        State("mediating", N_("Mediating"), deadline=timedelta(days=30), legal_period=True),
         State("extended", N_("Mediating (extended)"), deadline=timedelta(days=30)),
         State(
             "agreed",
@@ -113,8 +115,22 @@ DISPUTE = Workflow(
             (M,),
             N_("Record agreement"),
             required=("form", "terms"),
-            optional=("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by"),
+            optional=("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by",
+                      "agreed_amount"),
             guards=("is_assignee", "both_sides_named", "agreement_complete"),
+        ),
+        # A written agreement takes effect when every party and the mediator
+        # have signed it (Mediation Law art. 29): the judicial-confirmation
+        # window runs again, from the signing date.
+        Transition(
+            "sign",
+            ("agreed",),
+            "agreed",
+            (M,),
+            N_("Record the signing"),
+            required=("signed_on", "signers"),
+            guards=("is_assignee", "signing_valid"),
+            deadline_from="signed_on",
         ),
         Transition(
             "fail",

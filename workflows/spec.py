@@ -43,6 +43,10 @@ class State:
     # A legal period counted in whole days (Civil Code art. 201): it starts the
     # day after the event and ends at midnight, local time, of its last day.
     whole_days: bool = False
+    # A legal period (Civil Code art. 203): when its last day is a rest day
+    # (a statutory holiday, or a weekend day that is not a 调休 working day),
+    # it ends at the end of the next working day. Whole-day periods always are.
+    legal_period: bool = False
     # The name of a setting (hours, or a timedelta) that replaces `deadline`
     # where an installation chooses its own period; `deadline` is the default.
     deadline_setting: str | None = None
@@ -77,6 +81,10 @@ class Transition:
     # Name of a submitted field holding a number of days to add to the
     # current due time (an extension agreed by both parties).
     extend_by: str | None = None
+    # Name of a submitted field holding a local date (ISO or date) from which
+    # the destination's whole-day period runs instead of the step's own day
+    # (a signed agreement takes effect on the day it was signed).
+    deadline_from: str | None = None
     # Buttons styled as dangerous / needing confirmation in the UI.
     danger: bool = False
 

@@ -6,6 +6,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from ..auth.models import User
 from ..auth.passwords import hash_password
 from ..disputes import codes
 from ..disputes.intake import NewCase, PartyDetails, open_case
+from ..disputes.rules import signer_choices
 from ..engine import fire
 from ..extensions import db
 from ..org.models import Area, Community, Grid, Street
@@ -148,6 +150,8 @@ def _data_for(trigger, dispute, mediator, rng):
             "perform_where": "社区人民调解委员会调解室",
             "perform_by": (dispute.changed_at + timedelta(days=15)).date().isoformat(),
             "summary": "案件已依法办结，当事人无异议。",
+            # Settled below the claim, without a draw of its own (the seed's order stays).
+            "agreed_amount": (dispute.amount * 4 / 5).quantize(Decimal("0.01")) if dispute.amount else None,
         }.get(name, "—")
     if t.reason_required:
         reason = {"reject": "不属于人民调解受理范围，已告知当事人向有关部门反映。",
@@ -219,5 +223,9 @@ def build_cases(count: int, seed: int, progress=None) -> None:
             if trigger == "archive":  # archiving waits for the street supervisor's sign-off (app/supervision)
                 sign_off_closure(dispute, supervisors[street_id], at)
             fire(dispute, trigger, actor, reason, now=at, **data)
+            if trigger == "agree" and dispute.agreement_form == "written":
+                # Everyone signs the written agreement the day it is drafted.
+                fire(dispute, "sign", mediator, now=at, signed_on=clock.local_date(at),
+                     signers=[key for key, _name in signer_choices(dispute)])
         if progress:
             progress(1)

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from workflows import DISPUTE
 
-from .. import clock
+from .. import clock, workdays
 from ..audit.chain import record as audit_record
 from ..auth.access import roles_required
 from ..database import writes
@@ -46,13 +46,25 @@ class ConfirmationWindow:
         return self.days_left >= 0
 
 
-def confirmation_window(dispute, now=None) -> ConfirmationWindow | None:
+def took_effect(dispute) -> date | None:
+    """The day the agreement took effect: a written one when every party and
+    the mediator signed it (None until then), an oral one when recorded."""
     if dispute.agreed_at is None:
         return None
-    took_effect = clock.local_date(dispute.agreed_at)
-    last_day = clock.local_date(dispute.agreed_at + CONFIRMATION_PERIOD)
+    if dispute.agreement_form == "written":
+        return dispute.signed_on
+    return clock.local_date(dispute.agreed_at)
+
+
+def confirmation_window(dispute, now=None) -> ConfirmationWindow | None:
+    """The window's last day is the 30th day after the agreement took effect,
+    or the next working day when that is a rest day (Civil Code art. 203)."""
+    effective = took_effect(dispute)
+    if effective is None:
+        return None
+    last_day = workdays.legal_last_day(effective + CONFIRMATION_PERIOD)
     today = clock.local_date(now or clock.now())
-    return ConfirmationWindow(took_effect, last_day, (last_day - today).days)
+    return ConfirmationWindow(effective, last_day, (last_day - today).days)
 
 
 def agreement_helpers():
@@ -144,12 +156,15 @@ def print_agreement(case_id):
     mediators = ([dispute.assignee] if dispute.assignee else []) + [
         m for m in dispute.co_mediators if m.id != dispute.assignee_id]
     agreed_on = clock.local_date(dispute.agreed_at) if dispute.agreed_at else None
+    # A signed agreement carries its signing date; an unsigned one leaves the
+    # date blank for the signatures, as the paper form does.
+    signed_on = dispute.signed_on if dispute.agreement_form == "written" else agreed_on
     template = "disputes/agreement_print.html" if dispute.agreement_form == "written" \
         else "disputes/oral_agreement_print.html"
     return render_template(
         template, d=dispute, parties=parties, signing=signing, full=full, mediators=mediators,
         committee=f"{dispute.community.name}人民调解委员会", copies=cn_number(len(signing) + 1),
-        agreed_on=cn_date(agreed_on), perform_by=cn_date(dispute.perform_by) if dispute.perform_by else "",
+        agreed_on=cn_date(agreed_on), signed_on=cn_date(signed_on), perform_by=cn_date(dispute.perform_by) if dispute.perform_by else "",
         dispute_type=codes.label(codes.DISPUTE_TYPES, dispute.dispute_type, "zh"),
         window=confirmation_window(dispute), cn_date=cn_date,
     )

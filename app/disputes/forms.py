@@ -21,6 +21,7 @@ from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
 from .intake import NewCase, PartyDetails
+from .rules import signer_choices
 
 
 CENTS = Decimal("0.01")
@@ -143,6 +144,13 @@ def _field_for(name, dispute, locale, mediators, required=True):
         return StringField(_l("Where it is performed"), validators=needed + [Length(max=200)])
     if name == "perform_by":
         return DateField(_l("Performed by (date)"), validators=needed + [plausible_date])
+    if name == "agreed_amount":
+        return DecimalField(_l("Agreed amount (yuan)"), places=2, validators=[Optional(), amount])
+    if name == "signed_on":
+        return DateField(_l("Signed on"), validators=needed + [plausible_date])
+    if name == "signers":
+        return SelectMultipleField(_l("Signed by"), choices=signer_choices(dispute) if dispute is not None else [],
+                                   validators=needed)
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     if name == "comment":  # a supervisor's review (app/supervision)

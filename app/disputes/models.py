@@ -38,7 +38,7 @@ class Dispute(WorkflowMixin, db.Model):
         "channel", "dispute_type", "street_id", "community_id", "grid_id", "place", "arose_on", "facts", "amount",
         "people_count", "risk", "file_no", "assignee_id", "route", "outcome", "agreement_form", "agreement_terms",
         "agreement_facts", "agreement_matters", "agreement_responsibilities", "perform_how", "perform_where",
-        "perform_by", "agreed_at", "summary", "closed_at", "due_at",
+        "perform_by", "agreed_at", "agreed_amount", "signed_on", "signed_by", "summary", "closed_at", "due_at",
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +74,13 @@ class Dispute(WorkflowMixin, db.Model):
     perform_where: Mapped[str | None] = mapped_column(String(200))
     perform_by: Mapped[date | None] = mapped_column(Date)
     agreed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The amount the parties agreed on, apart from the amount claimed at
+    # intake (`amount`).
+    agreed_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # A written agreement takes effect on the day every party and the
+    # mediator signed it; who signed, as their names stood that day.
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_by: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The screening sweep (排查) that found the dispute, if one did.

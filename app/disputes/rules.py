@@ -1,5 +1,6 @@
 """Guards and effects of the dispute workflow (see workflows/dispute.py)."""
 from datetime import date
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -7,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .. import clock
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
@@ -16,6 +18,7 @@ from .models import ANONYMOUS_REPORTER, FileCounter
 hooks = Hooks()
 
 MAX_EXTENSION_DAYS = 60
+CENTS = Decimal("0.01")
 
 
 @hooks.guard("has_parties")
@@ -90,6 +93,44 @@ def extension_days_valid(dispute, actor, data):
     return None
 
 
+@hooks.guard("signing_valid")
+def signing_valid(dispute, actor, data):
+    """A written agreement is signed once, by every party (agents sign for
+    no one here) and the lead mediator, on a day from its drafting to today."""
+    if dispute.agreement_form != "written":
+        return _l("Only a written agreement is signed; an oral one took effect when it was recorded.")
+    if dispute.signed_on is not None:
+        return _l("The signing of this agreement is already recorded.")
+    if data is None:
+        return None
+    try:
+        signed_on = _as_date(data.get("signed_on"))
+    except ValueError:
+        signed_on = None
+    if signed_on is None:
+        return _l("Give the date the agreement was signed.")
+    drafted = clock.local_date(dispute.agreed_at)
+    if signed_on < drafted:
+        return _l("The agreement was drafted on %(date)s: it cannot have been signed before.",
+                  date=drafted.isoformat())
+    if signed_on > clock.today():
+        return _l("The signing date cannot be in the future.")
+    missing = [name for key, name in signer_choices(dispute) if key not in set(data.get("signers") or ())]
+    if missing:
+        return _l("The agreement takes effect only when every party and the mediator have signed: "
+                  "%(names)s did not.", names="、".join(missing))
+    return None
+
+
+def signer_choices(dispute) -> list[tuple[str, str]]:
+    """Who must sign, as (form key, name): the applicants and respondents,
+    then the lead mediator."""
+    found = [(f"party-{p.id}", p.name) for p in dispute.parties if p.role != "agent"]
+    if dispute.assignee is not None:
+        found.append((f"user-{dispute.assignee.id}", dispute.assignee.display_name))
+    return found
+
+
 def _next_file_seq(year: int) -> int:
     """Bump the year's counter inside the accepting transaction: the row lock
     (PostgreSQL) or the write lock (SQLite) makes concurrent accepts take
@@ -150,6 +191,15 @@ def record_agreement(dispute, actor, data, now):
     dispute.perform_where = data.get("perform_where") or None
     dispute.perform_by = _as_date(data.get("perform_by"))
     dispute.agreed_at = now
+    amount = data.get("agreed_amount")
+    dispute.agreed_amount = Decimal(str(amount)).quantize(CENTS) if amount not in (None, "") else None
+
+
+@hooks.effect("dispute", "sign")
+def record_signing(dispute, actor, data, now):
+    names = dict(signer_choices(dispute))
+    dispute.signed_on = _as_date(data["signed_on"])
+    dispute.signed_by = "、".join(names[key] for key in names if key in set(data["signers"]))
 
 
 def _as_date(value):

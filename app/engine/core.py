@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 
@@ -13,7 +13,7 @@ from transitions import Machine
 
 from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
 
-from .. import clock
+from .. import clock, workdays
 from ..audit.chain import lock_chain, record
 from ..extensions import db
 from ..i18n import translate
@@ -89,10 +89,23 @@ def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, d
             raise GuardFailed(problem)
 
 
-def end_of_whole_days(start, period: timedelta):
-    """The UTC moment a period of whole days that starts after `start` (UTC)
-    ends: midnight at the end of its last local day."""
-    return clock.day_end(clock.local_date(start) + period)
+def end_of_whole_days(start, period: timedelta, first_day=None):
+    """The UTC moment a period of whole days that starts after `start` (UTC),
+    or after the local day `first_day`, ends: midnight at the end of its last
+    local day, moved to the next working day when that is a rest day (Civil
+    Code art. 203, app.workdays)."""
+    begins = first_day if first_day is not None else clock.local_date(start)
+    return clock.day_end(workdays.legal_last_day(begins + period))
+
+
+def legal_end(due_at, state):
+    """A legal period's due moment, moved to the end of the next working day
+    when its local day is a rest day (Civil Code art. 203)."""
+    if not state.legal_period:
+        return due_at
+    last_day = clock.local_date(due_at)
+    moved = workdays.legal_last_day(last_day)
+    return due_at if moved == last_day else clock.day_end(moved)
 
 
 def state_deadline(state) -> timedelta | None:
@@ -117,14 +130,22 @@ def apply_deadline(entity, wf: Workflow, t: Transition | None, now, data) -> Non
         entity.due_at = getattr(entity, dest.due_from)
     elif period is not None:
         entity.deadline_started_at = now
-        entity.due_at = end_of_whole_days(now, period) if dest.whole_days else now + period
+        first_day = _as_date(data.get(t.deadline_from)) if t is not None and t.deadline_from else None
+        entity.due_at = end_of_whole_days(now, period, first_day) if dest.whole_days \
+            else legal_end(now + period, dest)
     else:
         entity.deadline_started_at = None
         entity.due_at = None
     if t is not None and t.extend_by and entity.due_at is not None:
-        entity.due_at = entity.due_at + timedelta(days=int(data[t.extend_by]))
+        entity.due_at = legal_end(entity.due_at + timedelta(days=int(data[t.extend_by])), dest)
     # Wherever due_at is set or moved, so is the moment it turns yellow.
     entity.warn_at = warn_time(entity.due_at, entity.deadline_started_at or entity.state_entered_at or now)
+
+
+def _as_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def create(entity, actor, data: dict | None = None, *, now=None, commit: bool = True):

@@ -3,6 +3,8 @@ from flask_login import current_user
 
 from workflows import WORKFLOWS
 
+from . import calendar_admin
+
 bp = Blueprint("main", __name__)
 
 
@@ -21,3 +23,9 @@ def index():
     if current_user.role == "admin":
         return redirect(url_for("disputes.index"))
     return render_template("main/index.html", workflows=WORKFLOWS.values())
+
+
+# The admin's holiday notices (calendar_admin.py).
+bp.add_url_rule("/admin/calendar", view_func=calendar_admin.calendar_page, methods=["GET", "POST"])
+bp.add_url_rule("/admin/calendar/<int:entry>/remove", view_func=calendar_admin.remove_entry,
+                methods=["POST"], endpoint="remove_calendar_entry")

@@ -15,7 +15,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from .. import clock, engine
+from .. import clock, engine, workdays
 from ..auth.models import User
 from ..extensions import db
 from ..org.models import Community
@@ -28,7 +28,6 @@ FIRMS = ["山东莱阳正大律师事务所", "山东鹤山律师事务所", "�
 AREAS = ["婚姻家庭", "劳动争议", "房屋买卖", "交通事故", "合同纠纷", "物业纠纷", "借贷纠纷", "土地承包", "消费维权"]
 NAMES = ["刘律师", "王建国", "李秀英", "张志强", "陈丽华", "杨文军", "赵海燕", "黄玉兰", "周明亮", "吴春梅", "徐国庆",
          "孙桂芳", "胡德胜", "朱淑珍", "高永红", "林晓东", "何立新", "郭俊杰", "马建华", "罗文英", "梁志刚", "宋春燕"]
-HOLIDAYS = [("元旦", (1, 1), (1, 1)), ("劳动节", (5, 1), (5, 5)), ("国庆节", (10, 1), (10, 7))]
 TOPICS = [
     ("consultation", "租房押金不退", "建议先与房东协商，保留租赁合同和转账记录；协商不成可申请调解或起诉。"),
     ("consultation", "离婚后子女抚养费", "抚养费可协商变更，也可向法院起诉要求增加，需提供收入和支出证明。"),
@@ -99,9 +98,10 @@ def load(seed: int) -> str:
         for room in (east, hill):
             db.session.add(room)
         db.session.commit()
-        for year in (today.year, today.year + 1):
-            for name, (m1, d1), (m2, d2) in HOLIDAYS:
-                admin.add_holiday(name, date(year, m1, d1), date(year, m2, d2), city)
+        # The year's statutory holidays, from the chinesecalendar package's
+        # notices (app.workdays), listed on the coordinator's holiday page.
+        for name, first, last in workdays.holiday_runs(date(today.year, 1, 1), date(today.year + 1, 12, 31)):
+            admin.add_holiday(name, first, last, city)
 
         # Unavailable dates: most lawyers mark a few of the coming Saturdays.
         ahead = [today + timedelta(days=(5 - today.weekday()) % 7 + 7 * w) for w in range(1, 14)]

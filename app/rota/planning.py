@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import clock, engine
+from .. import clock, engine, workdays
 from ..audit.chain import lock_chain, record
 from ..engine.errors import Conflict, Forbidden, GuardFailed, NotAllowed
 from ..extensions import db
@@ -66,8 +66,9 @@ class Closures:
 
 
 def closures(first: date, last: date, street_id: int | None = CITY) -> Closures:
-    """The holidays of the range: the city's and, for a street, its own
-    (CITY: every street's)."""
+    """The holidays of the range: the city's (the coordinators' and the
+    statutory ones, app.workdays) and, for a street, its own (CITY: every
+    street's)."""
     query = select(Holiday).where(Holiday.first_day <= last, Holiday.last_day >= first)
     if street_id is not CITY:
         query = query.where(or_(Holiday.street_id.is_(None), Holiday.street_id == street_id))
@@ -78,6 +79,10 @@ def closures(first: date, last: date, street_id: int | None = CITY) -> Closures:
         while day <= min(h.last_day, last):
             days[day] = h.name
             day += timedelta(days=1)
+    # The statutory holidays close every room whether or not a coordinator
+    # entered them; a 调休 working Saturday is an ordinary duty day.
+    for day, name in workdays.statutory_holidays(first, last).items():
+        found.city.setdefault(day, name)
     return found
 
 

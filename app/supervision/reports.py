@@ -75,6 +75,8 @@ def statistics_sections(board) -> list[Section]:
         [_("90th percentile of days to close"), int(board.p90_days) if board.p90_days is not None else None],
         [_("Amount involved in cases with an agreement (yuan)"), board.amount_total],
         [_("Cases with an agreement giving an amount"), board.amount_cases],
+        [_("Amount agreed in the agreements (yuan)"), board.agreed_total],
+        [_("Agreements giving an agreed amount"), board.agreed_cases],
         *[[_("Open now: %(colour)s", colour=name), board.open_by_colour.get(key, 0)]
           for key, name in (("red", _("overdue (red)")), ("yellow", _("due soon (yellow)")),
                             ("blue", _("on track (blue)")), ("none", _("no deadline")))],

@@ -19,6 +19,8 @@ of its denominator:
                  that at least 90% of the cases do not exceed)
 - amounts        the amount involved in the cases with an agreement: total,
                  number of cases giving one, average
+- agreed amounts the amount the agreements settled on (apart from the amount
+                 claimed at intake): total, number giving one, average
 - open now       cases of the place not yet closed, by deadline colour now
                  (whatever their registration date)
 """
@@ -95,8 +97,14 @@ class Dashboard:
     p90_days: float | None
     amount_total: Decimal
     amount_cases: int
+    agreed_total: Decimal = Decimal("0.00")
+    agreed_cases: int = 0
     open_by_colour: dict[str, int] = field(default_factory=dict)
     sweeps: dict | None = None
+
+    @property
+    def agreed_mean(self):
+        return None if not self.agreed_cases else self.agreed_total / self.agreed_cases
 
     @property
     def amount_mean(self):
@@ -187,6 +195,8 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
         func.coalesce(func.sum(StatCount.amount_sum), 0).label("amount_total"),
         func.coalesce(func.sum(StatCount.amount_n), 0).label("amount_cases"),
         func.coalesce(func.sum(StatCount.from_sweeps), 0).label("from_sweeps"),
+        func.coalesce(func.sum(StatCount.agreed_sum), 0).label("agreed_total"),
+        func.coalesce(func.sum(StatCount.agreed_n), 0).label("agreed_cases"),
     ).where(*where, StatCount.dim == "total")).one()
     closed = int(row.closed or 0)
     days = session.execute(select(StatCount.key, func.sum(StatCount.closed)).where(*where, StatCount.dim == "days")
@@ -205,6 +215,8 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
         p90_days=_percentile_of_counts(sorted((int(k), int(n)) for k, n in days if n)),
         amount_total=Decimal(row.amount_total or 0).quantize(Decimal("0.01")),
         amount_cases=int(row.amount_cases or 0),
+        agreed_total=Decimal(row.agreed_total or 0).quantize(Decimal("0.01")),
+        agreed_cases=int(row.agreed_cases or 0),
         open_by_colour=open_by_colour(session, scope, place, now),
         sweeps=sweep_figures(session, scope, place, date_from, date_to, found=int(row.from_sweeps or 0)),
     )
@@ -251,6 +263,8 @@ def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, n
         *COUNT_COLUMNS, _flag(CLOSED).label("closed"), func.avg(case((CLOSED, days))).label("mean_days"),
         func.coalesce(func.sum(case((AGREED, Dispute.amount))), 0).label("amount_total"),
         func.count(case((AGREED, Dispute.amount))).label("amount_cases"),
+        func.coalesce(func.sum(case((AGREED, Dispute.agreed_amount))), 0).label("agreed_total"),
+        func.count(case((AGREED, Dispute.agreed_amount))).label("agreed_cases"),
     ).where(*where)).one()
     totals = _counts(row)
     closed, mean_days, amount_total, amount_cases = row.closed, row.mean_days, row.amount_total, row.amount_cases
@@ -273,6 +287,8 @@ def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, n
         p90_days=percentile_days(session, where, int(closed or 0)),
         amount_total=Decimal(amount_total or 0).quantize(Decimal("0.01")),
         amount_cases=int(amount_cases or 0),
+        agreed_total=Decimal(row.agreed_total or 0).quantize(Decimal("0.01")),
+        agreed_cases=int(row.agreed_cases or 0),
         open_by_colour=open_by_colour(session, scope, place, now),
         sweeps=sweep_figures(session, scope, place, date_from, date_to),
     )

@@ -1,0 +1,145 @@
+"""The admin's page for a year's holiday notice entered by hand, for the
+years the `chinesecalendar` package does not know yet (app/workdays.py).
+
+An entry is one festival of the State Council's notice: its holiday days and
+the 调休 working days that pay for it. An entry that names a day the package
+already knows, or a day another entry holds, is refused with a message and
+nothing is written. Adding and removing an entry are audited in the same
+transaction.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import delete, select
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from .. import clock, workdays
+from ..audit.chain import lock_chain, record
+from ..auth.access import roles_required
+from ..extensions import db
+from ..validators import year_2000_to_2100
+
+# The longest festival of a notice (the Spring Festival) is 9 days.
+MAX_ENTRY_DAYS = 15
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class NoticeForm(FlaskForm):
+    name = StringField(_l("Festival"), validators=[DataRequired(), Length(max=60)])
+    first_day = DateField(_l("First day off"), validators=[InputRequired(), year_2000_to_2100])
+    last_day = DateField(_l("Last day off"), validators=[InputRequired(), year_2000_to_2100])
+    workdays = StringField(_l("调休 working days (YYYY-MM-DD, separated by spaces or commas)"),
+                           validators=[Optional(), Length(max=200)])
+
+    def validate_last_day(self, field):
+        if self.first_day.data and field.data:
+            if field.data < self.first_day.data:
+                raise ValidationError(_l("The last day cannot be before the first."))
+            if (field.data - self.first_day.data).days >= MAX_ENTRY_DAYS:
+                raise ValidationError(_l("A festival lasts at most %(n)s days.", n=MAX_ENTRY_DAYS))
+
+    def validate_workdays(self, field):
+        try:
+            days = self.swapped_days()
+        except ValueError:
+            raise ValidationError(_l("Write each day as YYYY-MM-DD, e.g. 2027-09-26.")) from None
+        if any(d.weekday() not in workdays.WEEKEND for d in days):
+            raise ValidationError(_l("A 调休 working day is a Saturday or a Sunday made a working day."))
+
+    def swapped_days(self) -> list[date]:
+        text = (self.workdays.data or "").strip()
+        parts = [p for p in re.split(r"[\s,，、]+", text) if p]
+        if any(not DATE_RE.fullmatch(p) for p in parts):
+            raise ValueError(text)
+        return sorted({date.fromisoformat(p) for p in parts})
+
+
+class EntryRefused(Exception):
+    pass
+
+
+def add_entry(name: str, first: date, last: date, swapped: list[date], actor) -> int:
+    """Write one festival's days; refused (EntryRefused, nothing written) when
+    a day is the package's or another entry's. Returns the entry's key."""
+    holidays = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if set(holidays) & set(swapped):
+        raise EntryRefused(_("A day cannot be both a holiday and a working day."))
+    days = {d: workdays.HOLIDAY for d in holidays} | {d: workdays.WORKDAY for d in swapped}
+    known = [d for d in sorted(days) if workdays.library_kind(d) is not None]
+    if known:
+        raise EntryRefused(_("The chinesecalendar package already has %(days)s from the State Council's notice: "
+                             "enter only the days of a year it does not know.",
+                             days=", ".join(d.isoformat() for d in known)))
+    lock_chain(db.session)  # one admin at a time: the chain lock serialises the check and the insert
+    taken = db.session.execute(select(workdays.CalendarDay).where(workdays.CalendarDay.day.in_(list(days)))) \
+        .scalars().all()
+    if taken:
+        raise EntryRefused(_("%(days)s already belong to “%(name)s”: remove that entry first to change it.",
+                             days=", ".join(t.day.isoformat() for t in taken), name=taken[0].name))
+    entry, now = first.toordinal(), clock.now()
+    for day, kind in days.items():
+        db.session.add(workdays.CalendarDay(day=day, kind=kind, name=name, created_by_id=actor.id,
+                                            created_at=now, entry=entry))
+    record("calendar_notice", entry, "calendar_notice_added", actor, at=now,
+           data={"name": name, "holidays": [d.isoformat() for d in holidays],
+                 "workdays": [d.isoformat() for d in swapped]})
+    db.session.commit()
+    return entry
+
+
+def entries() -> list[dict]:
+    rows = db.session.execute(select(workdays.CalendarDay).order_by(workdays.CalendarDay.day)).scalars().all()
+    found: dict[int, dict] = {}
+    for row in rows:
+        item = found.setdefault(row.entry, {"entry": row.entry, "name": row.name, "holidays": [], "workdays": []})
+        item["holidays" if row.kind == workdays.HOLIDAY else "workdays"].append(row.day)
+    return sorted(found.values(), key=lambda e: e["entry"], reverse=True)
+
+
+@roles_required("admin")
+def calendar_page():
+    form = NoticeForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                add_entry(form.name.data.strip(), form.first_day.data, form.last_day.data, form.swapped_days(),
+                          current_user)
+            except EntryRefused as refused:
+                db.session.rollback()
+                flash(str(refused), "danger")
+                status = 409
+            else:
+                flash(_("Saved: legal periods and the rota now count these days."), "success")
+                return redirect(url_for(".calendar_page"))
+        else:
+            flash(_("Please correct the marked fields."), "danger")
+    years = workdays.library_years()
+    this_year = clock.today().year
+    return render_template("main/calendar.html", form=form, entries=entries(), years=years, this_year=this_year,
+                           holidays=workdays.holiday_runs(date(this_year, 1, 1), date(this_year, 12, 31))), status
+
+
+@roles_required("admin")
+def remove_entry(entry: int):
+    rows = db.session.execute(select(workdays.CalendarDay).where(workdays.CalendarDay.entry == entry)) \
+        .scalars().all()
+    if not rows:
+        abort(404)
+    lock_chain(db.session)
+    record("calendar_notice", entry, "calendar_notice_removed", current_user,
+           data={"name": rows[0].name, "days": [r.day.isoformat() for r in rows]})
+    db.session.execute(delete(workdays.CalendarDay).where(workdays.CalendarDay.entry == entry))
+    db.session.commit()
+    flash(_("Entry removed."), "success")
+    return redirect(url_for(".calendar_page"))
+

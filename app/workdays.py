@@ -1,0 +1,142 @@
+"""The centre's working calendar: statutory holidays and 调休 working days.
+
+The State Council's notice for each year moves days about: a holiday on a
+weekday, a Saturday or Sunday made a working day (调休) to pay for it. The
+days come from the `chinesecalendar` package, which ships every notice it
+knows; when it lags (a new year's notice out before the package's release),
+an admin enters that year's days by hand (`CalendarDay`, written by
+app/main/calendar_admin.py, audited there). A hand-entered day never
+overrides one the package knows: such an entry is refused when it is made.
+
+A day is a rest day when it is a holiday, or a Saturday or Sunday that is not
+a 调休 working day. Civil Code art. 203: a period whose last day is a rest day
+(法定休假日) ends at the end of the next working day (`legal_last_day`).
+
+Foundation layer: imports only app.extensions, so that the engine (legal
+deadlines) and the rota (Saturday duties) can both use it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import chinese_calendar
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+HOLIDAY = "holiday"
+WORKDAY = "workday"
+KINDS = (HOLIDAY, WORKDAY)
+WEEKEND = (5, 6)  # date.weekday(): Saturday, Sunday
+# A run of rest days never lasts longer than this (the Spring Festival with
+# its weekends is 9 days), so a search for the next working day stops.
+LONGEST_REST = 31
+
+
+class CalendarDay(db.Model):
+    """One day of a year's notice entered by hand: a holiday or a 调休
+    working day, with the festival's name."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Which entry of the admin page the day came from (its first day's ordinal).
+    entry: Mapped[int] = mapped_column(Integer, index=True)
+
+
+# The package names its festivals in English; the centre's pages and the
+# rota's rows carry the Chinese name, as a hand-entered notice does.
+CHINESE_NAMES = {h.value: h.chinese for h in chinese_calendar.Holiday}
+
+
+def library_kind(day: date) -> tuple[str, str] | None:
+    """(kind, Chinese festival name) when the package's notices name the day."""
+    for kind, days in ((HOLIDAY, chinese_calendar.holidays), (WORKDAY, chinese_calendar.workdays)):
+        if day in days:
+            return kind, CHINESE_NAMES.get(days[day], days[day])
+    return None
+
+
+def library_years() -> range:
+    """The years whose notices the package knows."""
+    days = list(chinese_calendar.holidays)
+    return range(min(days).year, max(days).year + 1)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The days named for a range: the package's and those entered by hand
+    (read once, so that a month of the rota asks the database once)."""
+
+    manual: dict[date, tuple[str, str]]
+
+    def kind(self, day: date) -> tuple[str, str] | None:
+        return library_kind(day) or self.manual.get(day)
+
+    def is_rest_day(self, day: date) -> bool:
+        named = self.kind(day)
+        if named is not None:
+            return named[0] == HOLIDAY
+        return day.weekday() in WEEKEND
+
+    def holiday_name(self, day: date) -> str | None:
+        named = self.kind(day)
+        return named[1] if named and named[0] == HOLIDAY else None
+
+    def is_swapped_workday(self, day: date) -> bool:
+        """A Saturday or Sunday made a working day by the notice (调休)."""
+        named = self.kind(day)
+        return named is not None and named[0] == WORKDAY and day.weekday() in WEEKEND
+
+    def legal_last_day(self, day: date) -> date:
+        """Civil Code art. 203: the last day of a period, moved to the next
+        working day when it falls on a rest day."""
+        moved = day
+        while self.is_rest_day(moved) and (moved - day).days < LONGEST_REST:
+            moved += timedelta(days=1)
+        return moved
+
+
+def load(first: date, last: date) -> Calendar:
+    """The calendar from `first` to `last` (and a month beyond, for a period
+    that runs past `last` into a holiday)."""
+    # Read in the middle of a step (the engine's deadline): flushing the
+    # step's half-made row here would bump its version twice.
+    with db.session.no_autoflush:
+        rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
+            CalendarDay.day >= first, CalendarDay.day <= last + timedelta(days=LONGEST_REST))).all()
+    return Calendar({row.day: (row.kind, row.name) for row in rows})
+
+
+def legal_last_day(day: date) -> date:
+    return load(day, day).legal_last_day(day)
+
+
+def statutory_holidays(first: date, last: date) -> dict[date, str]:
+    """The holidays from `first` to `last`, by day, with their names."""
+    calendar = load(first, last)
+    found, day = {}, first
+    while day <= last:
+        name = calendar.holiday_name(day)
+        if name:
+            found[day] = name
+        day += timedelta(days=1)
+    return found
+
+
+def holiday_runs(first: date, last: date) -> list[tuple[str, date, date]]:
+    """The holidays from `first` to `last` as festivals: (name, first day,
+    last day) of each run of consecutive days of one name."""
+    days = statutory_holidays(first, last)
+    runs: list[list] = []
+    for day in sorted(days):
+        if runs and runs[-1][0] == days[day] and runs[-1][2] == day - timedelta(days=1):
+            runs[-1][2] = day
+        else:
+            runs.append([days[day], day, day])
+    return [(name, begins, ends) for name, begins, ends in runs]
