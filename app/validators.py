@@ -33,7 +33,8 @@ def resident_id(form, field):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > clock.now().date():
+    # The centre's day, not UTC's: before 08:00 in Beijing, UTC is still on yesterday.
+    if field.data and field.data > clock.today():
         raise ValidationError(_l("This date is in the future."))
 
 

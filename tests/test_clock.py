@@ -44,3 +44,20 @@ def test_the_zone_comes_from_the_apps_config_once(tmp_path):
         assert clock.day_start(date(2026, 3, 2)) == datetime(2026, 3, 1, 15, 0)
         app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Paris"
         assert str(clock.zone()) == "Asia/Tokyo"  # read once, not per call
+
+
+def test_a_date_of_today_is_not_in_the_future_before_eight_in_beijing():
+    from types import SimpleNamespace
+
+    import pytest
+    from wtforms.validators import ValidationError
+
+    from app.validators import not_in_future
+
+    clock.set_now(datetime(2026, 6, 30, 16, 30))  # 00:30 on 1 July in Shanghai, still 30 June in UTC
+    try:
+        not_in_future(None, SimpleNamespace(data=date(2026, 7, 1)))
+        with pytest.raises(ValidationError):
+            not_in_future(None, SimpleNamespace(data=date(2026, 7, 2)))
+    finally:
+        clock.set_now(None)
