@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .. import clock
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
@@ -107,7 +108,9 @@ def _next_file_seq(year: int) -> int:
 
 @hooks.effect("dispute", "accept")
 def number_the_file(dispute, actor, data, now):
-    year = now.year
+    # The centre's year, not UTC's: Beijing's 1 January starts at 16:00 UTC
+    # on 31 December, and a case accepted then belongs to the new year.
+    year = clock.local_date(now).year
     seq = _next_file_seq(year)
     prefix = current_app.config.get("FILE_NO_PREFIX", "莱人调字")
     dispute.file_year = year
