@@ -181,9 +181,10 @@ def _register_cli(app):
     from .audit.cli import audit_cli
     from .auth.cli import users_cli
     from .demo.cli import demo_cli
+    from .disputes.cli import disputes_cli
     from .engine.cli import workflows_cli
 
-    for group in (audit_cli, users_cli, demo_cli, workflows_cli):
+    for group in (audit_cli, users_cli, demo_cli, workflows_cli, disputes_cli):
         app.cli.add_command(group)
 
 

@@ -100,6 +100,7 @@ FIELD_LABELS = {
     "report_outcome": N_("Outcome of the session"),
     # Supervision: sign-off reviews and exports (app/supervision)
     "comment": N_("Comment"),
+    "to_intake": N_("Sent to intake for acceptance"),
     "signoff_id": N_("Review no."),
     "round": N_("Closure no."),
     "closed_as": N_("Closed as"),

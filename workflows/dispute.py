@@ -16,6 +16,9 @@ S = "supervisor"
 
 OPEN_BEFORE_AGREEMENT = ("submitted", "accepted", "assigned", "mediating", "extended")
 MEDIATING = ("mediating", "extended")
+# The states past acceptance where a case returned without acceptance (before
+# returns were fixed) may stand; the repair command takes it back from there.
+UNACCEPTED_REPAIRABLE = MEDIATING + ("agreed", "performing", "breached", "fulfilled", "failed")
 
 DISPUTE = Workflow(
     name="dispute",
@@ -106,6 +109,9 @@ DISPUTE = Workflow(
             reason_required=True,
             keep_deadline=True,
         ),
+        # Only an accepted case (one with a file number) is mediated to an
+        # agreement: an on-the-spot case that needs mediation goes through
+        # intake (待受理) and acceptance first.
         Transition(
             "agree",
             MEDIATING,
@@ -114,7 +120,7 @@ DISPUTE = Workflow(
             N_("Record agreement"),
             required=("form", "terms"),
             optional=("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by"),
-            guards=("is_assignee", "both_sides_named", "agreement_complete"),
+            guards=("was_accepted", "is_assignee", "both_sides_named", "agreement_complete"),
         ),
         Transition(
             "fail",
@@ -186,6 +192,10 @@ DISPUTE = Workflow(
         # A supervisor returns a closed case from its sign-off review
         # (workflows/signoff.py); the review's return fires this step, never
         # a button of its own, so the comment and the review go together.
+        # The return takes the case back to where its closure came from: a
+        # mediated case into mediation, an on-the-spot case back to 现场化解
+        # (to be corrected and closed again) or, if the supervisor says it
+        # needs real mediation, to 待受理 for acceptance.
         Transition(
             "reopen",
             ("closed",),
@@ -193,7 +203,47 @@ DISPUTE = Workflow(
             (S,),
             N_("Returned by the supervisor for more work"),
             reason_required=True,
-            guards=("from_signoff_review",),
+            guards=("from_signoff_review", "was_accepted"),
+        ),
+        Transition(
+            "reopen_on_spot",
+            ("closed",),
+            "resolved_on_spot",
+            (S,),
+            N_("Returned by the supervisor to correct the on-the-spot resolution"),
+            reason_required=True,
+            guards=("from_signoff_review", "never_accepted"),
+        ),
+        Transition(
+            "reopen_for_intake",
+            ("closed",),
+            "submitted",
+            (S,),
+            N_("Returned by the supervisor for acceptance and mediation"),
+            reason_required=True,
+            guards=("from_signoff_review", "never_accepted"),
+        ),
+        # Repairs a case that an earlier return sent into mediation without
+        # acceptance (`flask disputes unaccepted --fix`): back to 现场化解, or
+        # to 待受理 when it needs real mediation. Its agreement, if one was
+        # recorded, is set aside (the log keeps it).
+        Transition(
+            "repair_unaccepted",
+            UNACCEPTED_REPAIRABLE,
+            "resolved_on_spot",
+            (SYSTEM,),
+            N_("Repaired: back to the on-the-spot resolution (never accepted)"),
+            reason_required=True,
+            guards=("never_accepted",),
+        ),
+        Transition(
+            "repair_unaccepted_to_intake",
+            UNACCEPTED_REPAIRABLE,
+            "submitted",
+            (SYSTEM,),
+            N_("Repaired: back to intake for acceptance (never accepted)"),
+            reason_required=True,
+            guards=("never_accepted",),
         ),
         # Sealed only once a supervisor has signed the closure off.
         Transition("archive", ("closed",), "archived", (M, S), N_("Archive (seal)"),

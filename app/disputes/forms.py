@@ -147,6 +147,8 @@ def _field_for(name, dispute, locale, mediators, required=True):
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     if name == "comment":  # a supervisor's review (app/supervision)
         return TextAreaField(_l("Comment"), validators=needed + [Length(max=2000)])
+    if name == "to_intake":  # returning an on-the-spot closure (app/supervision)
+        return BooleanField(_l("It needs real mediation: send it to intake (待受理) for acceptance"))
     raise LookupError(f"no form field is defined for the transition data {name!r}")
 
 

@@ -26,6 +26,22 @@ def has_parties(dispute, actor, data):
     return None
 
 
+@hooks.guard("was_accepted")
+def was_accepted(dispute, actor, data):
+    if dispute.file_no is None:
+        return _l("This case was never accepted: it has no file number, so it cannot be mediated to an agreement. "
+                  "Ask a supervisor to return it to intake (待受理) for acceptance.")
+    return None
+
+
+@hooks.guard("never_accepted")
+def never_accepted(dispute, actor, data):
+    if dispute.file_no is not None:
+        return _l("This case was accepted (it has a file number): it goes back into mediation, "
+                  "not to the on-the-spot resolution or to intake.")
+    return None
+
+
 @hooks.guard("assignee_in_scope")
 def assignee_in_scope(dispute, actor, data):
     if data is None:
@@ -159,6 +175,18 @@ def _as_date(value):
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+@hooks.effect("dispute", "repair_unaccepted")
+@hooks.effect("dispute", "repair_unaccepted_to_intake")
+def set_aside_unaccepted_mediation(dispute, actor, data, now):
+    """What was recorded on a case mediated without acceptance is set aside
+    (the log keeps it): no agreement, route or lead mediator stays on it."""
+    for name in ("agreement_form", "agreement_terms", "agreement_facts", "agreement_matters",
+                 "agreement_responsibilities", "perform_how", "perform_where", "perform_by", "agreed_at", "route",
+                 "assignee_id"):
+        setattr(dispute, name, None)
+    dispute.co_mediators = []
 
 
 @hooks.effect("dispute", "close")
