@@ -152,7 +152,7 @@ def _install_code_labels():
         ("followup_kind", fu.FOLLOWUP_KINDS), ("method", fu.METHODS), ("fulfilment", fu.FULFILMENT),
         ("satisfaction", fu.SATISFACTION), ("sweep_level", sweep_codes.SWEEP_LEVELS),
         ("checked", sweep_codes.SWEEP_CHECKS),
-        ("report_outcome", REPORT_OUTCOMES),
+        ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS),
     ):
         install_codes(field, code_list)
 

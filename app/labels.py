@@ -22,6 +22,8 @@ FIELD_LABELS = {
     "notice_given": N_("Notice of rights given"),
     "days": N_("Extra days"),
     "consent": N_("Both parties consent"),
+    "consenting_parties": N_("Parties who consented"),
+    "consent_how": N_("How they consented"),
     "form": N_("Form of agreement"),
     "terms": N_("Agreed terms"),
     "summary": N_("Closing summary"),

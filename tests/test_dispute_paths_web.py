@@ -12,6 +12,13 @@ from tests.factories import csrf, login
 from tests.test_disputes_web import WRITTEN, action, case_page, world  # noqa: F401  (fixture)
 
 ORAL = dict(form="oral", terms="口头约定：三日内赔礼道歉")
+EVERY_PARTY = object()  # stands for the ids of every party of the case
+
+
+def with_party_ids(app, case_id, data):
+    with app.app_context():
+        ids = [str(p.id) for p in db.session.get(Dispute, case_id).parties]
+    return {k: (ids if v is EVERY_PARTY else v) for k, v in data.items()}
 
 
 def steps(world):
@@ -23,7 +30,7 @@ def steps(world):
         "withdrawn after acceptance": [("accept", {}), ("withdraw", dict(reason="申请人撤回"))],
         "extended, recused, reassigned, failed": [
             ("accept", {}), ("assign", dict(mediator_id=str(m))), ("start_mediation", dict(notice_given="y")),
-            ("extend", dict(days="15", consent="y", reason="双方同意补充证据")),
+            ("extend", dict(days="15", consenting_parties=EVERY_PARTY, consent_how="signed", reason="双方同意补充证据")),
             ("recuse", dict(reason="当事人申请回避")), ("assign", dict(mediator_id=str(m))),
             ("start_mediation", dict(notice_given="y")), ("fail", dict(route="court", reason="分歧较大")),
             ("close", dict(summary="调解不成，已告知诉讼")), ("archive", {})],
@@ -56,7 +63,7 @@ def test_every_path_through_the_web(app, client, world, path):
         if trigger == "archive":  # archiving waits for the supervisor's sign-off
             with app.app_context():
                 fs.signed_off(db.session.get(Dispute, world.case))
-        response = action(client, world.case, trigger, **data)
+        response = action(client, world.case, trigger, **with_party_ids(app, world.case, data))
         assert response.status_code == 302, (trigger, response.status_code,
                                              response.get_data(as_text=True)[-3000:])
     with app.app_context():

@@ -21,6 +21,7 @@ from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
 from .intake import NewCase, PartyDetails
+from .rules import CONSENTING_ROLES
 
 
 CENTS = Decimal("0.01")
@@ -122,10 +123,17 @@ def _field_for(name, dispute, locale, mediators, required=True):
                                    choices=[(m.id, m.display_name) for m in mediators], validators=[Optional()])
     if name == "notice_given":
         return BooleanField(_l("The parties were told their rights and duties"), validators=needed)
-    if name == "consent":
-        return BooleanField(_l("Both parties agree to the extension"), validators=needed)
+    if name == "consenting_parties":
+        parties = [p for p in (dispute.parties if dispute is not None else ()) if p.role in CONSENTING_ROLES]
+        return SelectMultipleField(
+            _l("Parties who consented (every applicant and respondent)"), coerce=int, validators=needed,
+            choices=[(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in parties])
+    if name == "consent_how":
+        return SelectField(_l("How they consented"), choices=codes.choices(codes.CONSENT_FORMS, locale),
+                           validators=needed)
     if name == "days":
-        return IntegerField(_l("Extra days"), validators=[InputRequired(), NumberRange(min=1, max=60)])
+        # The settings' limits are the rule's (extension_allowed), said in its message.
+        return IntegerField(_l("Extra days"), validators=[InputRequired(), NumberRange(min=1, max=366)])
     if name == "form":
         return SelectField(_l("Form of agreement"), choices=codes.choices(codes.AGREEMENT_FORMS, locale),
                            validators=needed)

@@ -2,7 +2,7 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows import DISPUTE
@@ -38,7 +38,8 @@ class Dispute(WorkflowMixin, db.Model):
         "channel", "dispute_type", "street_id", "community_id", "grid_id", "place", "arose_on", "facts", "amount",
         "people_count", "risk", "file_no", "assignee_id", "route", "outcome", "agreement_form", "agreement_terms",
         "agreement_facts", "agreement_matters", "agreement_responsibilities", "perform_how", "perform_where",
-        "perform_by", "agreed_at", "summary", "closed_at", "due_at",
+        "perform_by", "agreed_at", "summary", "closed_at", "due_at", "extension_count", "extension_days",
+        "refused_at",
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +77,13 @@ class Dispute(WorkflowMixin, db.Model):
     agreed_at: Mapped[datetime | None] = mapped_column(DateTime)
     summary: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Extensions of the mediation period agreed so far, and their days in
+    # all: the settings DISPUTE_MAX_EXTENSIONS / DISPUTE_MAX_EXTENSION_DAYS cap them.
+    extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    extension_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a party's clear refusal ended the mediation (Mediation Law art. 26):
+    # an outcome of its own, counted apart from failed mediation.
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The screening sweep (排查) that found the dispute, if one did.
     sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
 
@@ -195,6 +203,27 @@ class Attachment(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime)
     dispute: Mapped[Dispute] = relationship(back_populates="attachments")
+
+
+class Recusal(db.Model):
+    """A mediator stepped aside (回避) from a case, at their own or a party's
+    request: never again its lead or co-mediator. One row per mediator and
+    case, so a second recusal of the same mediator is refused by the rule
+    and, should two requests race, by the key."""
+
+    __tablename__ = "dispute_recusals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The party who asked for it; None when the mediator asked to step aside.
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recused_at: Mapped[datetime] = mapped_column(DateTime)
+    mediator: Mapped[User] = relationship(foreign_keys=[mediator_id])
+    party: Mapped[Party | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("dispute_id", "mediator_id", name="uq_dispute_recusals_dispute_mediator"),)
 
 
 class FileCounter(db.Model):

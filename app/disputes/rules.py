@@ -16,7 +16,8 @@ from .models import ANONYMOUS_REPORTER, FileCounter
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
 
-MAX_EXTENSION_DAYS = 60
+# The parties whose consent an extension needs (an agent acts for one of them).
+CONSENTING_ROLES = ("applicant", "respondent")
 
 
 @hooks.guard("has_parties")
@@ -94,16 +95,41 @@ def agreement_complete(dispute, actor, data):
 WRITTEN_AGREEMENT_FIELDS = ("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by")
 
 
-@hooks.guard("extension_days_valid")
-def extension_days_valid(dispute, actor, data):
+@hooks.guard("extension_allowed")
+def extension_allowed(dispute, actor, data):
+    """Within the centre's settings: so many extensions, so many days in all.
+    Once they are used up the step is not offered; tried anyway, it says why."""
+    most = current_app.config["DISPUTE_MAX_EXTENSIONS"]
+    most_days = current_app.config["DISPUTE_MAX_EXTENSION_DAYS"]
+    used, used_days = dispute.extension_count or 0, dispute.extension_days or 0
+    allowed = _l("Mediation should end within 30 days of acceptance; the law allows longer only with the "
+                 "parties' consent, and this centre allows at most %(count)s extension(s) of %(days)s days in all.",
+                 count=most, days=most_days)
+    if used >= most or used_days >= most_days:
+        return _l("%(allowed)s This case has had %(used)s extension(s) of %(used_days)s days: conclude the "
+                  "mediation (agreement, or terminate it and tell the parties their routes).",
+                  allowed=allowed, used=used, used_days=used_days)
     if data is None:
         return None
     try:
         days = int(data.get("days"))
     except (TypeError, ValueError):
         days = 0
-    if not 1 <= days <= MAX_EXTENSION_DAYS:
-        return _l("An extension is between 1 and %(max)s days.", max=MAX_EXTENSION_DAYS)
+    if not 1 <= days <= most_days - used_days:
+        return _l("%(allowed)s This extension may be of 1 to %(left)s days.",
+                  allowed=allowed, left=most_days - used_days)
+    return None
+
+
+@hooks.guard("all_parties_consent")
+def all_parties_consent(dispute, actor, data):
+    if data is None:
+        return None
+    needed = {p.id for p in dispute.parties if p.role in CONSENTING_ROLES}
+    given = {int(i) for i in data.get("consenting_parties") or ()}
+    if not needed <= given or not given <= {p.id for p in dispute.parties}:
+        return _l("An extension needs the consent of every party: tick each applicant and respondent who "
+                  "consented, and say how they did.")
     return None
 
 
@@ -139,6 +165,12 @@ def set_assignee(dispute, actor, data, now):
     dispute.assignee_id = int(data["mediator_id"])
     wanted = {int(i) for i in data.get("co_mediator_ids") or ()} - {dispute.assignee_id}
     dispute.co_mediators = [u for u in mediators_for(dispute) if u.id in wanted]
+
+
+@hooks.effect("dispute", "extend")
+def count_extension(dispute, actor, data, now):
+    dispute.extension_count = (dispute.extension_count or 0) + 1
+    dispute.extension_days = (dispute.extension_days or 0) + int(data["days"])
 
 
 @hooks.effect("dispute", "recuse")

@@ -3,7 +3,7 @@ thousand counter rows instead of every case of a province's year.
 
 One table, `stat_counts`, keyed by (month of registration, community,
 dimension, key), holds for each key how many cases were registered, accepted,
-agreed and resolved on the spot; for the "total" dimension also how many are
+agreed, resolved on the spot and ended by a party's refusal; for the "total" dimension also how many are
 closed, their days to close summed, the amounts of the agreements and how
 many were registered from a screening sweep; the
 "days" dimension counts closed cases by whole days to close (for the 90th
@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Float, ForeignKey, Index, Integer, Numeric, String, delete, event, inspect, select,
+    Float, ForeignKey, Index, Integer, Numeric, String, column, delete, event, inspect, select, table,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,9 +36,9 @@ from ..disputes.models import Dispute
 from ..extensions import db
 
 FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at",
-          "closed_at", "amount", "sweep_id")
+          "closed_at", "amount", "sweep_id", "refused_at")
 COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n",
-          "from_sweeps")
+          "from_sweeps", "refused")
 ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
 MAX_DAYS = 3650  # longer closures are counted in the last bucket
 
@@ -62,6 +62,8 @@ class StatCount(db.Model):
     amount_sum: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
     amount_n: Mapped[int] = mapped_column(Integer, default=0)
     from_sweeps: Mapped[int] = mapped_column(Integer, default=0)  # registered from a screening sweep
+    # Mediation ended by a party's refusal (Mediation Law art. 26), of the accepted.
+    refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_stat_counts_street", "dim", "street_id", "month"),
@@ -76,23 +78,24 @@ def month_of(created_at: datetime) -> str:
 def contribution(v: dict) -> dict[tuple, tuple]:
     """What one case adds to the counters: {(month, community, street, dim,
     key): (registered, accepted, agreements, on_spot, closed, days_sum,
-    amount_sum, amount_n, from_sweeps)}."""
+    amount_sum, amount_n, from_sweeps, refused)}."""
     accepted = v["file_seq"] is not None
     agreed = accepted and v["agreed_at"] is not None
     on_spot = v["file_seq"] is None and v["agreed_at"] is None and v["state"] in ON_SPOT_STATES
     closed = v["closed_at"] is not None
     days = max((v["closed_at"] - v["created_at"]).total_seconds() / 86400, 0.0) if closed else 0.0
     amount = Decimal(v["amount"]) if agreed and v["amount"] is not None else None
+    refused = int(accepted and v["refused_at"] is not None)
     place = (month_of(v["created_at"]), v["community_id"], v["street_id"])
     flags = (1, int(accepted), int(agreed), int(on_spot))
     out = {
         place + ("total", ""): flags + (int(closed), days, amount or Decimal(0), int(amount is not None),
-                                        int(v["sweep_id"] is not None)),
-        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0),
-        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0),
+                                        int(v["sweep_id"] is not None), refused),
+        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0, refused),
+        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0, refused),
     }
     if closed:
-        out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0, 0)
+        out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0, 0, 0)
     return out
 
 
@@ -132,7 +135,7 @@ def _add(total: dict, part: dict, sign: int) -> None:
         total[key] = tuple(a + sign * b for a, b in zip(current, vector))
 
 
-ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0)
+ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0, 0)
 
 
 def apply(connection, deltas: dict) -> None:
@@ -197,7 +200,12 @@ def rebuild_on(connection, batch: int = 5000) -> int:
     """The same on a bare connection (the migration's). Reads the cases in
     batches of ids."""
     connection.execute(delete(StatCount.__table__))
-    columns = [Dispute.id] + [getattr(Dispute, name) for name in FIELDS]
+    # An older migration (0007) rebuilds on the schema of its own revision:
+    # columns added since then are read as empty and their counts left out.
+    present = {c["name"] for c in inspect(connection).get_columns(Dispute.__tablename__)}
+    kept = {c["name"] for c in inspect(connection).get_columns(StatCount.__tablename__)}
+    fields = [name for name in FIELDS if name in present]
+    columns = [Dispute.id] + [getattr(Dispute, name) for name in fields]
     totals: dict = defaultdict(lambda: ZERO)
     last, counted = 0, 0
     while True:
@@ -205,12 +213,14 @@ def rebuild_on(connection, batch: int = 5000) -> int:
         if not rows:
             break
         for row in rows:
-            _add(totals, contribution(dict(zip(FIELDS, row[1:]))), +1)
+            _add(totals, contribution({name: None for name in FIELDS} | dict(zip(fields, row[1:]))), +1)
         last, counted = rows[-1][0], counted + len(rows)
     # The table is empty: plain inserts, many rows a statement.
     rows = [dict(month=month, community_id=community_id, street_id=street_id, dim=dim, key=key,
-                 **dict(zip(COUNTS, vector)))
+                 **{name: value for name, value in zip(COUNTS, vector) if name in kept})
             for (month, community_id, street_id, dim, key), vector in totals.items()]
-    for start in range(0, len(rows), batch):
-        connection.execute(StatCount.__table__.insert(), rows[start:start + batch])
+    if rows:  # a bare table of the columns given, so no default adds a column this revision lacks
+        target = table(StatCount.__tablename__, *(column(name, StatCount.__table__.c[name].type) for name in rows[0]))
+        for start in range(0, len(rows), batch):
+            connection.execute(target.insert(), rows[start:start + batch])
     return counted
