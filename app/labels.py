@@ -23,6 +23,8 @@ FIELD_LABELS = {
     "days": N_("Extra days"),
     "consent": N_("Both parties consent"),
     "consenting_parties": N_("Parties who consented"),
+    "recused_mediator_id": N_("Mediator who stepped aside"),
+    "requested_by": N_("Recusal asked for by"),
     "consent_how": N_("How they consented"),
     "form": N_("Form of agreement"),
     "terms": N_("Agreed terms"),

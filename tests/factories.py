@@ -80,6 +80,8 @@ def walk(d, actor, *triggers, now=None):
         data = {name: samples.get(name) for name in t.required + t.optional if name in samples}
         if "mediator_id" in t.required:
             data["mediator_id"] = actor.id
+        if "recused_mediator_id" in t.required:
+            data["recused_mediator_id"], data["requested_by"] = d.assignee_id, "mediator"
         if "consenting_parties" in t.required:
             data["consenting_parties"] = [p.id for p in d.parties]
         engine.fire(d, trigger, actor, "理由" if t.reason_required else None, now=now, **data)

@@ -75,7 +75,7 @@ DISPUTE = Workflow(
             N_("Assign mediator"),
             required=("mediator_id",),
             optional=("co_mediator_ids",),
-            guards=("assignee_in_scope",),
+            guards=("assignee_in_scope", "not_recused"),
             keep_deadline=True,
         ),
         Transition(
@@ -100,13 +100,18 @@ DISPUTE = Workflow(
             keep_deadline=True,
             extend_by="days",
         ),
+        # Recusal (回避), asked by the mediator or by a party (which one is
+        # recorded, the reason says why): the recused mediator may never lead
+        # or co-mediate the case again (guard `not_recused` on `assign`).
         Transition(
             "recuse",
             ("assigned",) + MEDIATING,
             "accepted",
             (M,),
             N_("Recuse (back for reassignment)"),
+            required=("recused_mediator_id", "requested_by"),
             reason_required=True,
+            guards=("recusal_valid",),
             keep_deadline=True,
         ),
         # Only an accepted case (one with a file number) is mediated to an

@@ -139,6 +139,8 @@ def _data_for(trigger, dispute, mediator, rng):
             "notice_given": True,
             "days": 15,
             "consenting_parties": [p.id for p in dispute.parties],
+            "recused_mediator_id": dispute.assignee_id,
+            "requested_by": str(dispute.parties[0].id) if dispute.parties else "mediator",
             "consent_how": rng.choice(list(codes.CONSENT_FORMS)),
             "form": rng.choice(["written", "written", "oral"]),
             "terms": "被申请人于十五日内在社区调解室一次性支付维修费人民币两千元。",

@@ -99,6 +99,7 @@ class Dispute(WorkflowMixin, db.Model):
         back_populates="dispute", order_by="MediationSession.held_at"
     )
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="dispute", order_by="Attachment.id")
+    recusals: Mapped[list["Recusal"]] = relationship(order_by="Recusal.id")
 
     __table_args__ = (
         Index("ix_disputes_community_state", "community_id", "state"),
@@ -124,6 +125,10 @@ class Dispute(WorkflowMixin, db.Model):
     def works_on(self, user) -> bool:
         """The lead or a co-mediator of the case."""
         return user.id == self.assignee_id or any(m.id == user.id for m in self.co_mediators)
+
+    def recused_ids(self) -> set[int]:
+        """The mediators who stepped aside from this case, for good."""
+        return {r.mediator_id for r in self.recusals}
 
     def may_reveal_to(self, user) -> bool:
         """Personal data in full only for those who work the case (PIPL): its
@@ -207,9 +212,10 @@ class Attachment(db.Model):
 
 class Recusal(db.Model):
     """A mediator stepped aside (回避) from a case, at their own or a party's
-    request: never again its lead or co-mediator. One row per mediator and
-    case, so a second recusal of the same mediator is refused by the rule
-    and, should two requests race, by the key."""
+    request: never again its lead or co-mediator. Written by the `recuse`
+    step's effect, whose audit event keeps the same (and the reason). One
+    row per mediator and case: a second recusal of the same mediator is
+    refused by the rule and, should two requests race, by the key."""
 
     __tablename__ = "dispute_recusals"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,7 +223,7 @@ class Recusal(db.Model):
     mediator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # The party who asked for it; None when the mediator asked to step aside.
     party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
-    reason: Mapped[str] = mapped_column(Text)
+    # Why is the recusal step's reason, in the case's history.
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recused_at: Mapped[datetime] = mapped_column(DateTime)
     mediator: Mapped[User] = relationship(foreign_keys=[mediator_id])

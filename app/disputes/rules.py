@@ -11,7 +11,7 @@ from .. import clock
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
-from .models import ANONYMOUS_REPORTER, FileCounter
+from .models import ANONYMOUS_REPORTER, FileCounter, Recusal
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
@@ -56,6 +56,48 @@ def assignee_in_scope(dispute, actor, data):
     if user.community_id != dispute.community_id:
         return _l("The mediator must belong to the case's community.")
     return None
+
+
+@hooks.guard("not_recused")
+def not_recused(dispute, actor, data):
+    """A mediator who stepped aside is never again lead or co-mediator."""
+    if data is None:
+        return None
+    chosen = {_as_int(data.get("mediator_id"))} | {_as_int(i) for i in data.get("co_mediator_ids") or ()}
+    for recusal in dispute.recusals:
+        if recusal.mediator_id in chosen:
+            return _l("%(name)s stepped aside (回避) from this case and may not be its lead or co-mediator again.",
+                      name=recusal.mediator.display_name)
+    return None
+
+
+@hooks.guard("recusal_valid")
+def recusal_valid(dispute, actor, data):
+    if data is None:
+        return None
+    mediator_id = _as_int(data.get("recused_mediator_id"))
+    for recusal in dispute.recusals:
+        if recusal.mediator_id == mediator_id:
+            return _l("%(name)s has already stepped aside from this case: a mediator is recused only once.",
+                      name=recusal.mediator.display_name)
+    if mediator_id is None or not (mediator_id == dispute.assignee_id
+                                   or any(m.id == mediator_id for m in dispute.co_mediators)):
+        return _l("Choose the lead or a co-mediator of this case.")
+    requested_by = str(data.get("requested_by") or "")
+    if requested_by != BY_MEDIATOR and _as_int(requested_by) not in {p.id for p in dispute.parties}:
+        return _l("Say who asked for the recusal: the mediator, or one of this case's parties.")
+    return None
+
+
+# `requested_by` of a recusal: this, or the id of the party who asked.
+BY_MEDIATOR = "mediator"
+
+
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @hooks.guard("is_assignee")
@@ -175,6 +217,12 @@ def count_extension(dispute, actor, data, now):
 
 @hooks.effect("dispute", "recuse")
 def clear_assignee(dispute, actor, data, now):
+    requested_by = str(data["requested_by"])
+    dispute.recusals.append(Recusal(
+        mediator_id=int(data["recused_mediator_id"]),
+        party_id=None if requested_by == BY_MEDIATOR else int(requested_by),
+        recorded_by_id=actor.id, recused_at=now,
+    ))
     dispute.assignee_id = None
     dispute.co_mediators = []
 
@@ -228,6 +276,13 @@ def record_closure(dispute, actor, data, now):
 
 
 def mediators_for(dispute) -> list[User]:
+    """The mediators who may be assigned to the case: its community's, less
+    those who stepped aside from it."""
+    recused = dispute.recused_ids()
+    return [u for u in _community_mediators(dispute) if u.id not in recused]
+
+
+def _community_mediators(dispute) -> list[User]:
     return list(
         db.session.execute(
             select(User)

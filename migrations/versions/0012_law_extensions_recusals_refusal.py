@@ -33,7 +33,6 @@ def upgrade():
     sa.Column('dispute_id', sa.Integer(), nullable=False),
     sa.Column('mediator_id', sa.Integer(), nullable=False),
     sa.Column('party_id', sa.Integer(), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('recused_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['dispute_id'], ['disputes.id'], name=op.f('fk_dispute_recusals_dispute_id_disputes')),
