@@ -24,6 +24,7 @@ FIELD_LABELS = {
     "consent": N_("Both parties consent"),
     "consenting_parties": N_("Parties who consented"),
     "recused_mediator_id": N_("Mediator who stepped aside"),
+    "refusing_party": N_("Party who refused mediation"),
     "requested_by": N_("Recusal asked for by"),
     "consent_how": N_("How they consented"),
     "form": N_("Form of agreement"),

@@ -82,6 +82,8 @@ def walk(d, actor, *triggers, now=None):
             data["mediator_id"] = actor.id
         if "recused_mediator_id" in t.required:
             data["recused_mediator_id"], data["requested_by"] = d.assignee_id, "mediator"
+        if "refusing_party" in t.required:
+            data["refusing_party"] = d.parties[-1].id
         if "consenting_parties" in t.required:
             data["consenting_parties"] = [p.id for p in d.parties]
         engine.fire(d, trigger, actor, "理由" if t.reason_required else None, now=now, **data)

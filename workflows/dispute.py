@@ -18,7 +18,7 @@ OPEN_BEFORE_AGREEMENT = ("submitted", "accepted", "assigned", "mediating", "exte
 MEDIATING = ("mediating", "extended")
 # The states past acceptance where a case returned without acceptance (before
 # returns were fixed) may stand; the repair command takes it back from there.
-UNACCEPTED_REPAIRABLE = MEDIATING + ("agreed", "performing", "breached", "fulfilled", "failed")
+UNACCEPTED_REPAIRABLE = MEDIATING + ("agreed", "performing", "breached", "fulfilled", "failed", "refused")
 
 DISPUTE = Workflow(
     name="dispute",
@@ -40,6 +40,9 @@ DISPUTE = Workflow(
             whole_days=True,
         ),
         State("failed", N_("Mediation failed")),
+        # A party's clear refusal ends mediation (People's Mediation Law
+        # art. 26): an outcome of its own, not a failed mediation.
+        State("refused", N_("Ended: a party refused mediation")),
         State("performing", N_("Being performed")),
         State("fulfilled", N_("Fulfilled")),
         State("breached", N_("Not performed")),
@@ -138,6 +141,17 @@ DISPUTE = Workflow(
             danger=True,
         ),
         Transition(
+            "party_refuses",
+            ("accepted", "assigned") + MEDIATING,
+            "refused",
+            (M,),
+            N_("A party refuses mediation (end it)"),
+            required=("refusing_party", "route"),
+            reason_required=True,
+            guards=("is_assignee", "refusing_party_of_case"),
+            danger=True,
+        ),
+        Transition(
             "start_performance",
             ("agreed",),
             "performing",
@@ -188,7 +202,7 @@ DISPUTE = Workflow(
         ),
         Transition(
             "close",
-            ("failed", "fulfilled"),
+            ("failed", "refused", "fulfilled"),
             "closed",
             (M,),
             N_("Close"),

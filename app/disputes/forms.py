@@ -121,6 +121,11 @@ def _field_for(name, dispute, locale, mediators, required=True):
     if name == "co_mediator_ids":
         return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int,
                                    choices=[(m.id, m.display_name) for m in mediators], validators=[Optional()])
+    if name == "refusing_party":
+        parties = [p for p in (dispute.parties if dispute is not None else ()) if p.role in CONSENTING_ROLES]
+        return SelectField(_l("Party who refused mediation"), coerce=int, validators=needed,
+                           choices=[(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}")
+                                    for p in parties])
     if name == "recused_mediator_id":
         on_case = [] if dispute is None else [m for m in [dispute.assignee, *dispute.co_mediators] if m is not None]
         return SelectField(_l("Mediator who steps aside"), coerce=int, validators=needed,

@@ -100,6 +100,15 @@ def _as_int(value) -> int | None:
         return None
 
 
+@hooks.guard("refusing_party_of_case")
+def refusing_party_of_case(dispute, actor, data):
+    if data is None:
+        return None
+    if _as_int(data.get("refusing_party")) not in {p.id for p in dispute.parties if p.role in CONSENTING_ROLES}:
+        return _l("Say which party refused: an applicant or a respondent of this case.")
+    return None
+
+
 @hooks.guard("is_assignee")
 def is_assignee(dispute, actor, data):
     if dispute.assignee_id is not None and not dispute.works_on(actor):
@@ -233,6 +242,12 @@ def record_route(dispute, actor, data, now):
     dispute.route = data["route"]
 
 
+@hooks.effect("dispute", "party_refuses")
+def record_refusal(dispute, actor, data, now):
+    dispute.route = data["route"]
+    dispute.refused_at = now
+
+
 @hooks.effect("dispute", "resolve_on_spot")
 def record_outcome(dispute, actor, data, now):
     dispute.outcome = data["outcome"]
@@ -264,7 +279,7 @@ def set_aside_unaccepted_mediation(dispute, actor, data, now):
     (the log keeps it): no agreement, route or lead mediator stays on it."""
     for name in ("agreement_form", "agreement_terms", "agreement_facts", "agreement_matters",
                  "agreement_responsibilities", "perform_how", "perform_where", "perform_by", "agreed_at", "route",
-                 "assignee_id"):
+                 "assignee_id", "refused_at"):
         setattr(dispute, name, None)
     dispute.co_mediators = []
 

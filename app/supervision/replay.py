@@ -108,7 +108,7 @@ def _apply_step(trigger, data, at, snap: Snapshot, dispute) -> None:
     elif trigger == "agree":
         snap.agreement = {k: data.get(k) for k in ("form", "terms", "main_facts", "matters", "responsibilities",
                                                     "perform_how", "perform_where", "perform_by")}
-    elif trigger in ("reject", "fail"):
+    elif trigger in ("reject", "fail", "party_refuses"):
         snap.route = data.get("route")
     elif trigger == "resolve_on_spot":
         snap.outcome = data.get("outcome")

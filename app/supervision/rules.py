@@ -59,7 +59,7 @@ def open_review(dispute, actor, data, now):
     source = _closed_from(dispute)
     if source is None:  # not reached through fire(); read what the row says
         source = "resolved_on_spot" if dispute.outcome and not dispute.file_no else (
-            "failed" if dispute.route else "fulfilled")
+            "refused" if dispute.refused_at else "failed" if dispute.route else "fulfilled")
     rounds = db.session.execute(
         select(func.count(SignOff.id)).where(SignOff.dispute_id == dispute.id)
     ).scalar()
