@@ -125,6 +125,11 @@ class Config:
     # Supervision: a closure should be signed off or returned within this many
     # hours (the review turns yellow, then red, on the supervisor's list).
     SIGNOFF_REVIEW_HOURS = int(os.environ.get("SIGNOFF_REVIEW_HOURS", str(7 * 24)))
+    # Mediation should end within a month of acceptance; the parties may
+    # agree to extend it. How many extensions, and how many days in all, the
+    # centre allows (the law sets no number: the MoJ rules expect it short).
+    DISPUTE_MAX_EXTENSIONS = int(os.environ.get("DISPUTE_MAX_EXTENSIONS", "1"))
+    DISPUTE_MAX_EXTENSION_DAYS = int(os.environ.get("DISPUTE_MAX_EXTENSION_DAYS", "30"))
     # Rows per page of the closure history and the audit browser; exports
     # stop at EXPORT_MAX_ROWS (the page says so) so that one click cannot
     # build a file of a whole province.

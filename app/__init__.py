@@ -152,7 +152,7 @@ def _install_code_labels():
         ("followup_kind", fu.FOLLOWUP_KINDS), ("method", fu.METHODS), ("fulfilment", fu.FULFILMENT),
         ("satisfaction", fu.SATISFACTION), ("sweep_level", sweep_codes.SWEEP_LEVELS),
         ("checked", sweep_codes.SWEEP_CHECKS),
-        ("report_outcome", REPORT_OUTCOMES),
+        ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS),
     ):
         install_codes(field, code_list)
 
@@ -181,9 +181,10 @@ def _register_cli(app):
     from .audit.cli import audit_cli
     from .auth.cli import users_cli
     from .demo.cli import demo_cli
+    from .disputes.cli import disputes_cli
     from .engine.cli import workflows_cli
 
-    for group in (audit_cli, users_cli, demo_cli, workflows_cli):
+    for group in (audit_cli, users_cli, demo_cli, workflows_cli, disputes_cli):
         app.cli.add_command(group)
 
 

@@ -70,7 +70,7 @@ def dispute(creator, grid, *, parties: int = 2, now=None, facts="楼上漏水，
 def walk(d, actor, *triggers, now=None):
     """Fire a series of triggers with plausible data."""
     samples = {
-        "route": "court", "outcome": "当场和解", "notice_given": True, "days": 10, "consent": True,
+        "route": "court", "outcome": "当场和解", "notice_given": True, "days": 10, "consent_how": "signed",
         "form": "written", "terms": "十日内赔偿两千元", "summary": "已结案",
         "main_facts": "楼上漏水致楼下受损", "matters": "维修费用由谁承担", "responsibilities": "楼上住户负主要责任",
         "perform_how": "一次性现金支付", "perform_where": "社区调解室", "perform_by": date(2026, 12, 31),
@@ -84,6 +84,12 @@ def walk(d, actor, *triggers, now=None):
         if "signers" in t.required:  # everyone signs, on the step's own day
             data["signers"] = [key for key, _name in signer_choices(d)]
             data["signed_on"] = clock.local_date(now or clock.now())
+        if "recused_mediator_id" in t.required:
+            data["recused_mediator_id"], data["requested_by"] = d.assignee_id, "mediator"
+        if "refusing_party" in t.required:
+            data["refusing_party"] = d.parties[-1].id
+        if "consenting_parties" in t.required:
+            data["consenting_parties"] = [p.id for p in d.parties]
         engine.fire(d, trigger, actor, "理由" if t.reason_required else None, now=now, **data)
     return d
 

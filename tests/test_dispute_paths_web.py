@@ -7,14 +7,25 @@ from app.audit.models import AuditEvent
 from app.audit.verify import verify
 from app.disputes.models import Dispute
 from app.extensions import db
+from tests import factories as f
 from tests import factories_supervision as fs
 from tests.factories import csrf, login
 from tests.test_disputes_web import WRITTEN, action, case_page, world  # noqa: F401  (fixture)
 
 ORAL = dict(form="oral", terms="口头约定：三日内赔礼道歉")
+EVERY_PARTY = object()  # stands for the ids of every party of the case
+FIRST_PARTY = object()  # and for the id of its first party
 
 
-def steps(world):
+def with_party_ids(app, case_id, data):
+    with app.app_context():
+        ids = [str(p.id) for p in db.session.get(Dispute, case_id).parties]
+    return {k: (ids if v is EVERY_PARTY else ids[0] if v is FIRST_PARTY else v) for k, v in data.items()}
+
+
+def steps(world, other=None):
+    """`other`: a second mediator of the case's community, the lead who is
+    recused at a party's request (and may never be assigned again)."""
     m = world.m1_id
     return {
         "reject": [("reject", dict(route="administrative", reason="属于行政机关处理范围"))],
@@ -22,9 +33,11 @@ def steps(world):
             ("resolve_on_spot", dict(outcome="双方当场和解")), ("close", dict(summary="现场化解")), ("archive", {})],
         "withdrawn after acceptance": [("accept", {}), ("withdraw", dict(reason="申请人撤回"))],
         "extended, recused, reassigned, failed": [
-            ("accept", {}), ("assign", dict(mediator_id=str(m))), ("start_mediation", dict(notice_given="y")),
-            ("extend", dict(days="15", consent="y", reason="双方同意补充证据")),
-            ("recuse", dict(reason="当事人申请回避")), ("assign", dict(mediator_id=str(m))),
+            ("accept", {}), ("assign", dict(mediator_id=str(other), co_mediator_ids=str(m))),
+            ("start_mediation", dict(notice_given="y")),
+            ("extend", dict(days="15", consenting_parties=EVERY_PARTY, consent_how="signed", reason="双方同意补充证据")),
+            ("recuse", dict(recused_mediator_id=str(other), requested_by=FIRST_PARTY, reason="当事人申请回避")),
+            ("assign", dict(mediator_id=str(m))),
             ("start_mediation", dict(notice_given="y")), ("fail", dict(route="court", reason="分歧较大")),
             ("close", dict(summary="调解不成，已告知诉讼")), ("archive", {})],
         "breached, pressed, mediated again, fulfilled": [
@@ -51,12 +64,14 @@ END = {"reject": "rejected", "on the spot, closed and archived": "archived",
 @pytest.mark.parametrize("path", PATHS)
 def test_every_path_through_the_web(app, client, world, path):
     login(client, world.m1)
-    walked = steps(world)[path]
+    with app.app_context():
+        other = f.user("mediator", community=db.session.get(Dispute, world.case).community).id
+    walked = steps(world, other)[path]
     for trigger, data in walked:
         if trigger == "archive":  # archiving waits for the supervisor's sign-off
             with app.app_context():
                 fs.signed_off(db.session.get(Dispute, world.case))
-        response = action(client, world.case, trigger, **data)
+        response = action(client, world.case, trigger, **with_party_ids(app, world.case, data))
         assert response.status_code == 302, (trigger, response.status_code,
                                              response.get_data(as_text=True)[-3000:])
     with app.app_context():

@@ -137,10 +137,12 @@ def test_deadlines_keep_the_mediation_clock_and_extend_with_consent(world):
     assert d.due_at == due
     f.walk(d, world.m1, "assign", "start_mediation", now=t0 + timedelta(days=3))
     assert d.due_at == due  # 30 days from acceptance, not from assignment
-    engine.fire(d, "extend", world.m1, "双方同意", days=15, consent=True, now=t0 + timedelta(days=20))
+    everyone = [p.id for p in d.parties]
+    engine.fire(d, "extend", world.m1, "双方同意", days=15, consenting_parties=everyone, consent_how="signed",
+                now=t0 + timedelta(days=20))
     assert d.due_at == due + timedelta(days=15)
     with pytest.raises(engine.GuardFailed):
-        engine.fire(d, "extend", world.m1, "再延", days=400, consent=True)
+        engine.fire(d, "extend", world.m1, "再延", days=400, consenting_parties=everyone, consent_how="signed")
     f.walk(d, world.m1, "agree", now=t0 + timedelta(days=25))
     # The judicial-confirmation window: agreed 26 March (16:00 in Shanghai), it runs 30 whole days from the
     # next day; its 30th day, 25 April, is a Saturday, so it ends at the end of the next working day (Civil

@@ -165,7 +165,9 @@ def test_the_elder_reads_the_notification_and_opens_the_invitation(app, client, 
 
 
 def test_the_steps_that_end_the_elders_part_are_read_from_the_workflow():
-    assert CASE_ENDING_TRIGGERS == ["agree", "fail", "urge", "withdraw"]
+    # A party's refusal and the repairs of cases mediated without acceptance (issue 12) end it too.
+    assert CASE_ENDING_TRIGGERS == ["agree", "fail", "party_refuses", "repair_unaccepted",
+                                    "repair_unaccepted_to_intake", "urge", "withdraw"]
     assert "recuse" not in CASE_ENDING_TRIGGERS and "breached" in CASE_STATES
 
 

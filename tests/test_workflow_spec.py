@@ -49,7 +49,8 @@ def test_dispute_workflow_follows_the_law():
     assert DISPUTE.state("accepted").deadline == timedelta(days=30)
     agreed = DISPUTE.state("agreed")
     assert agreed.deadline == timedelta(days=30) and agreed.timeout == "confirmation_window_closed"
-    assert DISPUTE.transition("extend", "mediating").required == ("days", "consent")
+    # Which parties consented, and how (issue 12): no longer one tick box.
+    assert DISPUTE.transition("extend", "mediating").required == ("days", "consenting_parties", "consent_how")
     assert DISPUTE.transition("fail", "mediating").reason_required
     assert DISPUTE.transition("recuse", "mediating").dest == "accepted"
     for state in ("submitted", "accepted", "assigned", "mediating", "extended", "breached"):

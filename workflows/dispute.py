@@ -18,6 +18,9 @@ S = "supervisor"
 
 OPEN_BEFORE_AGREEMENT = ("submitted", "accepted", "assigned", "mediating", "extended")
 MEDIATING = ("mediating", "extended")
+# The states past acceptance where a case returned without acceptance (before
+# returns were fixed) may stand; the repair command takes it back from there.
+UNACCEPTED_REPAIRABLE = MEDIATING + ("agreed", "performing", "breached", "fulfilled", "failed", "refused")
 
 DISPUTE = Workflow(
     name="dispute",
@@ -39,6 +42,9 @@ DISPUTE = Workflow(
             whole_days=True,
         ),
         State("failed", N_("Mediation failed")),
+        # A party's clear refusal ends mediation (People's Mediation Law
+        # art. 26): an outcome of its own, not a failed mediation.
+        State("refused", N_("Ended: a party refused mediation")),
         State("performing", N_("Being performed")),
         State("fulfilled", N_("Fulfilled")),
         State("breached", N_("Not performed")),
@@ -74,7 +80,7 @@ DISPUTE = Workflow(
             N_("Assign mediator"),
             required=("mediator_id",),
             optional=("co_mediator_ids",),
-            guards=("assignee_in_scope",),
+            guards=("assignee_in_scope", "not_recused"),
             keep_deadline=True,
         ),
         Transition(
@@ -93,21 +99,29 @@ DISPUTE = Workflow(
             "extended",
             (M,),
             N_("Extend with both parties' consent"),
-            required=("days", "consent"),
+            required=("days", "consenting_parties", "consent_how"),
             reason_required=True,
-            guards=("is_assignee", "extension_days_valid"),
+            guards=("is_assignee", "extension_allowed", "all_parties_consent"),
             keep_deadline=True,
             extend_by="days",
         ),
+        # Recusal (回避), asked by the mediator or by a party (which one is
+        # recorded, the reason says why): the recused mediator may never lead
+        # or co-mediate the case again (guard `not_recused` on `assign`).
         Transition(
             "recuse",
             ("assigned",) + MEDIATING,
             "accepted",
             (M,),
             N_("Recuse (back for reassignment)"),
+            required=("recused_mediator_id", "requested_by"),
             reason_required=True,
+            guards=("recusal_valid",),
             keep_deadline=True,
         ),
+        # Only an accepted case (one with a file number) is mediated to an
+        # agreement: an on-the-spot case that needs mediation goes through
+        # intake (待受理) and acceptance first.
         Transition(
             "agree",
             MEDIATING,
@@ -117,7 +131,7 @@ DISPUTE = Workflow(
             required=("form", "terms"),
             optional=("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by",
                       "agreed_amount"),
-            guards=("is_assignee", "both_sides_named", "agreement_complete"),
+            guards=("was_accepted", "is_assignee", "both_sides_named", "agreement_complete"),
         ),
         # A written agreement takes effect when every party and the mediator
         # have signed it (Mediation Law art. 29): the judicial-confirmation
@@ -140,6 +154,17 @@ DISPUTE = Workflow(
             N_("Mediation failed (terminate)"),
             required=("route",),
             reason_required=True,
+            danger=True,
+        ),
+        Transition(
+            "party_refuses",
+            ("accepted", "assigned") + MEDIATING,
+            "refused",
+            (M,),
+            N_("A party refuses mediation (end it)"),
+            required=("refusing_party", "route"),
+            reason_required=True,
+            guards=("is_assignee", "refusing_party_of_case"),
             danger=True,
         ),
         Transition(
@@ -193,7 +218,7 @@ DISPUTE = Workflow(
         ),
         Transition(
             "close",
-            ("failed", "fulfilled"),
+            ("failed", "refused", "fulfilled"),
             "closed",
             (M,),
             N_("Close"),
@@ -202,6 +227,10 @@ DISPUTE = Workflow(
         # A supervisor returns a closed case from its sign-off review
         # (workflows/signoff.py); the review's return fires this step, never
         # a button of its own, so the comment and the review go together.
+        # The return takes the case back to where its closure came from: a
+        # mediated case into mediation, an on-the-spot case back to 现场化解
+        # (to be corrected and closed again) or, if the supervisor says it
+        # needs real mediation, to 待受理 for acceptance.
         Transition(
             "reopen",
             ("closed",),
@@ -209,7 +238,47 @@ DISPUTE = Workflow(
             (S,),
             N_("Returned by the supervisor for more work"),
             reason_required=True,
-            guards=("from_signoff_review",),
+            guards=("from_signoff_review", "was_accepted"),
+        ),
+        Transition(
+            "reopen_on_spot",
+            ("closed",),
+            "resolved_on_spot",
+            (S,),
+            N_("Returned by the supervisor to correct the on-the-spot resolution"),
+            reason_required=True,
+            guards=("from_signoff_review", "never_accepted"),
+        ),
+        Transition(
+            "reopen_for_intake",
+            ("closed",),
+            "submitted",
+            (S,),
+            N_("Returned by the supervisor for acceptance and mediation"),
+            reason_required=True,
+            guards=("from_signoff_review", "never_accepted"),
+        ),
+        # Repairs a case that an earlier return sent into mediation without
+        # acceptance (`flask disputes unaccepted --fix`): back to 现场化解, or
+        # to 待受理 when it needs real mediation. Its agreement, if one was
+        # recorded, is set aside (the log keeps it).
+        Transition(
+            "repair_unaccepted",
+            UNACCEPTED_REPAIRABLE,
+            "resolved_on_spot",
+            (SYSTEM,),
+            N_("Repaired: back to the on-the-spot resolution (never accepted)"),
+            reason_required=True,
+            guards=("never_accepted",),
+        ),
+        Transition(
+            "repair_unaccepted_to_intake",
+            UNACCEPTED_REPAIRABLE,
+            "submitted",
+            (SYSTEM,),
+            N_("Repaired: back to intake for acceptance (never accepted)"),
+            reason_required=True,
+            guards=("never_accepted",),
         ),
         # Sealed only once a supervisor has signed the closure off.
         Transition("archive", ("closed",), "archived", (M, S), N_("Archive (seal)"),

@@ -32,6 +32,6 @@ SIGNOFF = Workflow(
         # The comment tells the mediator what to do again; it is also the
         # reason recorded on the case's `reopen` step.
         Transition("return_case", ("awaiting",), "returned", (S,), N_("Return to the mediator"),
-                   required=("comment",), guards=("case_still_closed",), danger=True),
+                   required=("comment",), optional=("to_intake",), guards=("case_still_closed",), danger=True),
     ),
 )

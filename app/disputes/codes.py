@@ -58,6 +58,13 @@ AGREEMENT_FORMS = {
     "oral": N_("Oral"),
 }
 
+# How the parties gave their consent to an extension of the mediation period.
+CONSENT_FORMS = {
+    "signed": N_("Signed in writing"),
+    "oral_recorded": N_("Orally, recorded by the mediator"),
+    "phone": N_("By phone, recorded by the mediator"),
+}
+
 PARTY_KINDS = {
     "person": N_("Person"),
     "organisation": N_("Organisation"),

@@ -21,7 +21,7 @@ from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
 from .intake import NewCase, PartyDetails
-from .rules import signer_choices
+from .rules import BY_MEDIATOR, CONSENTING_ROLES, signer_choices
 
 
 CENTS = Decimal("0.01")
@@ -117,16 +117,37 @@ def _field_for(name, dispute, locale, mediators, required=True):
         return TextAreaField(_l("What was agreed on the spot"), validators=needed + [Length(max=5000)])
     if name == "mediator_id":
         return SelectField(_l("Mediator"), coerce=int, choices=[(m.id, m.display_name) for m in mediators],
-                           validators=needed)
+                           validators=needed, description=_not_listed(dispute, locale))
     if name == "co_mediator_ids":
         return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int,
                                    choices=[(m.id, m.display_name) for m in mediators], validators=[Optional()])
+    if name == "refusing_party":
+        parties = [p for p in (dispute.parties if dispute is not None else ()) if p.role in CONSENTING_ROLES]
+        return SelectField(_l("Party who refused mediation"), coerce=int, validators=needed,
+                           choices=[(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}")
+                                    for p in parties])
+    if name == "recused_mediator_id":
+        on_case = [] if dispute is None else [m for m in [dispute.assignee, *dispute.co_mediators] if m is not None]
+        return SelectField(_l("Mediator who steps aside"), coerce=int, validators=needed,
+                           choices=[(m.id, m.display_name) for m in on_case])
+    if name == "requested_by":
+        parties = [] if dispute is None else dispute.parties
+        return SelectField(_l("Asked for by"), validators=needed, choices=[
+            (BY_MEDIATOR, _l("The mediator"))] + [
+            (str(p.id), f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in parties])
     if name == "notice_given":
         return BooleanField(_l("The parties were told their rights and duties"), validators=needed)
-    if name == "consent":
-        return BooleanField(_l("Both parties agree to the extension"), validators=needed)
+    if name == "consenting_parties":
+        parties = [p for p in (dispute.parties if dispute is not None else ()) if p.role in CONSENTING_ROLES]
+        return SelectMultipleField(
+            _l("Parties who consented (every applicant and respondent)"), coerce=int, validators=needed,
+            choices=[(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in parties])
+    if name == "consent_how":
+        return SelectField(_l("How they consented"), choices=codes.choices(codes.CONSENT_FORMS, locale),
+                           validators=needed)
     if name == "days":
-        return IntegerField(_l("Extra days"), validators=[InputRequired(), NumberRange(min=1, max=60)])
+        # The settings' limits are the rule's (extension_allowed), said in its message.
+        return IntegerField(_l("Extra days"), validators=[InputRequired(), NumberRange(min=1, max=366)])
     if name == "form":
         return SelectField(_l("Form of agreement"), choices=codes.choices(codes.AGREEMENT_FORMS, locale),
                            validators=needed)
@@ -155,7 +176,23 @@ def _field_for(name, dispute, locale, mediators, required=True):
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     if name == "comment":  # a supervisor's review (app/supervision)
         return TextAreaField(_l("Comment"), validators=needed + [Length(max=2000)])
+    if name == "to_intake":  # returning an on-the-spot closure (app/supervision)
+        return BooleanField(_l("It needs real mediation: send it to intake (待受理) for acceptance"))
     raise LookupError(f"no form field is defined for the transition data {name!r}")
+
+
+def _not_listed(dispute, locale) -> str:
+    """Why mediators of the community are missing from the assignment list."""
+    if dispute is None or not dispute.recusals:
+        return ""
+    lines = []
+    for r in dispute.recusals:
+        by = (f"{codes.label(codes.PARTY_ROLES, r.party.role, locale)} {r.party.name}" if r.party
+              else translate(_l("the mediator"), locale))
+        lines.append(translate(_l("%(name)s is not listed: stepped aside (回避) from this case at the request of "
+                                  "%(by)s, and may not lead or co-mediate it again."), locale)
+                     % {"name": r.mediator.display_name, "by": by})
+    return " ".join(lines)
 
 
 def transition_form(t, dispute, locale, mediators=(), formdata=None):

@@ -2,7 +2,7 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows import DISPUTE
@@ -39,6 +39,7 @@ class Dispute(WorkflowMixin, db.Model):
         "people_count", "risk", "file_no", "assignee_id", "route", "outcome", "agreement_form", "agreement_terms",
         "agreement_facts", "agreement_matters", "agreement_responsibilities", "perform_how", "perform_where",
         "perform_by", "agreed_at", "agreed_amount", "signed_on", "signed_by", "summary", "closed_at", "due_at",
+        "extension_count", "extension_days", "refused_at",
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +84,13 @@ class Dispute(WorkflowMixin, db.Model):
     signed_by: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Extensions of the mediation period agreed so far, and their days in
+    # all: the settings DISPUTE_MAX_EXTENSIONS / DISPUTE_MAX_EXTENSION_DAYS cap them.
+    extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    extension_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a party's clear refusal ended the mediation (Mediation Law art. 26):
+    # an outcome of its own, counted apart from failed mediation.
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The screening sweep (排查) that found the dispute, if one did.
     sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
 
@@ -98,6 +106,7 @@ class Dispute(WorkflowMixin, db.Model):
         back_populates="dispute", order_by="MediationSession.held_at"
     )
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="dispute", order_by="Attachment.id")
+    recusals: Mapped[list["Recusal"]] = relationship(order_by="Recusal.id")
 
     __table_args__ = (
         Index("ix_disputes_community_state", "community_id", "state"),
@@ -123,6 +132,10 @@ class Dispute(WorkflowMixin, db.Model):
     def works_on(self, user) -> bool:
         """The lead or a co-mediator of the case."""
         return user.id == self.assignee_id or any(m.id == user.id for m in self.co_mediators)
+
+    def recused_ids(self) -> set[int]:
+        """The mediators who stepped aside from this case, for good."""
+        return {r.mediator_id for r in self.recusals}
 
     def may_reveal_to(self, user) -> bool:
         """Personal data in full only for those who work the case (PIPL): its
@@ -202,6 +215,28 @@ class Attachment(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime)
     dispute: Mapped[Dispute] = relationship(back_populates="attachments")
+
+
+class Recusal(db.Model):
+    """A mediator stepped aside (回避) from a case, at their own or a party's
+    request: never again its lead or co-mediator. Written by the `recuse`
+    step's effect, whose audit event keeps the same (and the reason). One
+    row per mediator and case: a second recusal of the same mediator is
+    refused by the rule and, should two requests race, by the key."""
+
+    __tablename__ = "dispute_recusals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"))
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The party who asked for it; None when the mediator asked to step aside.
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    # Why is the recusal step's reason, in the case's history.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recused_at: Mapped[datetime] = mapped_column(DateTime)
+    mediator: Mapped[User] = relationship(foreign_keys=[mediator_id])
+    party: Mapped[Party | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("dispute_id", "mediator_id", name="uq_dispute_recusals_dispute_mediator"),)
 
 
 class FileCounter(db.Model):

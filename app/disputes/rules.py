@@ -12,19 +12,36 @@ from .. import clock
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
-from .models import ANONYMOUS_REPORTER, FileCounter
+from .models import ANONYMOUS_REPORTER, FileCounter, Recusal
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
 
-MAX_EXTENSION_DAYS = 60
 CENTS = Decimal("0.01")
+# The parties whose consent an extension needs (an agent acts for one of them).
+CONSENTING_ROLES = ("applicant", "respondent")
 
 
 @hooks.guard("has_parties")
 def has_parties(dispute, actor, data):
     if not dispute.parties:
         return _l("Register at least one party before accepting the case.")
+    return None
+
+
+@hooks.guard("was_accepted")
+def was_accepted(dispute, actor, data):
+    if dispute.file_no is None:
+        return _l("This case was never accepted: it has no file number, so it cannot be mediated to an agreement. "
+                  "Ask a supervisor to return it to intake (待受理) for acceptance.")
+    return None
+
+
+@hooks.guard("never_accepted")
+def never_accepted(dispute, actor, data):
+    if dispute.file_no is not None:
+        return _l("This case was accepted (it has a file number): it goes back into mediation, "
+                  "not to the on-the-spot resolution or to intake.")
     return None
 
 
@@ -40,6 +57,57 @@ def assignee_in_scope(dispute, actor, data):
         return _l("Choose an active mediator.")
     if user.community_id != dispute.community_id:
         return _l("The mediator must belong to the case's community.")
+    return None
+
+
+@hooks.guard("not_recused")
+def not_recused(dispute, actor, data):
+    """A mediator who stepped aside is never again lead or co-mediator."""
+    if data is None:
+        return None
+    chosen = {_as_int(data.get("mediator_id"))} | {_as_int(i) for i in data.get("co_mediator_ids") or ()}
+    for recusal in dispute.recusals:
+        if recusal.mediator_id in chosen:
+            return _l("%(name)s stepped aside (回避) from this case and may not be its lead or co-mediator again.",
+                      name=recusal.mediator.display_name)
+    return None
+
+
+@hooks.guard("recusal_valid")
+def recusal_valid(dispute, actor, data):
+    if data is None:
+        return None
+    mediator_id = _as_int(data.get("recused_mediator_id"))
+    for recusal in dispute.recusals:
+        if recusal.mediator_id == mediator_id:
+            return _l("%(name)s has already stepped aside from this case: a mediator is recused only once.",
+                      name=recusal.mediator.display_name)
+    if mediator_id is None or not (mediator_id == dispute.assignee_id
+                                   or any(m.id == mediator_id for m in dispute.co_mediators)):
+        return _l("Choose the lead or a co-mediator of this case.")
+    requested_by = str(data.get("requested_by") or "")
+    if requested_by != BY_MEDIATOR and _as_int(requested_by) not in {p.id for p in dispute.parties}:
+        return _l("Say who asked for the recusal: the mediator, or one of this case's parties.")
+    return None
+
+
+# `requested_by` of a recusal: this, or the id of the party who asked.
+BY_MEDIATOR = "mediator"
+
+
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@hooks.guard("refusing_party_of_case")
+def refusing_party_of_case(dispute, actor, data):
+    if data is None:
+        return None
+    if _as_int(data.get("refusing_party")) not in {p.id for p in dispute.parties if p.role in CONSENTING_ROLES}:
+        return _l("Say which party refused: an applicant or a respondent of this case.")
     return None
 
 
@@ -80,16 +148,41 @@ def agreement_complete(dispute, actor, data):
 WRITTEN_AGREEMENT_FIELDS = ("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by")
 
 
-@hooks.guard("extension_days_valid")
-def extension_days_valid(dispute, actor, data):
+@hooks.guard("extension_allowed")
+def extension_allowed(dispute, actor, data):
+    """Within the centre's settings: so many extensions, so many days in all.
+    Once they are used up the step is not offered; tried anyway, it says why."""
+    most = current_app.config["DISPUTE_MAX_EXTENSIONS"]
+    most_days = current_app.config["DISPUTE_MAX_EXTENSION_DAYS"]
+    used, used_days = dispute.extension_count or 0, dispute.extension_days or 0
+    allowed = _l("Mediation should end within 30 days of acceptance; the law allows longer only with the "
+                 "parties' consent, and this centre allows at most %(count)s extension(s) of %(days)s days in all.",
+                 count=most, days=most_days)
+    if used >= most or used_days >= most_days:
+        return _l("%(allowed)s This case has had %(used)s extension(s) of %(used_days)s days: conclude the "
+                  "mediation (agreement, or terminate it and tell the parties their routes).",
+                  allowed=allowed, used=used, used_days=used_days)
     if data is None:
         return None
     try:
         days = int(data.get("days"))
     except (TypeError, ValueError):
         days = 0
-    if not 1 <= days <= MAX_EXTENSION_DAYS:
-        return _l("An extension is between 1 and %(max)s days.", max=MAX_EXTENSION_DAYS)
+    if not 1 <= days <= most_days - used_days:
+        return _l("%(allowed)s This extension may be of 1 to %(left)s days.",
+                  allowed=allowed, left=most_days - used_days)
+    return None
+
+
+@hooks.guard("all_parties_consent")
+def all_parties_consent(dispute, actor, data):
+    if data is None:
+        return None
+    needed = {p.id for p in dispute.parties if p.role in CONSENTING_ROLES}
+    given = {int(i) for i in data.get("consenting_parties") or ()}
+    if not needed <= given or not given <= {p.id for p in dispute.parties}:
+        return _l("An extension needs the consent of every party: tick each applicant and respondent who "
+                  "consented, and say how they did.")
     return None
 
 
@@ -148,7 +241,9 @@ def _next_file_seq(year: int) -> int:
 
 @hooks.effect("dispute", "accept")
 def number_the_file(dispute, actor, data, now):
-    year = now.year
+    # The centre's year, not UTC's: Beijing's 1 January starts at 16:00 UTC
+    # on 31 December, and a case accepted then belongs to the new year.
+    year = clock.local_date(now).year
     seq = _next_file_seq(year)
     prefix = current_app.config.get("FILE_NO_PREFIX", "莱人调字")
     dispute.file_year = year
@@ -163,8 +258,20 @@ def set_assignee(dispute, actor, data, now):
     dispute.co_mediators = [u for u in mediators_for(dispute) if u.id in wanted]
 
 
+@hooks.effect("dispute", "extend")
+def count_extension(dispute, actor, data, now):
+    dispute.extension_count = (dispute.extension_count or 0) + 1
+    dispute.extension_days = (dispute.extension_days or 0) + int(data["days"])
+
+
 @hooks.effect("dispute", "recuse")
 def clear_assignee(dispute, actor, data, now):
+    requested_by = str(data["requested_by"])
+    dispute.recusals.append(Recusal(
+        mediator_id=int(data["recused_mediator_id"]),
+        party_id=None if requested_by == BY_MEDIATOR else int(requested_by),
+        recorded_by_id=actor.id, recused_at=now,
+    ))
     dispute.assignee_id = None
     dispute.co_mediators = []
 
@@ -173,6 +280,12 @@ def clear_assignee(dispute, actor, data, now):
 @hooks.effect("dispute", "fail")
 def record_route(dispute, actor, data, now):
     dispute.route = data["route"]
+
+
+@hooks.effect("dispute", "party_refuses")
+def record_refusal(dispute, actor, data, now):
+    dispute.route = data["route"]
+    dispute.refused_at = now
 
 
 @hooks.effect("dispute", "resolve_on_spot")
@@ -208,6 +321,18 @@ def _as_date(value):
     return date.fromisoformat(str(value))
 
 
+@hooks.effect("dispute", "repair_unaccepted")
+@hooks.effect("dispute", "repair_unaccepted_to_intake")
+def set_aside_unaccepted_mediation(dispute, actor, data, now):
+    """What was recorded on a case mediated without acceptance is set aside
+    (the log keeps it): no agreement, route or lead mediator stays on it."""
+    for name in ("agreement_form", "agreement_terms", "agreement_facts", "agreement_matters",
+                 "agreement_responsibilities", "perform_how", "perform_where", "perform_by", "agreed_at", "route",
+                 "assignee_id", "refused_at"):
+        setattr(dispute, name, None)
+    dispute.co_mediators = []
+
+
 @hooks.effect("dispute", "close")
 def record_closure(dispute, actor, data, now):
     dispute.summary = data["summary"]
@@ -215,6 +340,13 @@ def record_closure(dispute, actor, data, now):
 
 
 def mediators_for(dispute) -> list[User]:
+    """The mediators who may be assigned to the case: its community's, less
+    those who stepped aside from it."""
+    recused = dispute.recused_ids()
+    return [u for u in _community_mediators(dispute) if u.id not in recused]
+
+
+def _community_mediators(dispute) -> list[User]:
     return list(
         db.session.execute(
             select(User)

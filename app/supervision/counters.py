@@ -3,7 +3,7 @@ thousand counter rows instead of every case of a province's year.
 
 One table, `stat_counts`, keyed by (month of registration, community,
 dimension, key), holds for each key how many cases were registered, accepted,
-agreed and resolved on the spot; for the "total" dimension also how many are
+agreed, resolved on the spot and ended by a party's refusal; for the "total" dimension also how many are
 closed, their days to close summed, the amounts of the agreements and how
 many were registered from a screening sweep; the
 "days" dimension counts closed cases by whole days to close (for the 90th
@@ -36,9 +36,9 @@ from ..disputes.models import Dispute
 from ..extensions import db
 
 FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at",
-          "closed_at", "amount", "sweep_id", "agreed_amount")
+          "closed_at", "amount", "sweep_id", "agreed_amount", "refused_at")
 COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n",
-          "from_sweeps", "agreed_sum", "agreed_n")
+          "from_sweeps", "agreed_sum", "agreed_n", "refused")
 ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
 MAX_DAYS = 3650  # longer closures are counted in the last bucket
 
@@ -65,6 +65,8 @@ class StatCount(db.Model):
     # The amounts the agreements settled on (not the amounts claimed).
     agreed_sum: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
     agreed_n: Mapped[int] = mapped_column(Integer, default=0)
+    # Mediation ended by a party's refusal (Mediation Law art. 26), of the accepted.
+    refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_stat_counts_street", "dim", "street_id", "month"),
@@ -79,7 +81,7 @@ def month_of(created_at: datetime) -> str:
 def contribution(v: dict) -> dict[tuple, tuple]:
     """What one case adds to the counters: {(month, community, street, dim,
     key): (registered, accepted, agreements, on_spot, closed, days_sum,
-    amount_sum, amount_n, from_sweeps, agreed_sum, agreed_n)}."""
+    amount_sum, amount_n, from_sweeps, agreed_sum, agreed_n, refused)}."""
     accepted = v["file_seq"] is not None
     agreed = accepted and v["agreed_at"] is not None
     on_spot = v["file_seq"] is None and v["agreed_at"] is None and v["state"] in ON_SPOT_STATES
@@ -87,18 +89,19 @@ def contribution(v: dict) -> dict[tuple, tuple]:
     days = max((v["closed_at"] - v["created_at"]).total_seconds() / 86400, 0.0) if closed else 0.0
     amount = Decimal(v["amount"]) if agreed and v["amount"] is not None else None
     settled = Decimal(v["agreed_amount"]) if agreed and v["agreed_amount"] is not None else None
+    refused = int(accepted and v["refused_at"] is not None)
     place = (month_of(v["created_at"]), v["community_id"], v["street_id"])
     flags = (1, int(accepted), int(agreed), int(on_spot))
     out = {
         place + ("total", ""): flags + (int(closed), days, amount or Decimal(0), int(amount is not None),
                                         int(v["sweep_id"] is not None), settled or Decimal(0),
-                                        int(settled is not None)),
-        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0),
-        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0),
+                                        int(settled is not None), refused),
+        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused),
+        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused),
     }
     if closed:
         out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0, 0,
-                                                                      Decimal(0), 0)
+                                                                      Decimal(0), 0, 0)
     return out
 
 
@@ -138,7 +141,7 @@ def _add(total: dict, part: dict, sign: int) -> None:
         total[key] = tuple(a + sign * b for a, b in zip(current, vector))
 
 
-ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0, Decimal(0), 0)
+ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, 0)
 
 
 def apply(connection, deltas: dict) -> None:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from ..disputes import codes
@@ -211,3 +211,6 @@ class ReviewForm(FlaskForm):
     # meanwhile has a new review, whose version starts again at 1.
     review = HiddenField()
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    # Returning an on-the-spot closure: to 待受理 (for acceptance and real
+    # mediation) instead of back to 现场化解.
+    to_intake = BooleanField(_l("It needs real mediation: send it to intake (待受理) for acceptance"))

@@ -53,8 +53,8 @@ def _latest_round():
 
 def closure_query(scope: Scope, place: Place, f: ClosureFilters):
     review = aliased(SignOff, name="review")
-    derived = case((Dispute.file_no.is_(None), literal("on_spot")), (Dispute.route.is_not(None), literal("failed")),
-                   else_=literal("agreement"))
+    derived = case((Dispute.file_no.is_(None), literal("on_spot")), (Dispute.refused_at.is_not(None), literal("refused")),
+                   (Dispute.route.is_not(None), literal("failed")), else_=literal("agreement"))
     outcome = func.coalesce(review.outcome, derived).label("outcome")
     days = days_between(Dispute.created_at, Dispute.closed_at).label("days")
     query = (

@@ -21,11 +21,13 @@ from ..extensions import db
 from ..i18n import N_
 
 # How a case ended, named from the state it was closed from.
-OUTCOME_OF_STATE = {"fulfilled": "agreement", "resolved_on_spot": "on_spot", "failed": "failed"}
+OUTCOME_OF_STATE = {"fulfilled": "agreement", "resolved_on_spot": "on_spot", "failed": "failed",
+                    "refused": "refused"}
 OUTCOMES = {
     "agreement": N_("Agreement (performed)"),
     "on_spot": N_("Resolved on the spot"),
     "failed": N_("Mediation failed"),
+    "refused": N_("Ended by a party's refusal"),
 }
 
 

@@ -108,14 +108,16 @@ def _apply_step(trigger, data, at, snap: Snapshot, dispute) -> None:
     elif trigger == "agree":
         snap.agreement = {k: data.get(k) for k in ("form", "terms", "main_facts", "matters", "responsibilities",
                                                     "perform_how", "perform_where", "perform_by")}
-    elif trigger in ("reject", "fail"):
+    elif trigger in ("reject", "fail", "party_refuses"):
         snap.route = data.get("route")
     elif trigger == "resolve_on_spot":
         snap.outcome = data.get("outcome")
     elif trigger == "close":
         snap.summary, snap.closed_at = data.get("summary"), at
-    elif trigger == "reopen":
+    elif trigger in ("reopen", "reopen_on_spot", "reopen_for_intake"):
         snap.closed_at = None
+    elif trigger in ("repair_unaccepted", "repair_unaccepted_to_intake"):
+        snap.assignee_id, snap.co_mediator_ids, snap.route, snap.agreement = None, [], None, None
 
 
 def _fields_at(dispute, after, snap: Snapshot, opened: dict) -> None:

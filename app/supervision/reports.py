@@ -57,14 +57,15 @@ def _rate(value):
 
 
 def _count_row(label, c):
-    return [label, c.registered, c.accepted, c.agreements, c.on_spot, _rate(c.success_rate), _rate(c.on_spot_rate),
+    return [label, c.registered, c.accepted, c.agreements, c.on_spot, c.refused, _rate(c.success_rate),
+            _rate(c.on_spot_rate),
             _rate(c.resolution_rate)]
 
 
 def statistics_sections(board) -> list[Section]:
     locale = _locale()
     count_headers = [pgettext("number of cases", "Registered"), _("Accepted for mediation"), _("Agreements"),
-                     _("Resolved on the spot"),
+                     _("Resolved on the spot"), _("Ended by a party's refusal"),
                      _("Mediation success rate (per cent)"), _("On-the-spot rate (per cent)"), _("Resolution rate (per cent)")]
     period = f"{board.date_from.isoformat()} – {board.date_to.isoformat()}"
     summary = Section(_("Summary figures"), [_("Figure"), _("Value")], [

@@ -59,7 +59,7 @@ def open_review(dispute, actor, data, now):
     source = _closed_from(dispute)
     if source is None:  # not reached through fire(); read what the row says
         source = "resolved_on_spot" if dispute.outcome and not dispute.file_no else (
-            "failed" if dispute.route else "fulfilled")
+            "refused" if dispute.refused_at else "failed" if dispute.route else "fulfilled")
     rounds = db.session.execute(
         select(func.count(SignOff.id)).where(SignOff.dispute_id == dispute.id)
     ).scalar()
@@ -72,6 +72,8 @@ def open_review(dispute, actor, data, now):
 
 
 @hooks.effect("dispute", "reopen")
+@hooks.effect("dispute", "reopen_on_spot")
+@hooks.effect("dispute", "reopen_for_intake")
 def clear_closure(dispute, actor, data, now):
     dispute.closed_at = None
 
@@ -89,7 +91,17 @@ def send_back(review, actor, data, now):
     review.decided_by_id = actor.id
     review.decided_at = now
     review.comment = comment
-    engine.fire(review.dispute, "reopen", actor, comment, now=now, commit=False, signoff_id=review.id)
+    engine.fire(review.dispute, reopen_trigger(review, bool(data.get("to_intake"))), actor, comment, now=now,
+                commit=False, signoff_id=review.id)
+
+
+def reopen_trigger(review, to_intake: bool) -> str:
+    """Back to where the closure came from: a mediated case into mediation;
+    an on-the-spot one to 现场化解, or to 待受理 when the supervisor says it
+    needs real mediation (acceptance, a file number, a lead mediator)."""
+    if to_intake:
+        return "reopen_for_intake"  # refused by its guard for an accepted case
+    return "reopen_on_spot" if review.outcome == "on_spot" else "reopen"
 
 
 def reviews_of_case(dispute):

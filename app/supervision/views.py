@@ -228,7 +228,9 @@ def review(case_id, trigger):
         return _render_case(dispute, 422, trigger, request.form)
     comment = (form.comment.data or "").strip()
     try:
-        engine.fire(current, trigger, current_user, expected_version=form_version(form.version.data), comment=comment)
+        extra = {"to_intake": bool(form.to_intake.data)} if "to_intake" in t.optional else {}
+        engine.fire(current, trigger, current_user, expected_version=form_version(form.version.data), comment=comment,
+                    **extra)
     except engine.Refused as refused:
         comment_error = None
         if refused.field == "comment":
