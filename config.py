@@ -122,6 +122,8 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mediate-2026")
     CASES_PER_PAGE = 25
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "30"))
+    # The committee named on the case file's cover; {community} is the case's community.
+    COMMITTEE_NAME = os.environ.get("COMMITTEE_NAME", "{community}人民调解委员会")
     # Supervision: a closure should be signed off or returned within this many
     # hours (the review turns yellow, then red, on the supervisor's list).
     SIGNOFF_REVIEW_HOURS = int(os.environ.get("SIGNOFF_REVIEW_HOURS", str(7 * 24)))

@@ -12,12 +12,12 @@ _counter = itertools.count(1)
 
 
 def elder(community, *, name=None, category="teacher", expertise=("neighbour",), grid=None, address=None,
-          phone=None, max_concurrent=2, active=True, user=None, relations=(), unavailable=()):
+          phone=None, id_number=None, max_concurrent=2, active=True, user=None, relations=(), unavailable=()):
     """An elder of the community's street, on the roster as a coordinator would put them."""
     now = clock.now()
     e = Elder(name=name or f"老{next(_counter)}号", category=category, street_id=community.street_id,
               community_id=community.id, grid_id=grid.id if grid is not None else None, address=address,
-              phone=phone, expertise=list(expertise), max_concurrent=max_concurrent, active=active,
+              phone=phone, id_number=id_number, expertise=list(expertise), max_concurrent=max_concurrent, active=active,
               user_id=user.id if user is not None else None, created_at=now, changed_at=now)
     for r in relations:
         e.relations.append(ElderRelation(**r))

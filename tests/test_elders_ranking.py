@@ -60,8 +60,9 @@ def relation(name, rel="relative", **kw):
               address=kw.get("address"))
 
 
-def elder(name="张德厚", *, address=None, grid_id=None, relations=()):
-    return NS(name=name, address=address, grid_id=grid_id, relations=list(relations))
+def elder(name="张德厚", *, address=None, grid_id=None, relations=(), id_number=None, phone=None):
+    return NS(name=name, address=address, grid_id=grid_id, relations=list(relations), id_number=id_number,
+              phone=phone)
 
 
 def kinds(found):
@@ -114,3 +115,50 @@ def test_compound_surnames_are_compared_whole():
 
 def test_no_relation_no_address_no_grid_means_no_flag():
     assert conflicts.find(elder(address="幸福路1号", grid_id=1), [person("王强", address="幸福路2号")], 2) == []
+
+
+# --- the elder who is a party ---------------------------------------------
+
+def test_an_elder_with_a_partys_id_number_is_that_party():
+    e = elder("张德厚", id_number="11010519491231002x")
+    found = conflicts.find(e, [person("王强"), person("张德厚", role="respondent", id_number="11010519491231002X")], None)
+    assert kinds(found) == [("self", "张德厚", "id_number")]
+
+
+def test_an_id_number_tells_the_elder_from_a_namesake_at_the_same_address():
+    e = elder("张德厚", id_number="11010519491231002X", address="幸福路12号院3号楼2单元")
+    namesake = person("张德厚", id_number="370682198001011234", address="幸福路12号院3号楼2单元")
+    assert [c.kind for c in conflicts.find(e, [namesake], None)] == ["address"]
+
+
+def test_an_elder_with_a_partys_phone_is_that_party():
+    e = elder("张德厚", phone="+86 138-1234-5678")
+    assert kinds(conflicts.find(e, [person("张老", phone="13812345678")], None)) == [("self", "张老", "phone")]
+
+
+def test_same_name_and_address_is_the_party_even_behind_a_city_and_street_prefix():
+    e = elder("张德厚", address="幸福路12号院3号楼2单元")
+    party = person("张 德厚", address="山东省莱阳市城厢街道幸福路１２号院 3号楼2单元")
+    assert kinds(conflicts.find(e, [party], None)) == [("self", "张 德厚", "name_address")]
+    # The same name elsewhere is a namesake, and a flat elsewhere in the same compound is not the same flat.
+    assert conflicts.find(e, [person("张德厚", address="莱阳市幸福路12号院4号楼2单元")], None) == []
+    assert conflicts.find(e, [person("张德厚")], None) == []
+
+
+def test_one_address_containing_the_other_is_the_same_address():
+    assert conflicts.same_address("莱阳市城厢街道幸福路12号院3号楼", "幸福路12号院 3号楼")
+    assert conflicts.same_address("幸福路12号院3号楼", "莱阳市城厢街道幸福路12号院3号楼")
+    assert not conflicts.same_address("幸福路12号院3号楼", "幸福路12号院4号楼")
+    # A fragment too short to name a place matches nothing.
+    assert not conflicts.same_address("3号楼", "幸福路12号院3号楼")
+    assert not conflicts.same_address(None, "幸福路12号院3号楼")
+    e = elder(address="莱阳市城厢街道幸福路12号院3号楼2单元")
+    assert kinds(conflicts.find(e, [person("王强", address="幸福路12号院3号楼2单元")], None)) == [
+        ("address", "王强", None)]
+
+
+def test_the_address_declared_on_a_relation_is_compared_with_the_parties():
+    rel = relation("刘芳", rel="in_law", address="城厢街道和平路8号2单元301")
+    found = conflicts.find(elder(relations=[rel]), [person("赵伟", address="莱阳市城厢街道和平路8号2单元301室")], None)
+    assert kinds(found) == [("relation", "赵伟", "address")]
+    assert conflicts.find(elder(relations=[rel]), [person("赵伟", address="和平路9号")], None) == []

@@ -199,3 +199,29 @@ def test_one_unavailable_day_alone_is_checked_like_a_period(app, client, world):
         assert response.status_code == 422, start
     with app.app_context():
         assert db.session.get(Elder, world["elder"]).unavailable == []
+
+
+def test_the_elders_id_number_is_kept_masked_and_audited(app, client, world):
+    login(client, world["coordinator"])
+    page = client.get(f"/elders/roster/{world['elder']}/edit").get_data(as_text=True)
+    token = csrf(page)
+    with app.app_context():
+        version = db.session.get(Elder, world["elder"]).version
+    form = elder_form(world, name="张德厚", phone="", user_id="", version=version, csrf_token=token)
+    before = count_events(app)
+    bad = client.post(f"/elders/roster/{world['elder']}/edit", data=dict(form, id_number="370682195503150018"))
+    assert bad.status_code == 422 and count_events(app) == before
+    ok = client.post(f"/elders/roster/{world['elder']}/edit", data=dict(form, id_number="11010519491231002x"))
+    assert ok.status_code == 302
+    trigger, data = events(app, world["elder"])[-1]
+    assert trigger == "roster_edit" and data["changes"]["id_number"] == [None, "11010519491231002X"]
+    shown = client.get(f"/elders/roster/{world['elder']}").get_data(as_text=True)
+    assert "11010519491231002X" not in shown and "1101**********002X" in shown
+    edit_page = client.get(f"/elders/roster/{world['elder']}/edit").get_data(as_text=True)
+    assert "11010519491231002X" not in edit_page
+    # Left blank, the stored number stays.
+    with app.app_context():
+        version = db.session.get(Elder, world["elder"]).version
+    client.post(f"/elders/roster/{world['elder']}/edit", data=dict(form, version=version, max_concurrent="4"))
+    with app.app_context():
+        assert db.session.get(Elder, world["elder"]).id_number == "11010519491231002X"

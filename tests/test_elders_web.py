@@ -10,14 +10,17 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.audit.models import AuditEvent
+from app.disputes.models import Dispute
 from app.elders.models import ElderAssignment
 from app.extensions import db
+from app.org.models import Community
 from tests import factories as f
 from tests import factories_elders as fe
 from tests.factories import csrf, login
 
 ID_NUMBER = "11010519491231002X"
 PHONE = "13812345678"
+PARTY_ID = "370682195503150013"
 
 
 @pytest.fixture
@@ -72,6 +75,28 @@ def test_the_mediator_sees_the_ranked_list_with_the_conflicted_elder_flagged(app
     assert world["party"] in html  # the conflict names the party
     assert 'name="e%d-override_reason"' % world["flagged"] in html
     assert 'name="e%d-override_reason"' % world["best"] not in html
+
+
+def test_an_elder_who_is_the_respondent_is_flagged(app, client, world):
+    with app.app_context():
+        c1 = db.session.get(Community, world["c1"])
+        respondent = fe.elder(c1, name="赵明远", expertise=("neighbour",), id_number=PARTY_ID)
+        respondent_id = respondent.id
+        d = db.session.get(Dispute, world["case"])
+        party = next(p for p in d.parties if p.role == "respondent")
+        party.name, party.id_number = "赵明远", PARTY_ID
+        db.session.commit()
+    login(client, world["mediator"])
+    html = client.get(f"/elders/cases/{world['case']}/suggest").get_data(as_text=True)
+    cards = dict(re.findall(r'data-elder-id="(\d+)"\s+data-rank="\d+" data-score="\d+" data-conflict="(\d)"', html))
+    assert cards[str(respondent_id)] == "1"
+    assert "赵明远" in html and "证件号码相同" in html
+    before = rows(app)
+    response = invite_form(client, world["case"], respondent_id)
+    assert response.status_code == 422 and rows(app) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ElderAssignment)
+                                 .where(ElderAssignment.elder_id == respondent_id)) == 0
 
 
 def test_inviting_a_flagged_elder_without_a_reason_writes_nothing(app, client, world):

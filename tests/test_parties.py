@@ -281,3 +281,33 @@ def test_the_service_checks_role_and_scope_itself(app, world):
                 save_party(d, users[username], {"role": "agent", "kind": "person", "name": "越权"})
         with pytest.raises(ValueError):
             save_party(d, users[world.m1], {"state": "archived"})
+
+
+def test_an_agent_names_the_party_they_act_for(app, client, world):
+    login(client, world.m1)
+    english(client)
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        applicant = next(p for p in d.parties if p.role == "applicant")
+        applicant_id, applicant_name = applicant.id, applicant.name
+        other_case_party = db.session.get(Dispute, world.other).parties[0].id
+    before = state_of(app, world.case)
+    # An agent for another case's party is refused and nothing is written.
+    foreign = add(client, world.case, role="agent", name="律师甲", acts_for_id=str(other_case_party))
+    assert foreign.status_code == 422 and "Not a valid choice" in foreign.get_data(as_text=True)
+    assert state_of(app, world.case) == before
+    assert add(client, world.case, role="agent", name="律师甲", id_number="", phone="",
+               acts_for_id=str(applicant_id)).status_code == 302
+    with app.app_context():
+        agent = db.session.get(Dispute, world.case).parties[-1]
+        assert (agent.role, agent.acts_for_id) == ("agent", applicant_id)
+    trigger, data, _role = last_event(app)
+    assert trigger == "add_party" and data["changes"]["acts_for_id"] == [None, applicant_id]
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert f"acts for {applicant_name}" in page
+    # A respondent acts for no one, whatever the form says.
+    assert add(client, world.case, name="赵六", id_number="", phone="",
+               acts_for_id=str(applicant_id)).status_code == 302
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).parties[-1].acts_for_id is None
+        assert verify() == []

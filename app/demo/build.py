@@ -1,7 +1,9 @@
 """A Laiyang-like city (DOMAIN.md §1): 1 street, 4 areas, 18 communities,
-369 grids, one user per role, more mediators and grid workers, and disputes
-made through the intake service and moved through the engine, so that their
-histories are real."""
+369 grids, 390 grid workers, one user per role and a mediator per community,
+and a year of disputes of all 16 types, built by the intake service's
+builder (parties with every registration field) and moved through the
+engine, so that their histories are real. The year's 现场化解率 and 调解成功率
+come out as the seed's (96.7%, 96.9%); mediated cases have session records."""
 import random
 import secrets
 from dataclasses import dataclass
@@ -16,12 +18,15 @@ from .. import clock
 from ..auth.models import User
 from ..auth.passwords import hash_password
 from ..disputes import codes
-from ..disputes.intake import NewCase, PartyDetails, open_case
+from ..audit.chain import record
+from ..disputes.intake import NewCase, PartyDetails, build as build_case
+from ..disputes.models import MediationSession
 from ..disputes.rules import signer_choices
-from ..engine import fire
+from ..engine import create, fire
 from ..extensions import db
 from ..org.models import Area, Community, Grid, Street
 from ..supervision.demo import sign_off_closure
+from . import people
 
 STREET = "城厢街道"
 AREAS = ["东片区", "西片区", "南片区", "北片区"]
@@ -30,43 +35,60 @@ COMMUNITIES = [
     "清水社区", "昌山社区", "蚬河社区", "城东社区", "城西社区", "金山社区", "华山社区", "芦山社区", "柏林社区",
 ]
 GRIDS_TOTAL = 369
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN = "建国秀英志强丽华文军海燕玉兰明亮春梅国庆桂芳德胜淑珍永红晓东立新俊杰"
+# "一格一员" plus reserve: 390 full-time grid workers for 369 grids (the seed),
+# the extra ones sharing the largest grids.
+GRID_WORKERS_TOTAL = 390
+
+# The seed's figures for the year: 现场化解率 96.7%, 调解成功率 96.9%.
+ON_SPOT_SHARE = 0.967
+SUCCESS_SHARE = 0.969
 
 FACTS = {
-    "neighbour": "楼上漏水导致楼下天花板受损，双方就维修费用发生争执。",
-    "parking": "小区内车位被长期占用，业主之间多次发生口角。",
     "marriage_family": "兄弟姐妹就老人赡养费用分担问题产生矛盾。",
-    "property_mgmt": "业主拒交物业费，认为物业公司服务不到位。",
-    "labour": "务工人员反映工程完工后工资未按时结清。",
+    "neighbour": "楼上漏水导致楼下天花板受损，双方就维修费用发生争执。",
     "housing_land": "两户因宅基地界线不清发生争执。",
-    "consumer": "消费者购买的家电出现质量问题，与商家协商未果。",
+    "contract": "双方就装修合同的工程款结算发生争议。",
+    "business": "合伙经营的小餐馆散伙后，双方就设备和盈余分配产生分歧。",
     "damages": "电动车与行人发生碰撞，就医疗费赔偿产生分歧。",
+    "forest_land": "两村村民就承包山林的四至界线发生争执。",
+    "expropriation": "旧村改造中，住户对房屋补偿面积的认定有异议。",
+    "pollution": "沿街烧烤店油烟直排，楼上住户多次投诉。",
+    "labour": "务工人员反映工程完工后工资未按时结清。",
+    "consumer": "消费者购买的家电出现质量问题，与商家协商未果。",
+    "medical": "患者家属对诊所的治疗费用和效果有异议。",
+    "traffic": "两车在路口发生剐蹭，双方就责任和修车费用争执不下。",
+    "property_mgmt": "业主拒交物业费，认为物业公司服务不到位。",
+    "parking": "小区内车位被长期占用，业主之间多次发生口角。",
+    "other": "邻居饲养的犬只夜间吠叫，影响他人休息。",
 }
 
-# Paths through the dispute workflow, with weights: most disputes are
-# resolved on the spot, as in the city's reported figures.
-PATHS = [
-    (30, ["resolve_on_spot", "close", "archive"]),
-    (10, ["resolve_on_spot", "close"]),
-    (6, ["resolve_on_spot"]),
-    (8, []),
-    (3, ["reject"]),
-    (5, ["accept"]),
-    (5, ["accept", "assign"]),
-    (8, ["accept", "assign", "start_mediation"]),
-    (2, ["accept", "assign", "start_mediation", "extend"]),
-    (4, ["accept", "assign", "start_mediation", "agree"]),
-    (4, ["accept", "assign", "start_mediation", "agree", "start_performance"]),
-    (2, ["accept", "assign", "start_mediation", "agree", "start_performance", "breach"]),
-    (6, ["accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close", "archive"]),
-    (3, ["accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close"]),
-    (2, ["accept", "assign", "start_mediation", "fail", "close"]),
-    (1, ["accept", "assign", "start_mediation", "recuse"]),
-    (1, ["accept", "withdraw"]),
+# Paths through the dispute workflow. The year's cases are drawn so that the
+# rates come out as the seed's (plan()); within each kind the paths rotate.
+ON_SPOT_PATHS = [(30, ["resolve_on_spot", "close", "archive"]), (10, ["resolve_on_spot", "close"]),
+                 (2, ["resolve_on_spot"])]
+AGREED_PATHS = [
+    ["accept", "assign", "start_mediation", "agree", "start_performance", "breach"],
+    ["accept", "assign", "start_mediation", "agree"],
+    ["accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close", "archive"],
+    ["accept", "assign", "start_mediation", "agree", "start_performance"],
+    ["accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close", "archive"],
+    ["accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close"],
+    ["accept", "assign", "start_mediation", "agree", "start_performance", "fulfil", "close", "archive"],
 ]
-
-
+# Accepted without an agreement (yet): the first is the demo mediator's open case.
+NOT_AGREED_PATHS = [
+    ["accept", "assign", "start_mediation"],
+    ["accept", "assign", "start_mediation", "extend"],
+    ["accept", "assign"],
+    ["accept", "assign", "start_mediation", "fail", "close"],
+    ["accept", "assign", "start_mediation", "recuse"],
+    ["accept", "withdraw"],
+]
+# Neither accepted nor resolved on the spot.
+PENDING_PATHS = [[], ["reject"], []]
+# Cases still open started recently; finished ones any time in the year.
+RECENT_DAYS = 25
+YEAR_DAYS = 360
 def is_loaded() -> bool:
     return db.session.execute(select(Street.id).where(Street.name == STREET)).first() is not None
 
@@ -76,7 +98,7 @@ def has_users() -> bool:
 
 
 def _name(rng) -> str:
-    return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+    return people.name(rng)
 
 
 def _user(username, display_name, role, password_hash, **where):
@@ -120,7 +142,9 @@ def build_org_and_users(password: str) -> str:
     for i, community in enumerate(communities, start=1):
         users.append(_user(f"mediator{i:02d}", _name(rng), "mediator", pw, street_id=street.id,
                            community_id=community.id))
-    for i, grid in enumerate(grids, start=1):
+    # The demo account counts as one of the grid workers.
+    staffed = grids + sorted(grids, key=lambda g: -g.households)[:GRID_WORKERS_TOTAL - len(grids) - 1]
+    for i, grid in enumerate(staffed, start=1):
         users.append(_user(f"gw{i:04d}", _name(rng), "gridworker", pw, street_id=street.id,
                            community_id=grid.community_id, grid_id=grid.id))
     db.session.add_all(users)
@@ -186,49 +210,100 @@ def _actors(role: str, key) -> dict:
     return actors
 
 
+def plan(count: int, rng) -> list[list[str]]:
+    """The paths of `count` cases: resolved on the spot, accepted with an
+    agreement, accepted without one, and neither, in the shares that give the
+    seed's 现场化解率 and 调解成功率; each kind at least once or twice, so
+    that a small demo still shows every page."""
+    accepted = max(2, round(count * (1 - ON_SPOT_SHARE - 0.003)))
+    not_agreed = max(1, round(accepted * (1 - SUCCESS_SHARE)))
+    pending = max(2, round(count * 0.003))
+    on_spot = max(0, count - accepted - pending)
+    weights = [w for w, _ in ON_SPOT_PATHS]
+    paths = [rng.choices([p for _, p in ON_SPOT_PATHS], weights)[0] for _ in range(on_spot)]
+    paths += [NOT_AGREED_PATHS[i % len(NOT_AGREED_PATHS)] for i in range(not_agreed)]
+    paths += [AGREED_PATHS[i % len(AGREED_PATHS)] for i in range(accepted - not_agreed)]
+    paths += [PENDING_PATHS[i % len(PENDING_PATHS)] for i in range(pending)]
+    return paths[:count]
+
+
+def _is_open(path) -> bool:
+    return not path or path[-1] not in ("close", "archive", "reject", "withdraw")
+
+
+def _session(dispute, mediator, at) -> None:
+    """The working record of a mediation session, audited as the case page records one."""
+    row = MediationSession(dispute_id=dispute.id, held_at=at, place="社区人民调解委员会调解室",
+                           attendees="、".join(p.name for p in dispute.parties) + "；调解员",
+                           record="调解员告知双方权利义务后，双方分别陈述事实和诉求；调解员释法说理，双方同意按协议方案解决。",
+                           recorded_by_id=mediator.id, recorded_at=at)
+    db.session.add(row)
+    db.session.flush()
+    record("dispute", dispute.id, "session_recorded", mediator, at=at, data={
+        "session_id": row.id, "held_at": clock.to_local(at).replace(microsecond=0).isoformat(),
+        "place": row.place, "attendees": row.attendees, "record": row.record})
+    db.session.commit()
+
+
 def build_cases(count: int, seed: int, progress=None) -> None:
+    """`count` disputes over the last year, registered through the intake
+    service's builder and moved through the engine."""
     rng = random.Random(seed)
     communities = [(c.id, c.street_id, c.name, [g.id for g in c.grids])
                    for c in db.session.execute(select(Community).order_by(Community.id)).scalars()]
     mediators = _actors("mediator", lambda u: u.community_id)
     gridworkers = _actors("gridworker", lambda u: u.grid_id)
     supervisors = _actors("supervisor", lambda u: u.street_id)
-    weights = [w for w, _ in PATHS]
-    paths = [p for _, p in PATHS]
     types = list(FACTS)
+    # Screening sweeps register their own finds, linked to the sweep (app/followups/demo.py).
+    channels = [c for c in codes.CHANNELS if c != "sweep"]
+    paths = plan(count, rng)
+    # Accepted cases first, so that the demo accounts' community gets them.
+    paths.sort(key=lambda p: "accept" not in p)
     today = clock.now()
-    for i in range(count):
+    local_today = clock.local_date(today)
+    for i, path in enumerate(paths):
         community_id, street_id, community_name, grid_ids = rng.choice(communities)
         grid_id = rng.choice(grid_ids)
-        if i % 8 == 0:  # the demo accounts' own community and grid get a share, so their pages show work
+        # The demo accounts' own community and grid get a share (the open mediated cases, half the others),
+        # so that their pages show work.
+        if i % 8 == 0 or ("accept" in path and (_is_open(path) or i % 2 == 0)):
             community_id, street_id, community_name, grid_ids = communities[0]
             grid_id = grid_ids[0]
         mediator = mediators[community_id]
         reporter = gridworkers.get(grid_id, mediator)
-        dtype = rng.choice(types)
-        path = rng.choices(paths, weights)[0]
-        at = today - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 10))
-        channel = rng.choice(list(codes.CHANNELS))
-        # The random draws keep their order, so a seed builds the same city as before.
+        dtype = types[i % len(types)] if i < len(types) * 2 else rng.choice(types)
+        days_ago = rng.randint(0, RECENT_DAYS if _is_open(path) else YEAR_DAYS)
+        at = today - timedelta(days=days_ago, hours=rng.randint(0, 10))
+        channel = rng.choice(channels)
         case = NewCase(
             dispute_type=dtype, facts=FACTS[dtype], grid_id=grid_id, place=f"{community_name}{rng.randint(1, 30)}号楼",
             amount=rng.choice([None, 500, 2000, 8000, 35000]), people_count=rng.randint(2, 6),
             risk=rng.choice(["low", "low", "medium", "high"]),
-            parties=[PartyDetails("applicant", _name(rng), f"13{rng.randint(100000000, 999999999)}"),
-                     PartyDetails("respondent", _name(rng), f"15{rng.randint(100000000, 999999999)}")],
+            parties=[PartyDetails("applicant", "—"), PartyDetails("respondent", "—")],
         )
-        dispute = open_case(case, "demo", reporter, {"channel": channel, "dispute_type": dtype},
-                            channel=channel, now=at).case
+        dispute = build_case(case, "demo", reporter, channel=channel, now=at)
+        # Every party with the full registration fields (the intake form asks for fewer).
+        for party in dispute.parties:
+            for name, value in people.details(rng, party.role, local_today, community_name).items():
+                setattr(party, name, value)
+        create(dispute, reporter, {"channel": channel, "dispute_type": dtype}, now=at)
+        # Each step some days after the last, never later than now; the path fits in the days it has.
+        step_days = max(0, min(6, days_ago // max(1, len(path))))
         for trigger in path:
-            at = min(at + timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 8)), today)
+            at = min(at + timedelta(days=rng.randint(0, step_days), hours=rng.randint(1, 8)), today)
             actor = reporter if trigger == "resolve_on_spot" or (trigger == "close" and dispute.state == "resolved_on_spot") else mediator
             data, reason = _data_for(trigger, dispute, mediator, rng)
             if trigger == "archive":  # archiving waits for the street supervisor's sign-off (app/supervision)
                 sign_off_closure(dispute, supervisors[street_id], at)
+            if trigger in ("agree", "fail"):
+                _session(dispute, mediator, at - timedelta(hours=1))
             fire(dispute, trigger, actor, reason, now=at, **data)
             if trigger == "agree" and dispute.agreement_form == "written":
                 # Everyone signs the written agreement the day it is drafted.
                 fire(dispute, "sign", mediator, now=at, signed_on=clock.local_date(at),
                      signers=[key for key, _name in signer_choices(dispute)])
+        if path and path[-1] in ("start_mediation", "extend"):
+            _session(dispute, mediator, min(at + timedelta(hours=2), today))
         if progress:
             progress(1)

@@ -9,7 +9,7 @@ demo_cli = AppGroup("demo", help="Demo data: a Laiyang-like city.")
 
 
 @demo_cli.command("load")
-@click.option("--cases", default=300, show_default=True, type=click.IntRange(0, 1_000_000),
+@click.option("--cases", default=1000, show_default=True, type=click.IntRange(0, 1_000_000),
               help="How many disputes to create through the engine.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable demo data.")
 @click.option("--if-empty", is_flag=True, help="Load only into a database without any user account.")

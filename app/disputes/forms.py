@@ -290,16 +290,20 @@ class PartyForm(FlaskForm):
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     clear_id_number = BooleanField(_l("Remove the ID number"))
     clear_phone = BooleanField(_l("Remove the phone number"))
+    acts_for_id = SelectField(_l("Acts for (an agent only)"), validators=[Optional()], default="")
 
     FIELDS = ("role", "kind", "name", "sex", "ethnicity", "age", "id_type", "id_number", "occupation",
-              "address", "phone")
+              "address", "phone", "acts_for_id")
 
-    def fill_choices(self, locale):
+    def fill_choices(self, locale, principals=()):
+        """`principals`: the case's applicants and respondents an agent may act for."""
         none = [("", "—")]
         self.role.choices = codes.choices(codes.PARTY_ROLES, locale)
         self.kind.choices = codes.choices(codes.PARTY_KINDS, locale)
         self.sex.choices = none + codes.choices(codes.SEXES, locale)
         self.id_type.choices = none + codes.choices(codes.ID_TYPES, locale)
+        self.acts_for_id.choices = none + [
+            (str(p.id), f"{codes.label(codes.PARTY_ROLES, p.role, locale)} {p.name}") for p in principals]
 
     party = None  # the party being edited, if any
 
@@ -335,6 +339,9 @@ class PartyForm(FlaskForm):
                 values[name] = getattr(party, name)
         if values["id_number"] is None:
             values["id_type"] = None
+        # Only an agent acts for someone.
+        agent = values["role"] == "agent" and values["acts_for_id"]
+        values["acts_for_id"] = int(values["acts_for_id"]) if agent else None
         return values
 
 

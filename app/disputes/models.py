@@ -162,7 +162,10 @@ class Party(db.Model):
     occupation: Mapped[str | None] = mapped_column(String(60))
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # An agent's principal: another party of the same case.
+    acts_for_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
     dispute: Mapped[Dispute] = relationship(back_populates="parties")
+    acts_for: Mapped["Party | None"] = relationship(remote_side=[id], foreign_keys=[acts_for_id])
 
     # Search by the start of a name; on PostgreSQL text_pattern_ops lets
     # LIKE 'prefix%' use the index whatever the database's collation.
@@ -172,7 +175,7 @@ class Party(db.Model):
 Dispute.__audited_children__ = (
     Children("party", Party, "parties",
              ("role", "kind", "name", "sex", "ethnicity", "age", "id_type", "id_number", "occupation", "address",
-              "phone"),
+              "phone", "acts_for_id"),
              adds=("add_party",), edits=("edit_party",), id_key="party_id"),
 )
 

@@ -80,9 +80,10 @@ def _party_page(dispute, party):
         return render_case(dispute, 409)
     form = PartyForm(obj=party if request.method == "GET" else None)
     form.party = party
-    form.fill_choices(_locale())
+    form.fill_choices(_locale(), [p for p in dispute.parties if p.role != "agent" and p is not party])
     if request.method == "GET":
         form.version.data = dispute.version
+        form.acts_for_id.data = str(party.acts_for_id or "") if party is not None else ""
         form.id_number.data = form.phone.data = ""  # never shown unmasked: blank keeps the stored value
     if party is not None:  # the stored values, masked, as placeholders
         if party.id_number:

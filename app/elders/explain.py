@@ -34,10 +34,13 @@ def factor_words(factor: dict) -> str:
 def conflict_words(conflict: dict) -> str:
     party = conflict["party"]
     kind = conflict["kind"]
+    basis = {"id_number": _("same ID number"), "phone": _("same phone"), "name": _("same name"),
+             "address": _("lives at the party's address"),
+             "name_address": _("same name and address")}.get(conflict.get("basis"), "")
+    if kind == "self":
+        return _("The elder is the party %(party)s: %(basis)s", party=party, basis=basis)
     if kind == "relation":
         relation = dispute_codes.label(codes.RELATIONS, conflict.get("relation"), current_locale())
-        basis = {"id_number": _("same ID number"), "phone": _("same phone"), "name": _("same name")}.get(
-            conflict.get("basis"), "")
         return _("Declared relation (%(relation)s) to the party %(party)s: %(basis)s",
                  relation=relation, party=party, basis=basis)
     if kind == "address":
@@ -48,8 +51,9 @@ def conflict_words(conflict: dict) -> str:
 
 
 # The audit record keeps the conflicts as the centre's own record reads them, in Chinese.
-_ZH_KIND = {"relation": "申报的利害关系人", "address": "与当事人同一住址", "surname_grid": "与当事人同姓且同网格"}
-_ZH_BASIS = {"id_number": "证件号码相同", "phone": "电话相同", "name": "姓名相同"}
+_ZH_KIND = {"self": "本人即当事人", "relation": "申报的利害关系人", "address": "与当事人同一住址", "surname_grid": "与当事人同姓且同网格"}
+_ZH_BASIS = {"id_number": "证件号码相同", "phone": "电话相同", "name": "姓名相同", "address": "住址相同",
+             "name_address": "姓名和住址相同"}
 
 
 def conflicts_for_record(conflicts: list[dict]) -> str:
@@ -59,5 +63,7 @@ def conflicts_for_record(conflicts: list[dict]) -> str:
         if c["kind"] == "relation":
             relation = dispute_codes.label(codes.RELATIONS, c.get("relation"), DEFAULT_LOCALE)
             text += f"（{relation}，{_ZH_BASIS.get(c.get('basis'), '')}）"
+        elif c["kind"] == "self":
+            text += f"（{_ZH_BASIS.get(c.get('basis'), '')}）"
         parts.append(text)
     return "；".join(parts)

@@ -73,8 +73,8 @@ def _choices(codes_dict):
 
 
 class ElderForm(FlaskForm):
-    """An elder on the roster. The phone is never shown in full here: left
-    blank on an existing elder it keeps the stored number."""
+    """An elder on the roster. The phone and ID number are never shown in
+    full here: left blank on an existing elder they keep the stored ones."""
 
     version = HiddenField()
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
@@ -85,6 +85,9 @@ class ElderForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), phone],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     clear_phone = BooleanField(_l("Remove the phone number"))
+    id_number = StringField(_l("ID number (optional)"), validators=[Optional(), Length(max=40), resident_id],
+                            render_kw={"autocomplete": "off"})
+    clear_id_number = BooleanField(_l("Remove the ID number"))
     expertise = SelectMultipleField(_l("Types of dispute the elder is good at"), validators=[Optional()])
     languages = StringField(_l("Languages or dialects (optional)"), validators=[Optional(), Length(max=200)])
     max_concurrent = IntegerField(_l("Most invitations or cases at once"), default=2,
@@ -94,8 +97,8 @@ class ElderForm(FlaskForm):
     user_id = SelectField(_l("Login account (optional)"), validators=[Optional()], default="")
     notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
-    FIELDS = ("name", "category", "community_id", "grid_id", "address", "phone", "expertise", "languages",
-              "max_concurrent", "active", "user_id", "notes")
+    FIELDS = ("name", "category", "community_id", "grid_id", "address", "phone", "id_number", "expertise",
+              "languages", "max_concurrent", "active", "user_id", "notes")
 
     grids_by_id: dict = {}
 
@@ -126,6 +129,10 @@ class ElderForm(FlaskForm):
         values["expertise"] = [code for code in dispute_codes.DISPUTE_TYPES if code in (values["expertise"] or ())]
         if elder is not None and values["phone"] is None and not self.clear_phone.data:
             values["phone"] = elder.phone
+        if values["id_number"] is not None:
+            values["id_number"] = values["id_number"].upper()
+        if elder is not None and values["id_number"] is None and not self.clear_id_number.data:
+            values["id_number"] = elder.id_number
         return values
 
 

@@ -37,6 +37,8 @@ class Elder(db.Model):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Tells the elder apart from a party of the same name (the conflict check).
+    id_number: Mapped[str | None] = mapped_column(String(40))
     # Dispute type codes (app/disputes/codes.py DISPUTE_TYPES) the elder is good at.
     expertise: Mapped[list] = mapped_column(JSON, default=list)
     languages: Mapped[str | None] = mapped_column(String(200))

@@ -100,6 +100,7 @@ def _elder_form(elder=None, formdata=None):
         form.grid_id.data = str(elder.grid_id or "")
         form.user_id.data = str(elder.user_id or "")
         form.phone.data = ""
+        form.id_number.data = ""
         form.version.data = elder.version
     return form
 

@@ -1,9 +1,18 @@
-"""The case file (卷宗) of one case: cover, registration, notice of rights,
-session records, agreement, follow-ups, closing summary and history, as one
-structure read by the print view and by the PDF.
+"""The case file (卷宗) of one case: cover, list of contents (卷内目录),
+registration, notice of rights, session records, agreement, follow-ups,
+closing summary and history, as one structure read by the print view and by
+the PDF.
 
-Personal data stays masked in the case file (ID numbers and phones): the
-people who may print a case file (supervisors) may not reveal them.
+The cover carries what an archive files a case under: the committee (setting
+COMMITTEE_NAME), file number, case name, parties, dates of acceptance and
+closing, outcome, who filed it and when (立卷人, 立卷日期: whoever archived
+the case, else whoever closed it) and the retention period. The PDF numbers
+its pages and its list of contents gives each part's first page; the print
+view lists the parts (a browser decides its own pages).
+
+Personal data stays masked (ID numbers and phones) except in the archive
+copy (`full=True`), which the views give only to those who may reveal the
+case's personal data; every print is audited by the views.
 
 The PDF is drawn with fpdf2 in a CJK font from the system: Debian's
 fonts-noto-cjk (`apt-get install fonts-noto-cjk`), path in CASEFILE_FONT.
@@ -44,6 +53,13 @@ class CaseFile:
     title: str
     file_no: str
     parts: list[Part]
+    committee: str = ""
+    full: bool = False  # the archive copy: ID numbers and phones in full
+
+    @property
+    def contents(self) -> list[Part]:
+        """The parts the list of contents names: all but the cover."""
+        return self.parts[1:]
 
 
 def _when(at) -> str:
@@ -64,22 +80,87 @@ def _name(user_id):
     return user.display_name if user else "—"
 
 
-def build(dispute) -> CaseFile:
+def _filed(dispute):
+    """Who filed the case (立卷人) and when: the archiving, else the closing."""
+    return _first_event(dispute, "archive") or _first_event(dispute, "close")
+
+
+def case_name(dispute, locale) -> str:
+    """案由 as an archive names it: the applicants and respondents and the type of dispute."""
+    def names(role):
+        return "、".join(p.name for p in dispute.parties if p.role == role)
+
+    kind = codes.label(codes.DISPUTE_TYPES, dispute.dispute_type, locale)
+    applicants, respondents = names("applicant"), names("respondent")
+    if applicants and respondents:
+        return _("%(applicants)s v. %(respondents)s, %(kind)s dispute", applicants=applicants,
+                 respondents=respondents, kind=kind)
+    return _("%(kind)s dispute", kind=kind)
+
+
+def _party_lines(p, by_id, agents, locale, full) -> list[tuple[str, str]]:
+    lab = codes.label
+    person = (p.kind or "person") == "person"
+    lines = [(_("Role in the dispute"), lab(codes.PARTY_ROLES, p.role, locale)), (_("Name"), p.name)]
+    if p.role == "agent":
+        principal = by_id.get(p.acts_for_id)
+        lines.append((_("Acts for"), f"{lab(codes.PARTY_ROLES, principal.role, locale)} {principal.name}"
+                      if principal else "—"))
+    if person:
+        lines += [
+            (_("Sex"), lab(codes.SEXES, p.sex, locale) if p.sex else "—"),
+            (_("Ethnicity"), p.ethnicity or "—"),
+            (_("Age"), str(p.age) if p.age is not None else "—"),
+        ]
+    lines += [
+        (_("ID type"), lab(codes.ID_TYPES, p.id_type, locale) if p.id_type else "—"),
+        (_("ID number"), (p.id_number if full else mask_id(p.id_number)) or "—"),
+    ]
+    if person:
+        lines.append((_("Occupation"), p.occupation or "—"))
+    lines += [
+        (_("Employer or address"), p.address or "—"),
+        (_("Phone"), (p.phone if full else mask_phone(p.phone)) or "—"),
+    ]
+    if agents.get(p.id):
+        lines.append((_("Agent"), "、".join(a.name for a in agents[p.id])))
+    return lines
+
+
+def build(dispute, full: bool = False) -> CaseFile:
+    """The case file; `full`: the archive copy with ID numbers and phones
+    unmasked (the caller checks that the reader may see them)."""
     locale = current_locale()
     lab = codes.label
     accepted = _first_event(dispute, "accept")
+    filed = _filed(dispute)
     retention = current_app.config["RETENTION_YEARS"]
     closed_year = clock.local_date(dispute.closed_at or dispute.created_at).year  # the centre's year, not UTC's
     mediators = ([dispute.assignee.display_name] if dispute.assignee else []) + [
         u.display_name for u in dispute.co_mediators]
-    parties = "；".join(f"{lab(codes.PARTY_ROLES, p.role, locale)} {p.name}" for p in dispute.parties)
+    committee = current_app.config["COMMITTEE_NAME"].format(community=dispute.community.name)
+    by_id = {p.id: p for p in dispute.parties}
+    agents: dict[int, list] = {}
+    for p in dispute.parties:
+        if p.role == "agent" and p.acts_for_id in by_id:
+            agents.setdefault(p.acts_for_id, []).append(p)
+    principals = [p for p in dispute.parties if p.role != "agent"]
+    parties = "；".join(
+        f"{lab(codes.PARTY_ROLES, p.role, locale)} {p.name}"
+        + (_(" (agent: %(names)s)", names="、".join(a.name for a in agents[p.id])) if agents.get(p.id) else "")
+        for p in principals)
     cover = Part(_("Cover"), [
+        (_("Mediation committee"), committee),
         (_("File number"), dispute.file_no or f"#{dispute.id}"),
+        (_("Case name"), case_name(dispute, locale)),
         (_("Parties"), parties or "—"),
         (_("Mediators"), "、".join(mediators) or "—"),
         (pgettext("registration time", "Registered"), _when(dispute.created_at)),
         (_("Accepted for mediation"), _when(accepted.at) if accepted else "—"),
         (_("Closed on"), _when(dispute.closed_at)),
+        (_("Outcome"), _outcome(dispute, locale)),
+        (_("Filed by"), _name(filed.actor_id) if filed else "—"),
+        (_("Filed on"), clock.local_date(filed.at).isoformat() if filed else "—"),
         (_("Retention period"), _("%(years)s years, until the end of %(year)s", years=retention,
                                   year=closed_year + retention)),
     ])
@@ -87,18 +168,18 @@ def build(dispute) -> CaseFile:
         (_("How it came in"), lab(codes.CHANNELS, dispute.channel, locale)),
         (_("Type of dispute"), lab(codes.DISPUTE_TYPES, dispute.dispute_type, locale)),
         (_("Community / grid"), dispute.community.name + (f" · {dispute.grid.name}" if dispute.grid else "")),
-        (_("Place"), dispute.place or "—"),
+        (_("Where the dispute arose"), dispute.place or "—"),
         (_("Date it arose"), dispute.arose_on.isoformat() if dispute.arose_on else "—"),
         (_("Amount involved"), str(dispute.amount) if dispute.amount is not None else "—"),
         (_("Brief facts"), dispute.facts),
         (_("Registered by"), dispute.created_by.display_name if dispute.created_by else "—"),
     ])
-    registration.blocks = [[
-        (_("Role in the dispute"), lab(codes.PARTY_ROLES, p.role, locale)), (_("Name"), p.name),
-        (_("Sex"), lab(codes.SEXES, p.sex, locale) if p.sex else "—"), (_("Age"), str(p.age) if p.age else "—"),
-        (_("ID number"), mask_id(p.id_number) or "—"), (_("Phone"), mask_phone(p.phone) or "—"),
-        (_("Employer or address"), p.address or "—"),
-    ] for p in dispute.parties]
+    # Each principal, then the agents acting for them; agents of no recorded party last.
+    ordered = []
+    for p in principals:
+        ordered += [p] + agents.get(p.id, [])
+    ordered += [p for p in dispute.parties if p not in ordered]
+    registration.blocks = [_party_lines(p, by_id, agents, locale, full) for p in ordered]
     notice = _first_event(dispute, "start_mediation")
     rights = Part(_("Notice of rights and duties"), [
         (_("Notice given"), _("Yes, on %(when)s by %(who)s", when=_when(notice.at), who=_name(notice.actor_id))
@@ -106,7 +187,7 @@ def build(dispute) -> CaseFile:
     ])
     sessions = Part(_("Session records"))
     sessions.blocks = [[
-        (_("Held at"), _when(s.held_at)), (_("Place"), s.place), (_("Who attended"), s.attendees),
+        (_("Held at"), _when(s.held_at)), (_("Place of the session"), s.place), (_("Who attended"), s.attendees),
         (_("Record of what was said"), s.record), (_("Recorded by"), s.recorded_by.display_name),
     ] for s in dispute.sessions]
     agreement = Part(_("Agreement"))
@@ -137,7 +218,9 @@ def build(dispute) -> CaseFile:
     history = Part(_("History"))
     history.lines = [(_when(e.at), _entry_text(e)) for e in reversed(timeline(dispute, locale))]
     parts = [cover, registration, rights, sessions, agreement, followups, closing, history]
-    return CaseFile(title=_("Case file"), file_no=dispute.file_no or f"#{dispute.id}", parts=parts)
+    title = _("Case file (archive copy)") if full else _("Case file")
+    return CaseFile(title=title, file_no=dispute.file_no or f"#{dispute.id}", parts=parts, committee=committee,
+                    full=full)
 
 
 def _reviews(dispute) -> list[SignOff]:
@@ -149,7 +232,8 @@ def _outcome(dispute, locale) -> str:
     reviews = _reviews(dispute)
     if reviews:
         return codes.label(OUTCOMES, reviews[-1].outcome, locale)
-    return "—"
+    # Not closed yet (or closed before sign-offs): where the case stands.
+    return translate(dispute.__workflow__.state(dispute.state).label, locale)
 
 
 def _entry_text(e) -> str:
@@ -190,22 +274,68 @@ def font_path() -> str:
 
 
 def to_pdf(casefile: CaseFile) -> bytes:
-    """An A4 PDF of the case file. Raises FontMissing without the CJK font."""
+    """An A4 PDF of the case file: the cover on page 1, the list of contents
+    on page 2 with each part's first page, numbered pages. Raises
+    FontMissing without the CJK font."""
+    path = font_path()
+    # Drawn twice: the first pass learns on which page each part starts, the
+    # second writes those pages into the list of contents (which keeps to
+    # one page, so the parts do not move between the passes).
+    return _draw(casefile, path, page_starts(casefile))[0]
+
+
+def page_starts(casefile: CaseFile) -> list[int]:
+    """The PDF page on which each part of the list of contents starts."""
+    return _draw(casefile, font_path(), None)[1]
+
+
+def _draw(casefile: CaseFile, path: str, starts: list[int] | None) -> tuple[bytes, list[int]]:
     from fpdf import FPDF
 
-    path = font_path()
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(True, margin=15)
+    class Numbered(FPDF):
+        def footer(self):
+            self.set_y(-12)
+            self.set_font("cjk", size=9)
+            self.cell(0, 6, _("Page %(n)s", n=self.page_no()), align="C")
+
+    pdf = Numbered(format="A4")
+    pdf.set_auto_page_break(True, margin=18)
     pdf.set_title(f"{casefile.title} {casefile.file_no}")
     pdf.add_font("cjk", fname=path, collection_font_number=current_app.config["CASEFILE_FONT_INDEX"])
-    pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
-    pdf.set_font("cjk", size=20)
-    pdf.multi_cell(width, 12, casefile.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    cover, *rest = casefile.parts
+    pdf.add_page()
+    pdf.set_font("cjk", size=16)
+    pdf.multi_cell(width, 10, casefile.committee, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("cjk", size=24)
+    pdf.multi_cell(width, 14, casefile.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=14)
     pdf.multi_cell(width, 9, casefile.file_no, align="C", new_x="LMARGIN", new_y="NEXT")
-    for part in casefile.parts:
+    pdf.ln(10)
+    pdf.set_font("cjk", size=12)
+    _lines(pdf, width, cover.lines, height=8)
+    pdf.add_page()
+    pdf.set_font("cjk", size=16)
+    pdf.multi_cell(width, 10, _("List of contents"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("cjk", size=11)
+    number_w, page_w = 16, 24
+    for label, w in ((_("No."), number_w), (_("Document"), width - number_w - page_w), (_("Page"), page_w)):
+        pdf.cell(w, 8, label, border=1, align="C")
+    pdf.ln(8)
+    for i, part in enumerate(rest, start=1):
+        pdf.cell(number_w, 8, str(i), border=1, align="C")
+        pdf.cell(width - number_w - page_w, 8, part.title, border=1)
+        pdf.cell(page_w, 8, str(starts[i - 1]) if starts else "", border=1, align="C")
+        pdf.ln(8)
+    found = []
+    pdf.add_page()
+    for part in rest:
         pdf.ln(4)
+        if pdf.get_y() > pdf.h - 40:  # a heading never sits alone at the foot of a page
+            pdf.add_page()
+        found.append(pdf.page_no())
         pdf.set_font("cjk", size=14)
         pdf.multi_cell(width, 9, part.title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=10)
@@ -215,11 +345,9 @@ def to_pdf(casefile: CaseFile) -> bytes:
             _lines(pdf, width, block)
         if not part.lines and not part.blocks:
             pdf.multi_cell(width, 6, _("None recorded."), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return bytes(pdf.output()), found
 
 
-def _lines(pdf, width, lines) -> None:
+def _lines(pdf, width, lines, height=6) -> None:
     for label, text in lines:
-        pdf.multi_cell(width, 6, f"{label}：{text}" if label else str(text), new_x="LMARGIN", new_y="NEXT")
-
-
+        pdf.multi_cell(width, height, f"{label}：{text}" if label else str(text), new_x="LMARGIN", new_y="NEXT")

@@ -295,16 +295,41 @@ def as_of(case_id):
                            wf=dispute.__workflow__, codes=codes, mask_id=mask_id, mask_phone=mask_phone), status
 
 
+# Those who work a case may print its case file too, and only they get the
+# archive copy with ID numbers and phones in full (Dispute.may_reveal_to).
+CASEFILE_ROLES = (*ROLES, "mediator", "gridworker")
+
+
+def _casefile_copy(dispute) -> bool:
+    """Whether the archive copy (personal data in full) was asked for; 403
+    when the reader may not reveal this case's personal data."""
+    if request.args.get("copy") != "archive":
+        return False
+    if not dispute.may_reveal_to(current_user):
+        abort(403)
+    return True
+
+
+def _casefile_audit(dispute, fmt, full) -> None:
+    data = {"export": "casefile", "format": fmt}
+    if full:
+        data.update(copy="archive", party_ids=[p.id for p in dispute.parties], fields=["id_number", "phone"])
+    record("dispute", dispute.id, "export", current_user, data=data)
+
+
 @bp.route("/cases/<int:case_id>/casefile")
-@roles_required(*ROLES)
+@roles_required(*CASEFILE_ROLES)
 @writes  # the export is audited: this GET writes
 def casefile_print(case_id):
     dispute = load_case(case_id)
-    document = casefile.build(dispute)
-    record("dispute", dispute.id, "export", current_user, data={"export": "casefile", "format": "print"})
+    full = _casefile_copy(dispute)
+    document = casefile.build(dispute, full=full)
+    _casefile_audit(dispute, "print", full)
     db.session.commit()
-    return render_template("supervision/casefile.html", d=dispute, doc=document,
-                           font_missing=not _font_ok())
+    back = (url_for("supervision.case", case_id=dispute.id) if current_user.role in ROLES
+            else url_for("disputes.show", case_id=dispute.id))
+    return render_template("supervision/casefile.html", d=dispute, doc=document, back=back,
+                           may_reveal=dispute.may_reveal_to(current_user), font_missing=not _font_ok())
 
 
 def _font_ok() -> bool:
@@ -316,11 +341,12 @@ def _font_ok() -> bool:
 
 
 @bp.route("/cases/<int:case_id>/casefile.pdf")
-@roles_required(*ROLES)
+@roles_required(*CASEFILE_ROLES)
 @writes  # the export is audited: this GET writes
 def casefile_pdf(case_id):
     dispute = load_case(case_id)
-    document = casefile.build(dispute)
+    full = _casefile_copy(dispute)
+    document = casefile.build(dispute, full=full)
     try:
         body = casefile.to_pdf(document)
     except casefile.FontMissing as missing:
@@ -331,7 +357,7 @@ def casefile_pdf(case_id):
                      "“apt-get install fonts-noto-cjk” (or set CASEFILE_FONT)."),
             hint=_("The print view of the case file works meanwhile: print it, or save it as PDF from the browser."),
         ), 503
-    record("dispute", dispute.id, "export", current_user, data={"export": "casefile", "format": "pdf"})
+    _casefile_audit(dispute, "pdf", full)
     db.session.commit()
     name = f"casefile-{dispute.file_year or ''}-{dispute.file_seq or dispute.id}.pdf"
     return Response(body, mimetype="application/pdf", headers={

@@ -1,0 +1,142 @@
+"""The case file (卷宗) as an archive expects it: the cover, the list of
+contents with page numbers in the PDF, the parties' full registration fields,
+the session's place, the agent against their principal, and the archive
+copy with full ID numbers for those who may reveal them, audited."""
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.disputes.models import Dispute, MediationSession
+from app.disputes.parties import save_party
+from app.extensions import db
+from tests import factories as f
+from tests import factories_supervision as fs
+from tests.factories import login
+
+APPLICANT_ID = "11010519491231002X"
+APPLICANT_PHONE = "13912345678"
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        w = fs.two_streets()
+        m = fs.user_named(w.m_a1)
+        d = f.dispute(m, fs.grid(w.grid_a1))
+        d.place = "幸福路12号院"
+        applicant, respondent = d.parties
+        for name, value in dict(name="张建国", sex="male", ethnicity="汉族", age=52, id_type="resident_id",
+                                id_number=APPLICANT_ID, occupation="退休教师", address="城厢街道幸福路12号院3号楼",
+                                phone=APPLICANT_PHONE).items():
+            setattr(applicant, name, value)
+        respondent.name = "李秀英"
+        db.session.commit()
+        save_party(d, m, {"role": "agent", "kind": "person", "name": "王律师", "occupation": "律师",
+                          "address": "山东某某律师事务所", "acts_for_id": applicant.id})
+        f.walk(d, m, "accept", "assign", "start_mediation")
+        d.sessions.append(MediationSession(held_at=d.created_at, place="社区调解室（二楼）", attendees="双方当事人",
+                                           record="双方陈述事实", recorded_by_id=m.id, recorded_at=d.created_at))
+        db.session.commit()
+        f.walk(d, m, "agree", "start_performance", "fulfil", "close")
+        w.case = d.id
+        w.file_no = d.file_no
+        w.community = d.community.name
+        w.mediator_name = m.display_name
+        db.session.remove()
+        return w
+
+
+def exports(app):
+    with app.app_context():
+        return [json.loads(e.data) for e in db.session.execute(
+            select(AuditEvent).where(AuditEvent.trigger == "export").order_by(AuditEvent.id)).scalars()]
+
+
+def section(html, title):
+    start = html.index(f">{title}</h2>")
+    return html[start:html.index("</section>", start)]
+
+
+def test_the_cover_carries_what_an_archive_files_a_case_under(app, client, world):
+    app.config["COMMITTEE_NAME"] = "莱阳市{community}人民调解委员会"
+    login(client, world.sup_a)
+    html = client.get(f"/supervision/cases/{world.case}/casefile").get_data(as_text=True)
+    cover = section(html, "封面")
+    assert f"莱阳市{world.community}人民调解委员会" in html
+    for label in ("卷宗编号", "案件名称", "当事人", "受理", "结案", "结案方式", "立卷人", "立卷日期", "保管期限"):
+        assert label in cover, (label, cover)
+    assert world.file_no in cover
+    assert "张建国与李秀英邻里纠纷" in cover
+    assert "申请人 张建国（代理人：王律师）" in cover and "被申请人 李秀英" in cover
+    assert "立卷人" in cover and "立卷日期" in cover and world.mediator_name in cover
+    assert "保管期限" in cover and str(app.config["RETENTION_YEARS"]) in cover
+    assert "调解成功（协议已履行）" in cover  # the outcome
+
+
+def test_the_list_of_contents_and_the_parties_full_registration(app, client, world):
+    login(client, world.sup_a)
+    html = client.get(f"/supervision/cases/{world.case}/casefile").get_data(as_text=True)
+    contents = html[html.index('id="casefile-contents"'):]
+    contents = contents[:contents.index("</section>")]
+    assert "卷内目录" in contents
+    assert re.findall(r"<td[^>]*>(\d+)</td><td><a[^>]*>([^<]+)</a>", contents)[:3] == [
+        ("1", "登记"), ("2", "权利义务告知"), ("3", "调解记录")]
+    registration = section(html, "登记")
+    for value in ("男", "汉族", "52", "居民身份证", "退休教师", "城厢街道幸福路12号院3号楼"):
+        assert value in registration, value
+    # The ID number and phone are masked in the ordinary copy.
+    assert APPLICANT_ID not in html and "1101**********002X" in registration and APPLICANT_PHONE not in html
+    # The agent follows the party they act for, and says so.
+    assert registration.index("张建国") < registration.index("王律师") < registration.index("李秀英")
+    assert "被代理人" in registration and "申请人 张建国" in registration
+    # The dispute's place and the session's place are told apart.
+    assert "纠纷发生地点" in registration and "幸福路12号院" in registration
+    sessions = section(html, "调解记录")
+    assert "调解地点" in sessions and "社区调解室（二楼）" in sessions
+
+
+def test_the_pdf_lists_the_page_each_part_starts_on(app, client, world):
+    from app.supervision import casefile
+
+    login(client, world.sup_a)
+    pdf = client.get(f"/supervision/cases/{world.case}/casefile.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf.data))
+    with app.test_request_context():
+        d = db.session.get(Dispute, world.case)
+        doc = casefile.build(d)
+        starts = casefile.page_starts(doc)
+    # The cover is page 1, the list of contents page 2, then every part in order on a page the PDF has.
+    assert len(starts) == len(doc.contents) == 7
+    assert starts[0] == 3 and starts == sorted(starts) and starts[-1] <= pages
+
+
+def test_the_archive_copy_shows_full_id_numbers_to_those_who_may_reveal_them_and_is_audited(app, client, world):
+    login(client, world.m_a1)  # the case's mediator
+    case_page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert 'id="casefile-link"' in case_page
+    masked = client.get(f"/supervision/cases/{world.case}/casefile").get_data(as_text=True)
+    assert APPLICANT_ID not in masked and 'id="archive-copy"' in masked
+    page = client.get(f"/supervision/cases/{world.case}/casefile?copy=archive")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert APPLICANT_ID in html and APPLICANT_PHONE in html and "卷宗（存档本）" in html
+    pdf = client.get(f"/supervision/cases/{world.case}/casefile.pdf?copy=archive")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    logged = exports(app)
+    assert [e.get("copy") for e in logged] == [None, "archive", "archive"]
+    assert [e["format"] for e in logged] == ["print", "print", "pdf"]
+    assert logged[1]["fields"] == ["id_number", "phone"] and len(logged[1]["party_ids"]) == 3
+
+
+@pytest.mark.parametrize("who, status", [("sup_a", 403), ("admin", 403), ("m_a2", 404), ("m_b1", 404)])
+def test_others_get_no_archive_copy_and_nothing_is_recorded(app, client, world, who, status):
+    login(client, getattr(world, who))
+    for path in ("casefile", "casefile.pdf"):
+        response = client.get(f"/supervision/cases/{world.case}/{path}?copy=archive")
+        assert response.status_code == status
+        assert APPLICANT_ID not in response.get_data(as_text=True)
+    assert exports(app) == []
