@@ -1,0 +1,87 @@
+"""The API's bodies, as marshmallow schemas: they validate what comes in and
+are the source of the OpenAPI document."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..disputes import codes
+from .models import SCOPES  # noqa: F401  (documented with the security scheme)
+
+MAX_DESCRIPTION = 5000
+MAX_PHOTOS = 1  # as on the residents' form: open_case keeps one photo
+
+
+class Strict(Schema):
+    class Meta:
+        # An unknown field is a mistake of the sender's, told back, not ignored.
+        unknown = "raise"
+
+
+class PartyIn(Strict):
+    role = fields.String(required=True, validate=validate.OneOf(["applicant", "respondent"]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
+    id_number = fields.String(validate=validate.Length(max=18))
+
+
+class DisputeIn(Strict):
+    community_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    grid_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=MAX_DESCRIPTION))
+    place = fields.String(load_default="", validate=validate.Length(max=200))
+    dispute_type = fields.String(load_default="other", validate=validate.OneOf(list(codes.DISPUTE_TYPES)))
+    external_ref = fields.String(validate=validate.Length(min=1, max=80))
+    reported_at = fields.DateTime()
+    reporter_phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
+    parties = fields.List(fields.Nested(PartyIn), validate=validate.Length(max=10))
+    photos = fields.List(fields.String(metadata={"contentEncoding": "base64", "description": "a JPEG, PNG or WebP"}),
+                         validate=validate.Length(max=MAX_PHOTOS))
+
+    @validates_schema
+    def a_place(self, data, **kwargs):
+        if data.get("community_id") is None and data.get("grid_id") is None:
+            raise ValidationError("Give community_id or grid_id.", field_name="community_id")
+        if not data["description"].strip():
+            raise ValidationError("Describe the dispute.", field_name="description")
+
+
+class Labels(Schema):
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class DisputeOut(Schema):
+    id = fields.Integer(required=True)
+    tracking_code = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.Nested(Labels, required=True)
+    file_no = fields.String(required=True, allow_none=True)
+    channel = fields.String(required=True)
+    external_ref = fields.String(required=True, allow_none=True)
+    registered_at = fields.DateTime(required=True)
+    changed_at = fields.DateTime(required=True)
+    closed_at = fields.DateTime(required=True, allow_none=True)
+    outcome = fields.String(required=True, allow_none=True)
+    url = fields.String(required=True)
+
+
+class DisputeQuery(Schema):
+    external_ref = fields.String(validate=validate.Length(min=1, max=80))
+    changed_since = fields.DateTime()
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class DisputeList(Schema):
+    items = fields.List(fields.Nested(DisputeOut), required=True)
+
+
+class FieldError(Schema):
+    pointer = fields.String(required=True)
+    detail = fields.String(required=True)
+    location = fields.String()
+
+
+class Problem(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(FieldError))

@@ -1,0 +1,74 @@
+"""The routes of /api/v1. Each is public to the login check (an integrator
+has no session) and guarded instead by its client token and scope."""
+from flask import current_app, jsonify, render_template
+from flask_smorest import Blueprint
+
+from ..auth.access import public
+from . import disputes_api
+from .guard import client_required
+from werkzeug.exceptions import HTTPException
+
+from .problems import PROBLEM, ApiProblem, handle_api_problem, handle_http_exception
+from .schemas import DisputeIn, DisputeList, DisputeOut, DisputeQuery, Problem
+
+blp = Blueprint("api", __name__, url_prefix="/api/v1",
+                description="Cases sent by the city's other systems, and what they may read back.")
+BEARER = [{"bearer": []}]
+blp.register_error_handler(ApiProblem, handle_api_problem)
+blp.register_error_handler(HTTPException, handle_http_exception)
+
+
+def problems(*codes):
+    """Document the problem+json answers a route can give."""
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, schema=Problem, content_type=PROBLEM)(view)
+        return view
+
+    return decorate
+
+
+@blp.route("/disputes", methods=["POST"])
+@public
+@client_required("disputes:write")
+@blp.arguments(DisputeIn)
+@blp.response(201, DisputeOut)
+@problems(401, 403, 409, 422, 429)
+@blp.doc(security=BEARER, parameters=[{
+    "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "The same key and body give the same answer and one case; another body gives 409."}])
+def submit_dispute(data):
+    """Send a dispute: it enters as 已提交 through the centre's single intake."""
+    status, body = disputes_api.submit(data)
+    return body, status
+
+
+@blp.route("/disputes", methods=["GET"])
+@public
+@client_required("disputes:read")
+@blp.arguments(DisputeQuery, location="query")
+@blp.response(200, DisputeList)
+@problems(401, 403, 422, 429)
+@blp.doc(security=BEARER)
+def list_disputes(query):
+    """The cases this client sent, by its reference or changed since a moment."""
+    return disputes_api.listing(query)
+
+
+@blp.route("/disputes/<int:dispute_id>", methods=["GET"], endpoint="dispute")
+@public
+@client_required("disputes:read")
+@blp.response(200, DisputeOut)
+@problems(401, 403, 404, 429)
+@blp.doc(security=BEARER)
+def get_dispute(dispute_id):
+    """One case this client sent: its state (in both languages), dates and outcome; never personal data."""
+    return disputes_api.one(dispute_id)
+
+
+def openapi_json():
+    return jsonify(current_app.extensions["api_spec"].spec.to_dict())
+
+
+def docs_page():
+    return render_template("api/docs.html", spec=current_app.extensions["api_spec"].spec.to_dict())
