@@ -16,6 +16,10 @@ blp = Blueprint("api", __name__, url_prefix="/api/v1",
 BEARER = [{"bearer": []}]
 blp.register_error_handler(ApiProblem, handle_api_problem)
 blp.register_error_handler(HTTPException, handle_http_exception)
+# The app's handlers for these codes (HTML pages) would come before a
+# blueprint's handler for HTTPException as a whole: name each code here too.
+for _code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500):
+    blp.register_error_handler(_code, handle_http_exception)
 
 
 def problems(*codes):
