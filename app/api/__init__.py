@@ -24,6 +24,8 @@ class ProblemApi(Api):
 
 def init_app(app) -> None:
     from ..auth.access import public
+    from ..engine import timers
+    from . import webhooks
     from ..extensions import csrf
     from .cli import api_cli
     from .views import blp, docs_page, openapi_json
@@ -39,3 +41,6 @@ def init_app(app) -> None:
     app.add_url_rule("/api/v1/openapi.json", "api_openapi", public(openapi_json))
     app.add_url_rule("/api/v1/docs", "api_docs", public(docs_page))
     app.cli.add_command(api_cli)
+    webhooks.hooks.install()
+    # Its own step of the tick, after the e-mail outbox.
+    timers.install_job("webhooks sent", webhooks.send_pending)
