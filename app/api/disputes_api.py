@@ -157,6 +157,11 @@ def listing(query: dict) -> dict:
     if query.get("external_ref"):
         stmt = stmt.where(ApiSubmission.external_ref == query["external_ref"])
     if query.get("changed_since"):
-        stmt = stmt.where(Dispute.changed_at >= clock.to_utc(query["changed_since"]))
+        try:
+            since = clock.to_utc(query["changed_since"])
+        except (OverflowError, ValueError):  # a moment the time zone cannot shift (year 1)
+            raise ApiProblem(422, "changed_since is out of range.",
+                             errors=[{"pointer": "#/changed_since", "detail": "Out of range.", "location": "query"}])
+        stmt = stmt.where(Dispute.changed_at >= since)
     rows = db.session.execute(stmt.limit(query["limit"])).scalars().all()
     return {"items": [as_json(s) for s in rows]}

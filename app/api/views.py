@@ -37,7 +37,7 @@ def problems(*codes):
 @client_required("disputes:write")
 @blp.arguments(DisputeIn)
 @blp.response(201, DisputeOut)
-@problems(401, 403, 409, 422, 429)
+@problems(400, 401, 403, 409, 422, 429)
 @blp.doc(security=BEARER, parameters=[{
     "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
     "description": "The same key and body give the same answer and one case; another body gives 409."}])
@@ -52,7 +52,7 @@ def submit_dispute(data):
 @client_required("disputes:read")
 @blp.arguments(DisputeQuery, location="query")
 @blp.response(200, DisputeList)
-@problems(401, 403, 422, 429)
+@problems(400, 401, 403, 422, 429)
 @blp.doc(security=BEARER)
 def list_disputes(query):
     """The cases this client sent, by its reference or changed since a moment."""
@@ -63,7 +63,7 @@ def list_disputes(query):
 @public
 @client_required("disputes:read")
 @blp.response(200, DisputeOut)
-@problems(401, 403, 404, 429)
+@problems(400, 401, 403, 404, 429)
 @blp.doc(security=BEARER)
 def get_dispute(dispute_id):
     """One case this client sent: its state (in both languages), dates and outcome; never personal data."""
