@@ -28,6 +28,7 @@ def init_app(app) -> None:
     from . import webhooks
     from ..extensions import csrf
     from .cli import api_cli
+    from .pages import bp as pages_bp
     from .views import blp, docs_page, openapi_json
 
     app.config.setdefault("API_TITLE", "Community mediation centre API")
@@ -40,6 +41,7 @@ def init_app(app) -> None:
     app.extensions["api_spec"] = spec
     app.add_url_rule("/api/v1/openapi.json", "api_openapi", public(openapi_json))
     app.add_url_rule("/api/v1/docs", "api_docs", public(docs_page))
+    app.register_blueprint(pages_bp)
     app.cli.add_command(api_cli)
     webhooks.hooks.install()
     # Its own step of the tick, after the e-mail outbox.

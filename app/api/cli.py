@@ -4,12 +4,14 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
-from . import clients
+from . import clients, iot
 from .models import SCOPES, ApiClient
 
 api_cli = AppGroup("api", help="The integrators' JSON API.")
 clients_cli = AppGroup("clients", help="Manage integrator clients and their tokens.")
 api_cli.add_command(clients_cli)
+devices_cli = AppGroup("devices", help="IoT devices, registered per grid.")
+api_cli.add_command(devices_cli)
 
 
 def _named(name: str) -> ApiClient:
@@ -68,3 +70,17 @@ def rotate_client(name):
         raise click.ClickException(f"client {name!r} is revoked")
     token = clients.rotate(client, None)
     click.echo(f"new token for client {client.name!r}, shown only now: {token}")
+
+
+@devices_cli.command("add")
+@click.argument("device_id")
+@click.option("--grid", "grid_id", type=int, required=True, help="The grid the device is in.")
+@click.option("--kind", type=click.Choice(iot.KINDS), required=True)
+@click.option("--place", default="", help="Where it is (building, room).")
+def add_device(device_id, grid_id, kind, place):
+    """Register DEVICE_ID in a grid, so that its alarms are taken."""
+    try:
+        device = iot.register_device(device_id, grid_id, kind, place, None)
+    except ValueError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"registered device {device.device_id!r} in grid {device.grid_id}")

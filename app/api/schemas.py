@@ -92,3 +92,19 @@ class Problem(Schema):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     errors = fields.List(fields.Nested(FieldError))
+
+
+class IotEventIn(Strict):
+    device_id = text(80, 1, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["noise", "water_leak", "smoke", "gas", "other"]))
+    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e9, max=1e9))
+    threshold = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e9, max=1e9))
+    place = text(200)
+    at = fields.DateTime()
+
+
+class IotEventOut(Schema):
+    folded = fields.Boolean(required=True, metadata={"description": "false: below its threshold, not kept"})
+    candidate_id = fields.Integer(required=True, allow_none=True)
+    alarm_count = fields.Integer(required=True)
+    status = fields.String(required=True, allow_none=True)

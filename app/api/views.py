@@ -4,12 +4,12 @@ from flask import current_app, jsonify, render_template
 from flask_smorest import Blueprint
 
 from ..auth.access import public
-from . import disputes_api
-from .guard import client_required
+from . import disputes_api, iot
+from .guard import client_required, current_actor, current_client
 from werkzeug.exceptions import HTTPException
 
 from .problems import PROBLEM, ApiProblem, handle_api_problem, handle_http_exception
-from .schemas import DisputeIn, DisputeList, DisputeOut, DisputeQuery, Problem
+from .schemas import DisputeIn, DisputeList, DisputeOut, DisputeQuery, IotEventIn, IotEventOut, Problem
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1",
                 description="Cases sent by the city's other systems, and what they may read back.")
@@ -68,6 +68,22 @@ def list_disputes(query):
 def get_dispute(dispute_id):
     """One case this client sent: its state (in both languages), dates and outcome; never personal data."""
     return disputes_api.one(dispute_id)
+
+
+@blp.route("/iot/events", methods=["POST"])
+@public
+@client_required("iot:write")
+@blp.arguments(IotEventIn)
+@blp.response(202, IotEventOut)
+@problems(400, 401, 403, 409, 422, 429)
+@blp.doc(security=BEARER)
+def iot_event(data):
+    """An alarm from a registered device: folded with the device's alarms within the window into one candidate."""
+    candidate, _ = iot.receive(current_client(), current_actor(), data)
+    if candidate is None:
+        return {"folded": False, "candidate_id": None, "alarm_count": 0, "status": None}
+    return {"folded": True, "candidate_id": candidate.id, "alarm_count": candidate.alarm_count,
+            "status": candidate.status}
 
 
 def openapi_json():

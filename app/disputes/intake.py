@@ -38,6 +38,7 @@ DOOR_CHANNELS = {
     "consultation": "lawyer",
     "demo": None,
     "api": None,  # the channel registered with the integrator's client
+    "iot": "iot",  # a grid worker's confirmation of folded IoT alarms
 }
 
 
