@@ -26,8 +26,10 @@ NOT_CHECKED = [positive_data_acceptance]
 @pytest.fixture
 def token(app):
     with app.app_context():
-        f.org()  # communities 1 and 2, grids 1 to 4: some generated ids exist
-    return cli_client(app, "fuzz", "disputes:write", "disputes:read", per_minute=100000)
+        _, communities, _ = f.org()  # communities 1 and 2, grids 1 to 4: some generated ids exist
+        community = communities[0].id
+    return cli_client(app, "fuzz", "disputes:write", "disputes:read", "iot:write", "rota:read", "stats:read",
+                      community=community, per_minute=100000)
 
 
 def operations(app):
@@ -38,7 +40,8 @@ def operations(app):
 def test_every_operation_keeps_to_the_document(app, token):
     found = operations(app)
     assert {(op.method.upper(), op.path) for op in found} >= {
-        ("POST", "/api/v1/disputes"), ("GET", "/api/v1/disputes"), ("GET", "/api/v1/disputes/{dispute_id}")}
+        ("POST", "/api/v1/disputes"), ("GET", "/api/v1/disputes"), ("GET", "/api/v1/disputes/{dispute_id}"),
+        ("POST", "/api/v1/iot/events"), ("GET", "/api/v1/rota"), ("GET", "/api/v1/stats")}
     for operation in found:
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, database=None,

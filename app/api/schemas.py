@@ -108,3 +108,54 @@ class IotEventOut(Schema):
     candidate_id = fields.Integer(required=True, allow_none=True)
     alarm_count = fields.Integer(required=True)
     status = fields.String(required=True, allow_none=True)
+
+
+class MonthQuery(Schema):
+    month = fields.String(validate=validate.Regexp(r"^20[0-9]{2}-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "YYYY-MM; this month when left out"})
+
+
+class SeatOut(Schema):
+    room = fields.String(required=True)
+    community = fields.String(required=True)
+    seat = fields.Integer(required=True)
+    lawyer = fields.String(required=True, allow_none=True)
+    firm = fields.String(required=True, allow_none=True)
+
+
+class RotaDayOut(Schema):
+    date = fields.Date(required=True)
+    holiday = fields.String(required=True, allow_none=True)
+    seats = fields.List(fields.Nested(SeatOut), required=True)
+
+
+class RotaOut(Schema):
+    month = fields.String(required=True)
+    days = fields.List(fields.Nested(RotaDayOut), required=True)
+
+
+class CountsOut(Schema):
+    registered = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    agreements = fields.Integer(required=True)
+    on_spot = fields.Integer(required=True)
+    success_rate = fields.Float(required=True, allow_none=True)
+    on_spot_rate = fields.Float(required=True, allow_none=True)
+    resolution_rate = fields.Float(required=True, allow_none=True)
+
+
+class GroupOut(CountsOut):
+    code = fields.String(required=True)
+    label = fields.Nested(Labels, required=True, allow_none=True)
+
+
+class StatsOut(Schema):
+    month = fields.String(required=True)
+    community_id = fields.Integer(required=True)
+    community = fields.String(required=True)
+    totals = fields.Nested(CountsOut, required=True)
+    closed = fields.Integer(required=True)
+    mean_days = fields.Float(required=True, allow_none=True)
+    p90_days = fields.Float(required=True, allow_none=True)
+    by_type = fields.List(fields.Nested(GroupOut), required=True)
+    by_channel = fields.List(fields.Nested(GroupOut), required=True)

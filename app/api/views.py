@@ -4,12 +4,13 @@ from flask import current_app, jsonify, render_template
 from flask_smorest import Blueprint
 
 from ..auth.access import public
-from . import disputes_api, iot
+from . import disputes_api, iot, reads
 from .guard import client_required, current_actor, current_client
 from werkzeug.exceptions import HTTPException
 
 from .problems import PROBLEM, ApiProblem, handle_api_problem, handle_http_exception
-from .schemas import DisputeIn, DisputeList, DisputeOut, DisputeQuery, IotEventIn, IotEventOut, Problem
+from .schemas import (DisputeIn, DisputeList, DisputeOut, DisputeQuery, IotEventIn, IotEventOut, MonthQuery, Problem,
+                      RotaOut, StatsOut)
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1",
                 description="Cases sent by the city's other systems, and what they may read back.")
@@ -84,6 +85,30 @@ def iot_event(data):
         return {"folded": False, "candidate_id": None, "alarm_count": 0, "status": None}
     return {"folded": True, "candidate_id": candidate.id, "alarm_count": candidate.alarm_count,
             "status": candidate.status}
+
+
+@blp.route("/rota", methods=["GET"])
+@public
+@client_required("rota:read")
+@blp.arguments(MonthQuery, location="query")
+@blp.response(200, RotaOut)
+@problems(400, 401, 403, 422, 429)
+@blp.doc(security=BEARER)
+def rota(query):
+    """The published Saturday rota of a month: rooms, seats, lawyers' names and firms."""
+    return reads.rota(query.get("month"))
+
+
+@blp.route("/stats", methods=["GET"])
+@public
+@client_required("stats:read")
+@blp.arguments(MonthQuery, location="query")
+@blp.response(200, StatsOut)
+@problems(400, 401, 403, 422, 429)
+@blp.doc(security=BEARER)
+def stats(query):
+    """The month's statistics of the client's community, the same figures as the statistics page."""
+    return reads.stats(current_client(), query.get("month"))
 
 
 def openapi_json():
