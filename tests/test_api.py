@@ -167,3 +167,21 @@ def test_submissions_are_linked_to_their_client(app, client, place):
     client.post("/api/v1/disputes", json=body(community), headers=bearer(token))
     link = db.session.execute(select(ApiSubmission)).scalar_one()
     assert link.client.name == "hotline" and link.external_ref == "12345-0001"
+
+
+def test_changed_since_lists_the_cases_changed_from_that_moment(app, client, place):
+    from datetime import datetime
+
+    from app import clock
+
+    community, _ = place
+    mediator = f.user("mediator", community=community)
+    token = cli_client(app, "hotline", "disputes:write", "disputes:read")
+    clock.set_now(datetime(2026, 3, 2, 2, 0))
+    older = client.post("/api/v1/disputes", json=body(community, external_ref="A"), headers=bearer(token)).json
+    newer = client.post("/api/v1/disputes", json=body(community, external_ref="B"), headers=bearer(token)).json
+    clock.set_now(datetime(2026, 3, 3, 2, 0))
+    f.walk(db.session.get(Dispute, newer["id"]), mediator, "accept")
+    listed = client.get("/api/v1/disputes?changed_since=2026-03-03T00:00:00Z", headers=bearer(token)).json
+    assert [c["id"] for c in listed["items"]] == [newer["id"]] and older["id"] != newer["id"]
+    assert listed["items"][0]["state"] == "accepted" and listed["items"][0]["file_no"]
