@@ -108,6 +108,8 @@ def test_revoked_and_rotated_tokens_stop_working(app, client, place):
     ({"photos": ["bm90IGFuIGltYWdl"]}, "#/photos/0"),
     ({"community_id": "one", "parties": [{"role": "boss", "name": ""}]}, "#/community_id"),
     ({"surprise": 1}, "#/surprise"),
+    ({"parties": [{"role": "applicant", "name": "   "}]}, "#/parties/0/name"),
+    ({"parties": [{"role": "applicant", "name": "王", "id_number": "110101199003070000"}]}, "#/parties"),
 ])
 def test_bad_input_is_422_problem_json_with_one_entry_per_field_and_nothing_written(
         app, client, place, change, pointer):

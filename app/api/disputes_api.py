@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from .. import clock
-from ..disputes.intake import IntakeRefused, NewCase, PartyDetails, by_submission, open_case
+from ..disputes.intake import IntakeRefused, NewCase, PartyDetails, open_case
 from ..disputes.models import Dispute
 from ..extensions import db
 from ..i18n import translate
@@ -89,7 +89,7 @@ def submit(data: dict):
                          errors=[{"pointer": "#", "detail": "Idempotency-Key too long.", "location": "header"}])
     digest = body_hash()
     token = hashlib.sha256(f"api:{client.id}:{key}".encode()).hexdigest() if key else None
-    earlier = replay(client, key, digest, token)
+    earlier = replay(client, key, digest)
     if earlier is not None:
         return earlier
     photos = photo_files(data.get("photos") or [])
@@ -117,21 +117,20 @@ def submit(data: dict):
         opened = open_case(case, "api", actor, submitted, channel=client.channel,
                            photo=photos[0] if photos else None, now=now, also=link)
     except IntakeRefused as refused:
-        raise ApiProblem(422, str(refused.message), errors=[{"pointer": f"#/{refused.field}",
-                                                             "detail": str(refused.message)}])
+        # The intake names a form's field; an ID number is one of the parties'.
+        pointer = "#/parties" if "id_number" in (refused.field or "") else f"#/{refused.field}"
+        raise ApiProblem(422, str(refused.message), errors=[{"pointer": pointer, "detail": str(refused.message)}])
     if not opened.created:  # the same key at the same moment: the first one won
-        return replay(client, key, digest, token)
+        return replay(client, key, digest)
     return 201, as_json(submission_of(opened.case))
 
 
-def replay(client, key, digest, token):
+def replay(client, key, digest):
     if key is None:
         return None
     earlier = db.session.execute(select(ApiSubmission).where(
         ApiSubmission.client_id == client.id, ApiSubmission.idempotency_key == key)).scalar_one_or_none()
     if earlier is None:
-        if by_submission(token) is not None:  # made, its link not yet visible: not possible in one transaction
-            raise ApiProblem(409, "This Idempotency-Key is being used; retry in a moment.")
         return None
     if earlier.body_hash != digest:
         raise ApiProblem(409, "This Idempotency-Key was used with another body: use a new key for a new case.")

@@ -3,7 +3,6 @@ are the source of the OpenAPI document."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..disputes import codes
-from .models import SCOPES  # noqa: F401  (documented with the security scheme)
 
 MAX_DESCRIPTION = 5000
 # No database keeps a NUL character in text (PostgreSQL refuses it), and the
@@ -27,6 +26,11 @@ class PartyIn(Strict):
     name = text(80, 1, required=True)
     phone = fields.String(validate=validate.Regexp(r"^[0-9+\- ]{5,20}$"))
     id_number = text(18)
+
+    @validates_schema
+    def a_name(self, data, **kwargs):
+        if not data.get("name", "").strip():
+            raise ValidationError("Give the party's name.", field_name="name")
 
 
 class DisputeIn(Strict):
