@@ -92,19 +92,35 @@ def admin_clients():
                            channels=codes.CHANNELS)
 
 
-@bp.route("/api/admin/clients/<int:client_id>/<any(revoke, rotate):what>", methods=["POST"])
+@bp.route("/api/admin/clients/<int:client_id>/revoke", methods=["POST"])
 @roles_required("admin")
-def admin_client_action(client_id, what):
-    client = db.session.get(ApiClient, client_id)
-    if client is None or not ClientActionForm().validate():
-        abort(404 if client is None else 400)
-    token = None
-    if what == "revoke":
-        clients.revoke(client, current_user)
-        flash(_("Client %(name)s revoked: its token no longer works.", name=client.name), "success")
-    elif client.active:
+def admin_revoke(client_id):
+    client = _client_for_action(client_id)
+    clients.revoke(client, current_user)
+    flash(_("Client %(name)s revoked: its token no longer works.", name=client.name), "success")
+    return _clients_page(None)
+
+
+@bp.route("/api/admin/clients/<int:client_id>/rotate", methods=["POST"])
+@roles_required("admin")
+def admin_rotate(client_id):
+    client, token = _client_for_action(client_id), None
+    if client.active:
         token = clients.rotate(client, current_user)
         flash(_("New token for %(name)s. Copy it now: it is not shown again.", name=client.name), "success")
+    return _clients_page(token)
+
+
+def _client_for_action(client_id: int) -> ApiClient:
+    client = db.session.get(ApiClient, client_id)
+    if client is None:
+        abort(404)
+    if not ClientActionForm().validate():
+        abort(400)
+    return client
+
+
+def _clients_page(token):
     rows = db.session.execute(select(ApiClient).order_by(ApiClient.name)).scalars().all()
     return render_template("api/clients.html", form=ClientForm(formdata=None), rows=rows, token=token,
                            action=ClientActionForm(), channels=codes.CHANNELS)
