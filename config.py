@@ -179,6 +179,11 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
     MAIL_TIMEOUT_SECONDS = 20
     MAIL_MAX_TRIES = 5
+    # Integrators (app/api): webhooks to a private or loopback address are
+    # refused unless this is set; repeated alarms of one IoT device within
+    # the window fold into one candidate case.
+    WEBHOOK_ALLOW_PRIVATE = os.environ.get("WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true", "yes")
+    IOT_FOLD_MINUTES = int(os.environ.get("IOT_FOLD_MINUTES", "60"))
     # The address users reach the app at, for links in e-mails ("" leaves them out).
     BASE_URL = os.environ.get("BASE_URL", "")
     # `flask workflows tick` skips its run while an earlier one on this host holds this file.
@@ -216,6 +221,7 @@ class TestingConfig(Config):
     UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "mediation-test-uploads")
     TICK_LOCK_FILE = os.path.join(tempfile.gettempdir(), f"mediation-test-tick-{os.getpid()}.lock")
     MAIL_ENABLED = False  # tests that send e-mail turn it on with a fake SMTP server
+    WEBHOOK_ALLOW_PRIVATE = True  # the tests' webhook receiver listens on 127.0.0.1
     # Tests move the clock by days or years while logged in; the session tests
     # (tests/test_accounts.py) put back the production timeouts.
     SESSION_IDLE_MINUTES = 100 * 365 * 24 * 60

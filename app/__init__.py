@@ -116,6 +116,7 @@ def _import_models():
     from .notifications import models as _notifications  # noqa: F401
     from .supervision import models as _supervision  # noqa: F401
     from . import ratelimit as _ratelimit  # noqa: F401
+    from .api import models as _api  # noqa: F401
 
 
 def _init_packages(app):
@@ -127,13 +128,15 @@ def _init_packages(app):
     time that supervision's review then reads), then the packages that react
     to a case's steps; timer jobs run in the order installed too, and the
     pruning of throttling records ends the tick's summary line."""
-    from . import disputes, elders, followups, housekeeping, notifications, rota, supervision, sweeps
+    from . import api, disputes, elders, followups, housekeeping, notifications, rota, supervision, sweeps
 
     # auth's init_app ran first, in create_app: its session check must come
     # before the login check. Sweeps are planned before the outbox is sent,
     # so a tick mails what it notified; pruning throttling records ends the
     # tick's summary line.
-    for package in (disputes, sweeps, notifications, followups, elders, rota, supervision, housekeeping):
+    # The API's webhook effects come after every other package's, so that
+    # the event they queue carries the step's file number and outcome.
+    for package in (disputes, sweeps, notifications, followups, elders, rota, supervision, api, housekeeping):
         package.init_app(app)
 
 

@@ -26,10 +26,21 @@ def test_every_view_needs_a_login_unless_public(app, client):
               # the code step of a login: it serves only a browser whose password was just accepted
               "auth.login_code",
               # the lawyers' rota board for residents, its feed, and a lawyer's token-guarded feed
-              "rota.board", "rota.board_ics", "rota.lawyer_ics"}
+              "rota.board", "rota.board_ics", "rota.lawyer_ics",
+              # the JSON API's description, for integrators
+              "api_openapi", "api_docs"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public:
+            continue
+        if rule.endpoint.startswith("api."):
+            # The JSON API has no session: a client token instead, and no answer without one.
+            url = rule.rule.replace("<int:dispute_id>", "1")
+            for method in rule.methods & {"GET", "POST"}:
+                response = client.open(url, method=method, json={})
+                assert response.status_code == 401, rule.endpoint
+                assert response.mimetype == "application/problem+json", rule.endpoint
+            checked += 1
             continue
         url = rule.rule
         for arg in rule.arguments:

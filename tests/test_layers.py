@@ -24,9 +24,10 @@ LAYERS = [
     ]),
     ("domains", ["app.disputes", "app.elders", "app.rota", "app.followups", "app.sweeps", "app.public"]),
     ("supervision", ["app.supervision"]),
+    ("integrations", ["app.api"]),
     ("shell", ["app", "app.demo"]),
 ]
-DOMAINS = dict(LAYERS)["domains"] + dict(LAYERS)["supervision"]
+DOMAINS = dict(LAYERS)["domains"] + dict(LAYERS)["supervision"] + dict(LAYERS)["integrations"]
 LAYER_OF = {pkg: rank for rank, (_, pkgs) in enumerate(LAYERS) for pkg in pkgs}
 LAYER_NAME = {rank: name for rank, (name, _) in enumerate(LAYERS)}
 

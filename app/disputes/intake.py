@@ -1,6 +1,6 @@
 """One intake for every new case, whatever the door it comes in by: the staff
 form, a screening sweep, a resident's report, a lawyer's consultation, the
-demo (and later the API).
+demo, the JSON API.
 
 Each door keeps its own form and its own check of who may use it, then hands
 the case over as a NewCase. The intake derives the street and community from
@@ -37,6 +37,8 @@ DOOR_CHANNELS = {
     "public": "photo",
     "consultation": "lawyer",
     "demo": None,
+    "api": None,  # the channel registered with the integrator's client
+    "iot": "iot",  # a grid worker's confirmation of folded IoT alarms
 }
 
 

@@ -1,0 +1,48 @@
+"""The integrators' JSON API under /api/v1 (issue 14): clients with tokens
+and scopes, cases sent through the single intake, IoT alarms folded into
+candidate cases, webhooks back to the sender, read APIs for the rota and the
+statistics. Its OpenAPI 3.1 document is generated from the code by
+flask-smorest, at /api/v1/openapi.json.
+
+A domain-level package: it may import the domains (disputes, rota) and
+supervision's statistics; nothing imports it but the app factory.
+"""
+from flask_smorest import Api
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api without its app-wide error handler: the HTML
+    pages keep theirs; the API's blueprint answers problem+json itself."""
+
+    # Every route documents its own problem+json answers instead of
+    # flask-smorest's generic JSON error.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self):
+        return None
+
+
+def init_app(app) -> None:
+    from ..auth.access import public
+    from ..engine import timers
+    from . import webhooks
+    from ..extensions import csrf
+    from .cli import api_cli
+    from .pages import bp as pages_bp
+    from .views import blp, docs_page, openapi_json
+
+    app.config.setdefault("API_TITLE", "Community mediation centre API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    spec = ProblemApi(app, spec_kwargs={"servers": [{"url": "/"}]})
+    spec.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    csrf.exempt(blp)
+    spec.register_blueprint(blp)
+    app.extensions["api_spec"] = spec
+    app.add_url_rule("/api/v1/openapi.json", "api_openapi", public(openapi_json))
+    app.add_url_rule("/api/v1/docs", "api_docs", public(docs_page))
+    app.register_blueprint(pages_bp)
+    app.cli.add_command(api_cli)
+    webhooks.hooks.install()
+    # Its own step of the tick, after the e-mail outbox.
+    timers.install_job("webhooks sent", webhooks.send_pending)

@@ -1,0 +1,166 @@
+"""POST and GET /api/v1/disputes: cases sent by other systems, through the
+single intake (app/disputes/intake.py), read back by the client that sent
+them and by no one else."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import UTC
+from io import BytesIO
+
+from flask import current_app, request, url_for
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from .. import clock
+from ..disputes.intake import IntakeRefused, NewCase, PartyDetails, open_case
+from ..disputes.models import Dispute
+from ..extensions import db
+from ..i18n import translate
+from ..uploads import HEAD_BYTES, IMAGES, ImageRefused, cleaned, sniff
+from .guard import current_actor, current_client
+from .models import ApiSubmission
+from .problems import ApiProblem
+
+KEY_HEADER = "Idempotency-Key"
+
+
+def utc(moment):
+    """A stored (naive UTC) moment with its offset, as RFC 3339 wants."""
+    return moment.replace(tzinfo=UTC) if moment is not None else None
+
+
+def state_labels(dispute: Dispute) -> dict:
+    label = dispute.__workflow__.state(dispute.state).label
+    return {"zh": translate(label, "zh_Hans_CN"), "en": translate(label, "en")}
+
+
+def as_json(submission: ApiSubmission) -> dict:
+    d = submission.dispute
+    return {
+        "id": d.id, "tracking_code": d.tracking_code, "state": d.state, "state_label": state_labels(d),
+        "file_no": d.file_no, "channel": d.channel, "external_ref": submission.external_ref,
+        "registered_at": utc(d.created_at), "changed_at": utc(d.changed_at), "closed_at": utc(d.closed_at),
+        "outcome": d.outcome, "url": url_for("api.dispute", dispute_id=d.id, _external=True),
+    }
+
+
+def body_hash() -> str:
+    body = request.get_json(silent=True)
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def photo_files(encoded: list[str]) -> list[FileStorage]:
+    """Each base64 photo checked by content and re-encoded as the web form's
+    photos are; anything else is refused before a row is written."""
+    found, errors = [], []
+    for i, text in enumerate(encoded):
+        try:
+            content = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            errors.append({"pointer": f"#/photos/{i}", "detail": "Not base64."})
+            continue
+        kind = sniff(content[:HEAD_BYTES])
+        if kind not in IMAGES:
+            errors.append({"pointer": f"#/photos/{i}", "detail": "Not a JPEG, PNG or WebP image."})
+            continue
+        if len(content) > current_app.config["UPLOAD_MAX_BYTES"]:
+            errors.append({"pointer": f"#/photos/{i}", "detail": "Larger than the upload limit."})
+            continue
+        upload = FileStorage(stream=BytesIO(content), filename=f"photo-{i + 1}.{kind.split('/')[1]}",
+                             content_type=kind)
+        try:
+            found.append(cleaned(upload, current_app.config["UPLOAD_MAX_PIXELS"]))
+        except ImageRefused as refused:
+            errors.append({"pointer": f"#/photos/{i}", "detail": str(refused.message)})
+    if errors:
+        raise ApiProblem(422, "A photo could not be taken: nothing was written.", errors=errors)
+    return found
+
+
+def submit(data: dict):
+    """(status, body) of a submission; the same key and body give the same answer."""
+    client = current_client()
+    key = (request.headers.get(KEY_HEADER) or "").strip() or None
+    if key is not None and len(key) > 200:
+        raise ApiProblem(422, "The Idempotency-Key header is longer than 200 characters.",
+                         errors=[{"pointer": "#", "detail": "Idempotency-Key too long.", "location": "header"}])
+    digest = body_hash()
+    token = hashlib.sha256(f"api:{client.id}:{key}".encode()).hexdigest() if key else None
+    earlier = replay(client, key, digest)
+    if earlier is not None:
+        return earlier
+    photos = photo_files(data.get("photos") or [])
+    parties = [PartyDetails(p["role"], p["name"], p.get("phone"), p.get("id_number"))
+               for p in data.get("parties") or []]
+    if not any(p.role == "applicant" for p in parties):
+        # Stored data: the sending system stands in for an applicant it did not name.
+        parties.insert(0, PartyDetails("applicant", f"{client.name}（来件）", data.get("reporter_phone")))
+    case = NewCase(dispute_type=data["dispute_type"], facts=data["description"], parties=parties,
+                   grid_id=data.get("grid_id"), community_id=data.get("community_id"), place=data["place"],
+                   arose_on=data["reported_at"].date() if data.get("reported_at") else None,
+                   submission_token=token)
+    submitted = {"api_client": client.name, "channel": client.channel, "external_ref": data.get("external_ref"),
+                 "community_id": data.get("community_id"), "grid_id": data.get("grid_id"), "place": data["place"],
+                 "facts": data["description"], "reporter_phone": data.get("reporter_phone"),
+                 "reported_at": data["reported_at"].isoformat() if data.get("reported_at") else None,
+                 "idempotency_key": key}
+    actor, now = current_actor(), clock.now()
+
+    def link(dispute):
+        db.session.add(ApiSubmission(client_id=client.id, dispute=dispute, external_ref=data.get("external_ref"),
+                                     idempotency_key=key, body_hash=digest, created_at=now))
+
+    try:
+        opened = open_case(case, "api", actor, submitted, channel=client.channel,
+                           photo=photos[0] if photos else None, now=now, also=link)
+    except IntakeRefused as refused:
+        # The intake names a form's field; an ID number is one of the parties'.
+        pointer = "#/parties" if "id_number" in (refused.field or "") else f"#/{refused.field}"
+        raise ApiProblem(422, str(refused.message), errors=[{"pointer": pointer, "detail": str(refused.message)}])
+    if not opened.created:  # the same key at the same moment: the first one won
+        return replay(client, key, digest)
+    return 201, as_json(submission_of(opened.case))
+
+
+def replay(client, key, digest):
+    if key is None:
+        return None
+    earlier = db.session.execute(select(ApiSubmission).where(
+        ApiSubmission.client_id == client.id, ApiSubmission.idempotency_key == key)).scalar_one_or_none()
+    if earlier is None:
+        return None
+    if earlier.body_hash != digest:
+        raise ApiProblem(409, "This Idempotency-Key was used with another body: use a new key for a new case.")
+    return 201, as_json(earlier)
+
+
+def submission_of(dispute: Dispute) -> ApiSubmission:
+    return db.session.execute(select(ApiSubmission).where(ApiSubmission.dispute_id == dispute.id)).scalar_one()
+
+
+def one(dispute_id: int) -> dict:
+    submission = db.session.execute(select(ApiSubmission).where(
+        ApiSubmission.dispute_id == dispute_id, ApiSubmission.client_id == current_client().id)
+    ).scalar_one_or_none()
+    if submission is None:  # another client's case, or none: the same answer
+        raise ApiProblem(404, "No case of this client has this id.")
+    return as_json(submission)
+
+
+def listing(query: dict) -> dict:
+    stmt = (select(ApiSubmission).join(ApiSubmission.dispute)
+            .where(ApiSubmission.client_id == current_client().id).order_by(ApiSubmission.id))
+    if query.get("external_ref"):
+        stmt = stmt.where(ApiSubmission.external_ref == query["external_ref"])
+    if query.get("changed_since"):
+        try:
+            since = clock.to_utc(query["changed_since"])
+        except (OverflowError, ValueError):  # a moment the time zone cannot shift (year 1)
+            raise ApiProblem(422, "changed_since is out of range.",
+                             errors=[{"pointer": "#/changed_since", "detail": "Out of range.", "location": "query"}])
+        stmt = stmt.where(Dispute.changed_at >= since)
+    rows = db.session.execute(stmt.limit(query["limit"])).scalars().all()
+    return {"items": [as_json(s) for s in rows]}
