@@ -22,7 +22,8 @@ LAYERS = [
         "app.ratelimit", "app.labels", "app.privacy", "app.validators", "app.security",
         "app.housekeeping", "app.timeline", "app.diagrams", "app.main",
     ]),
-    ("domains", ["app.disputes", "app.elders", "app.rota", "app.followups", "app.sweeps", "app.public"]),
+    ("domains", ["app.disputes", "app.elders", "app.rota", "app.followups", "app.sweeps", "app.public",
+                 "app.referrals"]),
     ("supervision", ["app.supervision"]),
     ("shell", ["app", "app.demo"]),
 ]
