@@ -91,6 +91,22 @@ def statistics_sections(board) -> list[Section]:
     ):
         rows = [_count_row(codes.label(names, key, locale) if names else key, c) for key, c in groups]
         sections.append(Section(title, [first] + count_headers, rows))
+    sections.append(department_section(board))
     return sections
+
+
+def department_section(board) -> Section:
+    """The referrals sent in the period by department and month, each
+    department's whole period first (its month cell left empty)."""
+    totals, monthly = board.departments
+    headers = [_("Department"), _("Month"), _("Referrals sent"), _("Acknowledged on time"), _("Answered on time"),
+               _("Returned at least once"), _("Average days to answer")]
+    rows = []
+    for total in totals:
+        for figures in [total] + [m for m in monthly if m.department == total.department]:
+            rows.append([figures.department, figures.month, figures.sent, figures.acknowledged_on_time,
+                         figures.answered_on_time, figures.returned,
+                         round(figures.mean_days_to_answer, 1) if figures.mean_days_to_answer is not None else None])
+    return Section(_("Referrals by department"), headers, rows)
 
 

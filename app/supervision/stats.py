@@ -38,6 +38,7 @@ from ..engine.deadlines import NO_DEADLINE, colour_clause
 from ..extensions import db
 from ..org.models import Community
 from .counters import MAX_DAYS, StatCount
+from .departments import department_figures
 from .scope import Place, Scope
 from .sql import days_between, local_month
 
@@ -97,6 +98,9 @@ class Dashboard:
     amount_cases: int
     open_by_colour: dict[str, int] = field(default_factory=dict)
     sweeps: dict | None = None
+    # The referrals sent in the period, by department: (totals, by month);
+    # see departments.py.
+    departments: tuple = ((), ())
 
     @property
     def amount_mean(self):
@@ -237,8 +241,11 @@ def dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, s
     is counted from the cases themselves."""
     session = session or db.session
     if place.grid_id is None and whole_months(date_from, date_to):
-        return _from_counters(session, scope, place, date_from, date_to, now)
-    return live_dashboard(scope, place, date_from, date_to, now, session)
+        board = _from_counters(session, scope, place, date_from, date_to, now)
+    else:
+        board = live_dashboard(scope, place, date_from, date_to, now, session)
+    board.departments = department_figures(session, scope, place, date_from, date_to)
+    return board
 
 
 def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None) -> Dashboard:
