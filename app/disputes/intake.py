@@ -36,6 +36,7 @@ DOOR_CHANNELS = {
     "sweep": "sweep",
     "public": "photo",
     "consultation": "lawyer",
+    "assistant": "assistant",  # a grid assistant's report (app/disputes/assistants.py)
     "demo": None,
 }
 

@@ -18,6 +18,8 @@ def index():
         return redirect(url_for("elders.mine"))
     if current_user.role == "supervisor":
         return redirect(url_for("supervision.closures"))
+    if current_user.role == "assistant":
+        return redirect(url_for("disputes.reported"))
     if current_user.role == "liaison":
         return redirect(url_for("referrals.index"))
     if current_user.role == "admin":
