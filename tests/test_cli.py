@@ -43,7 +43,8 @@ def test_demo_load_is_idempotent_and_its_history_verifies(app):
     assert out.exit_code == 0, out.output
     with app.app_context():
         roles = set(db.session.execute(select(User.role)).scalars())
-        assert roles == {"mediator", "gridworker", "elder", "lawyer", "coordinator", "supervisor", "admin", "liaison"}
+        assert roles == {"mediator", "gridworker", "elder", "lawyer", "coordinator", "supervisor", "admin", "liaison",
+                         "assistant"}
         assert db.session.execute(text("SELECT count(*) FROM grids")).scalar() == 369
         assert db.session.execute(text("SELECT count(*) FROM communities")).scalar() == 18
         # The builder made the 40 asked for; the domains' demos add their own (found by a sweep, from a
