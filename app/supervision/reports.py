@@ -8,6 +8,7 @@ from .. import clock
 from ..disputes import codes
 from ..i18n import translate
 from .exports import Section
+from ..sweeps.codes import PARTICIPANT_KINDS
 from .models import OUTCOMES
 
 
@@ -79,7 +80,9 @@ def statistics_sections(board) -> list[Section]:
           for key, name in (("red", _("overdue (red)")), ("yellow", _("due soon (yellow)")),
                             ("blue", _("on track (blue)")), ("none", _("no deadline")))],
         *([[_("Community sweeps held"), board.sweeps["community"]], [_("Street sweeps held"), board.sweeps["street"]],
-           [_("Sweeps missed"), board.sweeps["missed"]], [_("Disputes found by sweeps"), board.sweeps["found"]]]
+           [_("Sweeps missed"), board.sweeps["missed"]], [_("Disputes found by sweeps"), board.sweeps["found"]],
+           *[[_("Sweeps with: %(kind)s", kind=translate(label)), board.alliance.get(kind, 0)]
+             for kind, label in PARTICIPANT_KINDS.items()]]
           if board.sweeps else []),
     ])
     sections = [summary]

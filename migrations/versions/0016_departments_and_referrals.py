@@ -11,6 +11,8 @@ Create Date: 2026-12-02 16:41:45
 - referrals: a part of a case sent to a department (workflow columns, the
   deadlines fixed when sent, the answer).
 - users.department_id: a liaison's department.
+- sweep_participants: the known people who took part in a recorded sweep,
+  by kind of alliance member (联合体).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -90,6 +92,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_referrals_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_warn_at'), ['warn_at'], unique=False)
 
+    op.create_table('sweep_participants',
+    sa.Column('sweep_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['sweep_id'], ['sweeps.id'], name=op.f('fk_sweep_participants_sweep_id_sweeps')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sweep_participants_user_id_users')),
+    sa.PrimaryKeyConstraint('sweep_id', 'user_id', name=op.f('pk_sweep_participants'))
+    )
+    with op.batch_alter_table('sweep_participants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sweep_participants_kind'), ['kind'], unique=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('department_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_users_department_id'), ['department_id'], unique=False)
@@ -98,6 +111,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('sweep_participants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sweep_participants_kind'))
+    op.drop_table('sweep_participants')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_users_department_id_departments'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_users_department_id'))
