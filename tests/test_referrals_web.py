@@ -141,3 +141,23 @@ def test_an_admin_adds_a_department(client, app, world):
     bad = client.post("/referrals/departments", data={"csrf_token": csrf(page), "name": "住建", "street_id": 0,
                                                       "ack_hours": 0, "answer_days": 5})
     assert bad.status_code == 422
+
+
+def test_an_escalated_referral_is_on_the_supervisors_and_the_liaisons_today_page(app, world):
+    from datetime import timedelta
+
+    from app.engine.timers import tick
+
+    with app.app_context():
+        street_id = db.session.get(Referral, world.ours).dispute.street_id
+        sup = f.user("supervisor", street=db.session.get(f.Street, street_id)).username
+        late = NOW + timedelta(hours=25)
+        fired = tick(now=late).fired
+        assert ("referral", world.ours, "escalate_unacknowledged") in fired
+        db.session.remove()
+    clock.set_now(late)
+    supervisor = as_user(app.test_client(), sup)
+    assert f'href="/referrals/{world.ours}"' in supervisor.get("/today").get_data(as_text=True)
+    liaison = as_user(app.test_client(), world.liaison)
+    today = liaison.get("/today").get_data(as_text=True)
+    assert f'href="/referrals/{world.ours}"' in today and f'href="/referrals/{world.theirs}"' not in today
