@@ -161,3 +161,35 @@ def test_an_escalated_referral_is_on_the_supervisors_and_the_liaisons_today_page
     liaison = as_user(app.test_client(), world.liaison)
     today = liaison.get("/today").get_data(as_text=True)
     assert f'href="/referrals/{world.ours}"' in today and f'href="/referrals/{world.theirs}"' not in today
+
+
+def test_an_answer_comes_with_a_document_seen_only_within_the_referrals_scope(app, world):
+    import io
+
+    from tests.uploads_data import PDF
+
+    liaison = as_user(app.test_client(), world.liaison)
+    assert step(liaison, world.ours, "acknowledge").status_code == 302
+    page = liaison.get(f"/referrals/{world.ours}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    fake = liaison.post(f"/referrals/{world.ours}/answer", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "version": version, "answer": "见附件",
+        "file": (io.BytesIO(b"MZ not a document"), "report.pdf")})
+    assert fake.status_code == 422
+    with app.app_context():
+        assert db.session.get(Referral, world.ours).state == "acknowledged"
+    done = liaison.post(f"/referrals/{world.ours}/answer", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "version": version, "answer": "检查记录见附件",
+        "file": (io.BytesIO(PDF), "检查记录.pdf")})
+    assert done.status_code == 302
+    shown = liaison.get(f"/referrals/{world.ours}").get_data(as_text=True)
+    link = re.search(r'href="(/referrals/\d+/files/\d+)"', shown).group(1)
+    mediator = as_user(app.test_client(), world.mediator)
+    got = mediator.get(link)
+    assert got.status_code == 200 and got.data == PDF
+    other = as_user(app.test_client(), world.other_liaison)
+    assert other.get(link).status_code == 404
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "referral",
+                                                            AuditEvent.trigger == "answer")).scalar_one()
+        assert "attachment" in event.data

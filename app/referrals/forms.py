@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from .. import uploads
+
 
 class ReferForm(FlaskForm):
     """A new referral of a case, sent at once."""
@@ -21,6 +23,7 @@ class StepForm(FlaskForm):
     version = HiddenField()
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     answer = TextAreaField(_l("The department's answer"), validators=[Optional(), Length(max=10000)])
+    file = uploads.upload_field(_l("Photo or document (JPEG, PNG, WebP or PDF)"))
 
 
 class DepartmentForm(FlaskForm):

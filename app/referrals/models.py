@@ -64,3 +64,19 @@ class Referral(WorkflowMixin, db.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN
+
+
+class ReferralAttachment(db.Model):
+    """A photo or document sent with a department's answer (stored as the
+    case's attachments are: app/uploads.py)."""
+
+    __tablename__ = "referral_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)

@@ -3,7 +3,7 @@ list (for a liaison: their department's, by urgency, made for a phone), one
 referral and its steps, and the administrators' list of departments."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,9 +12,10 @@ from sqlalchemy.orm import contains_eager
 from workflows import REFERRAL
 from workflows.referral import OPEN
 
-from .. import clock, engine
+from .. import clock, engine, uploads
 from ..audit.chain import lock_chain, record
-from ..auth.access import load_visible, roles_required
+from ..auth.access import load_visible, refuse, roles_required
+from ..disputes.attachments import DOWNLOAD_CSP, FILE_CSP
 from ..disputes.access import CASE_ROLES, load_case
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
@@ -27,7 +28,7 @@ from ..timeline import timeline
 from ..validators import form_version
 from . import codes
 from .forms import DepartmentForm, ReferForm, ReferralFilterForm, StepForm
-from .models import Referral
+from .models import Referral, ReferralAttachment
 from .rules import by_case_mediator
 from .service import departments_for, refer
 
@@ -115,7 +116,9 @@ def render_referral(referral, form=None, status=200):
     if form is None:
         form = StepForm(formdata=None)
         form.version.data = referral.version
-    return render_template("referrals/show.html", r=referral, d=referral.dispute,
+    files = list(db.session.execute(select(ReferralAttachment).where(
+        ReferralAttachment.referral_id == referral.id).order_by(ReferralAttachment.id)).scalars())
+    return render_template("referrals/show.html", r=referral, d=referral.dispute, files=files,
                            state=REFERRAL.state(referral.state), colour=colour(referral), offered=offered,
                            form=form, timeline=timeline(referral, current_locale())), status
 
@@ -130,14 +133,26 @@ def step(referral_id, trigger):
     referral = load_referral(referral_id)
     if trigger not in USER_STEPS:
         return render_referral(referral, status=404)
-    form = StepForm(request.form)
+    form = StepForm()  # the request's form and files
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
         return render_referral(referral, form, 422)
     data = {"answer": (form.answer.data or "").strip()} if trigger == "answer" else {}
+    file = form.file.data if trigger == "answer" and form.file.data else None
     try:
-        engine.fire(referral, trigger, current_user, (form.reason.data or "").strip() or None,
-                    expected_version=form_version(form.version.data), **data)
+        with uploads.Batch() as batch:
+            stored = batch.store(file) if file else None
+            if stored:  # the answer's event names the file it came with
+                data["attachment"] = {"name": stored.original_name, "size": stored.size, "sha256": stored.sha256}
+            engine.fire(referral, trigger, current_user, (form.reason.data or "").strip() or None,
+                        expected_version=form_version(form.version.data), commit=False, **data)
+            if stored:
+                db.session.add(ReferralAttachment(
+                    referral_id=referral.id, original_name=stored.original_name, stored_name=stored.stored_name,
+                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                    uploaded_by_id=current_user.id, uploaded_at=clock.now()))
+            db.session.commit()
+            batch.done()
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         if refused.field in form:
@@ -146,6 +161,26 @@ def step(referral_id, trigger):
     referral = load_referral(referral_id)
     flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
     return redirect(url_for("referrals.show", referral_id=referral_id))
+
+
+@roles_required(*LIST_ROLES)
+def attachment(referral_id, file_id):
+    """A file of the answer, for whoever may see the referral."""
+    referral = load_referral(referral_id)
+    item = db.session.get(ReferralAttachment, file_id)
+    if item is None or item.referral_id != referral.id:
+        refuse("referral attachment", file_id)
+    path = uploads.path_of(item)
+    if path is None or not path.is_file():
+        current_app.logger.error("attachment %s of referral %s: file missing", item.id, referral.id)
+        abort(404)
+    inline = uploads.is_image(item)
+    response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
+                         download_name=item.original_name, conditional=False, etag=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = FILE_CSP if inline else DOWNLOAD_CSP
+    return response
 
 
 # Departments ---------------------------------------------------------------------

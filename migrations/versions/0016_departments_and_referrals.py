@@ -10,6 +10,7 @@ Create Date: 2026-12-02 16:41:45
 - department_deadlines: a department's own periods for one kind of referral.
 - referrals: a part of a case sent to a department (workflow columns, the
   deadlines fixed when sent, the answer).
+- referral_attachments: the photos and documents sent with an answer.
 - users.department_id: a liaison's department.
 - sweep_participants: the known people who took part in a recorded sweep,
   by kind of alliance member (联合体).
@@ -92,6 +93,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_referrals_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_warn_at'), ['warn_at'], unique=False)
 
+    op.create_table('referral_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=60), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_attachments_referral_id_referrals')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_referral_attachments_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_attachments')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_referral_attachments_stored_name'))
+    )
+    with op.batch_alter_table('referral_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_attachments_referral_id'), ['referral_id'], unique=False)
+
     op.create_table('sweep_participants',
     sa.Column('sweep_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -111,6 +130,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('referral_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_attachments_referral_id'))
+    op.drop_table('referral_attachments')
     with op.batch_alter_table('sweep_participants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sweep_participants_kind'))
     op.drop_table('sweep_participants')
