@@ -82,6 +82,7 @@ def test_the_mediator_refers_from_the_case_page(client, app, world):
     as_user(client, world.mediator)
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert 'id="referrals"' in page and "市场监管" in page
+    assert 'id="referrals-block-closing"' not in page  # a submitted case cannot be closed anyway
     # The foreign street's department is not offered, and refused when sent anyway.
     assert f'value="{world.foreign}"' not in page
     before = events(app)
@@ -193,3 +194,16 @@ def test_an_answer_comes_with_a_document_seen_only_within_the_referrals_scope(ap
         event = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "referral",
                                                             AuditEvent.trigger == "answer")).scalar_one()
         assert "attachment" in event.data
+
+
+def test_a_case_with_an_open_referral_offers_no_closing_and_says_why(client, app, world):
+    with app.app_context():
+        from app.disputes.models import Dispute
+
+        case = db.session.get(Dispute, world.case)
+        f.walk(case, db.session.get(Referral, world.ours).dispute.created_by, "resolve_on_spot", now=NOW)
+        db.session.remove()
+    as_user(client, world.mediator)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert 'id="referrals-block-closing"' in page
+    assert 'data-trigger="close"' not in page

@@ -59,8 +59,9 @@ def case_referrals(dispute) -> dict:
         select(Referral).where(Referral.dispute_id == dispute.id).order_by(Referral.id)).scalars())
     may_refer = by_case_mediator(dispute, current_user) and not dispute.__workflow__.state(dispute.state).terminal \
         and dispute.state != "closed"
+    closable = any(t.trigger == "close" for t in dispute.__workflow__.outgoing(dispute.state))
     return {"rows": rows, "may_refer": may_refer, "form": _refer_form(dispute) if may_refer else None,
-            "now": clock.now()}
+            "now": clock.now(), "blocks_closing": closable and any(r.is_open for r in rows)}
 
 
 @roles_required("mediator")
