@@ -113,6 +113,7 @@ def _import_models():
     from .rota import models as _rota  # noqa: F401
     from .followups import models as _followups  # noqa: F401
     from .sweeps import models as _sweeps  # noqa: F401
+    from .referrals import models as _referrals  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .supervision import models as _supervision  # noqa: F401
     from . import ratelimit as _ratelimit  # noqa: F401
@@ -128,7 +129,7 @@ def _init_packages(app):
     time that supervision's review then reads), then the packages that react
     to a case's steps; timer jobs run in the order installed too, and the
     pruning of throttling records ends the tick's summary line."""
-    from . import api, disputes, elders, followups, housekeeping, notifications, rota, supervision, sweeps
+    from . import api, disputes, elders, followups, housekeeping, notifications, referrals, rota, supervision, sweeps
 
     # auth's init_app ran first, in create_app: its session check must come
     # before the login check. Sweeps are planned before the outbox is sent,
@@ -136,7 +137,8 @@ def _init_packages(app):
     # tick's summary line.
     # The API's webhook effects come after every other package's, so that
     # the event they queue carries the step's file number and outcome.
-    for package in (disputes, sweeps, notifications, followups, elders, rota, supervision, api, housekeeping):
+    for package in (disputes, sweeps, notifications, followups, elders, rota, referrals, supervision, api,
+                    housekeeping):
         package.init_app(app)
 
 
@@ -171,12 +173,13 @@ def _register_blueprints(app):
     from .rota.blueprint import bp as rota_bp
     from .followups.blueprint import bp as followups_bp
     from .sweeps.blueprint import bp as sweeps_bp
+    from .referrals.blueprint import bp as referrals_bp
     from .notifications.blueprint import bp as notifications_bp
     from .today.blueprint import bp as today_bp
     from .supervision.views import bp as supervision_bp
 
     for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp,
-               elders_bp, rota_bp, followups_bp, sweeps_bp, notifications_bp, today_bp, supervision_bp):
+               elders_bp, rota_bp, followups_bp, sweeps_bp, referrals_bp, notifications_bp, today_bp, supervision_bp):
         app.register_blueprint(bp)
 
 

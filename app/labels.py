@@ -92,6 +92,8 @@ FIELD_LABELS = {
     "checked": N_("What was checked"),
     "findings": N_("Findings"),
     "participants": N_("Who took part"),
+    "participant_ids": N_("Known people who took part"),
+    "answer": N_("The department's answer"),
     "sweep_id": N_("Sweep"),
     "email_set": N_("E-mail address given"),
     "email_on": N_("E-mail notifications"),

@@ -76,6 +76,7 @@ WORDS = {
     "second_factor_reset": N_("Two-step verification reset by an administrator"),
     "recovery_code_used": N_("Recovery code used"),
     "recovery_codes_renewed": N_("Recovery codes renewed"),
+    "department_added": N_("Department added"),
 }
 
 # Labels of one entity type's triggers, where the trigger alone would read
@@ -88,6 +89,7 @@ TYPE_WORDS = {
     ("signoff", "create"): N_("Closure sent for sign-off"),
     ("lawyer_duty", "create"): N_("Duty planned"),
     ("duty_swap", "create"): N_("Swap requested"),
+    ("referral", "create"): N_("Referral drafted"),
 }
 
 

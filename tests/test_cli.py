@@ -43,7 +43,8 @@ def test_demo_load_is_idempotent_and_its_history_verifies(app):
     assert out.exit_code == 0, out.output
     with app.app_context():
         roles = set(db.session.execute(select(User.role)).scalars())
-        assert roles == {"mediator", "gridworker", "elder", "lawyer", "coordinator", "supervisor", "admin"}
+        assert roles == {"mediator", "gridworker", "elder", "lawyer", "coordinator", "supervisor", "admin", "liaison",
+                         "assistant"}
         assert db.session.execute(text("SELECT count(*) FROM grids")).scalar() == 369
         assert db.session.execute(text("SELECT count(*) FROM communities")).scalar() == 18
         # The builder made the 40 asked for; the domains' demos add their own (found by a sweep, from a
@@ -111,6 +112,13 @@ def test_demo_accounts_named_after_roles_have_work_to_see(app):
         assert db.session.execute(select(func.count(Dispute.id)).where(Dispute.assignee_id == mediator.id)).scalar() > 0
         assert db.session.execute(select(func.count(Dispute.id)).where(
             Dispute.created_by_id == gridworker.id)).scalar() > 0
+        # The demo liaison answers for 市场监管: referrals of theirs in several states, one escalated.
+        from app.referrals.models import Referral
+
+        liaison = db.session.execute(select(User).where(User.username == "liaison")).scalar_one()
+        states = set(db.session.execute(select(Referral.state).where(
+            Referral.department_id == liaison.department_id)).scalars())
+        assert {"sent", "ack_escalated", "acknowledged", "in_progress", "answered"} <= states
 
 
 def test_tick_prunes_old_throttling_records_only(app):

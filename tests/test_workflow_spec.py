@@ -71,9 +71,10 @@ def own_forms():
     """Workflows whose steps are taken on forms of their own, not the case
     page's generic action forms: their fields must be on those forms."""
     from app.followups.forms import VisitForm
+    from app.referrals.forms import StepForm
     from app.sweeps.forms import SweepForm
 
-    return {"followup": VisitForm, "sweep": SweepForm}
+    return {"followup": VisitForm, "sweep": SweepForm, "referral": StepForm}
 
 
 def test_every_required_field_has_a_label_and_a_form_field(app):

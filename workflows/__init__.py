@@ -8,10 +8,12 @@ from .elder_assignment import ELDER_ASSIGNMENT
 from .duty_swap import DUTY_SWAP
 from .followup import FOLLOWUP
 from .lawyer_duty import LAWYER_DUTY
+from .referral import REFERRAL
 from .sweep import SWEEP
 from .signoff import SIGNOFF
 from .spec import ROLES, SYSTEM, State, Transition, Workflow, WorkflowError
 
-WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (DISPUTE, LAWYER_DUTY, DUTY_SWAP, FOLLOWUP, SWEEP, ELDER_ASSIGNMENT, SIGNOFF,)}
+WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (DISPUTE, LAWYER_DUTY, DUTY_SWAP, FOLLOWUP, SWEEP, ELDER_ASSIGNMENT, SIGNOFF,
+                                                   REFERRAL)}
 
 __all__ = ["DISPUTE", "ROLES", "SYSTEM", "State", "Transition", "Workflow", "WorkflowError", "WORKFLOWS"]

@@ -215,6 +215,8 @@ DISPUTE = Workflow(
             (M, G),
             N_("Close"),
             required=("summary",),
+            # Not while a department still works on a part of it (app/referrals).
+            guards=("no_open_referrals",),
         ),
         Transition(
             "close",
@@ -223,6 +225,7 @@ DISPUTE = Workflow(
             (M,),
             N_("Close"),
             required=("summary",),
+            guards=("no_open_referrals",),
         ),
         # A supervisor returns a closed case from its sign-off review
         # (workflows/signoff.py); the review's return fires this step, never

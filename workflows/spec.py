@@ -20,6 +20,10 @@ ROLES = (
     "coordinator",
     "supervisor",
     "admin",
+    # A department's contact person (联络员), who answers the referrals sent to it.
+    "liaison",
+    # A grid assistant (楼栋长, volunteer) who reports disputes of their grid.
+    "assistant",
 )
 SYSTEM = "system"
 KNOWN_ACTORS = frozenset(ROLES) | {SYSTEM}

@@ -9,7 +9,7 @@ from workflows import ROLES
 
 from ..audit import record
 from ..extensions import db
-from ..org.models import Community, Grid, Street
+from ..org.models import Community, Department, Grid, Street
 from . import two_factor
 from .models import User
 from .passwords import hash_password, password_problem
@@ -24,8 +24,9 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.option("--street", "street_name", help="Street the user works in (supervisors).")
 @click.option("--community", "community_name", help="Community the user works in (mediators).")
 @click.option("--grid", "grid_name", help="Grid the user works in (grid workers).")
+@click.option("--department", "department_name", help="Department a liaison answers for (required for liaisons).")
 @click.password_option(help="Prompted for when not given.")
-def create_user(username, role, display_name, street_name, community_name, grid_name, password):
+def create_user(username, role, display_name, street_name, community_name, grid_name, department_name, password):
     """Create USERNAME with ROLE; prompts for the password."""
     if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise click.ClickException(f"user {username!r} already exists")
@@ -50,11 +51,29 @@ def create_user(username, role, display_name, street_name, community_name, grid_
         if street is None:
             raise click.ClickException(f"no street named {street_name!r}")
         user.street_id = street.id
+    if role == "liaison" and not department_name:
+        raise click.ClickException("a liaison needs --department")
+    if department_name:
+        user.department_id = _department_id(department_name, user.street_id)
     db.session.add(user)
     db.session.flush()
     record("user", user.id, "user_created", None, data={"username": username, "role": role, "by": "cli"})
     db.session.commit()
     click.echo(f"created {role} {username!r}")
+
+
+def _department_id(name, street_id) -> int:
+    """The department of that name: the street's own when the user has a
+    street, else the only one so named."""
+    query = select(Department).where(Department.name == name)
+    if street_id:
+        query = query.where((Department.street_id == street_id) | Department.street_id.is_(None))
+    found = db.session.execute(query).scalars().all()
+    if not found:
+        raise click.ClickException(f"no department named {name!r}")
+    if len(found) > 1:
+        raise click.ClickException(f"several departments are named {name!r}: give --street")
+    return found[0].id
 
 
 @users_cli.command("reset-2fa")

@@ -5,7 +5,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..org.models import Community, Grid, Street
+from ..org.models import Community, Department, Grid, Street
 
 
 class User(UserMixin, db.Model):
@@ -19,12 +19,15 @@ class User(UserMixin, db.Model):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    # A liaison's department: they see only the referrals sent to it.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     # The account's credential generation: a new password draws a new one, and
     # device cookies carry a digest of it, so those issued before stop counting.
     session_token: Mapped[str] = mapped_column(String(64))
     street: Mapped[Street | None] = relationship()
     community: Mapped[Community | None] = relationship()
     grid: Mapped[Grid | None] = relationship()
+    department: Mapped[Department | None] = relationship()
 
     # The server-side session this request runs in, set when it is made or
     # loaded (app/auth/sessions.py); not columns. The row is read only before

@@ -9,6 +9,8 @@ ROLE_LABELS = {
     "coordinator": N_("Coordinator"),
     "supervisor": N_("Supervisor"),
     "admin": N_("Administrator"),
+    "liaison": N_("Department liaison"),
+    "assistant": N_("Grid assistant"),
     "system": N_("System"),
     "anonymous": N_("Member of the public"),
 }

@@ -29,5 +29,5 @@ def load(cases, seed, if_empty):
     click.echo(f"{cases} disputes created")
     for name, load_domain in DOMAIN_DEMOS:
         click.echo(load_domain(seed))
-    click.echo(f"log in at /login as mediator, gridworker, elder, lawyer, coordinator, supervisor or admin; "
+    click.echo(f"log in at /login as mediator, gridworker, elder, lawyer, coordinator, supervisor, liaison, assistant or admin; "
                f"password: {password}")

@@ -7,6 +7,9 @@ from ..elders.demo import load as elders_demo
 from ..followups.demo import load as followups_demo
 from ..rota.demo import load as rota_demo
 from ..supervision.demo import load as supervision_demo
+from ..referrals.demo import load as referrals_demo
+from .assistants import load as assistants_demo
 
 DOMAIN_DEMOS: list[tuple[str, object]] = [("supervision", supervision_demo), ("elders", elders_demo), ("rota", rota_demo),
-                                           ("followups", followups_demo)]
+                                           ("followups", followups_demo), ("referrals", referrals_demo),
+                                           ("assistants", assistants_demo)]

@@ -8,12 +8,14 @@ blueprint.py modules wire their controllers).
 """
 from flask import Blueprint
 
-from . import agreement, attachments, parties, sessions, views
+from . import agreement, assistants, attachments, parties, sessions, views
 
 bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
 bp.add_url_rule("/", view_func=views.index)
 bp.add_url_rule("/mine", view_func=views.mine)
+bp.add_url_rule("/report", view_func=assistants.report, methods=["GET", "POST"])
+bp.add_url_rule("/reported", view_func=assistants.reported)
 bp.add_url_rule("/new", view_func=views.new, methods=["GET", "POST"])
 bp.add_url_rule("/<int:case_id>", view_func=views.show)
 bp.add_url_rule("/<int:case_id>/fire/<trigger>", view_func=views.fire, methods=["POST"])

@@ -32,6 +32,7 @@ CHANNELS = {
     "court": N_("Referred by court"),
     "government": N_("Assigned by government"),
     "lawyer": N_("From a lawyer consultation"),
+    "assistant": N_("Reported by a grid assistant"),
 }
 
 PARTY_ROLES = {

@@ -36,6 +36,7 @@ DOOR_CHANNELS = {
     "sweep": "sweep",
     "public": "photo",
     "consultation": "lawyer",
+    "assistant": "assistant",  # a grid assistant's report (app/disputes/assistants.py)
     "demo": None,
     "api": None,  # the channel registered with the integrator's client
     "iot": "iot",  # a grid worker's confirmation of folded IoT alarms

@@ -20,6 +20,10 @@ def index():
         return redirect(url_for("elders.mine"))
     if current_user.role == "supervisor":
         return redirect(url_for("supervision.closures"))
+    if current_user.role == "assistant":
+        return redirect(url_for("disputes.reported"))
+    if current_user.role == "liaison":
+        return redirect(url_for("referrals.index"))
     if current_user.role == "admin":
         return redirect(url_for("disputes.index"))
     return render_template("main/index.html", workflows=WORKFLOWS.values())

@@ -8,6 +8,7 @@ from .. import clock
 from ..disputes import codes
 from ..i18n import translate
 from .exports import Section
+from ..sweeps.codes import PARTICIPANT_KINDS
 from .models import OUTCOMES
 
 
@@ -82,7 +83,9 @@ def statistics_sections(board) -> list[Section]:
           for key, name in (("red", _("overdue (red)")), ("yellow", _("due soon (yellow)")),
                             ("blue", _("on track (blue)")), ("none", _("no deadline")))],
         *([[_("Community sweeps held"), board.sweeps["community"]], [_("Street sweeps held"), board.sweeps["street"]],
-           [_("Sweeps missed"), board.sweeps["missed"]], [_("Disputes found by sweeps"), board.sweeps["found"]]]
+           [_("Sweeps missed"), board.sweeps["missed"]], [_("Disputes found by sweeps"), board.sweeps["found"]],
+           *[[_("Sweeps with: %(kind)s", kind=translate(label)), board.alliance.get(kind, 0)]
+             for kind, label in PARTICIPANT_KINDS.items()]]
           if board.sweeps else []),
     ])
     sections = [summary]
@@ -94,6 +97,22 @@ def statistics_sections(board) -> list[Section]:
     ):
         rows = [_count_row(codes.label(names, key, locale) if names else key, c) for key, c in groups]
         sections.append(Section(title, [first] + count_headers, rows))
+    sections.append(department_section(board))
     return sections
+
+
+def department_section(board) -> Section:
+    """The referrals sent in the period by department and month, each
+    department's whole period first (its month cell left empty)."""
+    totals, monthly = board.departments
+    headers = [_("Department"), _("Month"), _("Referrals sent"), _("Acknowledged on time"), _("Answered on time"),
+               _("Returned at least once"), _("Average days to answer")]
+    rows = []
+    for total in totals:
+        for figures in [total] + [m for m in monthly if m.department == total.department]:
+            rows.append([figures.department, figures.month, figures.sent, figures.acknowledged_on_time,
+                         figures.answered_on_time, figures.returned,
+                         round(figures.mean_days_to_answer, 1) if figures.mean_days_to_answer is not None else None])
+    return Section(_("Referrals by department"), headers, rows)
 
 

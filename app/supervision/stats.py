@@ -43,6 +43,7 @@ from ..engine.deadlines import NO_DEADLINE, colour_clause
 from ..extensions import db
 from ..org.models import Community
 from .counters import MAX_DAYS, StatCount
+from .departments import department_figures
 from .scope import Place, Scope
 from .sql import days_between, local_month
 
@@ -108,6 +109,11 @@ class Dashboard:
     agreed_cases: int = 0
     open_by_colour: dict[str, int] = field(default_factory=dict)
     sweeps: dict | None = None
+    # The referrals sent in the period, by department: (totals, by month);
+    # see departments.py.
+    departments: tuple = ((), ())
+    # Held sweeps by kind of alliance member taking part (alliance_figures).
+    alliance: dict = field(default_factory=dict)
 
     @property
     def agreed_mean(self):
@@ -258,8 +264,12 @@ def dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, s
     is counted from the cases themselves."""
     session = session or db.session
     if place.grid_id is None and whole_months(date_from, date_to):
-        return _from_counters(session, scope, place, date_from, date_to, now)
-    return live_dashboard(scope, place, date_from, date_to, now, session)
+        board = _from_counters(session, scope, place, date_from, date_to, now)
+    else:
+        board = live_dashboard(scope, place, date_from, date_to, now, session)
+    board.departments = department_figures(session, scope, place, date_from, date_to)
+    board.alliance = alliance_figures(session, scope, place, date_from, date_to)
+    return board
 
 
 def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None) -> Dashboard:
@@ -338,3 +348,23 @@ def sweep_figures(session, scope: Scope, place: Place, date_from: date, date_to:
             *_cohort(scope, place, date_from, date_to), Dispute.sweep_id.is_not(None))).scalar()
     return {"community": int(held.get("community", 0)), "street": int(held.get("street", 0)),
             "missed": int(missed or 0), "found": int(found or 0)}
+
+
+def alliance_figures(session, scope: Scope, place: Place, date_from: date, date_to: date) -> dict[str, int]:
+    """The screening alliance (联合体): of the sweeps held in the period and
+    place (as sweep_figures counts them), how many had at least one known
+    person of each kind taking part (app/sweeps/alliance.py)."""
+    from ..org.models import Grid
+    from ..sweeps.models import Sweep, SweepParticipant
+
+    if place.grid_id is not None:
+        grid = session.get(Grid, place.grid_id)
+        place = Place(street_id=place.street_id, area_id=place.area_id, community_id=grid.community_id)
+    rows = session.execute(
+        select(SweepParticipant.kind, func.count(func.distinct(Sweep.id)))
+        .join(Sweep, Sweep.id == SweepParticipant.sweep_id)
+        .where(*scope.clauses(place, model=Sweep), Sweep.state == "done", Sweep.held_on >= date_from,
+               Sweep.held_on <= date_to)
+        .group_by(SweepParticipant.kind)
+    ).all()
+    return {kind: int(n) for kind, n in rows}

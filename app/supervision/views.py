@@ -28,6 +28,7 @@ from ..paging import COUNT_CAP, Page
 from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
+from ..sweeps.codes import PARTICIPANT_KINDS
 from . import casefile, exports, history, reports, stats
 from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
@@ -147,7 +148,7 @@ def statistics():
     else:
         board = stats.dashboard(scope, place, start, end, clock.now())
     return render_template("supervision/stats.html", form=form, board=board, codes=codes,
-                           link_args=form.link_args())
+                           link_args=form.link_args(), alliance_kinds=PARTICIPANT_KINDS)
 
 
 @bp.route("/stats/export.<fmt>")

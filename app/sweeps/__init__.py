@@ -14,8 +14,10 @@ import followups, which builds on it.
 def init_app(app) -> None:
     from .. import today
     from ..engine import timers
+    from . import alliance
     from .service import plan_sweeps
     from .today import sweeps_due
 
+    alliance.hooks.install()
     timers.install_job("sweeps planned", plan_sweeps)
     today.install_provider("sweep", sweeps_due)

@@ -19,3 +19,13 @@ SWEEP_CHECKS = {
     "key_people": N_("People who need attention"),
     "petitions": N_("Signs of petitions"),
 }
+
+# Who takes part in a sweep: the screening alliance (联合体, DOMAIN.md §1).
+PARTICIPANT_KINDS = {
+    "gridworker": N_("Grid worker"),
+    "police": N_("Community police"),
+    "legal_adviser": N_("Community legal adviser"),
+    "cadre": N_("Community cadre"),
+    "volunteer": N_("Volunteer"),
+    "department": N_("Department staff"),
+}

@@ -15,7 +15,8 @@ class SweepForm(FlaskForm):
                                                               year_2000_to_2100])
     checked = SelectMultipleField(_l("What was checked"),
                                   validators=[DataRequired(_l("Tick at least one thing that was checked."))])
-    participants = StringField(_l("Who took part"), validators=[Optional(), Length(max=500)],
+    participant_ids = SelectMultipleField(_l("Who took part"), coerce=int, validators=[Optional()])
+    participants = StringField(_l("Others who took part"), validators=[Optional(), Length(max=500)],
                                description=_l("Besides you: grid workers, police, legal adviser, volunteers…"))
     findings = TextAreaField(_l("Findings"), validators=[DataRequired(), Length(max=10000)],
                              description=_l("What was found, and what was done about it. Write “nothing found” if so."))
@@ -23,6 +24,11 @@ class SweepForm(FlaskForm):
     def fill_choices(self, locale, places):
         self.place.choices = places
         self.checked.choices = codes.choices(codes.SWEEP_CHECKS, locale)
+
+    def fill_people(self, people):
+        """people: (user, kind) pairs, from alliance.candidates."""
+        self.people = people
+        self.participant_ids.choices = [(user.id, user.display_name) for user, _kind in people]
 
 
 class SweepFilterForm(FlaskForm):

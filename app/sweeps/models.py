@@ -64,3 +64,13 @@ class Sweep(WorkflowMixin, db.Model):
     @property
     def place_name(self) -> str:
         return self.community.name if self.community is not None else self.street.name
+
+
+class SweepParticipant(db.Model):
+    """One known person who took part in a recorded sweep, with the kind of
+    alliance member they took part as (codes.PARTICIPANT_KINDS)."""
+
+    __tablename__ = "sweep_participants"
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)

@@ -20,6 +20,7 @@ from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..i18n import current_locale, translate
 from ..org.models import Community, Grid, Street
+from .alliance import candidates, participants_of
 from ..paging import page_of
 from . import codes
 from .forms import SweepFilterForm, SweepForm
@@ -119,11 +120,14 @@ def record_sweep():
     form.fill_choices(current_locale(), places)
     if request.method == "GET":
         _prefill(form)
+        form.fill_people(candidates(*_parse_place(form.place.data)[1:]))
         return render_template("sweeps/record.html", form=form)
     place = _parse_place(form.place.data)
     if place is None:
+        form.fill_people([])
         form.place.errors = [_("Choose where the sweep was held.")]
         return render_template("sweeps/record.html", form=form), 422
+    form.fill_people(candidates(*place[1:]))
     refusal = record_refusal(current_user, *place)
     if refusal:
         flash(str(refusal), "danger")
@@ -132,7 +136,7 @@ def record_sweep():
         flash(_("Please correct the marked fields."), "danger")
         return render_template("sweeps/record.html", form=form), 422
     data = {"held_on": form.held_on.data, "checked": form.checked.data, "findings": form.findings.data.strip(),
-            "participants": (form.participants.data or "").strip()}
+            "participants": (form.participants.data or "").strip(), "participant_ids": form.participant_ids.data or []}
     try:
         sweep = record(current_user, *place, data)
     except engine.Refused as refused:
@@ -162,6 +166,7 @@ def show(sweep_id):
     may_record = sweep.state != "done" and record_refusal(current_user, sweep.level, sweep.street_id,
                                                           sweep.community_id) is None
     return render_template("sweeps/show.html", sweep=sweep, state=SWEEP.state(sweep.state),
+                           alliance=participants_of(sweep.id),
                            colour=colour(sweep), timeline=timeline(sweep, locale), may_record=may_record,
                            may_register=bool(_register_grids(sweep)))
 

@@ -1,0 +1,45 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from .. import uploads
+
+
+class ReferForm(FlaskForm):
+    """A new referral of a case, sent at once."""
+
+    department_id = SelectField(_l("Department"), coerce=int, validators=[InputRequired(_l("Choose a department."))])
+    kind = SelectField(_l("What is asked"), validators=[DataRequired()])
+    request = TextAreaField(_l("Request to the department"),
+                            validators=[DataRequired(_l("Say what the department is asked to do.")),
+                                        Length(max=5000)])
+
+
+class StepForm(FlaskForm):
+    """One step of a referral; the version is the referral's, so a step
+    taken meanwhile by someone else is caught."""
+
+    version = HiddenField()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    answer = TextAreaField(_l("The department's answer"), validators=[Optional(), Length(max=10000)])
+    file = uploads.upload_field(_l("Photo or document (JPEG, PNG, WebP or PDF)"))
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    street_id = SelectField(_l("Covers"), coerce=int, default=0)
+    ack_hours = IntegerField(_l("Hours to acknowledge"), default=24,
+                             validators=[InputRequired(), NumberRange(min=1, max=720)])
+    answer_days = IntegerField(_l("Days to answer"), default=7,
+                               validators=[InputRequired(), NumberRange(min=1, max=365)])
+
+
+class ReferralFilterForm(FlaskForm):
+    """GET filters (bookmarkable, nothing written: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(_l("State"), default="open")
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])

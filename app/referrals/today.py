@@ -1,0 +1,41 @@
+"""Referrals on the today page (installed by the package's init_app)."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
+
+from workflows.referral import OPEN
+
+from ..disputes.models import Dispute
+from ..disputes.scope import scope_clause
+from ..engine.deadlines import colour, late_states
+from ..extensions import db
+from ..i18n import translate
+from ..today import TodayItem
+from .models import Referral
+
+
+def referrals_due(user, now, until) -> list[TodayItem]:
+    """A liaison's open referrals; a supervisor's escalated ones in their
+    street; a mediator's answers waiting to be checked."""
+    query = select(Referral).join(Dispute, Dispute.id == Referral.dispute_id).options(
+        contains_eager(Referral.dispute))
+    late = late_states(Referral.__workflow__)
+    if user.role == "liaison":
+        query = query.where(Referral.department_id == user.department_id, Referral.state.in_(OPEN),
+                            Referral.state.not_in(("draft", "answered")),
+                            or_(Referral.due_at < until, Referral.state.in_(late)))
+    elif user.role == "supervisor":
+        query = query.where(scope_clause(user), Referral.state.in_(late))
+    elif user.role == "mediator":
+        query = query.where(scope_clause(user), Referral.state == "answered")
+    else:
+        return []
+    rows = db.session.execute(query.order_by(Referral.due_at, Referral.id).limit(200)).scalars()
+    return [TodayItem(kind="referral", title=_("Referral of case %(case)s", case=row.dispute.title),
+                      due_at=row.due_at, colour=colour(row, now),
+                      url=url_for("referrals.show", referral_id=row.id),
+                      detail=translate(row.__workflow__.state(row.state).label), open_since=row.sent_at)
+            for row in rows]

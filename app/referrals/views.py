@@ -1,0 +1,236 @@
+"""Referrals: a case's referrals (on the case page) and making one, the
+list (for a liaison: their department's, by urgency, made for a phone), one
+referral and its steps, and the administrators' list of departments."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from workflows import REFERRAL
+from workflows.referral import OPEN
+
+from .. import clock, engine, uploads
+from ..audit.chain import lock_chain, record
+from ..auth.access import load_visible, refuse, roles_required
+from ..disputes.attachments import DOWNLOAD_CSP, FILE_CSP
+from ..disputes.access import CASE_ROLES, load_case
+from ..disputes.models import Dispute
+from ..disputes.scope import scope_clause
+from ..engine.deadlines import colour, urgency_order
+from ..extensions import db
+from ..i18n import current_locale, translate
+from ..org.models import Department, Street
+from ..paging import page_of
+from ..timeline import timeline
+from ..validators import form_version
+from . import codes
+from .forms import DepartmentForm, ReferForm, ReferralFilterForm, StepForm
+from .models import Referral, ReferralAttachment
+from .rules import by_case_mediator
+from .service import departments_for, refer
+
+LIST_ROLES = ("liaison",) + tuple(CASE_ROLES)
+# The steps a person takes from a referral's page (the others are the timer's).
+USER_STEPS = ("acknowledge", "start_work", "answer", "accept_answer", "return_for_redo", "withdraw")
+
+
+def load_referral(referral_id: int) -> Referral:
+    """The referral, if this user may see it; otherwise 404."""
+    return load_visible(Referral, referral_id, "referral")
+
+
+def template_helpers():
+    return {"case_referrals": case_referrals, "REFERRAL": REFERRAL, "ref_codes": codes}
+
+
+def _refer_form(dispute, formdata=None):
+    form = ReferForm(formdata=formdata)
+    form.department_id.choices = [(d.id, d.name) for d in departments_for(dispute)]
+    form.kind.choices = codes.choices(codes.REFERRAL_KINDS, current_locale())
+    return form
+
+
+def case_referrals(dispute) -> dict:
+    """What the case page's referral section shows (templates ask, never decide)."""
+    rows = list(db.session.execute(
+        select(Referral).where(Referral.dispute_id == dispute.id).order_by(Referral.id)).scalars())
+    may_refer = by_case_mediator(dispute, current_user) and not dispute.__workflow__.state(dispute.state).terminal \
+        and dispute.state != "closed"
+    closable = any(t.trigger == "close" for t in dispute.__workflow__.outgoing(dispute.state))
+    return {"rows": rows, "may_refer": may_refer, "form": _refer_form(dispute) if may_refer else None,
+            "now": clock.now(), "blocks_closing": closable and any(r.is_open for r in rows)}
+
+
+@roles_required("mediator")
+def new(case_id):
+    dispute = load_case(case_id)
+    form = _refer_form(dispute, request.form)
+    back = url_for("disputes.show", case_id=case_id) + "#referrals"
+    if not form.validate():
+        flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(back)
+    try:
+        referral = refer(dispute, form.department_id.data, form.kind.data, form.request.data, current_user,
+                         clock.now())
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        return render_template("referrals/refused.html", d=dispute), refused.status
+    flash(_("Referred to %(department)s.", department=referral.department.name), "success")
+    return redirect(back)
+
+
+# The list -----------------------------------------------------------------------
+
+def _scope(query):
+    if current_user.role == "liaison":
+        return query.where(Referral.department_id == current_user.department_id)
+    return query.where(scope_clause(current_user))
+
+
+@roles_required(*LIST_ROLES)
+def index():
+    form = ReferralFilterForm(formdata=request.args)
+    form.state.choices = [("open", _("Open")), ("all", _("All"))] + [
+        (s.code, translate(s.label)) for s in REFERRAL.states]
+    if not form.validate():
+        form.state.data, form.page.data = "open", 1
+    now = clock.now()
+    query = _scope(select(Referral).join(Dispute, Dispute.id == Referral.dispute_id)
+                   .options(contains_eager(Referral.dispute)))
+    if form.state.data == "open":
+        query = query.where(Referral.state.in_(OPEN))
+    elif form.state.data != "all":
+        query = query.where(Referral.state == form.state.data)
+    page = page_of(query, urgency_order(Referral, now), form.page.data or 1,
+                   current_app.config.get("REFERRALS_PER_PAGE", 50))
+    return render_template("referrals/index.html", form=form, page=page, now=now,
+                           colour=lambda row: colour(row, now), link_args={"state": form.state.data})
+
+
+# One referral ---------------------------------------------------------------------
+
+def render_referral(referral, form=None, status=200):
+    offered = [t for t in engine.available(referral, current_user) if t.trigger in USER_STEPS]
+    if form is None:
+        form = StepForm(formdata=None)
+        form.version.data = referral.version
+    files = list(db.session.execute(select(ReferralAttachment).where(
+        ReferralAttachment.referral_id == referral.id).order_by(ReferralAttachment.id)).scalars())
+    return render_template("referrals/show.html", r=referral, d=referral.dispute, files=files,
+                           state=REFERRAL.state(referral.state), colour=colour(referral), offered=offered,
+                           form=form, timeline=timeline(referral, current_locale())), status
+
+
+@roles_required(*LIST_ROLES)
+def show(referral_id):
+    return render_referral(load_referral(referral_id))
+
+
+@roles_required("mediator", "liaison")
+def step(referral_id, trigger):
+    referral = load_referral(referral_id)
+    if trigger not in USER_STEPS:
+        return render_referral(referral, status=404)
+    form = StepForm()  # the request's form and files
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return render_referral(referral, form, 422)
+    data = {"answer": (form.answer.data or "").strip()} if trigger == "answer" else {}
+    file = form.file.data if trigger == "answer" and form.file.data else None
+    try:
+        with uploads.Batch() as batch:
+            stored = batch.store(file) if file else None
+            if stored:  # the answer's event names the file it came with
+                data["attachment"] = {"name": stored.original_name, "size": stored.size, "sha256": stored.sha256}
+            engine.fire(referral, trigger, current_user, (form.reason.data or "").strip() or None,
+                        expected_version=form_version(form.version.data), commit=False, **data)
+            if stored:
+                db.session.add(ReferralAttachment(
+                    referral_id=referral.id, original_name=stored.original_name, stored_name=stored.stored_name,
+                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                    uploaded_by_id=current_user.id, uploaded_at=clock.now()))
+            db.session.commit()
+            batch.done()
+    except engine.Refused as refused:
+        flash(str(refused.message), "danger")
+        if refused.field in form:
+            form[refused.field].errors = [str(refused.message)]
+        return render_referral(load_referral(referral_id), form, refused.status)
+    referral = load_referral(referral_id)
+    flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
+    return redirect(url_for("referrals.show", referral_id=referral_id))
+
+
+@roles_required(*LIST_ROLES)
+def attachment(referral_id, file_id):
+    """A file of the answer, for whoever may see the referral."""
+    referral = load_referral(referral_id)
+    item = db.session.get(ReferralAttachment, file_id)
+    if item is None or item.referral_id != referral.id:
+        refuse("referral attachment", file_id)
+    path = uploads.path_of(item)
+    if path is None or not path.is_file():
+        current_app.logger.error("attachment %s of referral %s: file missing", item.id, referral.id)
+        abort(404)
+    inline = uploads.is_image(item)
+    response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
+                         download_name=item.original_name, conditional=False, etag=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = FILE_CSP if inline else DOWNLOAD_CSP
+    return response
+
+
+# Departments ---------------------------------------------------------------------
+
+def _department_form(formdata=None):
+    form = DepartmentForm(formdata=formdata)
+    streets = db.session.execute(select(Street).order_by(Street.id)).scalars()
+    form.street_id.choices = [(0, _("The whole city"))] + [(s.id, s.name) for s in streets]
+    return form
+
+
+def _render_departments(form, status=200):
+    rows = db.session.execute(select(Department).order_by(Department.street_id.is_not(None), Department.id)).scalars()
+    return render_template("referrals/departments.html", rows=list(rows), form=form), status
+
+
+@roles_required("admin")
+def departments():
+    return _render_departments(_department_form())
+
+
+@roles_required("admin")
+def add_department():
+    form = _department_form(request.form)
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_departments(form, 422)
+    street_id = form.street_id.data or None
+    name = form.name.data.strip()
+    lock_chain(db.session)
+    taken = db.session.execute(select(Department.id).where(Department.name == name,
+                                                           Department.street_id.is_(street_id)
+                                                           if street_id is None else
+                                                           Department.street_id == street_id)).first()
+    if taken:
+        db.session.rollback()
+        form.name.errors = [_("A department of this name already covers this area.")]
+        return _render_departments(form, 422)
+    try:
+        department = Department(name=name, street_id=street_id, ack_hours=form.ack_hours.data,
+                                answer_days=form.answer_days.data, active=True)
+        db.session.add(department)
+        db.session.flush()
+        record("department", department.id, "department_added", current_user, at=clock.now(),
+               data={"name": name, "street_id": street_id, "ack_hours": department.ack_hours,
+                     "answer_days": department.answer_days})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    flash(_("Department %(name)s added.", name=name), "success")
+    return redirect(url_for("referrals.departments"))

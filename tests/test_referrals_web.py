@@ -1,0 +1,209 @@
+"""Referrals through the web client: a mediator refers from the case page,
+a liaison sees only their department's referrals (404 otherwise, and
+nothing under /cases), and every refusal is answered with a message, the
+right status and nothing written."""
+import re
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.referrals.models import Referral
+from tests import factories as f
+from tests import factories_referrals as fr
+from tests.factories import csrf, login
+
+NOW = datetime(2026, 3, 2, 2, 0)
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        street, (c1, c2), grids = f.org()
+        mediator = f.user("mediator", community=c1)
+        market = fr.department("市场监管")
+        env = fr.department("环保")
+        foreign = fr.department("行政执法", street=f.org()[0])
+        case = f.dispute(mediator, grids[0], now=NOW)
+        ours = fr.referral(case, market, mediator, now=NOW)
+        theirs = fr.referral(case, env, mediator, now=NOW)
+        w = dict(mediator=mediator.username, case=case.id, market=market.id, env=env.id, foreign=foreign.id,
+                 ours=ours.id, theirs=theirs.id, liaison=fr.liaison(market).username,
+                 other_liaison=fr.liaison(env).username,
+                 outsider=f.user("mediator", community=c2).username)
+        db.session.remove()
+    clock.set_now(NOW)
+    yield type("World", (), w)
+    clock.set_now(None)
+
+
+def as_user(client, username):
+    login(client, username)
+    page = client.get("/today").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/today"})
+    return client
+
+
+def step(client, referral_id, trigger, **data):
+    page = client.get(f"/referrals/{referral_id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    return client.post(f"/referrals/{referral_id}/{trigger}",
+                       data={"csrf_token": csrf(page), "version": version, **data})
+
+
+def events(app):
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.entity_type.in_(("referral", "dispute")))).scalar()
+
+
+def test_a_liaison_sees_only_their_departments_referrals(client, world):
+    as_user(client, world.liaison)
+    assert client.get("/").headers["Location"].endswith("/referrals/")
+    listing = client.get("/referrals/").get_data(as_text=True)
+    assert f'data-referral="{world.ours}"' in listing
+    assert f'data-referral="{world.theirs}"' not in listing
+    assert client.get(f"/referrals/{world.ours}").status_code == 200
+    assert client.get(f"/referrals/{world.theirs}").status_code == 404
+    assert client.get(f"/cases/{world.case}").status_code in (403, 404)
+    assert client.get("/cases/").status_code == 403
+
+
+def test_an_outside_mediator_gets_404(client, world):
+    as_user(client, world.outsider)
+    assert client.get(f"/referrals/{world.ours}").status_code == 404
+    assert f'data-referral="{world.ours}"' not in client.get("/referrals/").get_data(as_text=True)
+
+
+def test_the_mediator_refers_from_the_case_page(client, app, world):
+    as_user(client, world.mediator)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert 'id="referrals"' in page and "市场监管" in page
+    assert 'id="referrals-block-closing"' not in page  # a submitted case cannot be closed anyway
+    # The foreign street's department is not offered, and refused when sent anyway.
+    assert f'value="{world.foreign}"' not in page
+    before = events(app)
+    refused = client.post(f"/referrals/cases/{world.case}/new",
+                          data={"csrf_token": csrf(page), "department_id": world.foreign, "kind": "inspect",
+                                "request": "请处理"})
+    assert refused.status_code == 302  # not a choice of the form: back to the case with the message
+    assert events(app) == before
+    done = client.post(f"/referrals/cases/{world.case}/new",
+                       data={"csrf_token": csrf(page), "department_id": world.market, "kind": "enforce",
+                             "request": "餐馆油烟扰民，请执法检查"}, follow_redirects=True)
+    assert "Referred to 市场监管" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Referral)).scalar() == 3
+
+
+def test_bad_input_is_refused_with_a_message_and_nothing_written(app, world):
+    other = as_user(app.test_client(), world.other_liaison)
+    page = other.get(f"/referrals/{world.theirs}").get_data(as_text=True)
+    before = events(app)
+    answer = other.post(f"/referrals/{world.ours}/answer", data={"csrf_token": csrf(page), "version": 1,
+                                                                 "answer": "不是我们的"})
+    assert answer.status_code == 404  # another department's referral
+    liaison = as_user(app.test_client(), world.liaison)
+    assert step(liaison, world.ours, "acknowledge").status_code == 302
+    empty = step(liaison, world.ours, "answer", answer="  ")
+    assert empty.status_code == 422 and "This field is required" in empty.get_data(as_text=True)
+    assert step(liaison, world.ours, "answer", answer="已核查").status_code == 302
+    assert events(app) == before + 2
+    mediator = as_user(app.test_client(), world.mediator)
+    no_reason = step(mediator, world.ours, "return_for_redo", reason="")
+    assert no_reason.status_code == 422 and "Please give a reason" in no_reason.get_data(as_text=True)
+    assert events(app) == before + 2
+    assert step(mediator, world.ours, "withdraw", reason="当事人撤回申请").status_code == 302
+    page = liaison.get(f"/referrals/{world.ours}").get_data(as_text=True)
+    assert 'id="do-acknowledge"' not in page
+    with app.app_context():  # the current version: refused for the state, not as a stale form
+        version = db.session.get(Referral, world.ours).version
+    late = liaison.post(f"/referrals/{world.ours}/acknowledge", data={"csrf_token": csrf(page), "version": version})
+    assert late.status_code == 409 and "not possible in the state" in late.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Referral, world.ours).state == "withdrawn"
+    assert events(app) == before + 3  # acknowledged, answered, withdrawn: nothing else
+
+
+def test_an_admin_adds_a_department(client, app, world):
+    with app.app_context():
+        f.user("admin", username="boss")
+    as_user(client, "boss")
+    page = client.get("/referrals/departments").get_data(as_text=True)
+    ok = client.post("/referrals/departments", data={"csrf_token": csrf(page), "name": "劳动监察", "street_id": 0,
+                                                     "ack_hours": 12, "answer_days": 5}, follow_redirects=True)
+    assert "劳动监察" in ok.get_data(as_text=True)
+    twice = client.post("/referrals/departments", data={"csrf_token": csrf(page), "name": "劳动监察",
+                                                        "street_id": 0, "ack_hours": 12, "answer_days": 5})
+    assert twice.status_code == 422
+    bad = client.post("/referrals/departments", data={"csrf_token": csrf(page), "name": "住建", "street_id": 0,
+                                                      "ack_hours": 0, "answer_days": 5})
+    assert bad.status_code == 422
+
+
+def test_an_escalated_referral_is_on_the_supervisors_and_the_liaisons_today_page(app, world):
+    from datetime import timedelta
+
+    from app.engine.timers import tick
+
+    with app.app_context():
+        street_id = db.session.get(Referral, world.ours).dispute.street_id
+        sup = f.user("supervisor", street=db.session.get(f.Street, street_id)).username
+        late = NOW + timedelta(hours=25)
+        fired = tick(now=late).fired
+        assert ("referral", world.ours, "escalate_unacknowledged") in fired
+        db.session.remove()
+    clock.set_now(late)
+    supervisor = as_user(app.test_client(), sup)
+    assert f'href="/referrals/{world.ours}"' in supervisor.get("/today").get_data(as_text=True)
+    liaison = as_user(app.test_client(), world.liaison)
+    today = liaison.get("/today").get_data(as_text=True)
+    assert f'href="/referrals/{world.ours}"' in today and f'href="/referrals/{world.theirs}"' not in today
+
+
+def test_an_answer_comes_with_a_document_seen_only_within_the_referrals_scope(app, world):
+    import io
+
+    from tests.uploads_data import PDF
+
+    liaison = as_user(app.test_client(), world.liaison)
+    assert step(liaison, world.ours, "acknowledge").status_code == 302
+    page = liaison.get(f"/referrals/{world.ours}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    fake = liaison.post(f"/referrals/{world.ours}/answer", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "version": version, "answer": "见附件",
+        "file": (io.BytesIO(b"MZ not a document"), "report.pdf")})
+    assert fake.status_code == 422
+    with app.app_context():
+        assert db.session.get(Referral, world.ours).state == "acknowledged"
+    done = liaison.post(f"/referrals/{world.ours}/answer", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "version": version, "answer": "检查记录见附件",
+        "file": (io.BytesIO(PDF), "检查记录.pdf")})
+    assert done.status_code == 302
+    shown = liaison.get(f"/referrals/{world.ours}").get_data(as_text=True)
+    link = re.search(r'href="(/referrals/\d+/files/\d+)"', shown).group(1)
+    mediator = as_user(app.test_client(), world.mediator)
+    got = mediator.get(link)
+    assert got.status_code == 200 and got.data == PDF
+    other = as_user(app.test_client(), world.other_liaison)
+    assert other.get(link).status_code == 404
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "referral",
+                                                            AuditEvent.trigger == "answer")).scalar_one()
+        assert "attachment" in event.data
+
+
+def test_a_case_with_an_open_referral_offers_no_closing_and_says_why(client, app, world):
+    with app.app_context():
+        from app.disputes.models import Dispute
+
+        case = db.session.get(Dispute, world.case)
+        f.walk(case, db.session.get(Referral, world.ours).dispute.created_by, "resolve_on_spot", now=NOW)
+        db.session.remove()
+    as_user(client, world.mediator)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert 'id="referrals-block-closing"' in page
+    assert 'data-trigger="close"' not in page
