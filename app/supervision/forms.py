@@ -211,3 +211,32 @@ class ReviewForm(FlaskForm):
     # meanwhile has a new review, whose version starts again at 1.
     review = HiddenField()
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+class MapFilterForm(FlaskForm):
+    """The grid map's measure and period (by default the last 365 days)."""
+
+    class Meta:
+        csrf = False
+
+    measure = SelectField(_l("Colour grids by"), default="open", validate_choice=True)
+    date_from = DateField(_l("Registered from"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Registered until"), validators=[Optional(), _sane_date])
+
+    def period(self, today: date) -> tuple[date, date]:
+        end = self.date_to.data or today
+        start = self.date_from.data or end - timedelta(days=364)
+        return start, end
+
+    def read(self, measures: dict) -> list[tuple[str, str]]:
+        """Validate; every field that failed falls back to its default and
+        comes back as (label, error) to be told to the user."""
+        self.measure.choices = list(measures.items())
+        self.validate()
+        dropped = []
+        for name, errors in self.errors.items():
+            dropped.append((str(self[name].label.text), str(errors[0])))
+            self[name].data = self[name].default
+        if not self.measure.data:
+            self.measure.data = "open"
+        return dropped

@@ -28,8 +28,8 @@ from ..paging import COUNT_CAP, Page
 from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
-from . import casefile, exports, history, reports, stats
-from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
+from . import casefile, exports, grid_map, history, reports, stats
+from .forms import ClosureFilterForm, MapFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
 from .rules import latest_signoff
@@ -165,6 +165,23 @@ def export_statistics(fmt):
     board = stats.dashboard(scope, place, start, end, clock.now())
     filters = dict(form.link_args(), first_day=start.isoformat(), last_day=end.isoformat())
     return _send(reports.statistics_sections(board), fmt, "statistics", filters, board.totals.registered)
+
+
+@bp.route("/map")
+@roles_required(*ROLES, "mediator", "gridworker")
+def grid_map_page():
+    """The grids of the user's area coloured by a measure, with a table of
+    the same figures; each grid links to its cases."""
+    form = MapFilterForm(formdata=request.args)
+    for label, error in form.read(grid_map.MEASURES):
+        flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
+    start, end = form.period(clock.today())
+    if end < start:
+        flash(_("The date range ends before it starts: no case can match."), "warning")
+        start = end
+    gmap = grid_map.grid_map(current_user, form.measure.data, start, end)
+    return render_template("supervision/map.html", form=form, gmap=gmap, measures=grid_map.MEASURES,
+                           case_args=grid_map.case_list_args)
 
 
 # --- one case: its timeline, its reviews, replay, case file
