@@ -143,8 +143,10 @@ class StatsFilterForm(_Filters):
     date_to = None
     month_from = StringField(_l("From month"), validators=[Optional(), _month])
     month_to = StringField(_l("To month"), validators=[Optional(), _month])
+    step = SelectField(_l("Trend per"), default="month",
+                       choices=[("month", _lp("trend step", "Month")), ("week", _lp("trend step", "Week"))])
 
-    FILTERS = ("month_from", "month_to", "street", "area", "community", "grid")
+    FILTERS = ("month_from", "month_to", "street", "area", "community", "grid", "step")
 
     def period(self, today: date) -> tuple[date, date]:
         """The first day of the first month and the last day of the last;

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 
 from workflows.signoff import SIGNOFF
@@ -28,7 +28,7 @@ from ..paging import COUNT_CAP, Page
 from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
-from . import casefile, exports, grid_map, history, reports, stats
+from . import casefile, exports, grid_map, history, reports, stats, trends
 from .forms import ClosureFilterForm, MapFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
@@ -146,8 +146,16 @@ def statistics():
         board = stats.empty(start, end)
     else:
         board = stats.dashboard(scope, place, start, end, clock.now())
+    if form.step.data == "week" and not form.reversed_range():
+        trend = trends.weekly(scope, place, start, end)
+    else:
+        trend = trends.monthly(board.by_month)
+    lines = [("registered", pgettext("number of cases", "Registered"), "#0a58ca", ""),
+             ("on_spot", _("On the spot"), "#198754", "6 3"), ("agreements", _("Agreements"), "#9c3d00", "2 3")]
+    description = trends.describe(trend, {name: label for name, label, _c, _d in lines})
     return render_template("supervision/stats.html", form=form, board=board, codes=codes,
-                           link_args=form.link_args())
+                           link_args=form.link_args(), trend=trend, trend_lines=lines,
+                           trend_description=description)
 
 
 @bp.route("/stats/export.<fmt>")
