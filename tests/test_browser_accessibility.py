@@ -47,6 +47,13 @@ def blocking_violations(page) -> list[str]:
             for v in results.response["violations"] if v["impact"] in BLOCKING]
 
 
+def keep_screenshot(page, name: str) -> None:
+    """The README's pictures, only when asked for (scripts/screenshots)."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 @pytest.mark.parametrize("role", sorted(MAIN_PAGES))
 def test_main_page_of_every_role_has_no_serious_accessibility_violation(pages, demo, role):
     username, path = MAIN_PAGES[role]
@@ -58,9 +65,7 @@ def test_main_page_of_every_role_has_no_serious_accessibility_violation(pages, d
         page.get_by_label("密码").fill(demo)
         submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
         expect(page).to_have_url(re.compile(re.escape(path) + r"$"))
-        if os.environ.get("SCREENSHOTS") == "1":
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"{role}-{size}.png"), full_page=size == "desk")
+        keep_screenshot(page, f"{role}-{size}")
         found[size] = blocking_violations(page)
         if size == "phone":  # the navigation folds into a menu: check it open too
             page.locator(".navbar-toggler").click()
@@ -70,9 +75,9 @@ def test_main_page_of_every_role_has_no_serious_accessibility_violation(pages, d
     assert not pages.problems, pages.problems
 
 
-@pytest.mark.parametrize("path", ["/supervision/map", "/supervision/map?measure=on_spot_rate",
-                                  "/supervision/stats?step=week"])
-def test_the_map_and_the_charts_have_no_serious_accessibility_violation(pages, demo, path):
+@pytest.mark.parametrize("name, path", [("map", "/supervision/map"), ("map-on-spot", "/supervision/map?measure=on_spot_rate"),
+                                        ("trends", "/supervision/stats?step=week#trends")])
+def test_the_map_and_the_charts_have_no_serious_accessibility_violation(pages, demo, name, path):
     found = {}
     for size, options in SIZES.items():
         page = pages.open(**options)
@@ -81,6 +86,8 @@ def test_the_map_and_the_charts_have_no_serious_accessibility_violation(pages, d
         page.get_by_label("密码").fill(demo)
         submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
         page.goto(path)
+        if name != "map-on-spot":
+            keep_screenshot(page, f"supervisor-{name}-{size}")
         found[size] = blocking_violations(page)
     assert found == {size: [] for size in SIZES}, found
     assert not pages.problems, pages.problems

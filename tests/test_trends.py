@@ -28,6 +28,7 @@ def test_weekly_counts_match_the_hand_count(app, world):
         assert trend.values("registered") == [1, 1, 1, 0, 0, 1, 0, 0, 1, 1]
         assert trend.values("on_spot") == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         assert trend.values("agreements") == [0, 1, 0, 0, 0, 1, 0, 0, 0, 0]
+        assert trend.axis_top() == 4  # one case at most: the axis still has four whole-number ticks
 
 
 def test_monthly_counts_are_the_dashboards_months(app, world):
@@ -69,3 +70,10 @@ def test_a_reversed_period_draws_an_empty_chart(client, app, world):
     response = client.get("/supervision/stats?month_from=2026-04&month_to=2026-03&step=week")
     assert response.status_code == 200
     assert 'id="trend-description"' in response.get_data(as_text=True)
+
+
+def test_the_axis_rounds_up_to_whole_ticks():
+    from app.supervision.stats import Counts
+
+    assert trends.Trend("month", [("2026-03", Counts(registered=5, on_spot=1))]).axis_top() == 8
+    assert trends.Trend("month", []).axis_top() == 4

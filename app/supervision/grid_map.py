@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import shapely
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
@@ -79,6 +80,7 @@ class GridMap:
     legend: list[Legend] = field(default_factory=list)
     height: float = 0.0
     width: int = MAP_WIDTH
+    borders: list = field(default_factory=list)  # geo.Drawn, keyed by community name
 
     @property
     def drawn(self) -> list[GridRow]:
@@ -145,10 +147,20 @@ def grid_map(user, measure: str, date_from: date, date_to: date) -> GridMap:
     for row in rows:
         row.fill = _colour(row.value(measure), legend)
     shaped = [(row, geo.from_json(row.shape)) for row in rows if row.shape]
-    drawn, height = geo.fit(shaped, MAP_WIDTH)
-    for outline in drawn:
+    borders = _community_borders(shaped)
+    drawn, height = geo.fit(shaped + borders, MAP_WIDTH)  # one fit: the borders lie on the grids' edges
+    for outline in drawn[:len(shaped)]:
         outline.key.drawn = outline
-    return GridMap(measure, date_from, date_to, rows, legend, height)
+    return GridMap(measure, date_from, date_to, rows, legend, height, borders=drawn[len(shaped):])
+
+
+def _community_borders(shaped) -> list:
+    """Each community's outline, the union of its grids (snapped to about
+    a centimetre so that shared edges vanish), drawn over the grids."""
+    by_community: dict[str, list] = {}
+    for row, geometry in shaped:
+        by_community.setdefault(row.community, []).append(geometry)
+    return [(name, shapely.union_all(parts, grid_size=1e-7)) for name, parts in by_community.items()]
 
 
 def case_list_args(row: GridRow, gmap: GridMap) -> dict:

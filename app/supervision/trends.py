@@ -35,6 +35,11 @@ class Trend:
     def top(self) -> int:
         return max((max(self.values(n), default=0) for n in SERIES), default=0)
 
+    def axis_top(self, ticks: int = 4) -> int:
+        """The y axis' top: the largest figure rounded up to a multiple of
+        the number of ticks, so that every tick is a whole number of cases."""
+        return max(ticks, -(-self.top() // ticks) * ticks)
+
     def peak(self, name: str) -> tuple[str, int] | None:
         """The first period with the most cases, or None when there are none."""
         best = max(self.points, key=lambda p: getattr(p[1], name), default=None)
