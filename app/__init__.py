@@ -189,8 +189,9 @@ def _register_cli(app):
     from .demo.cli import demo_cli
     from .disputes.cli import disputes_cli
     from .engine.cli import workflows_cli
+    from .org.cli import org_cli
 
-    for group in (audit_cli, users_cli, demo_cli, workflows_cli, disputes_cli):
+    for group in (audit_cli, users_cli, demo_cli, workflows_cli, disputes_cli, org_cli):
         app.cli.add_command(group)
 
 

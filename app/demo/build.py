@@ -24,9 +24,10 @@ from ..disputes.models import MediationSession
 from ..disputes.rules import signer_choices
 from ..engine import create, fire
 from ..extensions import db
+from ..org import outlines as grid_outlines
 from ..org.models import Area, Community, Grid, Street
 from ..supervision.demo import sign_off_closure
-from . import people
+from . import layout, people
 
 STREET = "城厢街道"
 AREAS = ["东片区", "西片区", "南片区", "北片区"]
@@ -106,6 +107,16 @@ def _user(username, display_name, role, password_hash, **where):
                 session_token=secrets.token_hex(16), active=True, **where)
 
 
+def _draw_grids(communities, grids) -> None:
+    """Outlines for the grid map, through the same validated import an
+    administrator's GeoJSON file goes through."""
+    per_community = [[g for g in grids if g.community_id == c.id] for c in communities]
+    polygons = layout.city_layout([len(gs) for gs in per_community])
+    named = [(g.code, f"{c.name}{g.name}", polygon)
+             for c, gs, shapes in zip(communities, per_community, polygons) for g, polygon in zip(gs, shapes)]
+    grid_outlines.import_geojson(layout.feature_collection(named), source="demo")
+
+
 def build_org_and_users(password: str) -> str:
     rng = random.Random(1)
     # One hash for every demo account: argon2 is slow on purpose, and these
@@ -124,9 +135,11 @@ def build_org_and_users(password: str) -> str:
     for i in range(GRIDS_TOTAL):
         community = communities[i % len(communities)]
         number = i // len(communities) + 1
-        grids.append(Grid(community_id=community.id, name=f"第{number}网格", households=rng.randint(200, 400)))
+        grids.append(Grid(community_id=community.id, name=f"第{number}网格", households=rng.randint(200, 400),
+                          code=f"LY{i % len(communities) + 1:02d}-{number:02d}"))
     db.session.add_all(grids)
     db.session.flush()
+    _draw_grids(communities, grids)
     first = communities[0]
     first_grid = next(g for g in grids if g.community_id == first.id)
     users = [

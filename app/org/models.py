@@ -4,7 +4,7 @@ Communities are also grouped into areas (片区). The tree scopes what a user
 sees: a mediator their community, a grid worker their grid, a supervisor
 their street.
 """
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -41,6 +41,11 @@ class Grid(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     households: Mapped[int | None]
+    # The code a GeoJSON file names the grid by, and its outline as a GeoJSON
+    # geometry in longitude/latitude (WGS 84), imported by `flask org
+    # import-geojson` (geo.py); a grid without one is left off the map.
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    shape: Mapped[str | None] = mapped_column(Text)
     community: Mapped[Community] = relationship(back_populates="grids")
 
 

@@ -143,8 +143,10 @@ class StatsFilterForm(_Filters):
     date_to = None
     month_from = StringField(_l("From month"), validators=[Optional(), _month])
     month_to = StringField(_l("To month"), validators=[Optional(), _month])
+    step = SelectField(_l("Trend per"), default="month",
+                       choices=[("month", _lp("trend step", "Month")), ("week", _lp("trend step", "Week"))])
 
-    FILTERS = ("month_from", "month_to", "street", "area", "community", "grid")
+    FILTERS = ("month_from", "month_to", "street", "area", "community", "grid", "step")
 
     def period(self, today: date) -> tuple[date, date]:
         """The first day of the first month and the last day of the last;
@@ -214,3 +216,32 @@ class ReviewForm(FlaskForm):
     # Returning an on-the-spot closure: to 待受理 (for acceptance and real
     # mediation) instead of back to 现场化解.
     to_intake = BooleanField(_l("It needs real mediation: send it to intake (待受理) for acceptance"))
+
+
+class MapFilterForm(FlaskForm):
+    """The grid map's measure and period (by default the last 365 days)."""
+
+    class Meta:
+        csrf = False
+
+    measure = SelectField(_l("Colour grids by"), default="open", validate_choice=True)
+    date_from = DateField(_l("Registered from"), validators=[Optional(), _sane_date])
+    date_to = DateField(_l("Registered until"), validators=[Optional(), _sane_date])
+
+    def period(self, today: date) -> tuple[date, date]:
+        end = self.date_to.data or today
+        start = self.date_from.data or end - timedelta(days=364)
+        return start, end
+
+    def read(self, measures: dict) -> list[tuple[str, str]]:
+        """Validate; every field that failed falls back to its default and
+        comes back as (label, error) to be told to the user."""
+        self.measure.choices = list(measures.items())
+        self.validate()
+        dropped = []
+        for name, errors in self.errors.items():
+            dropped.append((str(self[name].label.text), str(errors[0])))
+            self[name].data = self[name].default
+        if not self.measure.data:
+            self.measure.data = "open"
+        return dropped

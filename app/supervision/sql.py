@@ -53,3 +53,28 @@ def _month_pg(element, compiler, **kw):
     (column,) = list(element.clauses)
     return f"to_char({compiler.process(column, **kw)} + interval '{element.hours:d} hours', 'YYYY-MM')"
 
+
+
+class local_day(FunctionElement):
+    """'YYYY-MM-DD' of a stored (naive UTC) time in the centre's time zone,
+    shifted like local_month."""
+
+    type = String()
+    inherit_cache = False  # the offset is not a bound parameter
+    name = "local_day"
+
+    def __init__(self, column, hours: int):
+        self.hours = int(hours)
+        super().__init__(column)
+
+
+@compiles(local_day, "sqlite")
+def _day_sqlite(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    return f"strftime('%Y-%m-%d', {compiler.process(column, **kw)}, '{element.hours:+d} hours')"
+
+
+@compiles(local_day, "postgresql")
+def _day_pg(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    return f"to_char({compiler.process(column, **kw)} + interval '{element.hours:d} hours', 'YYYY-MM-DD')"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 
 from workflows.signoff import SIGNOFF
@@ -29,8 +29,8 @@ from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
 from ..sweeps.codes import PARTICIPANT_KINDS
-from . import casefile, exports, history, reports, stats
-from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
+from . import casefile, exports, grid_map, history, reports, stats, trends
+from .forms import ClosureFilterForm, MapFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
 from .rules import latest_signoff
@@ -147,8 +147,16 @@ def statistics():
         board = stats.empty(start, end)
     else:
         board = stats.dashboard(scope, place, start, end, clock.now())
+    if form.step.data == "week" and not form.reversed_range():
+        trend = trends.weekly(scope, place, start, end)
+    else:
+        trend = trends.monthly(board.by_month)
+    lines = [("registered", pgettext("number of cases", "Registered"), "#0a58ca", ""),
+             ("on_spot", _("On the spot"), "#198754", "6 3"), ("agreements", _("Agreements"), "#9c3d00", "2 3")]
+    description = trends.describe(trend, {name: label for name, label, _c, _d in lines})
     return render_template("supervision/stats.html", form=form, board=board, codes=codes,
-                           link_args=form.link_args(), alliance_kinds=PARTICIPANT_KINDS)
+                           link_args=form.link_args(), alliance_kinds=PARTICIPANT_KINDS, trend=trend,
+                           trend_lines=lines, trend_description=description)
 
 
 @bp.route("/stats/export.<fmt>")
@@ -166,6 +174,23 @@ def export_statistics(fmt):
     board = stats.dashboard(scope, place, start, end, clock.now())
     filters = dict(form.link_args(), first_day=start.isoformat(), last_day=end.isoformat())
     return _send(reports.statistics_sections(board), fmt, "statistics", filters, board.totals.registered)
+
+
+@bp.route("/map")
+@roles_required(*ROLES, "mediator", "gridworker")
+def grid_map_page():
+    """The grids of the user's area coloured by a measure, with a table of
+    the same figures; each grid links to its cases."""
+    form = MapFilterForm(formdata=request.args)
+    for label, error in form.read(grid_map.MEASURES):
+        flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
+    start, end = form.period(clock.today())
+    if end < start:
+        flash(_("The date range ends before it starts: no case can match."), "warning")
+        start = end
+    gmap = grid_map.grid_map(current_user, form.measure.data, start, end)
+    return render_template("supervision/map.html", form=form, gmap=gmap, measures=grid_map.MEASURES,
+                           case_args=grid_map.case_list_args)
 
 
 # --- one case: its timeline, its reviews, replay, case file

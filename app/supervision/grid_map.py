@@ -1,0 +1,173 @@
+"""The grid map's figures: for each grid of the user's area, its open and red
+cases now and its cases registered in a period with the share resolved on
+the spot (现场化解率, counted as on the statistics page), in one GROUP BY over
+the cases, coloured into a few classes for the map's legend.
+
+The area is the user's scope: the city (admin, city supervisor), a street
+(supervisor), a community (mediator), a grid (grid worker). Grids without an
+outline are listed in the table but cannot be drawn.
+"""
+from __future__ import annotations
+
+import math
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import shapely
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select
+
+from .. import clock
+from ..disputes.lists import open_clause
+from ..disputes.models import Dispute
+from ..disputes.scope import scope_clause
+from ..engine.deadlines import colour_clause
+from ..extensions import db
+from ..org import geo
+from ..org.models import Community, Grid
+from .stats import ON_SPOT
+
+MAP_WIDTH = 800
+MEASURES = {
+    "open": _l("Open cases"),
+    "red": _l("Overdue (red) cases"),
+    "registered": _l("Cases registered in the period"),
+    "on_spot_rate": "现场化解率",
+}
+# Sequential palettes, light to dark (ColorBrewer Blues and Reds); the grey
+# is for a grid without figures (a rate of nothing).
+PALETTES = {"red": ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"),
+            "default": ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")}
+NO_DATA = "#d9d9d9"
+
+
+@dataclass
+class GridRow:
+    id: int
+    code: str | None
+    name: str
+    community: str
+    shape: str | None
+    open: int = 0
+    red: int = 0
+    registered: int = 0
+    on_spot: int = 0
+    fill: str = NO_DATA
+    drawn: object = None
+
+    @property
+    def on_spot_rate(self) -> float | None:
+        return self.on_spot / self.registered if self.registered else None
+
+    def value(self, measure: str):
+        return getattr(self, measure)
+
+
+@dataclass
+class Legend:
+    colour: str
+    low: float
+    high: float
+
+
+@dataclass
+class GridMap:
+    measure: str
+    date_from: date
+    date_to: date
+    rows: list[GridRow]
+    legend: list[Legend] = field(default_factory=list)
+    height: float = 0.0
+    width: int = MAP_WIDTH
+    borders: list = field(default_factory=list)  # geo.Drawn, keyed by community name
+
+    @property
+    def drawn(self) -> list[GridRow]:
+        return [r for r in self.rows if r.drawn is not None]
+
+
+def _area_grids(user):
+    query = (select(Grid.id, Grid.code, Grid.name, Community.name, Grid.shape).join(Community)
+             .order_by(Community.id, Grid.id))
+    if user.role == "gridworker":
+        query = query.where(Grid.id == user.grid_id)
+    elif user.role == "mediator":
+        query = query.where(Grid.community_id == user.community_id)
+    elif user.role == "supervisor" and user.street_id:
+        query = query.where(Community.street_id == user.street_id)
+    elif user.role not in ("admin", "supervisor"):
+        return []
+    return [GridRow(*row) for row in db.session.execute(query)]
+
+
+def _figures(user, grid_ids, date_from: date, date_to: date, now: datetime) -> dict:
+    if not grid_ids:
+        return {}
+    in_period = and_(Dispute.created_at >= clock.day_start(date_from), Dispute.created_at < clock.day_end(date_to))
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    query = (select(Dispute.grid_id, count(open_clause()), count(and_(open_clause(), colour_clause(Dispute, "red", now))),
+                    count(in_period), count(and_(in_period, ON_SPOT)))
+             .where(scope_clause(user), Dispute.grid_id.in_(grid_ids)).group_by(Dispute.grid_id))
+    return {row[0]: tuple(int(v) for v in row[1:]) for row in db.session.execute(query)}
+
+
+def _classes(values: list[float], palette, rate: bool) -> list[Legend]:
+    """Equal steps: fifths of 100% for a rate; for counts whole steps from
+    0 to the largest count, at most one per colour (a map of zeros gets one
+    class)."""
+    if rate:
+        return [Legend(colour, i / len(palette), (i + 1) / len(palette)) for i, colour in enumerate(palette)]
+    top = int(max(values, default=0))
+    step = max(1, math.ceil(top / len(palette)))
+    classes = max(1, math.ceil(top / step))
+    return [Legend(palette[i], i * step + (1 if i else 0), (i + 1) * step) for i in range(classes)]
+
+
+def _colour(value, legend: list[Legend]) -> str:
+    if value is None:
+        return NO_DATA
+    for entry in legend:
+        if value <= entry.high:
+            return entry.colour
+    return legend[-1].colour
+
+
+def grid_map(user, measure: str, date_from: date, date_to: date) -> GridMap:
+    rows = _area_grids(user)
+    figures = _figures(user, [r.id for r in rows], date_from, date_to, clock.now())
+    for row in rows:
+        row.open, row.red, row.registered, row.on_spot = figures.get(row.id, (0, 0, 0, 0))
+    palette = PALETTES["red" if measure == "red" else "default"]
+    values = [v for v in (r.value(measure) for r in rows) if v is not None]
+    legend = _classes(values, palette, rate=measure == "on_spot_rate")
+    for row in rows:
+        row.fill = _colour(row.value(measure), legend)
+    shaped = [(row, geo.from_json(row.shape)) for row in rows if row.shape]
+    borders = _community_borders(shaped)
+    drawn, height = geo.fit(shaped + borders, MAP_WIDTH)  # one fit: the borders lie on the grids' edges
+    for outline in drawn[:len(shaped)]:
+        outline.key.drawn = outline
+    return GridMap(measure, date_from, date_to, rows, legend, height, borders=drawn[len(shaped):])
+
+
+def _community_borders(shaped) -> list:
+    """Each community's outline, the union of its grids (snapped to about
+    a centimetre so that shared edges vanish), drawn over the grids."""
+    by_community: dict[str, list] = {}
+    for row, geometry in shaped:
+        by_community.setdefault(row.community, []).append(geometry)
+    return [(name, shapely.union_all(parts, grid_size=1e-7)) for name, parts in by_community.items()]
+
+
+def case_list_args(row: GridRow, gmap: GridMap) -> dict:
+    """The case list's filters for a grid under the chosen measure."""
+    args = {"grid": row.id}
+    if gmap.measure == "red":
+        args["colour"] = "red"
+    elif gmap.measure in ("registered", "on_spot_rate"):
+        args.update(date_from=gmap.date_from.isoformat(), date_to=gmap.date_to.isoformat())
+    return args

@@ -1,0 +1,95 @@
+"""Accessibility: axe-core (bundled in axe-playwright-python, nothing
+fetched) finds no serious or critical violation on the main page of every
+role, at desk and at phone size, on the demo city. The same walk saves the
+README's screenshots when SCREENSHOTS=1 (scripts/screenshots).
+
+A role added to the product adds one row to MAIN_PAGES: its account in the
+demo and the page it lands on."""
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
+    DESKTOP, PHONE, chromium, live_server, pages, submit,
+)
+
+# role: (demo account, the path of the page the role lands on after login)
+MAIN_PAGES = {
+    "mediator": ("mediator", "/cases/mine"),
+    "gridworker": ("gridworker", "/cases/mine"),
+    "elder": ("elder", "/elders/me"),
+    "lawyer": ("lawyer", "/rota/mine"),
+    "coordinator": ("coordinator", "/rota/"),
+    "supervisor": ("supervisor", "/supervision/closures"),
+    "admin": ("admin", "/cases/"),
+    "liaison": ("liaison", "/referrals/"),
+    "assistant": ("assistant", "/cases/reported"),
+}
+SIZES = {"desk": DESKTOP, "phone": PHONE}
+BLOCKING = {"serious", "critical"}
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+AXE = Axe()
+
+
+@pytest.fixture
+def demo(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--cases", "30"])
+    assert result.exit_code == 0, result.output
+    return app.config["DEMO_PASSWORD"]
+
+
+def blocking_violations(page) -> list[str]:
+    results = AXE.run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+            for v in results.response["violations"] if v["impact"] in BLOCKING]
+
+
+def keep_screenshot(page, name: str) -> None:
+    """The README's pictures, only when asked for (scripts/screenshots)."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.mark.parametrize("role", sorted(MAIN_PAGES))
+def test_main_page_of_every_role_has_no_serious_accessibility_violation(pages, demo, role):
+    username, path = MAIN_PAGES[role]
+    found = {}
+    for size, options in SIZES.items():
+        page = pages.open(**options)
+        page.goto("/login")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(demo)
+        submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+        expect(page).to_have_url(re.compile(re.escape(path) + r"$"))
+        keep_screenshot(page, f"{role}-{size}")
+        found[size] = blocking_violations(page)
+        if size == "phone":  # the navigation folds into a menu: check it open too
+            page.locator(".navbar-toggler").click()
+            expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+            found[size] += blocking_violations(page)
+    assert found == {size: [] for size in SIZES}, found
+    assert not pages.problems, pages.problems
+
+
+@pytest.mark.parametrize("name, path", [("map", "/supervision/map"), ("map-on-spot", "/supervision/map?measure=on_spot_rate"),
+                                        ("trends", "/supervision/stats?step=week#trends")])
+def test_the_map_and_the_charts_have_no_serious_accessibility_violation(pages, demo, name, path):
+    found = {}
+    for size, options in SIZES.items():
+        page = pages.open(**options)
+        page.goto("/login")
+        page.get_by_label("用户名").fill("supervisor")
+        page.get_by_label("密码").fill(demo)
+        submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+        page.goto(path)
+        if name != "map-on-spot":
+            keep_screenshot(page, f"supervisor-{name}-{size}")
+        found[size] = blocking_violations(page)
+    assert found == {size: [] for size in SIZES}, found
+    assert not pages.problems, pages.problems
