@@ -20,6 +20,8 @@ bp.add_url_rule("/<int:case_id>/fire/<trigger>", view_func=views.fire, methods=[
 bp.add_url_rule("/<int:case_id>/edit", view_func=views.edit, methods=["GET", "POST"])
 bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/reveal", view_func=views.reveal, methods=["POST"])
 
+bp.app_context_processor(views.inbox_helpers)
+
 bp.add_url_rule("/<int:case_id>/parties/new", view_func=parties.new_party, methods=["GET", "POST"])
 bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/edit", view_func=parties.edit_party, methods=["GET", "POST"])
 

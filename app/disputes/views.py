@@ -17,7 +17,7 @@ from ..extensions import db
 from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
-from . import codes
+from . import codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
 from .case_page import render_case
 from .forms import EditForm, IntakeForm, transition_form
@@ -101,8 +101,16 @@ def mine():
     number = _page_number(max(number, 1), per_page)
     now = clock.now()
     page = lists.my_cases(db.session, current_user, now, number, per_page)
+    waiting = inbox.waiting(current_user, now)
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
-                           cap=paging.COUNT_CAP, link_args={})
+                           cap=paging.COUNT_CAP, link_args={}, waiting=waiting[:inbox.LIMIT],
+                           waiting_more=len(waiting) > inbox.LIMIT,
+                           waiting_red=any(colour(d, now) == "red" for d in waiting))
+
+
+def inbox_helpers() -> dict:
+    """For every page: the navigation's count of a mediator's waiting reports."""
+    return {"inbox_count": lambda: inbox.inbox_count_text(current_user, clock.now())}
 
 
 @roles_required(*INTAKE_ROLES)
