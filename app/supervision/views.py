@@ -28,7 +28,7 @@ from ..paging import COUNT_CAP, Page
 from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
-from . import casefile, exports, history, reports, stats
+from . import bulk, casefile, exports, history, reports, stats
 from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
@@ -36,6 +36,7 @@ from .rules import latest_signoff
 from .scope import Scope
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+bp.add_url_rule("/closures/sign-off", view_func=bulk.bulk_sign_off, methods=["GET", "POST"])
 
 ROLES = ("supervisor", "admin")
 FORMATS = {"csv": "text/csv; charset=utf-8",
