@@ -19,10 +19,10 @@ from .auth.models import User
 from .extensions import db
 from .labels import names_for, readable
 from .privacy import mask_data
-from .i18n import N_, translate
+from .i18n import N_, NC_, translate
 
 WORDS = {
-    "create": N_("Registered"),
+    "create": NC_("step", "Registered"),
     "edit": N_("Edited"),
     "upload": N_("File attached"),
     "reveal": N_("Revealed personal data"),

@@ -125,7 +125,7 @@ def build(dispute) -> CaseFile:
     followups = Part(_("Follow-up visits"))
     followups.blocks = _followups(dispute, locale)
     closing = Part(_("Closing summary"), [
-        (_("Outcome"), _outcome(dispute, locale)),
+        (pgettext("closure", "Outcome"), _outcome(dispute, locale)),
         (_("Closing summary"), dispute.summary or "—"),
         (_("Route told"), lab(codes.ROUTES, dispute.route, locale) if dispute.route else "—"),
     ])

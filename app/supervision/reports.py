@@ -31,7 +31,7 @@ def closures_section(rows) -> Section:
     locale = _locale()
     headers = [_("File number"), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
                _("Mediator"), pgettext("registration time", "Registered"), _("Closed on"), _("Days taken"),
-               _("Outcome"), _("Sign-off"), _("Closing summary")]
+               pgettext("closure", "Outcome"), _("Sign-off"), _("Closing summary")]
     body = []
     for row in rows:
         d = row.dispute
