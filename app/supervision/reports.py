@@ -7,7 +7,7 @@ from flask_babel import gettext as _, pgettext
 from .. import clock
 from ..disputes import codes
 from ..i18n import translate
-from .exports import Section
+from ..spreadsheets import Section
 from .models import OUTCOMES
 
 

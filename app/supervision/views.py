@@ -28,7 +28,8 @@ from ..paging import COUNT_CAP, Page
 from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
-from . import bulk, casefile, exports, history, reports, stats
+from .. import spreadsheets as exports
+from . import bulk, casefile, history, reports, stats
 from .forms import ClosureFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
