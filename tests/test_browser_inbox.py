@@ -24,7 +24,7 @@ def test_a_mediator_sees_a_new_public_report_on_my_cases_and_today(pages, people
     page = pages.open(**PHONE)
     log_in(page, people.mediator, people.password)
     expect(page).to_have_url(re.compile(r"/cases/mine$"))
-    row = page.locator("#inbox-list > a").filter(has_text=DESCRIPTION)
+    row = page.locator("#inbox-list .list-group-item").filter(has_text=DESCRIPTION)
     expect(row).to_have_count(1)
     expect(row).to_contain_text("待受理")
     expect(row).to_contain_text("随手拍")

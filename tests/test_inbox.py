@@ -33,7 +33,7 @@ def world(app):
 
 
 def inbox_rows(html, list_id):
-    block = re.search(rf'id="{list_id}">(.*?)</div>\s*(</section>|$)', html, re.S)
+    block = re.search(rf'id="{list_id}">(.*?)</(form|section)>', html, re.S)
     assert block, f"no {list_id} on the page"
     return re.findall(r'href="/cases/(\d+)"[^>]*data-colour="(\w+)"', block.group(1))
 

@@ -8,12 +8,13 @@ blueprint.py modules wire their controllers).
 """
 from flask import Blueprint
 
-from . import agreement, attachments, parties, sessions, views
+from . import agreement, attachments, bulk, parties, sessions, views
 
 bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
 bp.add_url_rule("/", view_func=views.index)
 bp.add_url_rule("/mine", view_func=views.mine)
+bp.add_url_rule("/mine/assign", view_func=bulk.bulk_assign, methods=["POST"])
 bp.add_url_rule("/new", view_func=views.new, methods=["GET", "POST"])
 bp.add_url_rule("/<int:case_id>", view_func=views.show)
 bp.add_url_rule("/<int:case_id>/fire/<trigger>", view_func=views.fire, methods=["POST"])

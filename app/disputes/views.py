@@ -105,7 +105,8 @@ def mine():
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
                            cap=paging.COUNT_CAP, link_args={}, waiting=waiting[:inbox.LIMIT],
                            waiting_more=len(waiting) > inbox.LIMIT,
-                           waiting_red=any(colour(d, now) == "red" for d in waiting))
+                           waiting_red=any(colour(d, now) == "red" for d in waiting),
+                           colleagues=mediators_for(current_user) if waiting else [])
 
 
 def inbox_helpers() -> dict:
