@@ -1,7 +1,8 @@
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -106,6 +107,12 @@ class EditForm(FlaskForm):
         return values
 
 
+def _people(mediators) -> list[tuple[int, str]]:
+    """The mediators to choose from, the user among them marked: one looks for oneself first."""
+    me = getattr(current_user, "id", None)
+    return [(m.id, f"{m.display_name} ({gettext('me')})" if m.id == me else m.display_name) for m in mediators]
+
+
 def _field_for(name, dispute, locale, mediators, required=True):
     """The form field for a transition's data item."""
     needed = [DataRequired()] if required else [Optional()]
@@ -115,11 +122,10 @@ def _field_for(name, dispute, locale, mediators, required=True):
     if name == "outcome":
         return TextAreaField(_l("What was agreed on the spot"), validators=needed + [Length(max=5000)])
     if name == "mediator_id":
-        return SelectField(_l("Mediator"), coerce=int, choices=[(m.id, m.display_name) for m in mediators],
-                           validators=needed)
+        return SelectField(_l("Mediator"), coerce=int, choices=_people(mediators), validators=needed)
     if name == "co_mediator_ids":
-        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int,
-                                   choices=[(m.id, m.display_name) for m in mediators], validators=[Optional()])
+        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int, choices=_people(mediators),
+                                   validators=[Optional()])
     if name == "notice_given":
         return BooleanField(_l("The parties were told their rights and duties"), validators=needed)
     if name == "consent":
