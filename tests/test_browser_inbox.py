@@ -6,7 +6,8 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, people, submit_answered_in_place,
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, people, photo_png,
+    submit_answered_in_place,
 )
 
 DESCRIPTION = "小区东门的共享单车堆了一地，老人进出时摔倒了两回。"
@@ -18,6 +19,8 @@ def test_a_mediator_sees_a_new_public_report_on_my_cases_and_today(pages, people
     form = resident.locator("form#report")
     form.locator('[name="community_id"]').select_option(label=people.community)
     form.locator('[name="description"]').fill(DESCRIPTION)
+    form.locator('[name="photo"]').set_input_files(
+        {"name": "单车.png", "mimeType": "image/png", "buffer": photo_png()})
     submit_answered_in_place(resident, form.locator('button[type="submit"]'))
     expect(resident.locator("#tracking-code")).to_be_visible()
 
@@ -39,4 +42,7 @@ def test_a_mediator_sees_a_new_public_report_on_my_cases_and_today(pages, people
     item.click()
     expect(page).to_have_url(re.compile(r"/cases/\d+$"))
     expect(page.locator("body")).to_contain_text(DESCRIPTION)
+    page.locator("#timeline details").first.evaluate("d => d.open = true")  # the photo's SHA-256 checksum
+    expect(page.locator("#timeline")).to_contain_text("SHA-256")
+    expect_no_sideways_scroll(page)  # a 64-character checksum breaks inside a 390 px screen
     assert pages.problems == []
