@@ -60,3 +60,14 @@ def test_short_button_labels_do_not_wrap():
         for label in ("Apply", "Set"):
             for button in re.findall(rf"<button[^>]*>{{{{ _\('{label}'\) }}}}</button>", text):
                 assert "text-nowrap" in button, f"{path.name}: {button}"
+
+
+def test_a_city_supervisor_is_not_offered_a_sweep_to_record(client, app):
+    """A city-level supervisor (no street) has no sweep of their own: the button would answer 403."""
+    with app.app_context():
+        f.org()
+        city = f.user("supervisor").username
+        db.session.remove()
+    login(client, city)
+    assert 'id="record-sweep"' not in client.get("/sweeps/").get_data(as_text=True)
+    assert client.get("/sweeps/record").status_code == 403
