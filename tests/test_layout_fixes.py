@@ -9,6 +9,7 @@ from app.extensions import db
 from tests import factories as f
 from tests import factories_rota as fr
 from tests.factories import csrf, login
+from tests.test_rota_web import check_in, world  # noqa: F401  (a published month, its first duty: by name)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "app/templates"
 
@@ -71,3 +72,12 @@ def test_a_city_supervisor_is_not_offered_a_sweep_to_record(client, app):
     login(client, city)
     assert 'id="record-sweep"' not in client.get("/sweeps/").get_data(as_text=True)
     assert client.get("/sweeps/record").status_code == 403
+
+
+def test_ending_the_duty_comes_after_the_consultation_form_and_quietly(app, world):
+    client = check_in(app, world)
+    html = client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True)
+    form_at, end_at = html.index('id="consultation-form"'), html.index('data-trigger="complete"')
+    assert form_at < end_at
+    end_button = html[html.rindex("<button", 0, end_at):end_at]
+    assert "btn-outline-secondary" in end_button and "btn-primary" not in end_button
