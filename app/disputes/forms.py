@@ -107,10 +107,15 @@ class EditForm(FlaskForm):
         return values
 
 
-def _people(mediators) -> list[tuple[int, str]]:
-    """The mediators to choose from, the user among them marked: one looks for oneself first."""
+def _people(mediators):
+    """The mediators to choose from, the user in a group of their own ("me") ahead of the colleagues:
+    one looks for oneself first. Each option keeps the person's plain name."""
     me = getattr(current_user, "id", None)
-    return [(m.id, f"{m.display_name} ({gettext('me')})" if m.id == me else m.display_name) for m in mediators]
+    mine = [(m.id, m.display_name) for m in mediators if m.id == me]
+    others = [(m.id, m.display_name) for m in mediators if m.id != me]
+    if not mine:
+        return others
+    return {gettext("Me"): mine, gettext("Colleagues"): others} if others else {gettext("Me"): mine}
 
 
 def _field_for(name, dispute, locale, mediators, required=True):
