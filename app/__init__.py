@@ -5,6 +5,7 @@ from flask import Flask, render_template, session
 from werkzeug.routing import IntegerConverter
 from flask_babel import get_locale, lazy_gettext as _l, pgettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from config import get_config
@@ -148,7 +149,8 @@ def _install_code_labels():
     from .disputes import codes
     from .elders.codes import REPORT_OUTCOMES
     from .followups import codes as fu
-    from .labels import install_codes
+    from .labels import install_codes, install_reference
+    from .supervision.models import OUTCOMES
     from .sweeps import codes as sweep_codes
 
     for field, code_list in (
@@ -157,9 +159,53 @@ def _install_code_labels():
         ("followup_kind", fu.FOLLOWUP_KINDS), ("method", fu.METHODS), ("fulfilment", fu.FULFILMENT),
         ("satisfaction", fu.SATISFACTION), ("sweep_level", sweep_codes.SWEEP_LEVELS),
         ("checked", sweep_codes.SWEEP_CHECKS),
-        ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS),
+        ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS), ("sex", codes.SEXES),
+        ("kind", codes.PARTY_KINDS), ("id_type", codes.ID_TYPES), ("closed_as", OUTCOMES),
     ):
         install_codes(field, code_list)
+    for field, resolve in (
+        ("mediator_id", _user_names), ("user_id", _user_names), ("closed_by_id", _user_names),
+        ("decided_by_id", _user_names), ("party_id", _party_names), ("party_ids", _party_names),
+        ("elder_id", _elder_names), ("lawyer_id", _lawyer_names), ("target_id", _lawyer_names),
+        ("dispute_id", _case_titles),
+    ):
+        install_reference(field, resolve)
+
+
+def _names(column_id, column_name, ids) -> dict:
+    return dict(db.session.execute(select(column_id, column_name).where(column_id.in_(ids))).all())
+
+
+# What the history shows instead of a recorded id (labels.install_reference).
+def _user_names(ids):
+    from .auth.models import User
+
+    return _names(User.id, User.display_name, ids)
+
+
+def _party_names(ids):
+    from .disputes.models import Party
+
+    return _names(Party.id, Party.name, ids)
+
+
+def _elder_names(ids):
+    from .elders.models import Elder
+
+    return _names(Elder.id, Elder.name, ids)
+
+
+def _lawyer_names(ids):
+    from .rota.models import Lawyer
+
+    return _names(Lawyer.id, Lawyer.name, ids)
+
+
+def _case_titles(ids):
+    from .disputes.models import Dispute
+
+    numbers = _names(Dispute.id, Dispute.file_no, ids)
+    return {i: numbers[i] or f"#{i}" for i in numbers}  # a case without a file number yet: its id
 
 
 def _register_blueprints(app):

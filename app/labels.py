@@ -6,6 +6,8 @@ field recording a code (a dispute type, a route...) shows the code's label:
 the domains install their code lists here (`install_codes`, called from the
 app factory), so this shared module imports no domain.
 """
+from typing import Callable
+
 from .i18n import N_, NC_, translate
 
 FIELD_LABELS = {
@@ -150,11 +152,31 @@ FIELD_LABELS = {
     "consultation_id": N_("Consultation no."),
     "dispute_id": N_("Case no."),
     "visitor_consent": N_("The visitor consented"),
+    # Accounts: logins, sessions, two-step verification (app/auth)
+    "session": N_("Login session no."),
+    "by_session": N_("From login session no."),
+    "known_device": N_("Known device"),
+    "second_factor": N_("Second step used"),
+    "must_set_up_second_factor": N_("Must set up two-step verification"),
+    "cause": N_("Cause"),
+    "by": NC_("recorded field", "By"),
+    "for": N_("For"),
+    "problem": N_("Problem"),
+    "had_second_factor": N_("Had two-step verification"),
+    "setup_discarded": N_("Unfinished set-up discarded"),
+    "sessions_ended": N_("Sessions ended"),
+    "recovery_codes_left": N_("Recovery codes left"),
+}
+
+# Where one field name records different things for different kinds of row:
+# (entity type, field) -> label, looked up before FIELD_LABELS.
+TYPE_FIELD_LABELS = {
+    ("user", "address"): NC_("network", "Address"),
 }
 
 
-def field_label(name: str, locale: str) -> str:
-    label = FIELD_LABELS.get(name)
+def field_label(name: str, locale: str, entity_type: str | None = None) -> str:
+    label = TYPE_FIELD_LABELS.get((entity_type, name)) or FIELD_LABELS.get(name)
     return translate(label, locale) if label else name
 
 
@@ -171,15 +193,72 @@ def install_codes(field: str, codes: dict[str, str]) -> None:
         raise ValueError(f"field {field!r} already shows another code list")
 
 
-def field_value(name: str, value, locale: str, users: dict | None = None):
-    """A recorded value as a person reads it: yes/no, a code's label, a
-    user's name instead of an id."""
+# Field name -> resolve(ids) -> {id: name}: the fields that record the ids of
+# rows people know by a name (a mediator, a party, an elder). Installed by the
+# app factory, like the code lists, so that this module imports no domain.
+REFERENCES: dict[str, Callable[[set], dict]] = {}
+
+
+def install_reference(field: str, resolve: Callable[[set], dict]) -> None:
+    """Show the ids recorded under `field` (one id or a list of ids) by the names `resolve` gives."""
+    if REFERENCES.setdefault(field, resolve) is not resolve:
+        raise ValueError(f"field {field!r} already names another kind of row")
+
+
+def _reference(name: str):
+    if name in REFERENCES:
+        return name
+    for suffix in ("mediator_id", "mediator_ids"):  # lead, co- and former mediators: all people
+        if name.endswith(suffix) and "mediator_id" in REFERENCES:
+            return "mediator_id"
+    return None
+
+
+def _ids(value) -> list:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return value
+    return []
+
+
+def names_for(payloads: list[dict]) -> dict[str, dict]:
+    """{reference field: {id: name}} for every id the payloads (and the
+    before/after values of their recorded changes) name: one query per kind
+    of row, not per event."""
+    wanted: dict[str, set] = {}
+
+    def want(name, value):
+        ref = _reference(name)
+        if ref and _ids(value):
+            wanted.setdefault(ref, set()).update(_ids(value))
+
+    for payload in payloads:
+        for name, value in payload.items():
+            if name == "changes" and isinstance(value, dict):
+                for field, pair in value.items():
+                    for v in pair if isinstance(pair, list) else ():
+                        want(field, v)
+            else:
+                want(name, value)
+    return {ref: REFERENCES[ref](ids) for ref, ids in wanted.items()}
+
+
+def field_value(name: str, value, locale: str, names: dict | None = None):
+    """A recorded value as a person reads it: yes/no, a code's label, the
+    labels of recorded field names, a person's or a row's name instead of an
+    id (`names`: from names_for)."""
     if isinstance(value, bool):
         return translate(YES if value else NO, locale)
-    if users is not None and name.endswith("mediator_id") and isinstance(value, int):
-        return users.get(value, value)
-    if users is not None and name.endswith("mediator_ids") and isinstance(value, list):
-        return "、".join(str(users.get(v, v)) for v in value) if value else "—"
+    ref = _reference(name)
+    if names is not None and ref and _ids(value):
+        known = names.get(ref, {})
+        shown = [str(known.get(v, f"#{v}")) for v in _ids(value)]
+        return "、".join(shown)
+    if name == "fields" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return translate(LIST_SEPARATOR, locale).join(field_label(v, locale) for v in value)
     codes = CODE_LISTS.get(name)
     if codes and isinstance(value, list) and value and all(isinstance(v, str) and v in codes for v in value):
         return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value)
@@ -188,11 +267,14 @@ def field_value(name: str, value, locale: str, users: dict | None = None):
     return value
 
 
-def user_ids_in(data: dict) -> set[int]:
-    ids = set()
-    for name, value in data.items():
-        if name.endswith("mediator_id") and isinstance(value, int):
-            ids.add(value)
-        elif name.endswith("mediator_ids") and isinstance(value, list):
-            ids.update(v for v in value if isinstance(v, int))
-    return ids
+def readable(payload: dict, locale: str, names: dict) -> dict:
+    """A recorded payload with every value as a person reads it; the
+    before/after pairs of an edit's "changes" too."""
+    shown = {}
+    for key, value in payload.items():
+        if key == "changes" and isinstance(value, dict):
+            shown[key] = {k: [field_value(k, v, locale, names) for v in pair] if isinstance(pair, list) else pair
+                          for k, pair in value.items()}
+        else:
+            shown[key] = field_value(key, value, locale, names)
+    return shown

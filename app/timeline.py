@@ -17,12 +17,12 @@ from .audit.models import AuditEvent
 from .audit.personal import open_all
 from .auth.models import User
 from .extensions import db
-from .labels import field_value, user_ids_in
+from .labels import names_for, readable
 from .privacy import mask_data
-from .i18n import N_, translate
+from .i18n import N_, NC_, translate
 
 WORDS = {
-    "create": N_("Registered"),
+    "create": NC_("step", "Registered"),
     "edit": N_("Edited"),
     "upload": N_("File attached"),
     "reveal": N_("Revealed personal data"),
@@ -153,8 +153,7 @@ def timeline(entity, locale: str) -> list[Entry]:
     # verify), not what anyone submitted: not shown.
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")})
                 for p in open_all([event for event, _ in rows], db.session)]
-    named = set().union(*(user_ids_in(p) for p in payloads), *(user_ids_in(p.get("changes") or {}) for p in payloads))
-    users = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(named))).all()) if named else {}
+    names = names_for(payloads)
     entries = []
     for (event, name), payload in zip(rows, payloads):
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
@@ -173,19 +172,8 @@ def timeline(entity, locale: str) -> list[Entry]:
                 from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
                 to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
                 reason=event.reason,
-                data=_readable(payload, locale, users),
+                data=readable(payload, locale, names),
                 subject=translate(own_wf.label, locale) if own_wf else None,
             )
         )
     return entries
-
-
-def _readable(payload: dict, locale: str, users: dict) -> dict:
-    shown = {}
-    for key, value in payload.items():
-        if key == "changes" and isinstance(value, dict):
-            shown[key] = {k: [field_value(k, v, locale, users) for v in pair] if isinstance(pair, list) else pair
-                          for k, pair in value.items()}
-        else:
-            shown[key] = field_value(key, value, locale, users)
-    return shown

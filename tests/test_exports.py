@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.disputes.models import Dispute
 from app.extensions import db
-from app.supervision.exports import safe
+from app.spreadsheets import safe
 from tests import factories as f
 from tests import factories_supervision as fs
 from tests.factories import login

@@ -7,11 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import engine
 from app.audit.verify import verify
 from app.extensions import db
+from app.notifications.models import Notification
 from app.rota import admin, notices, planning
 from app.rota.models import Duty, Holiday, SwapRequest, Unavailable
 from app.rota.swaps import request_swap
@@ -25,6 +26,9 @@ def publish_month(coordinator):
     last = fr.FIRST_SATURDAY + timedelta(weeks=4)
     planning.generate(fr.FIRST_SATURDAY, last, coordinator)
     planning.publish(fr.FIRST_SATURDAY, last, coordinator)
+    # The publication's own notices (tests/test_rota_notices.py) belong to the set-up, not to what these tests count.
+    db.session.execute(delete(Notification).where(Notification.kind == "rota_published"))
+    db.session.commit()
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ blueprint.py modules wire their controllers).
 """
 from flask import Blueprint
 
-from . import agreement, assistants, attachments, parties, sessions, views
+from . import agreement, assistants, attachments, bulk, parties, sessions, views
 
 bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
 bp.add_url_rule("/", view_func=views.index)
 bp.add_url_rule("/mine", view_func=views.mine)
+bp.add_url_rule("/mine/assign", view_func=bulk.bulk_assign, methods=["POST"])
 bp.add_url_rule("/report", view_func=assistants.report, methods=["GET", "POST"])
 bp.add_url_rule("/reported", view_func=assistants.reported)
 bp.add_url_rule("/new", view_func=views.new, methods=["GET", "POST"])
@@ -21,6 +22,8 @@ bp.add_url_rule("/<int:case_id>", view_func=views.show)
 bp.add_url_rule("/<int:case_id>/fire/<trigger>", view_func=views.fire, methods=["POST"])
 bp.add_url_rule("/<int:case_id>/edit", view_func=views.edit, methods=["GET", "POST"])
 bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/reveal", view_func=views.reveal, methods=["POST"])
+
+bp.app_context_processor(views.inbox_helpers)
 
 bp.add_url_rule("/<int:case_id>/parties/new", view_func=parties.new_party, methods=["GET", "POST"])
 bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/edit", view_func=parties.edit_party, methods=["GET", "POST"])

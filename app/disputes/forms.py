@@ -1,7 +1,8 @@
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -107,6 +108,17 @@ class EditForm(FlaskForm):
         return values
 
 
+def _people(mediators):
+    """The mediators to choose from, the user in a group of their own ("me") ahead of the colleagues:
+    one looks for oneself first. Each option keeps the person's plain name."""
+    me = getattr(current_user, "id", None)
+    mine = [(m.id, m.display_name) for m in mediators if m.id == me]
+    others = [(m.id, m.display_name) for m in mediators if m.id != me]
+    if not mine:
+        return others
+    return {gettext("Me"): mine, gettext("Colleagues"): others} if others else {gettext("Me"): mine}
+
+
 def _field_for(name, dispute, locale, mediators, required=True):
     """The form field for a transition's data item."""
     needed = [DataRequired()] if required else [Optional()]
@@ -116,11 +128,11 @@ def _field_for(name, dispute, locale, mediators, required=True):
     if name == "outcome":
         return TextAreaField(_l("What was agreed on the spot"), validators=needed + [Length(max=5000)])
     if name == "mediator_id":
-        return SelectField(_l("Mediator"), coerce=int, choices=[(m.id, m.display_name) for m in mediators],
-                           validators=needed, description=_not_listed(dispute, locale))
+        return SelectField(_l("Mediator"), coerce=int, choices=_people(mediators), validators=needed,
+                           description=_not_listed(dispute, locale))
     if name == "co_mediator_ids":
-        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int,
-                                   choices=[(m.id, m.display_name) for m in mediators], validators=[Optional()])
+        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int, choices=_people(mediators),
+                                   validators=[Optional()])
     if name == "refusing_party":
         parties = [p for p in (dispute.parties if dispute is not None else ()) if p.role in CONSENTING_ROLES]
         return SelectField(_l("Party who refused mediation"), coerce=int, validators=needed,

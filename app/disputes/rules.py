@@ -343,14 +343,15 @@ def mediators_for(dispute) -> list[User]:
     """The mediators who may be assigned to the case: its community's, less
     those who stepped aside from it."""
     recused = dispute.recused_ids()
-    return [u for u in _community_mediators(dispute) if u.id not in recused]
+    return [u for u in community_mediators(dispute.community_id) if u.id not in recused]
 
 
-def _community_mediators(dispute) -> list[User]:
+def community_mediators(community_id) -> list[User]:
+    """The active mediators of a community (a mediator's colleagues)."""
     return list(
         db.session.execute(
             select(User)
-            .where(User.role == "mediator", User.active.is_(True), User.community_id == dispute.community_id)
+            .where(User.role == "mediator", User.active.is_(True), User.community_id == community_id)
             .order_by(User.display_name)
         ).scalars()
     )

@@ -17,13 +17,13 @@ from ..extensions import db
 from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
-from . import codes
+from . import codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
 from .case_page import render_case
 from .forms import EditForm, IntakeForm, transition_form
 from .intake import by_submission, open_case
 from .models import Party
-from .rules import mediators_for
+from .rules import community_mediators, mediators_for
 from . import lists
 from .forms import CaseFilterForm
 
@@ -101,8 +101,17 @@ def mine():
     number = _page_number(max(number, 1), per_page)
     now = clock.now()
     page = lists.my_cases(db.session, current_user, now, number, per_page)
+    waiting = inbox.waiting(current_user, now)
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
-                           cap=paging.COUNT_CAP, link_args={})
+                           cap=paging.COUNT_CAP, link_args={}, waiting=waiting[:inbox.LIMIT],
+                           waiting_more=len(waiting) > inbox.LIMIT,
+                           waiting_red=any(colour(d, now) == "red" for d in waiting),
+                           colleagues=community_mediators(current_user.community_id) if waiting else [])
+
+
+def inbox_helpers() -> dict:
+    """For every page: the navigation's count of a mediator's waiting reports."""
+    return {"inbox_count": lambda: inbox.inbox_count_text(current_user, clock.now())}
 
 
 @roles_required(*INTAKE_ROLES)

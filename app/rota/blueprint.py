@@ -1,13 +1,13 @@
 """The rota blueprint: every URL under /rota and the view that answers it.
 
 The views are plain functions in views.py (a lawyer's duties and swaps),
-board_views.py, consult_views.py, feed_views.py, plan_views.py and
+board_views.py, consult_views.py, export_views.py, feed_views.py, plan_views.py and
 roster_views.py; none of them imports this module, so this is the one place
 that wires them (as Indico's blueprint.py does).
 """
 from flask import Blueprint
 
-from . import board_views, consult_views, feed_views, plan_views, roster_views, views
+from . import board_views, consult_views, export_views, feed_views, plan_views, roster_views, views
 
 bp = Blueprint("rota", __name__, url_prefix="/rota")
 
@@ -15,6 +15,8 @@ bp.add_url_rule("/", view_func=views.overview)
 bp.add_url_rule("/mine", view_func=views.mine)
 bp.add_url_rule("/mine/unavailable", view_func=views.mark_unavailable, methods=["POST"])
 bp.add_url_rule("/month", view_func=views.month)
+bp.add_url_rule("/month/export.<fmt>", view_func=export_views.export_month)
+bp.add_url_rule("/month/print", view_func=export_views.print_month)
 bp.add_url_rule("/duties/<int:duty_id>", view_func=views.duty)
 bp.add_url_rule("/duties/<int:duty_id>/fire/<trigger>", view_func=views.fire_duty, methods=["POST"])
 bp.add_url_rule("/swaps/<int:swap_id>/fire/<trigger>", view_func=views.fire_swap, methods=["POST"])

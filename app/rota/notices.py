@@ -1,7 +1,9 @@
 """Who hears of the rota's steps (app/notifications): the
 colleague asked by name to take a duty (and the asker, if they decline),
 the coordinators when a swap waits for approval, both lawyers when it is
-approved or refused, and a lawyer whose published duty is cancelled.
+approved or refused (or when it expires unanswered), a lawyer whose
+published duty is cancelled, each lawyer of a plan when it is published,
+and both lawyers when a coordinator moves a published duty by hand.
 Written in the step's own transaction (effects, or the swap request's
 service before its commit)."""
 from __future__ import annotations
@@ -31,6 +33,12 @@ MESSAGES = {
     "swap_refused": _l("The swap of the duty on %(day)s at %(room)s was refused: %(requester)s keeps the "
         "duty."),
     "duty_cancelled": _l("Your Saturday duty on %(day)s at %(room)s was cancelled: its page says why."),
+    "swap_expired": _l("The swap of the duty on %(day)s at %(room)s expired before it was settled: "
+        "%(requester)s keeps the duty; ask again if it still cannot be sat."),
+    "rota_published": _l("The rota was published: you sit on %(days)s. Your duties page has the rooms and times."),
+    "duty_moved_to_you": _l("The coordinator put you on the Saturday duty on %(day)s at %(room)s."),
+    "duty_moved_away": _l("The coordinator gave your Saturday duty on %(day)s at %(room)s to a colleague: "
+        "you no longer sit that day."),
 }
 
 
@@ -93,6 +101,33 @@ def _tell_both(kind: str):
 
 hooks.effect("duty_swap", "approve")(_tell_both("swap_approved"))
 hooks.effect("duty_swap", "refuse")(_tell_both("swap_refused"))
+hooks.effect("duty_swap", "expire")(_tell_both("swap_expired"))
+
+
+def tell_published(duties: list[Duty], now) -> None:
+    """One notification per lawyer for a publication, however many of its
+    Saturdays are theirs; called by planning.publish before its commit."""
+    days: dict[int, list] = {}
+    first_duty: dict[int, int] = {}
+    for duty in sorted(duties, key=lambda d: (d.day, d.id)):
+        user_id = duty.lawyer.user_id
+        if user_id is not None:
+            days.setdefault(user_id, []).append(duty.day)
+            first_duty.setdefault(user_id, duty.id)
+    for user_id, lawyer_days in days.items():
+        notify(user_id, "rota_published", entity_type="lawyer_duty", entity_id=first_duty[user_id],
+               data={"days": "、".join(d.isoformat() for d in dict.fromkeys(lawyer_days))}, now=now)
+
+
+def tell_moved(duty: Duty, after, before, now) -> None:
+    """A published duty given to another lawyer by hand: both hear of it
+    (`after`, `before`: the Lawyers); called by planning.set_seat before its commit."""
+    data = {"day": duty.day.isoformat(), "room": duty.room.name}
+    if after.user_id is not None:
+        notify(after.user_id, "duty_moved_to_you", entity_type="lawyer_duty", entity_id=duty.id, data=data,
+               now=now)
+    if before is not None and before.user_id is not None:
+        notify(before.user_id, "duty_moved_away", entity_type="lawyer_duty", entity_id=duty.id, data=data, now=now)
 
 
 @hooks.effect("lawyer_duty", "cancel")

@@ -78,7 +78,9 @@ def render_plan(first, last, range_form, status=200):
         lawyers=lawyers, available=available, wf=LAWYER_DUTY,
         seen=planning.plan_fingerprint(first, last, street_id),
         planned=sum(1 for r in rows for s in r.seats if s.duty is not None and s.duty.state == "planned"),
-        empty_reasons=_empty_reasons(rows, lawyers, today, sitting),
+        # Before anything is planned every seat is empty: that is no news, so nothing is listed until a plan exists.
+        empty_reasons=_empty_reasons(rows, lawyers, today, sitting) if any(
+            s.duty is not None for r in rows for s in r.seats) else {},
         rooms=db.session.execute(select(func.count(Room.id)).where(Room.active.is_(True),
                                                                    rooms_clause(street_id))).scalar(),
     ), status

@@ -28,7 +28,7 @@ from .. import clock, engine, workdays
 from ..audit.chain import lock_chain, record
 from ..engine.errors import Conflict, Forbidden, GuardFailed, NotAllowed
 from ..extensions import db
-from . import planner
+from . import notices, planner
 from .days import saturdays
 from .models import LIVE_STATES, SAT_STATES, Duty, Holiday, Lawyer, Room
 from .rules import cannot_sit, reassign
@@ -229,6 +229,7 @@ def publish(first: date, last: date, actor, seen: str | None = None) -> int:
     try:
         for duty in duties:
             engine.fire(duty, "publish", actor, now=now, commit=False)
+        notices.tell_published(duties, now)
         record("rota_plan", None, "plan_published", actor, at=now,
                data={"first_day": first, "last_day": last, "street_id": street_id, "published": len(duties)})
         db.session.commit()
@@ -290,7 +291,9 @@ def set_seat(day: date, room: Room | None, seat: int, lawyer: Lawyer, actor, exp
             record("lawyer_duty", duty.id, "assigned", actor, at=now,
                    data={"changes": {"lawyer_id": [before, lawyer.id]}})
         else:
+            before = duty.lawyer
             reassign(duty, lawyer, actor, now, "assigned", {})
+            notices.tell_moved(duty, lawyer, before, now)
         db.session.commit()
     except (IntegrityError, StaleDataError):
         db.session.rollback()

@@ -20,10 +20,10 @@ from ..database import read_only
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import current_locale, translate
-from ..labels import field_label
+from ..labels import field_label, names_for, readable
 from ..privacy import mask_data
 from ..timeline import word
-from . import audit_log
+from . import audit_log, audit_subjects
 from .forms import AuditFilterForm
 from .history import Page
 
@@ -71,14 +71,18 @@ def events():
         page = audit_log.page(current_user, filters, form.page.data or 1, per_page)
     ids = {e.actor_id for e in page.rows} - {None}
     names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
-    payloads = open_all(page.rows, db.session)  # personal values decrypted, then masked
+    # Personal values decrypted, then masked; the engine's own record of what a step set ("_" keys) left out.
+    payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")})
+                for p in open_all(page.rows, db.session)]
+    recorded = names_for(payloads)
+    about = audit_subjects.subjects(page.rows, locale)
     rows = [dict(event=e, actor=names.get(e.actor_id), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
-                 to_label=state_label(e.entity_type, e.to_state, locale),
-                 data=mask_data(data)) for e, data in zip(page.rows, payloads)]
+                 to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
+                 data=readable(data, locale, recorded)) for e, data in zip(page.rows, payloads)]
     return render_template("supervision/audit_events.html", form=form, page=page, rows=rows, link_args=form.link_args(),
                            entity_types=audit_log.known_entity_types(), triggers=audit_log.known_triggers(),
-                           field_label=lambda n: field_label(n, locale))
+                           field_label=lambda n, entity_type=None: field_label(n, locale, entity_type))
 
 
 def _read_digest(text: str):

@@ -158,7 +158,7 @@ def build(dispute, full: bool = False) -> CaseFile:
         (pgettext("registration time", "Registered"), _when(dispute.created_at)),
         (_("Accepted for mediation"), _when(accepted.at) if accepted else "—"),
         (_("Closed on"), _when(dispute.closed_at)),
-        (_("Outcome"), _outcome(dispute, locale)),
+        (pgettext("closure", "Outcome"), _outcome(dispute, locale)),
         (_("Filed by"), _name(filed.actor_id) if filed else "—"),
         (_("Filed on"), clock.local_date(filed.at).isoformat() if filed else "—"),
         (_("Retention period"), _("%(years)s years, until the end of %(year)s", years=retention,
@@ -206,7 +206,7 @@ def build(dispute, full: bool = False) -> CaseFile:
     followups = Part(_("Follow-up visits"))
     followups.blocks = _followups(dispute, locale)
     closing = Part(_("Closing summary"), [
-        (_("Outcome"), _outcome(dispute, locale)),
+        (pgettext("closure", "Outcome"), _outcome(dispute, locale)),
         (_("Closing summary"), dispute.summary or "—"),
         (_("Route told"), lab(codes.ROUTES, dispute.route, locale) if dispute.route else "—"),
     ])

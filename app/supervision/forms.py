@@ -96,7 +96,7 @@ class ClosureFilterForm(_Filters):
     date_to = DateField(_l("Closed until"), validators=[Optional(), _sane_date])
     dispute_type = SelectField(_l("Type of dispute"), default="")
     channel = SelectField(_l("How it came in"), default="")
-    outcome = SelectField(_l("Outcome"), default="")
+    outcome = SelectField(_lp("closure", "Outcome"), default="")
     mediator = SelectField(_l("Mediator"), coerce=_id_choice, default=None, validate_choice=False)
     review = SelectField(_l("Sign-off"), default="")
     days_min = IntegerField(_l("Days taken, at least"), validators=[Optional(), NumberRange(min=0, max=36500)])

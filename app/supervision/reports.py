@@ -7,7 +7,7 @@ from flask_babel import gettext as _, pgettext
 from .. import clock
 from ..disputes import codes
 from ..i18n import translate
-from .exports import Section
+from ..spreadsheets import Section
 from ..sweeps.codes import PARTICIPANT_KINDS
 from .models import OUTCOMES
 
@@ -32,7 +32,7 @@ def closures_section(rows) -> Section:
     locale = _locale()
     headers = [_("File number"), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
                _("Mediator"), pgettext("registration time", "Registered"), _("Closed on"), _("Days taken"),
-               _("Outcome"), _("Sign-off"), _("Closing summary")]
+               pgettext("closure", "Outcome"), _("Sign-off"), _("Closing summary")]
     body = []
     for row in rows:
         d = row.dispute

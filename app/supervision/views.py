@@ -29,7 +29,8 @@ from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
 from ..sweeps.codes import PARTICIPANT_KINDS
-from . import casefile, exports, grid_map, history, reports, stats, trends
+from .. import spreadsheets as exports
+from . import bulk, casefile, grid_map, history, reports, stats, trends
 from .forms import ClosureFilterForm, MapFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
@@ -37,6 +38,7 @@ from .rules import latest_signoff
 from .scope import Scope
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+bp.add_url_rule("/closures/sign-off", view_func=bulk.bulk_sign_off, methods=["GET", "POST"])
 
 ROLES = ("supervisor", "admin")
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -225,6 +227,7 @@ def _render_case(dispute, status=200, open_trigger=None, formdata=None, comment_
     return render_template(
         "supervision/case.html", d=dispute, state=dispute.__workflow__.state(dispute.state), review=review,
         reviews=reviews, forms=forms, open_trigger=open_trigger, timeline=timeline(dispute, locale), codes=codes,
+        as_of_value=as_of_value,
         outcomes=OUTCOMES, signoff_wf=SIGNOFF, mask_id=mask_id, mask_phone=mask_phone,
     ), status
 
@@ -287,27 +290,37 @@ def _moment(text: str | None) -> datetime | None:
     """A local date or date-and-time from the replay form, as stored UTC;
     a date alone means the end of that day."""
     text = (text or "").strip()
-    for fmt, whole_day in (("%Y-%m-%dT%H:%M", False), ("%Y-%m-%d %H:%M", False), ("%Y-%m-%d", True)):
+    for fmt, whole in (("%Y-%m-%dT%H:%M:%S", "second"), ("%Y-%m-%dT%H:%M", None), ("%Y-%m-%d %H:%M", None),
+                       ("%Y-%m-%d", "day")):
         try:
             local = datetime.strptime(text, fmt)
         except ValueError:
             continue
         if not 2000 <= local.year <= 2100:
             return None
-        if whole_day:
+        if whole == "day":
             local = datetime.combine(local.date(), time(23, 59, 59))
+        elif whole == "second":  # a timeline event's own second: the event and everything before it
+            local = local.replace(microsecond=999999)
         return clock.to_utc(local)
     return None
+
+
+def as_of_value(moment: datetime) -> str:
+    """A moment as the replay form and the timeline's links write it: local time, to the second."""
+    return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @bp.route("/cases/<int:case_id>/as-of")
 @roles_required(*ROLES)
 def as_of(case_id):
     dispute = load_case(case_id)
-    text = request.args.get("at", "")
+    text = request.args.get("at", "").strip()
+    if not text:  # opened from the case page, or sent empty: the case as it stands now
+        text = as_of_value(clock.now())
     at = _moment(text)
     status = 200
-    if text and at is None:
+    if at is None:
         flash(_("Give a date (and time) between 2000 and 2100, like 2026-03-01 or 2026-03-01T14:30."), "warning")
         status = 422
     snap = replay(dispute, at, current_locale()) if at else None
@@ -318,6 +331,7 @@ def as_of(case_id):
         ids = {snap.assignee_id, *snap.co_mediator_ids} - {None}
         users = {u.id: u.display_name for u in db.session.query(User).filter(User.id.in_(ids))} if ids else {}
     return render_template("supervision/as_of.html", d=dispute, snap=snap, at_text=text, users=users,
+                           as_of_value=as_of_value,
                            wf=dispute.__workflow__, codes=codes, mask_id=mask_id, mask_phone=mask_phone), status
 
 

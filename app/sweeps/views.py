@@ -80,8 +80,10 @@ def index():
     page = page_of(query, order, form.page.data or 1, current_app.config["FOLLOWUPS_PER_PAGE"],
                    options=(selectinload(Sweep.community), selectinload(Sweep.street)))
     args = {name: form[name].data for name in ("community", "state", "colour", "sort") if form[name].data}
+    # A city-level account has no sweep of its own: no button that would answer 403.
+    may_record = current_user.role in RECORD_ROLES and bool(_own_places())
     return render_template("sweeps/index.html", form=form, page=page, link_args=args,
-                           colour=lambda row: colour(row, now), may_record=current_user.role in RECORD_ROLES)
+                           colour=lambda row: colour(row, now), may_record=may_record)
 
 
 # Recording ------------------------------------------------------------------

@@ -28,6 +28,9 @@ class TodayItem:
     # When the work became possible, if before its due time (a follow-up
     # from its planned day): the page lists such items under "today".
     open_since: datetime | None = None
+    # New work waiting for someone to take it on (a mediator's inbox of
+    # reports): listed at the top of the page, whatever its due time.
+    inbox: bool = False
 
 
 Provider = Callable[[object, datetime, datetime], list[TodayItem]]

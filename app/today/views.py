@@ -35,18 +35,21 @@ def template_helpers() -> dict:
 
 @dataclass
 class Sections:
+    inbox: list
     overdue: list
     today: list
     week: list
 
 
 def sections(items: list[TodayItem], now, end_of_today) -> Sections:
-    """Red items are overdue; items due before the day ends, or open for
+    """Inbox items (new work to take on) come first, in their own list; red items are overdue; items due before the day ends, or open for
     work since earlier (a follow-up on its planned day), are today's; the
     rest are this week's."""
-    result = Sections([], [], [])
+    result = Sections([], [], [], [])
     for item in items:
-        if item.colour == "red":
+        if item.inbox:
+            result.inbox.append(item)
+        elif item.colour == "red":
             result.overdue.append(item)
         elif (item.due_at is not None and item.due_at <= end_of_today) or (
                 item.open_since is not None and item.open_since <= now):

@@ -1,9 +1,10 @@
-"""CSV and XLSX files of the closure list and of the statistics.
+"""CSV and XLSX files: the closure list and the statistics (supervision), the
+lawyers' rota (rota). A shared service: it knows no domain.
 
 A cell that begins with = + - @ (or a tab or carriage return) would be run
 as a formula by a spreadsheet; such text is written with a leading
 apostrophe, as text, in both formats. Figures we compute ourselves are
-written as numbers. Every export is an audit event (see views.py)."""
+written as numbers. Every export is an audit event (recorded by the view that sends it)."""
 from __future__ import annotations
 
 import csv

@@ -1,0 +1,68 @@
+"""A mediator's inbox: the reports of their community that wait for
+acceptance (待受理), most urgent first. "My cases", "today" and the
+navigation's count all read it; one query per request (kept on `g`), with the
+community and grid joined in, so that showing it in three places costs the
+page one statement (ix_disputes_community_state serves it)."""
+from __future__ import annotations
+
+from flask import g, has_request_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..engine.deadlines import colour, urgency_order
+from ..extensions import db
+from ..i18n import current_locale
+from ..today import TodayItem
+from . import codes
+from .models import Dispute
+from .scope import scope_clause
+
+WAITING_STATE = "submitted"
+# The inbox shows this many; the count reads "50+" beyond (the full list is a filter away).
+LIMIT = 50
+
+
+def has_inbox(user) -> bool:
+    return getattr(user, "role", None) == "mediator" and bool(getattr(user, "community_id", None))
+
+
+def inbox_query(user, now):
+    return (select(Dispute)
+            .where(scope_clause(user), Dispute.state == WAITING_STATE)
+            .options(joinedload(Dispute.community), joinedload(Dispute.grid))
+            .order_by(*urgency_order(Dispute, now))
+            .limit(LIMIT + 1))
+
+
+def waiting(user, now) -> list[Dispute]:
+    """Up to LIMIT + 1 waiting reports (one more tells that there are more)."""
+    if not has_inbox(user):
+        return []
+    cache = g.setdefault("dispute_inbox", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = list(db.session.execute(inbox_query(user, now)).unique().scalars())
+    return cache[user.id]
+
+
+def inbox_count_text(user, now) -> str:
+    """The navigation's count: "" when nothing waits, "50+" beyond the limit."""
+    rows = waiting(user, now)
+    if not rows:
+        return ""
+    return f"{LIMIT}+" if len(rows) > LIMIT else str(len(rows))
+
+
+def today_items(user, now, until) -> list[TodayItem]:
+    """The today page's inbox: every waiting report, whatever its due time
+    (a report is work from the moment it arrives)."""
+    locale = current_locale()
+    return [
+        TodayItem("inbox", _("New report %(case)s: accept or decline",
+                             case=f"{d.title} · {codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale)}"),
+                  d.due_at, colour(d, now),
+                  url_for("disputes.show", case_id=d.id),
+                  detail=d.community.name + (f" · {d.grid.name}" if d.grid else ""), open_since=d.created_at,
+                  inbox=True)
+        for d in waiting(user, now)[:LIMIT]
+    ]

@@ -1,0 +1,74 @@
+"""What an audit event is about, as a person reads it: "纠纷案件 (2026)莱人调字第15号"
+with a link to the case, "账户 张建国", not `dispute #285` or `user #6`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from sqlalchemy import select
+
+from ..engine.registry import workflow_for_entity_type
+from ..extensions import db
+from ..i18n import N_, translate
+from ..labels import REFERENCES
+from .models import SignOff
+
+# Entity types that are no workflow's rows.
+ENTITY_LABELS = {
+    "user": N_("Account"),
+    "elder": N_("Council member"),
+    "export": N_("Export"),
+    "login": N_("Login"),
+    "rota_holiday": N_("Holiday"),
+    "rota_lawyer": N_("Lawyer on the roster"),
+    "rota_plan": N_("Rota plan"),
+}
+# entity type -> the recorded field whose reference names its rows (labels.install_reference)
+NAMED_BY = {"dispute": "dispute_id", "user": "user_id", "elder": "elder_id", "rota_lawyer": "lawyer_id"}
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str        # the entity type's label
+    name: str        # the row's name, or its number
+    url: str | None  # where to read it, if a page shows it
+
+
+def entity_label(entity_type: str | None, locale: str) -> str:
+    if not entity_type:
+        return ""
+    wf = workflow_for_entity_type(entity_type)
+    label = wf.label if wf else ENTITY_LABELS.get(entity_type)
+    return translate(label, locale) if label else entity_type
+
+
+def subjects(events, locale: str) -> dict[int, Subject]:
+    """event id -> its Subject, for a page of events: one query per kind of row."""
+    wanted: dict[str, set] = {}
+    for e in events:
+        if e.entity_id is not None:
+            wanted.setdefault(e.entity_type, set()).add(e.entity_id)
+    names = {kind: REFERENCES[NAMED_BY[kind]](ids) for kind, ids in wanted.items()
+             if kind in NAMED_BY and NAMED_BY[kind] in REFERENCES}
+    review_cases = {}
+    if wanted.get("signoff"):
+        review_cases = dict(db.session.execute(
+            select(SignOff.id, SignOff.dispute_id).where(SignOff.id.in_(wanted["signoff"]))).all())
+        names["dispute"] = {**names.get("dispute", {}),
+                            **REFERENCES["dispute_id"](set(review_cases.values()))}
+    result = {}
+    for e in events:
+        kind = entity_label(e.entity_type, locale)
+        if e.entity_id is None:
+            result[e.id] = Subject(kind, "", None)
+            continue
+        name = names.get(e.entity_type, {}).get(e.entity_id) or f"#{e.entity_id}"
+        url = None
+        if e.entity_type == "dispute":
+            url = url_for("supervision.case", case_id=e.entity_id)
+        elif e.entity_type == "signoff" and e.entity_id in review_cases:
+            case_id = review_cases[e.entity_id]
+            name = names["dispute"].get(case_id) or f"#{case_id}"
+            url = url_for("supervision.case", case_id=case_id)
+        result[e.id] = Subject(kind, str(name), url)
+    return result

@@ -1,0 +1,48 @@
+"""Issue 16, item 1 in a real browser: a resident reports a problem, and the
+community's mediator sees it on "my cases" and "today" without filtering,
+with its count in the navigation."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, people, photo_png,
+    submit_answered_in_place,
+)
+
+DESCRIPTION = "小区东门的共享单车堆了一地，老人进出时摔倒了两回。"
+
+
+def test_a_mediator_sees_a_new_public_report_on_my_cases_and_today(pages, people, backend):
+    resident = pages.open(**PHONE)
+    resident.goto("/report")
+    form = resident.locator("form#report")
+    form.locator('[name="community_id"]').select_option(label=people.community)
+    form.locator('[name="description"]').fill(DESCRIPTION)
+    form.locator('[name="photo"]').set_input_files(
+        {"name": "单车.png", "mimeType": "image/png", "buffer": photo_png()})
+    submit_answered_in_place(resident, form.locator('button[type="submit"]'))
+    expect(resident.locator("#tracking-code")).to_be_visible()
+
+    page = pages.open(**PHONE)
+    log_in(page, people.mediator, people.password)
+    expect(page).to_have_url(re.compile(r"/cases/mine$"))
+    row = page.locator("#inbox-list .list-group-item").filter(has_text=DESCRIPTION)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("待受理")
+    expect(row).to_contain_text("随手拍")
+    expect(page.locator("#inbox-total")).to_have_text("1")
+    expect(page.locator("#inbox-count")).to_have_text("1")  # in the navigation (the phone's menu)
+    expect_no_sideways_scroll(page)
+
+    page.goto("/today")
+    item = page.locator("#today-inbox-items > a")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(people.community)
+    item.click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+$"))
+    expect(page.locator("body")).to_contain_text(DESCRIPTION)
+    page.locator("#timeline details").first.evaluate("d => d.open = true")  # the photo's SHA-256 checksum
+    expect(page.locator("#timeline")).to_contain_text("SHA-256")
+    expect_no_sideways_scroll(page)  # a 64-character checksum breaks inside a 390 px screen
+    assert pages.problems == []

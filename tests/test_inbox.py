@@ -1,0 +1,109 @@
+"""A mediator's inbox (issue 16, item 1): the community's reports waiting
+for acceptance at the top of "my cases" and "today", red once the one-day
+triage deadline has passed, and their count in the navigation."""
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from app import clock
+from app.extensions import db
+from tests import factories as f
+from tests.factories import login
+
+REPORTED = datetime(2026, 3, 9, 1, 0)  # 09:00 on Monday 9 March, Shanghai
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        _street, (c1, c2), grids = f.org()
+        mediator = f.user("mediator", community=c1)
+        worker = f.user("gridworker", grid=grids[0])
+        old = f.dispute(worker, grids[0], now=REPORTED - timedelta(days=3))
+        new = f.dispute(worker, grids[1], now=REPORTED)
+        accepted = f.walk(f.dispute(worker, grids[0], now=REPORTED), mediator, "accept", now=REPORTED)
+        elsewhere = f.dispute(f.user("gridworker", grid=grids[2]), grids[2], now=REPORTED)
+        w = dict(mediator=mediator.username, worker=worker.username, old=old.id, new=new.id,
+                 accepted=accepted.id, elsewhere=elsewhere.id,
+                 other_mediator=f.user("mediator", community=c2).username)
+        db.session.remove()
+    clock.set_now(REPORTED + timedelta(hours=2))
+    return type("World", (), w)
+
+
+def inbox_rows(html, list_id):
+    block = re.search(rf'id="{list_id}">(.*?)</(form|section)>', html, re.S)
+    assert block, f"no {list_id} on the page"
+    return re.findall(r'href="/cases/(\d+)"[^>]*data-colour="(\w+)"', block.group(1))
+
+
+def test_my_cases_lists_the_community_s_waiting_reports_overdue_first_in_red(client, world):
+    login(client, world.mediator)
+    page = client.get("/cases/mine")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert inbox_rows(html, "inbox-list") == [(str(world.old), "red"), (str(world.new), "blue")]
+    assert 'id="inbox-total">2<' in html and "badge-red" in html.split('id="inbox-total"')[0][-80:]
+    # Accepted cases and other communities' reports are not in the inbox.
+    assert f'href="/cases/{world.accepted}"' not in html.split('id="inbox-list"')[1].split("</section>")[0]
+    assert f'href="/cases/{world.elsewhere}"' not in html
+    # The navigation counts them on every page.
+    assert re.search(r'id="inbox-count">2<', client.get("/today").get_data(as_text=True))
+
+
+def test_today_shows_the_inbox_at_the_top(client, world):
+    login(client, world.mediator)
+    html = client.get("/today").get_data(as_text=True)
+    assert html.index('id="today-inbox"') < html.index('id="today-overdue"')
+    block = re.search(r'id="today-inbox-items">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r'href="/cases/(\d+)"', block) == [str(world.old), str(world.new)]
+    assert 'data-colour="red"' in block
+    overdue = re.search(r'id="today-overdue-items">(.*?)</section>', html, re.S).group(1)
+    assert f'href="/cases/{world.old}"' not in overdue  # listed once, in the inbox
+
+
+def test_the_inbox_empties_as_reports_are_accepted(client, app, world):
+    with app.app_context():
+        from app.auth.models import User
+        from app.disputes.models import Dispute
+        mediator = db.session.query(User).filter_by(username=world.mediator).one()
+        for case_id in (world.old, world.new):
+            f.walk(db.session.get(Dispute, case_id), mediator, "accept")
+        db.session.remove()
+    login(client, world.mediator)
+    html = client.get("/cases/mine").get_data(as_text=True)
+    assert 'id="inbox-list"' not in html and 'id="inbox-total">0<' in html
+    assert 'id="inbox-count"' not in html
+
+
+def test_other_roles_and_communities_have_no_inbox(client, app, world):
+    login(client, world.other_mediator)
+    html = client.get("/cases/mine").get_data(as_text=True)
+    assert [case for case, _ in inbox_rows(html, "inbox-list")] == [str(world.elsewhere)]  # community 2's only
+    assert 'id="inbox-count">1<' in html
+    client = app.test_client()
+    login(client, world.worker)
+    html = client.get("/cases/mine").get_data(as_text=True)
+    assert 'id="inbox"' not in html and 'id="inbox-count"' not in html
+    assert 'id="today-inbox"' not in client.get("/today").get_data(as_text=True)
+
+
+def test_the_inbox_costs_one_statement_however_often_the_page_shows_it(client, app, world):
+    from sqlalchemy import event
+
+    login(client, world.mediator)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "disputes.state = " in statement and "disputes.community_id" in statement:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/cases/mine").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1  # the list and the navigation's count share it
