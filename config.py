@@ -176,6 +176,9 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "")
     # `flask workflows tick` skips its run while an earlier one on this host holds this file.
     TICK_LOCK_FILE = os.environ.get("TICK_LOCK_FILE", str(INSTANCE_DIR / "tick.lock"))
+    # Due timeouts fired per transaction by the tick (one COMMIT each batch);
+    # the audit chain's lock is held for a batch, so case steps wait at most that long.
+    TICK_BATCH = int(os.environ.get("TICK_BATCH", "100"))
     # The right-hand side of the UIDs in the rota's calendar feeds
     # (duty-17@<this>): set it to the site's host name once, and never change
     # it, or subscribed calendars see every duty as a new event.
