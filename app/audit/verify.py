@@ -2,15 +2,17 @@
 each workflow entity's events gives its stored state and audited columns."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from workflows import Workflow
 
 from ..extensions import db
-from .chain import GENESIS, Digest, chain_key, fields_of, row_hash
+from .chain import EVENT_COLUMNS, GENESIS, Digest, DriverStatement, chain_key, hash_checker
 from .models import AuditEvent
 from .personal import ERASED, Opener
 
@@ -55,10 +57,62 @@ def replay_columns(entity_type: str, replay: ColumnReplay) -> None:
     COLUMNS[entity_type] = replay
 
 
+# The columns verify reads, as plain tuples from the driver (no ORM objects:
+# building one cost more than checking its hash).
+_events = AuditEvent.__table__
+_READ = (
+    select(*(_events.c[name] for name in EVENT_COLUMNS))
+    .where(_events.c.id > bindparam("after"))
+    .order_by(_events.c.id)
+)
+BATCH = 20000
+Event = namedtuple("Event", EVENT_COLUMNS)
+
+
+def read_events(session, after_id: int = 0) -> Iterator[Event]:
+    """Every event after `after_id`, in order, fetched BATCH rows at a time on
+    the session's own connection (a server-side cursor on PostgreSQL)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    statement = _read_statement(dialect)
+    dbapi_connection = connection.connection
+    if dialect.name == "postgresql":
+        cursor = dbapi_connection.cursor(name="audit_verify")
+        cursor.itersize = BATCH
+    else:
+        cursor = dbapi_connection.cursor()
+    at_index = EVENT_COLUMNS.index("at")
+    try:
+        cursor.execute(statement.sql, statement.params({"after": after_id}))
+        make = Event._make
+        while batch := cursor.fetchmany(BATCH):
+            for values in batch:
+                at = values[at_index]
+                if isinstance(at, str):  # SQLite hands over the stored text: read as the ORM would
+                    values = (*values[:at_index], _sqlite_datetime(at), *values[at_index + 1:])
+                yield make(values)
+    finally:
+        cursor.close()
+
+
+_compiled: dict = {}
+
+
+def _read_statement(dialect) -> DriverStatement:
+    key = (type(dialect), dialect.paramstyle)
+    if key not in _compiled:
+        _compiled[key] = DriverStatement.compile(_READ, dialect)
+    return _compiled[key]
+
+
+def _sqlite_datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
 def verify(digest: Digest | None = None, session=None, progress=None) -> list[str]:
     """Return one line per problem found; an empty list means intact."""
     session = session or db.session
-    key = chain_key()
+    check_hash = hash_checker(chain_key())
     problems: list[str] = []
     prev = GENESIS
     last_seq: dict[tuple[str, int], int] = {}
@@ -71,16 +125,18 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
     opener = Opener(session)
     count = 0
     digest_hash_at_n = None
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)).scalars()
-    for row in rows:
+    pending = 0
+    for row in read_events(session):
         count += 1
         if progress:
-            progress(1)
-        name = f"audit row id={row.id} ({row.entity_type} #{row.entity_id}, {row.trigger})"
+            pending += 1
+            if pending == 1000:
+                progress(pending)
+                pending = 0
         if row.prev_hash != prev:
-            problems.append(f"{name}: link to the previous row is broken (a row was deleted, inserted or moved before it)")
-        if row.hash != row_hash(key, fields_of(row), row.prev_hash):
-            problems.append(f"{name}: hash does not match its content (the row was edited or forged)")
+            problems.append(f"{_name(row)}: link to the previous row is broken (a row was deleted, inserted or moved before it)")
+        if not check_hash(row):
+            problems.append(f"{_name(row)}: hash does not match its content (the row was edited or forged)")
         if digest and count == digest.events:
             digest_hash_at_n = row.hash
         prev = row.hash
@@ -89,12 +145,15 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
         entity = (row.entity_type, row.entity_id)
         expected_seq = last_seq.get(entity, 0) + 1
         if row.seq != expected_seq:
-            problems.append(f"{name}: sequence number {row.seq}, expected {expected_seq}")
+            problems.append(f"{_name(row)}: sequence number {row.seq}, expected {expected_seq}")
         last_seq[entity] = max(expected_seq, row.seq or 0)
-        problems.extend(_replay_step(name, row, replayed))
+        if row.to_state is not None or row.from_state is not None:
+            problems.extend(_replay_step(row, replayed))
         replay = COLUMNS.get(row.entity_type)
         if replay is not None:
-            _replay_columns(name, row, replay, columns, problems, opener)
+            _replay_columns(row, replay, columns, problems, opener)
+    if progress and pending:
+        progress(pending)
 
     problems.extend(_compare_with_stored(session, replayed))
     problems.extend(
@@ -115,7 +174,11 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
     return problems
 
 
-def _replay_step(name, row, replayed) -> list[str]:
+def _name(row) -> str:
+    return f"audit row id={row.id} ({row.entity_type} #{row.entity_id}, {row.trigger})"
+
+
+def _replay_step(row, replayed) -> list[str]:
     wf, _ = REPLAYED.get(row.entity_type, (None, None))
     if wf is None or (row.to_state is None and row.from_state is None):
         return []  # not a state change (field edit, reveal, login...)
@@ -123,15 +186,15 @@ def _replay_step(name, row, replayed) -> list[str]:
     current = replayed.get(entity)
     if row.trigger == CREATE:
         if current is not None or row.from_state is not None or row.to_state != wf.initial:
-            return [f"{name}: creation event out of place"]
+            return [f"{_name(row)}: creation event out of place"]
         replayed[entity] = row.to_state
         return []
     problems = []
     if row.from_state != current:
-        problems.append(f"{name}: starts from {row.from_state!r} but the replayed state is {current!r}")
+        problems.append(f"{_name(row)}: starts from {row.from_state!r} but the replayed state is {current!r}")
     transition = wf.transition(row.trigger, row.from_state or "")
     if transition is None or transition.dest != row.to_state:
-        problems.append(f"{name}: {row.from_state!r} --{row.trigger}--> {row.to_state!r} is not a transition of {wf.name!r}")
+        problems.append(f"{_name(row)}: {row.from_state!r} --{row.trigger}--> {row.to_state!r} is not a transition of {wf.name!r}")
     replayed[entity] = row.to_state
     return problems
 
@@ -150,11 +213,11 @@ def _compare_with_stored(session, replayed) -> list[str]:
     return problems
 
 
-def _replay_columns(name, row, replay: ColumnReplay, columns, problems, opener: Opener) -> None:
+def _replay_columns(row, replay: ColumnReplay, columns, problems, opener: Opener) -> None:
     try:
         data = opener.open(row) if row.data else {}
     except ValueError:
-        problems.append(f"{name}: its data is not JSON")
+        problems.append(f"{_name(row)}: its data is not JSON")
         return
     if not isinstance(data, dict):
         return
