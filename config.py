@@ -42,6 +42,11 @@ class Config:
     # Unset: derived from AUDIT_KEY (HKDF). Set it to keep the two secrets apart; never change it,
     # or the personal data of every case still kept becomes unreadable.
     AUDIT_DATA_KEY = os.environ.get("AUDIT_DATA_KEY") or None
+    # Signs the audit log's checkpoints (app/audit/checkpoints.py). Unset: derived from
+    # AUDIT_KEY; set it to keep the two apart (a checkpoint then cannot be forged with AUDIT_KEY alone).
+    AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY") or None
+    # A checkpoint every this many events (the routine check reads at most about this many more).
+    AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "10000"))
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'mediation.sqlite3'}")
     )

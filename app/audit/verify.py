@@ -2,18 +2,17 @@
 each workflow entity's events gives its stored state and audited columns."""
 from __future__ import annotations
 
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from workflows import Workflow
 
 from ..extensions import db
-from .chain import EVENT_COLUMNS, GENESIS, Digest, DriverStatement, chain_key, hash_checker
-from .models import AuditEvent
+from .chain import GENESIS, Digest, chain_key, hash_checker
+from .checkpoints import all_checkpoints, describe, is_signed
+from .reader import read_events, row_name
 from .personal import ERASED, Opener
 
 CREATE = "create"
@@ -57,58 +56,6 @@ def replay_columns(entity_type: str, replay: ColumnReplay) -> None:
     COLUMNS[entity_type] = replay
 
 
-# The columns verify reads, as plain tuples from the driver (no ORM objects:
-# building one cost more than checking its hash).
-_events = AuditEvent.__table__
-_READ = (
-    select(*(_events.c[name] for name in EVENT_COLUMNS))
-    .where(_events.c.id > bindparam("after"))
-    .order_by(_events.c.id)
-)
-BATCH = 20000
-Event = namedtuple("Event", EVENT_COLUMNS)
-
-
-def read_events(session, after_id: int = 0) -> Iterator[Event]:
-    """Every event after `after_id`, in order, fetched BATCH rows at a time on
-    the session's own connection (a server-side cursor on PostgreSQL)."""
-    connection = session.connection()
-    dialect = connection.dialect
-    statement = _read_statement(dialect)
-    dbapi_connection = connection.connection
-    if dialect.name == "postgresql":
-        cursor = dbapi_connection.cursor(name="audit_verify")
-        cursor.itersize = BATCH
-    else:
-        cursor = dbapi_connection.cursor()
-    at_index = EVENT_COLUMNS.index("at")
-    try:
-        cursor.execute(statement.sql, statement.params({"after": after_id}))
-        make = Event._make
-        while batch := cursor.fetchmany(BATCH):
-            for values in batch:
-                at = values[at_index]
-                if isinstance(at, str):  # SQLite hands over the stored text: read as the ORM would
-                    values = (*values[:at_index], _sqlite_datetime(at), *values[at_index + 1:])
-                yield make(values)
-    finally:
-        cursor.close()
-
-
-_compiled: dict = {}
-
-
-def _read_statement(dialect) -> DriverStatement:
-    key = (type(dialect), dialect.paramstyle)
-    if key not in _compiled:
-        _compiled[key] = DriverStatement.compile(_READ, dialect)
-    return _compiled[key]
-
-
-def _sqlite_datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
 def verify(digest: Digest | None = None, session=None, progress=None) -> list[str]:
     """Return one line per problem found; an empty list means intact."""
     session = session or db.session
@@ -126,6 +73,7 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
     count = 0
     digest_hash_at_n = None
     pending = 0
+    checkpoints = {cp.events: cp for cp in all_checkpoints(session)}
     for row in read_events(session):
         count += 1
         if progress:
@@ -134,18 +82,20 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
                 progress(pending)
                 pending = 0
         if row.prev_hash != prev:
-            problems.append(f"{_name(row)}: link to the previous row is broken (a row was deleted, inserted or moved before it)")
+            problems.append(f"{row_name(row)}: link to the previous row is broken (a row was deleted, inserted or moved before it)")
         if not check_hash(row):
-            problems.append(f"{_name(row)}: hash does not match its content (the row was edited or forged)")
+            problems.append(f"{row_name(row)}: hash does not match its content (the row was edited or forged)")
         if digest and count == digest.events:
             digest_hash_at_n = row.hash
+        if count in checkpoints:
+            problems.extend(_hold_checkpoint(checkpoints.pop(count), row))
         prev = row.hash
         if row.entity_id is None:
             continue
         entity = (row.entity_type, row.entity_id)
         expected_seq = last_seq.get(entity, 0) + 1
         if row.seq != expected_seq:
-            problems.append(f"{_name(row)}: sequence number {row.seq}, expected {expected_seq}")
+            problems.append(f"{row_name(row)}: sequence number {row.seq}, expected {expected_seq}")
         last_seq[entity] = max(expected_seq, row.seq or 0)
         if row.to_state is not None or row.from_state is not None:
             problems.extend(_replay_step(row, replayed))
@@ -155,6 +105,8 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
     if progress and pending:
         progress(pending)
 
+    problems.extend(f"{describe(cp)}: the log has only {count} events: events were removed"
+                    for cp in checkpoints.values())
     problems.extend(_compare_with_stored(session, replayed))
     problems.extend(
         f"{kind} #{subject_id}: its data key does not open with this installation's AUDIT_DATA_KEY "
@@ -174,8 +126,14 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
     return problems
 
 
-def _name(row) -> str:
-    return f"audit row id={row.id} ({row.entity_type} #{row.entity_id}, {row.trigger})"
+def _hold_checkpoint(checkpoint, row) -> list[str]:
+    """A checkpoint against the event at its position in the chain."""
+    if not is_signed(checkpoint):
+        return [f"{describe(checkpoint)}: its signature does not match (forged, or AUDIT_CHECKPOINT_KEY changed)"]
+    if (row.id, row.hash) != (checkpoint.last_id, checkpoint.head):
+        return [f"{describe(checkpoint)} no longer matches the log: events up to it were changed, removed or "
+                "inserted"]
+    return []
 
 
 def _replay_step(row, replayed) -> list[str]:
@@ -186,15 +144,15 @@ def _replay_step(row, replayed) -> list[str]:
     current = replayed.get(entity)
     if row.trigger == CREATE:
         if current is not None or row.from_state is not None or row.to_state != wf.initial:
-            return [f"{_name(row)}: creation event out of place"]
+            return [f"{row_name(row)}: creation event out of place"]
         replayed[entity] = row.to_state
         return []
     problems = []
     if row.from_state != current:
-        problems.append(f"{_name(row)}: starts from {row.from_state!r} but the replayed state is {current!r}")
+        problems.append(f"{row_name(row)}: starts from {row.from_state!r} but the replayed state is {current!r}")
     transition = wf.transition(row.trigger, row.from_state or "")
     if transition is None or transition.dest != row.to_state:
-        problems.append(f"{_name(row)}: {row.from_state!r} --{row.trigger}--> {row.to_state!r} is not a transition of {wf.name!r}")
+        problems.append(f"{row_name(row)}: {row.from_state!r} --{row.trigger}--> {row.to_state!r} is not a transition of {wf.name!r}")
     replayed[entity] = row.to_state
     return problems
 
@@ -217,7 +175,7 @@ def _replay_columns(row, replay: ColumnReplay, columns, problems, opener: Opener
     try:
         data = opener.open(row) if row.data else {}
     except ValueError:
-        problems.append(f"{_name(row)}: its data is not JSON")
+        problems.append(f"{row_name(row)}: its data is not JSON")
         return
     if not isinstance(data, dict):
         return
