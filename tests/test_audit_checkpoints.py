@@ -188,3 +188,18 @@ def test_a_check_in_progress_does_not_block_a_writer(app, logged):
     # The check went on reading its own snapshot: the new event is not in it.
     assert len(rest) + 1 == len(event_ids()) - 1
     assert db.session.get(Dispute, case_id).state == "accepted"
+
+
+@pytest.mark.parametrize("text", ['引号"和\\反斜杠', "换行\n制表\t", "\u2028\u2029\x00\x1f", "😀 emoji", ""])
+def test_the_fast_hash_check_spells_events_as_canonical_json(app, text):
+    from app.audit.chain import hash_checker
+    from app.audit.reader import Event
+
+    with app.app_context():
+        fields = {"entity_type": "dispute", "entity_id": 7, "seq": 2, "trigger": text, "from_state": None,
+                  "to_state": "accepted", "actor_id": None, "actor_role": "mediator",
+                  "at": datetime(2026, 12, 2, 9, 30, 0, 5), "reason": text, "data": '{"facts":"%s"}' % text}
+        stored = row_hash(chain_key(), dict(fields, at=fields["at"].isoformat(timespec="microseconds")), "p" * 64)
+        event = Event(id=1, prev_hash="p" * 64, hash=stored, **fields)
+        assert hash_checker(chain_key())(event)
+        assert not hash_checker(chain_key())(event._replace(reason=text + "x"))

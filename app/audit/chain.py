@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
+from json.encoder import encode_basestring
 from uuid import UUID
 
 from flask import current_app
@@ -76,22 +77,47 @@ EVENT_COLUMNS = ("id", "entity_type", "entity_id", "seq", "trigger", "from_state
                  "actor_role", "at", "reason", "data", "prev_hash", "hash")
 
 
+# canonical_json of an event's hashed fields (row_hash), spelt out: the keys in
+# sorted order, each value encoded by the json module's own string encoder.
+# Twice as fast as json.dumps with sort_keys, and the same text for the
+# types an event holds (text, whole numbers, None); any other value is
+# handed to canonical_json.
+_CANONICAL_EVENT = ('{"actor_id":%s,"actor_role":%s,"at":%s,"data":%s,"entity_id":%s,"entity_type":%s,'
+                    '"from_state":%s,"prev_hash":%s,"reason":%s,"seq":%s,"to_state":%s,"trigger":%s}')
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(value) -> str:
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return str(value)
+    raise _NotPlain
+
+
 def hash_checker(key: bytes):
     """check(event) -> bool: row_hash(key, fields_of(event), event.prev_hash)
     == event.hash, for a log read at full speed: the HMAC's keyed state is
-    made once and copied, and the JSON encoder is built once."""
+    made once and copied, and the canonical JSON is spelt out."""
     keyed = hmac.new(key, digestmod=hashlib.sha256)
-    encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                              default=_json_default).encode
 
     def check(e) -> bool:
+        at = e.at.isoformat(timespec="microseconds")
+        try:
+            text = _CANONICAL_EVENT % (
+                _plain(e.actor_id), _plain(e.actor_role), _plain(at), _plain(e.data), _plain(e.entity_id),
+                _plain(e.entity_type), _plain(e.from_state), _plain(e.prev_hash), _plain(e.reason), _plain(e.seq),
+                _plain(e.to_state), _plain(e.trigger))
+        except _NotPlain:
+            text = canonical_json(dict(fields_of(e), prev_hash=e.prev_hash))
         mac = keyed.copy()
-        mac.update(encode({
-            "entity_type": e.entity_type, "entity_id": e.entity_id, "seq": e.seq, "trigger": e.trigger,
-            "from_state": e.from_state, "to_state": e.to_state, "actor_id": e.actor_id,
-            "actor_role": e.actor_role, "at": e.at.isoformat(timespec="microseconds"), "reason": e.reason,
-            "data": e.data, "prev_hash": e.prev_hash,
-        }).encode())
+        mac.update(text.encode())
         return mac.hexdigest() == e.hash
 
     return check
