@@ -42,6 +42,11 @@ class Config:
     # Unset: derived from AUDIT_KEY (HKDF). Set it to keep the two secrets apart; never change it,
     # or the personal data of every case still kept becomes unreadable.
     AUDIT_DATA_KEY = os.environ.get("AUDIT_DATA_KEY") or None
+    # Signs the audit log's checkpoints (app/audit/checkpoints.py). Unset: derived from
+    # AUDIT_KEY; set it to keep the two apart (a checkpoint then cannot be forged with AUDIT_KEY alone).
+    AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY") or None
+    # A checkpoint every this many events (the routine check reads at most about this many more).
+    AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "10000"))
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'mediation.sqlite3'}")
     )
@@ -188,6 +193,9 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "")
     # `flask workflows tick` skips its run while an earlier one on this host holds this file.
     TICK_LOCK_FILE = os.environ.get("TICK_LOCK_FILE", str(INSTANCE_DIR / "tick.lock"))
+    # Due timeouts fired per transaction by the tick (one COMMIT each batch);
+    # the audit chain's lock is held for a batch, so case steps wait at most that long.
+    TICK_BATCH = int(os.environ.get("TICK_BATCH", "100"))
     # The right-hand side of the UIDs in the rota's calendar feeds
     # (duty-17@<this>): set it to the site's host name once, and never change
     # it, or subscribed calendars see every duty as a new event.

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import scoped_session
@@ -117,3 +117,13 @@ def init_app(app) -> None:
     for name, listener in (("connect", _on_connect), ("begin", _on_begin)):
         if not event.contains(Engine, name, listener):
             event.listen(Engine, name, listener)
+
+
+def analyze(session) -> None:
+    """Refresh the query planner's statistics of every table (ANALYZE, on
+    SQLite and PostgreSQL alike): after a bulk load the planner otherwise
+    plans for empty tables (issue 17 measured /today at 1.2-1.9 s on a demo
+    database that had never been analysed)."""
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()

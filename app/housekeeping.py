@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import delete
 
 from . import clock
+from .audit.checkpoints import CHECKPOINT_JOB, checkpoint_job
 from .auth.models import LoginAttempt
 from .engine.timers import install_job
 from .extensions import db
@@ -26,6 +27,8 @@ def prune_counters(now=None) -> int:
 
 
 def init_app(app) -> None:
-    """Prune on every timer tick (`flask workflows tick`), after the jobs
-    installed before it: its count ends the tick's summary line."""
+    """On every timer tick (`flask workflows tick`), after the jobs installed
+    before them: check the audit log since its last checkpoint and sign the
+    next ones, then prune (its count ends the tick's summary line)."""
+    install_job(CHECKPOINT_JOB, checkpoint_job)
     install_job(PRUNE_JOB, prune_counters)

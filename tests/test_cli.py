@@ -50,6 +50,13 @@ def test_demo_load_is_idempotent_and_its_history_verifies(app):
         # The builder made the 40 asked for; the domains' demos add their own (found by a sweep, from a
         # lawyer's consultation...).
         assert "40 disputes created" in out.output
+        assert "planner statistics refreshed (ANALYZE)" in out.output
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.execute(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'disputes'")).scalar() > 0
+        else:
+            assert db.session.execute(text(
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'disputes'"
+                " AND schemaname = current_schema()")).scalar() is not None
         total = db.session.execute(select(func.count(Dispute.id))).scalar()
         assert 40 <= total <= 50
         assert len(set(db.session.execute(select(Dispute.state)).scalars())) >= 5

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
+from json.encoder import encode_basestring
 from uuid import UUID
 
 from flask import current_app
@@ -69,6 +70,57 @@ def _fields(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id
         "reason": reason,
         "data": data,
     }
+
+
+# What verify reads of each event: the hashed fields, and id, prev_hash, hash.
+EVENT_COLUMNS = ("id", "entity_type", "entity_id", "seq", "trigger", "from_state", "to_state", "actor_id",
+                 "actor_role", "at", "reason", "data", "prev_hash", "hash")
+
+
+# canonical_json of an event's hashed fields (row_hash), spelt out: the keys in
+# sorted order, each value encoded by the json module's own string encoder.
+# Twice as fast as json.dumps with sort_keys, and the same text for the
+# types an event holds (text, whole numbers, None); any other value is
+# handed to canonical_json.
+_CANONICAL_EVENT = ('{"actor_id":%s,"actor_role":%s,"at":%s,"data":%s,"entity_id":%s,"entity_type":%s,'
+                    '"from_state":%s,"prev_hash":%s,"reason":%s,"seq":%s,"to_state":%s,"trigger":%s}')
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(value) -> str:
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return str(value)
+    raise _NotPlain
+
+
+def hash_checker(key: bytes):
+    """check(event) -> bool: row_hash(key, fields_of(event), event.prev_hash)
+    == event.hash, for a log read at full speed: the HMAC's keyed state is
+    made once and copied, and the canonical JSON is spelt out."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def check(e) -> bool:
+        at = e.at.isoformat(timespec="microseconds")
+        try:
+            text = _CANONICAL_EVENT % (
+                _plain(e.actor_id), _plain(e.actor_role), _plain(at), _plain(e.data), _plain(e.entity_id),
+                _plain(e.entity_type), _plain(e.from_state), _plain(e.prev_hash), _plain(e.reason), _plain(e.seq),
+                _plain(e.to_state), _plain(e.trigger))
+        except _NotPlain:
+            text = canonical_json(dict(fields_of(e), prev_hash=e.prev_hash))
+        mac = keyed.copy()
+        mac.update(text.encode())
+        return mac.hexdigest() == e.hash
+
+    return check
 
 
 def fields_of(row) -> dict:

@@ -10,6 +10,7 @@ from workflows import SYSTEM
 from ..database import read_only
 from ..extensions import db
 from .chain import Digest, current_digest
+from .checkpoints import newest_anchor, verify_since_checkpoint
 from .models import AuditEvent
 from .retention import SHREDDERS, shred, shred_due
 from .verify import verify
@@ -19,8 +20,16 @@ audit_cli = AppGroup("audit", help="Check the tamper-evident audit log; erase pe
 
 @audit_cli.command("verify")
 @click.option("--digest", "digest_line", help="A line printed earlier by `flask audit digest`.")
-def verify_command(digest_line):
-    """Check every hash, link, sequence and replayed state; exit 1 on any problem."""
+@click.option("--since-checkpoint", is_flag=True,
+              help="The routine check: the newest signed checkpoint, then the hashes and links after it.")
+def verify_command(digest_line, since_checkpoint):
+    """Check every hash, link, sequence, checkpoint and replayed state and
+    column (the full check); exit 1 on any problem."""
+    if since_checkpoint:
+        if digest_line:
+            raise click.UsageError("--digest needs the full check")
+        _verify_since_checkpoint()
+        return
     digest = None
     if digest_line:
         try:
@@ -38,6 +47,22 @@ def verify_command(digest_line):
         click.echo(f"audit log NOT intact: {len(problems)} problem(s) in {total} events", err=True)
         sys.exit(1)
     click.echo(f"audit log intact: {total} events checked")
+
+
+def _verify_since_checkpoint():
+    with read_only():
+        _, anchor = newest_anchor(db.session)
+        after = anchor.last_id if anchor else 0
+        total = db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.id > after)).scalar()
+        with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+            problems, _ = verify_since_checkpoint(progress=bar.update)
+    for problem in problems:
+        click.echo(problem)
+    since = f"since the checkpoint after {anchor.events} events" if anchor else "from the first event (no checkpoint)"
+    if problems:
+        click.echo(f"audit log NOT intact: {len(problems)} problem(s) in {total} events {since}", err=True)
+        sys.exit(1)
+    click.echo(f"audit log intact: {total} events checked {since}")
 
 
 @audit_cli.command("digest")

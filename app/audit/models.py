@@ -48,3 +48,18 @@ class AuditKey(db.Model):
     destroyed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("subject_type", "subject_id"),)
+
+
+class AuditCheckpoint(db.Model):
+    """The chain as it stood after `events` events: the id and hash of the
+    last one, signed (HMAC-SHA256, AUDIT_CHECKPOINT_KEY) once everything after
+    the previous checkpoint had been checked. The routine check starts from
+    the newest one instead of the first event (app/audit/checkpoints.py)."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    events: Mapped[int] = mapped_column(unique=True)
+    last_id: Mapped[int]
+    head: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(DateTime)
+    signature: Mapped[str] = mapped_column(String(64))

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from workflows import Workflow
 
 from ..extensions import db
-from .chain import GENESIS, Digest, chain_key, fields_of, row_hash
-from .models import AuditEvent
+from .chain import GENESIS, Digest, chain_key, hash_checker
+from .checkpoints import all_checkpoints, describe, is_signed
+from .reader import read_events, row_name
 from .personal import ERASED, Opener
 
 CREATE = "create"
@@ -58,7 +59,7 @@ def replay_columns(entity_type: str, replay: ColumnReplay) -> None:
 def verify(digest: Digest | None = None, session=None, progress=None) -> list[str]:
     """Return one line per problem found; an empty list means intact."""
     session = session or db.session
-    key = chain_key()
+    check_hash = hash_checker(chain_key())
     problems: list[str] = []
     prev = GENESIS
     last_seq: dict[tuple[str, int], int] = {}
@@ -71,31 +72,41 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
     opener = Opener(session)
     count = 0
     digest_hash_at_n = None
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)).scalars()
-    for row in rows:
+    pending = 0
+    checkpoints = {cp.events: cp for cp in all_checkpoints(session)}
+    for row in read_events(session):
         count += 1
         if progress:
-            progress(1)
-        name = f"audit row id={row.id} ({row.entity_type} #{row.entity_id}, {row.trigger})"
+            pending += 1
+            if pending == 1000:
+                progress(pending)
+                pending = 0
         if row.prev_hash != prev:
-            problems.append(f"{name}: link to the previous row is broken (a row was deleted, inserted or moved before it)")
-        if row.hash != row_hash(key, fields_of(row), row.prev_hash):
-            problems.append(f"{name}: hash does not match its content (the row was edited or forged)")
+            problems.append(f"{row_name(row)}: link to the previous row is broken (a row was deleted, inserted or moved before it)")
+        if not check_hash(row):
+            problems.append(f"{row_name(row)}: hash does not match its content (the row was edited or forged)")
         if digest and count == digest.events:
             digest_hash_at_n = row.hash
+        if count in checkpoints:
+            problems.extend(_hold_checkpoint(checkpoints.pop(count), row))
         prev = row.hash
         if row.entity_id is None:
             continue
         entity = (row.entity_type, row.entity_id)
         expected_seq = last_seq.get(entity, 0) + 1
         if row.seq != expected_seq:
-            problems.append(f"{name}: sequence number {row.seq}, expected {expected_seq}")
+            problems.append(f"{row_name(row)}: sequence number {row.seq}, expected {expected_seq}")
         last_seq[entity] = max(expected_seq, row.seq or 0)
-        problems.extend(_replay_step(name, row, replayed))
+        if row.to_state is not None or row.from_state is not None:
+            problems.extend(_replay_step(row, replayed))
         replay = COLUMNS.get(row.entity_type)
         if replay is not None:
-            _replay_columns(name, row, replay, columns, problems, opener)
+            _replay_columns(row, replay, columns, problems, opener)
+    if progress and pending:
+        progress(pending)
 
+    problems.extend(f"{describe(cp)}: the log has only {count} events: events were removed"
+                    for cp in checkpoints.values())
     problems.extend(_compare_with_stored(session, replayed))
     problems.extend(
         f"{kind} #{subject_id}: its data key does not open with this installation's AUDIT_DATA_KEY "
@@ -115,7 +126,17 @@ def verify(digest: Digest | None = None, session=None, progress=None) -> list[st
     return problems
 
 
-def _replay_step(name, row, replayed) -> list[str]:
+def _hold_checkpoint(checkpoint, row) -> list[str]:
+    """A checkpoint against the event at its position in the chain."""
+    if not is_signed(checkpoint):
+        return [f"{describe(checkpoint)}: its signature does not match (forged, or AUDIT_CHECKPOINT_KEY changed)"]
+    if (row.id, row.hash) != (checkpoint.last_id, checkpoint.head):
+        return [f"{describe(checkpoint)} no longer matches the log: events up to it were changed, removed or "
+                "inserted"]
+    return []
+
+
+def _replay_step(row, replayed) -> list[str]:
     wf, _ = REPLAYED.get(row.entity_type, (None, None))
     if wf is None or (row.to_state is None and row.from_state is None):
         return []  # not a state change (field edit, reveal, login...)
@@ -123,15 +144,15 @@ def _replay_step(name, row, replayed) -> list[str]:
     current = replayed.get(entity)
     if row.trigger == CREATE:
         if current is not None or row.from_state is not None or row.to_state != wf.initial:
-            return [f"{name}: creation event out of place"]
+            return [f"{row_name(row)}: creation event out of place"]
         replayed[entity] = row.to_state
         return []
     problems = []
     if row.from_state != current:
-        problems.append(f"{name}: starts from {row.from_state!r} but the replayed state is {current!r}")
+        problems.append(f"{row_name(row)}: starts from {row.from_state!r} but the replayed state is {current!r}")
     transition = wf.transition(row.trigger, row.from_state or "")
     if transition is None or transition.dest != row.to_state:
-        problems.append(f"{name}: {row.from_state!r} --{row.trigger}--> {row.to_state!r} is not a transition of {wf.name!r}")
+        problems.append(f"{row_name(row)}: {row.from_state!r} --{row.trigger}--> {row.to_state!r} is not a transition of {wf.name!r}")
     replayed[entity] = row.to_state
     return problems
 
@@ -150,11 +171,11 @@ def _compare_with_stored(session, replayed) -> list[str]:
     return problems
 
 
-def _replay_columns(name, row, replay: ColumnReplay, columns, problems, opener: Opener) -> None:
+def _replay_columns(row, replay: ColumnReplay, columns, problems, opener: Opener) -> None:
     try:
         data = opener.open(row) if row.data else {}
     except ValueError:
-        problems.append(f"{name}: its data is not JSON")
+        problems.append(f"{row_name(row)}: its data is not JSON")
         return
     if not isinstance(data, dict):
         return

@@ -48,10 +48,11 @@ def refuse(what: str, row_id: int):
     abort(404)
 
 
-def load_visible(model, row_id: int, what: str):
+def load_visible(model, row_id: int, what: str, options=()):
     """The row, if the current user may see it (the model's `visible_to`);
-    otherwise `refuse`."""
-    row = db.session.get(model, row_id)
+    otherwise `refuse`. `options`: loader options (eager loads) for a page
+    that shows the row's related rows."""
+    row = db.session.get(model, row_id, options=options)
     if row is None or not row.visible_to(current_user):
         refuse(what, row_id)
     return row

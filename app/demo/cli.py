@@ -2,6 +2,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..database import analyze
+from ..extensions import db
 from .build import build_cases, build_org_and_users, has_users, is_loaded
 from .domains import DOMAIN_DEMOS
 
@@ -29,5 +31,7 @@ def load(cases, seed, if_empty):
     click.echo(f"{cases} disputes created")
     for name, load_domain in DOMAIN_DEMOS:
         click.echo(load_domain(seed))
+    analyze(db.session)
+    click.echo("planner statistics refreshed (ANALYZE)")
     click.echo(f"log in at /login as mediator, gridworker, elder, lawyer, coordinator, supervisor, liaison, assistant or admin; "
                f"password: {password}")

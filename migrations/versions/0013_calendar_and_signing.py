@@ -10,7 +10,7 @@
   need no rebuild.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 17:00:00
 """
 from alembic import op

@@ -7,7 +7,7 @@
   applicants and respondents, and for agents recorded before this revision.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-02 17:00:00
 """
 from alembic import op

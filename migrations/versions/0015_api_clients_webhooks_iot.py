@@ -9,7 +9,7 @@
   repeated alarms folded into one candidate case.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-02 16:42:04.545238
 
 """

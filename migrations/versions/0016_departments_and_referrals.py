@@ -1,7 +1,7 @@
 """departments and referrals
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-02 16:41:45
 
 - departments: the departments a case can be referred to (the street's or,

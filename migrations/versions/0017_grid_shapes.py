@@ -4,8 +4,8 @@
 - `grids.shape`: the grid's outline, a GeoJSON geometry in longitude/latitude
   (WGS 84), written by `flask org import-geojson`.
 
-Revision ID: 0018
-Revises: 0011
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02 17:00:00
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None

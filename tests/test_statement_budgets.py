@@ -1,0 +1,70 @@
+"""Statement budgets: a page that sends more SQL statements than its budget
+fails here, and the count does not grow with the number of rows shown (no
+lazy load per row). Counted with SQLAlchemy's before_cursor_execute event."""
+from contextlib import contextmanager
+from datetime import datetime
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from tests import factories as f
+from tests.factories import login
+
+T0 = datetime(2026, 3, 2, 2, 0)
+# The most statements each page may send (BEGIN and the login session's lookup included): the case
+# page was 18 before its case query loaded its community, grid and assignee (app/disputes/access.py),
+# then 16. Since then every mediator page counts the community's waiting reports for the navigation
+# (one statement, shared with the inbox on "my cases" and "today"), and the case page lists the case's
+# referrals and the departments it may be referred to, and names the people and cases its timeline
+# records (one statement each).
+BUDGETS = {"case page": 21, "my cases": 8, "today": 8}
+
+
+@contextmanager
+def counted(app):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def world(app, cases):
+    with app.app_context():
+        street, (c1, _), grids = f.org()
+        m = f.user("mediator", community=c1)
+        ids = []
+        for n in range(cases):
+            d = f.dispute(m, grids[0], now=T0)
+            f.walk(d, m, "accept", "assign", "start_mediation", "agree", now=T0)
+            ids.append(d.id)
+        return m.username, ids
+
+
+def statements_of(app, client, path):
+    client.get(path)  # warm: the first request compiles and caches what later ones reuse
+    with counted(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return statements
+
+
+@pytest.mark.parametrize("page", sorted(BUDGETS))
+def test_each_page_stays_within_its_statement_budget_whatever_the_number_of_rows(app, page):
+    counts = []
+    for cases in (2, 6):
+        username, ids = world(app, cases)
+        client = app.test_client()
+        login(client, username)
+        path = {"case page": f"/cases/{ids[-1]}", "my cases": "/cases/mine", "today": "/today"}[page]
+        counts.append(len(statements_of(app, client, path)))
+    assert counts[0] == counts[1], f"{page}: {counts[0]} statements with 2 cases, {counts[1]} with 6"
+    assert counts[1] <= BUDGETS[page], f"{page}: {counts[1]} statements, budget {BUDGETS[page]}"
