@@ -166,6 +166,7 @@ def _install_code_labels():
     for field, resolve in (
         ("mediator_id", _user_names), ("user_id", _user_names), ("closed_by_id", _user_names),
         ("decided_by_id", _user_names), ("party_id", _party_names), ("party_ids", _party_names),
+        ("consenting_parties", _party_names), ("refusing_party", _party_names),
         ("elder_id", _elder_names), ("lawyer_id", _lawyer_names), ("target_id", _lawyer_names),
         ("dispute_id", _case_titles),
     ):

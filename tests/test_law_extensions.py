@@ -123,3 +123,18 @@ def test_the_page_offers_the_parties_and_refuses_a_second_extension_saying_why(a
     assert "最多延期1次" in second.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Dispute, world.case).extension_count == 1
+
+
+def test_the_timeline_names_the_parties_who_consented_and_how(app, client, world):
+    login(client, world.m1)
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        f.walk(d, d.created_by, "accept", "assign", "start_mediation")
+        ids = [p.id for p in d.parties]
+        names = [p.name for p in d.parties]
+    action(client, world.case, "extend", days="30", consenting_parties=[str(i) for i in ids],
+           consent_how="oral_recorded", reason="双方同意")
+    page = case_page(client, world.case)
+    assert str(ids) not in page and str(ids[0]) + ", " not in page
+    assert "、".join(names) in page or all(name in page for name in names)
+    assert "oral_recorded" not in page
