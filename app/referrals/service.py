@@ -35,7 +35,7 @@ def refer(dispute, department_id: int, kind: str, request: str, actor, now, *,
     the same moment, gives back the referral the first one made, and
     nothing more is written."""
     existing = by_submission(submission_token)
-    if existing is not None:
+    if existing is not None and existing.dispute_id == dispute.id:
         return existing
     if not by_case_mediator(dispute, actor):
         raise GuardFailed(NOT_CASE_MEDIATOR)
@@ -53,7 +53,7 @@ def refer(dispute, department_id: int, kind: str, request: str, actor, now, *,
     except IntegrityError:
         db.session.rollback()
         existing = by_submission(submission_token)
-        if existing is None:
+        if existing is None or existing.dispute_id != dispute.id:
             raise
         return existing
     except Exception:
