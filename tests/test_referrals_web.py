@@ -260,3 +260,27 @@ def test_a_racing_second_post_gets_the_first_referral_back(app, world, monkeypat
         assert db.session.execute(count_events).scalar() == written
         assert db.session.execute(select(func.count()).select_from(Referral)
                                   .where(Referral.submission_token == "tok-1")).scalar() == 1
+
+
+def test_a_token_from_another_cases_form_makes_nothing(client, app, world):
+    with app.app_context():
+        from app.auth.models import User
+        from app.disputes.models import Dispute
+
+        mediator = db.session.execute(select(User).where(User.username == world.mediator)).scalar_one()
+        first = db.session.get(Dispute, world.case)
+        other_id = f.dispute(mediator, first.grid, now=NOW).id
+        # The first case's referral was made from a form with this token.
+        db.session.get(Referral, world.ours).submission_token = "copied-token"
+        db.session.commit()
+    as_user(client, world.mediator)
+    page = client.get(f"/cases/{other_id}").get_data(as_text=True)
+    before = events(app)
+    sent = client.post(f"/referrals/cases/{other_id}/new",
+                       data={"csrf_token": csrf(page), "submission_token": "copied-token", "department_id": world.market,
+                             "kind": "enforce", "request": "请处理"}, follow_redirects=True)
+    assert "This form is out of date" in sent.get_data(as_text=True)
+    assert events(app) == before
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Referral)
+                                  .where(Referral.dispute_id == other_id)).scalar() == 0
