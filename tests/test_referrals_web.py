@@ -207,3 +207,80 @@ def test_a_case_with_an_open_referral_offers_no_closing_and_says_why(client, app
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert 'id="referrals-block-closing"' in page
     assert 'data-trigger="close"' not in page
+
+
+def test_a_referral_form_sent_twice_makes_one_referral(client, app, world):
+    as_user(client, world.mediator)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    token = re.search(r'id="submission_token" name="submission_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf(page), "submission_token": token, "department_id": world.market, "kind": "enforce",
+            "request": "餐馆油烟扰民，请执法检查"}
+    before = events(app)
+    first = client.post(f"/referrals/cases/{world.case}/new", data=form, follow_redirects=True)
+    assert "Referred to 市场监管" in first.get_data(as_text=True)
+    after_first = events(app)
+    assert after_first > before
+    again = client.post(f"/referrals/cases/{world.case}/new", data=form, follow_redirects=True)
+    assert again.status_code == 200
+    assert "This form was already sent" in again.get_data(as_text=True)
+    assert events(app) == after_first  # nothing more written
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Referral)
+                                  .where(Referral.submission_token == token)).scalar() == 1
+        assert db.session.execute(select(func.count()).select_from(Referral)).scalar() == 3
+    # Each rendering of the page carries a fresh token, so a second, deliberate referral still goes through.
+    fresh = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert token not in fresh
+
+
+def test_a_racing_second_post_gets_the_first_referral_back(app, world, monkeypatch):
+    """Two posts of one form at the same moment: the unique token lets the
+    loser find the winner's referral instead of writing a second one."""
+    with app.app_context():
+        from app.auth.models import User
+        from app.disputes.models import Dispute
+        from app.org.models import Department
+        from app.referrals import service
+
+        mediator = db.session.execute(select(User).where(User.username == world.mediator)).scalar_one()
+        case, market = db.session.get(Dispute, world.case), db.session.get(Department, world.market)
+        first = service.refer(case, market.id, "enforce", "请处理", mediator, NOW, submission_token="tok-1")
+        count_events = select(func.count()).select_from(AuditEvent)
+        written = db.session.execute(count_events).scalar()
+        looks = []
+        real = service.by_submission
+
+        def not_yet_committed(token):  # the first look misses the other post's row; the insert then collides
+            looks.append(token)
+            return None if len(looks) == 1 else real(token)
+
+        monkeypatch.setattr(service, "by_submission", not_yet_committed)
+        second = service.refer(case, market.id, "enforce", "请处理", mediator, NOW, submission_token="tok-1")
+        assert second.id == first.id and len(looks) == 2
+        assert db.session.execute(count_events).scalar() == written
+        assert db.session.execute(select(func.count()).select_from(Referral)
+                                  .where(Referral.submission_token == "tok-1")).scalar() == 1
+
+
+def test_a_token_from_another_cases_form_makes_nothing(client, app, world):
+    with app.app_context():
+        from app.auth.models import User
+        from app.disputes.models import Dispute
+
+        mediator = db.session.execute(select(User).where(User.username == world.mediator)).scalar_one()
+        first = db.session.get(Dispute, world.case)
+        other_id = f.dispute(mediator, first.grid, now=NOW).id
+        # The first case's referral was made from a form with this token.
+        db.session.get(Referral, world.ours).submission_token = "copied-token"
+        db.session.commit()
+    as_user(client, world.mediator)
+    page = client.get(f"/cases/{other_id}").get_data(as_text=True)
+    before = events(app)
+    sent = client.post(f"/referrals/cases/{other_id}/new",
+                       data={"csrf_token": csrf(page), "submission_token": "copied-token", "department_id": world.market,
+                             "kind": "enforce", "request": "请处理"}, follow_redirects=True)
+    assert "This form is out of date" in sent.get_data(as_text=True)
+    assert events(app) == before
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Referral)
+                                  .where(Referral.dispute_id == other_id)).scalar() == 0

@@ -10,6 +10,8 @@ from ..supervision.demo import load as supervision_demo
 from ..referrals.demo import load as referrals_demo
 from .assistants import load as assistants_demo
 
+# The sweeps (followups) come after the liaisons (referrals) and the grid
+# assistants: their participants are drawn from the people then known.
 DOMAIN_DEMOS: list[tuple[str, object]] = [("supervision", supervision_demo), ("elders", elders_demo), ("rota", rota_demo),
-                                           ("followups", followups_demo), ("referrals", referrals_demo),
-                                           ("assistants", assistants_demo)]
+                                           ("referrals", referrals_demo), ("assistants", assistants_demo),
+                                           ("followups", followups_demo)]

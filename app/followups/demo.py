@@ -2,7 +2,9 @@
 rest, so every row has its history.
 
 - Sweeps: each community's last eight weeks and the street's last three
-  months, recorded by their people; a few weeks missed (one of them by the
+  months, recorded by their people, naming who took part among the people
+  the system knows (app/sweeps/demo.py: hence loaded after the departments'
+  liaisons and the grid assistants); a few weeks missed (one of them by the
   demo accounts' own community, so its red shows on their pages), and the
   current periods planned.
 - Two disputes found by the demo community's last sweep, registered from it.
@@ -29,6 +31,7 @@ from ..engine.timers import tick
 from ..extensions import db
 from ..org.models import Community, Street
 from ..sweeps.codes import SWEEP_CHECKS
+from ..sweeps.demo import participant_ids
 from ..sweeps.models import Sweep
 from ..sweeps.periods import period_of, previous, sweep_period_kind
 from ..sweeps.service import find, new_sweep
@@ -44,7 +47,9 @@ FINDINGS = [
     "走访独居老人三户，家庭关系和睦，无矛盾。",
     "发现工地欠薪苗头一起，已告知劳动监察并登记。",
 ]
-PARTICIPANTS = "网格员、社区民警、法律顾问"
+# Those the system does not know (the alliance members it knows are chosen
+# by app/sweeps/demo.py).
+PARTICIPANTS = "物业经理、楼栋长"
 WEEKS = 8
 MONTHS = 3
 FOUND = [
@@ -88,7 +93,7 @@ def _sweep_history(rng, level, street_id, community_id, recorders, today, now, m
         at = clock.day_start(held) + timedelta(hours=rng.randint(9, 16))
         engine.fire(sweep, "record", rng.choice(recorders), now=min(at, now), held_on=held,
                     checked=rng.sample(list(SWEEP_CHECKS), 3), findings=rng.choice(FINDINGS),
-                    participants=PARTICIPANTS)
+                    participants=PARTICIPANTS, participant_ids=participant_ids(rng, street_id, community_id))
         recorded += 1
     return recorded, missed
 

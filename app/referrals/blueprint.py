@@ -15,3 +15,8 @@ bp.add_url_rule("/referrals/cases/<int:case_id>/new", view_func=views.new, metho
 bp.add_url_rule("/referrals/departments", view_func=views.departments)
 bp.add_url_rule("/referrals/departments", view_func=views.add_department, methods=["POST"],
                 endpoint="add_department")
+bp.add_url_rule("/referrals/departments/<int:department_id>", view_func=views.department)
+bp.add_url_rule("/referrals/departments/<int:department_id>/deadlines", view_func=views.set_deadline,
+                methods=["POST"])
+bp.add_url_rule("/referrals/departments/<int:department_id>/deadlines/<kind>/remove",
+                view_func=views.remove_deadline, methods=["POST"])

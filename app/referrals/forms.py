@@ -14,6 +14,11 @@ class ReferForm(FlaskForm):
     request = TextAreaField(_l("Request to the department"),
                             validators=[DataRequired(_l("Say what the department is asked to do.")),
                                         Length(max=5000)])
+    # One-time token (as the intake forms have): the same form sent twice makes one referral.
+    submission_token = HiddenField()
+
+    def token(self) -> str | None:
+        return (self.submission_token.data or "")[:64] or None
 
 
 class StepForm(FlaskForm):
@@ -43,3 +48,20 @@ class ReferralFilterForm(FlaskForm):
 
     state = SelectField(_l("State"), default="open")
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
+
+
+class DepartmentDeadlineForm(FlaskForm):
+    """A department's own periods for one kind of referral (replacing its
+    defaults for that kind)."""
+
+    kind = SelectField(_l("What is asked"), validators=[DataRequired(_l("Choose a kind of referral."))])
+    ack_hours = IntegerField(_l("Hours to acknowledge"),
+                             validators=[InputRequired(_l("Give the hours to acknowledge, a whole number.")),
+                                         NumberRange(min=1, max=720)])
+    answer_days = IntegerField(_l("Days to answer"),
+                               validators=[InputRequired(_l("Give the days to answer, a whole number.")),
+                                           NumberRange(min=1, max=365)])
+
+
+class RemoveDeadlineForm(FlaskForm):
+    """Back to the department's defaults for one kind (CSRF only)."""

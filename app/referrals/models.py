@@ -41,6 +41,8 @@ class Referral(WorkflowMixin, db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     returns: Mapped[int] = mapped_column(Integer, default=0)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The referral form's one-time token: a form sent twice finds this row.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     dispute: Mapped[Dispute] = relationship()
     department: Mapped[Department] = relationship()

@@ -3,6 +3,8 @@ list (for a liaison: their department's, by urgency, made for a phone), one
 referral and its steps, and the administrators' list of departments."""
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,15 +24,16 @@ from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, urgency_order
 from ..extensions import db
 from ..i18n import current_locale, translate
-from ..org.models import Department, Street
+from ..org.models import Department, DepartmentDeadline, Street
 from ..paging import page_of
 from ..timeline import timeline
 from ..validators import form_version
 from . import codes
-from .forms import DepartmentForm, ReferForm, ReferralFilterForm, StepForm
+from .forms import (DepartmentDeadlineForm, DepartmentForm, ReferForm, ReferralFilterForm, RemoveDeadlineForm,
+                    StepForm)
 from .models import Referral, ReferralAttachment
 from .rules import by_case_mediator
-from .service import departments_for, refer
+from .service import by_submission, departments_for, refer
 
 LIST_ROLES = ("liaison",) + tuple(CASE_ROLES)
 # The steps a person takes from a referral's page (the others are the timer's).
@@ -60,7 +63,11 @@ def case_referrals(dispute) -> dict:
     may_refer = by_case_mediator(dispute, current_user) and not dispute.__workflow__.state(dispute.state).terminal \
         and dispute.state != "closed"
     closable = any(t.trigger == "close" for t in dispute.__workflow__.outgoing(dispute.state))
-    return {"rows": rows, "may_refer": may_refer, "form": _refer_form(dispute) if may_refer else None,
+    form = None
+    if may_refer:
+        form = _refer_form(dispute)
+        form.submission_token.data = secrets.token_urlsafe(24)
+    return {"rows": rows, "may_refer": may_refer, "form": form,
             "now": clock.now(), "blocks_closing": closable and any(r.is_open for r in rows)}
 
 
@@ -72,9 +79,17 @@ def new(case_id):
     if not form.validate():
         flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
         return redirect(back)
+    existing = by_submission(form.token())
+    if existing is not None:
+        if existing.dispute_id == dispute.id:
+            flash(_("This form was already sent; the referral to %(department)s was made once.",
+                    department=existing.department.name), "info")
+        else:  # a token copied from another case's page: no referral is made from it
+            flash(_("This form is out of date: reload the case page and send it again."), "danger")
+        return redirect(back)
     try:
         referral = refer(dispute, form.department_id.data, form.kind.data, form.request.data, current_user,
-                         clock.now())
+                         clock.now(), submission_token=form.token())
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         return render_template("referrals/refused.html", d=dispute), refused.status
@@ -234,3 +249,86 @@ def add_department():
         raise
     flash(_("Department %(name)s added.", name=name), "success")
     return redirect(url_for("referrals.departments"))
+
+
+# A department's own periods per kind of referral -----------------------------------
+
+def _load_department(department_id: int) -> Department:
+    department = db.session.get(Department, department_id)
+    if department is None:
+        refuse("department", department_id)
+    return department
+
+
+def _deadline_form(formdata=None):
+    form = DepartmentDeadlineForm(formdata=formdata)
+    form.kind.choices = codes.choices(codes.REFERRAL_KINDS, current_locale())
+    return form
+
+
+def _render_department(department, form, status=200):
+    return render_template("referrals/department.html", dep=department, form=form, remove=RemoveDeadlineForm(),
+                           own={d.kind: d for d in department.deadlines}), status
+
+
+@roles_required("admin")
+def department(department_id):
+    department = _load_department(department_id)
+    form = _deadline_form()
+    form.ack_hours.data, form.answer_days.data = department.ack_hours, department.answer_days
+    return _render_department(department, form)
+
+
+@roles_required("admin")
+def set_deadline(department_id):
+    """Set (or change) the department's periods for one kind; audited with
+    the periods it had before, in the same transaction."""
+    department = _load_department(department_id)
+    form = _deadline_form(request.form)
+    if not form.validate():
+        flash(_("Please correct the marked fields."), "danger")
+        return _render_department(department, form, 422)
+    lock_chain(db.session)  # serialises two administrators setting the same kind
+    own = db.session.get(DepartmentDeadline, (department.id, form.kind.data))
+    before = {"ack_hours": own.ack_hours, "answer_days": own.answer_days} if own else None
+    try:
+        if own is None:
+            own = DepartmentDeadline(department_id=department.id, kind=form.kind.data)
+            db.session.add(own)
+        own.ack_hours, own.answer_days = form.ack_hours.data, form.answer_days.data
+        db.session.flush()
+        record("department", department.id, "department_deadline_set", current_user, at=clock.now(),
+               data={"kind": own.kind, "ack_hours": own.ack_hours, "answer_days": own.answer_days,
+                     "before": before})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    flash(_("%(department)s: periods for “%(kind)s” saved; referrals sent from now on use them.",
+            department=department.name, kind=codes.label(codes.REFERRAL_KINDS, form.kind.data, current_locale())),
+          "success")
+    return redirect(url_for("referrals.department", department_id=department.id))
+
+
+@roles_required("admin")
+def remove_deadline(department_id, kind):
+    """Back to the department's defaults for this kind."""
+    department = _load_department(department_id)  # the CSRF token is checked app-wide before this
+    if kind not in codes.REFERRAL_KINDS:
+        abort(404)
+    lock_chain(db.session)
+    own = db.session.get(DepartmentDeadline, (department.id, kind))
+    if own is None:
+        db.session.rollback()
+        flash(_("This department has no own periods for that kind; nothing was changed."), "warning")
+        return redirect(url_for("referrals.department", department_id=department.id))
+    try:
+        record("department", department.id, "department_deadline_removed", current_user, at=clock.now(),
+               data={"kind": kind, "before": {"ack_hours": own.ack_hours, "answer_days": own.answer_days}})
+        db.session.delete(own)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    flash(_("%(department)s: back to its default periods for that kind.", department=department.name), "success")
+    return redirect(url_for("referrals.department", department_id=department.id))
