@@ -33,6 +33,7 @@ def init_app(app) -> None:
     from ..extensions import csrf
     from .cli import api_cli
     from .pages import bp as pages_bp
+    from .schemas import DisputeIn
     from .views import blp, docs_page, openapi_json
 
     app.config.setdefault("API_TITLE", "Community mediation centre API")
@@ -40,6 +41,8 @@ def init_app(app) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     spec = ProblemApi(app, spec_kwargs={"servers": [{"url": "/"}]})
     spec.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    # Named here so that the multipart body of POST /disputes can refer to it as its JSON part.
+    spec.spec.components.schema("DisputeIn", schema=DisputeIn)
     csrf.exempt(blp)
     spec.register_blueprint(blp)
     app.extensions["api_spec"] = spec
