@@ -112,6 +112,7 @@ def test_the_same_key_and_multipart_body_give_one_case_and_another_body_409(app,
     (lambda c: parts(case(c, community_id="one", description="")), "#/description"),
     (lambda c: parts({"description": "x"}), "#/community_id"),
     (lambda c: parts(case(c, photos=["bm90IGFuIGltYWdl"])), "#/photos/0"),
+    (lambda c: parts(case(c, photos=["0"]), (png_bytes(), "a.png")), "#/photos/0"),  # not base64
 ])
 def test_bad_multipart_input_is_422_problem_json_and_nothing_written(app, client, community, token, data, pointer):
     answer = post(client, token, data(community), key="k-1")

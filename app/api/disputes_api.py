@@ -114,8 +114,8 @@ def sent_multipart() -> Sent:
         raise invalid([{"pointer": "#/photos", "detail": f"At most {MAX_PHOTOS} photos per case.",
                         "location": "multipart"}])
     # The same key with the same JSON part and the same photo bytes, in order, is the same request.
-    return Sent(data, photos, digest_of({DISPUTE_PART: raw, PHOTO_PART: [hashlib.sha256(c).hexdigest()
-                                                                        for _, _, c in photos]}))
+    return Sent(data, photos, digest_of({DISPUTE_PART: raw, PHOTO_PART: [
+        hashlib.sha256(c).hexdigest() if c is not None else None for _, _, c in photos]}))
 
 
 def base64_photos(data: dict) -> list[tuple[str, str, bytes | None]]:
