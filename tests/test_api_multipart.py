@@ -130,6 +130,8 @@ def test_the_document_states_the_multipart_variant(client):
     assert multipart["schema"]["properties"]["dispute"] == {"$ref": "#/components/schemas/DisputeIn"}
     assert multipart["schema"]["required"] == ["dispute"]
     assert multipart["encoding"]["dispute"]["contentType"] == "application/json"
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "<code>multipart/form-data</code> (<code>dispute</code>, <code>photos</code>)" in page
 
 
 def test_an_oversized_json_part_is_a_problem_and_nothing_written(app, client, community, token):
