@@ -33,6 +33,7 @@ def test_api_events_name_their_client(app, client):
     who = who_column(html)
     assert who["create"] == ["hotline"] and who["upload"] == ["hotline"] and who["api_refused"] == ["hotline"]
     assert "对接系统" in html  # the role's label, not its code
-    # Events by people keep the person's name: the CLI's creation of the client has no user, and says so.
+    # Only the integrator's own events are named from their data: the CLI's creation of the client (the
+    # system's event, whose data also holds the client's name) is not shown as done by the client.
     everyone = who_column(client.get("/audit/").get_data(as_text=True))
     assert everyone["create"].count("hotline") == 1
