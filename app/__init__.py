@@ -77,6 +77,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _register_errors(app)
+    from .api import problems_for_unknown_paths
+
+    problems_for_unknown_paths(app)  # wraps the HTML error pages just registered
 
     from .auth.access import require_login
 

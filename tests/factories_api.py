@@ -26,3 +26,9 @@ def png_base64() -> str:
     buffer = BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def png_bytes(color: str = "red", size: int = 8) -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (size, size), color).save(buffer, format="PNG")
+    return buffer.getvalue()

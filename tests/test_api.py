@@ -187,3 +187,19 @@ def test_changed_since_lists_the_cases_changed_from_that_moment(app, client, pla
     listed = client.get("/api/v1/disputes?changed_since=2026-03-03T00:00:00Z", headers=bearer(token)).json
     assert [c["id"] for c in listed["items"]] == [newer["id"]] and older["id"] != newer["id"]
     assert listed["items"][0]["state"] == "accepted" and listed["items"][0]["file_no"]
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("get", "/api/v1/nothing-here", 404), ("post", "/api/v1/disputes/1/extra", 404), ("get", "/api/v1", 404),
+    ("delete", "/api/v1/disputes", 405)])
+def test_an_unknown_path_or_method_under_the_api_is_problem_json(client, method, path, status):
+    answer = getattr(client, method)(path)
+    assert answer.status_code == status and answer.mimetype == "application/problem+json"
+    assert answer.json["status"] == status and answer.json["title"]
+    if status == 405:
+        assert "POST" in answer.headers["Allow"]
+
+
+def test_an_unknown_page_outside_the_api_keeps_the_html_page(client):
+    answer = client.get("/nothing-here")
+    assert answer.status_code == 404 and answer.mimetype == "text/html"

@@ -159,3 +159,32 @@ def test_what_the_door_adds_shares_the_transaction(world):
     with pytest.raises(engine.NotAllowed):
         open_case(new_case(community_id=world.c1.id), "consultation", world.mediator, {}, also=refuse)
     assert written() == before
+
+
+def photo(color: str):
+    from io import BytesIO
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, format="PNG")
+    buffer.seek(0)
+    return FileStorage(stream=buffer, filename=f"{color}.png", content_type="image/png")
+
+
+def test_several_photos_are_kept_in_order_and_a_resent_form_leaves_no_file(world):
+    from app.uploads import upload_dir
+
+    token = "p" * 40
+    dispute, created = open_case(new_case(community_id=world.c1.id, submission_token=token), "public", PUBLIC_ACTOR,
+                                 {}, photo=photo("red"), photos=[photo("green"), photo("blue")])
+    assert created
+    assert [a.original_name for a in sorted(dispute.attachments, key=lambda a: a.id)] == [
+        "red.png", "green.png", "blue.png"]
+    stored = sorted(p.name for p in upload_dir().rglob("*") if p.is_file())
+    assert len(stored) == 3
+    again, created_again = open_case(new_case(community_id=world.c1.id, submission_token=token), "public",
+                                     PUBLIC_ACTOR, {}, photos=[photo("white"), photo("black")])
+    assert not created_again and again.id == dispute.id
+    assert sorted(p.name for p in upload_dir().rglob("*") if p.is_file()) == stored  # the second form's files removed

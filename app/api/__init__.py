@@ -7,7 +7,11 @@ flask-smorest, at /api/v1/openapi.json.
 A domain-level package: it may import the domains (disputes, rota) and
 supervision's statistics; nothing imports it but the app factory.
 """
+from flask import request
 from flask_smorest import Api
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+PREFIX = "/api/v1"
 
 
 class ProblemApi(Api):
@@ -29,6 +33,7 @@ def init_app(app) -> None:
     from ..extensions import csrf
     from .cli import api_cli
     from .pages import bp as pages_bp
+    from .schemas import DisputeIn
     from .views import blp, docs_page, openapi_json
 
     app.config.setdefault("API_TITLE", "Community mediation centre API")
@@ -36,6 +41,8 @@ def init_app(app) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     spec = ProblemApi(app, spec_kwargs={"servers": [{"url": "/"}]})
     spec.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    # Named here so that the multipart body of POST /disputes can refer to it as its JSON part.
+    spec.spec.components.schema("DisputeIn", schema=DisputeIn)
     csrf.exempt(blp)
     spec.register_blueprint(blp)
     app.extensions["api_spec"] = spec
@@ -46,3 +53,21 @@ def init_app(app) -> None:
     webhooks.hooks.install()
     # Its own step of the tick, after the e-mail outbox.
     timers.install_job("webhooks sent", webhooks.send_pending)
+
+
+def problems_for_unknown_paths(app) -> None:
+    """Called by the app factory after its own error pages are registered
+    (it wraps them). A path no route matches (404) or a method its route lacks (405) has no
+    blueprint yet, so Flask answers it with the app's HTML error page: under
+    /api/v1 an integrator gets problem+json instead; elsewhere the page stays."""
+    from .problems import handle_http_exception
+
+    for code, kind in ((404, NotFound), (405, MethodNotAllowed)):
+        page = app.error_handler_spec[None][code].get(kind)
+
+        def either(error, page=page):
+            if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+                return handle_http_exception(error)
+            return page(error) if page is not None else error
+
+        app.register_error_handler(code, either)

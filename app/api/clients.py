@@ -27,7 +27,7 @@ class ClientActor:
 
     def __init__(self, client: ApiClient):
         self.username = self.display_name = f"api:{client.name}"
-        self.client_id = client.id
+        self.client_id, self.client_name = client.id, client.name
 
 
 class ClientError(ValueError):

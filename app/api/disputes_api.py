@@ -9,8 +9,10 @@ import hashlib
 import json
 from datetime import UTC
 from io import BytesIO
+from typing import NamedTuple
 
 from flask import current_app, request, url_for
+from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -19,12 +21,15 @@ from ..disputes.intake import IntakeRefused, NewCase, PartyDetails, open_case
 from ..disputes.models import Dispute
 from ..extensions import db
 from ..i18n import translate
-from ..uploads import HEAD_BYTES, IMAGES, ImageRefused, cleaned, sniff
+from ..uploads import HEAD_BYTES, IMAGES, ImageRefused, clean_name, cleaned, sniff
 from .guard import current_actor, current_client
 from .models import ApiSubmission
-from .problems import ApiProblem
+from .problems import ApiProblem, field_errors
+from .schemas import MAX_PHOTOS, DisputeIn
 
 KEY_HEADER = "Idempotency-Key"
+MULTIPART = "multipart/form-data"
+DISPUTE_PART, PHOTO_PART = "dispute", "photos"
 
 
 def utc(moment):
@@ -47,52 +52,122 @@ def as_json(submission: ApiSubmission) -> dict:
     }
 
 
-def body_hash() -> str:
-    body = request.get_json(silent=True)
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def digest_of(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def photo_files(encoded: list[str]) -> list[FileStorage]:
-    """Each base64 photo checked by content and re-encoded as the web form's
-    photos are; anything else is refused before a row is written."""
-    found, errors = [], []
-    for i, text in enumerate(encoded):
+class Sent(NamedTuple):
+    """What a POST carried: the case's fields (validated), its photos as
+    (pointer, file name, bytes), and the digest the Idempotency-Key rule compares."""
+    data: dict
+    photos: list[tuple[str, str, bytes | None]]
+    digest: str
+
+
+def invalid(errors: list[dict]):
+    return ApiProblem(422, "The request is not valid: see errors, one entry per field.", errors=errors)
+
+
+def validated(raw) -> dict:
+    try:
+        return DisputeIn().load(raw if raw is not None else {})
+    except ValidationError as error:
+        raise invalid(field_errors(error.messages))
+
+
+def sent() -> Sent:
+    """The body of POST /api/v1/disputes: JSON, or multipart (a JSON part
+    named `dispute` and photo files named `photos`, in that order)."""
+    if request.mimetype == MULTIPART:
+        return sent_multipart()
+    raw = request.get_json(silent=True)
+    if raw is None and request.get_data() and request.is_json:
+        raise invalid([{"pointer": "#", "detail": "Invalid JSON body."}])
+    data = validated(raw)
+    return Sent(data, base64_photos(data), digest_of(raw))
+
+
+def sent_multipart() -> Sent:
+    unknown = sorted((set(request.form) | set(request.files)) - {DISPUTE_PART, PHOTO_PART})
+    if unknown:
+        raise invalid([{"pointer": f"#/{name}", "detail": "Unknown part: send `dispute` and `photos` only.",
+                        "location": "multipart"} for name in unknown])
+    if DISPUTE_PART in request.form:
+        text = request.form[DISPUTE_PART]
+    elif DISPUTE_PART in request.files:  # curl's -F dispute=@case.json
+        text = request.files[DISPUTE_PART].read().decode("utf-8", errors="replace")
+    else:
+        raise invalid([{"pointer": f"#/{DISPUTE_PART}", "detail": "Missing the JSON part `dispute`.",
+                        "location": "multipart"}])
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise invalid([{"pointer": f"#/{DISPUTE_PART}", "detail": "Invalid JSON in the part `dispute`.",
+                        "location": "multipart"}])
+    data = validated(raw)
+    photos = base64_photos(data)
+    files = [f for f in request.files.getlist(PHOTO_PART) if f.filename or f.content_length]
+    start = len(photos)
+    photos += [(f"#/photos/{start + i}", f.filename or f"photo-{start + i + 1}", f.read())
+               for i, f in enumerate(files)]
+    if len(photos) > MAX_PHOTOS:
+        raise invalid([{"pointer": "#/photos", "detail": f"At most {MAX_PHOTOS} photos per case.",
+                        "location": "multipart"}])
+    # The same key with the same JSON part and the same photo bytes, in order, is the same request.
+    return Sent(data, photos, digest_of({DISPUTE_PART: raw, PHOTO_PART: [
+        hashlib.sha256(c).hexdigest() if c is not None else None for _, _, c in photos]}))
+
+
+def base64_photos(data: dict) -> list[tuple[str, str, bytes | None]]:
+    """The photos sent inside the JSON, decoded (None: not base64)."""
+    found = []
+    for i, text in enumerate(data.get("photos") or []):
         try:
             content = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            errors.append({"pointer": f"#/photos/{i}", "detail": "Not base64."})
+            content = None
+        found.append((f"#/photos/{i}", f"photo-{i + 1}", content))
+    return found
+
+
+def photo_files(photos: list[tuple[str, str, bytes | None]]) -> list[FileStorage]:
+    """Each photo checked by content and re-encoded as the web form's
+    photos are; anything else is refused before a row is written."""
+    found, errors = [], []
+    for pointer, name, content in photos:
+        if content is None:
+            errors.append({"pointer": pointer, "detail": "Not base64."})
             continue
         kind = sniff(content[:HEAD_BYTES])
         if kind not in IMAGES:
-            errors.append({"pointer": f"#/photos/{i}", "detail": "Not a JPEG, PNG or WebP image."})
+            errors.append({"pointer": pointer, "detail": "Not a JPEG, PNG or WebP image."})
             continue
         if len(content) > current_app.config["UPLOAD_MAX_BYTES"]:
-            errors.append({"pointer": f"#/photos/{i}", "detail": "Larger than the upload limit."})
+            errors.append({"pointer": pointer, "detail": "Larger than the upload limit."})
             continue
-        upload = FileStorage(stream=BytesIO(content), filename=f"photo-{i + 1}.{kind.split('/')[1]}",
-                             content_type=kind)
+        upload = FileStorage(stream=BytesIO(content), filename=clean_name(name, kind), content_type=kind)
         try:
             found.append(cleaned(upload, current_app.config["UPLOAD_MAX_PIXELS"]))
         except ImageRefused as refused:
-            errors.append({"pointer": f"#/photos/{i}", "detail": str(refused.message)})
+            errors.append({"pointer": pointer, "detail": str(refused.message)})
     if errors:
         raise ApiProblem(422, "A photo could not be taken: nothing was written.", errors=errors)
     return found
 
 
-def submit(data: dict):
+def submit():
     """(status, body) of a submission; the same key and body give the same answer."""
     client = current_client()
     key = (request.headers.get(KEY_HEADER) or "").strip() or None
     if key is not None and len(key) > 200:
         raise ApiProblem(422, "The Idempotency-Key header is longer than 200 characters.",
                          errors=[{"pointer": "#", "detail": "Idempotency-Key too long.", "location": "header"}])
-    digest = body_hash()
+    data, sent_photos, digest = sent()
     token = hashlib.sha256(f"api:{client.id}:{key}".encode()).hexdigest() if key else None
     earlier = replay(client, key, digest)
     if earlier is not None:
         return earlier
-    photos = photo_files(data.get("photos") or [])
+    photos = photo_files(sent_photos)
     parties = [PartyDetails(p["role"], p["name"], p.get("phone"), p.get("id_number"))
                for p in data.get("parties") or []]
     if not any(p.role == "applicant" for p in parties):
@@ -115,7 +190,7 @@ def submit(data: dict):
 
     try:
         opened = open_case(case, "api", actor, submitted, channel=client.channel,
-                           photo=photos[0] if photos else None, now=now, also=link)
+                           photos=photos, now=now, also=link)
     except IntakeRefused as refused:
         # The intake names a form's field; an ID number is one of the parties'.
         pointer = "#/parties" if "id_number" in (refused.field or "") else f"#/{refused.field}"

@@ -63,4 +63,6 @@ def handle_http_exception(error: HTTPException):
             errors += field_errors(fields) if location == "json" else [
                 dict(e, pointer=e["pointer"], location=location) for e in field_errors(fields)]
         return problem_response(422, "The request is not valid: see errors, one entry per field.", errors)
-    return problem_response(error.code or 500, error.description or "")
+    # A 405 names the methods the path takes, as the HTTP standard wants.
+    allow = {k: v for k, v in error.get_headers() if k == "Allow"}
+    return problem_response(error.code or 500, error.description or "", headers=allow)

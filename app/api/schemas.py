@@ -12,7 +12,7 @@ NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Text may not contain a NUL charac
 
 def text(max_length: int, min_length: int = 0, **options) -> fields.String:
     return fields.String(validate=[validate.Length(min=min_length, max=max_length), NO_NUL], **options)
-MAX_PHOTOS = 1  # as on the residents' form: open_case keeps one photo
+MAX_PHOTOS = 5  # per case, base64 in the JSON and files of the multipart variant together
 
 
 class Strict(Schema):

@@ -9,8 +9,8 @@ from .guard import client_required, current_actor, current_client
 from werkzeug.exceptions import HTTPException
 
 from .problems import PROBLEM, ApiProblem, handle_api_problem, handle_http_exception
-from .schemas import (DisputeIn, DisputeList, DisputeOut, DisputeQuery, IotEventIn, IotEventOut, MonthQuery, Problem,
-                      RotaOut, StatsOut)
+from .schemas import (MAX_PHOTOS, DisputeIn, DisputeList, DisputeOut, DisputeQuery, IotEventIn, IotEventOut,
+                      MonthQuery, Problem, RotaOut, StatsOut)
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1",
                 description="Cases sent by the city's other systems, and what they may read back.")
@@ -33,18 +33,36 @@ def problems(*codes):
     return decorate
 
 
+# Read by disputes_api.sent() rather than by webargs: one route takes the
+# JSON body or its multipart variant, so the document states both here.
+DISPUTE_BODY = {"required": True, "content": {
+    "application/json": {"schema": DisputeIn},
+    disputes_api.MULTIPART: {
+        "schema": {"type": "object", "required": [disputes_api.DISPUTE_PART], "additionalProperties": False,
+                   "properties": {
+                       disputes_api.DISPUTE_PART: {"$ref": "#/components/schemas/DisputeIn"},
+                       disputes_api.PHOTO_PART: {
+                           "type": "array", "maxItems": MAX_PHOTOS,
+                           "items": {"type": "string", "format": "binary"},
+                           "description": "photo files (JPEG, PNG or WebP), with any base64 photos of the "
+                                          f"JSON part at most {MAX_PHOTOS} in all"}}},
+        "encoding": {disputes_api.DISPUTE_PART: {"contentType": "application/json"},
+                     disputes_api.PHOTO_PART: {"contentType": "image/jpeg, image/png, image/webp"}}}}}
+
+
 @blp.route("/disputes", methods=["POST"])
 @public
 @client_required("disputes:write")
-@blp.arguments(DisputeIn)
 @blp.response(201, DisputeOut)
-@problems(400, 401, 403, 409, 422, 429)
-@blp.doc(security=BEARER, parameters=[{
+@problems(400, 401, 403, 409, 413, 422, 429)
+@blp.doc(security=BEARER, requestBody=DISPUTE_BODY, parameters=[{
     "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
-    "description": "The same key and body give the same answer and one case; another body gives 409."}])
-def submit_dispute(data):
-    """Send a dispute: it enters as 已提交 through the centre's single intake."""
-    status, body = disputes_api.submit(data)
+    "description": "The same key and body (with a multipart body: the same JSON part and the same photo files, "
+                   "in order) give the same answer and one case; another body gives 409."}])
+def submit_dispute():
+    """Send a dispute (JSON, or multipart: a JSON part `dispute` and photo files `photos`): it enters as
+    已提交 through the centre's single intake."""
+    status, body = disputes_api.submit()
     return body, status
 
 

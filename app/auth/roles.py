@@ -13,6 +13,8 @@ ROLE_LABELS = {
     "assistant": N_("Grid assistant"),
     "system": N_("System"),
     "anonymous": N_("Member of the public"),
+    # Not a user's role: another system calling the JSON API (app/api), as the audit log names it.
+    "api_client": N_("Integrated system"),
 }
 
 

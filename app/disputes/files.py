@@ -19,8 +19,10 @@ def attach(batch: Batch, dispute: Dispute, file, actor, *, now=None) -> Attachme
     )
     dispute.attachments.append(attachment)
     db.session.flush()
-    record("dispute", dispute.id, "upload", actor, at=now, data={
-        "attachment_id": attachment.id, "file_name": attachment.original_name,
-        "size": attachment.size, "sha256": attachment.sha256,
-    })
+    data = {"attachment_id": attachment.id, "file_name": attachment.original_name,
+            "size": attachment.size, "sha256": attachment.sha256}
+    if getattr(actor, "client_name", None):
+        # An integrator (app/api) has no user row: the log names it here, as in its other events.
+        data["api_client"] = actor.client_name
+    record("dispute", dispute.id, "upload", actor, at=now, data=data)
     return attachment

@@ -7,7 +7,7 @@ the case over as a NewCase. The intake derives the street and community from
 the grid (or the street from the community), normalises the parties (names
 and phones trimmed, ID numbers upper-cased and checked), sets the channel the
 door implies, creates the case through engine.create() with the door's
-submitted data as the first audit event, stores the photo, and commits, all
+submitted data as the first audit event, stores the photos, and commits, all
 in one transaction (the statistics counters follow on the same flush).
 """
 from __future__ import annotations
@@ -157,21 +157,24 @@ def by_submission(token: str | None) -> Dispute | None:
 
 
 def open_case(case: NewCase, door: str, actor, submitted: dict, *, channel: str | None = None, photo=None,
-              now: datetime | None = None, also: Callable[[Dispute], None] | None = None) -> Opened:
-    """Make the case and commit it, with its photo and whatever `also` adds
-    to the same transaction (it may raise to undo everything). `submitted`
-    is what the door's user sent, kept as the creation event's data.
+              photos: Sequence = (), now: datetime | None = None,
+              also: Callable[[Dispute], None] | None = None) -> Opened:
+    """Make the case and commit it, with its photo (the web forms take one)
+    or photos (the JSON API takes several), in the order given, and whatever
+    `also` adds to the same transaction (it may raise to undo everything).
+    `submitted` is what the door's user sent, kept as the creation event's data.
 
     A form sent twice, even at the same moment, gives back the case the
-    first one created (created=False); the second photo's file is removed
-    with its rolled-back row."""
+    first one created (created=False); the second one's photo files are
+    removed with their rolled-back rows."""
     now = now or clock.now()
     dispute = build(case, door, actor, channel=channel, now=now)
+    kept = ([photo] if photo else []) + [p for p in photos if p]
     with Batch() as batch:
         try:
             engine.create(dispute, actor, submitted, now=now, commit=False)
-            if photo:
-                files.attach(batch, dispute, photo, actor, now=now)
+            for file in kept:
+                files.attach(batch, dispute, file, actor, now=now)
             if also is not None:
                 also(dispute)
             db.session.commit()

@@ -49,6 +49,17 @@ def state_label(entity_type, code, locale):
     return translate(wf.state(code).label, locale) if wf and wf.has_state(code) else code
 
 
+# An integrator has no user account: its events keep the client's name in
+# their data instead ("api_client"; "client" on refused calls).
+CLIENT_KEYS = ("api_client", "client")
+
+
+def client_name(event, data: dict) -> str | None:
+    if event.actor_role != "api_client":
+        return None
+    return next((str(data[k]) for k in CLIENT_KEYS if data.get(k)), None)
+
+
 @bp.route("/")
 @roles_required(*ROLES)
 def events():
@@ -56,7 +67,7 @@ def events():
     form = AuditFilterForm(formdata=request.args)
     actors = audit_log.actors_in_scope(current_user)
     form.actor.choices = [("", _("Anyone"))] + [(u.id, f"{u.display_name} ({u.username})") for u in actors]
-    form.role.choices = [("", _("Any role"))] + [(r, r) for r in ALL_ROLES + ("system", "anonymous")]
+    form.role.choices = [("", _("Any role"))] + [(r, r) for r in ALL_ROLES + ("system", "anonymous", "api_client")]
     for label, error in form.drop_invalid():
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     per_page = current_app.config["SUPERVISION_PER_PAGE"]
@@ -72,14 +83,14 @@ def events():
     ids = {e.actor_id for e in page.rows} - {None}
     names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     # Personal values decrypted, then masked; the engine's own record of what a step set ("_" keys) left out.
-    payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")})
-                for p in open_all(page.rows, db.session)]
+    opened = open_all(page.rows, db.session)
+    payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     recorded = names_for(payloads)
     about = audit_subjects.subjects(page.rows, locale)
-    rows = [dict(event=e, actor=names.get(e.actor_id), action=action_label(e, locale),
+    rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
-                 data=readable(data, locale, recorded)) for e, data in zip(page.rows, payloads)]
+                 data=readable(data, locale, recorded)) for e, raw, data in zip(page.rows, opened, payloads)]
     return render_template("supervision/audit_events.html", form=form, page=page, rows=rows, link_args=form.link_args(),
                            entity_types=audit_log.known_entity_types(), triggers=audit_log.known_triggers(),
                            field_label=lambda n, entity_type=None: field_label(n, locale, entity_type))
