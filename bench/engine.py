@@ -371,7 +371,7 @@ def main_pg(args) -> int:
     per = max(args.cases // 2, 2)  # cases per writer
     schemas = {kind: f"bench_engine_{kind}_{os.getpid()}" for kind in ("engine", "floor")}
     print("Durable transitions per second on PostgreSQL: one COMMIT and one hash-chained audit row each,")
-    print("the audit chain's advisory lock held from the append to COMMIT.")
+    print("the audit chain's advisory lock held until COMMIT.")
     print("  floor   the baseline: psycopg doing the same statements, nothing in between")
     print("  engine  engine.fire() on cases each writer holds")
     print(f"writers {', '.join(map(str, writers))} (processes, each on {per} cases of its own); {args.rounds} rounds"
