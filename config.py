@@ -51,6 +51,11 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'mediation.sqlite3'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A read replica (e.g. a PostgreSQL hot standby) for the supervisors' read-only pages and their
+    # exports (app/database.py `replica_reads`); unset, they read from DATABASE_URL.
+    DATABASE_READ_URL = database_url(os.environ.get("DATABASE_READ_URL", "")) or None
+    # `flask workflows tick` refreshes the planner's statistics (ANALYZE) at most this often.
+    ANALYZE_EVERY_HOURS = int(os.environ.get("ANALYZE_EVERY_HOURS", "24"))
     SQLITE_BUSY_TIMEOUT_MS = 15000
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

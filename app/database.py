@@ -15,13 +15,25 @@ compared with it are one snapshot).
 `contention(error)` tells a lock conflict that a retry may clear (PostgreSQL's
 deadlock or serialization failure, SQLite's "database is locked") from other
 database errors: the timer retries such a row later, a web request answers 409.
+
+Read replica: with DATABASE_READ_URL set, the views marked `replica_reads`
+(supervisors' statistics, closure history, audit log, grid map and their
+exports) read through a second engine (app.extensions["replica_engine"]; not a
+Flask-SQLAlchemy bind, whose metadata would be shared by every app of the
+process); `primary()` sends a
+block (an export's audit event) back to the primary. The replica's
+transactions are READ ONLY on PostgreSQL, so a write sent there by mistake
+fails instead of being lost on a standby. Unset, there is one engine.
 """
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from functools import wraps
+
 from flask import current_app, has_request_context, request
-from sqlalchemy import event, text
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import scoped_session
@@ -31,6 +43,48 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # succeed when run again: serialization_failure, deadlock_detected.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 _read_only: ContextVar[bool] = ContextVar("read_only_transaction", default=False)
+_on_replica: ContextVar[bool] = ContextVar("reads_on_replica", default=False)
+REPLICA_ENGINE = "replica_engine"
+# Marks the replica engine's connections (an execution option of the engine).
+REPLICA_OPTION = "mediation_replica"
+
+
+class RoutingSession(FlaskSession):
+    """Flask-SQLAlchemy's session, which sends the statements of a
+    `replica_reads` view to the replica engine when there is one."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and _on_replica.get():
+            replica = current_app.extensions.get(REPLICA_ENGINE)
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def replica_reads(view):
+    """Mark a read-only view whose reads may be a little stale (replication
+    lag): its GET requests read from the replica when one is configured."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method not in READ_METHODS:
+            return view(*args, **kwargs)
+        token = _on_replica.set(True)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _on_replica.reset(token)
+    return wrapper
+
+
+@contextmanager
+def primary():
+    """Run the block's statements on the primary (a write inside a
+    `replica_reads` view, e.g. the audit event of an export)."""
+    token = _on_replica.set(False)
+    try:
+        yield
+    finally:
+        _on_replica.reset(token)
 
 
 def writes(view):
@@ -47,9 +101,8 @@ def read_only(session=None):
     ended first, so that the block's reads begin a transaction of their own;
     at the end that transaction is rolled back (nothing was written)."""
     if session is None:
-        from .extensions import db
-
-        session = db.session
+        # Flask-SQLAlchemy's own entry: app.extensions imports this module.
+        session = current_app.extensions["sqlalchemy"].session
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction():
@@ -103,6 +156,15 @@ def _on_connect(dbapi_connection, connection_record):
 
 
 def _on_begin(conn):
+    if conn.get_execution_options().get(REPLICA_OPTION):
+        # Never the SQLite write lock (a replica on the same file would
+        # otherwise block the primary's writer), never a write on PostgreSQL.
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+        elif conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                                 if _read_only.get() else "SET TRANSACTION READ ONLY")
+        return
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
     elif _read_only.get() and conn.dialect.name == "postgresql":
@@ -117,6 +179,23 @@ def init_app(app) -> None:
     for name, listener in (("connect", _on_connect), ("begin", _on_begin)):
         if not event.contains(Engine, name, listener):
             event.listen(Engine, name, listener)
+    _add_replica_engine(app)
+
+
+def _add_replica_engine(app) -> None:
+    """DATABASE_READ_URL as a second engine, with the primary's engine
+    options (pool, connect arguments) and the mark `_on_begin` reads."""
+    url = app.config.get("DATABASE_READ_URL")
+    if not url:
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["execution_options"] = dict(options.get("execution_options") or {}, **{REPLICA_OPTION: True})
+    app.extensions[REPLICA_ENGINE] = create_engine(url, **options)
+
+
+def replica_engine(app=None):
+    """The replica's engine, or None when DATABASE_READ_URL is unset."""
+    return (app or current_app).extensions.get(REPLICA_ENGINE)
 
 
 def analyze(session) -> None:

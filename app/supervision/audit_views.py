@@ -16,7 +16,7 @@ from ..audit.personal import open_all
 from ..audit.verify import verify
 from ..auth.access import roles_required
 from ..auth.models import User
-from ..database import read_only
+from ..database import read_only, replica_reads
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import current_locale, translate
@@ -62,6 +62,7 @@ def client_name(event, data: dict) -> str | None:
 
 @bp.route("/")
 @roles_required(*ROLES)
+@replica_reads
 def events():
     locale = current_locale()
     form = AuditFilterForm(formdata=request.args)

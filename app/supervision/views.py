@@ -18,7 +18,7 @@ from workflows.signoff import SIGNOFF
 from .. import clock, engine
 from ..audit.chain import record
 from ..timeline import timeline
-from ..database import writes
+from ..database import primary, replica_reads, writes
 from ..auth.access import roles_required
 from ..disputes import codes
 from ..disputes.access import load_case
@@ -77,6 +77,7 @@ def index():
 
 @bp.route("/closures")
 @roles_required(*ROLES)
+@replica_reads
 def closures():
     scope, form, place, dropped = _filter_form(ClosureFilterForm)
     for label, error in dropped:
@@ -105,9 +106,10 @@ def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
     if fmt not in FORMATS:
         abort(404)
     body = exports.to_csv(sections) if fmt == "csv" else exports.to_xlsx(sections)
-    record("export", None, "export", current_user,
-           data={"export": kind, "format": fmt, "filters": filters, "rows": rows})
-    db.session.commit()
+    with primary():  # the export's audit event is a write
+        record("export", None, "export", current_user,
+               data={"export": kind, "format": fmt, "filters": filters, "rows": rows})
+        db.session.commit()
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     return Response(body, mimetype=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{fmt}"',
@@ -118,6 +120,7 @@ def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
 @bp.route("/closures/export.<fmt>")
 @roles_required(*ROLES)
 @writes  # the export is audited: this GET writes
+@replica_reads
 def export_closures(fmt):
     if fmt not in FORMATS:
         abort(404)
@@ -139,6 +142,7 @@ def _stats_period(form) -> tuple[date, date]:
 
 @bp.route("/stats")
 @roles_required(*ROLES)
+@replica_reads
 def statistics():
     scope, form, place, dropped = _filter_form(StatsFilterForm)
     for label, error in dropped:
@@ -164,6 +168,7 @@ def statistics():
 @bp.route("/stats/export.<fmt>")
 @roles_required(*ROLES)
 @writes  # the export is audited: this GET writes
+@replica_reads
 def export_statistics(fmt):
     if fmt not in FORMATS:
         abort(404)
@@ -180,6 +185,7 @@ def export_statistics(fmt):
 
 @bp.route("/map")
 @roles_required(*ROLES, "mediator", "gridworker")
+@replica_reads
 def grid_map_page():
     """The grids of the user's area coloured by a measure, with a table of
     the same figures; each grid links to its cases."""
