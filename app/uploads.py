@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from io import SEEK_END, BytesIO
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
 from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
@@ -304,6 +304,30 @@ def path_of(attachment) -> Path | None:
 
 def is_image(attachment) -> bool:
     return attachment.content_type in IMAGES
+
+
+# A photo alone, shown inline: nothing it could load or run.
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+# A document (a PDF may carry scripts) is only ever a download; should a
+# browser show it anyway, it runs sandboxed, as from no origin.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+
+def serve(attachment, owner: str):
+    """The response for a stored file the caller has already checked the
+    user may see: photos inline, everything else as a download, never
+    cached; a missing file is logged (with `owner`, e.g. "case 12") and 404."""
+    path = path_of(attachment)
+    if path is None or not path.is_file():
+        current_app.logger.error("attachment %s of %s: file missing", attachment.id, owner)
+        abort(404)
+    inline = is_image(attachment)
+    response = send_file(path, mimetype=attachment.content_type, as_attachment=not inline,
+                         download_name=attachment.original_name, conditional=False, etag=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = FILE_CSP if inline else DOWNLOAD_CSP
+    return response
 
 
 @dataclass(frozen=True)

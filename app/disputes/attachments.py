@@ -1,7 +1,7 @@
 """Photos and documents on the case page: upload (mediators and grid workers
 of the case, not on a sealed case) and serving (to whoever may see the case).
 Storage and checks are in app/uploads.py, the row and its event in files.py."""
-from flask import abort, current_app, flash, g, redirect, send_file, url_for
+from flask import flash, g, redirect, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,11 +18,6 @@ from .case_page import render_case
 from .models import Attachment
 
 UPLOAD_ROLES = INTAKE_ROLES
-# A photo alone, shown inline: nothing it could load or run.
-FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-# A document (a PDF may carry scripts) is only ever a download; should a
-# browser show it anyway, it runs sandboxed, as from no origin.
-DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
 class AttachmentForm(FlaskForm):
@@ -78,14 +73,4 @@ def attachment_upload(case_id):
 def attachment(case_id, attachment_id):
     dispute = load_case(case_id)
     item = load_child(Attachment, attachment_id, dispute)
-    path = uploads.path_of(item)
-    if path is None or not path.is_file():
-        current_app.logger.error("attachment %s of case %s: file missing", item.id, dispute.id)
-        abort(404)
-    inline = uploads.is_image(item)
-    response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
-                         download_name=item.original_name, conditional=False, etag=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = FILE_CSP if inline else DOWNLOAD_CSP
-    return response
+    return uploads.serve(item, f"case {dispute.id}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +17,6 @@ from workflows.referral import OPEN
 from .. import clock, engine, uploads
 from ..audit.chain import lock_chain, record
 from ..auth.access import load_visible, refuse, roles_required
-from ..disputes.attachments import DOWNLOAD_CSP, FILE_CSP
 from ..disputes.access import CASE_ROLES, load_case
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
@@ -186,17 +185,7 @@ def attachment(referral_id, file_id):
     item = db.session.get(ReferralAttachment, file_id)
     if item is None or item.referral_id != referral.id:
         refuse("referral attachment", file_id)
-    path = uploads.path_of(item)
-    if path is None or not path.is_file():
-        current_app.logger.error("attachment %s of referral %s: file missing", item.id, referral.id)
-        abort(404)
-    inline = uploads.is_image(item)
-    response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
-                         download_name=item.original_name, conditional=False, etag=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = FILE_CSP if inline else DOWNLOAD_CSP
-    return response
+    return uploads.serve(item, f"referral {referral.id}")
 
 
 # Departments ---------------------------------------------------------------------
