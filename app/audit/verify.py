@@ -64,7 +64,7 @@ def replay_columns(entity_type: str, replay: ColumnReplay) -> None:
 # The full check in worker processes, one disjoint id range each, when the
 # log has at least this many events per worker (below it, forking costs
 # more than it saves). Tests lower it to check the parallel path on a few events.
-EVENTS_PER_WORKER = 25000
+EVENTS_PER_WORKER = 10000
 
 
 def verify(digest: Digest | None = None, session=None, progress=None, workers: int | None = None) -> list[str]:
