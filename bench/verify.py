@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -192,6 +193,7 @@ def main() -> None:
     finally:
         if schema:
             admin(args.database_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        shutil.rmtree(workdir, ignore_errors=True)  # the SQLite log: hundreds of megabytes
 
 
 if __name__ == "__main__":
