@@ -47,6 +47,8 @@ class Config:
     AUDIT_CHECKPOINT_KEY = os.environ.get("AUDIT_CHECKPOINT_KEY") or None
     # A checkpoint every this many events (the routine check reads at most about this many more).
     AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "10000"))
+    # Worker processes of the full check (`flask audit verify`) on a large log. Unset: one per CPU.
+    AUDIT_VERIFY_WORKERS = int(os.environ.get("AUDIT_VERIFY_WORKERS", "0")) or None
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'mediation.sqlite3'}")
     )

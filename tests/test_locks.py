@@ -51,7 +51,7 @@ def concurrent_write(app, case_id, actor_id, wrote, errors):
 def verify_with_a_write_inside(app, real_verify, case_id, actor_id, seen, errors):
     """A stand-in for verify() that, at its first row (inside its read
     transaction), lets another connection write and commit, then goes on."""
-    def wrapped(digest=None, session=None, progress=None):
+    def wrapped(digest=None, session=None, progress=None, **options):  # options: verify's own (workers)
         def step(n):
             if "wrote" not in seen:
                 wrote = threading.Event()
@@ -61,7 +61,7 @@ def verify_with_a_write_inside(app, real_verify, case_id, actor_id, seen, errors
                 seen["wrote"] = wrote.is_set() and not errors
             if progress:
                 progress(n)
-        return real_verify(digest, session=session, progress=step)
+        return real_verify(digest, session=session, progress=step, **options)
 
     return wrapped
 

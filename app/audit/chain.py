@@ -86,39 +86,63 @@ _CANONICAL_EVENT = ('{"actor_id":%s,"actor_role":%s,"at":%s,"data":%s,"entity_id
                     '"from_state":%s,"prev_hash":%s,"reason":%s,"seq":%s,"to_state":%s,"trigger":%s}')
 
 
-class _NotPlain(Exception):
-    pass
-
-
-def _plain(value) -> str:
+def _number(value) -> str:
+    """A whole number as JSON, or a ValueError for anything else (then the
+    event is spelt by canonical_json itself)."""
     if value is None:
         return "null"
-    kind = type(value)
-    if kind is str:
-        return encode_basestring(value)
-    if kind is int:
-        return str(value)
-    raise _NotPlain
+    raise ValueError
+
+
+def at_text(at) -> str:
+    """An event's time as it is hashed: isoformat with microseconds. SQLite
+    hands over the stored text ('YYYY-MM-DD HH:MM:SS.ffffff', always with
+    microseconds), which only needs its separator changed."""
+    if type(at) is str:
+        if len(at) == 26 and at[10] == " ":
+            return f"{at[:10]}T{at[11:]}"
+        try:
+            at = datetime.fromisoformat(at)
+        except ValueError:
+            return at  # not a time: it cannot be what was hashed, and the check says so
+    return at.isoformat(timespec="microseconds")
+
+
+def event_text(e) -> str:
+    """canonical_json of row_hash's content for an event read as
+    EVENT_COLUMNS (a plain tuple from the driver will do)."""
+    _, entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, data, prev, _ = e
+    enc = encode_basestring  # raises TypeError for anything but text
+    try:
+        return _CANONICAL_EVENT % (
+            str(actor_id) if type(actor_id) is int else _number(actor_id), enc(actor_role), enc(at_text(at)),
+            enc(data), str(entity_id) if type(entity_id) is int else _number(entity_id), enc(entity_type),
+            "null" if from_state is None else enc(from_state), enc(prev), "null" if reason is None else enc(reason),
+            str(seq) if type(seq) is int else _number(seq), "null" if to_state is None else enc(to_state),
+            enc(trigger))
+    except (TypeError, ValueError):  # a value of another type: as canonical_json spells it
+        return canonical_json({
+            "entity_type": entity_type, "entity_id": entity_id, "seq": seq, "trigger": trigger,
+            "from_state": from_state, "to_state": to_state, "actor_id": actor_id, "actor_role": actor_role,
+            "at": at_text(at), "reason": reason, "data": data, "prev_hash": prev})
 
 
 def hash_checker(key: bytes):
-    """check(event) -> bool: row_hash(key, fields_of(event), event.prev_hash)
-    == event.hash, for a log read at full speed: the HMAC's keyed state is
-    made once and copied, and the canonical JSON is spelt out."""
-    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    """check(event) -> bool: row_hash(key, fields_of(event), event's
+    prev_hash) == event's hash, for an event read as EVENT_COLUMNS, at full
+    speed: HMAC-SHA256 from SHA-256 states keyed once (the inner and outer
+    pads of RFC 2104) and copied, and the canonical JSON spelt out."""
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
 
     def check(e) -> bool:
-        at = e.at.isoformat(timespec="microseconds")
-        try:
-            text = _CANONICAL_EVENT % (
-                _plain(e.actor_id), _plain(e.actor_role), _plain(at), _plain(e.data), _plain(e.entity_id),
-                _plain(e.entity_type), _plain(e.from_state), _plain(e.prev_hash), _plain(e.reason), _plain(e.seq),
-                _plain(e.to_state), _plain(e.trigger))
-        except _NotPlain:
-            text = canonical_json(dict(fields_of(e), prev_hash=e.prev_hash))
-        mac = keyed.copy()
-        mac.update(text.encode())
-        return mac.hexdigest() == e.hash
+        mac = inner.copy()
+        mac.update(event_text(e).encode())
+        result = outer.copy()
+        result.update(mac.digest())
+        return result.hexdigest() == e[-1]
 
     return check
 

@@ -33,7 +33,7 @@ from ..database import read_only
 from ..extensions import db
 from .chain import GENESIS, chain_key, hash_checker
 from .models import AuditCheckpoint, AuditEvent
-from .reader import read_events, row_name
+from .reader import read_rows, row_name
 
 CHECKPOINT_JOB = "audit checkpoints signed"
 _checkpoints = AuditCheckpoint.__table__
@@ -82,16 +82,16 @@ def check_chain(session, *, after_id: int, prev: str, count: int, every: int, pr
     count at the end, the positions at each multiple of `every`)."""
     check_hash = hash_checker(chain_key())
     problems, marks, pending = [], [], 0
-    for row in read_events(session, after_id):
+    for row in read_rows(session, after_id):  # plain tuples: row[0] id, row[-2] prev_hash, row[-1] hash
         count += 1
-        if row.prev_hash != prev:
+        if row[-2] != prev:
             problems.append(f"{row_name(row)}: link to the previous row is broken "
                             "(a row was deleted, inserted or moved before it)")
         if not check_hash(row):
             problems.append(f"{row_name(row)}: hash does not match its content (the row was edited or forged)")
-        prev = row.hash
+        prev = row[-1]
         if count % every == 0:
-            marks.append(Mark(count, row.id, row.hash))
+            marks.append(Mark(count, row[0], prev))
         if progress:
             pending += 1
             if pending == 1000:

@@ -59,6 +59,11 @@ class Erased:
     def __repr__(self) -> str:
         return "ERASED"
 
+    def __reduce__(self):
+        # The one instance, also when verify's worker processes send it back
+        # (compared by identity).
+        return "ERASED"
+
 
 ERASED = Erased()
 

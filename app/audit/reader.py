@@ -17,45 +17,57 @@ _READ = (
     .where(_events.c.id > bindparam("after"))
     .order_by(_events.c.id)
 )
+_READ_RANGE = _READ.where(_events.c.id <= bindparam("upto"))
 BATCH = 20000
 Event = namedtuple("Event", EVENT_COLUMNS)
+AT = EVENT_COLUMNS.index("at")
 
 
-def read_events(session, after_id: int = 0) -> Iterator[Event]:
-    """Every event after `after_id`, in order, fetched BATCH rows at a time on
-    the session's own connection (a server-side cursor on PostgreSQL)."""
-    connection = session.connection()
+def read_rows(connection, after_id: int = 0, upto_id: int | None = None) -> Iterator[tuple]:
+    """The events with after_id < id <= upto_id (no upper bound when None),
+    in order, as the driver's tuples (EVENT_COLUMNS; `at` as SQLite stores
+    it, text, or a datetime), fetched BATCH rows at a time on `connection`
+    (a SQLAlchemy Connection or Session), with a server-side cursor on
+    PostgreSQL."""
+    if not hasattr(connection, "dialect"):
+        connection = connection.connection()  # a Session: its connection, in its transaction
     dialect = connection.dialect
-    statement = _read_statement(dialect)
+    statement = _read_statement(dialect, upto_id is not None)
     dbapi_connection = connection.connection
     if dialect.name == "postgresql":
         cursor = dbapi_connection.cursor(name="audit_verify")
         cursor.itersize = BATCH
     else:
         cursor = dbapi_connection.cursor()
-    at_index = EVENT_COLUMNS.index("at")
     try:
-        cursor.execute(statement.sql, statement.params({"after": after_id}))
-        make = Event._make
+        cursor.execute(statement.sql, statement.params({"after": after_id, "upto": upto_id}))
         while batch := cursor.fetchmany(BATCH):
-            for values in batch:
-                at = values[at_index]
-                if isinstance(at, str):  # SQLite hands over the stored text: read as the ORM would
-                    values = (*values[:at_index], datetime.fromisoformat(at), *values[at_index + 1:])
-                yield make(values)
+            yield from batch
     finally:
         cursor.close()
+
+
+def read_events(session, after_id: int = 0) -> Iterator[Event]:
+    """Every event after `after_id`, in order, with named fields, `at` a
+    datetime as the ORM would give it."""
+    make = Event._make
+    for values in read_rows(session, after_id):
+        at = values[AT]
+        if isinstance(at, str):  # SQLite hands over the stored text
+            values = (*values[:AT], datetime.fromisoformat(at), *values[AT + 1:])
+        yield make(values)
 
 
 _compiled: dict = {}
 
 
-def _read_statement(dialect) -> DriverStatement:
-    key = (type(dialect), dialect.paramstyle)
+def _read_statement(dialect, bounded: bool) -> DriverStatement:
+    key = (type(dialect), dialect.paramstyle, bounded)
     if key not in _compiled:
-        _compiled[key] = DriverStatement.compile(_READ, dialect)
+        _compiled[key] = DriverStatement.compile(_READ_RANGE if bounded else _READ, dialect)
     return _compiled[key]
 
 
 def row_name(row) -> str:
-    return f"audit row id={row.id} ({row.entity_type} #{row.entity_id}, {row.trigger})"
+    """An event named in a problem, from a row read as EVENT_COLUMNS."""
+    return f"audit row id={row[0]} ({row[1]} #{row[2]}, {row[4]})"

@@ -135,7 +135,7 @@ class ModelReplay:
         self.model = model
         self.entity_type = model.__entity_type__
         self.columns = tuple(model.__audited__)
-        self._converters = None
+        self._known = None
 
     # Read on first use: a model may name its children after its class is
     # defined (the child's class comes later in the module).
@@ -143,44 +143,49 @@ class ModelReplay:
     def children(self) -> tuple[Children, ...]:
         return tuple(getattr(self.model, "__audited_children__", ()))
 
-    def converters(self) -> tuple[dict, dict]:
-        if self._converters is None:
-            self._converters = (_converters(self.model, self.columns),
-                                {spec.row_type: _converters(spec.model, spec.columns) for spec in self.children})
-        return self._converters
+    def _specs(self):
+        """(own converters, ((child spec, its converters, adds + edits), ...)),
+        made once: settings() runs for every event verify reads."""
+        if self._known is None:
+            self._known = (_converters(self.model, self.columns),
+                           tuple((spec, _converters(spec.model, spec.columns), frozenset(spec.adds + spec.edits))
+                                 for spec in self.children))
+        return self._known
 
     def settings(self, trigger, from_state, to_state, data, entity_id):
         """(row type, row id, values, replace): replace says the values are
         all that is known of the row (missing columns are empty, or unknown
         when `values` is None); otherwise they update what is known."""
         own = self.entity_type
-        own_converters, child_converters = self.converters()
-        is_step = to_state is not None or from_state is not None
-        if ROW in data and isinstance(data[ROW], dict):
-            yield own, entity_id, _typed(data[ROW], own_converters), trigger == "create"
-        elif is_step:
+        own_converters, children = self._specs()
+        row = data.get(ROW)
+        if row is not None and isinstance(row, dict):
+            yield own, entity_id, _typed(row, own_converters) if row else {}, trigger == "create"
+        elif to_state is not None or from_state is not None:
             yield own, entity_id, None, True  # an older event: what it set is not known
-        for spec in self.children:
-            converters = child_converters[spec.row_type]
-            rows = (data.get(CHILDREN) or {}).get(spec.row_type) or {}
-            for child_id, values in rows.items():
-                yield spec.row_type, int(child_id), _typed(values, converters), True
-            if trigger in spec.adds or trigger in spec.edits:
+        for spec, converters, touching in children:
+            made = data.get(CHILDREN)
+            if made:
+                for child_id, values in (made.get(spec.row_type) or {}).items():
+                    yield spec.row_type, int(child_id), _typed(values, converters), True
+            if trigger in touching:
                 child_id = data.get(spec.id_key)
                 if isinstance(child_id, int):
                     yield spec.row_type, child_id, _typed(_after(data.get("changes")), converters), trigger in spec.adds
                 return
-        if "changes" in data and isinstance(data["changes"], dict):
-            yield own, entity_id, _typed(_after(data["changes"]), own_converters), False
+        changes = data.get("changes")
+        if changes is not None and isinstance(changes, dict):
+            yield own, entity_id, _typed(_after(changes), own_converters), False
 
     def stored(self, session):
-        model = self.model
-        for row in session.execute(select(model.id, *(getattr(model, c) for c in self.columns))):
-            yield self.entity_type, row[0], dict(zip(self.columns, row[1:]))
+        """(row type, column names, rows (id, *values)) of the stored rows."""
+        table = self.model.__table__
+        yield self.entity_type, self.columns, session.execute(
+            select(table.c.id, *(table.c[c] for c in self.columns))).tuples()
         for spec in self.children:
-            child = spec.model
-            for row in session.execute(select(child.id, *(getattr(child, c) for c in spec.columns))):
-                yield spec.row_type, row[0], dict(zip(spec.columns, row[1:]))
+            child = spec.model.__table__
+            yield spec.row_type, spec.columns, session.execute(
+                select(child.c.id, *(child.c[c] for c in spec.columns))).tuples()
 
     def as_column_replay(self) -> ColumnReplay:
         return ColumnReplay(

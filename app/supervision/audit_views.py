@@ -128,9 +128,11 @@ def check():
     if digest_error:
         status = 422
     run = request.args.get("run") == "1" or digest is not None
-    # A read-only check, POST or not: one snapshot, never the write lock.
+    # A read-only check, POST or not: one snapshot, never the write lock. In
+    # this process: a web worker is not forked (the command line checks a
+    # large log in worker processes).
     with read_only():
-        problems = verify() if run else None
+        problems = verify(workers=1) if run else None
         if digest is not None:
             comparison = compare(digest)
         return render_template("supervision/audit_verify.html", problems=problems, current=current_digest(),
