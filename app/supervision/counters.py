@@ -135,6 +135,21 @@ def _relevant_change(obj) -> bool:
     return any(state.attrs[name].history.has_changes() for name in FIELDS)
 
 
+def _state_change_not_counted(obj) -> bool:
+    """True when the flush changes only the case's state, between two states
+    these counters do not tell apart: contribution() reads the state only as
+    "in ON_SPOT_STATES or not". Most steps (urge, breach, extend, start
+    mediation...) are such a change, and the listener runs on every flush:
+    it then skips reading the old values and computing two contributions
+    that cancel out (bench/engine.py)."""
+    state = inspect(obj)
+    attrs = state.attrs
+    history = attrs.state.history
+    if not history.deleted or any(attrs[name].history.has_changes() for name in FIELDS if name != "state"):
+        return False  # the old state was never loaded, or another counted field changed
+    return (history.deleted[0] in ON_SPOT_STATES) == (obj.state in ON_SPOT_STATES)
+
+
 def _add(total: dict, part: dict, sign: int) -> None:
     for key, vector in part.items():
         current = total[key]
@@ -169,7 +184,7 @@ def follow_cases(session, flush_context, instances) -> None:
         if isinstance(obj, Dispute):
             _add(deltas, contribution(_values(obj)), +1)
     for obj in session.dirty:
-        if isinstance(obj, Dispute) and _relevant_change(obj):
+        if isinstance(obj, Dispute) and _relevant_change(obj) and not _state_change_not_counted(obj):
             old = _old_values(session, obj)
             if old is not None:
                 _add(deltas, contribution(old), -1)
