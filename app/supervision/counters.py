@@ -130,9 +130,20 @@ def _old_values(session, obj) -> dict | None:
     return dict(zip(FIELDS, row)) if row is not None else None
 
 
+def _changed(state) -> list[str]:
+    """The counted fields this flush changes. Only the fields set since the
+    row was loaded (`unmodified_intersection`, a set difference) have their
+    history compared: the listener runs on every flush."""
+    attrs = state.attrs
+    return [name for name in _FIELD_SET.difference(state.unmodified_intersection(FIELDS))
+            if attrs[name].history.has_changes()]
+
+
+_FIELD_SET = frozenset(FIELDS)
+
+
 def _relevant_change(obj) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in FIELDS)
+    return bool(_changed(inspect(obj)))
 
 
 def _state_change_not_counted(obj) -> bool:
@@ -143,9 +154,8 @@ def _state_change_not_counted(obj) -> bool:
     it then skips reading the old values and computing two contributions
     that cancel out (bench/engine.py)."""
     state = inspect(obj)
-    attrs = state.attrs
-    history = attrs.state.history
-    if not history.deleted or any(attrs[name].history.has_changes() for name in FIELDS if name != "state"):
+    history = state.attrs.state.history
+    if not history.deleted or _changed(state) != ["state"]:
         return False  # the old state was never loaded, or another counted field changed
     return (history.deleted[0] in ON_SPOT_STATES) == (obj.state in ON_SPOT_STATES)
 
