@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import fields as wtf
 
 import app as app_package
-from app.audit.chain import canonical_json
+from app.audit.chain import canonical_json, chain_key, fields_of, record, row_hash
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.rota.models import Room
@@ -115,3 +115,22 @@ def test_changing_a_rooms_hours_is_saved_and_audited(app):
         assert db.session.get(Room, room_id).opens == time(8, 30)
         datas = db.session.execute(select(AuditEvent.data).where(AuditEvent.entity_type == "rota_room")).scalars().all()
         assert any("08:30:00" in d for d in datas)
+
+
+def test_an_appended_events_hash_is_the_canonical_row_hash_whatever_its_text(app):
+    """record() spells the canonical JSON out for speed: the hash it stores
+    must be row_hash() over the event's fields, for awkward text too."""
+    with app.app_context():
+        awkward = ['quote " and \\ backslash', "line\nbreak\ttab", "中文 ‘引号’", "sep\u2028\u2029", "ctl\x01\x1f\x7f",
+                   "emoji \U0001F600", ""]
+        _, (community, _), _ = f.org()
+        actor = f.user("mediator", community=community)
+        for i, text in enumerate(awkward):
+            record("dispute", 1000 + i, text or "t", actor if i % 2 else None,
+                   from_state=text or None, to_state="s", reason=text or None, data={"note": text, "n": i})
+        record("dispute", None, "no_entity", None, reason=None, data={})
+        db.session.commit()
+        events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+        assert len(events) >= len(awkward) + 1
+        for event in events:
+            assert event.hash == row_hash(chain_key(), fields_of(event), event.prev_hash)

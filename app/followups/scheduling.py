@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from workflows.followup import OPEN
 
@@ -59,11 +59,16 @@ def schedule_for_agreement(dispute, actor, perform_by: date | None, now) -> list
     return [plan(dispute, kind, day, actor, now) for kind, day in agreement_days(agreed_on, perform_by)]
 
 
+# Built once: asked on every step that ends performance and by guards, and
+# building the statement (and its cache key) cost more than running it.
+_OPEN_OF_CASE = (
+    select(FollowUp).where(FollowUp.dispute_id == bindparam("dispute_id"), FollowUp.state.in_(OPEN))
+    .order_by(FollowUp.planned_for, FollowUp.id)
+)
+
+
 def open_followups(dispute_id: int) -> list[FollowUp]:
-    rows = db.session.execute(
-        select(FollowUp).where(FollowUp.dispute_id == dispute_id, FollowUp.state.in_(OPEN))
-        .order_by(FollowUp.planned_for, FollowUp.id)
-    ).scalars()
+    rows = db.session.execute(_OPEN_OF_CASE, {"dispute_id": dispute_id}).scalars()
     # Rows changed in this transaction but not yet flushed keep their new
     # state in memory: a follow-up just recorded is no longer open.
     return [row for row in rows if row.is_open]

@@ -130,9 +130,34 @@ def _old_values(session, obj) -> dict | None:
     return dict(zip(FIELDS, row)) if row is not None else None
 
 
+def _changed(state) -> list[str]:
+    """The counted fields this flush changes. Only the fields set since the
+    row was loaded (`unmodified_intersection`, a set difference) have their
+    history compared: the listener runs on every flush."""
+    attrs = state.attrs
+    return [name for name in _FIELD_SET.difference(state.unmodified_intersection(FIELDS))
+            if attrs[name].history.has_changes()]
+
+
+_FIELD_SET = frozenset(FIELDS)
+
+
 def _relevant_change(obj) -> bool:
+    return bool(_changed(inspect(obj)))
+
+
+def _state_change_not_counted(obj) -> bool:
+    """True when the flush changes only the case's state, between two states
+    these counters do not tell apart: contribution() reads the state only as
+    "in ON_SPOT_STATES or not". Most steps (urge, breach, extend, start
+    mediation...) are such a change, and the listener runs on every flush:
+    it then skips reading the old values and computing two contributions
+    that cancel out (bench/engine.py)."""
     state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in FIELDS)
+    history = state.attrs.state.history
+    if not history.deleted or _changed(state) != ["state"]:
+        return False  # the old state was never loaded, or another counted field changed
+    return (history.deleted[0] in ON_SPOT_STATES) == (obj.state in ON_SPOT_STATES)
 
 
 def _add(total: dict, part: dict, sign: int) -> None:
@@ -169,7 +194,7 @@ def follow_cases(session, flush_context, instances) -> None:
         if isinstance(obj, Dispute):
             _add(deltas, contribution(_values(obj)), +1)
     for obj in session.dirty:
-        if isinstance(obj, Dispute) and _relevant_change(obj):
+        if isinstance(obj, Dispute) and _relevant_change(obj) and not _state_change_not_counted(obj):
             old = _old_values(session, obj)
             if old is not None:
                 _add(deltas, contribution(old), -1)
