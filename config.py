@@ -52,7 +52,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'mediation.sqlite3'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: it sends a round trip (SELECT 1) on every checkout, i.e. every request. A
+    # pooled connection is instead replaced once it is POOL_RECYCLE_SECONDS old, before a server's or
+    # a firewall's idle timeout drops it; a connection lost otherwise (the server restarted) fails
+    # one request and is discarded by the pool.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": int(os.environ.get("POOL_RECYCLE_SECONDS", "300"))}
     # A read replica (e.g. a PostgreSQL hot standby) for the supervisors' read-only pages and their
     # exports (app/database.py `replica_reads`); unset, they read from DATABASE_URL.
     DATABASE_READ_URL = database_url(os.environ.get("DATABASE_READ_URL", "")) or None

@@ -243,7 +243,12 @@ def names_for(payloads: list[dict]) -> dict[str, dict]:
                         want(field, v)
             else:
                 want(name, value)
-    return {ref: REFERENCES[ref](ids) for ref, ids in wanted.items()}
+    # Fields that name the same kind of row (mediator_id, user_id, closed_by_id...) share one query.
+    by_resolver: dict[Callable, set] = {}
+    for ref, ids in wanted.items():
+        by_resolver.setdefault(REFERENCES[ref], set()).update(ids)
+    names = {resolve: resolve(ids) for resolve, ids in by_resolver.items()}
+    return {ref: names[REFERENCES[ref]] for ref in wanted}
 
 
 def field_value(name: str, value, locale: str, names: dict | None = None):

@@ -17,7 +17,10 @@ def add_security_headers(response):
     h.setdefault("X-Frame-Options", "DENY")
     h.setdefault("Referrer-Policy", "same-origin")
     h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint != "static" and (current_user.is_authenticated or response.mimetype == "text/html"):
+    # `not is_anonymous` rather than `is_authenticated`: the latter reads the account's `active`
+    # column, which after a step's COMMIT (expired) costs a second transaction and a SELECT on every
+    # POST. The login loader has already refused inactive accounts.
+    if request.endpoint != "static" and (not current_user.is_anonymous or response.mimetype == "text/html"):
         # Pages may show personal data: never keep them in a cache.
         h["Cache-Control"] = "no-store"
     return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..engine.deadlines import colour, urgency_order
@@ -45,12 +45,25 @@ def waiting(user, now) -> list[Dispute]:
     return cache[user.id]
 
 
-def inbox_count_text(user, now) -> str:
+def waiting_count(user) -> int:
+    """How many reports wait, up to LIMIT + 1: the list's length when this
+    request has read it, else a count of ids that loads no row (the case page
+    and every other page show only the number)."""
+    if not has_inbox(user):
+        return 0
+    cache = g.get("dispute_inbox", {}) if has_request_context() else {}
+    if user.id in cache:
+        return len(cache[user.id])
+    ids = select(Dispute.id).where(scope_clause(user), Dispute.state == WAITING_STATE).limit(LIMIT + 1)
+    return db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+
+
+def inbox_count_text(user) -> str:
     """The navigation's count: "" when nothing waits, "50+" beyond the limit."""
-    rows = waiting(user, now)
-    if not rows:
+    count = waiting_count(user)
+    if not count:
         return ""
-    return f"{LIMIT}+" if len(rows) > LIMIT else str(len(rows))
+    return f"{LIMIT}+" if count > LIMIT else str(count)
 
 
 def today_items(user, now, until) -> list[TodayItem]:

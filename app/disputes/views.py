@@ -111,7 +111,7 @@ def mine():
 
 def inbox_helpers() -> dict:
     """For every page: the navigation's count of a mediator's waiting reports."""
-    return {"inbox_count": lambda: inbox.inbox_count_text(current_user, clock.now())}
+    return {"inbox_count": lambda: inbox.inbox_count_text(current_user)}
 
 
 @roles_required(*INTAKE_ROLES)

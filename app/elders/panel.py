@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import g
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock, engine
 from ..audit.models import AuditEvent
@@ -67,7 +68,8 @@ def actions_for(assignment, user) -> list:
 
 def case_assignments(dispute_id: int) -> list[ElderAssignment]:
     return list(db.session.execute(
-        select(ElderAssignment).where(ElderAssignment.dispute_id == dispute_id).order_by(ElderAssignment.id.desc())
+        select(ElderAssignment).options(joinedload(ElderAssignment.elder))  # each row shows its elder
+        .where(ElderAssignment.dispute_id == dispute_id).order_by(ElderAssignment.id.desc())
     ).scalars())
 
 

@@ -189,8 +189,8 @@ def record_report(assignment, actor, data, now):
 
 
 def assignments_of_case(dispute):
-    ids = db.session.execute(select(ElderAssignment.id).where(ElderAssignment.dispute_id == dispute.id)).scalars()
-    return [("elder_assignment", i) for i in ids]
+    """A case's timeline shows its elders' invitations' steps too."""
+    return "elder_assignment", select(ElderAssignment.id).where(ElderAssignment.dispute_id == dispute.id)
 
 
 # The case's steps out of the states open for elders ----------------------

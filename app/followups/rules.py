@@ -226,6 +226,6 @@ def record_sweep(sweep, actor, data, now):
 
 
 def followups_of_case(dispute):
-    """A case's timeline shows its follow-ups' steps too."""
-    ids = db.session.execute(select(FollowUp.id).where(FollowUp.dispute_id == dispute.id)).scalars()
-    return [("followup", i) for i in ids]
+    """A case's timeline shows its follow-ups' steps too (the ids as a query:
+    the timeline reads every domain's in one statement)."""
+    return "followup", select(FollowUp.id).where(FollowUp.dispute_id == dispute.id)

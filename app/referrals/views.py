@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from workflows import REFERRAL
 from workflows.referral import OPEN
@@ -58,7 +58,8 @@ def _refer_form(dispute, formdata=None):
 def case_referrals(dispute) -> dict:
     """What the case page's referral section shows (templates ask, never decide)."""
     rows = list(db.session.execute(
-        select(Referral).where(Referral.dispute_id == dispute.id).order_by(Referral.id)).scalars())
+        select(Referral).options(joinedload(Referral.department))  # each row shows its department
+        .where(Referral.dispute_id == dispute.id).order_by(Referral.id)).scalars())
     may_refer = by_case_mediator(dispute, current_user) and not dispute.__workflow__.state(dispute.state).terminal \
         and dispute.state != "closed"
     closable = any(t.trigger == "close" for t in dispute.__workflow__.outgoing(dispute.state))

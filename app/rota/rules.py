@@ -135,5 +135,4 @@ def hand_over_the_seat(swap, actor, data, now):
 
 def swaps_on_duty(duty):
     """A duty's timeline shows its swap requests' steps too."""
-    ids = db.session.execute(select(SwapRequest.id).where(SwapRequest.duty_id == duty.id)).scalars()
-    return [("duty_swap", i) for i in ids]
+    return "duty_swap", select(SwapRequest.id).where(SwapRequest.duty_id == duty.id)

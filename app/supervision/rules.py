@@ -106,5 +106,4 @@ def reopen_trigger(review, to_intake: bool) -> str:
 
 def reviews_of_case(dispute):
     """The case's timeline shows its sign-off reviews' steps."""
-    ids = db.session.execute(select(SignOff.id).where(SignOff.dispute_id == dispute.id)).scalars()
-    return [("signoff", review_id) for review_id in ids]
+    return "signoff", select(SignOff.id).where(SignOff.dispute_id == dispute.id)
