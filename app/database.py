@@ -180,18 +180,6 @@ def init_app(app) -> None:
         if not event.contains(Engine, name, listener):
             event.listen(Engine, name, listener)
     _add_replica_engine(app)  # with the options as configured
-    _no_ping_on_sqlite(app)
-
-
-def _no_ping_on_sqlite(app) -> None:
-    """pool_pre_ping checks a pooled connection with a `SELECT 1` at every
-    checkout, i.e. at the start of every transaction: worth it against a
-    server that may have dropped the connection, for nothing on a SQLite file,
-    which no server can drop (it cost one statement per engine step,
-    bench/engine.py). PostgreSQL keeps it."""
-    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    if options.get("pool_pre_ping") and str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {k: v for k, v in options.items() if k != "pool_pre_ping"}
 
 
 def _add_replica_engine(app) -> None:
