@@ -112,10 +112,17 @@ def event_text(e) -> str:
     """canonical_json of row_hash's content for an event read as
     EVENT_COLUMNS (a plain tuple from the driver will do)."""
     _, entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, data, prev, _ = e
+    return _spelt(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at_text(at),
+                  reason, data, prev)
+
+
+def _spelt(entity_type, entity_id, seq, trigger, from_state, to_state, actor_id, actor_role, at, reason, data,
+           prev) -> str:
+    """The canonical text of an event whose time is already spelt as hashed."""
     enc = encode_basestring  # raises TypeError for anything but text
     try:
         return _CANONICAL_EVENT % (
-            str(actor_id) if type(actor_id) is int else _number(actor_id), enc(actor_role), enc(at_text(at)),
+            str(actor_id) if type(actor_id) is int else _number(actor_id), enc(actor_role), enc(at),
             enc(data), str(entity_id) if type(entity_id) is int else _number(entity_id), enc(entity_type),
             "null" if from_state is None else enc(from_state), enc(prev), "null" if reason is None else enc(reason),
             str(seq) if type(seq) is int else _number(seq), "null" if to_state is None else enc(to_state),
@@ -124,7 +131,7 @@ def event_text(e) -> str:
         return canonical_json({
             "entity_type": entity_type, "entity_id": entity_id, "seq": seq, "trigger": trigger,
             "from_state": from_state, "to_state": to_state, "actor_id": actor_id, "actor_role": actor_role,
-            "at": at_text(at), "reason": reason, "data": data, "prev_hash": prev})
+            "at": at, "reason": reason, "data": data, "prev_hash": prev})
 
 
 def hash_checker(key: bytes):
@@ -152,22 +159,15 @@ _keyed: tuple[bytes, object] = (b"", None)
 
 def _append_hash(key: bytes, fields: dict, prev_hash: str) -> str:
     """row_hash(key, fields, prev_hash) for an append: the same canonical
-    text, spelt out as hash_checker spells it (any value that is not text, a
-    whole number or None goes to canonical_json), and the key's HMAC state
-    made once and copied."""
+    text, spelt out as verify's hash_checker spells it, and the key's HMAC
+    state made once and copied."""
     global _keyed
     if _keyed[0] != key:
         _keyed = (key, hmac.new(key, digestmod=hashlib.sha256))
     f = fields
-    try:
-        text = _CANONICAL_EVENT % (
-            _plain(f["actor_id"]), _plain(f["actor_role"]), _plain(f["at"]), _plain(f["data"]),
-            _plain(f["entity_id"]), _plain(f["entity_type"]), _plain(f["from_state"]), _plain(prev_hash),
-            _plain(f["reason"]), _plain(f["seq"]), _plain(f["to_state"]), _plain(f["trigger"]))
-    except _NotPlain:
-        return row_hash(key, fields, prev_hash)
     mac = _keyed[1].copy()
-    mac.update(text.encode())
+    mac.update(_spelt(f["entity_type"], f["entity_id"], f["seq"], f["trigger"], f["from_state"], f["to_state"],
+                      f["actor_id"], f["actor_role"], f["at"], f["reason"], f["data"], prev_hash).encode())
     return mac.hexdigest()
 
 
