@@ -192,3 +192,46 @@ def test_rebuild_and_a_deleted_case(app, world):
         assert counter_rows() == only_kept
         db.session.rollback()
         assert counter_rows() == with_both
+        # The command after bulk SQL: a row the cases do not back is gone.
+        db.session.add(OpenCount(community_id=w.b1, street_id=w.street_b, is_open=True, late=False,
+                                 due_day=open_counts.NO_DAY, warn_day=open_counts.NO_DAY, n=3))
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["supervision", "rebuild-counters"])
+        assert result.exit_code == 0 and "open-case counters rebuilt from 2 cases" in result.output
+        db.session.remove()
+        assert counter_rows() == with_both
+
+
+def test_migration_0021_fills_the_counters_from_the_cases_there(empty_db):
+    from datetime import date
+
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        upgrade(revision="0020")
+        at = datetime(2026, 3, 1, 8, 0)
+        # (state, due_at, warn_at): 16:00 UTC is the next local day in Shanghai.
+        cases = [("mediating", datetime(2026, 3, 31, 16, 0), datetime(2026, 3, 25, 15, 59)),
+                 ("mediating", datetime(2026, 3, 31, 15, 59), datetime(2026, 3, 25, 16, 0)),
+                 ("performing", None, None), ("closed", None, None), ("archived", None, None)]
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO streets (id, name) VALUES (1, 's')"))
+            conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, 'c')"))
+            for i, (state, due, warn) in enumerate(cases, 1):
+                conn.execute(text(
+                    "INSERT INTO disputes (id, tracking_code, channel, dispute_type, street_id, community_id, place,"
+                    " facts, risk, created_at, state, version, state_entered_at, due_at, warn_at, changed_at,"
+                    " extension_count, extension_days) VALUES (:id, :code, 'walk_in', 'other', 1, 1, '', 'x', 'low',"
+                    " :at, :state, 1, :at, :due, :warn, :at, 0, 0)"),
+                    {"id": i, "code": f"C{i}", "at": at, "state": state, "due": due, "warn": warn})
+        upgrade()
+        rows = counter_rows()
+        assert rows == sorted([(1, 1, True, False, date(2026, 4, 1), date(2026, 3, 25), 1),
+                               (1, 1, True, False, date(2026, 3, 31), date(2026, 3, 26), 1),
+                               (1, 1, True, False, open_counts.NO_DAY, open_counts.NO_DAY, 1)])
+        db.session.remove()
+        db.engine.dispose()
