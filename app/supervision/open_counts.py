@@ -12,12 +12,13 @@ colour is worked out when the figures are read, for the day `now` falls on:
     due day and warn day after today                      blue
     due day after today, no warn_at (an old row)          none
     no deadline                                           none
-    due day or warn day today (not late)                  counted from the cases
+    due day today, or due later and warn day today        counted from the cases
 
 Only that last set (the cases due or turning yellow today) is counted from
-the cases themselves, with the exact `colour_clause` and through the
-(place, due_at) and warn_at indexes: a day's worth of cases. So the figures
-are those of the live query at any `now`, to the second.
+the cases themselves, with the exact `colour_clause`, through the indexes
+(place, due_at, warn_at) and, for the city, (due_at, warn_at) and (warn_at,
+due_at): a day's worth of cases. So the
+figures are those of the live query at any `now`, to the second.
 
 Besides the open cases, a case in another state that still has a due time
 is kept too (flagged not open): the live query colours it without counting
@@ -150,20 +151,22 @@ def counted_open_by_colour(session, scope, place, now: datetime) -> dict[str, in
     today = clock.local_date(now)
     start, end = clock.day_start(today), clock.day_end(today)
     c = OpenCount
-    boundary = and_(not_(c.late), or_(c.due_day == today, c.warn_day == today))
-    settled = and_(not_(c.late), not_(boundary))
+    later = and_(not_(c.late), c.due_day > today)  # NO_DAY is never after today
     row = session.execute(select(
         _flag(c.is_open).label("open"),
-        _flag(or_(c.late, and_(settled, c.due_day != NO_DAY, c.due_day < today))).label("red"),
-        _flag(and_(settled, c.due_day > today, c.warn_day != NO_DAY, c.warn_day < today)).label("yellow"),
-        _flag(and_(settled, c.due_day > today, c.warn_day > today)).label("blue"),
+        _flag(or_(c.late, and_(c.due_day != NO_DAY, c.due_day < today))).label("red"),
+        _flag(and_(later, c.warn_day != NO_DAY, c.warn_day < today)).label("yellow"),
+        _flag(and_(later, c.warn_day > today)).label("blue"),
     ).where(*scope.clauses(place, model=OpenCount))).one()
-    # Today's cases: due today, or turning yellow today (late ones are red above).
-    todays = or_(and_(Dispute.due_at >= start, Dispute.due_at < end),
-                 and_(Dispute.warn_at >= start, Dispute.warn_at < end))
+    # Today's cases, counted from the cases: those due today, and those
+    # turning yellow today and due later. The place goes into each branch so
+    # that each branch is a range of one index (see the module's docstring).
+    where = scope.clauses(place)
+    todays = or_(and_(*where, Dispute.due_at >= start, Dispute.due_at < end),
+                 and_(*where, Dispute.warn_at >= start, Dispute.warn_at < end, Dispute.due_at >= end))
     live = session.execute(select(
         *(func.coalesce(func.sum(case((colour_clause(Dispute, colour, now), 1), else_=0)), 0) for colour in COLOURS)
-    ).where(*scope.clauses(place), todays, Dispute.state.not_in(LATE_STATES) if LATE_STATES else true())).one()
+    ).where(todays, Dispute.state.not_in(LATE_STATES) if LATE_STATES else true())).one()
     counts = {colour: int(getattr(row, colour)) + int(extra) for colour, extra in zip(COLOURS, live)}
     counts[NO_DEADLINE] = int(row.open) - sum(counts.values())
     return counts

@@ -3,6 +3,8 @@
 - The dashboards read the open cases by deadline colour from these counters
   (app/supervision/open_counts.py) instead of counting the cases on every
   request; filled here from the cases already there.
+- disputes (warn_at, due_at): the city's cases turning yellow today, which
+  the counters leave to a count of the cases (read from the index alone).
 
 Revision ID: 0021
 Revises: 0020
@@ -34,6 +36,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('community_id', 'street_id', 'is_open', 'late', 'due_day', 'warn_day'),
     )
     op.create_index('ix_open_counts_street', 'open_counts', ['street_id', 'community_id'])
+    # The city's cases turning yellow today, counted from the cases at read time.
+    op.create_index('ix_disputes_warn_due', 'disputes', ['warn_at', 'due_at'])
     # The local days are the centre's (the app's time zone, as at run time).
     from app.supervision.open_counts import rebuild_on
 
@@ -41,5 +45,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_disputes_warn_due', table_name='disputes')
     op.drop_index('ix_open_counts_street', table_name='open_counts')
     op.drop_table('open_counts')
