@@ -14,10 +14,12 @@ the pages run (app/supervision/stats.py, history.py): the whole dashboard
 (totals, days to close with the 90th percentile, amounts, by type, channel,
 community and month, open cases by colour, sweeps) for one street's year and
 for the whole province's year, one quarter of a street, one community, read
-from the maintained counters (app/supervision/counters.py, rebuilt after the
-bulk load); the same figures counted from the cases (GROUP BY over the
-cohort, the way a grid's figures are counted); and page 1 of the closure
-history for a street and for the province.
+from the maintained counters (app/supervision/counters.py and, for the open
+cases by colour, open_counts.py, both rebuilt after the bulk load); the same
+figures counted from the cases (GROUP BY over the cohort, the way a grid's
+figures are counted); the open cases by colour alone, from the counters and
+counted from the cases; and page 1 of the closure history for a street and
+for the province.
 
 Baseline: `SELECT ... WHERE id = ?` for one dispute. Each figure is the
 median of --repeat runs, in milliseconds, and its ratio to the baseline.
@@ -50,6 +52,7 @@ from app.extensions import db  # noqa: E402
 from app.org.models import Community, Grid, Street  # noqa: E402
 from app.supervision import history, stats  # noqa: E402
 from app.supervision.counters import StatCount, rebuild  # noqa: E402
+from app.supervision.open_counts import OpenCount  # noqa: E402
 from app.supervision.scope import Place, Scope  # noqa: E402
 
 NOW = datetime(2026, 12, 31, 4, 0)
@@ -197,6 +200,14 @@ def main():
                     Scope(street_user), Place(), *year, NOW),
                 "counted from the cases, the province, a year": lambda: stats.live_dashboard(
                     Scope(city_user), Place(), *year, NOW),
+                "open by colour, one street, counters": lambda: stats.open_by_colour(
+                    session, Scope(street_user), Place(), NOW),
+                "open by colour, one street, from the cases": lambda: stats.live_open_by_colour(
+                    session, Scope(street_user), Place(), NOW),
+                "open by colour, the province, counters": lambda: stats.open_by_colour(
+                    session, Scope(city_user), Place(), NOW),
+                "open by colour, the province, from the cases": lambda: stats.live_open_by_colour(
+                    session, Scope(city_user), Place(), NOW),
                 "closure history page 1, one street": lambda: history.page(
                     session, Scope(street_user), Place(), history.ClosureFilters(), 1, 25),
                 "closure history page 1, the province": lambda: history.page(
@@ -207,10 +218,15 @@ def main():
             board = stats.dashboard(Scope(street_user), Place(), *year, NOW)
             print(f"one street's year: {board.totals.registered:,} registered, "
                   f"{board.closed:,} closed, p90 {board.p90_days:.0f} days; "
-                  f"{session.query(StatCount).count():,} counter rows in all")
+                  f"{session.query(StatCount).count():,} counter rows in all, "
+                  f"{session.query(OpenCount).count():,} open-case counter rows")
+            counted = stats.open_by_colour(session, Scope(city_user), Place(), NOW)
+            live = stats.live_open_by_colour(session, Scope(city_user), Place(), NOW)
+            assert counted == live, (counted, live)
+            print(f"the province's open cases by colour: {counted} (the counters equal the count of the cases)")
             for name, fn in cases.items():
                 ms = timed(fn, args.repeat)
-                print(f"{name:40s} {ms:9.1f} ms  x{ms / base:,.0f}")
+                print(f"{name:46s} {ms:9.1f} ms  x{ms / base:,.0f}")
             if args.database_url:
                 db.session.rollback()
                 with db.engine.begin() as conn:

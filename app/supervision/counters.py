@@ -13,13 +13,15 @@ The counters follow every change of a case in the same transaction: a
 before_flush listener (attached by the package's init_app) compares each new or changed dispute's contribution
 before and after (the old values from the attribute history, or from the
 row as it stands in the database) and adds the difference with an UPSERT.
-Bulk SQL that bypasses the ORM must be followed by `flask stats rebuild`,
-which recomputes them from the cases (migration 0007 does the same once).
+The same listener keeps the open cases' counters by deadline colour
+(open_counts.py). Bulk SQL that bypasses the ORM must be followed by
+`flask supervision rebuild-counters` (rebuild()), which recomputes both from
+the cases (migrations 0007 and 0021 did the same once).
 """
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,9 +36,10 @@ from .. import clock
 from ..audit.chain import lock_chain
 from ..disputes.models import Dispute
 from ..extensions import db
+from . import open_counts
 
 FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at",
-          "closed_at", "amount", "sweep_id", "agreed_amount", "refused_at")
+          "closed_at", "amount", "sweep_id", "agreed_amount", "refused_at", "due_at", "warn_at")
 COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n",
           "from_sweeps", "agreed_sum", "agreed_n", "refused")
 ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
@@ -189,28 +192,39 @@ def apply(connection, deltas: dict) -> None:
 
 
 def follow_cases(session, flush_context, instances) -> None:
+    """Before each flush: the statistics' counters and the open cases'
+    counters (open_counts.py) take each new, changed or deleted case's
+    contribution after the flush less its contribution before."""
     deltas: dict = defaultdict(lambda: ZERO)
+    open_deltas: Counter = Counter()
     for obj in session.new:
         if isinstance(obj, Dispute):
-            _add(deltas, contribution(_values(obj)), +1)
+            values = _values(obj)
+            _add(deltas, contribution(values), +1)
+            open_counts.add(open_deltas, values, +1)
     for obj in session.dirty:
         if isinstance(obj, Dispute) and _relevant_change(obj) and not _state_change_not_counted(obj):
             old = _old_values(session, obj)
             if old is not None:
                 _add(deltas, contribution(old), -1)
-            _add(deltas, contribution(_values(obj)), +1)
+                open_counts.add(open_deltas, old, -1)
+            values = _values(obj)
+            _add(deltas, contribution(values), +1)
+            open_counts.add(open_deltas, values, +1)
     for obj in session.deleted:
         if isinstance(obj, Dispute):
             old = _old_values(session, obj)
             if old is not None:
                 _add(deltas, contribution(old), -1)
-    if deltas:
+                open_counts.add(open_deltas, old, -1)
+    if deltas or open_deltas:
         connection = session.connection()
         # Take the audit chain's lock first (PostgreSQL; SQLite has one
         # writer): every writer then takes the chain, then counter rows, in
         # that order, so two steps can never wait for each other in a circle.
         lock_chain(session, connection)
         apply(connection, deltas)
+        open_counts.apply(connection, open_deltas)
 
 
 def follow_every_session() -> None:
@@ -221,10 +235,13 @@ def follow_every_session() -> None:
 
 
 def rebuild(session=None, batch: int = 5000) -> int:
-    """Recompute every counter from the cases, in the session's transaction;
-    returns how many cases were counted."""
+    """Recompute every counter from the cases (the statistics' and the open
+    cases'), in the session's transaction; returns how many cases were
+    counted."""
     session = session or db.session
-    return rebuild_on(session.connection(), batch)
+    counted = rebuild_on(session.connection(), batch)
+    open_counts.rebuild_on(session.connection(), batch)
+    return counted
 
 
 def rebuild_on(connection, batch: int = 5000) -> int:

@@ -83,6 +83,10 @@ Index("ix_disputes_community_closed", Dispute.community_id, Dispute.closed_at, D
 Index("ix_disputes_closed", Dispute.closed_at, Dispute.id)
 # The city's open cases by deadline colour, read from the index alone.
 Index("ix_disputes_due_warn", Dispute.due_at, Dispute.warn_at)
+# The city's cases turning yellow today, which the open cases' counters leave
+# to a count of the cases (open_counts.py); a street's and a community's read
+# their (place, due_at, warn_at) indexes.
+Index("ix_disputes_warn_due", Dispute.warn_at, Dispute.due_at)
 
 
 from . import counters as _counters  # noqa: E402,F401  (the statistics' counter table, with the models)

@@ -25,7 +25,8 @@ of its denominator:
 - agreed amounts the amount the agreements settled on (apart from the amount
                  claimed at intake): total, number giving one, average
 - open now       cases of the place not yet closed, by deadline colour now
-                 (whatever their registration date)
+                 (whatever their registration date); read from the open
+                 cases' counters (open_counts.py) but for a grid
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from ..disputes.models import Dispute
 from ..engine.deadlines import NO_DEADLINE, colour_clause
 from ..extensions import db
 from ..org.models import Community
+from . import open_counts
 from .counters import MAX_DAYS, StatCount
 from .departments import department_figures
 from .scope import Place, Scope
@@ -238,10 +240,20 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
 
 
 def open_by_colour(session, scope: Scope, place: Place, now) -> dict[str, int]:
-    """Open cases by colour. Only a case in an open state with a deadline
-    has a due time (the engine clears it on entering any other state), so
-    the three colours are read from the (place, due_at, warn_at) indexes
-    alone; those without a deadline are the open ones less the coloured."""
+    """Open cases by colour now: from the maintained counters
+    (open_counts.py) for a street, an area, a community or the city; a grid
+    or a mediator's cases are counted from the cases."""
+    if open_counts.can_serve(scope, place):
+        return open_counts.counted_open_by_colour(session, scope, place, now)
+    return live_open_by_colour(session, scope, place, now)
+
+
+def live_open_by_colour(session, scope: Scope, place: Place, now) -> dict[str, int]:
+    """Open cases by colour, counted from the cases. Only a case in an open
+    state with a deadline has a due time (the engine clears it on entering
+    any other state), so the three colours are read from the (place, due_at,
+    warn_at) indexes alone; those without a deadline are the open ones less
+    the coloured."""
     where = scope.clauses(place)
     counts = {}
     for colour in ("red", "yellow", "blue"):

@@ -281,15 +281,15 @@ def review(case_id, trigger):
 
 @bp.cli.command("rebuild-counters")
 def rebuild_counters():
-    """Recompute the statistics' counters from the cases (after bulk SQL
-    that bypassed the application)."""
+    """Recompute the statistics' counters and the open cases' counters from
+    the cases (after bulk SQL that bypassed the application)."""
     import click
 
     from .counters import rebuild
 
     counted = rebuild()
     db.session.commit()
-    click.echo(f"statistics counters rebuilt from {counted} cases")
+    click.echo(f"statistics and open-case counters rebuilt from {counted} cases")
 
 
 def _moment(text: str | None) -> datetime | None:
