@@ -18,6 +18,7 @@ from app.engine.timers import tick
 from app.extensions import db
 from app.org.models import Area, Community
 from app.supervision import open_counts, stats
+from app.supervision import counters
 from app.supervision.counters import rebuild
 from app.supervision.open_counts import OpenCount
 from app.supervision.scope import Place, Scope
@@ -235,3 +236,23 @@ def test_migration_0021_fills_the_counters_from_the_cases_there(empty_db):
                                (1, 1, True, False, open_counts.NO_DAY, open_counts.NO_DAY, 1)])
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_change_of_the_state_alone_from_open_to_ended_moves_the_counters(app, world):
+    """The statistics' listener skips a change of the state alone between
+    states its counters do not tell apart; an open case without a deadline
+    that ends by such a change must still leave the open cases' counters."""
+    with app.app_context():
+        w = world
+        d = f.dispute(fs.user_named(w.m_a1), fs.grid(w.grid_a1), now=START)
+        d.due_at = d.warn_at = None
+        db.session.commit()
+        ended = next(s.code for s in Dispute.__workflow__.states
+                     if s.code not in open_counts.OPEN_STATES and s.code not in counters.ON_SPOT_STATES)
+        assert d.state in open_counts.OPEN_STATES
+        d.state = ended  # the state alone, as a step that sets nothing else would
+        db.session.commit()
+        kept = counter_rows()
+        rebuild()
+        assert counter_rows() == kept
+        assert all(not is_open for _, _, is_open, *_ in kept)

@@ -151,8 +151,9 @@ def _relevant_change(obj) -> bool:
 
 def _state_change_not_counted(obj) -> bool:
     """True when the flush changes only the case's state, between two states
-    these counters do not tell apart: contribution() reads the state only as
-    "in ON_SPOT_STATES or not". Most steps (urge, breach, extend, start
+    neither counter tells apart: contribution() reads the state only as "in
+    ON_SPOT_STATES or not", the open cases' counters as open or not, late or
+    not. Most steps (urge, breach, extend, start
     mediation...) are such a change, and the listener runs on every flush:
     it then skips reading the old values and computing two contributions
     that cancel out (bench/engine.py)."""
@@ -160,7 +161,9 @@ def _state_change_not_counted(obj) -> bool:
     history = state.attrs.state.history
     if not history.deleted or _changed(state) != ["state"]:
         return False  # the old state was never loaded, or another counted field changed
-    return (history.deleted[0] in ON_SPOT_STATES) == (obj.state in ON_SPOT_STATES)
+    before, after = history.deleted[0], obj.state
+    return ((before in ON_SPOT_STATES) == (after in ON_SPOT_STATES)
+            and open_counts.state_kind(before) == open_counts.state_kind(after))
 
 
 def _add(total: dict, part: dict, sign: int) -> None:

@@ -76,11 +76,15 @@ def _day(moment: datetime | None) -> date:
     return NO_DAY if moment is None else clock.local_date(moment)
 
 
+def state_kind(state: str) -> tuple[bool, bool]:
+    """What these counters read of a state: open?, late?"""
+    return state in OPEN_STATES, state in LATE_STATES
+
+
 def shape(v: dict) -> tuple | None:
     """The key a case with these values is counted under, or None when no
     figure of open cases or colours can count it (ended, no deadline)."""
-    is_open = v["state"] in OPEN_STATES
-    late = v["state"] in LATE_STATES
+    is_open, late = state_kind(v["state"])
     if not (is_open or late or v["due_at"] is not None):
         return None
     return (v["community_id"], v["street_id"], is_open, late, _day(v["due_at"]), _day(v["warn_at"]))
