@@ -4,7 +4,7 @@ measured in the same run.
 
     .venv/bin/python bench/scale.py --database-url postgresql://postgres@127.0.0.1:5432/test
                                     [--cases 1000000] [--streets 20] [--repeat 40] [--rounds 3]
-                                    [--keep] [--reuse]
+                                    [--keep] [--reuse] [--slow MS]
 
 Builds, in a schema of its own (bench_scale, dropped at the end unless
 --keep), the project's schema (db.create_all(): the models' indexes, which
@@ -16,7 +16,9 @@ the year before NOW in the demo's proportions (most resolved on the spot and
 archived, a quarter agreed and closed, a tenth still open with due_at and
 warn_at set as the engine sets them, of every colour); 2 parties per case;
 10 audit events per case on average (the case's path through the workflow,
-padded with edits and session records). The audit events are opaque rows:
+padded with edits and session records), without per-row foreign-key checks
+and with the three big tables' secondary indexes built after the COPY. The
+audit events are opaque rows:
 right entity, seq, trigger, states, actor and time, data "{}", but `hash`
 and `prev_hash` are unique placeholders, not a keyed chain (no page verifies
 the chain; `flask audit verify` would report it broken). Then the
@@ -31,8 +33,11 @@ a file-number search, a mediator's "my cases" and "today", a case page with
 its timeline, the street's and the city's statistics dashboards, and the
 closure history of a street and of the city. Each --repeat times after a
 warm-up: p50 and p95 in milliseconds, and p95 as a multiple of the median
-primary-key lookup. Targets: lists and pages p95 <= 50 ms, dashboards <= 100
-ms. --reuse skips the build when a kept schema is there. The last line:
+primary-key lookup, with the median time spent in SQL and the statements
+sent (--slow MS lists the statements that took MS or more). Targets: lists
+and pages p95 <= 50 ms, dashboards <= 100 ms. --reuse skips the build when a
+kept schema is there and creates the models' indexes it lacks (by name: an
+index redefined under the same name must be dropped by hand). The last line:
 `scale_worst_list_p95_ms=X scale_worst_dashboard_p95_ms=Y` (medians over
 the rounds of each round's worst).
 """
