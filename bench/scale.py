@@ -160,7 +160,7 @@ def build_places(streets: int) -> list[tuple[int, int, int, int]]:
         if user.username == "mediator" or user.community_id not in mediators:
             mediators[user.community_id] = user.id
     rows = db.session.execute(select(Grid.id, Grid.community_id, Community.street_id)
-                              .join(Community, Community.id == Grid.community_id)).all()
+                              .join(Community, Community.id == Grid.community_id).order_by(Grid.id)).all()
     return [(g, c, s, mediators[c]) for g, c, s in rows]
 
 
