@@ -9,7 +9,7 @@ overwritten if a returned case is closed again; each review keeps its own.
 """
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows.signoff import SIGNOFF
@@ -78,9 +78,16 @@ class SignOff(WorkflowMixin, db.Model):
 # The closure history pages through closed cases newest closure first,
 # within a street, a community or the whole city: indexes on the disputes
 # table, declared here with the feature that needs them (migration 0007).
-Index("ix_disputes_street_closed", Dispute.street_id, Dispute.closed_at, Dispute.id)
-Index("ix_disputes_community_closed", Dispute.community_id, Dispute.closed_at, Dispute.id)
-Index("ix_disputes_closed", Dispute.closed_at, Dispute.id)
+# Partial, on the closed cases only, with the state last so that the capped
+# count reads the index alone (migration 0022: a street's count read 10,000
+# table rows, 105 ms at a million cases).
+CLOSED = text("closed_at IS NOT NULL")
+Index("ix_disputes_street_closed", Dispute.street_id, Dispute.closed_at, Dispute.id, Dispute.state,
+      postgresql_where=CLOSED, sqlite_where=CLOSED)
+Index("ix_disputes_community_closed", Dispute.community_id, Dispute.closed_at, Dispute.id, Dispute.state,
+      postgresql_where=CLOSED, sqlite_where=CLOSED)
+Index("ix_disputes_closed", Dispute.closed_at, Dispute.id, Dispute.state, postgresql_where=CLOSED,
+      sqlite_where=CLOSED)
 # The city's open cases by deadline colour, read from the index alone.
 Index("ix_disputes_due_warn", Dispute.due_at, Dispute.warn_at)
 # The city's cases turning yellow today, which the open cases' counters leave
