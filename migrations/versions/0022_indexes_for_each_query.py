@@ -13,7 +13,7 @@ PostgreSQL; EXPLAIN ANALYZE of each page's statements); see the README,
   the state, so that the capped count reads the index alone (105 ms before).
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-03 08:45:00
 """
 from alembic import op
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
