@@ -241,3 +241,30 @@ def test_replay_deadline_matches_the_case(app, world, story):
         from datetime import timedelta
 
         assert agreed_due == end_of_whole_days(entered, timedelta(days=30))
+
+
+def grid_options(response) -> set[int]:
+    select = re.search(r'<select[^>]*name="grid".*?</select>', response.get_data(as_text=True), re.S).group(0)
+    return {int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', select)}
+
+
+def test_a_city_supervisor_lists_a_streets_grids_once_a_street_or_community_is_chosen(app, client, world):
+    """A city's every grid (thousands) is not one select: with several streets
+    and none chosen the grid filter says to choose one first."""
+    login(client, world.sup_city)
+    ids, response = listed(client)
+    assert grid_options(response) == set()
+    assert "先选街道或社区并点“筛选”，这里就会列出其网格。" in response.get_data(as_text=True)
+    _, response = listed(client, f"?street={world.street_a}")
+    a_grids = grid_options(response)
+    assert {world.grid_a1, world.grid_a2} <= a_grids and world.grid_b1 not in a_grids
+    _, response = listed(client, f"?community={world.b1}")
+    b_grids = grid_options(response)
+    assert world.grid_b1 in b_grids and not b_grids & a_grids
+    # A grid chosen by a link (the grid map's) stays chosen and filters.
+    ids, response = listed(client, f"?grid={world.grid_a1}")
+    assert grid_options(response) == {world.grid_a1} and ids == [world.agreed, world.quick]
+    # A street supervisor still sees the street's grids at once.
+    street_supervisor = app.test_client()
+    login(street_supervisor, world.sup_a)
+    assert world.grid_a1 in grid_options(listed(street_supervisor)[1])

@@ -50,10 +50,19 @@ class _Filters(FlaskForm):
 
     def fill_choices(self, scope: Scope, locale: str):
         everything = [("", _l("All"))]
-        self.street.choices = everything + [(s.id, s.name) for s in scope.streets()]
+        streets = scope.streets()
+        self.street.choices = everything + [(s.id, s.name) for s in streets]
         self.area.choices = everything + [(a.id, a.name) for a in scope.areas()]
         self.community.choices = everything + [(c.id, c.name) for c in scope.communities()]
-        self.grid.choices = everything + scope.grids()
+        street, community = self.street.data, self.community.data
+        if len(streets) > 1 and not isinstance(street, int) and not isinstance(community, int):
+            # A city's every grid (thousands) in one select helps nobody and
+            # cost the city's pages most of their time (bench/scale.py).
+            self.grid.choices = everything + (scope.grids(grid_id=self.grid.data)
+                                              if isinstance(self.grid.data, int) else [])
+            self.grid.description = _l("Choose a street or a community, apply, and its grids are listed here.")
+        else:
+            self.grid.choices = everything + scope.grids(street_id=street, community_id=community)
 
     def read(self, scope: Scope) -> tuple[Place, list[tuple[str, str]]]:
         """Validate: drop (with a message) what does not parse, then check

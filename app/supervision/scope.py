@@ -63,11 +63,16 @@ class Scope:
             query = query.where(Community.street_id == self.user.street_id)
         return list(db.session.execute(query).scalars())
 
-    def grids(self) -> list[tuple[int, str]]:
+    def grids(self, street_id=None, community_id=None, grid_id=None) -> list[tuple[int, str]]:
+        """(id, "community · grid") of the grids in scope, narrowed to a
+        street, a community or one grid when given."""
         query = (select(Grid.id, Community.name, Grid.name).join(Community)
                  .order_by(Community.street_id, Community.id, Grid.id))
         if not self.city:
             query = query.where(Community.street_id == self.user.street_id)
+        for column, value in ((Community.street_id, street_id), (Community.id, community_id), (Grid.id, grid_id)):
+            if isinstance(value, int):
+                query = query.where(column == value)
         return [(gid, f"{cname} · {gname}") for gid, cname, gname in db.session.execute(query)]
 
     def mediators(self) -> list[User]:
