@@ -27,9 +27,14 @@ def has_inbox(user) -> bool:
     return getattr(user, "role", None) == "mediator" and bool(getattr(user, "community_id", None))
 
 
+def _waiting_clauses(user) -> tuple:
+    """The reports waiting for `user`'s community: the list's and the count's."""
+    return scope_clause(user), Dispute.state == WAITING_STATE
+
+
 def inbox_query(user, now):
     return (select(Dispute)
-            .where(scope_clause(user), Dispute.state == WAITING_STATE)
+            .where(*_waiting_clauses(user))
             .options(joinedload(Dispute.community), joinedload(Dispute.grid))
             .order_by(*urgency_order(Dispute, now))
             .limit(LIMIT + 1))
@@ -54,7 +59,7 @@ def waiting_count(user) -> int:
     cache = g.get("dispute_inbox", {}) if has_request_context() else {}
     if user.id in cache:
         return len(cache[user.id])
-    ids = select(Dispute.id).where(scope_clause(user), Dispute.state == WAITING_STATE).limit(LIMIT + 1)
+    ids = select(Dispute.id).where(*_waiting_clauses(user)).limit(LIMIT + 1)
     return db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
 
 
