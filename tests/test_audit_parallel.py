@@ -202,3 +202,99 @@ def test_the_command_checks_in_workers(app, log, forked):
     assert out.exit_code == 0, out.output
     assert f"audit log intact: {total} events checked" in out.output
     assert forked == [WORKERS]
+
+
+@pytest.fixture
+def results(monkeypatch):
+    """What each run in workers returned: per worker (its part with only
+    the entities and rows other ranges touch too, problems in the log's
+    order, problems of the stored rows it compared)."""
+    runs = []
+    real = verify_module.run_in_workers
+
+    def spy(session, ranges, work, progress=None):
+        parts = real(session, ranges, work, progress)
+        runs.append(parts)
+        return parts
+
+    monkeypatch.setattr(verify_module, "run_in_workers", spy)
+    return runs
+
+
+def events_of(case):
+    return db.session.execute(select(AuditEvent.id).where(
+        AuditEvent.entity_type == "dispute", AuditEvent.entity_id == case.id)).scalars().all()
+
+
+def test_a_worker_finds_a_tampered_row_only_its_range_touches(log, results):
+    """A case whose events all fall in one range is compared with its row
+    by the worker that read them (in the check's snapshot, on either
+    database): its row and its parties, not shipped to the command."""
+    case = log["cases"][5]  # created, nothing more: one event
+    party = case.parties[0]
+    tamper("UPDATE disputes SET place = 'elsewhere', state = 'closed' WHERE id = :i", i=case.id)
+    tamper("UPDATE parties SET name = 'someone else' WHERE id = :i", i=party.id)
+    single, parallel = both()
+    expected = [f"dispute #{case.id}: stored state 'closed' but replaying its events gives 'submitted'",
+                f"dispute #{case.id}: column place differs from the value its events set",
+                f"party #{party.id}: column name differs from the value its events set"]
+    assert parallel == single == expected
+    (parts,) = results
+    found = [[text for _, text in of_rows] for _, _, of_rows in parts]
+    assert sorted(text for texts in found for text in texts) == sorted(expected)
+    assert sum(1 for texts in found if texts) == 1  # one worker: the one whose range holds the case's events
+    for rest, _, _ in parts:
+        assert ("dispute", case.id) not in rest.states and ("party", party.id) not in rest.columns
+
+
+def test_a_case_spanning_the_ranges_is_compared_by_the_command(log, results):
+    """Its partial states and columns go to the command, which merges them
+    in order and compares the row; cases within one range do not."""
+    spanning = log["cases"][0]
+    events = events_of(spanning)
+    starts = [ids()[s] for s in range_starts()]
+    assert min(events) < starts[0] and max(events) >= starts[1]  # the fixture's premise
+    tamper("UPDATE disputes SET place = 'elsewhere' WHERE id = :i", i=spanning.id)
+    single, parallel = both()
+    assert parallel == single == [f"dispute #{spanning.id}: column place differs from the value its events set"]
+    (parts,) = results
+    assert not any(of_rows for _, _, of_rows in parts)
+    assert sum(("dispute", spanning.id) in rest.states for rest, _, _ in parts) >= 2
+    within = [c for c in log["cases"] if len({sum(e >= s for s in starts) for e in events_of(c)}) == 1]
+    assert within
+    for case in within:
+        assert not any(("dispute", case.id) in rest.states for rest, _, _ in parts)
+
+
+def test_a_sqlite_worker_with_a_newer_head_leaves_the_rows_to_the_command(app, backend, log, results):
+    """On SQLite a worker reads what was committed when it began: after a
+    step committed since the check's snapshot began, its rows are not the
+    snapshot's, so it compares none and the command compares them all in
+    its own snapshot (tampering still found, the new step not mistaken for
+    tampering). PostgreSQL's workers share the snapshot and compare theirs."""
+    case_id, mediator_id = log["cases"][5].id, log["mediator"].id
+    tampered = log["cases"][4]
+    tamper("UPDATE disputes SET place = 'elsewhere' WHERE id = :i", i=tampered.id)
+
+    def writer():
+        with app.app_context():
+            try:
+                engine.fire(db.session.get(Dispute, case_id), "accept", db.session.get(User, mediator_id))
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    with read_only():
+        db.session.execute(select(func.count(AuditEvent.id))).scalar()  # the snapshot begins
+        thread = threading.Thread(target=writer)
+        thread.start()
+        thread.join()
+        problems = verify(workers=WORKERS)
+    assert problems == [f"dispute #{tampered.id}: column place differs from the value its events set"]
+    (parts,) = results
+    compared_by_workers = [of_rows for _, _, of_rows in parts]
+    if backend == "sqlite":
+        assert compared_by_workers == [[]] * WORKERS
+        assert all(rest.states for rest, _, _ in parts)  # every range's cases left to the command
+    else:
+        assert [text for of_rows in compared_by_workers for _, text in of_rows] == problems

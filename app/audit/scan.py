@@ -94,6 +94,36 @@ class Part:
     columns: dict = field(default_factory=dict)
     unreadable: set = field(default_factory=set)  # subjects whose data key would not open
 
+    def keys(self) -> tuple[dict, dict]:
+        """({entity type: [id, ...]} of the entities with events in the
+        range, {row type: [id, ...]} of the other rows its events set
+        columns of): what a worker tells the others, so that each entity
+        and row touched by one range only is compared with its stored row
+        where it was read."""
+        entities: dict = {}
+        for entity_type, entity_id in self.seq_heads:  # every entity with an event here has its heads
+            entities.setdefault(entity_type, []).append(entity_id)
+        rows: dict = {}
+        for key in self.columns:
+            if key not in self.seq_heads:
+                rows.setdefault(key[0], []).append(key[1])
+        return entities, rows
+
+    def split(self, shared) -> tuple[Part, Part]:
+        """(local, rest): what the range says of the entities and rows not in
+        `shared` (a set of (type, id); no other range touches them), and
+        this part with only the shared ones left for the merge."""
+        local, rest = Part(), Part(count=self.count, first=self.first, last_hash=self.last_hash, marks=self.marks,
+                                   problems=self.problems, unreadable=self.unreadable)
+        for name in ("seq_heads", "seq_last", "state_heads", "states", "columns"):
+            mine, theirs = getattr(local, name), getattr(rest, name)
+            for key, value in getattr(self, name).items():
+                if key in shared:
+                    theirs[key] = value
+                else:
+                    mine[key] = value
+        return local, rest
+
 
 def scan(connection, key: bytes, *, after_id: int, upto_id: int | None, start_count: int, positions,
          replayed: dict, column_replays: dict, opener, tick=None) -> Part:
@@ -226,7 +256,12 @@ class Merge:
         self.count += part.count
         self.marks.update(part.marks)
         self.unreadable |= part.unreadable
+        self.add_entities(part)
 
+    def add_entities(self, part: Part) -> None:
+        """What `part` says of entities and rows, on top of the parts before
+        it: their sequences, states and audited columns."""
+        problems = self.problems
         last_seq = self.last_seq
         for entity, heads in part.seq_heads.items():
             last = last_seq.get(entity, 0)

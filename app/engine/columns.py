@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from ..audit.verify import ColumnReplay, replay_columns
 
 ROW = "_row"
@@ -177,21 +175,16 @@ class ModelReplay:
         if changes is not None and isinstance(changes, dict):
             yield own, entity_id, _typed(_after(changes), own_converters), False
 
-    def stored(self, session):
-        """(row type, column names, rows (id, *values)) of the stored rows."""
-        table = self.model.__table__
-        yield self.entity_type, self.columns, session.execute(
-            select(table.c.id, *(table.c[c] for c in self.columns))).tuples()
-        for spec in self.children:
-            child = spec.model.__table__
-            yield spec.row_type, spec.columns, session.execute(
-                select(child.c.id, *(child.c[c] for c in spec.columns))).tuples()
+    def tables(self):
+        """(row type, Table, audited column names) of the entity's rows and its children's."""
+        return ((self.entity_type, self.model.__table__, self.columns),
+                *((spec.row_type, spec.model.__table__, spec.columns) for spec in self.children))
 
     def as_column_replay(self) -> ColumnReplay:
         return ColumnReplay(
             row_types=lambda: (self.entity_type, *(spec.row_type for spec in self.children)),
             settings=self.settings,
-            stored=self.stored,
+            tables=self.tables,
         )
 
 
