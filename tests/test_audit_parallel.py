@@ -273,8 +273,8 @@ def test_a_sqlite_worker_with_a_newer_head_leaves_the_rows_to_the_command(app, b
     its own snapshot (tampering still found, the new step not mistaken for
     tampering). PostgreSQL's workers share the snapshot and compare theirs."""
     case_id, mediator_id = log["cases"][5].id, log["mediator"].id
-    tampered = log["cases"][4]
-    tamper("UPDATE disputes SET place = 'elsewhere' WHERE id = :i", i=tampered.id)
+    party = log["cases"][5].parties[0]  # made with the case, in one event: one range holds it
+    tamper("UPDATE parties SET name = 'someone else' WHERE id = :i", i=party.id)
 
     def writer():
         with app.app_context():
@@ -290,7 +290,7 @@ def test_a_sqlite_worker_with_a_newer_head_leaves_the_rows_to_the_command(app, b
         thread.start()
         thread.join()
         problems = verify(workers=WORKERS)
-    assert problems == [f"dispute #{tampered.id}: column place differs from the value its events set"]
+    assert problems == [f"party #{party.id}: column name differs from the value its events set"]
     (parts,) = results
     compared_by_workers = [of_rows for _, _, of_rows in parts]
     if backend == "sqlite":

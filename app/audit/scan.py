@@ -115,6 +115,10 @@ class Part:
         this part with only the shared ones left for the merge."""
         local, rest = Part(), Part(count=self.count, first=self.first, last_hash=self.last_hash, marks=self.marks,
                                    problems=self.problems, unreadable=self.unreadable)
+        if not shared:  # one range, or none shared: everything is local, nothing to sort out
+            local.seq_heads, local.seq_last, local.state_heads, local.states, local.columns = (
+                self.seq_heads, self.seq_last, self.state_heads, self.states, self.columns)
+            return local, rest
         for name in ("seq_heads", "seq_last", "state_heads", "states", "columns"):
             mine, theirs = getattr(local, name), getattr(rest, name)
             for key, value in getattr(self, name).items():

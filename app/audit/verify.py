@@ -125,9 +125,11 @@ def verify(digest: Digest | None = None, session=None, progress=None, workers: i
     with without_cycle_collection():
         if total:
             ranges = _ranges(session, total, head_id, _worker_count(session, total, workers))
-            if len(ranges) == 1:
+            if len(ranges) == 1:  # every key is the range's own
                 steps = check_range(session, *ranges[0], progress)
-                parts = [steps.send(share([next(steps)])[0])]
+                _, (entities, _) = next(steps)
+                touched.update((entity_type, set(ids)) for entity_type, ids in entities.items())
+                parts = [steps.send(frozenset())]
             else:
                 parts = run_in_workers(session, ranges, (check_range, share), progress)
             for rest, in_log, of_rows in parts:
