@@ -255,6 +255,61 @@ def test_search_by_file_number(client, world, cases):
     assert case_ids(client, "/cases/?q=2025-1") == []
 
 
+def test_a_one_character_name_search_over_the_whole_city_asks_for_more(app, client, world, cases):
+    """A surname alone matches a twentieth of a province's parties: over
+    the whole city the list asks for two characters or a file number
+    (lists.CITY_NAME_MIN) and sends no search; a street, a mediator and a
+    longer name still search."""
+    with app.app_context():
+        city = f.user("supervisor").username
+        admin = f.user("admin").username
+    for username in (city, admin):
+        login(client, username)
+        client.post("/language/en", data={"csrf_token": f.csrf(client.get("/cases/").get_data(as_text=True)),
+                                          "next": "/cases/"})
+        response = client.get("/cases/?q=欧")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and "alert-warning" in body, username
+        assert "at least 2 characters" in body and "file number" in body and listed(body) == []
+        assert case_ids(client, "/cases/?q=欧阳") == [cases.c]  # two characters: searched
+        assert case_ids(client, "/cases/?q=1") == [cases.c]  # a file number's digit is not a name
+        client.post("/logout", data={"csrf_token": f.csrf(client.get("/cases/").get_data(as_text=True))})
+    # The admin may narrow the city to a grid, where a surname is searched.
+    login(client, admin)
+    assert case_ids(client, f"/cases/?q=欧&grid={world.g2}") == [cases.c]
+    client.post("/logout", data={"csrf_token": f.csrf(client.get("/cases/").get_data(as_text=True))})
+    for username in (world.sup, world.m1):  # a street's or a community's scope: searched
+        login(client, username)
+        assert case_ids(client, "/cases/?q=欧") == [cases.c], username
+        client.post("/logout", data={"csrf_token": f.csrf(client.get("/cases/").get_data(as_text=True))})
+    # In Chinese (the default language) the message says the same.
+    login(client, city)
+    client.post("/language/zh_Hans_CN", data={"csrf_token": f.csrf(client.get("/cases/").get_data(as_text=True)),
+                                              "next": "/cases/"})
+    assert "至少" in client.get("/cases/?q=欧").get_data(as_text=True)
+
+
+def test_a_refused_city_name_search_sends_no_search_statement(app, client, world, cases):
+    from sqlalchemy import event
+
+    with app.app_context():
+        city = f.user("supervisor").username
+        engine = db.engine
+    login(client, city)
+    sent = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.get("/cases/?q=欧")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sent and not any("parties" in s and "LIKE" in s.upper() or "parties.name >=" in s for s in sent)
+    assert not any("FROM disputes" in s and "count" in s.lower() for s in sent)
+
+
 @pytest.mark.parametrize("query", [
     "state=bogus", "dispute_type=zzz", "channel=<script>", "colour=purple", "grid=abc", "grid=99999999999999999999",
     "date_from=garbage", "date_to=2026-13-45", "date_from=0001-01-01", "date_to=9999-12-31",

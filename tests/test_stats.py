@@ -53,6 +53,9 @@ def at(month, day, hour=9, minute=0, year=2026):
 
 NOW = at(5, 1, 12)
 START, END = date(2026, 3, 1), date(2026, 4, 30)
+# The city's page: six reads of the counters (totals, days to close, streets, months, types, channels)
+# and 20 statements in all (BEGIN and the login session's lookup included), whatever the number of streets.
+CITY_COUNTER_STATEMENTS, CITY_PAGE_STATEMENTS = 6, 20
 
 
 def case(mediator, grid, registered, steps=(), *, dispute_type="neighbour", channel="walk_in", amount=None):
@@ -269,3 +272,83 @@ def test_the_counters_agree_with_a_count_of_the_cases_after_every_kind_of_change
         again = sorted(tuple(getattr(r, c.name) for c in StatCount.__table__.columns if c.name != "days_sum")
                        for r in db.session.execute(select(StatCount)).scalars() if r.registered or r.closed)
         assert again == kept
+
+
+def _table_rows(html, table_id):
+    import re
+
+    part = html[html.index(f'id="{table_id}"'):]
+    part = part[:part.index("</table>")]
+    return re.findall(r'<tr data-key="([^"]*)"><td>(.*?)</td>\s*<td class="text-end" data-figure="registered">(\d+)<',
+                      part, re.S)
+
+
+def test_the_city_page_lists_its_streets_each_a_link_to_the_streets_communities(app, client, world):
+    """The city's page shows a row per street (a link to the street's own
+    dashboard, which lists its communities), not every community of the
+    city; the figures are the same; the export keeps every community."""
+    clock.set_now(NOW)
+    login(client, world.sup_city)
+    period = "month_from=2026-03&month_to=2026-04"
+    html = client.get(f"/supervision/stats?{period}").get_data(as_text=True)
+    assert 'id="table-by-community"' not in html and 'id="table-by-street"' in html
+    rows = _table_rows(html, "table-by-street")
+    with app.app_context():
+        from app.org.models import Street
+
+        names = {s.id: s.name for s in db.session.query(Street)}
+    assert [(key, count) for key, _link, count in rows] == [(names[world.street_a], "6"),
+                                                             (names[world.street_b], "1")]
+    link = rows[0][1]
+    assert f"street={world.street_a}" in link and "month_from=2026-03" in link and "month_to=2026-04" in link
+    # The street's own dashboard (the link) lists its communities.
+    street_page = client.get(f"/supervision/stats?{period}&street={world.street_a}").get_data(as_text=True)
+    assert 'id="table-by-street"' not in street_page
+    assert [count for _k, _n, count in _table_rows(street_page, "table-by-community")] == ["3", "3"]
+    # A city-wide board by street carries the same figures as the one by community, and a street's figures.
+    with app.app_context():
+        scope = Scope(fs.user_named(world.sup_city))
+        for start in (START, date(2026, 3, 15)):  # the counters, and a period cutting a month (the cases)
+            by_street = stats.dashboard(scope, Place(), start, END, NOW, by_street=True)
+            plain = stats.dashboard(scope, Place(), start, END, NOW)
+            assert by_street.by_community == [] and plain.by_community
+            assert _summary(by_street) | {"by_community": None} == _summary(plain) | {"by_community": None}
+            streets = {street: figures(board_for(sup, start=start).totals)
+                       for street, sup in ((world.street_a, world.sup_a), (world.street_b, world.sup_b))}
+            assert {k: figures(c) for k, _n, c in by_street.by_street} == {k: v for k, v in streets.items() if v[0]}
+        # A street chosen, or a street supervisor: by community, as before.
+        assert stats.dashboard(scope, Place(street_id=world.street_a), START, END, NOW, by_street=True).by_street is None
+        assert stats.dashboard(Scope(fs.user_named(world.sup_a)), Place(), START, END, NOW,
+                               by_street=True).by_street is None
+    # The export keeps every community of the city.
+    text = client.get(f"/supervision/stats/export.csv?{period}").data.decode("utf-8-sig")
+    with app.app_context():
+        from app.org.models import Community
+
+        community_names = [c.name for c in db.session.query(Community)]
+    assert all(name in text for name in community_names)
+
+
+def test_the_city_dashboard_sends_a_fixed_number_of_statements(app, client, world):
+    """The city's page does not grow with its streets or communities."""
+    from sqlalchemy import event
+
+    clock.set_now(NOW)
+    login(client, world.sup_city)
+    url = "/supervision/stats?month_from=2026-03&month_to=2026-04"
+    client.get(url)
+    with app.app_context():
+        engine = db.engine
+    sent = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    counters = [s for s in sent if "stat_counts" in s]
+    assert len(counters) <= CITY_COUNTER_STATEMENTS, counters
+    assert len(sent) <= CITY_PAGE_STATEMENTS, len(sent)

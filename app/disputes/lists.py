@@ -26,6 +26,7 @@ from ..org.models import Grid
 from ..paging import Page, page_of
 from .models import Dispute, Party, dispute_mediators
 from .scope import can_see, scope_clause
+from .scope_rule import EVERYTHING, scope_rule
 
 # Open: not ended (terminal) and not yet closed.
 OPEN_STATES = tuple(s.code for s in DISPUTE.states if not s.terminal and s.code != "closed")
@@ -88,6 +89,24 @@ def search_matches(q: str):
             by_number = and_(by_number, Dispute.file_year == int(numbers[0]))
         parts.append(select(Dispute.id).where(by_number))
     return union(*parts).subquery("matches")
+
+
+# A name search over the whole city needs this many characters: one
+# character is a surname, which a province's year holds 50,000 parties of;
+# nobody reads that list, and deduplicating and sorting their cases to show
+# the newest 25 cost the city's list 100 ms (bench/scale.py). A street's
+# 50,000 cases hold a twentieth of that: a street, a community or a grid
+# may still search by a surname.
+CITY_NAME_MIN = 2
+
+
+def search_too_broad(user, filters: Filters) -> bool:
+    """True for a name search of fewer than CITY_NAME_MIN characters over
+    the whole city (a city-wide scope and no grid chosen). A file number's
+    digits ("7") are not a name and are always searched."""
+    q = (filters.q or "").strip()
+    return (bool(q) and len(q) < CITY_NAME_MIN and not q.isdigit() and filters.grid_id is None
+            and scope_rule(user) is EVERYTHING)
 
 
 def community_query(user, filters: Filters, now: datetime):

@@ -81,6 +81,11 @@ def index():
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
         flash(_("The date range ends before it starts: no case can match."), "warning")
         page = paging.Page.empty(per_page)
+    elif lists.search_too_broad(current_user, filters):
+        flash(_("A name search across the whole city needs at least %(n)s characters of the name (the surname and "
+                "the given name's first character, for example), or search by the file number.",
+                n=lists.CITY_NAME_MIN), "warning")
+        page = paging.Page.empty(per_page)
     else:
         query, order = lists.community_query(current_user, filters, now)
         page = lists.cases_page(db.session, query, order, number, per_page)

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import (
-    Boolean, Date, ForeignKey, Index, Integer, and_, case, delete, func, insert, not_, or_, select, true,
+    Boolean, Date, ForeignKey, Index, Integer, and_, case, delete, func, insert, not_, or_, select, true, union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -165,12 +166,24 @@ def counted_open_by_colour(session, scope, place, now: datetime) -> dict[str, in
     # Today's cases, counted from the cases: those due today, and those
     # turning yellow today and due later. The place goes into each branch so
     # that each branch is a range of one index (see the module's docstring).
+    # The two sets are disjoint (due before the day's end, or at or after
+    # it): a UNION ALL of two index ranges, each read from an index that
+    # holds both times (ix_disputes_due_warn, ix_disputes_warn_due: an
+    # index-only scan), where an OR of the two made PostgreSQL fetch a day's
+    # worth of table rows (37 ms for the city at a million cases).
     where = scope.clauses(place)
-    todays = or_(and_(*where, Dispute.due_at >= start, Dispute.due_at < end),
-                 and_(*where, Dispute.warn_at >= start, Dispute.warn_at < end, Dispute.due_at >= end))
+    not_late = Dispute.state.not_in(LATE_STATES) if LATE_STATES else true()
+    columns = [Dispute.due_at, Dispute.warn_at] + ([Dispute.state] if LATE_STATES else [])
+    todays = union_all(
+        select(*columns).where(*where, not_late, Dispute.due_at >= start, Dispute.due_at < end),
+        select(*columns).where(*where, not_late, Dispute.warn_at >= start, Dispute.warn_at < end,
+                               Dispute.due_at >= end),
+    ).subquery("todays")
+    read = SimpleNamespace(due_at=todays.c.due_at, warn_at=todays.c.warn_at,
+                           state=todays.c.state if LATE_STATES else Dispute.state, __workflow__=Dispute.__workflow__)
     live = session.execute(select(
-        *(func.coalesce(func.sum(case((colour_clause(Dispute, colour, now), 1), else_=0)), 0) for colour in COLOURS)
-    ).where(todays, Dispute.state.not_in(LATE_STATES) if LATE_STATES else true())).one()
+        *(func.coalesce(func.sum(case((colour_clause(read, colour, now), 1), else_=0)), 0) for colour in COLOURS)
+    )).one()
     counts = {colour: int(getattr(row, colour)) + int(extra) for colour, extra in zip(COLOURS, live)}
     counts[NO_DEADLINE] = int(row.open) - sum(counts.values())
     return counts

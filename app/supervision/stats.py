@@ -42,7 +42,7 @@ from ..disputes.lists import open_clause
 from ..disputes.models import Dispute
 from ..engine.deadlines import NO_DEADLINE, colour_clause
 from ..extensions import db
-from ..org.models import Community
+from ..org.models import Community, Street
 from . import open_counts
 from .counters import MAX_DAYS, StatCount
 from .departments import department_figures
@@ -116,6 +116,10 @@ class Dashboard:
     departments: tuple = ((), ())
     # Held sweeps by kind of alliance member taking part (alliance_figures).
     alliance: dict = field(default_factory=dict)
+    # The city's page (by_street=True): (street id, name, Counts) of each
+    # street, in place of the city's hundreds of communities (by_community
+    # is then empty); each street's own dashboard lists its communities.
+    by_street: list[tuple[int, str, Counts]] | None = None
 
     @property
     def agreed_mean(self):
@@ -195,7 +199,22 @@ def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to: date, now) -> Dashboard:
+def streets_instead(scope: Scope, place: Place) -> bool:
+    """A city-wide place: the city's page shows its streets (a few dozen
+    rows, each a link to the street's dashboard and its communities), not
+    the city's hundreds of communities at once."""
+    return scope.city and all(v is None for v in (place.street_id, place.area_id, place.community_id,
+                                                  place.grid_id, place.mediator_id))
+
+
+def _named_streets(session, per_street) -> list[tuple[int, str, Counts]]:
+    names = dict(session.execute(
+        select(Street.id, Street.name).where(Street.id.in_([k for k, _ in per_street]))).all()) if per_street else {}
+    return [(k, names.get(k, str(k)), c) for k, c in per_street]
+
+
+def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to: date, now,
+                   by_street: bool = False) -> Dashboard:
     where = [StatCount.month >= _month(date_from), StatCount.month <= _month(date_to)]
     where += scope.clauses(place, model=StatCount)
     sums = [func.coalesce(func.sum(getattr(StatCount, name)), 0).label(name)
@@ -218,10 +237,11 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
     closed = int(row.closed or 0)
     days = session.execute(select(StatCount.key, func.sum(StatCount.closed)).where(*where, StatCount.dim == "days")
                            .group_by(StatCount.key)).all()
-    per_community = grouped("total", StatCount.community_id)
+    per_community = grouped("total", StatCount.community_id) if not by_street else []
     names = dict(session.execute(
         select(Community.id, Community.name).where(Community.id.in_([k for k, _ in per_community]))
     ).all()) if per_community else {}
+    streets = _named_streets(session, grouped("total", StatCount.street_id)) if by_street else None
     months = dict(grouped("total", StatCount.month))
     return Dashboard(
         date_from=date_from, date_to=date_to, totals=_counts(row),
@@ -236,6 +256,7 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
         agreed_cases=int(row.agreed_cases or 0),
         open_by_colour=open_by_colour(session, scope, place, now),
         sweeps=sweep_figures(session, scope, place, date_from, date_to, found=int(row.from_sweeps or 0)),
+        by_street=streets,
     )
 
 
@@ -269,22 +290,27 @@ def whole_months(date_from: date, date_to: date) -> bool:
     return date_from.day == 1 and (date_to + timedelta(days=1)).day == 1
 
 
-def dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None) -> Dashboard:
+def dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None,
+              by_street: bool = False) -> Dashboard:
     """The figures of the cases registered from date_from to date_to (both
     included). Whole months of a street, area or community are read from the
     maintained counters (counters.py); a grid, or a period that cuts a month,
-    is counted from the cases themselves."""
+    is counted from the cases themselves. by_street: a city-wide place is
+    given by street (by_street) instead of by community (the page; the
+    exports keep every community)."""
     session = session or db.session
+    by_street = by_street and streets_instead(scope, place)
     if place.grid_id is None and whole_months(date_from, date_to):
-        board = _from_counters(session, scope, place, date_from, date_to, now)
+        board = _from_counters(session, scope, place, date_from, date_to, now, by_street)
     else:
-        board = live_dashboard(scope, place, date_from, date_to, now, session)
+        board = live_dashboard(scope, place, date_from, date_to, now, session, by_street)
     board.departments = department_figures(session, scope, place, date_from, date_to)
     board.alliance = alliance_figures(session, scope, place, date_from, date_to)
     return board
 
 
-def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None) -> Dashboard:
+def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, now, session=None,
+                   by_street: bool = False) -> Dashboard:
     """The same figures counted from the cases (GROUP BY over the cohort)."""
     session = session or db.session
     where = _cohort(scope, place, date_from, date_to)
@@ -301,7 +327,8 @@ def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, n
     closed, mean_days, amount_total, amount_cases = row.closed, row.mean_days, row.amount_total, row.amount_cases
 
     # Grouped on the index's own column; the few names are read afterwards.
-    per_community = _grouped(session, Dispute.community_id, where)
+    per_community = _grouped(session, Dispute.community_id, where) if not by_street else []
+    streets = _named_streets(session, _grouped(session, Dispute.street_id, where)) if by_street else None
     names = dict(session.execute(
         select(Community.id, Community.name).where(Community.id.in_([k for k, _ in per_community]))
     ).all()) if per_community else {}
@@ -322,6 +349,7 @@ def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, n
         agreed_cases=int(row.agreed_cases or 0),
         open_by_colour=open_by_colour(session, scope, place, now),
         sweeps=sweep_figures(session, scope, place, date_from, date_to),
+        by_street=streets,
     )
 
 

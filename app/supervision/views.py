@@ -152,7 +152,7 @@ def statistics():
         flash(_("The period ends before it starts: no case can match."), "warning")
         board = stats.empty(start, end)
     else:
-        board = stats.dashboard(scope, place, start, end, clock.now())
+        board = stats.dashboard(scope, place, start, end, clock.now(), by_street=True)
     if form.step.data == "week" and not form.reversed_range():
         trend = trends.weekly(scope, place, start, end)
     else:
