@@ -53,22 +53,11 @@ def waiting(user, now) -> list[Dispute]:
 
 def waiting_count(user) -> int:
     """How many reports wait, up to LIMIT + 1: the list's length when this
-    request has read it, else a count of ids that loads no row (the case page
-    and every other page show only the number)."""
-    if not has_inbox(user):
-        return 0
-    cache = g.get("dispute_inbox", {}) if has_request_context() else {}
-    if user.id in cache:
-        return len(cache[user.id])
-    ids = select(Dispute.id).where(*_waiting_clauses(user)).limit(LIMIT + 1)
-    return db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
-
-
-def _nav_counts(user) -> int:
-    """The waiting reports' count for the navigation, read in one statement
-    with the user's unread notifications, which the navigation shows next
-    (handed to the notifications with `remember_unread`): one statement on
-    every mediator page instead of two."""
+    request has read it; else a count of ids that loads no row (the case page
+    and every other page show only the number), read in one statement with
+    the user's unread notifications, which the navigation shows next (handed
+    to the notifications with `remember_unread`): one statement on every
+    mediator page instead of two."""
     if not has_inbox(user):
         return 0
     cache = g.get("dispute_inbox", {}) if has_request_context() else {}
@@ -83,7 +72,7 @@ def _nav_counts(user) -> int:
 
 def inbox_count_text(user) -> str:
     """The navigation's count: "" when nothing waits, "50+" beyond the limit."""
-    count = _nav_counts(user)
+    count = waiting_count(user)
     if not count:
         return ""
     return f"{LIMIT}+" if count > LIMIT else str(count)
