@@ -107,3 +107,41 @@ def test_the_inbox_costs_one_statement_however_often_the_page_shows_it(client, a
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1  # the list and the navigation's count share it
+
+
+def test_the_navigation_reads_waiting_reports_and_unread_notifications_in_one_statement(client, app, world):
+    """A page that does not list the inbox (a case page) shows both of the navigation's counts from
+    one statement; each count stays the user's own."""
+    from sqlalchemy import event
+
+    from app.auth.models import User
+    from app.notifications.service import notify
+
+    with app.app_context():
+        mediator = db.session.query(User).filter_by(username=world.mediator).one()
+        other = db.session.query(User).filter_by(username=world.other_mediator).one()
+        for n in range(3):
+            notify(mediator, "test", data={"n": n})
+        notify(other, "test")
+        db.session.commit()
+    login(client, world.mediator)
+    client.get(f"/cases/{world.old}")  # warm
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "notifications" in statement:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        html = client.get(f"/cases/{world.old}").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert 'id="inbox-count">2<' in html and 'id="unread-count">3<' in html
+    assert len(statements) == 1 and "disputes.state = " in statements[0]
+    other_client = app.test_client()
+    login(other_client, world.other_mediator)
+    html = other_client.get(f"/cases/{world.elsewhere}").get_data(as_text=True)
+    assert 'id="inbox-count">1<' in html and 'id="unread-count">1<' in html

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..engine.deadlines import colour, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
+from ..notifications.service import remember_unread, unread_query
 from ..today import TodayItem
 from . import codes
 from .models import Dispute
@@ -52,15 +53,21 @@ def waiting(user, now) -> list[Dispute]:
 
 def waiting_count(user) -> int:
     """How many reports wait, up to LIMIT + 1: the list's length when this
-    request has read it, else a count of ids that loads no row (the case page
-    and every other page show only the number)."""
+    request has read it; else a count of ids that loads no row (the case page
+    and every other page show only the number), read in one statement with
+    the user's unread notifications, which the navigation shows next (handed
+    to the notifications with `remember_unread`): one statement on every
+    mediator page instead of two."""
     if not has_inbox(user):
         return 0
     cache = g.get("dispute_inbox", {}) if has_request_context() else {}
     if user.id in cache:
         return len(cache[user.id])
     ids = select(Dispute.id).where(*_waiting_clauses(user)).limit(LIMIT + 1)
-    return db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+    count, unread = db.session.execute(
+        select(select(func.count()).select_from(ids.subquery()).scalar_subquery(), unread_query(user))).one()
+    remember_unread(user, unread)
+    return count
 
 
 def inbox_count_text(user) -> str:

@@ -14,7 +14,7 @@ import json
 from datetime import date
 from typing import Callable
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import format_date
 from sqlalchemy import func, select
 
@@ -96,8 +96,26 @@ def url_of(note: Notification) -> str | None:
     return make(note.entity_id) if make and note.entity_id is not None else None
 
 
+def unread_query(user):
+    """The count of `user`'s unread notifications as a scalar subquery, so
+    that a page may read it in the statement of its own counts (the
+    navigation's count of waiting reports) and hand it over with
+    `remember_unread`."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery())
+
+
+def remember_unread(user, count: int) -> None:
+    """The unread count this request has just read with other figures: the
+    next `unread_count` of this user takes it instead of asking again (once,
+    so that a later change in the same request is read afresh)."""
+    if has_request_context():
+        g.unread_notifications = (user.id, count)
+
+
 def unread_count(user) -> int:
-    return db.session.execute(
-        select(func.count()).select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ).scalar()
+    if has_request_context():
+        known = g.pop("unread_notifications", None)
+        if known is not None and known[0] == user.id:
+            return known[1]
+    return db.session.execute(select(unread_query(user))).scalar()
