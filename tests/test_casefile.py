@@ -37,8 +37,9 @@ def world(app):
         save_party(d, m, {"role": "agent", "kind": "person", "name": "王律师", "occupation": "律师",
                           "address": "山东某某律师事务所", "acts_for_id": applicant.id})
         f.walk(d, m, "accept", "assign", "start_mediation")
-        d.sessions.append(MediationSession(held_at=d.created_at, place="社区调解室（二楼）", attendees="双方当事人",
-                                           record="双方陈述事实", recorded_by_id=m.id, recorded_at=d.created_at))
+        db.session.add(MediationSession(dispute_id=d.id, held_at=d.created_at, place="社区调解室（二楼）",
+                                        attendees="双方当事人", record="双方陈述事实", recorded_by_id=m.id,
+                                        recorded_at=d.created_at))
         db.session.commit()
         f.walk(d, m, "agree", "start_performance", "fulfil", "close")
         w.case = d.id

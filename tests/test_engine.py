@@ -228,3 +228,59 @@ def test_the_list_scope_and_the_row_scope_agree(world):
         assert listed == {d.id for d in cases if can_see(user, d)}, user.role
     assert len(set(db.session.execute(select(Dispute.id).where(scope_clause(world.m1))).scalars())) == 2
     assert not any(can_see(elder, d) for d in cases)
+
+
+def test_a_held_case_is_read_again_after_a_commit_with_the_orm_s_values_and_types(world):
+    """fire() re-reads an expired case through a plain cursor (core._Reload):
+    it sees what another writer committed meanwhile, with the values and
+    Python types an ORM load gives (dates, times, Decimals), reads the row in
+    one statement and leaves its relationships to load when asked for."""
+    from decimal import Decimal
+
+    from sqlalchemy import event, inspect, text
+
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept", "assign", "start_mediation", "agree")
+    # Behind the ORM's back (raw SQL, then COMMIT expires the held case): a
+    # claimed amount, a day, and the version, as another writer would.
+    db.session.execute(text("UPDATE disputes SET amount = 1234.5, arose_on = '2026-11-02', version = version + 1 "
+                            "WHERE id = :id"), {"id": d.id})
+    db.session.commit()
+    assert inspect(d).expired
+    sent = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        engine.fire(d, "start_performance", world.m1, commit=False)  # d as the step saw and flushed it
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not any(s.lstrip().upper().startswith("SELECT DISPUTES.") for s in sent)  # not the ORM's own load
+    assert d.state == "performing" and d.amount == Decimal("1234.50") and str(d.arose_on) == "2026-11-02"
+    held = {attr.key: d.__dict__[attr.key] for attr in inspect(Dispute).column_attrs}
+    case_id = d.id
+    db.session.commit()
+    db.session.expunge(d)
+    fresh = db.session.get(Dispute, case_id)
+    loaded = {attr.key: getattr(fresh, attr.key) for attr in inspect(Dispute).column_attrs}
+    assert held == loaded and {k: type(v) for k, v in held.items()} == {k: type(v) for k, v in loaded.items()}
+    assert [p.name for p in fresh.parties] == ["当事人1", "当事人2"]
+
+
+def test_a_held_case_changed_behind_the_engine_after_its_reload_is_still_a_conflict(world):
+    """The re-read sets the loaded version, so the version-checked UPDATE
+    still catches a writer that got in between the read and the flush."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: nobody can write while the step holds the lock")
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept")
+
+    def elsewhere(dispute, actor, data, now):  # after the re-read and the checks, before the flush
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE disputes SET version = version + 1 WHERE id = :id"), {"id": dispute.id})
+
+    EFFECTS.setdefault(("dispute", "assign"), []).insert(0, elsewhere)
+    try:
+        with pytest.raises(engine.Conflict):
+            f.walk(d, world.m1, "assign")
+    finally:
+        EFFECTS[("dispute", "assign")].remove(elsewhere)

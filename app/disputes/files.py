@@ -17,7 +17,9 @@ def attach(batch: Batch, dispute: Dispute, file, actor, *, now=None) -> Attachme
         original_name=stored.original_name, stored_name=stored.stored_name, content_type=stored.content_type,
         size=stored.size, sha256=stored.sha256, uploaded_by_id=getattr(actor, "id", None), uploaded_at=now,
     )
-    dispute.attachments.append(attachment)
+    # Dispute.attachments is read-only (models.py): the row names its case itself.
+    attachment.dispute = dispute
+    db.session.add(attachment)
     db.session.flush()
     data = {"attachment_id": attachment.id, "file_name": attachment.original_name,
             "size": attachment.size, "sha256": attachment.sha256}

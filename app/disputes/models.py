@@ -94,19 +94,24 @@ class Dispute(WorkflowMixin, db.Model):
     # The screening sweep (排查) that found the dispute, if one did.
     sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
 
-    community: Mapped[Community] = relationship()
-    grid: Mapped[Grid | None] = relationship()
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    # Every relationship the engine never writes through is viewonly: the unit
+    # of work runs dependency actions for each writable relationship of a row
+    # it flushes, changed or not, and a case is flushed on every step
+    # (bench/engine.py). Rows name their case and places by id
+    # (dispute_id=…, community_id=…); parties and co-mediators stay writable.
+    community: Mapped[Community] = relationship(viewonly=True)
+    grid: Mapped[Grid | None] = relationship(viewonly=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], viewonly=True)
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], viewonly=True)
     parties: Mapped[list["Party"]] = relationship(
         back_populates="dispute", order_by="Party.id", cascade="all, delete-orphan"
     )
     co_mediators: Mapped[list[User]] = relationship(secondary="dispute_mediators", order_by="User.id")
     sessions: Mapped[list["MediationSession"]] = relationship(
-        back_populates="dispute", order_by="MediationSession.held_at"
+        back_populates="dispute", order_by="MediationSession.held_at", viewonly=True
     )
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="dispute", order_by="Attachment.id")
-    recusals: Mapped[list["Recusal"]] = relationship(order_by="Recusal.id")
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="dispute", order_by="Attachment.id", viewonly=True)
+    recusals: Mapped[list["Recusal"]] = relationship(order_by="Recusal.id", viewonly=True)
 
     __table_args__ = (
         Index("ix_disputes_community_state", "community_id", "state"),

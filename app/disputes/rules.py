@@ -267,11 +267,15 @@ def count_extension(dispute, actor, data, now):
 @hooks.effect("dispute", "recuse")
 def clear_assignee(dispute, actor, data, now):
     requested_by = str(data["requested_by"])
-    dispute.recusals.append(Recusal(
-        mediator_id=int(data["recused_mediator_id"]),
+    recusal = Recusal(
+        dispute_id=dispute.id, mediator_id=int(data["recused_mediator_id"]),
         party_id=None if requested_by == BY_MEDIATOR else int(requested_by),
         recorded_by_id=actor.id, recused_at=now,
-    ))
+    )
+    # Dispute.recusals is read-only (models.py): the row is added itself, and
+    # appended to the collection the guard loaded so that the step sees it.
+    db.session.add(recusal)
+    dispute.recusals.append(recusal)
     dispute.assignee_id = None
     dispute.co_mediators = []
 

@@ -42,8 +42,9 @@ class FollowUp(WorkflowMixin, db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    dispute: Mapped[Dispute] = relationship()
-    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+    # Read-only for the unit of work, as the case's (disputes/models.py): set by id.
+    dispute: Mapped[Dispute] = relationship(viewonly=True)
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id], viewonly=True)
 
     __table_args__ = (Index("ix_followups_dispute_state", "dispute_id", "state"),)
 
