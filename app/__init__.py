@@ -12,7 +12,7 @@ from config import get_config
 
 from . import database, i18n
 from .extensions import babel, csrf, db, login_manager, migrate
-from .security import add_security_headers
+from .security import SessionInterface, add_security_headers
 
 
 def select_locale():
@@ -86,6 +86,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.before_request(refuse_nul_bytes)
     app.before_request(require_login)
     app.after_request(add_security_headers)
+    app.session_interface = SessionInterface()
 
     @app.context_processor
     def inject_locale():

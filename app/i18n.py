@@ -71,7 +71,11 @@ def wtforms_catalogue(locale: str) -> gettext.NullTranslations:
 def _wtforms_messages() -> None:
     """before_request: Flask-WTF loads WTForms' catalogue from disk for every
     request that builds a form unless the request already carries one
-    (`request.wtforms_translations`): hand it the one this process keeps."""
+    (`request.wtforms_translations`): hand it the one this process keeps.
+    Not for static files: the language is in the session, and reading it would
+    mark every stylesheet `Vary: Cookie`."""
+    if request.endpoint == "static":
+        return
     request.wtforms_translations = wtforms_catalogue(current_locale())
 
 

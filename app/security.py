@@ -1,5 +1,7 @@
-"""Security headers on every response."""
+"""Security headers on every response, and a session cookie that static
+files never depend on."""
 from flask import request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 CSP = (
@@ -24,3 +26,16 @@ def add_security_headers(response):
         # Pages may show personal data: never keep them in a cache.
         h["Cache-Control"] = "no-store"
     return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that a static file's response
+    neither sets the cookie nor says `Vary: Cookie`: a stylesheet is the same
+    for everyone, and with that header a proxy or the browser's cache keeps
+    one copy per session (Flask-Login's after-request hook reads the session
+    on every response, static ones included)."""
+
+    def save_session(self, app, session, response):
+        if request.endpoint == "static" and not session.modified:
+            return
+        super().save_session(app, session, response)

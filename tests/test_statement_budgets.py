@@ -97,3 +97,20 @@ def test_the_case_page_sends_no_statement_per_referral_or_elder_it_lists(app):
         login(client, username)
         counts.append(len(statements_of(app, client, f"/cases/{case_id}")))
     assert counts[0] == counts[1], f"{counts[0]} statements with one referral and elder, {counts[1]} with three"
+
+
+@pytest.mark.parametrize("path", ["/static/css/app.css", "/static/favicon.svg"])
+def test_a_static_file_reads_no_session_and_no_database(app, path):
+    """A logged-in user's stylesheet costs no statement (the session and the
+    account are not looked up), sets no cookie and is not marked as varying
+    with the cookie, so a browser or proxy cache keeps one copy for everyone."""
+    username, _ids = world(app, 1)
+    client = app.test_client()
+    login(client, username)
+    client.get(path)
+    with counted(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert statements == []
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers

@@ -341,7 +341,11 @@ def mark_session(session_id: int, method: str) -> None:
 def require_enrolment():
     """before_request, after the session check: a user whose role needs a
     second factor and whose session passed none may only set one up (or log
-    out). Their GETs go to the set-up page; anything else is refused."""
+    out). Their GETs go to the set-up page; anything else is refused.
+    Static files are for everyone, and reading `current_user` for them would
+    load the session and mark every stylesheet `Vary: Cookie`."""
+    if request.endpoint == "static":
+        return None
     if not current_user.is_authenticated or request.endpoint in ENROLMENT_ENDPOINTS:
         return None
     if current_user.session_second_factor or not required(current_user):
