@@ -50,10 +50,12 @@ def test_a_supervisor_sets_up_the_second_factor_on_a_phone_and_logs_in_with_a_re
     assert len(codes) == 10
     expect_no_sideways_scroll(page)
     screenshot(page, "two-factor-recovery-codes-phone", backend)
-    page.get_by_role("link", name="我已保存，继续").click()
+    with page.expect_navigation():  # until the page's scripts have run: the menu needs them
+        page.get_by_role("link", name="我已保存，继续").click()
     expect(page).to_have_url(re.compile(r"/supervision/closures$"))
 
     page.get_by_role("button", name="菜单").click()
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
     submit(page, page.get_by_role("button", name="退出"))
     page.goto("/login")
     page.get_by_label("用户名").fill("ducha")
