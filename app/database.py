@@ -54,10 +54,18 @@ class RoutingSession(FlaskSession):
     `replica_reads` view to the replica engine when there is one."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        if bind is None and _on_replica.get():
+        if bind is not None:
+            return bind
+        if _on_replica.get():
             replica = current_app.extensions.get(REPLICA_ENGINE)
             if replica is not None:
                 return replica
+        engines = self._db.engines
+        if len(engines) == 1 and None in engines:
+            # One database (no SQLALCHEMY_BINDS): the default engine, without
+            # Flask-SQLAlchemy's look at each statement's mapper and table for
+            # a bind key, which a step pays on every statement and flush.
+            return engines[None]
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 

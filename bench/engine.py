@@ -433,7 +433,7 @@ def main() -> int:
     print("  engine       engine.fire() on cases held across steps (it reads each one again itself)")
     print("  engine+load  db.session.get() then fire(), as a case page does; for information")
     print("ratio = engine rate / floor rate: what Flask-SQLAlchemy, the ORM, the engine and the audit")
-    print("code add on top of the database (target >= 0.2). The machine is shared and noisy: rounds")
+    print("code add on top of the database (target >= 0.33, issue 17). The machine is shared and noisy: rounds")
     print("alternate; quote the ratio of the medians, not the rates.")
     print(f"{args.rounds} rounds x {args.transitions} transitions, over {args.cases} cases each;"
           f" Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}.")

@@ -145,22 +145,27 @@ def _changed(state) -> list[str]:
 _FIELD_SET = frozenset(FIELDS)
 
 
-def _relevant_change(obj) -> bool:
-    return bool(_changed(inspect(obj)))
+def _counted_change(obj) -> bool:
+    """Whether this flush changes what the counters count of the case: a
+    counted field, other than a change of state alone between states
+    neither counter tells apart (_state_change_not_counted)."""
+    state = inspect(obj)
+    changed = _changed(state)
+    return bool(changed) and not (changed == ["state"] and _state_change_not_counted(obj, state))
 
 
-def _state_change_not_counted(obj) -> bool:
+def _state_change_not_counted(obj, state) -> bool:
     """True when the flush changes only the case's state, between two states
     neither counter tells apart: contribution() reads the state only as "in
     ON_SPOT_STATES or not", the open cases' counters as open or not, late or
     not. Most steps (urge, breach, extend, start
     mediation...) are such a change, and the listener runs on every flush:
     it then skips reading the old values and computing two contributions
-    that cancel out (bench/engine.py)."""
-    state = inspect(obj)
+    that cancel out (bench/engine.py). The caller has found that the state
+    is the only counted field changed."""
     history = state.attrs.state.history
-    if not history.deleted or _changed(state) != ["state"]:
-        return False  # the old state was never loaded, or another counted field changed
+    if not history.deleted:
+        return False  # the old state was never loaded
     before, after = history.deleted[0], obj.state
     return ((before in ON_SPOT_STATES) == (after in ON_SPOT_STATES)
             and open_counts.state_kind(before) == open_counts.state_kind(after))
@@ -206,7 +211,7 @@ def follow_cases(session, flush_context, instances) -> None:
             _add(deltas, contribution(values), +1)
             open_counts.add(open_deltas, values, +1)
     for obj in session.dirty:
-        if isinstance(obj, Dispute) and _relevant_change(obj) and not _state_change_not_counted(obj):
+        if isinstance(obj, Dispute) and _counted_change(obj):
             old = _old_values(session, obj)
             if old is not None:
                 _add(deltas, contribution(old), -1)
