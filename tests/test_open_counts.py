@@ -308,3 +308,30 @@ def test_a_change_of_the_state_alone_from_open_to_ended_moves_the_counters(app, 
         rebuild()
         assert counter_rows() == kept
         assert all(not is_open for _, _, is_open, *_ in kept)
+
+
+def test_a_case_moved_within_its_street_leaves_the_street_counters_alone(app, world):
+    """Its community's counters move; its street's deltas cancel, so the
+    flush sends no UPSERT of them."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        w = world
+        d = f.dispute(fs.user_named(w.m_a1), fs.grid(w.grid_a1), now=START)
+        streets = assert_street_counters_match()
+        communities = street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.community_id)
+        sent = []
+
+        def record(conn, cursor, statement, *args):
+            sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            d.community_id, d.grid_id = w.a2, w.grid_a2
+            db.session.flush()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert [s.split("(")[0].split()[-1] for s in sent if "INTO stat_counts" in s] == ["stat_counts"]
+        assert street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.community_id) != communities
+        assert assert_street_counters_match() == streets
+        db.session.rollback()
