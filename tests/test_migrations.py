@@ -43,3 +43,36 @@ def test_downgrade_then_upgrade_again(migrated_app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert "audit_events" in inspect(db.engine).get_table_names()
+
+
+def test_migration_0023_sums_the_community_counters_per_street(empty_db):
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        upgrade(revision="0022")
+        columns = ("dim, month, community_id, key, street_id, registered, accepted, agreements, on_spot, closed,"
+                   " days_sum, amount_sum, amount_n, from_sweeps, agreed_sum, agreed_n, refused")
+        rows = [("total", "2026-03", 1, "", 1, 2, 1, 1, 0, 1, 1.5, "10.50", 1, 0, "8.00", 1, 0),
+                ("total", "2026-03", 2, "", 1, 3, 2, 0, 1, 2, 2.25, "0", 0, 1, "0", 0, 1),
+                ("total", "2026-03", 3, "", 2, 1, 0, 0, 1, 0, 0.0, "0", 0, 0, "0", 0, 0),
+                ("type", "2026-04", 1, "neighbour", 1, 4, 1, 0, 0, 0, 0.0, "0", 0, 0, "0", 0, 0),
+                ("type", "2026-04", 2, "neighbour", 1, 1, 0, 0, 0, 0, 0.0, "0", 0, 0, "0", 0, 0)]
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO streets (id, name) VALUES (1, 's1'), (2, 's2')"))
+            conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, 'c1'), (2, 1, 'c2'),"
+                              " (3, 2, 'c3')"))
+            for row in rows:
+                names = ", ".join(f":v{i}" for i in range(len(row)))
+                conn.execute(text(f"INSERT INTO stat_counts ({columns}) VALUES ({names})"),
+                             {f"v{i}": v for i, v in enumerate(row)})
+        upgrade()
+        with db.engine.connect() as conn:
+            got = conn.execute(text(
+                "SELECT dim, month, street_id, key, registered, accepted, agreements, on_spot, closed, days_sum,"
+                " amount_sum, amount_n, from_sweeps, agreed_sum, agreed_n, refused FROM stat_counts_street"
+                " ORDER BY dim, month, street_id, key")).all()
+        assert [tuple(r) for r in got] == [
+            ("total", "2026-03", 1, "", 5, 3, 1, 1, 3, 3.75, 10.5, 1, 1, 8, 1, 1),
+            ("total", "2026-03", 2, "", 1, 0, 0, 1, 0, 0.0, 0, 0, 0, 0, 0, 0),
+            ("type", "2026-04", 1, "neighbour", 5, 1, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0)]
+        db.session.remove()
+        db.engine.dispose()

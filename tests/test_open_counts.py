@@ -4,8 +4,12 @@ run of engine steps and timer ticks, at many moments: the deadlines' and the
 warnings' own instants, a microsecond either side, and the centre's local
 midnights (Asia/Shanghai, UTC+8: 16:00 UTC), for the city, a street, an area
 and a community; a rolled-back step changes nothing; rebuild gives the rows
-the listener keeps."""
+the listener keeps. The statistics' street counters (stat_counts_street) are
+checked along the same run against the community counters summed per street
+and a count of the cases."""
+import math
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,7 +23,7 @@ from app.extensions import db
 from app.org.models import Area, Community
 from app.supervision import open_counts, stats
 from app.supervision import counters
-from app.supervision.counters import rebuild
+from app.supervision.counters import StatCount, StatCountStreet, month_of, rebuild
 from app.supervision.open_counts import OpenCount
 from app.supervision.scope import Place, Scope
 from tests import factories as f
@@ -47,6 +51,51 @@ def counter_rows():
     """The rows that count (a row whose count fell to 0 stays until a rebuild)."""
     return sorted((r.community_id, r.street_id, r.is_open, r.late, r.due_day, r.warn_day, r.n)
                   for r in db.session.execute(select(OpenCount)).scalars() if r.n)
+
+
+STREET_COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "amount_n", "agreed_n", "refused")
+
+
+def street_rows(rows, key):
+    """{(month, street, dim, key): counts} of the counter rows given, summed
+    by street; days_sum (a float sum, whose last bit depends on the order of
+    the additions) rounded."""
+    summed: dict = {}
+    for r in rows:
+        k = (r.month, r.street_id, r.dim, key(r))
+        vector = tuple(getattr(r, name) for name in STREET_COUNTS) + (r.amount_sum, r.agreed_sum, r.days_sum)
+        before = summed.get(k, (0,) * len(vector))
+        summed[k] = tuple(a + b for a, b in zip(before, vector))
+    return {k: v[:-1] + (round(v[-1], 6),) for k, v in summed.items() if any(v)}
+
+
+def hand_counts() -> Counter:
+    """(month, street, dim, key, figure) -> n, counted from the cases."""
+    counts: Counter = Counter()
+    for d in db.session.execute(select(Dispute)).scalars():
+        place = (month_of(d.created_at), d.street_id)
+        accepted = d.file_seq is not None
+        for dim, key in (("total", ""), ("type", d.dispute_type), ("channel", d.channel)):
+            counts[place + (dim, key, "registered")] += 1
+            counts[place + (dim, key, "accepted")] += accepted
+            counts[place + (dim, key, "agreements")] += accepted and d.agreed_at is not None
+        if d.closed_at is not None:
+            counts[place + ("total", "", "closed")] += 1
+            days = math.floor((d.closed_at - d.created_at).total_seconds() / 86400)
+            counts[place + ("days", str(days), "closed")] += 1
+    return +counts
+
+
+def assert_street_counters_match():
+    street = db.session.execute(select(StatCountStreet)).scalars().all()
+    summed = street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.key)
+    assert street_rows(street, lambda r: r.key) == summed
+    counted: Counter = Counter()
+    for r in street:
+        for name in ("registered", "accepted", "agreements", "closed"):
+            counted[(r.month, r.street_id, r.dim, r.key, name)] += getattr(r, name)
+    assert +counted == hand_counts()
+    return street_rows(street, lambda r: r.key)
 
 
 def views(w):
@@ -124,6 +173,7 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
                 fired.append(step(rng, db.session.get(Dispute, rng.choice(cases)), w, now))
             if n % 40 == 39:
                 checked += assert_counters_match_the_cases(w, now)
+                assert_street_counters_match()
             # Hours to days: deadlines of a day and of thirty days come and go.
             now += timedelta(minutes=rng.choice((7, 90, 600, 1440, 2880, 4320)))
         clock.set_now(now)
@@ -133,10 +183,12 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
         assert len(fired) - fired.count(None) > 60 and ticked > 0 and checked > 1000
         assert {"accept", "assign", "recuse", "extend", "agree", "start_performance", "close", "reject",
                 "withdraw"} <= set(fired), set(fired)
-        kept = counter_rows()
+        kept, kept_streets = counter_rows(), assert_street_counters_match()
+        assert {dim for _m, _s, dim, _k in kept_streets} == {"total", "type", "channel", "days"}
         rebuild()
         db.session.commit()
         assert counter_rows() == kept
+        assert assert_street_counters_match() == kept_streets
 
 
 def test_the_dashboards_read_the_counters_but_a_grid_is_counted(app, world):
@@ -256,3 +308,30 @@ def test_a_change_of_the_state_alone_from_open_to_ended_moves_the_counters(app, 
         rebuild()
         assert counter_rows() == kept
         assert all(not is_open for _, _, is_open, *_ in kept)
+
+
+def test_a_case_moved_within_its_street_leaves_the_street_counters_alone(app, world):
+    """Its community's counters move; its street's deltas cancel, so the
+    flush sends no UPSERT of them."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        w = world
+        d = f.dispute(fs.user_named(w.m_a1), fs.grid(w.grid_a1), now=START)
+        streets = assert_street_counters_match()
+        communities = street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.community_id)
+        sent = []
+
+        def record(conn, cursor, statement, *args):
+            sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            d.community_id, d.grid_id = w.a2, w.grid_a2
+            db.session.flush()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert [s.split("(")[0].split()[-1] for s in sent if "INTO stat_counts" in s] == ["stat_counts"]
+        assert street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.community_id) != communities
+        assert assert_street_counters_match() == streets
+        db.session.rollback()

@@ -267,11 +267,48 @@ def test_the_counters_agree_with_a_count_of_the_cases_after_every_kind_of_change
         assert figures(b.totals) == (6, 4, 2, 2) and b.closed == 4
         kept = sorted(tuple(getattr(r, c.name) for c in StatCount.__table__.columns if c.name != "days_sum")
                       for r in db.session.execute(select(StatCount)).scalars() if r.registered or r.closed)
+        kept_streets = _street_counters()
         rebuild()
         db.session.commit()
         again = sorted(tuple(getattr(r, c.name) for c in StatCount.__table__.columns if c.name != "days_sum")
                        for r in db.session.execute(select(StatCount)).scalars() if r.registered or r.closed)
         assert again == kept
+        assert _street_counters() == kept_streets and kept_streets
+
+
+def _street_counters():
+    from sqlalchemy import select
+
+    from app.supervision.counters import StatCountStreet
+
+    return sorted(tuple(getattr(r, c.name) for c in StatCountStreet.__table__.columns if c.name != "days_sum")
+                  for r in db.session.execute(select(StatCountStreet)).scalars() if r.registered or r.closed)
+
+
+def test_the_city_and_a_street_read_the_street_counters_a_community_its_own(app, client, world):
+    """Five cases the community counters do not back: the boards
+    that show them read the street counters (the city's, a street's); a
+    community's board and the list of every community do not."""
+    from app.supervision.counters import StatCountStreet
+
+    with app.app_context():
+        city, sup_a = Scope(fs.user_named(world.sup_city)), Scope(fs.user_named(world.sup_a))
+        places = [(city, Place(), True), (city, Place(), False), (city, Place(street_id=world.street_a), False),
+                  (sup_a, Place(), False), (sup_a, Place(community_id=world.a1), False),
+                  (Scope(fs.user_named(world.sup_b)), Place(), False)]
+        before = [stats.dashboard(scope, place, START, END, NOW, by_street=by) for scope, place, by in places]
+        row = db.session.get(StatCountStreet, ("total", "2026-03", world.street_a, ""))
+        row.registered += 5
+        db.session.commit()
+        after = [stats.dashboard(scope, place, START, END, NOW, by_street=by) for scope, place, by in places]
+        assert [b.totals.registered - a.totals.registered for a, b in zip(before, after)] == [5, 5, 5, 5, 0, 0]
+        assert [dict(b.by_month)["2026-03"].registered - dict(a.by_month)["2026-03"].registered
+                for a, b in zip(before, after)] == [5, 5, 5, 5, 0, 0]
+        assert [(k, c.registered) for k, _n, c in after[0].by_street] == [
+            (k, c.registered + 5 * (k == world.street_a)) for k, _n, c in before[0].by_street]
+        # Each community's row, as the exports list them, comes from the community counters.
+        assert [(n, figures(c)) for n, c in after[1].by_community] == [
+            (n, figures(c)) for n, c in before[1].by_community]
 
 
 def _table_rows(html, table_id):

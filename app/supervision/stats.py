@@ -44,7 +44,7 @@ from ..engine.deadlines import NO_DEADLINE, colour_clause
 from ..extensions import db
 from ..org.models import Community, Street
 from . import open_counts
-from .counters import MAX_DAYS, StatCount
+from .counters import MAX_DAYS, StatCount, StatCountStreet
 from .departments import department_figures
 from .scope import Place, Scope
 from .sql import days_between, local_month
@@ -213,39 +213,53 @@ def _named_streets(session, per_street) -> list[tuple[int, str, Counts]]:
     return [(k, names.get(k, str(k)), c) for k, c in per_street]
 
 
+def whole_streets(place: Place) -> bool:
+    """The city, or a whole street (the scope's or one chosen): the street
+    counters (StatCountStreet) hold its figures, a few rows a street."""
+    return place.area_id is None and place.community_id is None and place.grid_id is None
+
+
 def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to: date, now,
                    by_street: bool = False) -> Dashboard:
-    where = [StatCount.month >= _month(date_from), StatCount.month <= _month(date_to)]
-    where += scope.clauses(place, model=StatCount)
-    sums = [func.coalesce(func.sum(getattr(StatCount, name)), 0).label(name)
-            for name in ("registered", "accepted", "agreements", "on_spot", "refused")]
+    def where_of(model):
+        return [model.month >= _month(date_from), model.month <= _month(date_to), *scope.clauses(place, model=model)]
 
-    def grouped(dim, key):
-        rows = session.execute(select(key.label("key"), *sums).where(*where, StatCount.dim == dim)
+    # The city's types alone are some 75,000 community rows over a province's
+    # year, and some 4,000 street rows.
+    model = StatCountStreet if whole_streets(place) else StatCount
+    where = where_of(model)
+
+    def sums(m):
+        return [func.coalesce(func.sum(getattr(m, name)), 0).label(name)
+                for name in ("registered", "accepted", "agreements", "on_spot", "refused")]
+
+    def grouped(dim, key, m=model, where=where):
+        rows = session.execute(select(key.label("key"), *sums(m)).where(*where, m.dim == dim)
                                .group_by(key).order_by(key))
         return [(row.key, _counts(row)) for row in rows if row.registered]
 
     row = session.execute(select(
-        *sums, func.coalesce(func.sum(StatCount.closed), 0).label("closed"),
-        func.coalesce(func.sum(StatCount.days_sum), 0).label("days_sum"),
-        func.coalesce(func.sum(StatCount.amount_sum), 0).label("amount_total"),
-        func.coalesce(func.sum(StatCount.amount_n), 0).label("amount_cases"),
-        func.coalesce(func.sum(StatCount.from_sweeps), 0).label("from_sweeps"),
-        func.coalesce(func.sum(StatCount.agreed_sum), 0).label("agreed_total"),
-        func.coalesce(func.sum(StatCount.agreed_n), 0).label("agreed_cases"),
-    ).where(*where, StatCount.dim == "total")).one()
+        *sums(model), func.coalesce(func.sum(model.closed), 0).label("closed"),
+        func.coalesce(func.sum(model.days_sum), 0).label("days_sum"),
+        func.coalesce(func.sum(model.amount_sum), 0).label("amount_total"),
+        func.coalesce(func.sum(model.amount_n), 0).label("amount_cases"),
+        func.coalesce(func.sum(model.from_sweeps), 0).label("from_sweeps"),
+        func.coalesce(func.sum(model.agreed_sum), 0).label("agreed_total"),
+        func.coalesce(func.sum(model.agreed_n), 0).label("agreed_cases"),
+    ).where(*where, model.dim == "total")).one()
     closed = int(row.closed or 0)
-    days = session.execute(select(StatCount.key, func.sum(StatCount.closed)).where(*where, StatCount.dim == "days")
-                           .group_by(StatCount.key)).all()
-    per_community = grouped("total", StatCount.community_id) if not by_street else []
+    days = session.execute(select(model.key, func.sum(model.closed)).where(*where, model.dim == "days")
+                           .group_by(model.key)).all()
+    # Each community of the place: only the community counters have them.
+    per_community = grouped("total", StatCount.community_id, StatCount, where_of(StatCount)) if not by_street else []
     names = dict(session.execute(
         select(Community.id, Community.name).where(Community.id.in_([k for k, _ in per_community]))
     ).all()) if per_community else {}
-    streets = _named_streets(session, grouped("total", StatCount.street_id)) if by_street else None
-    months = dict(grouped("total", StatCount.month))
+    streets = _named_streets(session, grouped("total", model.street_id)) if by_street else None
+    months = dict(grouped("total", model.month))
     return Dashboard(
         date_from=date_from, date_to=date_to, totals=_counts(row),
-        by_type=grouped("type", StatCount.key), by_channel=grouped("channel", StatCount.key),
+        by_type=grouped("type", model.key), by_channel=grouped("channel", model.key),
         by_community=[(names.get(k, k), c) for k, c in per_community],
         by_month=[(m, months.get(m, Counts())) for m in _months(date_from, date_to)],
         closed=closed, mean_days=float(row.days_sum) / closed if closed else None,
