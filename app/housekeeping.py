@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import clock
 from .audit.checkpoints import CHECKPOINT_JOB, checkpoint_job
+from .database import analyze_statement
 from .auth.models import LoginAttempt
 from .engine.timers import install_job
 from .extensions import db
@@ -59,7 +60,7 @@ def analyze_job(now=None) -> int:
     if not _claim(ANALYZE_JOB, now, every):
         return 0
     postgresql = db.session.get_bind().dialect.name == "postgresql"
-    db.session.execute(text("ANALYZE" if postgresql else "PRAGMA optimize"))
+    db.session.execute(analyze_statement(db.session) if postgresql else text("PRAGMA optimize"))
     db.session.commit()
     return 1
 

@@ -48,3 +48,26 @@ def test_the_tick_runs_it_and_says_so(app, tmp_path):
                 "WHERE schemaname = current_schema() AND relname = 'disputes'")).scalar()
             assert analysed is not None
         assert last_run() == T0
+
+
+def test_on_postgresql_it_analyses_the_apps_own_schema_only(app, ctx, backend):
+    """A bare ANALYZE reads every table of the database: another schema's
+    (another installation's, or a test worker's being dropped, with which it
+    deadlocked) is left alone, and the app's own tables are analysed."""
+    if backend != "postgresql":
+        return  # SQLite's file holds the app's tables alone: PRAGMA optimize
+    other = f"{db.session.execute(text('SELECT current_schema()')).scalar()}_other"
+    db.session.execute(text(f"DROP SCHEMA IF EXISTS {other} CASCADE"))
+    db.session.execute(text(f"CREATE SCHEMA {other}"))
+    db.session.execute(text(f"CREATE TABLE {other}.elsewhere (id integer)"))
+    db.session.commit()
+    try:
+        assert analyze_job(T0) == 1
+        analysed = dict(db.session.execute(text(
+            "SELECT schemaname = current_schema(), bool_and(last_analyze IS NOT NULL) FROM pg_stat_user_tables "
+            f"WHERE schemaname IN (current_schema(), '{other}') GROUP BY 1")).all())
+        assert analysed == {True: True, False: False}
+    finally:
+        db.session.rollback()
+        db.session.execute(text(f"DROP SCHEMA {other} CASCADE"))
+        db.session.commit()
