@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock, engine
@@ -66,11 +66,13 @@ def actions_for(assignment, user) -> list:
     return forms
 
 
+# Built once: every case page reads it.
+_OF_CASE = (select(ElderAssignment).options(joinedload(ElderAssignment.elder))  # each row shows its elder
+            .where(ElderAssignment.dispute_id == bindparam("dispute_id")).order_by(ElderAssignment.id.desc()))
+
+
 def case_assignments(dispute_id: int) -> list[ElderAssignment]:
-    return list(db.session.execute(
-        select(ElderAssignment).options(joinedload(ElderAssignment.elder))  # each row shows its elder
-        .where(ElderAssignment.dispute_id == dispute_id).order_by(ElderAssignment.id.desc())
-    ).scalars())
+    return list(db.session.execute(_OF_CASE, {"dispute_id": dispute_id}).scalars())
 
 
 def elder_panel(dispute) -> Panel | None:
