@@ -45,15 +45,17 @@ def default_day(now: datetime | None = None):
     return clock.local_date(now or clock.now()) + timedelta(days=1)
 
 
+# Built once: the case page asks whenever an elder said no or stepped aside.
+_REASONS = (select(AuditEvent.entity_id, AuditEvent.reason)
+            .where(AuditEvent.entity_type == "elder_assignment",
+                   AuditEvent.entity_id.in_(bindparam("ids", expanding=True)), AuditEvent.trigger.in_(REASONED)))
+
+
 def reasons_of(assignments) -> dict[int, str]:
     ids = [a.id for a in assignments if a.state in ("declined", "withdrawn")]
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(AuditEvent.entity_id, AuditEvent.reason)
-        .where(AuditEvent.entity_type == "elder_assignment", AuditEvent.entity_id.in_(ids),
-               AuditEvent.trigger.in_(REASONED))
-    ).all()
+    rows = db.session.execute(_REASONS, {"ids": ids}).all()
     return dict(rows)
 
 
