@@ -5,7 +5,7 @@ from flask import Flask, render_template, session
 from werkzeug.routing import IntegerConverter
 from flask_babel import get_locale, lazy_gettext as _l, pgettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 
 from config import get_config
@@ -177,8 +177,17 @@ def _install_code_labels():
         install_reference(field, resolve)
 
 
+# Each pair of columns' statement, built once (every case page's history names people and cases).
+_NAME_STATEMENTS: dict[tuple[str, str, str], object] = {}
+
+
 def _names(column_id, column_name, ids) -> dict:
-    return dict(db.session.execute(select(column_id, column_name).where(column_id.in_(ids))).all())
+    key = (column_id.class_.__name__, column_id.key, column_name.key)
+    statement = _NAME_STATEMENTS.get(key)
+    if statement is None:
+        statement = _NAME_STATEMENTS[key] = (
+            select(column_id, column_name).where(column_id.in_(bindparam("ids", expanding=True))))
+    return dict(db.session.execute(statement, {"ids": list(ids)}).all())
 
 
 # What the history shows instead of a recorded id (labels.install_reference).

@@ -22,6 +22,7 @@ from typing import Callable
 from babel.support import NullTranslations, Translations
 from flask import request
 from flask_babel import get_locale
+from jinja2 import pass_context
 from wtforms.i18n import messages_path
 
 from workflows.i18n import NC_, N_, Message  # noqa: F401  (the markers, for the app's own labels)
@@ -79,20 +80,45 @@ def _wtforms_messages() -> None:
     request.wtforms_translations = wtforms_catalogue(current_locale())
 
 
-def _gettext(message: str) -> str:
-    return catalogue(current_locale()).gettext(message)
+# The request's language as the render of a page found it (a context processor
+# puts it in the template's context): a case page translates about 80 strings,
+# and looking the language up again for each (Flask-Babel's context, through
+# `g`) cost more than the translating. A template rendered without the context
+# processors (or a macro imported without context) looks it up.
+_LOCALE_KEY = "_i18n_locale"
 
 
-def _ngettext(singular: str, plural: str, n: int) -> str:
-    return catalogue(current_locale()).ngettext(singular, plural, n)
+def _locale_of(context) -> str:
+    return context.get(_LOCALE_KEY) or current_locale()
 
 
-def _pgettext(context: str, message: str) -> str:
-    return catalogue(current_locale()).pgettext(context, message)
+def _page_locale() -> dict:
+    return {_LOCALE_KEY: current_locale()}
 
 
-def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
-    return catalogue(current_locale()).npgettext(context, singular, plural, n)
+@pass_context
+def _translate(context, message: str, locale: str | None = None) -> str:
+    return translate(message, locale or _locale_of(context))
+
+
+@pass_context
+def _gettext(context, message: str) -> str:
+    return catalogue(_locale_of(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, n: int) -> str:
+    return catalogue(_locale_of(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context, msgctxt: str, message: str) -> str:
+    return catalogue(_locale_of(context)).pgettext(msgctxt, message)
+
+
+@pass_context
+def _npgettext(context, msgctxt: str, singular: str, plural: str, n: int) -> str:
+    return catalogue(_locale_of(context)).npgettext(msgctxt, singular, plural, n)
 
 
 def init_app(app) -> None:
@@ -103,7 +129,8 @@ def init_app(app) -> None:
     Babel context, its domain and its translations on every call (a case page
     makes about 60 such calls): the same .mo file, the same result, less work.
     Call after `babel.init_app`, which installs its own."""
-    app.jinja_env.globals["translate"] = translate
+    app.jinja_env.globals["translate"] = _translate
     app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True,
                                             pgettext=_pgettext, npgettext=_npgettext)
+    app.context_processor(_page_locale)
     app.before_request(_wtforms_messages)

@@ -10,9 +10,11 @@ with the case's own in log order.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Callable
 
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 
 from .audit.models import AuditEvent
 from .audit.personal import open_all
@@ -107,8 +109,9 @@ RELATED: dict[str, list[Callable]] = defaultdict(list)
 def install_related(entity_type: str, fn: Callable) -> None:
     """Show on the timeline of `entity_type` rows the events of the rows
     fn(entity) names: fn returns (their entity_type, a select of their ids).
-    Installing the same function again (a second app in one process) changes
-    nothing."""
+    fn is given a stand-in whose only attribute is `id`, a bound parameter, so
+    that the statement is built once, not on every page. Installing the same
+    function again (a second app in one process) changes nothing."""
     if fn not in RELATED[entity_type]:
         RELATED[entity_type].append(fn)
 
@@ -128,16 +131,38 @@ class Entry:
     subject: str | None = field(default=None)
 
 
+_STAND_IN = SimpleNamespace(id=bindparam("entity_id"))
+
+
+@lru_cache(maxsize=32)
+def _related_ids(fns: tuple[Callable, ...]):
+    """One statement for every domain's rows (a case page used to send one
+    each), built once per set of installed functions: building it and its
+    cache key on every page cost more than running it."""
+    queries = [ids.with_only_columns(literal(entity_type).label("entity_type"), *ids.selected_columns)
+               for entity_type, ids in (fn(_STAND_IN) for fn in fns)]
+    return union_all(*queries)
+
+
+@lru_cache(maxsize=64)
+def _events(kinds: tuple[str, ...]):
+    """The events of rows of `kinds`, each kind's ids in the parameter ids<i>."""
+    return (select(AuditEvent, User.display_name)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(or_(*(and_(AuditEvent.entity_type == kind,
+                              AuditEvent.entity_id.in_(bindparam(f"ids{i}", expanding=True)))
+                         for i, kind in enumerate(kinds))))
+            .order_by(AuditEvent.id.desc()))  # log order: seq is per entity, the merged rows are several
+
+
 def subjects(entity) -> dict[str, list[int]]:
     """entity_type -> ids: the entity and the related rows whose events its
     timeline shows (also the rows whose audit keys go with a shredded case)."""
     wanted: dict[str, list[int]] = defaultdict(list)
     wanted[entity.__entity_type__].append(entity.id)
-    queries = [ids.with_only_columns(literal(entity_type).label("entity_type"), *ids.selected_columns)
-               for entity_type, ids in (fn(entity) for fn in RELATED.get(entity.__entity_type__, ()))]
-    if queries:
-        # One statement for every domain's rows (a case page used to send one each).
-        for entity_type, entity_id in db.session.execute(union_all(*queries)):
+    fns = tuple(RELATED.get(entity.__entity_type__, ()))
+    if fns:
+        for entity_type, entity_id in db.session.execute(_related_ids(fns), {"entity_id": entity.id}):
             wanted[entity_type].append(entity_id)
     return wanted
 
@@ -147,13 +172,8 @@ def timeline(entity, locale: str) -> list[Entry]:
 
     own_type = entity.__entity_type__
     wanted = subjects(entity)
-    rows = db.session.execute(
-        select(AuditEvent, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(or_(*(and_(AuditEvent.entity_type == kind, AuditEvent.entity_id.in_(ids))
-                     for kind, ids in wanted.items())))
-        .order_by(AuditEvent.id.desc())  # log order: seq is per entity, the merged rows are several
-    ).all()
+    kinds = tuple(sorted(wanted))
+    rows = db.session.execute(_events(kinds), {f"ids{i}": wanted[kind] for i, kind in enumerate(kinds)}).all()
     # Keys starting with "_" are the engine's record of what a step set (for
     # verify), not what anyone submitted: not shown.
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -102,14 +102,18 @@ class Calendar:
         return moved
 
 
+# Built once: every deadline shown reads it.
+_DAYS = select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
+    CalendarDay.day >= bindparam("first"), CalendarDay.day <= bindparam("last"))
+
+
 def load(first: date, last: date) -> Calendar:
     """The calendar from `first` to `last` (and a month beyond, for a period
     that runs past `last` into a holiday)."""
     # Read in the middle of a step (the engine's deadline): flushing the
     # step's half-made row here would bump its version twice.
     with db.session.no_autoflush:
-        rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
-            CalendarDay.day >= first, CalendarDay.day <= last + timedelta(days=LONGEST_REST))).all()
+        rows = db.session.execute(_DAYS, {"first": first, "last": last + timedelta(days=LONGEST_REST)}).all()
     return Calendar({row.day: (row.kind, row.name) for row in rows})
 
 

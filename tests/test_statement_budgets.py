@@ -20,7 +20,8 @@ T0 = datetime(2026, 3, 2, 2, 0)
 # records (one statement each): 21. Then the ids of the rows whose steps the case's timeline shows
 # (follow-ups, elders' invitations, referrals, sign-offs) came in one statement instead of four: 18.
 # Then the navigation read the waiting reports and the unread notifications in one statement: 17.
-BUDGETS = {"case page": 17, "my cases": 8, "today": 8}
+# Then the case's query joined its parties and co-mediators too (app/disputes/access.py): 15.
+BUDGETS = {"case page": 15, "my cases": 8, "today": 8}
 
 
 @contextmanager
@@ -97,6 +98,37 @@ def test_the_case_page_sends_no_statement_per_referral_or_elder_it_lists(app):
         login(client, username)
         counts.append(len(statements_of(app, client, f"/cases/{case_id}")))
     assert counts[0] == counts[1], f"{counts[0]} statements with one referral and elder, {counts[1]} with three"
+
+
+def case_offering_the_next_elder(app, others):
+    """A case in mediation whose one invited elder declined, with `others` more elders of its
+    street, each with unavailable dates and a declared relation: the page offers the next one."""
+    from datetime import date
+
+    from app.elders import steps
+    from tests import factories_elders as fe
+
+    with app.app_context():
+        street, (c1, _), grids = f.org()
+        m = f.user("mediator", community=c1)
+        d = fe.case_in_mediation(m, grids[0])
+        first, first_user = fe.elder_with_login(c1)
+        steps.act(fe.invite(d, first, m), "decline", first_user, "没空")
+        for n in range(others):
+            fe.elder(c1, unavailable=[(date(2030, 1, 1), date(2030, 1, 2))],
+                     relations=[{"name": f"亲戚{n}", "relation": "relative"}])
+        return m.username, d.id
+
+
+def test_the_case_page_offering_the_next_elder_sends_no_statement_per_elder_of_the_street(app):
+    counts = []
+    for others in (1, 3):
+        username, case_id = case_offering_the_next_elder(app, others)
+        client = app.test_client()
+        login(client, username)
+        statements = statements_of(app, client, f"/cases/{case_id}")
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{counts[0]} statements with one more elder, {counts[1]} with three"
 
 
 @pytest.mark.parametrize("path", ["/static/css/app.css", "/static/favicon.svg"])

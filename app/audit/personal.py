@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from .. import clock
 from .models import AuditKey
@@ -178,16 +178,17 @@ class Opener:
         # Subjects whose data key would not unwrap (AUDIT_DATA_KEY changed?).
         self.unreadable: set[tuple[str, int]] = set()
 
+    # Built once: every timeline reads it.
+    _KEYS = (select(AuditKey.subject_id, AuditKey.wrapped)
+             .where(AuditKey.subject_type == bindparam("kind"), AuditKey.subject_id.in_(bindparam("ids", expanding=True))))
+
     def preload(self, subjects) -> None:
         wanted = {(t, 0 if i is None else i) for t, i in subjects} - self.keys.keys()
         if not wanted:
             return
         for kind in {t for t, _ in wanted}:
             ids = [i for t, i in wanted if t == kind]
-            for subject_id, wrapped in self.session.execute(
-                select(AuditKey.subject_id, AuditKey.wrapped)
-                .where(AuditKey.subject_type == kind, AuditKey.subject_id.in_(ids))
-            ):
+            for subject_id, wrapped in self.session.execute(self._KEYS, {"kind": kind, "ids": ids}):
                 try:
                     self.keys[(kind, subject_id)] = (
                         AESGCM(_unwrap(wrapped, kind, subject_id)) if wrapped is not None else None)

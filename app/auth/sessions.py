@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app, flash, g, request
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import clock
@@ -110,14 +110,16 @@ def end_expired(now: datetime | None = None) -> int:
     return ended
 
 
+# Built once: every request reads it.
+_BY_KEY = select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == bindparam("key_hash"))
+
+
 def load_user(key: str) -> User | None:
     """Flask-Login's user loader: the account of a live session, else None.
     It only reads; a timed-out session is noted for `check_session`."""
     if not key or len(key) > 64:
         return None
-    row = db.session.execute(
-        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == key_hash(key))
-    ).scalar_one_or_none()
+    row = db.session.execute(_BY_KEY, {"key_hash": key_hash(key)}).scalar_one_or_none()
     if row is None or not row.user.active:
         return None
     ended_at, _after = expiry(row.created_at, row.last_seen_at)

@@ -5,19 +5,22 @@ community and grid joined in, so that showing it in three places costs the
 page one statement (ix_disputes_community_state serves it)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import g, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..engine.deadlines import colour, urgency_order
 from ..extensions import db
 from ..i18n import current_locale
-from ..notifications.service import remember_unread, unread_query
+from ..notifications.service import UNREAD, remember_unread
 from ..today import TodayItem
 from . import codes
 from .models import Dispute
 from .scope import scope_clause
+from .scope_rule import scope_rule
 
 WAITING_STATE = "submitted"
 # The inbox shows this many; the count reads "50+" beyond (the full list is a filter away).
@@ -29,7 +32,8 @@ def has_inbox(user) -> bool:
 
 
 def _waiting_clauses(user) -> tuple:
-    """The reports waiting for `user`'s community: the list's and the count's."""
+    """The reports waiting for `user`'s community: the list's (the count,
+    `_count_statement`, applies the same scope rule)."""
     return scope_clause(user), Dispute.state == WAITING_STATE
 
 
@@ -51,6 +55,16 @@ def waiting(user, now) -> list[Dispute]:
     return cache[user.id]
 
 
+@lru_cache(maxsize=8)
+def _count_statement(column: str):
+    """The count of the reports waiting in one scope (its value in the
+    parameter "scope") with the user's unread notifications. Built once per
+    scope column: every page of a mediator reads it."""
+    ids = (select(Dispute.id).where(getattr(Dispute, column) == bindparam("scope"), Dispute.state == WAITING_STATE)
+           .limit(LIMIT + 1))
+    return select(select(func.count()).select_from(ids.subquery()).scalar_subquery(), UNREAD)
+
+
 def waiting_count(user) -> int:
     """How many reports wait, up to LIMIT + 1: the list's length when this
     request has read it; else a count of ids that loads no row (the case page
@@ -63,9 +77,9 @@ def waiting_count(user) -> int:
     cache = g.get("dispute_inbox", {}) if has_request_context() else {}
     if user.id in cache:
         return len(cache[user.id])
-    ids = select(Dispute.id).where(*_waiting_clauses(user)).limit(LIMIT + 1)
-    count, unread = db.session.execute(
-        select(select(func.count()).select_from(ids.subquery()).scalar_subquery(), unread_query(user))).one()
+    column, value = scope_rule(user)  # a mediator of a community (has_inbox): their community's cases
+    count, unread = db.session.execute(_count_statement(column),
+                                       {"scope": value, "unread_user_id": user.id}).one()
     remember_unread(user, unread)
     return count
 

@@ -18,7 +18,7 @@ from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
 from . import codes, inbox
-from .access import CASE_PAGE_LOADS, CASE_ROLES, INTAKE_ROLES, load_case, load_child
+from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
 from .case_page import render_case
 from .forms import EditForm, IntakeForm, transition_form
 from .intake import by_submission, open_case
@@ -145,7 +145,7 @@ def new():
 
 @roles_required(*CASE_ROLES)
 def show(case_id):
-    return render_case(load_case(case_id, CASE_PAGE_LOADS))
+    return render_case(load_case_page(case_id))
 
 
 @roles_required(*CASE_ROLES)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock, engine
@@ -45,15 +45,17 @@ def default_day(now: datetime | None = None):
     return clock.local_date(now or clock.now()) + timedelta(days=1)
 
 
+# Built once: the case page asks whenever an elder said no or stepped aside.
+_REASONS = (select(AuditEvent.entity_id, AuditEvent.reason)
+            .where(AuditEvent.entity_type == "elder_assignment",
+                   AuditEvent.entity_id.in_(bindparam("ids", expanding=True)), AuditEvent.trigger.in_(REASONED)))
+
+
 def reasons_of(assignments) -> dict[int, str]:
     ids = [a.id for a in assignments if a.state in ("declined", "withdrawn")]
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(AuditEvent.entity_id, AuditEvent.reason)
-        .where(AuditEvent.entity_type == "elder_assignment", AuditEvent.entity_id.in_(ids),
-               AuditEvent.trigger.in_(REASONED))
-    ).all()
+    rows = db.session.execute(_REASONS, {"ids": ids}).all()
     return dict(rows)
 
 
@@ -66,11 +68,13 @@ def actions_for(assignment, user) -> list:
     return forms
 
 
+# Built once: every case page reads it.
+_OF_CASE = (select(ElderAssignment).options(joinedload(ElderAssignment.elder))  # each row shows its elder
+            .where(ElderAssignment.dispute_id == bindparam("dispute_id")).order_by(ElderAssignment.id.desc()))
+
+
 def case_assignments(dispute_id: int) -> list[ElderAssignment]:
-    return list(db.session.execute(
-        select(ElderAssignment).options(joinedload(ElderAssignment.elder))  # each row shows its elder
-        .where(ElderAssignment.dispute_id == dispute_id).order_by(ElderAssignment.id.desc())
-    ).scalars())
+    return list(db.session.execute(_OF_CASE, {"dispute_id": dispute_id}).scalars())
 
 
 def elder_panel(dispute) -> Panel | None:

@@ -74,7 +74,9 @@ def open_followups(dispute_id: int) -> list[FollowUp]:
     return [row for row in rows if row.is_open]
 
 
+# Built once: every case page lists them.
+_OF_CASE = select(FollowUp).where(FollowUp.dispute_id == bindparam("dispute_id")).order_by(FollowUp.planned_for, FollowUp.id)
+
+
 def of_case(dispute_id: int) -> list[FollowUp]:
-    return list(db.session.execute(
-        select(FollowUp).where(FollowUp.dispute_id == dispute_id).order_by(FollowUp.planned_for, FollowUp.id)
-    ).scalars())
+    return list(db.session.execute(_OF_CASE, {"dispute_id": dispute_id}).scalars())

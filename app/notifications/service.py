@@ -16,7 +16,7 @@ from typing import Callable
 
 from flask import current_app, g, has_request_context
 from flask_babel import format_date
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .. import clock
 from ..extensions import db
@@ -96,13 +96,14 @@ def url_of(note: Notification) -> str | None:
     return make(note.entity_id) if make and note.entity_id is not None else None
 
 
-def unread_query(user):
-    """The count of `user`'s unread notifications as a scalar subquery, so
-    that a page may read it in the statement of its own counts (the
-    navigation's count of waiting reports) and hand it over with
-    `remember_unread`."""
-    return (select(func.count()).select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery())
+# The count of a user's unread notifications (their id in the parameter
+# "unread_user_id") as a scalar subquery, so that a page may read it in the
+# statement of its own counts (the navigation's count of waiting reports) and
+# hand it over with `remember_unread`. Built once: every page's navigation reads it.
+UNREAD = (select(func.count()).select_from(Notification)
+          .where(Notification.user_id == bindparam("unread_user_id"), Notification.read_at.is_(None))
+          .scalar_subquery())
+_UNREAD_COUNT = select(UNREAD)
 
 
 def remember_unread(user, count: int) -> None:
@@ -118,4 +119,4 @@ def unread_count(user) -> int:
         known = g.pop("unread_notifications", None)
         if known is not None and known[0] == user.id:
             return known[1]
-    return db.session.execute(select(unread_query(user))).scalar()
+    return db.session.execute(_UNREAD_COUNT, {"unread_user_id": user.id}).scalar()

@@ -3,7 +3,7 @@ closing step asks: no case closes while one of its referrals is open."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from workflows.referral import OPEN
 
@@ -18,10 +18,13 @@ from .models import Referral
 hooks = Hooks()
 
 
+# Built once: the case page and the closing guard ask.
+_OPEN_OF_CASE = (select(Referral).where(Referral.dispute_id == bindparam("dispute_id"), Referral.state.in_(OPEN))
+                 .order_by(Referral.id))
+
+
 def open_referrals(dispute_id: int) -> list[Referral]:
-    return list(db.session.execute(
-        select(Referral).where(Referral.dispute_id == dispute_id, Referral.state.in_(OPEN)).order_by(Referral.id)
-    ).scalars())
+    return list(db.session.execute(_OPEN_OF_CASE, {"dispute_id": dispute_id}).scalars())
 
 
 # Guards -------------------------------------------------------------------

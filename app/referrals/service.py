@@ -1,7 +1,7 @@
 """Making a referral: checked, created and sent in one transaction."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import engine
@@ -12,13 +12,15 @@ from .models import Referral
 from .rules import NOT_CASE_MEDIATOR, by_case_mediator, department_refusal
 
 
+# Built once (every case page a mediator may refer from reads it).
+_COVERING = (select(Department).where(Department.active.is_(True),
+                                      or_(Department.street_id.is_(None), Department.street_id == bindparam("street_id")))
+             .order_by(Department.street_id.is_not(None), Department.id))
+
+
 def departments_for(dispute) -> list[Department]:
     """The active departments that cover the case's street: its own and the city's."""
-    return list(db.session.execute(
-        select(Department).where(Department.active.is_(True),
-                                 or_(Department.street_id.is_(None), Department.street_id == dispute.street_id))
-        .order_by(Department.street_id.is_not(None), Department.id)
-    ).scalars())
+    return list(db.session.execute(_COVERING, {"street_id": dispute.street_id}).scalars())
 
 
 def by_submission(token: str | None) -> Referral | None:

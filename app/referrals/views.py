@@ -8,7 +8,7 @@ import secrets
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from workflows import REFERRAL
@@ -55,11 +55,15 @@ def _refer_form(dispute, formdata=None):
     return form
 
 
+# Built once: the case page reads it on every view, and building the statement
+# (and its cache key) anew cost more than running it.
+_OF_CASE = (select(Referral).options(joinedload(Referral.department))  # each row shows its department
+            .where(Referral.dispute_id == bindparam("dispute_id")).order_by(Referral.id))
+
+
 def case_referrals(dispute) -> dict:
     """What the case page's referral section shows (templates ask, never decide)."""
-    rows = list(db.session.execute(
-        select(Referral).options(joinedload(Referral.department))  # each row shows its department
-        .where(Referral.dispute_id == dispute.id).order_by(Referral.id)).scalars())
+    rows = list(db.session.execute(_OF_CASE, {"dispute_id": dispute.id}).scalars())
     may_refer = by_case_mediator(dispute, current_user) and not dispute.__workflow__.state(dispute.state).terminal \
         and dispute.state != "closed"
     closable = any(t.trigger == "close" for t in dispute.__workflow__.outgoing(dispute.state))
