@@ -53,16 +53,10 @@ ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
 MAX_DAYS = 3650  # longer closures are counted in the last bucket
 
 
-class StatCount(db.Model):
-    __tablename__ = "stat_counts"
-    # Each figure reads one dimension over a range of months: the key and the
-    # indexes lead with the dimension, then the month (city), the street or
-    # the community.
-    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM', local
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(20), primary_key=True)
-    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+class _Counts:
+    """The figures each counter row holds, the same for a community's rows
+    and a street's."""
+
     registered: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     agreements: Mapped[int] = mapped_column(Integer, default=0)
@@ -76,6 +70,20 @@ class StatCount(db.Model):
     agreed_sum: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
     agreed_n: Mapped[int] = mapped_column(Integer, default=0)
     # Mediation ended by a party's refusal (Mediation Law art. 26), of the accepted.
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatCount(_Counts, db.Model):
+    __tablename__ = "stat_counts"
+    # Each figure reads one dimension over a range of months: the key and the
+    # indexes lead with the dimension, then the month (city), the street or
+    # the community.
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM', local
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    # Added to the table by a migration after its rows existed (hence the server default).
     refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
@@ -84,7 +92,7 @@ class StatCount(db.Model):
     )
 
 
-class StatCountStreet(db.Model):
+class StatCountStreet(_Counts, db.Model):
     """The counters of StatCount summed over each street's communities."""
     __tablename__ = "stat_counts_street"
     # The key serves the city (a dimension over a range of months, every
@@ -93,18 +101,6 @@ class StatCountStreet(db.Model):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(20), primary_key=True)
-    registered: Mapped[int] = mapped_column(Integer, default=0)
-    accepted: Mapped[int] = mapped_column(Integer, default=0)
-    agreements: Mapped[int] = mapped_column(Integer, default=0)
-    on_spot: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    days_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    amount_sum: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
-    amount_n: Mapped[int] = mapped_column(Integer, default=0)
-    from_sweeps: Mapped[int] = mapped_column(Integer, default=0)
-    agreed_sum: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=0)
-    agreed_n: Mapped[int] = mapped_column(Integer, default=0)
-    refused: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
         Index("ix_stat_counts_street_street", "dim", "street_id", "month"),
