@@ -224,16 +224,16 @@ def apply(connection, deltas: dict) -> None:
     """Add the deltas to both tables: one multi-row UPSERT each, rows in key
     order (every writer takes the community rows, then the street rows, in
     the same order), none when every delta is zero."""
-    communities = {(month, community_id, dim, key): (street_id, vector)
-                   for (month, community_id, street_id, dim, key), vector in deltas.items() if any(vector)}
+    changed = {place: vector for place, vector in deltas.items() if any(vector)}
+    # (month, community, street, dim, key): the table's key order leaves the street out.
     rows = [dict(month=month, community_id=community_id, street_id=street_id, dim=dim, key=key,
                  **dict(zip(COUNTS, vector)))
-            for (month, community_id, dim, key), (street_id, vector) in sorted(communities.items())]
+            for (month, community_id, street_id, dim, key), vector
+            in sorted(changed.items(), key=lambda kv: kv[0][:2] + kv[0][3:])]
     if not rows:
         return
     _upsert(connection, StatCount.__table__, ["dim", "month", "community_id", "key"], rows)
-    streets = per_street({(month, community_id, street_id, dim, key): vector for
-                          (month, community_id, dim, key), (street_id, vector) in communities.items()})
+    streets = per_street(changed)
     rows = [dict(month=month, street_id=street_id, dim=dim, key=key, **dict(zip(COUNTS, vector)))
             for (month, street_id, dim, key), vector in sorted(streets.items()) if any(vector)]
     if rows:  # a case moved between two communities of one street leaves its street's counters as they were
