@@ -1,10 +1,10 @@
 """Whole pages over HTTP, against a hello-world app served the same way.
 
-    .venv/bin/python bench/http.py [--seconds 5] [--clients 8] [--cases 600] [--database-url URL]
+    .venv/bin/python bench/http.py [--seconds 5] [--clients 8] [--pool 10] [--cases 600] [--database-url URL]
 
 Builds a demo database (SQLite in a temporary folder by default; with
 --database-url, a schema of its own on that PostgreSQL database, dropped at
-the end): `flask db upgrade`, `flask demo load`, and one case per client in
+the end): `flask db upgrade`, `flask demo load`, and --pool cases per client in
 the state 履行中 (performing), made through the engine. Starts gunicorn with
 2 workers (gthread, so that connections are kept alive) on the app, and the
 same gunicorn on a hello-world Flask app (bench/hello_app.py). Then each of
@@ -13,14 +13,20 @@ requests for --seconds:
 
 - hello: GET / of the hello-world app (measured first and last; its mean is
   the baseline);
-- case page: GET /cases/<id> of the client's own case;
+- case page: GET /cases/<id>, the client's own cases in turn;
 - transition: GET the case page, then POST the form of the step it offers
-  (未履行 breach, then 督促 urge, and so on): one pair counts as one;
+  (未履行 breach, then 督促 urge, and so on): one pair counts as one. Each
+  client takes its cases in turn, so that a case sees a few cycles in a run
+  rather than hundreds: every cycle adds timeline entries and a follow-up to
+  the page, and with one case per client the step measured grew dearer the
+  longer the run (its page 17 KB at the start, 43 KB after 40 cycles);
 - my cases: GET /cases/mine; today: GET /today (as the demo mediator);
 - statistics: GET /supervision/stats (as the street supervisor).
 
 It prints p50 and p95 in milliseconds and the rate of each, with the rate as a
-ratio to hello-world's in the same run (the machine is shared and noisy: read
+ratio to hello-world's in the same run, and the CPU the two gunicorn workers
+used during it (in cores: a kept-alive connection stays with the worker that
+accepted it, so one worker may serve most clients) (the machine is shared and noisy: read
 the ratios). The last line is `http_vs_hello_ratio=R`, R the lower of the case
 page's and the transition's ratios.
 """
@@ -92,7 +98,7 @@ def admin(url: str, *statements: str) -> None:
 
 def performing_cases(env: dict, count: int) -> list[int]:
     """`count` cases of the demo mediator's community, taken to 履行中 through
-    the engine, one for each client to cycle through breach and urge."""
+    the engine, for the clients to cycle through breach and urge."""
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import select
 
@@ -210,6 +216,17 @@ def csrf(page: str) -> str:
     return match.group(1)
 
 
+def form_html(page: str, action: str) -> str:
+    """The HTML of the form posting to `action`: the client reads only that
+    form, so that parsing the whole page in Python (several milliseconds, on
+    the cores the server needs) does not weigh on the server's figures."""
+    start = page.find(f'action="{action}"')
+    if start < 0:
+        raise SystemExit(f"no form posting to {action} on the page")
+    start = page.rfind("<form", 0, start)
+    return page[start:page.index("</form>", start) + len("</form>")]
+
+
 class FormReader(HTMLParser):
     """The fields of the form posting to `action` (hidden, text and checked inputs)."""
 
@@ -235,14 +252,17 @@ class FormReader(HTMLParser):
 
 
 def run_scenario(job) -> list[float]:
-    name, port, seconds, username, case_id = job
+    name, port, seconds, username, case_ids = job
     client = Client(port)
     if username:
         client.login(username)
     state = None
     latencies = []
     end = time.monotonic() + seconds
+    turn = 0
     while time.monotonic() < end:
+        case_id = case_ids[turn % len(case_ids)] if case_ids else None
+        turn += 1
         started = time.perf_counter()
         if name == "hello":
             status, _, _ = client.request("GET", "/")
@@ -258,9 +278,10 @@ def run_scenario(job) -> list[float]:
             status, _, page = client.request("GET", f"/cases/{case_id}")
             trigger = next((t for t in CYCLE.values() if f"/fire/{t}\"" in page), None)
             if status != 200 or trigger is None:
-                raise SystemExit(f"case {case_id} offers neither breach nor urge (state {state})")
-            reader = FormReader(f"/cases/{case_id}/fire/{trigger}")
-            reader.feed(page)
+                raise SystemExit(f"case {case_id} offers neither breach nor urge (last step {state})")
+            action = f"/cases/{case_id}/fire/{trigger}"
+            reader = FormReader(action)
+            reader.feed(form_html(page, action))
             fields = dict(reader.fields, **{f"{trigger}-reason": "压测：回访得知未履行。"})
             status, _, _ = client.request("POST", f"/cases/{case_id}/fire/{trigger}", fields)
             state = trigger
@@ -271,15 +292,36 @@ def run_scenario(job) -> list[float]:
     return latencies
 
 
-def measure(pool, name, port, args, username=None, case_ids=None) -> dict:
-    jobs = [(name, port, args.seconds, username, case_ids[i] if case_ids else None) for i in range(args.clients)]
+def workers_cpu(server: subprocess.Popen) -> dict[int, float]:
+    """CPU seconds used so far by each worker of a gunicorn master (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for task in os.listdir(f"/proc/{server.pid}/task"):
+        with open(f"/proc/{server.pid}/task/{task}/children") as children:
+            for pid in children.read().split():
+                try:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except FileNotFoundError:
+                    continue
+                used[int(pid)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return used
+
+
+def measure(pool, name, server, port, args, username=None, case_ids=None) -> dict:
+    share = -(-len(case_ids) // args.clients) if case_ids else 0
+    jobs = [(name, port, args.seconds, username, case_ids[i * share:(i + 1) * share] if case_ids else None)
+            for i in range(args.clients)]
+    before = workers_cpu(server)
     started = time.monotonic()
     results = pool.map(run_scenario, jobs)
     elapsed = time.monotonic() - started
+    after = workers_cpu(server)
+    cores = sorted(((after[pid] - before.get(pid, 0)) / elapsed for pid in after), reverse=True)
     latencies = sorted(x for part in results for x in part)
     # Logins happen before each client's clock starts: the rate counts requests over the measured seconds.
     rate = len(latencies) / args.seconds
-    return {"name": name, "n": len(latencies), "rate": rate, "elapsed": elapsed,
+    return {"name": name, "n": len(latencies), "rate": rate, "elapsed": elapsed, "cores": cores,
             "p50": statistics.median(latencies) * 1000,
             "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000}
 
@@ -289,6 +331,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="how long each scenario runs (default 5)")
     parser.add_argument("--clients", type=int, default=8, help="client processes at once (default 8)")
     parser.add_argument("--cases", type=int, default=600, help="demo cases to load (default 600)")
+    parser.add_argument("--pool", type=int, default=10,
+                        help="cases in 履行中 per client, taken in turn (default 10)")
     parser.add_argument("--database-url", help="a PostgreSQL database (a schema of its own is made and dropped)")
     args = parser.parse_args()
     args.schema = None
@@ -296,7 +340,7 @@ def main() -> None:
     servers = []
     try:
         env = prepare_database(args, workdir)
-        case_ids = performing_cases(env, args.clients)
+        case_ids = performing_cases(env, args.clients * args.pool)
         app_server, app_port = start_gunicorn("wsgi:app", env)
         hello_server, hello_port = start_gunicorn("bench.hello_app:app", env)
         servers += [app_server, hello_server]
@@ -304,18 +348,18 @@ def main() -> None:
         print(f"{backend}, gunicorn 2 workers x 4 threads, {args.clients} kept-alive clients, "
               f"{args.seconds:g} s a scenario", flush=True)
         with multiprocessing.get_context("fork").Pool(args.clients) as pool:
-            hello_first = measure(pool, "hello", hello_port, args)
-            rows = [measure(pool, "case page", app_port, args, "mediator", case_ids),
-                    measure(pool, "transition", app_port, args, "mediator", case_ids),
-                    measure(pool, "my cases", app_port, args, "mediator", case_ids),
-                    measure(pool, "today", app_port, args, "mediator", case_ids),
-                    measure(pool, "statistics", app_port, args, "supervisor", case_ids)]
-            hello_last = measure(pool, "hello", hello_port, args)
+            hello_first = measure(pool, "hello", hello_server, hello_port, args)
+            rows = [measure(pool, "case page", app_server, app_port, args, "mediator", case_ids),
+                    measure(pool, "transition", app_server, app_port, args, "mediator", case_ids),
+                    measure(pool, "my cases", app_server, app_port, args, "mediator"),
+                    measure(pool, "today", app_server, app_port, args, "mediator"),
+                    measure(pool, "statistics", app_server, app_port, args, "supervisor")]
+            hello_last = measure(pool, "hello", hello_server, hello_port, args)
         baseline = (hello_first["rate"] + hello_last["rate"]) / 2
-        print(f"{'':12} {'p50 ms':>8} {'p95 ms':>8} {'per s':>8} {'ratio':>7}")
+        print(f"{'':12} {'p50 ms':>8} {'p95 ms':>8} {'per s':>8} {'ratio':>7}  workers' cores")
         for row in [hello_first, *rows, hello_last]:
             print(f"{row['name']:12} {row['p50']:8.2f} {row['p95']:8.2f} {row['rate']:8.1f} "
-                  f"{row['rate'] / baseline:7.3f}")
+                  f"{row['rate'] / baseline:7.3f}  {' + '.join(f'{c:.2f}' for c in row['cores'])}")
         ratios = {row["name"]: row["rate"] / baseline for row in rows}
         print(f"hello-world baseline: {baseline:.0f} requests/s (first {hello_first['rate']:.0f}, "
               f"last {hello_last['rate']:.0f}); a transition is a GET and a POST")
