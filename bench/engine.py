@@ -284,7 +284,8 @@ class PgFloorBench:
                 row = c.execute("SELECT * FROM disputes WHERE id = %s", (case_id,)).fetchone()
                 state, version = row[self.state_at], row[self.version_at]
                 trigger, dest, reason = CYCLE[state]
-                c.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY,))
+                c.execute("SELECT pg_advisory_xact_lock(%s::integer, hashtext(coalesce(current_schema(), '')))",
+                          (CHAIN_LOCK_KEY,))
                 prev_hash, last_seq = c.execute(
                     "SELECT (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1),"
                     " (SELECT max(seq) FROM audit_events WHERE entity_type = %s AND entity_id = %s)",

@@ -326,3 +326,43 @@ def test_a_case_step_cancelling_follow_ups_and_the_timer_firing_one_never_deadlo
         assert [e.trigger for e in ff.events("followup", fired_id)][-2:] == ["become_due", "cancel"]
         assert verify() == []
         assert db.session.execute(select(func.count(AuditEvent.id))).scalar() > 0
+
+
+def test_the_chain_lock_is_the_schemas_own(app, backend):
+    """Two installations in one PostgreSQL database, each in a schema of its
+    own, have a chain each and do not queue on one lock; two writers of one
+    schema still take turns."""
+    if backend != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; SQLite has one writer")
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from app.audit.chain import lock_chain
+
+    with app.app_context():
+        url, ours = db.engine.url, db.engine
+        other_schema = f"{db.session.execute(text('SELECT current_schema()')).scalar()}_other"
+        db.session.remove()
+    with ours.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+        admin.execute(text(f"DROP SCHEMA IF EXISTS {other_schema} CASCADE"))
+        admin.execute(text(f"CREATE SCHEMA {other_schema}"))
+    other = create_engine(url, connect_args={"options": f"-c search_path={other_schema}"})
+    try:
+        with ours.connect() as holder, other.connect() as neighbour, ours.connect() as second:
+            holder.begin()
+            lock_chain(Session(bind=holder), holder)
+            # Bounds, not timings: a lock that never comes fails the test instead of hanging it.
+            neighbour.begin()
+            neighbour.execute(text("SET LOCAL lock_timeout = '20s'"))
+            lock_chain(Session(bind=neighbour), neighbour)  # granted at once: another schema's chain
+            neighbour.rollback()
+            second.begin()
+            second.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                lock_chain(Session(bind=second), second)  # the holder's chain: it waits its turn
+            second.rollback()
+            holder.rollback()
+    finally:
+        other.dispose()
+        with ours.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.execute(text(f"DROP SCHEMA IF EXISTS {other_schema} CASCADE"))

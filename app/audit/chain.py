@@ -28,7 +28,10 @@ from .models import AuditEvent
 from .personal import holds_personal, might_hold_personal, seal
 
 GENESIS = "0" * 64
-# Any constant works; it names "the audit chain" among advisory locks.
+# Any constant works; it names "the audit chain" among advisory locks. The
+# lock's second key is the schema's (LOCK_CHAIN): advisory locks are the
+# database's, and two installations (or test runs) in schemas of one database
+# each keep a chain of their own, so they must not queue on one lock.
 CHAIN_LOCK_KEY = 0x6D656469
 
 
@@ -204,7 +207,9 @@ HEAD_AND_SEQ_QUERY = select(_HEAD, _LAST_SEQ)
 COLUMNS = tuple(c.name for c in _events.columns if c.name != "id")
 # inline: no RETURNING of the new id, which nobody reads.
 INSERT_EVENT = insert(_events).inline()
-LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)")
+# coalesce: current_schema() is NULL when no schema of the search path
+# exists, and the (strict) lock function would then take no lock at all.
+LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), hashtext(coalesce(current_schema(), '')))")
 
 
 # One path on both databases: SQLAlchemy compiles each statement once per
