@@ -40,7 +40,8 @@ def org(communities: int = 2, grids_per_community: int = 2):
 def user(role: str, *, community=None, grid=None, street=None, username=None, password=PASSWORD, active=True):
     n = next(_counter)
     u = User(
-        username=username or f"{role}{n}", display_name=f"{role.title()} {n}", role=role, active=active,
+        # "mediator-10", never "mediator10": the demo's mediators are mediator02, mediator03...
+        username=username or f"{role}-{n}", display_name=f"{role.title()} {n}", role=role, active=active,
         password_hash=hash_password(password), session_token=secrets.token_hex(16),
     )
     if grid is not None:
