@@ -135,7 +135,7 @@ class _Statement:
         try:
             cursor.execute(self.sql, params)
             row = cursor.fetchone() if cursor.description else None
-            return cursor.rowcount, cursor.lastrowid, row
+            return cursor.rowcount, getattr(cursor, "lastrowid", None), row
         except dbapi.Error as error:
             raise DBAPIError.instance(self.sql, params, error, dbapi.Error, dialect=self.dialect) from error
         finally:
