@@ -39,6 +39,9 @@ do not show in SQLAlchemy's echo log or its cursor events.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from sqlalchemy import and_, bindparam
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import scoped_session
@@ -180,6 +183,15 @@ def _update(shape: _Shape, keys: tuple, dialect) -> _Statement:
     return _statement((table, keys, type(dialect), dialect.paramstyle), build, dialect)
 
 
+# Values that are never SQL expressions (checked first: most values are these).
+_PLAIN_VALUES = frozenset({str, int, float, bool, type(None), datetime, date, Decimal})
+
+
+def _sql(value) -> bool:
+    """A SQL expression as a column's value (the unit of work renders it)."""
+    return isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
+
+
 def _plan(session):
     """[(shape, state, None for an INSERT or the changed keys of an UPDATE)]
     in the unit of work's order, or None when a row is not plain."""
@@ -193,7 +205,7 @@ def _plan(session):
             return None
         if any(dict_.get(key) is None for key in shape.server_defaulted):
             return None
-        if any(isinstance(value, ClauseElement) or hasattr(value, "__clause_element__") for value in dict_.values()):
+        if any(type(value) not in _PLAIN_VALUES and _sql(value) for value in dict_.values()):
             return None
         plan.append((shape.order, 0, state.insert_order, shape, state, None))
     for state in session.identity_map._modified:
@@ -211,7 +223,7 @@ def _plan(session):
             if column is None:
                 continue  # a viewonly relationship: the unit of work writes nothing for it
             value = dict_.get(key)
-            if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
+            if type(value) not in _PLAIN_VALUES and _sql(value):
                 return None
             if state.manager[key].impl.is_equal(value, committed[key]) is not True:
                 changed.append(key)
