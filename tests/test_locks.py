@@ -326,3 +326,29 @@ def test_a_case_step_cancelling_follow_ups_and_the_timer_firing_one_never_deadlo
         assert [e.trigger for e in ff.events("followup", fired_id)][-2:] == ["become_due", "cancel"]
         assert verify() == []
         assert db.session.execute(select(func.count(AuditEvent.id))).scalar() > 0
+
+
+def test_a_sqlite_step_takes_the_write_lock_at_begin_and_a_held_lock_is_a_contention(app):
+    """The SQLite BEGIN sent on the connection's own cursor (app/database.py)
+    is still BEGIN IMMEDIATE for a write, and "database is locked" at BEGIN
+    is still SQLAlchemy's OperationalError that contention() recognises."""
+    from app.database import contention
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's BEGIN IMMEDIATE")
+        db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
+        assert db.session.connection().connection.dbapi_connection.in_transaction
+        db.session.commit()  # the pool keeps its one connection, with the short timeout
+        other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+            with pytest.raises(OperationalError) as raised:
+                db.session.connection()
+            assert contention(raised.value) and "BEGIN IMMEDIATE" in str(raised.value)
+            db.session.rollback()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        db.session.connection()  # the lock released: the step begins
+        db.session.rollback()
