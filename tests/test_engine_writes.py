@@ -162,3 +162,18 @@ def test_pending_rows_the_direct_write_does_not_take_go_to_the_unit_of_work(worl
 
 def test_the_step_s_own_row_and_a_new_follow_up_are_plain():
     assert writes._shape(inspect(Dispute)).plain and writes._shape(inspect(FollowUp)).plain
+
+
+def test_first_row_runs_a_prebuilt_select_with_its_fixed_values_on_the_session_s_connection(world):
+    from sqlalchemy import bindparam
+
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept")
+    query = select(Dispute.id, Dispute.state).where(
+        Dispute.id == bindparam("case_id"),
+        Dispute.state.in_([bindparam("s0", "accepted"), bindparam("s1", "assigned")])).limit(1)
+    assert tuple(engine.first_row(db.session, query, {"case_id": d.id})) == (d.id, "accepted")
+    assert engine.first_row(db.session, query, {"case_id": d.id + 1000}) is None
+    # In the session's transaction: it sees what the session wrote and has not committed.
+    engine.fire(d, "assign", world.m1, mediator_id=world.m1.id, commit=False)
+    assert tuple(engine.first_row(db.session, query, {"case_id": d.id})) == (d.id, "assigned")
+    db.session.rollback()

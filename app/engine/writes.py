@@ -126,10 +126,14 @@ class _Statement:
         self.names = tuple(compiled.positiontup if compiled.positional else compiled.bind_names.values())
         binds = {name: bind for bind, name in compiled.bind_names.items()}
         self.processors = tuple(binds[name].type._cached_bind_processor(dialect) for name in self.names)
+        # Values the statement carries itself (a LIMIT's, a bindparam given a value).
+        self.fixed = {name: bind.value for name, bind in binds.items() if not bind.required}
         self.dialect = dialect
 
     def run(self, connection, values: dict):
         """Execute; returns the cursor's (rowcount, lastrowid, first row or None)."""
+        if self.fixed:
+            values = {**self.fixed, **values}
         args = tuple(values[name] if convert is None or values[name] is None else convert(values[name])
                      for name, convert in zip(self.names, self.processors))
         params = args if self.positional else dict(zip(self.names, args))
@@ -156,6 +160,21 @@ def _statement(key, build, dialect) -> _Statement:
             _STATEMENTS.clear()
         found = _STATEMENTS[key] = _Statement(build(), dialect)
     return found
+
+
+def first_row(session, statement, params: dict):
+    """The first row of a prebuilt SELECT (built once, at import) run on the
+    DBAPI cursor of the session's connection, in its transaction, or None:
+    the driver's own row, its values as the driver gives them (no result
+    types applied), for existence checks and plain integer or text columns
+    on a step's path, where SQLAlchemy's execution costs several times the
+    query. Every parameter is a named bindparam (one with a value is fixed;
+    an IN list of constants as a list of bindparams, not an expanding one).
+    No autoflush: the caller's pending rows are not flushed first."""
+    connection = session.connection()
+    dialect = connection.dialect
+    return _statement((statement, type(dialect), dialect.paramstyle), lambda: statement, dialect).run(
+        connection, params)[2]
 
 
 def _insert(shape: _Shape, dialect) -> _Statement:
