@@ -28,8 +28,8 @@ the UPDATE sets only the changed columns and the version, `WHERE pk AND
 version = the loaded version`, and a row not matched raises StaleDataError;
 an INSERT sends every column (None where unset, the constant default where
 there is one) with version 1; the rows are written in the order of the
-tables' foreign keys, new rows of a table in the order they were added, then
-its changed rows by key; afterwards each row is persistent with its new key,
+tables' foreign keys, in a table its changed rows by key, then its new rows
+in the order they were added; afterwards each row is persistent with its new key,
 version and defaults, its history reset, and known to the transaction (a
 rollback expires or expunges it). Errors are SQLAlchemy's DBAPIError
 classes, as the unit of work raises them. The statements are compiled once
@@ -213,7 +213,9 @@ def _sql(value) -> bool:
 
 def _plan(session):
     """[(shape, state, None for an INSERT or the changed keys of an UPDATE)]
-    in the unit of work's order, or None when a row is not plain."""
+    in the unit of work's order (tables in the order of their foreign keys;
+    in a table its UPDATEs by key, then its INSERTs in the order the rows
+    were added), or None when a row is not plain."""
     if session._deleted:
         return None
     plan = []
@@ -226,7 +228,7 @@ def _plan(session):
             return None
         if any(type(value) not in _PLAIN_VALUES and _sql(value) for value in dict_.values()):
             return None
-        plan.append((shape.order, 0, state.insert_order, shape, state, None))
+        plan.append((shape.order, 1, state.insert_order, shape, state, None))
     for state in session.identity_map._modified:
         if state in session._new:
             continue
@@ -241,14 +243,16 @@ def _plan(session):
             column = shape.columns.get(key)
             if column is None:
                 continue  # a viewonly relationship: the unit of work writes nothing for it
-            value = dict_.get(key)
+            if key not in dict_:
+                return None  # set, then expired or deleted: the unit of work's to judge
+            value = dict_[key]
             if type(value) not in _PLAIN_VALUES and _sql(value):
                 return None
             if state.manager[key].impl.is_equal(value, committed[key]) is not True:
                 changed.append(key)
-        if shape.version_key is not None and shape.version_key in changed:
-            return None  # the version is the unit of work's to set
-        plan.append((shape.order, 1, state.key[1], shape, state, tuple(sorted(changed))))
+        if shape.version_key in changed or shape.pk_key in changed:
+            return None  # the version is the unit of work's to set; a new key is a key switch
+        plan.append((shape.order, 0, state.key[1], shape, state, tuple(sorted(changed))))
     plan.sort(key=lambda item: item[:3])
     return [item[3:] for item in plan]
 
