@@ -177,3 +177,13 @@ def test_first_row_runs_a_prebuilt_select_with_its_fixed_values_on_the_session_s
     engine.fire(d, "assign", world.m1, mediator_id=world.m1.id, commit=False)
     assert tuple(engine.first_row(db.session, query, {"case_id": d.id})) == (d.id, "assigned")
     db.session.rollback()
+
+
+def test_the_copy_of_the_unit_of_work_s_flush_is_of_the_sqlalchemy_it_was_made_for():
+    """writes._unit_of_work repeats the end of SQLAlchemy 2.0's
+    Session._flush (after its before_flush listeners), and the direct write
+    uses the session's bookkeeping (_register_persistent): a new SQLAlchemy
+    release is read against them before this pin moves."""
+    import sqlalchemy
+
+    assert sqlalchemy.__version__.startswith("2.0.")

@@ -272,10 +272,12 @@ def flush(session) -> None:
         if session.dispatch.before_flush:
             session.dispatch.before_flush(session, flush_context, None)
         plan = _plan(session)  # again: a listener may have added or changed rows
-        if plan is None:
+        connection = session.connection()
+        if plan is None or not connection.dialect.supports_sane_rowcount:
+            # A driver that does not report matched rows could not tell a lost update.
             _unit_of_work(session, flush_context)
         else:
-            _write(session, plan)
+            _write(session, connection, plan)
     finally:
         session._flushing = False
 
@@ -313,11 +315,8 @@ def _unit_of_work(session, flush_context) -> None:
         raise
 
 
-def _write(session, plan) -> None:
-    connection = session.connection()
+def _write(session, connection, plan) -> None:
     dialect = connection.dialect
-    if not dialect.supports_sane_rowcount:
-        raise RuntimeError("direct writes need a driver that reports matched rows")
     written = set()
     for shape, state, changed in plan:
         dict_ = state.dict
