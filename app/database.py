@@ -174,10 +174,27 @@ def _on_begin(conn):
                                  if _read_only.get() else "SET TRANSACTION READ ONLY")
         return
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
+        _begin_sqlite(conn, "BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
     elif _read_only.get() and conn.dialect.name == "postgresql":
         # The transaction's first statement: one snapshot for all its reads.
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
+def _begin_sqlite(conn, sql: str) -> None:
+    """BEGIN on the connection's own DBAPI cursor. Every transaction starts
+    here (an engine step's first statement), and SQLAlchemy's execution of a
+    statement (its context, result and events) cost several times what
+    SQLite takes for a BEGIN. A failure is wrapped as SQLAlchemy wraps it
+    (`contention()` tells "database is locked" after the busy timeout); the
+    statement does not show in SQLAlchemy's echo log or cursor events."""
+    dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+    except dbapi.Error as error:
+        raise DBAPIError.instance(sql, (), error, dbapi.Error, dialect=conn.dialect) from error
+    finally:
+        cursor.close()
 
 
 def init_app(app) -> None:

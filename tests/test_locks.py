@@ -366,3 +366,29 @@ def test_the_chain_lock_is_the_schemas_own(app, backend):
         other.dispose()
         with ours.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
             admin.execute(text(f"DROP SCHEMA IF EXISTS {other_schema} CASCADE"))
+
+
+def test_a_sqlite_step_takes_the_write_lock_at_begin_and_a_held_lock_is_a_contention(app):
+    """The SQLite BEGIN sent on the connection's own cursor (app/database.py)
+    is still BEGIN IMMEDIATE for a write, and "database is locked" at BEGIN
+    is still SQLAlchemy's OperationalError that contention() recognises."""
+    from app.database import contention
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's BEGIN IMMEDIATE")
+        db.session.connection().connection.dbapi_connection.execute("PRAGMA busy_timeout=50")
+        assert db.session.connection().connection.dbapi_connection.in_transaction
+        db.session.commit()  # the pool keeps its one connection, with the short timeout
+        other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+            with pytest.raises(OperationalError) as raised:
+                db.session.connection()
+            assert contention(raised.value) and "BEGIN IMMEDIATE" in str(raised.value)
+            db.session.rollback()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        db.session.connection()  # the lock released: the step begins
+        db.session.rollback()

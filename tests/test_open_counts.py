@@ -335,3 +335,23 @@ def test_a_case_moved_within_its_street_leaves_the_street_counters_alone(app, wo
         assert street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.community_id) != communities
         assert assert_street_counters_match() == streets
         db.session.rollback()
+
+
+def test_the_listener_s_changed_fields_are_those_the_attribute_history_tells(world, app):
+    """counters._changed reads the committed state directly: the same fields
+    as the attribute history's has_changes(), for a value set equal to the
+    loaded one, a changed one, and one set after being expired (never
+    loaded)."""
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        mediator = fs.user_named(world.m_a1)
+        d = f.walk(f.dispute(mediator, fs.grid(world.grid_a1)), mediator, "accept")
+        d.state = d.state  # set, equal: no change
+        d.dispute_type = "family" if d.dispute_type != "family" else "neighbour"  # changed
+        db.session.expire(d, ["channel"])
+        d.channel = "phone"  # set while not loaded
+        state = inspect(d)
+        by_history = {name for name in counters.FIELDS if state.attrs[name].history.has_changes()}
+        assert set(counters._changed(state)) == by_history == {"dispute_type", "channel"}
+        db.session.rollback()

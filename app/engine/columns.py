@@ -51,17 +51,27 @@ def audited(entity) -> tuple[str, ...]:
     return getattr(entity, "__audited__", ())
 
 
+def _values(entity, columns) -> dict:
+    """getattr(entity, name) for each column: a loaded column's value from the
+    instance's dict (what the ORM's attribute would return, without its
+    descriptor; a step reads its row's thirty-odd columns twice), any other
+    through the attribute (which loads it)."""
+    loaded = entity.__dict__
+    return {name: loaded[name] if name in loaded else getattr(entity, name) for name in columns}
+
+
 def snapshot(entity) -> dict | None:
     """The audited columns' values now (before a step), or None."""
     columns = audited(entity)
-    return {name: getattr(entity, name) for name in columns} if columns else None
+    return _values(entity, columns) if columns else None
 
 
 def step_data(entity, data: dict, before: dict | None) -> dict:
     """The event's data: the submitted `data` plus what the step set."""
     if before is None:
         return data
-    changed = {name: getattr(entity, name) for name, value in before.items() if getattr(entity, name) != value}
+    now = _values(entity, before)
+    changed = {name: value for name, value in now.items() if value != before[name]}
     return {**data, ROW: changed}
 
 
@@ -71,7 +81,7 @@ def creation_data(entity, data: dict) -> dict:
     columns = audited(entity)
     if not columns:
         return data
-    result = {**data, ROW: {name: getattr(entity, name) for name in columns if getattr(entity, name) is not None}}
+    result = {**data, ROW: {name: value for name, value in _values(entity, columns).items() if value is not None}}
     children = {}
     for spec in getattr(entity, "__audited_children__", ()):
         rows = {str(child.id): {name: getattr(child, name) for name in spec.columns

@@ -22,6 +22,7 @@ from .columns import creation_data, snapshot, step_data
 from .deadlines import warn_time
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed
 from .hooks import EFFECTS, GUARDS
+from .writes import flush
 
 CREATE = "create"
 
@@ -163,7 +164,7 @@ def create(entity, actor, data: dict | None = None, *, now=None, commit: bool = 
         apply_deadline(entity, wf, None, now, {})
         session.add(entity)
         lock_chain(session)  # the chain lock before any row lock (app/audit/chain.py)
-        session.flush()
+        flush(session)  # the INSERT, and what else is pending (writes.py)
         record(entity.__entity_type__, entity.id, CREATE, actor, to_state=wf.initial,
                data=creation_data(entity, data or {}), at=now)
         if commit:
@@ -199,7 +200,7 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         with session.no_autoflush:  # one UPDATE of the row, not one per effect query
             for apply in EFFECTS.get((wf.name, trigger), ()):
                 apply(entity, actor, data, now)
-        session.flush()  # UPDATE ... WHERE version = loaded version
+        flush(session)  # UPDATE ... WHERE version = loaded version (writes.py)
         record(
             entity.__entity_type__, entity.id, trigger, actor,
             from_state=source, to_state=entity.state, reason=reason or None, data=step_data(entity, data, before),

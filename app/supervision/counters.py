@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.base import NO_VALUE, PASSIVE_NO_RESULT
 
 from .. import clock
 from ..audit.chain import lock_chain
@@ -164,12 +165,25 @@ def _old_values(session, obj) -> dict | None:
 
 
 def _changed(state) -> list[str]:
-    """The counted fields this flush changes. Only the fields set since the
-    row was loaded (`unmodified_intersection`, a set difference) have their
-    history compared: the listener runs on every flush."""
-    attrs = state.attrs
-    return [name for name in _FIELD_SET.difference(state.unmodified_intersection(FIELDS))
-            if attrs[name].history.has_changes()]
+    """The counted fields this flush changes: of the fields set since the
+    row was loaded (the state's committed_state), those whose value differs
+    from the loaded one, as their attribute history would tell
+    (History.from_scalar_attribute: equal to the loaded value is no change,
+    nor an unset field that was never loaded), without building a History
+    per field: the listener runs on every flush."""
+    committed = state.committed_state
+    if not committed:
+        return []
+    loaded, manager = state.dict, state.manager
+    changed = []
+    for name in _FIELD_SET.intersection(committed):
+        before, now = committed[name], loaded.get(name, NO_VALUE)
+        if now is NO_VALUE:
+            if before is not NO_VALUE and before is not PASSIVE_NO_RESULT:
+                changed.append(name)  # a loaded value unset
+        elif manager[name].impl.is_equal(now, before) is not True:
+            changed.append(name)
+    return changed
 
 
 _FIELD_SET = frozenset(FIELDS)
@@ -193,10 +207,10 @@ def _state_change_not_counted(obj, state) -> bool:
     it then skips reading the old values and computing two contributions
     that cancel out (bench/engine.py). The caller has found that the state
     is the only counted field changed."""
-    history = state.attrs.state.history
-    if not history.deleted:
+    before = state.committed_state.get("state", NO_VALUE)
+    if before is NO_VALUE or before is PASSIVE_NO_RESULT:
         return False  # the old state was never loaded
-    before, after = history.deleted[0], obj.state
+    after = obj.state
     return ((before in ON_SPOT_STATES) == (after in ON_SPOT_STATES)
             and open_counts.state_kind(before) == open_counts.state_kind(after))
 
