@@ -186,4 +186,49 @@ def test_the_copy_of_the_unit_of_work_s_flush_is_of_the_sqlalchemy_it_was_made_f
     release is read against them before this pin moves."""
     import sqlalchemy
 
-    assert sqlalchemy.__version__.startswith("2.0.")
+    assert sqlalchemy.__version__ == "2.0.46"  # as constraints.txt pins it
+
+
+def test_a_failed_direct_write_is_all_or_nothing(world):
+    """As the unit of work's flush: when a statement fails, what was written
+    before it is rolled back too, and the session will not commit until the
+    caller rolls back (no half of a step is ever saved, unaudited)."""
+    from sqlalchemy.exc import IntegrityError, PendingRollbackError
+
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept")
+    case_id, version = d.id, d.version
+    d.place = "新的地点"
+    db.session.add(FollowUp(dispute_id=d.id))  # required columns missing: its INSERT fails after the UPDATE
+    with pytest.raises(IntegrityError):
+        writes.flush(db.session)
+    with pytest.raises(PendingRollbackError):
+        db.session.commit()
+    db.session.rollback()
+    assert row(Dispute, case_id)["place"] != "新的地点" and row(Dispute, case_id)["version"] == version
+
+
+def test_listeners_added_after_a_class_was_first_written_are_called(world):
+    """Whether a row may be written directly is asked at every flush: a
+    mapper listener added later makes the unit of work write it (and call it)."""
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept")  # its step written directly
+    assert d.version == 2  # loaded again after the commit: a plain row for the direct write
+    calls = []
+    listener = lambda mapper, connection, target: calls.append(target.id)  # noqa: E731
+    event.listen(Dispute, "before_update", listener)
+    try:
+        d.place = "新的地点"
+        writes.flush(db.session)
+    finally:
+        event.remove(Dispute, "before_update", listener)
+    assert calls == [d.id]
+
+
+def test_a_value_its_type_cannot_take_is_a_statement_error_as_from_the_unit_of_work(world):
+    from sqlalchemy.exc import StatementError
+
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, "accept")
+    assert d.version == 2  # loaded again after the commit: a plain row for the direct write
+    d.amount = "12,5"
+    with pytest.raises(StatementError):
+        writes.flush(db.session)
+    db.session.rollback()

@@ -11,8 +11,9 @@ bench/engine.py. So `flush(session)` writes the pending rows itself when
 each one is plain, and hands everything else to `session.flush()`.
 
 Plain means, for every row the flush would write:
-- a mapped class of one table, no inheritance, no mapper event listeners
-  (before/after insert/update), no delete-orphan parents;
+- a mapped class of one table, no inheritance, no delete-orphan parents, and
+  no listeners the unit of work would call for the row (before/after
+  insert/update, refresh_flush; asked at every flush);
 - an UPDATE whose changes are all plain column values (no SQL expression, no
   writable relationship changed), or an INSERT whose writable relationships
   are untouched, whose primary key is the table's autoincrement integer and
@@ -31,8 +32,10 @@ there is one) with version 1; the rows are written in the order of the
 tables' foreign keys, in a table its changed rows by key, then its new rows
 in the order they were added; afterwards each row is persistent with its new key,
 version and defaults, its history reset, and known to the transaction (a
-rollback expires or expunges it). Errors are SQLAlchemy's DBAPIError
-classes, as the unit of work raises them. The statements are compiled once
+rollback expires or expunges it). All or nothing: a statement that fails
+rolls the transaction back, and the session refuses to commit until the
+caller rolls back. Errors are SQLAlchemy's (DBAPIError classes from the
+driver, StatementError for a value its column's type cannot take). The statements are compiled once
 per table, columns and dialect, and sent to the DBAPI cursor of the
 session's connection (as the audit append's are, app/audit/chain.py): they
 do not show in SQLAlchemy's echo log or its cursor events.
@@ -43,23 +46,30 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, bindparam
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.unitofwork import UOWTransaction
 from sqlalchemy.sql.elements import ClauseElement
 
-_MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
+def _listened(mapper) -> bool:
+    """Whether the unit of work would call listeners for this class's rows
+    (mapper events, and refresh_flush after a versioned write). Asked at
+    every flush, not cached: a listener may be added at any time."""
+    events = mapper.dispatch
+    return bool(events.before_insert or events.after_insert or events.before_update or events.after_update
+                or mapper.class_manager.dispatch.refresh_flush)
 
 
 class _Shape:
-    """What the direct write needs to know of a mapped class, or plain=False."""
+    """What the direct write needs to know of a mapped class (its structure,
+    which does not change once mapped), or plain=False."""
 
     def __init__(self, mapper):
         self.plain = False
         table = mapper.local_table
         if (mapper.inherits is not None or mapper.polymorphic_on is not None or len(mapper.tables) != 1
-                or mapper._delete_orphans or any(getattr(mapper.dispatch, name) for name in _MAPPER_EVENTS)):
+                or mapper._delete_orphans):
             return
         pk = table.primary_key.columns
         if len(pk) != 1 or table.autoincrement_column is not list(pk)[0]:
@@ -99,7 +109,7 @@ class _Shape:
         self.insert_keys = tuple(key for key, col in self.columns.items() if col is not self.pk)
         self.table = table
         self.mapper = mapper
-        self.order = None  # the table's place among the tables, set on first use
+        self.order = table.metadata.sorted_tables.index(table)  # the table's place in the foreign keys' order
         self.plain = True
 
 
@@ -109,10 +119,8 @@ _SHAPES: dict = {}
 def _shape(mapper) -> _Shape:
     shape = _SHAPES.get(mapper)
     if shape is None:
+        # Stored only once complete: another thread of the worker may look it up meanwhile.
         shape = _SHAPES[mapper] = _Shape(mapper)
-        if shape.plain:
-            tables = mapper.local_table.metadata.sorted_tables
-            shape.order = tables.index(mapper.local_table)
     return shape
 
 
@@ -134,8 +142,12 @@ class _Statement:
         """Execute; returns the cursor's (rowcount, lastrowid, first row or None)."""
         if self.fixed:
             values = {**self.fixed, **values}
-        args = tuple(values[name] if convert is None or values[name] is None else convert(values[name])
-                     for name, convert in zip(self.names, self.processors))
+        try:  # every value through its type's processor, None too, as SQLAlchemy's execution does
+            args = tuple(values[name] if convert is None else convert(values[name])
+                         for name, convert in zip(self.names, self.processors))
+        except Exception as error:  # a value its type cannot take: wrapped as SQLAlchemy wraps it
+            raise StatementError(f"({type(error).__module__}.{type(error).__name__}) {error}", self.sql, values,
+                                 error) from error
         params = args if self.positional else dict(zip(self.names, args))
         dbapi = self.dialect.loaded_dbapi
         cursor = connection.connection.cursor()
@@ -173,7 +185,7 @@ def first_row(session, statement, params: dict):
     No autoflush: the caller's pending rows are not flushed first."""
     connection = session.connection()
     dialect = connection.dialect
-    return _statement((statement, type(dialect), dialect.paramstyle), lambda: statement, dialect).run(
+    return _statement((statement, dialect), lambda: statement, dialect).run(
         connection, params)[2]
 
 
@@ -186,7 +198,7 @@ def _insert(shape: _Shape, dialect) -> _Statement:
             {shape.columns[key]: bindparam(f"v_{key}", type_=shape.columns[key].type) for key in shape.insert_keys})
         return statement.returning(shape.pk) if returning else statement
 
-    return _statement((table, "insert", type(dialect), dialect.paramstyle), build, dialect)
+    return _statement((table, "insert", dialect), build, dialect)
 
 
 def _update(shape: _Shape, keys: tuple, dialect) -> _Statement:
@@ -199,7 +211,7 @@ def _update(shape: _Shape, keys: tuple, dialect) -> _Statement:
         return table.update().where(and_(*where)).values(
             {shape.columns[key]: bindparam(f"v_{key}", type_=shape.columns[key].type) for key in keys})
 
-    return _statement((table, keys, type(dialect), dialect.paramstyle), build, dialect)
+    return _statement((table, keys, dialect), build, dialect)
 
 
 # Values that are never SQL expressions (checked first: most values are these).
@@ -222,7 +234,8 @@ def _plan(session):
     for state in session._new:
         shape = _shape(state.mapper)
         dict_ = state.dict
-        if not shape.plain or dict_.get(shape.pk_key) is not None or shape.related.intersection(dict_):
+        if (not shape.plain or _listened(state.mapper) or dict_.get(shape.pk_key) is not None
+                or shape.related.intersection(dict_)):
             return None
         if any(dict_.get(key) is None for key in shape.server_defaulted):
             return None
@@ -233,7 +246,8 @@ def _plan(session):
         if state in session._new:
             continue
         shape = _shape(state.mapper)
-        if not shape.plain or state.key is None or shape.related.intersection(state.committed_state):
+        if (not shape.plain or _listened(state.mapper) or state.key is None
+                or shape.related.intersection(state.committed_state)):
             return None
         dict_, committed = state.dict, state.committed_state
         if shape.version_key is not None and shape.version_key not in dict_ and shape.version_key not in committed:
@@ -272,12 +286,21 @@ def flush(session) -> None:
         if session.dispatch.before_flush:
             session.dispatch.before_flush(session, flush_context, None)
         plan = _plan(session)  # again: a listener may have added or changed rows
-        connection = session.connection()
+        connection = session.connection() if plan is not None else None
         if plan is None or not connection.dialect.supports_sane_rowcount:
             # A driver that does not report matched rows could not tell a lost update.
             _unit_of_work(session, flush_context)
-        else:
+            return
+        # All or nothing, as the unit of work's flush: a statement that fails
+        # rolls back the transaction (the rows written before it too), and the
+        # session refuses to commit until the caller rolls back.
+        transaction = session._autobegin_t()._begin()
+        try:
             _write(session, connection, plan)
+            transaction.commit()
+        except BaseException:
+            transaction.rollback(_capture_exception=True)
+            raise
     finally:
         session._flushing = False
 
