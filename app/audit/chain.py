@@ -19,10 +19,10 @@ from uuid import UUID
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import scoped_session
 
 from .. import clock
+from ..driver import DriverStatement
 from ..extensions import db
 from .models import AuditEvent
 from .personal import holds_personal, might_hold_personal, seal
@@ -214,50 +214,10 @@ LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), hashtext(co
 
 # One path on both databases: SQLAlchemy compiles each statement once per
 # dialect, and an append sends the SQL to the DBAPI cursor of the session's
-# own connection, in its transaction. SQLAlchemy's execution machinery costs
-# more per statement than the database takes to run it, and an append is on
-# every step (figures in the README, "Benchmark: engine throughput"). The
-# statements do not show in SQLAlchemy's echo log; errors are wrapped as
-# SQLAlchemy would wrap them.
-@dataclass(frozen=True)
-class DriverStatement:
-    sql: str
-    names: tuple[str, ...]  # the parameters, in the order the driver takes them
-    positional: bool
-    to_db: tuple  # per name: the dialect's conversion of the value, or None
-    fixed: dict  # values the statement carries itself (a LIMIT's)
-
-    @classmethod
-    def compile(cls, statement, dialect, **options) -> DriverStatement:
-        compiled = statement.compile(dialect=dialect, **options)
-        names = tuple(compiled.positiontup if compiled.positional else compiled.bind_names.values())
-        fixed = {name: bind.value for bind, name in compiled.bind_names.items() if not bind.required}
-        to_db = tuple(
-            _events.c[name].type.dialect_impl(dialect).bind_processor(dialect) if name in _events.c else None
-            for name in names
-        )
-        return cls(compiled.string, names, compiled.positional, to_db, fixed)
-
-    def params(self, values: dict):
-        values = {**self.fixed, **values} if self.fixed else values
-        args = tuple(values[name] if convert is None else convert(values[name])
-                     for name, convert in zip(self.names, self.to_db))
-        return args if self.positional else dict(zip(self.names, args))
-
-    def run(self, connection, values: dict):
-        """Execute with `values` (name -> value); the first row, if any."""
-        params = self.params(values)
-        dbapi = connection.dialect.loaded_dbapi
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(self.sql, params)
-            return cursor.fetchone() if cursor.description else None
-        except dbapi.Error as error:
-            raise DBAPIError.instance(self.sql, params, error, dbapi.Error, dialect=connection.dialect) from error
-        finally:
-            cursor.close()
-
-
+# own connection, in its transaction (app/driver.py): SQLAlchemy's execution
+# machinery costs more per statement than the database takes to run it, and
+# an append is on every step (figures in the README, "Benchmark: engine
+# throughput").
 @dataclass(frozen=True)
 class AppendStatements:
     head_and_seq: DriverStatement

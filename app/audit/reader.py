@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from .chain import EVENT_COLUMNS, DriverStatement
+from ..driver import DriverStatement
+from .chain import EVENT_COLUMNS
 from .models import AuditEvent
 
 _events = AuditEvent.__table__

@@ -34,11 +34,10 @@ in the order they were added; afterwards each row is persistent with its new key
 version and defaults, its history reset, and known to the transaction (a
 rollback expires or expunges it). All or nothing: a statement that fails
 rolls the transaction back, and the session refuses to commit until the
-caller rolls back. Errors are SQLAlchemy's (DBAPIError classes from the
-driver, StatementError for a value its column's type cannot take). The statements are compiled once
-per table, columns and dialect, and sent to the DBAPI cursor of the
-session's connection (as the audit append's are, app/audit/chain.py): they
-do not show in SQLAlchemy's echo log or its cursor events.
+caller rolls back. The statements are compiled once per table, columns
+and dialect and sent to the DBAPI cursor of the session's connection, as the
+audit append's are (app/driver.py: errors wrapped as SQLAlchemy wraps them;
+not in SQLAlchemy's echo log or its cursor events).
 """
 from __future__ import annotations
 
@@ -46,11 +45,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, bindparam
-from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.unitofwork import UOWTransaction
 from sqlalchemy.sql.elements import ClauseElement
+
+from ..driver import DriverStatement
+
 
 def _listened(mapper) -> bool:
     """Whether the unit of work would call listeners for this class's rows
@@ -124,53 +125,16 @@ def _shape(mapper) -> _Shape:
     return shape
 
 
-class _Statement:
-    """One statement compiled for a dialect, run on the DBAPI cursor."""
-
-    def __init__(self, statement, dialect):
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.positional = compiled.positional
-        self.names = tuple(compiled.positiontup if compiled.positional else compiled.bind_names.values())
-        binds = {name: bind for bind, name in compiled.bind_names.items()}
-        self.processors = tuple(binds[name].type._cached_bind_processor(dialect) for name in self.names)
-        # Values the statement carries itself (a LIMIT's, a bindparam given a value).
-        self.fixed = {name: bind.value for name, bind in binds.items() if not bind.required}
-        self.dialect = dialect
-
-    def run(self, connection, values: dict):
-        """Execute; returns the cursor's (rowcount, lastrowid, first row or None)."""
-        if self.fixed:
-            values = {**self.fixed, **values}
-        try:  # every value through its type's processor, None too, as SQLAlchemy's execution does
-            args = tuple(values[name] if convert is None else convert(values[name])
-                         for name, convert in zip(self.names, self.processors))
-        except Exception as error:  # a value its type cannot take: wrapped as SQLAlchemy wraps it
-            raise StatementError(f"({type(error).__module__}.{type(error).__name__}) {error}", self.sql, values,
-                                 error) from error
-        params = args if self.positional else dict(zip(self.names, args))
-        dbapi = self.dialect.loaded_dbapi
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone() if cursor.description else None
-            return cursor.rowcount, getattr(cursor, "lastrowid", None), row
-        except dbapi.Error as error:
-            raise DBAPIError.instance(self.sql, params, error, dbapi.Error, dialect=self.dialect) from error
-        finally:
-            cursor.close()
-
-
 _STATEMENTS: dict = {}
 _MAX_STATEMENTS = 512  # shapes of UPDATE are few (the columns steps set); a bound all the same
 
 
-def _statement(key, build, dialect) -> _Statement:
+def _statement(key, build, dialect) -> DriverStatement:
     found = _STATEMENTS.get(key)
     if found is None:
         if len(_STATEMENTS) >= _MAX_STATEMENTS:
             _STATEMENTS.clear()
-        found = _STATEMENTS[key] = _Statement(build(), dialect)
+        found = _STATEMENTS[key] = DriverStatement.compile(build(), dialect)
     return found
 
 
@@ -185,11 +149,10 @@ def first_row(session, statement, params: dict):
     No autoflush: the caller's pending rows are not flushed first."""
     connection = session.connection()
     dialect = connection.dialect
-    return _statement((statement, dialect), lambda: statement, dialect).run(
-        connection, params)[2]
+    return _statement((statement, dialect), lambda: statement, dialect).run(connection, params)
 
 
-def _insert(shape: _Shape, dialect) -> _Statement:
+def _insert(shape: _Shape, dialect) -> DriverStatement:
     table = shape.table
     returning = dialect.name != "sqlite"
 
@@ -201,7 +164,7 @@ def _insert(shape: _Shape, dialect) -> _Statement:
     return _statement((table, "insert", dialect), build, dialect)
 
 
-def _update(shape: _Shape, keys: tuple, dialect) -> _Statement:
+def _update(shape: _Shape, keys: tuple, dialect) -> DriverStatement:
     table = shape.table
 
     def build():
@@ -355,7 +318,7 @@ def _write(session, connection, plan) -> None:
             if shape.version_key is not None:
                 values[f"v_{shape.version_key}"] = dict_[shape.version_key] = shape.generator(None)
             statement = _insert(shape, dialect)
-            _, lastrowid, row = statement.run(connection, values)
+            _, lastrowid, row = statement.execute(connection, values)
             dict_[shape.pk_key] = row[0] if row is not None else lastrowid
         else:
             if not changed:
@@ -368,7 +331,7 @@ def _write(session, connection, plan) -> None:
                 old = state.committed_state.get(shape.version_key, dict_.get(shape.version_key))
                 values["w_version"] = old
                 values[f"v_{shape.version_key}"] = new = shape.generator(old)
-            matched, _, _ = _update(shape, keys, dialect).run(connection, values)
+            matched, _, _ = _update(shape, keys, dialect).execute(connection, values)
             if matched != 1:
                 raise StaleDataError(
                     f"UPDATE statement on table '{shape.table.name}' expected to update 1 row(s); "

@@ -1,0 +1,70 @@
+"""Statements sent straight to the driver: compiled once for a dialect by
+SQLAlchemy, then run on the DBAPI cursor of a connection, in its transaction,
+without SQLAlchemy's execution machinery, which costs more per statement than
+the database takes to run it. For the few statements on every step: the
+audit append and the chain's reads (app/audit/chain.py, reader.py) and a
+step's direct write (app/engine/writes.py); figures in the README,
+"Benchmark: engine throughput".
+
+Values go through their types' bind processors, as SQLAlchemy's execution
+sends them, and errors are wrapped as SQLAlchemy wraps them (StatementError
+for a value its type cannot take, the DBAPIError classes for the driver's).
+The statements do not show in SQLAlchemy's echo log or its cursor events.
+
+Foundation layer: imports SQLAlchemy only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError, StatementError
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    sql: str
+    names: tuple[str, ...]  # the parameters, in the order the driver takes them
+    positional: bool
+    to_db: tuple  # per name: its type's bind processor for the dialect, or None
+    fixed: dict  # values the statement carries itself (a LIMIT's, a bindparam given a value)
+
+    @classmethod
+    def compile(cls, statement, dialect, **options) -> DriverStatement:
+        compiled = statement.compile(dialect=dialect, **options)
+        names = tuple(compiled.positiontup if compiled.positional else compiled.bind_names.values())
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        fixed = {name: bind.value for name, bind in binds.items() if not bind.required}
+        to_db = tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+        return cls(compiled.string, names, compiled.positional, to_db, fixed)
+
+    def params(self, values: dict):
+        """The driver's parameters for `values` (name -> value)."""
+        if self.fixed:
+            values = {**self.fixed, **values}
+        try:  # every value through its processor, None too, as SQLAlchemy's execution does
+            args = tuple(values[name] if convert is None else convert(values[name])
+                         for name, convert in zip(self.names, self.to_db))
+        except Exception as error:
+            raise StatementError(f"({type(error).__module__}.{type(error).__name__}) {error}", self.sql, values,
+                                 error) from error
+        return args if self.positional else dict(zip(self.names, args))
+
+    def execute(self, connection, values: dict) -> tuple[int, int | None, tuple | None]:
+        """Run on `connection` (a SQLAlchemy Connection): the rows it matched,
+        the new row's id where the driver tells it, and its first row or None."""
+        params = self.params(values)
+        dialect = connection.dialect
+        dbapi = dialect.loaded_dbapi
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone() if cursor.description else None
+            return cursor.rowcount, getattr(cursor, "lastrowid", None), row
+        except dbapi.Error as error:
+            raise DBAPIError.instance(self.sql, params, error, dbapi.Error, dialect=dialect) from error
+        finally:
+            cursor.close()
+
+    def run(self, connection, values: dict):
+        """Run on `connection`: its first row, if any."""
+        return self.execute(connection, values)[2]
