@@ -112,6 +112,10 @@ class Pages:
         self.contexts, self.problems = [], []
 
     def open(self, **options) -> Page:
+        # Reduced motion: Bootstrap then scrolls to a page's #anchor at once instead of smoothly, and a click
+        # made while the page still scrolled could land beside its link (seen once in CI: "element is not
+        # stable" retried, then the click changed nothing). It also makes collapses open without animation.
+        options.setdefault("reduced_motion", "reduce")
         context = self.chromium.get().new_context(base_url=self.base_url, locale="zh-CN", **options)
         context.tracing.start(screenshots=True, snapshots=True)
         self.contexts.append(context)
