@@ -38,6 +38,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import scoped_session
 
+from .driver import cursor_events
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # PostgreSQL's SQLSTATEs of a transaction that lost a lock conflict and may
 # succeed when run again: serialization_failure, deadlock_detected.
@@ -186,11 +188,12 @@ def _begin_sqlite(conn, sql: str) -> None:
     statement (its context, result and events) cost several times what
     SQLite takes for a BEGIN. A failure is wrapped as SQLAlchemy wraps it
     (`contention()` tells "database is locked" after the busy timeout); the
-    statement does not show in SQLAlchemy's echo log or cursor events."""
+    engine's cursor listeners are told of it (app/driver.py)."""
     dbapi = conn.dialect.loaded_dbapi
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(sql)
+        with cursor_events(conn, cursor, sql, ()):
+            cursor.execute(sql)
     except dbapi.Error as error:
         raise DBAPIError.instance(sql, (), error, dbapi.Error, dialect=conn.dialect) from error
     finally:

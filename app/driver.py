@@ -9,12 +9,15 @@ step's direct write (app/engine/writes.py); figures in the README,
 Values go through their types' bind processors, as SQLAlchemy's execution
 sends them, and errors are wrapped as SQLAlchemy wraps them (StatementError
 for a value its type cannot take, the DBAPIError classes for the driver's).
-The statements do not show in SQLAlchemy's echo log or its cursor events.
+The engine's before/after_cursor_execute listeners are told of each
+statement (`cursor_events`), so that instrumentation and the tests'
+statement budgets see them; SQLAlchemy's echo log does not.
 
 Foundation layer: imports SQLAlchemy only.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, StatementError
@@ -57,7 +60,8 @@ class DriverStatement:
         dbapi = dialect.loaded_dbapi
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(self.sql, params)
+            with cursor_events(connection, cursor, self.sql, params):
+                cursor.execute(self.sql, params)
             row = cursor.fetchone() if cursor.description else None
             return cursor.rowcount, getattr(cursor, "lastrowid", None), row
         except dbapi.Error as error:
@@ -68,3 +72,17 @@ class DriverStatement:
     def run(self, connection, values: dict):
         """Run on `connection`: its first row, if any."""
         return self.execute(connection, values)[2]
+
+
+@contextmanager
+def cursor_events(connection, cursor, sql: str, params):
+    """Around a statement sent past SQLAlchemy's execution: its Engine's
+    before_cursor_execute and after_cursor_execute listeners, as the
+    execution would call them (without an execution context; a listener's
+    return value is not used). Nothing to do when there is none."""
+    events = connection.dispatch
+    if events.before_cursor_execute:
+        events.before_cursor_execute(connection, cursor, sql, params, None, False)
+    yield
+    if events.after_cursor_execute:
+        events.after_cursor_execute(connection, cursor, sql, params, None, False)

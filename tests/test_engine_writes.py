@@ -232,3 +232,26 @@ def test_a_value_its_type_cannot_take_is_a_statement_error_as_from_the_unit_of_w
     with pytest.raises(StatementError):
         writes.flush(db.session)
     db.session.rollback()
+
+
+def test_statements_sent_past_sqlalchemy_are_seen_by_the_engine_s_cursor_listeners(world):
+    """The direct write, the audit append and SQLite's BEGIN go to the DBAPI
+    cursor, yet instrumentation and the statement budgets see them."""
+    d = f.walk(f.dispute(world.m1, world.grids[0]), world.m1, *URGE_CYCLE)
+    db.session.commit()
+    before, after = [], []
+    on_before = lambda conn, cursor, statement, *args: before.append(" ".join(statement.split()))  # noqa: E731
+    on_after = lambda conn, cursor, statement, *args: after.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", on_before)
+    event.listen(db.engine, "after_cursor_execute", on_after)
+    try:
+        engine.fire(d, "urge", world.m1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_before)
+        event.remove(db.engine, "after_cursor_execute", on_after)
+    assert before == after
+    assert any(s.startswith("UPDATE disputes SET") and "version" in s for s in before)
+    assert any(s.startswith("INSERT INTO followups") for s in before)
+    assert sum(s.startswith("INSERT INTO audit_events") for s in before) == 2  # the step's and the follow-up's
+    if db.engine.dialect.name == "sqlite":
+        assert before[0] == "BEGIN IMMEDIATE"

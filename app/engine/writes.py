@@ -37,7 +37,7 @@ rolls the transaction back, and the session refuses to commit until the
 caller rolls back. The statements are compiled once per table, columns
 and dialect and sent to the DBAPI cursor of the session's connection, as the
 audit append's are (app/driver.py: errors wrapped as SQLAlchemy wraps them;
-not in SQLAlchemy's echo log or its cursor events).
+the engine's cursor listeners told of them, not in SQLAlchemy's echo log).
 """
 from __future__ import annotations
 
