@@ -92,6 +92,18 @@ def test_recording_not_performed_breaches_the_case_and_shows_on_its_timeline(cli
         "done", "not", "phone", "申请人本人", date(2026, 3, 9))
 
 
+def test_a_follow_up_row_read_before_a_visit_shows_the_visit_after_it(client, app, world):
+    """The case page's follow-up rows are rendered once per worker (app/fragments.py), keyed by what they show."""
+    as_user(client, world.lead)
+    row = re.compile(rf'data-followup="{world.fu}" data-state="(\w+)".*?</a>', re.S)
+    before = row.search(client.get(f"/cases/{world.case}").get_data(as_text=True))
+    assert before.group(1) == "due" and "Fully performed" not in before.group(0)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu))
+    assert answer.status_code == 302
+    after = row.search(client.get(f"/cases/{world.case}").get_data(as_text=True))
+    assert after.group(1) == "done" and "Fully performed" in after.group(0) and "Phone call" in after.group(0)
+
+
 @pytest.mark.parametrize("changes, status, message", [
     ({"visited_on": "2026-03-10"}, 422, "The visit cannot be dated in the future."),
     ({"visited_on": "2026-02-28"}, 422, "The visit cannot be dated before the agreement it follows up."),
