@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from app import clock, create_app
 from app.audit import guard
@@ -20,18 +21,42 @@ PG_SCHEMA = f"test_run_{os.getpid()}"
 PG_OPTIONS = {"connect_args": {"options": f"-c search_path={PG_SCHEMA}"}}
 
 
+# A run holds a session-level advisory lock named after its schema for as long as
+# it lives, so that a later run can tell a schema left by a killed run (its lock
+# is free: drop it) from one in use (leave it).
+RUN_LOCK = "SELECT {fn}(hashtext('mediation test run'), hashtext(:schema))"
+_run_lock = None
+
+
 def pytest_configure(config):
     if os.environ.get("CI") and not PG_URL:
         raise pytest.UsageError("CI needs TEST_DATABASE_URL: the suite must also run on PostgreSQL")
     if PG_URL:
         try:
-            engine = create_engine(PG_URL)
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            engine.dispose()
+            hold_run_lock()
         except Exception as error:  # fail, never skip, when PostgreSQL is asked for
             raise pytest.UsageError(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}")
+        drop_abandoned_schemas()
     compile_translations()
+
+
+def hold_run_lock() -> None:
+    global _run_lock
+    _run_lock = create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
+    _run_lock.execute(text(RUN_LOCK.format(fn="pg_advisory_lock")), {"schema": PG_SCHEMA})
+
+
+def drop_abandoned_schemas() -> list[str]:
+    """Drop the schemas of test runs that were killed before they could drop
+    their own (a run's pytest_unconfigure never ran): those whose run lock is free."""
+    dropped = []
+    names = _run_lock.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\\_run\\_%'")).scalars()
+    for name in [n for n in names if n != PG_SCHEMA]:
+        if _run_lock.execute(text(RUN_LOCK.format(fn="pg_try_advisory_lock")), {"schema": name}).scalar():
+            _run_lock.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+            _run_lock.execute(text(RUN_LOCK.format(fn="pg_advisory_unlock")), {"schema": name})
+            dropped.append(name)
+    return dropped
 
 
 def _pg_admin(*statements: str) -> None:
@@ -49,6 +74,8 @@ def reset_postgresql() -> None:
 def pytest_unconfigure(config):
     if PG_URL:
         _pg_admin(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        if _run_lock is not None:
+            _run_lock.close()  # ends the session, and its lock
 
 
 def database_for(backend: str, tmp_path) -> dict:
