@@ -28,7 +28,9 @@ ratio to hello-world's in the same run, and the CPU the two gunicorn workers
 used during it (in cores: a kept-alive connection stays with the worker that
 accepted it, so one worker may serve most clients) (the machine is shared and noisy: read
 the ratios). The last line is `http_vs_hello_ratio=R`, R the lower of the case
-page's and the transition's ratios.
+page's and the transition's ratios. The column "CPU ms" is the workers' CPU time
+per request (per GET and POST pair for the transition): the rate depends on
+how the kept-alive connections spread over the workers, this does not.
 """
 from __future__ import annotations
 
@@ -321,7 +323,10 @@ def measure(pool, name, server, port, args, username=None, case_ids=None) -> dic
     latencies = sorted(x for part in results for x in part)
     # Logins happen before each client's clock starts: the rate counts requests over the measured seconds.
     rate = len(latencies) / args.seconds
-    return {"name": name, "n": len(latencies), "rate": rate, "elapsed": elapsed, "cores": cores,
+    # The workers' CPU per request: unlike the rate, it does not depend on how the kept-alive connections
+    # happened to spread over the two workers.
+    cpu_ms = sum(cores) * elapsed / len(latencies) * 1000
+    return {"name": name, "n": len(latencies), "rate": rate, "elapsed": elapsed, "cores": cores, "cpu_ms": cpu_ms,
             "p50": statistics.median(latencies) * 1000,
             "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000}
 
@@ -356,10 +361,10 @@ def main() -> None:
                     measure(pool, "statistics", app_server, app_port, args, "supervisor")]
             hello_last = measure(pool, "hello", hello_server, hello_port, args)
         baseline = (hello_first["rate"] + hello_last["rate"]) / 2
-        print(f"{'':12} {'p50 ms':>8} {'p95 ms':>8} {'per s':>8} {'ratio':>7}  workers' cores")
+        print(f"{'':12} {'p50 ms':>8} {'p95 ms':>8} {'per s':>8} {'ratio':>7} {'CPU ms':>7}  workers' cores")
         for row in [hello_first, *rows, hello_last]:
             print(f"{row['name']:12} {row['p50']:8.2f} {row['p95']:8.2f} {row['rate']:8.1f} "
-                  f"{row['rate'] / baseline:7.3f}  {' + '.join(f'{c:.2f}' for c in row['cores'])}")
+                  f"{row['rate'] / baseline:7.3f} {row['cpu_ms']:7.2f}  {' + '.join(f'{c:.2f}' for c in row['cores'])}")
         ratios = {row["name"]: row["rate"] / baseline for row in rows}
         print(f"hello-world baseline: {baseline:.0f} requests/s (first {hello_first['rate']:.0f}, "
               f"last {hello_last['rate']:.0f}); a transition is a GET and a POST")

@@ -114,3 +114,35 @@ def test_a_provider_from_another_domain_appears_without_the_page_knowing_it(clie
     login(client, world.lawyer)
     html = client.get("/today").get_data(as_text=True)
     assert 'href="/rota/duty/1"' in html and 'data-kind="duty"' in html
+
+
+def _item_html(page: str, followup_id: int) -> str:
+    return re.search(rf'<a [^>]*href="/followups/{followup_id}".*?</a>', page, re.S).group(0)
+
+
+@pytest.mark.parametrize("language", ["zh_Hans_CN", "en"])
+def test_a_follow_up_item_says_what_flask_babel_says_and_follows_the_clock(client, app, world, language):
+    """The follow-up items' words are looked up once per page (app/followups/today.py) and each item's HTML
+    is kept per worker (app/fragments.py): the same words as Flask-Babel's, and never a stale colour."""
+    import flask_babel
+
+    from app.followups.models import FollowUp
+    from app.i18n import translate
+
+    login(client, world.lead)
+    page = client.get("/today").get_data(as_text=True)
+    client.post(f"/language/{language}", data={"csrf_token": csrf(page), "next": "/today"})
+    due = world.cases["due"]
+    first = _item_html(client.get("/today").get_data(as_text=True), due)
+    with app.test_request_context(), flask_babel.force_locale(language):
+        row = db.session.get(FollowUp, due)
+        state = translate(row.__workflow__.state(row.state).label)
+        expected = flask_babel.gettext("%(state)s · planned for %(day)s", state=state,
+                                       day=flask_babel.format_date(clock.local_date(row.planned_for), "medium"))
+        title = flask_babel.gettext("Follow-up of case %(case)s", case=row.dispute.title)
+        db.session.remove()
+    assert expected in first and title in first
+
+    clock.set_now(MORNING + timedelta(days=3))  # past its last day: overdue, whatever the page showed before
+    later = _item_html(client.get("/today").get_data(as_text=True), due)
+    assert 'data-colour="red"' in later and 'data-colour="red"' not in first

@@ -1,8 +1,9 @@
 """The follow-ups on the today page (installed by the package's init_app)."""
 from __future__ import annotations
 
+from babel import Locale
+from babel.dates import format_date
 from flask import url_for
-from flask_babel import format_date, gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -13,19 +14,43 @@ from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, late_states
 from ..extensions import db
-from ..i18n import translate
+from ..i18n import catalogue, current_locale, translate
 from ..today import TodayItem
 from .models import FollowUp
 from .scope import works_on_clause
 
 
-def _followup_title(row: FollowUp) -> str:
-    return _("Follow-up of case %(case)s", case=row.dispute.title)
+class _Words:
+    """The page's language, looked up once: a mediator's list may hold 200
+    follow-ups, and Flask-Babel finds the language again for every string and
+    date (through its context and `g`), which cost more than the rest of the row."""
+
+    def __init__(self, locale: str):
+        texts = catalogue(locale)
+        self.title = texts.gettext("Follow-up of case %(case)s")
+        self.detail = texts.gettext("%(state)s · planned for %(day)s")
+        self.locale, self._babel_locale = locale, Locale.parse(locale)
+        self._states: dict[str, str] = {}
+        self._days: dict = {}
+
+    def state(self, row: FollowUp) -> str:
+        if row.state not in self._states:
+            self._states[row.state] = translate(row.__workflow__.state(row.state).label, self.locale)
+        return self._states[row.state]
+
+    def day(self, moment) -> str:
+        day = local_date(moment)
+        if day not in self._days:
+            self._days[day] = format_date(day, "medium", locale=self._babel_locale)
+        return self._days[day]
 
 
-def _followup_detail(row: FollowUp) -> str:
-    state = translate(row.__workflow__.state(row.state).label)
-    return _("%(state)s · planned for %(day)s", state=state, day=format_date(local_date(row.planned_for), "medium"))
+def _followup_title(row: FollowUp, words: _Words) -> str:
+    return words.title % {"case": row.dispute.title}
+
+
+def _followup_detail(row: FollowUp, words: _Words) -> str:
+    return words.detail % {"state": words.state(row), "day": words.day(row.planned_for)}
 
 
 def followups_due(user, now, until) -> list[TodayItem]:
@@ -43,8 +68,9 @@ def followups_due(user, now, until) -> list[TodayItem]:
         query = query.where(FollowUp.state == "escalated")
     rows = db.session.execute(query.order_by(FollowUp.due_at, FollowUp.id).limit(200)).scalars()
     # A late follow-up's own due time is its escalation; the user needs the deadline it missed.
-    return [TodayItem(kind="followup", title=_followup_title(row),
+    words = _Words(current_locale())
+    return [TodayItem(kind="followup", title=_followup_title(row, words),
                       due_at=row.visit_by if row.state in late else row.due_at, colour=colour(row, now),
-                      url=url_for("followups.show", followup_id=row.id), detail=_followup_detail(row),
+                      url=url_for("followups.show", followup_id=row.id), detail=_followup_detail(row, words),
                       open_since=row.planned_for if row.state != "scheduled" else None)
             for row in rows]
