@@ -21,7 +21,7 @@ from typing import Callable
 
 from babel.support import NullTranslations, Translations
 from flask import request
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from jinja2 import pass_context
 from wtforms.i18n import messages_path
 
@@ -96,6 +96,36 @@ def _page_locale() -> dict:
     return {_LOCALE_KEY: current_locale()}
 
 
+DATES_KEPT = 8192
+
+
+def _date_filter(formatter: Callable) -> Callable:
+    """Templates' `datetimeformat` or `dateformat`: Flask-Babel's, remembered
+    per value, format and the page's language. A list page formats a date or
+    two per row, and Flask-Babel looks up the language and the time zone
+    (through its context and `g`) for each; the same moment in the same
+    language and format always reads the same (the zone is the app's: each
+    app builds its own filters). At most DATES_KEPT texts are kept."""
+    said: dict[tuple, str] = {}
+
+    @pass_context
+    def say(context, value=None, format=None, rebase=True):
+        if value is None or not rebase:  # "now", or a value taken as already local: as Flask-Babel says it
+            return formatter(value, format, rebase)
+        key = (value, format, _locale_of(context))
+        text = said.get(key)
+        if text is None:
+            text = formatter(value, format)  # in Flask-Babel's language: kept only if it is the page's
+            if key[2] != current_locale():
+                return text
+            if len(said) >= DATES_KEPT:
+                said.clear()  # rarely reached: one worker's pages show a few thousand moments
+            said[key] = text
+        return text
+
+    return say
+
+
 @pass_context
 def _translate(context, message: str, locale: str | None = None) -> str:
     return translate(message, locale or _locale_of(context))
@@ -132,5 +162,6 @@ def init_app(app) -> None:
     app.jinja_env.globals["translate"] = _translate
     app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True,
                                             pgettext=_pgettext, npgettext=_npgettext)
+    app.jinja_env.filters.update(datetimeformat=_date_filter(format_datetime), dateformat=_date_filter(format_date))
     app.context_processor(_page_locale)
     app.before_request(_wtforms_messages)

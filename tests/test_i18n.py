@@ -115,3 +115,25 @@ def test_chinese_is_the_default_and_english_falls_back_to_the_source():
         assert gettext("Done: %(action)s.", action="受理") == "已完成：受理。"
         with force_locale("en"):
             assert gettext("Log in") == "Log in"
+
+
+def test_templates_date_filters_say_what_flask_babel_says_in_each_language():
+    """Templates' datetimeformat and dateformat remember what they said (app/i18n.py): the same words as
+    Flask-Babel's, in the page's language, for moments, days and explicit patterns; "now" is never kept."""
+    import flask_babel
+    from datetime import date, datetime
+    from flask import render_template_string
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    moment, day = datetime(2026, 3, 8, 16, 30), date(2026, 3, 9)  # 00:30 on 9 March in Shanghai
+    template = ("{{ m|datetimeformat('short') }}|{{ m|dateformat('medium') }}|{{ d|dateformat('full') }}|"
+                "{{ d|dateformat('yyyy-MM') }}")
+    for _round in (1, 2):  # the second round is said from memory
+        for language in ("zh_Hans_CN", "en"):
+            with app.test_request_context(), force_locale(language):
+                shown = render_template_string(template, m=moment, d=day)
+                expected = "|".join([flask_babel.format_datetime(moment, "short"),
+                                     flask_babel.format_date(moment, "medium"), flask_babel.format_date(day, "full"),
+                                     flask_babel.format_date(day, "yyyy-MM")])
+            assert shown == expected
+    assert "2026/3/9" in shown or "3/9/26" in shown  # the last round was English: the Shanghai day, not UTC's
