@@ -6,49 +6,77 @@ whole input:
 
     {% call cached('navigation', locale, current_user.role, inbox, unread) %}...{% endcall %}
 
-The block is rendered the first time a key is seen; after that the same
-HTML is returned without running it. Nothing is ever invalidated: a key
-that names all the part shows (never a row's id alone, whose values may
+The block is rendered the first time a key is seen (in that template); after
+that the same HTML is returned without running it. Nothing is invalidated:
+a key that names all the part shows (never a row's id alone, whose values may
 change) cannot go stale, and the next change makes a new key. So the parts
 worth caching are those rendered over and over from few inputs: the
-navigation (a role, a language and two counts, on every page) and the
-entries of a case's history (which never change once written).
+navigation (a role, a language and two counts, on every page), the entries
+of a case's history (which never change once written), a list's rows. A
+cached block must not have effects (a CSRF token, a one-time form token):
+on a hit it does not run.
 
-The cache is a bounded dict per process (the oldest key goes first), so it
-holds at most MAX_ENTRIES parts of pages this worker rendered recently. It
-is skipped while templates reload (development), so an edited template
-shows at once.
+Bounds, per worker: at most MAX_CHARS characters of HTML (the oldest parts
+go first), no part over MAX_PART_CHARS, and none older than MAX_AGE_SECONDS.
+The age limit matters for personal data: a history entry shows masked
+personal data, and once a case's data is erased (shredded) its entries read
+differently, so the old ones are never shown again, but they stay in memory
+until they are dropped: at most this long. Long key values (a history
+entry's text) are kept as a digest. The cache is skipped while templates
+reload (development), so an edited template shows at once.
 """
+import hashlib
+import time
 from threading import Lock
 
 from flask import current_app
+from jinja2 import pass_context
 from markupsafe import Markup
 
-MAX_ENTRIES = 4096
+MAX_CHARS = 8_000_000
+MAX_PART_CHARS = 32_000
+MAX_AGE_SECONDS = 3600
+_LONG = 256
+
+
+def _compact(value):
+    if isinstance(value, str) and len(value) > _LONG:
+        return hashlib.blake2b(value.encode(), digest_size=16).digest()
+    return value
 
 
 class FragmentCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES):
-        self.max_entries = max_entries
-        self._parts: dict[tuple, Markup] = {}
+    def __init__(self, max_chars: int = MAX_CHARS, max_age: float = MAX_AGE_SECONDS):
+        self.max_chars, self.max_age = max_chars, max_age
+        self._parts: dict[tuple, tuple[Markup, float]] = {}
+        self._chars = 0
         self._lock = Lock()
 
-    def __call__(self, *key, caller):
-        html = self._parts.get(key)
-        if html is not None:
-            return html
+    @pass_context
+    def __call__(self, context, *key, caller):
+        # The template's name is part of the key: two templates may use one name for different parts.
+        key = (context.name, *(_compact(value) for value in key))
+        found = self._parts.get(key)
+        now = time.monotonic()
+        if found is not None and found[1] > now:
+            return found[0]
         html = Markup(caller())
-        if current_app.jinja_env.auto_reload:
+        if current_app.jinja_env.auto_reload or len(html) > MAX_PART_CHARS:
             return html
         with self._lock:  # a worker's threads share it; eviction iterates the dict
-            if len(self._parts) >= self.max_entries:
-                del self._parts[next(iter(self._parts))]
-            self._parts[key] = html
+            old = self._parts.pop(key, None)
+            if old is not None:
+                self._chars -= len(old[0])
+            while self._parts and self._chars + len(html) > self.max_chars:
+                self._chars -= len(self._parts.pop(next(iter(self._parts)))[0])
+            self._parts[key] = (html, now + self.max_age)
+            self._chars += len(html)
         return html
 
     def clear(self) -> None:
         with self._lock:
             self._parts.clear()
+            self._chars = 0
 
     def __len__(self) -> int:
         return len(self._parts)

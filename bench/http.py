@@ -253,11 +253,20 @@ class FormReader(HTMLParser):
 # ---- the scenarios, each run by every client process
 
 
+START = None  # a barrier: every client logged in, and the server's CPU read, before the clocks start
+
+
+def client_process(barrier) -> None:
+    global START
+    START = barrier
+
+
 def run_scenario(job) -> list[float]:
     name, port, seconds, username, case_ids = job
     client = Client(port)
     if username:
         client.login(username)
+    START.wait(timeout=300)
     state = None
     latencies = []
     end = time.monotonic() + seconds
@@ -314,9 +323,11 @@ def measure(pool, name, server, port, args, username=None, case_ids=None) -> dic
     share = -(-len(case_ids) // args.clients) if case_ids else 0
     jobs = [(name, port, args.seconds, username, case_ids[i * share:(i + 1) * share] if case_ids else None)
             for i in range(args.clients)]
+    running = pool.map_async(run_scenario, jobs, chunksize=1)
+    START.wait(timeout=300)  # the logins (argon2id, on the server's cores) are not measured
     before = workers_cpu(server)
     started = time.monotonic()
-    results = pool.map(run_scenario, jobs)
+    results = running.get()
     elapsed = time.monotonic() - started
     after = workers_cpu(server)
     cores = sorted(((after[pid] - before.get(pid, 0)) / elapsed for pid in after), reverse=True)
@@ -325,13 +336,14 @@ def measure(pool, name, server, port, args, username=None, case_ids=None) -> dic
     rate = len(latencies) / args.seconds
     # The workers' CPU per request: unlike the rate, it does not depend on how the kept-alive connections
     # happened to spread over the two workers.
-    cpu_ms = sum(cores) * elapsed / len(latencies) * 1000
+    cpu_ms = sum(cores) * elapsed / max(len(latencies), 1) * 1000
     return {"name": name, "n": len(latencies), "rate": rate, "elapsed": elapsed, "cores": cores, "cpu_ms": cpu_ms,
             "p50": statistics.median(latencies) * 1000,
             "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000}
 
 
 def main() -> None:
+    global START
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="how long each scenario runs (default 5)")
     parser.add_argument("--clients", type=int, default=8, help="client processes at once (default 8)")
@@ -352,7 +364,9 @@ def main() -> None:
         backend = "PostgreSQL" if args.database_url else "SQLite"
         print(f"{backend}, gunicorn 2 workers x 4 threads, {args.clients} kept-alive clients, "
               f"{args.seconds:g} s a scenario", flush=True)
-        with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+        context = multiprocessing.get_context("fork")
+        START = context.Barrier(args.clients + 1)  # the clients and this process
+        with context.Pool(args.clients, initializer=client_process, initargs=(START,)) as pool:
             hello_first = measure(pool, "hello", hello_server, hello_port, args)
             rows = [measure(pool, "case page", app_server, app_port, args, "mediator", case_ids),
                     measure(pool, "transition", app_server, app_port, args, "mediator", case_ids),

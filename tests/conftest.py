@@ -2,6 +2,8 @@
 TEST_DATABASE_URL is set, the same test again on a freshly reset PostgreSQL
 schema. In CI (CI=true) PostgreSQL is required: the run fails without it."""
 import os
+import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,10 @@ PG_OPTIONS = {"connect_args": {"options": f"-c search_path={PG_SCHEMA}"}}
 
 # A run holds a session-level advisory lock named after its schema for as long as
 # it lives, so that a later run can tell a schema left by a killed run (its lock
-# is free: drop it) from one in use (leave it).
+# is free: drop it) from one in use (leave it). Tests may make schemas of their
+# own named after the run's (test_run_<pid>_other): they go with their run's lock.
 RUN_LOCK = "SELECT {fn}(hashtext('mediation test run'), hashtext(:schema))"
+RUN_SCHEMA = re.compile(r"^(test_run_\d+)(_\w*)?$")
 _run_lock = None
 
 
@@ -43,19 +47,35 @@ def pytest_configure(config):
 def hold_run_lock() -> None:
     global _run_lock
     _run_lock = create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
-    _run_lock.execute(text(RUN_LOCK.format(fn="pg_advisory_lock")), {"schema": PG_SCHEMA})
+    if not _run_lock.execute(text(RUN_LOCK.format(fn="pg_try_advisory_lock")), {"schema": PG_SCHEMA}).scalar():
+        raise RuntimeError(f"another test run (on another host, with the same process id) holds {PG_SCHEMA}")
 
 
-def drop_abandoned_schemas() -> list[str]:
+def drop_abandoned_schemas(names=None) -> list[str]:
     """Drop the schemas of test runs that were killed before they could drop
-    their own (a run's pytest_unconfigure never ran): those whose run lock is free."""
+    their own (a run's pytest_unconfigure never ran): those whose run lock is
+    free. Best effort: a schema that cannot be dropped at once is left, with a warning."""
+    if names is None:
+        names = _run_lock.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\\_run\\_%'")).scalars().all()
+    runs: dict[str, list[str]] = {}
+    for name in names:
+        match = RUN_SCHEMA.match(name)
+        if match and match.group(1) != PG_SCHEMA:
+            runs.setdefault(match.group(1), []).append(name)
     dropped = []
-    names = _run_lock.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\\_run\\_%'")).scalars()
-    for name in [n for n in names if n != PG_SCHEMA]:
-        if _run_lock.execute(text(RUN_LOCK.format(fn="pg_try_advisory_lock")), {"schema": name}).scalar():
-            _run_lock.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-            _run_lock.execute(text(RUN_LOCK.format(fn="pg_advisory_unlock")), {"schema": name})
-            dropped.append(name)
+    _run_lock.execute(text("SET lock_timeout = '2s'"))
+    for run, schemas in sorted(runs.items()):
+        if not _run_lock.execute(text(RUN_LOCK.format(fn="pg_try_advisory_lock")), {"schema": run}).scalar():
+            continue  # the run is alive
+        try:
+            for name in schemas:
+                _run_lock.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+                dropped.append(name)
+        except Exception as error:  # another owner, a lock held by a killed run's orphan...
+            warnings.warn(f"could not drop the abandoned schema {name}: {error}")
+        finally:
+            _run_lock.execute(text(RUN_LOCK.format(fn="pg_advisory_unlock")), {"schema": run})
     return dropped
 
 

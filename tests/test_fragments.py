@@ -86,36 +86,61 @@ def _csrf(page: str) -> str:
     return csrf(page)
 
 
-def test_the_cache_keeps_at_most_its_bound_and_drops_the_oldest(app):
-    cache = FragmentCache(max_entries=2)
-    rendered = []
-
-    def part(name):
-        return cache(name, caller=lambda: rendered.append(name) or f"<p>{name}</p>")
-
+def _render(app, cache, source, **values):
     with app.test_request_context():
-        assert part("a") == "<p>a</p>" and part("b") == "<p>b</p>" and part("a") == "<p>a</p>"
-        assert rendered == ["a", "b"]
-        part("c")  # the third key drops the oldest, "a"
-        assert len(cache) == 2
-        part("b")
-        part("a")
-        assert rendered == ["a", "b", "c", "a"]
+        return render_template_string(source, cached=cache, **values)
+
+
+PART = "{% call cached('p', n) %}<p>{{ n }}{{ rendered.append(n) or '' }}</p>{% endcall %}"
+
+
+def test_the_cache_keeps_at_most_its_characters_and_drops_the_oldest(app):
+    cache = FragmentCache(max_chars=20)  # two parts of 8 characters
+    rendered = []
+    for n in ["a", "b", "a", "c", "b", "a"]:
+        assert _render(app, cache, PART, n=n, rendered=rendered) == f"<p>{n}</p>"
+    # "c" dropped "a" (the oldest); "b" was still kept; "a" is rendered again.
+    assert rendered == ["a", "b", "c", "a"]
+    assert len(cache) == 2
+
+
+def test_a_part_is_kept_no_longer_than_its_age_and_a_huge_one_not_at_all(app):
+    rendered = []
+    aged = FragmentCache(max_age=0)
+    for _ in range(2):
+        _render(app, aged, PART, n="a", rendered=rendered)
+    assert rendered == ["a", "a"]
+    cache = FragmentCache()
+    huge = "{% call cached('h') %}<p>{{ 'x' * 40000 }}{{ rendered.append(1) or '' }}</p>{% endcall %}"
+    rendered = []
+    for _ in range(2):
+        _render(app, cache, huge, rendered=rendered)
+    assert rendered == [1, 1] and len(cache) == 0
+
+
+def test_two_templates_naming_a_part_alike_each_get_their_own(app):
+    from flask import render_template
+    from jinja2 import ChoiceLoader, DictLoader
+
+    cache = FragmentCache()
+    app.jinja_env.loader = ChoiceLoader([DictLoader({
+        "first.html": "{% call cached('row', 1) %}<i>first</i>{% endcall %}",
+        "second.html": "{% call cached('row', 1) %}<b>second</b>{% endcall %}"}), app.jinja_env.loader])
+    with app.test_request_context():
+        shown = [render_template(name, cached=cache) for name in ("first.html", "second.html", "first.html")]
+    assert shown == ["<i>first</i>", "<b>second</b>", "<i>first</i>"]
 
 
 def test_nothing_is_kept_while_templates_reload(app):
     cache = FragmentCache()
     app.jinja_env.auto_reload = True
-    with app.test_request_context():
-        html = render_template_string("{% call cached('x') %}<b>{{ 1 + 1 }}</b>{% endcall %}", cached=cache)
-    assert html == "<b>2</b>"
+    assert _render(app, cache, "{% call cached('x') %}<b>{{ 1 + 1 }}</b>{% endcall %}") == "<b>2</b>"
     assert len(cache) == 0
 
 
 def test_a_cached_part_is_markup_and_not_escaped_twice(app):
     cache = FragmentCache()
-    with app.test_request_context():
-        template = "{% call cached('y', v) %}<i>{{ v }}</i>{% endcall %}"
-        first = render_template_string(template, cached=cache, v="<&>")
-        second = render_template_string(template, cached=cache, v="<&>")
+    template = "{% call cached('y', v) %}<i>{{ v }}</i>{% endcall %}"
+    first = _render(app, cache, template, v="<&>")
+    second = _render(app, cache, template, v="<&>")
     assert first == second == "<i>&lt;&amp;&gt;</i>"
