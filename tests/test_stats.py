@@ -27,6 +27,7 @@ yellow c4 (agreement window, less than a fifth left), blue c8.
 """
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -389,3 +390,35 @@ def test_the_city_dashboard_sends_a_fixed_number_of_statements(app, client, worl
     counters = [s for s in sent if "stat_counts" in s]
     assert len(counters) <= CITY_COUNTER_STATEMENTS, counters
     assert len(sent) <= CITY_PAGE_STATEMENTS, len(sent)
+
+
+def test_a_street_with_many_grids_lists_them_once_a_community_is_chosen(app, client):
+    """A street's hundreds of grids are not one select: past GRIDS_LISTED the grid filter asks for a community
+    first (as the city's asks for a street); a grid named in the link stays chosen; a small street lists all."""
+    from app.supervision.forms import GRIDS_LISTED
+
+    with app.app_context():
+        street, communities, grids = f.org(communities=7, grids_per_community=10)
+        small_street, _, small_grids = f.org()
+        sup, small_sup = f.user("supervisor", street=street), f.user("supervisor", street=small_street)
+        names = {"sup": sup.username, "small": small_sup.username, "community": communities[3].id,
+                 "grid": grids[35].id, "grid_name": grids[35].name, "other_grid_name": grids[0].name,
+                 "small_grids": [g.name for g in small_grids]}
+    assert len(grids) > GRIDS_LISTED
+
+    def grid_select(path):
+        page = client.get(path).get_data(as_text=True)
+        return re.search(r'<select[^>]*name="grid".*?</select>', page, re.S).group(0), page
+
+    login(client, names["sup"])
+    select, page = grid_select("/supervision/stats")
+    assert select.count("<option") == 1 and "先选社区并点“筛选”，这里就会列出其网格。" in page
+    select, _ = grid_select(f"/supervision/stats?community={names['community']}")
+    assert select.count("<option") == 11 and names["grid_name"] in select  # "All" and the community's ten
+    select, _ = grid_select(f"/supervision/stats?grid={names['grid']}")
+    assert re.search(rf'<option selected value="{names["grid"]}">', select) and names["other_grid_name"] not in select
+
+    client.post("/logout", data={"csrf_token": f.csrf(page)})
+    login(client, names["small"])
+    select, page = grid_select("/supervision/stats")
+    assert all(name in select for name in names["small_grids"]) and 'id="grid-hint"' not in page

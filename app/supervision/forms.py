@@ -19,6 +19,8 @@ from .models import OUTCOMES
 from .scope import Place, Scope
 
 PLACE_FIELDS = ("street", "area", "community", "grid", "mediator")
+# A street with more grids than this lists them once a community is chosen.
+GRIDS_LISTED = 60
 
 
 def _sane_date(form, field):
@@ -55,14 +57,24 @@ class _Filters(FlaskForm):
         self.area.choices = everything + [(a.id, a.name) for a in scope.areas()]
         self.community.choices = everything + [(c.id, c.name) for c in scope.communities()]
         street, community = self.street.data, self.community.data
+
+        def chosen():  # a grid named in the request stays listed, so that it shows as chosen
+            return scope.grids(grid_id=self.grid.data) if isinstance(self.grid.data, int) else []
+
         if len(streets) > 1 and not isinstance(street, int) and not isinstance(community, int):
             # A city's every grid (thousands) in one select helps nobody and
             # cost the city's pages most of their time (bench/scale.py).
-            self.grid.choices = everything + (scope.grids(grid_id=self.grid.data)
-                                              if isinstance(self.grid.data, int) else [])
+            self.grid.choices = everything + chosen()
             self.grid.description = _l("Choose a street or a community, apply, and its grids are listed here.")
+            return
+        grids = scope.grids(street_id=street, community_id=community)
+        if len(grids) > GRIDS_LISTED and not isinstance(community, int):
+            # A street's hundreds of grids in one select (the demo's street: 369, 78 KB of the page) are
+            # hard to use on a phone: the community first, as for the city.
+            self.grid.choices = everything + chosen()
+            self.grid.description = _l("Choose a community, apply, and its grids are listed here.")
         else:
-            self.grid.choices = everything + scope.grids(street_id=street, community_id=community)
+            self.grid.choices = everything + grids
 
     def read(self, scope: Scope) -> tuple[Place, list[tuple[str, str]]]:
         """Validate: drop (with a message) what does not parse, then check
