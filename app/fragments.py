@@ -73,11 +73,6 @@ class FragmentCache:
             self._chars += len(html)
         return html
 
-    def clear(self) -> None:
-        with self._lock:
-            self._parts.clear()
-            self._chars = 0
-
     def __len__(self) -> int:
         return len(self._parts)
 
