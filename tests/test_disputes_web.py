@@ -45,12 +45,14 @@ def intake(client, world, **changes):
     return client.post("/cases/new", data=data), data
 
 
-def case_page(client, case_id):
-    return client.get(f"/cases/{case_id}").get_data(as_text=True)
+def case_page(client, case_id, step=None):
+    """The case page; with `step`, the page with that step's form open (the
+    page without scripts, or a link to it; in a browser the form is fetched)."""
+    return client.get(f"/cases/{case_id}" + (f"?step={step}" if step else "")).get_data(as_text=True)
 
 
 def action(client, case_id, trigger, page=None, version=None, **data):
-    page = page or case_page(client, case_id)
+    page = page or case_page(client, case_id, step=trigger)
     if version is None:
         version = re.search(rf'id="{trigger}-version" name="{trigger}-version" type="hidden" value="(\d+)"', page).group(1)
     form = {f"{trigger}-csrf_token": csrf(page), f"{trigger}-version": version}
@@ -171,7 +173,7 @@ def test_missing_reason_is_refused_with_nothing_written(app, client, world):
 
 def test_stale_form_gets_409_and_names_who_changed_it(app, client, world):
     login(client, world.m1)
-    stale = case_page(client, world.case)
+    stale = case_page(client, world.case, step="accept")
     assert action(client, world.case, "accept", page=stale).status_code == 302
     response = action(client, world.case, "reject", page=stale, version="1", route="court", reason="重复")
     assert response.status_code == 409

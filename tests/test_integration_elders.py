@@ -267,7 +267,7 @@ def test_a_refused_case_step_withdraws_nothing(world, monkeypatch):
 
 def test_the_case_page_shows_the_withdrawal_in_its_history(app, client, web):
     login(client, web["lead"])
-    page = client.get(f"/cases/{web['case']}").get_data(as_text=True)
+    page = client.get(f"/cases/{web['case']}/steps/withdraw").get_data(as_text=True)  # as the page fetches it
     version = re.search(r'id="withdraw-version" name="withdraw-version" type="hidden" value="(\d+)"', page).group(1)
     answer = client.post(f"/cases/{web['case']}/fire/withdraw",
                          data={"withdraw-csrf_token": csrf(page), "withdraw-version": version,

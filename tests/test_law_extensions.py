@@ -107,14 +107,14 @@ def test_the_page_offers_the_parties_and_refuses_a_second_extension_saying_why(a
         m = d.created_by
         f.walk(d, m, "accept", "assign", "start_mediation")
         ids = [str(p.id) for p in d.parties]
-    page = case_page(client, world.case)
+    page = case_page(client, world.case, step="extend")
     assert 'name="extend-consenting_parties"' in page and 'name="extend-consent_how"' in page
     assert "当事人1" in page
     first = action(client, world.case, "extend", days="30", consenting_parties=ids, consent_how="oral_recorded",
                    reason="双方同意")
     assert first.status_code == 302
     page = case_page(client, world.case)
-    assert 'id="extend-version"' not in page
+    assert 'data-step="extend"' not in page and 'id="extend-version"' not in page
     with app.app_context():
         version = str(db.session.get(Dispute, world.case).version)
     second = action(client, world.case, "extend", page=page, version=version, days="5", consenting_parties=ids,

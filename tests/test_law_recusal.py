@@ -112,7 +112,7 @@ def test_the_assignment_list_says_why_they_are_missing(app, client):
         case_id, lead_name, other_name, other_login = d.id, lead.display_name, other.display_name, other.username
         lead_id = lead.id
     login(client, other_login)
-    page = case_page(client, case_id)
+    page = case_page(client, case_id, step="assign")
     select_html = re.search(r'<select[^>]*name="assign-mediator_id".*?</select>', page, re.S).group(0)
     assert other_name in select_html and f'value="{lead_id}"' not in select_html
     assert f"{lead_name}未列入" in page and "申请人 当事人1" in page

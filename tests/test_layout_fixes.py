@@ -51,7 +51,7 @@ def test_the_mediator_finds_themself_marked_among_those_to_assign(client, app):
         name, username = me.display_name, me.username
         db.session.remove()
     login(client, username)
-    html = client.get(f"/cases/{case}").get_data(as_text=True)
+    html = client.get(f"/cases/{case}?step=assign").get_data(as_text=True)
     mine = re.search(r'<select[^>]*id="assign-mediator_id".*?</select>', html, re.S).group(0)
     assert re.search(rf'<optgroup label="本人">\s*<option[^>]*>{name}</option>\s*</optgroup>', mine)
     assert '<optgroup label="同事">' in mine

@@ -206,7 +206,7 @@ def test_a_case_with_an_open_referral_offers_no_closing_and_says_why(client, app
     as_user(client, world.mediator)
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert 'id="referrals-block-closing"' in page
-    assert 'data-trigger="close"' not in page
+    assert 'data-step="close"' not in page
 
 
 def test_a_referral_form_sent_twice_makes_one_referral(client, app, world):

@@ -53,8 +53,8 @@ def english(client):
                                       "next": "/cases/"})
 
 
-def case_page(client, case_id):
-    return client.get(f"/cases/{case_id}").get_data(as_text=True)
+def case_page(client, case_id, step=None):
+    return client.get(f"/cases/{case_id}" + (f"?step={step}" if step else "")).get_data(as_text=True)
 
 
 def post_session(client, case_id, page=None, **changes):
@@ -169,7 +169,7 @@ def test_a_co_mediator_records_a_session_and_the_agreement(app, client, world):
     assert world.co_name in page[page.index('id="co-mediators"'):]
     assert post_session(client, world.case, page=page).status_code == 302
     (row,) = sessions_of(app, world.case)
-    page = case_page(client, world.case)
+    page = case_page(client, world.case, step="agree")
     version = re.search(r'name="agree-version" type="hidden" value="(\d+)"', page).group(1)
     form = {"agree-csrf_token": csrf(page), "agree-version": version, "agree-form": "oral", "agree-terms": "赔礼道歉"}
     assert client.post(f"/cases/{world.case}/fire/agree", data=form).status_code == 302
@@ -254,7 +254,7 @@ def test_co_mediators_are_assigned_through_the_web(app, client, world):
         f.walk(d, lead, "accept")
         case_id, lead_id, co_id = d.id, lead.id, co.id
     login(client, world.lead)
-    page = case_page(client, case_id)
+    page = client.get(f"/cases/{case_id}/steps/assign").get_data(as_text=True)  # as the page fetches it
     version = re.search(r'name="assign-version" type="hidden" value="(\d+)"', page).group(1)
     response = client.post(f"/cases/{case_id}/fire/assign", data={
         "assign-csrf_token": csrf(page), "assign-version": version, "assign-mediator_id": str(lead_id),
@@ -269,7 +269,7 @@ def test_co_mediators_are_assigned_through_the_web(app, client, world):
     # The co-mediator passes the "assigned mediators only" guard; a bystander does not.
     client.post("/logout", data={"csrf_token": csrf(page)})
     login(client, world.co)
-    page = case_page(client, case_id)
+    page = case_page(client, case_id, step="start_mediation")
     version = re.search(r'name="start_mediation-version" type="hidden" value="(\d+)"', page).group(1)
     response = client.post(f"/cases/{case_id}/fire/start_mediation", data={
         "start_mediation-csrf_token": csrf(page), "start_mediation-version": version,
@@ -285,7 +285,8 @@ def test_co_mediators_are_assigned_through_the_web(app, client, world):
 def test_a_mediator_not_on_the_case_does_not_pass_the_assignee_guard(app, client, world):
     login(client, world.bystander)
     page = case_page(client, world.case)
-    assert 'data-trigger="agree"' not in page
+    assert 'data-step="agree"' not in page
+    assert client.get(f"/cases/{world.case}/steps/agree").status_code == 409
     with app.app_context():
         version = db.session.get(Dispute, world.case).version
     form = {"agree-csrf_token": csrf(page), "agree-version": str(version), "agree-form": "oral", "agree-terms": "x"}

@@ -56,7 +56,7 @@ def english(client):
 
 
 def sign(client, case_id, signed_on, signers):
-    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    page = client.get(f"/cases/{case_id}?step=sign").get_data(as_text=True)
     version = re.search(r'name="sign-version" type="hidden" value="(\d+)"', page).group(1)
     return client.post(f"/cases/{case_id}/fire/sign", data={
         "sign-csrf_token": csrf(page), "sign-version": version, "sign-signed_on": signed_on,
@@ -164,7 +164,7 @@ def test_a_negative_agreed_amount_is_refused(app, client, world):
         case_id, username = d.id, lead.username
     login(client, username)
     english(client)
-    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    page = client.get(f"/cases/{case_id}?step=agree").get_data(as_text=True)
     version = re.search(r'name="agree-version" type="hidden" value="(\d+)"', page).group(1)
     answer = client.post(f"/cases/{case_id}/fire/agree", data={
         "agree-csrf_token": csrf(page), "agree-version": version, "agree-form": "oral", "agree-terms": "道歉",

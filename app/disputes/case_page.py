@@ -1,7 +1,12 @@
-"""The case page: the case, its history and the steps this user may take,
-each with its form. Rendered by the disputes views after any action on the
-case, and by other domains' views that act on a case (the elders' council)."""
-from flask import render_template
+"""The case page: the case, its history and the steps this user may take.
+Rendered by the disputes views after any action on the case, and by other
+domains' views that act on a case (the elders' council).
+
+Only the open step carries its form (the one just submitted, or the one named
+by `?step=`); the others are headings whose form the page fetches when one is
+opened (`step_form`), so that viewing a case does not build and render a form
+with its tokens for every step it offers."""
+from flask import render_template, request
 from flask_login import current_user
 
 from workflows import DISPUTE
@@ -18,31 +23,37 @@ from .forms import transition_form
 from .rules import mediators_for
 
 
-def action_forms(dispute, locale, submitted=None, formdata=None):
-    """(transition, form) for each step this user may take on the case; the
-    form of `submitted` is refilled from `formdata` (to show its errors)."""
-    mediators = None
-    forms = []
-    for t in engine.available(dispute, current_user):
-        if "mediator_id" in t.required + t.optional and mediators is None:
-            mediators = mediators_for(dispute)
-        data = formdata if t.trigger == submitted else None
-        forms.append((t, transition_form(t, dispute, locale, mediators or (), formdata=data)))
-    return forms
+def offered_step(dispute, trigger):
+    """The transition `trigger` if this user may take it on the case now."""
+    return next((t for t in engine.available(dispute, current_user) if t.trigger == trigger), None)
+
+
+def step_form(t, dispute, locale, formdata=None, version=None):
+    """The form of one step; `version` is the case's version the user saw
+    (the page's, when the form is fetched after the page), to catch stale forms."""
+    mediators = mediators_for(dispute) if "mediator_id" in t.required + t.optional else ()
+    form = transition_form(t, dispute, locale, mediators, formdata=formdata)
+    if formdata is None and version is not None:
+        form.version.data = version
+    return form
 
 
 def render_case(dispute, status=200, submitted=None, formdata=None, revealed=None):
     """The case page as a response, with `status`: `submitted` names the step
     whose form opens with `formdata`; `revealed` the parties shown unmasked."""
     locale = current_locale()
+    open_action = submitted or request.args.get("step")
+    actions = [(t, step_form(t, dispute, locale, formdata if t.trigger == submitted else None)
+                if t.trigger == open_action else None)
+               for t in engine.available(dispute, current_user)]
     return render_template(
         "disputes/show.html",
         d=dispute,
         wf=DISPUTE,
         state=DISPUTE.state(dispute.state),
         colour=colour(dispute),
-        actions=action_forms(dispute, locale, submitted, formdata),
-        open_action=submitted,
+        actions=actions,
+        open_action=open_action,
         timeline=timeline(dispute, locale),
         codes=codes,
         mask_id=mask_id,

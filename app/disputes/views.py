@@ -19,11 +19,11 @@ from ..org.models import Community, Grid
 from ..validators import form_version
 from . import codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
-from .case_page import render_case
-from .forms import EditForm, IntakeForm, transition_form
+from .case_page import offered_step, render_case, step_form
+from .forms import EditForm, IntakeForm
 from .intake import by_submission, open_case
 from .models import Party
-from .rules import community_mediators, mediators_for
+from .rules import community_mediators
 from . import lists
 from .forms import CaseFilterForm
 
@@ -149,6 +149,20 @@ def show(case_id):
 
 
 @roles_required(*CASE_ROLES)
+def step(case_id, trigger):
+    """The form of one step, alone: the case page fetches it when its panel
+    opens. `version` is the version of the case the page showed."""
+    dispute = load_case(case_id)
+    t = offered_step(dispute, trigger)
+    if t is None:
+        message = _("This step is no longer offered on this case: it may have moved on. Reload the page.")
+        return render_template("disputes/_step_gone.html", message=message), 409
+    version = request.args.get("version", type=int)
+    form = step_form(t, dispute, _locale(), version=version)
+    return render_template("disputes/_step_form.html", d=dispute, t=t, form=form)
+
+
+@roles_required(*CASE_ROLES)
 def fire(case_id, trigger):
     dispute = load_case(case_id)
     t = DISPUTE.transition(trigger, dispute.state)
@@ -159,8 +173,7 @@ def fire(case_id, trigger):
             flash(str(refused.message), "danger")
             return render_case(load_case(case_id), refused.status)
         abort(409)  # not reached: fire() refuses a trigger that has no transition from this state
-    mediators = mediators_for(dispute) if "mediator_id" in t.required + t.optional else ()
-    form = transition_form(t, dispute, _locale(), mediators, formdata=request.form)
+    form = step_form(t, dispute, _locale(), formdata=request.form)
     if not form.validate():
         flash(_("Please correct the marked fields."), "danger")
         return render_case(dispute, 422, submitted=trigger, formdata=request.form)

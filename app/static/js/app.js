@@ -7,6 +7,28 @@ document.addEventListener("submit", function (event) {
   }
 });
 
+// A step's form on the case page is fetched when its panel opens: the page
+// does not carry a form (with its tokens) for every step it offers. Without
+// the fetch, the panel's link opens the page with that form.
+document.addEventListener("show.bs.collapse", function (event) {
+  var slot = event.target.querySelector("[data-step-form]");
+  if (!slot || slot.getAttribute("aria-busy") === "true") { return; }
+  var link = slot.querySelector("a");
+  slot.setAttribute("aria-busy", "true");
+  fetch(slot.getAttribute("data-step-form"), {credentials: "same-origin", cache: "no-store"})
+    .then(function (response) {
+      // A redirect is the login page (the session ended): the full page deals with it.
+      if (response.redirected) { window.location.href = link.href; return null; }
+      if (response.ok || response.status === 409) { return response.text(); }
+      return null;
+    })
+    .then(function (html) {
+      slot.removeAttribute("aria-busy");
+      if (html !== null) { slot.outerHTML = html; }
+    })
+    .catch(function () { slot.removeAttribute("aria-busy"); });
+});
+
 // The grid map: the figures of the grid pointed at or focused, in the caption
 // (the SVG's titles and the table carry them too, without scripts).
 (function () {

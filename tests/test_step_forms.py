@@ -1,0 +1,88 @@
+"""The case page carries the form of the open step only: the other steps are
+headings whose form the page fetches when one is opened (/cases/<id>/steps/<trigger>),
+or a link to the page with that form open (?step=)."""
+import re
+
+from app.disputes.models import Dispute
+from app.engine.edits import edit
+from app.extensions import db
+from tests import factories as f
+from tests.factories import csrf, login
+from tests.test_disputes_web import case_page, world  # noqa: F401  (fixture)
+
+
+def test_the_case_page_offers_each_step_with_no_form(client, world):
+    login(client, world.m1)
+    page = case_page(client, world.case)
+    steps = re.findall(r'data-step="(\w+)"', page)
+    assert {"accept", "reject"} <= set(steps)
+    for step in steps:
+        assert f'name="{step}-version"' not in page and f'data-trigger="{step}"' not in page
+        assert f'data-step-form="/cases/{world.case}/steps/{step}?version=1"' in page
+        assert f'href="/cases/{world.case}?step={step}#act-{step}"' in page  # without scripts
+
+
+def test_a_step_named_in_the_address_opens_with_its_form_alone(client, world):
+    login(client, world.m1)
+    page = case_page(client, world.case, step="reject")
+    assert 'id="act-reject" class="accordion-collapse collapse show"' in page
+    assert 'name="reject-version" type="hidden" value="1"' in page and 'name="reject-route"' in page
+    assert 'name="accept-version"' not in page
+    assert 'id="act-accept" class="accordion-collapse collapse "' in page  # the others stay closed
+
+
+def test_the_fetched_form_is_the_step_alone_and_it_takes_the_step(app, client, world):
+    login(client, world.m1)
+    response = client.get(f"/cases/{world.case}/steps/accept?version=1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith("<form") and "<html" not in html
+    assert f'action="/cases/{world.case}/fire/accept"' in html and 'data-trigger="accept">受理</button>' in html
+    answer = client.post(f"/cases/{world.case}/fire/accept", data={
+        "accept-csrf_token": csrf(html), "accept-version": "1", "accept-reason": "材料齐全"})
+    assert answer.status_code == 302
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).state == "accepted"
+
+
+def test_a_form_fetched_after_a_change_carries_the_version_the_page_showed(app, client, world):
+    """The page showed version 1; a colleague edits the case before the panel
+    is opened: the form still says 1, so sending it is refused as stale and
+    names who changed the case, instead of taking the step on unseen facts."""
+    login(client, world.m1)
+    page = case_page(client, world.case)
+    url = re.search(r'data-step-form="([^"]+/steps/reject[^"]*)"', page).group(1).replace("&amp;", "&")
+    with app.app_context():
+        colleague = f.user("mediator", community=db.session.get(f.Community, world.c1))
+        edit(db.session.get(Dispute, world.case), colleague, {"place": "三号楼东侧"})
+        db.session.commit()
+        colleague_name = colleague.display_name
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="reject-version" type="hidden" value="1"' in html
+    answer = client.post(f"/cases/{world.case}/fire/reject", data={
+        "reject-csrf_token": csrf(html), "reject-version": "1", "reject-route": "court", "reject-reason": "重复"})
+    assert answer.status_code == 409 and colleague_name in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).state == "submitted"
+    fresh = client.get(f"/cases/{world.case}/steps/reject").get_data(as_text=True)
+    assert 'name="reject-version" type="hidden" value="2"' in fresh  # no version given: the current one
+
+
+def test_a_step_no_longer_offered_says_so_and_what_to_do(client, world):
+    login(client, world.m1)
+    case_page(client, world.case)
+    page = case_page(client, world.case, step="accept")
+    client.post(f"/cases/{world.case}/fire/accept", data={"accept-csrf_token": csrf(page), "accept-version": "1"})
+    response = client.get(f"/cases/{world.case}/steps/accept?version=1")
+    assert response.status_code == 409
+    assert "此案件已不能办理这一步" in response.get_data(as_text=True) and "刷新页面" in response.get_data(as_text=True)
+    assert client.get(f"/cases/{world.case}/steps/no_such_step").status_code == 409
+
+
+def test_the_step_forms_keep_the_case_pages_scope(client, world):
+    assert client.get(f"/cases/{world.case}/steps/accept").status_code == 302  # to the login page
+    login(client, world.m2)  # another community's mediator
+    assert client.get(f"/cases/{world.case}/steps/accept").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True))})
+    login(client, world.sup)  # supervisors read cases; they take no step on them here
+    response = client.get(f"/cases/{world.case}/steps/accept")
+    assert response.status_code == 409 and 'name="accept-version"' not in response.get_data(as_text=True)
