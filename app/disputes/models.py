@@ -155,7 +155,12 @@ class Dispute(WorkflowMixin, db.Model):
 
     @property
     def title(self) -> str:
-        return self.file_no or f"#{self.id}"
+        return self.title_of(self.file_no, self.id)
+
+    @staticmethod
+    def title_of(file_no: str | None, case_id: int) -> str:
+        """A case's title from its columns (for lists read as rows, not objects)."""
+        return file_no or f"#{case_id}"
 
 
 class Party(db.Model):

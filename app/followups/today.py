@@ -5,7 +5,6 @@ from babel import Locale
 from babel.dates import format_date
 from flask import url_for
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
 
 from workflows.followup import OPEN
 
@@ -33,7 +32,7 @@ class _Words:
         self._states: dict[str, str] = {}
         self._days: dict = {}
 
-    def state(self, row: FollowUp) -> str:
+    def state(self, row) -> str:
         if row.state not in self._states:
             self._states[row.state] = translate(row.__workflow__.state(row.state).label, self.locale)
         return self._states[row.state]
@@ -45,11 +44,27 @@ class _Words:
         return self._days[day]
 
 
-def _followup_title(row: FollowUp, words: _Words) -> str:
-    return words.title % {"case": row.dispute.title}
+class _Due:
+    """What the page shows of a follow-up, from one row of columns: 200 rows
+    loaded as FollowUp and Dispute objects cost most of the page."""
+    __workflow__ = FollowUp.__workflow__
+    __slots__ = ("id", "state", "due_at", "warn_at", "deadline_started_at", "state_entered_at", "visit_by",
+                 "planned_for", "case_title")
+
+    COLUMNS = (FollowUp.id, FollowUp.state, FollowUp.due_at, FollowUp.warn_at, FollowUp.deadline_started_at,
+               FollowUp.state_entered_at, FollowUp.visit_by, FollowUp.planned_for, Dispute.file_no, Dispute.id)
+
+    def __init__(self, row):
+        (self.id, self.state, self.due_at, self.warn_at, self.deadline_started_at, self.state_entered_at,
+         self.visit_by, self.planned_for, file_no, case_id) = row
+        self.case_title = Dispute.title_of(file_no, case_id)
 
 
-def _followup_detail(row: FollowUp, words: _Words) -> str:
+def _followup_title(row: _Due, words: _Words) -> str:
+    return words.title % {"case": row.case_title}
+
+
+def _followup_detail(row: _Due, words: _Words) -> str:
     return words.detail % {"state": words.state(row), "day": words.day(row.planned_for)}
 
 
@@ -58,15 +73,14 @@ def followups_due(user, now, until) -> list[TodayItem]:
     escalated follow-ups in their street."""
     if user.role not in ("mediator", "supervisor"):
         return []
-    query = (select(FollowUp).join(Dispute, Dispute.id == FollowUp.dispute_id)
-             .where(scope_clause(user), FollowUp.state.in_(OPEN))
-             .options(contains_eager(FollowUp.dispute)))
+    query = (select(*_Due.COLUMNS).join(Dispute, Dispute.id == FollowUp.dispute_id)
+             .where(scope_clause(user), FollowUp.state.in_(OPEN)))
     late = late_states(FollowUp.__workflow__)
     if user.role == "mediator":
         query = query.where(works_on_clause(user), or_(FollowUp.due_at < until, FollowUp.state.in_(late)))
     else:
         query = query.where(FollowUp.state == "escalated")
-    rows = db.session.execute(query.order_by(FollowUp.due_at, FollowUp.id).limit(200)).scalars()
+    rows = [_Due(row) for row in db.session.execute(query.order_by(FollowUp.due_at, FollowUp.id).limit(200))]
     # A late follow-up's own due time is its escalation; the user needs the deadline it missed.
     words = _Words(current_locale())
     return [TodayItem(kind="followup", title=_followup_title(row, words),
