@@ -86,3 +86,13 @@ def test_the_step_forms_keep_the_case_pages_scope(client, world):
     login(client, world.sup)  # supervisors read cases; they take no step on them here
     response = client.get(f"/cases/{world.case}/steps/accept")
     assert response.status_code == 409 and 'name="accept-version"' not in response.get_data(as_text=True)
+
+
+def test_a_link_to_a_step_no_longer_offered_opens_the_page_saying_so(client, world):
+    login(client, world.m1)
+    page = case_page(client, world.case, step="accept")
+    client.post(f"/cases/{world.case}/fire/accept", data={"accept-csrf_token": csrf(page), "accept-version": "1"})
+    response = client.get(f"/cases/{world.case}?step=accept")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "此案件已不能办理这一步" in html
+    assert 'name="accept-version"' not in html and 'id="case-state">已受理<' in html

@@ -6,7 +6,8 @@ Only the open step carries its form (the one just submitted, or the one named
 by `?step=`); the others are headings whose form the page fetches when one is
 opened (`step_form`), so that viewing a case does not build and render a form
 with its tokens for every step it offers."""
-from flask import render_template, request
+from flask import flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflows import DISPUTE
@@ -43,9 +44,13 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
     whose form opens with `formdata`; `revealed` the parties shown unmasked."""
     locale = current_locale()
     open_action = submitted or request.args.get("step")
+    offered = engine.available(dispute, current_user)
+    if not submitted and open_action and all(t.trigger != open_action for t in offered):
+        # An old link or a page left open: the step is gone, say so rather than open nothing.
+        flash(_("This step is no longer offered on this case: it may have moved on. Reload the page."), "warning")
     actions = [(t, step_form(t, dispute, locale, formdata if t.trigger == submitted else None)
                 if t.trigger == open_action else None)
-               for t in engine.available(dispute, current_user)]
+               for t in offered]
     return render_template(
         "disputes/show.html",
         d=dispute,
