@@ -31,7 +31,7 @@ from contextvars import ContextVar
 
 from functools import wraps
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -45,6 +45,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # succeed when run again: serialization_failure, deadlock_detected.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 _read_only: ContextVar[bool] = ContextVar("read_only_transaction", default=False)
+_WRITING = "sqlite_writing"  # on flask.g: this request's transactions take the write lock from now on
 _on_replica: ContextVar[bool] = ContextVar("reads_on_replica", default=False)
 REPLICA_ENGINE = "replica_engine"
 # Marks the replica engine's connections (an execution option of the engine).
@@ -104,6 +105,39 @@ def writes(view):
     return view
 
 
+def reads_first(view):
+    """Mark a view that reads before it writes through the engine (a case's
+    step: the session, the case, the form's checks, then the step): on SQLite
+    its request begins deferred, so that its reads do not hold the one write
+    lock that every other writer waits for; `begin_writing` takes it."""
+    view._reads_first = True
+    return view
+
+
+def begin_writing(session) -> None:
+    """Before the writes of a `reads_first` request on SQLite: end the
+    deferred transaction of its reads, so that the writes begin a
+    transaction of their own with the write lock (BEGIN IMMEDIATE). A
+    deferred transaction that has read cannot take the write lock once
+    another writer has committed (SQLite answers "database is locked" at
+    once, without waiting). The rows read so far are expired by the COMMIT
+    and read again, under the lock, by the step (app/engine/core.py)."""
+    if not has_request_context() or g.get(_WRITING):
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "_reads_first", False):
+        return
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted:
+        return  # the caller's own pending rows go with the step, in this transaction
+    g.setdefault(_WRITING, True)
+    if session.in_transaction():
+        session.commit()
+
+
 @contextmanager
 def read_only(session=None):
     """Run the block in one read-only snapshot that never takes the write
@@ -141,9 +175,13 @@ def contention(error: BaseException) -> bool:
 def _write_intent() -> bool:
     if _read_only.get():
         return False
-    if not has_request_context() or request.method not in READ_METHODS:
+    if not has_request_context():
+        return True
+    if g.get(_WRITING):
         return True
     view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in READ_METHODS:
+        return not getattr(view, "_reads_first", False)
     return bool(getattr(view, "_writes", False))
 
 

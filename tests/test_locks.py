@@ -238,7 +238,7 @@ def test_the_timer_leaves_a_row_that_lost_a_lock_conflict_for_the_next_run(app, 
 
 
 def action(client, case_id, trigger, **data):
-    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    page = client.get(f"/cases/{case_id}?step={trigger}").get_data(as_text=True)
     version = re.search(rf'id="{trigger}-version" name="{trigger}-version" type="hidden" value="(\d+)"', page).group(1)
     form = {f"{trigger}-csrf_token": f.csrf(page), f"{trigger}-version": version}
     form.update({f"{trigger}-{k}": v for k, v in data.items()})

@@ -11,6 +11,7 @@ from workflows import DISPUTE
 from .. import clock, engine, paging
 from ..audit import record
 from ..auth.access import roles_required
+from ..database import reads_first
 from ..engine.deadlines import colour
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
@@ -162,6 +163,7 @@ def step(case_id, trigger):
     return render_template("disputes/_step_form.html", d=dispute, t=t, form=form)
 
 
+@reads_first  # on SQLite the step takes the write lock itself, after the reads and the form's checks
 @roles_required(*CASE_ROLES)
 def fire(case_id, trigger):
     dispute = load_case(case_id)

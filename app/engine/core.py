@@ -16,6 +16,7 @@ from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
 
 from .. import clock, workdays
 from ..audit.chain import lock_chain, record
+from ..database import begin_writing
 from ..extensions import db
 from ..i18n import translate
 from .columns import creation_data, snapshot, step_data
@@ -183,6 +184,7 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
     now = now or clock.now()
     reason = reason.strip() if isinstance(reason, str) else reason
     try:
+        begin_writing(session)
         _reload_if_expired(session, entity)
         _reload_if_expired(session, actor)
         source = entity.state
