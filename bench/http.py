@@ -24,14 +24,19 @@ requests for --seconds:
 - my cases: GET /cases/mine; today: GET /today (as the demo mediator);
 - statistics: GET /supervision/stats (as the street supervisor).
 
+A kept-alive connection stays with the worker that accepted it, and a burst of
+connections is often accepted by one worker, which then serves most clients
+while the other idles. Since 5 December each client, once logged in, connects
+again until its connection is served by its own worker (the clients in turn
+on each; the worker is found through /proc), so that both workers serve as many
+clients in every scenario, hello-world's included.
+
 It prints p50 and p95 in milliseconds and the rate of each, with the rate as a
 ratio to hello-world's in the same run, and the CPU the two gunicorn workers
-used during it (in cores: a kept-alive connection stays with the worker that
-accepted it, so one worker may serve most clients) (the machine is shared and noisy: read
-the ratios). The last line is `http_vs_hello_ratio=R`, R the lower of the case
-page's and the transition's ratios. The column "CPU ms" is the workers' CPU time
-per request (per GET and POST pair for the transition): the rate depends on
-how the kept-alive connections spread over the workers, this does not.
+used during it (in cores) (the machine is shared and noisy: read the ratios).
+The last line is `http_vs_hello_ratio=R`, R the lower of the case page's and
+the transition's ratios. The column "CPU ms" is the workers' CPU time per
+request (per GET and POST pair for the transition).
 """
 from __future__ import annotations
 
@@ -205,12 +210,47 @@ class Client:
                 self.cookies[name] = rest.split(";", 1)[0]
         return response.status, response.getheader("Location") or "", text
 
+    def settle_on(self, worker: int, workers: list[int], path: str) -> bool:
+        """Connect again until the kept-alive connection is served by `worker`:
+        a burst of connections is often accepted by one worker, which then
+        serves most clients while the other idles, and the rates of two runs
+        differed by a factor of three for that alone."""
+        for _attempt in range(200):
+            self.request("GET", path)
+            if serving_worker(self.port, self.conn.sock.getsockname()[1], workers) == worker:
+                return True
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        return False
+
     def login(self, username: str) -> None:
         _, _, page = self.request("GET", "/login")
         status, _, _ = self.request("POST", "/login", {"csrf_token": csrf(page), "username": username,
                                                        "password": PASSWORD})
         if status != 302:
             raise SystemExit(f"login as {username} answered {status}")
+
+
+def serving_worker(server_port: int, client_port: int, workers: list[int]) -> int | None:
+    """The worker process holding the server's end of the connection from
+    `client_port` (Linux /proc: the socket's inode, then the worker's fds)."""
+    local, remote, inode = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}", None
+    with open("/proc/net/tcp") as table:
+        for line in table:
+            fields = line.split()
+            if fields[1:3] == [local, remote]:
+                inode = fields[9]
+                break
+    if inode is None:
+        return None
+    for pid in workers:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                    return pid
+        except OSError:  # an fd closed while being read
+            continue
+    return None
 
 
 def csrf(page: str) -> str:
@@ -252,11 +292,12 @@ def client_process(barrier) -> None:
     START = barrier
 
 
-def run_scenario(job) -> list[float]:
-    name, port, seconds, username, case_ids = job
+def run_scenario(job) -> tuple[list[float], bool]:
+    name, port, seconds, username, case_ids, worker, workers = job
     client = Client(port)
     if username:
         client.login(username)
+    settled = client.settle_on(worker, workers, "/" if name == "hello" else "/static/favicon.svg")
     START.wait(timeout=300)
     state = None
     taken = {}  # case id -> the step its next transition takes
@@ -297,7 +338,7 @@ def run_scenario(job) -> list[float]:
         if status != 200:
             raise SystemExit(f"{name} answered {status}")
         latencies.append(time.perf_counter() - started)
-    return latencies
+    return latencies, settled
 
 
 def workers_cpu(server: subprocess.Popen) -> dict[int, float]:
@@ -318,8 +359,10 @@ def workers_cpu(server: subprocess.Popen) -> dict[int, float]:
 
 def measure(pool, name, server, port, args, username=None, case_ids=None) -> dict:
     share = -(-len(case_ids) // args.clients) if case_ids else 0
-    jobs = [(name, port, args.seconds, username, case_ids[i * share:(i + 1) * share] if case_ids else None)
-            for i in range(args.clients)]
+    workers = sorted(workers_cpu(server))
+    # The clients in turn on each worker, so that both serve as many kept-alive connections.
+    jobs = [(name, port, args.seconds, username, case_ids[i * share:(i + 1) * share] if case_ids else None,
+             workers[i % len(workers)], workers) for i in range(args.clients)]
     running = pool.map_async(run_scenario, jobs, chunksize=1)
     START.wait(timeout=300)  # the logins (argon2id, on the server's cores) are not measured
     before = workers_cpu(server)
@@ -328,7 +371,10 @@ def measure(pool, name, server, port, args, username=None, case_ids=None) -> dic
     elapsed = time.monotonic() - started
     after = workers_cpu(server)
     cores = sorted(((after[pid] - before.get(pid, 0)) / elapsed for pid in after), reverse=True)
-    latencies = sorted(x for part in results for x in part)
+    latencies = sorted(x for part, _settled in results for x in part)
+    unsettled = sum(not settled for _part, settled in results)
+    if unsettled:
+        print(f"{name}: {unsettled} client(s) could not get a connection on their worker", flush=True)
     # Logins happen before each client's clock starts: the rate counts requests over the measured seconds.
     rate = len(latencies) / args.seconds
     # The workers' CPU per request: unlike the rate, it does not depend on how the kept-alive connections
