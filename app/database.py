@@ -46,6 +46,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 _read_only: ContextVar[bool] = ContextVar("read_only_transaction", default=False)
 _WRITING = "sqlite_writing"  # on flask.g: this request's transactions take the write lock from now on
+_CHANGES = "sqlite_changes_at_begin"  # on a connection's info: its rows changed when its transaction began
 _on_replica: ContextVar[bool] = ContextVar("reads_on_replica", default=False)
 REPLICA_ENGINE = "replica_engine"
 # Marks the replica engine's connections (an execution option of the engine).
@@ -131,8 +132,14 @@ def begin_writing(session) -> None:
         session = session()
     if session.get_bind().dialect.name != "sqlite":
         return
-    if session.new or session.dirty or session.deleted:
-        return  # the caller's own pending rows go with the step, in this transaction
+    # The COMMIT below must end reads only: a write before the step would be kept even if the step is refused.
+    wrote = session.new or session.dirty or session.deleted
+    if session.in_transaction():
+        connection = session.connection()
+        wrote = wrote or connection.connection.dbapi_connection.total_changes != connection.info.get(_CHANGES)
+    if wrote:
+        raise RuntimeError(f"{request.endpoint} is marked reads_first but wrote before its step: "
+                           "write through the engine only, or drop the mark")
     g.setdefault(_WRITING, True)
     if session.in_transaction():
         session.commit()
@@ -214,7 +221,11 @@ def _on_begin(conn):
                                  if _read_only.get() else "SET TRANSACTION READ ONLY")
         return
     if conn.dialect.name == "sqlite":
-        _begin_sqlite(conn, "BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
+        if _write_intent():
+            _begin_sqlite(conn, "BEGIN IMMEDIATE")
+        else:
+            _begin_sqlite(conn, "BEGIN")
+            conn.info[_CHANGES] = conn.connection.dbapi_connection.total_changes
     elif _read_only.get() and conn.dialect.name == "postgresql":
         # The transaction's first statement: one snapshot for all its reads.
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -217,7 +217,8 @@ class Client:
         differed by a factor of three for that alone."""
         for _attempt in range(200):
             self.request("GET", path)
-            if serving_worker(self.port, self.conn.sock.getsockname()[1], workers) == worker:
+            sock = self.conn.sock  # None if the server closed the connection after answering
+            if sock is not None and serving_worker(self.port, sock.getsockname()[1], workers) == worker:
                 return True
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)

@@ -36,6 +36,7 @@ def test_the_fetched_form_is_the_step_alone_and_it_takes_the_step(app, client, w
     response = client.get(f"/cases/{world.case}/steps/accept?version=1")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith("<form") and "<html" not in html
+    assert "data-step-fragment" in html.split(">", 1)[0]  # what the page's script inserts
     assert f'action="/cases/{world.case}/fire/accept"' in html and 'data-trigger="accept">受理</button>' in html
     answer = client.post(f"/cases/{world.case}/fire/accept", data={
         "accept-csrf_token": csrf(html), "accept-version": "1", "accept-reason": "材料齐全"})
@@ -44,22 +45,26 @@ def test_the_fetched_form_is_the_step_alone_and_it_takes_the_step(app, client, w
         assert db.session.get(Dispute, world.case).state == "accepted"
 
 
-def test_a_form_fetched_after_a_change_carries_the_version_the_page_showed(app, client, world):
+def test_a_form_fetched_after_a_change_says_the_case_changed_and_a_stale_one_is_refused(app, client, world):
     """The page showed version 1; a colleague edits the case before the panel
-    is opened: the form still says 1, so sending it is refused as stale and
-    names who changed the case, instead of taking the step on unseen facts."""
+    is opened: the panel says the case changed instead of a form bound to be
+    refused, and a form of version 1 sent all the same is refused as stale,
+    naming who changed the case."""
     login(client, world.m1)
     page = case_page(client, world.case)
     url = re.search(r'data-step-form="([^"]+/steps/reject[^"]*)"', page).group(1).replace("&amp;", "&")
+    stale = client.get(url).get_data(as_text=True)  # fetched before the change
+    assert 'name="reject-version" type="hidden" value="1"' in stale
     with app.app_context():
         colleague = f.user("mediator", community=db.session.get(f.Community, world.c1))
         edit(db.session.get(Dispute, world.case), colleague, {"place": "三号楼东侧"})
         db.session.commit()
         colleague_name = colleague.display_name
-    html = client.get(url).get_data(as_text=True)
-    assert 'name="reject-version" type="hidden" value="1"' in html
+    response = client.get(url)
+    assert response.status_code == 409 and "reject-version" not in response.get_data(as_text=True)
+    assert "案件在页面打开后已有变化" in response.get_data(as_text=True)
     answer = client.post(f"/cases/{world.case}/fire/reject", data={
-        "reject-csrf_token": csrf(html), "reject-version": "1", "reject-route": "court", "reject-reason": "重复"})
+        "reject-csrf_token": csrf(stale), "reject-version": "1", "reject-route": "court", "reject-reason": "重复"})
     assert answer.status_code == 409 and colleague_name in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Dispute, world.case).state == "submitted"

@@ -6,6 +6,7 @@ writer may commit meanwhile, and the step still refuses a form whose case
 changed."""
 from datetime import datetime
 
+import pytest
 from sqlalchemy import event, select, update
 
 from app.audit.models import AuditEvent
@@ -75,7 +76,7 @@ def test_on_sqlite_the_write_lock_is_taken_for_the_writes_only(app, client, worl
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
-        return  # PostgreSQL has no database-wide write lock: its transactions begin as they did
+        pytest.skip("PostgreSQL has no database-wide write lock: its transactions begin as they did")
     login(client, world.m1)
     page = case_page(client, world.case, step="accept")
     sent = []
@@ -92,3 +93,29 @@ def test_on_sqlite_the_write_lock_is_taken_for_the_writes_only(app, client, worl
     assert sent[begins[1]] == ["BEGIN", "IMMEDIATE"]
     assert all(words[0] == "SELECT" for words in sent[begins[0] + 1:begins[1]])
     assert any(words[0] == "UPDATE" for words in sent[begins[1]:])
+
+
+def test_a_reads_first_view_that_writes_before_its_step_is_stopped_and_keeps_nothing(app, client, world, monkeypatch):
+    """The COMMIT that ends a step's reads must not keep a write made before
+    the step (it would stay even if the step were refused): such a view is a
+    programming error, stopped before anything is committed."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("on PostgreSQL the step's reads and writes share one transaction, as before")
+    login(client, world.m1)
+    page = case_page(client, world.case, step="accept")
+    checked = views.step_form
+
+    def and_a_write(*args, **kwargs):
+        db.session.execute(update(Dispute).where(Dispute.id == world.case).values(place="视图自己写的"))
+        return checked(*args, **kwargs)
+
+    monkeypatch.setattr(views, "step_form", and_a_write)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(RuntimeError, match="reads_first but wrote before its step"):
+        client.post(f"/cases/{world.case}/fire/accept", data={
+            "accept-csrf_token": csrf(page), "accept-version": "1"})
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        assert d.state == "submitted" and d.place != "视图自己写的"

@@ -159,6 +159,11 @@ def step(case_id, trigger):
         message = _("This step is no longer offered on this case: it may have moved on. Reload the page.")
         return render_template("disputes/_step_gone.html", message=message), 409
     version = request.args.get("version", type=int)
+    if version is not None and version != dispute.version:
+        # The form would be refused as stale once filled in: say so before.
+        message = _("The case has changed since this page was loaded. Reload the page to see what changed, "
+                    "then take the step.")
+        return render_template("disputes/_step_gone.html", message=message), 409
     form = step_form(t, dispute, _locale(), version=version)
     return render_template("disputes/_step_form.html", d=dispute, t=t, form=form)
 

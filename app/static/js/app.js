@@ -19,12 +19,21 @@ document.addEventListener("show.bs.collapse", function (event) {
     .then(function (response) {
       // A redirect is the login page (the session ended): the full page deals with it.
       if (response.redirected) { window.location.href = link.href; return null; }
-      if (response.ok || response.status === 409) { return response.text(); }
-      return null;
+      return response.text();
     })
     .then(function (html) {
       slot.removeAttribute("aria-busy");
-      if (html !== null) { slot.outerHTML = html; }
+      if (html === null) { return; }
+      // Only the step's form or its message (marked data-step-fragment); any other answer (an error
+      // page) leaves the link, which opens the page with the form.
+      var parsed = document.createElement("template");
+      parsed.innerHTML = html;
+      var fragment = parsed.content.firstElementChild;
+      if (!fragment || !fragment.hasAttribute("data-step-fragment")) { return; }
+      var hadFocus = slot.contains(document.activeElement);
+      slot.replaceWith(fragment);
+      var first = fragment.querySelector("input:not([type=hidden]), select, textarea, button");
+      if (hadFocus && first) { first.focus(); }
     })
     .catch(function () { slot.removeAttribute("aria-busy"); });
 });
