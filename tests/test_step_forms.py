@@ -74,7 +74,6 @@ def test_a_form_fetched_after_a_change_says_the_case_changed_and_a_stale_one_is_
 
 def test_a_step_no_longer_offered_says_so_and_what_to_do(client, world):
     login(client, world.m1)
-    case_page(client, world.case)
     page = case_page(client, world.case, step="accept")
     client.post(f"/cases/{world.case}/fire/accept", data={"accept-csrf_token": csrf(page), "accept-version": "1"})
     response = client.get(f"/cases/{world.case}/steps/accept?version=1")

@@ -72,11 +72,11 @@ def test_a_case_changed_while_its_step_read_it_is_refused_as_stale(app, client, 
         assert "accept" not in steps
 
 
-def test_on_sqlite_the_write_lock_is_taken_for_the_writes_only(app, client, world):
+def test_on_sqlite_the_write_lock_is_taken_for_the_writes_only(app, client, world, backend):
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock: its transactions begin as they did")
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL has no database-wide write lock: its transactions begin as they did")
     login(client, world.m1)
     page = case_page(client, world.case, step="accept")
     sent = []
@@ -95,13 +95,12 @@ def test_on_sqlite_the_write_lock_is_taken_for_the_writes_only(app, client, worl
     assert any(words[0] == "UPDATE" for words in sent[begins[1]:])
 
 
-def test_a_reads_first_view_that_writes_before_its_step_is_stopped_and_keeps_nothing(app, client, world, monkeypatch):
+def test_a_reads_first_view_that_writes_before_its_step_is_stopped_and_keeps_nothing(app, client, world, monkeypatch,
+                                                                                      backend):
     """The COMMIT that ends a step's reads must not keep a write made before
     the step (it would stay even if the step were refused): such a view is a
     programming error, stopped before anything is committed."""
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name != "sqlite":
+    if backend != "sqlite":
         pytest.skip("on PostgreSQL the step's reads and writes share one transaction, as before")
     login(client, world.m1)
     page = case_page(client, world.case, step="accept")

@@ -7,7 +7,7 @@ by `?step=`); the others are headings whose form the page fetches when one is
 opened (`step_form`), so that viewing a case does not build and render a form
 with its tokens for every step it offers."""
 from flask import flash, render_template, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workflows import DISPUTE
@@ -22,6 +22,10 @@ from . import codes
 from .access import INTAKE_ROLES
 from .forms import transition_form
 from .rules import mediators_for
+
+
+# Said by the page opened on a step (?step=) and by the step's fetched form alike.
+STEP_GONE = _l("This step is no longer offered on this case: it may have moved on. Reload the page.")
 
 
 def offered_step(dispute, trigger):
@@ -47,7 +51,7 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
     offered = engine.available(dispute, current_user)
     if not submitted and open_action and all(t.trigger != open_action for t in offered):
         # An old link or a page left open: the step is gone, say so rather than open nothing.
-        flash(_("This step is no longer offered on this case: it may have moved on. Reload the page."), "warning")
+        flash(str(STEP_GONE), "warning")
     actions = [(t, step_form(t, dispute, locale, formdata if t.trigger == submitted else None)
                 if t.trigger == open_action else None)
                for t in offered]

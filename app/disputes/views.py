@@ -20,7 +20,7 @@ from ..org.models import Community, Grid
 from ..validators import form_version
 from . import codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
-from .case_page import offered_step, render_case, step_form
+from .case_page import STEP_GONE, offered_step, render_case, step_form
 from .forms import EditForm, IntakeForm
 from .intake import by_submission, open_case
 from .models import Party
@@ -156,8 +156,7 @@ def step(case_id, trigger):
     dispute = load_case(case_id)
     t = offered_step(dispute, trigger)
     if t is None:
-        message = _("This step is no longer offered on this case: it may have moved on. Reload the page.")
-        return render_template("disputes/_step_gone.html", message=message), 409
+        return render_template("disputes/_step_gone.html", message=STEP_GONE), 409
     version = request.args.get("version", type=int)
     if version is not None and version != dispute.version:
         # The form would be refused as stale once filled in: say so before.
