@@ -6,8 +6,9 @@ Builds a demo database (SQLite in a temporary folder by default; with
 --database-url, a schema of its own on that PostgreSQL database, dropped at
 the end): `flask db upgrade`, `flask demo load`, and --pool cases per client in
 the state 履行中 (performing), made through the engine. Starts gunicorn with
-2 workers (gthread, so that connections are kept alive) on the app, and the
-same gunicorn on a hello-world Flask app (bench/hello_app.py). Then each of
+2 workers (gthread, so that connections are kept alive, with one thread
+each, as the README's sync workers have) on the app, and the same gunicorn
+on a hello-world Flask app (bench/hello_app.py). Then each of
 --clients processes, each with one kept-alive connection and its own login,
 requests for --seconds:
 
@@ -67,6 +68,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PASSWORD = "bench-http-2026"
 CYCLE = {"performing": "breach", "breached": "urge"}
+# One thread a worker, as the production command's sync workers: a page is
+# Python's work under one GIL, so a second thread in the process does not add
+# a core but makes a step's SQLite write transaction wait for the GIL while
+# the lock is held (4 threads until the evening of 5 December; README, "whole
+# pages over HTTP").
+THREADS = 1
 
 
 # ---- the database
@@ -154,7 +161,7 @@ def free_port() -> int:
 def start_gunicorn(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+        [PYTHON, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", str(THREADS),
          "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", app_spec],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -406,7 +413,7 @@ def main() -> None:
         hello_server, hello_port = start_gunicorn("bench.hello_app:app", env)
         servers += [app_server, hello_server]
         backend = "PostgreSQL" if args.database_url else "SQLite"
-        print(f"{backend}, gunicorn 2 workers x 4 threads, {args.clients} kept-alive clients, "
+        print(f"{backend}, gunicorn 2 workers x {THREADS} thread(s), {args.clients} kept-alive clients, "
               f"{args.seconds:g} s a scenario", flush=True)
         context = multiprocessing.get_context("fork")
         START = context.Barrier(args.clients + 1)  # the clients and this process
