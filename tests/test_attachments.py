@@ -45,7 +45,8 @@ def english(client):
 
 
 def upload(client, case_id, content, name="photo.jpg"):
-    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    """Fill in and send the upload form, fetched as the case page fetches it when its panel opens."""
+    page = client.get(f"/cases/{case_id}/attachments").get_data(as_text=True)
     token = re.search(r'name="upload-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     return client.post(f"/cases/{case_id}/attachments", content_type="multipart/form-data",
                        data={"upload-csrf_token": token, "upload-file": (io.BytesIO(content), name)})
@@ -154,7 +155,7 @@ def test_wrong_type_is_refused_next_to_the_field(app, client, world, content, na
 def test_missing_file_is_refused(app, client, world):
     login(client, world.m1)
     english(client)
-    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    page = client.get(f"/cases/{world.case}?form=upload").get_data(as_text=True)  # the form in place
     token = re.search(r'name="upload-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(f"/cases/{world.case}/attachments", data={"upload-csrf_token": token})
     assert response.status_code == 422 and "Choose a photo or document." in response.get_data(as_text=True)
@@ -188,7 +189,9 @@ def test_sealed_case_refuses_uploads(app, client, world):
         f.walk(db.session.get(Dispute, world.case), m1, "reject")
     login(client, world.m1)
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
-    assert 'id="attachment-upload"' not in page  # no form offered
+    assert 'id="upload-panel"' not in page  # no form offered
+    fragment = client.get(f"/cases/{world.case}/attachments")
+    assert fragment.status_code == 409 and "data-form-fragment" in fragment.get_data(as_text=True)
     before = audit_count(app)
     response = client.post(f"/cases/{world.case}/attachments", content_type="multipart/form-data",
                            data={"csrf_token": csrf(page), "upload-file": (io.BytesIO(JPEG), "late.jpg")})
@@ -206,6 +209,7 @@ def test_out_of_scope_upload_and_download_give_404(app, client, world):
         login(client, outsider)
         page = client.get("/cases/").get_data(as_text=True)
         assert client.get(f"/cases/{world.case}/attachments/{aid}").status_code == 404
+        assert client.get(f"/cases/{world.case}/attachments").status_code == 404  # the form, for a case not theirs
         response = client.post(f"/cases/{world.case}/attachments", content_type="multipart/form-data",
                                data={"csrf_token": csrf(page), "upload-file": (io.BytesIO(JPEG), "x.jpg")})
         assert response.status_code == 404
@@ -228,7 +232,9 @@ def test_supervisor_may_view_but_not_upload_and_other_roles_may_not_view(app, cl
     client.post("/logout", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True))})
     login(client, world.sup)
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
-    assert 'id="attachment-upload"' not in page
+    assert 'id="upload-panel"' not in page
+    assert 'id="attachment-upload"' not in client.get(f"/cases/{world.case}?form=upload").get_data(as_text=True)
+    assert client.get(f"/cases/{world.case}/attachments").status_code == 403
     response = client.get(f"/cases/{world.case}/attachments/{aid}")
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     assert client.post(f"/cases/{world.case}/attachments", data={"csrf_token": csrf(page)}).status_code == 403

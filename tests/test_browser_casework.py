@@ -139,8 +139,9 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     fire(page, "start_mediation", "告知权利义务并开始调解 → 调解中", {"notice_given": True})
     expect_step(page, "调解中", "告知权利义务并开始调解", "已指派 → 调解中", 5)
 
-    # --- Record a session (the date and time are filled in with now).
+    # --- Record a session (the form is fetched when its panel opens; the date and time are filled in with now).
     sessions = page.locator("#sessions")
+    sessions.locator('button[data-bs-target="#session-form"]').click()
     expect(sessions.locator('[name="session-held_at"]')).not_to_have_value("")
     sessions.locator('[name="session-place"]').fill("社区调解室")
     sessions.locator('[name="session-attendees"]').fill("报告人、3号楼2单元住户、调解员")
@@ -237,7 +238,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     fire(page, "archive", "归档（封存） → 已归档")
     expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 16 + 2 * n)
     expect(page.locator("#actions")).to_have_count(0)  # archived: nothing more to do
-    expect(page.locator("#attachment-upload")).to_have_count(0)  # sealed: no more files
+    expect(page.locator("#upload-panel")).to_have_count(0)  # sealed: no more files
     screenshot(page, "case-archived-desktop", backend)
 
     # --- The resident sees the case archived, with its file number.

@@ -58,6 +58,7 @@ def test_a_referral_to_market_regulation_is_answered_returned_answered_again_and
     desk = pages.open()
     log_in(desk, people.mediator, people.password)
     desk.goto(f"/cases/{case_id}")
+    desk.locator('button[data-bs-target="#refer-panel"]').click()  # the form is fetched when its panel opens
     form = desk.locator("#refer-form")
     form.locator("[name=department_id]").select_option(label="市场监管")
     form.locator("[name=kind]").select_option(value="enforce")

@@ -69,12 +69,37 @@ def test_the_case_page_lists_its_follow_ups_and_offers_to_plan_one(client, app, 
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert 'id="followups"' in page and f'data-followup="{world.fu}"' in page
     assert 'data-state="due"' in page and 'data-state="scheduled"' in page
-    assert 'id="add-followup"' in page
+    # The form to plan one is fetched when its panel opens (or in place with ?form=followup).
+    assert 'id="followup-form"' in page and 'id="add-followup"' not in page
+    with app.app_context():
+        version = db.session.get(f.Dispute, world.case).version
+    form_url = f"/followups/cases/{world.case}/add?version={version}"
+    assert f'data-fetch-form="{form_url}"' in page
+    fragment = client.get(form_url)
+    assert fragment.status_code == 200
+    html = fragment.get_data(as_text=True)
+    assert html.lstrip().startswith('<form method="post" action="/followups/cases/') and "data-form-fragment" in html
+    assert 'id="add-followup"' in html and 'name="planned_on"' in html and "<html" not in html
+    opened = client.get(f"/cases/{world.case}?form=followup").get_data(as_text=True)
+    assert 'id="add-followup"' in opened and 'class="collapse show" id="followup-form"' in opened
     # A bystander of the same community sees the follow-ups but may not plan one.
     client.post("/logout", data={"csrf_token": csrf(page)})
     as_user(client, world.bystander)
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
-    assert f'data-followup="{world.fu}"' in page and 'id="add-followup"' not in page
+    assert f'data-followup="{world.fu}"' in page and 'id="followup-form"' not in page
+    refused = client.get(form_url)
+    assert refused.status_code == 403 and "data-form-fragment" in refused.get_data(as_text=True)
+    assert "Only the mediators who work the case may plan its follow-ups." in refused.get_data(as_text=True)
+    assert 'id="add-followup"' not in client.get(f"/cases/{world.case}?form=followup").get_data(as_text=True)
+
+
+def test_a_fetched_follow_up_form_of_a_page_left_open_says_the_case_changed(client, app, world):
+    as_user(client, world.lead)
+    with app.app_context():
+        version = db.session.get(f.Dispute, world.case).version
+    answer = client.get(f"/followups/cases/{world.case}/add?version={version - 1}")
+    assert answer.status_code == 409
+    assert "The case has changed since this page was loaded." in answer.get_data(as_text=True)
 
 
 def test_recording_not_performed_breaches_the_case_and_shows_on_its_timeline(client, app, world):
@@ -167,7 +192,10 @@ def test_supervisors_read_their_street_s_follow_ups_only(client, app, world):
 def test_planning_a_follow_up_for_a_case_without_an_agreement_is_refused(client, app, world):
     as_user(client, world.lead)
     page = client.get(f"/cases/{world.plain}").get_data(as_text=True)
-    assert 'id="add-followup"' not in page
+    assert 'id="followup-form"' not in page
+    fragment = client.get(f"/followups/cases/{world.plain}/add")
+    assert fragment.status_code == 409 and "data-form-fragment" in fragment.get_data(as_text=True)
+    assert "This case has no agreement being performed" in fragment.get_data(as_text=True)
     with app.app_context():
         version = db.session.get(f.Dispute, world.plain).version
     answer = client.post(f"/followups/cases/{world.plain}/add",
@@ -180,7 +208,7 @@ def test_planning_a_follow_up_for_a_case_without_an_agreement_is_refused(client,
 
 def test_planning_an_extra_follow_up(client, app, world):
     as_user(client, world.lead)
-    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    page = client.get(f"/cases/{world.case}?form=followup").get_data(as_text=True)
     version = re.search(r'id="add-followup".*?name="version" type="hidden" value="(\d+)"', page, re.S).group(1)
     data = {"csrf_token": csrf(page), "version": version}
     for day, status, message in [("2026-03-08", 422, "Plan the follow-up for today"),

@@ -75,6 +75,7 @@ def test_a_liaison_sees_only_their_departments_referrals(client, world):
 def test_an_outside_mediator_gets_404(client, world):
     as_user(client, world.outsider)
     assert client.get(f"/referrals/{world.ours}").status_code == 404
+    assert client.get(f"/referrals/cases/{world.case}/new").status_code == 404  # the form, for a case not theirs
     assert f'data-referral="{world.ours}"' not in client.get("/referrals/").get_data(as_text=True)
 
 
@@ -83,8 +84,10 @@ def test_the_mediator_refers_from_the_case_page(client, app, world):
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert 'id="referrals"' in page and "市场监管" in page
     assert 'id="referrals-block-closing"' not in page  # a submitted case cannot be closed anyway
-    # The foreign street's department is not offered, and refused when sent anyway.
-    assert f'value="{world.foreign}"' not in page
+    # The form, fetched when the panel opens: the foreign street's department is not offered, and refused
+    # when sent anyway.
+    form = client.get(f"/referrals/cases/{world.case}/new").get_data(as_text=True)
+    assert f'value="{world.market}"' in form and f'value="{world.foreign}"' not in form
     before = events(app)
     refused = client.post(f"/referrals/cases/{world.case}/new",
                           data={"csrf_token": csrf(page), "department_id": world.foreign, "kind": "inspect",
@@ -212,7 +215,12 @@ def test_a_case_with_an_open_referral_offers_no_closing_and_says_why(client, app
 def test_a_referral_form_sent_twice_makes_one_referral(client, app, world):
     as_user(client, world.mediator)
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
-    token = re.search(r'id="submission_token" name="submission_token" type="hidden" value="([^"]+)"', page).group(1)
+    # The form is fetched when the panel opens, each time with a fresh one-time token.
+    assert f'data-fetch-form="/referrals/cases/{world.case}/new"' in page and 'id="refer-form"' not in page
+    fetched = client.get(f"/referrals/cases/{world.case}/new")
+    assert fetched.status_code == 200 and "data-form-fragment" in fetched.get_data(as_text=True)
+    token = re.search(r'id="submission_token" name="submission_token" type="hidden" value="([^"]+)"',
+                      fetched.get_data(as_text=True)).group(1)
     form = {"csrf_token": csrf(page), "submission_token": token, "department_id": world.market, "kind": "enforce",
             "request": "餐馆油烟扰民，请执法检查"}
     before = events(app)
@@ -228,9 +236,11 @@ def test_a_referral_form_sent_twice_makes_one_referral(client, app, world):
         assert db.session.execute(select(func.count()).select_from(Referral)
                                   .where(Referral.submission_token == token)).scalar() == 1
         assert db.session.execute(select(func.count()).select_from(Referral)).scalar() == 3
-    # Each rendering of the page carries a fresh token, so a second, deliberate referral still goes through.
-    fresh = client.get(f"/cases/{world.case}").get_data(as_text=True)
-    assert token not in fresh
+    # Each fetch of the form (and the page opened with it) carries a fresh token, so a second, deliberate
+    # referral still goes through.
+    assert token not in client.get(f"/referrals/cases/{world.case}/new").get_data(as_text=True)
+    opened = client.get(f"/cases/{world.case}?form=referral").get_data(as_text=True)
+    assert 'id="refer-form"' in opened and 'name="submission_token"' in opened and token not in opened
 
 
 def test_a_racing_second_post_gets_the_first_referral_back(app, world, monkeypatch):

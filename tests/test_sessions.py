@@ -53,8 +53,9 @@ def english(client):
                                       "next": "/cases/"})
 
 
-def case_page(client, case_id, step=None):
-    return client.get(f"/cases/{case_id}" + (f"?step={step}" if step else "")).get_data(as_text=True)
+def case_page(client, case_id, step=None, form=None):
+    query = f"?step={step}" if step else f"?form={form}" if form else ""
+    return client.get(f"/cases/{case_id}" + query).get_data(as_text=True)
 
 
 def post_session(client, case_id, page=None, **changes):
@@ -83,7 +84,15 @@ def events_of(app, case_id, trigger):
 def test_the_lead_mediator_records_a_session(app, client, world):
     login(client, world.lead)
     page = case_page(client, world.case)
-    assert 'id="session-form"' in page and "collapse d-md-block" in page  # collapsed on a phone
+    # The panel's button opens the form, fetched then (or in place with ?form=session).
+    assert 'id="session-form"' in page and 'name="session-record"' not in page
+    assert f'data-fetch-form="/cases/{world.case}/sessions"' in page
+    fragment = client.get(f"/cases/{world.case}/sessions")
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "data-form-fragment" in html and 'name="session-record"' in html
+    assert 'name="session-held_at"' in html and "<html" not in html
+    opened = case_page(client, world.case, form="session")
+    assert 'class="collapse show" id="session-form"' in opened and 'name="session-record"' in opened
     response = post_session(client, world.case, page=page)
     assert response.status_code == 302 and response.location.endswith(f"/cases/{world.case}#sessions")
     (row,) = sessions_of(app, world.case)
@@ -149,7 +158,7 @@ def test_bad_session_input_is_refused_next_to_the_field(app, client, world, chan
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert message in body and "invalid-feedback" in body
-    assert 'class="collapse d-md-block show"' in body  # the form stays open on a phone
+    assert 'class="collapse show" id="session-form"' in body  # the form stays open, with what was entered
     assert sessions_of(app, world.case) == []
 
 
@@ -183,6 +192,9 @@ def test_a_session_before_mediation_starts_is_refused(app, client, world):
     english(client)
     page = case_page(client, world.assigned_case)
     assert 'id="session-form"' not in page and "start mediation before recording a session" in page
+    fragment = client.get(f"/cases/{world.assigned_case}/sessions")  # a panel fetched from a page left open
+    assert fragment.status_code == 409 and "data-form-fragment" in fragment.get_data(as_text=True)
+    assert "start mediation before recording a session" in fragment.get_data(as_text=True)
     response = post_session(client, world.assigned_case, page=page)
     assert response.status_code == 409
     assert "start mediation before recording a session" in response.get_data(as_text=True)
@@ -208,6 +220,8 @@ def test_only_the_cases_mediators_may_record(app, client, world, who):
     english(client)
     page = case_page(client, world.case)
     assert 'id="session-form"' not in page
+    assert 'name="session-record"' not in case_page(client, world.case, form="session")
+    assert client.get(f"/cases/{world.case}/sessions").status_code == 403
     response = post_session(client, world.case, page=page)
     assert response.status_code == 403
     assert "Only the mediators working on this case" in response.get_data(as_text=True)

@@ -58,7 +58,7 @@ def world(app, cases):
 def step_form_path(client, case_id):
     """The address the case page fetches the form of its first step from."""
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    return re.search(r'data-step-form="([^"]+)"', page).group(1).replace("&amp;", "&")
+    return re.search(r'data-fetch-form="([^"]+)"', page).group(1).replace("&amp;", "&")
 
 
 def statements_of(app, client, path):

@@ -18,7 +18,7 @@ def test_the_case_page_offers_each_step_with_no_form(client, world):
     assert {"accept", "reject"} <= set(steps)
     for step in steps:
         assert f'name="{step}-version"' not in page and f'data-trigger="{step}"' not in page
-        assert f'data-step-form="/cases/{world.case}/steps/{step}?version=1"' in page
+        assert f'data-fetch-form="/cases/{world.case}/steps/{step}?version=1"' in page
         assert f'href="/cases/{world.case}?step={step}#act-{step}"' in page  # without scripts
 
 
@@ -36,7 +36,7 @@ def test_the_fetched_form_is_the_step_alone_and_it_takes_the_step(app, client, w
     response = client.get(f"/cases/{world.case}/steps/accept?version=1")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith("<form") and "<html" not in html
-    assert "data-step-fragment" in html.split(">", 1)[0]  # what the page's script inserts
+    assert "data-form-fragment" in html.split(">", 1)[0]  # what the page's script inserts
     assert f'action="/cases/{world.case}/fire/accept"' in html and 'data-trigger="accept">受理</button>' in html
     answer = client.post(f"/cases/{world.case}/fire/accept", data={
         "accept-csrf_token": csrf(html), "accept-version": "1", "accept-reason": "材料齐全"})
@@ -52,7 +52,7 @@ def test_a_form_fetched_after_a_change_says_the_case_changed_and_a_stale_one_is_
     naming who changed the case."""
     login(client, world.m1)
     page = case_page(client, world.case)
-    url = re.search(r'data-step-form="([^"]+/steps/reject[^"]*)"', page).group(1).replace("&amp;", "&")
+    url = re.search(r'data-fetch-form="([^"]+/steps/reject[^"]*)"', page).group(1).replace("&amp;", "&")
     stale = client.get(url).get_data(as_text=True)  # fetched before the change
     assert 'name="reject-version" type="hidden" value="1"' in stale
     with app.app_context():

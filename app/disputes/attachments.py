@@ -1,7 +1,7 @@
 """Photos and documents on the case page: upload (mediators and grid workers
 of the case, not on a sealed case) and serving (to whoever may see the case).
 Storage and checks are in app/uploads.py, the row and its event in files.py."""
-from flask import flash, g, redirect, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,6 +12,7 @@ from ..audit.chain import lock_chain
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
+from ..fetched_forms import gone, requested
 from . import files
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
 from .case_page import render_case
@@ -25,13 +26,30 @@ class AttachmentForm(FlaskForm):
                                 required=FileRequired(_l("Choose a photo or document.")))
 
 
+def may_upload(dispute) -> bool:
+    return current_user.role in UPLOAD_ROLES and not is_sealed(dispute)
+
+
 def attachment_form(dispute):
-    """The upload form for the case page, or None when this user may not
-    upload to this case (the form with its errors after a refused upload)."""
-    if current_user.role not in UPLOAD_ROLES or is_sealed(dispute):
+    """The upload form in place on the case page: the form with its errors
+    after a refused upload, or a blank one when the page was opened with it
+    (app/fetched_forms.py); None otherwise."""
+    if not may_upload(dispute):
         return None
     form = g.get("attachment_form")
-    return form if form is not None else AttachmentForm(prefix="upload", formdata=None)
+    if form is None and requested("upload"):
+        form = AttachmentForm(prefix="upload", formdata=None)
+    return form
+
+
+@roles_required(*UPLOAD_ROLES)
+def upload_form(case_id):
+    """The upload form, alone: the case page fetches it when its panel opens."""
+    dispute = load_case(case_id)
+    if is_sealed(dispute):
+        return gone(SEALED, 409)
+    return render_template("disputes/_upload_form.html", d=dispute,
+                           form=AttachmentForm(prefix="upload", formdata=None))
 
 
 def attachment_is_image(attachment) -> bool:

@@ -30,8 +30,10 @@ bp.add_url_rule("/<int:case_id>/parties/new", view_func=parties.new_party, metho
 bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/edit", view_func=parties.edit_party, methods=["GET", "POST"])
 
 bp.add_app_template_global(attachments.attachment_form)
+bp.add_app_template_global(attachments.may_upload)
 bp.add_app_template_global(attachments.attachment_is_image)
 bp.add_app_template_filter(attachments.filesize)
+bp.add_url_rule("/<int:case_id>/attachments", view_func=attachments.upload_form)
 bp.add_url_rule("/<int:case_id>/attachments", view_func=attachments.attachment_upload, methods=["POST"])
 bp.add_url_rule("/<int:case_id>/attachments/<int:attachment_id>", view_func=attachments.attachment)
 
@@ -39,4 +41,5 @@ bp.context_processor(agreement.agreement_helpers)
 bp.add_url_rule("/<int:case_id>/agreement/print", view_func=agreement.print_agreement)
 
 bp.context_processor(sessions.session_panel_helpers)
+bp.add_url_rule("/<int:case_id>/sessions", view_func=sessions.session_form)
 bp.add_url_rule("/<int:case_id>/sessions", view_func=sessions.record_session, methods=["POST"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, g, redirect, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -28,6 +28,7 @@ from ..audit.chain import lock_chain, record as audit_record
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
+from ..fetched_forms import gone, requested
 from .access import CASE_ROLES, load_case
 from .case_page import render_case
 from .models import MediationSession
@@ -95,14 +96,27 @@ class SessionPanel:
 
 
 def session_panel(dispute) -> SessionPanel:
-    """What the case page's sessions section shows to the current user."""
+    """What the case page's sessions section shows to the current user: the
+    form only when sent back with its errors or asked for (app/fetched_forms.py)."""
     refusal = session_refusal(dispute, current_user)
     if refusal is not None:
         # Tell the case's own mediators what to do first; others need not know.
         status, message = refusal
         hint = message if dispute.state == "assigned" and status == 409 else None
         return SessionPanel(False, hint, None)
-    return SessionPanel(True, None, g.get("session_form") or _blank_form(dispute))
+    form = g.get("session_form") or (_blank_form(dispute) if requested("session") else None)
+    return SessionPanel(True, None, form)
+
+
+@roles_required(*CASE_ROLES)
+def session_form(case_id):
+    """The form that records a session, alone: the case page fetches it when its panel opens."""
+    dispute = load_case(case_id)
+    refusal = session_refusal(dispute, current_user)
+    if refusal is not None:
+        status, message = refusal
+        return gone(message, status)
+    return render_template("disputes/_session_form.html", d=dispute, form=_blank_form(dispute))
 
 
 def session_panel_helpers():

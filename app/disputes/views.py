@@ -15,6 +15,7 @@ from ..database import reads_first
 from ..engine.deadlines import colour
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
+from ..fetched_forms import gone, stale
 from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
@@ -156,13 +157,12 @@ def step(case_id, trigger):
     dispute = load_case(case_id)
     t = offered_step(dispute, trigger)
     if t is None:
-        return render_template("disputes/_step_gone.html", message=STEP_GONE), 409
+        return gone(STEP_GONE, 409)
     version = request.args.get("version", type=int)
-    if version is not None and version != dispute.version:
+    if stale(dispute.version):
         # The form would be refused as stale once filled in: say so before.
-        message = _("The case has changed since this page was loaded. Reload the page to see what changed, "
-                    "then take the step.")
-        return render_template("disputes/_step_gone.html", message=message), 409
+        return gone(_("The case has changed since this page was loaded. Reload the page to see what changed, "
+                      "then take the step."), 409)
     form = step_form(t, dispute, _locale(), version=version)
     return render_template("disputes/_step_form.html", d=dispute, t=t, form=form)
 

@@ -19,6 +19,7 @@ from ..disputes.scope import scope_clause
 from ..disputes.access import CASE_ROLES, load_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
+from ..fetched_forms import CHANGED, gone, requested, stale
 from ..i18n import current_locale
 from ..paging import page_of
 from ..validators import form_version
@@ -49,15 +50,40 @@ def template_helpers():
 
 
 def case_followups(dispute) -> dict:
-    """What the case page's follow-up section shows (templates ask, never decide)."""
+    """What the case page's follow-up section shows (templates ask, never decide):
+    the form to plan one only when the page was opened with it (app/fetched_forms.py)."""
     rows = scheduling.of_case(dispute.id)
-    may_add = may_work(dispute) and dispute.state in scheduling.AGREEMENT_STATES
-    form = None
-    if may_add:
-        form = AddFollowUpForm(formdata=None)
-        form.version.data = dispute.version
-        form.planned_on.data = clock.today()
+    may_add = _add_refusal(dispute) is None
+    form = _add_form(dispute) if may_add and requested("followup") else None
     return {"rows": rows, "may_add": may_add, "form": form, "now": clock.now()}
+
+
+def _add_refusal(dispute):
+    """Why this user may not plan a follow-up of the case now, with the status; None if they may."""
+    if not may_work(dispute):
+        return _("Only the mediators who work the case may plan its follow-ups."), 403
+    if dispute.state not in scheduling.AGREEMENT_STATES:
+        return str(NO_AGREEMENT), 409
+    return None
+
+
+def _add_form(dispute):
+    form = AddFollowUpForm(formdata=None)
+    form.version.data = dispute.version
+    form.planned_on.data = clock.today()
+    return form
+
+
+@roles_required("mediator")
+def add_form(case_id):
+    """The form that plans a follow-up, alone: the case page fetches it when its panel opens."""
+    dispute = load_case(case_id)
+    refusal = _add_refusal(dispute)
+    if refusal is not None:
+        return gone(*refusal)
+    if stale(dispute.version):
+        return gone(CHANGED, 409)
+    return render_template("followups/_add_form.html", d=dispute, form=_add_form(dispute))
 
 
 # The list -------------------------------------------------------------------

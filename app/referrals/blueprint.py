@@ -11,6 +11,7 @@ bp.add_url_rule("/referrals/", view_func=views.index)
 bp.add_url_rule("/referrals/<int:referral_id>", view_func=views.show)
 bp.add_url_rule("/referrals/<int:referral_id>/files/<int:file_id>", view_func=views.attachment)
 bp.add_url_rule("/referrals/<int:referral_id>/<trigger>", view_func=views.step, methods=["POST"])
+bp.add_url_rule("/referrals/cases/<int:case_id>/new", view_func=views.refer_form)
 bp.add_url_rule("/referrals/cases/<int:case_id>/new", view_func=views.new, methods=["POST"])
 bp.add_url_rule("/referrals/departments", view_func=views.departments)
 bp.add_url_rule("/referrals/departments", view_func=views.add_department, methods=["POST"],

@@ -22,6 +22,7 @@ from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, urgency_order
 from ..extensions import db
+from ..fetched_forms import gone, requested
 from ..i18n import current_locale, translate
 from ..org.models import Department, DepartmentDeadline, Street
 from ..paging import page_of
@@ -31,7 +32,7 @@ from . import codes
 from .forms import (DepartmentDeadlineForm, DepartmentForm, ReferForm, ReferralFilterForm, RemoveDeadlineForm,
                     StepForm)
 from .models import Referral, ReferralAttachment
-from .rules import by_case_mediator
+from .rules import NOT_CASE_MEDIATOR, by_case_mediator
 from .service import by_submission, departments_for, refer
 
 LIST_ROLES = ("liaison",) + tuple(CASE_ROLES)
@@ -61,18 +62,37 @@ _OF_CASE = (select(Referral).options(joinedload(Referral.department))  # each ro
             .where(Referral.dispute_id == bindparam("dispute_id")).order_by(Referral.id))
 
 
-def case_referrals(dispute) -> dict:
-    """What the case page's referral section shows (templates ask, never decide)."""
-    rows = list(db.session.execute(_OF_CASE, {"dispute_id": dispute.id}).scalars())
-    may_refer = by_case_mediator(dispute, current_user) and not dispute.__workflow__.state(dispute.state).terminal \
+def _may_refer(dispute) -> bool:
+    return by_case_mediator(dispute, current_user) and not dispute.__workflow__.state(dispute.state).terminal \
         and dispute.state != "closed"
+
+
+def _blank_refer_form(dispute):
+    form = _refer_form(dispute)
+    form.submission_token.data = secrets.token_urlsafe(24)
+    return form
+
+
+def case_referrals(dispute) -> dict:
+    """What the case page's referral section shows (templates ask, never decide):
+    the form to refer only when the page was opened with it (app/fetched_forms.py)."""
+    rows = list(db.session.execute(_OF_CASE, {"dispute_id": dispute.id}).scalars())
+    may_refer = _may_refer(dispute)
     closable = any(t.trigger == "close" for t in dispute.__workflow__.outgoing(dispute.state))
-    form = None
-    if may_refer:
-        form = _refer_form(dispute)
-        form.submission_token.data = secrets.token_urlsafe(24)
+    form = _blank_refer_form(dispute) if may_refer and requested("referral") else None
     return {"rows": rows, "may_refer": may_refer, "form": form,
             "now": clock.now(), "blocks_closing": closable and any(r.is_open for r in rows)}
+
+
+@roles_required("mediator")
+def refer_form(case_id):
+    """The form that refers the case, alone: the case page fetches it when its panel opens."""
+    dispute = load_case(case_id)
+    if not by_case_mediator(dispute, current_user):
+        return gone(NOT_CASE_MEDIATOR, 403)
+    if not _may_refer(dispute):
+        return gone(_("The case is closed: it can no longer be referred to a department."), 409)
+    return render_template("referrals/_refer_form.html", d=dispute, form=_blank_refer_form(dispute))
 
 
 @roles_required("mediator")

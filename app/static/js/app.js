@@ -7,15 +7,16 @@ document.addEventListener("submit", function (event) {
   }
 });
 
-// A step's form on the case page is fetched when its panel opens: the page
-// does not carry a form (with its tokens) for every step it offers. Without
-// the fetch, the panel's link opens the page with that form.
+// A form on the case page (a step's, a follow-up's, a referral's...) is
+// fetched when its panel opens: the page does not carry every form it offers,
+// each with its tokens (app/fetched_forms.py). Without the fetch, the panel's
+// link opens the page with that form.
 document.addEventListener("show.bs.collapse", function (event) {
-  var slot = event.target.querySelector("[data-step-form]");
+  var slot = event.target.querySelector("[data-fetch-form]");
   if (!slot || slot.getAttribute("aria-busy") === "true") { return; }
   var link = slot.querySelector("a");
   slot.setAttribute("aria-busy", "true");
-  fetch(slot.getAttribute("data-step-form"), {credentials: "same-origin", cache: "no-store"})
+  fetch(slot.getAttribute("data-fetch-form"), {credentials: "same-origin", cache: "no-store"})
     .then(function (response) {
       // A redirect is the login page (the session ended): the full page deals with it.
       if (response.redirected) { window.location.href = link.href; return null; }
@@ -24,12 +25,12 @@ document.addEventListener("show.bs.collapse", function (event) {
     .then(function (html) {
       slot.removeAttribute("aria-busy");
       if (html === null) { return; }
-      // Only the step's form or its message (marked data-step-fragment); any other answer (an error
+      // Only the form or its message (marked data-form-fragment); any other answer (an error
       // page) leaves the link, which opens the page with the form.
       var parsed = document.createElement("template");
       parsed.innerHTML = html;
       var fragment = parsed.content.firstElementChild;
-      if (!fragment || !fragment.hasAttribute("data-step-fragment")) { return; }
+      if (!fragment || !fragment.hasAttribute("data-form-fragment")) { return; }
       var hadFocus = slot.contains(document.activeElement);
       slot.replaceWith(fragment);
       var first = fragment.querySelector("input:not([type=hidden]), select, textarea, button");
