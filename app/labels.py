@@ -224,10 +224,12 @@ def _ids(value) -> list:
     return []
 
 
-def names_for(payloads: list[dict]) -> dict[str, dict]:
+def names_for(payloads: list[dict], known: dict[str, dict] | None = None) -> dict[str, dict]:
     """{reference field: {id: name}} for every id the payloads (and the
     before/after values of their recorded changes) name: one query per kind
-    of row, not per event."""
+    of row, not per event, and none for ids whose names the caller already
+    read (`known`: {reference field: {id: name}}, the names its resolver
+    gives, e.g. a history's actors joined to its events)."""
     wanted: dict[str, set] = {}
 
     def want(name, value):
@@ -247,7 +249,15 @@ def names_for(payloads: list[dict]) -> dict[str, dict]:
     by_resolver: dict[Callable, set] = {}
     for ref, ids in wanted.items():
         by_resolver.setdefault(REFERENCES[ref], set()).update(ids)
-    names = {resolve: resolve(ids) for resolve, ids in by_resolver.items()}
+    read: dict[Callable, dict] = {}
+    for ref, named in (known or {}).items():
+        if ref in REFERENCES:
+            read.setdefault(REFERENCES[ref], {}).update(named)
+    names = {}
+    for resolve, ids in by_resolver.items():
+        have = read.get(resolve, {})
+        missing = ids - have.keys()
+        names[resolve] = {**{i: have[i] for i in ids if i in have}, **(resolve(missing) if missing else {})}
     return {ref: names[REFERENCES[ref]] for ref in wanted}
 
 

@@ -167,6 +167,17 @@ def subjects(entity) -> dict[str, list[int]]:
     return wanted
 
 
+def _known_names(entity, rows) -> dict[str, dict]:
+    """The names the history has read already, as the references' resolvers
+    give them (app/__init__.py): its actors' (joined to the events), and the
+    entity's own title (a case's file number) for the events naming it, so
+    that naming them sends no query."""
+    known = {"user_id": {event.actor_id: name for event, name in rows if name is not None}}
+    if hasattr(entity, "title"):
+        known[f"{entity.__entity_type__}_id"] = {entity.id: entity.title}
+    return known
+
+
 def timeline(entity, locale: str) -> list[Entry]:
     from .engine.registry import workflow_for_entity_type
 
@@ -178,7 +189,7 @@ def timeline(entity, locale: str) -> list[Entry]:
     # verify), not what anyone submitted: not shown.
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")})
                 for p in open_all([event for event, _ in rows], db.session)]
-    names = names_for(payloads)
+    names = names_for(payloads, known=_known_names(entity, rows))
     entries = []
     for (event, name), payload in zip(rows, payloads):
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)

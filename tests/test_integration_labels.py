@@ -149,3 +149,23 @@ def test_the_audit_browser_names_a_rows_first_step_for_its_type():
     assert action_label(followup, "zh_Hans_CN") == "安排回访"
     assert action_label(case, "zh_Hans_CN") == "登记"
     assert action_label(case, "en") == "Registered"
+
+
+def test_names_the_caller_read_already_are_not_asked_again_and_the_others_are(app, monkeypatch):
+    from app import labels
+
+    asked = []
+    resolve = labels.REFERENCES["mediator_id"]
+    monkeypatch.setitem(labels.REFERENCES, "mediator_id", lambda ids: asked.append(set(ids)) or resolve(ids))
+    monkeypatch.setitem(labels.REFERENCES, "user_id", labels.REFERENCES["mediator_id"])
+    with app.app_context():
+        street, (c1, _), grids = f.org()
+        a, b = f.user("mediator", community=c1), f.user("mediator", community=c1)
+        payloads = [{"mediator_id": a.id}, {"co_mediator_ids": [a.id, b.id]}]
+        names = labels.names_for(payloads, known={"user_id": {a.id: a.display_name}})
+        assert asked == [{b.id}]  # only the one not known
+        assert names["mediator_id"] == {a.id: a.display_name, b.id: b.display_name}
+        asked.clear()
+        assert labels.names_for([{"mediator_id": a.id}], known={"user_id": {a.id: a.display_name}}) == {
+            "mediator_id": {a.id: a.display_name}}
+        assert asked == []  # all known: no query

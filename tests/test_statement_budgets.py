@@ -22,9 +22,11 @@ T0 = datetime(2026, 3, 2, 2, 0)
 # (follow-ups, elders' invitations, referrals, sign-offs) came in one statement instead of four: 18.
 # Then the navigation read the waiting reports and the unread notifications in one statement: 17.
 # Then the case's query joined its parties and co-mediators too (app/disputes/access.py): 15.
+# Then the referral form (and its departments) was fetched when its panel opens, and the timeline
+# named its actors and the case itself from what it had read (app/timeline.py): 12.
 # A step's form, fetched when its panel on the case page opens, reads the session, the case and
 # nothing per row: 4.
-BUDGETS = {"case page": 15, "my cases": 8, "today": 8, "a step's form": 4}
+BUDGETS = {"case page": 12, "my cases": 8, "today": 8, "a step's form": 4}
 
 
 @contextmanager
