@@ -1,9 +1,10 @@
 """Forms a page fetches when their panel opens (static/js/app.js), so that
 viewing a case does not build and render every form it offers, each with
 its tokens. A panel's button opens it; the script asks the form's own URL
-for the form alone and puts it in place. Without scripts, the panel's link
-opens the page with that form in place (`?form=<name>`), as does a form sent
-back with its errors.
+for the form alone and puts it in place. Until then the panel holds a link
+that opens the page with that form in place (`?form=<name>`), which serves
+when the fetch does not (a dropped connection, an ended session); a form
+sent back with its errors is in place too.
 
 The form's URL answers 200 with the form, or an error status with a message
 (`gone`) when the form is no longer offered: both are marked
