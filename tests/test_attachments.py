@@ -46,7 +46,10 @@ def english(client):
 
 def upload(client, case_id, content, name="photo.jpg"):
     """Fill in and send the upload form, fetched as the case page fetches it when its panel opens."""
+    case_page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'data-fetch-form="/cases/{case_id}/attachments"' in case_page  # the panel that fetches it
     page = client.get(f"/cases/{case_id}/attachments").get_data(as_text=True)
+    assert "data-form-fragment" in page and "<html" not in page
     token = re.search(r'name="upload-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     return client.post(f"/cases/{case_id}/attachments", content_type="multipart/form-data",
                        data={"upload-csrf_token": token, "upload-file": (io.BytesIO(content), name)})

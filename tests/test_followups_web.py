@@ -194,7 +194,7 @@ def test_planning_a_follow_up_for_a_case_without_an_agreement_is_refused(client,
     page = client.get(f"/cases/{world.plain}").get_data(as_text=True)
     assert 'id="followup-form"' not in page
     fragment = client.get(f"/followups/cases/{world.plain}/add")
-    assert fragment.status_code == 409 and "data-form-fragment" in fragment.get_data(as_text=True)
+    assert fragment.status_code == 422 and "data-form-fragment" in fragment.get_data(as_text=True)
     assert "This case has no agreement being performed" in fragment.get_data(as_text=True)
     with app.app_context():
         version = db.session.get(f.Dispute, world.plain).version

@@ -63,7 +63,7 @@ def _add_refusal(dispute):
     if not may_work(dispute):
         return _("Only the mediators who work the case may plan its follow-ups."), 403
     if dispute.state not in scheduling.AGREEMENT_STATES:
-        return str(NO_AGREEMENT), 409
+        return str(NO_AGREEMENT), 422
     return None
 
 
@@ -203,11 +203,10 @@ def add(case_id):
     """An extra follow-up of a case whose agreement is being performed."""
     dispute = load_case(case_id)
     back = url_for("disputes.show", case_id=case_id) + "#followups"
-    if not may_work(dispute):
-        return _refuse_add(dispute, _("Only the mediators who work the case may plan its follow-ups."), 403)
+    refusal = _add_refusal(dispute)
+    if refusal is not None:
+        return _refuse_add(dispute, *refusal)
     form = AddFollowUpForm(request.form)
-    if dispute.state not in scheduling.AGREEMENT_STATES:
-        return _refuse_add(dispute, str(NO_AGREEMENT), 422)
     if not form.validate():
         return _refuse_add(dispute, "; ".join(str(e) for errors in form.errors.values() for e in errors), 422)
     if form_version(form.version.data) != dispute.version:
