@@ -20,7 +20,7 @@ from .audit.models import AuditEvent
 from .audit.personal import open_all
 from .auth.models import User
 from .extensions import db
-from .labels import names_for, readable
+from .labels import REFERENCES, names_for, readable
 from .privacy import mask_data
 from .i18n import N_, NC_, translate
 
@@ -173,8 +173,11 @@ def _known_names(entity, rows) -> dict[str, dict]:
     entity's own title (a case's file number) for the events naming it, so
     that naming them sends no query."""
     known = {"user_id": {event.actor_id: name for event, name in rows if name is not None}}
-    if hasattr(entity, "title"):
-        known[f"{entity.__entity_type__}_id"] = {entity.id: entity.title}
+    own = f"{entity.__entity_type__}_id"
+    # Only where the history names such rows (a case's "dispute_id"): another
+    # entity's title may read other rows (a sign-off's, its case).
+    if own in REFERENCES and hasattr(entity, "title"):
+        known[own] = {entity.id: entity.title}
     return known
 
 
