@@ -23,7 +23,12 @@ requests for --seconds:
   sees a few cycles in a run rather than hundreds (every cycle adds timeline
   entries and a follow-up to the case);
 - my cases: GET /cases/mine; today: GET /today (as the demo mediator);
-- statistics: GET /supervision/stats (as the street supervisor).
+- statistics: GET /supervision/stats (as the street supervisor);
+- signed in: GET / as the demo mediator, which answers with a redirect to
+  "my cases": the app's own work on every request (the login session and
+  its account, CSRF, the language, the security headers) without a page.
+  Not part of R: it shows how much of each page's cost is that floor,
+  which a transition, two requests, pays twice.
 
 A kept-alive connection stays with the worker that accepted it, and a burst of
 connections is often accepted by one worker, which then serves most clients
@@ -322,6 +327,9 @@ def run_scenario(job) -> tuple[list[float], bool]:
             status, _, _ = client.request("GET", f"/cases/{case_id}")
         elif name == "my cases":
             status, _, _ = client.request("GET", "/cases/mine")
+        elif name == "signed in":
+            status, location, _ = client.request("GET", "/")
+            status = 200 if status == 302 and location.endswith("/cases/mine") else status
         elif name == "today":
             status, _, _ = client.request("GET", "/today")
         elif name == "statistics":
@@ -423,7 +431,8 @@ def main() -> None:
                     measure(pool, "transition", app_server, app_port, args, "mediator", case_ids),
                     measure(pool, "my cases", app_server, app_port, args, "mediator"),
                     measure(pool, "today", app_server, app_port, args, "mediator"),
-                    measure(pool, "statistics", app_server, app_port, args, "supervisor")]
+                    measure(pool, "statistics", app_server, app_port, args, "supervisor"),
+                    measure(pool, "signed in", app_server, app_port, args, "mediator")]
             hello_last = measure(pool, "hello", hello_server, hello_port, args)
         baseline = (hello_first["rate"] + hello_last["rate"]) / 2
         print(f"{'':12} {'p50 ms':>8} {'p95 ms':>8} {'per s':>8} {'ratio':>7} {'CPU ms':>7}  workers' cores")
