@@ -55,6 +55,19 @@ class DriverStatement:
     def execute(self, connection, values: dict) -> tuple[int, int | None, tuple | None]:
         """Run on `connection` (a SQLAlchemy Connection): the rows it matched,
         the new row's id where the driver tells it, and its first row or None."""
+        return self._on_cursor(connection, values, lambda cursor: (
+            cursor.rowcount, getattr(cursor, "lastrowid", None), cursor.fetchone() if cursor.description else None))
+
+    def run(self, connection, values: dict):
+        """Run on `connection`: its first row, if any."""
+        return self.execute(connection, values)[2]
+
+    def first(self, connection, values: dict) -> tuple[tuple | None, tuple | None]:
+        """Run a SELECT on `connection`: its first row, if any, and the
+        cursor's description of the columns."""
+        return self._on_cursor(connection, values, lambda cursor: (cursor.fetchone(), cursor.description))
+
+    def _on_cursor(self, connection, values: dict, read):
         params = self.params(values)
         dialect = connection.dialect
         dbapi = dialect.loaded_dbapi
@@ -62,16 +75,34 @@ class DriverStatement:
         try:
             with cursor_events(connection, cursor, self.sql, params):
                 cursor.execute(self.sql, params)
-            row = cursor.fetchone() if cursor.description else None
-            return cursor.rowcount, getattr(cursor, "lastrowid", None), row
+            return read(cursor)
         except dbapi.Error as error:
             raise DBAPIError.instance(self.sql, params, error, dbapi.Error, dialect=dialect) from error
         finally:
             cursor.close()
 
-    def run(self, connection, values: dict):
-        """Run on `connection`: its first row, if any."""
-        return self.execute(connection, values)[2]
+
+class DriverSelect:
+    """A SELECT compiled once for a dialect and sent to the driver, its
+    row's values converted as SQLAlchemy's result converts them (each
+    column type's result processor: SQLite returns a DateTime as text)."""
+
+    def __init__(self, statement, dialect):
+        self.columns = tuple(statement.selected_columns)
+        self.statement = DriverStatement.compile(statement, dialect)
+        self.dialect = dialect
+        self.processors = None  # from the first result's description (PostgreSQL's type codes)
+
+    def first(self, connection, values: dict) -> list | None:
+        """Run on `connection`: its first row's values, or None."""
+        row, description = self.statement.first(connection, values)
+        if self.processors is None and description is not None:
+            self.processors = tuple(column.type._cached_result_processor(self.dialect, described[1])
+                                    for column, described in zip(self.columns, description))
+        if row is None:
+            return None
+        return [value if convert is None or value is None else convert(value)
+                for convert, value in zip(self.processors, row)]
 
 
 @contextmanager

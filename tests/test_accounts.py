@@ -7,11 +7,12 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event as sa_event, inspect, select
 
 from app import clock
 from app.audit.models import AuditEvent
 from app.auth.models import LoginAttempt, User, UserSession
+from app.auth.sessions import load_user
 from app.extensions import db
 from config import Config
 from tests import factories as f
@@ -282,6 +283,48 @@ def test_a_copied_cookie_dies_with_its_session(app, people):
     thief = browser(app, ELSEWHERE)
     thief.set_cookie("session", stolen)
     assert not logged_in(thief)
+
+
+def test_the_login_loader_reads_the_session_and_its_account_in_one_statement(app, people):
+    wang, _ = people
+    owner = browser(app)
+    login(owner, wang)
+    with owner.session_transaction() as cookie:
+        key = cookie["_user_id"]
+    row = session_rows(app, wang)[0]
+    sent = []
+    with app.test_request_context("/cases/"):
+        # SQLite's BEGIN goes through the cursor too; PostgreSQL's is the driver's own.
+        listen = lambda conn, cursor, statement, *args: statement.startswith("BEGIN") or sent.append(statement)  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            user = load_user(key)
+            assert [s.split()[0] for s in sent] == ["SELECT"]
+            # A persistent object of the request's session with every column loaded, as the ORM's query gave it.
+            state = inspect(user)
+            assert state.persistent and state.session is db.session() and not state.expired_attributes
+            assert (user.username, user.role, user.active) == (wang, "mediator", True)
+            assert (user.session_id, user.session_key) == (row.id, key)
+            assert (user.session_row.created_at, user.session_row.last_seen_at) == (row.created_at, row.last_seen_at)
+            assert len(sent) == 1  # reading its columns sent nothing
+            assert user.community.name  # a relationship is read when first used
+            assert db.session.get(User, user.id) is user
+            assert load_user(key) is user  # the session's own object, not a second copy
+            assert load_user("not a session key") is None and load_user("k" * 65) is None
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listen)
+
+
+def test_an_account_deactivated_while_logged_in_is_refused_on_its_next_request(app, people):
+    wang, _ = people
+    owner = browser(app)
+    login(owner, wang)
+    assert logged_in(owner)
+    with app.app_context():
+        db.session.execute(select(User).where(User.username == wang)).scalar_one().active = False
+        db.session.commit()
+    response = owner.get("/cases/")
+    assert response.status_code == 302 and "/login" in response.location
 
 
 def test_a_session_ends_after_thirty_idle_minutes_and_the_timeout_is_audited(app, people):

@@ -13,15 +13,19 @@ the `flask workflows tick` job, whichever comes first.
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app, flash, g, request
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import and_, bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from .. import clock
 from ..audit.chain import lock_chain, record
+from ..driver import DriverSelect
 from ..engine import SYSTEM_ACTOR
 from ..extensions import db
 from .models import User, UserSession
@@ -110,8 +114,57 @@ def end_expired(now: datetime | None = None) -> int:
     return ended
 
 
-# Built once: every request reads it.
-_BY_KEY = select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == bindparam("key_hash"))
+class SessionRow(NamedTuple):
+    """What a request needs of its session's row (`check_session`)."""
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    second_factor: str | None
+
+
+# The session's row and its account's columns in one statement, compiled once
+# for each dialect and sent to the driver (app/driver.py): every request reads
+# it, and SQLAlchemy's ORM query (its execution and joined load) cost several
+# times what the database takes.
+_by_key: dict[tuple, tuple[DriverSelect, tuple[str, ...]]] = {}
+
+
+def _statement(dialect) -> tuple[DriverSelect, tuple[str, ...]]:
+    found = _by_key.get((type(dialect), dialect.paramstyle))
+    if found is None:
+        account = [(prop.key, prop.columns[0]) for prop in sa_inspect(User).column_attrs]
+        statement = (select(*(UserSession.__table__.c[name] for name in SessionRow._fields),
+                            *(column for _, column in account))
+                     .join(User, User.id == UserSession.user_id)
+                     .where(UserSession.key_hash == bindparam("key_hash")))
+        found = _by_key[(type(dialect), dialect.paramstyle)] = (
+            DriverSelect(statement, dialect), tuple(key for key, _ in account))
+    return found
+
+
+def _read_session(key: str) -> tuple[SessionRow, dict] | None:
+    """The live or timed-out session of `key` and its account's values."""
+    connection = db.session.connection(bind_arguments={"mapper": sa_inspect(User)})
+    select_, account_keys = _statement(connection.dialect)
+    values = select_.first(connection, {"key_hash": key_hash(key)})
+    if values is None:
+        return None
+    split = len(SessionRow._fields)
+    return SessionRow(*values[:split]), dict(zip(account_keys, values[split:]))
+
+
+def _account(values: dict) -> User:
+    """The account as a persistent object of the request's session, as the
+    ORM's loader gives it: the one the session holds already, or one made
+    from the values read (all its columns loaded, its relationships read
+    when first used)."""
+    session = db.session()
+    user = session.identity_map.get(identity_key(User, values["id"]))
+    if user is None:
+        user = User(**values)
+        make_transient_to_detached(user)
+        session.add(user)
+    return user
 
 
 def load_user(key: str) -> User | None:
@@ -119,16 +172,20 @@ def load_user(key: str) -> User | None:
     It only reads; a timed-out session is noted for `check_session`."""
     if not key or len(key) > 64:
         return None
-    row = db.session.execute(_BY_KEY, {"key_hash": key_hash(key)}).scalar_one_or_none()
-    if row is None or not row.user.active:
+    found = _read_session(key)
+    if found is None:
+        return None
+    row, account = found
+    if not account["active"]:
         return None
     ended_at, _after = expiry(row.created_at, row.last_seen_at)
     if clock.now() >= ended_at:
-        g.timed_out_session = (row.id, row.user_id, row.created_at, row.last_seen_at)
+        g.timed_out_session = (row.id, account["id"], row.created_at, row.last_seen_at)
         return None
-    row.user.session_row, row.user.session_id, row.user.session_key = row, row.id, key
-    row.user.session_second_factor = row.second_factor
-    return row.user
+    user = _account(account)
+    user.session_row, user.session_id, user.session_key = row, row.id, key
+    user.session_second_factor = row.second_factor
+    return user
 
 
 def check_session():
