@@ -4,7 +4,10 @@ without SQLAlchemy's execution machinery, which costs more per statement than
 the database takes to run it. For the few statements on every step: the
 audit append and the chain's reads (app/audit/chain.py, reader.py) and a
 step's direct write (app/engine/writes.py); figures in the README,
-"Benchmark: engine throughput".
+"Benchmark: engine throughput". And for the reads of every request: the
+login session with its account (app/auth/sessions.py) and a row by its id
+(`get`, for the views that load one), made objects of the session as the
+ORM's loader makes them (`loaded`).
 
 Values go through their types' bind processors, as SQLAlchemy's execution
 sends them, and errors are wrapped as SQLAlchemy wraps them (StatementError
@@ -20,7 +23,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,50 @@ class DriverSelect:
             return None
         return [value if convert is None or value is None else convert(value)
                 for convert, value in zip(self.processors, row)]
+
+
+def loaded(session, mapper, values: dict):
+    """A row read past the ORM as an object of `session`, as the ORM's
+    loader gives it: the session's own object for that row if it holds one
+    (its values kept), else a new one with `values` (attribute key ->
+    value, every column attribute) loaded and its relationships read when
+    first used. As with the loader, the class's __init__ is not called."""
+    identity = mapper.identity_key_from_primary_key(
+        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key])
+    found = session.identity_map.get(identity)
+    if found is not None:
+        return found
+    obj = mapper.class_manager.new_instance()
+    instance_dict(obj).update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+_BY_ID: dict[tuple, tuple[DriverSelect, tuple[str, ...]]] = {}
+
+
+def get(session, model, row_id):
+    """`session.get(model, row_id)` for a model with a one-column primary
+    key: the row read by a statement built once per dialect and sent to the
+    driver, and made an object of the session (`loaded`). A row the session
+    holds already is left to `session.get`, which knows its state (expired,
+    deleted...)."""
+    mapper = sa_inspect(model)
+    if mapper.identity_key_from_primary_key([row_id]) in session.identity_map:
+        return session.get(model, row_id)
+    connection = session.connection(bind_arguments={"mapper": mapper})
+    dialect = connection.dialect
+    found = _BY_ID.get((mapper, type(dialect), dialect.paramstyle))
+    if found is None:
+        props = [prop for prop in mapper.column_attrs if len(prop.columns) == 1]
+        (pk,) = mapper.primary_key
+        statement = select(*(prop.columns[0] for prop in props)).where(pk == bindparam("row_id"))
+        found = _BY_ID[(mapper, type(dialect), dialect.paramstyle)] = (
+            DriverSelect(statement, dialect), tuple(prop.key for prop in props))
+    select_, keys = found
+    values = select_.first(connection, {"row_id": row_id})
+    return None if values is None else loaded(session, mapper, dict(zip(keys, values)))
 
 
 @contextmanager

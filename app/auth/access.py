@@ -5,6 +5,7 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from .. import driver
 from ..extensions import db
 
 
@@ -52,7 +53,7 @@ def load_visible(model, row_id: int, what: str, options=()):
     """The row, if the current user may see it (the model's `visible_to`);
     otherwise `refuse`. `options`: loader options (eager loads) for a page
     that shows the row's related rows."""
-    row = db.session.get(model, row_id, options=options)
+    row = db.session.get(model, row_id, options=options) if options else driver.get(db.session(), model, row_id)
     if row is None or not row.visible_to(current_user):
         refuse(what, row_id)
     return row

@@ -20,12 +20,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 
 from .. import clock
 from ..audit.chain import lock_chain, record
-from ..driver import DriverSelect
+from ..driver import DriverSelect, loaded
 from ..engine import SYSTEM_ACTOR
 from ..extensions import db
 from .models import User, UserSession
@@ -153,20 +151,6 @@ def _read_session(key: str) -> tuple[SessionRow, dict] | None:
     return SessionRow(*values[:split]), dict(zip(account_keys, values[split:]))
 
 
-def _account(values: dict) -> User:
-    """The account as a persistent object of the request's session, as the
-    ORM's loader gives it: the one the session holds already, or one made
-    from the values read (all its columns loaded, its relationships read
-    when first used)."""
-    session = db.session()
-    user = session.identity_map.get(identity_key(User, values["id"]))
-    if user is None:
-        user = User(**values)
-        make_transient_to_detached(user)
-        session.add(user)
-    return user
-
-
 def load_user(key: str) -> User | None:
     """Flask-Login's user loader: the account of a live session, else None.
     It only reads; a timed-out session is noted for `check_session`."""
@@ -182,7 +166,7 @@ def load_user(key: str) -> User | None:
     if clock.now() >= ended_at:
         g.timed_out_session = (row.id, account["id"], row.created_at, row.last_seen_at)
         return None
-    user = _account(account)
+    user = loaded(db.session(), sa_inspect(User), account)
     user.session_row, user.session_id, user.session_key = row, row.id, key
     user.session_second_factor = row.second_factor
     return user
