@@ -138,9 +138,12 @@ def get(session, model, row_id):
     key: the row read by a statement built once per dialect and sent to the
     driver, and made an object of the session (`loaded`). A row the session
     holds already is left to `session.get`, which knows its state (expired,
-    deleted...)."""
+    deleted...), and so are the models that `loaded` does not make: those
+    that inherit or are inherited from (the row's class is the loader's
+    choice), or have a primary key of several columns."""
     mapper = sa_inspect(model)
-    if mapper.identity_key_from_primary_key([row_id]) in session.identity_map:
+    if (mapper.inherits is not None or mapper.polymorphic_on is not None or len(mapper.primary_key) != 1
+            or mapper.identity_key_from_primary_key([row_id]) in session.identity_map):
         return session.get(model, row_id)
     connection = session.connection(bind_arguments={"mapper": mapper})
     dialect = connection.dialect

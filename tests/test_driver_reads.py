@@ -2,7 +2,8 @@
 must be what `session.get` gives, in fewer of SQLAlchemy's steps."""
 from contextlib import contextmanager
 
-from sqlalchemy import event, inspect, update
+from sqlalchemy import String, event, inspect, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app import driver
 from app.disputes.models import Dispute
@@ -83,3 +84,26 @@ def test_loaded_makes_values_an_object_of_the_session_without_writing_them(app, 
     assert column_values(case) == values
     assert driver.loaded(db.session(), inspect(Dispute), dict(values, place="别处")) is case  # the session's own
     assert case.place == values["place"]
+
+
+class _Other(DeclarativeBase):
+    pass
+
+
+class _Pair(_Other):
+    """A model of a shape `loaded` does not make: a primary key of two columns."""
+    __tablename__ = "driver_reads_pairs"
+    left: Mapped[int] = mapped_column(primary_key=True)
+    right: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(20))
+
+
+def test_a_model_loaded_does_not_make_is_left_to_session_get(app, ctx):
+    _Pair.__table__.create(db.session.connection())
+    db.session.add(_Pair(left=1, right=2, label="一对"))
+    db.session.flush()
+    db.session.expunge_all()
+    pair = driver.get(db.session(), _Pair, (1, 2))
+    assert pair.label == "一对" and inspect(pair).persistent
+    assert driver.get(db.session(), _Pair, (2, 1)) is None
+    db.session.rollback()
