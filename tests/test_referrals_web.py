@@ -10,11 +10,14 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.audit.models import AuditEvent
+from app.auth.models import User
 from app.extensions import db
+from app.org.models import Grid
 from app.referrals.models import Referral
 from tests import factories as f
 from tests import factories_referrals as fr
 from tests.factories import csrf, login
+from tests.factories_supervision import FAILED_PATH
 
 NOW = datetime(2026, 3, 2, 2, 0)
 
@@ -294,3 +297,23 @@ def test_a_token_from_another_cases_form_makes_nothing(client, app, world):
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Referral)
                                   .where(Referral.dispute_id == other_id)).scalar() == 0
+
+
+def test_a_closed_case_offers_no_referral_and_its_fetched_form_says_why(client, app, world):
+    with app.app_context():
+        mediator = db.session.execute(select(User).where(User.username == world.mediator)).scalar_one()
+        grid = db.session.execute(select(Grid).where(Grid.community_id == mediator.community_id)
+                                  .order_by(Grid.id)).scalars().first()
+        case_id = f.walk(f.dispute(mediator, grid, now=NOW), mediator, *FAILED_PATH, now=NOW).id
+        db.session.commit()
+        db.session.remove()
+    as_user(client, world.mediator)
+    assert 'id="refer-panel"' in client.get(f"/cases/{world.case}").get_data(as_text=True)  # an open case offers it
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="case-state">Closed<' in page and 'id="refer-panel"' not in page
+    before = events(app)
+    response = client.get(f"/referrals/cases/{case_id}/new")  # an old link, or a page left open before closing
+    assert response.status_code == 409
+    assert "The case is closed: it can no longer be referred to a department." in response.get_data(as_text=True)
+    assert 'name="department_id"' not in response.get_data(as_text=True)
+    assert events(app) == before
