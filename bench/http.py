@@ -163,7 +163,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(app_spec: str, env: dict, path: str) -> tuple[subprocess.Popen, int]:
+    """Gunicorn serving `app_spec`, returned once both workers have answered
+    `path`: the master binds the port before its workers have imported the
+    app, which takes each a core for about 3 s, and until 6 December
+    hello-world's first measurement ran during the app's workers' boot (its
+    rate about half its last's, a low baseline that read every ratio high)."""
     port = free_port()
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", str(THREADS),
@@ -173,12 +178,22 @@ def start_gunicorn(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn {app_spec} stopped: {process.stderr.read().decode()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process, port
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn {app_spec} did not start within a minute")
+        workers = sorted(workers_cpu(process))
+        if len(workers) == 2 and all(answered_by(worker, workers, port, path) for worker in workers):
+            return process, port
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn {app_spec} did not start both workers within a minute")
+
+
+def answered_by(worker: int, workers: list[int], port: int, path: str) -> bool:
+    # A request waits in the socket's backlog until a worker has booted and accepts it.
+    client = Client(port)
+    try:
+        return client.settle_on(worker, workers, path)
+    except OSError:  # not bound yet
+        return False
+    finally:
+        client.conn.close()
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -417,8 +432,8 @@ def main() -> None:
     try:
         env = prepare_database(args, workdir)
         case_ids = performing_cases(env, args.clients * args.pool)
-        app_server, app_port = start_gunicorn("wsgi:app", env)
-        hello_server, hello_port = start_gunicorn("bench.hello_app:app", env)
+        app_server, app_port = start_gunicorn("wsgi:app", env, "/static/favicon.svg")
+        hello_server, hello_port = start_gunicorn("bench.hello_app:app", env, "/")
         servers += [app_server, hello_server]
         backend = "PostgreSQL" if args.database_url else "SQLite"
         print(f"{backend}, gunicorn 2 workers x {THREADS} thread(s), {args.clients} kept-alive clients, "
