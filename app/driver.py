@@ -7,7 +7,8 @@ step's direct write (app/engine/writes.py); figures in the README,
 "Benchmark: engine throughput". And for the reads of every request: the
 login session with its account (app/auth/sessions.py) and a row by its id
 (`get`, for the views that load one), made objects of the session as the
-ORM's loader makes them (`loaded`).
+ORM's loader makes them (`loaded`); and the engine's re-read of a case
+expired by the last COMMIT (`row_values`, app/engine/core.py).
 
 Values go through their types' bind processors, as SQLAlchemy's execution
 sends them, and errors are wrapped as SQLAlchemy wraps them (StatementError
@@ -23,7 +24,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import make_transient_to_detached
@@ -130,33 +131,41 @@ def loaded(session, mapper, values: dict):
     return obj
 
 
-_BY_ID: dict[tuple, tuple[DriverSelect, tuple[str, ...]]] = {}
+_BY_KEY: dict[tuple, tuple[DriverSelect, tuple[str, ...]]] = {}
+
+
+def row_values(connection, mapper, key: tuple) -> dict | None:
+    """The row of `mapper`'s table with primary key `key` (its values in
+    the primary key's column order) as attribute key -> value, every
+    one-column attribute as the ORM's loader reads it, or None if there is
+    none: one statement built once per dialect and sent to the driver."""
+    dialect = connection.dialect
+    found = _BY_KEY.get((mapper, type(dialect), dialect.paramstyle))
+    if found is None:
+        props = [prop for prop in mapper.column_attrs if len(prop.columns) == 1]
+        statement = select(*(prop.columns[0] for prop in props)).where(
+            and_(*(column == bindparam(f"pk{i}") for i, column in enumerate(mapper.primary_key))))
+        found = _BY_KEY[(mapper, type(dialect), dialect.paramstyle)] = (
+            DriverSelect(statement, dialect), tuple(prop.key for prop in props))
+    select_, keys = found
+    values = select_.first(connection, {f"pk{i}": value for i, value in enumerate(key)})
+    return None if values is None else dict(zip(keys, values))
 
 
 def get(session, model, row_id):
     """`session.get(model, row_id)` for a model with a one-column primary
-    key: the row read by a statement built once per dialect and sent to the
-    driver, and made an object of the session (`loaded`). A row the session
-    holds already is left to `session.get`, which knows its state (expired,
-    deleted...), and so are the models that `loaded` does not make: those
-    that inherit or are inherited from (the row's class is the loader's
-    choice), or have a primary key of several columns."""
+    key: the row read by `row_values` and made an object of the session
+    (`loaded`). A row the session holds already is left to `session.get`,
+    which knows its state (expired, deleted...), and so are the models that
+    `loaded` does not make: those that inherit or are inherited from (the
+    row's class is the loader's choice), or have a primary key of several
+    columns."""
     mapper = sa_inspect(model)
     if (mapper.inherits is not None or mapper.polymorphic_on is not None or len(mapper.primary_key) != 1
             or mapper.identity_key_from_primary_key([row_id]) in session.identity_map):
         return session.get(model, row_id)
-    connection = session.connection(bind_arguments={"mapper": mapper})
-    dialect = connection.dialect
-    found = _BY_ID.get((mapper, type(dialect), dialect.paramstyle))
-    if found is None:
-        props = [prop for prop in mapper.column_attrs if len(prop.columns) == 1]
-        (pk,) = mapper.primary_key
-        statement = select(*(prop.columns[0] for prop in props)).where(pk == bindparam("row_id"))
-        found = _BY_ID[(mapper, type(dialect), dialect.paramstyle)] = (
-            DriverSelect(statement, dialect), tuple(prop.key for prop in props))
-    select_, keys = found
-    values = select_.first(connection, {"row_id": row_id})
-    return None if values is None else loaded(session, mapper, dict(zip(keys, values)))
+    values = row_values(session.connection(bind_arguments={"mapper": mapper}), mapper, (row_id,))
+    return None if values is None else loaded(session, mapper, values)
 
 
 @contextmanager

@@ -107,3 +107,18 @@ def test_a_model_loaded_does_not_make_is_left_to_session_get(app, ctx):
     assert pair.label == "一对" and inspect(pair).persistent
     assert driver.get(db.session(), _Pair, (2, 1)) is None
     db.session.rollback()
+
+
+def test_row_values_reads_a_row_by_a_key_of_several_columns_in_one_statement(app, ctx):
+    """The engine re-reads an expired row by its identity key, whatever its
+    primary key's columns (app/engine/core.py), with this statement."""
+    _Pair.__table__.create(db.session.connection())
+    db.session.add(_Pair(left=1, right=2, label="一对"))
+    db.session.flush()
+    mapper = inspect(_Pair)
+    with statements() as sent:
+        found = driver.row_values(db.session.connection(), mapper, (1, 2))
+        missing = driver.row_values(db.session.connection(), mapper, (2, 1))
+    assert found == {"left": 1, "right": 2, "label": "一对"} and missing is None
+    assert len(sent) == 2
+    db.session.rollback()

@@ -231,10 +231,11 @@ def test_the_list_scope_and_the_row_scope_agree(world):
 
 
 def test_a_held_case_is_read_again_after_a_commit_with_the_orm_s_values_and_types(world):
-    """fire() re-reads an expired case through a plain cursor (core._Reload):
-    it sees what another writer committed meanwhile, with the values and
-    Python types an ORM load gives (dates, times, Decimals), reads the row in
-    one statement and leaves its relationships to load when asked for."""
+    """fire() re-reads an expired case by a statement sent to the driver
+    (driver.row_values), which the engine's listeners see: it sees what
+    another writer committed meanwhile, with the values and Python types an
+    ORM load gives (dates, times, Decimals), reads the row in one statement
+    and leaves its relationships to load when asked for."""
     from decimal import Decimal
 
     from sqlalchemy import event, inspect, text
@@ -253,7 +254,9 @@ def test_a_held_case_is_read_again_after_a_commit_with_the_orm_s_values_and_type
         engine.fire(d, "start_performance", world.m1, commit=False)  # d as the step saw and flushed it
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    assert not any(s.lstrip().upper().startswith("SELECT DISPUTES.") for s in sent)  # not the ORM's own load
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT DISPUTES.")]
+    assert len(reads) == 1  # the case's row, once
+    assert "AS DISPUTES_ID" not in reads[0].upper()  # not the ORM's own load, which labels its columns
     assert d.state == "performing" and d.amount == Decimal("1234.50") and str(d.arose_on) == "2026-11-02"
     held = {attr.key: d.__dict__[attr.key] for attr in inspect(Dispute).column_attrs}
     case_id = d.id

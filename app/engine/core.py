@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from flask import current_app
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import inspect
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import Machine
 
@@ -17,6 +16,7 @@ from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
 from .. import clock, workdays
 from ..audit.chain import lock_chain, record
 from ..database import begin_writing
+from ..driver import row_values
 from ..extensions import db
 from ..i18n import translate
 from .columns import creation_data, snapshot, step_data
@@ -226,51 +226,6 @@ def stale_conflict(session, entity) -> Conflict:
     return Conflict(name_of(fresh.changed_by_id) if fresh else None, fresh.changed_at if fresh else None)
 
 
-class _Reload:
-    """One class's SELECT of its row by primary key, compiled once per
-    dialect and sent to the DBAPI cursor of the session's connection, as
-    the audit append's statements are (app/audit/chain.py): SQLAlchemy's
-    execution and loading machinery cost several times what the database
-    takes to read one row, and every step re-reads its expired case."""
-
-    def __init__(self, mapper, dialect):
-        props = [prop for prop in mapper.column_attrs if len(prop.columns) == 1]
-        self.keys = tuple(prop.key for prop in props)
-        self.columns = tuple(prop.columns[0] for prop in props)
-        statement = select(*self.columns).where(
-            and_(*(col == bindparam(f"pk{i}") for i, col in enumerate(mapper.primary_key))))
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.names = tuple(compiled.positiontup if compiled.positional else compiled.bind_names.values())
-        self.positional = compiled.positional
-        self.dialect = dialect
-        self.processors = None  # from the first result's description (PostgreSQL's type codes)
-
-    def read(self, connection, key: tuple):
-        params = {f"pk{i}": value for i, value in enumerate(key)}
-        params = tuple(params[name] for name in self.names) if self.positional else params
-        dbapi = self.dialect.loaded_dbapi
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-            if self.processors is None:
-                self.processors = tuple(
-                    col.type._cached_result_processor(self.dialect, described[1])
-                    for col, described in zip(self.columns, cursor.description))
-        except dbapi.Error as error:
-            raise DBAPIError.instance(self.sql, params, error, dbapi.Error, dialect=self.dialect) from error
-        finally:
-            cursor.close()
-        if row is None:
-            return None
-        return [value if convert is None or value is None else convert(value)
-                for convert, value in zip(self.processors, row)]
-
-
-_RELOAD: dict[tuple, _Reload] = {}
-
-
 def _reload_if_expired(session, obj) -> None:
     """Read an expired object's row again, as the ORM would on first use.
     Every COMMIT expires every object in the session, so this is the first
@@ -279,25 +234,20 @@ def _reload_if_expired(session, obj) -> None:
     The ORM's own refresh builds its SELECT and that SELECT's cache key on
     every call; a prebuilt ORM select with populate_existing still spends
     most of its time in execution and loading. So the row's columns are read
-    by a plain cursor (_Reload) and set as loaded, as the ORM's loader sets
-    them (its relationships stay unloaded, read lazily if asked for). No
+    by a statement sent to the driver (driver.row_values) and set as loaded,
+    as the ORM's loader sets them (its relationships stay unloaded, read
+    lazily if asked for). No
     autoflush: the caller's own pending rows are flushed with the step."""
     state = inspect(obj, raiseerr=False)
     if state is None or state.key is None or not state.expired or state.modified:
         return  # not mapped (the system actor), not stored yet, loaded, or changed by the caller
     if state.session is not session():
         return  # another session's object: left to that session
-    connection = session.connection()
-    dialect = connection.dialect
-    reload = _RELOAD.get((state.class_, dialect))
-    if reload is None:
-        reload = _RELOAD[(state.class_, dialect)] = _Reload(state.mapper, dialect)
-    values = reload.read(connection, state.key[1])
+    values = row_values(session.connection(), state.mapper, state.key[1])
     if values is None:
         return  # deleted meanwhile: left expired, as the ORM leaves it (ObjectDeletedError on use)
     dict_ = state.dict
-    for key, value in zip(reload.keys, values):
-        dict_[key] = value
+    dict_.update(values)
     # What the ORM's loader does once it has populated a row's attributes.
     state._commit_all(dict_, session().identity_map)
 
