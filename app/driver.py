@@ -131,7 +131,18 @@ def loaded(session, mapper, values: dict):
     return obj
 
 
-_BY_KEY: dict[tuple, tuple[DriverSelect, tuple[str, ...]]] = {}
+_BUILT: dict[tuple, object] = {}
+
+
+def built_once(dialect, key: tuple, build):
+    """`build(dialect)`, called once for each kind of dialect (its class and
+    its paramstyle) and `key`, then kept for the life of the process: the
+    statements sent to the driver are compiled once, not on every use. A
+    key names a fixed statement (a model, a query); never a value."""
+    found = _BUILT.get((type(dialect), dialect.paramstyle, key))
+    if found is None:
+        found = _BUILT[(type(dialect), dialect.paramstyle, key)] = build(dialect)
+    return found
 
 
 def row_values(connection, mapper, key: tuple) -> dict | None:
@@ -139,17 +150,16 @@ def row_values(connection, mapper, key: tuple) -> dict | None:
     the primary key's column order) as attribute key -> value, every
     one-column attribute as the ORM's loader reads it, or None if there is
     none: one statement built once per dialect and sent to the driver."""
-    dialect = connection.dialect
-    found = _BY_KEY.get((mapper, type(dialect), dialect.paramstyle))
-    if found is None:
-        props = [prop for prop in mapper.column_attrs if len(prop.columns) == 1]
-        statement = select(*(prop.columns[0] for prop in props)).where(
-            and_(*(column == bindparam(f"pk{i}") for i, column in enumerate(mapper.primary_key))))
-        found = _BY_KEY[(mapper, type(dialect), dialect.paramstyle)] = (
-            DriverSelect(statement, dialect), tuple(prop.key for prop in props))
-    select_, keys = found
+    select_, keys = built_once(connection.dialect, ("row by key", mapper), lambda dialect: _by_key(mapper, dialect))
     values = select_.first(connection, {f"pk{i}": value for i, value in enumerate(key)})
     return None if values is None else dict(zip(keys, values))
+
+
+def _by_key(mapper, dialect) -> tuple[DriverSelect, tuple[str, ...]]:
+    props = [prop for prop in mapper.column_attrs if len(prop.columns) == 1]
+    statement = select(*(prop.columns[0] for prop in props)).where(
+        and_(*(column == bindparam(f"pk{i}") for i, column in enumerate(mapper.primary_key))))
+    return DriverSelect(statement, dialect), tuple(prop.key for prop in props)
 
 
 def get(session, model, row_id):

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import scoped_session
 
 from .. import clock
-from ..driver import DriverStatement
+from ..driver import DriverStatement, built_once
 from ..extensions import db
 from .models import AuditEvent
 from .personal import holds_personal, might_hold_personal, seal
@@ -225,19 +225,12 @@ class AppendStatements:
     lock: DriverStatement | None  # PostgreSQL's advisory lock; SQLite has one writer
 
 
-_compiled: dict[tuple, AppendStatements] = {}
-
-
 def append_statements(dialect) -> AppendStatements:
-    key = (type(dialect), dialect.paramstyle)
-    found = _compiled.get(key)
-    if found is None:
-        found = _compiled[key] = AppendStatements(
-            head_and_seq=DriverStatement.compile(HEAD_AND_SEQ_QUERY, dialect),
-            insert=DriverStatement.compile(INSERT_EVENT, dialect, column_keys=list(COLUMNS)),
-            lock=DriverStatement.compile(LOCK_CHAIN, dialect) if dialect.name == "postgresql" else None,
-        )
-    return found
+    return built_once(dialect, ("audit append",), lambda dialect: AppendStatements(
+        head_and_seq=DriverStatement.compile(HEAD_AND_SEQ_QUERY, dialect),
+        insert=DriverStatement.compile(INSERT_EVENT, dialect, column_keys=list(COLUMNS)),
+        lock=DriverStatement.compile(LOCK_CHAIN, dialect) if dialect.name == "postgresql" else None,
+    ))
 
 
 # The order of locks, everywhere: THE CHAIN LOCK FIRST, then any row lock.

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from ..driver import DriverStatement
+from ..driver import DriverStatement, built_once
 from .chain import EVENT_COLUMNS
 from .models import AuditEvent
 
@@ -59,14 +59,9 @@ def read_events(session, after_id: int = 0) -> Iterator[Event]:
         yield make(values)
 
 
-_compiled: dict = {}
-
-
 def _read_statement(dialect, bounded: bool) -> DriverStatement:
-    key = (type(dialect), dialect.paramstyle, bounded)
-    if key not in _compiled:
-        _compiled[key] = DriverStatement.compile(_READ_RANGE if bounded else _READ, dialect)
-    return _compiled[key]
+    return built_once(dialect, ("audit read", bounded),
+                      lambda dialect: DriverStatement.compile(_READ_RANGE if bounded else _READ, dialect))
 
 
 def row_name(row) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from .. import clock
 from ..audit.chain import lock_chain, record
-from ..driver import DriverSelect, loaded
+from ..driver import DriverSelect, built_once, loaded
 from ..engine import SYSTEM_ACTOR
 from ..extensions import db
 from .models import User, UserSession
@@ -124,26 +124,19 @@ class SessionRow(NamedTuple):
 # for each dialect and sent to the driver (app/driver.py): every request reads
 # it, and SQLAlchemy's ORM query (its execution and joined load) cost several
 # times what the database takes.
-_by_key: dict[tuple, tuple[DriverSelect, tuple[str, ...]]] = {}
-
-
 def _statement(dialect) -> tuple[DriverSelect, tuple[str, ...]]:
-    found = _by_key.get((type(dialect), dialect.paramstyle))
-    if found is None:
-        account = [(prop.key, prop.columns[0]) for prop in sa_inspect(User).column_attrs]
-        statement = (select(*(UserSession.__table__.c[name] for name in SessionRow._fields),
-                            *(column for _, column in account))
-                     .join(User, User.id == UserSession.user_id)
-                     .where(UserSession.key_hash == bindparam("key_hash")))
-        found = _by_key[(type(dialect), dialect.paramstyle)] = (
-            DriverSelect(statement, dialect), tuple(key for key, _ in account))
-    return found
+    account = [(prop.key, prop.columns[0]) for prop in sa_inspect(User).column_attrs]
+    statement = (select(*(UserSession.__table__.c[name] for name in SessionRow._fields),
+                        *(column for _, column in account))
+                 .join(User, User.id == UserSession.user_id)
+                 .where(UserSession.key_hash == bindparam("key_hash")))
+    return DriverSelect(statement, dialect), tuple(key for key, _ in account)
 
 
 def _read_session(key: str) -> tuple[SessionRow, dict] | None:
     """The live or timed-out session of `key` and its account's values."""
     connection = db.session.connection(bind_arguments={"mapper": sa_inspect(User)})
-    select_, account_keys = _statement(connection.dialect)
+    select_, account_keys = built_once(connection.dialect, ("login session",), _statement)
     values = select_.first(connection, {"key_hash": key_hash(key)})
     if values is None:
         return None
