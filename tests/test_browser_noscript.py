@@ -1,0 +1,36 @@
+"""Pages in a browser that runs no script (scripts turned off, or blocked on
+an office PC): what Bootstrap's script opens (the phone's menu, a step's
+panel on the case page) must be in reach all the same."""
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.extensions import db
+from tests import factories as f
+from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
+    PHONE, chromium, live_server, log_in, pages, people, submit,
+)
+
+
+def test_without_a_script_the_phone_menu_and_a_step_s_form_are_in_reach(pages, people, app):
+    with app.app_context():
+        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
+        case_id = f.dispute(mediator, mediator.community.grids[0]).id
+        db.session.remove()
+
+    page = pages.open(**PHONE, java_script_enabled=False)
+    log_in(page, people.mediator, people.password)
+    # The menu the phone's toggle would open is shown open; the toggle, which would do nothing, is not shown.
+    expect(page.locator("#nav-mine")).to_be_visible()
+    expect(page.locator(".navbar-toggler")).to_be_hidden()
+
+    page.goto(f"/cases/{case_id}")
+    # The step's panel is open, its link to the page with the form in reach.
+    link = page.locator("#act-accept [data-fetch-form] a")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}\?step=accept#act-accept$"))
+    submit(page, page.locator('#act-accept button[type="submit"][data-trigger="accept"]'))
+    expect(page.locator("#case-state")).to_have_text("已受理")
+    assert not pages.problems, pages.problems
