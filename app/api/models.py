@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..disputes.models import Dispute
 from ..extensions import db
 from ..org.models import Grid
+from ..sealed import SealedString
 
 SCOPES = ("disputes:write", "disputes:read", "iot:write", "rota:read", "stats:read")
 
@@ -23,7 +24,7 @@ class ApiClient(db.Model):
     channel: Mapped[str] = mapped_column(String(20))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
-    webhook_secret: Mapped[str | None] = mapped_column(String(80))
+    webhook_secret: Mapped[str | None] = mapped_column(SealedString(80, "api_clients.webhook_secret"))  # app/sealed.py
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     per_minute: Mapped[int] = mapped_column(Integer, default=120)  # its own rate limit
     created_at: Mapped[datetime] = mapped_column(DateTime)

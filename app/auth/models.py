@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..org.models import Community, Department, Grid, Street
+from ..sealed import SealedString
 
 
 class User(UserMixin, db.Model):
@@ -77,7 +78,7 @@ class TwoFactor(db.Model):
 
     __tablename__ = "two_factors"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
-    secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(SealedString(64, "two_factors.secret"))  # app/sealed.py
     created_at: Mapped[datetime] = mapped_column(DateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_step: Mapped[int | None] = mapped_column(Integer)

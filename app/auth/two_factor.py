@@ -163,16 +163,22 @@ def confirm(user, code: str, now: datetime | None = None) -> list[str] | None:
     new recovery codes (to show once), or None when the code is wrong or the
     secret was confirmed or replaced meanwhile. In the caller's transaction."""
     now = now or clock.now()
-    row = factor_of(user)
     code = _clean(code)
-    if row is None or row.confirmed_at is not None or not TOTP_CODE.match(code):
+    if not TOTP_CODE.match(code):
+        return None
+    # The account's lock, as begin() takes it, then the row as stored now: a
+    # set-up replacing the secret meanwhile has committed (the code is checked
+    # against its secret) or waits. The secret is stored sealed, with a fresh
+    # nonce each time, so an UPDATE cannot compare it (app/sealed.py).
+    _lock_account(user)
+    row = db.session.get(TwoFactor, user.id, populate_existing=True)
+    if row is None or row.confirmed_at is not None:
         return None
     step = _matching_step(row.secret, code, now)
     if step is None:
         return None
     confirmed = db.session.execute(
-        update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.secret == row.secret,
-                                TwoFactor.confirmed_at.is_(None))
+        update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.confirmed_at.is_(None))
         .values(confirmed_at=now, last_step=step)
     ).rowcount
     if not confirmed:
