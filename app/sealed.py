@@ -18,6 +18,7 @@ Foundation layer: imports Flask, SQLAlchemy and cryptography only.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -40,10 +41,13 @@ class Unsealable(Exception):
 def _key_bytes() -> bytes:
     global _key
     secret = current_app.config.get("AUDIT_DATA_KEY") or current_app.config["AUDIT_KEY"]
-    if _key[0] != secret:  # derived once, not on every value
-        _key = (secret, HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                             info=b"mediation sealed secrets v1").derive(secret.encode()))
-    return _key[1]
+    cached = _key  # one read: another app's thread may replace it meanwhile
+    if cached[0] == secret:  # derived once, not on every value
+        return cached[1]
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"mediation sealed secrets v1").derive(secret.encode())
+    _key = (secret, derived)
+    return derived
 
 
 def seal(value: str, column: str) -> str:
@@ -55,10 +59,10 @@ def seal(value: str, column: str) -> str:
 def unseal(stored: str, column: str) -> str:
     if not stored.startswith(PREFIX):
         raise Unsealable(f"{column} holds a value that was not sealed (run `flask db upgrade`)")
-    raw = base64.b64decode(stored[len(PREFIX):])
     try:
+        raw = base64.b64decode(stored[len(PREFIX):], validate=True)
         return AESGCM(_key_bytes()).decrypt(raw[:_NONCE], raw[_NONCE:], column.encode()).decode()
-    except InvalidTag:
+    except (binascii.Error, ValueError, InvalidTag):  # not base64, too short for a nonce, or does not open
         raise Unsealable(f"{column} does not open with this key: AUDIT_DATA_KEY (or AUDIT_KEY) is not the "
                          "one it was sealed with, or the value was altered") from None
 

@@ -92,14 +92,38 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # A batch migration on SQLite copies a table, drops the old one and
+            # renames the copy; with foreign keys on (app/database.py) SQLite
+            # refuses to drop a table that other rows point at. So they are off
+            # while migrating (set outside a transaction, where SQLite honours
+            # it), checked before the COMMIT, and on again after (Alembic's
+            # documentation, "Dealing with Referencing Tables").
+            _sqlite_foreign_keys(connection, False)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+                    if broken:
+                        raise RuntimeError(f'the migration left rows whose foreign keys point nowhere: {broken[:10]}')
+        finally:
+            if sqlite:
+                if connection.in_transaction():  # a failure part-way: SQLite ignores the PRAGMA inside one
+                    connection.rollback()
+                _sqlite_foreign_keys(connection, True)
+
+
+def _sqlite_foreign_keys(connection, on):
+    # On the driver's connection: SQLAlchemy would begin a transaction first.
+    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

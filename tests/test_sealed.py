@@ -9,6 +9,7 @@ import pyotp
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from app import clock, create_app
 from app.api.models import ApiClient
@@ -37,6 +38,9 @@ def test_a_sealed_value_opens_only_in_its_column_unaltered_and_under_its_key(app
     altered = first[:-6] + ("AAAAAA" if not first.endswith("AAAAAA") else "BBBBBB")
     with pytest.raises(Unsealable, match="does not open"):
         unseal(altered, "two_factors.secret")
+    for damaged in (PREFIX + "not base64!", PREFIX + "AAAA"):  # not base64; too short to hold a nonce
+        with pytest.raises(Unsealable, match="does not open"):
+            unseal(damaged, "two_factors.secret")
     with pytest.raises(Unsealable, match="was not sealed"):
         unseal("JBSWY3DPEHPK3PXP", "two_factors.secret")
     other = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", AUDIT_KEY="another audit key")
@@ -100,6 +104,12 @@ def test_the_migration_seals_the_secrets_stored_before_it_and_its_downgrade_open
                               "'whsec_c2VjcmV0', TRUE, 120, '2026-12-01 08:00:00'), "
                               "(2, 'quiet', 'h2', 'disputes:write', 'hotline', NULL, NULL, TRUE, 120, "
                               "'2026-12-01 08:00:00')"))
+            # A row pointing at the client: on SQLite the column's change copies the table, and drops the old
+            # one, which foreign keys on would refuse (migrations/env.py turns them off while migrating).
+            conn.execute(text("INSERT INTO webhook_deliveries (id, message_id, client_id, event_type, payload, url, "
+                              "status, attempts, next_attempt_at, created_at) VALUES (1, 'msg_1', 1, "
+                              "'dispute.accepted', '{}', 'https://x.example.cn', 'sent', 1, '2026-12-01 08:00:00', "
+                              "'2026-12-01 08:00:00')"))
         upgrade()
         (totp,) = stored("two_factors", "secret")
         hooks = stored("api_clients", "webhook_secret")
@@ -113,5 +123,10 @@ def test_the_migration_seals_the_secrets_stored_before_it_and_its_downgrade_open
         downgrade(revision="0023")
         assert stored("two_factors", "secret") == ["JBSWY3DPEHPK3PXP"]
         assert sorted(stored("api_clients", "webhook_secret"), key=str) == [None, "whsec_c2VjcmV0"]
+        assert stored("webhook_deliveries", "client_id") == [1]
+        db.session.remove()  # its transaction, which holds SQLite's write lock outside a request
+        # Foreign keys are on again once migrated (SQLite): a row pointing nowhere is refused.
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text("UPDATE webhook_deliveries SET client_id = 99"))
         db.session.remove()
         db.engine.dispose()

@@ -24,7 +24,8 @@ class ApiClient(db.Model):
     channel: Mapped[str] = mapped_column(String(20))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
-    webhook_secret: Mapped[str | None] = mapped_column(SealedString(80, "api_clients.webhook_secret"))  # app/sealed.py
+    # Sealed (app/sealed.py), and read only when a delivery is signed: not opened by every API call's client.
+    webhook_secret: Mapped[str | None] = mapped_column(SealedString(80, "api_clients.webhook_secret"), deferred=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     per_minute: Mapped[int] = mapped_column(Integer, default=120)  # its own rate limit
     created_at: Mapped[datetime] = mapped_column(DateTime)
