@@ -31,23 +31,28 @@ from sqlalchemy.types import TypeDecorator
 
 PREFIX = "v1:"
 _NONCE = 12
-_key: tuple[str, bytes] = ("", b"")
+_derived: dict[tuple[str, bytes], bytes] = {}
 
 
 class Unsealable(Exception):
     """A stored value that does not open with this key."""
 
 
-def _key_bytes() -> bytes:
-    global _key
+def derived_key(label: bytes) -> bytes:
+    """A 256-bit key for one use, named by `label`, derived (HKDF-SHA256)
+    from AUDIT_DATA_KEY, or AUDIT_KEY when that is unset: the sealed
+    secrets' here, the audit log's key-encryption key (app/audit/personal.py).
+    Derived once per secret and label, not on every value."""
     secret = current_app.config.get("AUDIT_DATA_KEY") or current_app.config["AUDIT_KEY"]
-    cached = _key  # one read: another app's thread may replace it meanwhile
-    if cached[0] == secret:  # derived once, not on every value
-        return cached[1]
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"mediation sealed secrets v1").derive(secret.encode())
-    _key = (secret, derived)
-    return derived
+    key = _derived.get((secret, label))
+    if key is None:
+        key = _derived[(secret, label)] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                                               info=label).derive(secret.encode())
+    return key
+
+
+def _key_bytes() -> bytes:
+    return derived_key(b"mediation sealed secrets v1")
 
 
 def seal(value: str, column: str) -> str:

@@ -77,7 +77,7 @@ def test_a_code_of_a_secret_replaced_by_a_new_set_up_does_not_confirm(app, ctx):
     assert two_factor.confirm(user, pyotp.TOTP(current).at(T0.timestamp())) is not None
 
 
-def test_a_webhook_secret_is_stored_sealed_and_shown_once_as_it_signs(app, ctx):
+def test_a_webhook_secret_is_stored_sealed_and_reads_back_as_it_was_shown(app, ctx):
     result = app.test_cli_runner().invoke(args=["api", "clients", "create", "hotline", "--scope", "disputes:write",
                                                 "--webhook-url", "https://hotline.example.cn/hook"])
     assert result.exit_code == 0, result.output

@@ -26,13 +26,11 @@ import json
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 
 from .. import clock
+from ..sealed import derived_key
 from .models import AuditKey
 
 TAG = "enc"
@@ -72,17 +70,8 @@ class KeyDestroyed(Exception):
     """Personal data was to be written for a subject whose key is destroyed."""
 
 
-_kek: tuple[str, bytes] = ("", b"")
-
-
 def _kek_bytes() -> bytes:
-    global _kek
-    secret = current_app.config.get("AUDIT_DATA_KEY") or current_app.config["AUDIT_KEY"]
-    if _kek[0] != secret:  # derived once, not on every event
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                       info=b"mediation audit data keys v1").derive(secret.encode())
-        _kek = (secret, derived)
-    return _kek[1]
+    return derived_key(b"mediation audit data keys v1")
 
 
 def _subject_ad(subject_type: str, subject_id) -> bytes:
