@@ -88,7 +88,7 @@ def test_every_required_field_has_a_label_and_a_form_field(app):
                 if workflow.name in own_forms():
                     assert hasattr(own_forms()[workflow.name], name), name
                 else:
-                    assert _field_for(name, None, "zh", []) is not None
+                    assert _field_for(name) is not None
 
 
 def test_every_optional_field_has_a_label_and_a_form_field(app):
@@ -102,7 +102,7 @@ def test_every_optional_field_has_a_label_and_a_form_field(app):
                 if workflow.name in own_forms():
                     assert hasattr(own_forms()[workflow.name], name), name
                 else:
-                    assert _field_for(name, None, "zh", [], required=False) is not None
+                    assert _field_for(name, required=False) is not None
 
 
 def test_whole_day_periods_must_be_whole_days():

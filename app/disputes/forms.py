@@ -119,50 +119,36 @@ def _people(mediators):
     return {gettext("Me"): mine, gettext("Colleagues"): others} if others else {gettext("Me"): mine}
 
 
-def _field_for(name, dispute, locale, mediators, required=True):
-    """The form field for a transition's data item."""
+def _field_for(name, required=True):
+    """The form field for a transition's data item. Choices that depend on
+    the case, the user or the language are set on each form (_choices_for)."""
     needed = [DataRequired()] if required else [Optional()]
     if name == "route":
-        return SelectField(_l("Route the parties are told"), choices=codes.choices(codes.ROUTES, locale),
-                           validators=needed)
+        return SelectField(_l("Route the parties are told"), validators=needed)
     if name == "outcome":
         return TextAreaField(_l("What was agreed on the spot"), validators=needed + [Length(max=5000)])
     if name == "mediator_id":
-        return SelectField(_l("Mediator"), coerce=int, choices=_people(mediators), validators=needed,
-                           description=_not_listed(dispute, locale))
+        return SelectField(_l("Mediator"), coerce=int, validators=needed)
     if name == "co_mediator_ids":
-        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int, choices=_people(mediators),
-                                   validators=[Optional()])
+        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int, validators=[Optional()])
     if name == "refusing_party":
-        parties = [p for p in (dispute.parties if dispute is not None else ()) if p.role in CONSENTING_ROLES]
-        return SelectField(_l("Party who refused mediation"), coerce=int, validators=needed,
-                           choices=[(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}")
-                                    for p in parties])
+        return SelectField(_l("Party who refused mediation"), coerce=int, validators=needed)
     if name == "recused_mediator_id":
-        on_case = [] if dispute is None else [m for m in [dispute.assignee, *dispute.co_mediators] if m is not None]
-        return SelectField(_l("Mediator who steps aside"), coerce=int, validators=needed,
-                           choices=[(m.id, m.display_name) for m in on_case])
+        return SelectField(_l("Mediator who steps aside"), coerce=int, validators=needed)
     if name == "requested_by":
-        parties = [] if dispute is None else dispute.parties
-        return SelectField(_l("Asked for by"), validators=needed, choices=[
-            (BY_MEDIATOR, _l("The mediator"))] + [
-            (str(p.id), f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in parties])
+        return SelectField(_l("Asked for by"), validators=needed)
     if name == "notice_given":
         return BooleanField(_l("The parties were told their rights and duties"), validators=needed)
     if name == "consenting_parties":
-        parties = [p for p in (dispute.parties if dispute is not None else ()) if p.role in CONSENTING_ROLES]
-        return SelectMultipleField(
-            _l("Parties who consented (every applicant and respondent)"), coerce=int, validators=needed,
-            choices=[(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in parties])
+        return SelectMultipleField(_l("Parties who consented (every applicant and respondent)"), coerce=int,
+                                   validators=needed)
     if name == "consent_how":
-        return SelectField(_l("How they consented"), choices=codes.choices(codes.CONSENT_FORMS, locale),
-                           validators=needed)
+        return SelectField(_l("How they consented"), validators=needed)
     if name == "days":
         # The settings' limits are the rule's (extension_allowed), said in its message.
         return IntegerField(_l("Extra days"), validators=[InputRequired(), NumberRange(min=1, max=366)])
     if name == "form":
-        return SelectField(_l("Form of agreement"), choices=codes.choices(codes.AGREEMENT_FORMS, locale),
-                           validators=needed)
+        return SelectField(_l("Form of agreement"), validators=needed)
     if name == "terms":
         return TextAreaField(_l("Agreed terms"), validators=needed + [Length(max=10000)])
     if name == "main_facts":
@@ -182,8 +168,7 @@ def _field_for(name, dispute, locale, mediators, required=True):
     if name == "signed_on":
         return DateField(_l("Signed on"), validators=needed + [plausible_date])
     if name == "signers":
-        return SelectMultipleField(_l("Signed by"), choices=signer_choices(dispute) if dispute is not None else [],
-                                   validators=needed)
+        return SelectMultipleField(_l("Signed by"), validators=needed)
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     if name == "comment":  # a supervisor's review (app/supervision)
@@ -191,6 +176,34 @@ def _field_for(name, dispute, locale, mediators, required=True):
     if name == "to_intake":  # returning an on-the-spot closure (app/supervision)
         return BooleanField(_l("It needs real mediation: send it to intake (待受理) for acceptance"))
     raise LookupError(f"no form field is defined for the transition data {name!r}")
+
+
+def _choices_for(field, name, dispute, locale, mediators):
+    """Set what `field` (of data item `name`) offers on this case, to this
+    user, in this language."""
+    parties = [] if dispute is None else dispute.parties
+    consenting = [p for p in parties if p.role in CONSENTING_ROLES]
+    if name == "route":
+        field.choices = codes.choices(codes.ROUTES, locale)
+    elif name == "mediator_id":
+        field.choices = _people(mediators)
+        field.description = _not_listed(dispute, locale)
+    elif name == "co_mediator_ids":
+        field.choices = _people(mediators)
+    elif name in ("refusing_party", "consenting_parties"):
+        field.choices = [(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in consenting]
+    elif name == "recused_mediator_id":
+        on_case = [] if dispute is None else [m for m in [dispute.assignee, *dispute.co_mediators] if m is not None]
+        field.choices = [(m.id, m.display_name) for m in on_case]
+    elif name == "requested_by":
+        field.choices = [(BY_MEDIATOR, _l("The mediator"))] + [
+            (str(p.id), f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in parties]
+    elif name == "consent_how":
+        field.choices = codes.choices(codes.CONSENT_FORMS, locale)
+    elif name == "form":
+        field.choices = codes.choices(codes.AGREEMENT_FORMS, locale)
+    elif name == "signers":
+        field.choices = signer_choices(dispute) if dispute is not None else []
 
 
 def _not_listed(dispute, locale) -> str:
@@ -207,21 +220,37 @@ def _not_listed(dispute, locale) -> str:
     return " ".join(lines)
 
 
+# A step's form class, built once for each set of fields: a new WTForms class
+# per request cost a step's GET and its POST more than filling the form in
+# (its metaclass collects and orders the fields when first instantiated).
+_STEP_FORMS: dict[tuple, type] = {}
+
+
+def _step_form_class(t) -> type:
+    key = (t.required, t.optional, t.reason_required)
+    form_class = _STEP_FORMS.get(key)
+    if form_class is None:
+
+        class _Form(FlaskForm):
+            version = HiddenField()
+
+        for name in t.required:
+            setattr(_Form, name, _field_for(name))
+        for name in t.optional:
+            setattr(_Form, name, _field_for(name, required=False))
+        reason_validators = [DataRequired(), Length(max=2000)] if t.reason_required else [Optional(), Length(max=2000)]
+        _Form.reason = TextAreaField(_l("Reason") if t.reason_required else _l("Note (optional)"),
+                                     validators=reason_validators)
+        form_class = _STEP_FORMS[key] = _Form
+    return form_class
+
+
 def transition_form(t, dispute, locale, mediators=(), formdata=None):
     """A form for one transition: its required fields, the reason, and the
     version of the case the user saw (to catch stale forms)."""
-
-    class _Form(FlaskForm):
-        version = HiddenField()
-
-    for name in t.required:
-        setattr(_Form, name, _field_for(name, dispute, locale, mediators))
-    for name in t.optional:
-        setattr(_Form, name, _field_for(name, dispute, locale, mediators, required=False))
-    reason_validators = [DataRequired(), Length(max=2000)] if t.reason_required else [Optional(), Length(max=2000)]
-    _Form.reason = TextAreaField(_l("Reason") if t.reason_required else _l("Note (optional)"),
-                                 validators=reason_validators)
-    form = _Form(formdata=formdata, prefix=t.trigger)
+    form = _step_form_class(t)(formdata=formdata, prefix=t.trigger)
+    for name in t.required + t.optional:
+        _choices_for(form[name], name, dispute, locale, mediators)
     if formdata is None:
         form.version.data = dispute.version
     return form
