@@ -135,6 +135,10 @@ class Config:
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
 
+    # The admins are reminded to enter a year's holiday notice (app/main/holiday_notice.py) from this many
+    # days before the year begins, when the chinesecalendar package does not know it.
+    CALENDAR_NOTICE_WARN_DAYS = int(os.environ.get("CALENDAR_NOTICE_WARN_DAYS", "60"))
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mediate-2026")
     CASES_PER_PAGE = 25
     RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "30"))

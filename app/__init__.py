@@ -135,15 +135,17 @@ def _init_packages(app):
     time that supervision's review then reads), then the packages that react
     to a case's steps; timer jobs run in the order installed too, and the
     pruning of throttling records ends the tick's summary line."""
-    from . import api, disputes, elders, followups, housekeeping, notifications, referrals, rota, supervision, sweeps
+    from . import (api, disputes, elders, followups, housekeeping, main, notifications, referrals, rota, supervision,
+                   sweeps)
 
     # auth's init_app ran first, in create_app: its session check must come
-    # before the login check. Sweeps are planned before the outbox is sent,
-    # so a tick mails what it notified; pruning throttling records ends the
-    # tick's summary line.
+    # before the login check. Sweeps are planned, and the admins reminded of
+    # a holiday notice to enter (main), before the outbox is sent, so a tick
+    # mails what it notified; pruning throttling records ends the tick's
+    # summary line.
     # The API's webhook effects come after every other package's, so that
     # the event they queue carries the step's file number and outcome.
-    for package in (disputes, sweeps, notifications, followups, elders, rota, referrals, supervision, api,
+    for package in (disputes, sweeps, main, notifications, followups, elders, rota, referrals, supervision, api,
                     housekeeping):
         package.init_app(app)
 

@@ -18,6 +18,7 @@ deadlines) and the rota (Saturday duties) can both use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -62,10 +63,27 @@ def library_kind(day: date) -> tuple[str, str] | None:
     return None
 
 
+@cache
 def library_years() -> range:
     """The years whose notices the package knows."""
     days = list(chinese_calendar.holidays)
     return range(min(days).year, max(days).year + 1)
+
+
+def unentered_years(first: date, last: date) -> list[int]:
+    """The years from `first`'s to `last`'s whose notice the package does not
+    know and of which no day has been entered by hand: their legal periods
+    count weekends only, and the rota sees no festival in them. A year with
+    any hand-entered day counts as entered (its notice is entered one
+    festival at a time)."""
+    known = library_years()
+    years = [year for year in range(first.year, last.year + 1) if year not in known]
+    if not years:
+        return []
+    days = db.session.execute(select(CalendarDay.day).where(
+        CalendarDay.day >= date(years[0], 1, 1), CalendarDay.day <= date(years[-1], 12, 31))).scalars()
+    entered = {day.year for day in days}
+    return [year for year in years if year not in entered]
 
 
 @dataclass(frozen=True)

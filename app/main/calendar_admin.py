@@ -26,6 +26,7 @@ from ..audit.chain import lock_chain, record
 from ..auth.access import roles_required
 from ..extensions import db
 from ..validators import year_2000_to_2100
+from .holiday_notice import years_to_enter
 
 # The longest festival of a notice (the Spring Festival) is 9 days.
 MAX_ENTRY_DAYS = 15
@@ -124,9 +125,10 @@ def calendar_page():
         else:
             flash(_("Please correct the marked fields."), "danger")
     years = workdays.library_years()
-    this_year = clock.today().year
-    return render_template("main/calendar.html", form=form, entries=entries(), years=years, this_year=this_year,
-                           holidays=workdays.holiday_runs(date(this_year, 1, 1), date(this_year, 12, 31))), status
+    today = clock.today()
+    return render_template("main/calendar.html", form=form, entries=entries(), years=years, this_year=today.year,
+                           to_enter=years_to_enter(today),
+                           holidays=workdays.holiday_runs(date(today.year, 1, 1), date(today.year, 12, 31))), status
 
 
 @roles_required("admin")

@@ -1,0 +1,114 @@
+"""The admins are reminded to enter a year's holiday notice when the
+chinesecalendar package does not know the year (app/main/holiday_notice.py):
+an item on their today page, one notification per year from the tick, and a
+warning on the holidays page, from CALENDAR_NOTICE_WARN_DAYS (60) before the
+year begins until a day of it is entered."""
+import re
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock, workdays
+from app.engine.timers import tick
+from app.extensions import db
+from app.main.calendar_admin import add_entry
+from app.main.holiday_notice import KIND, REMINDER_JOB
+from app.notifications.models import Notification
+from tests import factories as f
+from tests.factories import csrf, login
+
+# The first year the package does not know (2027 with chinesecalendar 1.11.0), so that a newer
+# release of the package moves these tests along with it.
+YEAR = workdays.library_years().stop
+DECEMBER = datetime(YEAR - 1, 12, 6, 2)       # 10:00 on 6 December in Shanghai: 26 days before the year
+OCTOBER = datetime(YEAR - 1, 10, 1, 2)        # 92 days before: not yet
+NOVEMBER_2 = datetime(YEAR - 1, 11, 1, 16)    # 00:00 on 2 November in Shanghai: the 60th day before
+JANUARY = datetime(YEAR, 1, 10, 2)            # the year has begun, its notice still not entered
+NEW_YEAR = ("元旦", date(YEAR, 1, 1), date(YEAR, 1, 1), [])
+
+
+@pytest.fixture
+def people(app):
+    with app.app_context():
+        street, communities, _grids = f.org()
+        admins = [f.user("admin").username, f.user("admin").username]
+        f.user("admin", active=False)
+        mediator = f.user("mediator", community=communities[0]).username
+    return admins, mediator
+
+
+def items_of(page: str, section: str) -> list[str]:
+    part = page.split(f'id="today-{section}-items"')[1].split("</div>\n</section>")[0]
+    return re.findall(r'data-kind="([a-z_]+)"', part)
+
+
+def test_the_years_to_enter_are_those_neither_known_nor_entered(app):
+    with app.app_context():
+        admin = f.user("admin")
+        assert YEAR - 1 in workdays.library_years()
+        assert workdays.unentered_years(date(YEAR - 1, 12, 1), date(YEAR, 1, 30)) == [YEAR]
+        assert workdays.unentered_years(date(YEAR - 1, 1, 1), date(YEAR - 1, 12, 31)) == []
+        assert workdays.unentered_years(date(YEAR, 12, 1), date(YEAR + 1, 1, 30)) == [YEAR, YEAR + 1]
+        add_entry(*NEW_YEAR, admin)
+        assert workdays.unentered_years(date(YEAR - 1, 12, 1), date(YEAR, 1, 30)) == []
+        assert workdays.unentered_years(date(YEAR, 12, 1), date(YEAR + 1, 1, 30)) == [YEAR + 1]
+
+
+def test_an_admin_has_it_on_the_today_page_from_the_warning_until_it_is_entered(app, client, people):
+    admins, mediator = people
+    login(client, mediator)
+    clock.set_now(DECEMBER)
+    assert KIND not in client.get("/today").get_data(as_text=True)  # the admins' work only
+    client.post("/logout", data={"csrf_token": csrf(client.get("/today").get_data(as_text=True))})
+    login(client, admins[0])
+    clock.set_now(OCTOBER)
+    assert f'data-kind="{KIND}"' not in client.get("/today").get_data(as_text=True)
+    for moment in (NOVEMBER_2, DECEMBER):
+        clock.set_now(moment)
+        page = client.get("/today").get_data(as_text=True)
+        assert items_of(page, "today") == [KIND], moment
+        item = page.split(f'data-kind="{KIND}"')[0].rsplit("<a ", 1)[1]
+        assert 'href="/admin/calendar"' in item and "deadline-yellow" in item
+        assert str(YEAR) in page.split(f'data-kind="{KIND}"')[1].split("</a>")[0]
+    clock.set_now(JANUARY)
+    assert items_of(client.get("/today").get_data(as_text=True), "overdue") == [KIND]
+    with app.app_context():
+        add_entry(*NEW_YEAR, db.session.execute(select(f.User).where(f.User.username == admins[0])).scalar_one())
+    assert f'data-kind="{KIND}"' not in client.get("/today").get_data(as_text=True)
+
+
+def test_the_tick_notifies_each_active_admin_once_and_the_note_opens_the_holidays_page(app, client, people):
+    admins, _mediator = people
+    with app.app_context():
+        assert tick(now=OCTOBER).jobs[REMINDER_JOB] == 0
+        assert tick(now=DECEMBER).jobs[REMINDER_JOB] == 2
+        assert tick(now=DECEMBER).jobs[REMINDER_JOB] == 0
+        assert tick(now=JANUARY).jobs[REMINDER_JOB] == 0  # once per year, not once per tick
+        notes = db.session.execute(select(Notification.user_id, Notification.entity_id).where(
+            Notification.kind == KIND)).all()
+        assert sorted(year for _user, year in notes) == [YEAR, YEAR]
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
+    clock.set_now(DECEMBER)
+    login(client, admins[1])
+    client.post("/language/en", data={"csrf_token": csrf(client.get("/today").get_data(as_text=True)),
+                                      "next": "/today"})
+    listing = client.get("/notifications/").get_data(as_text=True)
+    assert f"holiday notice for {YEAR} is not entered" in listing
+    [note_id] = re.findall(r'data-notification="(\d+)" data-read="no"', listing)
+    opened = client.post(f"/notifications/{note_id}/open", data={"csrf_token": csrf(listing)})
+    assert opened.status_code == 302 and opened.location.endswith("/admin/calendar")
+
+
+def test_the_holidays_page_warns_until_a_festival_of_the_year_is_entered(app, client, people):
+    admins, _mediator = people
+    clock.set_now(DECEMBER)
+    login(client, admins[0])
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    assert f'id="notice-missing-{YEAR}"' in page
+    answer = client.post("/admin/calendar", data={
+        "csrf_token": csrf(page), "name": "元旦", "first_day": f"{YEAR}-01-01", "last_day": f"{YEAR}-01-01"})
+    assert answer.status_code == 302
+    assert "notice-missing" not in client.get("/admin/calendar").get_data(as_text=True)
+    with app.app_context():
+        assert tick(now=DECEMBER).jobs[REMINDER_JOB] == 0
