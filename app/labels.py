@@ -6,8 +6,10 @@ field recording a code (a dispute type, a route...) shows the code's label:
 the domains install their code lists here (`install_codes`, called from the
 app factory), so this shared module imports no domain.
 """
+from datetime import datetime
 from typing import Callable
 
+from . import clock
 from .i18n import N_, NC_, translate
 
 FIELD_LABELS = {
@@ -21,6 +23,7 @@ FIELD_LABELS = {
     "perform_how": N_("How performed"),
     "perform_where": N_("Where performed"),
     "perform_by": N_("Performed by"),
+    "due_at": N_("Due"),
     "notice_given": N_("Notice of rights given"),
     "days": N_("Extra days"),
     "consent": N_("Both parties consent"),
@@ -274,6 +277,11 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
         return "、".join(shown)
     if name == "fields" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return translate(LIST_SEPARATOR, locale).join(field_label(v, locale) for v in value)
+    if name == "due_at" and isinstance(value, str):  # a deadline, recorded in UTC: read in local time
+        try:
+            return clock.to_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
     codes = CODE_LISTS.get(name)
     if codes and isinstance(value, list) and value and all(isinstance(v, str) and v in codes for v in value):
         return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value)

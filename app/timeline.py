@@ -27,6 +27,7 @@ from .i18n import N_, NC_, translate
 WORDS = {
     "create": NC_("step", "Registered"),
     "edit": N_("Edited"),
+    "deadline_moved": N_("Deadline moved off a holiday"),
     "upload": N_("File attached"),
     "reveal": N_("Revealed personal data"),
     "shred": N_("Personal data erased (retention period ended)"),

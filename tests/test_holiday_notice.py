@@ -4,12 +4,14 @@ an item on their today page, one notification per year from the tick, and a
 warning on the holidays page, from CALENDAR_NOTICE_WARN_DAYS (60) before the
 year begins until a day of it is entered."""
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app import clock, workdays
+from app import clock, engine, workdays
+from app.audit.models import AuditEvent
+from app.audit.verify import verify
 from app.engine.timers import tick
 from app.extensions import db
 from app.main.calendar_admin import add_entry
@@ -112,3 +114,88 @@ def test_the_holidays_page_warns_until_a_festival_of_the_year_is_entered(app, cl
     assert "notice-missing" not in client.get("/admin/calendar").get_data(as_text=True)
     with app.app_context():
         assert tick(now=DECEMBER).jobs[REMINDER_JOB] == 0
+
+
+# ---- deadlines set before the notice was entered
+
+
+def first_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+HOLIDAY = first_weekday(date(YEAR, 1, 1))  # a weekday: a plain working day until the notice is entered
+NEXT_WORKING = first_weekday(HOLIDAY + timedelta(days=1))
+THIRTY_BEFORE = datetime.combine(HOLIDAY - timedelta(days=30), time(2))  # 10:00 in Shanghai
+
+
+def cases_ending_on_the_holiday(lead, grid):
+    """A case in mediation whose 30-day limit ends at 10:00 on HOLIDAY, one
+    whose confirmation window's last day is HOLIDAY, one in mediation whose
+    limit ends a day later, and a report whose triage day ends on HOLIDAY
+    (not a legal period)."""
+    mediating = f.dispute(lead, grid, now=THIRTY_BEFORE)
+    f.walk(mediating, lead, "accept", "assign", "start_mediation", now=THIRTY_BEFORE)
+    agreed = f.dispute(lead, grid, now=THIRTY_BEFORE)
+    f.walk(agreed, lead, "accept", "assign", "start_mediation", now=THIRTY_BEFORE)
+    engine.fire(agreed, "agree", lead, form="oral", terms="当面道歉", now=THIRTY_BEFORE)
+    later = f.dispute(lead, grid, now=THIRTY_BEFORE + timedelta(days=1))
+    f.walk(later, lead, "accept", now=THIRTY_BEFORE + timedelta(days=1))
+    report = f.dispute(lead, grid, now=datetime.combine(HOLIDAY - timedelta(days=1), time(2)))
+    assert mediating.due_at == THIRTY_BEFORE + timedelta(days=30)
+    assert agreed.due_at == clock.day_end(HOLIDAY)
+    assert report.state == "submitted" and clock.local_date(report.due_at) == HOLIDAY
+    return mediating, agreed, later, report
+
+
+def test_entering_a_holiday_moves_the_legal_deadlines_ending_on_it_to_the_next_working_day(app):
+    with app.app_context():
+        _street, (community, _other), grids = f.org()
+        lead, admin = f.user("mediator", community=community), f.user("admin")
+        mediating, agreed, later, report = cases_ending_on_the_holiday(lead, grids[0])
+        untouched = {d.id: (d.due_at, d.version) for d in (later, report)}
+        versions = {d.id: d.version for d in (mediating, agreed)}
+        clock.set_now(DECEMBER)
+        _entry, moved = add_entry("元旦", HOLIDAY, HOLIDAY, [], admin)
+        assert moved == 2
+        db.session.expire_all()
+        for case in (mediating, agreed):
+            assert case.due_at == clock.day_end(NEXT_WORKING)
+            assert case.version == versions[case.id] + 1
+            assert case.warn_at < case.due_at and case.changed_by_id == admin.id
+        for case in (later, report):
+            assert (case.due_at, case.version) == untouched[case.id]
+        events = db.session.execute(select(AuditEvent).where(AuditEvent.trigger == "deadline_moved")
+                                    .order_by(AuditEvent.entity_id)).scalars().all()
+        assert [(e.entity_id, e.reason, e.actor_id) for e in events] == [
+            (mediating.id, "元旦", admin.id), (agreed.id, "元旦", admin.id)]
+        assert verify() == []
+        # The window now closes once the next working day is over, not at the end of the holiday.
+        agreed_id = agreed.id
+        assert agreed_id not in [x[1] for x in tick(now=clock.day_end(HOLIDAY), only={"dispute"}, jobs=False).fired]
+        assert (agreed_id, "confirmation_window_closed") in [
+            (x[1], x[2]) for x in tick(now=clock.day_end(NEXT_WORKING), only={"dispute"}, jobs=False).fired]
+
+
+def test_the_holidays_page_says_how_many_deadlines_moved_and_the_case_s_history_shows_it(app, client, people):
+    admins, mediator = people
+    with app.app_context():
+        lead = db.session.execute(select(f.User).where(f.User.username == mediator)).scalar_one()
+        mediating, *_others = cases_ending_on_the_holiday(lead, lead.community.grids[0])
+        case_id = mediating.id
+    clock.set_now(DECEMBER)
+    login(client, admins[0])
+    client.post("/language/en", data={"csrf_token": csrf(client.get("/today").get_data(as_text=True)),
+                                      "next": "/today"})
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    answer = client.post("/admin/calendar", data={
+        "csrf_token": csrf(page), "name": "元旦", "first_day": HOLIDAY.isoformat(), "last_day": HOLIDAY.isoformat()})
+    assert answer.status_code == 302
+    shown = client.get("/admin/calendar").get_data(as_text=True)
+    assert "2 deadlines set before ended on one of these holidays" in shown
+    history = client.get(f"/cases/{case_id}").get_data(as_text=True).split('id="timeline"')[1]
+    entry = history.split("Deadline moved off a holiday")[1].split("</li>")[0]
+    assert "元旦" in entry
+    before = (THIRTY_BEFORE + timedelta(days=30, hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert f"Due: {before} → {(NEXT_WORKING + timedelta(days=1)).isoformat()} 00:00" in entry

@@ -4,8 +4,9 @@
 required data and guards checked; transition, deadline, effects, version-
 checked UPDATE and audit event in one transaction), `create()` the door for
 a new row, `available()` the actions to offer; field edits (edits.py),
-deadline colours (deadlines.py), the timer runner and its jobs (timers.py)
-and the `flask workflows` CLI.
+deadline colours (deadlines.py), legal deadlines moved off a holiday
+entered after they were set (holidays.py), the timer runner and its jobs
+(timers.py) and the `flask workflows` CLI.
 
 Imports only workflows/, the foundation and the audit core: it knows no
 domain and no account model. Domains hand it their guards and effects

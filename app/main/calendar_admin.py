@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -24,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from .. import clock, workdays
 from ..audit.chain import lock_chain, record
 from ..auth.access import roles_required
+from ..engine.holidays import move_off_holidays
 from ..extensions import db
 from ..validators import year_2000_to_2100
 from .holiday_notice import years_to_enter
@@ -67,9 +69,12 @@ class EntryRefused(Exception):
     pass
 
 
-def add_entry(name: str, first: date, last: date, swapped: list[date], actor) -> int:
+def add_entry(name: str, first: date, last: date, swapped: list[date], actor) -> tuple[int, int]:
     """Write one festival's days; refused (EntryRefused, nothing written) when
-    a day is the package's or another entry's. Returns the entry's key."""
+    a day is the package's or another entry's. The legal deadlines already
+    set whose last day is one of its holidays move to the next working day
+    (app/engine/holidays.py), in the same transaction. Returns the entry's
+    key and how many deadlines moved."""
     holidays = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     if set(holidays) & set(swapped):
         raise EntryRefused(_("A day cannot be both a holiday and a working day."))
@@ -89,11 +94,13 @@ def add_entry(name: str, first: date, last: date, swapped: list[date], actor) ->
     for day, kind in days.items():
         db.session.add(workdays.CalendarDay(day=day, kind=kind, name=name, created_by_id=actor.id,
                                             created_at=now, entry=entry))
+    db.session.flush()  # the legal periods below count the new days
+    moved = move_off_holidays(holidays, actor, name, now=now)
     record("calendar_notice", entry, "calendar_notice_added", actor, at=now,
            data={"name": name, "holidays": [d.isoformat() for d in holidays],
-                 "workdays": [d.isoformat() for d in swapped]})
+                 "workdays": [d.isoformat() for d in swapped], "deadlines_moved": len(moved)})
     db.session.commit()
-    return entry
+    return entry, len(moved)
 
 
 def entries() -> list[dict]:
@@ -113,14 +120,19 @@ def calendar_page():
         status = 422
         if form.validate():
             try:
-                add_entry(form.name.data.strip(), form.first_day.data, form.last_day.data, form.swapped_days(),
-                          current_user)
+                _entry, moved = add_entry(form.name.data.strip(), form.first_day.data, form.last_day.data,
+                                          form.swapped_days(), current_user)
             except EntryRefused as refused:
                 db.session.rollback()
                 flash(str(refused), "danger")
                 status = 409
             else:
                 flash(_("Saved: legal periods and the rota now count these days."), "success")
+                if moved:
+                    flash(ngettext("%(num)s deadline set before ended on one of these holidays: it now ends on the "
+                                   "next working day (recorded in its case's history).",
+                                   "%(num)s deadlines set before ended on one of these holidays: they now end on "
+                                   "the next working day (recorded in their cases' history).", moved), "info")
                 return redirect(url_for(".calendar_page"))
         else:
             flash(_("Please correct the marked fields."), "danger")
