@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Callable
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -68,6 +69,23 @@ def library_years() -> range:
     """The years whose notices the package knows."""
     days = list(chinese_calendar.holidays)
     return range(min(days).year, max(days).year + 1)
+
+
+# What other packages do when days become holidays by an entry made by hand
+# (app/main/calendar_admin.py): each listener, installed from its package's
+# init_app, runs in the entry's transaction as fn(days, actor, name, now) and
+# returns a sentence for the admin, or None.
+HOLIDAY_LISTENERS: list[Callable] = []
+
+
+def install_holiday_listener(fn: Callable) -> None:
+    if fn not in HOLIDAY_LISTENERS:
+        HOLIDAY_LISTENERS.append(fn)
+
+
+def holidays_entered(days: list[date], actor, name: str, now: datetime) -> list[str]:
+    """Tell the listeners that `days` are now holidays named `name`; what they said."""
+    return [said for said in (fn(days, actor, name, now) for fn in HOLIDAY_LISTENERS) if said]
 
 
 def unentered_years(first: date, last: date) -> list[int]:

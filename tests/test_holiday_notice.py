@@ -17,7 +17,10 @@ from app.extensions import db
 from app.main.calendar_admin import add_entry
 from app.main.holiday_notice import KIND, REMINDER_JOB
 from app.notifications.models import Notification
+from app.rota import planning
+from app.rota.models import Duty
 from tests import factories as f
+from tests import factories_rota as fr
 from tests.factories import csrf, login
 
 # The first year the package does not know (2027 with chinesecalendar 1.11.0), so that a newer
@@ -157,8 +160,7 @@ def test_entering_a_holiday_moves_the_legal_deadlines_ending_on_it_to_the_next_w
         untouched = {d.id: (d.due_at, d.version) for d in (later, report)}
         versions = {d.id: d.version for d in (mediating, agreed)}
         clock.set_now(DECEMBER)
-        _entry, moved = add_entry("元旦", HOLIDAY, HOLIDAY, [], admin)
-        assert moved == 2
+        assert add_entry("元旦", HOLIDAY, HOLIDAY, [], admin).deadlines_moved == 2
         db.session.expire_all()
         for case in (mediating, agreed):
             assert case.due_at == clock.day_end(NEXT_WORKING)
@@ -199,3 +201,29 @@ def test_the_holidays_page_says_how_many_deadlines_moved_and_the_case_s_history_
     assert "元旦" in entry
     before = (THIRTY_BEFORE + timedelta(days=30, hours=8)).strftime("%Y-%m-%d %H:%M")
     assert f"Due: {before} → {(NEXT_WORKING + timedelta(days=1)).isoformat()} 00:00" in entry
+
+
+# ---- the lawyers' rota
+
+
+def test_the_coordinators_are_told_of_the_duties_on_a_holiday_entered_and_decide(app):
+    with app.app_context():
+        coordinator, _room, _people = fr.rota_world(lawyers=2, seats=1)
+        other_street_coordinator = f.user("coordinator", street=f.org()[0])
+        city_coordinator = f.user("coordinator")
+        admin = f.user("admin")
+        saturdays = [day for day in fr.year_saturdays(YEAR) if day.month == 5][:2]
+        planning.generate(saturdays[0], saturdays[1], coordinator)
+        assert planning.publish(saturdays[0], saturdays[1], coordinator) == 2
+        on_holiday = db.session.execute(select(Duty).where(Duty.day == saturdays[0])).scalar_one()
+        entered = add_entry("劳动节", saturdays[0], saturdays[0], [], admin)
+        assert entered.said == ["律师值班表中有 1 个值班恰逢上述节假日：已通知负责的协调员决定取消或保留。"]
+        told = db.session.execute(select(Notification.user_id, Notification.entity_id).where(
+            Notification.kind == "duty_on_holiday").order_by(Notification.user_id)).all()
+        assert told == [(coordinator.id, on_holiday.id), (city_coordinator.id, on_holiday.id)]
+        assert other_street_coordinator.id not in [user for user, _duty in told]
+        # The coordinator decides: nothing is cancelled for them.
+        assert {d.state for d in db.session.execute(select(Duty)).scalars()} == {"published"}
+        # Nothing on the holidays: nothing said.
+        assert add_entry("端午节", saturdays[1] + timedelta(days=30), saturdays[1] + timedelta(days=30), [],
+                         admin).said == []

@@ -10,6 +10,7 @@ transaction.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -69,12 +70,20 @@ class EntryRefused(Exception):
     pass
 
 
-def add_entry(name: str, first: date, last: date, swapped: list[date], actor) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Entered:
+    entry: int  # the entry's key
+    deadlines_moved: int
+    said: list[str]  # what the other packages did about the new holidays (workdays.holidays_entered)
+
+
+def add_entry(name: str, first: date, last: date, swapped: list[date], actor) -> Entered:
     """Write one festival's days; refused (EntryRefused, nothing written) when
-    a day is the package's or another entry's. The legal deadlines already
-    set whose last day is one of its holidays move to the next working day
-    (app/engine/holidays.py), in the same transaction. Returns the entry's
-    key and how many deadlines moved."""
+    a day is the package's or another entry's. In the same transaction, the
+    legal deadlines already set whose last day is one of its holidays move
+    to the next working day (app/engine/holidays.py), and the packages that
+    listen are told of the new holidays (the rota's coordinators of the
+    duties on them)."""
     holidays = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     if set(holidays) & set(swapped):
         raise EntryRefused(_("A day cannot be both a holiday and a working day."))
@@ -96,11 +105,12 @@ def add_entry(name: str, first: date, last: date, swapped: list[date], actor) ->
                                             created_at=now, entry=entry))
     db.session.flush()  # the legal periods below count the new days
     moved = move_off_holidays(holidays, actor, name, now=now)
+    said = workdays.holidays_entered(holidays, actor, name, now)
     record("calendar_notice", entry, "calendar_notice_added", actor, at=now,
            data={"name": name, "holidays": [d.isoformat() for d in holidays],
                  "workdays": [d.isoformat() for d in swapped], "deadlines_moved": len(moved)})
     db.session.commit()
-    return entry, len(moved)
+    return Entered(entry, len(moved), said)
 
 
 def entries() -> list[dict]:
@@ -120,19 +130,22 @@ def calendar_page():
         status = 422
         if form.validate():
             try:
-                _entry, moved = add_entry(form.name.data.strip(), form.first_day.data, form.last_day.data,
-                                          form.swapped_days(), current_user)
+                entered = add_entry(form.name.data.strip(), form.first_day.data, form.last_day.data,
+                                    form.swapped_days(), current_user)
             except EntryRefused as refused:
                 db.session.rollback()
                 flash(str(refused), "danger")
                 status = 409
             else:
                 flash(_("Saved: legal periods and the rota now count these days."), "success")
-                if moved:
+                if entered.deadlines_moved:
                     flash(ngettext("%(num)s deadline set before ended on one of these holidays: it now ends on the "
                                    "next working day (recorded in its case's history).",
                                    "%(num)s deadlines set before ended on one of these holidays: they now end on "
-                                   "the next working day (recorded in their cases' history).", moved), "info")
+                                   "the next working day (recorded in their cases' history).",
+                                   entered.deadlines_moved), "info")
+                for said in entered.said:
+                    flash(said, "info")
                 return redirect(url_for(".calendar_page"))
         else:
             flash(_("Please correct the marked fields."), "danger")

@@ -9,9 +9,11 @@ reads it."""
 def init_app(app) -> None:
     """Hand the duty and swap hooks to the engine (the step's own changes
     first, then who is told of them: an accepted swap's notice names its
-    taker), put a duty's swaps on its timeline and duties on the today page."""
+    taker), put a duty's swaps on its timeline and duties on the today page,
+    and tell the coordinators of the duties on a holiday the admin enters."""
     from ..timeline import install_related
     from ..today import install_provider
+    from ..workdays import install_holiday_listener
     from . import notices, rules, today_items
 
     rules.hooks.install()
@@ -19,3 +21,4 @@ def init_app(app) -> None:
     notices.install()
     install_related("lawyer_duty", rules.swaps_on_duty)
     install_provider("duty", today_items.duty_items)
+    install_holiday_listener(notices.duties_on_new_holidays)

@@ -3,13 +3,15 @@ colleague asked by name to take a duty (and the asker, if they decline),
 the coordinators when a swap waits for approval, both lawyers when it is
 approved or refused (or when it expires unanswered), a lawyer whose
 published duty is cancelled, each lawyer of a plan when it is published,
-and both lawyers when a coordinator moves a published duty by hand.
+both lawyers when a coordinator moves a published duty by hand, and the
+coordinators of the duties on a day the admin enters as a holiday.
 Written in the step's own transaction (effects, or the swap request's
 service before its commit)."""
 from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 
 from ..auth.models import User
@@ -33,6 +35,8 @@ MESSAGES = {
     "swap_refused": _l("The swap of the duty on %(day)s at %(room)s was refused: %(requester)s keeps the "
         "duty."),
     "duty_cancelled": _l("Your Saturday duty on %(day)s at %(room)s was cancelled: its page says why."),
+    "duty_on_holiday": _l("The Saturday duty on %(day)s at %(room)s falls on %(holiday)s, now entered as a "
+                          "statutory holiday: cancel it or keep it on its page."),
     "swap_expired": _l("The swap of the duty on %(day)s at %(room)s expired before it was settled: "
         "%(requester)s keeps the duty; ask again if it still cannot be sat."),
     "rota_published": _l("The rota was published: you sit on %(days)s. Your duties page has the rooms and times."),
@@ -138,6 +142,26 @@ def tell_the_lawyer(duty, actor, data, now):
         return
     notify(duty.lawyer.user_id, "duty_cancelled", entity_type="lawyer_duty", entity_id=duty.id,
            data={"day": duty.day.isoformat(), "room": duty.room.name}, now=now)
+
+
+def duties_on_new_holidays(days, actor, name, now) -> str | None:
+    """Days the admin entered as statutory holidays (app/workdays.py): the
+    coordinators of each planned or published duty on them are told, to
+    cancel it or keep it (the rota's own holidays cancel them: those are
+    the coordinators' decision; this one is theirs to take too)."""
+    duties = list(db.session.execute(
+        select(Duty).where(Duty.day.in_(list(days)), Duty.state.in_(("planned", "published")))
+        .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
+    for duty in duties:
+        for user_id in coordinators_for(duty):
+            notify(user_id, "duty_on_holiday", entity_type="lawyer_duty", entity_id=duty.id,
+                   data={"day": duty.day.isoformat(), "room": duty.room.name, "holiday": name}, now=now)
+    if not duties:
+        return None
+    return ngettext("%(num)s duty of the lawyers' rota falls on these holidays: its coordinators are told, to "
+                    "cancel it or keep it.",
+                    "%(num)s duties of the lawyers' rota fall on these holidays: their coordinators are told, to "
+                    "cancel them or keep them.", len(duties))
 
 
 def install() -> None:
