@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock, workdays
+from ..audit.chain import lock_chain
 from ..auth.models import User
 from ..extensions import db
 from ..notifications.models import Notification
@@ -66,6 +67,9 @@ def remind_admins(now=None) -> int:
     years = years_to_enter(clock.local_date(now))
     if not years:
         return 0
+    # Timer runners on several hosts tick at once: the chain lock makes the check and the notifications
+    # one runner's at a time (SQLite's writers queue anyway).
+    lock_chain(db.session)
     admins = db.session.execute(select(User.id).where(User.role == "admin", User.active.is_(True))).scalars().all()
     told = {tuple(row) for row in db.session.execute(select(Notification.user_id, Notification.entity_id).where(
         Notification.kind == KIND, Notification.entity_type == ENTITY, Notification.entity_id.in_(years)))}
