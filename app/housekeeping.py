@@ -6,7 +6,11 @@ The query planner's statistics go stale as cases pile up (issue 17 measured
 thresholds are a fraction of each table, so a table of millions is rarely
 re-analysed: the tick runs ANALYZE at most once every ANALYZE_EVERY_HOURS on
 PostgreSQL (SQLite's `PRAGMA optimize`, which analyses only where it helps).
-When it last ran is kept in `maintenance_runs`, shared by every runner."""
+When it last ran is kept in `maintenance_runs`, shared by every runner.
+
+A legal deadline set before its last day was known as a holiday (a newer
+chinesecalendar installed since) is moved off it once an hour at most
+(app/engine/holidays.py; a holiday entered by hand moves them at once)."""
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -19,12 +23,14 @@ from . import clock
 from .audit.checkpoints import CHECKPOINT_JOB, checkpoint_job
 from .database import analyze_statement
 from .auth.models import LoginAttempt
+from .engine.holidays import known_holidays_job
 from .engine.timers import install_job
 from .extensions import db
 from .ratelimit import RateEvent
 
 PRUNE_JOB = "old throttling records pruned"
 ANALYZE_JOB = "planner statistics refreshed"
+HOLIDAYS_JOB = "legal deadlines moved off holidays"
 
 
 class MaintenanceRun(db.Model):
@@ -76,11 +82,23 @@ def prune_counters(now=None) -> int:
     return removed
 
 
+def holidays_job(now=None) -> int:
+    """Once an hour at most: the legal deadlines ending on a holiday that
+    became known after they were set (a newer chinesecalendar installed)
+    move to the next working day (app/engine/holidays.py)."""
+    now = now or clock.now()
+    if not _claim(HOLIDAYS_JOB, now, timedelta(hours=1)):
+        return 0
+    return known_holidays_job(now)
+
+
 def init_app(app) -> None:
     """On every timer tick (`flask workflows tick`), after the jobs installed
     before them: check the audit log since its last checkpoint and sign the
-    next ones, refresh the planner's statistics once a day, then prune (its
-    count ends the tick's summary line)."""
+    next ones, move the legal deadlines off holidays learnt since they were
+    set (once an hour), refresh the planner's statistics once a day, then
+    prune (its count ends the tick's summary line)."""
     install_job(CHECKPOINT_JOB, checkpoint_job)
+    install_job(HOLIDAYS_JOB, holidays_job)
     install_job(ANALYZE_JOB, analyze_job)
     install_job(PRUNE_JOB, prune_counters)

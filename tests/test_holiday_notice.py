@@ -227,3 +227,30 @@ def test_the_coordinators_are_told_of_the_duties_on_a_holiday_entered_and_decide
         # Nothing on the holidays: nothing said.
         assert add_entry("端午节", saturdays[1] + timedelta(days=30), saturdays[1] + timedelta(days=30), [],
                          admin).said == []
+
+
+def test_a_holiday_the_package_learns_later_moves_the_deadlines_on_the_next_tick(app, monkeypatch):
+    """As when a newer chinesecalendar that knows the year is installed: the timer's hourly job moves the
+    deadlines set while the day was a working day, as the system, and finds nothing more after."""
+    import chinese_calendar
+
+    from app.housekeeping import HOLIDAYS_JOB
+
+    with app.app_context():
+        _street, (community, _other), grids = f.org()
+        lead = f.user("mediator", community=community)
+        mediating, agreed, later, report = cases_ending_on_the_holiday(lead, grids[0])
+        untouched = {d.id: d.due_at for d in (later, report)}
+        clock.set_now(DECEMBER)
+        assert tick(now=DECEMBER).jobs[HOLIDAYS_JOB] == 0
+        monkeypatch.setitem(chinese_calendar.holidays, HOLIDAY, chinese_calendar.Holiday.new_years_day.value)
+        assert tick(now=DECEMBER + timedelta(minutes=30)).jobs[HOLIDAYS_JOB] == 0  # once an hour at most
+        assert tick(now=DECEMBER + timedelta(hours=1)).jobs[HOLIDAYS_JOB] == 2
+        db.session.expire_all()
+        assert mediating.due_at == agreed.due_at == clock.day_end(NEXT_WORKING)
+        assert {d.id: d.due_at for d in (later, report)} == untouched
+        events = db.session.execute(select(AuditEvent).where(AuditEvent.trigger == "deadline_moved")).scalars().all()
+        assert {(e.entity_id, e.reason, e.actor_id) for e in events} == {
+            (mediating.id, "元旦", None), (agreed.id, "元旦", None)}
+        assert tick(now=DECEMBER + timedelta(hours=2)).jobs[HOLIDAYS_JOB] == 0
+        assert verify() == []
