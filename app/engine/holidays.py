@@ -32,7 +32,7 @@ from .deadlines import warn_time
 from .registry import registered_models
 
 TRIGGER = "deadline_moved"
-# How far ahead the timer's job looks: the longest legal period is 30 days, extended by 30 more.
+# How far ahead the timer's job looks: every holiday of the coming year (a legal period runs 30 days).
 LOOK_AHEAD = timedelta(days=400)
 
 
@@ -49,9 +49,9 @@ def last_day(due_at: datetime) -> date:
 def move_off_holidays(holidays, actor, notice: str, now=None) -> list[tuple[str, int, datetime, datetime]]:
     """Move the deadlines whose last day is one of `holidays` (holidays of
     the calendar as the caller's transaction sees it: days just entered are
-    flushed) to the end of the next working day, under the chain lock; each event's reason names the
-    notice (the festival). Returns (entity type, row id, before, after) for
-    each row moved."""
+    flushed) to the end of the next working day, under the chain lock; each
+    event's reason names the notice (the festival). Returns (entity type,
+    row id, before, after) for each row moved."""
     days = set(holidays)
     if not days:
         return []
