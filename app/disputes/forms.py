@@ -178,11 +178,13 @@ def _field_for(name, required=True):
     raise LookupError(f"no form field is defined for the transition data {name!r}")
 
 
+def _parties(dispute) -> list:
+    return [] if dispute is None else dispute.parties
+
+
 def _choices_for(field, name, dispute, locale, mediators):
     """Set what `field` (of data item `name`) offers on this case, to this
     user, in this language."""
-    parties = [] if dispute is None else dispute.parties
-    consenting = [p for p in parties if p.role in CONSENTING_ROLES]
     if name == "route":
         field.choices = codes.choices(codes.ROUTES, locale)
     elif name == "mediator_id":
@@ -191,13 +193,14 @@ def _choices_for(field, name, dispute, locale, mediators):
     elif name == "co_mediator_ids":
         field.choices = _people(mediators)
     elif name in ("refusing_party", "consenting_parties"):
-        field.choices = [(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in consenting]
+        field.choices = [(p.id, f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}")
+                         for p in _parties(dispute) if p.role in CONSENTING_ROLES]
     elif name == "recused_mediator_id":
         on_case = [] if dispute is None else [m for m in [dispute.assignee, *dispute.co_mediators] if m is not None]
         field.choices = [(m.id, m.display_name) for m in on_case]
     elif name == "requested_by":
         field.choices = [(BY_MEDIATOR, _l("The mediator"))] + [
-            (str(p.id), f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in parties]
+            (str(p.id), f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in _parties(dispute)]
     elif name == "consent_how":
         field.choices = codes.choices(codes.CONSENT_FORMS, locale)
     elif name == "form":
