@@ -152,8 +152,12 @@ def duties_on_new_holidays(days, actor, name, now) -> str | None:
     duties = list(db.session.execute(
         select(Duty).where(Duty.day.in_(list(days)), Duty.state.in_(("planned", "published")))
         .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
+    coordinators: dict[int, list[int]] = {}  # by street: a holiday's duties are in a few streets' rooms
     for duty in duties:
-        for user_id in coordinators_for(duty):
+        street_id = duty.room.community.street_id
+        if street_id not in coordinators:
+            coordinators[street_id] = coordinators_for(duty)
+        for user_id in coordinators[street_id]:
             notify(user_id, "duty_on_holiday", entity_type="lawyer_duty", entity_id=duty.id,
                    data={"day": duty.day.isoformat(), "room": duty.room.name, "holiday": name}, now=now)
     if not duties:
