@@ -67,20 +67,25 @@ def remind_admins(now=None) -> int:
     years = years_to_enter(clock.local_date(now))
     if not years:
         return 0
+    if not _untold(years):
+        return 0  # the usual tick of the reminder's weeks: everyone told, no lock taken
     # Timer runners on several hosts tick at once: the chain lock makes the check and the notifications
     # one runner's at a time (SQLite's writers queue anyway).
     lock_chain(db.session)
-    admins = db.session.execute(select(User.id).where(User.role == "admin", User.active.is_(True))).scalars().all()
+    untold = _untold(years)
+    for admin, year in untold:
+        notify(admin, KIND, entity_type=ENTITY, entity_id=year, data={"year": year}, now=now)
+    db.session.commit()
+    return len(untold)
+
+
+def _untold(years: list[int]) -> list[tuple[int, int]]:
+    """(admin, year) for each active admin not yet notified of each year."""
+    admins = db.session.execute(select(User.id).where(User.role == "admin", User.active.is_(True))
+                                .order_by(User.id)).scalars().all()
     told = {tuple(row) for row in db.session.execute(select(Notification.user_id, Notification.entity_id).where(
         Notification.kind == KIND, Notification.entity_type == ENTITY, Notification.entity_id.in_(years)))}
-    added = 0
-    for year in years:
-        for admin in admins:
-            if (admin, year) not in told:
-                notify(admin, KIND, entity_type=ENTITY, entity_id=year, data={"year": year}, now=now)
-                added += 1
-    db.session.commit()
-    return added
+    return [(admin, year) for year in years for admin in admins if (admin, year) not in told]
 
 
 def calendar_page_link(_year: int) -> str:
