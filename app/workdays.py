@@ -18,9 +18,9 @@ deadlines) and the rota (Saturday duties) can both use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Callable
-from datetime import date, datetime, timedelta
 
 import chinese_calendar
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, bindparam, select
