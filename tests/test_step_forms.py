@@ -79,7 +79,20 @@ def test_a_step_no_longer_offered_says_so_and_what_to_do(client, world):
     response = client.get(f"/cases/{world.case}/steps/accept?version=1")
     assert response.status_code == 409
     assert "此案件已不能办理这一步" in response.get_data(as_text=True) and "刷新页面" in response.get_data(as_text=True)
-    assert client.get(f"/cases/{world.case}/steps/no_such_step").status_code == 409
+
+
+def test_a_step_never_offered_to_this_user_says_why_rather_than_that_it_moved_on(client, world):
+    """A mistyped step name, or a step of another role, could never have
+    been offered: the page does not tell the user to reload for it."""
+    login(client, world.m1)
+    response = client.get(f"/cases/{world.case}/steps/no_such_step")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and "案件没有这个名称的步骤" in html and "刷新页面" not in html
+    response = client.get(f"/cases/{world.case}/steps/reopen")  # the supervisor reopens a closed case
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and "这一步不由您的角色办理，而由：督导" in html
+    page = client.get(f"/cases/{world.case}?step=no_such_step").get_data(as_text=True)
+    assert "案件没有这个名称的步骤" in page and "此案件已不能办理这一步" not in page
 
 
 def test_the_step_forms_keep_the_case_pages_scope(client, world):
@@ -89,7 +102,8 @@ def test_the_step_forms_keep_the_case_pages_scope(client, world):
     client.post("/logout", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True))})
     login(client, world.sup)  # supervisors read cases; they take no step on them here
     response = client.get(f"/cases/{world.case}/steps/accept")
-    assert response.status_code == 409 and 'name="accept-version"' not in response.get_data(as_text=True)
+    assert response.status_code == 403 and 'name="accept-version"' not in response.get_data(as_text=True)
+    assert "这一步不由您的角色办理，而由：调解员" in response.get_data(as_text=True)
 
 
 def test_a_link_to_a_step_no_longer_offered_opens_the_page_saying_so(client, world):

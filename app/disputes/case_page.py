@@ -7,6 +7,7 @@ by `?step=`); the others are headings whose form the page fetches when one is
 opened (`step_form`), so that viewing a case does not build and render a form
 with its tokens for every step it offers."""
 from flask import flash, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,8 +16,10 @@ from workflows import DISPUTE
 from .. import engine
 from ..timeline import timeline
 from ..engine.deadlines import colour
+from ..auth.roles import role_label
 from ..engine.edits import is_sealed
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
+from ..labels import LIST_SEPARATOR
 from ..privacy import mask_id, mask_phone
 from . import codes
 from .access import INTAKE_ROLES
@@ -26,11 +29,28 @@ from .rules import mediators_for
 
 # Said by the page opened on a step (?step=) and by the step's fetched form alike.
 STEP_GONE = _l("This step is no longer offered on this case: it may have moved on. Reload the page.")
+NO_SUCH_STEP = _l("A case has no step by this name: the address may be mistyped. Open the case and choose the "
+                  "step from its list.")
 
 
 def offered_step(dispute, trigger):
     """The transition `trigger` if this user may take it on the case now."""
     return next((t for t in engine.available(dispute, current_user) if t.trigger == trigger), None)
+
+
+def not_offered(trigger) -> tuple:
+    """Why a step asked for by name is not offered to this user: the message
+    and the HTTP status. Only a step this role takes in some state may have
+    moved on; a name no step has, or a step of other roles, is said as such."""
+    steps = [t for t in DISPUTE.transitions if t.trigger == trigger]
+    if not steps:
+        return NO_SUCH_STEP, 404
+    if all(current_user.role not in t.roles for t in steps):
+        locale = current_locale()
+        takers = dict.fromkeys(role_label(role, locale) for t in steps for role in t.roles)
+        return _("This step is not taken by your role, but by: %(roles)s.",
+                 roles=translate(LIST_SEPARATOR, locale).join(takers)), 403
+    return STEP_GONE, 409
 
 
 def step_form(t, dispute, locale, formdata=None, version=None):
@@ -50,8 +70,8 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
     open_action = submitted or request.args.get("step")
     offered = engine.available(dispute, current_user)
     if not submitted and open_action and all(t.trigger != open_action for t in offered):
-        # An old link or a page left open: the step is gone, say so rather than open nothing.
-        flash(str(STEP_GONE), "warning")
+        # An old link, a page left open or a mistyped address: say why rather than open nothing.
+        flash(str(not_offered(open_action)[0]), "warning")
     actions = [(t, step_form(t, dispute, locale, formdata if t.trigger == submitted else None)
                 if t.trigger == open_action else None)
                for t in offered]

@@ -21,7 +21,7 @@ from ..org.models import Community, Grid
 from ..validators import form_version
 from . import codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
-from .case_page import STEP_GONE, offered_step, render_case, step_form
+from .case_page import not_offered, offered_step, render_case, step_form
 from .forms import EditForm, IntakeForm
 from .intake import by_submission, open_case
 from .models import Party
@@ -157,7 +157,7 @@ def step(case_id, trigger):
     dispute = load_case(case_id)
     t = offered_step(dispute, trigger)
     if t is None:
-        return gone(STEP_GONE, 409)
+        return gone(*not_offered(trigger))
     version = request.args.get("version", type=int)
     if stale(dispute.version):
         # The form would be refused as stale once filled in: say so before.
