@@ -16,8 +16,8 @@ of a case's history (which never change once written), a list's rows. A
 cached block must not have effects (a CSRF token, a one-time form token):
 on a hit it does not run.
 
-Bounds, per worker: at most MAX_CHARS characters of HTML (the oldest parts
-go first), no part over MAX_PART_CHARS, and none older than MAX_AGE_SECONDS.
+Bounds, per worker: at most MAX_CHARS characters of HTML (the parts used
+least recently go first, so that the navigation, read on every page, stays), no part over MAX_PART_CHARS, and none older than MAX_AGE_SECONDS.
 The age limit matters for personal data: a history entry shows masked
 personal data, and once a case's data is erased (shredded) its entries read
 differently, so the old ones are never shown again, but they stay in memory
@@ -27,6 +27,7 @@ reload (development), so an edited template shows at once.
 """
 import hashlib
 import time
+from collections import OrderedDict
 from threading import Lock
 
 from flask import current_app
@@ -48,7 +49,7 @@ def _compact(value):
 class FragmentCache:
     def __init__(self, max_chars: int = MAX_CHARS, max_age: float = MAX_AGE_SECONDS):
         self.max_chars, self.max_age = max_chars, max_age
-        self._parts: dict[tuple, tuple[Markup, float]] = {}
+        self._parts: OrderedDict[tuple, tuple[Markup, float]] = OrderedDict()
         self._chars = 0
         self._lock = Lock()
 
@@ -59,6 +60,10 @@ class FragmentCache:
         found = self._parts.get(key)
         now = time.monotonic()
         if found is not None and found[1] > now:
+            try:
+                self._parts.move_to_end(key)  # one C call: atomic for the worker's threads
+            except KeyError:  # dropped by another thread since
+                pass
             return found[0]
         html = Markup(caller())
         if current_app.jinja_env.auto_reload or len(html) > MAX_PART_CHARS:
@@ -68,7 +73,7 @@ class FragmentCache:
             if old is not None:
                 self._chars -= len(old[0])
             while self._parts and self._chars + len(html) > self.max_chars:
-                self._chars -= len(self._parts.pop(next(iter(self._parts)))[0])
+                self._chars -= len(self._parts.popitem(last=False)[1][0])
             self._parts[key] = (html, now + self.max_age)
             self._chars += len(html)
         return html

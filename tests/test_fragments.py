@@ -94,13 +94,13 @@ def _render(app, cache, source, **values):
 PART = "{% call cached('p', n) %}<p>{{ n }}{{ rendered.append(n) or '' }}</p>{% endcall %}"
 
 
-def test_the_cache_keeps_at_most_its_characters_and_drops_the_oldest(app):
+def test_the_cache_keeps_at_most_its_characters_and_drops_the_least_recently_used(app):
     cache = FragmentCache(max_chars=20)  # two parts of 8 characters
     rendered = []
-    for n in ["a", "b", "a", "c", "b", "a"]:
+    for n in ["a", "b", "a", "c", "a", "b"]:
         assert _render(app, cache, PART, n=n, rendered=rendered) == f"<p>{n}</p>"
-    # "c" dropped "a" (the oldest); "b" was still kept; "a" is rendered again.
-    assert rendered == ["a", "b", "c", "a"]
+    # "a" was used again after "b": "c" dropped "b", not "a", which is still kept; "b" is rendered again.
+    assert rendered == ["a", "b", "c", "b"]
     assert len(cache) == 2
 
 
