@@ -87,6 +87,19 @@ def day_end(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
 
 
+def last_day(deadline: datetime) -> date:
+    """The local day a stored deadline is the end of: one at local midnight
+    (`day_end`: a whole-day period, or one moved off a rest day) ends the
+    day before; any other moment ends its own day."""
+    local = to_local(deadline)
+    return local.date() - timedelta(days=1) if local.time() == time(0) else local.date()
+
+
+def ends_a_day(deadline: datetime) -> bool:
+    """Whether a stored deadline is the end of a whole local day (midnight)."""
+    return to_local(deadline).time() == time(0)
+
+
 def on_local_days(column, first: date | None, last: date | None) -> list:
     """Conditions that a stored (naive UTC) moment in `column` falls on the
     local days from `first` to `last`, both included; either may be open.

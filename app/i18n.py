@@ -11,8 +11,8 @@ printed in Chinese whatever the page's language).
 Templates' `_`, `ngettext` and `pgettext` and WTForms' own messages read the
 same per-process catalogues (see `init_app`).
 
-Foundation layer: imports Flask, Flask-Babel, Babel, WTForms' message folder
-and workflows/ only.
+Foundation layer: imports Flask, Flask-Babel, Babel, WTForms' message folder,
+workflows/ and the clock (which imports nothing of the application) only.
 """
 import gettext
 from functools import cache, partial
@@ -26,6 +26,8 @@ from jinja2 import pass_context
 from wtforms.i18n import messages_path
 
 from workflows.i18n import NC_, N_, Message  # noqa: F401  (the markers, for the app's own labels)
+
+from . import clock
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -126,6 +128,28 @@ def _date_filter(formatter: Callable) -> Callable:
     return say
 
 
+def _deadline_filter(datetimes: Callable) -> Callable:
+    """Templates' `deadlineformat`: a deadline at local midnight is the end
+    of the day before (a legal period's last day, `clock.day_end`), and
+    reads as that day's end ("2027/1/4 24:00"); the time itself ("2027/1/5
+    00:00", "1/5/27, 12:00 AM") reads as a day later than the period ends.
+    Any other deadline as `datetimes` (the `datetimeformat` filter) says it."""
+
+    @pass_context
+    def say(context, value):
+        if value is None or not clock.ends_a_day(value):
+            return datetimes(context, value, "short")
+        locale = _locale_of(context)
+        day = format_date(clock.last_day(value), "short")
+        return catalogue(locale).gettext(DAY_END) % {"day": day}
+
+    return say
+
+
+# The end of a whole day, as a deadline: 24:00 in Chinese usage.
+DAY_END = N_("end of %(day)s")
+
+
 @pass_context
 def _translate(context, message: str, locale: str | None = None) -> str:
     return translate(message, locale or _locale_of(context))
@@ -162,6 +186,8 @@ def init_app(app) -> None:
     app.jinja_env.globals["translate"] = _translate
     app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True,
                                             pgettext=_pgettext, npgettext=_npgettext)
-    app.jinja_env.filters.update(datetimeformat=_date_filter(format_datetime), dateformat=_date_filter(format_date))
+    datetimes = _date_filter(format_datetime)
+    app.jinja_env.filters.update(datetimeformat=datetimes, dateformat=_date_filter(format_date),
+                                 deadlineformat=_deadline_filter(datetimes))
     app.context_processor(_page_locale)
     app.before_request(_wtforms_messages)

@@ -279,9 +279,12 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
         return translate(LIST_SEPARATOR, locale).join(field_label(v, locale) for v in value)
     if name == "due_at" and isinstance(value, str):  # a deadline, recorded in UTC: read in local time
         try:
-            return clock.to_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+            due = datetime.fromisoformat(value)
         except ValueError:
             return value
+        if clock.ends_a_day(due):  # the end of the day before, not that day's start (clock.last_day)
+            return f"{clock.last_day(due).isoformat()} 24:00"
+        return clock.to_local(due).strftime("%Y-%m-%d %H:%M")
     codes = CODE_LISTS.get(name)
     if codes and isinstance(value, list) and value and all(isinstance(v, str) and v in codes for v in value):
         return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value)

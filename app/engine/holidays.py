@@ -21,7 +21,7 @@ does removing an entry give back days.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -34,16 +34,6 @@ from .registry import registered_models
 TRIGGER = "deadline_moved"
 # How far ahead the timer's job looks: every holiday of the coming year (a legal period runs 30 days).
 LOOK_AHEAD = timedelta(days=400)
-
-
-def last_day(due_at: datetime) -> date:
-    """The local day a deadline is the end of: a deadline at local midnight
-    ends the day before (a whole-day period, or one moved off a rest day);
-    any other moment ends its own day."""
-    local = clock.to_local(due_at)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return local.date() - timedelta(days=1)
-    return local.date()
 
 
 def move_off_holidays(holidays, actor, notice: str, now=None) -> list[tuple[str, int, datetime, datetime]]:
@@ -66,7 +56,7 @@ def move_off_holidays(holidays, actor, notice: str, now=None) -> list[tuple[str,
         rows = db.session.execute(select(model).where(model.state.in_(states), model.due_at >= low,
                                                       model.due_at <= high).order_by(model.id)).scalars().all()
         for row in rows:
-            ends = last_day(row.due_at)
+            ends = clock.last_day(row.due_at)
             if ends not in days:
                 continue
             after = clock.day_end(workdays.legal_last_day(ends))

@@ -21,9 +21,8 @@ def due_text(moment) -> str:
     end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00")."""
     if moment is None:
         return ""
-    local = clock.to_local(moment)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return _("by the end of %(day)s", day=format_date(local.date() - timedelta(days=1), "medium"))
+    if clock.ends_a_day(moment):
+        return _("by the end of %(day)s", day=format_date(clock.last_day(moment), "medium"))
     return format_datetime(moment, "short")
 
 
