@@ -180,19 +180,39 @@ def test_entering_a_holiday_moves_the_legal_deadlines_ending_on_it_to_the_next_w
             (x[1], x[2]) for x in tick(now=clock.day_end(NEXT_WORKING), only={"dispute"}, jobs=False).fired]
 
 
-def test_the_holidays_page_says_how_many_deadlines_moved_and_the_case_s_history_shows_it(app, client, people):
+def test_the_holidays_page_lists_the_deadlines_an_entry_moves_before_saving_it(app, client, people):
+    """A deadline moved stays moved when the entry is removed: an entry that
+    moves any is first shown with them, nothing saved, until confirmed; a
+    confirmation of other days (the form changed) asks again."""
     admins, mediator = people
     with app.app_context():
         lead = db.session.execute(select(f.User).where(f.User.username == mediator)).scalar_one()
-        mediating, *_others = cases_ending_on_the_holiday(lead, lead.community.grids[0])
-        case_id = mediating.id
+        mediating, agreed, *_others = cases_ending_on_the_holiday(lead, lead.community.grids[0])
+        case_id, agreed_id, due = mediating.id, agreed.id, mediating.due_at
     clock.set_now(DECEMBER)
     login(client, admins[0])
     client.post("/language/en", data={"csrf_token": csrf(client.get("/today").get_data(as_text=True)),
                                       "next": "/today"})
     page = client.get("/admin/calendar").get_data(as_text=True)
-    answer = client.post("/admin/calendar", data={
-        "csrf_token": csrf(page), "name": "元旦", "first_day": HOLIDAY.isoformat(), "last_day": HOLIDAY.isoformat()})
+    entry = {"csrf_token": csrf(page), "name": "元旦", "first_day": HOLIDAY.isoformat(),
+             "last_day": HOLIDAY.isoformat()}
+    answer = client.post("/admin/calendar", data=entry)
+    shown = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'id="notice-confirm"' in shown and "Confirm and save" in shown
+    assert "this entry moves 2 legal deadlines already set" in shown
+    assert f'href="/cases/{case_id}">Dispute case #{case_id}</a>' in shown and f"Dispute case #{agreed_id}" in shown
+    confirm = re.search(r'name="confirm" value="([^"]+)"', shown).group(1)
+    with app.app_context():  # nothing saved yet
+        assert db.session.get(f.Dispute, case_id).due_at == due
+        assert db.session.execute(select(func.count()).select_from(workdays.CalendarDay)).scalar() == 0
+        assert db.session.execute(select(func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.trigger == "deadline_moved")).scalar() == 0
+    other_day = dict(entry, last_day=(HOLIDAY + timedelta(days=1)).isoformat(), confirm=confirm)
+    again = client.post("/admin/calendar", data=other_day).get_data(as_text=True)
+    assert 'id="notice-confirm"' in again  # confirmed were other days: shown again, not saved
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(workdays.CalendarDay)).scalar() == 0
+    answer = client.post("/admin/calendar", data=dict(entry, confirm=confirm))
     assert answer.status_code == 302
     shown = client.get("/admin/calendar").get_data(as_text=True)
     assert "2 deadlines set before ended on one of these holidays" in shown

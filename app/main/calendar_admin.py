@@ -5,15 +5,17 @@ An entry is one festival of the State Council's notice: its holiday days and
 the 调休 working days that pay for it. An entry that names a day the package
 already knows, or a day another entry holds, is refused with a message and
 nothing is written. Adding and removing an entry are audited in the same
-transaction.
+transaction. An entry that moves legal deadlines already set (which removing
+it does not move back) is first shown with those deadlines, nothing saved,
+and saved once the admin confirms those same days.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -27,7 +29,9 @@ from .. import clock, workdays
 from ..audit.chain import lock_chain, record
 from ..auth.access import roles_required
 from ..engine.holidays import move_off_holidays
+from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
+from ..notifications.service import link_to
 from ..validators import year_2000_to_2100
 from .holiday_notice import years_to_enter
 
@@ -73,17 +77,22 @@ class EntryRefused(Exception):
 @dataclass(frozen=True)
 class Entered:
     entry: int  # the entry's key
-    deadlines_moved: int
+    moved: list[tuple[str, int, datetime, datetime]]  # the deadlines moved: (entity type, id, before, after)
     said: list[str]  # what the other packages did about the new holidays (workdays.holidays_entered)
 
+    @property
+    def deadlines_moved(self) -> int:
+        return len(self.moved)
 
-def add_entry(name: str, first: date, last: date, swapped: list[date], actor) -> Entered:
+
+def add_entry(name: str, first: date, last: date, swapped: list[date], actor, *, preview: bool = False) -> Entered:
     """Write one festival's days; refused (EntryRefused, nothing written) when
     a day is the package's or another entry's. In the same transaction, the
     legal deadlines already set whose last day is one of its holidays move
     to the next working day (app/engine/holidays.py), and the packages that
     listen are told of the new holidays (the rota's coordinators of the
-    duties on them)."""
+    duties on them). With `preview`, the deadlines it would move, and
+    nothing written: the transaction is rolled back before anyone is told."""
     holidays = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     if set(holidays) & set(swapped):
         raise EntryRefused(_("A day cannot be both a holiday and a working day."))
@@ -105,12 +114,15 @@ def add_entry(name: str, first: date, last: date, swapped: list[date], actor) ->
                                             created_at=now, entry=entry))
     db.session.flush()  # the legal periods below count the new days
     moved = move_off_holidays(holidays, actor, name, now=now)
+    if preview:
+        db.session.rollback()
+        return Entered(entry, moved, [])
     said = workdays.holidays_entered(holidays, actor, name, now)
     record("calendar_notice", entry, "calendar_notice_added", actor, at=now,
            data={"name": name, "holidays": [d.isoformat() for d in holidays],
                  "workdays": [d.isoformat() for d in swapped], "deadlines_moved": len(moved)})
     db.session.commit()
-    return Entered(entry, len(moved), said)
+    return Entered(entry, moved, said)
 
 
 def entries() -> list[dict]:
@@ -122,21 +134,45 @@ def entries() -> list[dict]:
     return sorted(found.values(), key=lambda e: e["entry"], reverse=True)
 
 
+def fingerprint(name: str, first: date, last: date, swapped: list[date]) -> str:
+    """The entry as the admin confirmed it: a confirmation applies to these days only."""
+    return "|".join([name, first.isoformat(), last.isoformat(), *(d.isoformat() for d in swapped)])
+
+
+def moved_rows(moved) -> list[dict]:
+    """The deadlines an entry would move, as the confirmation lists them."""
+    rows = []
+    for entity_type, row_id, before, after in moved:
+        wf = workflow_for_entity_type(entity_type)
+        rows.append({"kind": wf.label if wf else entity_type, "id": row_id, "before": before, "after": after,
+                     "url": link_to(entity_type, row_id)})
+    return rows
+
+
 @roles_required("admin")
 def calendar_page():
     form = NoticeForm()
     status = 200
+    confirming = None
     if form.is_submitted():
         status = 422
         if form.validate():
+            entry = (form.name.data.strip(), form.first_day.data, form.last_day.data, form.swapped_days())
             try:
-                entered = add_entry(form.name.data.strip(), form.first_day.data, form.last_day.data,
-                                    form.swapped_days(), current_user)
+                # A deadline moved is not moved back when the entry is removed (app/engine/holidays.py):
+                # an entry that moves any is first shown with the deadlines it moves, to be confirmed.
+                if request.form.get("confirm") != fingerprint(*entry):
+                    preview = add_entry(*entry, current_user, preview=True)
+                    if preview.moved:
+                        confirming = {"fingerprint": fingerprint(*entry), "rows": moved_rows(preview.moved)}
+                entered = None if confirming else add_entry(*entry, current_user)
             except EntryRefused as refused:
                 db.session.rollback()
                 flash(str(refused), "danger")
                 status = 409
             else:
+                if confirming:
+                    return _calendar(form, confirming), 200
                 flash(_("Saved: legal periods and the rota now count these days."), "success")
                 if entered.deadlines_moved:
                     flash(ngettext("%(num)s deadline set before ended on one of these holidays: it now ends on the "
@@ -149,11 +185,15 @@ def calendar_page():
                 return redirect(url_for(".calendar_page"))
         else:
             flash(_("Please correct the marked fields."), "danger")
+    return _calendar(form), status
+
+
+def _calendar(form, confirming=None) -> str:
     years = workdays.library_years()
     today = clock.today()
     return render_template("main/calendar.html", form=form, entries=entries(), years=years, this_year=today.year,
-                           to_enter=years_to_enter(today),
-                           holidays=workdays.holiday_runs(date(today.year, 1, 1), date(today.year, 12, 31))), status
+                           to_enter=years_to_enter(today), confirming=confirming,
+                           holidays=workdays.holiday_runs(date(today.year, 1, 1), date(today.year, 12, 31)))
 
 
 @roles_required("admin")

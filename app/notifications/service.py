@@ -92,8 +92,13 @@ def text_of(note: Notification) -> str:
 
 
 def url_of(note: Notification) -> str | None:
-    make = LINKS.get(note.entity_type or "")
-    return make(note.entity_id) if make and note.entity_id is not None else None
+    return link_to(note.entity_type, note.entity_id)
+
+
+def link_to(entity_type: str | None, entity_id: int | None) -> str | None:
+    """The page of a row, as its notifications link to it (None if its package installed no link)."""
+    make = LINKS.get(entity_type or "")
+    return make(entity_id) if make and entity_id is not None else None
 
 
 # The count of a user's unread notifications (their id in the parameter
