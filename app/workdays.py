@@ -88,20 +88,49 @@ def holidays_entered(days: list[date], actor, name: str, now: datetime) -> list[
     return [said for said in (fn(days, actor, name, now) for fn in HOLIDAY_LISTENERS) if said]
 
 
-def unentered_years(first: date, last: date) -> list[int]:
-    """The years from `first`'s to `last`'s whose notice the package does not
-    know and of which no day has been entered by hand: their legal periods
-    count weekends only, and the rota sees no festival in them. A year with
-    any hand-entered day counts as entered (its notice is entered one
-    festival at a time)."""
+# The festivals every year's State Council notice sets (a notice may give two
+# one run of days, an entry named "中秋节、国庆节"): the name the pages show,
+# and what an entry's name contains to be that festival (the notice's
+# Chinese, or the package's English name).
+NOTICE_FESTIVALS = (
+    ("元旦", ("元旦", "new year")), ("春节", ("春节", "spring festival")),
+    ("清明节", ("清明", "tomb-sweeping", "tomb sweeping", "qingming")), ("劳动节", ("劳动", "labour", "labor")),
+    ("端午节", ("端午", "dragon boat")), ("中秋节", ("中秋", "mid-autumn", "mid autumn")),
+    ("国庆节", ("国庆", "national day")),
+)
+
+
+def festivals_named(name: str) -> list[str]:
+    """The festivals of a notice an entry's name stands for."""
+    folded = name.casefold()
+    return [shown for shown, keys in NOTICE_FESTIVALS if any(key in folded for key in keys)]
+
+
+def notice_gaps(first: date, last: date) -> dict[int, list[str]]:
+    """For each year from `first`'s to `last`'s whose notice the package does
+    not know, the festivals of its notice with no holiday entered by hand in
+    that year (all of them for a year not begun): a year is entered once
+    every festival is, so that a notice entered in part is still asked for."""
     known = library_years()
     years = [year for year in range(first.year, last.year + 1) if year not in known]
     if not years:
-        return []
-    days = db.session.execute(select(CalendarDay.day).where(
-        CalendarDay.day >= date(years[0], 1, 1), CalendarDay.day <= date(years[-1], 12, 31))).scalars()
-    entered = {day.year for day in days}
-    return [year for year in years if year not in entered]
+        return {}
+    rows = db.session.execute(select(CalendarDay.day, CalendarDay.name).where(
+        CalendarDay.kind == HOLIDAY, CalendarDay.day >= date(years[0], 1, 1),
+        CalendarDay.day <= date(years[-1], 12, 31))).all()
+    entered: dict[int, set[str]] = {year: set() for year in years}
+    for day, name in rows:
+        entered[day.year].update(festivals_named(name))
+    gaps = {year: [shown for shown, _keys in NOTICE_FESTIVALS if shown not in entered[year]] for year in years}
+    return {year: missing for year, missing in gaps.items() if missing}
+
+
+def unentered_years(first: date, last: date) -> list[int]:
+    """The years from `first`'s to `last`'s whose notice the package does not
+    know and is not entered by hand in full (`notice_gaps`): their legal
+    periods count weekends only on the festivals not entered, and the rota
+    sees none of those."""
+    return list(notice_gaps(first, last))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,16 @@ OCTOBER = datetime(YEAR - 1, 10, 1, 2)        # 92 days before: not yet
 NOVEMBER_2 = datetime(YEAR - 1, 11, 1, 16)    # 00:00 on 2 November in Shanghai: the 60th day before
 JANUARY = datetime(YEAR, 1, 10, 2)            # the year has begun, its notice still not entered
 NEW_YEAR = ("元旦", date(YEAR, 1, 1), date(YEAR, 1, 1), [])
+# The rest of a notice as an admin might enter it: one entry for two festivals, an English name.
+REST_OF_NOTICE = [("春节", date(YEAR, 2, 6), date(YEAR, 2, 12), []), ("Tomb-sweeping Day", date(YEAR, 4, 5),
+                  date(YEAR, 4, 5), []), ("劳动节", date(YEAR, 5, 1), date(YEAR, 5, 5), []),
+                  ("端午节", date(YEAR, 6, 9), date(YEAR, 6, 9), []), ("中秋节、国庆节", date(YEAR, 10, 1),
+                  date(YEAR, 10, 8), [])]
+
+
+def enter_the_rest(admin) -> None:
+    for entry in REST_OF_NOTICE:
+        add_entry(*entry, admin)
 
 
 @pytest.fixture
@@ -55,7 +65,13 @@ def test_the_years_to_enter_are_those_neither_known_nor_entered(app):
         assert workdays.unentered_years(date(YEAR - 1, 12, 1), date(YEAR, 1, 30)) == [YEAR]
         assert workdays.unentered_years(date(YEAR - 1, 1, 1), date(YEAR - 1, 12, 31)) == []
         assert workdays.unentered_years(date(YEAR, 12, 1), date(YEAR + 1, 1, 30)) == [YEAR, YEAR + 1]
-        add_entry(*NEW_YEAR, admin)
+        assert workdays.notice_gaps(date(YEAR, 1, 1), date(YEAR, 1, 2)) == {
+            YEAR: ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]}
+        add_entry(*NEW_YEAR, admin)  # a notice entered in part is still to enter
+        assert workdays.unentered_years(date(YEAR - 1, 12, 1), date(YEAR, 1, 30)) == [YEAR]
+        assert workdays.notice_gaps(date(YEAR, 1, 1), date(YEAR, 1, 2)) == {
+            YEAR: ["春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]}
+        enter_the_rest(admin)
         assert workdays.unentered_years(date(YEAR - 1, 12, 1), date(YEAR, 1, 30)) == []
         assert workdays.unentered_years(date(YEAR, 12, 1), date(YEAR + 1, 1, 30)) == [YEAR + 1]
 
@@ -80,6 +96,11 @@ def test_an_admin_has_it_on_the_today_page_from_the_warning_until_it_is_entered(
     assert items_of(client.get("/today").get_data(as_text=True), "overdue") == [KIND]
     with app.app_context():
         add_entry(*NEW_YEAR, db.session.execute(select(f.User).where(f.User.username == admins[0])).scalar_one())
+    page = client.get("/today").get_data(as_text=True)
+    assert items_of(page, "overdue") == [KIND]
+    assert "已录入部分：尚待录入春节、清明节、劳动节、端午节、中秋节、国庆节。" in page
+    with app.app_context():
+        enter_the_rest(db.session.execute(select(f.User).where(f.User.username == admins[0])).scalar_one())
     assert f'data-kind="{KIND}"' not in client.get("/today").get_data(as_text=True)
 
 
@@ -105,15 +126,21 @@ def test_the_tick_notifies_each_active_admin_once_and_the_note_opens_the_holiday
     assert opened.status_code == 302 and opened.location.endswith("/admin/calendar")
 
 
-def test_the_holidays_page_warns_until_a_festival_of_the_year_is_entered(app, client, people):
+def test_the_holidays_page_warns_until_every_festival_of_the_year_is_entered(app, client, people):
     admins, _mediator = people
     clock.set_now(DECEMBER)
     login(client, admins[0])
     page = client.get("/admin/calendar").get_data(as_text=True)
-    assert f'id="notice-missing-{YEAR}"' in page
+    assert f'id="notice-missing-{YEAR}"' in page and "尚待录入" not in page
+    assert '<datalist id="notice-festivals"><option value="元旦">' in page and 'list="notice-festivals"' in page
     answer = client.post("/admin/calendar", data={
         "csrf_token": csrf(page), "name": "元旦", "first_day": f"{YEAR}-01-01", "last_day": f"{YEAR}-01-01"})
     assert answer.status_code == 302
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    warning = page.split(f'id="notice-missing-{YEAR}"')[1].split("</div>")[0]
+    assert "尚待录入春节、清明节、劳动节、端午节、中秋节、国庆节" in warning
+    with app.app_context():
+        enter_the_rest(db.session.execute(select(f.User).where(f.User.username == admins[0])).scalar_one())
     assert "notice-missing" not in client.get("/admin/calendar").get_data(as_text=True)
     with app.app_context():
         assert tick(now=DECEMBER).jobs[REMINDER_JOB] == 0

@@ -33,7 +33,7 @@ from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..notifications.service import link_to
 from ..validators import year_2000_to_2100
-from .holiday_notice import years_to_enter
+from .holiday_notice import gaps_to_enter, still_to_enter
 
 # The longest festival of a notice (the Spring Festival) is 9 days.
 MAX_ENTRY_DAYS = 15
@@ -41,7 +41,8 @@ DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class NoticeForm(FlaskForm):
-    name = StringField(_l("Festival"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Festival"), validators=[DataRequired(), Length(max=60)],
+                       render_kw={"list": "notice-festivals", "autocomplete": "off"})
     first_day = DateField(_l("First day off"), validators=[InputRequired(), year_2000_to_2100])
     last_day = DateField(_l("Last day off"), validators=[InputRequired(), year_2000_to_2100])
     workdays = StringField(_l("调休 working days (YYYY-MM-DD, separated by spaces or commas)"),
@@ -192,7 +193,8 @@ def _calendar(form, confirming=None) -> str:
     years = workdays.library_years()
     today = clock.today()
     return render_template("main/calendar.html", form=form, entries=entries(), years=years, this_year=today.year,
-                           to_enter=years_to_enter(today), confirming=confirming,
+                           to_enter=gaps_to_enter(today), still_to_enter=still_to_enter, confirming=confirming,
+                           festivals=[shown for shown, _keys in workdays.NOTICE_FESTIVALS],
                            holidays=workdays.holiday_runs(date(today.year, 1, 1), date(today.year, 12, 31)))
 
 

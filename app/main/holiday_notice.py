@@ -5,9 +5,10 @@ Until the State Council's notice for a year is known, the year's legal
 periods count weekends only (a period ending on its New Year's Day or in its
 Spring Festival would end a day or a week early) and the rota sees no
 festival in it. From CALENDAR_NOTICE_WARN_DAYS before such a year begins,
-and for as long as no day of it is entered, every admin has an item on the
-today page and, once per year, a notification (the tick's job, below); the
-holidays page says the same.
+and for as long as one of the notice's festivals is not entered
+(`workdays.notice_gaps`), every admin has an item on the today page naming
+those still to enter and, once per year, a notification (the tick's job,
+below); the holidays page says the same.
 """
 from __future__ import annotations
 
@@ -34,11 +35,23 @@ MESSAGE = _l("The State Council's holiday notice for %(year)s is not entered: le
              "published.")
 
 
-def years_to_enter(today: date) -> list[int]:
+def gaps_to_enter(today: date) -> dict[int, list[str]]:
     """The years, from today's to the one the warning reaches, whose notice
-    is neither the package's nor entered by hand."""
+    is neither the package's nor entered by hand in full, with the festivals
+    still to enter."""
     ahead = today + timedelta(days=int(current_app.config["CALENDAR_NOTICE_WARN_DAYS"]))
-    return workdays.unentered_years(today, ahead)
+    return workdays.notice_gaps(today, ahead)
+
+
+def years_to_enter(today: date) -> list[int]:
+    return list(gaps_to_enter(today))
+
+
+def still_to_enter(missing: list[str]) -> str:
+    """What a year's warning adds when part of its notice is entered."""
+    if len(missing) == len(workdays.NOTICE_FESTIVALS):
+        return ""
+    return _("Entered in part: still to enter %(festivals)s.", festivals="、".join(missing))
 
 
 def today_items(user, now: datetime, until: datetime) -> list[TodayItem]:
@@ -49,13 +62,13 @@ def today_items(user, now: datetime, until: datetime) -> list[TodayItem]:
     today = clock.local_date(now)
     warn = timedelta(days=int(current_app.config["CALENDAR_NOTICE_WARN_DAYS"]))
     items = []
-    for year in years_to_enter(today):
+    for year, missing in gaps_to_enter(today).items():
         begins = clock.day_start(date(year, 1, 1))
         items.append(TodayItem(
             kind=KIND, title=_("Enter the holiday notice for %(year)s", year=year), due_at=begins,
             colour="red" if now >= begins else "yellow", url=url_for("main.calendar_page"),
-            detail=_("The chinesecalendar package does not know %(year)s: its legal periods count weekends only.",
-                     year=year),
+            detail=still_to_enter(missing) or _("The chinesecalendar package does not know %(year)s: its legal "
+                                                "periods count weekends only.", year=year),
             open_since=clock.day_start(date(year, 1, 1) - warn)))
     return items
 
