@@ -60,10 +60,9 @@ class FragmentCache:
         found = self._parts.get(key)
         now = time.monotonic()
         if found is not None and found[1] > now:
-            try:
-                self._parts.move_to_end(key)  # one C call: atomic for the worker's threads
-            except KeyError:  # dropped by another thread since
-                pass
+            with self._lock:  # a key's hash may run Python code (a dataclass): not atomic under the GIL
+                if key in self._parts:  # not dropped by another thread since
+                    self._parts.move_to_end(key)
             return found[0]
         html = Markup(caller())
         if current_app.jinja_env.auto_reload or len(html) > MAX_PART_CHARS:

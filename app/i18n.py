@@ -131,13 +131,16 @@ def _date_filter(formatter: Callable) -> Callable:
 def _deadline_filter(datetimes: Callable) -> Callable:
     """Templates' `deadlineformat`: a deadline at local midnight is the end
     of the day before (a legal period's last day, `clock.day_end`), and
-    reads as that day's end ("2027/1/4 24:00"); the time itself ("2027/1/5
-    00:00", "1/5/27, 12:00 AM") reads as a day later than the period ends.
+    reads as that day's end ("2027/1/4 24:00", in English "end of 1/4/27");
+    the time itself ("2027/1/5 00:00", "1/5/27, 12:00 AM") reads as a day
+    later than the period ends.
     Any other deadline as `datetimes` (the `datetimeformat` filter) says it."""
 
     @pass_context
     def say(context, value):
-        if value is None or not clock.ends_a_day(value):
+        if value is None:  # never "now", as the date filters would say for None
+            return ""
+        if not clock.ends_a_day(value):
             return datetimes(context, value, "short")
         locale = _locale_of(context)
         day = format_date(clock.last_day(value), "short")

@@ -264,6 +264,11 @@ def names_for(payloads: list[dict], known: dict[str, dict] | None = None) -> dic
     return {ref: names[REFERENCES[ref]] for ref in wanted}
 
 
+# Recorded moments by which something is due (an edit's or a move's `changes`): read in local time, and one at
+# local midnight as the end of the day before (clock.last_day).
+DEADLINE_FIELDS = frozenset({"due_at", "ack_by", "answer_by", "visit_by", "period_ends_at", "expires_at"})
+
+
 def field_value(name: str, value, locale: str, names: dict | None = None):
     """A recorded value as a person reads it: yes/no, a code's label, the
     labels of recorded field names, a person's or a row's name instead of an
@@ -277,7 +282,7 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
         return "、".join(shown)
     if name == "fields" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return translate(LIST_SEPARATOR, locale).join(field_label(v, locale) for v in value)
-    if name == "due_at" and isinstance(value, str):  # a deadline, recorded in UTC: read in local time
+    if name in DEADLINE_FIELDS and isinstance(value, str):  # a deadline, recorded in UTC: read in local time
         try:
             due = datetime.fromisoformat(value)
         except ValueError:

@@ -1,7 +1,9 @@
 """A legal deadline is stored as the midnight after its last day
 (`clock.day_end`); the pages show it as the end of that last day, not as the
 next day's 00:00, which reads a day later than the period ends."""
+import re
 from datetime import date, datetime
+from pathlib import Path
 
 from app import clock
 from app.extensions import db
@@ -40,3 +42,14 @@ def test_a_deadline_at_another_time_reads_as_that_time(app):
         assert field_value("due_at", at_five.isoformat(), "zh_Hans_CN") == "2026-04-01 17:00"
         assert field_value("due_at", datetime(2026, 4, 1, 16).isoformat(), "en") == "2026-04-01 24:00"
         assert field_value("due_at", "not a moment", "en") == "not a moment"
+        assert field_value("answer_by", datetime(2026, 4, 1, 16).isoformat(), "en") == "2026-04-01 24:00"
+        assert app.jinja_env.from_string("[{{ t|deadlineformat }}]").render(t=None) == "[]"  # never "now"
+
+
+def test_no_template_shows_a_deadline_as_a_plain_moment():
+    """Every page says a deadline by the rule above (deadlineformat, or the today page's due_text)."""
+    templates = Path(__file__).resolve().parent.parent / "app" / "templates"
+    plain = re.compile(r"\.(due_at|ack_by|answer_by|visit_by|period_ends_at)\s*\|\s*datetimeformat")
+    found = [f"{path.relative_to(templates)}: {match.group(0)}" for path in sorted(templates.rglob("*.html"))
+             for match in plain.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []

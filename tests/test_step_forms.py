@@ -91,6 +91,10 @@ def test_a_step_never_offered_to_this_user_says_why_rather_than_that_it_moved_on
     response = client.get(f"/cases/{world.case}/steps/reopen")  # the supervisor reopens a closed case
     html = response.get_data(as_text=True)
     assert response.status_code == 403 and "这一步不由您的角色办理，而由：督导" in html
+    response = client.get(f"/cases/{world.case}/steps/confirmation_window_closed")  # the timer's own
+    assert response.status_code == 403 and "系统在期限届满时自动办理" in response.get_data(as_text=True)
+    page = client.get(f"/cases/{world.case}?step=reopen").get_data(as_text=True)
+    assert "这一步不由您的角色办理，而由：督导" in page
     page = client.get(f"/cases/{world.case}?step=no_such_step").get_data(as_text=True)
     assert "案件没有这个名称的步骤" in page and "此案件已不能办理这一步" not in page
 

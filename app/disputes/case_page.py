@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from workflows import DISPUTE
+from workflows.spec import SYSTEM
 
 from .. import engine
 from ..timeline import timeline
@@ -45,6 +46,8 @@ def not_offered(trigger) -> tuple:
     steps = [t for t in DISPUTE.transitions if t.trigger == trigger]
     if not steps:
         return NO_SUCH_STEP, 404
+    if all(t.roles == (SYSTEM,) for t in steps):
+        return _("No one takes this step: the system takes it when its time runs out."), 403
     if all(current_user.role not in t.roles for t in steps):
         locale = current_locale()
         takers = dict.fromkeys(role_label(role, locale) for t in steps for role in t.roles)
