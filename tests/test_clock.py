@@ -61,3 +61,21 @@ def test_a_date_of_today_is_not_in_the_future_before_eight_in_beijing():
             not_in_future(None, SimpleNamespace(data=date(2026, 7, 2)))
     finally:
         clock.set_now(None)
+
+
+def test_the_local_month_and_day_expressions_are_cached_once_per_offset():
+    """Their offset is written into the SQL, so it is part of the cache key:
+    a statement using them is compiled once per offset, not at every view of
+    the statistics (uncached, as they were until 6 December)."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import sqlite
+
+    from app.disputes.models import Dispute
+    from app.supervision.sql import local_day, local_month
+
+    for expression in (local_month, local_day):
+        eight, again, nine = (select(expression(Dispute.created_at, hours)) for hours in (8, 8, 9))
+        assert eight._generate_cache_key() is not None
+        assert eight._generate_cache_key() == again._generate_cache_key() != nine._generate_cache_key()
+        assert "'+8 hours'" in str(eight.compile(dialect=sqlite.dialect()))
+        assert "'+9 hours'" in str(nine.compile(dialect=sqlite.dialect()))

@@ -67,7 +67,9 @@ class _Filters(FlaskForm):
             self.grid.choices = everything + chosen()
             self.grid.description = _l("Choose a street or a community, apply, and its grids are listed here.")
             return
-        grids = scope.grids(street_id=street, community_id=community)
+        # Whether a street has more grids than are listed needs one more than that, not all of them.
+        grids = scope.grids(street_id=street, community_id=community,
+                            limit=None if isinstance(community, int) else GRIDS_LISTED + 1)
         if len(grids) > GRIDS_LISTED and not isinstance(community, int):
             # A street's hundreds of grids in one select (the demo's street: 369, 78 KB of the page) are
             # hard to use on a phone: the community first, as for the city.

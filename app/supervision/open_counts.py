@@ -35,10 +35,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import (
-    Boolean, Date, ForeignKey, Index, Integer, and_, case, delete, func, insert, not_, or_, select, true, union_all,
+    Boolean, Date, ForeignKey, Index, Integer, and_, bindparam, case, delete, func, insert, not_, or_, select, true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -150,19 +152,25 @@ def _flag(condition):
     return func.coalesce(func.sum(case((condition, OpenCount.n), else_=0)), 0)
 
 
+@cache
+def _counted_colours() -> tuple:
+    """The counters' open cases and colours on the day bound as "today":
+    built once, as every dashboard view reads them."""
+    c, today = OpenCount, bindparam("today", type_=Date())
+    later = and_(not_(c.late), c.due_day > today)  # NO_DAY is never after today
+    return (_flag(c.is_open).label("open"),
+            _flag(or_(c.late, and_(c.due_day != NO_DAY, c.due_day < today))).label("red"),
+            _flag(and_(later, c.warn_day != NO_DAY, c.warn_day < today)).label("yellow"),
+            _flag(and_(later, c.warn_day > today)).label("blue"))
+
+
 def counted_open_by_colour(session, scope, place, now: datetime) -> dict[str, int]:
     """Open cases by colour at `now`, as stats.live_open_by_colour counts
     them, from the counters and today's cases (see the module's table)."""
     today = clock.local_date(now)
     start, end = clock.day_start(today), clock.day_end(today)
-    c = OpenCount
-    later = and_(not_(c.late), c.due_day > today)  # NO_DAY is never after today
-    row = session.execute(select(
-        _flag(c.is_open).label("open"),
-        _flag(or_(c.late, and_(c.due_day != NO_DAY, c.due_day < today))).label("red"),
-        _flag(and_(later, c.warn_day != NO_DAY, c.warn_day < today)).label("yellow"),
-        _flag(and_(later, c.warn_day > today)).label("blue"),
-    ).where(*scope.clauses(place, model=OpenCount))).one()
+    row = session.execute(select(*_counted_colours()).where(*scope.clauses(place, model=OpenCount)),
+                          {"today": today}).one()
     # Today's cases, counted from the cases: those due today, and those
     # turning yellow today and due later. The place goes into each branch so
     # that each branch is a range of one index (see the module's docstring).

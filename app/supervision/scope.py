@@ -63,9 +63,9 @@ class Scope:
             query = query.where(Community.street_id == self.user.street_id)
         return list(db.session.execute(query).scalars())
 
-    def grids(self, street_id=None, community_id=None, grid_id=None) -> list[tuple[int, str]]:
+    def grids(self, street_id=None, community_id=None, grid_id=None, limit=None) -> list[tuple[int, str]]:
         """(id, "community · grid") of the grids in scope, narrowed to a
-        street, a community or one grid when given."""
+        street, a community or one grid when given; the first `limit` only."""
         query = (select(Grid.id, Community.name, Grid.name).join(Community)
                  .order_by(Community.street_id, Community.id, Grid.id))
         if not self.city:
@@ -73,6 +73,8 @@ class Scope:
         for column, value in ((Community.street_id, street_id), (Community.id, community_id), (Grid.id, grid_id)):
             if isinstance(value, int):
                 query = query.where(column == value)
+        if limit is not None:
+            query = query.limit(limit)
         return [(gid, f"{cname} · {gname}") for gid, cname, gname in db.session.execute(query)]
 
     def mediators(self) -> list[User]:

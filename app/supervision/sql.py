@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 
@@ -34,7 +35,10 @@ class local_month(FunctionElement):
     hours to the centre's time zone (Asia/Shanghai has no summer time)."""
 
     type = String()
-    inherit_cache = False  # the offset is not a bound parameter
+    # The offset is written into the SQL, not bound: it is part of the statement's cache key, so that a
+    # statement using this is compiled once per offset rather than on every execution (uncached).
+    _traverse_internals = FunctionElement._traverse_internals + [("hours", InternalTraversal.dp_plain_obj)]
+    inherit_cache = True
     name = "local_month"
 
     def __init__(self, column, hours: int):
@@ -60,7 +64,10 @@ class local_day(FunctionElement):
     shifted like local_month."""
 
     type = String()
-    inherit_cache = False  # the offset is not a bound parameter
+    # The offset is written into the SQL, not bound: it is part of the statement's cache key, so that a
+    # statement using this is compiled once per offset rather than on every execution (uncached).
+    _traverse_internals = FunctionElement._traverse_internals + [("hours", InternalTraversal.dp_plain_obj)]
+    inherit_cache = True
     name = "local_day"
 
     def __init__(self, column, hours: int):

@@ -31,6 +31,7 @@ of its denominator:
 from __future__ import annotations
 
 import math
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -219,6 +220,24 @@ def whole_streets(place: Place) -> bool:
     return place.area_id is None and place.community_id is None and place.grid_id is None
 
 
+COUNTS = ("registered", "accepted", "agreements", "on_spot", "refused")
+# The dashboard's other totals: label, counter column.
+TOTALS = (("closed", "closed"), ("days_sum", "days_sum"), ("amount_total", "amount_sum"),
+          ("amount_cases", "amount_n"), ("from_sweeps", "from_sweeps"), ("agreed_total", "agreed_sum"),
+          ("agreed_cases", "agreed_n"))
+
+
+# Built once per counter table: the dashboard sums them in seven statements a view.
+@cache
+def _sums(model) -> tuple:
+    return tuple(func.coalesce(func.sum(getattr(model, name)), 0).label(name) for name in COUNTS)
+
+
+@cache
+def _totals(model) -> tuple:
+    return tuple(func.coalesce(func.sum(getattr(model, column)), 0).label(label) for label, column in TOTALS)
+
+
 def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to: date, now,
                    by_street: bool = False) -> Dashboard:
     def where_of(model):
@@ -229,24 +248,12 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
     model = StatCountStreet if whole_streets(place) else StatCount
     where = where_of(model)
 
-    def sums(m):
-        return [func.coalesce(func.sum(getattr(m, name)), 0).label(name)
-                for name in ("registered", "accepted", "agreements", "on_spot", "refused")]
-
     def grouped(dim, key, m=model, where=where):
-        rows = session.execute(select(key.label("key"), *sums(m)).where(*where, m.dim == dim)
+        rows = session.execute(select(key.label("key"), *_sums(m)).where(*where, m.dim == dim)
                                .group_by(key).order_by(key))
         return [(row.key, _counts(row)) for row in rows if row.registered]
 
-    row = session.execute(select(
-        *sums(model), func.coalesce(func.sum(model.closed), 0).label("closed"),
-        func.coalesce(func.sum(model.days_sum), 0).label("days_sum"),
-        func.coalesce(func.sum(model.amount_sum), 0).label("amount_total"),
-        func.coalesce(func.sum(model.amount_n), 0).label("amount_cases"),
-        func.coalesce(func.sum(model.from_sweeps), 0).label("from_sweeps"),
-        func.coalesce(func.sum(model.agreed_sum), 0).label("agreed_total"),
-        func.coalesce(func.sum(model.agreed_n), 0).label("agreed_cases"),
-    ).where(*where, model.dim == "total")).one()
+    row = session.execute(select(*_sums(model), *_totals(model)).where(*where, model.dim == "total")).one()
     closed = int(row.closed or 0)
     days = session.execute(select(model.key, func.sum(model.closed)).where(*where, model.dim == "days")
                            .group_by(model.key)).all()
