@@ -17,7 +17,8 @@ cached block must not have effects (a CSRF token, a one-time form token):
 on a hit it does not run.
 
 Bounds, per worker: at most MAX_CHARS characters of HTML (the parts used
-least recently go first, so that the navigation, read on every page, stays), no part over MAX_PART_CHARS, and none older than MAX_AGE_SECONDS.
+least recently go first, so that the navigation, read on every page,
+stays), no part over MAX_PART_CHARS, and none older than MAX_AGE_SECONDS.
 The age limit matters for personal data: a history entry shows masked
 personal data, and once a case's data is erased (shredded) its entries read
 differently, so the old ones are never shown again, but they stay in memory

@@ -282,7 +282,8 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
         return "、".join(shown)
     if name == "fields" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return translate(LIST_SEPARATOR, locale).join(field_label(v, locale) for v in value)
-    if name in DEADLINE_FIELDS and isinstance(value, str):  # a deadline, recorded in UTC: read in local time
+    # A deadline, recorded in UTC: read in local time (a bare date, had one been recorded, stays as it is).
+    if name in DEADLINE_FIELDS and isinstance(value, str) and len(value) > len("YYYY-MM-DD"):
         try:
             due = datetime.fromisoformat(value)
         except ValueError:

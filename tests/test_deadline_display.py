@@ -43,6 +43,7 @@ def test_a_deadline_at_another_time_reads_as_that_time(app):
         assert field_value("due_at", datetime(2026, 4, 1, 16).isoformat(), "en") == "2026-04-01 24:00"
         assert field_value("due_at", "not a moment", "en") == "not a moment"
         assert field_value("answer_by", datetime(2026, 4, 1, 16).isoformat(), "en") == "2026-04-01 24:00"
+        assert field_value("visit_by", "2026-04-01", "en") == "2026-04-01"  # a day, not a moment: not shifted
         assert app.jinja_env.from_string("[{{ t|deadlineformat }}]").render(t=None) == "[]"  # never "now"
 
 
