@@ -3,6 +3,8 @@ headings whose form the page fetches when one is opened (/cases/<id>/steps/<trig
 or a link to the page with that form open (?step=)."""
 import re
 
+from sqlalchemy import select
+
 from app.disputes.models import Dispute
 from app.engine.edits import edit
 from app.extensions import db
@@ -97,6 +99,20 @@ def test_a_step_never_offered_to_this_user_says_why_rather_than_that_it_moved_on
     assert "这一步不由您的角色办理，而由：督导" in page
     page = client.get(f"/cases/{world.case}?step=no_such_step").get_data(as_text=True)
     assert "案件没有这个名称的步骤" in page and "此案件已不能办理这一步" not in page
+
+
+def test_a_step_a_check_refuses_says_what_to_do_rather_than_to_reload(app, client, world):
+    """The case's state offers 受理 to its mediator, but a case with no party
+    cannot be accepted: the step's form and the page opened on it say so."""
+    with app.app_context():
+        mediator = db.session.execute(select(f.User).where(f.User.username == world.m1)).scalar_one()
+        bare = f.dispute(mediator, db.session.get(f.Grid, world.g1), parties=0).id
+    login(client, world.m1)
+    response = client.get(f"/cases/{bare}/steps/accept")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "受理前请至少登记一名当事人" in html and "刷新页面" not in html
+    page = client.get(f"/cases/{bare}?step=accept").get_data(as_text=True)
+    assert "受理前请至少登记一名当事人" in page and "此案件已不能办理这一步" not in page
 
 
 def test_the_step_forms_keep_the_case_pages_scope(client, world):

@@ -39,10 +39,11 @@ def offered_step(dispute, trigger):
     return next((t for t in engine.available(dispute, current_user) if t.trigger == trigger), None)
 
 
-def not_offered(trigger) -> tuple:
+def not_offered(trigger, dispute) -> tuple:
     """Why a step asked for by name is not offered to this user: the message
-    and the HTTP status. Only a step this role takes in some state may have
-    moved on; a name no step has, or a step of other roles, is said as such."""
+    and the HTTP status. A name no step has, a step of other roles, or one the
+    case's state offers but a check refuses (no party registered, another
+    mediator's case) is said as such; only what is left may have moved on."""
     steps = [t for t in DISPUTE.transitions if t.trigger == trigger]
     if not steps:
         return NO_SUCH_STEP, 404
@@ -53,6 +54,9 @@ def not_offered(trigger) -> tuple:
         takers = dict.fromkeys(role_label(role, locale) for t in steps for role in t.roles)
         return _("This step is not taken by your role, but by: %(roles)s.",
                  roles=translate(LIST_SEPARATOR, locale).join(takers)), 403
+    problem = engine.why_not(dispute, trigger, current_user)
+    if problem:
+        return problem, 409
     return STEP_GONE, 409
 
 
@@ -74,7 +78,7 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
     offered = engine.available(dispute, current_user)
     if not submitted and open_action and all(t.trigger != open_action for t in offered):
         # An old link, a page left open or a mistyped address: say why rather than open nothing.
-        flash(str(not_offered(open_action)[0]), "warning")
+        flash(str(not_offered(open_action, dispute)[0]), "warning")
     actions = [(t, step_form(t, dispute, locale, formdata if t.trigger == submitted else None)
                 if t.trigger == open_action else None)
                for t in offered]

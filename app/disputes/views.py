@@ -157,7 +157,7 @@ def step(case_id, trigger):
     dispute = load_case(case_id)
     t = offered_step(dispute, trigger)
     if t is None:
-        return gone(*not_offered(trigger))
+        return gone(*not_offered(trigger, dispute))
     version = request.args.get("version", type=int)
     if stale(dispute.version):
         # The form would be refused as stale once filled in: say so before.

@@ -267,6 +267,16 @@ def available(entity, actor) -> list[Transition]:
     return offered
 
 
+def why_not(entity, trigger: str, actor):
+    """Why `actor` is not offered `trigger` on the entity now, when its role
+    takes that step from the entity's state: the first guard's message (the
+    one fire() would refuse with); None otherwise."""
+    t = entity.__workflow__.transition(trigger, entity.state)
+    if t is None or actor.role not in t.roles:
+        return None
+    return next((problem for problem in (GUARDS[name](entity, actor, None) for name in t.guards) if problem), None)
+
+
 # The engine knows no account model: the accounts package installs how a
 # user id becomes a name ("changed by X"). Until it does, nobody is named.
 def _nobody(user_id: int) -> str | None:
