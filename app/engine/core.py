@@ -86,10 +86,14 @@ def _check(entity, wf: Workflow, t: Transition | None, trigger, actor, reason, d
     for name in t.required:
         if _blank(data.get(name)):
             raise MissingData(_l("This field is required."), field=name)
-    for name in t.guards:
-        problem = GUARDS[name](entity, actor, data)
-        if problem:
-            raise GuardFailed(problem)
+    problem = guard_problem(t, entity, actor, data)
+    if problem:
+        raise GuardFailed(problem)
+
+
+def guard_problem(t: Transition, entity, actor, data):
+    """The first of the transition's guards' messages refusing the step, or None."""
+    return next((problem for problem in (GUARDS[name](entity, actor, data) for name in t.guards) if problem), None)
 
 
 def end_of_whole_days(start, period: timedelta, first_day=None):
@@ -261,7 +265,7 @@ def available(entity, actor) -> list[Transition]:
     for t in wf.outgoing(entity.state):
         if actor.role not in t.roles:
             continue
-        if any(GUARDS[name](entity, actor, None) for name in t.guards):
+        if guard_problem(t, entity, actor, None):
             continue
         offered.append(t)
     return offered
@@ -274,7 +278,7 @@ def why_not(entity, trigger: str, actor):
     t = entity.__workflow__.transition(trigger, entity.state)
     if t is None or actor.role not in t.roles:
         return None
-    return next((problem for problem in (GUARDS[name](entity, actor, None) for name in t.guards) if problem), None)
+    return guard_problem(t, entity, actor, None)
 
 
 # The engine knows no account model: the accounts package installs how a
