@@ -80,20 +80,22 @@ class Entered:
     entry: int  # the entry's key
     moved: list[tuple[str, int, datetime, datetime]]  # the deadlines moved: (entity type, id, before, after)
     said: list[str]  # what the other packages did about the new holidays (workdays.holidays_entered)
+    saved: bool = True  # False: held back for the admin to confirm the deadlines it moves
 
     @property
     def deadlines_moved(self) -> int:
         return len(self.moved)
 
 
-def add_entry(name: str, first: date, last: date, swapped: list[date], actor, *, preview: bool = False) -> Entered:
+def add_entry(name: str, first: date, last: date, swapped: list[date], actor, *, confirmed: bool = True) -> Entered:
     """Write one festival's days; refused (EntryRefused, nothing written) when
     a day is the package's or another entry's. In the same transaction, the
     legal deadlines already set whose last day is one of its holidays move
     to the next working day (app/engine/holidays.py), and the packages that
     listen are told of the new holidays (the rota's coordinators of the
-    duties on them). With `preview`, the deadlines it would move, and
-    nothing written: the transaction is rolled back before anyone is told."""
+    duties on them). Not `confirmed`, an entry that moves deadlines is held
+    back: rolled back before anyone is told, the deadlines it would move
+    returned (`saved` False) for the admin to confirm."""
     holidays = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     if set(holidays) & set(swapped):
         raise EntryRefused(_("A day cannot be both a holiday and a working day."))
@@ -115,9 +117,9 @@ def add_entry(name: str, first: date, last: date, swapped: list[date], actor, *,
                                             created_at=now, entry=entry))
     db.session.flush()  # the legal periods below count the new days
     moved = move_off_holidays(holidays, actor, name, now=now)
-    if preview:
+    if moved and not confirmed:
         db.session.rollback()
-        return Entered(entry, moved, [])
+        return Entered(entry, moved, [], saved=False)
     said = workdays.holidays_entered(holidays, actor, name, now)
     record("calendar_notice", entry, "calendar_notice_added", actor, at=now,
            data={"name": name, "holidays": [d.isoformat() for d in holidays],
@@ -154,7 +156,6 @@ def moved_rows(moved) -> list[dict]:
 def calendar_page():
     form = NoticeForm()
     status = 200
-    confirming = None
     if form.is_submitted():
         status = 422
         if form.validate():
@@ -162,18 +163,14 @@ def calendar_page():
             try:
                 # A deadline moved is not moved back when the entry is removed (app/engine/holidays.py):
                 # an entry that moves any is first shown with the deadlines it moves, to be confirmed.
-                if request.form.get("confirm") != fingerprint(*entry):
-                    preview = add_entry(*entry, current_user, preview=True)
-                    if preview.moved:
-                        confirming = {"fingerprint": fingerprint(*entry), "rows": moved_rows(preview.moved)}
-                entered = None if confirming else add_entry(*entry, current_user)
+                entered = add_entry(*entry, current_user, confirmed=request.form.get("confirm") == fingerprint(*entry))
             except EntryRefused as refused:
                 db.session.rollback()
                 flash(str(refused), "danger")
                 status = 409
             else:
-                if confirming:
-                    return _calendar(form, confirming), 200
+                if not entered.saved:
+                    return _calendar(form, {"fingerprint": fingerprint(*entry), "rows": moved_rows(entered.moved)}), 200
                 flash(_("Saved: legal periods and the rota now count these days."), "success")
                 if entered.deadlines_moved:
                     flash(ngettext("%(num)s deadline set before ended on one of these holidays: it now ends on the "
