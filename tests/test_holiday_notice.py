@@ -216,6 +216,8 @@ def test_the_holidays_page_lists_the_deadlines_an_entry_moves_before_saving_it(a
         lead = db.session.execute(select(f.User).where(f.User.username == mediator)).scalar_one()
         mediating, agreed, *_others = cases_ending_on_the_holiday(lead, lead.community.grids[0])
         case_id, agreed_id, due = mediating.id, agreed.id, mediating.due_at
+        numbers = mediating.file_no, agreed.file_no
+        assert all(numbers)  # given on acceptance
     clock.set_now(DECEMBER)
     login(client, admins[0])
     client.post("/language/en", data={"csrf_token": csrf(client.get("/today").get_data(as_text=True)),
@@ -227,7 +229,9 @@ def test_the_holidays_page_lists_the_deadlines_an_entry_moves_before_saving_it(a
     shown = answer.get_data(as_text=True)
     assert answer.status_code == 200 and 'id="notice-confirm"' in shown and "Confirm and save" in shown
     assert "this entry moves 2 legal deadlines already set" in shown
-    assert f'href="/cases/{case_id}">Dispute case #{case_id}</a>' in shown and f"Dispute case #{agreed_id}" in shown
+    # Each case by its file number, as its history and lists name it, linked to its page.
+    assert f'href="/cases/{case_id}">Dispute case {numbers[0]}</a>' in shown
+    assert f'href="/cases/{agreed_id}">Dispute case {numbers[1]}</a>' in shown
     confirm = re.search(r'name="confirm" value="([^"]+)"', shown).group(1)
     with app.app_context():  # nothing saved yet
         assert db.session.get(f.Dispute, case_id).due_at == due

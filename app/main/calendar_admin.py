@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from .. import clock, workdays
+from .. import clock, labels, workdays
 from ..audit.chain import lock_chain, record
 from ..auth.access import roles_required
 from ..engine.holidays import move_off_holidays
@@ -143,13 +143,25 @@ def fingerprint(name: str, first: date, last: date, swapped: list[date]) -> str:
 
 
 def moved_rows(moved) -> list[dict]:
-    """The deadlines an entry would move, as the confirmation lists them."""
+    """The deadlines an entry would move, as the confirmation lists them:
+    each row by the name people know it by (a case by its file number, as
+    its history names it; "#id" for a row that has none)."""
+    ids: dict[str, set] = {}
+    for entity_type, row_id, _before, _after in moved:
+        ids.setdefault(entity_type, set()).add(row_id)
+    titles = {entity_type: _titles(entity_type, wanted) for entity_type, wanted in ids.items()}
     rows = []
     for entity_type, row_id, before, after in moved:
         wf = workflow_for_entity_type(entity_type)
-        rows.append({"kind": wf.label if wf else entity_type, "id": row_id, "before": before, "after": after,
+        rows.append({"kind": wf.label if wf else entity_type, "id": row_id,
+                     "title": titles[entity_type].get(row_id) or f"#{row_id}", "before": before, "after": after,
                      "url": link_to(entity_type, row_id)})
     return rows
+
+
+def _titles(entity_type: str, ids: set) -> dict:
+    resolve = labels.REFERENCES.get(f"{entity_type}_id")  # as the history shows a recorded "dispute_id"
+    return resolve(ids) if resolve else {}
 
 
 @roles_required("admin")
