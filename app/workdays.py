@@ -92,8 +92,9 @@ def holidays_entered(days: list[date], actor, name: str, now: datetime) -> list[
 # one run of days, an entry named "中秋节、国庆节"): the name the pages show,
 # and what an entry's name contains to be that festival (the notice's
 # Chinese, or the package's English name).
+NEW_YEAR = "元旦"
 NOTICE_FESTIVALS = (
-    ("元旦", ("元旦", "new year")), ("春节", ("春节", "spring festival")),
+    (NEW_YEAR, ("元旦", "new year")), ("春节", ("春节", "spring festival")),
     ("清明节", ("清明", "tomb-sweeping", "tomb sweeping", "qingming")), ("劳动节", ("劳动", "labour", "labor")),
     ("端午节", ("端午", "dragon boat")), ("中秋节", ("中秋", "mid-autumn", "mid autumn")),
     ("国庆节", ("国庆", "national day")),
@@ -106,6 +107,13 @@ def festivals_named(name: str) -> list[str]:
     return [shown for shown, keys in NOTICE_FESTIVALS if any(key in folded for key in keys)]
 
 
+def notice_year(festival: str, day: date) -> int:
+    """The year whose notice sets `day` off for `festival`: a New Year's
+    holiday may begin in December (the 2023 notice's ran from 31 December
+    2022 to 2 January 2023), and those days are the next year's."""
+    return day.year + 1 if festival == NEW_YEAR and day.month == 12 else day.year
+
+
 def notice_gaps(first: date, last: date) -> dict[int, list[str]]:
     """For each year from `first`'s to `last`'s whose notice the package does
     not know, the festivals of its notice with no holiday entered by hand in
@@ -116,12 +124,14 @@ def notice_gaps(first: date, last: date) -> dict[int, list[str]]:
     if not years:
         return {}
     rows = db.session.execute(select(CalendarDay.day, CalendarDay.name).where(
-        CalendarDay.kind == HOLIDAY, CalendarDay.day >= date(years[0], 1, 1),
+        CalendarDay.kind == HOLIDAY, CalendarDay.day >= date(years[0] - 1, 12, 1),
         CalendarDay.day <= date(years[-1], 12, 31))).all()
     entered: dict[int, set[str]] = {year: set() for year in years}
     for day, name in rows:
-        if day.year in entered:  # a year the package has learnt since its days were entered lies between
-            entered[day.year].update(festivals_named(name))
+        for festival in festivals_named(name):
+            year = notice_year(festival, day)
+            if year in entered:  # a year the package has learnt since its days were entered lies between
+                entered[year].add(festival)
     gaps = {year: [shown for shown, _keys in NOTICE_FESTIVALS if shown not in entered[year]] for year in years}
     return {year: missing for year, missing in gaps.items() if missing}
 

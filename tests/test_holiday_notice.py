@@ -76,6 +76,19 @@ def test_the_years_to_enter_are_those_neither_known_nor_entered(app):
         assert workdays.unentered_years(date(YEAR, 12, 1), date(YEAR + 1, 1, 30)) == [YEAR + 1]
 
 
+def test_a_new_year_holiday_beginning_in_december_is_the_next_years(app):
+    """The 2023 notice's New Year ran from 31 December 2022: an entry of the
+    next year's 元旦 reaching back into December does not enter this year's."""
+    with app.app_context():
+        admin = f.user("admin")
+        enter_the_rest(admin)
+        add_entry("元旦", date(YEAR, 12, 31), date(YEAR + 1, 1, 1), [], admin)
+        assert workdays.notice_gaps(date(YEAR, 1, 1), date(YEAR + 1, 1, 2)) == {
+            YEAR: ["元旦"], YEAR + 1: ["春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]}
+        assert workdays.notice_year("元旦", date(YEAR, 12, 31)) == YEAR + 1
+        assert workdays.notice_year("国庆节", date(YEAR, 12, 31)) == YEAR
+
+
 def test_an_admin_has_it_on_the_today_page_from_the_warning_until_it_is_entered(app, client, people):
     admins, mediator = people
     login(client, mediator)
