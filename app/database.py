@@ -31,6 +31,7 @@ from contextvars import ContextVar
 
 from functools import wraps
 
+import psycopg
 from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, text
@@ -194,6 +195,7 @@ def _write_intent() -> bool:
 
 def _on_connect(dbapi_connection, connection_record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
+        _custom_plans_only(dbapi_connection)
         return
     # Hand transaction control to SQLAlchemy's "begin" event below.
     dbapi_connection.isolation_level = None
@@ -208,6 +210,22 @@ def _on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
     cursor.close()
+
+
+def _custom_plans_only(dbapi_connection) -> None:
+    """PostgreSQL: plan every statement for its values. psycopg prepares a
+    statement on the server once a connection has run it five times, and the
+    server may then switch to one generic plan for every value: a name
+    search's `LIKE $1 || '%'` can use the name index only when the planner
+    sees the name, and at a million cases a street's search took 170 ms
+    instead of 12 in the run whose statistics made the generic plan look
+    cheaper (bench/scale.py; README, "A province on one PostgreSQL").
+    Planning each time costs what an unprepared statement costs; the parse
+    is still saved. The SET begins a transaction (the connection is not in
+    autocommit), committed so that SQLAlchemy takes an idle connection."""
+    if isinstance(dbapi_connection, psycopg.Connection):
+        dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
 
 
 def _on_begin(conn):
