@@ -25,8 +25,9 @@ T0 = datetime(2026, 3, 2, 2, 0)
 # Then the referral form (and its departments) was fetched when its panel opens, and the timeline
 # named its actors and the case itself from what it had read (app/timeline.py): 12.
 # A step's form, fetched when its panel on the case page opens, reads the session, the case and
-# nothing per row: 4.
-BUDGETS = {"case page": 12, "my cases": 8, "today": 8, "a step's form": 4}
+# nothing per row: 4. "My cases" joined its cases' communities and grids into the page's statement
+# instead of loading them in two more (app/disputes/lists.py): 6.
+BUDGETS = {"case page": 12, "my cases": 6, "today": 8, "a step's form": 4}
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 from sqlalchemy import and_, false, or_, select, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from workflows import DISPUTE
 
@@ -152,8 +152,10 @@ def mine_query(user):
     return select(Dispute).where(scope_clause(user), open_clause(), mine)
 
 
-# The rows a case list shows with each case, loaded with the page.
-LIST_OPTIONS = (selectinload(Dispute.community), selectinload(Dispute.grid))
+# The rows a case list shows with each case, joined into the page's statement
+# (each case has one of each): two more statements (selectinload) cost "my
+# cases" a sixth of its CPU.
+LIST_OPTIONS = (joinedload(Dispute.community), joinedload(Dispute.grid))
 
 
 def cases_page(db_session, query, order, number: int, per_page: int) -> Page:
