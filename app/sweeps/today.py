@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import format_date, gettext as _
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..engine.deadlines import colour
 from ..extensions import db
@@ -34,7 +34,7 @@ def sweeps_due(user, now, until) -> list[TodayItem]:
     query = select(Sweep).where(watched, or_(
         and_(Sweep.state == "planned", Sweep.due_at < until),
         and_(Sweep.state == "missed", Sweep.period_ends_at >= now - MISSED_SWEEPS_SHOWN),
-    )).options(selectinload(Sweep.community), selectinload(Sweep.street))
+    )).options(joinedload(Sweep.community), joinedload(Sweep.street))
     rows = db.session.execute(query.order_by(Sweep.period_start, Sweep.id).limit(200)).scalars()
     return [TodayItem(kind="sweep", title=_("Sweep of %(place)s", place=row.place_name), due_at=row.period_ends_at,
                       colour=colour(row, now), url=url_for("sweeps.show", sweep_id=row.id),

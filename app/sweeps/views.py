@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from workflows import SWEEP
 
@@ -78,7 +78,7 @@ def index():
     order = urgency_order(Sweep, now) if form.sort.data == "urgency" else (
         Sweep.period_start.desc(), Sweep.level.desc(), Sweep.community_id, Sweep.id)
     page = page_of(query, order, form.page.data or 1, current_app.config["FOLLOWUPS_PER_PAGE"],
-                   options=(selectinload(Sweep.community), selectinload(Sweep.street)))
+                   options=(joinedload(Sweep.community), joinedload(Sweep.street)))
     args = {name: form[name].data for name in ("community", "state", "colour", "sort") if form[name].data}
     # A city-level account has no sweep of its own: no button that would answer 403.
     may_record = current_user.role in RECORD_ROLES and bool(_own_places())
