@@ -80,6 +80,28 @@ def test_a_mediator_s_today_page_has_their_follow_ups_and_their_community_s_swee
     assert 'id="deadline-legend"' in html and 'id="nav-today"' in html
 
 
+def test_a_follow_up_planned_for_tomorrow_is_this_week_s_work_due_by_its_last_day(client, app, world):
+    """A scheduled follow-up becomes due as its planned day begins. The evening before, it is this
+    week's work, to be made by its last day (as the follow-ups list says), not "due today by the end
+    of" the day before its planned day."""
+    clock.set_now(datetime(2026, 3, 12, 12, 0))  # 20:00 on Thursday 12 March; "later" is planned for Friday 13
+    login(client, world.lead)
+    page = client.get("/today").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/today"})
+    html = client.get("/today").get_data(as_text=True)
+    later = str(world.cases["later"])
+    assert later in shown(html, "week")[0] and later not in shown(html, "today")[0]
+    item = _item_html(html, world.cases["later"])
+    assert "planned for Mar 13, 2026" in item
+    assert "by the end of Mar 15, 2026" in item and "Mar 12" not in item  # made on the 13th or the two days after
+    clock.set_now(datetime(2026, 3, 12, 16, 30))  # its planned day has begun, and the timer has made it due
+    with app.app_context():
+        tick()
+    html = client.get("/today").get_data(as_text=True)
+    assert later in shown(html, "today")[0]
+    assert "by the end of Mar 15, 2026" in _item_html(html, world.cases["later"])
+
+
 def test_other_people_s_today_pages(client, app, world):
     login(client, world.bystander)  # same community, not on these cases: no follow-ups
     html = client.get("/today").get_data(as_text=True)

@@ -81,10 +81,12 @@ def followups_due(user, now, until) -> list[TodayItem]:
     else:
         query = query.where(FollowUp.state == "escalated")
     rows = [_Due(row) for row in db.session.execute(query.order_by(FollowUp.due_at, FollowUp.id).limit(200))]
-    # A late follow-up's own due time is its escalation; the user needs the deadline it missed.
+    # Every item is due by its visit's last day (`visit_by`), as the follow-ups list says, and is work
+    # from its planned day on. A row's own due time is not that: a scheduled follow-up's is the moment
+    # it becomes due (its planned day's first moment, which read "by the end of" the day before, and
+    # listed a visit planned for tomorrow under today), a late one's its escalation.
     words = _Words(current_locale())
-    return [TodayItem(kind="followup", title=_followup_title(row, words),
-                      due_at=row.visit_by if row.state in late else row.due_at, colour=colour(row, now),
-                      url=url_for("followups.show", followup_id=row.id), detail=_followup_detail(row, words),
-                      open_since=row.planned_for if row.state != "scheduled" else None)
+    return [TodayItem(kind="followup", title=_followup_title(row, words), due_at=row.visit_by,
+                      colour=colour(row, now), url=url_for("followups.show", followup_id=row.id),
+                      detail=_followup_detail(row, words), open_since=row.planned_for)
             for row in rows]
