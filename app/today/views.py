@@ -18,12 +18,14 @@ from . import TodayItem, items_for
 
 def due_text(moment) -> str:
     """A due time as people say it: a deadline at local midnight is "by the
-    end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00")."""
+    end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00");
+    any other "by" its time (a bare time after a place read as a time of
+    registration)."""
     if moment is None:
         return ""
     if clock.ends_a_day(moment):
         return _("by the end of %(day)s", day=format_date(clock.last_day(moment), "medium"))
-    return format_datetime(moment, "short")
+    return _("by %(time)s", time=format_datetime(moment, "short"))
 
 
 def template_helpers() -> dict:
