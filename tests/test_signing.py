@@ -149,10 +149,13 @@ def test_the_agreed_amount_is_its_own_field_and_the_statistics_report_both(app, 
             assert (board.amount_total, board.amount_cases) == (Decimal("8000.00"), 1)
             assert (board.agreed_total, board.agreed_cases) == (Decimal("5000.00"), 1)
     login(client, world.sup)
+    page = client.get("/supervision/stats?date_from=2026-11-01&date_to=2026-11-30").get_data(as_text=True)
+    # Two figures, two names (once both read 协议金额), as the export names its columns.
+    assert "<h2 class=\"h6\">达成协议案件涉及金额</h2>" in page and "<h2 class=\"h6\">调解协议约定金额</h2>" in page
     english(client)
     page = client.get("/supervision/stats?date_from=2026-11-01&date_to=2026-11-30").get_data(as_text=True)
     assert 'data-figure="agreed_total">5000.00<' in page and 'data-figure="amount_total">8000.00<' in page
-    assert "Agreed amounts: the amount the agreement itself settled on" in page
+    assert "Amount agreed in the agreements: the amount the agreement itself settled on" in page
 
 
 def test_a_negative_agreed_amount_is_refused(app, client, world):
