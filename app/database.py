@@ -12,6 +12,9 @@ transaction (WAL gives it one consistent snapshot and never the write lock),
 on PostgreSQL a REPEATABLE READ, READ ONLY transaction (the log and the rows
 compared with it are one snapshot).
 
+PostgreSQL: every connection plans each statement for its values
+(`plan_cache_mode = force_custom_plan`), also those psycopg has prepared.
+
 `contention(error)` tells a lock conflict that a retry may clear (PostgreSQL's
 deadlock or serialization failure, SQLite's "database is locked") from other
 database errors: the timer retries such a row later, a web request answers 409.
@@ -31,7 +34,6 @@ from contextvars import ContextVar
 
 from functools import wraps
 
-import psycopg
 from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, event, text
@@ -219,11 +221,12 @@ def _custom_plans_only(dbapi_connection) -> None:
     search's `LIKE $1 || '%'` can use the name index only when the planner
     sees the name, and at a million cases a street's search took 170 ms
     instead of 12 in the run whose statistics made the generic plan look
-    cheaper (bench/scale.py; README, "A province on one PostgreSQL").
+    cheaper (bench/scale.py; README, "Benchmark: a province on PostgreSQL").
     Planning each time costs what an unprepared statement costs; the parse
     is still saved. The SET begins a transaction (the connection is not in
-    autocommit), committed so that SQLAlchemy takes an idle connection."""
-    if isinstance(dbapi_connection, psycopg.Connection):
+    autocommit), committed so that SQLAlchemy takes an idle connection.
+    Known by its module, so that a SQLite installation never loads psycopg."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
         dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.commit()
 
