@@ -86,6 +86,30 @@ def test_each_page_stays_within_its_statement_budget_whatever_the_number_of_rows
     assert counts[1] <= BUDGETS[page], f"{page}: {counts[1]} statements, budget {BUDGETS[page]}"
 
 
+def test_a_deep_page_of_a_case_list_loads_its_places_apart_and_shows_them_all_the_same(app):
+    """The first pages join each case's community and grid into the page's statement; past
+    paging.JOINED_PAGES (where PostgreSQL would join every row the OFFSET skips) they come in two
+    statements of their own."""
+    from app import paging
+    from app.disputes.models import Dispute
+
+    app.config["CASES_PER_PAGE"] = 1
+    username, ids = world(app, paging.JOINED_PAGES + 2)
+    with app.app_context():
+        grid_name = db.session.get(Dispute, ids[0]).grid.name
+    client = app.test_client()
+    login(client, username)
+    counts = {}
+    for number in (1, paging.JOINED_PAGES, paging.JOINED_PAGES + 1):
+        statements = statements_of(app, client, f"/cases/?page={number}")
+        page = client.get(f"/cases/?page={number}").get_data(as_text=True)
+        assert len(re.findall(r'href="/cases/\d+"', page.split('id="case-list"')[1])) >= 1
+        assert grid_name in page.split('id="case-list"')[1]
+        counts[number] = len(statements)
+    assert counts[paging.JOINED_PAGES] == counts[1]
+    assert counts[paging.JOINED_PAGES + 1] == counts[1] + 2
+
+
 def case_with_rows(app, rows):
     """A case in mediation with `rows` referrals (each to a department of its own) and `rows`
     elders invited (each a different elder): the rows the case page lists with a name each."""

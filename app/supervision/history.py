@@ -81,6 +81,8 @@ def closure_query(scope: Scope, place: Place, f: ClosureFilters):
 
 
 ORDER = (Dispute.closed_at.desc(), Dispute.id.desc())
+# Each row's place and mediator, in statements of their own.
+ROW_LOADS = (selectinload(Dispute.community), selectinload(Dispute.grid), selectinload(Dispute.assignee))
 
 
 def _rows(result) -> list[Row]:
@@ -89,9 +91,11 @@ def _rows(result) -> list[Row]:
 
 def page(session, scope, place, f, number: int, per_page: int) -> Page:
     # A page's places and mediators joined into its statement (one of each a case): three statements
-    # fewer than selectinload; an export's thousands of rows keep selectinload (all_rows).
+    # fewer than selectinload, which loads them past the first pages (paging.JOINED_PAGES) and for an
+    # export's thousands of rows (all_rows).
     found = page_of(closure_query(scope, place, f), ORDER, number, per_page, scalars=False, session=session,
-                    options=(joinedload(Dispute.community), joinedload(Dispute.grid), joinedload(Dispute.assignee)))
+                    options=(joinedload(Dispute.community), joinedload(Dispute.grid), joinedload(Dispute.assignee)),
+                    deep_options=ROW_LOADS)
     found.rows = _rows(found.rows)
     return found
 
@@ -100,7 +104,7 @@ def all_rows(session, scope, place, f, limit: int) -> tuple[list[Row], bool]:
     """Every matching row for an export, up to `limit`; (rows, cut off)."""
     result = session.execute(
         closure_query(scope, place, f).order_by(*ORDER)
-        .options(selectinload(Dispute.community), selectinload(Dispute.grid), selectinload(Dispute.assignee))
+        .options(*ROW_LOADS)
         .limit(limit + 1)
     ).all()
     return _rows(result[:limit]), len(result) > limit
