@@ -86,6 +86,28 @@ def test_each_page_stays_within_its_statement_budget_whatever_the_number_of_rows
     assert counts[1] <= BUDGETS[page], f"{page}: {counts[1]} statements, budget {BUDGETS[page]}"
 
 
+def test_the_sweeps_on_the_today_page_and_the_sweeps_list_bring_their_places_in_their_own_statement(app):
+    """A mediator's community sweep (planned by the timer) on the today page and on the sweeps list:
+    its community (or street) comes joined into the sweeps' statement, not in statements of their own."""
+    from app.engine.timers import tick
+
+    counts = {}
+    username, _ids = world(app, 1)
+    client = app.test_client()
+    login(client, username)
+    for planned in (False, True):
+        if planned:
+            with app.app_context():
+                tick(now=T0)  # plans this week's sweep of each community and this month's of the street
+                db.session.remove()
+        page = client.get("/today").get_data(as_text=True)
+        assert bool(re.search(r'href="/sweeps/\d+"', page)) == planned
+        counts[planned] = [len(statements_of(app, client, path)) for path in ("/today", "/sweeps/")]
+    # (The empty list reads one statement more: its count finds nothing and the page is read all the same.)
+    assert all(with_ <= without for with_, without in zip(counts[True], counts[False])), \
+        f"today and the sweeps list: {counts[False]} statements without sweeps, {counts[True]} with"
+
+
 def test_a_deep_page_of_a_case_list_loads_its_places_apart_and_shows_them_all_the_same(app):
     """The first pages join each case's community and grid into the page's statement; past
     paging.JOINED_PAGES (where PostgreSQL would join every row the OFFSET skips) they come in two

@@ -74,7 +74,7 @@ def test_a_mediator_s_today_page_has_their_follow_ups_and_their_community_s_swee
     week, sweeps = shown(html, "week")
     assert overdue == [str(world.cases["overdue"])]
     assert today == [str(world.cases["due"])]
-    assert week == [str(world.cases["later"])]  # due on Friday 13 March
+    assert week == [str(world.cases["later"])]  # planned for Friday 13 March
     assert f'href="/followups/{world.cases["far"]}"' not in html  # planned for 29 March
     assert len(sweeps) == 1  # the community's weekly sweep, due by Sunday night
     assert 'id="deadline-legend"' in html and 'id="nav-today"' in html
