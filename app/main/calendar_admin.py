@@ -159,8 +159,13 @@ def moved_rows(moved) -> list[dict]:
     return rows
 
 
+# The recorded field whose names (labels.REFERENCES) are the titles of a kind
+# of row whose deadlines an entry may move: only cases have legal periods.
+TITLE_FIELDS = {"dispute": "dispute_id"}
+
+
 def _titles(entity_type: str, ids: set) -> dict:
-    resolve = labels.REFERENCES.get(f"{entity_type}_id")  # as the history shows a recorded "dispute_id"
+    resolve = labels.REFERENCES.get(TITLE_FIELDS.get(entity_type, ""))
     return resolve(ids) if resolve else {}
 
 
