@@ -79,6 +79,18 @@ def test_double_submission_creates_one_case(app, client, world):
     assert count_cases(app) == before
 
 
+def test_the_intake_form_chooses_no_type_for_the_user(app, client, world):
+    """The type is chosen, never kept from the list's first entry (婚姻家庭) by whoever did not change it."""
+    login(client, world.m1)
+    page = client.get("/cases/new").get_data(as_text=True)
+    types = page.split('name="dispute_type"')[1].split("</select>")[0]
+    first = re.search(r"<option[^>]*>[^<]*</option>", types).group(0)
+    assert 'value=""' in first and "请选择" in first and "婚姻家庭" in types and " selected" not in types
+    before = count_cases(app)
+    response, _ = intake(client, world, dispute_type="")
+    assert response.status_code == 422 and count_cases(app) == before
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("applicant_phone", "12345", "11 digits"),
     ("applicant_id_number", "370682199001011234", "ID number is not valid"),

@@ -50,7 +50,9 @@ class IntakeForm(FlaskForm):
 
     def fill_choices(self, locale, grids):
         self.channel.choices = codes.choices(codes.CHANNELS, locale)
-        self.dispute_type.choices = codes.choices(codes.DISPUTE_TYPES, locale)
+        # No type chosen for the user: the first of the list (婚姻家庭), kept by whoever did not
+        # change it, would be counted in the statistics as that type.
+        self.dispute_type.choices = [("", _l("Choose…"))] + codes.choices(codes.DISPUTE_TYPES, locale)
         self.risk.choices = codes.choices(codes.RISK_LEVELS, locale)
         self.grid_id.choices = [(g.id, f"{g.community.name} · {g.name}") for g in grids]
 
