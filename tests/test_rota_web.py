@@ -359,7 +359,15 @@ def test_today_items_for_a_lawyer_and_the_coordinator(app, world):
     with app.app_context():
         swap = db.session.execute(select(SwapRequest)).scalar_one()
         swap_id, version = swap.id, swap.version
-    post(logged_in(app, target), "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version})
+    # The colleague asked by name has it to answer today, whenever the duty is; a third lawyer has nothing.
+    asked = logged_in(app, target)
+    page = asked.get("/today").get_data(as_text=True)
+    today = page.split('id="today-today-items"')[1].split("</section>")[0]
+    assert f'href="/rota/mine#swap-{swap_id}"' in today and "换班请求" in today
+    third = logged_in(app, world["others"][1][1])
+    assert f"#swap-{swap_id}" not in third.get("/today").get_data(as_text=True)
+    post(asked, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version})
+    assert f"#swap-{swap_id}" not in asked.get("/today").get_data(as_text=True)  # answered: no longer to do
     with app.app_context(), app.test_request_context():
         from app.auth.models import User
 
