@@ -72,7 +72,8 @@ def page_of(query, order, number: int, per_page: int, *, options=(), deep_option
     """One page of `query` in `order`, with the capped count; a page past the
     last one shows the last one. `scalars=False` keeps each row's columns
     (a query of several entities). `deep_options`, when given, replace
-    `options` past page JOINED_PAGES (joined loads there, loads of their own here)."""
+    `options` past page JOINED_PAGES: the same rows loaded in statements of
+    their own instead of joined."""
     session = session or db.session
     total, capped = count_upto(query, cap, session)
     number = max(1, min(number, (total + per_page - 1) // per_page))
