@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from .. import clock, engine
 from ..audit.chain import lock_chain
@@ -68,6 +69,16 @@ def swaps_of(lawyer: Lawyer, limit: int = 30) -> list[SwapRequest]:
             SwapRequest.taker_id == lawyer.id,
             (SwapRequest.target_id.is_(None)) & (SwapRequest.state == "requested"),
         )).order_by(SwapRequest.created_at.desc(), SwapRequest.id.desc()).limit(limit)).scalars())
+
+
+def asked_of(lawyer: Lawyer) -> list[SwapRequest]:
+    """The swaps colleagues asked of this lawyer by name and still waiting
+    for the answer (to take or decline), soonest to expire first, with their
+    requester, duty and room."""
+    return list(db.session.execute(
+        select(SwapRequest).where(SwapRequest.target_id == lawyer.id, SwapRequest.state == "requested")
+        .options(joinedload(SwapRequest.requester), joinedload(SwapRequest.duty).joinedload(Duty.room))
+        .order_by(SwapRequest.expires_at, SwapRequest.id)).scalars())
 
 
 def awaiting_approval(street_id: int | None = CITY) -> list[SwapRequest]:

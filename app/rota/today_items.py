@@ -7,15 +7,14 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import format_date, gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..extensions import db
 from ..today import TodayItem
-from .models import Duty, SwapRequest
+from .models import Duty
 from .roster import lawyer_of
 from .scope import street_of
-from .swaps import awaiting_approval
+from .swaps import asked_of, awaiting_approval
 
 
 def duty_items(user, now, until) -> list[TodayItem]:
@@ -40,20 +39,16 @@ def duty_items(user, now, until) -> list[TodayItem]:
         items.append(TodayItem(kind="duty", title=title, due_at=starts, colour=None,
                                url=url_for("rota.duty", duty_id=duty.id),
                                detail=f"{format_date(duty.day)} {duty.room.opens.strftime('%H:%M')}"))
-    return items + swaps_asked_of(me, now)
+    return items + swap_items(me)
 
 
-def swaps_asked_of(me, now) -> list[TodayItem]:
+def swap_items(me) -> list[TodayItem]:
     """The swaps a colleague asked of this lawyer by name, still unanswered:
     work from the moment asked (the requester waits on the answer), whenever
     the duty is; due when the request expires, as the duty's day begins. A
     request open to anyone is on the lawyer's rota page, not a to-do."""
-    asked = db.session.execute(
-        select(SwapRequest).where(SwapRequest.target_id == me.id, SwapRequest.state == "requested")
-        .options(joinedload(SwapRequest.requester), joinedload(SwapRequest.duty).joinedload(Duty.room))
-        .order_by(SwapRequest.expires_at, SwapRequest.id)).scalars()
     return [TodayItem(kind="duty", title=_("Swap asked of you: %(name)s asks you to take the duty of %(day)s",
                                            name=s.requester.name, day=format_date(s.duty.day)),
                       due_at=s.expires_at, colour=None, url=url_for("rota.mine") + f"#swap-{s.id}",
                       detail=s.duty.room.name, open_since=s.created_at)
-            for s in asked]
+            for s in asked_of(me)]
