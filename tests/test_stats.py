@@ -395,7 +395,7 @@ def test_the_city_dashboard_sends_a_fixed_number_of_statements(app, client, worl
 def test_a_street_with_many_grids_lists_them_once_a_community_is_chosen(app, client):
     """A street's hundreds of grids are not one select: past GRIDS_LISTED the grid filter asks for a community
     first (as the city's asks for a street); a grid named in the link stays chosen; a small street lists all."""
-    from app.supervision.forms import GRIDS_LISTED
+    from app.supervision.forms import LISTED as GRIDS_LISTED
 
     with app.app_context():
         street, communities, grids = f.org(communities=7, grids_per_community=10)
@@ -422,3 +422,51 @@ def test_a_street_with_many_grids_lists_them_once_a_community_is_chosen(app, cli
     login(client, names["small"])
     select, page = grid_select("/supervision/stats")
     assert all(name in select for name in names["small_grids"]) and 'id="grid-hint"' not in page
+
+
+def _select(page: str, name: str) -> str:
+    return re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
+
+
+def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app, client, monkeypatch):
+    """Past LISTED a city's community and mediator filters ask for a street first (a province's city has
+    hundreds of each); a street chosen lists its own, a community chosen its street's, and a mediator named in
+    the link stays chosen. A street supervisor's lists are whole."""
+    from app.supervision import forms
+
+    monkeypatch.setattr(forms, "LISTED", 3)
+    with app.app_context():
+        street_a, communities_a, _ = f.org(communities=2)
+        street_b, communities_b, _ = f.org(communities=2)
+        mediators = [f.user("mediator", community=c) for c in communities_a + communities_b]
+        city, sup_a = f.user("supervisor"), f.user("supervisor", street=street_a)
+        names = {"a": street_a.id, "b1": communities_b[0].id, "m_b2": mediators[3].id,
+                 "communities_a": [c.name for c in communities_a], "communities_b": [c.name for c in communities_b],
+                 "mediators_a": [m.display_name for m in mediators[:2]],
+                 "mediators_b": [m.display_name for m in mediators[2:]],
+                 "city": city.username, "sup_a": sup_a.username}
+
+    login(client, names["city"])
+    for path in ("/supervision/stats", "/supervision/closures"):
+        page = client.get(path).get_data(as_text=True)
+        assert _select(page, "community").count("<option") == 1
+        assert "先选街道并点“筛选”，这里就会列出其社区。" in page and 'aria-describedby="community-hint"' in page
+        page = client.get(f"{path}?street={names['a']}").get_data(as_text=True)
+        select = _select(page, "community")
+        assert all(n in select for n in names["communities_a"]) and not any(n in select for n in names["communities_b"])
+        assert 'id="community-hint"' not in page
+        select = _select(client.get(f"{path}?community={names['b1']}").get_data(as_text=True), "community")
+        assert all(n in select for n in names["communities_b"]) and f'<option selected value="{names["b1"]}">' in select
+    page = client.get("/supervision/closures").get_data(as_text=True)
+    assert _select(page, "mediator").count("<option") == 1 and "先选街道并点“筛选”，这里就会列出其调解员。" in page
+    select = _select(client.get(f"/supervision/closures?street={names['a']}").get_data(as_text=True), "mediator")
+    assert all(n in select for n in names["mediators_a"]) and not any(n in select for n in names["mediators_b"])
+    select = _select(client.get(f"/supervision/closures?mediator={names['m_b2']}").get_data(as_text=True), "mediator")
+    assert select.count("<option") == 2 and f'<option selected value="{names["m_b2"]}">' in select
+
+    client.post("/logout", data={"csrf_token": f.csrf(page)})
+    login(client, names["sup_a"])
+    page = client.get("/supervision/closures").get_data(as_text=True)
+    assert all(n in _select(page, "community") for n in names["communities_a"])
+    assert all(n in _select(page, "mediator") for n in names["mediators_a"])
+    assert 'id="community-hint"' not in page and 'id="mediator-hint"' not in page

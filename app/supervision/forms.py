@@ -19,8 +19,11 @@ from .models import OUTCOMES
 from .scope import Place, Scope
 
 PLACE_FIELDS = ("street", "area", "community", "grid", "mediator")
-# A street with more grids than this lists them once a community is chosen.
-GRIDS_LISTED = 60
+# A select of places or people with more than this (a city's communities and
+# mediators, a street's grids) lists them once the place above is chosen:
+# hundreds of options in one select are hard to use on a phone, and cost the
+# city's pages most of their time (bench/scale.py).
+LISTED = 60
 
 
 def _sane_date(form, field):
@@ -35,6 +38,12 @@ def _id_choice(value):
         return None
     text = str(value)
     return int(text) if text.isascii() and text.isdecimal() and len(text) <= 9 else text
+
+
+def _chosen(field) -> int | None:
+    """The id a place select holds, or None (nothing chosen, or text that
+    is no id: read() drops it with a message)."""
+    return field.data if isinstance(field.data, int) else None
 
 
 class _Filters(FlaskForm):
@@ -55,24 +64,26 @@ class _Filters(FlaskForm):
         streets = scope.streets()
         self.street.choices = everything + [(s.id, s.name) for s in streets]
         self.area.choices = everything + [(a.id, a.name) for a in scope.areas()]
-        self.community.choices = everything + [(c.id, c.name) for c in scope.communities()]
-        street, community = self.street.data, self.community.data
+        street, community, grid = (_chosen(f) for f in (self.street, self.community, self.grid))
+        # Whether a list is longer than LISTED needs one more than that, not all of it.
+        few = None if len(streets) == 1 or street is not None or community is not None else LISTED + 1
+        communities = scope.communities(street_id=street, community_id=community, limit=few)
+        if len(communities) > LISTED:
+            communities = []
+            self.community.description = _l("Choose a street, apply, and its communities are listed here.")
+        self.community.choices = everything + communities
 
         def chosen():  # a grid named in the request stays listed, so that it shows as chosen
-            return scope.grids(grid_id=self.grid.data) if isinstance(self.grid.data, int) else []
+            return scope.grids(grid_id=grid) if grid is not None else []
 
-        if len(streets) > 1 and not isinstance(street, int) and not isinstance(community, int):
-            # A city's every grid (thousands) in one select helps nobody and
-            # cost the city's pages most of their time (bench/scale.py).
+        if len(streets) > 1 and street is None and community is None:
+            # A city's every grid (thousands) in one select helps nobody.
             self.grid.choices = everything + chosen()
             self.grid.description = _l("Choose a street or a community, apply, and its grids are listed here.")
             return
-        # Whether a street has more grids than are listed needs one more than that, not all of them.
-        grids = scope.grids(street_id=street, community_id=community,
-                            limit=None if isinstance(community, int) else GRIDS_LISTED + 1)
-        if len(grids) > GRIDS_LISTED and not isinstance(community, int):
-            # A street's hundreds of grids in one select (the demo's street: 369, 78 KB of the page) are
-            # hard to use on a phone: the community first, as for the city.
+        grids = scope.grids(street_id=street, community_id=community, limit=None if community is not None else LISTED + 1)
+        if len(grids) > LISTED and community is None:
+            # A street's hundreds of grids (the demo's street: 369, 78 KB of the page): the community first.
             self.grid.choices = everything + chosen()
             self.grid.description = _l("Choose a community, apply, and its grids are listed here.")
         else:
@@ -135,7 +146,13 @@ class ClosureFilterForm(_Filters):
         self.dispute_type.choices = everything + codes.choices(codes.DISPUTE_TYPES, locale)
         self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
         self.outcome.choices = everything + codes.choices(OUTCOMES, locale)
-        self.mediator.choices = [("", _l("All"))] + [(u.id, u.display_name) for u in scope.mediators()]
+        street, community, mediator = (_chosen(f) for f in (self.street, self.community, self.mediator))
+        few = None if street is not None or community is not None or len(self.street.choices) <= 2 else LISTED + 1
+        mediators = scope.mediators(street_id=street, community_id=community, limit=few)
+        if len(mediators) > LISTED:  # a city's hundreds: a street's, once it is chosen
+            mediators = scope.mediators(mediator_id=mediator) if mediator is not None else []
+            self.mediator.description = _l("Choose a street, apply, and its mediators are listed here.")
+        self.mediator.choices = everything + mediators
         self.review.choices = everything + [
             ("awaiting", _l("Awaiting sign-off")), ("signed_off", _l("Signed off")), ("none", _l("No review")),
         ]

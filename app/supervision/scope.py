@@ -39,6 +39,17 @@ class Place:
         return {k: v for k, v in vars(self).items() if v is not None}
 
 
+def _street_of(model, street_id, community_id):
+    """The condition putting `model`'s rows in the street given, or in the
+    street of the community given (one statement with the list); None for
+    neither."""
+    if isinstance(street_id, int):
+        return model.street_id == street_id
+    if isinstance(community_id, int):
+        return model.street_id == select(Community.street_id).where(Community.id == community_id).scalar_subquery()
+    return None
+
+
 class Scope:
     def __init__(self, user):
         self.user = user
@@ -57,11 +68,14 @@ class Scope:
             query = query.where(Area.street_id == self.user.street_id)
         return list(db.session.execute(query).scalars())
 
-    def communities(self) -> list[Community]:
-        query = select(Community).order_by(Community.street_id, Community.id)
+    def communities(self, street_id=None, community_id=None, limit=None) -> list[tuple[int, str]]:
+        """(id, name) of the communities in scope: of one street when
+        given, else of the street of `community_id` when given; the first
+        `limit` only."""
+        query = select(Community.id, Community.name).order_by(Community.street_id, Community.id)
         if not self.city:
             query = query.where(Community.street_id == self.user.street_id)
-        return list(db.session.execute(query).scalars())
+        return self._listed(query, _street_of(Community, street_id, community_id), limit)
 
     def grids(self, street_id=None, community_id=None, grid_id=None, limit=None) -> list[tuple[int, str]]:
         """(id, "community · grid") of the grids in scope, narrowed to a
@@ -77,11 +91,23 @@ class Scope:
             query = query.limit(limit)
         return [(gid, f"{cname} · {gname}") for gid, cname, gname in db.session.execute(query)]
 
-    def mediators(self) -> list[User]:
-        query = select(User).where(User.role == "mediator").order_by(User.display_name, User.id)
+    def mediators(self, street_id=None, community_id=None, mediator_id=None, limit=None) -> list[tuple[int, str]]:
+        """(id, name) of the mediators in scope, narrowed as communities()
+        is, or to one mediator; the first `limit` only."""
+        query = select(User.id, User.display_name).where(User.role == "mediator").order_by(User.display_name, User.id)
         if not self.city:
             query = query.where(User.street_id == self.user.street_id)
-        return list(db.session.execute(query).scalars())
+        if isinstance(mediator_id, int):
+            query = query.where(User.id == mediator_id)
+        return self._listed(query, _street_of(User, street_id, community_id), limit)
+
+    @staticmethod
+    def _listed(query, street, limit) -> list[tuple[int, str]]:
+        if street is not None:
+            query = query.where(street)
+        if limit is not None:
+            query = query.limit(limit)
+        return [(row_id, name) for row_id, name in db.session.execute(query)]
 
     # --- a place named in a request
     def _street_of(self, model, row_id) -> int | None:
