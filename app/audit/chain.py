@@ -331,6 +331,6 @@ class Digest:
 
 def current_digest(session=None) -> Digest:
     session = session or db.session
-    count = session.execute(select(func.count(AuditEvent.id))).scalar()
+    count = session.execute(select(func.count()).select_from(AuditEvent)).scalar()
     head = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     return Digest(count, head or GENESIS)

@@ -38,7 +38,7 @@ def verify_command(digest_line, since_checkpoint):
             raise click.BadParameter(str(error), param_hint="--digest")
     # One read-only snapshot: writers go on meanwhile (app/database.py).
     with read_only():
-        total = db.session.execute(select(func.count(AuditEvent.id))).scalar()
+        total = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar()
         with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
             problems = verify(digest, progress=bar.update)
     for problem in problems:
@@ -53,7 +53,7 @@ def _verify_since_checkpoint():
     with read_only():
         _, anchor = newest_anchor(db.session)
         after = anchor.last_id if anchor else 0
-        total = db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.id > after)).scalar()
+        total = db.session.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.id > after)).scalar()
         with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
             problems, _ = verify_since_checkpoint(progress=bar.update)
     for problem in problems:

@@ -21,7 +21,7 @@ class Comparison:
 
 def compare(digest: Digest, session=None) -> Comparison:
     session = session or db.session
-    count = session.execute(select(func.count(AuditEvent.id))).scalar()
+    count = session.execute(select(func.count()).select_from(AuditEvent)).scalar()
     if digest.events > count:
         return Comparison(False, "fewer_events", count)
     if digest.events == 0:

@@ -78,7 +78,10 @@ def verify(digest: Digest | None = None, session=None, progress=None, workers: i
     session = session or db.session
     checkpoints = {cp.events: cp for cp in all_checkpoints(session)}
     positions = set(checkpoints) | ({digest.events} if digest is not None else set())
-    total, head_id = session.execute(select(func.count(_events.c.id), func.max(_events.c.id))).one()
+    # Apart: SQLite counts a table's rows from its smallest index only for a bare count(*) (twenty times
+    # faster here than count(id) or a count beside the max); PostgreSQL takes as long either way.
+    total = session.execute(select(func.count()).select_from(_events)).scalar()
+    head_id = session.execute(select(func.max(_events.c.id))).scalar()
     head = (head_id, session.execute(select(_events.c.hash).where(_events.c.id == head_id)).scalar())
     replayed = {entity_type: workflow for entity_type, (workflow, _) in REPLAYED.items()}
     merge = Merge(replayed, GENESIS)
