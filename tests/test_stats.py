@@ -430,8 +430,9 @@ def _select(page: str, name: str) -> str:
 
 def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app, client, monkeypatch):
     """Past LISTED a city's community and mediator filters ask for a street first (a province's city has
-    hundreds of each); a street chosen lists its own, a community chosen its street's, and a mediator named in
-    the link stays chosen. A street supervisor's lists are whole."""
+    hundreds of each); a street chosen lists its own (and its own 片区), a community chosen its street's, and a
+    mediator named in the link stays chosen. A street supervisor's lists are whole."""
+    from app.org.models import Area
     from app.supervision import forms
 
     monkeypatch.setattr(forms, "LISTED", 3)
@@ -440,6 +441,8 @@ def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app,
         street_b, communities_b, _ = f.org(communities=2)
         mediators = [f.user("mediator", community=c) for c in communities_a + communities_b]
         city, sup_a = f.user("supervisor"), f.user("supervisor", street=street_a)
+        db.session.add_all([Area(street_id=street_a.id, name="东片区"), Area(street_id=street_b.id, name="西片区")])
+        db.session.commit()
         names = {"a": street_a.id, "b1": communities_b[0].id, "m_b2": mediators[3].id,
                  "communities_a": [c.name for c in communities_a], "communities_b": [c.name for c in communities_b],
                  "mediators_a": [m.display_name for m in mediators[:2]],
@@ -450,11 +453,13 @@ def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app,
     for path in ("/supervision/stats", "/supervision/closures"):
         page = client.get(path).get_data(as_text=True)
         assert _select(page, "community").count("<option") == 1
+        assert "东片区" in _select(page, "area") and "西片区" in _select(page, "area")
         assert "先选街道并点“筛选”，这里就会列出其社区。" in page and 'aria-describedby="community-hint"' in page
         page = client.get(f"{path}?street={names['a']}").get_data(as_text=True)
         select = _select(page, "community")
         assert all(n in select for n in names["communities_a"]) and not any(n in select for n in names["communities_b"])
         assert 'id="community-hint"' not in page
+        assert "东片区" in _select(page, "area") and "西片区" not in _select(page, "area")  # the street's 片区 only
         select = _select(client.get(f"{path}?community={names['b1']}").get_data(as_text=True), "community")
         assert all(n in select for n in names["communities_b"]) and f'<option selected value="{names["b1"]}">' in select
     page = client.get("/supervision/closures").get_data(as_text=True)

@@ -63,8 +63,8 @@ class _Filters(FlaskForm):
         everything = [("", _l("All"))]
         streets = scope.streets()
         self.street.choices = everything + [(s.id, s.name) for s in streets]
-        self.area.choices = everything + [(a.id, a.name) for a in scope.areas()]
         street, community, grid = (_chosen(f) for f in (self.street, self.community, self.grid))
+        self.area.choices = everything + scope.areas(street_id=street, community_id=community)
         # Whether a list is longer than LISTED needs one more than that, not all of it.
         few = None if len(streets) == 1 or street is not None or community is not None else LISTED + 1
         communities = scope.communities(street_id=street, community_id=community, limit=few)

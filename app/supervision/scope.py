@@ -62,11 +62,12 @@ class Scope:
             query = query.where(Street.id == self.user.street_id)
         return list(db.session.execute(query).scalars())
 
-    def areas(self) -> list[Area]:
-        query = select(Area).order_by(Area.street_id, Area.id)
+    def areas(self, street_id=None, community_id=None) -> list[tuple[int, str]]:
+        """(id, name) of the 片区 in scope, narrowed as communities() is."""
+        query = select(Area.id, Area.name).order_by(Area.street_id, Area.id)
         if not self.city:
             query = query.where(Area.street_id == self.user.street_id)
-        return list(db.session.execute(query).scalars())
+        return self._listed(query, _street_of(Area, street_id, community_id), None)
 
     def communities(self, street_id=None, community_id=None, limit=None) -> list[tuple[int, str]]:
         """(id, name) of the communities in scope: of one street when
