@@ -149,6 +149,17 @@ def _deadline_filter(datetimes: Callable) -> Callable:
     return say
 
 
+def count_text(value) -> str:
+    """A count as the statistics say it: digits grouped in threes
+    ("886,491"; Chinese and English alike)."""
+    return "" if value is None else f"{value:,}"
+
+
+def amount_text(value) -> str:
+    """An amount of yuan, to the fen, its digits grouped ("1,234,567.50")."""
+    return "—" if value is None else f"{value:,.2f}"
+
+
 # The end of a whole day, as a deadline: 24:00 in Chinese usage.
 DAY_END = N_("end of %(day)s")
 
@@ -191,6 +202,7 @@ def init_app(app) -> None:
                                             pgettext=_pgettext, npgettext=_npgettext)
     datetimes = _date_filter(format_datetime)
     app.jinja_env.filters.update(datetimeformat=datetimes, dateformat=_date_filter(format_date),
-                                 deadlineformat=_deadline_filter(datetimes))
+                                 deadlineformat=_deadline_filter(datetimes), countformat=count_text,
+                                 amountformat=amount_text)
     app.context_processor(_page_locale)
     app.before_request(_wtforms_messages)

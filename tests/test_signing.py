@@ -154,7 +154,9 @@ def test_the_agreed_amount_is_its_own_field_and_the_statistics_report_both(app, 
     assert "<h2 class=\"h6\">达成协议案件涉及金额</h2>" in page and "<h2 class=\"h6\">调解协议约定金额</h2>" in page
     english(client)
     page = client.get("/supervision/stats?date_from=2026-11-01&date_to=2026-11-30").get_data(as_text=True)
-    assert 'data-figure="agreed_total">5000.00<' in page and 'data-figure="amount_total">8000.00<' in page
+    # Amounts to the fen, their digits grouped in threes.
+    assert 'data-figure="agreed_total">5,000.00<' in page and 'data-figure="amount_total">8,000.00<' in page
+    assert 'data-figure="agreed_mean">5,000.00<' in page
     assert "Amount agreed in the agreements: the amount the agreement itself settled on" in page
 
 

@@ -193,7 +193,7 @@ def test_the_page_shows_the_figures_and_their_definitions(app, client, world):
     assert shown["total_registered"] == "6" and shown["total_accepted"] == "4"
     assert shown["total_success_rate"] == "50.0%" and shown["total_on_spot_rate"] == "16.7%"
     assert shown["total_resolution_rate"] == "50.0%"
-    assert shown["mean_days"] == "13.7" and shown["p90_days"] == "30" and shown["amount_total"] == "7000.00"
+    assert shown["mean_days"] == "13.7" and shown["p90_days"] == "30" and shown["amount_total"] == "7,000.00"
     assert shown["open_red"] == "2" and shown["open_yellow"] == "1" and shown["open_blue"] == "1"
     assert 'id="definitions"' in html and "调解成功率" in html and "<svg" in html
     assert 'id="chart-by-type"' in html

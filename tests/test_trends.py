@@ -45,6 +45,23 @@ def test_monthly_counts_are_the_dashboards_months(app, world):
                         "the most in 2026-03 (1).")
 
 
+def test_a_province_s_counts_are_said_with_their_digits_grouped(app):
+    """A year of a province's cases reads "886,491", in the words and on the chart's axis alike."""
+    from app.supervision.stats import Counts
+
+    trend = trends.Trend("month", [("2026-01", Counts(registered=86512, on_spot=47093, agreements=0)),
+                                   ("2026-02", Counts(registered=799979, on_spot=440674, agreements=1000))])
+    labels = {"registered": "Registered", "on_spot": "On the spot", "agreements": "Agreements"}
+    with app.test_request_context(), force_locale("en"):
+        text = trends.describe(trend, labels)
+        chart = app.jinja_env.from_string("{% from 'supervision/_chart.html' import lines %}{{ lines(trend, series, "
+                                          "'c', 't', 'd') }}").render(trend=trend, series=[("registered", "R", "#000", "")])
+    assert text == ("Cases per month of registration, from 2026-01 to 2026-02. Registered: 886,491 in all, the most "
+                    "in 2026-02 (799,979). On the spot: 487,767 in all, the most in 2026-02 (440,674). Agreements: "
+                    "1,000 in all, the most in 2026-02 (1,000).")
+    assert ">799,980</text>" in chart and "R 2026-02: 799,979</title>" in chart
+
+
 def test_the_page_draws_the_weekly_chart_and_says_it_in_words(client, app, world):
     login(client, world.sup_a)
     html = client.get("/supervision/stats?month_from=2026-03&month_to=2026-04&step=week").get_data(as_text=True)

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from .. import clock
 from ..disputes.models import Dispute
 from ..extensions import db
+from ..i18n import count_text
 from .scope import Place, Scope
 from .sql import local_day
 from .stats import Counts, _cohort, _grouped
@@ -87,6 +88,6 @@ def describe(trend: Trend, labels: dict[str, str]) -> str:
         if peak is None:
             parts.append(_("%(line)s: none.", line=labels[name]))
         else:
-            parts.append(_("%(line)s: %(total)d in all, the most in %(period)s (%(count)d).",
-                           line=labels[name], total=total, period=peak[0], count=peak[1]))
+            parts.append(_("%(line)s: %(total)s in all, the most in %(period)s (%(count)s).",
+                           line=labels[name], total=count_text(total), period=peak[0], count=count_text(peak[1])))
     return " ".join(parts)
