@@ -146,3 +146,21 @@ def test_supervisor_pages_fit_a_phone(pages, cases, backend):
             assert cell.bounding_box()["height"] < 2 * line, "a type's name wraps in the statistics table"
     screenshot(page, "supervision-stats-phone", backend)
     assert pages.problems == []
+
+
+def test_a_bar_chart_s_figures_stay_inside_it(app, chromium):
+    """A province's largest figure ("886,491", at the end of the longest bar) is drawn within the chart, not
+    cut off at its right edge."""
+    items = [("生产经营", 886491), ("消费", 55426), ("合同", 7)]
+    with app.test_request_context():
+        svg = app.jinja_env.from_string("{% from 'supervision/_chart.html' import bars %}{{ bars(items, 'c', "
+                                        "title='By type') }}").render(items=items)
+    page = chromium.get().new_page(**PHONE)
+    try:
+        page.set_content(f"<!doctype html><meta charset='utf-8'><body style='margin:0'>{svg}</body>")
+        edges = page.evaluate("[...document.querySelectorAll('#c > text')].map(t => t.getBBox())"
+                              ".map(b => [b.x, b.x + b.width])")
+    finally:
+        page.close()
+    assert len(edges) == 6 and all(0 <= left and right <= 400 for left, right in edges), edges
+    assert "886,491" in svg
