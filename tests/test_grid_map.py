@@ -231,6 +231,44 @@ def test_bad_filters_are_told_and_ignored(client, mapped):
     assert re.search(r'<option selected value="open">', html)  # the default measure, not the bogus one
 
 
+def test_a_large_city_is_drawn_a_street_at_a_time(client, app, mapped, monkeypatch):
+    """Past MAP_GRIDS grids a city's map lists its streets (their grids counted) instead of drawing every grid;
+    a street chosen is drawn with its own figures; a street that does not exist is 404, one that is no number
+    is told and ignored. A smaller city is drawn whole; a street supervisor cannot choose another street."""
+    from app.supervision import grid_map
+
+    ids, names = mapped
+    with app.app_context():
+        city = f.user("supervisor").username
+    login(client, city)
+    whole = client.get("/supervision/map").get_data(as_text=True)
+    assert sorted(int(g) for g in grid_links(whole).values()) == sorted(ids["grids"])  # 8 grids: drawn whole
+    assert f'<tr data-grid="{ids["other"]}">' in whole and 'id="map-choose-street"' not in whole
+
+    monkeypatch.setattr(grid_map, "MAP_GRIDS", 5)
+    html = client.get("/supervision/map?measure=red").get_data(as_text=True)
+    assert grid_links(html) == {} and "<tr data-grid=" not in html
+    assert "全市共有 8 个网格，无法一次画出：请选择街道，查看该街道的网格。" in html
+    streets = re.findall(r'data-street="(\d+)"\s+href="([^"]+)">([^<]+)<span class="small text-muted">([^<]+)<', html)
+    assert [count for *_, count in streets] == ["4 个网格", "4 个网格"]
+    street_id, href = streets[0][0], streets[0][1].replace("&amp;", "&")
+    assert "measure=red" in href and "date_from=" in href
+    one = client.get(href).get_data(as_text=True)
+    assert sorted(int(g) for g in grid_links(one).values()) == sorted(ids["grids"])
+    assert f'data-grid="{ids["other"]}"' not in one and f'<option selected value="{street_id}">' in one
+    first = re.search(rf'<tr data-grid="{ids["grids"][0]}">(.*?)</tr>', one, re.S).group(1)
+    assert [int(n) for n in re.findall(r'text-end">(\d+)<', first)] == [2, 0, 2]  # open, red, registered
+    assert client.get("/supervision/map?street=999999").status_code == 404
+    told = client.get("/supervision/map?street=abc").get_data(as_text=True)
+    assert 'class="alert alert-warning"' in told and 'id="map-choose-street"' in told
+
+    client.post("/logout", data={"csrf_token": f.csrf(told)})
+    login(client, names["supervisor"])
+    other_street = client.get(f"/supervision/map?street={streets[1][0]}").get_data(as_text=True)
+    assert sorted(int(g) for g in grid_links(other_street).values()) == sorted(ids["grids"])
+    assert 'name="street"' not in other_street
+
+
 def test_without_outlines_the_page_says_how_to_import_them(client, app):
     with app.app_context():
         street, _cs, _grids = f.org()

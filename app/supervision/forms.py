@@ -267,16 +267,20 @@ class MapFilterForm(FlaskForm):
     measure = SelectField(_l("Colour grids by"), default="open", validate_choice=True)
     date_from = DateField(_l("Registered from"), validators=[Optional(), _sane_date])
     date_to = DateField(_l("Registered until"), validators=[Optional(), _sane_date])
+    # A city's: its grids one street at a time.
+    street = SelectField(_l("Street"), coerce=_id_choice, default=None, validate_choice=False)
 
     def period(self, today: date) -> tuple[date, date]:
         end = self.date_to.data or today
         start = self.date_from.data or end - timedelta(days=364)
         return start, end
 
-    def read(self, measures: dict) -> list[tuple[str, str]]:
+    def read(self, measures: dict, streets: list) -> list[tuple[str, str]]:
         """Validate; every field that failed falls back to its default and
-        comes back as (label, error) to be told to the user."""
+        comes back as (label, error) to be told to the user. `streets` are
+        the (id, name) to choose from (none but a city's user's)."""
         self.measure.choices = list(measures.items())
+        self.street.choices = [("", _l("All"))] + streets
         self.validate()
         dropped = []
         for name, errors in self.errors.items():
@@ -284,4 +288,12 @@ class MapFilterForm(FlaskForm):
             self[name].data = self[name].default
         if not self.measure.data:
             self.measure.data = "open"
+        if self.street.data is not None and not isinstance(self.street.data, int):
+            dropped.append((str(self.street.label.text), str(_l("Not a valid choice."))))
+            self.street.data = None
+        if not streets:
+            self.street.data = None  # only a city's user chooses a street
         return dropped
+
+    def street_id(self) -> int | None:
+        return _chosen(self.street)

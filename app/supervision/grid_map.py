@@ -25,10 +25,15 @@ from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour_clause
 from ..extensions import db
 from ..org import geo
-from ..org.models import Community, Grid
+from ..org.models import Community, Grid, Street
+from .scope import is_city_level
 from .stats import ON_SPOT
 
 MAP_WIDTH = 800
+# A city with more grids than this is drawn a street at a time: a province's
+# city (7,380 grids) made a 2 MB page that took a second, over every case of
+# the city, and could not be read on a phone.
+MAP_GRIDS = 1000
 MEASURES = {
     "open": _l("Open cases"),
     "red": _l("Overdue (red) cases"),
@@ -81,27 +86,48 @@ class GridMap:
     height: float = 0.0
     width: int = MAP_WIDTH
     borders: list = field(default_factory=list)  # geo.Drawn, keyed by community name
+    # A city drawn a street at a time, none chosen: (id, name, grids) of its streets, and no rows.
+    streets: list = field(default_factory=list)
 
     @property
     def drawn(self) -> list[GridRow]:
         return [r for r in self.rows if r.drawn is not None]
 
 
-def _area_grids(user):
-    query = (select(Grid.id, Grid.code, Grid.name, Community.name, Grid.shape).join(Community)
-             .order_by(Community.id, Grid.id))
+def _in_area(query, user, street_id=None):
+    """`query` (joining Community) narrowed to the user's area, and to one
+    street of a city's when given; None for a user without one."""
     if user.role == "gridworker":
-        query = query.where(Grid.id == user.grid_id)
-    elif user.role == "mediator":
-        query = query.where(Grid.community_id == user.community_id)
-    elif user.role == "supervisor" and user.street_id:
-        query = query.where(Community.street_id == user.street_id)
-    elif user.role not in ("admin", "supervisor"):
+        return query.where(Grid.id == user.grid_id)
+    if user.role == "mediator":
+        return query.where(Grid.community_id == user.community_id)
+    if user.role == "supervisor" and user.street_id:
+        return query.where(Community.street_id == user.street_id)
+    if user.role not in ("admin", "supervisor"):
+        return None
+    return query if street_id is None else query.where(Community.street_id == street_id)
+
+
+def _area_grids(user, street_id=None):
+    query = _in_area(select(Grid.id, Grid.code, Grid.name, Community.name, Grid.shape).join(Community)
+                     .order_by(Community.id, Grid.id), user, street_id)
+    return [] if query is None else [GridRow(*row) for row in db.session.execute(query)]
+
+
+def streets_to_choose(user) -> list[tuple[int, str, int]]:
+    """(id, name, grids) of a city's streets when it has more than MAP_GRIDS
+    grids, to be drawn one at a time; [] when the area is drawn whole."""
+    if not is_city_level(user):
         return []
-    return [GridRow(*row) for row in db.session.execute(query)]
+    counts = dict(db.session.execute(select(Community.street_id, func.count(Grid.id)).join(Community)
+                                     .group_by(Community.street_id)).all())
+    if sum(counts.values()) <= MAP_GRIDS:
+        return []
+    names = dict(db.session.execute(select(Street.id, Street.name)).all())
+    return [(street_id, names[street_id], n) for street_id, n in sorted(counts.items())]
 
 
-def _figures(user, grid_ids, date_from: date, date_to: date, now: datetime) -> dict:
+def _figures(user, grid_ids, date_from: date, date_to: date, now: datetime, street_id=None) -> dict:
     if not grid_ids:
         return {}
     in_period = and_(Dispute.created_at >= clock.day_start(date_from), Dispute.created_at < clock.day_end(date_to))
@@ -112,6 +138,8 @@ def _figures(user, grid_ids, date_from: date, date_to: date, now: datetime) -> d
     query = (select(Dispute.grid_id, count(open_clause()), count(and_(open_clause(), colour_clause(Dispute, "red", now))),
                     count(in_period), count(and_(in_period, ON_SPOT)))
              .where(scope_clause(user), Dispute.grid_id.in_(grid_ids)).group_by(Dispute.grid_id))
+    if street_id is not None:  # a city's street: its cases through the street's indexes
+        query = query.where(Dispute.street_id == street_id)
     return {row[0]: tuple(int(v) for v in row[1:]) for row in db.session.execute(query)}
 
 
@@ -136,9 +164,16 @@ def _colour(value, legend: list[Legend]) -> str:
     return legend[-1].colour
 
 
-def grid_map(user, measure: str, date_from: date, date_to: date) -> GridMap:
-    rows = _area_grids(user)
-    figures = _figures(user, [r.id for r in rows], date_from, date_to, clock.now())
+def grid_map(user, measure: str, date_from: date, date_to: date, street_id: int | None = None) -> GridMap:
+    """The map of the user's area; a city's of one street when given. A
+    city of more than MAP_GRIDS grids, no street given, gets its streets to
+    choose from instead."""
+    if street_id is None:
+        streets = streets_to_choose(user)
+        if streets:
+            return GridMap(measure, date_from, date_to, [], streets=streets)
+    rows = _area_grids(user, street_id)
+    figures = _figures(user, [r.id for r in rows], date_from, date_to, clock.now(), street_id)
     for row in rows:
         row.open, row.red, row.registered, row.on_spot = figures.get(row.id, (0, 0, 0, 0))
     palette = PALETTES["red" if measure == "red" else "default"]

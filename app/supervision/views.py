@@ -35,7 +35,7 @@ from .forms import ClosureFilterForm, MapFilterForm, ReviewForm, StatsFilterForm
 from .models import OUTCOMES, SignOff
 from .replay import replay
 from .rules import latest_signoff
-from .scope import Scope
+from .scope import Place, Scope
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 bp.add_url_rule("/closures/sign-off", view_func=bulk.bulk_sign_off, methods=["GET", "POST"])
@@ -190,13 +190,18 @@ def grid_map_page():
     """The grids of the user's area coloured by a measure, with a table of
     the same figures; each grid links to its cases."""
     form = MapFilterForm(formdata=request.args)
-    for label, error in form.read(grid_map.MEASURES):
+    scope = Scope(current_user)
+    streets = [(s.id, s.name) for s in scope.streets()] if scope.city else []
+    for label, error in form.read(grid_map.MEASURES, streets):
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     start, end = form.period(clock.today())
     if end < start:
         flash(_("The date range ends before it starts: no case can match."), "warning")
         start = end
-    gmap = grid_map.grid_map(current_user, form.measure.data, start, end)
+    street = form.street_id()
+    if street is not None:
+        scope.check(Place(street_id=street))  # 404 for a street that does not exist
+    gmap = grid_map.grid_map(current_user, form.measure.data, start, end, street)
     return render_template("supervision/map.html", form=form, gmap=gmap, measures=grid_map.MEASURES,
                            case_args=grid_map.case_list_args)
 
