@@ -152,7 +152,7 @@ def _deadline_filter(datetimes: Callable) -> Callable:
 def count_text(value) -> str:
     """A count as the statistics say it: digits grouped in threes
     ("886,491"; Chinese and English alike)."""
-    return "" if value is None else f"{value:,}"
+    return "—" if value is None else f"{value:,}"
 
 
 def amount_text(value) -> str:

@@ -148,19 +148,25 @@ def test_supervisor_pages_fit_a_phone(pages, cases, backend):
     assert pages.problems == []
 
 
-def test_a_bar_chart_s_figures_stay_inside_it(app, chromium):
-    """A province's largest figure ("886,491", at the end of the longest bar) is drawn within the chart, not
-    cut off at its right edge."""
+def test_the_charts_figures_stay_inside_them(app, chromium):
+    """A province's figures ("886,491" at the end of the longest bar, "799,980" atop the trend's axis) are
+    drawn within their charts, not cut off at an edge."""
+    from app.supervision.stats import Counts
+    from app.supervision.trends import Trend
+
     items = [("生产经营", 886491), ("消费", 55426), ("合同", 7)]
+    trend = Trend("month", [("2026-01", Counts(registered=86512)), ("2026-02", Counts(registered=799979))])
     with app.test_request_context():
-        svg = app.jinja_env.from_string("{% from 'supervision/_chart.html' import bars %}{{ bars(items, 'c', "
-                                        "title='By type') }}").render(items=items)
+        svg = app.jinja_env.from_string(
+            "{% from 'supervision/_chart.html' import bars, lines %}{{ bars(items, 'bars', title='By type') }}"
+            "{{ lines(trend, [('registered', 'R', '#000', '')], 'trend', 't', 'd') }}").render(items=items, trend=trend)
     page = chromium.get().new_page(**PHONE)
     try:
         page.set_content(f"<!doctype html><meta charset='utf-8'><body style='margin:0'>{svg}</body>")
-        edges = page.evaluate("[...document.querySelectorAll('#c > text')].map(t => t.getBBox())"
-                              ".map(b => [b.x, b.x + b.width])")
+        edges = {chart: page.evaluate(f"[...document.querySelectorAll('#{chart} text')].map(t => t.getBBox())"
+                                      ".map(b => [b.x, b.x + b.width])") for chart in ("bars", "trend")}
     finally:
         page.close()
-    assert len(edges) == 6 and all(0 <= left and right <= 400 for left, right in edges), edges
-    assert "886,491" in svg
+    assert len(edges["bars"]) == 6 and all(0 <= left and right <= 400 for left, right in edges["bars"]), edges
+    assert edges["trend"] and all(0 <= left and right <= 600 for left, right in edges["trend"]), edges
+    assert "886,491" in svg and ">799,980</text>" in svg

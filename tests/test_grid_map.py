@@ -267,6 +267,7 @@ def test_a_large_city_is_drawn_a_street_at_a_time(client, app, mapped, monkeypat
     other_street = client.get(f"/supervision/map?street={streets[1][0]}").get_data(as_text=True)
     assert sorted(int(g) for g in grid_links(other_street).values()) == sorted(ids["grids"])
     assert 'name="street"' not in other_street
+    assert 'class="alert alert-warning"' not in client.get("/supervision/map?street=abc").get_data(as_text=True)
 
 
 def test_without_outlines_the_page_says_how_to_import_them(client, app):

@@ -393,9 +393,9 @@ def test_the_city_dashboard_sends_a_fixed_number_of_statements(app, client, worl
 
 
 def test_a_street_with_many_grids_lists_them_once_a_community_is_chosen(app, client):
-    """A street's hundreds of grids are not one select: past GRIDS_LISTED the grid filter asks for a community
+    """A street's hundreds of grids are not one select: past LISTED the grid filter asks for a community
     first (as the city's asks for a street); a grid named in the link stays chosen; a small street lists all."""
-    from app.supervision.forms import LISTED as GRIDS_LISTED
+    from app.supervision.forms import LISTED
 
     with app.app_context():
         street, communities, grids = f.org(communities=7, grids_per_community=10)
@@ -404,7 +404,7 @@ def test_a_street_with_many_grids_lists_them_once_a_community_is_chosen(app, cli
         names = {"sup": sup.username, "small": small_sup.username, "community": communities[3].id,
                  "grid": grids[35].id, "grid_name": grids[35].name, "other_grid_name": grids[0].name,
                  "small_grids": [g.name for g in small_grids]}
-    assert len(grids) > GRIDS_LISTED
+    assert len(grids) > LISTED
 
     def grid_select(path):
         page = client.get(path).get_data(as_text=True)
@@ -430,23 +430,24 @@ def _select(page: str, name: str) -> str:
 
 def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app, client, monkeypatch):
     """Past LISTED a city's community and mediator filters ask for a street first (a province's city has
-    hundreds of each); a street chosen lists its own (and its own 片区), a community chosen its street's, and a
-    mediator named in the link stays chosen. A street supervisor's lists are whole."""
+    hundreds of each); a street chosen lists all its own, however many (and its own 片区), a community chosen its
+    street's; a place or mediator named in the link stays listed and chosen, even one another street chosen since
+    does not hold. A street supervisor's lists are whole, however long."""
     from app.org.models import Area
     from app.supervision import forms
 
     monkeypatch.setattr(forms, "LISTED", 3)
     with app.app_context():
-        street_a, communities_a, _ = f.org(communities=2)
+        street_a, communities_a, _ = f.org(communities=4)
         street_b, communities_b, _ = f.org(communities=2)
         mediators = [f.user("mediator", community=c) for c in communities_a + communities_b]
         city, sup_a = f.user("supervisor"), f.user("supervisor", street=street_a)
         db.session.add_all([Area(street_id=street_a.id, name="东片区"), Area(street_id=street_b.id, name="西片区")])
         db.session.commit()
-        names = {"a": street_a.id, "b1": communities_b[0].id, "m_b2": mediators[3].id,
+        names = {"a": street_a.id, "b1": communities_b[0].id, "m_b2": mediators[5].id,
                  "communities_a": [c.name for c in communities_a], "communities_b": [c.name for c in communities_b],
-                 "mediators_a": [m.display_name for m in mediators[:2]],
-                 "mediators_b": [m.display_name for m in mediators[2:]],
+                 "mediators_a": [m.display_name for m in mediators[:4]],
+                 "mediators_b": [m.display_name for m in mediators[4:]],
                  "city": city.username, "sup_a": sup_a.username}
 
     login(client, names["city"])
@@ -460,10 +461,16 @@ def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app,
         assert all(n in select for n in names["communities_a"]) and not any(n in select for n in names["communities_b"])
         assert 'id="community-hint"' not in page
         assert "东片区" in _select(page, "area") and "西片区" not in _select(page, "area")  # the street's 片区 only
-        select = _select(client.get(f"{path}?community={names['b1']}").get_data(as_text=True), "community")
+        page = client.get(f"{path}?community={names['b1']}").get_data(as_text=True)
+        select = _select(page, "community")
         assert all(n in select for n in names["communities_b"]) and f'<option selected value="{names["b1"]}">' in select
+        assert "西片区" in _select(page, "area") and "东片区" not in _select(page, "area")
+        # Street A chosen after community B1: B1 still shows as chosen (the filter still applies; nothing matches).
+        stale = _select(client.get(f"{path}?street={names['a']}&community={names['b1']}").get_data(as_text=True),
+                        "community")
+        assert f'<option selected value="{names["b1"]}">' in stale and all(n in stale for n in names["communities_a"])
     page = client.get("/supervision/closures").get_data(as_text=True)
-    assert _select(page, "mediator").count("<option") == 1 and "先选街道并点“筛选”，这里就会列出其调解员。" in page
+    assert _select(page, "mediator").count("<option") == 1 and "先选街道或社区并点“筛选”，这里就会列出其调解员。" in page
     select = _select(client.get(f"/supervision/closures?street={names['a']}").get_data(as_text=True), "mediator")
     assert all(n in select for n in names["mediators_a"]) and not any(n in select for n in names["mediators_b"])
     select = _select(client.get(f"/supervision/closures?mediator={names['m_b2']}").get_data(as_text=True), "mediator")
@@ -472,6 +479,6 @@ def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app,
     client.post("/logout", data={"csrf_token": f.csrf(page)})
     login(client, names["sup_a"])
     page = client.get("/supervision/closures").get_data(as_text=True)
-    assert all(n in _select(page, "community") for n in names["communities_a"])
+    assert all(n in _select(page, "community") for n in names["communities_a"])  # four: more than LISTED
     assert all(n in _select(page, "mediator") for n in names["mediators_a"])
     assert 'id="community-hint"' not in page and 'id="mediator-hint"' not in page

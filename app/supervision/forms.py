@@ -19,10 +19,10 @@ from .models import OUTCOMES
 from .scope import Place, Scope
 
 PLACE_FIELDS = ("street", "area", "community", "grid", "mediator")
-# A select of places or people with more than this (a city's communities and
-# mediators, a street's grids) lists them once the place above is chosen:
-# hundreds of options in one select are hard to use on a phone, and cost the
-# city's pages most of their time (bench/scale.py).
+# A city's select of communities or mediators, or a street's of grids, with
+# more than this lists them once a street (or a community) is chosen: hundreds
+# of options in one select are hard to use on a phone, and cost the city's
+# pages most of their time (bench/scale.py). A street's own lists are whole.
 LISTED = 60
 
 
@@ -46,6 +46,15 @@ def _chosen(field) -> int | None:
     return field.data if isinstance(field.data, int) else None
 
 
+def _keeping(chosen: int | None, choices: list, find) -> list:
+    """`choices`, and the chosen row (find() gives it) when they lack it: a
+    filter still applied shows as chosen, even after a street chosen since
+    does not hold it (the user sees why nothing matches)."""
+    if chosen is None or any(value == chosen for value, _ in choices):
+        return choices
+    return choices + find()
+
+
 class _Filters(FlaskForm):
     class Meta:
         csrf = False
@@ -63,31 +72,36 @@ class _Filters(FlaskForm):
         everything = [("", _l("All"))]
         streets = scope.streets()
         self.street.choices = everything + [(s.id, s.name) for s in streets]
-        street, community, grid = (_chosen(f) for f in (self.street, self.community, self.grid))
-        self.area.choices = everything + scope.areas(street_id=street, community_id=community)
-        # Whether a list is longer than LISTED needs one more than that, not all of it.
-        few = None if len(streets) == 1 or street is not None or community is not None else LISTED + 1
-        communities = scope.communities(street_id=street, community_id=community, limit=few)
-        if len(communities) > LISTED:
+        street, area, community, grid = (_chosen(f) for f in (self.street, self.area, self.community, self.grid))
+        self.area.choices = everything + _keeping(area, scope.areas(street_id=street, near_community=community),
+                                                  lambda: scope.areas(area_id=area))
+        # A city's list, no street or community chosen, waits for one past LISTED: whether it is longer
+        # needs one more than that, not all of it.
+        waits = len(streets) > 1 and street is None and community is None
+        communities = scope.communities(street_id=street, near_community=community,
+                                        limit=LISTED + 1 if waits else None)
+        if waits and len(communities) > LISTED:
             communities = []
             self.community.description = _l("Choose a street, apply, and its communities are listed here.")
-        self.community.choices = everything + communities
+        self.community.choices = everything + _keeping(community, communities,
+                                                       lambda: scope.communities(community_id=community))
 
         def chosen():  # a grid named in the request stays listed, so that it shows as chosen
             return scope.grids(grid_id=grid) if grid is not None else []
 
-        if len(streets) > 1 and street is None and community is None:
+        if waits:
             # A city's every grid (thousands) in one select helps nobody.
             self.grid.choices = everything + chosen()
             self.grid.description = _l("Choose a street or a community, apply, and its grids are listed here.")
             return
-        grids = scope.grids(street_id=street, community_id=community, limit=None if community is not None else LISTED + 1)
+        grids = scope.grids(street_id=street, community_id=community,
+                            limit=None if community is not None else LISTED + 1)
         if len(grids) > LISTED and community is None:
             # A street's hundreds of grids (the demo's street: 369, 78 KB of the page): the community first.
             self.grid.choices = everything + chosen()
             self.grid.description = _l("Choose a community, apply, and its grids are listed here.")
         else:
-            self.grid.choices = everything + grids
+            self.grid.choices = everything + _keeping(grid, grids, chosen)
 
     def read(self, scope: Scope) -> tuple[Place, list[tuple[str, str]]]:
         """Validate: drop (with a message) what does not parse, then check
@@ -147,12 +161,14 @@ class ClosureFilterForm(_Filters):
         self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
         self.outcome.choices = everything + codes.choices(OUTCOMES, locale)
         street, community, mediator = (_chosen(f) for f in (self.street, self.community, self.mediator))
-        few = None if street is not None or community is not None or len(self.street.choices) <= 2 else LISTED + 1
-        mediators = scope.mediators(street_id=street, community_id=community, limit=few)
-        if len(mediators) > LISTED:  # a city's hundreds: a street's, once it is chosen
-            mediators = scope.mediators(mediator_id=mediator) if mediator is not None else []
-            self.mediator.description = _l("Choose a street, apply, and its mediators are listed here.")
-        self.mediator.choices = everything + mediators
+        waits = len(self.street.choices) > 2 and street is None and community is None  # as the communities
+        mediators = scope.mediators(street_id=street, near_community=community, limit=LISTED + 1 if waits else None)
+        if waits and len(mediators) > LISTED:  # a city's hundreds: a street's, once it is chosen
+            mediators = []
+            self.mediator.description = _l("Choose a street or a community, apply, and its mediators are listed "
+                                           "here.")
+        self.mediator.choices = everything + _keeping(mediator, mediators,
+                                                      lambda: scope.mediators(mediator_id=mediator))
         self.review.choices = everything + [
             ("awaiting", _l("Awaiting sign-off")), ("signed_off", _l("Signed off")), ("none", _l("No review")),
         ]
@@ -259,7 +275,8 @@ class ReviewForm(FlaskForm):
 
 
 class MapFilterForm(FlaskForm):
-    """The grid map's measure and period (by default the last 365 days)."""
+    """The grid map's measure and period (by default the last 365 days),
+    and a city's street."""
 
     class Meta:
         csrf = False
@@ -288,11 +305,11 @@ class MapFilterForm(FlaskForm):
             self[name].data = self[name].default
         if not self.measure.data:
             self.measure.data = "open"
-        if self.street.data is not None and not isinstance(self.street.data, int):
-            dropped.append((str(self.street.label.text), str(_l("Not a valid choice."))))
-            self.street.data = None
         if not streets:
             self.street.data = None  # only a city's user chooses a street
+        elif self.street.data is not None and not isinstance(self.street.data, int):
+            dropped.append((str(self.street.label.text), str(_l("Not a valid choice."))))
+            self.street.data = None
         return dropped
 
     def street_id(self) -> int | None:

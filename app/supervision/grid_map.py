@@ -4,8 +4,10 @@ the spot (现场化解率, counted as on the statistics page), in one GROUP BY o
 the cases, coloured into a few classes for the map's legend.
 
 The area is the user's scope: the city (admin, city supervisor), a street
-(supervisor), a community (mediator), a grid (grid worker). Grids without an
-outline are listed in the table but cannot be drawn.
+(supervisor), a community (mediator), a grid (grid worker). A city's user
+may choose one of its streets, and a city of more than MAP_GRIDS grids is
+drawn a street at a time. Grids without an outline are listed in the table
+but cannot be drawn.
 """
 from __future__ import annotations
 

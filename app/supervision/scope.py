@@ -39,14 +39,16 @@ class Place:
         return {k: v for k, v in vars(self).items() if v is not None}
 
 
-def _street_of(model, street_id, community_id):
+def _narrowed(model, street_id, near_community, row_id=None):
     """The condition putting `model`'s rows in the street given, or in the
-    street of the community given (one statement with the list); None for
-    neither."""
+    street of the community `near_community` (one statement with the list),
+    or the one row `row_id`; None for none of them."""
+    if isinstance(row_id, int):
+        return model.id == row_id
     if isinstance(street_id, int):
         return model.street_id == street_id
-    if isinstance(community_id, int):
-        return model.street_id == select(Community.street_id).where(Community.id == community_id).scalar_subquery()
+    if isinstance(near_community, int):
+        return model.street_id == select(Community.street_id).where(Community.id == near_community).scalar_subquery()
     return None
 
 
@@ -62,21 +64,21 @@ class Scope:
             query = query.where(Street.id == self.user.street_id)
         return list(db.session.execute(query).scalars())
 
-    def areas(self, street_id=None, community_id=None) -> list[tuple[int, str]]:
+    def areas(self, street_id=None, near_community=None, area_id=None) -> list[tuple[int, str]]:
         """(id, name) of the 片区 in scope, narrowed as communities() is."""
         query = select(Area.id, Area.name).order_by(Area.street_id, Area.id)
         if not self.city:
             query = query.where(Area.street_id == self.user.street_id)
-        return self._listed(query, _street_of(Area, street_id, community_id), None)
+        return self._listed(query, _narrowed(Area, street_id, near_community, area_id), None)
 
-    def communities(self, street_id=None, community_id=None, limit=None) -> list[tuple[int, str]]:
+    def communities(self, street_id=None, near_community=None, community_id=None, limit=None) -> list[tuple[int, str]]:
         """(id, name) of the communities in scope: of one street when
-        given, else of the street of `community_id` when given; the first
-        `limit` only."""
+        given, else of the street of `near_community`, or the one community
+        `community_id`; the first `limit` only."""
         query = select(Community.id, Community.name).order_by(Community.street_id, Community.id)
         if not self.city:
             query = query.where(Community.street_id == self.user.street_id)
-        return self._listed(query, _street_of(Community, street_id, community_id), limit)
+        return self._listed(query, _narrowed(Community, street_id, near_community, community_id), limit)
 
     def grids(self, street_id=None, community_id=None, grid_id=None, limit=None) -> list[tuple[int, str]]:
         """(id, "community · grid") of the grids in scope, narrowed to a
@@ -92,15 +94,13 @@ class Scope:
             query = query.limit(limit)
         return [(gid, f"{cname} · {gname}") for gid, cname, gname in db.session.execute(query)]
 
-    def mediators(self, street_id=None, community_id=None, mediator_id=None, limit=None) -> list[tuple[int, str]]:
+    def mediators(self, street_id=None, near_community=None, mediator_id=None, limit=None) -> list[tuple[int, str]]:
         """(id, name) of the mediators in scope, narrowed as communities()
-        is, or to one mediator; the first `limit` only."""
+        is, or the one mediator `mediator_id`; the first `limit` only."""
         query = select(User.id, User.display_name).where(User.role == "mediator").order_by(User.display_name, User.id)
         if not self.city:
             query = query.where(User.street_id == self.user.street_id)
-        if isinstance(mediator_id, int):
-            query = query.where(User.id == mediator_id)
-        return self._listed(query, _street_of(User, street_id, community_id), limit)
+        return self._listed(query, _narrowed(User, street_id, near_community, mediator_id), limit)
 
     @staticmethod
     def _listed(query, street, limit) -> list[tuple[int, str]]:
