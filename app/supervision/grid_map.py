@@ -129,7 +129,7 @@ def streets_to_choose(user) -> list[tuple[int, str, int]]:
     return [(street_id, names[street_id], n) for street_id, n in sorted(counts.items())]
 
 
-def _figures(user, grid_ids, date_from: date, date_to: date, now: datetime, street_id=None) -> dict:
+def _figures(user, grid_ids, date_from: date, date_to: date, now: datetime) -> dict:
     if not grid_ids:
         return {}
     in_period = and_(Dispute.created_at >= clock.day_start(date_from), Dispute.created_at < clock.day_end(date_to))
@@ -140,8 +140,6 @@ def _figures(user, grid_ids, date_from: date, date_to: date, now: datetime, stre
     query = (select(Dispute.grid_id, count(open_clause()), count(and_(open_clause(), colour_clause(Dispute, "red", now))),
                     count(in_period), count(and_(in_period, ON_SPOT)))
              .where(scope_clause(user), Dispute.grid_id.in_(grid_ids)).group_by(Dispute.grid_id))
-    if street_id is not None:  # a city's street: its cases through the street's indexes
-        query = query.where(Dispute.street_id == street_id)
     return {row[0]: tuple(int(v) for v in row[1:]) for row in db.session.execute(query)}
 
 
@@ -175,7 +173,7 @@ def grid_map(user, measure: str, date_from: date, date_to: date, street_id: int 
         if streets:
             return GridMap(measure, date_from, date_to, [], streets=streets)
     rows = _area_grids(user, street_id)
-    figures = _figures(user, [r.id for r in rows], date_from, date_to, clock.now(), street_id)
+    figures = _figures(user, [r.id for r in rows], date_from, date_to, clock.now())
     for row in rows:
         row.open, row.red, row.registered, row.on_spot = figures.get(row.id, (0, 0, 0, 0))
     palette = PALETTES["red" if measure == "red" else "default"]
