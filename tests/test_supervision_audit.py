@@ -158,3 +158,33 @@ def test_a_tampered_log_is_reported_on_the_page(app, client, world):
             conn.execute(text("UPDATE audit_events SET reason = 'nothing happened' WHERE id = 1"))
     page = client.get("/audit/verify?run=1").get_data(as_text=True)
     assert 'data-intact="no"' in page and "audit row id=1" in page
+
+
+def test_where_many_people_act_their_name_is_typed(app, client, world, monkeypatch):
+    """Past LISTED people in scope (a street's hundreds of grid workers) the actor filter is a name typed: a
+    user name or the start of a name, found in the user's scope; one match filters (and the name stays in the
+    box, the pages' links carrying the person); several or none are told and ignored."""
+    from app.supervision import audit_views
+
+    monkeypatch.setattr(audit_views, "LISTED", 2)
+    login(app.test_client(), world.m_a1)  # an event of the mediator's own: their login
+    login(client, world.sup_a)
+    found, html = rows(client)
+    assert 'name="actor_name"' in html and '<select class="form-select form-select-sm" id="actor"' not in html
+    mine, html = rows(client, f"?actor_name={world.m_a1}")
+    assert mine and {e for _, e in mine} <= {f"dispute:{world.case_a}", f"user:{world.m_a1_id}"}
+    assert f'value="{world.m_a1}"' in html and "alert-warning" not in html
+    assert rows(client, f"?actor={world.m_a1_id}")[0] == mine  # a link's person, by id
+    assert f'value="{world.m_a1}"' in rows(client, f"?actor={world.m_a1_id}")[1]
+    several, html = rows(client, "?actor_name=Mediator")  # every mediator's name starts so
+    assert several == found and "有多人与“Mediator”相符" in html
+    # Another street's mediator is no one here.
+    other, html = rows(client, f"?actor_name={world.m_b1}")
+    assert other == found and f"您的范围内没有名为“{world.m_b1}”的人" in html
+
+
+def test_few_people_are_a_select(app, client, world):
+    login(client, world.sup_a)
+    _, html = rows(client)
+    assert '<select class="form-select form-select-sm" id="actor" name="actor">' in html
+    assert 'name="actor_name"' not in html

@@ -93,8 +93,23 @@ def known_triggers() -> list[str]:
     return sorted({t.trigger for wf in WORKFLOWS.values() for t in wf.transitions} | set(WORDS))
 
 
-def actors_in_scope(user) -> list[User]:
-    query = select(User).order_by(User.display_name, User.id)
+def actors_in_scope(user, limit: int | None = None, actor_id: int | None = None, named: str | None = None,
+                    ) -> list[tuple[int, str, str]]:
+    """(id, name, user name) of the people whose events the user may see:
+    all of them (the first `limit`), the one `actor_id`, or those `named`:
+    by their user name exactly, else by the start of their name or user
+    name."""
+    query = select(User.id, User.display_name, User.username).order_by(User.display_name, User.id)
     if not city_level(user):
         query = query.where(User.street_id == user.street_id)
-    return list(db.session.execute(query).scalars())
+    if actor_id is not None:
+        query = query.where(User.id == actor_id)
+    if named is not None:
+        exact = db.session.execute(query.where(User.username == named)).all()
+        if exact:
+            return [tuple(row) for row in exact]
+        query = query.where(or_(User.display_name.startswith(named, autoescape=True),
+                                User.username.startswith(named, autoescape=True)))
+    if limit is not None:
+        query = query.limit(limit)
+    return [tuple(row) for row in db.session.execute(query)]

@@ -24,7 +24,7 @@ from ..labels import field_label, names_for, readable
 from ..privacy import mask_data
 from ..timeline import word
 from . import audit_log, audit_subjects
-from .forms import AuditFilterForm
+from .forms import LISTED, AuditFilterForm
 from .history import Page
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -66,11 +66,10 @@ def client_name(event, data: dict) -> str | None:
 def events():
     locale = current_locale()
     form = AuditFilterForm(formdata=request.args)
-    actors = audit_log.actors_in_scope(current_user)
-    form.actor.choices = [("", _("Anyone"))] + [(u.id, f"{u.display_name} ({u.username})") for u in actors]
     form.role.choices = [("", _("Any role"))] + [(r, r) for r in ALL_ROLES + ("system", "anonymous", "api_client")]
     for label, error in form.drop_invalid():
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
+    typed = _choose_actor(form)
     per_page = current_app.config["SUPERVISION_PER_PAGE"]
     filters = audit_log.EventFilters(
         actor_id=form.actor.data, role=form.role.data or None, entity_type=form.entity_type.data or None,
@@ -92,9 +91,37 @@ def events():
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
                  data=readable(data, locale, recorded)) for e, raw, data in zip(page.rows, opened, payloads)]
-    return render_template("supervision/audit_events.html", form=form, page=page, rows=rows, link_args=form.link_args(),
+    return render_template("supervision/audit_events.html", form=form, actor_typed=typed, page=page, rows=rows,
+                           link_args=form.link_args(),
                            entity_types=audit_log.known_entity_types(), triggers=audit_log.known_triggers(),
                            field_label=lambda n, entity_type=None: field_label(n, locale, entity_type))
+
+
+def _choose_actor(form) -> bool:
+    """Fill the actor filter: a select of the people in scope, or, past
+    LISTED of them (a street's hundreds of grid workers, a city's
+    thousands), a name typed and found here (one match chosen, several or
+    none told). Returns whether the name is typed."""
+    people = audit_log.actors_in_scope(current_user, limit=LISTED + 1)
+    everyone = [("", _("Anyone"))]
+    if len(people) <= LISTED:
+        form.actor.choices = everyone + [(i, f"{name} ({username})") for i, name, username in people]
+        return False
+    typed = form.actor_name.data
+    if typed:
+        found = audit_log.actors_in_scope(current_user, limit=6, named=typed)
+        form.actor.data = found[0][0] if len(found) == 1 else None
+        if not found:
+            flash(_("No one in your area is called “%(name)s”: the filter “Done by” was ignored.", name=typed),
+                  "warning")
+        elif len(found) > 1:
+            flash(_("Several people match “%(name)s” (%(people)s): type a user name. The filter “Done by” was "
+                    "ignored.", name=typed, people="、".join(f"{n} ({u})" for _i, n, u in found[:5])), "warning")
+    chosen = audit_log.actors_in_scope(current_user, actor_id=form.actor.data) if form.actor.data else []
+    form.actor.choices = everyone + [(i, name) for i, name, _u in chosen]
+    if chosen:
+        form.actor_name.data = chosen[0][2]  # the user name, typed back as it would be
+    return True
 
 
 def _read_digest(text: str):
