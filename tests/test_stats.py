@@ -442,9 +442,10 @@ def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app,
         street_b, communities_b, _ = f.org(communities=2)
         mediators = [f.user("mediator", community=c) for c in communities_a + communities_b]
         city, sup_a = f.user("supervisor"), f.user("supervisor", street=street_a)
-        db.session.add_all([Area(street_id=street_a.id, name="东片区"), Area(street_id=street_b.id, name="西片区")])
+        west = Area(street_id=street_b.id, name="西片区")
+        db.session.add_all([Area(street_id=street_a.id, name="东片区"), west])
         db.session.commit()
-        names = {"a": street_a.id, "b1": communities_b[0].id, "m_b2": mediators[5].id,
+        names = {"a": street_a.id, "b1": communities_b[0].id, "m_b2": mediators[5].id, "west": west.id,
                  "communities_a": [c.name for c in communities_a], "communities_b": [c.name for c in communities_b],
                  "mediators_a": [m.display_name for m in mediators[:4]],
                  "mediators_b": [m.display_name for m in mediators[4:]],
@@ -475,6 +476,11 @@ def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app,
     assert all(n in select for n in names["mediators_a"]) and not any(n in select for n in names["mediators_b"])
     select = _select(client.get(f"/supervision/closures?mediator={names['m_b2']}").get_data(as_text=True), "mediator")
     assert select.count("<option") == 2 and f'<option selected value="{names["m_b2"]}">' in select
+    # Street A chosen after a mediator and a 片区 of street B: both still show as chosen.
+    page = client.get(f"/supervision/closures?street={names['a']}&mediator={names['m_b2']}&area={names['west']}")
+    page = page.get_data(as_text=True)
+    assert f'<option selected value="{names["m_b2"]}">' in _select(page, "mediator")
+    assert f'<option selected value="{names["west"]}">西片区' in _select(page, "area")
 
     client.post("/logout", data={"csrf_token": f.csrf(page)})
     login(client, names["sup_a"])

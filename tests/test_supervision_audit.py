@@ -176,15 +176,26 @@ def test_where_many_people_act_their_name_is_typed(app, client, world, monkeypat
     assert f'value="{world.m_a1}"' in html and "alert-warning" not in html
     assert rows(client, f"?actor={world.m_a1_id}")[0] == mine  # a link's person, by id
     assert f'value="{world.m_a1}"' in rows(client, f"?actor={world.m_a1_id}")[1]
-    several, html = rows(client, "?actor_name=Mediator")  # every mediator's name starts so
-    assert several == found and "有多人与“Mediator”相符" in html
+    several, html = rows(client, "?actor_name=mediator")  # every mediator's name starts so, in any case
+    assert several == found and "有多人与“mediator”相符" in html
+    with app.app_context():
+        whole_names = {key: fs.user_named(getattr(world, key)).display_name for key in ("m_a1", "m_a2", "m_b1")}
+    told = re.search(r'class="alert alert-warning[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert f"{whole_names['m_a1']} ({world.m_a1})" in told and f"{whole_names['m_a2']} ({world.m_a2})" in told
+    assert f"({world.m_b1})" not in told  # another street's mediator is not named
+    by_whole_name, html = rows(client, f"?actor_name={whole_names['m_a1']}")  # a whole name, also the start of none
+    assert by_whole_name == mine and "alert-warning" not in html
     # Another street's mediator is no one here.
     other, html = rows(client, f"?actor_name={world.m_b1}")
     assert other == found and f"您的范围内没有名为“{world.m_b1}”的人" in html
 
 
 def test_few_people_are_a_select(app, client, world):
+    """Few people in scope: a select; a name typed in a link kept from a page that had the box still filters."""
+    login(app.test_client(), world.m_a1)
     login(client, world.sup_a)
     _, html = rows(client)
     assert '<select class="form-select form-select-sm" id="actor" name="actor">' in html
     assert 'name="actor_name"' not in html
+    mine, html = rows(client, f"?actor_name={world.m_a1}")
+    assert mine == rows(client, f"?actor={world.m_a1_id}")[0] and f'<option selected value="{world.m_a1_id}">' in html

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 
 from workflows import WORKFLOWS
 
@@ -95,21 +95,24 @@ def known_triggers() -> list[str]:
 
 def actors_in_scope(user, limit: int | None = None, actor_id: int | None = None, named: str | None = None,
                     ) -> list[tuple[int, str, str]]:
-    """(id, name, user name) of the people whose events the user may see:
-    all of them (the first `limit`), the one `actor_id`, or those `named`:
-    by their user name exactly, else by the start of their name or user
-    name."""
+    """(id, name, user name) of the people of the user's street (the
+    city's for a city user): all of them (the first `limit`), the one
+    `actor_id`, or those `named`: by their user name, else by their whole
+    name, else by the start of either (letters in any case, as on both
+    databases alike)."""
     query = select(User.id, User.display_name, User.username).order_by(User.display_name, User.id)
     if not city_level(user):
         query = query.where(User.street_id == user.street_id)
     if actor_id is not None:
         query = query.where(User.id == actor_id)
     if named is not None:
-        exact = db.session.execute(query.where(User.username == named)).all()
-        if exact:
-            return [tuple(row) for row in exact]
-        query = query.where(or_(User.display_name.startswith(named, autoescape=True),
-                                User.username.startswith(named, autoescape=True)))
+        lowered = named.lower()
+        for exact in (func.lower(User.username) == lowered, User.display_name == named):
+            found = db.session.execute(query.where(exact)).all()
+            if len(found) == 1:
+                return [tuple(found[0])]
+        query = query.where(or_(func.lower(User.display_name).startswith(lowered, autoescape=True),
+                                func.lower(User.username).startswith(lowered, autoescape=True)))
     if limit is not None:
         query = query.limit(limit)
     return [tuple(row) for row in db.session.execute(query)]

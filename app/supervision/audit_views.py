@@ -100,13 +100,10 @@ def events():
 def _choose_actor(form) -> bool:
     """Fill the actor filter: a select of the people in scope, or, past
     LISTED of them (a street's hundreds of grid workers, a city's
-    thousands), a name typed and found here (one match chosen, several or
-    none told). Returns whether the name is typed."""
+    thousands), a name typed. A typed name (also in a link kept from such a
+    page) is found here: one match chosen, several or none told and the
+    filter dropped. Returns whether the page shows the name typed."""
     people = audit_log.actors_in_scope(current_user, limit=LISTED + 1)
-    everyone = [("", _("Anyone"))]
-    if len(people) <= LISTED:
-        form.actor.choices = everyone + [(i, f"{name} ({username})") for i, name, username in people]
-        return False
     typed = form.actor_name.data
     if typed:
         found = audit_log.actors_in_scope(current_user, limit=6, named=typed)
@@ -115,8 +112,13 @@ def _choose_actor(form) -> bool:
             flash(_("No one in your area is called “%(name)s”: the filter “Done by” was ignored.", name=typed),
                   "warning")
         elif len(found) > 1:
+            listed = "、".join(f"{n} ({u})" for _i, n, u in found[:5]) + ("…" if len(found) > 5 else "")
             flash(_("Several people match “%(name)s” (%(people)s): type a user name. The filter “Done by” was "
-                    "ignored.", name=typed, people="、".join(f"{n} ({u})" for _i, n, u in found[:5])), "warning")
+                    "ignored.", name=typed, people=listed), "warning")
+    everyone = [("", _("Anyone"))]
+    if len(people) <= LISTED:
+        form.actor.choices = everyone + [(i, f"{name} ({username})") for i, name, username in people]
+        return False
     chosen = audit_log.actors_in_scope(current_user, actor_id=form.actor.data) if form.actor.data else []
     form.actor.choices = everyone + [(i, name) for i, name, _u in chosen]
     if chosen:

@@ -19,10 +19,11 @@ from .models import OUTCOMES
 from .scope import Place, Scope
 
 PLACE_FIELDS = ("street", "area", "community", "grid", "mediator")
-# A city's select of communities or mediators, or a street's of grids, with
-# more than this lists them once a street (or a community) is chosen: hundreds
-# of options in one select are hard to use on a phone, and cost the city's
-# pages most of their time (bench/scale.py). A street's own lists are whole.
+# Hundreds of options in one select are hard to use on a phone, and cost a
+# city's pages most of their time (bench/scale.py): past this many, a city's
+# communities and mediators wait for a street (or a community) to be chosen,
+# a street's grids for a community, and the audit browser has a person's name
+# typed. A street's own communities and mediators are listed whole.
 LISTED = 60
 
 
