@@ -30,8 +30,9 @@ Then, through the Flask test client with logged-in users (the real views,
 templates included): a street's and the city's case list, the filters
 (type, channel, colour, state, a registration-date range), a party-name and
 a file-number search, a mediator's "my cases" and "today", a case page with
-its timeline, the street's and the city's statistics dashboards, and the
-closure history of a street and of the city. Each --repeat times after a
+its timeline, the street's and the city's statistics dashboards and grid
+maps (the city's lists its streets, a street's is drawn), the closure
+history and the audit log of a street and of the city. Each --repeat times after a
 warm-up: p50 and p95 in milliseconds, and p95 as a multiple of the median
 primary-key lookup, with the median time spent in SQL and the statements
 sent (--slow MS lists the statements that took MS or more). Targets: lists
@@ -456,8 +457,13 @@ def pages(app) -> list[tuple[str, str, str, str]]:
         ("list", f"mediator: case page #{case_id} with its timeline", "mediator", f"/cases/{case_id}"),
         ("list", "street: closure history", "supervisor", "/supervision/closures"),
         ("list", "city: closure history", "city", "/supervision/closures"),
+        ("list", "street: audit log", "supervisor", "/audit/"),
+        ("list", "city: audit log", "city", "/audit/"),
         ("dashboard", "street: statistics dashboard", "supervisor", "/supervision/stats"),
         ("dashboard", "city: statistics dashboard", "city", "/supervision/stats"),
+        ("dashboard", "street: grid map", "supervisor", "/supervision/map"),
+        ("dashboard", "city: grid map, its streets", "city", "/supervision/map"),
+        ("dashboard", "city: grid map of a street", "city", f"/supervision/map?street={street_id}"),
     ]
 
 
