@@ -204,6 +204,33 @@ def test_the_measure_chooses_colours_legend_and_link(client, mapped):
     assert "colour=red" in red
 
 
+def test_outlines_imported_again_are_drawn_anew(client, app, mapped):
+    """A drawing is kept by the process for the next request, but by what it was drawn from: outlines imported
+    since (here the grids moved a row south) are drawn at once, and a grid that lost its outline is not drawn."""
+    ids, names = mapped
+    login(client, names["supervisor"])
+
+    def paths():
+        html = client.get("/supervision/map").get_data(as_text=True)
+        return dict(re.findall(r'data-grid="(\d+)"[^>]*>\s*<path d="([^"]+)"', html))
+
+    before = paths()
+    assert paths() == before and len(before) == len(ids["grids"])
+    with app.app_context():
+        grids = db.session.query(Grid).filter(Grid.id.in_(ids["grids"])).order_by(Grid.id).all()
+        south = [[[x, y - 0.05] for x, y in ring] for ring in square(120.70, 36.97)]
+        import_geojson(collection([(grids[0].code, square(120.70, 36.97, size=0.02)), (grids[1].code, south)]),
+                       source="test")
+    after = paths()
+    assert set(after) == set(before)
+    assert after[str(ids["grids"][0])] != before[str(ids["grids"][0])]
+    assert after[str(ids["grids"][1])] != before[str(ids["grids"][1])]
+    with app.app_context():
+        db.session.get(Grid, ids["grids"][2]).shape = None
+        db.session.commit()
+    assert set(paths()) == set(before) - {str(ids["grids"][2])}
+
+
 def test_a_mediator_and_a_grid_worker_see_their_own_area(client, mapped):
     ids, names = mapped
     login(client, names["mediator"])

@@ -76,3 +76,18 @@ def test_migration_0023_sums_the_community_counters_per_street(empty_db):
             ("type", "2026-04", 1, "neighbour", 5, 1, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0)]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_grid_map_reads_its_figures_from_the_grids_index_on_postgresql(migrated_app):
+    """Migration 0025 (and the models) carry the grid map's columns in ix_disputes_grid_created on
+    PostgreSQL, which compare_metadata does not compare; SQLite's index keeps its three columns."""
+    carried = ["state", "due_at", "file_seq", "agreed_at"]
+    index = next(i for i in inspect(db.engine).get_indexes("disputes") if i["name"] == "ix_disputes_grid_created")
+    assert index["column_names"][:3] == ["grid_id", "created_at", "id"]
+    if db.engine.dialect.name == "postgresql":
+        assert index["include_columns"] == carried
+        downgrade(revision="0024")
+        index = next(i for i in inspect(db.engine).get_indexes("disputes") if i["name"] == "ix_disputes_grid_created")
+        assert index["include_columns"] == []
+    else:
+        assert index["column_names"] == ["grid_id", "created_at", "id"]

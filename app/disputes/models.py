@@ -120,7 +120,10 @@ class Dispute(WorkflowMixin, db.Model):
         Index("ix_disputes_assignee_state", "assignee_id", "state"),
         # The case lists: newest first within the user's scope (id breaks ties).
         Index("ix_disputes_community_created", "community_id", "created_at", "id"),
-        Index("ix_disputes_grid_created", "grid_id", "created_at", "id"),
+        # On PostgreSQL it also carries what the grid map counts of each grid (open, overdue, registered and
+        # resolved on the spot in a period), which it then reads from the index alone (migration 0025).
+        Index("ix_disputes_grid_created", "grid_id", "created_at", "id",
+              postgresql_include=["state", "due_at", "file_seq", "agreed_at"]),
         Index("ix_disputes_street_created", "street_id", "created_at", "id"),
         Index("ix_disputes_created", "created_at", "id"),
         # The colour filter: due_at ranges within the scope, warn_at read from the index.
