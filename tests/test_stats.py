@@ -488,3 +488,37 @@ def test_a_city_lists_its_communities_and_mediators_once_a_street_is_chosen(app,
     assert all(n in _select(page, "community") for n in names["communities_a"])  # four: more than LISTED
     assert all(n in _select(page, "mediator") for n in names["mediators_a"])
     assert 'id="community-hint"' not in page and 'id="mediator-hint"' not in page
+
+
+def test_a_city_lists_its_areas_once_a_street_is_chosen(app, client, monkeypatch):
+    """Past LISTED a city's 片区 wait for a street too, with a hint; a street chosen lists its own, and a 片区
+    named in the link stays listed and chosen. A street supervisor's 片区 are listed whole."""
+    from app.org.models import Area
+    from app.supervision import forms
+
+    monkeypatch.setattr(forms, "LISTED", 1)
+    with app.app_context():
+        street_a, _, _ = f.org(communities=1)
+        street_b, _, _ = f.org(communities=1)
+        city, sup_a = f.user("supervisor"), f.user("supervisor", street=street_a)
+        east, north, west = (Area(street_id=street_a.id, name="东片区"), Area(street_id=street_a.id, name="北片区"),
+                             Area(street_id=street_b.id, name="西片区"))
+        db.session.add_all([east, north, west])
+        db.session.commit()
+        ids = {"a": street_a.id, "west": west.id, "city": city.username, "sup_a": sup_a.username}
+
+    login(client, ids["city"])
+    for path in ("/supervision/stats", "/supervision/closures"):
+        page = client.get(path).get_data(as_text=True)
+        assert _select(page, "area").count("<option") == 1
+        assert "先选街道并点“筛选”，这里就会列出其片区。" in page and 'aria-describedby="area-hint"' in page
+        page = client.get(f"{path}?street={ids['a']}").get_data(as_text=True)
+        select = _select(page, "area")
+        assert "东片区" in select and "北片区" in select and "西片区" not in select and 'id="area-hint"' not in page
+        select = _select(client.get(f"{path}?area={ids['west']}").get_data(as_text=True), "area")
+        assert select.count("<option") == 2 and f'<option selected value="{ids["west"]}">西片区' in select
+
+    client.post("/logout", data={"csrf_token": f.csrf(page)})
+    login(client, ids["sup_a"])
+    page = client.get("/supervision/closures").get_data(as_text=True)
+    assert "东片区" in _select(page, "area") and "北片区" in _select(page, "area") and 'id="area-hint"' not in page

@@ -21,7 +21,7 @@ from .scope import Place, Scope
 PLACE_FIELDS = ("street", "area", "community", "grid", "mediator")
 # Hundreds of options in one select are hard to use on a phone, and cost a
 # city's pages most of their time (bench/scale.py): past this many, a city's
-# communities and mediators wait for a street (or a community) to be chosen,
+# 片区, communities and mediators wait for a street (or a community) to be chosen,
 # a street's grids for a community, and the audit browser has a person's name
 # typed. A street's own communities and mediators are listed whole.
 LISTED = 60
@@ -74,11 +74,14 @@ class _Filters(FlaskForm):
         streets = scope.streets()
         self.street.choices = everything + [(s.id, s.name) for s in streets]
         street, area, community, grid = (_chosen(f) for f in (self.street, self.area, self.community, self.grid))
-        self.area.choices = everything + _keeping(area, scope.areas(street_id=street, near_community=community),
-                                                  lambda: scope.areas(area_id=area))
         # A city's list, no street or community chosen, waits for one past LISTED: whether it is longer
         # needs one more than that, not all of it.
         waits = len(streets) > 1 and street is None and community is None
+        areas = scope.areas(street_id=street, near_community=community, limit=LISTED + 1 if waits else None)
+        if waits and len(areas) > LISTED:
+            areas = []
+            self.area.description = _l("Choose a street, apply, and its areas are listed here.")
+        self.area.choices = everything + _keeping(area, areas, lambda: scope.areas(area_id=area))
         communities = scope.communities(street_id=street, near_community=community,
                                         limit=LISTED + 1 if waits else None)
         if waits and len(communities) > LISTED:

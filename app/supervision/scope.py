@@ -64,12 +64,13 @@ class Scope:
             query = query.where(Street.id == self.user.street_id)
         return list(db.session.execute(query).scalars())
 
-    def areas(self, street_id=None, near_community=None, area_id=None) -> list[tuple[int, str]]:
-        """(id, name) of the 片区 in scope, narrowed as communities() is."""
+    def areas(self, street_id=None, near_community=None, area_id=None, limit=None) -> list[tuple[int, str]]:
+        """(id, name) of the 片区 in scope, narrowed as communities() is;
+        the first `limit` only."""
         query = select(Area.id, Area.name).order_by(Area.street_id, Area.id)
         if not self.city:
             query = query.where(Area.street_id == self.user.street_id)
-        return self._listed(query, _narrowed(Area, street_id, near_community, area_id), None)
+        return self._listed(query, _narrowed(Area, street_id, near_community, area_id), limit)
 
     def communities(self, street_id=None, near_community=None, community_id=None, limit=None) -> list[tuple[int, str]]:
         """(id, name) of the communities in scope: of one street when
