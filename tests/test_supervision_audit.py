@@ -199,3 +199,22 @@ def test_few_people_are_a_select(app, client, world):
     assert 'name="actor_name"' not in html
     mine, html = rows(client, f"?actor_name={world.m_a1}")
     assert mine == rows(client, f"?actor={world.m_a1_id}")[0] and f'<option selected value="{world.m_a1_id}">' in html
+
+
+def test_a_streets_count_stops_at_its_own_cap(app, client, world, monkeypatch):
+    """A street's events are counted up to audit_log.STREET_COUNT_CAP (a street's share of a province's log is
+    spread over all of it), the city's up to the lists' cap; the pages offered follow each count."""
+    from app import paging
+    from app.supervision import audit_log
+
+    monkeypatch.setattr(audit_log, "STREET_COUNT_CAP", 1)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    app.config["SUPERVISION_PER_PAGE"] = 1
+    login(client, world.sup_a)
+    html = rows(client)[1]
+    assert 'id="event-count">(1+)' in html and 'rel="next"' not in html  # two events, one counted and offered
+    assert rows(client, "?page=5")[0] == rows(client)[0] and len(rows(client)[0]) == 1  # past the count: the last
+    client.post("/logout", data={"csrf_token": csrf(html)})
+    login(client, world.sup_city)
+    html = rows(client)[1]
+    assert 'id="event-count">(3+)' in html and "1 / 3+" in html

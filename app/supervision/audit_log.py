@@ -20,7 +20,7 @@ from workflows import WORKFLOWS
 from .. import clock
 from ..audit.models import AuditEvent
 from ..auth.models import User
-from ..paging import page_of
+from ..paging import page_by_ids, page_of
 from ..disputes.models import Dispute
 from ..engine.registry import registered_models
 from ..extensions import db
@@ -74,9 +74,28 @@ def events_query(user, f: EventFilters):
     return query
 
 
+# A street's events are a small share of the city's log, spread over all of
+# it: counting up to paging.COUNT_CAP (10,000) of them read some 200,000
+# events at ten million (100-130 ms on PostgreSQL, bench/scale.py), where the
+# city's count reads its index alone. A street's count stops here instead: 20
+# pages of 50; the dates and the other filters reach further back.
+STREET_COUNT_CAP = 1_000
+
+
 def page(user, f: EventFilters, number: int, per_page: int):
-    """Newest first, with the capped count every list uses."""
-    return page_of(events_query(user, f), (AuditEvent.id.desc(),), number, per_page)
+    """Newest first, with the capped count every list uses; a street's
+    capped lower, and counted and paged in one statement (its scope's hash
+    of the street's cases built once)."""
+    query = events_query(user, f)
+    if city_level(user):
+        return page_of(query, (AuditEvent.id.desc(),), number, per_page)
+
+    def load(ids):
+        return db.session.execute(select(AuditEvent).where(AuditEvent.id.in_(ids))
+                                  .order_by(AuditEvent.id.desc())).scalars().all()
+
+    ids = query.with_only_columns(AuditEvent.id).order_by(AuditEvent.id.desc())
+    return page_by_ids(ids, load, number, per_page, STREET_COUNT_CAP)
 
 
 ACCOUNT_TYPES = ("user", "login", "export")
