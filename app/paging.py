@@ -87,13 +87,13 @@ def page_of(query, order, number: int, per_page: int, *, options=(), deep_option
 
 
 def page_by_ids(ids_query, load, number: int, per_page: int, cap: int, session=None) -> Page:
-    """One page as page_of() gives it, from one statement: the ids of the
-    first `cap` + 1 matches in the page's order (`ids_query`, ordered), of
-    which the page's are loaded by `load(ids)` (rows in the same order).
-    For a scope whose filter costs more than reading an id list: a street's
-    events are found by a hash of the street's cases, which page_of() built
-    twice (for the count and for the page). Only where `cap` is small: the
-    ids come back to Python."""
+    """One page as page_of() gives it, with the query's filter run once:
+    the ids of the first `cap` + 1 matches in the page's order (`ids_query`,
+    ordered) count the matches, and the page's ids are then loaded by
+    `load(ids)` (rows in the same order). For a scope whose filter costs
+    more than reading an id list: a street's events are found by a hash of
+    the street's cases, which page_of() built twice (for the count and for
+    the page). Only where `cap` is small: the ids come back to Python."""
     session = session or db.session
     ids = session.execute(ids_query.limit(cap + 1)).scalars().all()
     total, capped = min(len(ids), cap), len(ids) > cap

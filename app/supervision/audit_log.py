@@ -77,15 +77,16 @@ def events_query(user, f: EventFilters):
 # A street's events are a small share of the city's log, spread over all of
 # it: counting up to paging.COUNT_CAP (10,000) of them read some 200,000
 # events at ten million (100-130 ms on PostgreSQL, bench/scale.py), where the
-# city's count reads its index alone. A street's count stops here instead: 20
-# pages of 50; the dates and the other filters reach further back.
+# city's count reads its index alone. A street's count stops here instead: 40
+# pages of 25; the dates and the other filters reach further back.
 STREET_COUNT_CAP = 1_000
 
 
 def page(user, f: EventFilters, number: int, per_page: int):
     """Newest first, with the capped count every list uses; a street's
-    capped lower, and counted and paged in one statement (its scope's hash
-    of the street's cases built once)."""
+    capped lower, and counted and paged from one list of ids (its scope's
+    filter, with its hash of the street's cases, run once), whose page is
+    then read by id."""
     query = events_query(user, f)
     if city_level(user):
         return page_of(query, (AuditEvent.id.desc(),), number, per_page)

@@ -48,8 +48,10 @@ MEASURES = {
 PALETTES = {"red": ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"),
             "default": ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")}
 NO_DATA = "#d9d9d9"
-# Drawings kept per process (_drawing): a city's streets and a few communities.
-DRAWINGS = 32
+# Drawings kept per process (_drawing), up to this many grids' outlines in all
+# (about 8 MB): a province's city's every street, and the communities and
+# grids of the mediators and grid workers who look at theirs.
+DRAWN_GRIDS = 10_000
 _drawings: OrderedDict[bytes, tuple] = OrderedDict()
 _drawings_lock = threading.Lock()
 
@@ -202,9 +204,10 @@ def _drawing(shaped_rows: list[GridRow]) -> tuple[dict[int, geo.Drawn], list[geo
     """The grids' outlines drawn (by grid id), their communities' borders
     and the map's height. The drawing depends on the outlines alone, which
     change only when outlines are imported, and a street's (369 grids) took
-    about 30 ms to project, simplify and join into borders: the last
-    DRAWINGS drawings of the process are kept, by a digest of what they were
-    drawn from, so that an import is drawn anew on the next request."""
+    about 30 ms to project, simplify and join into borders: the process
+    keeps its drawings by a digest of what they were drawn from, so that an
+    import is drawn anew on the next request; the least recently used go
+    past DRAWN_GRIDS outlines."""
     digest = hashlib.blake2b(digest_size=16)
     for row in shaped_rows:
         digest.update(f"{row.id}\x1f{row.community}\x1f{row.shape}\x1e".encode())
@@ -219,9 +222,10 @@ def _drawing(shaped_rows: list[GridRow]) -> tuple[dict[int, geo.Drawn], list[geo
     drawn, height = geo.fit(shaped + borders, MAP_WIDTH)  # one fit: the borders lie on the grids' edges
     found = ({outline.key: outline for outline in drawn[:len(shaped)]}, drawn[len(shaped):], height)
     with _drawings_lock:
-        _drawings[key] = found
-        while len(_drawings) > DRAWINGS:
-            _drawings.popitem(last=False)
+        if key not in _drawings:
+            _drawings[key] = found
+            while sum(len(outlines) for outlines, _b, _h in _drawings.values()) > DRAWN_GRIDS and len(_drawings) > 1:
+                _drawings.popitem(last=False)
     return found
 
 
