@@ -42,6 +42,11 @@ def _cap(cap: int | None) -> int:
     return COUNT_CAP if cap is None else cap
 
 
+def _shown_page(number: int, total: int, per_page: int) -> int:
+    """The page shown for a requested one: a page past the last shows the last."""
+    return max(1, min(number, (total + per_page - 1) // per_page))
+
+
 def count_upto(query, cap: int | None = None, session=None) -> tuple[int, bool]:
     """How many rows match, counting no further than `cap`: (count, more).
     Counts the ids of the query's first entity."""
@@ -76,7 +81,7 @@ def page_of(query, order, number: int, per_page: int, *, options=(), deep_option
     their own instead of joined."""
     session = session or db.session
     total, capped = count_upto(query, cap, session)
-    number = max(1, min(number, (total + per_page - 1) // per_page))
+    number = _shown_page(number, total, per_page)
     if deep_options is not None and number > JOINED_PAGES:
         options = deep_options
     result = session.execute(
@@ -97,6 +102,6 @@ def page_by_ids(ids_query, load, number: int, per_page: int, cap: int, session=N
     session = session or db.session
     ids = session.execute(ids_query.limit(cap + 1)).scalars().all()
     total, capped = min(len(ids), cap), len(ids) > cap
-    number = max(1, min(number, (total + per_page - 1) // per_page))
+    number = _shown_page(number, total, per_page)
     chosen = ids[(number - 1) * per_page:number * per_page]
     return Page(rows=load(chosen) if chosen else [], number=number, per_page=per_page, total=total, capped=capped)
