@@ -76,8 +76,11 @@ def test_a_street_supervisor_sees_their_street_only(app, client, world):
     assert f"dispute:{world.case_a}" in entities and f"dispute:{world.case_b}" not in entities
     assert f"user:{world.sup_a_id}" in entities
     assert rows(client, f"?entity_type=dispute&entity_id={world.case_b}")[0] == []
-    # Another street's people are not choices, and filtering by one gives nothing.
-    assert rows(client, f"?actor={world.m_b1_id}")[0] == []
+    # Another street's people are not choices; one asked for by id (a link) is no filter, and said so,
+    # rather than a filter the box does not show.
+    other, html = rows(client, f"?actor={world.m_b1_id}")
+    assert other == found and "“操作人”中的人不在您的范围内：已忽略该筛选。" in html
+    assert f'value="{world.m_b1_id}"' not in html and '<option selected value="">' in html
 
 
 def test_the_city_supervisor_sees_everything(app, client, world):
@@ -188,6 +191,10 @@ def test_where_many_people_act_their_name_is_typed(app, client, world, monkeypat
     # Another street's mediator is no one here.
     other, html = rows(client, f"?actor_name={world.m_b1}")
     assert other == found and f"您的范围内没有名为“{world.m_b1}”的人" in html
+    # Nor by id, from a link: the filter is dropped and said so, not kept while the box shows no one.
+    other, html = rows(client, f"?actor={world.m_b1_id}")
+    assert other == found and "“操作人”中的人不在您的范围内：已忽略该筛选。" in html
+    assert 'name="actor_name" type="text" value=""' in html
 
 
 def test_few_people_are_a_select(app, client, world):

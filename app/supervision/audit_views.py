@@ -116,14 +116,21 @@ def _choose_actor(form) -> bool:
             flash(_("Several people match “%(name)s” (%(people)s): type a user name. The filter “Done by” was "
                     "ignored.", name=typed, people=listed), "warning")
     everyone = [("", _("Anyone"))]
-    if len(people) <= LISTED:
+    listed = len(people) <= LISTED
+    if listed:
+        chosen = [p for p in people if p[0] == form.actor.data]
         form.actor.choices = everyone + [(i, f"{name} ({username})") for i, name, username in people]
-        return False
-    chosen = audit_log.actors_in_scope(current_user, actor_id=form.actor.data) if form.actor.data else []
-    form.actor.choices = everyone + [(i, name) for i, name, _u in chosen]
-    if chosen:
-        form.actor_name.data = chosen[0][2]  # the user name, typed back as it would be
-    return True
+    else:
+        chosen = audit_log.actors_in_scope(current_user, actor_id=form.actor.data) if form.actor.data else []
+        form.actor.choices = everyone + [(i, name) for i, name, _u in chosen]
+        if chosen:
+            form.actor_name.data = chosen[0][2]  # the user name, typed back as it would be
+    if form.actor.data is not None and not chosen:
+        # An id from a link (another street's person, or one since gone): the
+        # box would show no one while the list showed only their events.
+        form.actor.data = None
+        flash(_("The person in “Done by” is not in your area: the filter was ignored."), "warning")
+    return not listed
 
 
 def _read_digest(text: str):
