@@ -34,3 +34,29 @@ def test_without_a_script_the_phone_menu_and_a_step_s_form_are_in_reach(pages, p
     submit(page, page.locator('#act-accept button[type="submit"][data-trigger="accept"]'))
     expect(page.locator("#case-state")).to_have_text("已受理")
     assert not pages.problems, pages.problems
+
+
+def test_without_a_script_a_dangerous_step_asks_on_a_page_of_its_own(pages, people, app):
+    """The dialog a script would open is a page: going back does nothing, going ahead takes the step."""
+    with app.app_context():
+        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
+        case_id = f.dispute(mediator, mediator.community.grids[0]).id
+        db.session.remove()
+
+    page = pages.open(java_script_enabled=False)
+    log_in(page, people.mediator, people.password)
+    for answer in ("#confirm-no", "#confirm-yes"):
+        page.goto(f"/cases/{case_id}?step=reject#act-reject")
+        page.locator("#reject-route").select_option("court")
+        page.locator("#reject-reason").fill("已向法院起诉，不再调解。")
+        with page.expect_navigation():
+            page.locator('#act-reject button[type="submit"][data-trigger="reject"]').click()
+        expect(page.locator("#confirm-question")).to_have_text("确定要执行此操作吗？操作后无法撤销。")
+        with page.expect_navigation():
+            page.locator(answer).click()
+        if answer == "#confirm-no":
+            expect(page).to_have_url(re.compile(rf"/cases/{case_id}\?step=reject"))
+            expect(page.locator("#case-state")).to_have_text("待受理")
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    expect(page.locator("#case-state")).to_have_text("不予受理")
+    assert not pages.problems, pages.problems

@@ -1,0 +1,104 @@
+"""A dangerous form sent by a browser that runs no script asks its question
+on a page of its own before anything is done (app/confirm.py); with a
+script, the browser's dialog asks and the form does not carry the question."""
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.disputes.models import Dispute
+from app.extensions import db
+from tests import factories as f
+from tests.factories import csrf, login
+
+QUESTION = "确定要执行此操作吗？操作后无法撤销。"
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        _street, (community, _other), grids = f.org()
+        mediator = f.user("mediator", community=community)
+        case = f.dispute(mediator, grids[0]).id
+        return type("World", (), {"mediator": mediator.username, "case": case})
+
+
+def events(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count(AuditEvent.id))).scalar()
+
+
+def state(app, case_id) -> str:
+    with app.app_context():
+        return db.session.get(Dispute, case_id).state
+
+
+def reject_form(page: str) -> str:
+    return re.search(r'<form method="post" action="/cases/\d+/fire/reject".*?</form>', page, re.S).group(0)
+
+
+def hidden_fields(html: str) -> list[tuple[str, str]]:
+    return [(name, unescape(value)) for name, value in
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)]
+
+
+def sent_without_a_script(client, case_id, **changes):
+    page = client.get(f"/cases/{case_id}?step=reject").get_data(as_text=True)
+    form = reject_form(page)
+    # The question rides in <noscript>: only a browser running no script sends it.
+    asked = re.search(r'<noscript><input type="hidden" name="_confirm" value="([^"]+)"></noscript>', form)
+    assert asked and unescape(asked.group(1)) == QUESTION
+    version = re.search(r'name="reject-version" type="hidden" value="(\d+)"', form).group(1)
+    data = {"reject-csrf_token": csrf(page), "reject-version": version, "reject-route": "court",
+            "reject-reason": "重复登记 <b>", "_confirm": unescape(asked.group(1))}
+    data = {key: value for key, value in dict(data, **changes).items() if value is not None}
+    return client.post(f"/cases/{case_id}/fire/reject", data=data, headers={"Referer": f"http://localhost/cases/{case_id}"})
+
+
+def test_the_step_is_asked_about_then_done_once_answered(app, client, world):
+    login(client, world.mediator)
+    before = events(app)
+    asked = sent_without_a_script(client, world.case)
+    assert asked.status_code == 200
+    html = asked.get_data(as_text=True)
+    assert "请确认" in html and QUESTION in html and "尚未执行任何操作。" in html
+    assert state(app, world.case) == "submitted" and events(app) == before  # nothing done, nothing recorded
+    # The page sends the same fields again, and the answer; the question is not sent again.
+    form = re.search(r'<div class="py-3" id="confirm-page">.*?<form method="post" action="([^"]+)"(.*?)</form>', html, re.S)
+    assert form.group(1) == f"/cases/{world.case}/fire/reject"
+    fields = hidden_fields(form.group(2))
+    assert ("reject-reason", "重复登记 <b>") in fields and ("reject-route", "court") in fields
+    assert ("_confirmed", "1") in fields and "_confirm" not in dict(fields)
+    assert "重复登记 &lt;b&gt;" in html and "重复登记 <b>" not in html  # what was typed is shown escaped
+    assert re.search(rf'href="http://localhost/cases/{world.case}" id="confirm-no"', html)  # back to the case
+
+    done = client.post(form.group(1), data=dict(fields))
+    assert done.status_code == 302
+    assert state(app, world.case) == "rejected"
+
+
+def test_a_script_s_form_is_not_asked_again(app, client, world):
+    """With a script the dialog has asked: the form has no question, and acts at once."""
+    login(client, world.mediator)
+    response = sent_without_a_script(client, world.case, _confirm=None)
+    assert response.status_code == 302 and state(app, world.case) == "rejected"
+
+
+def test_the_question_is_asked_after_the_csrf_check(app, client, world):
+    """A forged form is refused as before, not echoed back with its fields as a page to confirm."""
+    login(client, world.mediator)
+    response = sent_without_a_script(client, world.case, **{"reject-csrf_token": "forged"})
+    assert response.status_code == 400 and "请确认" not in response.get_data(as_text=True)
+    assert state(app, world.case) == "submitted"
+
+
+def test_back_leads_to_this_site_only(app, client, world):
+    login(client, world.mediator)
+    page = client.get(f"/cases/{world.case}?step=reject").get_data(as_text=True)
+    response = client.post(f"/cases/{world.case}/fire/reject", headers={"Referer": "https://elsewhere.example/x"},
+                           data={"reject-csrf_token": csrf(page), "_confirm": "<script>alert(1)</script>"})
+    html = response.get_data(as_text=True)
+    assert 'href="/" id="confirm-no"' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
