@@ -389,6 +389,7 @@ def test_the_count_stops_at_the_cap(app, client, world, monkeypatch):
                                       "next": "/cases/"})
     page = client.get("/cases/").get_data(as_text=True)
     assert re.search(r'id="case-count">\(4\+\)', page) and "More than 4 cases match" in page
+    assert "can be paged through" not in page  # said on the last page counted
     deep = client.get("/cases/?page=3").get_data(as_text=True)  # past the counted matches
     assert "Only the first 4 matches can be paged through" in deep and len(listed(deep)) == 2
 

@@ -226,7 +226,10 @@ def test_a_streets_count_stops_at_its_own_cap(app, client, world, monkeypatch):
     with app.app_context():
         newest = db.session.execute(select(AuditEvent.trigger).order_by(AuditEvent.id.desc()).limit(2)).scalars().all()
     assert [t for t, _ in rows(client)[0]] == newest[:1] and [t for t, _ in rows(client, "?page=2")[0]] == newest[1:]
-    assert rows(client, "?page=5")[0] == rows(client, "?page=2")[0]  # past the count: the last page offered
+    last, last_html = rows(client, "?page=5")
+    assert last == rows(client, "?page=2")[0]  # past the count: the last page offered, which says how to go on
+    assert "最多只能翻阅前 2 条结果，请缩小筛选范围。" in last_html
+    assert 'id="pager-capped"' not in html  # not before the last page
     client.post("/logout", data={"csrf_token": csrf(html)})
     login(client, world.sup_city)
     html = rows(client)[1]

@@ -55,12 +55,8 @@ def _scope_grids():
 
 
 def _page_number(number, per_page) -> int:
-    last = paging.max_page(per_page)
-    if number > last:
-        flash(_("Only the first %(n)s matches can be paged through: narrow the filters.", n=paging.COUNT_CAP),
-              "warning")
-        return last
-    return number
+    # Past the counted matches: their last page, whose pager says how to reach the rest.
+    return min(number, paging.max_page(per_page))
 
 
 @roles_required(*CASE_ROLES)
