@@ -27,14 +27,26 @@ CARRIED = ['state', 'due_at', 'file_seq', 'agreed_at']
 
 
 def upgrade():
-    if op.get_bind().dialect.name != 'postgresql':
-        return
-    op.drop_index(NAME, table_name='disputes')
-    op.create_index(NAME, 'disputes', KEY, postgresql_include=CARRIED)
+    _rebuild(CARRIED)
 
 
 def downgrade():
+    _rebuild([])
+
+
+def _rebuild(carried):
+    """Built beside the old index, then swapped in by name, each step
+    CONCURRENTLY and outside the migration's transaction: at a million cases
+    the build takes seconds, during which a plain CREATE INDEX would hold
+    every case's write (a step, an intake) and DROP INDEX every read of the
+    table. A build that failed part-way leaves an invalid index under the
+    temporary name, dropped when the migration runs again."""
     if op.get_bind().dialect.name != 'postgresql':
         return
-    op.drop_index(NAME, table_name='disputes')
-    op.create_index(NAME, 'disputes', KEY)
+    built = f'{NAME}_built'
+    include = f" INCLUDE ({', '.join(carried)})" if carried else ''
+    with op.get_context().autocommit_block():
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {built}')
+        op.execute(f"CREATE INDEX CONCURRENTLY {built} ON disputes ({', '.join(KEY)}){include}")
+        op.execute(f'DROP INDEX CONCURRENTLY {NAME}')
+        op.execute(f'ALTER INDEX {built} RENAME TO {NAME}')
