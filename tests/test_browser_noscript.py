@@ -9,8 +9,9 @@ from sqlalchemy import select
 from app.extensions import db
 from tests import factories as f
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    PHONE, chromium, live_server, log_in, pages, people, submit,
+    DESKTOP, PHONE, chromium, live_server, log_in, pages, people, submit,
 )
+from tests.test_browser_accessibility import blocking_violations
 
 
 def test_without_a_script_the_phone_menu_and_a_step_s_form_are_in_reach(pages, people, app):
@@ -59,4 +60,29 @@ def test_without_a_script_a_dangerous_step_asks_on_a_page_of_its_own(pages, peop
             expect(page.locator("#case-state")).to_have_text("待受理")
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
     expect(page.locator("#case-state")).to_have_text("不予受理")
+    assert not pages.problems, pages.problems
+
+
+def test_the_page_that_asks_has_no_serious_accessibility_violation(pages, people, app):
+    """axe-core runs in the page, so the page is reached with a script: the form made to send the question
+    as a browser without one would (the script's own dialog accepted)."""
+    with app.app_context():
+        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
+        case_id = f.dispute(mediator, mediator.community.grids[0]).id
+        db.session.remove()
+
+    found = {}
+    for size, options in {"desk": DESKTOP, "phone": PHONE}.items():
+        page = pages.open(**options)
+        log_in(page, people.mediator, people.password)
+        page.goto(f"/cases/{case_id}?step=reject#act-reject")
+        form = page.locator('form[action$="/fire/reject"]')
+        form.evaluate("""form => { const asked = document.createElement("input");
+            asked.type = "hidden"; asked.name = "_confirm"; asked.value = "确定要执行此操作吗？"; form.append(asked); }""")
+        page.once("dialog", lambda dialog: dialog.accept())
+        with page.expect_navigation():
+            form.locator('button[type="submit"]').click()
+        expect(page.locator("#confirm-question")).to_have_text("确定要执行此操作吗？")
+        found[size] = blocking_violations(page)
+    assert found == {"desk": [], "phone": []}, found
     assert not pages.problems, pages.problems
