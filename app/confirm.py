@@ -5,8 +5,9 @@ dialog). Without a script (turned off, or blocked on an office PC) that
 question was never asked: one click rejected a case or published a rota.
 Such a form also carries, inside `<noscript>`, its question as `_confirm`
 (the `ask_without_script` macro of `_form.html`); a browser running scripts
-does not parse `<noscript>`'s content, so only a form sent without a script
-has it. A POST that has the question but not `_confirmed` is answered with
+does not parse `<noscript>`'s content (and app.js drops it from a form it
+fetches, which a `<template>` parses as if no script ran), so only a form
+sent without a script has it. A POST that has the question but not `_confirmed` is answered with
 the question on a page of its own, whose form sends the same fields again
 with `_confirmed`; the view then runs as it would have. Nothing is done
 before the answer, so nothing is audited for the question itself.

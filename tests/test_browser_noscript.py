@@ -86,3 +86,30 @@ def test_the_page_that_asks_has_no_serious_accessibility_violation(pages, people
         found[size] = blocking_violations(page)
     assert found == {"desk": [], "phone": []}, found
     assert not pages.problems, pages.problems
+
+
+def test_with_a_script_the_dialog_asks_and_no_page_asks_again(pages, people, app):
+    """The step's form is fetched and put in place by the script: its question, inside <noscript>, must
+    not come with it, or the browser would ask twice (the dialog, then the page)."""
+    with app.app_context():
+        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
+        case_id = f.dispute(mediator, mediator.community.grids[0]).id
+        db.session.remove()
+
+    page = pages.open(**DESKTOP)
+    log_in(page, people.mediator, people.password)
+    page.goto(f"/cases/{case_id}")
+    page.locator('#actions button[data-step="reject"]').click()
+    panel = page.locator("#act-reject")
+    form = panel.locator('form[action$="/fire/reject"]')
+    expect(form).to_be_visible()  # fetched and in place
+    assert form.evaluate("form => form.elements.namedItem('_confirm')") is None
+    panel.locator('[name="reject-route"]').select_option("court")
+    panel.locator('[name="reject-reason"]').fill("已向法院起诉，不再调解。")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    submit(page, panel.locator('button[type="submit"][data-trigger="reject"]'))
+    assert asked == ["确定要执行此操作吗？操作后无法撤销。"]
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    expect(page.locator("#case-state")).to_have_text("不予受理")
+    assert not pages.problems, pages.problems

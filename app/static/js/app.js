@@ -31,6 +31,9 @@ document.addEventListener("show.bs.collapse", function (event) {
       parsed.innerHTML = html;
       var fragment = parsed.content.firstElementChild;
       if (!fragment || !fragment.hasAttribute("data-form-fragment")) { return; }
+      // A template parses <noscript> as if no script ran: what it holds (a dangerous
+      // form's question for the server to ask, app/confirm.py) is for such browsers only.
+      Array.prototype.forEach.call(fragment.querySelectorAll("noscript"), function (n) { n.remove(); });
       var hadFocus = slot.contains(document.activeElement);
       slot.replaceWith(fragment);
       var first = fragment.querySelector("input:not([type=hidden]), select, textarea, button");
