@@ -10,34 +10,45 @@ fetches, which a `<template>` parses as if no script ran), so only a form
 sent without a script has it. A POST that has the question but not `_confirmed` is answered with
 the question on a page of its own, whose form sends the same fields again
 with `_confirmed`; the view then runs as it would have. Nothing is done
-before the answer, so nothing is audited for the question itself.
+before the answer, so nothing is audited for the question itself; the
+view's own checks (role, scope, the form) come after the answer.
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import render_template, request, url_for
+from flask import g, render_template, request, url_for
 
 QUESTION = "_confirm"
 ANSWERED = "_confirmed"
 
 
 def ask_before_acting():
-    """A before-request hook, after the CSRF check and the login check: a
-    forged or anonymous POST is refused by those first."""
-    if request.method != "POST" or QUESTION not in request.form or request.form.get(ANSWERED) == "1":
+    """A before-request hook. It asks only where Flask-WTF's CSRF check ran
+    and passed (`g.csrf_valid`): a form of this site's pages, sent by a
+    browser that loaded one. A path that no view serves, a view exempt from
+    the check (the JSON API) and a forged form are answered as before, never
+    with this page. A form carrying files is not asked about (they could not
+    be sent again from the page; no dangerous form has a file field)."""
+    if (request.method != "POST" or not g.get("csrf_valid") or request.files
+            or QUESTION not in request.form or request.form.get(ANSWERED) == "1"):
         return None
     fields = [(name, value) for name, value in request.form.items(multi=True) if name != QUESTION]
-    action = request.full_path if request.query_string else request.path
+    # The view's own URL, built again from its endpoint: never a path as the request spelled it.
+    action = url_for(request.endpoint, **(request.view_args or {}))
+    if request.query_string:
+        action += "?" + request.query_string.decode("latin-1")
     return render_template("confirm.html", question=request.form[QUESTION], fields=fields, action=action,
                            back=_back()), 200
 
 
 def _back() -> str:
-    """The page the form was on, when it is this site's; the start page else."""
+    """The page the form was on, when it is this site's and not the form's
+    own address (a form sent back with its errors is shown there, and a GET
+    of it is refused); the start page else."""
     referrer = request.referrer
     if referrer:
         parts, here = urlsplit(referrer), urlsplit(request.host_url)
-        if (parts.scheme, parts.netloc) == (here.scheme, here.netloc):
+        if (parts.scheme, parts.netloc) == (here.scheme, here.netloc) and parts.path != request.path:
             return referrer
     return url_for("main.index")

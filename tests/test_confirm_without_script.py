@@ -44,7 +44,7 @@ def hidden_fields(html: str) -> list[tuple[str, str]]:
             re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)]
 
 
-def sent_without_a_script(client, case_id, **changes):
+def sent_without_a_script(client, case_id, referer=None, **changes):
     page = client.get(f"/cases/{case_id}?step=reject").get_data(as_text=True)
     form = reject_form(page)
     # The question rides in <noscript>: only a browser running no script sends it.
@@ -54,7 +54,8 @@ def sent_without_a_script(client, case_id, **changes):
     data = {"reject-csrf_token": csrf(page), "reject-version": version, "reject-route": "court",
             "reject-reason": "重复登记 <b>", "_confirm": unescape(asked.group(1))}
     data = {key: value for key, value in dict(data, **changes).items() if value is not None}
-    return client.post(f"/cases/{case_id}/fire/reject", data=data, headers={"Referer": f"http://localhost/cases/{case_id}"})
+    return client.post(f"/cases/{case_id}/fire/reject", data=data,
+                       headers={"Referer": referer or f"http://localhost/cases/{case_id}"})
 
 
 def test_the_step_is_asked_about_then_done_once_answered(app, client, world):
@@ -102,3 +103,25 @@ def test_back_leads_to_this_site_only(app, client, world):
     html = response.get_data(as_text=True)
     assert 'href="/" id="confirm-no"' in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+
+
+def test_only_a_form_that_passed_the_csrf_check_is_asked_about(app, client, world):
+    """Where no CSRF check ran (a path no view serves; the JSON API, exempt from it) a `_confirm` field
+    is nobody's question: the request is answered as it would be, never with a page of ours echoing it."""
+    unrouted = client.post("/nowhere", data={"_confirm": "假冒的问题"})
+    assert unrouted.status_code == 404 and "假冒的问题" not in unrouted.get_data(as_text=True)
+    api = client.post("/api/v1/disputes", data={"_confirm": "假冒的问题", "payload": "{}"},
+                      content_type="multipart/form-data")
+    assert api.status_code == 401 and api.mimetype == "application/problem+json"
+
+
+def test_the_form_s_own_address_is_never_the_way_back(app, client, world):
+    """A form sent back with its errors is shown at the address it posts to, which a GET does not serve:
+    asked from there, the way back is the start page."""
+    login(client, world.mediator)
+    fire = f"/cases/{world.case}/fire/reject"
+    assert sent_without_a_script(client, world.case, _confirmed="1", **{"reject-reason": ""}).status_code == 422
+    assert client.get(fire).status_code == 405
+    asked = sent_without_a_script(client, world.case, referer=f"http://localhost{fire}")
+    assert 'href="/" id="confirm-no"' in asked.get_data(as_text=True)
+    assert state(app, world.case) == "submitted"
