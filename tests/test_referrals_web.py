@@ -122,6 +122,9 @@ def test_bad_input_is_refused_with_a_message_and_nothing_written(app, world):
     no_reason = step(mediator, world.ours, "return_for_redo", reason="")
     assert no_reason.status_code == 422 and "Please give a reason" in no_reason.get_data(as_text=True)
     assert events(app) == before + 2
+    page = mediator.get(f"/referrals/{world.ours}").get_data(as_text=True)
+    withdraw = re.search(r'<form method="post" action="/referrals/\d+/withdraw".*?</form>', page, re.S).group(0)
+    assert "data-confirm=" in withdraw and '<noscript><input type="hidden" name="_confirm"' in withdraw  # a dangerous step asks
     assert step(mediator, world.ours, "withdraw", reason="当事人撤回申请").status_code == 302
     page = liaison.get(f"/referrals/{world.ours}").get_data(as_text=True)
     assert 'id="do-acknowledge"' not in page
