@@ -58,8 +58,9 @@ def count_upto(query, cap: int | None = None, session=None) -> tuple[int, bool]:
 
 
 def max_page(per_page: int, cap: int | None = None) -> int:
-    """The last page offered: pages past the counted matches are not."""
-    return max(_cap(cap) // per_page, 1)
+    """The last page offered: pages past the counted matches are not (the
+    last holds the rest of them, as `Page.pages` counts)."""
+    return max((_cap(cap) + per_page - 1) // per_page, 1)
 
 
 # PostgreSQL joins each row an OFFSET skips before skipping it (it does not

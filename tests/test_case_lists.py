@@ -392,6 +392,11 @@ def test_the_count_stops_at_the_cap(app, client, world, monkeypatch):
     assert "can be paged through" not in page  # said on the last page counted
     deep = client.get("/cases/?page=3").get_data(as_text=True)  # past the counted matches
     assert "Only the first 4 matches can be paged through" in deep and len(listed(deep)) == 2
+    # Pages that do not divide the count: the last counted page is offered, and says how to go on.
+    app.config["CASES_PER_PAGE"] = 3
+    last = client.get("/cases/?page=2").get_data(as_text=True)
+    assert "2 / 2+" in last and 'rel="next"' not in last and "Only the first 4 matches" in last
+    assert listed(client.get("/cases/?page=9").get_data(as_text=True)) == listed(last) != []
 
 
 # ---------------------------------------------------------------- the migration
