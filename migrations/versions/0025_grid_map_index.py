@@ -39,8 +39,10 @@ def _rebuild(carried):
     CONCURRENTLY and outside the migration's transaction: at a million cases
     the build takes seconds, during which a plain CREATE INDEX would hold
     every case's write (a step, an intake) and DROP INDEX every read of the
-    table. A build that failed part-way leaves an invalid index under the
-    temporary name, dropped when the migration runs again."""
+    table; the rename takes its lock for a moment only. A run stopped
+    part-way is finished by running it again: an index left under the
+    temporary name (invalid, if its build failed) is dropped and built anew,
+    and an old index already dropped is not asked for."""
     if op.get_bind().dialect.name != 'postgresql':
         return
     built = f'{NAME}_built'
@@ -48,5 +50,5 @@ def _rebuild(carried):
     with op.get_context().autocommit_block():
         op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {built}')
         op.execute(f"CREATE INDEX CONCURRENTLY {built} ON disputes ({', '.join(KEY)}){include}")
-        op.execute(f'DROP INDEX CONCURRENTLY {NAME}')
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {NAME}')
         op.execute(f'ALTER INDEX {built} RENAME TO {NAME}')
