@@ -37,6 +37,14 @@ def test_the_admin_creates_a_client_whose_token_works_then_revokes_it(app, clien
         client_id = row.id
     again = client.get("/api/admin/clients").get_data(as_text=True)
     assert token not in again  # shown once
+    # A new token and a revocation cut the other system off: each asks first, with a script or without.
+    for step in ("rotate", "revoke"):
+        form = re.search(rf'<form [^>]*action="/api/admin/clients/{client_id}/{step}".*?</form>', again).group(0)
+        assert "data-confirm=" in form and "12345热线" in form and 'name="_confirm"' in form
+    asked = client.post(f"/api/admin/clients/{client_id}/revoke",
+                        data={"csrf_token": f.csrf(again), "_confirm": "吊销“12345热线”？"})
+    assert 'id="confirm-page"' in asked.get_data(as_text=True)
+    assert client.get("/api/v1/disputes", headers=bearer(token)).status_code == 200  # not yet
     client.post(f"/api/admin/clients/{client_id}/revoke", data={"csrf_token": f.csrf(again)})
     assert client.get("/api/v1/disputes", headers=bearer(token)).status_code == 401
     with app.app_context():
