@@ -1,5 +1,6 @@
 """The coordinator's roster and load table: scope (their own street),
 audited and version-checked edits, masked phones, bad input."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -130,6 +131,9 @@ def test_unavailable_dates_and_relations_are_added_and_removed_with_an_audit(app
         relation_id, version = e.relations[0].id, e.version
     shown = client.get(f"/elders/roster/{world['elder']}").get_data(as_text=True)
     assert "1101**********002X" in shown and "11010519491231002X" not in shown
+    # Removing a relation ends its conflict check: it asks first, naming the person, with a script or without.
+    removing = re.search(rf'<form method="post" action="[^"]*/relations/{relation_id}/delete".*?</form>', shown, re.S).group(0)
+    assert "data-confirm=" in removing and "张小明" in removing and 'name="_confirm"' in removing
     gone = client.post(f"/elders/roster/{world['elder']}/relations/{relation_id}/delete",
                        data={"csrf_token": token, "version": version})
     assert gone.status_code == 302
