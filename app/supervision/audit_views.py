@@ -116,8 +116,8 @@ def _choose_actor(form) -> bool:
             flash(_("Several people match “%(name)s” (%(people)s): type a user name. The filter “Done by” was "
                     "ignored.", name=typed, people=listed), "warning")
     everyone = [("", _("Anyone"))]
-    listed = len(people) <= LISTED
-    if listed:
+    as_select = len(people) <= LISTED
+    if as_select:
         chosen = [p for p in people if p[0] == form.actor.data]
         form.actor.choices = everyone + [(i, f"{name} ({username})") for i, name, username in people]
     else:
@@ -130,7 +130,7 @@ def _choose_actor(form) -> bool:
         # box would show no one while the list showed only their events.
         form.actor.data = None
         flash(_("The person in “Done by” is not in your area: the filter was ignored."), "warning")
-    return not listed
+    return not as_select
 
 
 def _read_digest(text: str):
