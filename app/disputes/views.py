@@ -54,11 +54,6 @@ def _scope_grids():
     return list(db.session.execute(query.options(contains_eager(Grid.community))).scalars())
 
 
-def _page_number(number, per_page) -> int:
-    # Past the counted matches: their last page, whose pager says how to reach the rest.
-    return min(number, paging.max_page(per_page))
-
-
 @roles_required(*CASE_ROLES)
 def index():
     """The cases of the user's scope, newest first, with filters."""
@@ -74,7 +69,7 @@ def index():
         q=form.q.data or None,
     )
     per_page = current_app.config["CASES_PER_PAGE"]
-    number = _page_number(form.page.data or 1, per_page)
+    number = form.page.data or 1  # past the counted matches: their last page (paging.page_of), which says so
     now = clock.now()
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
         flash(_("The date range ends before it starts: no case can match."), "warning")
@@ -101,7 +96,6 @@ def mine():
         return redirect(url_for(".index"))
     per_page = current_app.config["CASES_PER_PAGE"]
     number = request.args.get("page", 1, type=int) or 1
-    number = _page_number(max(number, 1), per_page)
     now = clock.now()
     page = lists.my_cases(db.session, current_user, now, number, per_page)
     waiting = inbox.waiting(current_user, now)
