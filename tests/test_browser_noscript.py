@@ -14,11 +14,17 @@ from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
 from tests.test_browser_accessibility import blocking_violations
 
 
-def test_without_a_script_the_phone_menu_and_a_step_s_form_are_in_reach(pages, people, app):
+
+def new_case(app, people) -> int:
+    """A case registered by the demo mediator in their community: 待受理."""
     with app.app_context():
         mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
         case_id = f.dispute(mediator, mediator.community.grids[0]).id
         db.session.remove()
+    return case_id
+
+def test_without_a_script_the_phone_menu_and_a_step_s_form_are_in_reach(pages, people, app):
+    case_id = new_case(app, people)
 
     page = pages.open(**PHONE, java_script_enabled=False)
     log_in(page, people.mediator, people.password)
@@ -39,10 +45,7 @@ def test_without_a_script_the_phone_menu_and_a_step_s_form_are_in_reach(pages, p
 
 def test_without_a_script_a_dangerous_step_asks_on_a_page_of_its_own(pages, people, app):
     """The dialog a script would open is a page: going back does nothing, going ahead takes the step."""
-    with app.app_context():
-        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
-        case_id = f.dispute(mediator, mediator.community.grids[0]).id
-        db.session.remove()
+    case_id = new_case(app, people)
 
     page = pages.open(java_script_enabled=False)
     log_in(page, people.mediator, people.password)
@@ -66,10 +69,7 @@ def test_without_a_script_a_dangerous_step_asks_on_a_page_of_its_own(pages, peop
 def test_the_page_that_asks_has_no_serious_accessibility_violation(pages, people, app):
     """axe-core runs in the page, so the page is reached with a script: the form made to send the question
     as a browser without one would (the script's own dialog accepted)."""
-    with app.app_context():
-        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
-        case_id = f.dispute(mediator, mediator.community.grids[0]).id
-        db.session.remove()
+    case_id = new_case(app, people)
 
     found = {}
     for size, options in {"desk": DESKTOP, "phone": PHONE}.items():
@@ -91,10 +91,7 @@ def test_the_page_that_asks_has_no_serious_accessibility_violation(pages, people
 def test_with_a_script_the_dialog_asks_and_no_page_asks_again(pages, people, app):
     """The step's form is fetched and put in place by the script: its question, inside <noscript>, must
     not come with it, or the browser would ask twice (the dialog, then the page)."""
-    with app.app_context():
-        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
-        case_id = f.dispute(mediator, mediator.community.grids[0]).id
-        db.session.remove()
+    case_id = new_case(app, people)
 
     page = pages.open(**DESKTOP)
     log_in(page, people.mediator, people.password)
