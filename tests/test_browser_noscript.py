@@ -14,7 +14,6 @@ from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
 from tests.test_browser_accessibility import blocking_violations
 
 
-
 def new_case(app, people) -> int:
     """A case registered by the demo mediator in their community: 待受理."""
     with app.app_context():
@@ -22,6 +21,7 @@ def new_case(app, people) -> int:
         case_id = f.dispute(mediator, mediator.community.grids[0]).id
         db.session.remove()
     return case_id
+
 
 def test_without_a_script_the_phone_menu_and_a_step_s_form_are_in_reach(pages, people, app):
     case_id = new_case(app, people)
