@@ -3,6 +3,7 @@ on a page of its own before anything is done (app/confirm.py); with a
 script, the browser's dialog asks and the form does not carry the question."""
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -125,3 +126,19 @@ def test_the_form_s_own_address_is_never_the_way_back(app, client, world):
     asked = sent_without_a_script(client, world.case, referer=f"http://localhost{fire}")
     assert 'href="/" id="confirm-no"' in asked.get_data(as_text=True)
     assert state(app, world.case) == "submitted"
+
+
+def test_every_form_that_asks_with_a_script_asks_without_one_too():
+    """A template's form marked data-confirm carries its question for a browser
+    running no script (the macro ask_without_script), or it would act at once there."""
+    templates = Path(__file__).resolve().parent.parent / "app" / "templates"
+    unasked = []
+    for path in sorted(templates.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for marked in re.finditer(r"data-confirm=", text):
+            opening = text.rfind("<form", 0, marked.start())
+            closing = text.find("</form>", marked.start())
+            assert opening != -1 and closing != -1, f"{path.name}: data-confirm outside a form"
+            if "ask_without_script(" not in text[opening:closing]:
+                unasked.append(f"{path.relative_to(templates)}:{text.count(chr(10), 0, marked.start()) + 1}")
+    assert unasked == []

@@ -2,6 +2,7 @@
 audited, bad input refused with a message and nothing written, nobody but
 an administrator admitted, and a referral sent afterwards uses them."""
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -80,8 +81,17 @@ def test_an_admin_sets_and_removes_a_kinds_periods_and_referrals_use_them(client
         inspect = fr.referral(case, market, mediator, kind="inspect", now=NOW)
         assert (enforce.ack_by, enforce.answer_by) == (NOW + timedelta(hours=6), NOW + timedelta(days=2))
         assert (inspect.ack_by, inspect.answer_by) == (NOW + timedelta(hours=24), NOW + timedelta(days=7))
+    # Going back to the defaults drops the periods set: it asks first, naming them, with a script or without.
+    page = client.get(f"/referrals/departments/{world.market}").get_data(as_text=True)
+    restoring = re.search(r'<form method="post" action="[^"]*/deadlines/enforce/remove".*?</form>', page, re.S).group(0)
+    assert "data-confirm=" in restoring and 'name="_confirm"' in restoring
+    assert "6 hours to acknowledge, 2 days to answer" in restoring
+    asked = client.post(f"/referrals/departments/{world.market}/deadlines/enforce/remove",
+                        data={"csrf_token": csrf(html), "_confirm": "Use the default periods again?"})
+    assert asked.status_code == 200 and 'id="confirm-page"' in asked.get_data(as_text=True)
+    assert own_periods(app, world.market) == {"enforce": (6, 2)}  # nothing removed before the answer
     removed = client.post(f"/referrals/departments/{world.market}/deadlines/enforce/remove",
-                          data={"csrf_token": csrf(html)}, follow_redirects=True)
+                          data={"csrf_token": csrf(html), "_confirmed": "1"}, follow_redirects=True)
     assert removed.status_code == 200 and 'data-kind="enforce" data-own="no"' in removed.get_data(as_text=True)
     assert own_periods(app, world.market) == {}
     assert deadline_events(app)[-1] == ("department_deadline_removed", world.market)

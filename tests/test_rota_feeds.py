@@ -167,11 +167,19 @@ def test_the_lawyer_gets_the_link_once_on_my_duties_and_can_revoke_it(app, clien
     lawyer_id, username = world["people"][0]
     f.login(client, username)
     page = client.get("/rota/mine").get_data(as_text=True)
+    first = re.search(r'<form method="post" action="/rota/mine/feed".*?</form>', page, re.S).group(0)
+    assert "data-confirm=" not in first and "_confirm" not in first  # no link yet: nothing to lose
     answer = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page)})
     assert answer.status_code == 200
     url = URL_RE.search(answer.get_data(as_text=True)).group(1)
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
-    assert token not in client.get("/rota/mine").get_data(as_text=True)  # shown once
+    page = client.get("/rota/mine").get_data(as_text=True)
+    assert token not in page  # shown once
+    # A new link ends this one, which calendars are subscribed to: it asks first, with a script or without.
+    reissue = re.search(r'<form method="post" action="/rota/mine/feed".*?</form>', page, re.S).group(0)
+    assert "data-confirm=" in reissue and 'name="_confirm"' in reissue and "之前的链接将失效" in reissue
+    asked = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page), "_confirm": "Issue a new link?"})
+    assert asked.status_code == 200 and 'id="confirm-page"' in asked.get_data(as_text=True)
     assert client.get(f"/rota/feed/{token}.ics").status_code == 200
     page = client.get("/rota/mine").get_data(as_text=True)
     assert client.post("/rota/mine/feed/revoke", data={"csrf_token": f.csrf(page)}).status_code == 302
