@@ -10,14 +10,17 @@ fetches, which a `<template>` parses as if no script ran), so only a form
 sent without a script has it. A POST that has the question but not `_confirmed` is answered with
 the question on a page of its own, whose form sends the same fields again
 with `_confirmed`; the view then runs as it would have. Nothing is done
-before the answer, so nothing is audited for the question itself; the
-view's own checks (role, scope, the form) come after the answer.
+before the answer, so nothing is audited for the question itself. A user
+whose role the view refuses (`roles_required`) gets the refusal at once,
+not a question whose "Yes" leads to it; the view's other checks (scope,
+the form) come after the answer.
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import g, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
+from flask_login import current_user
 
 QUESTION = "_confirm"
 ANSWERED = "_confirmed"
@@ -33,6 +36,9 @@ def ask_before_acting():
     if (request.method != "POST" or not g.get("csrf_valid") or request.files
             or QUESTION not in request.form or request.form.get(ANSWERED) == "1"):
         return None
+    roles = getattr(current_app.view_functions.get(request.endpoint), "_roles", None)
+    if roles is not None and getattr(current_user, "role", None) not in roles:
+        return None  # the view refuses this user: nothing to ask about
     fields = [(name, value) for name, value in request.form.items(multi=True) if name != QUESTION]
     # The view's own URL, built again from its endpoint: never a path as the request spelled it.
     action = url_for(request.endpoint, **(request.view_args or {}))

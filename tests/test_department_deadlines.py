@@ -133,6 +133,10 @@ def test_only_an_administrator_gets_in(client, app, world):
         assert other.post(f"/referrals/departments/{world.market}/deadlines",
                           data={"csrf_token": csrf(page), "kind": "enforce", "ack_hours": 4,
                                 "answer_days": 3}).status_code == 403
+        # Refused at once, not asked first: a "Yes" would only lead to the refusal.
+        asked = other.post(f"/referrals/departments/{world.market}/deadlines/enforce/remove",
+                           data={"csrf_token": csrf(page), "_confirm": "Use the default periods again?"})
+        assert asked.status_code == 403 and 'id="confirm-page"' not in asked.get_data(as_text=True)
     anonymous = app.test_client().get(f"/referrals/departments/{world.market}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert own_periods(app, world.market) == {}
