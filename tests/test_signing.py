@@ -13,6 +13,7 @@ from app import clock, engine
 from app.audit.models import AuditEvent
 from app.audit.verify import verify
 from app.disputes.models import Dispute
+from app.disputes.rules import signer_choices
 from app.engine.edits import edit
 from app.extensions import db
 from app.supervision import stats
@@ -93,6 +94,39 @@ def test_signing_records_the_date_and_signers_and_starts_the_window(app, client,
     printed = client.get(f"/cases/{world.case}/agreement/print").get_data(as_text=True)
     assert '<p id="doc-signed">签订日期：2026年11月12日</p>' in printed
     assert "人民币5000.00元" in printed
+
+
+def test_performance_started_before_the_signing_still_offers_it(app, client, world):
+    """Performance started on an unsigned written agreement (by the mediator, or by
+    the window's timeout): the signing can still be recorded, in whichever state
+    performance has reached, and the case's due time is left alone."""
+    login(client, world.lead)
+    english(client)
+    with app.app_context():
+        lead = db.session.execute(select(f.User).where(f.User.username == world.lead)).scalar_one()
+        d = db.session.get(Dispute, world.case)
+        engine.fire(d, "start_performance", lead, now=TODAY)
+        due = d.due_at
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert "Not yet in effect" in page and 'data-step="sign"' in page
+    answer = sign(client, world.case, "2026-11-12", everyone(world))
+    assert answer.status_code == 302
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        assert (d.state, d.signed_on, d.due_at) == ("performing", date(2026, 11, 12), due)
+        assert verify() == []
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert "Not yet in effect" not in page and 'data-step="sign"' not in page  # recorded once
+    assert "until December 14, 2026" in page  # the window runs from the signing
+    with app.app_context():  # in breach and once fulfilled too
+        lead = db.session.execute(select(f.User).where(f.User.username == world.lead)).scalar_one()
+        for then in ("breach", "fulfil"):
+            other = f.dispute(lead, db.session.get(Dispute, world.case).grid, now=ACCEPTED)
+            f.walk(other, lead, "accept", "assign", "start_mediation", "agree", "start_performance", then, now=ACCEPTED)
+            state = other.state
+            engine.fire(other, "sign", lead, signed_on=date(2026, 11, 2),
+                        signers=[key for key, _name in signer_choices(other)], now=TODAY)
+            assert other.state == state and other.signed_on == date(2026, 11, 2)
 
 
 @pytest.mark.parametrize("signed_on, message", [

@@ -146,6 +146,20 @@ DISPUTE = Workflow(
             guards=("is_assignee", "signing_valid"),
             deadline_from="signed_on",
         ),
+        # A written agreement whose performance started before its signing was
+        # recorded (by the mediator, or by the window's timeout below) can still
+        # have it recorded, in whichever state performance has reached, without
+        # touching the case's due time.
+        *(Transition(
+            "sign",
+            (state,),
+            state,
+            (M,),
+            N_("Record the signing"),
+            required=("signed_on", "signers"),
+            guards=("is_assignee", "signing_valid"),
+            keep_deadline=True,
+        ) for state in ("performing", "breached", "fulfilled")),
         Transition(
             "fail",
             MEDIATING + ("breached",),
