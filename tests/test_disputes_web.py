@@ -68,6 +68,13 @@ def test_mediator_registers_a_case(app, client, world):
     assert count_cases(app) == before + 1
     page = client.get(response.location).get_data(as_text=True)
     assert "邻居装修噪音扰民" in page and "139****5678" in page and "13912345678" not in page
+    # The parties' tracking code stays on the case page (not only in the flash after registering),
+    # with what was registered beside the facts.
+    with app.app_context():
+        d = db.session.execute(select(Dispute).order_by(Dispute.id.desc()).limit(1)).scalar_one()
+        code = d.tracking_code
+    assert f'<span class="font-monospace" id="tracking-code">{code}</span>' in page and "查询进度" in page
+    assert re.search(r'id="case-risk">低<', page)
 
 
 def test_double_submission_creates_one_case(app, client, world):
@@ -264,9 +271,13 @@ def edit_form(client, case_id):
 def test_editing_details_records_before_and_after(app, client, world):
     login(client, world.m1)
     _, data = edit_form(client, world.case)
-    data.update(facts="补充：漏水已持续三个月", amount="2000")
+    data.update(facts="补充：漏水已持续三个月", amount="2000", arose_on="2026-11-03", people_count="4", risk="high")
     response = client.post(f"/cases/{world.case}/edit", data=data)
     assert response.status_code == 302
+    # What was edited is shown on the case page, not only in its history.
+    details = case_page(client, world.case).split('id="timeline"')[0]
+    assert "发生日期" in details and "2026年11月3日" in details
+    assert re.search(r"涉及人数</dt><dd[^>]*>4<", details) and re.search(r'id="case-risk">高<', details)
     with app.app_context():
         d = db.session.get(Dispute, world.case)
         assert d.facts == "补充：漏水已持续三个月" and d.version == 2
@@ -278,7 +289,7 @@ def test_editing_details_records_before_and_after(app, client, world):
     assert "补充：漏水已持续三个月" in page[page.index('id="timeline"'):]
     # Saving the same values again changes and records nothing.
     _, same = edit_form(client, world.case)
-    same.update(facts="补充：漏水已持续三个月", amount="2000.00")
+    same.update(facts="补充：漏水已持续三个月", amount="2000.00", arose_on="2026-11-03", people_count="4", risk="high")
     assert client.post(f"/cases/{world.case}/edit", data=same).status_code == 302
     with app.app_context():
         assert db.session.get(Dispute, world.case).version == 2

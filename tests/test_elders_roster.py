@@ -144,6 +144,8 @@ def test_a_coordinator_sees_only_their_street(app, client, world):
     login(client, world["coordinator"])
     roster = client.get("/elders/roster").get_data(as_text=True)
     assert "张德厚" in roster and "外街老人" not in roster
+    # The Chinese name is the heading itself; it is added as a subtitle on the English page only.
+    assert re.search(r'<h1 class="h4 mb-0">五老和事会 <small class="text-muted">\(\d+\)</small></h1>', roster)
     assert client.get(f"/elders/roster/{world['far']}").status_code == 404
     assert client.get(f"/elders/roster/{world['far']}/edit").status_code == 404
 

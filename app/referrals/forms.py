@@ -32,7 +32,7 @@ class StepForm(FlaskForm):
 
 
 class DepartmentForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Department name"), validators=[DataRequired(), Length(max=80)])
     street_id = SelectField(_l("Covers"), coerce=int, default=0)
     ack_hours = IntegerField(_l("Hours to acknowledge"), default=24,
                              validators=[InputRequired(), NumberRange(min=1, max=720)])
