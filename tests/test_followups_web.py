@@ -51,6 +51,9 @@ def as_user(client, username):
 def visit_form(client, fu_id, **changes):
     page = client.get(f"/followups/{fu_id}").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    # Nothing is answered in advance for the person who visited.
+    performed = re.search(r'<select[^>]*name="fulfilment".*?</select>', page, re.S).group(0)
+    assert re.search(r'<option selected value="">', performed), performed
     data = {"csrf_token": csrf(page), "version": version, "visited_on": "2026-03-09", "method": "phone",
             "reached": "申请人本人", "fulfilment": "fully", "satisfaction": "satisfied", "notes": ""}
     data.update(changes)
@@ -134,6 +137,7 @@ def test_a_follow_up_row_read_before_a_visit_shows_the_visit_after_it(client, ap
     ({"visited_on": "2026-02-28"}, 422, "The visit cannot be dated before the agreement it follows up."),
     ({"visited_on": ""}, 422, "Give the date of the visit."),
     ({"fulfilment": "maybe"}, 422, "Not a valid choice"),
+    ({"fulfilment": ""}, 422, "Say whether the agreement is performed."),
     ({"reached": "", "fulfilment": "partly"}, 422, "Say who was reached"),
     ({"mark_fulfilled": "y"}, 422, "Other follow-ups of this case are still open"),
     ({"version": "0"}, 409, "Reload the page"),

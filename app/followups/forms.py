@@ -17,14 +17,16 @@ class VisitForm(FlaskForm):
     method = SelectField(_l("How"), validators=[DataRequired()])
     reached = StringField(_l("Who was reached"), validators=[Optional(), Length(max=200)],
                           description=_l("Names, e.g. both parties, or the respondent's wife."))
-    fulfilment = SelectField(_l("Is the agreement performed?"), validators=[DataRequired()])
+    # No answer chosen in advance: a visit sent without a look must not record "fully performed".
+    fulfilment = SelectField(_l("Is the agreement performed?"), default="",
+                             validators=[DataRequired(_l("Say whether the agreement is performed."))])
     satisfaction = SelectField(_l("Parties' satisfaction"), validators=[Optional()], default="")
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     mark_fulfilled = BooleanField(_l("The agreement is fully performed: mark the case fulfilled"))
 
     def fill_choices(self, locale):
         self.method.choices = codes.choices(codes.METHODS, locale)
-        self.fulfilment.choices = codes.choices(codes.FULFILMENT, locale)
+        self.fulfilment.choices = [("", _l("Choose…"))] + codes.choices(codes.FULFILMENT, locale)
         self.satisfaction.choices = [("", _l("Not asked"))] + codes.choices(codes.SATISFACTION, locale)
 
     def engine_data(self) -> dict:
