@@ -293,6 +293,41 @@ def test_the_coordinators_are_told_of_the_duties_on_a_holiday_entered_and_decide
                          admin).said == []
 
 
+def section(page: str, section_id: str) -> str:
+    return re.search(rf'<section[^>]*id="{section_id}".*?</section>', page, re.S).group(0)
+
+
+def test_the_rotas_holidays_page_shows_the_calendars_days_and_what_each_list_does(app, people):
+    """The admin's calendar and the rota's holidays page tell one story: the
+    calendar's holidays are listed on the rota's page, read-only, apart from
+    the rota's own (which cancel the duties on them; the calendar's do not)."""
+    admins, _mediator = people
+    with app.app_context():
+        coordinator = f.user("coordinator").username
+    clock.set_now(DECEMBER)
+    coordinating, admin = app.test_client(), app.test_client()
+    login(coordinating, coordinator)
+    login(admin, admins[0])
+    page = coordinating.get("/rota/holidays").get_data(as_text=True)
+    missing = page.split(f'id="calendar-missing-{YEAR}"')[1].split("</div>")[0]
+    assert "春节、清明节" in missing and "请联系管理员录入。" in missing
+    calendar = admin.get("/admin/calendar").get_data(as_text=True)
+    assert 'href="/rota/holidays"' in calendar and "在这里录入节假日不会取消任何值班" in calendar
+    answer = admin.post("/admin/calendar", data={"csrf_token": csrf(calendar), "name": "春节",
+                                                 "first_day": f"{YEAR}-02-06", "last_day": f"{YEAR}-02-12",
+                                                 "workdays": f"{YEAR}-02-20"})
+    assert answer.status_code == 302
+    page = coordinating.get("/rota/holidays").get_data(as_text=True)
+    listed = section(page, "calendar-holidays")
+    assert f'<li class="list-group-item" data-first="{YEAR}-02-06"><strong>春节</strong>' in listed
+    assert "调休上班的周六（照常排班）" in listed and "（春节）" in listed
+    assert "当天已有的值班不会被取消" in listed and "这些日期只能由管理员修改。" in listed
+    assert "/admin/calendar" not in listed and "<form" not in listed  # read-only here
+    own = section(page, "rota-holidays")
+    assert "添加后会取消当天已有的值班。" in own and "春节" not in own and 'id="holiday-form"' in own
+    assert 'href="/admin/calendar" id="edit-calendar"' in admin.get("/rota/holidays").get_data(as_text=True)
+
+
 def test_a_holiday_the_package_learns_later_moves_the_deadlines_on_the_next_tick(app, monkeypatch):
     """As when a newer chinesecalendar that knows the year is installed: the timer's hourly job moves the
     deadlines set while the day was a working day, as the system, and finds nothing more after."""

@@ -1,6 +1,7 @@
 """The rota's pages through the web client: who may see and do what, bad
 input (clear status, nothing written), consultations and their follow-ups,
 the roster forms, and the today provider."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -267,6 +268,55 @@ def test_a_legal_aid_referral_needs_consent_and_is_counted(app, world):
     counts = logged_in(app, world["coordinator"]).get(f"/rota/consultations?m={world['day']:%Y-%m}")
     text = counts.get_data(as_text=True)
     assert counts.status_code == 200 and '<td class="text-end" data-type="legal_aid">1</td>' in text
+
+
+def end_form(page: str, duty_id: int) -> str:
+    return re.search(rf'<form method="post" action="/rota/duties/{duty_id}/fire/complete".*?</form>', page, re.S).group(0)
+
+
+def test_while_on_duty_logging_is_the_main_action_and_ending_asks_first(app, world):
+    client = check_in(app, world)  # 09:00; the room closes at 12:00
+    mine = client.get("/rota/mine").get_data(as_text=True)
+    today = re.search(r'<section id="today-duty".*?</section>', mine, re.S).group(0)
+    assert re.search(r'<a class="btn btn-sm btn-primary" href="/rota/duties/\d+#log"[^>]*>记录咨询</a>', today)
+    ending = end_form(today, world["duty"])
+    assert "btn-primary" not in ending and "值班结束" in ending
+    question = "本次值班到 12:00 结束。现在就结束吗？结束后不能再记录本次值班的咨询。"
+    assert f'data-confirm="{question}"' in ending and f'name="_confirm" value="{question}"' in ending
+    # Sent without a script, the question comes first and nothing is done.
+    version = re.search(r'name="version" value="(\d+)"', ending).group(1)
+    asked = client.post(f"/rota/duties/{world['duty']}/fire/complete",
+                        data={"csrf_token": f.csrf(mine), "version": version, "next": "/rota/mine",
+                              "_confirm": question})
+    assert asked.status_code == 200 and question in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Duty, world["duty"]).state == "checked_in"
+    # The duty's own page asks the same; after the room closes, without the time.
+    assert question in end_form(client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True), world["duty"])
+    with app.app_context():
+        fr.set_today(world["day"], hour=13)
+    late = end_form(client.get("/rota/mine").get_data(as_text=True), world["duty"])
+    assert 'data-confirm="结束值班吗？结束后不能再记录本次值班的咨询。"' in late
+
+
+def test_todays_duty_stays_on_my_page_with_its_consultations_once_ended(app, world):
+    client = check_in(app, world)
+    duty_page = f"/rota/duties/{world['duty']}"
+    assert post(client, duty_page, f"{duty_page}/consultations", CONSULTATION).status_code == 302
+    assert post(client, "/rota/mine", f"{duty_page}/fire/complete",
+                {"version": world["version"] + 1, "next": "/rota/mine"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Duty, world["duty"]).state == "completed"
+    mine = client.get("/rota/mine").get_data(as_text=True)
+    today = re.search(r'<section id="today-duty".*?</section>', mine, re.S).group(0)
+    assert f'data-duty="{world["duty"]}"' in today and 'data-state="completed"' in today
+    assert "租房押金不退" in today and "记录咨询" not in today and "/fire/complete" not in today
+    # Tomorrow it is a past duty.
+    with app.app_context():
+        fr.set_today(world["day"] + timedelta(days=1))
+    mine = client.get("/rota/mine").get_data(as_text=True)
+    assert 'id="today-duty"' not in mine
+    assert f'href="/rota/duties/{world["duty"]}"' in re.search(r'<section id="past".*?</section>', mine, re.S).group(0)
 
 
 # ---- roster

@@ -31,8 +31,9 @@ LAWYER_DUTY = Workflow(
         Transition("publish", ("planned",), "published", (C,), N_("Publish")),
         Transition("check_in", ("published",), "checked_in", (L,), N_("Check in"),
                    guards=("own_duty_today",)),
+        # Dangerous: once completed, no consultation can be logged on the duty.
         Transition("complete", ("checked_in",), "completed", (L, C, SYSTEM), N_("Finish the duty"),
-                   guards=("own_duty_or_coordinator",)),
+                   guards=("own_duty_or_coordinator",), danger=True),
         Transition("no_show", ("published",), "no_show", (SYSTEM,), N_("No-show")),
         Transition("lapse", ("planned",), "cancelled", (SYSTEM,), N_("Lapsed unpublished")),
         Transition("cancel", ("planned", "published"), "cancelled", (C,), N_("Cancel the duty"),

@@ -6,6 +6,8 @@ listed by name and firm for every coordinator, with the phone and the roster
 entry only for the lawyers within the user's reach."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,6 +24,7 @@ from ..auth.access import roles_required
 from . import admin
 from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm
 from .models import Holiday, Lawyer, Room
+from .statutory import statutory
 from .scope import CITY, is_city_level, lawyers_in_reach, load_lawyer, load_room, rooms_clause, street_of
 
 COORDINATOR = ("coordinator",)
@@ -202,8 +205,11 @@ def holidays():
     if street_id is not CITY:
         query = query.where(or_(Holiday.street_id.is_(None), Holiday.street_id == street_id))
     rows = list(db.session.execute(query).scalars())
+    # The calendar's holidays of this year and the next: what planning skips besides the rota's own.
+    this_year = clock.today().year
     return render_template("rota/holidays.html", rows=rows, form=form, plain_form=PlainForm(),
-                           city=street_id is CITY), status
+                           city=street_id is CITY,
+                           calendar=statutory(date(this_year, 1, 1), date(this_year + 1, 12, 31))), status
 
 
 @roles_required(*COORDINATOR)

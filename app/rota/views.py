@@ -107,8 +107,13 @@ def mine(status=200, issued_token=None):
     if me is None:
         return render_template("rota/mine.html", me=None), status
     today = clock.today()
+    # Today's duty stays on the page all day, whatever became of it: ended
+    # at 09:30 by mistake, it must not vanish with its consultations.
+    todays = list(db.session.execute(
+        select(Duty).where(Duty.lawyer_id == me.id, Duty.day == today, Duty.published_at.is_not(None))
+        .order_by(Duty.id)).scalars())
     duties = list(db.session.execute(
-        select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("published", "checked_in")), Duty.day >= today)
+        select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("published", "checked_in")), Duty.day > today)
         .order_by(Duty.day, Duty.id)).scalars())
     past = list(db.session.execute(
         select(Duty).where(Duty.lawyer_id == me.id, Duty.state.in_(("checked_in", "completed", "no_show")),
@@ -125,11 +130,32 @@ def mine(status=200, issued_token=None):
         open_swaps={s.duty_id for s in swaps if s.state in swap_service.OPEN_STATES},
         swap_steps={s.id: steps(s, locale) for s in swaps},
         swap_actions={s.id: engine.available(s, current_user) for s in swaps},
-        duty_actions={d.id: engine.available(d, current_user) for d in duties},
+        todays=todays, todays_consultations=consultations_of(todays),
+        duty_actions={d.id: engine.available(d, current_user) for d in todays + duties},
+        end_questions={d.id: end_question(d) for d in todays},
         swap_form=swap_form, action_form=ActionForm(), plain_form=PlainForm(), day_form=UnavailableForm(),
-        issued_token=issued_token, duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP,
+        issued_token=issued_token, duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, codes=codes,
         future_unavailable=[u.day for u in me.unavailable if u.day >= today],
     ), status
+
+
+def consultations_of(duties) -> dict[int, list[Consultation]]:
+    """The consultations logged on these duties, by duty."""
+    found: dict[int, list[Consultation]] = {d.id: [] for d in duties}
+    if found:
+        for row in db.session.execute(select(Consultation).where(Consultation.duty_id.in_(list(found)))
+                                      .order_by(Consultation.id)).scalars():
+            found[row.duty_id].append(row)
+    return found
+
+
+def end_question(duty: Duty) -> str:
+    """What ending the duty asks first: nothing can be logged on it after,
+    and, before the room closes, that the duty is not over yet."""
+    if clock.now() < clock.at_local(duty.day, duty.room.closes):
+        return _("The duty runs until %(time)s. End it now? Consultations cannot be logged on it afterwards.",
+                 time=duty.room.closes.strftime("%H:%M"))
+    return _("End the duty? Consultations cannot be logged on it afterwards.")
 
 
 @roles_required("lawyer")
@@ -217,6 +243,7 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None)
         actions=engine.available(duty, current_user), action_form=ActionForm(),
         swaps=swaps, swap_actions={s.id: engine.available(s, current_user) for s in swaps},
         may_swap=may_swap, swap_form=swap_form, consultations=consultations, may_log=may_log,
+        end_question=end_question(duty),
         consultation_form=consultation_form, codes=codes, timeline=steps(duty, locale),
     ), status
 
