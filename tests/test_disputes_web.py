@@ -182,6 +182,19 @@ def test_an_oral_agreement_is_recorded_by_its_terms(app, client, world):
         assert (d.state, d.agreement_form, d.agreement_terms) == ("agreed", "oral", "口头约定赔礼道歉")
 
 
+def test_the_lead_ticked_as_co_mediator_too_is_refused_with_nothing_written(app, client, world):
+    """Ticked as both, the lead was dropped from the co-mediators while the history named them as one."""
+    login(client, world.m1)
+    assert action(client, world.case, "accept").status_code == 302
+    response = action(client, world.case, "assign", mediator_id=str(world.m1_id), co_mediator_ids=str(world.m1_id))
+    assert response.status_code == 422
+    assert "是主办调解员，请不要同时勾选为协助调解员" in response.get_data(as_text=True)
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        assert (d.state, d.assignee_id) == ("accepted", None)
+        assert db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.trigger == "assign")).scalar() == 0
+
+
 def test_missing_reason_is_refused_with_nothing_written(app, client, world):
     login(client, world.m1)
     response = action(client, world.case, "reject", route="court", reason="")

@@ -80,7 +80,7 @@ DISPUTE = Workflow(
             N_("Assign mediator"),
             required=("mediator_id",),
             optional=("co_mediator_ids",),
-            guards=("assignee_in_scope", "not_recused"),
+            guards=("assignee_in_scope", "not_recused", "lead_not_co_mediator"),
             keep_deadline=True,
         ),
         Transition(

@@ -73,6 +73,20 @@ def not_recused(dispute, actor, data):
     return None
 
 
+@hooks.guard("lead_not_co_mediator")
+def lead_not_co_mediator(dispute, actor, data):
+    """The lead is not also a co-mediator: ticked as both, the history would
+    name them as a co-mediator the case never had."""
+    if data is None:
+        return None
+    lead = _as_int(data.get("mediator_id"))
+    if lead is not None and lead in {_as_int(i) for i in data.get("co_mediator_ids") or ()}:
+        name = db.session.get(User, lead)
+        return _l("%(name)s is the lead mediator: untick them among the co-mediators.",
+                  name=name.display_name if name is not None else lead)
+    return None
+
+
 @hooks.guard("recusal_valid")
 def recusal_valid(dispute, actor, data):
     if data is None:
