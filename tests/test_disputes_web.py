@@ -1,4 +1,5 @@
 """Dispute pages through the web client: intake, actions, bad input, scope."""
+import io
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from app.extensions import db
 from tests import factories_supervision as fs
 from tests import factories as f
 from tests.factories import csrf, login
+from tests.uploads_data import png
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def intake(client, world, **changes):
             "dispute_type": "neighbour", "grid_id": str(world.g1), "facts": "邻居装修噪音扰民",
             "applicant_name": "赵六", "applicant_phone": "13912345678", "risk": "low"}
     data.update(changes)
-    return client.post("/cases/new", data=data), data
+    return client.post("/cases/new", data=data, content_type="multipart/form-data"), data
 
 
 def case_page(client, case_id, step=None):
@@ -339,3 +341,57 @@ def test_an_archived_case_is_sealed(app, client, world):
 def test_edit_of_another_communitys_case_is_404(client, world):
     login(client, world.m2)
     assert client.get(f"/cases/{world.case}/edit").status_code == 404
+
+
+def details_tag(page: str) -> str:
+    """The opening tag of the intake form's "More details" section."""
+    return re.search(r'<details[^>]*id="intake-details"[^>]*>', page).group(0)
+
+
+def test_an_error_inside_more_details_opens_it_and_says_so_at_the_top(app, client, world):
+    """A grid worker's bad respondent phone, hidden in the closed section: the
+    section comes back open, the top message says so, the field has focus."""
+    login(client, world.gw)
+    assert " open" not in details_tag(client.get("/cases/new").get_data(as_text=True))
+    before = count_cases(app)
+    response, _ = intake(client, world, channel="patrol", respondent_name="钱七", respondent_phone="1370000")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert " open" in details_tag(page)
+    assert '<div class="alert alert-danger" role="alert">请按提示更正标出的填写项。' in page
+    assert re.search(r'<input[^>]*autofocus[^>]*name="respondent_phone"', page)
+    assert count_cases(app) == before
+
+
+def test_an_error_outside_more_details_leaves_it_closed(client, world):
+    login(client, world.gw)
+    response, _ = intake(client, world, channel="patrol", facts="")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert " open" not in details_tag(page) and "请按提示更正标出的填写项。" in page
+
+
+def test_a_photo_sent_with_an_error_is_asked_for_again(client, world):
+    """The browser empties a file field on the page sent back: say so, and only
+    when a file was sent."""
+    login(client, world.gw)
+    hint = "请重新选择照片或文件：出错后浏览器不会保留已选的文件。"
+    response, _ = intake(client, world, channel="patrol", respondent_phone="1370000",
+                         photo=(io.BytesIO(png(2, 2)), "现场.png"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert hint in page and 'aria-describedby="photo-again"' in page
+    without_photo, _ = intake(client, world, channel="patrol", respondent_phone="1370000")
+    assert hint not in without_photo.get_data(as_text=True)
+
+
+def test_a_step_sent_back_with_errors_shows_them_and_leads_to_its_form(app, client, world):
+    """The step's form comes back open with its field marked (it was shown
+    unmarked before), the top message links to its panel, and the field has focus."""
+    login(client, world.m1)
+    response = action(client, world.case, "reject", route="court", reason="")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(r'role="alert">请按提示更正标出的填写项。\s*<a class="alert-link" href="#act-reject">转到表单</a>',
+                     page)
+    assert re.search(r'<textarea[^>]*autofocus[^>]*class="form-control is-invalid"[^>]*name="reject-reason"', page)

@@ -282,3 +282,25 @@ def test_marking_the_case_fulfilled_is_offered_on_its_last_open_follow_up_only(c
                                                                       mark_fulfilled="y"))
     assert answer.status_code == 302
     assert re.search(r'id="case-state">\s*Fulfilled', client.get(answer.location).get_data(as_text=True))
+
+
+def test_who_was_reached_is_marked_required_and_its_absence_marked_next_to_it(client, app, world):
+    login(client, world.lead)
+    page = client.get(f"/followups/{world.fu}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="reached"[^>]*required', page)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, reached=" ",
+                                                                         fulfilment="partly"))
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert re.search(r'role="alert">请按提示更正标出的填写项。\s*<a class="alert-link" href="#visit">转到表单</a>', page)
+    assert re.search(r'<input[^>]*autofocus[^>]*class="form-control is-invalid"[^>]*name="reached"', page)
+    assert "请填写回访对象（或选择“无法联系”）。" in page
+    assert followup(app, world.fu).state == "due"
+
+
+def test_no_one_reached_needs_no_name(client, app, world):
+    login(client, world.lead)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, reached="",
+                                                                         fulfilment="unreachable"))
+    assert answer.status_code == 302
+    assert followup(app, world.fu).fulfilment == "unreachable"

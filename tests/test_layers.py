@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = [
     ("definitions", ["workflows"]),
     ("foundation", ["app.extensions", "app.database", "app.driver", "app.clock", "app.i18n", "app.workdays",
-                    "app.fragments", "app.fetched_forms", "app.sealed", "app.confirm"]),
+                    "app.fragments", "app.fetched_forms", "app.form_errors", "app.sealed", "app.confirm"]),
     ("audit core", ["app.audit"]),
     ("engine", ["app.engine"]),
     ("shared services", [

@@ -271,3 +271,25 @@ def test_public_pages_need_no_login_and_carry_no_personal_data_in_urls(client, w
         page = client.get(url).get_data(as_text=True)
         assert re.search(r'<form[^>]*method="post"', page) and 'method="get"' not in page.lower()
         assert "?code=" not in page
+
+
+PHOTO_AGAIN = "请重新选择照片：出错后浏览器不会保留已选的文件。"
+
+
+def test_a_photo_sent_with_a_bad_report_is_asked_for_again(app, client, world):
+    """The text fields come back filled in, the photo cannot: the page says so
+    next to the photo field, with the usual message at the top."""
+    before = count(app, Dispute)
+    response, _ = report(client, world, photo=(io.BytesIO(png(2, 2)), "现场.png"), phone="12345", description="")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<div class="alert alert-danger" role="alert">请按提示更正标出的填写项。' in page
+    assert PHOTO_AGAIN in page and 'aria-describedby="photo-again"' in page
+    assert "3号楼东侧" in page  # the text fields are kept
+    assert count(app, Dispute) == before and count(app, Attachment) == 0
+
+
+def test_no_photo_no_hint_to_choose_it_again(client, world):
+    response, _ = report(client, world, phone="12345")
+    assert response.status_code == 422
+    assert PHOTO_AGAIN not in response.get_data(as_text=True)

@@ -308,3 +308,16 @@ def test_a_mediator_not_on_the_case_does_not_pass_the_assignee_guard(app, client
     assert response.status_code == 422
     with app.app_context():
         assert db.session.get(Dispute, world.case).state == "mediating"
+
+
+def test_a_session_sent_back_with_errors_leads_to_its_form(app, client, world):
+    """The form is screens below the top of the case page: the top message
+    links to it, and its first marked field has focus (no script needed)."""
+    login(client, world.lead)
+    response = post_session(client, world.case, held_at="2026-11-20T14:30")  # in the future
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert re.search(r'role="alert">请按提示更正标出的填写项。\s*<a class="alert-link" href="#sessions">转到表单</a>', body)
+    assert 'id="sessions"' in body
+    assert re.search(r'<input[^>]*autofocus[^>]*name="session-held_at"', body)
+    assert "autofocus" not in case_page(client, world.case, form="session")  # only after an error

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..auth.access import roles_required
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale
 from ..org.models import Grid
 from ..paging import page_of
@@ -47,7 +48,10 @@ def report():
                                            channel=CHANNEL, photo=form.photo.data)
             flash(_("Reported. Tracking code for the parties: %(code)s", code=existing.tracking_code), "success")
         return redirect(url_for(".reported"))
-    status = 422 if form.is_submitted() else 200
+    status = 200
+    if form.is_submitted():
+        correct_the_marked(form)
+        status = 422
     return render_template("disputes/assistant_report.html", form=form), status
 
 

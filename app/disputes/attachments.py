@@ -77,6 +77,7 @@ def attachment_upload(case_id):
     if not form.validate_on_submit():
         g.attachment_form = form
         flash(_("The file was not attached: see the message next to the field."), "danger")
+        g.form_anchor = "attachments"
         return render_case(dispute, 422)
     with uploads.Batch() as batch:
         attachment = files.attach(batch, dispute, form.file.data, current_user)

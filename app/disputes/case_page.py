@@ -70,18 +70,25 @@ def step_form(t, dispute, locale, formdata=None, version=None):
     return form
 
 
-def render_case(dispute, status=200, submitted=None, formdata=None, revealed=None):
+def render_case(dispute, status=200, submitted=None, formdata=None, revealed=None, submitted_form=None):
     """The case page as a response, with `status`: `submitted` names the step
-    whose form opens with `formdata`; `revealed` the parties shown unmasked."""
+    whose form opens with `formdata`, or as `submitted_form` when that form
+    was validated (so that its fields carry their errors); `revealed` the
+    parties shown unmasked."""
     locale = current_locale()
     open_action = submitted or request.args.get("step")
     offered = engine.available(dispute, current_user)
     if not submitted and open_action and all(t.trigger != open_action for t in offered):
         # An old link, a page left open or a mistyped address: say why rather than open nothing.
         flash(str(not_offered(open_action, dispute)[0]), "warning")
-    actions = [(t, step_form(t, dispute, locale, formdata if t.trigger == submitted else None)
-                if t.trigger == open_action else None)
-               for t in offered]
+    def form_of(t):
+        if t.trigger != open_action:
+            return None
+        if t.trigger == submitted and submitted_form is not None:
+            return submitted_form
+        return step_form(t, dispute, locale, formdata if t.trigger == submitted else None)
+
+    actions = [(t, form_of(t)) for t in offered]
     return render_template(
         "disputes/show.html",
         d=dispute,

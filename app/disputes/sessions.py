@@ -29,6 +29,7 @@ from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
 from ..fetched_forms import gone, requested
+from ..form_errors import correct_the_marked
 from .access import CASE_ROLES, load_case
 from .case_page import render_case
 from .models import MediationSession
@@ -146,7 +147,7 @@ def record_session(case_id):
     if not form.validate():
         db.session.rollback()
         g.session_form = form
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "sessions")
         return render_case(dispute, 422)
     held_at = clock.to_utc(form.held_at.data)
     values = dict(held_at=held_at, place=form.place.data.strip(), attendees=form.attendees.data.strip(),

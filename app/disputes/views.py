@@ -16,6 +16,7 @@ from ..engine.deadlines import colour
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
 from ..fetched_forms import gone, stale
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
@@ -131,7 +132,10 @@ def new():
             return redirect(url_for(".show", case_id=dispute.id))
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")
         return redirect(url_for(".show", case_id=dispute.id))
-    status = 422 if form.is_submitted() else 200
+    status = 200
+    if form.is_submitted():
+        correct_the_marked(form)
+        status = 422
     return render_template("disputes/new.html", form=form), status
 
 
@@ -171,8 +175,8 @@ def fire(case_id, trigger):
         abort(409)  # not reached: fire() refuses a trigger that has no transition from this state
     form = step_form(t, dispute, _locale(), formdata=request.form)
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
-        return render_case(dispute, 422, submitted=trigger, formdata=request.form)
+        correct_the_marked(form, f"act-{trigger}")  # the step's panel, far down the case page
+        return render_case(dispute, 422, submitted=trigger, formdata=request.form, submitted_form=form)
     version = str(form.version.data or "")
     data = {name: getattr(form, name).data for name in t.required + t.optional}
     try:

@@ -1,10 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from ..validators import plausible_date, year_2000_to_2100
 from . import codes
+from .rules import REACHED_MISSING
+
+
+class ReachedUnlessUnreachable:
+    """Who was reached is required, unless the parties could not be reached:
+    marked required as the other required fields are (the `required` flag),
+    and said next to the field rather than only by the step's guard."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if form.fulfilment.data != "unreachable" and not (field.data or "").strip():
+            raise StopValidation(str(REACHED_MISSING))
 
 
 class VisitForm(FlaskForm):
@@ -15,7 +28,7 @@ class VisitForm(FlaskForm):
     visited_on = DateField(_l("Date of the visit"), validators=[InputRequired(_l("Give the date of the visit.")),
                                                                  plausible_date])
     method = SelectField(_l("How"), validators=[DataRequired()])
-    reached = StringField(_l("Who was reached"), validators=[Optional(), Length(max=200)],
+    reached = StringField(_l("Who was reached"), validators=[ReachedUnlessUnreachable(), Length(max=200)],
                           description=_l("Names, e.g. both parties, or the respondent's wife."))
     # No answer chosen in advance: a visit sent without a look must not record "fully performed".
     fulfilment = SelectField(_l("Is the agreement performed?"), default="",

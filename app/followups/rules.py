@@ -73,12 +73,16 @@ def visit_date_valid(followup, actor, data):
     return None
 
 
+# Said by the guard and, next to the field, by the visit form (forms.py).
+REACHED_MISSING = _l("Say who was reached (or choose “could not be reached”).")
+
+
 @hooks.guard("visit_outcome_consistent")
 def visit_outcome_consistent(followup, actor, data):
     if data is None:
         return None
     if data.get("fulfilment") != "unreachable" and not (data.get("reached") or "").strip():
-        return _l("Say who was reached (or choose “could not be reached”).")
+        return REACHED_MISSING
     if data.get("mark_fulfilled"):
         return fulfilment_refusal(followup, data.get("fulfilment"))
     return None

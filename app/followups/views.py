@@ -20,6 +20,7 @@ from ..disputes.access import CASE_ROLES, load_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..fetched_forms import CHANGED, gone, requested, stale
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale
 from ..paging import page_of
 from ..validators import form_version
@@ -184,7 +185,7 @@ def record_visit(followup_id):
         return render_followup(followup, status=403)
     form = _visit_form(followup, request.form)
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "visit")
         return render_followup(followup, form, 422)
     try:
         engine.fire(followup, "record_visit", current_user, expected_version=form_version(form.version.data),

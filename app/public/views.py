@@ -20,6 +20,7 @@ from workflows import DISPUTE
 from ..auth.access import public
 from ..i18n import translate
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..ratelimit import note, over_limit
 from ..disputes.intake import NewCase, PartyDetails, by_submission, open_case
 from ..disputes.models import ANONYMOUS_REPORTER, TRACKING_ALPHABET, Dispute
@@ -62,6 +63,7 @@ def report():
     if over_limit("report", key, limit, HOUR):
         return render_template("public/report.html", form=form, limited=True), 429
     if not form.validate():
+        correct_the_marked(form)
         return render_template("public/report.html", form=form), 422
     token = (form.submission_token.data or "")[:64] or None
     existing = by_submission(token)

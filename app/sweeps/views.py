@@ -18,6 +18,7 @@ from ..disputes.forms import IntakeForm, colour_choices
 from ..disputes.intake import by_submission, open_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale, translate
 from ..org.models import Community, Grid, Street
 from .alliance import candidates, participants_of
@@ -215,5 +216,8 @@ def register_found(sweep_id):
             flash(_("Case registered from the sweep. Tracking code for the parties: %(code)s",
                     code=dispute.tracking_code), "success")
         return redirect(url_for("disputes.show", case_id=dispute.id))
-    status = 422 if form.is_submitted() else 200
+    status = 200
+    if form.is_submitted():
+        correct_the_marked(form)
+        status = 422
     return render_template("sweeps/register.html", form=form, sweep=sweep), status
