@@ -270,16 +270,19 @@ def test_co_mediators_are_assigned_through_the_web(app, client, world):
     login(client, world.lead)
     page = client.get(f"/cases/{case_id}/steps/assign").get_data(as_text=True)  # as the page fetches it
     version = re.search(r'name="assign-version" type="hidden" value="(\d+)"', page).group(1)
-    response = client.post(f"/cases/{case_id}/fire/assign", data={
-        "assign-csrf_token": csrf(page), "assign-version": version, "assign-mediator_id": str(lead_id),
-        "assign-co_mediator_ids": [str(co_id), str(lead_id)]})
+    sent = {"assign-csrf_token": csrf(page), "assign-version": version, "assign-mediator_id": str(lead_id)}
+    # The lead ticked among the co-mediators too is refused, saying so (the history named them as one).
+    response = client.post(f"/cases/{case_id}/fire/assign", data=dict(sent, **{
+        "assign-co_mediator_ids": [str(co_id), str(lead_id)]}))
+    assert response.status_code == 422 and "请不要同时勾选为协助调解员" in response.get_data(as_text=True)
+    response = client.post(f"/cases/{case_id}/fire/assign", data=dict(sent, **{"assign-co_mediator_ids": [str(co_id)]}))
     assert response.status_code == 302
     page = case_page(client, case_id)
     assert world.lead_name in page[page.index('id="lead-mediator"'):page.index('id="co-mediators"')]
     assert world.co_name in page[page.index('id="co-mediators"'):]
     with app.app_context():
         d = db.session.get(Dispute, case_id)
-        assert [m.id for m in d.co_mediators] == [co_id]  # the lead is not also a co-mediator
+        assert [m.id for m in d.co_mediators] == [co_id]
     # The co-mediator passes the "assigned mediators only" guard; a bystander does not.
     client.post("/logout", data={"csrf_token": csrf(page)})
     login(client, world.co)
