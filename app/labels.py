@@ -327,8 +327,9 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
     kind = VALUE_KINDS.get(name)
     if kind == WHEN:
         return when_text(value, locale)
-    if kind == KEYED and names is not None and _keyed(value) and len(_keyed(value)) == len(value):
-        return "、".join(str(names.get(ref, {}).get(i, f"#{i}")) for ref, i in _keyed(value))
+    keyed = _keyed(value) if kind == KEYED and names is not None else []
+    if keyed and len(keyed) == len(value):  # every key names a row: else shown as recorded
+        return "、".join(str(names.get(ref, {}).get(i, f"#{i}")) for ref, i in keyed)
     ref = _reference(name)
     if names is not None and ref and _ids(value):
         known = names.get(ref, {})
