@@ -177,7 +177,8 @@ def _install_code_labels():
         ("decided_by_id", _user_names), ("party_id", _party_names), ("party_ids", _party_names),
         ("consenting_parties", _party_names), ("refusing_party", _party_names),
         ("elder_id", _elder_names), ("lawyer_id", _lawyer_names), ("target_id", _lawyer_names),
-        ("dispute_id", _case_titles),
+        ("dispute_id", _case_titles), ("street_id", _street_names), ("community_id", _community_names),
+        ("grid_id", _grid_names),
     ):
         install_reference(field, resolve)
 
@@ -218,6 +219,24 @@ def _lawyer_names(ids):
     from .rota.models import Lawyer
 
     return _names(Lawyer.id, Lawyer.name, ids)
+
+
+def _street_names(ids):
+    from .org.models import Street
+
+    return _names(Street.id, Street.name, ids)
+
+
+def _community_names(ids):
+    from .org.models import Community
+
+    return _names(Community.id, Community.name, ids)
+
+
+def _grid_names(ids):
+    from .org.models import Grid
+
+    return _names(Grid.id, Grid.name, ids)
 
 
 def _case_titles(ids):

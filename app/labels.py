@@ -6,8 +6,10 @@ field recording a code (a dispute type, a route...) shows the code's label:
 the domains install their code lists here (`install_codes`, called from the
 app factory), so this shared module imports no domain.
 """
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Callable
+
+from babel.dates import format_date, format_datetime
 
 from . import clock
 from .i18n import N_, NC_, translate
@@ -208,6 +210,21 @@ def install_reference(field: str, resolve: Callable[[set], dict]) -> None:
         raise ValueError(f"field {field!r} already names another kind of row")
 
 
+# Recorded fields whose values are neither codes nor ids (those: install_codes,
+# install_reference), by the kind of value they hold:
+#   WHEN: a day ("2026-12-07") or a moment (ISO, with its offset or naive UTC),
+#         shown as the pages show dates and times, in the centre's time;
+#   KEYED: form keys naming rows of several kinds ("party-12", "user-3": the
+#          people who signed), shown by the names the reference "<kind>_id" gives.
+WHEN, KEYED = "when", "keyed"
+VALUE_KINDS = {
+    "held_at": WHEN, "session_at": WHEN, "signed_on": WHEN, "arose_on": WHEN, "perform_by": WHEN,
+    "planned_for": WHEN, "visited_on": WHEN, "held_on": WHEN, "period_start": WHEN, "period_end": WHEN,
+    "day": WHEN, "first_day": WHEN, "last_day": WHEN,
+    "signers": KEYED,
+}
+
+
 def _reference(name: str):
     if name in REFERENCES:
         return name
@@ -227,6 +244,17 @@ def _ids(value) -> list:
     return []
 
 
+def _keyed(value) -> list[tuple[str, int]]:
+    """(reference field, id) of each "<kind>-<id>" key whose kind names a reference."""
+    found = []
+    for key in value if isinstance(value, list) else ():
+        kind, _, number = str(key).rpartition("-")
+        ref = _reference(f"{kind}_id")
+        if ref and number.isdigit():
+            found.append((ref, int(number)))
+    return found
+
+
 def names_for(payloads: list[dict], known: dict[str, dict] | None = None) -> dict[str, dict]:
     """{reference field: {id: name}} for every id the payloads (and the
     before/after values of their recorded changes) name: one query per kind
@@ -236,6 +264,10 @@ def names_for(payloads: list[dict], known: dict[str, dict] | None = None) -> dic
     wanted: dict[str, set] = {}
 
     def want(name, value):
+        if VALUE_KINDS.get(name) == KEYED:
+            for ref, i in _keyed(value):
+                wanted.setdefault(ref, set()).add(i)
+            return
         ref = _reference(name)
         if ref and _ids(value):
             wanted.setdefault(ref, set()).update(_ids(value))
@@ -269,12 +301,35 @@ def names_for(payloads: list[dict], known: dict[str, dict] | None = None) -> dic
 DEADLINE_FIELDS = frozenset({"due_at", "ack_by", "answer_by", "visit_by", "period_ends_at", "expires_at"})
 
 
+def when_text(value, locale: str):
+    """A recorded day or moment (ISO text) as the pages' `dateformat` and
+    `datetimeformat` say it ("short"), a moment in the centre's time; any
+    other value as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            return format_date(date.fromisoformat(value), "short", locale=locale)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:  # recorded moments without an offset are UTC, as stored
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment, "short", tzinfo=clock.zone(), locale=locale)
+
+
 def field_value(name: str, value, locale: str, names: dict | None = None):
     """A recorded value as a person reads it: yes/no, a code's label, the
     labels of recorded field names, a person's or a row's name instead of an
-    id (`names`: from names_for)."""
+    id (`names`: from names_for), a day or a moment as the pages show them."""
     if isinstance(value, bool):
         return translate(YES if value else NO, locale)
+    kind = VALUE_KINDS.get(name)
+    if kind == WHEN:
+        return when_text(value, locale)
+    keyed = _keyed(value) if kind == KEYED and names is not None else []
+    if keyed and len(keyed) == len(value):  # every key names a row: else shown as recorded
+        return "、".join(str(names.get(ref, {}).get(i, f"#{i}")) for ref, i in keyed)
     ref = _reference(name)
     if names is not None and ref and _ids(value):
         known = names.get(ref, {})

@@ -14,7 +14,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Callable
 
-from sqlalchemy import and_, bindparam, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, inspect, literal, or_, select, union_all
 
 from .audit.models import AuditEvent
 from .audit.personal import open_all
@@ -179,7 +179,27 @@ def _known_names(entity, rows) -> dict[str, dict]:
     # entity's title may read other rows (a sign-off's, its case).
     if own in REFERENCES and hasattr(entity, "title"):
         known[own] = {entity.id: entity.title}
+    # The named rows the entity has loaded already (a case page's community,
+    # grid and parties): a reference "party_id" names the rows of the
+    # relationship "party" or "parties" by their names, as its resolver does.
+    state = inspect(entity)
+    for ref in REFERENCES:
+        for attr in _relationship_names(ref):
+            if attr not in state.mapper.relationships or attr in state.unloaded:
+                continue
+            loaded = getattr(entity, attr)
+            for row in loaded if isinstance(loaded, list) else [loaded]:
+                if row is not None and isinstance(getattr(row, "name", None), str):
+                    known.setdefault(ref, {})[row.id] = row.name
     return known
+
+
+def _relationship_names(ref: str) -> tuple[str, ...]:
+    """"grid_id" -> ("grid", "grids"); "party_id" -> ("party", "parties")."""
+    if not ref.endswith("_id"):
+        return ()
+    one = ref.removesuffix("_id")
+    return (one, one[:-1] + "ies" if one.endswith("y") else one + "s")
 
 
 def timeline(entity, locale: str) -> list[Entry]:

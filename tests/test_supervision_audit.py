@@ -234,3 +234,58 @@ def test_a_streets_count_stops_at_its_own_cap(app, client, world, monkeypatch):
     login(client, world.sup_city)
     html = rows(client)[1]
     assert 'id="event-count">(3+)' in html and "1 / 3+" in html
+
+
+@pytest.fixture
+def labelled(app, world):
+    """Events whose labels the filters are typed as: a signing, and the two triggers called 退回重办
+    (a closure returned by its reviewer, a referral's answer sent back)."""
+    from app.audit.chain import record
+
+    with app.app_context():
+        who = fs.user_named(world.m_a1)
+        record("dispute", world.case_a, "sign", who, from_state="agreed", to_state="agreed",
+               data={"signed_on": "2026-03-09"})
+        record("signoff", 9001, "return_case", who, from_state="awaiting", to_state="returned")
+        record("referral", 9002, "return_for_redo", who, from_state="answered", to_state="in_progress")
+        db.session.commit()
+    return world
+
+
+def test_the_filters_offer_and_take_the_labels_the_table_shows(app, client, labelled):
+    login(client, labelled.sup_city)
+    _, html = rows(client)
+    assert '<option value="纠纷案件">' in html and '<option value="登记签名">' in html
+    assert '<option value="退回重办">' in html
+    assert '<option value="sign">' not in html and '<option value="dispute">' not in html
+    signed, html = rows(client, "?trigger=登记签名")
+    assert signed == [("sign", f"dispute:{labelled.case_a}")] and "登记签名" in html
+    assert 'value="登记签名"' in html  # the box keeps what was typed
+    returned, _ = rows(client, "?trigger=退回重办")
+    assert sorted(returned) == [("return_case", "signoff:9001"), ("return_for_redo", "referral:9002")]
+    cases, _ = rows(client, "?entity_type=纠纷案件")
+    assert cases and {e.split(":")[0] for _, e in cases} == {"dispute"}
+    assert rows(client, "?entity_type=案件")[0] == cases  # part of the label, as typed
+    one, _ = rows(client, f"?entity_type=纠纷案件&trigger=登记&entity_id={labelled.case_b}")
+    assert one == [("create", f"dispute:{labelled.case_b}")]
+
+
+def test_links_with_codes_still_work(app, client, labelled):
+    login(client, labelled.sup_city)
+    assert rows(client, "?trigger=sign")[0] == [("sign", f"dispute:{labelled.case_a}")]
+    assert rows(client, "?trigger=return_case")[0] == [("return_case", "signoff:9001")]
+    by_code, _ = rows(client, "?entity_type=dispute")
+    assert by_code == rows(client, "?entity_type=纠纷案件")[0]
+    # A code names its events only, not the labels it happens to be part of.
+    assert rows(client, "?entity_type=user")[0] == rows(client, "?entity_type=账号")[0]
+    nothing, html = rows(client, "?trigger=没有这个操作")
+    assert nothing == [] and 'id="no-events"' in html
+
+
+def test_a_label_in_english_is_matched_on_the_english_page(app, client, labelled):
+    login(client, labelled.sup_city)
+    page = client.get("/audit/").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/audit/"})
+    signed, html = rows(client, "?trigger=Record the signing&entity_type=Dispute case")
+    assert signed == [("sign", f"dispute:{labelled.case_a}")] and '<option value="Dispute case">' in html
+    assert rows(client, "?trigger=登记签名")[0] == []  # the Chinese label is not the English page's

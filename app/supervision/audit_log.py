@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select, true
 
@@ -24,17 +25,38 @@ from ..paging import page_by_ids, page_of
 from ..disputes.models import Dispute
 from ..engine.registry import registered_models
 from ..extensions import db
-from ..timeline import WORDS
+from ..i18n import translate
+from ..timeline import TYPE_WORDS, WORDS
+from .audit_subjects import ENTITY_LABELS, entity_label
 from .models import SignOff
+
+
+@dataclass(frozen=True)
+class Action:
+    """Events an action's label names: its trigger, on rows of `entity_type`
+    (None: of any type but those in `except_types`, which call it otherwise)."""
+    trigger: str
+    entity_type: str | None = None
+    except_types: frozenset[str] = frozenset()
+
+    def clause(self):
+        clause = AuditEvent.trigger == self.trigger
+        if self.entity_type is not None:
+            return and_(AuditEvent.entity_type == self.entity_type, clause)
+        if self.except_types:  # events about no entity (a login) have no type: not excepted
+            return and_(clause, or_(AuditEvent.entity_type.is_(None),
+                                    AuditEvent.entity_type.not_in(sorted(self.except_types))))
+        return clause
 
 
 @dataclass
 class EventFilters:
     actor_id: int | None = None
     role: str | None = None
-    entity_type: str | None = None
+    # The entity types and actions a typed code or label names (entity_types_named, actions_named).
+    entity_types: tuple[str, ...] = ()
     entity_id: int | None = None
-    trigger: str | None = None
+    actions: tuple[Action, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
 
@@ -64,12 +86,12 @@ def events_query(user, f: EventFilters):
         query = query.where(AuditEvent.actor_id == f.actor_id)
     if f.role:
         query = query.where(AuditEvent.actor_role == f.role)
-    if f.entity_type:
-        query = query.where(AuditEvent.entity_type == f.entity_type)
+    if f.entity_types:
+        query = query.where(AuditEvent.entity_type.in_(f.entity_types))
     if f.entity_id is not None:
         query = query.where(AuditEvent.entity_id == f.entity_id)
-    if f.trigger:
-        query = query.where(AuditEvent.trigger == f.trigger)
+    if f.actions:
+        query = query.where(or_(*(action.clause() for action in f.actions)))
     query = query.where(*clock.on_local_days(AuditEvent.at, f.date_from, f.date_to))
     return query
 
@@ -104,13 +126,75 @@ ACCOUNT_TYPES = ("user", "login", "export")
 
 def known_entity_types() -> list[str]:
     """Suggestions for the "what" filter, without scanning the log: every
-    workflow entity, plus the accounts and exports (any other value typed
-    is searched for as well)."""
-    return sorted({name for name, _ in registered_models()} | set(ACCOUNT_TYPES))
+    workflow entity, plus the accounts, exports and the other rows the
+    browser names (any other value typed is searched for as well)."""
+    return sorted({name for name, _ in registered_models()} | set(ACCOUNT_TYPES) | set(ENTITY_LABELS))
 
 
 def known_triggers() -> list[str]:
     return sorted({t.trigger for wf in WORKFLOWS.values() for t in wf.transitions} | set(WORDS))
+
+
+@lru_cache(maxsize=8)
+def entity_type_labels(locale: str) -> dict[str, tuple[str, ...]]:
+    """label -> the entity types the browser's "what" column calls so
+    (audit_subjects.entity_label)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for entity_type in known_entity_types():
+        label = entity_label(entity_type, locale)
+        found[label] = found.get(label, ()) + (entity_type,)
+    return found
+
+
+@lru_cache(maxsize=8)
+def action_labels(locale: str) -> dict[str, tuple[Action, ...]]:
+    """label -> the Actions the browser's "action" column calls so: the
+    labels audit_views.action_label gives, read backwards (a row type's own
+    word, then the shared words, then its workflow's transition). One label
+    may name several triggers (退回重办: a returned case, a referral sent back)."""
+    found: dict[str, list[Action]] = {}
+
+    def add(label, action):
+        actions = found.setdefault(translate(label, locale), [])
+        if action not in actions:
+            actions.append(action)
+
+    for (entity_type, trigger), label in TYPE_WORDS.items():
+        add(label, Action(trigger, entity_type))
+    for trigger, label in WORDS.items():
+        add(label, Action(trigger, except_types=frozenset(t for t, tr in TYPE_WORDS if tr == trigger)))
+    for entity_type, model in registered_models():
+        for t in model.__workflow__.transitions:
+            if t.trigger not in WORDS and (entity_type, t.trigger) not in TYPE_WORDS:
+                add(t.label, Action(t.trigger, entity_type))
+    return {label: tuple(actions) for label, actions in found.items()}
+
+
+def _named(typed: str, codes: set[str], labels: dict[str, tuple]) -> tuple:
+    """What a typed filter names: the labels it is (else, unless it is a
+    code, those it is part of: "案件" for 纠纷案件)."""
+    if typed in labels:
+        return labels[typed]
+    if typed in codes:
+        return ()
+    return tuple(item for label, items in labels.items() if typed in label for item in items)
+
+
+def entity_types_named(typed: str | None, locale: str) -> tuple[str, ...]:
+    """The entity types a typed code or label names (the code itself always:
+    links kept from before the labels, and codes no label names)."""
+    if not typed:
+        return ()
+    found = _named(typed, set(known_entity_types()), entity_type_labels(locale))
+    return (typed, *(t for t in found if t != typed))
+
+
+def actions_named(typed: str | None, locale: str) -> tuple[Action, ...]:
+    """The actions a typed trigger or label names (the trigger itself always)."""
+    if not typed:
+        return ()
+    found = _named(typed, set(known_triggers()), action_labels(locale))
+    return (Action(typed), *(a for a in found if a != Action(typed)))
 
 
 def actors_in_scope(user, limit: int | None = None, actor_id: int | None = None, named: str | None = None,

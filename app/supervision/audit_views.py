@@ -71,10 +71,12 @@ def events():
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     typed = _choose_actor(form)
     per_page = current_app.config["SUPERVISION_PER_PAGE"]
+    # A type or an action typed as the table shows it (纠纷案件, 登记签名) or as its code (old links).
     filters = audit_log.EventFilters(
-        actor_id=form.actor.data, role=form.role.data or None, entity_type=form.entity_type.data or None,
-        entity_id=form.entity_id.data, trigger=form.trigger.data or None, date_from=form.date_from.data,
-        date_to=form.date_to.data)
+        actor_id=form.actor.data, role=form.role.data or None,
+        entity_types=audit_log.entity_types_named(form.entity_type.data, locale),
+        entity_id=form.entity_id.data, actions=audit_log.actions_named(form.trigger.data, locale),
+        date_from=form.date_from.data, date_to=form.date_to.data)
     if form.reversed_range():
         flash(_("The date range ends before it starts: no event can match."), "warning")
         page = Page(rows=[], number=1, per_page=per_page, total=0, capped=False)
@@ -93,7 +95,8 @@ def events():
                  data=readable(data, locale, recorded)) for e, raw, data in zip(page.rows, opened, payloads)]
     return render_template("supervision/audit_events.html", form=form, actor_typed=typed, page=page, rows=rows,
                            link_args=form.link_args(),
-                           entity_types=audit_log.known_entity_types(), triggers=audit_log.known_triggers(),
+                           entity_types=sorted(audit_log.entity_type_labels(locale)),
+                           actions=sorted(audit_log.action_labels(locale)),
                            field_label=lambda n, entity_type=None: field_label(n, locale, entity_type))
 
 
