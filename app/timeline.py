@@ -127,10 +127,15 @@ class Entry:
     to_label: str | None
     reason: str | None
     data: dict
+    # What the reason is called: the step's own form asks for a "Reason" when
+    # it needs one, else for a "Note" (accepting a case), and says so here too.
+    reason_label: str = ""
     # For a related row's event: its workflow's name (e.g. "五老和事会指派"),
     # shown before the action; None for the entity's own events.
     subject: str | None = field(default=None)
 
+
+REASON, NOTE = N_("Reason"), NC_("recorded with a step", "Note")
 
 _STAND_IN = SimpleNamespace(id=bindparam("entity_id"))
 
@@ -220,8 +225,8 @@ def timeline(entity, locale: str) -> list[Entry]:
         # A related row without a workflow has all its triggers in WORDS.
         wf = own_wf or entity.__workflow__
         action = word(event.entity_type, event.trigger, locale)
+        t = wf.transition(event.trigger, event.from_state or "")
         if action is None:
-            t = wf.transition(event.trigger, event.from_state or "")
             action = translate(t.label, locale) if t else event.trigger
         entries.append(
             Entry(
@@ -232,6 +237,7 @@ def timeline(entity, locale: str) -> list[Entry]:
                 from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
                 to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
                 reason=event.reason,
+                reason_label=translate(NOTE if t is not None and not t.reason_required else REASON, locale),
                 data=readable(payload, locale, names),
                 subject=translate(own_wf.label, locale) if own_wf else None,
             )

@@ -197,6 +197,20 @@ def test_the_lead_ticked_as_co_mediator_too_is_refused_with_nothing_written(app,
         assert db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.trigger == "assign")).scalar() == 0
 
 
+def test_the_history_calls_a_note_a_note_and_a_reason_a_reason(app, client, world):
+    """Accepting asks for a note (备注), rejecting for a reason (理由): the history says which it was."""
+    with app.app_context():
+        m1 = db.session.get(f.User, world.m1_id)
+        second = f.dispute(m1, db.session.get(Dispute, world.case).grid).id
+    login(client, world.m1)
+    assert action(client, world.case, "accept", reason="材料齐全").status_code == 302
+    assert action(client, second, "reject", route="court", reason="不属于调解范围").status_code == 302
+    accepted = case_page(client, world.case).split('id="timeline"')[1]
+    rejected = case_page(client, second).split('id="timeline"')[1]
+    assert "备注：材料齐全" in accepted and "理由：材料齐全" not in accepted
+    assert "理由：不属于调解范围" in rejected
+
+
 def test_missing_reason_is_refused_with_nothing_written(app, client, world):
     login(client, world.m1)
     response = action(client, world.case, "reject", route="court", reason="")
