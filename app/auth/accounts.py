@@ -195,13 +195,15 @@ def end_all_sessions(user: User, actor, cause: str) -> int:
     return ended
 
 
-def set_active(user: User, active: bool, actor, loaded_state: str | None = None, reason: str | None = None) -> dict:
+def set_active(user: User, active: bool, actor, loaded_state: str | None = None,
+               reason: str | None = None) -> dict | None:
     """Deactivate (every session logged out at once; the password no longer
     logs in) or reactivate the account. An administrator cannot deactivate
-    themself, nor the last active administrator."""
+    themself, nor the last active administrator. None when the account was
+    so already (nothing audited)."""
     _locked_fresh(user, loaded_state)
     if user.active == active:
-        return {}
+        return None
     data: dict = {}
     if not active:
         if actor is not None and user.id == getattr(actor, "id", None):
