@@ -4,6 +4,7 @@ deactivating and reactivating it, a new password, resetting its two-step
 verification; every change audited, nobody but an administrator let in; and
 a department's liaisons on its page."""
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from app import clock
 from app.audit.models import AuditEvent
 from app.auth.models import TwoFactor, User, UserSession
 from app.extensions import db
+from app.org.models import Grid
 from tests import factories as f
 from tests import factories_referrals as fr
 from tests.factories import csrf
@@ -83,7 +85,6 @@ def post_form(client, page_url, action, data):
 
 def state_of(client, uid):
     html = client.get(f"/admin/users/{uid}").get_data(as_text=True)
-    import re
     return re.search(r'name="state" type="hidden" value="([0-9a-f]+)"', html).group(1)
 
 
@@ -359,3 +360,21 @@ def test_a_department_page_lists_its_liaisons_and_warns_when_none_is_active(app,
     post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate", {"state": state_of(client, uid)})
     market = client.get(f"/referrals/departments/{world['market']}").get_data(as_text=True)
     assert 'data-liaison="qian"' in market and 'id="no-liaison"' in market
+
+
+def test_the_cli_makes_accounts_through_the_same_door(app, world):
+    runner = app.test_cli_runner()
+    before = counts(app)
+    missing = runner.invoke(args=["users", "create", "--role", "mediator", "--password", NEW_PASSWORD, "he"])
+    assert missing.exit_code != 0 and "a mediator needs --community" in missing.output
+    weak = runner.invoke(args=["users", "create", "--role", "lawyer", "--password", "short", "he"])
+    assert weak.exit_code != 0 and "at least 12 characters" in weak.output
+    assert counts(app) == before
+    with app.app_context():
+        grid = db.session.get(Grid, world["grid"]).name
+    made = runner.invoke(args=["users", "create", "--role", "gridworker", "--grid", grid, "--password", NEW_PASSWORD,
+                               "he"])
+    assert made.exit_code == 0, made.output
+    event = events(app, "user_created")[-1]
+    assert event.data["by"] == "cli" and event.data["grid_id"] == world["grid"] and event.actor_id is None
+    assert NEW_PASSWORD not in json.dumps(event.data)
