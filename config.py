@@ -181,6 +181,8 @@ class Config:
     FOLLOWUP_GRACE_DAYS = int(os.environ.get("FOLLOWUP_GRACE_DAYS", "3"))
     FOLLOWUP_ESCALATE_DAYS = int(os.environ.get("FOLLOWUP_ESCALATE_DAYS", "2"))
     FOLLOWUPS_PER_PAGE = 30
+    # The administrators' list of accounts (/admin/users).
+    USERS_PER_PAGE = 30
     # Screening sweeps (排查): how often each level sweeps, "week" (Monday to
     # Sunday) or "month". The city's practice: each community weekly, the street monthly.
     SWEEP_PERIODS = {

@@ -247,6 +247,7 @@ def _case_titles(ids):
 
 
 def _register_blueprints(app):
+    from .auth.admin import bp as users_bp
     from .auth.views import bp as auth_bp
     from .diagrams.views import bp as diagrams_bp
     from .disputes.blueprint import bp as disputes_bp
@@ -262,7 +263,7 @@ def _register_blueprints(app):
     from .today.blueprint import bp as today_bp
     from .supervision.views import bp as supervision_bp
 
-    for bp in (auth_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp,
+    for bp in (auth_bp, users_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp,
                elders_bp, rota_bp, followups_bp, sweeps_bp, referrals_bp, notifications_bp, today_bp, supervision_bp):
         app.register_blueprint(bp)
 

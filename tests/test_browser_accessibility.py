@@ -104,3 +104,20 @@ def test_the_map_and_the_charts_have_no_serious_accessibility_violation(pages, d
         found[size] = blocking_violations(page)
     assert found == {size: [] for size in SIZES}, found
     assert not pages.problems, pages.problems
+
+
+@pytest.mark.parametrize("name, path", [("users", "/admin/users"), ("user-new", "/admin/users/new"),
+                                        ("user", "/admin/users/1")])
+def test_the_users_pages_have_no_serious_accessibility_violation(pages, demo, name, path):
+    found = {}
+    for size, options in SIZES.items():
+        page = pages.open(**options)
+        page.goto("/login")
+        page.get_by_label("用户名").fill("admin")
+        page.get_by_label("密码").fill(demo)
+        submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+        page.goto(path)
+        expect(page.locator("main h1")).to_be_visible()
+        found[size] = blocking_violations(page)
+    assert found == {size: [] for size in SIZES}, found
+    assert not pages.problems, pages.problems

@@ -1,5 +1,3 @@
-import secrets
-
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
@@ -7,12 +5,10 @@ from sqlalchemy import select
 
 from workflows import ROLES
 
-from ..audit import record
 from ..extensions import db
 from ..org.models import Community, Department, Grid, Street
-from . import two_factor
+from . import accounts, two_factor
 from .models import User
-from .passwords import hash_password, password_problem
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -27,39 +23,47 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.option("--department", "department_name", help="Department a liaison answers for (required for liaisons).")
 @click.password_option(help="Prompted for when not given.")
 def create_user(username, role, display_name, street_name, community_name, grid_name, department_name, password):
-    """Create USERNAME with ROLE; prompts for the password."""
-    if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
-        raise click.ClickException(f"user {username!r} already exists")
-    with force_locale("en"):
-        problem = password_problem(password)
-    if problem:
-        raise click.ClickException(problem)
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=hash_password(password), session_token=secrets.token_hex(16), active=True)
+    """Create USERNAME with ROLE; prompts for the password. The same rules and
+    audit as the users page (app/auth/accounts.py)."""
+    details = accounts.Details(display_name=display_name or username, role=role)
     if grid_name:
-        grid = db.session.execute(select(Grid).where(Grid.name == grid_name)).scalar_one_or_none()
-        if grid is None:
-            raise click.ClickException(f"no grid named {grid_name!r}")
-        user.grid_id, community_name = grid.id, grid.community.name
-    if community_name:
-        community = db.session.execute(select(Community).where(Community.name == community_name)).scalar_one_or_none()
-        if community is None:
-            raise click.ClickException(f"no community named {community_name!r}")
-        user.community_id, user.street_id = community.id, community.street_id
+        details.grid_id = _id_named(Grid, grid_name, "grid")
+    elif community_name:
+        details.community_id = _id_named(Community, community_name, "community")
     if street_name:
-        street = db.session.execute(select(Street).where(Street.name == street_name)).scalar_one_or_none()
-        if street is None:
-            raise click.ClickException(f"no street named {street_name!r}")
-        user.street_id = street.id
-    if role == "liaison" and not department_name:
-        raise click.ClickException("a liaison needs --department")
+        details.street_id = _id_named(Street, street_name, "street")
     if department_name:
-        user.department_id = _department_id(department_name, user.street_id)
-    db.session.add(user)
-    db.session.flush()
-    record("user", user.id, "user_created", None, data={"username": username, "role": role, "by": "cli"})
+        details.department_id = _department_id(department_name, _street_of(details, street_name))
+    with force_locale("en"):
+        try:
+            accounts.create(username, details, password, None, "cli")
+        except accounts.AccountProblem as problem:
+            db.session.rollback()
+            if problem.code == "missing":
+                raise click.ClickException(f"a {role} needs --{problem.field}") from None
+            if problem.code == "taken":
+                raise click.ClickException(f"user {username!r} already exists") from None
+            raise click.ClickException(problem.message) from None
     db.session.commit()
     click.echo(f"created {role} {username!r}")
+
+
+def _id_named(model, name: str, what: str) -> int:
+    found = db.session.execute(select(model.id).where(model.name == name)).scalars().all()
+    if not found:
+        raise click.ClickException(f"no {what} named {name!r}")
+    if len(found) > 1:
+        raise click.ClickException(f"several {what}s are named {name!r}")
+    return found[0]
+
+
+def _street_of(details, street_name) -> int | None:
+    """The street the account will have, to tell departments of one name apart."""
+    if details.grid_id:
+        return db.session.get(Grid, details.grid_id).community.street_id
+    if details.community_id:
+        return db.session.get(Community, details.community_id).street_id
+    return _id_named(Street, street_name, "street") if street_name else None
 
 
 def _department_id(name, street_id) -> int:

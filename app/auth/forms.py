@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, ValidationError
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from .passwords import password_problem
 
@@ -45,3 +45,59 @@ class TwoFactorBeginForm(FlaskForm):
 class TwoFactorConfirmForm(FlaskForm):
     code = StringField(_l("Six-digit code from the app"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+# -- the administrators' users pages (app/auth/admin.py) ----------------------------
+
+
+class UserFilterForm(FlaskForm):
+    """GET filters (bookmarkable, nothing written: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    role = SelectField(_l("Role"), default="")
+    active = SelectField(_l("Status"), default="")
+    q = StringField(_l("Name or username"), validators=[Optional(), Length(max=60)])
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
+
+
+class AccountForm(FlaskForm):
+    """An account's name, role and places; the choices are filled by the view.
+    `state` is what the form was loaded with (accounts.state_of)."""
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    street_id = SelectField(_l("Street"), coerce=int, default=0)
+    community_id = SelectField(_l("Community"), coerce=int, default=0)
+    grid_id = SelectField(_l("Grid"), coerce=int, default=0)
+    department_id = SelectField(_l("Department"), coerce=int, default=0,
+                                description=_l("Only for a department liaison: the referrals they answer."))
+    state = HiddenField()
+
+
+class NewPasswordFields:
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200), _acceptable],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Password again"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ. Type the same one twice."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class UserCreateForm(AccountForm, NewPasswordFields):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)],
+                           render_kw={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"})
+
+
+class PasswordSetForm(FlaskForm, NewPasswordFields):
+    pass
+
+
+class AccountStateForm(FlaskForm):
+    """Deactivate or reactivate: the loaded state guards against another
+    administrator's change meanwhile."""
+    state = HiddenField()
+
+
+class TwoFactorResetForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)],
+                         description=_l("For the audit log, e.g. the user lost their phone."))

@@ -17,6 +17,7 @@ from workflows.referral import OPEN
 from .. import clock, engine, uploads
 from ..audit.chain import lock_chain, record
 from ..auth.access import load_visible, refuse, roles_required
+from ..auth.models import User
 from ..disputes.access import CASE_ROLES, load_case
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
@@ -281,8 +282,12 @@ def _deadline_form(formdata=None):
 
 
 def _render_department(department, form, status=200):
+    # Its liaisons: without an active one, what is referred to it reaches nobody.
+    liaisons = db.session.execute(select(User).where(User.department_id == department.id, User.role == "liaison")
+                                  .order_by(User.active.desc(), User.display_name, User.id)).scalars().all()
     return render_template("referrals/department.html", dep=department, form=form, remove=RemoveDeadlineForm(),
-                           own={d.kind: d for d in department.deadlines}), status
+                           own={d.kind: d for d in department.deadlines}, liaisons=liaisons,
+                           has_active_liaison=any(u.active for u in liaisons)), status
 
 
 @roles_required("admin")

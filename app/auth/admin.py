@@ -1,0 +1,294 @@
+"""The administrators' users pages (/admin/users): the list with its filters,
+making an account, and one account's page (its name, role and places,
+deactivating and reactivating it, a new password, resetting its two-step
+verification). For the role `admin` only. Every change goes through
+accounts.py (as `flask users create` does) or two_factor.reset (as `flask
+users reset-2fa` does), audited in the change's transaction.
+
+Two administrators editing one account: each form carries the state it was
+loaded with (accounts.state_of); a change made meanwhile is refused with 409
+rather than overwritten."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, pgettext
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from workflows import ROLES
+
+from ..extensions import db
+from ..i18n import current_locale
+from ..org.models import Community, Department, Grid, Street
+from ..paging import page_of
+from . import accounts, two_factor
+from .access import roles_required
+from .forms import AccountForm, AccountStateForm, PasswordSetForm, TwoFactorResetForm, UserCreateForm, UserFilterForm
+from .models import LoginAttempt, TwoFactor, User
+from .roles import role_label
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+ADMIN = "admin"
+PLACE_FIELDS = ("street_id", "community_id", "grid_id", "department_id")
+
+
+def _role_choices(locale: str) -> list[tuple[str, str]]:
+    return [(role, role_label(role, locale)) for role in ROLES]
+
+
+# The list -----------------------------------------------------------------------
+
+
+def _filter_form(locale: str) -> UserFilterForm:
+    form = UserFilterForm(formdata=request.args)
+    form.role.choices = [("", _("All roles"))] + _role_choices(locale)
+    form.active.choices = [("", _("Active and deactivated")), ("yes", pgettext("account state", "Active")), ("no", _("Deactivated"))]
+    form.validate()
+    for name in form.errors:
+        form[name].data = form[name].default
+    return form
+
+
+def _last_logins(usernames: list[str]) -> dict:
+    if not usernames:
+        return {}
+    rows = db.session.execute(select(LoginAttempt.username, func.max(LoginAttempt.at))
+                              .where(LoginAttempt.username.in_(usernames), LoginAttempt.success.is_(True))
+                              .group_by(LoginAttempt.username)).all()
+    return dict(rows)
+
+
+def _with_two_factor(ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(db.session.execute(select(TwoFactor.user_id).where(
+        TwoFactor.user_id.in_(ids), TwoFactor.confirmed_at.is_not(None))).scalars())
+
+
+@bp.route("")
+@roles_required(ADMIN)
+def index():
+    locale = current_locale()
+    form = _filter_form(locale)
+    query = select(User)
+    if form.role.data:
+        query = query.where(User.role == form.role.data)
+    if form.active.data:
+        query = query.where(User.active.is_(form.active.data == "yes"))
+    text = (form.q.data or "").strip()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(User.username.ilike(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\")))
+    page = page_of(query, (User.username, User.id), form.page.data or 1, current_app.config["USERS_PER_PAGE"],
+                   options=[selectinload(getattr(User, name)) for name in ("street", "community", "grid", "department")])
+    args = {name: form[name].data for name in ("role", "active", "q") if form[name].data}
+    return render_template("auth/users.html", form=form, page=page, link_args=args,
+                           last_login=_last_logins([u.username for u in page.rows]),
+                           two_factor_on=_with_two_factor([u.id for u in page.rows]))
+
+
+# The account's details ---------------------------------------------------------------
+
+
+def _fill_choices(form: AccountForm, locale: str) -> None:
+    none = [(0, "—")]
+    form.role.choices = _role_choices(locale)
+    form.street_id.choices = none + [(s.id, s.name) for s in db.session.execute(
+        select(Street).order_by(Street.id)).scalars()]
+    form.community_id.choices = none + [
+        (c.id, f"{street} · {c.name}") for c, street in db.session.execute(
+            select(Community, Street.name).join(Street, Street.id == Community.street_id)
+            .order_by(Community.street_id, Community.id))]
+    form.grid_id.choices = none + [
+        (g.id, f"{community} · {g.name}") for g, community in db.session.execute(
+            select(Grid, Community.name).join(Community, Community.id == Grid.community_id)
+            .order_by(Community.street_id, Grid.community_id, Grid.id))]
+    form.department_id.choices = none + [
+        (d.id, f"{d.name} ({street or _('The whole city')})") for d, street in db.session.execute(
+            select(Department, Street.name).outerjoin(Street, Street.id == Department.street_id)
+            .order_by(Department.street_id.is_not(None), Department.street_id, Department.id))]
+
+
+def _details(form: AccountForm) -> accounts.Details:
+    return accounts.Details(display_name=form.display_name.data or "", role=form.role.data,
+                            **{name: form[name].data or None for name in PLACE_FIELDS})
+
+
+def _show_problem(form, problem: accounts.AccountProblem) -> None:
+    field = {"password": "password", "username": "username", "role": "role", "display_name": "display_name",
+             "street": "street_id", "community": "community_id", "grid": "grid_id",
+             "department": "department_id"}.get(problem.field)
+    if field and field in form:
+        form[field].errors = list(form[field].errors) + [problem.message]
+    else:
+        flash(problem.message, "danger")
+
+
+def _new_page(form: UserCreateForm, status: int = 200):
+    return render_template("auth/user_new.html", form=form), status
+
+
+@bp.route("/new")
+@roles_required(ADMIN)
+def new():
+    """The form for a new account; `role` and `department_id` in the query
+    preselect them (the department page's "add a liaison")."""
+    form = UserCreateForm(formdata=None)
+    _fill_choices(form, current_locale())
+    if request.args.get("role") in ROLES:
+        form.role.data = request.args["role"]
+    department_id = request.args.get("department_id", type=int)
+    if department_id and any(value == department_id for value, _label in form.department_id.choices):
+        form.department_id.data = department_id
+    return _new_page(form)
+
+
+@bp.route("/new", methods=["POST"])
+@roles_required(ADMIN)
+def create():
+    form = UserCreateForm()
+    _fill_choices(form, current_locale())
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "danger")
+        return _new_page(form, 422)
+    try:
+        user = accounts.create(form.username.data, _details(form), form.password.data, current_user, "web")
+    except accounts.AccountProblem as problem:
+        db.session.rollback()
+        _show_problem(form, problem)
+        return _new_page(form, 422)
+    db.session.commit()
+    flash(_("Account %(username)s created. Give its password to its user in person.", username=user.username),
+          "success")
+    return redirect(url_for("users.show", user_id=user.id))
+
+
+def _load(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _account_form(user: User, formdata=None) -> AccountForm:
+    form = AccountForm(formdata=formdata)
+    _fill_choices(form, current_locale())
+    if formdata is None:
+        form.display_name.data, form.role.data = user.display_name, user.role
+        for name in PLACE_FIELDS:
+            form[name].data = getattr(user, name) or 0
+        form.state.data = accounts.state_of(user)
+    return form
+
+
+def _user_page(user: User, status: int = 200, **forms):
+    state = accounts.state_of(user)
+    context = {
+        "form": forms.get("form") or _account_form(user),
+        "state_form": AccountStateForm(formdata=None, state=state),
+        "password_form": forms.get("password_form") or PasswordSetForm(formdata=None),
+        "reset_form": forms.get("reset_form") or TwoFactorResetForm(formdata=None),
+    }
+    return render_template("auth/user.html", account=user, two_factor_on=two_factor.enabled(user),
+                           is_self=user.id == current_user.id,
+                           last_login=_last_logins([user.username]).get(user.username), **context), status
+
+
+def _stale(user: User):
+    db.session.rollback()
+    flash(_("Another administrator changed this account meanwhile. Check it below and make your change again."),
+          "warning")
+    return _user_page(user, 409)
+
+
+@bp.route("/<int:user_id>")
+@roles_required(ADMIN)
+def show(user_id: int):
+    return _user_page(_load(user_id))
+
+
+@bp.route("/<int:user_id>", methods=["POST"])
+@roles_required(ADMIN)
+def update(user_id: int):
+    user = _load(user_id)
+    form = _account_form(user, request.form)
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "danger")
+        return _user_page(user, 422, form=form)
+    try:
+        changes = accounts.update(user, _details(form), current_user, form.state.data or "")
+    except accounts.StaleForm:
+        return _stale(user)
+    except accounts.AccountProblem as problem:
+        db.session.rollback()
+        _show_problem(form, problem)
+        return _user_page(user, 422, form=form)
+    db.session.commit()
+    flash(_("The account is saved.") if changes else _("Nothing was changed."), "success" if changes else "info")
+    return redirect(url_for("users.show", user_id=user.id))
+
+
+def _set_active(user_id: int, active: bool):
+    user = _load(user_id)
+    form = AccountStateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        data = accounts.set_active(user, active, current_user, form.state.data or "")
+    except accounts.StaleForm:
+        return _stale(user)
+    except accounts.AccountProblem as problem:
+        db.session.rollback()
+        flash(problem.message, "danger")
+        return _user_page(user, 409)
+    db.session.commit()
+    if data is None:
+        flash(_("Nothing was changed."), "info")
+    elif active:
+        flash(_("%(name)s is active again and can log in.", name=user.display_name), "success")
+    else:
+        flash(_("%(name)s is deactivated: their sessions are logged out and they can no longer log in.",
+                name=user.display_name), "success")
+    return redirect(url_for("users.show", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@roles_required(ADMIN)
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@roles_required(ADMIN)
+def reactivate(user_id: int):
+    return _set_active(user_id, True)
+
+
+@bp.route("/<int:user_id>/password", methods=["POST"])
+@roles_required(ADMIN)
+def set_password(user_id: int):
+    user = _load(user_id)
+    form = PasswordSetForm()
+    if not form.validate_on_submit():
+        return _user_page(user, 422, password_form=form)
+    data = accounts.set_password(user, form.password.data, current_user, "web")
+    db.session.commit()
+    flash(_("The new password is set. Sessions of the account logged out: %(num)s. "
+            "Give the password to its user in person.", num=data["sessions_ended"]), "success")
+    return redirect(url_for("users.show", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/reset-two-factor", methods=["POST"])
+@roles_required(ADMIN)
+def reset_two_factor(user_id: int):
+    user = _load(user_id)
+    form = TwoFactorResetForm()
+    if not form.validate_on_submit():
+        return _user_page(user, 422, reset_form=form)
+    data = two_factor.reset(user, current_user, "web", reason=form.reason.data.strip())
+    db.session.commit()
+    flash(_("Two-step verification is reset. Sessions of the account logged out: %(num)s. "
+            "Its user logs in with the password alone next time.", num=data["sessions_ended"]), "success")
+    return redirect(url_for("users.show", user_id=user.id))
