@@ -26,6 +26,7 @@ CATALOG = Path(__file__).resolve().parent.parent / "app/translations/zh_Hans_CN/
 PLAIN_MEANINGS = {
     "Accepted": "the column of invitations an elder accepted (elders' load)",
     "Acknowledged": "when a referral was acknowledged, on its page (a time)",
+    "Active": "an elder on the council's roster (在册; an account's state has the context \"account state\")",
     "Address": "a party's or an elder's home or employer address",
     "Answered": "the column of invitations an elder answered (elders' load)",
     "Applicant's ID number": "the intake form's field",

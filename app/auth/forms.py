@@ -56,7 +56,7 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    role = SelectField(_l("Role"), default="")
+    role = SelectField(_lp("account", "Role"), default="")
     active = SelectField(_l("Status"), default="")
     q = StringField(_l("Name or username"), validators=[Optional(), Length(max=60)])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
@@ -66,7 +66,7 @@ class AccountForm(FlaskForm):
     """An account's name, role and places; the choices are filled by the view.
     `state` is what the form was loaded with (accounts.state_of)."""
     display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
-    role = SelectField(_l("Role"), validators=[DataRequired()])
+    role = SelectField(_lp("account", "Role"), validators=[DataRequired()])
     street_id = SelectField(_l("Street"), coerce=int, default=0)
     community_id = SelectField(_l("Community"), coerce=int, default=0)
     grid_id = SelectField(_l("Grid"), coerce=int, default=0)
