@@ -8,13 +8,14 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from wtforms.validators import ValidationError
 
 from app import clock, engine, workdays
 from app.audit.models import AuditEvent
 from app.audit.verify import verify
 from app.engine.timers import tick
 from app.extensions import db
-from app.main.calendar_admin import add_entry
+from app.main.calendar_admin import NoticeForm, add_entry
 from app.main.holiday_notice import KIND, REMINDER_JOB
 from app.notifications.models import Notification
 from app.rota import planning
@@ -353,3 +354,23 @@ def test_a_holiday_the_package_learns_later_moves_the_deadlines_on_the_next_tick
             (mediating.id, "元旦", None), (agreed.id, "元旦", None)}
         assert tick(now=DECEMBER + timedelta(hours=2)).jobs[HOLIDAYS_JOB] == 0
         assert verify() == []
+
+
+@pytest.mark.parametrize("typed, days", [
+    ("2027-02-07", [date(2027, 2, 7)]),
+    ("2027/2/7、2027.2.20", [date(2027, 2, 7), date(2027, 2, 20)]),  # as the pages show days, and with dots
+    ("2027年2月20日，2027-2-7", [date(2027, 2, 7), date(2027, 2, 20)]),
+])
+def test_the_calendars_working_days_are_read_as_people_write_days(app, typed, days):
+    with app.test_request_context():
+        form = NoticeForm(formdata=None, meta={"csrf": False}, workdays=typed)
+        assert form.swapped_days() == days
+
+
+@pytest.mark.parametrize("typed", ["2027/2/30", "7/2/2027", "2027-02", "明年二月"])
+def test_a_working_day_that_is_no_day_is_refused_with_how_to_write_it(app, typed):
+    with app.test_request_context():
+        form = NoticeForm(formdata=None, meta={"csrf": False}, workdays=typed)
+        with pytest.raises(ValidationError) as refused:
+            form.validate_workdays(form.workdays)
+        assert "2027-09-26" in str(refused.value)  # the message shows how to write a day

@@ -37,7 +37,8 @@ from .holiday_notice import gaps_to_enter, still_to_enter
 
 # The longest festival of a notice (the Spring Festival) is 9 days.
 MAX_ENTRY_DAYS = 15
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A day as people write it: 2027-02-07, 2027/2/7, 2027.2.7 or 2027年2月7日 (the pages show 2027/2/7).
+DATE_RE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?")
 
 
 class NoticeForm(FlaskForm):
@@ -65,10 +66,11 @@ class NoticeForm(FlaskForm):
 
     def swapped_days(self) -> list[date]:
         text = (self.workdays.data or "").strip()
-        parts = [p for p in re.split(r"[\s,，、]+", text) if p]
-        if any(not DATE_RE.fullmatch(p) for p in parts):
+        parts = [p for p in re.split(r"[\s,，、;；]+", text) if p]
+        found = [DATE_RE.fullmatch(p) for p in parts]
+        if not all(found):
             raise ValueError(text)
-        return sorted({date.fromisoformat(p) for p in parts})
+        return sorted({date(*(int(n) for n in match.groups())) for match in found})  # ValueError: no such day
 
 
 class EntryRefused(Exception):
