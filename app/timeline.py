@@ -229,7 +229,7 @@ def timeline(entity, locale: str) -> list[Entry]:
         # A related row without a workflow has all its triggers in WORDS.
         wf = own_wf or entity.__workflow__
         action = word(event.entity_type, event.trigger, locale)
-        t = wf.transition(event.trigger, event.from_state or "")
+        t = wf.transition(event.trigger, event.from_state or "") if wf is not None else None
         if action is None:
             action = translate(t.label, locale) if t else event.trigger
         entries.append(

@@ -110,8 +110,10 @@ def test_mediator_invites_the_top_elder_who_accepts_and_reports_from_a_phone(pag
         expect(phone.locator("body")).not_to_contain_text(private)
     expect_no_sideways_scroll(phone)
 
-    # --- Accept.
-    submit(phone, phone.locator('#invitation-actions button[data-trigger="accept"]'))
+    # --- Accept, with a finger-sized button (the elders' own pages).
+    accept = phone.locator('#invitation-actions button[data-trigger="accept"]')
+    assert accept.bounding_box()["height"] >= 44, accept.bounding_box()
+    submit(phone, accept)
     expect(phone.locator("#invitation-state [data-state]")).to_have_text("已接受")
     expect(phone.locator("#session-at")).to_contain_text("东关社区调解室")
 

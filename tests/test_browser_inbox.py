@@ -34,6 +34,13 @@ def test_a_mediator_sees_a_new_public_report_on_my_cases_and_today(pages, people
     expect(page.locator("#inbox-total")).to_have_text("1")
     expect(page.locator("#inbox-count")).to_have_text("1")  # in the navigation (the phone's menu)
     expect_no_sideways_scroll(page)
+    # Choosing the case for taking it on: a finger-sized place to tap, whose edge ticks the box.
+    pick = row.locator("label.inbox-pick")
+    area = pick.bounding_box()
+    assert area["width"] >= 44 and area["height"] >= 44, area
+    page.mouse.click(area["x"] + 3, area["y"] + area["height"] - 3)
+    expect(row.locator('input[name="case"]')).to_be_checked()
+    expect(page).to_have_url(re.compile(r"/cases/mine$"))  # not the case's page
 
     page.goto("/today")
     item = page.locator("#today-inbox-items > a")

@@ -137,6 +137,9 @@ def test_supervisor_signs_off_and_returns_through_the_page(app, client, world):
     assert response.status_code == 302
     page = review_page(client, world.case)
     assert 'id="review-actions"' not in page and 'data-review="signed_off"' in page
+    # Signed off, the page says what comes next and leads to it: archiving, on the case's page.
+    assert f'id="archive-link" href="/cases/{world.case}?step=archive#act-archive"' in page
+    assert 'data-step="archive"' in client.get(f"/cases/{world.case}?step=archive").get_data(as_text=True)
     with app.app_context():
         second = fs.closed_case(fs.user_named(world.m_a1), fs.grid(world.grid_a1)).id
     response = post_review(client, second, "return_case", comment="协议履行证明缺失")
@@ -144,7 +147,7 @@ def test_supervisor_signs_off_and_returns_through_the_page(app, client, world):
     with app.app_context():
         assert db.session.get(Dispute, second).state == "mediating"
     page = review_page(client, second)
-    assert "协议履行证明缺失" in page and 'data-review="returned"' in page
+    assert "协议履行证明缺失" in page and 'data-review="returned"' in page and 'id="archive-link"' not in page
     assert "退回重办" in page  # the timeline shows the review's step
 
 
