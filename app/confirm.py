@@ -13,7 +13,8 @@ with `_confirmed`; the view then runs as it would have. Nothing is done
 before the answer, so nothing is audited for the question itself. A user
 whose role the view refuses (`roles_required`) gets the refusal at once,
 not a question whose "Yes" leads to it; the view's other checks (scope,
-the form) come after the answer.
+the form) come after the answer. A form carrying a password is never asked
+about: the page would send the typed secret back to the browser.
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def ask_before_acting():
     if (request.method != "POST" or not g.get("csrf_valid") or request.files
             or QUESTION not in request.form or request.form.get(ANSWERED) == "1"):
         return None
+    if any("password" in name for name in request.form):
+        return None  # the page would carry the typed secret back: such a form is not asked about
     roles = getattr(current_app.view_functions.get(request.endpoint), "_roles", None)
     if roles is not None and getattr(current_user, "role", None) not in roles:
         return None  # the view refuses this user: nothing to ask about

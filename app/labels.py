@@ -329,12 +329,12 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
         return when_text(value, locale)
     keyed = _keyed(value) if kind == KEYED and names is not None else []
     if keyed and len(keyed) == len(value):  # every key names a row: else shown as recorded
-        return "、".join(str(names.get(ref, {}).get(i, f"#{i}")) for ref, i in keyed)
+        return translate(LIST_SEPARATOR, locale).join(str(names.get(ref, {}).get(i, f"#{i}")) for ref, i in keyed)
     ref = _reference(name)
     if names is not None and ref and _ids(value):
         known = names.get(ref, {})
         shown = [str(known.get(v, f"#{v}")) for v in _ids(value)]
-        return "、".join(shown)
+        return translate(LIST_SEPARATOR, locale).join(shown)
     if name == "fields" and isinstance(value, list) and all(isinstance(v, str) for v in value):
         return translate(LIST_SEPARATOR, locale).join(field_label(v, locale) for v in value)
     # A deadline, recorded in UTC: read in local time (a bare date, had one been recorded, stays as it is).

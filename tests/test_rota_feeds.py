@@ -181,6 +181,15 @@ def test_the_lawyer_gets_the_link_once_on_my_duties_and_can_revoke_it(app, clien
     asked = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page), "_confirm": "Issue a new link?"})
     assert asked.status_code == 200 and 'id="confirm-page"' in asked.get_data(as_text=True)
     assert client.get(f"/rota/feed/{token}.ics").status_code == 200
+    with app.app_context():  # a lawyer who left the centre, their login deactivated: the link stops
+        lawyer = db.session.get(Lawyer, lawyer_id)
+        lawyer.user.active = False
+        db.session.commit()
+    assert client.get(f"/rota/feed/{token}.ics").status_code == 404
+    with app.app_context():
+        db.session.get(Lawyer, lawyer_id).user.active = True
+        db.session.commit()
+    assert client.get(f"/rota/feed/{token}.ics").status_code == 200
     page = client.get("/rota/mine").get_data(as_text=True)
     assert client.post("/rota/mine/feed/revoke", data={"csrf_token": f.csrf(page)}).status_code == 302
     assert client.get(f"/rota/feed/{token}.ics").status_code == 404

@@ -94,6 +94,10 @@ def test_values_in_english_and_in_the_centres_time(app):
         assert field_value("session_at", "2026-12-06T22:50:00", "zh_Hans_CN") == "2026/12/7 06:50"
         assert field_value("signed_on", "2026-12-08", "en") == "12/8/26"
         assert field_value("signed_on", "not a day", "en") == "not a day"
+        # Names listed as the page's language lists them.
+        names = {"party_id": {1: "Wang", 2: "Li"}, "user_id": {3: "Zhang"}}
+        assert field_value("signers", ["party-1", "party-2", "user-3"], "en", names) == "Wang, Li, Zhang"
+        assert field_value("signers", ["party-1", "party-2", "user-3"], "zh_Hans_CN", names) == "Wang、Li、Zhang"
 
 
 def test_signers_are_named_in_one_statement_per_kind_of_row(app):

@@ -5,6 +5,7 @@ verification; every change audited, nobody but an administrator let in; and
 a department's liaisons on its page."""
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -172,6 +173,24 @@ def test_bad_input_is_refused_with_a_message_and_nothing_written(app, world, fie
     assert counts(app) == before
 
 
+def test_a_supervisors_whole_city_is_chosen_never_a_street_forgotten(app, world):
+    """A supervisor or coordinator without a street sees the whole city: that is a choice
+    of its own on the form, and an account left without either is refused."""
+    client = as_admin(app, world)
+    before = counts(app)
+    forgot = new_account(client, username="ma", role="supervisor")
+    assert forgot.status_code == 422 and "请选择街道或“全市”" in forgot.get_data(as_text=True)
+    assert counts(app) == before
+    assert new_account(client, username="ma", role="supervisor", street_id=-1).status_code == 302
+    assert new_account(client, username="niu", role="coordinator", street_id=world["street"]).status_code == 302
+    with app.app_context():
+        made = {u.username: u.street_id for u in db.session.execute(
+            select(User).where(User.username.in_(("ma", "niu")))).scalars()}
+    assert made == {"ma": None, "niu": world["street"]}
+    page = client.get(f"/admin/users/{user_id(app, 'ma')}").get_data(as_text=True)
+    assert re.search(r'<option selected value="-1">全市</option>', page)  # shown as chosen when edited
+
+
 def test_a_liaison_is_made_for_a_chosen_department(app, world):
     client = as_admin(app, world)
     assert new_account(client, username="wu", role="liaison", department_id=world["police"]).status_code == 302
@@ -215,14 +234,25 @@ def test_an_admin_changes_an_accounts_name_role_and_place(app, world):
 # -- deactivating, reactivating -----------------------------------------------------------------
 
 
-def test_deactivating_logs_the_user_out_at_once_and_reactivating_lets_them_back(app, world):
+def test_deactivating_logs_the_user_out_at_once_and_reactivating_lets_them_back(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 30)  # the tests' sessions never time out else
     wang = browser(app)
     assert login(wang, "wang").status_code == 302 and logged_in(wang)
-    client = as_admin(app, world)
     uid = user_id(app, "wang")
+    stale = browser(app)  # a session of another day, timed out but its row not yet cleared
+    assert login(stale, "wang").status_code == 302
+    with app.app_context():
+        row = db.session.execute(select(UserSession).where(UserSession.user_id == uid)
+                                 .order_by(UserSession.id.desc())).scalars().first()
+        row.created_at = row.last_seen_at = row.created_at - timedelta(days=30)
+        db.session.commit()
+    client = as_admin(app, world)
     response = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",
                          {"state": state_of(client, uid)})
     assert response.status_code == 302
+    # The timed-out one is recorded as the timeout it was, by the system, not as the admin's logout.
+    timeout = events(app, "session_timeout")[-1]
+    assert timeout.entity_id == uid and timeout.actor_id is None
     following = wang.get("/account")
     assert following.status_code == 302 and "/login" in following.location
     assert login(browser(app), "wang").status_code == 401
@@ -277,6 +307,8 @@ def test_a_new_password_ends_the_sessions_and_the_old_one_fails(app, world):
     weak = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/password",
                      {"password": "short", "confirm": "short"})
     assert weak.status_code == 422 and "密码至少需要" in weak.get_data(as_text=True)
+    # The page says so at the top and leads to the form, several cards down.
+    assert "请按提示更正标出的填写项。" in weak.get_data(as_text=True) and 'href="#password-form"' in weak.get_data(as_text=True)
     assert events(app, "password_set") == []
     response = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/password",
                          {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -313,10 +345,19 @@ def test_resetting_two_step_verification_with_a_reason(app, world):
 def test_the_dangerous_forms_ask_first(app, world):
     client = as_admin(app, world)
     html = client.get(f"/admin/users/{user_id(app, 'wang')}").get_data(as_text=True)
-    for form_id in ("deactivate-form", "password-form", "reset-2fa-form"):
+    for form_id in ("deactivate-form", "reset-2fa-form"):
         start = html.index(f'id="{form_id}"')
         assert "data-confirm=" in html[start - 300:start + 300]
-    assert html.count('name="_confirm"') == 3
+    assert html.count('name="_confirm"') == 2
+    # A new password is typed twice instead: a page asking without a script would carry it back.
+    password_form = re.search(r'<form[^>]*id="password-form".*?</form>', html, re.S).group(0)
+    assert "data-confirm=" not in password_form and "_confirm" not in password_form
+    uid = user_id(app, "wang")
+    page = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    asked = client.post(f"/admin/users/{uid}/password", data={
+        "csrf_token": csrf(page), "password": "a-long-new-passphrase-2026", "confirm": "a-long-new-passphrase-2026",
+        "_confirm": "Set a new password?"})
+    assert "a-long-new-passphrase-2026" not in asked.get_data(as_text=True)  # never echoed by a question page
 
 
 # -- who may --------------------------------------------------------------------------------
@@ -367,10 +408,16 @@ def test_the_cli_makes_accounts_through_the_same_door(app, world):
     before = counts(app)
     missing = runner.invoke(args=["users", "create", "--role", "mediator", "--password", NEW_PASSWORD, "he"])
     assert missing.exit_code != 0 and "a mediator needs --community" in missing.output
+    cityless = runner.invoke(args=["users", "create", "--role", "supervisor", "--password", NEW_PASSWORD, "he"])
+    assert cityless.exit_code != 0 and "a supervisor needs --street or --whole-city" in cityless.output
     weak = runner.invoke(args=["users", "create", "--role", "lawyer", "--password", "short", "he"])
     assert weak.exit_code != 0 and "at least 12 characters" in weak.output
     assert counts(app) == before
+    city = runner.invoke(args=["users", "create", "--role", "supervisor", "--whole-city", "--password", NEW_PASSWORD,
+                               "city-he"])
+    assert city.exit_code == 0, city.output
     with app.app_context():
+        assert db.session.execute(select(User.street_id).where(User.username == "city-he")).scalar_one() is None
         grid = db.session.get(Grid, world["grid"]).name
     made = runner.invoke(args=["users", "create", "--role", "gridworker", "--grid", grid, "--password", NEW_PASSWORD,
                                "he"])

@@ -27,11 +27,15 @@ from ..audit.chain import lock_chain, record
 from ..extensions import db
 from ..org.models import Community, Department, Grid, Street
 from . import sessions
-from .models import User, UserSession
+from .models import User
 from .passwords import hash_password, password_problem
 
 # role -> the place it cannot work without
 REQUIRED_PLACE = {"mediator": "community", "gridworker": "grid", "assistant": "grid", "liaison": "department"}
+# Roles whose scope is their street, or the whole city when they have none
+# (app/disputes/scope_rule.py, the rota): the city is chosen, never left by a
+# street forgotten.
+STREET_OR_CITY = ("supervisor", "coordinator")
 
 
 class AccountProblem(Exception):
@@ -53,6 +57,8 @@ class Details:
     community_id: int | None = None
     grid_id: int | None = None
     department_id: int | None = None
+    # A supervisor or coordinator for the whole city (STREET_OR_CITY): said, not implied.
+    whole_city: bool = False
 
 
 def _missing_place(role: str, place: str) -> AccountProblem:
@@ -101,6 +107,11 @@ def _places(details: Details) -> dict:
     needed = REQUIRED_PLACE.get(role)
     if needed and not places[f"{needed}_id"]:
         raise _missing_place(role, needed)
+    if role in STREET_OR_CITY and details.whole_city and street_id:
+        raise AccountProblem("street", "mismatch", _("Choose a street or the whole city, not both."))
+    if role in STREET_OR_CITY and not street_id and not details.whole_city:
+        raise AccountProblem("street", "missing", _("A supervisor or a coordinator covers a street or the whole "
+                                                    "city: choose the street, or “The whole city”."))
     return places
 
 
@@ -170,11 +181,11 @@ def update(user: User, details: Details, actor, loaded_state: str | None = None)
     with what was and what is. Returns the changes ({} when nothing changed,
     and then nothing is audited)."""
     _locked_fresh(user, loaded_state)
-    places = _places(details)
-    name = _display_name(details, user.username)
     if user.role == "admin" and details.role != "admin" and user.active and not _active_admins_other_than(user):
         raise AccountProblem("role", "last_admin", _("This is the last active administrator: "
                                                       "make another account administrator first."))
+    places = _places(details)
+    name = _display_name(details, user.username)
     new = {"display_name": name, "role": details.role, **places}
     changes = {key: [getattr(user, key), value] for key, value in new.items() if getattr(user, key) != value}
     if not changes:
@@ -186,13 +197,9 @@ def update(user: User, details: Details, actor, loaded_state: str | None = None)
 
 
 def end_all_sessions(user: User, actor, cause: str) -> int:
-    """Log out every session of the account, each audited; how many."""
-    ended = 0
-    for session_id in db.session.execute(
-        select(UserSession.id).where(UserSession.user_id == user.id).order_by(UserSession.id)
-    ).scalars():
-        ended += sessions.end(session_id, user.id, sessions.LOGOUT, actor, data={"cause": cause})
-    return ended
+    """Log out every session of the account, each audited (one that had
+    already timed out as its timeout); how many were still live."""
+    return sessions.end_all(user, actor, {"cause": cause})
 
 
 def set_active(user: User, active: bool, actor, loaded_state: str | None = None,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from workflows import ROLES
 
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale
 from ..org.models import Community, Department, Grid, Street
 from ..paging import page_of
@@ -32,6 +33,7 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 ADMIN = "admin"
 PLACE_FIELDS = ("street_id", "community_id", "grid_id", "department_id")
+WHOLE_CITY = -1  # the street list's choice for a supervisor or coordinator of the whole city
 
 
 def _role_choices(locale: str) -> list[tuple[str, str]]:
@@ -95,7 +97,7 @@ def index():
 def _fill_choices(form: AccountForm, locale: str) -> None:
     none = [(0, "—")]
     form.role.choices = _role_choices(locale)
-    form.street_id.choices = none + [(s.id, s.name) for s in db.session.execute(
+    form.street_id.choices = none + [(WHOLE_CITY, _("The whole city"))] + [(s.id, s.name) for s in db.session.execute(
         select(Street).order_by(Street.id)).scalars()]
     form.community_id.choices = none + [
         (c.id, f"{street} · {c.name}") for c, street in db.session.execute(
@@ -112,8 +114,12 @@ def _fill_choices(form: AccountForm, locale: str) -> None:
 
 
 def _details(form: AccountForm) -> accounts.Details:
-    return accounts.Details(display_name=form.display_name.data or "", role=form.role.data,
-                            **{name: form[name].data or None for name in PLACE_FIELDS})
+    places = {name: form[name].data or None for name in PLACE_FIELDS}
+    whole_city = places["street_id"] == WHOLE_CITY
+    if whole_city:
+        places["street_id"] = None
+    return accounts.Details(display_name=form.display_name.data or "", role=form.role.data, whole_city=whole_city,
+                            **places)
 
 
 def _show_problem(form, problem: accounts.AccountProblem) -> None:
@@ -151,7 +157,7 @@ def create():
     form = UserCreateForm()
     _fill_choices(form, current_locale())
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form)
         return _new_page(form, 422)
     try:
         user = accounts.create(form.username.data, _details(form), form.password.data, current_user, "web")
@@ -179,6 +185,8 @@ def _account_form(user: User, formdata=None) -> AccountForm:
         form.display_name.data, form.role.data = user.display_name, user.role
         for name in PLACE_FIELDS:
             form[name].data = getattr(user, name) or 0
+        if user.role in accounts.STREET_OR_CITY and not user.street_id:
+            form.street_id.data = WHOLE_CITY
         form.state.data = accounts.state_of(user)
     return form
 
@@ -215,7 +223,7 @@ def update(user_id: int):
     user = _load(user_id)
     form = _account_form(user, request.form)
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "user-form")
         return _user_page(user, 422, form=form)
     try:
         changes = accounts.update(user, _details(form), current_user, form.state.data or "")
@@ -272,6 +280,7 @@ def set_password(user_id: int):
     user = _load(user_id)
     form = PasswordSetForm()
     if not form.validate_on_submit():
+        correct_the_marked(form, "password-form")
         return _user_page(user, 422, password_form=form)
     data = accounts.set_password(user, form.password.data, current_user, "web")
     db.session.commit()
@@ -286,6 +295,7 @@ def reset_two_factor(user_id: int):
     user = _load(user_id)
     form = TwoFactorResetForm()
     if not form.validate_on_submit():
+        correct_the_marked(form, "reset-2fa-form")
         return _user_page(user, 422, reset_form=form)
     data = two_factor.reset(user, current_user, "web", reason=form.reason.data.strip())
     db.session.commit()

@@ -17,15 +17,17 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", "display_name", help="Name shown to others (default: the username).")
-@click.option("--street", "street_name", help="Street the user works in (supervisors).")
+@click.option("--street", "street_name", help="Street the user works in (supervisors, coordinators).")
+@click.option("--whole-city", is_flag=True, help="A supervisor or coordinator of the whole city (instead of --street).")
 @click.option("--community", "community_name", help="Community the user works in (mediators).")
 @click.option("--grid", "grid_name", help="Grid the user works in (grid workers).")
 @click.option("--department", "department_name", help="Department a liaison answers for (required for liaisons).")
 @click.password_option(help="Prompted for when not given.")
-def create_user(username, role, display_name, street_name, community_name, grid_name, department_name, password):
+def create_user(username, role, display_name, street_name, whole_city, community_name, grid_name, department_name,
+                password):
     """Create USERNAME with ROLE; prompts for the password. The same rules and
     audit as the users page (app/auth/accounts.py)."""
-    details = accounts.Details(display_name=display_name or username, role=role)
+    details = accounts.Details(display_name=display_name or username, role=role, whole_city=whole_city)
     if grid_name:
         details.grid_id = _id_named(Grid, grid_name, "grid")
     elif community_name:
@@ -39,6 +41,8 @@ def create_user(username, role, display_name, street_name, community_name, grid_
             accounts.create(username, details, password, None, "cli")
         except accounts.AccountProblem as problem:
             db.session.rollback()
+            if problem.code == "missing" and role in accounts.STREET_OR_CITY:
+                raise click.ClickException(f"a {role} needs --street or --whole-city") from None
             if problem.code == "missing":
                 raise click.ClickException(f"a {role} needs --{problem.field}") from None
             if problem.code == "taken":

@@ -207,15 +207,22 @@ def _end_timed_out(session_id: int, user_id: int, created_at: datetime, last_see
 def end_others(user: User, keep_id: int, cause: str) -> int:
     """End every other session of `user`, each audited as a logout (or as a
     timeout if it had already timed out); returns how many were still live."""
+    return end_all(user, user, {"by_session": keep_id, "cause": cause}, keep_id=keep_id)
+
+
+def end_all(user: User, actor, data: dict, keep_id: int | None = None) -> int:
+    """End every session of `user` but `keep_id`: a live one audited as a
+    logout by `actor` with `data`, one that had already timed out as the
+    timeout it was (by the system); returns how many were still live."""
     now = clock.now()
-    others = db.session.execute(
-        select(UserSession.id, UserSession.created_at, UserSession.last_seen_at)
-        .where(UserSession.user_id == user.id, UserSession.id != keep_id).order_by(UserSession.id)
-    ).all()
+    query = select(UserSession.id, UserSession.created_at, UserSession.last_seen_at).where(
+        UserSession.user_id == user.id)
+    if keep_id is not None:
+        query = query.where(UserSession.id != keep_id)
     ended = 0
-    for other in others:
+    for other in db.session.execute(query.order_by(UserSession.id)).all():
         if now >= expiry(other.created_at, other.last_seen_at)[0]:
             end(other.id, user.id, TIMEOUT, SYSTEM_ACTOR, data=_timeout_data(other.created_at, other.last_seen_at))
         else:
-            ended += end(other.id, user.id, LOGOUT, user, data={"by_session": keep_id, "cause": cause})
+            ended += end(other.id, user.id, LOGOUT, actor, data=data)
     return ended

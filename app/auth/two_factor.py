@@ -287,12 +287,7 @@ def reset(user, actor, by: str, reason: str | None = None) -> dict:
     transaction. Returns the audit data."""
     had = enabled(user)
     removed = remove(user)
-    ended = 0
-    for session_id in db.session.execute(
-        select(UserSession.id).where(UserSession.user_id == user.id).order_by(UserSession.id)
-    ).scalars():
-        ended += sessions.end(session_id, user.id, sessions.LOGOUT, actor,
-                              data={"cause": "second_factor_reset"})
+    ended = sessions.end_all(user, actor, {"cause": "second_factor_reset"})
     data = {"by": by, "had_second_factor": had, "setup_discarded": removed and not had, "sessions_ended": ended}
     record("user", user.id, "second_factor_reset", actor, reason=reason, data=data)
     return data

@@ -45,10 +45,15 @@ def token_hash(token: str) -> str:
 
 
 def lawyer_for_token(token: str) -> Lawyer | None:
+    """The lawyer whose feed the token opens; none once their login is
+    deactivated (they left the centre: the link they took with them stops)."""
     if not TOKEN_RE.match(token or ""):
         return None
-    return db.session.execute(
+    lawyer = db.session.execute(
         select(Lawyer).where(Lawyer.feed_token_hash == token_hash(token))).scalar_one_or_none()
+    if lawyer is not None and lawyer.user is not None and not lawyer.user.active:
+        return None
+    return lawyer
 
 
 def issue_token(lawyer: Lawyer, actor) -> str:

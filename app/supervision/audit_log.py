@@ -175,9 +175,17 @@ def _named(typed: str, codes: set[str], labels: dict[str, tuple]) -> tuple:
     code, those it is part of: "案件" for 纠纷案件)."""
     if typed in labels:
         return labels[typed]
-    if typed in codes:
+    if typed in codes or len(typed) < PART_MIN_CHARS:
         return ()
-    return tuple(item for label, items in labels.items() if typed in label for item in items)
+    found = [item for label, items in labels.items() if typed in label for item in items]
+    # A part found in a great many labels ("e") narrows nothing and would make one
+    # long OR of the log's filters: then only the typed text itself is looked for.
+    return tuple(found) if len(found) <= PART_MAX_MATCHES else ()
+
+
+# A typed part of a label ("案件" of 纠纷案件) is matched from two characters, up to so many labels.
+PART_MIN_CHARS = 2
+PART_MAX_MATCHES = 12
 
 
 def entity_types_named(typed: str | None, locale: str) -> tuple[str, ...]:
