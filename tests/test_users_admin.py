@@ -18,6 +18,7 @@ from app.org.models import Grid
 from tests import factories as f
 from tests import factories_referrals as fr
 from tests.factories import csrf
+from tests.test_accounts import events
 
 NEW_PASSWORD = "a long new passphrase 2027"
 
@@ -58,18 +59,6 @@ def as_admin(app, world):
 def user_id(app, username):
     with app.app_context():
         return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
-
-
-def events(app, trigger=None):
-    with app.app_context():
-        query = select(AuditEvent).order_by(AuditEvent.id)
-        if trigger:
-            query = query.where(AuditEvent.trigger == trigger)
-        found = db.session.execute(query).scalars().all()
-        db.session.expunge_all()
-    for event in found:
-        event.data = json.loads(event.data)
-    return found
 
 
 def counts(app):
