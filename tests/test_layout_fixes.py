@@ -82,4 +82,7 @@ def test_ending_the_duty_comes_after_the_consultation_form_and_quietly(app, worl
     form_at, end_at = html.index('id="consultation-form"'), html.index('data-trigger="complete"')
     assert form_at < end_at
     end_button = html[html.rindex("<button", 0, end_at):end_at]
-    assert "btn-outline-secondary" in end_button and "btn-primary" not in end_button
+    # An outline button, not the page's main one; red, as every step that cannot be undone, and it asks first.
+    assert "btn-outline-danger" in end_button and "btn-primary" not in end_button
+    end_form = html[html.rindex("<form", 0, end_at):end_at]
+    assert "data-confirm=" in end_form and 'name="_confirm"' in end_form
