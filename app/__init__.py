@@ -1,5 +1,6 @@
 """Application factory."""
 from pathlib import Path
+from typing import Callable
 
 from flask import Flask, render_template, session
 from werkzeug.routing import IntegerConverter
@@ -158,7 +159,12 @@ def _install_code_labels():
     from .disputes import codes
     from .elders.codes import REPORT_OUTCOMES
     from .followups import codes as fu
+    from .auth.models import User
+    from .disputes.models import Party
+    from .elders.models import Elder
     from .labels import install_codes, install_reference
+    from .org.models import Community, Grid, Street
+    from .rota.models import Lawyer
     from .supervision.models import OUTCOMES
     from .sweeps import codes as sweep_codes
 
@@ -172,13 +178,14 @@ def _install_code_labels():
         ("kind", codes.PARTY_KINDS), ("id_type", codes.ID_TYPES), ("closed_as", OUTCOMES),
     ):
         install_codes(field, code_list)
+    users, parties = _named_by(User.id, User.display_name), _named_by(Party.id, Party.name)
+    lawyers = _named_by(Lawyer.id, Lawyer.name)
     for field, resolve in (
-        ("mediator_id", _user_names), ("user_id", _user_names), ("closed_by_id", _user_names),
-        ("decided_by_id", _user_names), ("party_id", _party_names), ("party_ids", _party_names),
-        ("consenting_parties", _party_names), ("refusing_party", _party_names),
-        ("elder_id", _elder_names), ("lawyer_id", _lawyer_names), ("target_id", _lawyer_names),
-        ("dispute_id", _case_titles), ("street_id", _street_names), ("community_id", _community_names),
-        ("grid_id", _grid_names),
+        ("mediator_id", users), ("user_id", users), ("closed_by_id", users), ("decided_by_id", users),
+        ("party_id", parties), ("party_ids", parties), ("consenting_parties", parties), ("refusing_party", parties),
+        ("elder_id", _named_by(Elder.id, Elder.name)), ("lawyer_id", lawyers), ("target_id", lawyers),
+        ("dispute_id", _case_titles), ("street_id", _named_by(Street.id, Street.name)),
+        ("community_id", _named_by(Community.id, Community.name)), ("grid_id", _named_by(Grid.id, Grid.name)),
     ):
         install_reference(field, resolve)
 
@@ -196,47 +203,17 @@ def _names(column_id, column_name, ids) -> dict:
     return dict(db.session.execute(statement, {"ids": list(ids)}).all())
 
 
-# What the history shows instead of a recorded id (labels.install_reference).
-def _user_names(ids):
-    from .auth.models import User
-
-    return _names(User.id, User.display_name, ids)
+_RESOLVERS: dict[tuple[str, str], Callable] = {}
 
 
-def _party_names(ids):
-    from .disputes.models import Party
-
-    return _names(Party.id, Party.name, ids)
-
-
-def _elder_names(ids):
-    from .elders.models import Elder
-
-    return _names(Elder.id, Elder.name, ids)
-
-
-def _lawyer_names(ids):
-    from .rota.models import Lawyer
-
-    return _names(Lawyer.id, Lawyer.name, ids)
-
-
-def _street_names(ids):
-    from .org.models import Street
-
-    return _names(Street.id, Street.name, ids)
-
-
-def _community_names(ids):
-    from .org.models import Community
-
-    return _names(Community.id, Community.name, ids)
-
-
-def _grid_names(ids):
-    from .org.models import Grid
-
-    return _names(Grid.id, Grid.name, ids)
+def _named_by(column_id, column_name):
+    """What the history shows instead of a recorded id (labels.install_reference):
+    the row's name in `column_name`, one statement for all the ids. One resolver
+    per column, kept: a second app in the process installs the same one again."""
+    key = (column_id.class_.__name__, column_name.key)
+    if key not in _RESOLVERS:
+        _RESOLVERS[key] = lambda ids: _names(column_id, column_name, ids)
+    return _RESOLVERS[key]
 
 
 def _case_titles(ids):
