@@ -1,16 +1,18 @@
 """A supervisor's reviews on the "today" page: closures awaiting sign-off in
 their scope, due within the period asked for (or overdue)."""
 from flask import url_for
-from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import gettext as _, ngettext
+from sqlalchemy import and_, func, not_, select
 
-from ..engine.deadlines import colour
+from ..engine.deadlines import colour, colour_clause
 from ..extensions import db
-from ..today import TodayItem
+from ..today import TodayItem, end_of_day, rest_items
 from .models import SignOff
 from .scope import is_city_level
 
-LIMIT = 50  # the page links to the full queue beyond this
+# The oldest due first; the rest are counted in their sections and lead to
+# the sign-off queue, which lists them all.
+LIMIT = 50
 
 
 def reviews_due(user, now, until) -> list[TodayItem]:
@@ -19,10 +21,27 @@ def reviews_due(user, now, until) -> list[TodayItem]:
     query = select(SignOff).where(SignOff.state == "awaiting", SignOff.due_at <= until)
     if not is_city_level(user):
         query = query.where(SignOff.street_id == user.street_id)
-    items = []
-    for review in db.session.execute(query.order_by(SignOff.due_at, SignOff.id).limit(LIMIT)).scalars():
-        items.append(TodayItem(
-            "signoff", _("Review the closure of case %(case)s", case=review.dispute.title), review.due_at,
-            colour(review, now), url_for("supervision.case", case_id=review.dispute_id),
-            detail=review.summary[:80]))
+    rows = db.session.execute(query.order_by(SignOff.due_at, SignOff.id).limit(LIMIT + 1)).scalars().all()
+    items = [TodayItem("signoff", _("Review the closure of case %(case)s", case=review.dispute.title),
+                       review.due_at, colour(review, now), url_for("supervision.case", case_id=review.dispute_id),
+                       detail=review.summary[:80])
+             for review in rows[:LIMIT]]
+    if len(rows) > LIMIT:
+        items += rest_items(items, _section_totals(query, now), now, _rest_of_queue)
     return items
+
+
+def _section_totals(query, now) -> dict[str, int]:
+    red = colour_clause(SignOff, "red", now)
+    today = and_(not_(red), SignOff.due_at <= end_of_day(now))
+    overdue, due_today, total = db.session.execute(query.with_only_columns(
+        func.count().filter(red), func.count().filter(today), func.count(), maintain_column_froms=True)).one()
+    return {"overdue": overdue, "today": due_today, "week": total - overdue - due_today}
+
+
+def _rest_of_queue(count: int, section: str) -> TodayItem:
+    return TodayItem("signoff", ngettext("%(num)d more closure awaits your review: see “Sign off several closures”",
+                                         "%(num)d more closures await your review: see “Sign off several closures”",
+                                         count),
+                     None, "red" if section == "overdue" else None, url_for("supervision.bulk_sign_off"),
+                     count=count, section=section)

@@ -12,9 +12,14 @@ domains bring their items to it and not the other way round.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
+
+from .. import clock
+
+SECTIONS = ("overdue", "today", "week")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,12 @@ class TodayItem:
     # New work waiting for someone to take it on (a mediator's inbox of
     # reports): listed at the top of the page, whatever its due time.
     inbox: bool = False
+    # How many rows the item stands for: more than one for the rest of a list
+    # cut short (`rest_items`), which the section's count includes.
+    count: int = 1
+    # The section the item belongs in, where its due time cannot say it (the
+    # rest of a list is "today's" without one due time of its own).
+    section: str | None = None
 
 
 Provider = Callable[[object, datetime, datetime], list[TodayItem]]
@@ -48,3 +59,40 @@ def install_provider(kind: str, fn: Provider) -> None:
 def items_for(user, now: datetime, until: datetime) -> list[TodayItem]:
     items = [item for fn in PROVIDERS.values() for item in fn(user, now, until)]
     return sorted(items, key=lambda i: (i.due_at is None, i.due_at or now, i.kind))
+
+
+def end_of_day(now: datetime) -> datetime:
+    """The first moment of the local day after `now`'s."""
+    return clock.day_start(clock.local_date(now) + timedelta(days=1))
+
+
+def section_of(item: TodayItem, now: datetime, end_of_today: datetime) -> str:
+    """Inbox items (new work to take on) have their own list; red items are
+    overdue; items due before the day ends, or open for work since earlier (a
+    follow-up on its planned day), are today's; the rest are this week's."""
+    if item.inbox:
+        return "inbox"
+    if item.section:
+        return item.section
+    if item.colour == "red":
+        return "overdue"
+    if (item.due_at is not None and item.due_at <= end_of_today) or (
+            item.open_since is not None and item.open_since <= now):
+        return "today"
+    return "week"
+
+
+def rest_items(listed: list[TodayItem], totals: dict[str, int], now: datetime,
+               make: Callable[[int, str], TodayItem]) -> list[TodayItem]:
+    """For a provider that lists only the first rows of a long queue: one
+    item per section for the rows left out, made by `make(count, section)`
+    (a title saying how many, a link to the whole queue), so that the page's
+    counts stay true. `totals` counts every row by section (`SECTIONS`)."""
+    end_of_today = end_of_day(now)
+    shown = Counter(section_of(item, now, end_of_today) for item in listed)
+    rest = []
+    for section in SECTIONS:
+        left_out = totals.get(section, 0) - shown[section]
+        if left_out > 0:
+            rest.append(make(left_out, section))
+    return rest
