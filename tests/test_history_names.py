@@ -19,8 +19,9 @@ from app.sweeps.models import Sweep
 from tests import factories as f
 from tests import factories_referrals as fr
 from tests import factories_rota as frota
-from tests.factories import csrf, login
+from tests.factories import login
 from tests.test_statement_budgets import statements_of
+from tests.test_sweep_alliance import record as record_sweep
 
 NOW = datetime(2026, 3, 12, 2, 0)  # Thursday 12 March 2026, 10:00 Shanghai
 UNKNOWN = 987654
@@ -104,13 +105,6 @@ def swept(app):
     clock.set_now(NOW)
     yield w
     clock.set_now(None)
-
-
-def record_sweep(client, community_id, held_on, people):
-    page = client.get("/sweeps/record").get_data(as_text=True)
-    return client.post("/sweeps/record", data={
-        "csrf_token": csrf(page), "place": f"community:{community_id}", "held_on": held_on,
-        "checked": ["disputes"], "findings": "未发现新的矛盾纠纷。", "participant_ids": [str(i) for i in people]})
 
 
 def test_a_sweeps_recorded_data_names_the_known_people_who_took_part(app, client, swept):
