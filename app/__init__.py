@@ -163,8 +163,8 @@ def _install_code_labels():
     from .disputes.models import Party
     from .elders.models import Elder
     from .labels import install_codes, install_reference
-    from .org.models import Community, Grid, Street
-    from .rota.models import Lawyer
+    from .org.models import Community, Department, Grid, Street
+    from .rota.models import Lawyer, Room
     from .supervision.models import OUTCOMES
     from .sweeps import codes as sweep_codes
 
@@ -176,14 +176,18 @@ def _install_code_labels():
         ("checked", sweep_codes.SWEEP_CHECKS),
         ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS), ("sex", codes.SEXES),
         ("kind", codes.PARTY_KINDS), ("id_type", codes.ID_TYPES), ("closed_as", OUTCOMES),
+        ("requested_by", codes.RECUSAL_ASKED_BY),  # else a party's id, named below
     ):
         install_codes(field, code_list)
     users, parties = _named_by(User.id, User.display_name), _named_by(Party.id, Party.name)
     lawyers = _named_by(Lawyer.id, Lawyer.name)
     for field, resolve in (
         ("mediator_id", users), ("user_id", users), ("closed_by_id", users), ("decided_by_id", users),
+        ("participant_ids", users),
         ("party_id", parties), ("party_ids", parties), ("consenting_parties", parties), ("refusing_party", parties),
+        ("requested_by", parties),
         ("elder_id", _named_by(Elder.id, Elder.name)), ("lawyer_id", lawyers), ("target_id", lawyers),
+        ("room_id", _named_by(Room.id, Room.name)), ("department_id", _named_by(Department.id, Department.name)),
         ("dispute_id", _case_titles), ("street_id", _named_by(Street.id, Street.name)),
         ("community_id", _named_by(Community.id, Community.name)), ("grid_id", _named_by(Grid.id, Grid.name)),
     ):

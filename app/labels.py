@@ -61,6 +61,7 @@ FIELD_LABELS = {
     "size": N_("Size (bytes)"),
     "sha256": N_("SHA-256 checksum"),
     "community_id": N_("Community"),
+    "department_id": N_("Department"),
     "reporter_name": N_("Reporter's name"),
     "reporter_phone": N_("Reporter's phone"),
     "fields": N_("Fields"),
@@ -128,7 +129,7 @@ FIELD_LABELS = {
     "rows": N_("Rows"),
     # The lawyers' Saturday rota (app/rota)
     "day": N_("Duty date"),
-    "room_id": N_("Room no."),
+    "room_id": N_("Room"),
     "seat": N_("Seat"),
     "lawyer_id": N_("Lawyer on duty"),
     "by_hand": N_("Set by hand"),
@@ -234,14 +235,19 @@ def _reference(name: str):
     return None
 
 
-def _ids(value) -> list:
-    if isinstance(value, bool):
-        return []
-    if isinstance(value, int):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+def _id(value) -> int | None:
+    """A recorded id: a number, or its digits as a form's select submits them
+    (a recusal's `requested_by`)."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return []
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _ids(value) -> list:
+    ids = [_id(v) for v in (value if isinstance(value, list) else [value])]
+    return ids if ids and None not in ids else []
 
 
 def _keyed(value) -> list[tuple[str, int]]:

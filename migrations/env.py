@@ -60,7 +60,9 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        # A BEGIN/COMMIT around each migration, as online (below).
+        transaction_per_migration=True,
     )
 
     with context.begin_transaction():
@@ -98,27 +100,42 @@ def run_migrations_online():
             # renames the copy; with foreign keys on (app/database.py) SQLite
             # refuses to drop a table that other rows point at. So they are off
             # while migrating (set outside a transaction, where SQLite honours
-            # it), checked before the COMMIT, and on again after (Alembic's
-            # documentation, "Dealing with Referencing Tables").
+            # it), checked after each migration before its COMMIT, and on again
+            # after (Alembic's documentation, "Dealing with Referencing Tables").
             _sqlite_foreign_keys(connection, False)
+            # A copy: the extension's arguments live as long as the app (a second upgrade in one process).
+            given = conf_args.get("on_version_apply") or []
+            conf_args = dict(conf_args, on_version_apply=[
+                *(given if isinstance(given, (list, tuple)) else [given]), _check_sqlite_foreign_keys])
         try:
             context.configure(
                 connection=connection,
                 target_metadata=get_metadata(),
+                # Each migration in a transaction of its own: a failure rolls
+                # back that migration alone and leaves the database at the one
+                # before (alembic_version says which), as on SQLite, where
+                # Alembic commits each migration anyway; and a migration that
+                # must work outside a transaction (0025's CREATE INDEX
+                # CONCURRENTLY, in an autocommit_block) commits only its own.
+                transaction_per_migration=True,
                 **conf_args
             )
 
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
-                    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
-                    if broken:
-                        raise RuntimeError(f'the migration left rows whose foreign keys point nowhere: {broken[:10]}')
         finally:
             if sqlite:
                 if connection.in_transaction():  # a failure part-way: SQLite ignores the PRAGMA inside one
                     connection.rollback()
                 _sqlite_foreign_keys(connection, True)
+
+
+def _check_sqlite_foreign_keys(ctx, **_kw):
+    """After each migration, in its transaction: a migration that left rows
+    pointing nowhere (foreign keys being off) is rolled back."""
+    broken = ctx.connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+    if broken:
+        raise RuntimeError(f'the migration left rows whose foreign keys point nowhere: {broken[:10]}')
 
 
 def _sqlite_foreign_keys(connection, on):

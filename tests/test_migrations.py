@@ -99,3 +99,46 @@ def test_the_grid_map_reads_its_figures_from_the_grids_index_on_postgresql(migra
         assert "ix_disputes_grid_created_built" not in indexes
     else:
         assert index["column_names"] == ["grid_id", "created_at", "id"]
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_a_failing_migration_leaves_the_ones_before_it_applied(empty_db):
+    """Each migration runs in a transaction of its own (migrations/env.py): one that fails is rolled back
+    alone, and the database stays at the one before it, on PostgreSQL too (not back to empty)."""
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE sweeps (id INTEGER PRIMARY KEY)"))  # 0006 creates it: it fails
+        with pytest.raises(DatabaseError, match="sweeps"):
+            upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert current_revision() == "0005"
+        assert {"disputes", "rota_duties"} <= tables and "followups" not in tables  # 0001-0005 kept, 0006 not
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE sweeps"))
+        upgrade()
+        assert current_revision() == "0025" and "followups" in inspect(db.engine).get_table_names()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # PostgreSQL's foreign keys are never off
+def test_on_sqlite_a_migration_leaving_broken_foreign_keys_is_rolled_back(empty_db):
+    """Foreign keys are off while SQLite migrates (batch copies of tables): each migration's rows are
+    checked before its COMMIT, and a migration after which a row points nowhere is not kept."""
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.connect() as conn:
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+            conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 999, 'nowhere')"))
+            conn.commit()
+        with pytest.raises(SystemExit):  # flask_migrate reports the RuntimeError and exits
+            upgrade()
+        assert current_revision() == "0005" and "followups" not in inspect(db.engine).get_table_names()
+        db.session.remove()
+        db.engine.dispose()

@@ -66,6 +66,13 @@ CONSENT_FORMS = {
     "phone": N_("By phone, recorded by the mediator"),
 }
 
+# Who asked for a recusal (`requested_by`): the mediator, or one of the case's
+# parties, recorded by the party's id (shown by its name, app/__init__.py).
+BY_MEDIATOR = "mediator"
+RECUSAL_ASKED_BY = {
+    BY_MEDIATOR: N_("The mediator"),
+}
+
 PARTY_KINDS = {
     "person": N_("Person"),
     "organisation": N_("Organisation"),

@@ -22,7 +22,7 @@ from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
 from .intake import NewCase, PartyDetails
-from .rules import BY_MEDIATOR, CONSENTING_ROLES, signer_choices
+from .rules import CONSENTING_ROLES, signer_choices
 
 
 CENTS = Decimal("0.01")
@@ -201,7 +201,7 @@ def _choices_for(field, name, dispute, locale, mediators):
         on_case = [] if dispute is None else [m for m in [dispute.assignee, *dispute.co_mediators] if m is not None]
         field.choices = [(m.id, m.display_name) for m in on_case]
     elif name == "requested_by":
-        field.choices = [(BY_MEDIATOR, _l("The mediator"))] + [
+        field.choices = codes.choices(codes.RECUSAL_ASKED_BY, locale) + [
             (str(p.id), f"{codes.label(codes.PARTY_ROLES, p.role, locale)} · {p.name}") for p in _parties(dispute)]
     elif name == "consent_how":
         field.choices = codes.choices(codes.CONSENT_FORMS, locale)

@@ -12,6 +12,7 @@ from .. import clock
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
+from .codes import BY_MEDIATOR
 from .models import ANONYMOUS_REPORTER, FileCounter, Recusal
 
 # Handed to the engine by the package's init_app, not on import.
@@ -103,10 +104,6 @@ def recusal_valid(dispute, actor, data):
     if requested_by != BY_MEDIATOR and _as_int(requested_by) not in {p.id for p in dispute.parties}:
         return _l("Say who asked for the recusal: the mediator, or one of this case's parties.")
     return None
-
-
-# `requested_by` of a recusal: this, or the id of the party who asked.
-BY_MEDIATOR = "mediator"
 
 
 def _as_int(value) -> int | None:

@@ -1,9 +1,11 @@
 """Demo data of the rota: 22 volunteer lawyers (the demo `lawyer` account is
 刘律师), two public legal-service rooms, a city-level coordinator
-(`citycoordinator`, no street) who enters the year's public holidays, the
-last five Saturdays sat (checked in, consultations, one no-show) and the
-next quarter published, with swaps in each state a user meets: one
-approved, one awaiting the coordinator, one asking the demo lawyer.
+(`citycoordinator`, no street), one Saturday the street's coordinator closes
+the rooms (the statutory holidays are the holiday calendar's, app/workdays.py:
+planning skips them without a holiday of the rota's own), the last five
+Saturdays sat (checked in, consultations, one no-show) and the next quarter
+published, with swaps in each state a user meets: one approved, one awaiting
+the coordinator, one asking the demo lawyer.
 
 Past steps are taken at their own time through the engine, so histories,
 guards and the timer behave as they would have."""
@@ -75,6 +77,18 @@ def _city_coordinator(password_hash: str) -> User:
     return user
 
 
+CLOSURE = "工作室消防安全检修（暂停坐班）"
+
+
+def _closure_day(today: date) -> date:
+    """The first Saturday six weeks or more ahead that the holiday calendar
+    leaves open (not a statutory holiday)."""
+    day = today + timedelta(days=(5 - today.weekday()) % 7 + 42)
+    while workdays.statutory_holidays(day, day):
+        day += timedelta(days=7)
+    return day
+
+
 def _at(day: date, hour: int, minute: int = 0):
     return clock.at_local(day, time(hour, minute))
 
@@ -89,7 +103,7 @@ def load(seed: int) -> str:
     today = clock.local_date(real_now)
     try:
         people = _lawyers(rng, lawyer_user.password_hash)
-        city = _city_coordinator(lawyer_user.password_hash)
+        _city_coordinator(lawyer_user.password_hash)
         communities = list(db.session.execute(select(Community).order_by(Community.id).limit(5)).scalars())
         east = Room(name="东关社区公共法律服务工作室", community_id=communities[0].id, seats=2, opens=time(9, 0),
                     closes=time(16, 30), active=True, changed_at=real_now)
@@ -98,10 +112,11 @@ def load(seed: int) -> str:
         for room in (east, hill):
             db.session.add(room)
         db.session.commit()
-        # The year's statutory holidays, from the chinesecalendar package's
-        # notices (app.workdays), listed on the coordinator's holiday page.
-        for name, first, last in workdays.holiday_runs(date(today.year, 1, 1), date(today.year + 1, 12, 31)):
-            admin.add_holiday(name, first, last, city)
+        # The rota's own holidays are the days the centre closes the rooms
+        # besides the statutory ones (which close them anyway, planning.closures):
+        # one Saturday of the coming quarter, before it is planned.
+        closed = _closure_day(today)
+        admin.add_holiday(CLOSURE, closed, closed, coordinator)
 
         # Unavailable dates: most lawyers mark a few of the coming Saturdays.
         ahead = [today + timedelta(days=(5 - today.weekday()) % 7 + 7 * w) for w in range(1, 14)]
@@ -118,7 +133,8 @@ def load(seed: int) -> str:
     finally:
         clock.set_now(None)
     return (f"rota: {len(people)} lawyers (the demo lawyer is {NAMES[0]}), 2 rooms, city coordinator "
-            f"'citycoordinator', {past_count} past duties, "
+            f"'citycoordinator', the rooms closed on {closed.isoformat()} (besides the statutory holidays), "
+            f"{past_count} past duties, "
             f"{published} published for the next quarter ({len(result.unfilled)} seats unfilled), {swaps} swaps")
 
 

@@ -87,7 +87,7 @@ def events():
     # Personal values decrypted, then masked; the engine's own record of what a step set ("_" keys) left out.
     opened = open_all(page.rows, db.session)
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
-    recorded = names_for(payloads)
+    recorded = names_for(payloads, known={"user_id": names})  # the actors, named already: not asked again
     about = audit_subjects.subjects(page.rows, locale)
     rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
