@@ -121,3 +121,28 @@ def test_the_users_pages_have_no_serious_accessibility_violation(pages, demo, na
         found[size] = blocking_violations(page)
     assert found == {size: [] for size in SIZES}, found
     assert not pages.problems, pages.problems
+
+
+def test_a_keyboard_user_skips_the_menu_and_sees_where_the_focus_is_on_the_blue_bar(pages, demo):
+    page = pages.open(**DESKTOP)
+    page.goto("/login")
+    page.get_by_label("用户名").fill("mediator")
+    page.get_by_label("密码").fill(demo)
+    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+    expect(page).to_have_url(re.compile(r"/cases/mine$"))
+    page.keyboard.press("Tab")  # the page's first stop: the skip link, shown once focused
+    skip = page.get_by_role("link", name="跳到主要内容")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is in the page's content, not the menu
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+    page.goto("/cases/mine")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the skip link: the brand on the blue bar
+    ring = page.evaluate("(() => { const s = getComputedStyle(document.activeElement);"
+                         " return [document.activeElement.closest('.navbar') !== null, s.outlineStyle, s.outlineColor]; })()")
+    assert ring == [True, "solid", "rgb(255, 255, 255)"]
+    assert not pages.problems, pages.problems
