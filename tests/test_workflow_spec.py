@@ -129,3 +129,10 @@ def test_an_installation_may_choose_a_states_period(app, setting, expected):
     with app.app_context():
         app.config["TEST_PERIOD"] = setting
         assert state_deadline(state) == expected
+
+
+def test_a_diagram_label_keeps_its_colon_readable_in_either_language():
+    english = mermaid(DISPUTE, lambda text: text)
+    assert "Repaired – back to intake for acceptance" in english and "：" not in english
+    chinese = mermaid(DISPUTE, lambda text: "修正：退回受理" if text.startswith("Repaired: back to intake") else text)
+    assert "修正：退回受理" in chinese

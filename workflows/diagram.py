@@ -16,8 +16,9 @@ ALSO_AUTOMATIC = N_("%(step)s (also automatic)")
 
 
 def _clean(text: str) -> str:
-    # ':' and '"' end a mermaid label early.
-    return text.replace(":", "：").replace('"', "'")
+    # ':' and '"' end a mermaid label early. A Chinese label takes the full-width colon it would
+    # have been written with; an English one a dash ("Repaired： back to" read as a typo).
+    return text.replace(": ", " – ").replace(":", "：").replace('"', "'")
 
 
 def mermaid(wf: Workflow, translate: Callable[[str], str], current: str | None = None) -> str:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
@@ -123,9 +123,11 @@ def generate():
             created=result.created, changed=result.changed, cancelled=result.cancelled, kept=result.kept), "success")
     if result.unfilled:
         days = sorted({u.day for u in result.unfilled})
-        flash(_("%(n)s seat(s) could not be filled, on: %(days)s. Not enough lawyers are available on those "
-                "Saturdays; each lawyer sits at most once a day.", n=len(result.unfilled),
-                days=", ".join(d.isoformat() for d in days)), "warning")
+        flash(ngettext("%(num)d seat could not be filled, on: %(days)s. Not enough lawyers are available on those "
+                       "Saturdays; each lawyer sits at most once a day.",
+                       "%(num)d seats could not be filled, on: %(days)s. Not enough lawyers are available on those "
+                       "Saturdays; each lawyer sits at most once a day.", len(result.unfilled),
+                       days=", ".join(d.isoformat() for d in days)), "warning")
     return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()))
 
 

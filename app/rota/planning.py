@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -243,7 +243,7 @@ def seat_problem(day: date, room: Room | None, seat: int) -> str | None:
     if room is None or not room.active:
         return _("Choose an open room.")
     if not 1 <= seat <= room.seats:
-        return _("This room has %(n)s seat(s) on a Saturday.", n=room.seats)
+        return ngettext("This room has %(num)d seat on a Saturday.", "This room has %(num)d seats on a Saturday.", room.seats)
     if day.weekday() != 5:
         return _("Duties are on Saturdays.")
     if day <= today():

@@ -41,7 +41,7 @@ MEASURES = {
     "open": _l("Open cases"),
     "red": _l("Overdue (red) cases"),
     "registered": _l("Cases registered in the period"),
-    "on_spot_rate": "现场化解率",
+    "on_spot_rate": _l("On-the-spot resolution rate"),
 }
 # Sequential palettes, light to dark (ColorBrewer Blues and Reds); the grey
 # is for a grid without figures (a rate of nothing).
