@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.auth.models import User
-from app.demo.build import FACTS
+from app.demo.build import AGREEMENTS, FACTS
 from app.disputes import codes
 from app.disputes.models import Dispute, MediationSession, Party
 from app.extensions import db
@@ -78,3 +78,17 @@ def test_the_demo_mirrors_the_seeds_city_and_year(app):
         without = count(select(func.count()).select_from(mediated.where(
             ~select(MediationSession.id).where(MediationSession.dispute_id == Dispute.id).exists()).subquery()))
         assert count(select(func.count()).select_from(mediated.subquery())) >= 25 and without == 0
+
+        # Every agreement settles its own case: its facts are the case's, its terms its kind's, and the
+        # sum it names is the agreed amount (a pollution case's agreement spoke of a burst water pipe
+        # and two thousand yuan while its agreed amount was 400).
+        agreed = db.session.execute(select(Dispute).where(Dispute.agreed_at.is_not(None))).scalars().all()
+        assert agreed
+        for d in agreed:
+            matters, _responsibilities, terms = AGREEMENTS[d.dispute_type]
+            assert d.agreement_facts == d.facts and d.agreement_matters == matters, d.id
+            if d.agreed_amount:
+                assert f"人民币{d.agreed_amount:,.2f}元" in d.agreement_terms, (d.id, d.agreement_terms)
+            else:
+                assert d.agreement_terms == terms.split("|")[1], d.id
+        assert "citysupervisor and citycoordinator" in out.output

@@ -63,6 +63,53 @@ FACTS = {
     "other": "邻居饲养的犬只夜间吠叫，影响他人休息。",
 }
 
+# Each kind's agreement (matters in dispute, responsibilities, what is agreed): an agreement
+# reads as the settlement of its own case. "{amount}" is the agreed amount, in yuan; a case
+# without an amount is settled by the words after "|" instead.
+AGREEMENTS = {
+    "marriage_family": ("赡养费用如何分担。", "各子女对父母均负有赡养义务。",
+                        "兄弟姐妹按月分担赡养费，每月合计人民币{amount}元，于每月五日前交至老人账户。|兄弟姐妹轮流照料老人，每人每月一周，费用各自承担。"),
+    "neighbour": ("维修费用的数额及承担。", "被申请人对漏水负全部责任；申请人对损失扩大无过错。",
+                  "被申请人于十五日内一次性支付申请人维修费人民币{amount}元。|被申请人于十五日内请人修复申请人房屋受损的天花板及墙面。"),
+    "housing_land": ("宅基地界线的确定。", "双方均有未按原批准图界用地的情形。",
+                     "双方以镇政府原批准图界为准重新立界，界桩费用人民币{amount}元由双方平均负担。|双方以镇政府原批准图界为准，于十日内共同重新立界。"),
+    "contract": ("装修工程款的结算。", "施工方部分工程未按约定完成，业主迟延付款。",
+                 "业主于十日内向施工方支付剩余工程款人民币{amount}元，施工方于付款前完成未完工程。|施工方于二十日内完成未完工程，业主验收后结清工程款。"),
+    "business": ("设备及盈余的分配。", "双方合伙账目清楚，各按出资比例分配。",
+                 "一方于十日内向另一方支付盈余及设备折价款人民币{amount}元，设备归付款方所有。|设备按出资比例分割，盈余由双方平分。"),
+    "damages": ("医疗费的数额及承担。", "电动车驾驶人负主要责任，行人负次要责任。",
+                "电动车驾驶人于七日内一次性赔偿行人医疗费等各项损失人民币{amount}元。|电动车驾驶人承担行人的全部医疗费，凭票据于七日内结清。"),
+    "forest_land": ("承包山林四至界线的确定。", "双方所持承包合同的界线描述不一致。",
+                    "双方以一九九八年林权证附图为准确定界线，测量费用人民币{amount}元由双方平均负担。|双方以一九九八年林权证附图为准，于一个月内共同现场确认界线。"),
+    "expropriation": ("房屋补偿面积的认定。", "原测量遗漏了住户自建的附属用房。",
+                      "改造指挥部对遗漏的附属用房另行补偿人民币{amount}元，于三十日内支付。|改造指挥部于三十日内重新测量附属用房，按原补偿标准补偿。"),
+    "pollution": ("油烟排放的整改及对住户的补偿。", "烧烤店未安装油烟净化设施，应负全部责任。",
+                  "烧烤店于十五日内安装油烟净化设施并改为高空排放，并一次性补偿楼上住户人民币{amount}元。|烧烤店于十五日内安装油烟净化设施并改为高空排放，经住户确认后恢复营业。"),
+    "labour": ("拖欠工资的数额及支付期限。", "用工方应按约定按时支付劳动报酬。",
+               "用工方于七日内一次性结清拖欠工资人民币{amount}元。|用工方于七日内按考勤记录结清全部拖欠工资。"),
+    "consumer": ("家电质量问题的处理。", "商家应对其销售商品的质量负责。",
+                 "商家于七日内为消费者退货，并退还货款人民币{amount}元。|商家于七日内为消费者更换同型号新机。"),
+    "medical": ("治疗费用的退还。", "诊所告知不充分，应负相应责任。",
+                "诊所于十日内退还患者部分治疗费人民币{amount}元。|诊所免除患者后续复诊费用。"),
+    "traffic": ("剐蹭责任及修车费用。", "变道一方负全部责任。",
+                "变道一方于五日内一次性赔偿对方修车费人民币{amount}元。|变道一方承担对方车辆的全部修理费用，由修理厂直接结算。"),
+    "property_mgmt": ("物业费的缴纳及服务整改。", "物业公司部分服务未达合同约定，业主拒缴物业费亦无依据。",
+                      "业主于十日内补缴物业费人民币{amount}元，物业公司于一个月内完成楼道保洁和照明的整改。|业主补缴所欠物业费，物业公司于一个月内完成楼道保洁和照明的整改。"),
+    "parking": ("车位的使用。", "占用他人车位的一方应负全部责任。",
+                "占用方于三日内挪走车辆，并补偿车位所有人人民币{amount}元。|占用方于三日内挪走车辆，今后不再占用他人车位。"),
+    "other": ("犬只吠叫扰民的处理。", "养犬人应采取措施避免犬只影响他人。",
+              "养犬人于十日内为犬只安装止吠设施，并补偿邻居人民币{amount}元。|养犬人于十日内为犬只安装止吠设施，夜间将犬只关在室内。"),
+}
+
+
+def agreement_of(dispute, agreed_amount) -> dict:
+    """The fields of `dispute`'s agreement, as its kind and its agreed amount say."""
+    matters, responsibilities, terms = AGREEMENTS[dispute.dispute_type]
+    with_amount, without = terms.split("|")
+    return {"main_facts": dispute.facts, "matters": matters, "responsibilities": responsibilities,
+            "terms": with_amount.format(amount=f"{agreed_amount:,.2f}") if agreed_amount else without}
+
+
 # Paths through the dispute workflow. The year's cases are drawn so that the
 # rates come out as the seed's (plan()); within each kind the paths rotate.
 ON_SPOT_PATHS = [(30, ["resolve_on_spot", "close", "archive"]), (10, ["resolve_on_spot", "close"]),
@@ -170,6 +217,9 @@ def _data_for(trigger, dispute, mediator, rng):
     data = {}
     reason = None
     t = DISPUTE.transition(trigger, dispute.state)
+    # Settled below the claim, without a draw of its own (the seed's order stays).
+    agreed_amount = (dispute.amount * 4 / 5).quantize(Decimal("0.01")) if dispute.amount else None
+    agreement = agreement_of(dispute, agreed_amount) if trigger == "agree" else {}
     for name in t.required + (t.optional if trigger == "agree" else ()):
         data[name] = {
             "route": rng.choice(list(codes.ROUTES)),
@@ -182,16 +232,12 @@ def _data_for(trigger, dispute, mediator, rng):
             "requested_by": str(dispute.parties[0].id) if dispute.parties else "mediator",
             "consent_how": rng.choice(list(codes.CONSENT_FORMS)),
             "form": rng.choice(["written", "written", "oral"]),
-            "terms": "被申请人于十五日内在社区调解室一次性支付维修费人民币两千元。",
-            "main_facts": "被申请人家中水管破裂，致申请人房屋天花板及墙面受损。",
-            "matters": "维修费用的数额及承担。",
-            "responsibilities": "被申请人对漏水负全部责任；申请人对损失扩大无过错。",
-            "perform_how": "一次性现金支付",
+            **agreement,
+            "perform_how": "一次性现金支付" if agreed_amount else "按协议约定履行",
             "perform_where": "社区人民调解委员会调解室",
             "perform_by": (dispute.changed_at + timedelta(days=15)).date().isoformat(),
             "summary": "案件已依法办结，当事人无异议。",
-            # Settled below the claim, without a draw of its own (the seed's order stays).
-            "agreed_amount": (dispute.amount * 4 / 5).quantize(Decimal("0.01")) if dispute.amount else None,
+            "agreed_amount": agreed_amount,
         }.get(name, "—")
     if t.reason_required:
         reason = {"reject": "不属于人民调解受理范围，已告知当事人向有关部门反映。",

@@ -33,5 +33,5 @@ def load(cases, seed, if_empty):
         click.echo(load_domain(seed))
     analyze(db.session)
     click.echo("planner statistics refreshed (ANALYZE)")
-    click.echo(f"log in at /login as mediator, gridworker, elder, lawyer, coordinator, supervisor, liaison, assistant or admin; "
-               f"password: {password}")
+    click.echo(f"log in at /login as mediator, gridworker, elder, lawyer, coordinator, supervisor, liaison, assistant or admin, "
+               f"or citysupervisor and citycoordinator (the whole city); password: {password}")
