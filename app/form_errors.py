@@ -13,6 +13,12 @@ def correct_the_marked(form=None, anchor: str | None = None) -> None:
     """Flash the top message for `form` sent back with its errors; `anchor`
     is the id of the element that holds the form, for the message's link."""
     flash(str(CORRECT), "danger")
+    lead_to(form, anchor)
+
+
+def lead_to(form=None, anchor: str | None = None) -> None:
+    """The link and the focus without the message: for a view whose own top
+    message says better what is wrong (a file not attached, a comment needed)."""
     if anchor:
         g.form_anchor = anchor
     if form is not None:

@@ -67,8 +67,16 @@ def translator(locale: str | None = None) -> Callable[[str], str]:
 
 @cache
 def wtforms_catalogue(locale: str) -> gettext.NullTranslations:
-    """WTForms' own messages ("This field is required.") in `locale`."""
-    return Translations.load(messages_path(), [locale], domain="wtforms")
+    """WTForms' own messages ("This field is required.") in `locale`. Where
+    the app's catalogue translates the same English message, its words win:
+    a required field left empty says "此项为必填项。" whether a form's
+    DataRequired/InputRequired gave no message of its own or a step's check
+    (engine/core.py) said it, never WTForms' "该字段是必填字段。" beside it."""
+    theirs = Translations.load(messages_path(), [locale], domain="wtforms")
+    ours = catalogue(locale)
+    if isinstance(theirs, Translations) and isinstance(ours, gettext.GNUTranslations):
+        theirs.merge(ours)  # only WTForms' own messages are ever looked up in it
+    return theirs
 
 
 def _wtforms_messages() -> None:

@@ -108,3 +108,21 @@ def login(client, username, password=PASSWORD):
     page = client.get("/login")
     return client.post("/login", data={"csrf_token": csrf(page.get_data(as_text=True)),
                                        "username": username, "password": password})
+
+
+TOP_MESSAGE = r'role="alert">(?:请按提示更正标出的填写项。|Please correct the marked fields\.)'
+
+
+def assert_sent_back(html: str, field: str, anchor: str | None = None) -> None:
+    """The page answers a form sent back with its errors as every form does
+    (app/form_errors.py): the top message, with a link to the form's
+    `anchor` when the form is far down the page (and none otherwise), and
+    `autofocus` on `field`, its first marked field, and on no other."""
+    message = re.search(TOP_MESSAGE + r'\s*(<a class="alert-link" href="#([\w-]+)">)?', html)
+    assert message, "no top message"
+    assert message.group(2) == anchor, f"the top message links to {message.group(2)!r}, not {anchor!r}"
+    if anchor:
+        assert f'id="{anchor}"' in html, f"nothing on the page has the id {anchor}"
+    assert re.search(rf'<(?:input|select|textarea)[^>]*autofocus[^>]*name="{re.escape(field)}"', html), \
+        f"{field} has no autofocus"
+    assert html.count("autofocus") == 1

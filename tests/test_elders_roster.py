@@ -231,3 +231,24 @@ def test_the_elders_id_number_is_kept_masked_and_audited(app, client, world):
     client.post(f"/elders/roster/{world['elder']}/edit", data=dict(form, version=version, max_concurrent="4"))
     with app.app_context():
         assert db.session.get(Elder, world["elder"]).id_number == "11010519491231002X"
+
+
+def test_a_relation_sent_back_opens_its_section_and_leads_to_it(app, client, world):
+    """The form sits in a closed <details> below the elder's unavailable dates:
+    sent back with its errors it comes back open, linked from the top message,
+    its first marked field focused; nothing is written."""
+    login(client, world["coordinator"])
+    page = client.get(f"/elders/roster/{world['elder']}").get_data(as_text=True)
+    closed = r'<details\s*>\s*<summary[^>]*>[^<]*</summary>\s*<form[^>]*id="relation-form"'
+    assert re.search(closed, page)
+    with app.app_context():
+        version = db.session.get(Elder, world["elder"]).version
+    before = count_events(app)
+    answer = client.post(f"/elders/roster/{world['elder']}/relations",
+                         data={"csrf_token": csrf(page), "rel-version": version, "rel-name": "",
+                               "rel-relation": "relative", "rel-phone": "123"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    f.assert_sent_back(html, "rel-name", "relation-form")
+    assert re.search(closed.replace(r"<details\s*>", "<details open>"), html)
+    assert count_events(app) == before

@@ -260,3 +260,36 @@ def test_the_suggestions_for_a_chosen_day_open_on_a_leap_day(app, client, world)
         assert response.status_code == 200
     finally:
         clock.set_now(None)
+
+
+def test_an_elder_step_sent_back_on_the_case_page_opens_and_leads_to_its_form(app, client, world):
+    """The mediator withdraws an invitation from the case page without a
+    reason: the case page again (answered by the elders' view), the step's
+    <details> open with the reason marked, linked from the top message."""
+    login(client, world["mediator"])
+    assert invite_form(client, world["case"], world["best"]).status_code == 302
+    a_id, version, _state = assignment_of(app, world["best"])
+    page = client.get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert re.search(rf'<details class="mb-2 w-100" id="elder-step-{a_id}-withdraw"\s+data-step', page)  # closed
+    before = rows(app)
+    answer = client.post(f"/elders/assignments/{a_id}/withdraw",
+                         data={"csrf_token": csrf(page), f"a{a_id}-withdraw-version": version,
+                               f"a{a_id}-withdraw-reason": " "})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    f.assert_sent_back(html, f"a{a_id}-withdraw-reason", f"elder-step-{a_id}-withdraw")
+    assert re.search(rf'<details class="mb-2 w-100" id="elder-step-{a_id}-withdraw" open', html)
+    assert "此项为必填项。" in html
+    assert rows(app) == before
+
+
+def test_an_invitation_sent_back_opens_the_elders_card(app, client, world):
+    login(client, world["mediator"])
+    before = rows(app)
+    answer = invite_form(client, world["case"], world["best"], session_at="")
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    f.assert_sent_back(html, f"e{world['best']}-session_at", f"elder-{world['best']}")
+    card = re.search(rf'id="elder-{world["best"]}"(.*?)(?:id="elder-\d+"|</ol>)', html, re.S).group(1)
+    assert "<details open>" in card and "请填写计划调解的日期和时间。" in card
+    assert rows(app) == before

@@ -227,6 +227,46 @@ def test_planning_an_extra_follow_up(client, app, world):
     assert [(r.kind, r.planned_for) for r in rows if r.kind == "extra"] == [("extra", datetime(2026, 3, 11, 16))]
 
 
+def test_a_follow_up_plan_sent_back_opens_on_the_case_page_where_it_was_filled_in(client, app, world):
+    """No day, or a day out of range: the case page again with the form open
+    in its panel, the field marked and focused, the top message linking to
+    the panel. Nothing is planned."""
+    as_user(client, world.lead)
+    page = client.get(f"/cases/{world.case}?form=followup").get_data(as_text=True)
+    version = re.search(r'id="add-followup".*?name="version" type="hidden" value="(\d+)"', page, re.S).group(1)
+    data = {"csrf_token": csrf(page), "version": version}
+    for day, message in [("", "Give the day of the follow-up."),
+                         ("2027-06-01", "Plan the follow-up for today or a day within the next year.")]:
+        answer = client.post(f"/followups/cases/{world.case}/add", data=dict(data, planned_on=day))
+        assert answer.status_code == 422
+        html = answer.get_data(as_text=True)
+        assert 'id="case-state"' in html  # the case page, not a page of its own
+        f.assert_sent_back(html, "planned_on", "followup-form")
+        assert 'class="collapse show" id="followup-form"' in html
+        assert re.search(rf'<input[^>]*class="form-control is-invalid"[^>]*name="planned_on"[^>]*value="{day}"',
+                         html)
+        assert f'<div class="invalid-feedback">{message}</div>' in html
+    assert len(ff_rows(app, world.case)) == 2
+
+
+def test_a_follow_up_plan_on_a_case_changed_meanwhile_is_a_conflict_on_the_case_page(client, app, world):
+    as_user(client, world.lead)
+    page = client.get(f"/cases/{world.case}?form=followup").get_data(as_text=True)
+    version = re.search(r'id="add-followup".*?name="version" type="hidden" value="(\d+)"', page, re.S).group(1)
+    with app.app_context():
+        from app.engine.edits import edit
+        from app.auth.models import User
+
+        edit(db.session.get(f.Dispute, world.case), db.session.get(User, world.lead_id), {"place": "社区调解室"})
+    answer = client.post(f"/followups/cases/{world.case}/add",
+                         data={"csrf_token": csrf(page), "version": version, "planned_on": "2026-03-12"})
+    assert answer.status_code == 409
+    html = answer.get_data(as_text=True)
+    assert 'id="case-state"' in html and "社区调解室" in html and "This was changed by" in html
+    assert 'id="add-followup"' not in html  # opened again from its panel, with the case as it is now
+    assert len(ff_rows(app, world.case)) == 2
+
+
 def ff_rows(app, case_id):
     with app.app_context():
         rows = ff.followups_of(case_id)

@@ -127,6 +127,18 @@ def test_bad_party_input_is_refused_next_to_the_field(app, client, world, fields
     assert state_of(app, world.case) == before
 
 
+def test_a_party_sent_back_says_so_at_the_top_and_focuses_its_first_marked_field(app, client, world):
+    """A page of its own: the message right above the form needs no link."""
+    login(client, world.m1)
+    before = state_of(app, world.case)
+    response = add(client, world.case, name=" ", phone="1390000")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    f.assert_sent_back(html, "name")
+    assert re.search(r'class="form-control is-invalid"[^>]*name="phone"', html)  # marked, without the focus
+    assert state_of(app, world.case) == before
+
+
 def test_the_id_checksum_applies_to_resident_id_cards_only(app, client, world):
     login(client, world.m1)
     assert add(client, world.case, id_type="passport", id_number="E12345678").status_code == 302

@@ -95,7 +95,10 @@ def test_the_mediator_refers_from_the_case_page(client, app, world):
     refused = client.post(f"/referrals/cases/{world.case}/new",
                           data={"csrf_token": csrf(page), "department_id": world.foreign, "kind": "inspect",
                                 "request": "请处理"})
-    assert refused.status_code == 302  # not a choice of the form: back to the case with the message
+    # Not a choice of the form: the case page again, the form open where it was filled in, the field marked.
+    assert refused.status_code == 422
+    assert re.search(r'<select[^>]*autofocus[^>]*class="form-select is-invalid"[^>]*name="department_id"',
+                     refused.get_data(as_text=True))
     assert events(app) == before
     done = client.post(f"/referrals/cases/{world.case}/new",
                        data={"csrf_token": csrf(page), "department_id": world.market, "kind": "enforce",
@@ -319,4 +322,49 @@ def test_a_closed_case_offers_no_referral_and_its_fetched_form_says_why(client, 
     assert response.status_code == 409
     assert "The case is closed: it can no longer be referred to a department." in response.get_data(as_text=True)
     assert 'name="department_id"' not in response.get_data(as_text=True)
+    assert events(app) == before
+
+
+def test_a_referral_sent_back_with_errors_opens_where_it_was_filled_in(client, app, world):
+    """No request written: the case page again, the form open in its panel
+    with what was chosen, the field marked; the top message links to the
+    panel and the field has focus. Corrected, it refers once."""
+    as_user(client, world.mediator)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    fetched = client.get(f"/referrals/cases/{world.case}/new").get_data(as_text=True)
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', fetched).group(1)
+    form = {"csrf_token": csrf(page), "submission_token": token, "department_id": world.market, "kind": "enforce",
+            "request": "  "}
+    before = events(app)
+    answer = client.post(f"/referrals/cases/{world.case}/new", data=form)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    f.assert_sent_back(html, "request", "refer-panel")
+    assert 'class="collapse show" id="refer-panel"' in html
+    assert re.search(r'class="form-control is-invalid"[^>]*name="request"[^>]*>\s*</textarea>'
+                     r'<div class="invalid-feedback">Say what the department is asked to do.</div>', html)
+    assert f'<option selected value="{world.market}">' in html and f'value="{token}"' in html
+    assert "; " not in re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)  # no raw list of errors
+    assert events(app) == before
+    sent = client.post(f"/referrals/cases/{world.case}/new", data=dict(form, request="餐馆油烟扰民，请执法检查"))
+    assert sent.status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Referral)
+                                  .where(Referral.submission_token == token)).scalar() == 1
+
+
+def test_a_referral_step_sent_back_marks_its_own_section_only(app, client, world):
+    """Two steps on the page take a reason: only the one sent shows its error and has focus."""
+    liaison = as_user(app.test_client(), world.liaison)
+    assert step(liaison, world.ours, "acknowledge").status_code == 302
+    assert step(liaison, world.ours, "answer", answer="已核查").status_code == 302
+    as_user(client, world.mediator)
+    before = events(app)
+    answer = step(client, world.ours, "withdraw", reason="长" * 2001)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    f.assert_sent_back(html, "reason", "step-withdraw")
+    sections = dict(re.findall(r'<section class="card mb-2" id="step-(\w+)">(.*?)</section>', html, re.S))
+    assert {"return_for_redo", "withdraw"} <= set(sections)
+    assert "is-invalid" in sections["withdraw"] and "is-invalid" not in sections["return_for_redo"]
     assert events(app) == before

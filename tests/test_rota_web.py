@@ -508,3 +508,33 @@ def test_clearing_every_unavailable_date_of_a_lawyer_saves(app, world):
     assert post(logged_in(app, world["coordinator"]), "/rota/lawyers/new", "/rota/lawyers/new", new).status_code == 302
     with app.app_context():
         assert db.session.execute(select(Lawyer).where(Lawyer.name == "新律师")).scalar_one().unavailable_days == set()
+
+
+def test_forms_on_the_duty_page_sent_back_lead_to_themselves(app, world):
+    """The consultation form is below the day's consultations, the swap form
+    above: each sent back with its errors is marked, the top message links to
+    it and its first marked field has focus; nothing is written."""
+    page = f"/rota/duties/{world['duty']}"
+    client = check_in(app, world)
+    answer = post(client, page, f"/rota/duties/{world['duty']}/consultations", dict(CONSULTATION, topic=" "))
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    f.assert_sent_back(html, "topic", "consultation-form")
+    assert re.search(r'<input[^>]*class="form-control is-invalid"[^>]*name="topic"[^>]*value="\s*"', html)
+    assert "建议先协商，保留转账记录。" in html  # what was written stays
+    with app.app_context():
+        assert count(Consultation) == 0
+
+
+def test_a_swap_request_sent_back_shows_its_error(app, world):
+    client = logged_in(app, world["owner"])
+    before = events(app)
+    answer = post(client, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": "", "note": "出差"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    f.assert_sent_back(html, "target_id", "swap-request")
+    assert re.search(r'<select[^>]*class="form-select is-invalid"[^>]*name="target_id"', html)
+    assert re.search(r'<input[^>]*name="note"[^>]*value="出差"', html)  # what was written stays
+    assert events(app) == before
+    with app.app_context():
+        assert count(SwapRequest) == 0

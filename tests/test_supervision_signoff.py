@@ -128,6 +128,25 @@ def test_a_return_needs_a_comment_and_writes_nothing_without_one(app, client, wo
         assert reviews(world.case)[0].state == "awaiting"
 
 
+def test_a_review_sent_back_leads_to_its_form(app, client, world):
+    """A comment too long: the top message, linked to the review's form, the
+    comment focused. None at all for a return: the top message says what is
+    needed, and leads to the form the same way."""
+    login(client, world.sup_a)
+    response = post_review(client, world.case, "return_case", comment="长" * 2001)
+    assert response.status_code == 422
+    f.assert_sent_back(response.get_data(as_text=True), "return_case-comment", "review-return_case")
+    response = post_review(client, world.case, "return_case", comment="   ")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'role="alert">[^<]*\s*<a class="alert-link" href="#review-return_case">', html)
+    assert re.search(r'<textarea[^>]*autofocus[^>]*class="form-control is-invalid"[^>]*name="return_case-comment"',
+                     html)
+    assert html.count("autofocus") == 1
+    with app.app_context():
+        assert reviews(world.case)[0].state == "awaiting"
+
+
 def test_supervisor_signs_off_and_returns_through_the_page(app, client, world):
     login(client, world.sup_a)
     page = review_page(client, world.case)

@@ -224,6 +224,38 @@ def test_a_wrong_first_code_leaves_it_off(app, people):
     assert login(client, wang).location.endswith("/")  # still the password alone
 
 
+def test_a_wrong_code_or_password_is_said_at_the_top_as_on_every_form(app, people):
+    """Setting up: a wrong password, then a wrong first code; logging in: a
+    wrong code, and none at all. Each page says so at the top, marks the
+    field and gives it focus."""
+    wang, _ = people
+    client = browser(app)
+    login(client, wang)
+    response = begin(client, "not my password")
+    assert response.status_code == 400
+    f.assert_sent_back(response.get_data(as_text=True), "current_password")
+    begin(client)
+    html = page(client, "/account/two-factor")
+    assert "autofocus" not in html and "请按提示更正标出的填写项。" not in html
+    secret = SECRET_RE.search(html).group(1).replace(" ", "")
+    response = client.post("/account/two-factor/confirm",
+                           data={"csrf_token": csrf(html), "code": wrong_codes(secret, 1)[0]})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    f.assert_sent_back(html, "code")
+    assert re.search(r'class="form-control is-invalid"[^>]*name="code"', html)
+    # The start-again form (in a closed <details>) stays closed: its field is not the one in error.
+    assert "<details class=\"small\" >" in html
+    logout(client)
+    secret, _codes = enrolled(app, wang)
+    login(client, wang)
+    for code, status in ((wrong_codes(secret, 1)[0], 401), ("", 400)):
+        response = enter_code(client, code)
+        assert response.status_code == status
+        f.assert_sent_back(response.get_data(as_text=True), "code")
+    assert not logged_in(client)
+
+
 def test_turning_it_on_logs_out_the_accounts_other_sessions(app, people):
     wang, _ = people
     laptop, phone = browser(app), browser(app, ELSEWHERE)

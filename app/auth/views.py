@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import clock
 from ..audit import record
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from . import agents, devices, sessions, two_factor
 from .access import public
 from .forms import CodeForm, LoginForm, PasswordChangeForm, TwoFactorBeginForm, TwoFactorConfirmForm
@@ -144,6 +145,8 @@ def login_code():
         status = 401
     elif request.method == "POST":
         status = 400
+    if form.errors:
+        correct_the_marked(form)
     return render_template("auth/login_code.html", form=form), status
 
 
@@ -168,6 +171,8 @@ def set_language(code: str):
 
 
 def _account_page(form: PasswordChangeForm, status: int = 200):
+    if form.errors:  # the password form, below the list of sessions
+        correct_the_marked(form, "password")
     rows = sessions.live_sessions(current_user)
     listed = [(row, agents.describe(row.user_agent)) for row in rows]
     return render_template("auth/account.html", form=form, sessions=listed,
@@ -238,6 +243,9 @@ def change_password():
 
 
 def _two_factor_page(status: int = 200, *, begin_form=None, confirm_form=None, code_form=None):
+    sent_back = next((f for f in (begin_form, confirm_form, code_form) if f is not None and f.errors), None)
+    if sent_back is not None:  # a wrong code or password, or none given (not a refusal: that says its own)
+        correct_the_marked(sent_back)
     user = current_user._get_current_object()
     row = two_factor.factor_of(user)
     context = {"row": row, "required": two_factor.required(user),

@@ -67,10 +67,6 @@ def confirmation_window(dispute, now=None) -> ConfirmationWindow | None:
     return ConfirmationWindow(effective, last_day, (last_day - today).days)
 
 
-def agreement_helpers():
-    return {"confirmation_window": confirmation_window}
-
-
 # The printed document ------------------------------------------------------
 
 CN_DIGITS = "零一二三四五六七八九"

@@ -13,6 +13,7 @@ from ..auth.access import roles_required
 from ..engine.edits import SEALED, is_sealed
 from ..extensions import db
 from ..fetched_forms import gone, requested
+from ..form_errors import lead_to
 from . import files
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_child
 from .case_page import render_case
@@ -77,7 +78,7 @@ def attachment_upload(case_id):
     if not form.validate_on_submit():
         g.attachment_form = form
         flash(_("The file was not attached: see the message next to the field."), "danger")
-        g.form_anchor = "attachments"
+        lead_to(form, "attachments")
         return render_case(dispute, 422)
     with uploads.Batch() as batch:
         attachment = files.attach(batch, dispute, form.file.data, current_user)

@@ -37,9 +37,11 @@ bp.add_url_rule("/<int:case_id>/attachments", view_func=attachments.upload_form)
 bp.add_url_rule("/<int:case_id>/attachments", view_func=attachments.attachment_upload, methods=["POST"])
 bp.add_url_rule("/<int:case_id>/attachments/<int:attachment_id>", view_func=attachments.attachment)
 
-bp.context_processor(agreement.agreement_helpers)
+# The case page's helpers are the app's: other domains' views answer with the case page too
+# (a referral, a follow-up or an elder's step sent back with its errors, case_page.render_case).
+bp.add_app_template_global(agreement.confirmation_window)
 bp.add_url_rule("/<int:case_id>/agreement/print", view_func=agreement.print_agreement)
 
-bp.context_processor(sessions.session_panel_helpers)
+bp.add_app_template_global(sessions.session_panel)
 bp.add_url_rule("/<int:case_id>/sessions", view_func=sessions.session_form)
 bp.add_url_rule("/<int:case_id>/sessions", view_func=sessions.record_session, methods=["POST"])

@@ -14,6 +14,7 @@ from flask_login import current_user
 from .. import engine
 from ..auth.access import roles_required
 from ..engine.edits import SEALED, check_editable, commit_change, is_sealed
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
@@ -107,6 +108,6 @@ def _party_page(dispute, party):
                       "success")
             return redirect(url_for(".show", case_id=dispute.id) + "#parties")
     elif form.is_submitted():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form)  # a page of its own: the form is right below the message
         status = 422
     return render_template("disputes/party_form.html", form=form, d=dispute, party=party), status

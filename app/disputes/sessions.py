@@ -120,10 +120,6 @@ def session_form(case_id):
     return render_template("disputes/_session_form.html", d=dispute, form=_blank_form(dispute))
 
 
-def session_panel_helpers():
-    return {"session_panel": session_panel}
-
-
 def _lock(dispute) -> None:
     """Read the case again under a row lock (PostgreSQL; SQLite writers already
     hold the write lock from BEGIN IMMEDIATE), so that a concurrent step such as

@@ -212,6 +212,7 @@ def edit(case_id):
             flash(_("Saved: %(n)s field(s) changed.", n=len(diff)) if diff else _("Nothing was changed."), "success")
             return redirect(url_for(".show", case_id=case_id))
     elif form.is_submitted():
+        correct_the_marked(form)
         status = 422
     return render_template("disputes/edit.html", form=form, d=dispute), status
 

@@ -18,6 +18,7 @@ from ..engine.core import name_of
 from ..engine.edits import commit_change
 from ..engine.errors import Conflict, Refused
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..i18n import NC_, N_, current_locale, translate
 from ..org.models import Community, Grid
 from ..privacy import mask_id, mask_phone
@@ -155,7 +156,7 @@ def new_elder():
                 raise
             flash(_("%(name)s is on the roster.", name=elder.name), "success")
             return redirect(url_for(".elder_page", elder_id=elder.id))
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form)
         return render_template("elders/elder_form.html", form=form, elder=None), 422
     return render_template("elders/elder_form.html", form=form, elder=None)
 
@@ -167,7 +168,7 @@ def edit_elder(elder_id):
         return render_template("elders/elder_form.html", form=_elder_form(elder), elder=elder)
     form = _elder_form(elder, request.form)
     if not _check_form(form, elder):
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form)
         return render_template("elders/elder_form.html", form=form, elder=elder), 422
     values = _values(form, elder)
     diff = {k: [getattr(elder, k), v] for k, v in values.items() if getattr(elder, k) != v}
@@ -271,7 +272,7 @@ def add_unavailable(elder_id):
     elder = load_elder(elder_id)
     form = UnavailableForm(prefix="away")
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "unavailable-form")  # opens its <details> (elder_show.html)
         return _elder_page(elder, 422, unavailable_form=form)
     row = ElderUnavailability(start_on=form.start_on.data, end_on=form.end_on.data or form.start_on.data,
                               note=(form.note.data or "").strip() or None)
@@ -303,7 +304,7 @@ def add_relation(elder_id):
     form = RelationForm(prefix="rel")
     form.fill_choices(current_locale())
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "relation-form")  # opens its <details> (elder_show.html)
         return _elder_page(elder, 422, relation_form=form)
     values = {name: (getattr(form, name).data or "").strip() or None
               for name in ("name", "relation", "id_number", "phone", "address")}

@@ -16,6 +16,7 @@ from ..disputes.case_page import render_case
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..i18n import translate
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
@@ -92,7 +93,7 @@ def invite_elder(case_id, elder_id):
     typed = form.session_at.data
     day = clock.local_date(clock.to_utc(typed)) if typed and 2000 <= typed.year <= 2100 else default_day()
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, f"elder-{elder_id}")  # the elder's card in the list; its <details> opens
         return _suggest_page(dispute, day, 422, (elder_id, form))
     try:
         invite(dispute, elder, current_user, session_at=clock.to_utc(form.session_at.data),
@@ -125,7 +126,7 @@ def step(assignment_id, trigger):
     form = step_form(trigger, assignment, request.form)
     if not form.validate():
         g.elder_step = (assignment.id, trigger, form)
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, f"elder-step-{assignment.id}-{trigger}")  # its <details> opens (_steps.html)
         return _back(assignment, 422)
     data = {}
     if trigger == "file_report":

@@ -1,7 +1,7 @@
 """Follow-up visits (回访): the list, one follow-up and its visit, a case's
 follow-ups (on the case page) and adding one."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from ..disputes.forms import colour_choices
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..disputes.access import CASE_ROLES, load_case
+from ..disputes.case_page import render_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..fetched_forms import CHANGED, gone, requested, stale
@@ -52,10 +53,13 @@ def template_helpers():
 
 def case_followups(dispute) -> dict:
     """What the case page's follow-up section shows (templates ask, never decide):
-    the form to plan one only when the page was opened with it (app/fetched_forms.py)."""
+    the form to plan one only when sent back with its errors or when the page
+    was opened with it (app/fetched_forms.py)."""
     rows = scheduling.of_case(dispute.id)
     may_add = _add_refusal(dispute) is None
-    form = _add_form(dispute) if may_add and requested("followup") else None
+    form = None
+    if may_add:
+        form = g.get("followup_form") or (_add_form(dispute) if requested("followup") else None)
     return {"rows": rows, "may_add": may_add, "form": form, "now": clock.now()}
 
 
@@ -208,15 +212,21 @@ def add(case_id):
     if refusal is not None:
         return _refuse_add(dispute, *refusal)
     form = AddFollowUpForm(request.form)
-    if not form.validate():
-        return _refuse_add(dispute, "; ".join(str(e) for errors in form.errors.values() for e in errors), 422)
-    if form_version(form.version.data) != dispute.version:
-        return _refuse_add(dispute, str(engine.Conflict(_name(dispute.changed_by_id), dispute.changed_at).message),
-                           409)
+    valid = form.validate()
+    if valid and form_version(form.version.data) != dispute.version:
+        # The case page as it is now says what changed; the form opens again from its panel.
+        flash(str(engine.Conflict(_name(dispute.changed_by_id), dispute.changed_at).message), "danger")
+        return render_case(dispute, 409)
     today = clock.today()
     day = form.planned_on.data
-    if day < today or (day - today).days > MAX_DAYS_AHEAD:
-        return _refuse_add(dispute, _("Plan the follow-up for today or a day within the next year."), 422)
+    if valid and (day < today or (day - today).days > MAX_DAYS_AHEAD):
+        form.planned_on.errors.append(_("Plan the follow-up for today or a day within the next year."))
+        valid = False
+    if not valid:
+        # Back on the case page with the form open where it was filled in, its field marked.
+        g.followup_form = form
+        correct_the_marked(form, "followup-form")
+        return render_case(dispute, 422)
     try:
         scheduling.plan(dispute, "extra", day, current_user, clock.now())
         db.session.commit()
@@ -228,8 +238,8 @@ def add(case_id):
 
 
 def _refuse_add(dispute, message, status):
-    """The refusal on a page of its own: the case page's panels belong to
-    the disputes blueprint and are rendered by its views."""
+    """The refusal on a page of its own: the case page offers this user no
+    form to send back (as a referral refused, referrals/refused.html)."""
     flash(message, "danger")
     return render_template("followups/add_refused.html", d=dispute), status
 

@@ -31,6 +31,7 @@ from ..auth.access import roles_required
 from ..engine.holidays import move_off_holidays
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..notifications.service import link_to
 from ..validators import year_2000_to_2100
 from .holiday_notice import gaps_to_enter, still_to_enter
@@ -201,7 +202,7 @@ def calendar_page():
                     flash(said, "info")
                 return redirect(url_for(".calendar_page"))
         else:
-            flash(_("Please correct the marked fields."), "danger")
+            correct_the_marked(form, "notice-form")
     return _calendar(form), status
 
 

@@ -14,6 +14,7 @@ from .. import clock
 from ..audit.chain import record
 from ..auth.access import roles_required
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..paging import page_of
 from .forms import NotificationSettingsForm
 from .models import Notification, NotificationPref
@@ -83,5 +84,8 @@ def settings():
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for(".settings"))
-    status = 422 if form.is_submitted() else 200
+    status = 200
+    if form.is_submitted():
+        correct_the_marked(form)
+        status = 422
     return render_template("notifications/settings.html", form=form, mail_on=mail_on), status

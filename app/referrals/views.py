@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -19,11 +19,13 @@ from ..audit.chain import lock_chain, record
 from ..auth.access import load_visible, refuse, roles_required
 from ..auth.models import User
 from ..disputes.access import CASE_ROLES, load_case
+from ..disputes.case_page import render_case
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, urgency_order
 from ..extensions import db
 from ..fetched_forms import gone, requested
+from ..form_errors import correct_the_marked, lead_to
 from ..i18n import current_locale, translate
 from ..org.models import Department, DepartmentDeadline, Street
 from ..paging import page_of
@@ -76,23 +78,34 @@ def _blank_refer_form(dispute):
 
 def case_referrals(dispute) -> dict:
     """What the case page's referral section shows (templates ask, never decide):
-    the form to refer only when the page was opened with it (app/fetched_forms.py)."""
+    the form to refer only when sent back with its errors or when the page was
+    opened with it (app/fetched_forms.py)."""
     rows = list(db.session.execute(_OF_CASE, {"dispute_id": dispute.id}).scalars())
     may_refer = _may_refer(dispute)
     closable = any(t.trigger == "close" for t in dispute.__workflow__.outgoing(dispute.state))
-    form = _blank_refer_form(dispute) if may_refer and requested("referral") else None
+    form = None
+    if may_refer:
+        form = g.get("refer_form") or (_blank_refer_form(dispute) if requested("referral") else None)
     return {"rows": rows, "may_refer": may_refer, "form": form,
             "now": clock.now(), "blocks_closing": closable and any(r.is_open for r in rows)}
+
+
+def _refer_refusal(dispute):
+    """Why this user may not refer the case now, with the status; None if they may."""
+    if not by_case_mediator(dispute, current_user):
+        return NOT_CASE_MEDIATOR, 403
+    if not _may_refer(dispute):
+        return _("The case is closed: it can no longer be referred to a department."), 409
+    return None
 
 
 @roles_required("mediator")
 def refer_form(case_id):
     """The form that refers the case, alone: the case page fetches it when its panel opens."""
     dispute = load_case(case_id)
-    if not by_case_mediator(dispute, current_user):
-        return gone(NOT_CASE_MEDIATOR, 403)
-    if not _may_refer(dispute):
-        return gone(_("The case is closed: it can no longer be referred to a department."), 409)
+    refusal = _refer_refusal(dispute)
+    if refusal is not None:
+        return gone(*refusal)
     return render_template("referrals/_refer_form.html", d=dispute, form=_blank_refer_form(dispute))
 
 
@@ -102,8 +115,15 @@ def new(case_id):
     form = _refer_form(dispute, request.form)
     back = url_for("disputes.show", case_id=case_id) + "#referrals"
     if not form.validate():
-        flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
-        return redirect(back)
+        refusal = _refer_refusal(dispute)
+        if refusal is not None:  # no form to send back: the case page does not offer it to this user
+            message, status = refusal
+            flash(str(message), "danger")
+            return render_template("referrals/refused.html", d=dispute), status
+        # Back on the case page with the form open where it was filled in, its fields marked.
+        g.refer_form = form
+        correct_the_marked(form, "refer-panel")
+        return render_case(dispute, 422)
     existing = by_submission(form.token())
     if existing is not None:
         if existing.dispute_id == dispute.id:
@@ -152,16 +172,18 @@ def index():
 
 # One referral ---------------------------------------------------------------------
 
-def render_referral(referral, form=None, status=200):
+def render_referral(referral, form=None, status=200, submitted=None):
+    """The referral's page; `form` is the step `submitted`'s, sent back with
+    its errors: only that step's section shows them, the others are blank."""
     offered = [t for t in engine.available(referral, current_user) if t.trigger in USER_STEPS]
-    if form is None:
-        form = StepForm(formdata=None)
-        form.version.data = referral.version
+    blank = StepForm(formdata=None)
+    blank.version.data = referral.version
+    forms = {t.trigger: form if form is not None and t.trigger == submitted else blank for t in offered}
     files = list(db.session.execute(select(ReferralAttachment).where(
         ReferralAttachment.referral_id == referral.id).order_by(ReferralAttachment.id)).scalars())
     return render_template("referrals/show.html", r=referral, d=referral.dispute, files=files,
                            state=REFERRAL.state(referral.state), colour=colour(referral), offered=offered,
-                           form=form, timeline=timeline(referral, current_locale())), status
+                           forms=forms, timeline=timeline(referral, current_locale())), status
 
 
 @roles_required(*LIST_ROLES)
@@ -176,8 +198,8 @@ def step(referral_id, trigger):
         return render_referral(referral, status=404)
     form = StepForm()  # the request's form and files
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
-        return render_referral(referral, form, 422)
+        correct_the_marked(form, f"step-{trigger}")
+        return render_referral(referral, form, 422, trigger)
     data = {"answer": (form.answer.data or "").strip()} if trigger == "answer" else {}
     file = form.file.data if trigger == "answer" and form.file.data else None
     try:
@@ -198,7 +220,8 @@ def step(referral_id, trigger):
         flash(str(refused.message), "danger")
         if refused.field in form:
             form[refused.field].errors = [str(refused.message)]
-        return render_referral(load_referral(referral_id), form, refused.status)
+            lead_to(form, f"step-{trigger}")
+        return render_referral(load_referral(referral_id), form, refused.status, trigger)
     referral = load_referral(referral_id)
     flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
     return redirect(url_for("referrals.show", referral_id=referral_id))
@@ -237,7 +260,7 @@ def departments():
 def add_department():
     form = _department_form(request.form)
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "department-form")  # below the list of departments
         return _render_departments(form, 422)
     street_id = form.street_id.data or None
     name = form.name.data.strip()
@@ -249,6 +272,7 @@ def add_department():
     if taken:
         db.session.rollback()
         form.name.errors = [_("A department of this name already covers this area.")]
+        correct_the_marked(form, "department-form")
         return _render_departments(form, 422)
     try:
         department = Department(name=name, street_id=street_id, ack_hours=form.ack_hours.data,
@@ -305,7 +329,7 @@ def set_deadline(department_id):
     department = _load_department(department_id)
     form = _deadline_form(request.form)
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "deadline-form")  # below the table of periods
         return _render_department(department, form, 422)
     lock_chain(db.session)  # serialises two administrators setting the same kind
     own = db.session.get(DepartmentDeadline, (department.id, form.kind.data))

@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import clock, engine
 from ..auth.access import refuse, roles_required
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale
 from ..privacy import mask_phone
 from . import codes, consultations
@@ -36,7 +37,7 @@ def log_consultation(duty_id):
     form = ConsultationForm()
     form.fill_choices(_locale())
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "consultation-form")  # below the day's consultations
         return _render_duty(duty, 422, consultation_form=form)
     values = {"service_type": form.service_type.data, "topic": form.topic.data.strip(),
               "advice": form.advice.data.strip(), "outcome": (form.outcome.data or "").strip()}
@@ -74,7 +75,7 @@ def to_case(consultation_id):
     form = ConvertForm()
     form.fill_choices(_locale())
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form, "to-case")
         return _render(row, 422, convert_form=form)
     values = {"applicant_name": form.applicant_name.data.strip(),
               "applicant_phone": (form.applicant_phone.data or "").strip(),

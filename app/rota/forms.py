@@ -62,11 +62,14 @@ class SeatForm(FlaskForm):
     version = HiddenField()
 
 
+REASON_MAX = 2000  # as the buttons' reason input (rota/_macros.html) allows
+
+
 class ActionForm(FlaskForm):
     """A workflow step on a duty or a swap: the version seen, and a reason."""
 
     version = HiddenField()
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 2})
 
 
 class SwapForm(FlaskForm):

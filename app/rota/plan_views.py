@@ -15,6 +15,7 @@ from workflows.lawyer_duty import LAWYER_DUTY
 from .. import clock, engine
 from ..auth.access import roles_required
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..validators import form_version
 from . import planning
 from .forms import RangeForm, SeatForm
@@ -107,7 +108,7 @@ def plan():
 def generate():
     form = RangeForm()
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form)  # the range's fields, at the top of the plan page
         return render_plan(*_fallback(form), form, 422)
     first, last = form.first_day.data, form.last_day.data
     problem = planning.check_range(first, last)
@@ -141,7 +142,7 @@ def _fallback(form):
 def publish():
     form = RangeForm()
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form)  # the range's fields, at the top of the plan page
         return render_plan(*_fallback(form), form, 422)
     first, last = form.first_day.data, form.last_day.data
     try:

@@ -17,6 +17,7 @@ from .. import clock, engine
 from ..audit.chain import record
 from ..auth.models import User
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..org.models import Community
 from ..privacy import mask_phone
 from ..validators import form_version
@@ -79,7 +80,10 @@ def new_lawyer():
             return _render_lawyer(None, form, refused.status)
         flash(_("%(name)s is on the roster.", name=lawyer.name), "success")
         return redirect(url_for(".lawyers"))
-    return _render_lawyer(None, form, 422 if form.is_submitted() else 200)
+    if form.is_submitted():
+        correct_the_marked(form)
+        return _render_lawyer(None, form, 422)
+    return _render_lawyer(None, form)
 
 
 @roles_required(*COORDINATOR)
@@ -100,7 +104,10 @@ def edit_lawyer(lawyer_id):
                     "plan page.", name=lawyer.name, days=", ".join(d.day.isoformat() for d in warn)), "warning")
         flash(_("Saved."), "success")
         return redirect(url_for(".lawyers"))
-    return _render_lawyer(lawyer, form, 422 if form.is_submitted() else 200)
+    if form.is_submitted():
+        correct_the_marked(form)
+        return _render_lawyer(lawyer, form, 422)
+    return _render_lawyer(lawyer, form)
 
 
 @roles_required(*COORDINATOR)
@@ -171,7 +178,10 @@ def _save_room(room):
         if cancelled:
             flash(_("%(n)s duties in the seats that no longer exist were cancelled.", n=cancelled), "warning")
         return redirect(url_for(".rooms"))
-    return render_template("rota/room_form.html", room=room, form=form), 422 if form.is_submitted() else 200
+    if form.is_submitted():
+        correct_the_marked(form)
+        return render_template("rota/room_form.html", room=room, form=form), 422
+    return render_template("rota/room_form.html", room=room, form=form)
 
 
 # ---- holidays
@@ -199,7 +209,7 @@ def holidays():
                     flash(_("%(n)s duties on it were cancelled.", n=cancelled), "warning")
                 return redirect(url_for(".holidays"))
         else:
-            flash(_("Please correct the marked fields."), "danger")
+            correct_the_marked(form, "holiday-form")  # below the calendar's holidays
     street_id = street_of(current_user)
     query = select(Holiday).order_by(Holiday.first_day.desc(), Holiday.id.desc())
     if street_id is not CITY:

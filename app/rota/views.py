@@ -18,6 +18,7 @@ from .. import clock, engine
 from ..timeline import timeline
 from ..auth.access import load_visible, roles_required
 from ..extensions import db
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale
 from ..validators import form_version
 from ..i18n import translate
@@ -25,7 +26,7 @@ from . import codes, swaps as swap_service
 from .admin import duties_on, set_unavailable
 from .consultations import logging_refusal
 from .days import month_bounds, parse_month
-from .forms import ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
+from .forms import REASON_MAX, ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
 from .planning import SAME_TIME
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
@@ -257,7 +258,8 @@ def _fire(entity, trigger, page_on_refusal):
     """One workflow step from a button: the form's version and reason."""
     form = ActionForm()
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        # The buttons' small forms mark no field (rota/_macros.html): say what is wrong in the message.
+        flash(_("The reason is too long: keep it within %(max)s characters.", max=REASON_MAX), "danger")
         return page_on_refusal(422)
     try:
         engine.fire(entity, trigger, current_user, reason=form.reason.data,
@@ -293,8 +295,8 @@ def request_swap(duty_id):
     form = SwapForm()
     form.target_id.choices = [(0, "")] + [(i, "") for i in db.session.execute(select(Lawyer.id)).scalars()]
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
-        return _render_duty(duty, 422)
+        correct_the_marked(form, "swap-request")
+        return _render_duty(duty, 422, swap_form=form)
     target = db.session.get(Lawyer, form.target_id.data) if form.target_id.data else None
     try:
         swap_service.request_swap(duty, lawyer_of(current_user), target, (form.note.data or "").strip(), current_user)

@@ -23,6 +23,7 @@ from ..auth.access import roles_required
 from ..disputes import codes
 from ..disputes.access import load_case
 from ..extensions import db
+from ..form_errors import correct_the_marked, lead_to
 from ..i18n import current_locale
 from ..paging import COUNT_CAP, Page
 from ..i18n import translate
@@ -223,17 +224,13 @@ def _review_forms(dispute):
     return review, forms
 
 
-def _render_case(dispute, status=200, open_trigger=None, formdata=None, comment_error=None):
+def _render_case(dispute, status=200, open_trigger=None, submitted=None):
+    """The supervisor's case page; `submitted` is the form of the review step
+    `open_trigger`, sent back with its errors."""
     locale = current_locale()
     review, forms = _review_forms(dispute)
-    if formdata is not None:
-        forms = [(t, ReviewForm(formdata=formdata, prefix=t.trigger) if t.trigger == open_trigger else f)
-                 for t, f in forms]
-        for t, form in forms:
-            if t.trigger == open_trigger:
-                form.validate()
-                if comment_error:
-                    form.comment.errors = [comment_error]
+    if submitted is not None:
+        forms = [(t, submitted if t.trigger == open_trigger else f) for t, f in forms]
     reviews = db.session.query(SignOff).filter(SignOff.dispute_id == dispute.id).order_by(SignOff.round).all()
     return render_template(
         "supervision/case.html", d=dispute, state=dispute.__workflow__.state(dispute.state), review=review,
@@ -264,22 +261,22 @@ def review(case_id, trigger):
               "warning")
         return _render_case(dispute, 409)
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
-        return _render_case(dispute, 422, trigger, request.form)
+        correct_the_marked(form, f"review-{trigger}")
+        return _render_case(dispute, 422, trigger, form)
     comment = (form.comment.data or "").strip()
     try:
         extra = {"to_intake": bool(form.to_intake.data)} if "to_intake" in t.optional else {}
         engine.fire(current, trigger, current_user, expected_version=form_version(form.version.data), comment=comment,
                     **extra)
     except engine.Refused as refused:
-        comment_error = None
         if refused.field == "comment":
-            comment_error = str(refused.message)
+            form.comment.errors = [str(refused.message)]
             flash(_("A comment is needed to return the case: tell the mediator what to do again."), "danger")
+            lead_to(form, f"review-{trigger}")
         else:
             flash(str(refused.message), "danger")
         db.session.expire_all()
-        return _render_case(load_case(case_id), refused.status, trigger, request.form, comment_error)
+        return _render_case(load_case(case_id), refused.status, trigger, form)
     flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".case", case_id=case_id))
 

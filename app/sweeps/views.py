@@ -129,6 +129,7 @@ def record_sweep():
     if place is None:
         form.fill_people([])
         form.place.errors = [_("Choose where the sweep was held.")]
+        correct_the_marked(form)
         return render_template("sweeps/record.html", form=form), 422
     form.fill_people(candidates(*place[1:]))
     refusal = record_refusal(current_user, *place)
@@ -136,7 +137,7 @@ def record_sweep():
         flash(str(refusal), "danger")
         return render_template("sweeps/record.html", form=form), 403
     if not form.validate():
-        flash(_("Please correct the marked fields."), "danger")
+        correct_the_marked(form)
         return render_template("sweeps/record.html", form=form), 422
     data = {"held_on": form.held_on.data, "checked": form.checked.data, "findings": form.findings.data.strip(),
             "participants": (form.participants.data or "").strip(), "participant_ids": form.participant_ids.data or []}
