@@ -344,3 +344,15 @@ def test_no_one_reached_needs_no_name(client, app, world):
                                                                          fulfilment="unreachable"))
     assert answer.status_code == 302
     assert followup(app, world.fu).fulfilment == "unreachable"
+
+
+def test_a_visit_sent_empty_puts_the_focus_on_the_first_marked_field_in_the_page_s_order(client, app, world):
+    login(client, world.lead)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, reached="",
+                                                                         fulfilment=""))
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    marked = re.findall(r'<(?:input|select)[^>]*is-invalid[^>]*name="(\w+)"', page)
+    assert marked[:2] == ["fulfilment", "reached"]  # the performance question comes first on the page
+    focused = re.findall(r'<(?:input|select)[^>]*autofocus[^>]*name="(\w+)"', page)
+    assert focused == ["fulfilment"]

@@ -28,11 +28,12 @@ class VisitForm(FlaskForm):
     visited_on = DateField(_l("Date of the visit"), validators=[InputRequired(_l("Give the date of the visit.")),
                                                                  plausible_date])
     method = SelectField(_l("How"), validators=[DataRequired()])
-    reached = StringField(_l("Who was reached"), validators=[ReachedUnlessUnreachable(), Length(max=200)],
-                          description=_l("Names, e.g. both parties, or the respondent's wife."))
+    # In the page's order: the first field marked after an error gets the focus.
     # No answer chosen in advance: a visit sent without a look must not record "fully performed".
     fulfilment = SelectField(_l("Is the agreement performed?"), default="",
                              validators=[DataRequired(_l("Say whether the agreement is performed."))])
+    reached = StringField(_l("Who was reached"), validators=[ReachedUnlessUnreachable(), Length(max=200)],
+                          description=_l("Names, e.g. both parties, or the respondent's wife."))
     satisfaction = SelectField(_l("Parties' satisfaction"), validators=[Optional()], default="")
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     mark_fulfilled = BooleanField(_l("The agreement is fully performed: mark the case fulfilled"))
