@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, pgettext
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows import ROLES
@@ -26,7 +26,7 @@ from ..paging import page_of
 from . import accounts, two_factor
 from .access import roles_required
 from .forms import AccountForm, AccountStateForm, PasswordSetForm, TwoFactorResetForm, UserCreateForm, UserFilterForm
-from .models import LoginAttempt, TwoFactor, User
+from .models import TwoFactor, User
 from .roles import role_label
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -51,15 +51,6 @@ def _filter_form(locale: str) -> UserFilterForm:
     for name in form.errors:
         form[name].data = form[name].default
     return form
-
-
-def _last_logins(usernames: list[str]) -> dict:
-    if not usernames:
-        return {}
-    rows = db.session.execute(select(LoginAttempt.username, func.max(LoginAttempt.at))
-                              .where(LoginAttempt.username.in_(usernames), LoginAttempt.success.is_(True))
-                              .group_by(LoginAttempt.username)).all()
-    return dict(rows)
 
 
 def _with_two_factor(ids: list[int]) -> set[int]:
@@ -87,7 +78,6 @@ def index():
                    options=[selectinload(getattr(User, name)) for name in ("street", "community", "grid", "department")])
     args = {name: form[name].data for name in ("role", "active", "q") if form[name].data}
     return render_template("auth/users.html", form=form, page=page, link_args=args,
-                           last_login=_last_logins([u.username for u in page.rows]),
                            two_factor_on=_with_two_factor([u.id for u in page.rows]))
 
 
@@ -200,8 +190,7 @@ def _user_page(user: User, status: int = 200, **forms):
         "reset_form": forms.get("reset_form") or TwoFactorResetForm(formdata=None),
     }
     return render_template("auth/user.html", account=user, two_factor_on=two_factor.enabled(user),
-                           is_self=user.id == current_user.id,
-                           last_login=_last_logins([user.username]).get(user.username), **context), status
+                           is_self=user.id == current_user.id, **context), status
 
 
 def _stale(user: User):
