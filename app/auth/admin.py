@@ -21,9 +21,8 @@ from workflows import ROLES
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..i18n import current_locale
-from ..org.models import Community, Department, Grid, Street
 from ..paging import page_of
-from . import accounts, two_factor
+from . import accounts, place_choices, two_factor
 from .access import roles_required
 from .forms import AccountForm, AccountStateForm, PasswordSetForm, TwoFactorResetForm, UserCreateForm, UserFilterForm
 from .models import TwoFactor, User
@@ -33,7 +32,6 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 ADMIN = "admin"
 PLACE_FIELDS = ("street_id", "community_id", "grid_id", "department_id")
-WHOLE_CITY = -1  # the street list's choice for a supervisor or coordinator of the whole city
 
 
 def _role_choices(locale: str) -> list[tuple[str, str]]:
@@ -85,27 +83,13 @@ def index():
 
 
 def _fill_choices(form: AccountForm, locale: str) -> None:
-    none = [(0, "—")]
     form.role.choices = _role_choices(locale)
-    form.street_id.choices = none + [(WHOLE_CITY, _("The whole city"))] + [(s.id, s.name) for s in db.session.execute(
-        select(Street).order_by(Street.id)).scalars()]
-    form.community_id.choices = none + [
-        (c.id, f"{street} · {c.name}") for c, street in db.session.execute(
-            select(Community, Street.name).join(Street, Street.id == Community.street_id)
-            .order_by(Community.street_id, Community.id))]
-    form.grid_id.choices = none + [
-        (g.id, f"{community} · {g.name}") for g, community in db.session.execute(
-            select(Grid, Community.name).join(Community, Community.id == Grid.community_id)
-            .order_by(Community.street_id, Grid.community_id, Grid.id))]
-    form.department_id.choices = none + [
-        (d.id, f"{d.name} ({street or _('The whole city')})") for d, street in db.session.execute(
-            select(Department, Street.name).outerjoin(Street, Street.id == Department.street_id)
-            .order_by(Department.street_id.is_not(None), Department.street_id, Department.id))]
+    place_choices.fill(form)
 
 
 def _details(form: AccountForm) -> accounts.Details:
     places = {name: form[name].data or None for name in PLACE_FIELDS}
-    whole_city = places["street_id"] == WHOLE_CITY
+    whole_city = places["street_id"] == place_choices.WHOLE_CITY
     if whole_city:
         places["street_id"] = None
     return accounts.Details(display_name=form.display_name.data or "", role=form.role.data, whole_city=whole_city,
@@ -136,7 +120,7 @@ def new():
     if request.args.get("role") in ROLES:
         form.role.data = request.args["role"]
     department_id = request.args.get("department_id", type=int)
-    if department_id and any(value == department_id for value, _label in form.department_id.choices):
+    if department_id and any(value == department_id for value, *_ in form.department_id.iter_choices()):
         form.department_id.data = department_id
     return _new_page(form)
 
@@ -176,7 +160,7 @@ def _account_form(user: User, formdata=None) -> AccountForm:
         for name in PLACE_FIELDS:
             form[name].data = getattr(user, name) or 0
         if user.role in accounts.STREET_OR_CITY and not user.street_id:
-            form.street_id.data = WHOLE_CITY
+            form.street_id.data = place_choices.WHOLE_CITY
         form.state.data = accounts.state_of(user)
     return form
 
