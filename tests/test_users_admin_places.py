@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.org.models import Community
 from tests import factories as f
 from tests import factories_referrals as fr
 from tests.factories import csrf
@@ -115,3 +116,28 @@ def test_the_cli_says_the_same_of_a_grid_outside_the_street(app, city):
         "--password", NEW_PASSWORD, "he"])
     assert result.exit_code != 0 and "This grid is not in the chosen street." in result.output
     assert counts(app) == before
+
+
+def test_the_list_is_filtered_by_street_or_community(app, city):
+    client = as_admin(app, {"admin": "boss"})
+    html = client.get("/admin/users").get_data(as_text=True)
+    place = select_html(html, "place")
+    assert f'value="s{city["west"]}"' in place and f'value="c{city["west_c"][0]}"' in place
+    assert place.count("<optgroup") == 2
+
+    def listed(query):
+        page = client.get(f"/admin/users?{query}")
+        assert page.status_code == 200
+        return set(re.findall(r'data-user="([^"]+)"', page.get_data(as_text=True)))
+
+    assert listed(f"place=s{city['west']}") == {"li"}
+    assert listed(f"place=c{city['east_c'][0]}") == {"wang"}
+    assert listed(f"place=c{city['east_c'][1]}") == set()
+    assert listed("place=nowhere") == {"boss", "wang", "li"}  # not a choice: ignored
+    # The pager's links keep the filter.
+    with app.app_context():
+        f.user("mediator", community=db.session.get(Community, city["east_c"][1]), username="zhou")
+    app.config["USERS_PER_PAGE"] = 1
+    first = client.get(f"/admin/users?place=s{city['east']}").get_data(as_text=True)
+    following = re.search(r'<a[^>]*rel="next"[^>]*>', first).group(0)
+    assert f"place=s{city['east']}" in following and "page=2" in following

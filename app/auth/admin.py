@@ -45,6 +45,7 @@ def _filter_form(locale: str) -> UserFilterForm:
     form = UserFilterForm(formdata=request.args)
     form.role.choices = [("", _("All roles"))] + _role_choices(locale)
     form.active.choices = [("", _("Active and deactivated")), ("yes", pgettext("account state", "Active")), ("no", _("Deactivated"))]
+    form.place.choices = place_choices.filter_choices()
     form.validate()
     for name in form.errors:
         form[name].data = form[name].default
@@ -68,13 +69,16 @@ def index():
         query = query.where(User.role == form.role.data)
     if form.active.data:
         query = query.where(User.active.is_(form.active.data == "yes"))
+    in_place = place_choices.filter_clause(form.place.data)
+    if in_place is not None:
+        query = query.where(in_place)
     text = (form.q.data or "").strip()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(User.username.ilike(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\")))
     page = page_of(query, (User.username, User.id), form.page.data or 1, current_app.config["USERS_PER_PAGE"],
                    options=[selectinload(getattr(User, name)) for name in ("street", "community", "grid", "department")])
-    args = {name: form[name].data for name in ("role", "active", "q") if form[name].data}
+    args = {name: form[name].data for name in ("role", "active", "place", "q") if form[name].data}
     return render_template("auth/users.html", form=form, page=page, link_args=args,
                            two_factor_on=_with_two_factor([u.id for u in page.rows]))
 

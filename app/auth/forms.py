@@ -82,6 +82,7 @@ class UserFilterForm(FlaskForm):
 
     role = SelectField(_lp("account", "Role"), default="")
     active = SelectField(_l("Status"), default="")
+    place = SelectField(_l("Street or community"), default="", widget=GroupedSelect())
     q = StringField(_l("Name or username"), validators=[Optional(), Length(max=60)])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
 

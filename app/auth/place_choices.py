@@ -1,5 +1,6 @@
 """The places offered on the users pages (app/auth/admin.py): the account
-form's street, community, grid and department lists. 369 grids in one list are read on a phone only when grouped: the
+form's street, community, grid and department lists, and the list's place
+filter. 369 grids in one list are read on a phone only when grouped: the
 communities by street, the grids by community, the departments by the street
 they cover. Each option of the account form names its street (and a grid its
 community) for app/static/js/places.js, which narrows the lists to the street
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..org.models import Community, Department, Grid, Street
+from .models import User
 
 WHOLE_CITY = -1  # the street list's choice for a supervisor or coordinator of the whole city
 NONE = [(0, "—")]
@@ -49,3 +51,24 @@ def fill(form) -> None:
         departments.setdefault(street or city, []).append(
             (d.id, f"{d.name} ({street or city})", {"data-street": d.street_id} if d.street_id else {}))
     form.department_id.choices = departments
+
+
+def filter_choices() -> dict:
+    """The list's place filter: a street ("s<id>") or one of its communities
+    ("c<id>"), grouped by street."""
+    groups: dict = {"": [("", _("All streets and communities"))]}
+    for street in _streets():
+        groups[street.name] = [(f"s{street.id}", _("%(street)s, all communities", street=street.name))]
+    for c, street in db.session.execute(select(Community, Street.name).join(Street, Street.id == Community.street_id)
+                                        .order_by(Community.street_id, Community.id)):
+        groups[street].append((f"c{c.id}", c.name))
+    return groups
+
+
+def filter_clause(value: str | None):
+    """The accounts a place filter's value keeps (the street's: its
+    communities' and grids' too); None for every account."""
+    if not value or value[0] not in "sc" or not value[1:].isdigit():
+        return None
+    column = User.street_id if value[0] == "s" else User.community_id
+    return column == int(value[1:])
