@@ -177,8 +177,18 @@ def _user_page(user: User, status: int = 200, **forms):
         "password_form": forms.get("password_form") or PasswordSetForm(formdata=None),
         "reset_form": forms.get("reset_form") or TwoFactorResetForm(formdata=None),
     }
-    return render_template("auth/user.html", account=user, two_factor_on=two_factor.enabled(user),
+    factor = two_factor.factor_of(user)
+    return render_template("auth/user.html", account=user, factor=factor,
+                           two_factor_on=factor is not None and factor.confirmed_at is not None,
                            is_self=user.id == current_user.id, **context), status
+
+
+def _own_account(user: User, message: str):
+    """An administrator's own password and second factor are theirs to
+    change on their account page, which asks for the current password or a
+    code: here they would log themself out. The page shows the way there."""
+    flash(message, "warning")
+    return _user_page(user, 409)
 
 
 def _stale(user: User):
@@ -211,6 +221,11 @@ def update(user_id: int):
         _show_problem(form, problem)
         return _user_page(user, 422, form=form)
     db.session.commit()
+    if user.id == current_user.id and user.role != ADMIN:
+        # Their own page is an administrator's: say why it is gone rather than answer 403.
+        flash(_("The account is saved. You are no longer an administrator: the users pages are closed to you."),
+              "warning")
+        return redirect(url_for("main.index"))
     flash(_("The account is saved.") if changes else _("Nothing was changed."), "success" if changes else "info")
     return redirect(url_for("users.show", user_id=user.id))
 
@@ -255,6 +270,9 @@ def reactivate(user_id: int):
 @roles_required(ADMIN)
 def set_password(user_id: int):
     user = _load(user_id)
+    if user.id == current_user.id:
+        return _own_account(user, _("This is your own account: change your password on your account page. It asks "
+                                    "for your current password and keeps you logged in here."))
     form = PasswordSetForm()
     if not form.validate_on_submit():
         correct_the_marked(form, "password-form")
@@ -270,6 +288,12 @@ def set_password(user_id: int):
 @roles_required(ADMIN)
 def reset_two_factor(user_id: int):
     user = _load(user_id)
+    if user.id == current_user.id:
+        return _own_account(user, _("This is your own account: manage your two-step verification on your account "
+                                    "page. To start again with a new phone, ask another administrator to reset it."))
+    if two_factor.factor_of(user) is None:
+        flash(_("This account has no two-step verification to reset."), "info")
+        return _user_page(user, 409)
     form = TwoFactorResetForm()
     if not form.validate_on_submit():
         correct_the_marked(form, "reset-2fa-form")
