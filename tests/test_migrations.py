@@ -1,13 +1,20 @@
 """The migrated schema is the models' schema, guard triggers included."""
+from datetime import datetime
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import DateTime, bindparam, inspect, select, text
 from sqlalchemy.exc import DatabaseError
 
 from app import create_app
+from app.auth.models import User
 from app.extensions import db
+
+# The newest migration's revision (each file is named after its revision, 0001_...).
+LATEST = max(p.name[:4] for p in (Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("0*.py"))
 
 
 @pytest.fixture
@@ -121,7 +128,7 @@ def test_a_failing_migration_leaves_the_ones_before_it_applied(empty_db):
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE sweeps"))
         upgrade()
-        assert current_revision() == "0025" and "followups" in inspect(db.engine).get_table_names()
+        assert current_revision() == LATEST and "followups" in inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
 
@@ -140,5 +147,39 @@ def test_on_sqlite_a_migration_leaving_broken_foreign_keys_is_rolled_back(empty_
         with pytest.raises(SystemExit):  # flask_migrate reports the RuntimeError and exits
             upgrade()
         assert current_revision() == "0005" and "followups" not in inspect(db.engine).get_table_names()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migration_0026_keeps_each_accounts_last_login_from_the_audit_log(empty_db):
+    """users.last_login_at is filled from the audit log's `login` events (kept for good), not from
+    login_attempts (pruned, and counting a password whose second factor never came as a success)."""
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        upgrade(revision="0025")
+        with db.engine.begin() as conn:
+            for uid, name in ((1, "wang"), (2, "zhao"), (3, "zhou")):
+                conn.execute(text("INSERT INTO users (id, username, display_name, password_hash, role, active,"
+                                  " session_token) VALUES (:id, :name, :name, 'x', 'mediator', :yes, 't')"),
+                             {"id": uid, "name": name, "yes": True})
+            events = [("user", 1, "login", "2026-11-02 01:00:00"), ("user", 1, "login", "2026-12-01 02:30:00"),
+                      ("user", 1, "logout", "2026-12-05 03:00:00"), ("user", 2, "login_failed", "2026-12-04 04:00:00"),
+                      ("login", None, "login_throttled", "2026-12-04 05:00:00")]
+            for n, (entity_type, entity_id, trigger, at) in enumerate(events):
+                conn.execute(text(
+                    "INSERT INTO audit_events (entity_type, entity_id, trigger, actor_role, at, data, prev_hash, hash)"
+                    " VALUES (:type, :id, :trigger, 'mediator', :at, '{}', 'p', :hash)").bindparams(
+                    bindparam("at", type_=DateTime)),  # stored as the app stores it
+                    {"type": entity_type, "id": entity_id, "trigger": trigger, "at": datetime.fromisoformat(at),
+                     "hash": f"h{n}"})
+            # zhao's password passed, the code never came: no login.
+            conn.execute(text("INSERT INTO login_attempts (username, address, at, success) VALUES"
+                              " ('zhao', '127.0.0.1', :at, :yes)").bindparams(bindparam("at", type_=DateTime)), {"at": datetime(2026, 12, 6, 1, 0), "yes": True})
+        upgrade()
+        got = dict(db.session.execute(select(User.username, User.last_login_at)).all())
+        db.session.rollback()
+        assert got == {"wang": datetime(2026, 12, 1, 2, 30), "zhao": None, "zhou": None}
+        downgrade(revision="0025")
+        assert "last_login_at" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
         db.session.remove()
         db.engine.dispose()

@@ -311,12 +311,16 @@ def test_a_new_password_ends_the_sessions_and_the_old_one_fails(app, world):
     assert NEW_PASSWORD not in everything and f.PASSWORD not in everything
 
 
-def test_resetting_two_step_verification_with_a_reason(app, world):
-    uid = user_id(app, "zhao")
+def give_second_factor(app, uid, confirmed=True):
     with app.app_context():
         db.session.add(TwoFactor(user_id=uid, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", created_at=clock.now(),
-                                 confirmed_at=clock.now()))
+                                 confirmed_at=clock.now() if confirmed else None))
         db.session.commit()
+
+
+def test_resetting_two_step_verification_with_a_reason(app, world):
+    uid = user_id(app, "zhao")
+    give_second_factor(app, uid)
     client = as_admin(app, world)
     assert "两步验证已开启" in client.get(f"/admin/users/{uid}").get_data(as_text=True)
     without_reason = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/reset-two-factor", {"reason": ""})
@@ -332,6 +336,7 @@ def test_resetting_two_step_verification_with_a_reason(app, world):
 
 
 def test_the_dangerous_forms_ask_first(app, world):
+    give_second_factor(app, user_id(app, "wang"))  # else there is nothing to reset, and no form
     client = as_admin(app, world)
     html = client.get(f"/admin/users/{user_id(app, 'wang')}").get_data(as_text=True)
     for form_id in ("deactivate-form", "reset-2fa-form"):

@@ -84,6 +84,9 @@ def _places(details: Details) -> dict:
             raise AccountProblem("grid", "unknown", _("Choose a grid from the list."))
         if community_id and community_id != grid.community_id:
             raise AccountProblem("grid", "mismatch", _("This grid is not in the chosen community."))
+        # Said of the grid, not of the community it brings: the administrator chose no community.
+        if street_id and street_id != grid.community.street_id:
+            raise AccountProblem("grid", "mismatch", _("This grid is not in the chosen street."))
         community_id = grid.community_id
     if community_id:
         community = db.session.get(Community, community_id)

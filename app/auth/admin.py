@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, pgettext
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows import ROLES
@@ -21,19 +21,17 @@ from workflows import ROLES
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..i18n import current_locale
-from ..org.models import Community, Department, Grid, Street
 from ..paging import page_of
-from . import accounts, two_factor
+from . import accounts, place_choices, two_factor
 from .access import roles_required
 from .forms import AccountForm, AccountStateForm, PasswordSetForm, TwoFactorResetForm, UserCreateForm, UserFilterForm
-from .models import LoginAttempt, TwoFactor, User
+from .models import TwoFactor, User
 from .roles import role_label
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 ADMIN = "admin"
 PLACE_FIELDS = ("street_id", "community_id", "grid_id", "department_id")
-WHOLE_CITY = -1  # the street list's choice for a supervisor or coordinator of the whole city
 
 
 def _role_choices(locale: str) -> list[tuple[str, str]]:
@@ -47,19 +45,11 @@ def _filter_form(locale: str) -> UserFilterForm:
     form = UserFilterForm(formdata=request.args)
     form.role.choices = [("", _("All roles"))] + _role_choices(locale)
     form.active.choices = [("", _("Active and deactivated")), ("yes", pgettext("account state", "Active")), ("no", _("Deactivated"))]
+    form.place.choices = place_choices.filter_choices()
     form.validate()
     for name in form.errors:
         form[name].data = form[name].default
     return form
-
-
-def _last_logins(usernames: list[str]) -> dict:
-    if not usernames:
-        return {}
-    rows = db.session.execute(select(LoginAttempt.username, func.max(LoginAttempt.at))
-                              .where(LoginAttempt.username.in_(usernames), LoginAttempt.success.is_(True))
-                              .group_by(LoginAttempt.username)).all()
-    return dict(rows)
 
 
 def _with_two_factor(ids: list[int]) -> set[int]:
@@ -79,15 +69,17 @@ def index():
         query = query.where(User.role == form.role.data)
     if form.active.data:
         query = query.where(User.active.is_(form.active.data == "yes"))
+    in_place = place_choices.filter_clause(form.place.data)
+    if in_place is not None:
+        query = query.where(in_place)
     text = (form.q.data or "").strip()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(User.username.ilike(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\")))
     page = page_of(query, (User.username, User.id), form.page.data or 1, current_app.config["USERS_PER_PAGE"],
                    options=[selectinload(getattr(User, name)) for name in ("street", "community", "grid", "department")])
-    args = {name: form[name].data for name in ("role", "active", "q") if form[name].data}
+    args = {name: form[name].data for name in ("role", "active", "place", "q") if form[name].data}
     return render_template("auth/users.html", form=form, page=page, link_args=args,
-                           last_login=_last_logins([u.username for u in page.rows]),
                            two_factor_on=_with_two_factor([u.id for u in page.rows]))
 
 
@@ -95,27 +87,13 @@ def index():
 
 
 def _fill_choices(form: AccountForm, locale: str) -> None:
-    none = [(0, "—")]
     form.role.choices = _role_choices(locale)
-    form.street_id.choices = none + [(WHOLE_CITY, _("The whole city"))] + [(s.id, s.name) for s in db.session.execute(
-        select(Street).order_by(Street.id)).scalars()]
-    form.community_id.choices = none + [
-        (c.id, f"{street} · {c.name}") for c, street in db.session.execute(
-            select(Community, Street.name).join(Street, Street.id == Community.street_id)
-            .order_by(Community.street_id, Community.id))]
-    form.grid_id.choices = none + [
-        (g.id, f"{community} · {g.name}") for g, community in db.session.execute(
-            select(Grid, Community.name).join(Community, Community.id == Grid.community_id)
-            .order_by(Community.street_id, Grid.community_id, Grid.id))]
-    form.department_id.choices = none + [
-        (d.id, f"{d.name} ({street or _('The whole city')})") for d, street in db.session.execute(
-            select(Department, Street.name).outerjoin(Street, Street.id == Department.street_id)
-            .order_by(Department.street_id.is_not(None), Department.street_id, Department.id))]
+    place_choices.fill(form)
 
 
 def _details(form: AccountForm) -> accounts.Details:
     places = {name: form[name].data or None for name in PLACE_FIELDS}
-    whole_city = places["street_id"] == WHOLE_CITY
+    whole_city = places["street_id"] == place_choices.WHOLE_CITY
     if whole_city:
         places["street_id"] = None
     return accounts.Details(display_name=form.display_name.data or "", role=form.role.data, whole_city=whole_city,
@@ -146,7 +124,7 @@ def new():
     if request.args.get("role") in ROLES:
         form.role.data = request.args["role"]
     department_id = request.args.get("department_id", type=int)
-    if department_id and any(value == department_id for value, _label in form.department_id.choices):
+    if department_id and any(value == department_id for value, *_ in form.department_id.iter_choices()):
         form.department_id.data = department_id
     return _new_page(form)
 
@@ -186,7 +164,7 @@ def _account_form(user: User, formdata=None) -> AccountForm:
         for name in PLACE_FIELDS:
             form[name].data = getattr(user, name) or 0
         if user.role in accounts.STREET_OR_CITY and not user.street_id:
-            form.street_id.data = WHOLE_CITY
+            form.street_id.data = place_choices.WHOLE_CITY
         form.state.data = accounts.state_of(user)
     return form
 
@@ -199,9 +177,18 @@ def _user_page(user: User, status: int = 200, **forms):
         "password_form": forms.get("password_form") or PasswordSetForm(formdata=None),
         "reset_form": forms.get("reset_form") or TwoFactorResetForm(formdata=None),
     }
-    return render_template("auth/user.html", account=user, two_factor_on=two_factor.enabled(user),
-                           is_self=user.id == current_user.id,
-                           last_login=_last_logins([user.username]).get(user.username), **context), status
+    factor = two_factor.factor_of(user)
+    return render_template("auth/user.html", account=user, factor=factor,
+                           two_factor_on=factor is not None and factor.confirmed_at is not None,
+                           is_self=user.id == current_user.id, **context), status
+
+
+def _own_account(user: User, message: str):
+    """An administrator's own password and second factor are theirs to
+    change on their account page, which asks for the current password or a
+    code: here they would log themself out. The page shows the way there."""
+    flash(message, "warning")
+    return _user_page(user, 409)
 
 
 def _stale(user: User):
@@ -234,6 +221,11 @@ def update(user_id: int):
         _show_problem(form, problem)
         return _user_page(user, 422, form=form)
     db.session.commit()
+    if user.id == current_user.id and user.role != ADMIN:
+        # Their own page is an administrator's: say why it is gone rather than answer 403.
+        flash(_("The account is saved. You are no longer an administrator: the users pages are closed to you."),
+              "warning")
+        return redirect(url_for("main.index"))
     flash(_("The account is saved.") if changes else _("Nothing was changed."), "success" if changes else "info")
     return redirect(url_for("users.show", user_id=user.id))
 
@@ -278,6 +270,9 @@ def reactivate(user_id: int):
 @roles_required(ADMIN)
 def set_password(user_id: int):
     user = _load(user_id)
+    if user.id == current_user.id:
+        return _own_account(user, _("This is your own account: change your password on your account page. It asks "
+                                    "for your current password and keeps you logged in here."))
     form = PasswordSetForm()
     if not form.validate_on_submit():
         correct_the_marked(form, "password-form")
@@ -293,6 +288,12 @@ def set_password(user_id: int):
 @roles_required(ADMIN)
 def reset_two_factor(user_id: int):
     user = _load(user_id)
+    if user.id == current_user.id:
+        return _own_account(user, _("This is your own account: manage your two-step verification on your account "
+                                    "page. To start again with a new phone, ask another administrator to reset it."))
+    if two_factor.factor_of(user) is None:
+        flash(_("This account has no two-step verification to reset."), "info")
+        return _user_page(user, 409)
     form = TwoFactorResetForm()
     if not form.validate_on_submit():
         correct_the_marked(form, "reset-2fa-form")

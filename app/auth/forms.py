@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import Select, html_params
 
 from .passwords import password_problem
 
@@ -50,6 +52,28 @@ class TwoFactorConfirmForm(FlaskForm):
 # -- the administrators' users pages (app/auth/admin.py) ----------------------------
 
 
+class GroupedSelect(Select):
+    """A select whose choices (a dict: group label -> choices) are shown in
+    <optgroup>s, except the group labelled "", whose choices (the empty one)
+    stand before the groups. WTForms' own puts every choice in a group."""
+
+    def __call__(self, field, **kwargs):
+        if not field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in self.validation_attrs:
+            if name not in kwargs and getattr(flags, name, False):
+                kwargs[name] = True
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for group, choices in field.iter_groups():
+            options = [self.render_option(value, label, selected, **render_kw)
+                       for value, label, selected, render_kw in choices]
+            html += options if group == "" else [f"<optgroup {html_params(label=group)}>", *options, "</optgroup>"]
+        html.append("</select>")
+        return Markup("".join(html))
+
+
 class UserFilterForm(FlaskForm):
     """GET filters (bookmarkable, nothing written: no CSRF token)."""
 
@@ -58,19 +82,22 @@ class UserFilterForm(FlaskForm):
 
     role = SelectField(_lp("account", "Role"), default="")
     active = SelectField(_l("Status"), default="")
+    place = SelectField(_l("Street or community"), default="", widget=GroupedSelect())
     q = StringField(_l("Name or username"), validators=[Optional(), Length(max=60)])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=10**6)])
 
 
 class AccountForm(FlaskForm):
-    """An account's name, role and places; the choices are filled by the view.
+    """An account's name, role and places; the choices are filled by the view
+    (the places grouped by street and community, each option naming its
+    street and community for the form's script, app/static/js/places.js).
     `state` is what the form was loaded with (accounts.state_of)."""
     display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
     role = SelectField(_lp("account", "Role"), validators=[DataRequired()])
     street_id = SelectField(_l("Street"), coerce=int, default=0)
-    community_id = SelectField(_l("Community"), coerce=int, default=0)
-    grid_id = SelectField(_l("Grid"), coerce=int, default=0)
-    department_id = SelectField(_l("Department"), coerce=int, default=0,
+    community_id = SelectField(_l("Community"), coerce=int, default=0, widget=GroupedSelect())
+    grid_id = SelectField(_l("Grid"), coerce=int, default=0, widget=GroupedSelect())
+    department_id = SelectField(_l("Department"), coerce=int, default=0, widget=GroupedSelect(),
                                 description=_l("Only for a department liaison: the referrals they answer."))
     state = HiddenField()
 

@@ -25,6 +25,10 @@ class User(UserMixin, db.Model):
     # The account's credential generation: a new password draws a new one, and
     # device cookies carry a digest of it, so those issued before stop counting.
     session_token: Mapped[str] = mapped_column(String(64))
+    # The latest login that passed (password, and code when the account has
+    # a second factor), set with the login's audit event: login_attempts are
+    # pruned after COUNTERS_KEEP_DAYS, the users pages still say when.
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     street: Mapped[Street | None] = relationship()
     community: Mapped[Community | None] = relationship()
     grid: Mapped[Grid | None] = relationship()

@@ -83,6 +83,7 @@ def _complete_login(user: User, device: str | None, address: str, now: datetime,
     when the account has a second factor), audit it, and leave the browser a
     device cookie."""
     row = sessions.start(user, now, second_factor)
+    user.last_login_at = now  # committed with the login's audit event below
     must_enrol = second_factor is None and two_factor.required(user)
     record("user", user.id, "login", user, data={
         "address": address, "session": row.id, "known_device": device is not None,
