@@ -184,7 +184,7 @@ def check():
 def download_digest():
     """The current digest as a small file to keep somewhere safe."""
     digest = current_digest()
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")  # the centre's date and time, as its people read them
     return Response(f"{digest}\n", mimetype="text/plain; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="audit-digest-{stamp}.txt"', "Cache-Control": "no-store"})
 

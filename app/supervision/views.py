@@ -110,7 +110,7 @@ def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
         record("export", None, "export", current_user,
                data={"export": kind, "format": fmt, "filters": filters, "rows": rows})
         db.session.commit()
-    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")  # the centre's date and time, as its people read them
     return Response(body, mimetype=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{fmt}"',
         "Cache-Control": "no-store",
