@@ -162,9 +162,10 @@ def _install_code_labels():
     from .auth.models import User
     from .disputes.models import Party
     from .elders.models import Elder
-    from .labels import install_codes, install_reference
-    from .org.models import Community, Grid, Street
+    from .labels import install_codes, install_group, install_reference, install_shown_as
+    from .org.models import Area, Community, Grid, Street
     from .rota.models import Lawyer
+    from .supervision import export_labels
     from .supervision.models import OUTCOMES
     from .sweeps import codes as sweep_codes
 
@@ -176,8 +177,12 @@ def _install_code_labels():
         ("checked", sweep_codes.SWEEP_CHECKS),
         ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS), ("sex", codes.SEXES),
         ("kind", codes.PARTY_KINDS), ("id_type", codes.ID_TYPES), ("closed_as", OUTCOMES),
+        *export_labels.CODE_FIELDS.items(),
     ):
         install_codes(field, code_list)
+    install_group("filters", export_labels.FILTERS)
+    # The statistics export records as its "rows" the cases it counted.
+    install_shown_as(("export", "statistics"), "rows", "cases_counted")
     users, parties = _named_by(User.id, User.display_name), _named_by(Party.id, Party.name)
     lawyers = _named_by(Lawyer.id, Lawyer.name)
     for field, resolve in (
@@ -186,6 +191,7 @@ def _install_code_labels():
         ("elder_id", _named_by(Elder.id, Elder.name)), ("lawyer_id", lawyers), ("target_id", lawyers),
         ("dispute_id", _case_titles), ("street_id", _named_by(Street.id, Street.name)),
         ("community_id", _named_by(Community.id, Community.name)), ("grid_id", _named_by(Grid.id, Grid.name)),
+        ("area_id", _named_by(Area.id, Area.name)),
     ):
         install_reference(field, resolve)
 

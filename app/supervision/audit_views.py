@@ -88,7 +88,7 @@ def events():
     opened = open_all(page.rows, db.session)
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     recorded = names_for(payloads)
-    about = audit_subjects.subjects(page.rows, locale)
+    about = audit_subjects.subjects(page.rows, locale, opened)
     rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
