@@ -88,18 +88,9 @@ def closures():
         page = Page.empty(per_page)
     else:
         page = history.page(db.session, scope, place, _closure_filters(form), form.page.data or 1, per_page)
-    awaiting = stats_awaiting(scope)
+    awaiting = bulk.awaiting_count(current_user)
     return render_template("supervision/closures.html", form=form, page=page, link_args=form.link_args(),
                            codes=codes, outcomes=OUTCOMES, awaiting=awaiting, cap=COUNT_CAP)
-
-
-def stats_awaiting(scope: Scope) -> int:
-    from sqlalchemy import func, select
-
-    query = select(func.count(SignOff.id)).where(SignOff.state == "awaiting")
-    if not scope.city:
-        query = query.where(SignOff.street_id == current_user.street_id)
-    return db.session.execute(query).scalar()
 
 
 def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
