@@ -276,6 +276,11 @@ ERROR_TEXT = {
 }
 
 
+# Those whose supervisor grants what they may do; everyone else asks the administrator.
+SUPERVISED_ROLES = ("mediator", "gridworker", "assistant")
+FORBIDDEN_ASK_ADMIN = _l("Your account may not do this. Ask the administrator if you think it should.")
+
+
 def upload_mb() -> int:
     from flask import current_app
 
@@ -290,6 +295,20 @@ def _register_errors(app):
 
     for code in ERROR_TEXT:
         app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        """Said to the one who can change it: a supervisor for those they
+        supervise, else the administrator (a supervisor told to ask a
+        supervisor was told nothing); and why, where the view said
+        (abort(403, description=...))."""
+        from flask_login import current_user
+        from werkzeug.exceptions import Forbidden
+
+        detail = error.description if error.description != Forbidden.description else None
+        supervised = getattr(current_user, "role", None) in SUPERVISED_ROLES
+        hint = ERROR_TEXT[403][1] if supervised else FORBIDDEN_ASK_ADMIN
+        return render_template("error.html", code=403, title=ERROR_TEXT[403][0], hint=hint, detail=detail), 403
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -417,11 +417,18 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
     return value
 
 
+# Recorded ids of rows no one knows by a number (a mediation session is known
+# by when it was held, recorded with it): kept in the log, not shown.
+UNSHOWN = frozenset({"session_id"})
+
+
 def readable(payload: dict, locale: str, names: dict) -> dict:
     """A recorded payload with every value as a person reads it; the
     before/after pairs of an edit's "changes" too."""
     shown = {}
     for key, value in payload.items():
+        if key in UNSHOWN:
+            continue
         if key == "changes" and isinstance(value, dict):
             shown[key] = {k: [field_value(k, v, locale, names) for v in pair] if isinstance(pair, list) else pair
                           for k, pair in value.items()}
