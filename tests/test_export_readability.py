@@ -111,3 +111,24 @@ def test_column_widths_count_chinese_characters_twice_and_stay_within_bounds():
     assert column_width([None, ""]) == 8  # an empty column stays readable
     assert column_width(["长" * 200]) == 50  # a long summary is cut at the column's edge, not a page wide
     assert column_width(["短\n" + "长" * 10]) == 22  # the longest line of a text in several lines
+
+
+def test_the_closure_history_names_who_handled_each_case_without_a_statement_per_row(app):
+    """The closers of on-the-spot cases come joined into the page's statement,
+    as its places and mediators do: the count does not grow with the rows."""
+    from tests.test_statement_budgets import statements_of
+
+    counts = []
+    for cases in (1, 4):
+        with app.app_context():
+            w = fs.two_streets()
+            for _ in range(cases):
+                fs.closed_case(fs.user_named(w.m_a1), fs.grid(w.grid_a1))
+                fs.closed_case(fs.user_named(w.gw_a1), fs.grid(w.grid_a1), fs.ON_SPOT_PATH)
+            closer = fs.user_named(w.gw_a1).display_name
+            db.session.remove()
+        client = app.test_client()
+        login(client, w.sup_a)
+        counts.append(len(statements_of(app, client, "/supervision/closures")))
+        assert client.get("/supervision/closures").get_data(as_text=True).count(closer) == cases
+    assert counts[0] == counts[1], counts
