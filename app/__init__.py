@@ -162,9 +162,10 @@ def _install_code_labels():
     from .auth.models import User
     from .disputes.models import Party
     from .elders.models import Elder
-    from .labels import install_codes, install_reference
-    from .org.models import Community, Department, Grid, Street
+    from .labels import install_codes, install_group, install_reference, install_shown_as
+    from .org.models import Area, Community, Department, Grid, Street
     from .rota.models import Lawyer, Room
+    from .supervision import export_labels
     from .supervision.models import OUTCOMES
     from .sweeps import codes as sweep_codes
 
@@ -177,8 +178,12 @@ def _install_code_labels():
         ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS), ("sex", codes.SEXES),
         ("kind", codes.PARTY_KINDS), ("id_type", codes.ID_TYPES), ("closed_as", OUTCOMES),
         ("requested_by", codes.RECUSAL_ASKED_BY),  # else a party's id, named below
+        *export_labels.CODE_FIELDS.items(),
     ):
         install_codes(field, code_list)
+    install_group("filters", export_labels.FILTERS)
+    # The statistics export records as its "rows" the cases it counted.
+    install_shown_as(("export", "statistics"), "rows", "cases_counted")
     users, parties = _named_by(User.id, User.display_name), _named_by(Party.id, Party.name)
     lawyers = _named_by(Lawyer.id, Lawyer.name)
     for field, resolve in (
@@ -190,6 +195,7 @@ def _install_code_labels():
         ("room_id", _named_by(Room.id, Room.name)), ("department_id", _named_by(Department.id, Department.name)),
         ("dispute_id", _case_titles), ("street_id", _named_by(Street.id, Street.name)),
         ("community_id", _named_by(Community.id, Community.name)), ("grid_id", _named_by(Grid.id, Grid.name)),
+        ("area_id", _named_by(Area.id, Area.name)),
     ):
         install_reference(field, resolve)
 
@@ -274,6 +280,11 @@ ERROR_TEXT = {
 }
 
 
+# Those whose supervisor grants what they may do; everyone else asks the administrator.
+SUPERVISED_ROLES = ("mediator", "gridworker", "assistant")
+FORBIDDEN_ASK_ADMIN = _l("Your account may not do this. Ask the administrator if you think it should.")
+
+
 def upload_mb() -> int:
     from flask import current_app
 
@@ -288,6 +299,20 @@ def _register_errors(app):
 
     for code in ERROR_TEXT:
         app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        """Said to the one who can change it: a supervisor for those they
+        supervise, else the administrator (a supervisor told to ask a
+        supervisor was told nothing); and why, where the view said
+        (abort(403, description=...))."""
+        from flask_login import current_user
+        from werkzeug.exceptions import Forbidden
+
+        detail = error.description if error.description != Forbidden.description else None
+        supervised = getattr(current_user, "role", None) in SUPERVISED_ROLES
+        hint = ERROR_TEXT[403][1] if supervised else FORBIDDEN_ASK_ADMIN
+        return render_template("error.html", code=403, title=ERROR_TEXT[403][0], hint=hint, detail=detail), 403
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

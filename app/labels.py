@@ -6,6 +6,7 @@ field recording a code (a dispute type, a route...) shows the code's label:
 the domains install their code lists here (`install_codes`, called from the
 app factory), so this shared module imports no domain.
 """
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Callable
 
@@ -124,9 +125,10 @@ FIELD_LABELS = {
     "round": N_("Closure no."),
     "closed_as": N_("Closed as"),
     "export": NC_("recorded field", "Exported"),
-    "format": N_("File format"),
+    "format": NC_("recorded field", "Format"),
     "filters": N_("Filters"),
     "rows": N_("Rows"),
+    "cases_counted": N_("Cases counted"),
     # The lawyers' Saturday rota (app/rota)
     "day": N_("Duty date"),
     "room_id": N_("Room"),
@@ -191,6 +193,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {}
 
 YES, NO = N_("yes"), N_("no")
 LIST_SEPARATOR = NC_("list separator", ", ")
+COLON = NC_("between a label and its value", ": ")
 
 
 def install_codes(field: str, codes: dict[str, str]) -> None:
@@ -224,6 +227,62 @@ VALUE_KINDS = {
     "day": WHEN, "first_day": WHEN, "last_day": WHEN,
     "signers": KEYED,
 }
+
+
+# Recorded fields whose value is a dict of named values (an export's filters):
+# field -> Group, installed by the app factory like the code lists.
+@dataclass(frozen=True)
+class Group:
+    # key -> (label, the recorded field whose value kind it reads as: a code list, a reference; None: as it is)
+    keys: dict[str, tuple[str | None, str | None]]
+    # (first key, last key, label): a range said in one phrase ("登记日期 2026-01-01 至 2026-12-31"); the
+    # keys it names in `replaces` are left out when it is there (the months the days came from).
+    ranges: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
+
+
+GROUPS: dict[str, Group] = {}
+RANGE_TEXT = N_("%(label)s %(first)s to %(last)s")
+GROUP_SEPARATOR = NC_("filter separator", "; ")
+
+
+def install_group(field: str, group: Group) -> None:
+    """Show the dict recorded under `field` as a labelled list of its values."""
+    if GROUPS.setdefault(field, group) is not group:
+        raise ValueError(f"field {field!r} already shows another group")
+
+
+# A field a payload records under one name but that means something else
+# in some payloads: (field telling which, its value, field) -> the name it is
+# shown under (the statistics export's "rows" count its cases).
+SHOWN_AS: dict[tuple[str, str, str], str] = {}
+
+
+def install_shown_as(when: tuple[str, str], field: str, shown_as: str) -> None:
+    SHOWN_AS[(*when, field)] = shown_as
+
+
+def _group_items(name: str, value) -> list[tuple[str, object]]:
+    """(the recorded field a group's value reads as, value) of each of its values."""
+    group = GROUPS.get(name)
+    if group is None or not isinstance(value, dict):
+        return []
+    return [(group.keys[k][1], v) for k, v in value.items() if k in group.keys and group.keys[k][1]]
+
+
+def _group_text(group: Group, value: dict, locale: str, names: dict | None) -> str:
+    parts, done = [], set()
+    for first, last, label, replaces in group.ranges:
+        if value.get(first) and value.get(last):
+            parts.append(translate(RANGE_TEXT, locale) % {"label": translate(label, locale),
+                                                          "first": value[first], "last": value[last]})
+            done |= {first, last, *replaces}
+    for key, item in value.items():
+        if key in done:
+            continue
+        label, as_field = group.keys.get(key, (key, None))
+        shown = field_value(as_field, item, locale, names) if as_field else item
+        parts.append(f"{translate(label, locale)}{translate(COLON, locale)}{shown}" if label else str(shown))
+    return translate(GROUP_SEPARATOR, locale).join(parts)
 
 
 def _reference(name: str):
@@ -280,6 +339,8 @@ def names_for(payloads: list[dict], known: dict[str, dict] | None = None) -> dic
 
     for payload in payloads:
         for name, value in payload.items():
+            for as_field, item in _group_items(name, value):
+                want(as_field, item)
             if name == "changes" and isinstance(value, dict):
                 for field, pair in value.items():
                     for v in pair if isinstance(pair, list) else ():
@@ -330,6 +391,8 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
     id (`names`: from names_for), a day or a moment as the pages show them."""
     if isinstance(value, bool):
         return translate(YES if value else NO, locale)
+    if name in GROUPS and isinstance(value, dict):
+        return _group_text(GROUPS[name], value, locale, names)
     kind = VALUE_KINDS.get(name)
     if kind == WHEN:
         return when_text(value, locale)
@@ -360,14 +423,23 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
     return value
 
 
+# Recorded ids of rows no one knows by a number (a mediation session is known
+# by when it was held, recorded with it): kept in the log, not shown.
+UNSHOWN = frozenset({"session_id"})
+
+
 def readable(payload: dict, locale: str, names: dict) -> dict:
     """A recorded payload with every value as a person reads it; the
     before/after pairs of an edit's "changes" too."""
     shown = {}
     for key, value in payload.items():
+        if key in UNSHOWN:
+            continue
         if key == "changes" and isinstance(value, dict):
             shown[key] = {k: [field_value(k, v, locale, names) for v in pair] if isinstance(pair, list) else pair
                           for k, pair in value.items()}
         else:
-            shown[key] = field_value(key, value, locale, names)
+            named = next((v for (which, is_, field), v in SHOWN_AS.items()
+                          if field == key and payload.get(which) == is_), key)
+            shown[named] = field_value(key, value, locale, names)
     return shown

@@ -48,3 +48,34 @@ def test_a_supervisor_signs_off_three_closures_at_once(pages, app, backend):
         assert sorted(e.entity_id for e in events) == reviews
         assert {e.actor_id for e in events} == {w.sup_a_id}
         assert verify() == []
+
+
+def test_one_box_ticks_every_listed_closure_and_the_top_button_signs_them_off(pages, app, backend):
+    with app.app_context():
+        w = fs.two_streets()
+        cases = [fs.closed_case(fs.user_named(w.m_a1), fs.grid(w.grid_a1)).id for _ in range(3)]
+        db.session.remove()
+
+    page = pages.open(**DESKTOP)
+    page.goto("/login")
+    page.get_by_label("用户名").fill(w.sup_a)
+    page.get_by_label("密码").fill(f.PASSWORD)
+    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+    page.goto("/supervision/closures/sign-off")
+    boxes = page.locator('#awaiting-list input[name="review"]')
+    everything = page.locator("#select-all")
+    expect(everything).to_be_visible()
+    boxes.nth(0).check()
+    expect(everything).to_have_js_property("indeterminate", True)  # some ticked: mixed
+    everything.check()
+    for box in boxes.all():
+        expect(box).to_be_checked()
+    everything.uncheck()
+    expect(boxes.nth(2)).not_to_be_checked()
+    # Found by its name, as a screen reader says it.
+    page.get_by_role("checkbox", name=re.compile("Tick all 3|勾选.*3")).check()
+    submit(page, page.locator("#bulk-sign-off-top"))
+    expect(page.locator(".alert-success")).to_contain_text("3")
+    assert pages.problems == []
+    with app.app_context():
+        assert {fs.review_of(db.session.get(Dispute, c)).state for c in cases} == {"signed_off"}

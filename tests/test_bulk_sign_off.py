@@ -94,3 +94,30 @@ def test_bad_input_and_roles(client, app, world):
     other = app.test_client()
     login(other, world.m_a1)
     assert other.get("/supervision/closures/sign-off").status_code == 403
+
+
+def test_the_page_counts_every_closure_waiting_and_says_it_lists_the_first(client, world, monkeypatch):
+    """More waiting than the page lists: the real count, as the closure
+    history's badge gives it, and the list said to be the first of them."""
+    from app.supervision import bulk
+
+    monkeypatch.setattr(bulk, "LIMIT", 3)
+    login(client, world.sup_a)
+    html = client.get("/supervision/closures/sign-off").get_data(as_text=True)
+    assert len(ticks(html)) == 3
+    assert re.search(r'id="awaiting-total">\(4\)<', html)  # street A's four, not "(3+)"
+    assert re.search(r'id="awaiting-shown">[^<]*3[^<]*4', html)
+    history = client.get("/supervision/closures").get_data(as_text=True)
+    assert re.search(r'id="awaiting-link"[^>]*>[^<]*<span class="badge[^"]*">4<', history)
+
+
+def test_the_form_can_be_sent_from_above_the_list_too(client, world):
+    login(client, world.sup_a)
+    html = client.get("/supervision/closures/sign-off").get_data(as_text=True)
+    assert "(4)" in html and 'id="awaiting-shown"' not in html  # all listed: nothing more to say
+    form = re.search(r'<form[^>]*id="bulk-sign-off".*?</form>', html, re.S).group(0)
+    top, bottom = form.index('id="bulk-sign-off-top"'), form.index('id="bulk-sign-off-button"')
+    assert top < form.index('id="awaiting-list"') < bottom  # both in the one form, one above, one below
+    # The box ticking all of them needs a script: hidden without one, and never sent as a review.
+    assert re.search(r'<div[^>]*id="select-all-box"[^>]*hidden', form)
+    assert 'name="review" ' not in re.search(r'<input[^>]*id="select-all"[^>]*>', form).group(0)

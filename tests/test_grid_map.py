@@ -247,6 +247,28 @@ def test_a_mediator_and_a_grid_worker_see_their_own_area(client, mapped):
         == [ids["grids"][0]]
 
 
+def test_cases_without_a_grid_are_counted_under_the_map(client, app, mapped):
+    """A case registered without a grid is on no grid: the map says how many,
+    so that its figures and the statistics' add up; within the area only."""
+    ids, names = mapped
+    login(client, names["supervisor"])
+    assert 'id="map-gridless"' not in client.get("/supervision/map").get_data(as_text=True)  # none yet
+    with app.app_context():
+        from app.disputes.models import Dispute
+
+        for case_id in (ids["open1"],):
+            db.session.get(Dispute, case_id).grid_id = None
+        db.session.commit()
+    html = client.get("/supervision/map").get_data(as_text=True)
+    note = re.search(r'id="map-gridless">([^<]*)<', html).group(1)
+    assert [int(n) for n in re.findall(r"\d+", note)] == [1, 0, 1]  # open, overdue, registered in the period
+    first = re.search(rf'<tr data-grid="{ids["grids"][0]}">(.*?)</tr>', html, re.S).group(1)
+    assert [int(n) for n in re.findall(r'text-end">(\d+)<', first)] == [1, 0, 1]  # the grid keeps the other
+    client.post("/logout", data={"csrf_token": f.csrf(html)})
+    login(client, names["gridworker"])  # a grid worker's area is their grid: nothing to tell
+    assert 'id="map-gridless"' not in client.get("/supervision/map").get_data(as_text=True)
+
+
 def test_a_lawyer_is_refused_the_map(client, mapped):
     _ids, names = mapped
     login(client, names["lawyer"])

@@ -140,6 +140,12 @@ def test_timelines_and_the_audit_browser_show_labels_not_codes(app, world):
     pages = {"case page (mediator)": world.mediator_client.get(f"/cases/{world.case}")}
     supervisor = app.test_client()
     login(supervisor, world.supervisor)
+    # Exports, audited with their codes and filters: the case file printed, the statistics and the closures.
+    for path in (f"/supervision/cases/{world.case}/casefile",
+                 "/supervision/stats/export.xlsx?month_from=2026-01&month_to=2026-03&step=week",
+                 "/supervision/closures/export.csv?outcome=agreement&review=signed_off&dispute_type=neighbour"
+                 "&days_min=1&date_from=2026-01-01&date_to=2026-12-31"):
+        assert supervisor.get(path).status_code == 200, path
     pages["case page (supervisor)"] = supervisor.get(f"/supervision/cases/{world.case}")
     pages["audit browser, the case"] = supervisor.get(f"/audit/?entity_type=dispute&entity_id={world.case}")
     pages["audit browser, everything"] = supervisor.get("/audit/")
@@ -152,14 +158,20 @@ def test_timelines_and_the_audit_browser_show_labels_not_codes(app, world):
         if found:
             problems[name] = found
     assert problems == {}
+    # The exports are there, said in words.
+    everything = visible(pages["audit browser, everything"].get_data(as_text=True))
+    assert "人民调解卷宗" in everything and "统计" in everything and "已结案件" in everything
+    assert "2026-01-01" in everything and "2026-12-31" in everything
 
 
-def test_the_scan_finds_what_it_looks_for():
+def test_the_scan_finds_what_it_looks_for(app):  # the app installs the exports' code lists
     codes = raw_codes()
     assert offending("结案方式：agreement", codes) == ["code 'agreement' in: 结案方式：agreement"]
     assert offending("性别：male", codes)
     assert offending("字段：['id_number', 'phone']", codes)
     assert offending("当事人：[607, 609]", codes)
     assert offending("user #6", codes) and offending("dispute #285", codes)
+    assert offending("导出内容：statistics", codes) and offending("文件格式：print", codes)
+    assert offending("筛选条件：{'first_day': '2026-01-01'}", codes)
     assert offending("结案方式：调解成功 · 2026年3月9日 · mediator1@example.org", codes) == []
     assert set(FIELD_LABELS) >= {"fields", "party_ids"}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import N_, translate
-from ..labels import REFERENCES
+from ..labels import REFERENCES, field_value
 from .models import SignOff
 
 # Entity types that are no workflow's rows.
@@ -42,8 +42,11 @@ def entity_label(entity_type: str | None, locale: str) -> str:
     return translate(label, locale) if label else entity_type
 
 
-def subjects(events, locale: str) -> dict[int, Subject]:
-    """event id -> its Subject, for a page of events: one query per kind of row."""
+def subjects(events, locale: str, payloads: list[dict] | None = None) -> dict[int, Subject]:
+    """event id -> its Subject, for a page of events: one query per kind of row.
+    An export is about no row: it is named by what it exported (its recorded
+    "export", from `payloads`, one per event)."""
+    exported = {e.id: p.get("export") for e, p in zip(events, payloads or ()) if e.entity_type == "export"}
     wanted: dict[str, set] = {}
     for e in events:
         if e.entity_id is not None:
@@ -60,7 +63,8 @@ def subjects(events, locale: str) -> dict[int, Subject]:
     for e in events:
         kind = entity_label(e.entity_type, locale)
         if e.entity_id is None:
-            result[e.id] = Subject(kind, "", None)
+            what = exported.get(e.id)
+            result[e.id] = Subject(kind, str(field_value("export", what, locale)) if what else "", None)
             continue
         name = names.get(e.entity_type, {}).get(e.entity_id) or f"#{e.entity_id}"
         url = None

@@ -88,7 +88,7 @@ def events():
     opened = open_all(page.rows, db.session)
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     recorded = names_for(payloads, known={"user_id": names})  # the actors, named already: not asked again
-    about = audit_subjects.subjects(page.rows, locale)
+    about = audit_subjects.subjects(page.rows, locale, opened)
     rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
@@ -184,7 +184,7 @@ def check():
 def download_digest():
     """The current digest as a small file to keep somewhere safe."""
     digest = current_digest()
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")  # the centre's date and time, as its people read them
     return Response(f"{digest}\n", mimetype="text/plain; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="audit-digest-{stamp}.txt"', "Cache-Control": "no-store"})
 

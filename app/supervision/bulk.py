@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock, engine
@@ -28,13 +28,21 @@ from .scope import is_city_level
 LIMIT = 100  # one page of reviews; the oldest due first, so nothing waits forever
 
 
-def awaiting_query(user):
-    query = (select(SignOff).where(SignOff.state == "awaiting")
-             .options(joinedload(SignOff.dispute))
-             .order_by(SignOff.due_at, SignOff.id).limit(LIMIT))
+def _awaiting(user, query):
+    query = query.where(SignOff.state == "awaiting")
     if not is_city_level(user):
         query = query.where(SignOff.street_id == user.street_id)
     return query
+
+
+def awaiting_query(user):
+    return _awaiting(user, select(SignOff)).options(joinedload(SignOff.dispute)).order_by(
+        SignOff.due_at, SignOff.id).limit(LIMIT)
+
+
+def awaiting_count(user) -> int:
+    """How many closures await the user's sign-off, all of them (the page lists the first LIMIT)."""
+    return db.session.execute(_awaiting(user, select(func.count(SignOff.id)))).scalar()
 
 
 @dataclass
@@ -92,6 +100,8 @@ def bulk_sign_off():
 
 def _render(status: int):
     reviews = list(db.session.execute(awaiting_query(current_user)).unique().scalars())
+    # Counted apart only when the list is cut: the closure history's count and this page's agree.
+    total = awaiting_count(current_user) if len(reviews) >= LIMIT else len(reviews)
     now = clock.now()
-    return render_template("supervision/bulk_sign_off.html", reviews=reviews, codes=codes, outcomes=OUTCOMES,
-                           limit=LIMIT, colour=lambda r: colour(r, now)), status
+    return render_template("supervision/bulk_sign_off.html", reviews=reviews, total=total, codes=codes,
+                           outcomes=OUTCOMES, colour=lambda r: colour(r, now)), status

@@ -238,8 +238,10 @@ def _outcome(dispute, locale) -> str:
 
 def _entry_text(e) -> str:
     text = (f"[{e.subject}] " if e.subject else "") + e.action
-    if e.from_label or e.to_label:
-        text += f" ({e.from_label or ''} → {e.to_label or ''})"
+    if e.from_label:
+        text += f" ({e.from_label} → {e.to_label or ''})"
+    elif e.to_label:  # registration: no state before it
+        text += f" ({e.to_label})"
     text += f" · {e.actor or ''}"
     if e.reason:
         text += f" · {e.reason}"

@@ -158,6 +158,11 @@ class ClosureFilterForm(_Filters):
     FILTERS = _Filters.FILTERS + ("dispute_type", "channel", "outcome", "mediator", "review", "days_min",
                                   "days_max")
 
+    def reversed_days(self) -> bool:
+        """At least more days than at most: no case can match."""
+        low, high = self.days_min.data, self.days_max.data
+        return low is not None and high is not None and high < low
+
     def fill_choices(self, scope: Scope, locale: str):
         super().fill_choices(scope, locale)
         everything = [("", _l("All"))]

@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import shapely
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, true
 
 from .. import clock
 from ..disputes.lists import open_clause
@@ -86,6 +86,20 @@ class Legend:
 
 
 @dataclass
+class Gridless:
+    """The area's cases registered without a grid (before grids were set up,
+    or by a door that asks for none): on no grid of the map, counted apart
+    so that the map's figures and the statistics' add up."""
+    open: int = 0
+    red: int = 0
+    registered: int = 0
+    on_spot: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.open or self.registered)
+
+
+@dataclass
 class GridMap:
     measure: str
     date_from: date
@@ -97,6 +111,7 @@ class GridMap:
     borders: list = field(default_factory=list)  # geo.Drawn, keyed by community name
     # A city drawn a street at a time, none chosen: (id, name, grids) of its streets, and no rows.
     streets: list = field(default_factory=list)
+    gridless: Gridless = field(default_factory=Gridless)
 
     @property
     def drawn(self) -> list[GridRow]:
@@ -145,15 +160,36 @@ def _figures(grid_ids, date_from: date, date_to: date, now: datetime) -> dict:
     took 150-240 ms from the table's pages)."""
     if not grid_ids:
         return {}
+    query = (select(Dispute.grid_id, *_measures(date_from, date_to, now))
+             .where(Dispute.grid_id.in_(grid_ids)).group_by(Dispute.grid_id))
+    return {row[0]: tuple(int(v) for v in row[1:]) for row in db.session.execute(query)}
+
+
+def _measures(date_from: date, date_to: date, now: datetime) -> tuple:
+    """Open, red, registered in the period, of those resolved on the spot: as sums over the cases."""
     in_period = and_(Dispute.created_at >= clock.day_start(date_from), Dispute.created_at < clock.day_end(date_to))
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    query = (select(Dispute.grid_id, count(open_clause()), count(and_(open_clause(), colour_clause(Dispute, "red", now))),
-                    count(in_period), count(and_(in_period, ON_SPOT)))
-             .where(Dispute.grid_id.in_(grid_ids)).group_by(Dispute.grid_id))
-    return {row[0]: tuple(int(v) for v in row[1:]) for row in db.session.execute(query)}
+    return (count(open_clause()), count(and_(open_clause(), colour_clause(Dispute, "red", now))),
+            count(in_period), count(and_(in_period, ON_SPOT)))
+
+
+def _gridless(user, street_id, date_from: date, date_to: date, now: datetime) -> Gridless:
+    if user.role == "gridworker":  # a grid worker's area is their grid
+        return Gridless()
+    if user.role == "mediator":
+        where = Dispute.community_id == user.community_id
+    elif user.role == "supervisor" and user.street_id:
+        where = Dispute.street_id == user.street_id
+    elif user.role in ("admin", "supervisor"):
+        where = Dispute.street_id == street_id if street_id is not None else true()
+    else:
+        return Gridless()
+    row = db.session.execute(select(*_measures(date_from, date_to, now))
+                             .where(Dispute.grid_id.is_(None), where)).one()
+    return Gridless(*(int(v) for v in row))
 
 
 def _classes(values: list[float], palette, rate: bool) -> list[Legend]:
@@ -197,7 +233,8 @@ def grid_map(user, measure: str, date_from: date, date_to: date, street_id: int 
     outlines, borders, height = _drawing([row for row in rows if row.shape])
     for row in rows:
         row.drawn = outlines.get(row.id)
-    return GridMap(measure, date_from, date_to, rows, legend, height, borders=borders)
+    return GridMap(measure, date_from, date_to, rows, legend, height, borders=borders,
+                   gridless=_gridless(user, street_id, date_from, date_to, clock.now()))
 
 
 def _drawing(shaped_rows: list[GridRow]) -> tuple[dict[int, geo.Drawn], list[geo.Drawn], float]:

@@ -45,6 +45,20 @@ class Row:
     outcome: str
     days: float
 
+    @property
+    def handler(self):
+        """Who handled the case: its mediator, or (a case resolved on the
+        spot has none) whoever closed it, a grid worker or the mediator who
+        registered it; None for a case closed before reviews kept that."""
+        if self.dispute.assignee is not None:
+            return self.dispute.assignee
+        return self.review.closed_by if self.review is not None else None
+
+
+# The latest review of each case, joined to it (its closer loaded from it: a module-level alias, so that the
+# page's loader options can name it).
+REVIEW = aliased(SignOff, name="review")
+
 
 def _latest_round():
     return (select(func.max(SignOff.round)).where(SignOff.dispute_id == Dispute.id)
@@ -52,7 +66,7 @@ def _latest_round():
 
 
 def closure_query(scope: Scope, place: Place, f: ClosureFilters):
-    review = aliased(SignOff, name="review")
+    review = REVIEW
     derived = case((Dispute.file_no.is_(None), literal("on_spot")), (Dispute.refused_at.is_not(None), literal("refused")),
                    (Dispute.route.is_not(None), literal("failed")), else_=literal("agreement"))
     outcome = func.coalesce(review.outcome, derived).label("outcome")
@@ -81,8 +95,9 @@ def closure_query(scope: Scope, place: Place, f: ClosureFilters):
 
 
 ORDER = (Dispute.closed_at.desc(), Dispute.id.desc())
-# Each row's place and mediator, in statements of their own.
-ROW_LOADS = (selectinload(Dispute.community), selectinload(Dispute.grid), selectinload(Dispute.assignee))
+# Each row's place, mediator and closer, in statements of their own.
+ROW_LOADS = (selectinload(Dispute.community), selectinload(Dispute.grid), selectinload(Dispute.assignee),
+             selectinload(REVIEW.closed_by))
 
 
 def _rows(result) -> list[Row]:
@@ -90,11 +105,12 @@ def _rows(result) -> list[Row]:
 
 
 def page(session, scope, place, f, number: int, per_page: int) -> Page:
-    # A page's places and mediators joined into its statement (one of each a case): three statements
-    # fewer than selectinload, which loads them past the first pages (paging.JOINED_PAGES) and for an
-    # export's thousands of rows (all_rows).
+    # A page's places, mediators and closers joined into its statement (one of each a case): four
+    # statements fewer than selectinload, which loads them past the first pages (paging.JOINED_PAGES) and
+    # for an export's thousands of rows (all_rows).
     found = page_of(closure_query(scope, place, f), ORDER, number, per_page, scalars=False, session=session,
-                    options=(joinedload(Dispute.community), joinedload(Dispute.grid), joinedload(Dispute.assignee)),
+                    options=(joinedload(Dispute.community), joinedload(Dispute.grid), joinedload(Dispute.assignee),
+                             joinedload(REVIEW.closed_by)),
                     deep_options=ROW_LOADS)
     found.rows = _rows(found.rows)
     return found

@@ -30,19 +30,20 @@ def _locale() -> str:
 
 def closures_section(rows) -> Section:
     locale = _locale()
-    headers = [_("File number"), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
-               _("Mediator"), pgettext("registration time", "Registered"), _("Closed on"), _("Days taken"),
+    # A case resolved on the spot was never accepted: it has no file number, only its case number.
+    headers = [_("File number or case no."), _("Type of dispute"), _("How it came in"), _("Community"), _("Grid"),
+               _("Handled by"), pgettext("registration time", "Registered"), _("Closed on"), _("Days taken"),
                pgettext("closure", "Outcome"), _("Sign-off"), _("Closing summary")]
     body = []
     for row in rows:
         d = row.dispute
         body.append([
-            d.file_no or f"#{d.id}",
+            d.file_no or _("Case no. %(n)s", n=d.id),
             codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale),
             codes.label(codes.CHANNELS, d.channel, locale),
             d.community.name,
             d.grid.name if d.grid else "",
-            d.assignee.display_name if d.assignee else "",
+            row.handler.display_name if row.handler else "",
             _local(d.created_at),
             _local(d.closed_at),
             round(row.days, 1),
@@ -103,14 +104,14 @@ def statistics_sections(board) -> list[Section]:
 
 def department_section(board) -> Section:
     """The referrals sent in the period by department and month, each
-    department's whole period first (its month cell left empty)."""
+    department's whole period first (its month cell saying so, as the page does)."""
     totals, monthly = board.departments
     headers = [_("Department"), _("Month"), _("Referrals sent"), _("Acknowledged on time"), _("Answered on time"),
                _("Returned at least once"), _("Average days to answer")]
     rows = []
     for total in totals:
         for figures in [total] + [m for m in monthly if m.department == total.department]:
-            rows.append([figures.department, figures.month, figures.sent, figures.acknowledged_on_time,
+            rows.append([figures.department, figures.month or _("Whole period"), figures.sent, figures.acknowledged_on_time,
                          figures.answered_on_time, figures.returned,
                          round(figures.mean_days_to_answer, 1) if figures.mean_days_to_answer is not None else None])
     return Section(_("Referrals by department"), headers, rows)

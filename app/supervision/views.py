@@ -84,23 +84,21 @@ def closures():
     for label, error in dropped:
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     per_page = current_app.config["SUPERVISION_PER_PAGE"]
-    if form.reversed_range():
-        flash(_("The date range ends before it starts: no case can match."), "warning")
+    if form.reversed_range() or form.reversed_days():
+        flash(_reversed_message(form), "warning")
         page = Page.empty(per_page)
     else:
         page = history.page(db.session, scope, place, _closure_filters(form), form.page.data or 1, per_page)
-    awaiting = stats_awaiting(scope)
+    awaiting = bulk.awaiting_count(current_user)
     return render_template("supervision/closures.html", form=form, page=page, link_args=form.link_args(),
                            codes=codes, outcomes=OUTCOMES, awaiting=awaiting, cap=COUNT_CAP)
 
 
-def stats_awaiting(scope: Scope) -> int:
-    from sqlalchemy import func, select
-
-    query = select(func.count(SignOff.id)).where(SignOff.state == "awaiting")
-    if not scope.city:
-        query = query.where(SignOff.street_id == current_user.street_id)
-    return db.session.execute(query).scalar()
+def _reversed_message(form) -> str:
+    if form.reversed_range():
+        return _("The date range ends before it starts: no case can match.")
+    return _("“%(low)s” is more than “%(high)s”: no case can match.", low=form.days_min.label.text,
+             high=form.days_max.label.text)
 
 
 def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
@@ -111,7 +109,7 @@ def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
         record("export", None, "export", current_user,
                data={"export": kind, "format": fmt, "filters": filters, "rows": rows})
         db.session.commit()
-    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")  # the centre's date and time, as its people read them
     return Response(body, mimetype=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{fmt}"',
         "Cache-Control": "no-store",
@@ -128,8 +126,8 @@ def export_closures(fmt):
     scope, form, place, dropped = _filter_form(ClosureFilterForm)
     if dropped:
         return _bad_request(_("The filter “%(name)s” was ignored: %(error)s", name=dropped[0][0], error=dropped[0][1]))
-    if form.reversed_range():
-        return _bad_request(_("The date range ends before it starts: no case can match."))
+    if form.reversed_range() or form.reversed_days():
+        return _bad_request(_reversed_message(form))
     limit = current_app.config["EXPORT_MAX_ROWS"]
     rows, cut = history.all_rows(db.session, scope, place, _closure_filters(form), limit)
     if cut:
@@ -354,7 +352,9 @@ def _casefile_copy(dispute) -> bool:
     if request.args.get("copy") != "archive":
         return False
     if not dispute.may_reveal_to(current_user):
-        abort(403)
+        abort(403, description=_("The archive copy, with ID numbers and phone numbers in full, is only for the "
+                                 "case's mediators and the person who registered it. The ordinary copy of the case "
+                                 "file can be printed."))
     return True
 
 

@@ -55,3 +55,26 @@ document.addEventListener("show.bs.collapse", function (event) {
   map.addEventListener("mouseover", show);
   map.addEventListener("focusin", show);
 })();
+
+// Signing off several closures: a box ticking every listed closure at once
+// (checked when all are, mixed when some are). Without a script it stays
+// hidden and each closure is ticked on its own.
+(function () {
+  var box = document.getElementById("select-all-box");
+  var all = document.getElementById("select-all");
+  var list = document.getElementById("awaiting-list");
+  if (!box || !all || !list) { return; }
+  var items = list.querySelectorAll("input[type=checkbox][name=review]");
+  function reflect() {
+    var ticked = Array.prototype.filter.call(items, function (i) { return i.checked; }).length;
+    all.checked = ticked === items.length && ticked > 0;
+    all.indeterminate = ticked > 0 && ticked < items.length;
+  }
+  all.addEventListener("change", function () {
+    Array.prototype.forEach.call(items, function (i) { i.checked = all.checked; });
+    all.indeterminate = false;
+  });
+  list.addEventListener("change", reflect);
+  box.hidden = false;
+  reflect();
+})();

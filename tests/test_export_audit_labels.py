@@ -1,0 +1,73 @@
+"""An export's audit event read in the audit browser and on the case's
+history: what was exported, its format and its filters in words, what the
+statistics' count counts; the event keeps its codes as recorded."""
+import json
+import re
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from app import clock
+from app.audit.models import AuditEvent
+from app.extensions import db
+from tests import factories_supervision as fs
+from tests.factories import login
+from tests.test_no_raw_codes import visible
+
+NOW = datetime(2026, 3, 9, 2, 0)
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        clock.set_now(NOW)
+        w = fs.two_streets()
+        mediator = fs.user_named(w.m_a1)
+        w.case = fs.closed_case(mediator, fs.grid(w.grid_a1)).id
+        fs.closed_case(mediator, fs.grid(w.grid_a1), fs.ON_SPOT_PATH)
+        from app.org.models import Community
+
+        w.a1_name = db.session.get(Community, w.a1).name
+        db.session.remove()
+    yield w
+    clock.set_now(None)
+
+
+def export_rows(client) -> list[str]:
+    html = client.get("/audit/?trigger=export").get_data(as_text=True)
+    return [visible(row) for row in re.findall(r'<tr data-trigger="export".*?</tr>', html, re.S)]
+
+
+def test_the_statistics_export_reads_as_words(app, client, world):
+    login(client, world.sup_a)
+    assert client.get("/supervision/stats/export.xlsx?month_from=2026-01&month_to=2026-03").status_code == 200
+    (row,) = export_rows(client)
+    assert "导出 统计\n" in row  # the 对象 column: an export of the statistics, not just "导出"
+    assert "statistics" not in row and "first_day" not in row and "{" not in row and "xlsx" not in row
+    assert "2026-01-01" in row and "2026-03-31" in row  # the period, once (not its months again)
+    assert "2026-01\n" not in row and "行数" not in row and "Rows" not in row  # it counted cases, not rows
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(AuditEvent.trigger == "export")).scalar_one()
+        data = json.loads(event.data)
+    # Recorded as ever: codes and a dict, for machines.
+    assert data["export"] == "statistics" and data["format"] == "xlsx" and data["rows"] == 2
+    assert data["filters"]["first_day"] == "2026-01-01" and data["filters"]["month_from"] == "2026-01"
+
+
+def test_the_closure_exports_filters_name_places_and_choices(client, world):
+    login(client, world.sup_a)
+    query = f"?community={world.a1}&outcome=on_spot&review=awaiting&days_min=0&date_from=2026-01-01"
+    assert client.get(f"/supervision/closures/export.csv{query}").status_code == 200
+    (row,) = export_rows(client)
+    assert "已结案件" in row and world.a1_name in row
+    assert "现场化解" in row and "待审核" in row and "结案日期自" in row and "办理天数不少于" in row
+    assert "on_spot" not in row and "awaiting" not in row and "csv" not in row
+
+
+def test_a_printed_case_file_reads_as_words_on_the_cases_history(client, world):
+    login(client, world.sup_a)
+    assert client.get(f"/supervision/cases/{world.case}/casefile").status_code == 200
+    history = visible(client.get(f"/supervision/cases/{world.case}").get_data(as_text=True))
+    assert "人民调解卷宗" in history
+    assert "casefile" not in history and "print" not in history
