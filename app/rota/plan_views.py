@@ -14,6 +14,7 @@ from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
 from ..auth.access import roles_required
+from ..dates import day_text, days_text
 from ..extensions import db
 from ..validators import form_version
 from . import planning
@@ -125,7 +126,7 @@ def generate():
         days = sorted({u.day for u in result.unfilled})
         flash(_("%(n)s seat(s) could not be filled, on: %(days)s. Not enough lawyers are available on those "
                 "Saturdays; each lawyer sits at most once a day.", n=len(result.unfilled),
-                days=", ".join(d.isoformat() for d in days)), "warning")
+                days=days_text(days)), "warning")
     return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()))
 
 
@@ -175,7 +176,7 @@ def set_seat():
         db.session.rollback()
         flash(str(refused.message), "danger")
         return render_plan(first, last, range_form, refused.status)
-    flash(_("%(name)s sits on %(day)s.", name=lawyer.name, day=form.day.data.isoformat()), "success")
+    flash(_("%(name)s sits on %(day)s.", name=lawyer.name, day=day_text(form.day.data)), "success")
     return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()) + f"#day-{form.day.data}")
 
 
