@@ -153,3 +153,20 @@ def test_an_elder_reads_the_same_moment_in_the_notification_and_on_the_invitatio
     assert "2026年12月9日" not in page
     notes = client.get("/notifications/").get_data(as_text=True)
     assert "调解时间为 2026/12/9 06:33" in notes
+
+
+def test_a_lawyer_s_notifications_say_days_as_the_rota_pages_do(app, ctx):
+    """The rota's publication listed ISO days ("2026-12-26、2027-02-20") beside a swap's "2027年1月23日"."""
+    from app.notifications.service import notify
+
+    lawyer = f.user("lawyer")
+    days = [date(2026, 12, 26), date(2027, 2, 20)]
+    listed = notify(lawyer, "rota_published", data={"days": [d.isoformat() for d in days]})
+    older = notify(lawyer, "rota_published", data={"days": "、".join(d.isoformat() for d in days)})  # as once kept
+    swap = notify(lawyer, "swap_asked", data={"day": "2027-01-23", "room": "一号室", "requester": "王律师"})
+    db.session.commit()
+    with app.test_request_context():
+        assert "2026年12月26日、2027年2月20日" in text_of(listed) == text_of(older)
+        assert "2027年1月23日" in text_of(swap)
+        with force_locale("en"):
+            assert "you sit on Dec 26, 2026, Feb 20, 2027." in text_of(listed)
