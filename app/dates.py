@@ -139,11 +139,11 @@ DATES_KEPT = 8192
 def _remembered(convention: Callable, babel: Callable | None) -> Callable:
     """A template filter: without a format, `convention` in the page's
     language; with one, Flask-Babel's `babel` (None is then "now", as
-    Flask-Babel says it; `deadlineformat` takes no format). Remembered per value, format and language: a list
-    page formats a date or two per row, and Flask-Babel looks up the
-    language and the time zone (through its context and `g`) for each. At
-    most DATES_KEPT texts are kept (the zone is the app's: each app builds
-    its own filters)."""
+    Flask-Babel says it; `deadlineformat` takes no format). Remembered per
+    value, format and language: a list page formats a date or two per row,
+    and each costs a look-up of the language and the zone. At most
+    DATES_KEPT texts are kept (the zone is the app's: each app builds its
+    own filters)."""
     said: dict[tuple, str] = {}
 
     @pass_context

@@ -102,7 +102,7 @@ def _item(html, href):
 def test_a_deadline_reads_the_same_on_the_lists_the_today_page_and_its_own_page(client, app, world, language):
     with app.test_request_context(), force_locale(language):
         assert clock.ends_a_day(world.visit_by) and not clock.ends_a_day(world.report_due)
-        visit_by, report_due = deadline_text(world.visit_by), deadline_text(world.report_due)
+        visit_by = deadline_text(world.visit_by)
         visit_line, report_line = due_text(world.visit_by), due_text(world.report_due)
         escalate_at = deadline_text(world.escalate_at)
     login(client, world.mediator)
