@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from config import get_config
 
-from . import database, fragments, i18n
+from . import database, dates, fragments, i18n
 from .extensions import babel, csrf, db, login_manager, migrate
 from .security import SessionInterface, add_security_headers
 
@@ -63,6 +63,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     i18n.init_app(app)
+    dates.init_app(app)
     fragments.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -11,8 +11,8 @@ printed in Chinese whatever the page's language).
 Templates' `_`, `ngettext` and `pgettext` and WTForms' own messages read the
 same per-process catalogues (see `init_app`).
 
-Foundation layer: imports Flask, Flask-Babel, Babel, WTForms' message folder,
-workflows/ and the clock (which imports nothing of the application) only.
+Foundation layer: imports Flask, Flask-Babel, Babel, WTForms' message folder and
+workflows/ only. Days and moments are said by app.dates.
 """
 import gettext
 from functools import cache, partial
@@ -21,13 +21,11 @@ from typing import Callable
 
 from babel.support import NullTranslations, Translations
 from flask import request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from jinja2 import pass_context
 from wtforms.i18n import messages_path
 
 from workflows.i18n import NC_, N_, Message  # noqa: F401  (the markers, for the app's own labels)
-
-from . import clock
 
 DEFAULT_LOCALE = "zh_Hans_CN"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -98,63 +96,14 @@ def _wtforms_messages() -> None:
 _LOCALE_KEY = "_i18n_locale"
 
 
-def _locale_of(context) -> str:
+def page_locale(context) -> str:
+    """The language of the page a template renders (for filters that take
+    the context, app.dates)."""
     return context.get(_LOCALE_KEY) or current_locale()
 
 
 def _page_locale() -> dict:
     return {_LOCALE_KEY: current_locale()}
-
-
-DATES_KEPT = 8192
-
-
-def _date_filter(formatter: Callable) -> Callable:
-    """Templates' `datetimeformat` or `dateformat`: Flask-Babel's, remembered
-    per value, format and the page's language. A list page formats a date or
-    two per row, and Flask-Babel looks up the language and the time zone
-    (through its context and `g`) for each; the same moment in the same
-    language and format always reads the same (the zone is the app's: each
-    app builds its own filters). At most DATES_KEPT texts are kept."""
-    said: dict[tuple, str] = {}
-
-    @pass_context
-    def say(context, value=None, format=None, rebase=True):
-        if value is None or not rebase:  # "now", or a value taken as already local: as Flask-Babel says it
-            return formatter(value, format, rebase)
-        key = (value, format, _locale_of(context))
-        text = said.get(key)
-        if text is None:
-            text = formatter(value, format)  # in Flask-Babel's language: kept only if it is the page's
-            if key[2] != current_locale():
-                return text
-            if len(said) >= DATES_KEPT:
-                said.clear()  # rarely reached: one worker's pages show a few thousand moments
-            said[key] = text
-        return text
-
-    return say
-
-
-def _deadline_filter(datetimes: Callable) -> Callable:
-    """Templates' `deadlineformat`: a deadline at local midnight is the end
-    of the day before (a legal period's last day, `clock.day_end`), and
-    reads as that day's end ("2027/1/4 24:00", in English "end of 1/4/27");
-    the time itself ("2027/1/5 00:00", "1/5/27, 12:00 AM") reads as a day
-    later than the period ends.
-    Any other deadline as `datetimes` (the `datetimeformat` filter) says it."""
-
-    @pass_context
-    def say(context, value):
-        if value is None:  # never "now", as the date filters would say for None
-            return ""
-        if not clock.ends_a_day(value):
-            return datetimes(context, value, "short")
-        locale = _locale_of(context)
-        day = format_date(clock.last_day(value), "short")
-        return catalogue(locale).gettext(DAY_END) % {"day": day}
-
-    return say
 
 
 def count_text(value) -> str:
@@ -168,33 +117,29 @@ def amount_text(value) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
-# The end of a whole day, as a deadline: 24:00 in Chinese usage.
-DAY_END = N_("end of %(day)s")
-
-
 @pass_context
 def _translate(context, message: str, locale: str | None = None) -> str:
-    return translate(message, locale or _locale_of(context))
+    return translate(message, locale or page_locale(context))
 
 
 @pass_context
 def _gettext(context, message: str) -> str:
-    return catalogue(_locale_of(context)).gettext(message)
+    return catalogue(page_locale(context)).gettext(message)
 
 
 @pass_context
 def _ngettext(context, singular: str, plural: str, n: int) -> str:
-    return catalogue(_locale_of(context)).ngettext(singular, plural, n)
+    return catalogue(page_locale(context)).ngettext(singular, plural, n)
 
 
 @pass_context
 def _pgettext(context, msgctxt: str, message: str) -> str:
-    return catalogue(_locale_of(context)).pgettext(msgctxt, message)
+    return catalogue(page_locale(context)).pgettext(msgctxt, message)
 
 
 @pass_context
 def _npgettext(context, msgctxt: str, singular: str, plural: str, n: int) -> str:
-    return catalogue(_locale_of(context)).npgettext(msgctxt, singular, plural, n)
+    return catalogue(page_locale(context)).npgettext(msgctxt, singular, plural, n)
 
 
 def init_app(app) -> None:
@@ -208,9 +153,6 @@ def init_app(app) -> None:
     app.jinja_env.globals["translate"] = _translate
     app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True,
                                             pgettext=_pgettext, npgettext=_npgettext)
-    datetimes = _date_filter(format_datetime)
-    app.jinja_env.filters.update(datetimeformat=datetimes, dateformat=_date_filter(format_date),
-                                 deadlineformat=_deadline_filter(datetimes), countformat=count_text,
-                                 amountformat=amount_text)
+    app.jinja_env.filters.update(countformat=count_text, amountformat=amount_text)  # dates: app.dates
     app.context_processor(_page_locale)
     app.before_request(_wtforms_messages)

@@ -7,12 +7,11 @@ the domains install their code lists here (`install_codes`, called from the
 app factory), so this shared module imports no domain.
 """
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Callable
 
-from babel.dates import format_date, format_datetime
 
-from . import clock
+from .dates import day_text, deadline_text, moment_text
 from .i18n import N_, NC_, translate
 
 FIELD_LABELS = {
@@ -369,20 +368,18 @@ DEADLINE_FIELDS = frozenset({"due_at", "ack_by", "answer_by", "visit_by", "perio
 
 
 def when_text(value, locale: str):
-    """A recorded day or moment (ISO text) as the pages' `dateformat` and
-    `datetimeformat` say it ("short"), a moment in the centre's time; any
+    """A recorded day or moment (ISO text) as the pages say it (app.dates:
+    "2026年12月7日", "2026/12/7 06:50"), a moment in the centre's time; any
     other value as it is."""
     if not isinstance(value, str):
         return value
     try:
         if len(value) == len("YYYY-MM-DD"):
-            return format_date(date.fromisoformat(value), "short", locale=locale)
+            return day_text(date.fromisoformat(value), locale)
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    if moment.tzinfo is None:  # recorded moments without an offset are UTC, as stored
-        moment = moment.replace(tzinfo=UTC)
-    return format_datetime(moment, "short", tzinfo=clock.zone(), locale=locale)
+    return moment_text(moment, locale)  # one recorded without an offset is UTC, as stored
 
 
 def field_value(name: str, value, locale: str, names: dict | None = None):
@@ -412,9 +409,7 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
             due = datetime.fromisoformat(value)
         except ValueError:
             return value
-        if clock.ends_a_day(due):  # the end of the day before, not that day's start (clock.last_day)
-            return f"{clock.last_day(due).isoformat()} 24:00"
-        return clock.to_local(due).strftime("%Y-%m-%d %H:%M")
+        return deadline_text(due, locale)  # one at local midnight: the end of the day before
     codes = CODE_LISTS.get(name)
     if codes and isinstance(value, list) and value and all(isinstance(v, str) and v in codes for v in value):
         return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value)

@@ -82,12 +82,12 @@ def print_events(app, case_id):
 
 
 @pytest.mark.parametrize("now, expected", [
-    (datetime(2026, 11, 1, 3, 0), "30 days left, until December 1, 2026."),
-    (datetime(2026, 11, 21, 2, 0), "10 days left, until December 1, 2026."),
-    (datetime(2026, 11, 30, 15, 0), "1 day left, until December 1, 2026."),  # 23:00 on 30 November locally
-    (datetime(2026, 11, 30, 16, 30), "today, December 1, 2026, is the last day to apply."),  # 00:30 on 1 December
-    (datetime(2026, 12, 1, 15, 59), "today, December 1, 2026, is the last day to apply."),
-    (datetime(2026, 12, 1, 16, 0), "the window closed on December 1, 2026."),  # midnight locally
+    (datetime(2026, 11, 1, 3, 0), "30 days left, until Dec 1, 2026."),
+    (datetime(2026, 11, 21, 2, 0), "10 days left, until Dec 1, 2026."),
+    (datetime(2026, 11, 30, 15, 0), "1 day left, until Dec 1, 2026."),  # 23:00 on 30 November locally
+    (datetime(2026, 11, 30, 16, 30), "today, Dec 1, 2026, is the last day to apply."),  # 00:30 on 1 December
+    (datetime(2026, 12, 1, 15, 59), "today, Dec 1, 2026, is the last day to apply."),
+    (datetime(2026, 12, 1, 16, 0), "the window closed on Dec 1, 2026."),  # midnight locally
 ])
 def test_the_case_page_shows_the_judicial_confirmation_window(app, client, world, now, expected):
     login(client, world.lead)
@@ -96,7 +96,7 @@ def test_the_case_page_shows_the_judicial_confirmation_window(app, client, world
     page = case_page(client, world.case)
     window = window_of(page)
     assert expected in window
-    assert "November 1, 2026" in window  # the day it took effect
+    assert "Nov 1, 2026" in window  # the day it took effect
     agreement = page[page.index('id="agreement"'):page.index('id="confirmation-window"') + 2000]
     assert f"/cases/{world.case}/agreement/print" in agreement
 
@@ -107,7 +107,7 @@ def test_the_case_page_shows_the_agreements_contents(client, world):
     page = case_page(client, world.case)
     section = page[page.index('id="agreement"'):]
     for text in ("Written", "楼上漏水致楼下受损", "维修费用由谁承担", "楼上住户负主要责任", "十日内赔偿两千元",
-                 "一次性现金支付", "社区调解室", "December 31, 2026"):
+                 "一次性现金支付", "社区调解室", "Dec 31, 2026"):
         assert text in section, text
 
 

@@ -141,3 +141,23 @@ def test_others_get_no_archive_copy_and_nothing_is_recorded(app, client, world, 
         assert response.status_code == status
         assert APPLICANT_ID not in response.get_data(as_text=True)
     assert exports(app) == []
+
+
+def test_the_case_file_says_days_and_moments_as_the_case_page_does(app, client, world):
+    """No ISO "2026-12-01 01:32" in print, and a follow-up's planned day without a made-up "00:00"."""
+    from app.dates import day_text, moment_text
+    from tests.factories_followups import followups_of
+
+    login(client, world.sup_a)
+    printed = client.get(f"/supervision/cases/{world.case}/casefile").get_data(as_text=True)
+    page = client.get(f"/supervision/cases/{world.case}").get_data(as_text=True)
+    with app.test_request_context():
+        d = db.session.get(Dispute, world.case)
+        registered = moment_text(d.created_at)
+        planned = [day_text(fu.planned_for) for fu in followups_of(d.id)]
+        db.session.remove()
+    assert re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2} \d\d:\d\d", registered)
+    assert registered in printed and registered in page
+    read = re.sub(r"<[^>]+>", " ", printed)  # what a reader reads, not the links' query strings
+    assert not re.search(r"\d{4}-\d\d-\d\d", read)
+    assert planned and all(day in read and f"{day} 00:00" not in read for day in planned)

@@ -185,6 +185,7 @@ def test_the_load_table_shows_who_is_busy_and_the_rates(app, client, world):
     row = row[:row.index("</tr>")]
     assert "1 / 1" in row and "bg-danger" in row            # full
     assert "(50%)" in row                                    # one accepted, one declined of two answered
+    assert "(今天)" in row and "0天前" not in row                # last asked today, said as people say it
     never = html[html.index(f'data-elder-id="{world["elder"]}"'):]
     assert "bg-info" in never[:never.index("</tr>")]         # never asked
     # Never asked come first when sorted by waiting.

@@ -63,7 +63,7 @@ def test_today_shows_the_inbox_at_the_top(client, world):
     assert f'href="/cases/{world.old}"' not in overdue  # listed once, in the inbox
     # Its acceptance deadline is said to be one, not shown as a bare time after the place.
     due = clock.to_local(REPORTED + timedelta(days=1))
-    assert f"截至 {due.year}/{due.month}/{due.day} {due:%H:%M}" in block
+    assert f"截止 {due.year}/{due.month}/{due.day} {due:%H:%M}" in block
 
 
 def test_the_inbox_empties_as_reports_are_accepted(client, app, world):

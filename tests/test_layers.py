@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # from any layer below it, never from one above.
 LAYERS = [
     ("definitions", ["workflows"]),
-    ("foundation", ["app.extensions", "app.database", "app.driver", "app.clock", "app.i18n", "app.workdays",
+    ("foundation", ["app.extensions", "app.database", "app.driver", "app.clock", "app.i18n", "app.dates", "app.workdays",
                     "app.fragments", "app.fetched_forms", "app.form_errors", "app.sealed", "app.confirm"]),
     ("audit core", ["app.audit"]),
     ("engine", ["app.engine"]),

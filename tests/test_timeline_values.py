@@ -63,7 +63,7 @@ def check_history(text: str, world):
     assert "party-" not in text and "user-" not in text and "['" not in text
     assert "签名人：王秀兰、李建军、" + world.mediator_name in text
     assert "2026-12-07T06:50" not in text and "调解时间：2026/12/7 06:50" in text
-    assert "签订日期：2026/12/8" in text and "2026-12-08" not in text
+    assert "签订日期：2026年12月8日" in text and "2026-12-08" not in text
     assert f"社区：{world.community}" in text and f"网格：{world.grid}" in text
 
 
@@ -89,10 +89,10 @@ def test_the_supervisors_case_view_shows_the_same(app, client, world):
 
 def test_values_in_english_and_in_the_centres_time(app):
     with app.test_request_context():
-        assert field_value("held_at", HELD, "en") == "12/7/26, 6:50\u202fAM"
+        assert field_value("held_at", HELD, "en") == "Dec 7, 2026, 06:50"
         # A moment recorded without an offset is UTC, as stored: 22:50 UTC is 06:50 the next day in Shanghai.
         assert field_value("session_at", "2026-12-06T22:50:00", "zh_Hans_CN") == "2026/12/7 06:50"
-        assert field_value("signed_on", "2026-12-08", "en") == "12/8/26"
+        assert field_value("signed_on", "2026-12-08", "en") == "Dec 8, 2026"
         assert field_value("signed_on", "not a day", "en") == "not a day"
         # Names listed as the page's language lists them.
         names = {"party_id": {1: "Wang", 2: "Li"}, "user_id": {3: "Zhang"}}

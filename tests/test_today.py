@@ -93,13 +93,13 @@ def test_a_follow_up_planned_for_tomorrow_is_this_week_s_work_due_by_its_last_da
     assert later in shown(html, "week")[0] and later not in shown(html, "today")[0]
     item = _item_html(html, world.cases["later"])
     assert "planned for Mar 13, 2026" in item
-    assert "by the end of Mar 15, 2026" in item and "Mar 12" not in item  # made on the 13th or the two days after
+    assert "due end of Mar 15, 2026" in item and "Mar 12" not in item  # made on the 13th or the two days after
     clock.set_now(datetime(2026, 3, 12, 16, 30))  # its planned day has begun, and the timer has made it due
     with app.app_context():
         tick()
     html = client.get("/today").get_data(as_text=True)
     assert later in shown(html, "today")[0]
-    assert "by the end of Mar 15, 2026" in _item_html(html, world.cases["later"])
+    assert "due end of Mar 15, 2026" in _item_html(html, world.cases["later"])
 
 
 def test_other_people_s_today_pages(client, app, world):

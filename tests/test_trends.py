@@ -60,6 +60,8 @@ def test_a_province_s_counts_are_said_with_their_digits_grouped(app):
                     "in 2026-02 (799,979). On the spot: 487,767 in all, the most in 2026-02 (440,674). Agreements: "
                     "1,000 in all, the most in 2026-02 (1,000).")
     assert ">799,980</text>" in chart and "R 2026-02: 799,979</title>" in chart
+    # The axis names each month as the tables, the words and the CSV do ("2026-01", not "26-01").
+    assert re.findall(r'font-size="10">([^<]*)</text>', chart) == ["2026-01", "2026-02"]
 
 
 def test_the_page_draws_the_weekly_chart_and_says_it_in_words(client, app, world):

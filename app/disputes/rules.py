@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import clock
 from ..auth.models import User
+from ..dates import day_text
 from ..engine.hooks import Hooks
 from ..extensions import db
 from .codes import BY_MEDIATOR
@@ -216,7 +217,7 @@ def signing_valid(dispute, actor, data):
     drafted = clock.local_date(dispute.agreed_at)
     if signed_on < drafted:
         return _l("The agreement was drafted on %(date)s: it cannot have been signed before.",
-                  date=drafted.isoformat())
+                  date=day_text(drafted))
     if signed_on > clock.today():
         return _l("The signing date cannot be in the future.")
     missing = [name for key, name in signer_choices(dispute) if key not in set(data.get("signers") or ())]

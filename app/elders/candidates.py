@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import format_date, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..dates import day_text
 from ..disputes.models import ANONYMOUS_REPORTER
 from ..extensions import db
 from . import conflicts as conflict_check
@@ -75,7 +76,7 @@ def why_not_invitable(elder: Elder, dispute, day: date, *, load: int | None = No
     away = elder.unavailable_on(day)
     if away is not None:
         note = " (" + away.note + ")" if away.note else ""
-        return _l("%(name)s is unavailable on %(day)s%(note)s.", name=elder.name, day=format_date(day, "medium"),
+        return _l("%(name)s is unavailable on %(day)s%(note)s.", name=elder.name, day=day_text(day),
                   note=note)
     load = loads([elder.id]).get(elder.id, 0) if load is None else load
     if load >= elder.max_concurrent:

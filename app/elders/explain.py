@@ -1,6 +1,7 @@
 """Scores and conflicts in words, in the reader's language."""
 from flask_babel import gettext as _
 
+from ..dates import days_ago_text
 from ..disputes import codes as dispute_codes
 from ..i18n import DEFAULT_LOCALE, current_locale
 from . import codes
@@ -27,7 +28,7 @@ def factor_words(factor: dict) -> str:
     if code == "never_asked":
         return _("Never asked before")
     if code == "days_since_asked":
-        return _("Last asked %(days)s days ago", days=value)
+        return _("Last asked %(when)s", when=days_ago_text(value))  # 今天, 昨天, 3天前
     return code
 
 

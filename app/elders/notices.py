@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from .. import clock
 from ..engine.hooks import Hooks
 from ..notifications.service import install_link, message, notify
 from . import times
@@ -22,8 +21,8 @@ hooks = Hooks()
 WF = "elder_assignment"
 
 MESSAGES = {
-    "elder_invited": _l("You are invited to help mediate case %(case)s: a session on %(session_on)s at "
-        "%(session_time)s. Please accept or decline."),
+    "elder_invited": _l("You are invited to help mediate case %(case)s: a session at %(session_at)s. Please accept "
+        "or decline."),
     "elder_invitation_withdrawn": _l("The invitation to help with case %(case)s was withdrawn."),
     "elder_declined": _l("%(elder)s declined the invitation to help with case %(case)s: you may ask another "
         "elder."),
@@ -73,10 +72,9 @@ def tell_the_elder(assignment, actor, data, now):
     user_id = assignment.elder.user_id
     if user_id is None:  # an elder without a login is asked by phone
         return
-    local = clock.to_local(times.to_utc(data["session_at"]))
+    session_at = times.to_utc(data["session_at"])  # stored UTC, said in the centre's time (app.dates)
     notify(user_id, "elder_invited", entity_type="elder_assignment", entity_id=assignment.id, now=now,
-           data={"case": assignment.dispute.title, "session_on": local.date().isoformat(),
-                 "session_time": local.strftime("%H:%M")})
+           data={"case": assignment.dispute.title, "session_at": session_at.isoformat(timespec="minutes")})
 
 
 @hooks.effect(WF, "withdraw")

@@ -3,13 +3,14 @@
 case's timeline."""
 from datetime import timedelta
 
-from flask_babel import format_date, format_datetime, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from workflows import DISPUTE
 from workflows.elder_assignment import NOT_BEGUN
 
 from .. import clock, engine
+from ..dates import day_text, deadline_text
 from ..engine.deadlines import warn_time
 from ..engine.hooks import Hooks
 from ..extensions import db
@@ -112,7 +113,7 @@ def elder_still_able(assignment, actor, data):
         day = clock.local_date(assignment.session_at)
         if elder.unavailable_on(day) is not None:
             return _l("%(name)s marked %(day)s as unavailable: decline the invitation, or remove that date first.",
-                      name=elder.name, day=format_date(day, "medium"))
+                      name=elder.name, day=day_text(day))
     return None
 
 
@@ -134,7 +135,7 @@ def not_expired(assignment, actor, data):
 
 def expired_message(assignment):
     return _l("This invitation expired at %(when)s without an answer: it can no longer be answered.",
-              when=format_datetime(assignment.due_at, "short"))
+              when=deadline_text(assignment.due_at))
 
 
 @hooks.guard("report_complete")

@@ -46,10 +46,10 @@ class Conflict(Refused):
 
     @property
     def message(self):
-        from flask_babel import format_datetime
+        from ..dates import moment_text
 
         return _l(
             "This was changed by %(who)s at %(when)s. Reload the page to see the change, then try again.",
             who=self.changed_by or _l("another user"),
-            when=format_datetime(self.changed_at, "short") if self.changed_at else "?",
+            when=moment_text(self.changed_at) if self.changed_at else "?",
         )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from .. import clock, engine
 from ..auth.models import User
+from ..dates import day_text
 from ..engine.hooks import Hooks
 from ..extensions import db
 from . import scheduling
@@ -214,7 +215,7 @@ def sweep_date_in_period(sweep, actor, data):
         return _l("The sweep cannot be dated in the future.")
     if not sweep.period_start <= held_on <= sweep.period_end:
         return _l("This sweep is for %(first)s to %(last)s: give a date in that period.",
-                  first=sweep.period_start.isoformat(), last=sweep.period_end.isoformat())
+                  first=day_text(sweep.period_start), last=day_text(sweep.period_end))
     return None
 
 

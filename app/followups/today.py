@@ -1,14 +1,13 @@
 """The follow-ups on the today page (installed by the package's init_app)."""
 from __future__ import annotations
 
-from babel import Locale
-from babel.dates import format_date
 from flask import url_for
 from sqlalchemy import or_, select
 
 from workflows.followup import OPEN
 
 from ..clock import local_date
+from ..dates import day_text
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, late_states
@@ -28,7 +27,7 @@ class _Words:
         texts = catalogue(locale)
         self.title = texts.gettext("Follow-up of case %(case)s")
         self.detail = texts.gettext("%(state)s · planned for %(day)s")
-        self.locale, self._babel_locale = locale, Locale.parse(locale)
+        self.locale = locale
         self._states: dict[str, str] = {}
         self._days: dict = {}
 
@@ -40,7 +39,7 @@ class _Words:
     def day(self, moment) -> str:
         day = local_date(moment)
         if day not in self._days:
-            self._days[day] = format_date(day, "medium", locale=self._babel_locale)
+            self._days[day] = day_text(day, self.locale)
         return self._days[day]
 
 

@@ -2,7 +2,7 @@
 follow-ups (on the case page) and adding one."""
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -11,6 +11,7 @@ from workflows import FOLLOWUP
 from workflows.followup import OPEN
 
 from .. import clock, engine
+from ..dates import day_text
 from ..timeline import timeline
 from ..auth.access import load_visible, roles_required
 from ..disputes.forms import colour_choices
@@ -181,7 +182,7 @@ def record_visit(followup_id):
     followup = load_followup(followup_id)
     if followup.state == "done":
         flash(_("This follow-up was already recorded on %(day)s by %(who)s; nothing was changed.",
-                day=format_date(followup.visited_on, "medium") if followup.visited_on else "?",
+                day=day_text(followup.visited_on) if followup.visited_on else "?",
                 who=followup.done_by.display_name if followup.done_by else "?"), "danger")
         return render_followup(followup, status=409)
     if not may_work(followup):
@@ -233,7 +234,7 @@ def add(case_id):
     except Exception:
         db.session.rollback()
         raise
-    flash(_("Follow-up planned for %(day)s.", day=format_date(day, "medium")), "success")
+    flash(_("Follow-up planned for %(day)s.", day=day_text(day)), "success")
     return redirect(back)
 
 

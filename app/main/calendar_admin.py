@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from .. import clock, labels, workdays
 from ..audit.chain import lock_chain, record
 from ..auth.access import roles_required
+from ..dates import days_text
 from ..engine.holidays import move_off_holidays
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
@@ -107,13 +108,13 @@ def add_entry(name: str, first: date, last: date, swapped: list[date], actor, *,
     if known:
         raise EntryRefused(_("The chinesecalendar package already has %(days)s from the State Council's notice: "
                              "enter only the days of a year it does not know.",
-                             days=", ".join(d.isoformat() for d in known)))
+                             days=days_text(known)))
     lock_chain(db.session)  # one admin at a time: the chain lock serialises the check and the insert
     taken = db.session.execute(select(workdays.CalendarDay).where(workdays.CalendarDay.day.in_(list(days)))) \
         .scalars().all()
     if taken:
         raise EntryRefused(_("%(days)s already belong to “%(name)s”: remove that entry first to change it.",
-                             days=", ".join(t.day.isoformat() for t in taken), name=taken[0].name))
+                             days=days_text(t.day for t in taken), name=taken[0].name))
     entry, now = first.toordinal(), clock.now()
     for day, kind in days.items():
         db.session.add(workdays.CalendarDay(day=day, kind=kind, name=name, created_by_id=actor.id,

@@ -11,14 +11,14 @@ package knows no domain.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Callable
 
 from flask import current_app, g, has_request_context
-from flask_babel import format_date
 from sqlalchemy import bindparam, func, select
 
 from .. import clock
+from ..dates import day_text, days_text, moment_text
 from ..extensions import db
 from .models import Notification, NotificationPref
 
@@ -71,12 +71,19 @@ def notify(user, kind: str, *, entity_type: str | None = None, entity_id: int | 
 
 
 def _shown(key: str, value):
-    """Dates are stored as ISO text and shown in the reader's format."""
-    if isinstance(value, str) and (key == "day" or key.endswith("_on")):
-        try:
-            return format_date(date.fromisoformat(value), "medium")
-        except ValueError:
-            return value
+    """Days and moments are stored as ISO text and shown as the pages say
+    them (app.dates): a day under "day" or a name ending in "_on", several
+    under "days", a stored (UTC) moment under a name ending in "_at"."""
+    try:
+        if isinstance(value, str) and (key == "day" or key.endswith("_on")):
+            return day_text(date.fromisoformat(value))
+        if isinstance(value, str) and key.endswith("_at"):
+            return moment_text(datetime.fromisoformat(value))
+        if key == "days" and isinstance(value, (str, list)):
+            days = value.split("、") if isinstance(value, str) else value  # older rows joined them in one text
+            return days_text(date.fromisoformat(d) for d in days)
+    except (TypeError, ValueError):
+        return value
     return value
 
 

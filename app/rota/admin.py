@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, engine
+from ..dates import day_text
 from ..audit.chain import lock_chain, record
 from ..auth.models import User
 from ..engine.core import name_of
@@ -72,7 +73,7 @@ def add_holiday(name: str, first: date, last: date, actor) -> tuple[Holiday, int
     clash = db.session.execute(clashes.order_by(Holiday.first_day).limit(1)).scalar_one_or_none()
     if clash is not None:
         raise GuardFailed(_("This overlaps the holiday “%(name)s” (%(first)s – %(last)s).", name=clash.name,
-                            first=format_date(clash.first_day), last=format_date(clash.last_day)))
+                            first=day_text(clash.first_day), last=day_text(clash.last_day)))
     now = clock.now()
     try:
         holiday = Holiday(name=name, first_day=first, last_day=last, street_id=street_id, created_by_id=actor.id,

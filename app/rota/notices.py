@@ -120,7 +120,7 @@ def tell_published(duties: list[Duty], now) -> None:
             first_duty.setdefault(user_id, duty.id)
     for user_id, lawyer_days in days.items():
         notify(user_id, "rota_published", entity_type="lawyer_duty", entity_id=first_duty[user_id],
-               data={"days": "、".join(d.isoformat() for d in dict.fromkeys(lawyer_days))}, now=now)
+               data={"days": [d.isoformat() for d in dict.fromkeys(lawyer_days)]}, now=now)
 
 
 def tell_moved(duty: Duty, after, before, now) -> None:

@@ -14,6 +14,7 @@ from workflows.lawyer_duty import LAWYER_DUTY
 
 from .. import clock, engine
 from ..auth.access import roles_required
+from ..dates import day_text, days_text
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..validators import form_version
@@ -128,7 +129,7 @@ def generate():
                        "Saturdays; each lawyer sits at most once a day.",
                        "%(num)d seats could not be filled, on: %(days)s. Not enough lawyers are available on those "
                        "Saturdays; each lawyer sits at most once a day.", len(result.unfilled),
-                       days=", ".join(d.isoformat() for d in days)), "warning")
+                       days=days_text(days)), "warning")
     return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()))
 
 
@@ -178,7 +179,7 @@ def set_seat():
         db.session.rollback()
         flash(str(refused.message), "danger")
         return render_plan(first, last, range_form, refused.status)
-    flash(_("%(name)s sits on %(day)s.", name=lawyer.name, day=form.day.data.isoformat()), "success")
+    flash(_("%(name)s sits on %(day)s.", name=lawyer.name, day=day_text(form.day.data)), "success")
     return redirect(url_for(".plan", first_day=first.isoformat(), last_day=last.isoformat()) + f"#day-{form.day.data}")
 
 

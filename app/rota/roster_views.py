@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from .. import clock, engine
 from ..audit.chain import record
 from ..auth.models import User
+from ..dates import days_text
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..org.models import Community
@@ -101,7 +102,7 @@ def edit_lawyer(lawyer_id):
         warn = admin.duties_on(lawyer, {d for d in form.unavailable_days if d > clock.today()})
         if warn:
             flash(_("%(name)s still has duties on dates now marked unavailable: %(days)s. Move those seats on the "
-                    "plan page.", name=lawyer.name, days=", ".join(d.day.isoformat() for d in warn)), "warning")
+                    "plan page.", name=lawyer.name, days=days_text(d.day for d in warn)), "warning")
         flash(_("Saved."), "success")
         return redirect(url_for(".lawyers"))
     if form.is_submitted():

@@ -2,10 +2,11 @@
 (workflows/lawyer_duty.py, workflows/duty_swap.py)."""
 from __future__ import annotations
 
-from flask_babel import format_date, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock
+from ..dates import day_text
 from ..audit.chain import record
 from ..engine.hooks import Hooks
 from ..extensions import db
@@ -31,9 +32,9 @@ def cannot_sit(lawyer: Lawyer | None, duty: Duty):
     if not lawyer.active:
         return _l("%(name)s is not active on the roster.", name=lawyer.name)
     if duty.day in lawyer.unavailable_days:
-        return _l("%(name)s has marked %(day)s as unavailable.", name=lawyer.name, day=format_date(duty.day))
+        return _l("%(name)s has marked %(day)s as unavailable.", name=lawyer.name, day=day_text(duty.day))
     if lawyer.id == duty.lawyer_id or sitting_on(lawyer.id, duty.day, exclude_duty_id=duty.id):
-        return _l("%(name)s already sits on %(day)s.", name=lawyer.name, day=format_date(duty.day))
+        return _l("%(name)s already sits on %(day)s.", name=lawyer.name, day=day_text(duty.day))
     return None
 
 
@@ -60,7 +61,7 @@ def own_duty_today(duty, actor, data):
     if me is None or me.id != duty.lawyer_id:
         return _l("Only the lawyer on this duty may check in for it.")
     if clock.today() != duty.day:
-        return _l("Check-in is only possible on the day of the duty (%(day)s).", day=format_date(duty.day))
+        return _l("Check-in is only possible on the day of the duty (%(day)s).", day=day_text(duty.day))
     return None
 
 

@@ -5,10 +5,11 @@ awaiting approval (in their street's rooms, or the city's)."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
+from ..dates import day_text
 from ..extensions import db
 from ..today import TodayItem
 from .models import Duty
@@ -20,7 +21,7 @@ from .swaps import asked_of, awaiting_approval
 def duty_items(user, now, until) -> list[TodayItem]:
     if user.role == "coordinator":
         return [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
-                                               day=format_date(s.duty.day), old=s.requester.name,
+                                               day=day_text(s.duty.day), old=s.requester.name,
                                                new=s.taker.name if s.taker else "—"),
                           due_at=s.expires_at, colour=None, url=url_for("rota.overview") + f"#swap-{s.id}")
                 for s in awaiting_approval(street_of(user))]
@@ -38,7 +39,7 @@ def duty_items(user, now, until) -> list[TodayItem]:
                  and duty.day == clock.local_date(now) else _("Saturday duty at %(room)s", room=duty.room.name))
         items.append(TodayItem(kind="duty", title=title, due_at=starts, colour=None,
                                url=url_for("rota.duty", duty_id=duty.id),
-                               detail=f"{format_date(duty.day)} {duty.room.opens.strftime('%H:%M')}"))
+                               detail=f"{day_text(duty.day)} {duty.room.opens.strftime('%H:%M')}"))
     return items + swap_items(me)
 
 
@@ -48,7 +49,7 @@ def swap_items(me) -> list[TodayItem]:
     the duty is; due when the request expires, as the duty's day begins. A
     request open to anyone is on the lawyer's rota page, not a to-do."""
     return [TodayItem(kind="duty", title=_("Swap asked of you: %(name)s asks you to take the duty of %(day)s",
-                                           name=s.requester.name, day=format_date(s.duty.day)),
+                                           name=s.requester.name, day=day_text(s.duty.day)),
                       due_at=s.expires_at, colour=None, url=url_for("rota.mine") + f"#swap-{s.id}",
                       detail=s.duty.room.name, open_since=s.created_at)
             for s in asked_of(me)]

@@ -17,6 +17,7 @@ from workflows.lawyer_duty import LAWYER_DUTY
 from .. import clock, engine
 from ..timeline import timeline
 from ..auth.access import load_visible, roles_required
+from ..dates import day_text
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale
@@ -191,7 +192,7 @@ def mark_unavailable():
                 return mine(status=409)
     if not clearing and duties_on(me, {day}):
         flash(_("You already have a duty on %(day)s: marking the date does not move it. Ask a colleague to swap.",
-                day=day.isoformat()), "warning")
+                day=day_text(day)), "warning")
     else:
         flash(_("Saved."), "success")
     return redirect(url_for(".mine") + "#unavailable")

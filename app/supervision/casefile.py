@@ -24,11 +24,12 @@ import os
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import format_datetime, gettext as _, pgettext
+from flask_babel import gettext as _, pgettext
 from sqlalchemy import select
 
 from .. import clock
 from ..audit.models import AuditEvent
+from ..dates import day_text, moment_text
 from ..timeline import timeline
 from ..disputes import codes
 from ..extensions import db
@@ -63,7 +64,13 @@ class CaseFile:
 
 
 def _when(at) -> str:
-    return format_datetime(at, "yyyy-MM-dd HH:mm") if at else "—"
+    """A moment as the case page says it (app.dates); "—" for none."""
+    return moment_text(at) if at else "—"
+
+
+def _day(day) -> str:
+    """A day (or a stored moment's local day) as the pages say it; "—" for none."""
+    return day_text(day) if day else "—"
 
 
 def _first_event(dispute, trigger):
@@ -160,7 +167,7 @@ def build(dispute, full: bool = False) -> CaseFile:
         (_("Closed on"), _when(dispute.closed_at)),
         (pgettext("closure", "Outcome"), _outcome(dispute, locale)),
         (_("Filed by"), _name(filed.actor_id) if filed else "—"),
-        (_("Filed on"), clock.local_date(filed.at).isoformat() if filed else "—"),
+        (_("Filed on"), _day(filed.at if filed else None)),
         (_("Retention period"), _("%(years)s years, until the end of %(year)s", years=retention,
                                   year=closed_year + retention)),
     ])
@@ -169,7 +176,7 @@ def build(dispute, full: bool = False) -> CaseFile:
         (_("Type of dispute"), lab(codes.DISPUTE_TYPES, dispute.dispute_type, locale)),
         (_("Community / grid"), dispute.community.name + (f" · {dispute.grid.name}" if dispute.grid else "")),
         (_("Where the dispute arose"), dispute.place or "—"),
-        (_("Date it arose"), dispute.arose_on.isoformat() if dispute.arose_on else "—"),
+        (_("Date it arose"), _day(dispute.arose_on)),
         (_("Amount involved"), str(dispute.amount) if dispute.amount is not None else "—"),
         (_("Brief facts"), dispute.facts),
         (_("Registered by"), dispute.created_by.display_name if dispute.created_by else "—"),
@@ -201,7 +208,7 @@ def build(dispute, full: bool = False) -> CaseFile:
             (_("Agreed terms"), dispute.agreement_terms or "—"),
             (_("How performed"), dispute.perform_how or "—"),
             (_("Where performed"), dispute.perform_where or "—"),
-            (_("Performed by"), dispute.perform_by.isoformat() if dispute.perform_by else "—"),
+            (_("Performed by"), _day(dispute.perform_by)),
         ]
     followups = Part(_("Follow-up visits"))
     followups.blocks = _followups(dispute, locale)
@@ -258,9 +265,9 @@ def _followups(dispute, locale) -> list:
     lab = codes.label
     return [[
         (_("Kind of visit"), lab(fcodes.FOLLOWUP_KINDS, f.kind, locale)),
-        (_("Planned for"), _when(f.planned_for)),
+        (_("Planned for"), _day(f.planned_for)),
         (_("State"), translate(f.__workflow__.state(f.state).label, locale)),
-        (_("Visited on"), f.visited_on.isoformat() if f.visited_on else "—"),
+        (_("Visited on"), _day(f.visited_on)),
         (_("How visited"), lab(fcodes.METHODS, f.method, locale) if f.method else "—"),
         (_("Performance"), lab(fcodes.FULFILMENT, f.fulfilment, locale) if f.fulfilment else "—"),
         (_("Satisfaction"), lab(fcodes.SATISFACTION, f.satisfaction, locale) if f.satisfaction else "—"),

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, engine
+from ..dates import day_text
 from ..clock import local_date
 from ..engine.core import SYSTEM_ACTOR
 from ..engine.errors import Conflict, Forbidden, NotAllowed
@@ -132,7 +133,7 @@ def record(user, level: str, street_id: int, community_id: int | None, data: dic
 def already_recorded(sweep) -> NotAllowed:
     who = sweep.recorded_by.display_name if sweep.recorded_by else "?"
     return NotAllowed(_l("The sweep of %(place)s for this period was already recorded on %(day)s by %(who)s.",
-                         place=sweep.place_name, day=format_date(sweep.held_on, "medium") if sweep.held_on else "?",
+                         place=sweep.place_name, day=day_text(sweep.held_on) if sweep.held_on else "?",
                          who=who))
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..dates import day_text
 from ..engine.deadlines import colour
 from ..extensions import db
 from ..i18n import translate
@@ -39,7 +40,7 @@ def sweeps_due(user, now, until) -> list[TodayItem]:
     return [TodayItem(kind="sweep", title=_("Sweep of %(place)s", place=row.place_name), due_at=row.period_ends_at,
                       colour=colour(row, now), url=url_for("sweeps.show", sweep_id=row.id),
                       detail=_("%(state)s · %(first)s to %(last)s", state=translate(
-                          row.__workflow__.state(row.state).label), first=format_date(row.period_start, "medium"),
-                          last=format_date(row.period_end, "medium")),
+                          row.__workflow__.state(row.state).label), first=day_text(row.period_start),
+                          last=day_text(row.period_end)),
                       )
             for row in rows]

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import render_template
-from flask_babel import format_date, format_datetime, gettext as _
 from flask_login import current_user
 
 from workflows import ROLES
@@ -14,24 +13,6 @@ from workflows import ROLES
 from .. import clock
 from ..auth.access import roles_required
 from . import TodayItem, end_of_day, items_for, section_of
-
-
-def due_text(moment) -> str:
-    """A due time as people say it: a deadline at local midnight is "by the
-    end of" the day before (a sweep's week ends on Sunday, not "Monday 00:00");
-    any other "by" its time (a bare time after a place read as a time of
-    registration)."""
-    if moment is None:
-        return ""
-    if clock.ends_a_day(moment):
-        return _("by the end of %(day)s", day=format_date(clock.last_day(moment), "medium"))
-    return _("by %(time)s", time=format_datetime(moment, "short"))
-
-
-def template_helpers() -> dict:
-    """For every page's templates: the today page's items and the domains'
-    own lists say due times the same way."""
-    return {"due_text": due_text}
 
 
 @dataclass
