@@ -155,6 +155,19 @@ def test_an_elder_reads_the_same_moment_in_the_notification_and_on_the_invitatio
     assert "调解时间为 2026/12/9 06:33" in notes
 
 
+def test_an_elder_s_invitation_kept_in_its_older_form_reads_as_a_new_one(app, ctx):
+    """Until 7 December an invitation kept its session as a local day and time; it still reads as a sentence."""
+    from app.notifications.service import notify
+
+    elder = f.user("elder")
+    older = notify(elder, "elder_invited", data={"case": "案件 #12", "session_on": "2026-12-09", "session_time": "06:33"})
+    newer = notify(elder, "elder_invited", data={"case": "案件 #12", "session_at": "2026-12-08T22:33"})
+    db.session.commit()
+    with app.test_request_context():
+        assert "调解时间为 2026/12/9 06:33" in text_of(older) == text_of(newer)
+        assert "%(" not in text_of(older)
+
+
 def test_a_lawyer_s_notifications_say_days_as_the_rota_pages_do(app, ctx):
     """The rota's publication listed ISO days ("2026-12-26、2027-02-20") beside a swap's "2027年1月23日"."""
     from app.notifications.service import notify

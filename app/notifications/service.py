@@ -11,7 +11,7 @@ package knows no domain.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Callable
 
 from flask import current_app, g, has_request_context
@@ -87,11 +87,25 @@ def _shown(key: str, value):
     return value
 
 
+def _older_form(data: dict) -> dict:
+    """Rows written before a message's data changed shape, in today's shape:
+    an elder's invitation kept its session as a local day and time (until 7
+    December 2026), now one stored moment."""
+    if "session_at" not in data and "session_on" in data and "session_time" in data:
+        try:
+            local = clock.at_local(date.fromisoformat(data["session_on"]), time.fromisoformat(data["session_time"]))
+        except (TypeError, ValueError):
+            return data
+        data = dict(data, session_at=local.isoformat(timespec="minutes"))
+    return data
+
+
 def text_of(note: Notification) -> str:
     msgid = MESSAGES.get(note.kind)
     if msgid is None:
         return note.kind
-    data = {key: _shown(key, value) for key, value in json.loads(note.data or "{}").items()}
+    stored = _older_form(json.loads(note.data or "{}"))
+    data = {key: _shown(key, value) for key, value in stored.items()}
     try:
         return str(msgid) % data
     except (KeyError, TypeError, ValueError):  # a message and its data out of step: say what we can
