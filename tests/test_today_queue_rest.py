@@ -87,3 +87,17 @@ def test_the_provider_s_items_stand_for_every_review_in_scope_once(app, world, m
         assert [item.count for item in listed] == [1, 1, 1, 1, 2]
         assert sum(item.count for item in listed) == db.session.query(SignOff).join(
             Dispute, Dispute.id == SignOff.dispute_id).filter(SignOff.street_id == user.street_id).count()
+
+
+def test_the_reviews_listed_cost_one_statement_whatever_their_number(client, app, world, monkeypatch):
+    """The reviews' cases are read with them: a queue of 50 sent 50 more statements, one per case."""
+    from tests.test_statement_budgets import counted
+
+    login(client, world.sup_a)
+    sent = {}
+    for limit in (1, 5):
+        monkeypatch.setattr(review_provider, "LIMIT", limit)
+        with counted(app) as statements:
+            assert client.get("/today").status_code == 200
+        sent[limit] = len([s for s in statements if "disputes" in s])
+    assert sent[5] == sent[1]

@@ -2,11 +2,12 @@
 their scope, due within the period asked for (or overdue)."""
 from flask import url_for
 from flask_babel import gettext as _, ngettext
-from sqlalchemy import and_, func, not_, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from ..engine.deadlines import colour, colour_clause
+from ..engine.deadlines import colour
 from ..extensions import db
-from ..today import TodayItem, end_of_day, rest_items
+from ..today import TodayItem, rest_items, section_totals
 from .models import SignOff
 from .scope import is_city_level
 
@@ -21,22 +22,15 @@ def reviews_due(user, now, until) -> list[TodayItem]:
     query = select(SignOff).where(SignOff.state == "awaiting", SignOff.due_at <= until)
     if not is_city_level(user):
         query = query.where(SignOff.street_id == user.street_id)
-    rows = db.session.execute(query.order_by(SignOff.due_at, SignOff.id).limit(LIMIT + 1)).scalars().all()
+    rows = db.session.execute(query.options(joinedload(SignOff.dispute)).order_by(SignOff.due_at, SignOff.id)
+                              .limit(LIMIT + 1)).scalars().all()
     items = [TodayItem("signoff", _("Review the closure of case %(case)s", case=review.dispute.title),
                        review.due_at, colour(review, now), url_for("supervision.case", case_id=review.dispute_id),
                        detail=review.summary[:80])
              for review in rows[:LIMIT]]
     if len(rows) > LIMIT:
-        items += rest_items(items, _section_totals(query, now), now, _rest_of_queue)
+        items += rest_items(items, section_totals(query, SignOff, now), now, _rest_of_queue)
     return items
-
-
-def _section_totals(query, now) -> dict[str, int]:
-    red = colour_clause(SignOff, "red", now)
-    today = and_(not_(red), SignOff.due_at <= end_of_day(now))
-    overdue, due_today, total = db.session.execute(query.with_only_columns(
-        func.count().filter(red), func.count().filter(today), func.count(), maintain_column_froms=True)).one()
-    return {"overdue": overdue, "today": due_today, "week": total - overdue - due_today}
 
 
 def _rest_of_queue(count: int, section: str) -> TodayItem:

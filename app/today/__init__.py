@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+from sqlalchemy import and_, case, func, not_, or_
+
 from .. import clock
+from ..engine.deadlines import colour_clause
+from ..extensions import db
 
 SECTIONS = ("overdue", "today", "week")
 
@@ -80,6 +84,20 @@ def section_of(item: TodayItem, now: datetime, end_of_today: datetime) -> str:
             item.open_since is not None and item.open_since <= now):
         return "today"
     return "week"
+
+
+def section_totals(query, model, now: datetime, open_since=None) -> dict[str, int]:
+    """How many rows of `query` (a select of `model`'s rows, as a provider
+    lists them) fall in each section, counted as `section_of` places their
+    items: one statement, for a provider whose list is cut short.
+    `open_since` is the column its items' `open_since` comes from."""
+    red = colour_clause(model, "red", now)
+    due_today = model.due_at <= end_of_day(now)
+    today = and_(not_(red), or_(due_today, open_since <= now) if open_since is not None else due_today)
+    overdue, for_today = (func.coalesce(func.sum(case((clause, 1), else_=0)), 0) for clause in (red, today))
+    overdue, for_today, total = db.session.execute(query.order_by(None).limit(None).with_only_columns(
+        overdue, for_today, func.count(), maintain_column_froms=True)).one()
+    return {"overdue": overdue, "today": for_today, "week": total - overdue - for_today}
 
 
 def rest_items(listed: list[TodayItem], totals: dict[str, int], now: datetime,
