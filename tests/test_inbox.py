@@ -66,6 +66,26 @@ def test_today_shows_the_inbox_at_the_top(client, world):
     assert f"截止 {due.year}/{due.month}/{due.day} {due:%H:%M}" in block
 
 
+def test_today_counts_every_waiting_report_beyond_the_ones_it_lists(client, app, world, monkeypatch):
+    """The inbox lists LIMIT reports; the rest are one item counting them, leading to "my cases" (a
+    mediator with 120 waiting reports read 50)."""
+    from app.disputes import inbox
+
+    with app.app_context():
+        worker = db.session.execute(db.select(f.User).where(f.User.username == world.worker)).scalar_one()
+        grid = db.session.get(f.Grid, worker.grid_id)
+        for _ in range(2):
+            f.dispute(worker, grid, now=REPORTED)
+        db.session.remove()
+    monkeypatch.setattr(inbox, "LIMIT", 1)
+    login(client, world.mediator)
+    html = client.get("/today").get_data(as_text=True)
+    assert re.search(r'id="today-inbox".*?<span class="badge[^"]*">4</span>', html, re.S)
+    block = re.search(r'id="today-inbox-items">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r'href="(/cases/[^"]*)"', block) == [f"/cases/{world.old}", "/cases/mine"]
+    assert "另有 3 件新报告待受理：请到“我的案件”查看" in block
+
+
 def test_the_inbox_empties_as_reports_are_accepted(client, app, world):
     with app.app_context():
         from app.auth.models import User

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import g, has_request_context, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
@@ -94,14 +94,23 @@ def inbox_count_text(user) -> str:
 
 def today_items(user, now, until) -> list[TodayItem]:
     """The today page's inbox: every waiting report, whatever its due time
-    (a report is work from the moment it arrives)."""
+    (a report is work from the moment it arrives); beyond LIMIT, one item
+    counting the rest, which leads to the whole inbox on "my cases"."""
     locale = current_locale()
-    return [
+    reports = waiting(user, now)
+    items = [
         TodayItem("inbox", _("New report %(case)s: accept or decline",
                              case=f"{d.title} · {codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale)}"),
                   d.due_at, colour(d, now),
                   url_for("disputes.show", case_id=d.id),
                   detail=d.community.name + (f" · {d.grid.name}" if d.grid else ""), open_since=d.created_at,
                   inbox=True)
-        for d in waiting(user, now)[:LIMIT]
+        for d in reports[:LIMIT]
     ]
+    if len(reports) > LIMIT:
+        rest = db.session.execute(select(func.count(Dispute.id)).where(*_waiting_clauses(user))).scalar() - LIMIT
+        items.append(TodayItem("inbox", ngettext("%(num)d more new report waits for acceptance: see “My cases”",
+                                                 "%(num)d more new reports wait for acceptance: see “My cases”", rest),
+                               None, colour(reports[LIMIT], now),  # the most urgent of the rest
+                               url_for("disputes.mine"), inbox=True, count=rest))
+    return items
