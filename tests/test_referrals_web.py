@@ -368,3 +368,23 @@ def test_a_referral_step_sent_back_marks_its_own_section_only(app, client, world
     assert {"return_for_redo", "withdraw"} <= set(sections)
     assert "is-invalid" in sections["withdraw"] and "is-invalid" not in sections["return_for_redo"]
     assert events(app) == before
+
+
+def test_a_liaison_s_today_page_counts_the_referrals_beyond_the_ones_it_lists(app, world, monkeypatch):
+    from app.referrals import today as referral_items
+
+    with app.app_context():
+        case = db.session.get(f.Dispute, world.case)
+        mediator = db.session.execute(select(User).where(User.username == world.mediator)).scalar_one()
+        market = db.session.get(fr.Department, world.market)
+        for _ in range(2):
+            fr.referral(case, market, mediator, now=NOW)
+        db.session.remove()
+    monkeypatch.setattr(referral_items, "LIMIT", 1)
+    liaison = as_user(app.test_client(), world.liaison)
+    html = liaison.get("/today").get_data(as_text=True)
+    assert re.search(r'id="today-today".*?<span class="badge[^"]*">3</span>', html, re.S)
+    block = re.search(r'id="today-today-items">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r'href="(/referrals/[^"]*)"', block) == [f"/referrals/{world.ours}", "/referrals/"]
+    assert "2 more referrals: see the referrals list" in block
+    assert f'href="/referrals/{world.theirs}"' not in html  # another department's, counted nowhere

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -13,8 +13,11 @@ from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, late_states
 from ..extensions import db
 from ..i18n import translate
-from ..today import TodayItem
+from ..today import TodayItem, rest_items, section_totals
 from .models import Referral
+
+# The first ones by due time; the rest are counted in their sections and lead to the referrals list.
+LIMIT = 200
 
 
 def referrals_due(user, now, until) -> list[TodayItem]:
@@ -33,9 +36,20 @@ def referrals_due(user, now, until) -> list[TodayItem]:
         query = query.where(scope_clause(user), Referral.state == "answered")
     else:
         return []
-    rows = db.session.execute(query.order_by(Referral.due_at, Referral.id).limit(200)).scalars()
-    return [TodayItem(kind="referral", title=_("Referral of case %(case)s", case=row.dispute.title),
-                      due_at=row.due_at, colour=colour(row, now),
-                      url=url_for("referrals.show", referral_id=row.id),
-                      detail=translate(row.__workflow__.state(row.state).label), open_since=row.sent_at)
-            for row in rows]
+    rows = db.session.execute(query.order_by(Referral.due_at, Referral.id).limit(LIMIT + 1)).scalars().all()
+    items = [TodayItem(kind="referral", title=_("Referral of case %(case)s", case=row.dispute.title),
+                       due_at=row.due_at, colour=colour(row, now),
+                       url=url_for("referrals.show", referral_id=row.id),
+                       detail=translate(row.__workflow__.state(row.state).label), open_since=row.sent_at)
+             for row in rows[:LIMIT]]
+    if len(rows) > LIMIT:
+        items += rest_items(items, section_totals(query, Referral, now, open_since=Referral.sent_at), now,
+                            _rest_of_list)
+    return items
+
+
+def _rest_of_list(count: int, section: str) -> TodayItem:
+    return TodayItem("referral", ngettext("%(num)d more referral: see the referrals list",
+                                          "%(num)d more referrals: see the referrals list", count),
+                     None, "red" if section == "overdue" else None, url_for("referrals.index"),
+                     count=count, section=section)
