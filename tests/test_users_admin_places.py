@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
-from app.org.models import Community
+from app.org.models import Community, Department
 from tests import factories as f
 from tests import factories_referrals as fr
 from tests.factories import csrf
@@ -132,8 +132,13 @@ def test_the_list_is_filtered_by_street_or_community(app, city):
 
     assert listed(f"place=s{city['west']}") == {"li"}
     assert listed(f"place=c{city['east_c'][0]}") == {"wang"}
+    # A liaison has no street of their own: their department's street lists them (its page said "the street's").
+    with app.app_context():
+        fr.liaison(db.session.get(Department, city["market"]), username="qian")
+    assert listed(f"place=s{city['west']}") == {"li", "qian"}
+    assert listed(f"place=s{city['east']}") == {"wang"}
     assert listed(f"place=c{city['east_c'][1]}") == set()
-    assert listed("place=nowhere") == {"boss", "wang", "li"}  # not a choice: ignored
+    assert listed("place=nowhere") == {"boss", "wang", "li", "qian"}  # not a choice: ignored
     # The pager's links keep the filter.
     with app.app_context():
         f.user("mediator", community=db.session.get(Community, city["east_c"][1]), username="zhou")

@@ -8,7 +8,7 @@ and community chosen; app/auth/accounts.py refuses a place outside them."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..org.models import Community, Department, Grid, Street
@@ -67,8 +67,12 @@ def filter_choices() -> dict:
 
 def filter_clause(value: str | None):
     """The accounts a place filter's value keeps (the street's: its
-    communities' and grids' too); None for every account."""
+    communities', grids' and departments' too); None for every account."""
     if not value or value[0] not in "sc" or not value[1:].isdigit():
         return None
-    column = User.street_id if value[0] == "s" else User.community_id
-    return column == int(value[1:])
+    place = int(value[1:])
+    if value[0] == "c":
+        return User.community_id == place
+    # A liaison has no street of their own: their department's street makes them the street's.
+    return or_(User.street_id == place,
+               User.department_id.in_(select(Department.id).where(Department.street_id == place)))
