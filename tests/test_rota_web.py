@@ -538,3 +538,18 @@ def test_a_swap_request_sent_back_shows_its_error(app, world):
     assert events(app) == before
     with app.app_context():
         assert count(SwapRequest) == 0
+
+
+def test_a_swap_asked_for_twice_is_refused_for_why_not_for_its_fields(app, world):
+    """Once a swap is open the page has no swap form: a second request sent with a bad field (an old
+    tab) is told that a swap is already asked for, not to correct fields it cannot see."""
+    client = logged_in(app, world["owner"])
+    first = post(client, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": "0", "note": "出差"})
+    assert first.status_code == 302
+    again = post(client, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": "", "note": "出差"})
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    assert "该值班已有进行中的换班申请。" in html
+    assert "请按提示更正标出的填写项。" not in html and 'href="#swap-request"' not in html
+    with app.app_context():
+        assert count(SwapRequest) == 1

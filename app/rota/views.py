@@ -217,6 +217,11 @@ def _month_links(first):
     return {"prev_m": f"{before.year}-{before.month:02d}", "next_m": f"{after.year}-{after.month:02d}"}
 
 
+def _swap_open_to_ask(duty: Duty) -> bool:
+    """Whether the duty's lawyer may ask for a swap now (the page then shows the form)."""
+    return duty.state == "published" and duty.day > clock.today() and swap_service.open_swap_for(duty) is None
+
+
 def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None):
     locale = _locale()
     me = lawyer_of(current_user)
@@ -226,8 +231,7 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None)
     show_consultations = mine_ or current_user.role in STAFF
     consultations = list(db.session.execute(select(Consultation).where(Consultation.duty_id == duty.id)
                                             .order_by(Consultation.id)).scalars()) if show_consultations else []
-    may_swap = (mine_ and duty.state == "published" and duty.day > clock.today()
-                and swap_service.open_swap_for(duty) is None)
+    may_swap = mine_ and _swap_open_to_ask(duty)
     if may_swap and swap_form is None:
         swap_form = SwapForm()
     if swap_form is not None:
@@ -295,10 +299,14 @@ def request_swap(duty_id):
     duty = load_duty(duty_id)
     form = SwapForm()
     form.target_id.choices = [(0, "")] + [(i, "") for i in db.session.execute(select(Lawyer.id)).scalars()]
-    if not form.validate():
+    me = lawyer_of(current_user)
+    # Only where the page shows the form are its fields checked and marked; otherwise (not the lawyer's
+    # duty, a swap already open, the day come) the service below refuses and says why.
+    asking = me is not None and me.id == duty.lawyer_id and _swap_open_to_ask(duty)
+    if asking and not form.validate():
         correct_the_marked(form, "swap-request")
         return _render_duty(duty, 422, swap_form=form)
-    target = db.session.get(Lawyer, form.target_id.data) if form.target_id.data else None
+    target = db.session.get(Lawyer, form.target_id.data) if asking and form.target_id.data else None
     try:
         swap_service.request_swap(duty, lawyer_of(current_user), target, (form.note.data or "").strip(), current_user)
     except engine.Refused as refused:
