@@ -16,6 +16,7 @@ from typing import Callable
 
 from sqlalchemy import and_, bindparam, inspect, literal, or_, select, union_all
 
+from .audit.chain import CAUSE, event_key
 from .audit.models import AuditEvent
 from .audit.personal import open_all
 from .auth.models import User
@@ -211,6 +212,36 @@ def _relationship_names(ref: str) -> tuple[str, ...]:
     return (one, one[:-1] + "ies" if one.endswith("y") else one + "s")
 
 
+def causal_order(events: list, causes: list[str | None]) -> list[int]:
+    """The positions of `events` (newest first, as the log has them) with
+    each step above what it set off: a step's effects record their events
+    before the step records its own (app/audit/chain.py, CAUSE), which read
+    as a follow-up planned before the agreement that planned it. An event
+    whose cause is not among `events` keeps its place."""
+    oldest_first = list(range(len(events) - 1, -1, -1))
+    after: dict[int, list[int]] = {}
+    waiting: dict[str, list[int]] = {}
+    for i in oldest_first:
+        event = events[i]
+        effects = waiting.pop(event_key(event.entity_type, event.entity_id, event.trigger), None)
+        if effects:
+            after[i] = effects
+        if causes[i] is not None:
+            waiting.setdefault(causes[i], []).append(i)
+    moved = {i for effects in after.values() for i in effects}
+    ordered: list[int] = []
+
+    def place(i: int) -> None:
+        ordered.append(i)
+        for effect in after.get(i, ()):
+            place(effect)
+
+    for i in oldest_first:
+        if i not in moved:
+            place(i)
+    return ordered[::-1]
+
+
 def timeline(entity, locale: str) -> list[Entry]:
     from .engine.registry import workflow_for_entity_type
 
@@ -218,10 +249,12 @@ def timeline(entity, locale: str) -> list[Entry]:
     wanted = subjects(entity)
     kinds = tuple(sorted(wanted))
     rows = db.session.execute(_events(kinds), {f"ids{i}": wanted[kind] for i, kind in enumerate(kinds)}).all()
+    opened = open_all([event for event, _ in rows], db.session)
+    order = causal_order([event for event, _ in rows], [p.get(CAUSE) for p in opened])
+    rows, opened = [rows[i] for i in order], [opened[i] for i in order]
     # Keys starting with "_" are the engine's record of what a step set (for
     # verify), not what anyone submitted: not shown.
-    payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")})
-                for p in open_all([event for event, _ in rows], db.session)]
+    payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     names = names_for(payloads, known=_known_names(entity, rows))
     entries = []
     for (event, name), payload in zip(rows, payloads):

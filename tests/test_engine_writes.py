@@ -81,7 +81,11 @@ def test_a_step_and_its_new_follow_up_are_written_as_the_unit_of_work_writes_the
         data = json.loads(e[7])
         data.pop("dispute_id")
         data["_row"].pop("dispute_id")
+        data.pop("_cause")  # the case's step that planned it: "dispute:<its id>:urge"
         return e[:7] + (data, e[8])
+
+    assert json.loads(made_direct[0][7])["_cause"] == f"dispute:{direct.id}:urge"
+    assert json.loads(made_uow[0][7])["_cause"] == f"dispute:{by_uow.id}:urge"
 
     assert [without_case(e) for e in made_direct] == [without_case(e) for e in made_uow]
     assert verify() == []

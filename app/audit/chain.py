@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -268,6 +270,28 @@ def lock_chain(session, connection=None) -> None:
 _CHAIN_HELD = "audit_chain_lock_held_in"
 
 
+# The step whose effects are being applied (engine.fire): the events they
+# record name it in their data as their cause, so that a history can show a
+# step before what it set off (a follow-up planned by an agreement), although
+# the step's own event is appended after its effects' (it records the row as
+# they left it).
+CAUSE = "_cause"
+_cause: ContextVar[str | None] = ContextVar("audit_cause", default=None)
+
+
+def event_key(entity_type: str, entity_id: int | None, trigger: str) -> str:
+    return f"{entity_type}:{entity_id}:{trigger}"
+
+
+@contextmanager
+def caused_by(entity_type: str, entity_id: int | None, trigger: str):
+    token = _cause.set(event_key(entity_type, entity_id, trigger))
+    try:
+        yield
+    finally:
+        _cause.reset(token)
+
+
 def record(
     entity_type: str,
     entity_id: int | None,
@@ -287,6 +311,9 @@ def record(
     (app/audit/personal.py), so that destroying the key erases them."""
     session = session or db.session
     at = at or clock.now()
+    cause = _cause.get()
+    if cause is not None:
+        data = {**(data or {}), CAUSE: cause}
     actor_id = getattr(actor, "id", None)
     actor_role = getattr(actor, "role", None) or "anonymous"
     payload = canonical_json(data or {})

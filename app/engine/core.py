@@ -14,7 +14,7 @@ from transitions import Machine
 from workflows import SYSTEM, WORKFLOWS, Transition, Workflow
 
 from .. import clock, workdays
-from ..audit.chain import lock_chain, record
+from ..audit.chain import caused_by, lock_chain, record
 from ..database import begin_writing
 from ..driver import row_values
 from ..extensions import db
@@ -203,9 +203,12 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         entity.state_entered_at = now
         entity.changed_at = now
         entity.changed_by_id = actor.id
-        with session.no_autoflush:  # one UPDATE of the row, not one per effect query
-            for apply in EFFECTS.get((wf.name, trigger), ()):
-                apply(entity, actor, data, now)
+        effects = EFFECTS.get((wf.name, trigger), ())
+        if effects:
+            # One UPDATE of the row, not one per effect query; what they record names this step.
+            with session.no_autoflush, caused_by(entity.__entity_type__, entity.id, trigger):
+                for apply in effects:
+                    apply(entity, actor, data, now)
         flush(session)  # UPDATE ... WHERE version = loaded version (writes.py)
         record(
             entity.__entity_type__, entity.id, trigger, actor,
