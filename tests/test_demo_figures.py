@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.auth.models import User
-from app.demo.build import AGREEMENTS, FACTS
+from app.demo.build import AGREEMENTS, AMOUNTS, FACTS
 from app.disputes import codes
 from app.disputes.models import Dispute, MediationSession, Party
 from app.extensions import db
@@ -91,4 +91,8 @@ def test_the_demo_mirrors_the_seeds_city_and_year(app):
                 assert f"人民币{d.agreed_amount:,.2f}元" in d.agreement_terms, (d.id, d.agreement_terms)
             else:
                 assert d.agreement_terms == terms.split("|")[1], d.id
+        # Each kind's sums are its own (28,000 yuan a month for an elder's support read as made up).
+        for kind, amount in db.session.execute(select(Dispute.dispute_type, Dispute.amount).where(
+                Dispute.amount.is_not(None), Dispute.channel != "sweep")).all():
+            assert amount in AMOUNTS[kind], (kind, amount)
         assert "citysupervisor and citycoordinator" in out.output

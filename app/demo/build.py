@@ -102,6 +102,20 @@ AGREEMENTS = {
 }
 
 
+# The sums each kind of case is about, in yuan (one of five drawn per case, as the demo always drew;
+# None: no sum in dispute).
+AMOUNTS = {
+    "marriage_family": (None, 600, 1000, 1500, 3000), "neighbour": (None, 500, 2000, 5000, 8000),
+    "housing_land": (None, None, 1000, 2000, 5000), "contract": (None, 8000, 20000, 35000, 60000),
+    "business": (None, 10000, 20000, 35000, 50000), "damages": (None, 2000, 5000, 8000, 20000),
+    "forest_land": (None, None, 1000, 3000, 5000), "expropriation": (None, 20000, 50000, 80000, 150000),
+    "pollution": (None, None, 500, 1000, 2000), "labour": (None, 3000, 8000, 15000, 35000),
+    "consumer": (None, 800, 2000, 3500, 6000), "medical": (None, 500, 1500, 3000, 8000),
+    "traffic": (None, 500, 1500, 3000, 8000), "property_mgmt": (None, 800, 1500, 2400, 3600),
+    "parking": (None, None, 300, 500, 1000), "other": (None, None, 200, 500, 1000),
+}
+
+
 def agreement_of(dispute, agreed_amount) -> dict:
     """The fields of `dispute`'s agreement, as its kind and its agreed amount say."""
     matters, responsibilities, terms = AGREEMENTS[dispute.dispute_type]
@@ -337,7 +351,7 @@ def build_cases(count: int, seed: int, progress=None) -> None:
         channel = rng.choice(channels)
         case = NewCase(
             dispute_type=dtype, facts=FACTS[dtype], grid_id=grid_id, place=f"{community_name}{rng.randint(1, 30)}号楼",
-            amount=rng.choice([None, 500, 2000, 8000, 35000]), people_count=rng.randint(2, 6),
+            amount=rng.choice(AMOUNTS[dtype]), people_count=rng.randint(2, 6),
             risk=rng.choice(["low", "low", "medium", "high"]),
             parties=[PartyDetails("applicant", "—"), PartyDetails("respondent", "—")],
         )
