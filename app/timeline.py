@@ -138,6 +138,9 @@ class Entry:
     # For a related row's event: its workflow's name (e.g. "五老和事会指派"),
     # shown before the action; None for the entity's own events.
     subject: str | None = field(default=None)
+    # Set off by the entry above it (a follow-up planned by an agreement): told
+    # after that step in either direction (`oldest_first`).
+    set_off: bool = False
 
 
 REASON, NOTE = N_("Reason"), NC_("recorded with a step", "Note")
@@ -212,23 +215,24 @@ def _relationship_names(ref: str) -> tuple[str, ...]:
     return (one, one[:-1] + "ies" if one.endswith("y") else one + "s")
 
 
-def causal_order(events: list, causes: list[str | None]) -> list[int]:
+def causal_order(events: list, causes: list[str | None]) -> tuple[list[int], set[int]]:
     """The positions of `events` (newest first, as the log has them) with
-    each step above what it set off: a step's effects record their events
-    before the step records its own (app/audit/chain.py, CAUSE), which read
-    as a follow-up planned before the agreement that planned it. An event
-    whose cause is not among `events` keeps its place."""
-    oldest_first = list(range(len(events) - 1, -1, -1))
+    each step followed by what it set off, and the positions so placed. A
+    step's effects record their events before the step records its own
+    (app/audit/chain.py, CAUSE): in the log's order a follow-up planned by an
+    agreement sits between it and older steps, and read oldest first came
+    before the agreement. An event whose cause is not among `events` keeps
+    its place."""
     after: dict[int, list[int]] = {}
     waiting: dict[str, list[int]] = {}
-    for i in oldest_first:
+    for i in range(len(events) - 1, -1, -1):  # oldest first: an effect comes before its cause
         event = events[i]
         effects = waiting.pop(event_key(event.entity_type, event.entity_id, event.trigger), None)
         if effects:
-            after[i] = effects
+            after[i] = effects[::-1]  # newest first, as the rest
         if causes[i] is not None:
             waiting.setdefault(causes[i], []).append(i)
-    moved = {i for effects in after.values() for i in effects}
+    set_off = {i for effects in after.values() for i in effects}
     ordered: list[int] = []
 
     def place(i: int) -> None:
@@ -236,10 +240,22 @@ def causal_order(events: list, causes: list[str | None]) -> list[int]:
         for effect in after.get(i, ()):
             place(effect)
 
-    for i in oldest_first:
-        if i not in moved:
+    for i in range(len(events)):
+        if i not in set_off:
             place(i)
-    return ordered[::-1]
+    return ordered, set_off
+
+
+def oldest_first(entries: list[Entry]) -> list[Entry]:
+    """A timeline (newest first) in the order things happened: each step
+    still followed by what it set off."""
+    groups: list[list[Entry]] = []
+    for entry in entries:
+        if entry.set_off and groups:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return [entry for group in reversed(groups) for entry in group]
 
 
 def timeline(entity, locale: str) -> list[Entry]:
@@ -250,14 +266,15 @@ def timeline(entity, locale: str) -> list[Entry]:
     kinds = tuple(sorted(wanted))
     rows = db.session.execute(_events(kinds), {f"ids{i}": wanted[kind] for i, kind in enumerate(kinds)}).all()
     opened = open_all([event for event, _ in rows], db.session)
-    order = causal_order([event for event, _ in rows], [p.get(CAUSE) for p in opened])
+    order, set_off = causal_order([event for event, _ in rows], [p.get(CAUSE) for p in opened])
+    set_off = [i in set_off for i in order]
     rows, opened = [rows[i] for i in order], [opened[i] for i in order]
     # Keys starting with "_" are the engine's record of what a step set (for
     # verify), not what anyone submitted: not shown.
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     names = names_for(payloads, known=_known_names(entity, rows))
     entries = []
-    for (event, name), payload in zip(rows, payloads):
+    for (event, name), payload, effect in zip(rows, payloads, set_off):
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
         # A related row without a workflow has all its triggers in WORDS.
         wf = own_wf or entity.__workflow__
@@ -277,6 +294,7 @@ def timeline(entity, locale: str) -> list[Entry]:
                 reason_label=translate(NOTE if t is not None and not t.reason_required else REASON, locale),
                 data=readable(payload, locale, names),
                 subject=translate(own_wf.label, locale) if own_wf else None,
+                set_off=effect,
             )
         )
     return entries

@@ -13,7 +13,7 @@ from app.audit.personal import open_all
 from app.audit.verify import verify
 from app.disputes.models import Dispute
 from app.extensions import db
-from app.timeline import causal_order, timeline
+from app.timeline import causal_order, oldest_first, timeline
 from tests import factories_supervision as fs
 
 
@@ -31,10 +31,16 @@ def test_a_step_s_effects_name_it_and_follow_it_in_the_case_s_history(app):
                           for key in (("dispute", "agree"), ("followup", "create")))
         assert planned < agree
 
-        history = [entry.action for entry in reversed(timeline(db.session.get(Dispute, case.id), "zh_Hans_CN"))]
-        assert history.index("达成调解协议") < history.index("安排回访")
-        close = history.index("结案")
-        assert history.index("结案提交督导审核") == close + 1
+        # Newest first (the case page), each step above what it set off, as the step just taken is on top;
+        # oldest first (the case file), each step still before what it set off.
+        newest = timeline(db.session.get(Dispute, case.id), "zh_Hans_CN")
+        for history in ([e.action for e in newest], [e.action for e in oldest_first(newest)]):
+            assert history.index("安排回访") == history.index("达成调解协议") + 1, history
+            assert history.index("结案提交督导审核") == history.index("结案") + 1, history
+        oldest = [e.action for e in oldest_first(newest)]
+        assert oldest.index("受理") < oldest.index("达成调解协议") < oldest.index("结案")
+        marked = [(e.action, e.set_off) for e in newest if e.action in ("安排回访", "达成调解协议")]
+        assert marked[0] == ("达成调解协议", False) and marked[1:] and all(m == ("安排回访", True) for m in marked[1:])
         assert verify() == []
 
 
@@ -49,8 +55,18 @@ def test_the_causal_order_moves_only_events_whose_cause_is_shown_and_keeps_the_r
               _event("followup", 5, "create"), _event("notice", 3, "sent"), _event("dispute", 1, "accept"),
               _event("followup", 4, "cancel")]
     causes = [None, "dispute:1:close", None, "dispute:1:agree", "followup:5:create", None, "dispute:7:withdraw"]
-    order = causal_order(events, causes)
+    order, set_off = causal_order(events, causes)
     assert [(events[i].entity_type, events[i].trigger) for i in order] == [
-        ("signoff", "create"), ("dispute", "close"), ("notice", "sent"), ("followup", "create"),
-        ("dispute", "agree"), ("dispute", "accept"), ("followup", "cancel")]
-    assert causal_order(events, [None] * len(events)) == list(range(len(events)))
+        ("dispute", "close"), ("signoff", "create"), ("dispute", "agree"), ("followup", "create"),
+        ("notice", "sent"), ("dispute", "accept"), ("followup", "cancel")]
+    assert set_off == {1, 3, 4}
+    assert causal_order(events, [None] * len(events)) == (list(range(len(events))), set())
+
+
+def test_oldest_first_turns_the_steps_round_and_keeps_what_each_set_off_after_it():
+    def entry(action, set_off=False):
+        return SimpleNamespace(action=action, set_off=set_off)
+
+    newest = [entry("close"), entry("review", True), entry("agree"), entry("plan", True), entry("notice", True),
+              entry("accept")]
+    assert [e.action for e in oldest_first(newest)] == ["accept", "agree", "plan", "notice", "close", "review"]

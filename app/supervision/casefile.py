@@ -30,7 +30,7 @@ from sqlalchemy import select
 from .. import clock
 from ..audit.models import AuditEvent
 from ..dates import day_text, moment_text
-from ..timeline import timeline
+from ..timeline import oldest_first, timeline
 from ..disputes import codes
 from ..extensions import db
 from ..i18n import current_locale, translate
@@ -223,7 +223,7 @@ def build(dispute, full: bool = False) -> CaseFile:
         (_("Reviewed on"), _when(r.decided_at)), (_("Comment"), r.comment or "—"),
     ] for r in _reviews(dispute)]
     history = Part(_("History"))
-    history.lines = [(_when(e.at), _entry_text(e)) for e in reversed(timeline(dispute, locale))]
+    history.lines = [(_when(e.at), _entry_text(e)) for e in oldest_first(timeline(dispute, locale))]
     parts = [cover, registration, rights, sessions, agreement, followups, closing, history]
     title = _("Case file (archive copy)") if full else _("Case file")
     return CaseFile(title=title, file_no=dispute.file_no or f"#{dispute.id}", parts=parts, committee=committee,
