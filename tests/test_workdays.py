@@ -129,9 +129,9 @@ def test_a_hand_entered_notice_counts_for_legal_periods_and_is_audited(app):
 def test_an_entry_overlapping_the_package_or_another_entry_is_refused_and_nothing_written(app):
     with app.app_context():
         admin = f.user("admin")
-        with pytest.raises(EntryRefused, match="2026-10-01"):
+        with pytest.raises(EntryRefused, match="2026年10月1日"):  # days said as the pages say them
             add_entry("国庆节", date(2026, 10, 1), date(2026, 10, 3), [], admin)
-        with pytest.raises(EntryRefused, match="2026-10-10"):  # the package's 调休 Saturday
+        with pytest.raises(EntryRefused, match="2026年10月10日"):  # the package's 调休 Saturday
             add_entry("补班", date(2026, 12, 1), date(2026, 12, 1), [date(2026, 10, 10)], admin)
         db.session.rollback()
         assert count(workdays.CalendarDay) == 0
@@ -160,7 +160,7 @@ def test_the_admin_page_adds_an_entry_and_refuses_bad_input_with_a_message(app, 
                                       "next": "/cases/"})
     refused = _post(client, {"name": "国庆节", "first_day": "2026-10-01", "last_day": "2026-10-07"})
     assert refused.status_code == 409
-    assert "already has 2026-10-01" in refused.get_data(as_text=True)
+    assert "already has Oct 1, 2026" in refused.get_data(as_text=True)
     for data, message in (
         ({"name": "国庆节", "first_day": "2027-10-07", "last_day": "2027-10-01"}, "cannot be before the first"),
         ({"name": "国庆节", "first_day": "2027-10-01", "last_day": "2027-10-07", "workdays": "9/26"},
