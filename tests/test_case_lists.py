@@ -247,6 +247,23 @@ def test_grid_filter_and_its_scope(client, world, cases):
         assert db.session.execute(query).all() == []
 
 
+def test_cases_without_a_grid_have_a_filter_of_their_own(client, world, cases):
+    """The grid map counts cases registered without a grid and links here:
+    "without a grid" lists them, within the user's scope, and nothing else."""
+    with client.application.app_context():
+        for case_id in (cases.b, cases.other):
+            db.session.get(Dispute, case_id).grid_id = None
+        db.session.commit()
+    login(client, world.m1)
+    page = client.get("/cases/").get_data(as_text=True)
+    assert '<option value="none">无网格</option>' in page
+    assert case_ids(client, "/cases/?grid=none") == [cases.b]  # community 2's gridless case stays out of scope
+    assert case_ids(client, "/cases/?grid=none&state=accepted") == []
+    client.post("/logout", data={"csrf_token": f.csrf(page)})
+    login(client, world.sup)
+    assert set(case_ids(client, "/cases/?grid=none")) == {cases.b, cases.other}
+
+
 def test_search_by_file_number(client, world, cases):
     login(client, world.m1)
     assert cases.c_file_no == "(2026)莱人调字第1号"

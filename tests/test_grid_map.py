@@ -262,6 +262,9 @@ def test_cases_without_a_grid_are_counted_under_the_map(client, app, mapped):
     html = client.get("/supervision/map").get_data(as_text=True)
     note = re.search(r'id="map-gridless">([^<]*)<', html).group(1)
     assert [int(n) for n in re.findall(r"\d+", note)] == [1, 0, 1]  # open, overdue, registered in the period
+    listed = re.search(r'id="map-gridless-cases" href="([^"]+)"|href="([^"]+)" id="map-gridless-cases"', html)
+    assert "/cases/?grid=none" in (listed.group(1) or listed.group(2))
+    assert f'/cases/{ids["open1"]}"' in client.get("/cases/?grid=none").get_data(as_text=True)
     first = re.search(rf'<tr data-grid="{ids["grids"][0]}">(.*?)</tr>', html, re.S).group(1)
     assert [int(n) for n in re.findall(r'text-end">(\d+)<', first)] == [1, 0, 1]  # the grid keeps the other
     client.post("/logout", data={"csrf_token": f.csrf(html)})

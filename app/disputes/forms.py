@@ -266,6 +266,9 @@ def _sane_date(form, field):
         raise ValidationError(_l("Give a date between 2000 and 2100."))
 
 
+GRIDLESS = "none"  # the grid filter's value for cases registered without a grid
+
+
 class CaseFilterForm(FlaskForm):
     """The case list's filters. A GET form (bookmarkable, nothing is
     written), so it carries no CSRF token. A value that does not validate is
@@ -291,7 +294,9 @@ class CaseFilterForm(FlaskForm):
         self.state.choices = everything + [(s.code, translate(s.label, locale)) for s in states]
         self.dispute_type.choices = everything + codes.choices(codes.DISPUTE_TYPES, locale)
         self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
-        self.grid.choices = everything + [(str(g.id), f"{g.community.name} · {g.name}") for g in grids]
+        # Cases registered without a grid are on none of the grids: "none" lists them (the grid map links to it).
+        gridless = [(GRIDLESS, _l("Without a grid"))] if grids else []
+        self.grid.choices = everything + gridless + [(str(g.id), f"{g.community.name} · {g.name}") for g in grids]
         self.colour.choices = colour_choices()
 
     def drop_invalid(self) -> list[tuple[str, str]]:

@@ -38,6 +38,7 @@ class Filters:
     dispute_type: str | None = None
     channel: str | None = None
     grid_id: int | None = None
+    gridless: bool = False  # only cases registered without a grid
     date_from: date | None = None  # registration dates, in the centre's time zone
     date_to: date | None = None
     colour: str | None = None  # red / yellow / blue / none
@@ -118,6 +119,8 @@ def community_query(user, filters: Filters, now: datetime):
         query = select(Dispute).where(_grid_scope(user, filters.grid_id))
     else:
         query = select(Dispute).where(scope_clause(user))
+    if filters.gridless:
+        query = query.where(Dispute.grid_id.is_(None))
     if filters.state:
         query = query.where(Dispute.state == filters.state)
     if filters.dispute_type:

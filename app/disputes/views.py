@@ -28,7 +28,7 @@ from .intake import by_submission, open_case
 from .models import Party
 from .rules import community_mediators
 from . import lists
-from .forms import CaseFilterForm
+from .forms import GRIDLESS, CaseFilterForm
 
 
 def _intake_grids():
@@ -65,7 +65,8 @@ def index():
         flash(_("The filter “%(name)s” was ignored: %(error)s", name=label, error=error), "warning")
     filters = lists.Filters(
         state=form.state.data or None, dispute_type=form.dispute_type.data or None,
-        channel=form.channel.data or None, grid_id=int(form.grid.data) if form.grid.data else None,
+        channel=form.channel.data or None, gridless=form.grid.data == GRIDLESS,
+        grid_id=int(form.grid.data) if form.grid.data and form.grid.data != GRIDLESS else None,
         date_from=form.date_from.data, date_to=form.date_to.data, colour=form.colour.data or None,
         q=form.q.data or None,
     )
