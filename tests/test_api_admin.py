@@ -65,3 +65,36 @@ def test_the_delivery_log_page_opens_for_the_admin(app, client):
     f.login(client, admin)
     page = client.get("/api/admin/deliveries")
     assert page.status_code == 200 and "回调推送记录" in page.get_data(as_text=True)
+
+
+def test_a_client_form_with_mistakes_comes_back_marked_and_kept(app, client):
+    """The scopes and the community are named in words; a name already taken,
+    no scope, or statistics without a community send the form back with the
+    top message, status 422 and what was typed."""
+    admin, _ = setup_admin(app)
+    f.login(client, admin)
+    page = client.get("/api/admin/clients").get_data(as_text=True)
+    assert "查看本社区统计 (stats:read)" in page and "(id)" not in page
+    with app.app_context():
+        from app.org.models import Community
+        community = db.session.execute(select(Community)).scalars().first()
+        community_id, community_name = community.id, community.name
+    assert re.search(rf'<option [^>]*value="{community_id}">{community_name}<', page)
+    sent = client.post("/api/admin/clients", data={
+        "csrf_token": f.csrf(page), "name": "市场监管平台", "scopes": ["stats:read"], "channel": "phone",
+        "per_minute": "60", "community_id": "0"})
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 422 and "请按提示更正标出的填写项" in html
+    assert re.search(r'<input [^>]*type="checkbox" name="scopes"[^>]*value="stats:read" checked>', html)
+    assert "请选择它读取统计的社区。" in html and 'value="市场监管平台"' in html
+    created = client.post("/api/admin/clients", data={
+        "csrf_token": f.csrf(page), "name": "市场监管平台", "scopes": ["stats:read"], "channel": "phone",
+        "per_minute": "60", "community_id": str(community_id)})
+    assert created.status_code == 200 and 'id="new-token"' in created.get_data(as_text=True)
+    assert f"查看本社区统计 (stats:read): {community_name}" in created.get_data(as_text=True)
+    again = client.post("/api/admin/clients", data={
+        "csrf_token": f.csrf(page), "name": "市场监管平台", "scopes": ["disputes:read"], "channel": "phone",
+        "per_minute": "60", "community_id": "0"})
+    assert again.status_code == 422 and "已有同名的客户端" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(ApiClient)).scalars().all().__len__() == 1

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..disputes import codes
+from .clients import by_name
 from .models import SCOPES
 
 
@@ -17,15 +18,43 @@ class DismissForm(FlaskForm):
     reason = TextAreaField(_l("Why it is not a dispute"), validators=[DataRequired(), Length(max=1000)])
 
 
+# What each scope lets a client do, for the administrator; the code stays in the label for the integrator,
+# whose documentation names it.
+SCOPE_LABELS = {
+    "disputes:write": _l("Send cases"),
+    "disputes:read": _l("Read the cases it sent"),
+    "iot:write": _l("Send sensor alerts"),
+    "rota:read": _l("Read the lawyers' rota"),
+    "stats:read": _l("Read its community's statistics"),
+}
+
+
+def scope_label(scope: str) -> str:
+    return f"{SCOPE_LABELS[scope]} ({scope})" if scope in SCOPE_LABELS else scope
+
+
 class ClientForm(FlaskForm):
     name = StringField(_l("Name of the system"), validators=[DataRequired(), Length(max=60)])
-    scopes = SelectMultipleField(_l("May"), choices=[(s, s) for s in SCOPES],
+    scopes = SelectMultipleField(_l("May"),
                                  validators=[DataRequired(_l("Choose at least one scope."))])
     channel = SelectField(_l("Channel of the cases it sends"), choices=list(codes.CHANNELS.items()))
-    community_id = IntegerField(_l("Community whose statistics it may read (id)"), validators=[Optional()])
+    community_id = SelectField(_l("Community whose statistics it may read"), coerce=int, default=0,
+                               description=_l("Needed for reading statistics; a client sees no other place's."))
     webhook_url = StringField(_l("Webhook URL (optional)"),
                               validators=[Optional(), URL(require_tld=False), Length(max=500)])
     per_minute = IntegerField(_l("Calls a minute"), default=120, validators=[NumberRange(min=1, max=100000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scopes.choices = [(s, scope_label(s)) for s in SCOPES]  # in the request's language
+
+    def validate_name(self, field):
+        if field.data and by_name(field.data.strip()) is not None:
+            raise ValidationError(_l("A client of this name exists already: give this one another name."))
+
+    def validate_community_id(self, field):
+        if "stats:read" in (self.scopes.data or []) and not field.data:
+            raise ValidationError(_l("Choose the community whose statistics it reads."))
 
 
 class ClientActionForm(FlaskForm):

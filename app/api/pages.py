@@ -6,13 +6,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth import place_choices
 from ..auth.access import refuse, roles_required
 from ..disputes import codes
 from ..engine.errors import Conflict
 from ..extensions import db
+from ..org.models import Community
+from ..form_errors import correct_the_marked
 from ..paging import page_of
 from . import clients, iot
-from .forms import ClientActionForm, ClientForm, ConfirmForm, DismissForm
+from .forms import ClientActionForm, ClientForm, ConfirmForm, DismissForm, scope_label
 from .models import ApiClient, IotCandidate, WebhookDelivery
 
 bp = Blueprint("integrations", __name__)
@@ -73,23 +76,25 @@ def dismiss(candidate_id):
 @bp.route("/api/admin/clients", methods=["GET", "POST"])
 @roles_required("admin")
 def admin_clients():
-    form, token = ClientForm(), None
-    if form.validate_on_submit():
+    form = ClientForm()
+    form.community_id.choices = place_choices.community_groups()
+    if not form.is_submitted():
+        return _clients_page(None, form)
+    if form.validate():
         try:
             client, token = clients.create(
                 form.name.data, form.scopes.data, current_user, channel=form.channel.data,
-                community_id=form.community_id.data, webhook_url=form.webhook_url.data or None,
+                community_id=form.community_id.data or None, webhook_url=form.webhook_url.data or None,
                 per_minute=form.per_minute.data)
-        except clients.ClientError as error:
+        except clients.ClientError as error:  # the form checks what the service does; kept for a changed rule
             db.session.rollback()
             form.name.errors.append(str(error))
         else:
             flash(_("Client %(name)s created. Copy its token now: it is not shown again.", name=client.name),
                   "success")
-            form = ClientForm(formdata=None)
-    rows = db.session.execute(select(ApiClient).order_by(ApiClient.name)).scalars().all()
-    return render_template("api/clients.html", form=form, rows=rows, token=token, action=ClientActionForm(),
-                           channels=codes.CHANNELS)
+            return _clients_page(token)
+    correct_the_marked(form, "client-form")
+    return _clients_page(None, form, 422)
 
 
 @bp.route("/api/admin/clients/<int:client_id>/revoke", methods=["POST"])
@@ -120,10 +125,16 @@ def _client_for_action(client_id: int) -> ApiClient:
     return client
 
 
-def _clients_page(token):
+def _clients_page(token, form=None, status=200):
+    """The clients, and the new client's form (empty unless sent back)."""
+    if form is None:
+        form = ClientForm(formdata=None)
+        form.community_id.choices = place_choices.community_groups()
     rows = db.session.execute(select(ApiClient).order_by(ApiClient.name)).scalars().all()
-    return render_template("api/clients.html", form=ClientForm(formdata=None), rows=rows, token=token,
-                           action=ClientActionForm(), channels=codes.CHANNELS)
+    communities = dict(db.session.execute(select(Community.id, Community.name).where(
+        Community.id.in_({c.community_id for c in rows if c.community_id}))).all())
+    return render_template("api/clients.html", form=form, rows=rows, token=token, action=ClientActionForm(),
+                           channels=codes.CHANNELS, scope_label=scope_label, communities=communities), status
 
 
 @bp.route("/api/admin/deliveries")

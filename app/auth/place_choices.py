@@ -28,12 +28,7 @@ def fill(form) -> None:
     streets = _streets()
     several = len(streets) > 1  # one street: its name on every option says nothing
     form.street_id.choices = NONE + [(WHOLE_CITY, _("The whole city"))] + [(s.id, s.name) for s in streets]
-    communities: dict = {"": NONE}
-    for c, street in db.session.execute(select(Community, Street.name).join(Street, Street.id == Community.street_id)
-                                        .order_by(Community.street_id, Community.id)):
-        communities.setdefault(street, []).append((c.id, f"{street} · {c.name}" if several else c.name,
-                                                   {"data-street": c.street_id}))
-    form.community_id.choices = communities
+    form.community_id.choices = community_groups(several)
     grids: dict = {"": NONE}
     for g, community, street in db.session.execute(
             select(Grid, Community, Street.name).join(Community, Community.id == Grid.community_id)
@@ -51,6 +46,19 @@ def fill(form) -> None:
         departments.setdefault(street or city, []).append(
             (d.id, f"{d.name} ({street or city})", {"data-street": d.street_id} if d.street_id else {}))
     form.department_id.choices = departments
+
+
+def community_groups(several: bool | None = None) -> dict:
+    """The communities grouped by street, "—" (none) first; each names its
+    street when the city has several."""
+    if several is None:
+        several = len(_streets()) > 1
+    communities: dict = {"": NONE}
+    for c, street in db.session.execute(select(Community, Street.name).join(Street, Street.id == Community.street_id)
+                                        .order_by(Community.street_id, Community.id)):
+        communities.setdefault(street, []).append((c.id, f"{street} · {c.name}" if several else c.name,
+                                                   {"data-street": c.street_id}))
+    return communities
 
 
 def filter_choices() -> dict:
