@@ -1,5 +1,5 @@
 """Builders for the supervision tests. Call them inside an app context."""
-from app import engine
+from app import clock, engine
 from app.extensions import db
 from app.supervision.models import SignOff
 from app.supervision.rules import latest_signoff
@@ -82,6 +82,18 @@ def two_streets():
         setattr(w, key + "_id", user.id)
         w.users[user.username] = user.id
     return w
+
+
+def world_with_a_closed_case(now):
+    """The supervision pages' usual world at `now` (the clock is set; the app
+    fixture resets it): two streets (two_streets) and a case of community a1
+    closed by its mediator along AGREEMENT_PATH (w.case). Returns the world
+    and the mediator."""
+    clock.set_now(now)
+    w = two_streets()
+    mediator = user_named(w.m_a1)
+    w.case = closed_case(mediator, grid(w.grid_a1)).id
+    return w, mediator
 
 
 def user_named(username):

@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, live_server, pages, submit,
+    DESKTOP, PHONE, chromium, live_server, log_in, pages, submit,
 )
 
 # role: (demo account, the path of the page the role lands on after login)
@@ -71,11 +71,7 @@ def test_main_page_of_every_role_has_no_serious_accessibility_violation(pages, d
     found = {}
     for size, options in SIZES.items():
         page = pages.open(**options)
-        page.goto("/login")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(demo)
-        submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
-        expect(page).to_have_url(re.compile(re.escape(path) + r"$"))
+        log_in(page, username, demo, lands_on=re.escape(path) + r"$")
         keep_screenshot(page, f"{role}-{size}")
         found[size] = blocking_violations(page)
         if size == "desk":  # a long menu wraps whole items to another row, never a word across lines
@@ -94,10 +90,7 @@ def test_the_map_and_the_charts_have_no_serious_accessibility_violation(pages, d
     found = {}
     for size, options in SIZES.items():
         page = pages.open(**options)
-        page.goto("/login")
-        page.get_by_label("用户名").fill("supervisor")
-        page.get_by_label("密码").fill(demo)
-        submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+        log_in(page, "supervisor", demo, lands_on=r"/supervision/closures$")
         page.goto(path)
         if name != "map-on-spot":
             keep_screenshot(page, f"supervisor-{name}-{size}")
@@ -112,10 +105,7 @@ def test_the_users_pages_have_no_serious_accessibility_violation(pages, demo, na
     found = {}
     for size, options in SIZES.items():
         page = pages.open(**options)
-        page.goto("/login")
-        page.get_by_label("用户名").fill("admin")
-        page.get_by_label("密码").fill(demo)
-        submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+        log_in(page, "admin", demo, lands_on=None)
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()
         found[size] = blocking_violations(page)
@@ -125,11 +115,7 @@ def test_the_users_pages_have_no_serious_accessibility_violation(pages, demo, na
 
 def test_a_keyboard_user_skips_the_menu_and_sees_where_the_focus_is_on_the_blue_bar(pages, demo):
     page = pages.open(**DESKTOP)
-    page.goto("/login")
-    page.get_by_label("用户名").fill("mediator")
-    page.get_by_label("密码").fill(demo)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
-    expect(page).to_have_url(re.compile(r"/cases/mine$"))
+    log_in(page, "mediator", demo, lands_on=r"/cases/mine$")
     page.keyboard.press("Tab")  # the page's first stop: the skip link, shown once focused
     skip = page.get_by_role("link", name="跳到主要内容")
     expect(skip).to_be_focused()

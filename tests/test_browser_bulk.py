@@ -12,7 +12,7 @@ from app.extensions import db
 from tests import factories as f
 from tests import factories_supervision as fs
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, pages, submit,
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, submit,
 )
 
 
@@ -24,10 +24,7 @@ def test_a_supervisor_signs_off_three_closures_at_once(pages, app, backend):
         db.session.remove()
 
     page = pages.open(**PHONE)
-    page.goto("/login")
-    page.get_by_label("用户名").fill(w.sup_a)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+    log_in(page, w.sup_a, f.PASSWORD, lands_on=r"/supervision/closures$")
     page.goto("/supervision/closures")
     page.locator("#bulk-sign-off-link").click()
     expect(page).to_have_url(re.compile(r"/supervision/closures/sign-off$"))
@@ -57,10 +54,7 @@ def test_one_box_ticks_every_listed_closure_and_the_top_button_signs_them_off(pa
         db.session.remove()
 
     page = pages.open(**DESKTOP)
-    page.goto("/login")
-    page.get_by_label("用户名").fill(w.sup_a)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+    log_in(page, w.sup_a, f.PASSWORD, lands_on=r"/supervision/closures$")
     page.goto("/supervision/closures/sign-off")
     boxes = page.locator('#awaiting-list input[name="review"]')
     everything = page.locator("#select-all")

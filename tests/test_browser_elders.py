@@ -51,11 +51,7 @@ def council(app):
 
 
 def log_in_elder(page: Page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
-    expect(page).to_have_url(re.compile(r"/elders/me$"))  # an elder lands on their own invitations
+    log_in(page, username, password, lands_on=r"/elders/me$")  # an elder lands on their own invitations
 
 
 def test_mediator_invites_the_top_elder_who_accepts_and_reports_from_a_phone(pages, council, app, backend):

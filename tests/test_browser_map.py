@@ -15,7 +15,7 @@ from app.extensions import db
 from app.org.models import Grid
 from tests import factories as f
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, pages, submit,
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, submit,
 )
 
 PASSWORD = f.PASSWORD
@@ -40,16 +40,9 @@ def city(app):
     return world
 
 
-def log_in(page, username):
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
-
-
 def test_the_map_shows_every_grid_and_a_click_opens_its_cases(pages, city):
     page = pages.open(**DESKTOP)
-    log_in(page, "supervisor")
+    log_in(page, "supervisor", PASSWORD, lands_on=r"/supervision/closures$")
     page.locator("#nav-map").click()
     expect(page).to_have_url(re.compile(r"/supervision/map$"))
     grids = page.locator("#grid-map a.grid")
@@ -81,7 +74,7 @@ def test_the_map_shows_every_grid_and_a_click_opens_its_cases(pages, city):
 
 def test_the_map_fits_a_phone_and_needs_no_script(pages, city):
     page = pages.open(**PHONE, java_script_enabled=False)
-    log_in(page, "supervisor")
+    log_in(page, "supervisor", PASSWORD, lands_on=r"/supervision/closures$")
     page.goto("/supervision/map?measure=red")
     expect(page.locator("#grid-map a.grid")).to_have_count(city["grids"])
     width = page.locator("#grid-map").bounding_box()["width"]

@@ -7,7 +7,6 @@ Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set; ends with
 the audit log verified. Elements are found by id, name and data attributes;
 states and actions are the workflows' Chinese labels.
 """
-import re
 from datetime import datetime
 
 from playwright.sync_api import expect
@@ -27,11 +26,7 @@ NOW = datetime(2026, 3, 2, 2, 0)  # 10:00 on 2 March 2026, Shanghai
 
 
 def liaison_logs_in(page, username, password):
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
-    expect(page).to_have_url(re.compile(r"/referrals/$"))  # a liaison lands on their department's referrals
+    log_in(page, username, password, lands_on=r"/referrals/$")  # a liaison lands on their department's referrals
 
 
 def liaison_step(page, trigger, answer=None):

@@ -20,16 +20,12 @@ from app.extensions import db
 from app.rota.models import Duty
 from tests import factories as f, factories_rota as fr
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, pages, screenshot, submit,
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, screenshot, submit,
 )
 
 
-def log_in(page: Page, username: str, lands_on: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
-    expect(page).to_have_url(re.compile(lands_on))
+def log_in_as(page: Page, username: str, lands_on: str) -> None:
+    log_in(page, username, f.PASSWORD, lands_on=lands_on)
 
 
 def feed_events(page: Page, url: str) -> dict:
@@ -63,7 +59,7 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
 
     # --- The coordinator plans the next quarter and publishes it.
     desk = pages.open(**DESKTOP)
-    log_in(desk, coordinator_name, r"/rota/$")
+    log_in_as(desk, coordinator_name, r"/rota/$")
     desk.locator("#go-plan").click()
     expect(desk).to_have_url(re.compile(r"/rota/plan$"))
     first_day = desk.locator('#range-form [name="first_day"]').input_value()
@@ -96,7 +92,7 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
 
     # --- The lawyer, on a phone, sees their Saturdays, next ones first.
     asker = pages.open(**PHONE)
-    log_in(asker, usernames[asker_id], r"/rota/mine$")
+    log_in_as(asker, usernames[asker_id], r"/rota/mine$")
     rows = asker.locator("#my-duties .duty-row")
     expect(rows).to_have_count(len(asker_days))
     assert [rows.nth(i).get_attribute("data-day") for i in range(len(asker_days))] == asker_days
@@ -121,7 +117,7 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
 
     # --- The colleague accepts on their phone.
     taker = pages.open(**PHONE)
-    log_in(taker, usernames[taker_id], r"/rota/mine$")
+    log_in_as(taker, usernames[taker_id], r"/rota/mine$")
     taker_feed = issue_feed(taker)
     assert uid not in feed_events(taker, taker_feed)
     theirs = taker.locator(".swap-card").first

@@ -20,7 +20,7 @@ from app.extensions import db
 from tests import factories as f
 from tests import factories_supervision as fs
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, pages, screenshot, submit,
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, screenshot, submit,
 )
 
 RETURN_COMMENT = "结案小结未写明履行情况，请补充回访记录后重新结案。"
@@ -41,11 +41,7 @@ def cases(app):
 
 
 def log_in_as_supervisor(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(f.PASSWORD)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
-    expect(page).to_have_url(re.compile(r"/supervision/closures$"))  # supervisors land on the closure history
+    log_in(page, username, f.PASSWORD, lands_on=r"/supervision/closures$")  # supervisors land on the closure history
 
 
 def listed(page: Page) -> list[int]:

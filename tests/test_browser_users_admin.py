@@ -11,7 +11,7 @@ from app.auth.models import User
 from app.extensions import db
 from tests import factories as f
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    PHONE, chromium, live_server, pages, submit,
+    PHONE, chromium, live_server, log_in, pages, submit,
 )
 
 PASSWORD = "a long new passphrase 2027"
@@ -32,10 +32,7 @@ def city(app):
 
 def open_new_account_form(pages, **options):
     page = pages.open(**PHONE, **options)
-    page.goto("/login")
-    page.get_by_label("用户名").fill("boss")
-    page.get_by_label("密码").fill(f.PASSWORD)
-    submit(page, page.get_by_role("main").get_by_role("button", name="登录"))
+    log_in(page, "boss", f.PASSWORD, lands_on=None)
     page.goto("/admin/users/new")
     return page
 

@@ -8,7 +8,6 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from app import clock
 from app.audit.models import AuditEvent
 from app.extensions import db
 from tests import factories_supervision as fs
@@ -21,17 +20,13 @@ NOW = datetime(2026, 3, 9, 2, 0)
 @pytest.fixture
 def world(app):
     with app.app_context():
-        clock.set_now(NOW)
-        w = fs.two_streets()
-        mediator = fs.user_named(w.m_a1)
-        w.case = fs.closed_case(mediator, fs.grid(w.grid_a1)).id
+        w, mediator = fs.world_with_a_closed_case(NOW)
         fs.closed_case(mediator, fs.grid(w.grid_a1), fs.ON_SPOT_PATH)
         from app.org.models import Community
 
         w.a1_name = db.session.get(Community, w.a1).name
         db.session.remove()
-    yield w
-    clock.set_now(None)
+    return w
 
 
 def export_rows(client) -> list[str]:

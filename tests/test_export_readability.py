@@ -11,7 +11,6 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from app import clock
 from app.extensions import db
 from app.spreadsheets import Section, column_width, text_width, to_xlsx
 from tests import factories_supervision as fs
@@ -24,16 +23,12 @@ LATE_UTC = datetime(2026, 3, 8, 23, 30)
 @pytest.fixture
 def world(app):
     with app.app_context():
-        clock.set_now(LATE_UTC)
-        w = fs.two_streets()
-        mediator = fs.user_named(w.m_a1)
-        w.mediated = fs.closed_case(mediator, fs.grid(w.grid_a1)).id
+        w, mediator = fs.world_with_a_closed_case(LATE_UTC)
         gridworker = fs.user_named(w.gw_a1)
         w.gridworker_name, w.mediator_name = gridworker.display_name, mediator.display_name
         w.on_spot = fs.closed_case(gridworker, fs.grid(w.grid_a1), fs.ON_SPOT_PATH).id
         db.session.remove()
-    yield w
-    clock.set_now(None)
+    return w
 
 
 def workbook(client, path):
@@ -79,7 +74,7 @@ def test_who_handled_each_case_is_in_the_page_and_both_files(client, world):
     page = client.get("/supervision/closures").get_data(as_text=True)
     item = re.search(rf'data-case="{world.on_spot}".*?</a>', page, re.S).group(0)
     assert world.gridworker_name in item
-    item = re.search(rf'data-case="{world.mediated}".*?</a>', page, re.S).group(0)
+    item = re.search(rf'data-case="{world.case}".*?</a>', page, re.S).group(0)
     assert world.mediator_name in item
     rows = list(csv.reader(io.StringIO(client.get("/supervision/closures/export.csv").data.decode("utf-8-sig"))))
     handled = {row[0].split(" ")[-1] if not row[0].startswith("(") else "mediated": row[5] for row in rows[1:]}

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import pytest
 
-from app import clock
 from app.audit.chain import record
 from app.disputes.models import Dispute
 from app.extensions import db
@@ -22,17 +21,13 @@ NOW = datetime(2026, 3, 9, 2, 0)
 @pytest.fixture
 def world(app):
     with app.app_context():
-        clock.set_now(NOW)
-        w = fs.two_streets()
-        mediator = fs.user_named(w.m_a1)
-        w.case = fs.closed_case(mediator, fs.grid(w.grid_a1)).id
+        w, mediator = fs.world_with_a_closed_case(NOW)
         record("dispute", w.case, "session_recorded", mediator, at=NOW, data={
             "session_id": 25, "held_at": "2026-03-09T09:00:00+08:00", "place": "调解室", "attendees": "双方",
             "record": "各自陈述"})
         db.session.commit()
         db.session.remove()
-    yield w
-    clock.set_now(None)
+    return w
 
 
 def test_a_reversed_days_filter_is_explained(client, world):
