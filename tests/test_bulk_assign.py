@@ -65,6 +65,30 @@ def test_three_reports_accepted_and_assigned_to_a_colleague(client, app, world):
     assert ticks(client.get("/cases/mine").get_data(as_text=True)) == {}
 
 
+def test_a_case_accepted_on_its_page_waits_and_is_only_assigned(client, app, world):
+    """Accepted on the case page without a mediator, a case stays in the
+    community's inbox; ticked, it is assigned (not accepted again)."""
+    login(client, world.me)
+    page = client.get(f"/cases/{world.cases[0]}").get_data(as_text=True)
+    with app.app_context():
+        version = db.session.get(Dispute, world.cases[0]).version
+    accepted = client.post(f"/cases/{world.cases[0]}/fire/accept",
+                           data={"accept-csrf_token": csrf(page), "accept-version": str(version)}, follow_redirects=True)
+    assert accepted.status_code == 200
+    html = client.get("/cases/mine").get_data(as_text=True)
+    shown = ticks(html)
+    assert set(shown) == {str(c) for c in world.cases}  # the accepted one among the reports
+    response = client.post("/cases/mine/assign", data={
+        "csrf_token": csrf(html), "mediator_id": world.me_id, "case": [f"{world.cases[0]}:{shown[str(world.cases[0])]}"]},
+        follow_redirects=True)
+    assert "已指派给" in re.search(r'alert-success[^>]*>(.*?)<', response.get_data(as_text=True), re.S).group(1)
+    assert steps(app, "accept") == [world.cases[0]] and steps(app, "assign") == [world.cases[0]]
+    with app.app_context():
+        d = db.session.get(Dispute, world.cases[0])
+        assert (d.state, d.assignee_id) == ("assigned", world.me_id)
+    assert set(ticks(client.get("/cases/mine").get_data(as_text=True))) == {str(c) for c in world.cases[1:]}
+
+
 def test_a_case_changed_meanwhile_is_left_alone(client, app, world):
     login(client, world.me)
     html = client.get("/cases/mine").get_data(as_text=True)

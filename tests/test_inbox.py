@@ -1,6 +1,8 @@
 """A mediator's inbox (issue 16, item 1): the community's reports waiting
 for acceptance at the top of "my cases" and "today", red once the one-day
-triage deadline has passed, and their count in the navigation."""
+triage deadline has passed, and their count in the navigation; with them the
+accepted cases that have no mediator yet (accepted on the case page: no "my
+cases" listed them while their 30 days ran)."""
 import re
 from datetime import datetime, timedelta
 
@@ -23,9 +25,10 @@ def world(app):
         old = f.dispute(worker, grids[0], now=REPORTED - timedelta(days=3))
         new = f.dispute(worker, grids[1], now=REPORTED)
         accepted = f.walk(f.dispute(worker, grids[0], now=REPORTED), mediator, "accept", now=REPORTED)
+        assigned = f.walk(f.dispute(worker, grids[0], now=REPORTED), mediator, "accept", "assign", now=REPORTED)
         elsewhere = f.dispute(f.user("gridworker", grid=grids[2]), grids[2], now=REPORTED)
         w = dict(mediator=mediator.username, worker=worker.username, old=old.id, new=new.id,
-                 accepted=accepted.id, elsewhere=elsewhere.id,
+                 accepted=accepted.id, assigned=assigned.id, elsewhere=elsewhere.id,
                  other_mediator=f.user("mediator", community=c2).username)
         db.session.remove()
     clock.set_now(REPORTED + timedelta(hours=2))
@@ -43,13 +46,17 @@ def test_my_cases_lists_the_community_s_waiting_reports_overdue_first_in_red(cli
     page = client.get("/cases/mine")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert inbox_rows(html, "inbox-list") == [(str(world.old), "red"), (str(world.new), "blue")]
-    assert 'id="inbox-total">2<' in html and "badge-red" in html.split('id="inbox-total"')[0][-80:]
-    # Accepted cases and other communities' reports are not in the inbox.
-    assert f'href="/cases/{world.accepted}"' not in html.split('id="inbox-list"')[1].split("</section>")[0]
+    # The accepted case without a mediator waits too, its 30 days being less urgent than a report's one.
+    assert inbox_rows(html, "inbox-list") == [(str(world.old), "red"), (str(world.new), "blue"),
+                                              (str(world.accepted), "blue")]
+    assert 'id="inbox-total">3<' in html and "badge-red" in html.split('id="inbox-total"')[0][-80:]
+    assert '<a href="/cases/?state=accepted">全部已受理案件</a>' in html
+    # An assigned case is its mediator's, and other communities' reports are not in the inbox.
+    inbox = html.split('id="inbox-list"')[1].split("</section>")[0]
+    assert f'href="/cases/{world.assigned}"' not in inbox
     assert f'href="/cases/{world.elsewhere}"' not in html
     # The navigation counts them on every page.
-    assert re.search(r'id="inbox-count">2<', client.get("/today").get_data(as_text=True))
+    assert re.search(r'id="inbox-count">3<', client.get("/today").get_data(as_text=True))
 
 
 def test_today_shows_the_inbox_at_the_top(client, world):
@@ -57,8 +64,9 @@ def test_today_shows_the_inbox_at_the_top(client, world):
     html = client.get("/today").get_data(as_text=True)
     assert html.index('id="today-inbox"') < html.index('id="today-overdue"')
     block = re.search(r'id="today-inbox-items">(.*?)</section>', html, re.S).group(1)
-    assert re.findall(r'href="/cases/(\d+)"', block) == [str(world.old), str(world.new)]
+    assert re.findall(r'href="/cases/(\d+)"', block) == [str(world.old), str(world.new), str(world.accepted)]
     assert 'data-colour="red"' in block
+    assert re.search(r"案件 [^<]*已受理，尚未指派调解员：请指派", block)
     overdue = re.search(r'id="today-overdue-items">(.*?)</section>', html, re.S).group(1)
     assert f'href="/cases/{world.old}"' not in overdue  # listed once, in the inbox
     # Its acceptance deadline is said to be one, not shown as a bare time after the place.
@@ -80,13 +88,13 @@ def test_today_counts_every_waiting_report_beyond_the_ones_it_lists(client, app,
     monkeypatch.setattr(inbox, "LIMIT", 1)
     login(client, world.mediator)
     html = client.get("/today").get_data(as_text=True)
-    assert re.search(r'id="today-inbox".*?<span class="badge[^"]*">4</span>', html, re.S)
+    assert re.search(r'id="today-inbox".*?<span class="badge[^"]*">5</span>', html, re.S)
     block = re.search(r'id="today-inbox-items">(.*?)</section>', html, re.S).group(1)
     assert re.findall(r'href="(/cases/[^"]*)"', block) == [f"/cases/{world.old}", "/cases/mine"]
-    assert "另有 3 件新报告待受理：请到“我的案件”查看" in block
+    assert "另有 4 件案件待受理或待指派调解员：请到“我的案件”查看" in block
 
 
-def test_the_inbox_empties_as_reports_are_accepted(client, app, world):
+def test_the_inbox_empties_as_reports_are_accepted_and_assigned(client, app, world):
     with app.app_context():
         from app.auth.models import User
         from app.disputes.models import Dispute
@@ -95,6 +103,12 @@ def test_the_inbox_empties_as_reports_are_accepted(client, app, world):
             f.walk(db.session.get(Dispute, case_id), mediator, "accept")
         db.session.remove()
     login(client, world.mediator)
+    assert 'id="inbox-total">3<' in client.get("/cases/mine").get_data(as_text=True)  # accepted, not yet assigned
+    with app.app_context():
+        mediator = db.session.query(User).filter_by(username=world.mediator).one()
+        for case_id in (world.old, world.new, world.accepted):
+            f.walk(db.session.get(Dispute, case_id), mediator, "assign")
+        db.session.remove()
     html = client.get("/cases/mine").get_data(as_text=True)
     assert 'id="inbox-list"' not in html and 'id="inbox-total">0<' in html
     assert 'id="inbox-count"' not in html
@@ -162,7 +176,7 @@ def test_the_navigation_reads_waiting_reports_and_unread_notifications_in_one_st
         html = client.get(f"/cases/{world.old}").get_data(as_text=True)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert 'id="inbox-count">2<' in html and 'id="unread-count">3<' in html
+    assert 'id="inbox-count">3<' in html and 'id="unread-count">3<' in html  # two reports, one case to assign
     assert len(statements) == 1 and "disputes.state = " in statements[0]
     other_client = app.test_client()
     login(other_client, world.other_mediator)

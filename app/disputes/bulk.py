@@ -1,19 +1,19 @@
 """A mediator takes several waiting reports at once (issue 16, item 9):
 ticked on "my cases", each is accepted and assigned to the chosen colleague
-of the community. Each case is its own transaction of two audited steps
+of the community (a case accepted already is only assigned). Each case is its own transaction of two audited steps
 (accept, then assign), checked against the version the page showed; a case
 changed or taken meanwhile is named and left alone, the others go through."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from .. import engine
 from ..auth.access import roles_required
 from ..extensions import db
 from ..validators import form_version
-from .inbox import has_inbox
+from .inbox import UNASSIGNED_STATE, has_inbox
 from .models import Dispute
 from .rules import community_mediators
 
@@ -36,8 +36,12 @@ def take_one(case_id: int, version: str, mediator_id: int) -> str | None:
         return _("case %(id)s was not found in your community", id=case_id)
     title = dispute.title
     try:
-        engine.fire(dispute, "accept", current_user, expected_version=form_version(version), commit=False)
-        engine.fire(dispute, "assign", current_user, commit=False, mediator_id=mediator_id)
+        if dispute.state == UNASSIGNED_STATE:  # accepted already: only its mediator is missing
+            engine.fire(dispute, "assign", current_user, expected_version=form_version(version), commit=False,
+                        mediator_id=mediator_id)
+        else:
+            engine.fire(dispute, "accept", current_user, expected_version=form_version(version), commit=False)
+            engine.fire(dispute, "assign", current_user, commit=False, mediator_id=mediator_id)
         db.session.commit()
     except engine.Refused as refused:
         db.session.rollback()
@@ -66,8 +70,8 @@ def bulk_assign():
     problems = [problem for case_id, version in chosen if (problem := take_one(case_id, version, mediator_id))]
     done = len(chosen) - len(problems)
     if done:
-        flash(_("Accepted and assigned to %(name)s: %(n)s report(s).", name=colleagues[mediator_id].display_name,
-                n=done), "success")
+        flash(ngettext("Assigned to %(name)s: %(num)d case.", "Assigned to %(name)s: %(num)d cases.", done,
+                       name=colleagues[mediator_id].display_name), "success")
     for problem in problems:
         flash(_("Not assigned: %(why)s. Reload the page and look at it again.", why=problem), "warning")
     return back

@@ -1,5 +1,7 @@
-"""A mediator's inbox: the reports of their community that wait for
-acceptance (待受理), most urgent first. "My cases", "today" and the
+"""A mediator's inbox: what waits for any mediator of their community, most
+urgent first: the reports to accept (待受理), and the accepted cases that have
+no mediator yet (受理后待指派: accepted on the case page and not assigned, or
+back after a recusal), which no "my cases" lists while their 30 days run. "My cases", "today" and the
 navigation's count all read it; one query per request (kept on `g`), with the
 community and grid joined in, so that showing it in three places costs the
 page one statement (ix_disputes_community_state serves it)."""
@@ -9,7 +11,7 @@ from functools import lru_cache
 
 from flask import g, has_request_context, url_for
 from flask_babel import gettext as _, ngettext
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..engine.deadlines import colour, urgency_order
@@ -23,6 +25,7 @@ from .scope import scope_clause
 from .scope_rule import scope_rule
 
 WAITING_STATE = "submitted"
+UNASSIGNED_STATE = "accepted"  # accepted, the mediator not yet assigned
 # The inbox shows this many; the count reads "50+" beyond (the full list is a filter away).
 LIMIT = 50
 
@@ -34,7 +37,12 @@ def has_inbox(user) -> bool:
 def _waiting_clauses(user) -> tuple:
     """The reports waiting for `user`'s community: the list's (the count,
     `_count_statement`, applies the same scope rule)."""
-    return scope_clause(user), Dispute.state == WAITING_STATE
+    return scope_clause(user), waiting_clause()
+
+
+def waiting_clause():
+    return or_(Dispute.state == WAITING_STATE,
+               and_(Dispute.state == UNASSIGNED_STATE, Dispute.assignee_id.is_(None)))
 
 
 def inbox_query(user, now):
@@ -60,7 +68,7 @@ def _count_statement(column: str):
     """The count of the reports waiting in one scope (its value in the
     parameter "scope") with the user's unread notifications. Built once per
     scope column: every page of a mediator reads it."""
-    ids = (select(Dispute.id).where(getattr(Dispute, column) == bindparam("scope"), Dispute.state == WAITING_STATE)
+    ids = (select(Dispute.id).where(getattr(Dispute, column) == bindparam("scope"), waiting_clause())
            .limit(LIMIT + 1))
     return select(select(func.count()).select_from(ids.subquery()).scalar_subquery(), UNREAD)
 
@@ -99,9 +107,7 @@ def today_items(user, now, until) -> list[TodayItem]:
     locale = current_locale()
     reports = waiting(user, now)
     items = [
-        TodayItem("inbox", _("New report %(case)s: accept or decline",
-                             case=f"{d.title} · {codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale)}"),
-                  d.due_at, colour(d, now),
+        TodayItem("inbox", _title(d, locale), d.due_at, colour(d, now),
                   url_for("disputes.show", case_id=d.id),
                   detail=d.community.name + (f" · {d.grid.name}" if d.grid else ""), open_since=d.created_at,
                   inbox=True)
@@ -109,8 +115,16 @@ def today_items(user, now, until) -> list[TodayItem]:
     ]
     if len(reports) > LIMIT:
         rest = db.session.execute(select(func.count(Dispute.id)).where(*_waiting_clauses(user))).scalar() - LIMIT
-        items.append(TodayItem("inbox", ngettext("%(num)d more new report waits for acceptance: see “My cases”",
-                                                 "%(num)d more new reports wait for acceptance: see “My cases”", rest),
+        items.append(TodayItem("inbox", ngettext("%(num)d more case waits for acceptance or a mediator: see “My cases”",
+                                                 "%(num)d more cases wait for acceptance or a mediator: see “My cases”",
+                                                 rest),
                                None, colour(reports[LIMIT], now),  # the most urgent of the rest
                                url_for("disputes.mine"), inbox=True, count=rest))
     return items
+
+
+def _title(d: Dispute, locale: str) -> str:
+    case = f"{d.title} · {codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale)}"
+    if d.state == UNASSIGNED_STATE:
+        return _("Case %(case)s is accepted and has no mediator: assign one", case=case)
+    return _("New report %(case)s: accept or decline", case=case)
