@@ -104,3 +104,27 @@ def test_without_a_script_every_grid_is_there_grouped_and_the_account_is_made(pa
     submit(page, page.locator("#user-form button[type=submit]"))
     assert made(app, "sun") == (place["street_id"], place["community_id"], place["grid_id"])
     assert not pages.problems, pages.problems
+
+
+def test_the_role_chosen_shows_only_the_places_it_keeps(pages, app):
+    """A liaison answers for a department: the grid and community lists are
+    hidden once the role is chosen (the server drops them anyway); a grid
+    worker's role shows the grid again, a supervisor's the street alone."""
+    city(app)
+    page = open_new_account_form(pages)
+    columns = {name: page.locator(f"#{name}").locator("xpath=..") for name in
+               ("street_id", "community_id", "grid_id", "department_id")}
+    for column in columns.values():
+        expect(column).to_be_visible()  # no role chosen yet
+    page.locator("#role").select_option("liaison")
+    expect(columns["grid_id"]).to_be_hidden()
+    expect(columns["community_id"]).to_be_hidden()
+    expect(columns["department_id"]).to_be_visible()
+    page.locator("#role").select_option("gridworker")
+    expect(columns["grid_id"]).to_be_visible()
+    expect(columns["department_id"]).to_be_hidden()
+    page.locator("#role").select_option("supervisor")
+    expect(columns["street_id"]).to_be_visible()
+    for name in ("community_id", "grid_id", "department_id"):
+        expect(columns[name]).to_be_hidden()
+    assert not pages.problems, pages.problems

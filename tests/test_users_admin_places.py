@@ -107,6 +107,33 @@ def test_moving_an_account_to_a_grid_of_another_street_is_refused_too(app, city)
         assert db.session.get(User, uid).grid_id == city["west_g"][0]
 
 
+def test_an_account_moved_to_another_role_keeps_only_the_places_it_uses(app, city):
+    """A grid worker made a liaison kept their grid and community (shown on
+    their page as if they meant something): the form still sends them, and
+    the role drops them; the script hides the lists a role has no use for."""
+    client = as_admin(app, {"admin": "boss"})
+    uid = user_id(app, "li")
+    page = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    assert re.search(r'data-role-places="[^"]*liaison[^"]*"', page)
+    moved = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}", {
+        "display_name": "李联络", "role": "liaison", "street_id": city["west"], "community_id": city["west_c"][0],
+        "grid_id": city["west_g"][0], "department_id": city["market"], "state": state_of(client, uid)})
+    assert moved.status_code in (200, 302)
+    with app.app_context():
+        li = db.session.get(User, uid)
+        assert (li.role, li.street_id, li.community_id, li.grid_id, li.department_id) == (
+            "liaison", city["west"], None, None, city["market"])
+    # And a supervisor made of them keeps the street alone.
+    client.post(f"/admin/users/{uid}", data={
+        "csrf_token": csrf(client.get(f"/admin/users/{uid}").get_data(as_text=True)), "display_name": "李督导",
+        "role": "supervisor", "street_id": city["west"], "community_id": city["west_c"][0], "grid_id": 0,
+        "department_id": city["market"], "state": state_of(client, uid)})
+    with app.app_context():
+        li = db.session.get(User, uid)
+        assert (li.role, li.street_id, li.community_id, li.grid_id, li.department_id) == (
+            "supervisor", city["west"], None, None, None)
+
+
 def test_the_cli_says_the_same_of_a_grid_outside_the_street(app, city):
     with app.app_context():
         grid = db.session.execute(select(User).where(User.username == "li")).scalar_one().grid.name

@@ -4,6 +4,7 @@ from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField,
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..disputes import codes
+from ..i18n import current_locale
 from .clients import by_name
 from .models import SCOPES
 
@@ -35,9 +36,9 @@ def scope_label(scope: str) -> str:
 
 class ClientForm(FlaskForm):
     name = StringField(_l("Name of the system"), validators=[DataRequired(), Length(max=60)])
-    scopes = SelectMultipleField(_l("May"),
+    scopes = SelectMultipleField(_l("What it may do"),
                                  validators=[DataRequired(_l("Choose at least one scope."))])
-    channel = SelectField(_l("Channel of the cases it sends"), choices=list(codes.CHANNELS.items()))
+    channel = SelectField(_l("Channel of the cases it sends"))
     community_id = SelectField(_l("Community whose statistics it may read"), coerce=int, default=0,
                                description=_l("Needed for reading statistics; a client sees no other place's."))
     webhook_url = StringField(_l("Webhook URL (optional)"),
@@ -46,7 +47,9 @@ class ClientForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.scopes.choices = [(s, scope_label(s)) for s in SCOPES]  # in the request's language
+        # In the request's language.
+        self.scopes.choices = [(s, scope_label(s)) for s in SCOPES]
+        self.channel.choices = codes.choices(codes.CHANNELS, current_locale())
 
     def validate_name(self, field):
         if field.data and by_name(field.data.strip()) is not None:

@@ -32,6 +32,21 @@ from .passwords import hash_password, password_problem
 
 # role -> the place it cannot work without
 REQUIRED_PLACE = {"mediator": "community", "gridworker": "grid", "assistant": "grid", "liaison": "department"}
+# role -> the places it may keep; a place it has no use for is dropped when the
+# account is saved, so that an account moved to another role (a grid worker
+# made a liaison) does not keep its old grid and community as if they meant
+# something. The street narrows the lists and comes with a community or grid.
+ROLE_PLACES = {
+    "mediator": ("street", "community"),
+    "gridworker": ("street", "community", "grid"),
+    "assistant": ("street", "community", "grid"),
+    "liaison": ("street", "department"),
+    "supervisor": ("street",),
+    "coordinator": ("street",),
+    "elder": ("street", "community"),
+    "lawyer": ("street", "community"),
+    "admin": (),
+}
 # Roles whose scope is their street, or the whole city when they have none
 # (app/disputes/scope_rule.py, the rota): the city is chosen, never left by a
 # street forgotten.
@@ -77,9 +92,12 @@ def _places(details: Details) -> dict:
     role = details.role
     if role not in ROLES:
         raise AccountProblem("role", "unknown_role", _("Choose a role from the list."))
-    street_id, community_id = details.street_id, details.community_id
-    if details.grid_id:
-        grid = db.session.get(Grid, details.grid_id)
+    kept = ROLE_PLACES.get(role, ())
+    street_id, community_id, grid_id, department_id = (
+        getattr(details, f"{place}_id") if place in kept else None
+        for place in ("street", "community", "grid", "department"))
+    if grid_id:
+        grid = db.session.get(Grid, grid_id)
         if grid is None:
             raise AccountProblem("grid", "unknown", _("Choose a grid from the list."))
         if community_id and community_id != grid.community_id:
@@ -97,7 +115,6 @@ def _places(details: Details) -> dict:
         street_id = community.street_id
     if street_id and db.session.get(Street, street_id) is None:
         raise AccountProblem("street", "unknown", _("Choose a street from the list."))
-    department_id = details.department_id
     if department_id:
         department = db.session.get(Department, department_id)
         if department is None:
@@ -105,7 +122,7 @@ def _places(details: Details) -> dict:
         if street_id and department.street_id not in (None, street_id):
             raise AccountProblem("department", "mismatch",
                                  _("This department covers another street than the account's."))
-    places = {"street_id": street_id, "community_id": community_id, "grid_id": details.grid_id,
+    places = {"street_id": street_id, "community_id": community_id, "grid_id": grid_id,
               "department_id": department_id}
     needed = REQUIRED_PLACE.get(role)
     if needed and not places[f"{needed}_id"]:

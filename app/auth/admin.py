@@ -86,8 +86,9 @@ def index():
 # The account's details ---------------------------------------------------------------
 
 
-def _fill_choices(form: AccountForm, locale: str) -> None:
-    form.role.choices = _role_choices(locale)
+def _fill_choices(form: AccountForm, locale: str, *, new: bool = False) -> None:
+    # A new account's role is chosen, not left at the list's first (an account made a mediator by default).
+    form.role.choices = ([("", _("Choose a role"))] if new else []) + _role_choices(locale)
     place_choices.fill(form)
 
 
@@ -111,7 +112,7 @@ def _show_problem(form, problem: accounts.AccountProblem) -> None:
 
 
 def _new_page(form: UserCreateForm, status: int = 200):
-    return render_template("auth/user_new.html", form=form), status
+    return render_template("auth/user_new.html", form=form, role_places=accounts.ROLE_PLACES), status
 
 
 @bp.route("/new")
@@ -120,7 +121,7 @@ def new():
     """The form for a new account; `role` and `department_id` in the query
     preselect them (the department page's "add a liaison")."""
     form = UserCreateForm(formdata=None)
-    _fill_choices(form, current_locale())
+    _fill_choices(form, current_locale(), new=True)
     if request.args.get("role") in ROLES:
         form.role.data = request.args["role"]
     department_id = request.args.get("department_id", type=int)
@@ -133,7 +134,7 @@ def new():
 @roles_required(ADMIN)
 def create():
     form = UserCreateForm()
-    _fill_choices(form, current_locale())
+    _fill_choices(form, current_locale(), new=True)
     if not form.validate_on_submit():
         correct_the_marked(form)
         return _new_page(form, 422)
@@ -178,7 +179,7 @@ def _user_page(user: User, status: int = 200, **forms):
         "reset_form": forms.get("reset_form") or TwoFactorResetForm(formdata=None),
     }
     factor = two_factor.factor_of(user)
-    return render_template("auth/user.html", account=user, factor=factor,
+    return render_template("auth/user.html", account=user, factor=factor, role_places=accounts.ROLE_PLACES,
                            two_factor_on=factor is not None and factor.confirmed_at is not None,
                            is_self=user.id == current_user.id, **context), status
 

@@ -60,7 +60,23 @@
     });
   }
 
+  // Only the lists of places the chosen role keeps (accounts.ROLE_PLACES):
+  // the server drops the others, so offering them would only mislead.
+  var role = document.querySelector('select[name="role"]');
+  var rolePlaces = JSON.parse(box.getAttribute("data-role-places") || "{}");
+  function showForRole() {
+    var kept = role ? rolePlaces[role.value] : null;
+    ["street_id", "community_id", "grid_id", "department_id"].forEach(function (name) {
+      var select = list(name);
+      if (!select) { return; }
+      var column = select.closest(".col-md-6") || select.parentNode;
+      column.hidden = Boolean(kept) && kept.indexOf(name.replace("_id", "")) < 0;
+    });
+  }
+  if (role) { role.addEventListener("change", showForRole); }
+
   street.addEventListener("change", function () { narrow(false); });
   community.addEventListener("change", function () { narrow(false); });
   narrow(true);
+  showForRole();
 })();
