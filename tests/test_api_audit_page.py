@@ -37,3 +37,19 @@ def test_api_events_name_their_client(app, client):
     # system's event, whose data also holds the client's name) is not shown as done by the client.
     everyone = who_column(client.get("/audit/").get_data(as_text=True))
     assert everyone["create"].count("hotline") == 1
+
+
+def test_a_clients_own_events_say_what_they_are_about_in_words(app, client):
+    """The client's creation and a refused call were "api_client #1": the
+    kind of row in words, and the client by its name."""
+    with app.app_context():
+        f.org()
+        admin = f.user("admin", username="root").username
+    token = cli_client(app, "hotline", "disputes:write")
+    assert client.get("/api/v1/disputes", headers=bearer(token)).status_code == 403
+    login(client, admin)
+    html = client.get("/audit/?entity_type=api_client").get_data(as_text=True)
+    subjects = re.findall(r'<tr data-trigger="(create|api_refused)" data-entity="api_client:\d+">(?:\s*<td[^>]*>.*?</td>){3}'
+                          r'\s*<td>([^<]*)</td>', html, re.S)
+    assert sorted(subjects) == [("api_refused", "接口客户端 hotline"), ("create", "接口客户端 hotline")]
+    assert "api_client #" not in html

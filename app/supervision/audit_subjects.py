@@ -15,6 +15,13 @@ from .models import SignOff
 
 # Entity types that are no workflow's rows.
 ENTITY_LABELS = {
+    "api_client": N_("API client"),
+    "calendar_notice": N_("Holiday notice"),
+    "department": N_("Department"),
+    "iot_candidate": N_("Sensor alert"),
+    "iot_device": N_("Sensor"),
+    "org": N_("Streets, communities and grids"),
+    "rota_room": N_("Duty room"),
     "user": N_("Account"),
     "elder": N_("Council member"),
     "export": N_("Export"),
@@ -24,7 +31,10 @@ ENTITY_LABELS = {
     "rota_plan": N_("Rota plan"),
 }
 # entity type -> the recorded field whose reference names its rows (labels.install_reference)
-NAMED_BY = {"dispute": "dispute_id", "user": "user_id", "elder": "elder_id", "rota_lawyer": "lawyer_id"}
+NAMED_BY = {"dispute": "dispute_id", "user": "user_id", "elder": "elder_id", "rota_lawyer": "lawyer_id",
+            "department": "department_id", "rota_room": "room_id"}
+# entity type -> the recorded field that names its row in each of its events (no reference resolves it)
+NAMED_IN_EVENT = {"api_client": "client", "iot_device": "device_id"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ def subjects(events, locale: str, payloads: list[dict] | None = None) -> dict[in
     An export is about no row: it is named by what it exported (its recorded
     "export", from `payloads`, one per event)."""
     exported = {e.id: p.get("export") for e, p in zip(events, payloads or ()) if e.entity_type == "export"}
+    named_in_event = {e.id: p.get(NAMED_IN_EVENT[e.entity_type]) for e, p in zip(events, payloads or ())
+                      if e.entity_type in NAMED_IN_EVENT}
     wanted: dict[str, set] = {}
     for e in events:
         if e.entity_id is not None:
@@ -66,7 +78,7 @@ def subjects(events, locale: str, payloads: list[dict] | None = None) -> dict[in
             what = exported.get(e.id)
             result[e.id] = Subject(kind, str(field_value("export", what, locale)) if what else "", None)
             continue
-        name = names.get(e.entity_type, {}).get(e.entity_id) or f"#{e.entity_id}"
+        name = names.get(e.entity_type, {}).get(e.entity_id) or named_in_event.get(e.id) or f"#{e.entity_id}"
         url = None
         if e.entity_type == "dispute":
             url = url_for("supervision.case", case_id=e.entity_id)
