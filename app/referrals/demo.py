@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from .. import clock, engine
 from ..auth.models import User
+from ..disputes import codes
 from ..disputes.intake import NewCase, PartyDetails, open_case
 from ..disputes.models import Dispute
 from ..engine.timers import tick
 from ..extensions import db
+from ..i18n import translate
 from ..org.models import Department
 from .codes import DEFAULT_DEPARTMENTS
 from .models import Referral
@@ -24,13 +26,34 @@ from .service import refer
 LIAISONS = {"市场监管": ("liaison", "赵联络"), "公安": ("liaison_police", "钱警官"),
             "行政执法": ("liaison_enforcement", "孙执法"), "应急": ("liaison_emergency", "李应急"),
             "环保": ("liaison_environment", "周环保")}
-REQUESTS = {
-    "市场监管": ("enforce", "小区底商餐馆油烟直排、夜间噪声扰民，请依法检查处理并反馈结果。"),
-    "公安": ("inspect", "双方多次发生肢体冲突，请社区民警到场劝导并出具情况说明。"),
-    "行政执法": ("enforce", "一楼住户私搭乱建占用公共通道，请核查并依法处理。"),
-    "应急": ("inspect", "楼道堆放电动车电池及杂物，存在消防隐患，请到场检查。"),
-    "环保": ("verify_facts", "居民反映附近作坊排放异味，请检测并出具意见。"),
+# What a department is asked depends on what the case is about (a request
+# about kitchen fumes on a rent-deposit case read as nonsense); the kind of
+# request on the department.
+KINDS = {"市场监管": "enforce", "公安": "inspect", "行政执法": "enforce", "应急": "inspect", "环保": "verify_facts"}
+BUSINESS = "请核查涉事经营者的经营行为，依法处理并反馈结果。"
+LAND = "请核查有关土地、房屋的界址和审批情况，并出具意见。"
+LOSS = "请调取现场记录、核实损失情况并出具意见。"
+ESTATE = "请核查小区公共部位及停车管理情况，并依法处理。"
+ASKS = {
+    "marriage_family": "一方反映受到家庭暴力威胁，请到场了解情况并协助做好安全防范。",
+    "neighbour": "双方因漏水、噪声等问题多次争执，请到场核查并出具情况说明。",
+    "housing_land": LAND, "forest_land": LAND, "expropriation": LAND,
+    "contract": BUSINESS, "business": BUSINESS, "consumer": BUSINESS,
+    "damages": LOSS, "traffic": LOSS,
+    "pollution": "请对现场噪声、异味等情况进行检测并出具意见。",
+    "labour": "请核查用工及工资支付情况，依法处理并反馈结果。",
+    "medical": "请协调核实诊疗经过并出具意见。",
+    "property_mgmt": ESTATE, "parking": ESTATE,
 }
+
+
+def _request(case: Dispute, department: str) -> tuple[str, str]:
+    matter = translate(codes.DISPUTE_TYPES.get(case.dispute_type, codes.DISPUTE_TYPES["other"]), "zh_Hans_CN")
+    place = f"{case.place}的" if case.place else ""
+    ask = ASKS.get(case.dispute_type, "请到场了解情况并反馈处理意见。")
+    return KINDS[department], f"关于{place}{matter}纠纷：{ask}"
+
+
 # (department, hours before now it was sent, steps taken after it), one per
 # state of the workflow; the timer adds the escalations.
 PLAN = [
@@ -102,7 +125,7 @@ def load(seed: int) -> str:
         actor = case.assignee if case.assignee is not None else db.session.execute(
             select(User).where(User.role == "mediator", User.community_id == case.community_id)
             .order_by(User.username != "mediator", User.id).limit(1)).scalar_one()
-        kind, request = REQUESTS[name]
+        kind, request = _request(case, name)
         if hours_ago is None:
             draft = Referral(dispute=case, department=depts[name], kind=kind, request=request,
                              created_by_id=actor.id, created_at=now, returns=0)
