@@ -38,4 +38,4 @@ def index():
     # end of the last day (a weekly sweep's period ends at midnight).
     items = items_for(current_user, now, end_of_today + timedelta(days=6, seconds=1))
     return render_template("today/index.html", sections=sections(items, now, end_of_today),
-                           today=clock.local_date(now), count=sum(item.count for item in items))
+                           today=clock.local_date(now))
