@@ -335,6 +335,7 @@ def build_cases(count: int, seed: int, progress=None) -> None:
     paths.sort(key=lambda p: "accept" not in p)
     today = clock.now()
     local_today = clock.local_date(today)
+    drawn = []
     for i, path in enumerate(paths):
         community_id, street_id, community_name, grid_ids = rng.choice(communities)
         grid_id = rng.choice(grid_ids)
@@ -343,11 +344,19 @@ def build_cases(count: int, seed: int, progress=None) -> None:
         if i % 8 == 0 or ("accept" in path and (_is_open(path) or i % 2 == 0)):
             community_id, street_id, community_name, grid_ids = communities[0]
             grid_id = grid_ids[0]
-        mediator = mediators[community_id]
-        reporter = gridworkers.get(grid_id, mediator)
         dtype = types[i % len(types)] if i < len(types) * 2 else rng.choice(types)
         days_ago = rng.randint(0, RECENT_DAYS if _is_open(path) else YEAR_DAYS)
         at = today - timedelta(days=days_ago, hours=rng.randint(0, 10))
+        # Each step some days after the last, never later than now; the path fits in the days it has.
+        step_days = max(0, min(6, days_ago // max(1, len(path))))
+        first_step = min(at + timedelta(days=rng.randint(0, step_days), hours=rng.randint(1, 8)), today)
+        drawn.append((path, community_id, street_id, community_name, grid_id, dtype, at, step_days, first_step))
+    # Built in the order of their first step, so that file numbers (given on acceptance) follow the days
+    # the cases were accepted, as a register's do.
+    drawn.sort(key=lambda d: (d[8], d[6]))
+    for path, community_id, street_id, community_name, grid_id, dtype, at, step_days, first_step in drawn:
+        mediator = mediators[community_id]
+        reporter = gridworkers.get(grid_id, mediator)
         channel = rng.choice(channels)
         case = NewCase(
             dispute_type=dtype, facts=FACTS[dtype], grid_id=grid_id, place=f"{community_name}{rng.randint(1, 30)}号楼",
@@ -361,14 +370,15 @@ def build_cases(count: int, seed: int, progress=None) -> None:
             for name, value in people.details(rng, party.role, local_today, community_name).items():
                 setattr(party, name, value)
         create(dispute, reporter, {"channel": channel, "dispute_type": dtype}, now=at)
-        # Each step some days after the last, never later than now; the path fits in the days it has.
-        step_days = max(0, min(6, days_ago // max(1, len(path))))
-        for trigger in path:
-            at = min(at + timedelta(days=rng.randint(0, step_days), hours=rng.randint(1, 8)), today)
+        for n, trigger in enumerate(path):
+            before = at
+            at = first_step if n == 0 else min(
+                at + timedelta(days=rng.randint(0, step_days), hours=rng.randint(1, 8)), today)
             actor = reporter if trigger == "resolve_on_spot" or (trigger == "close" and dispute.state == "resolved_on_spot") else mediator
             data, reason = _data_for(trigger, dispute, mediator, rng)
             if trigger == "archive":  # archiving waits for the street supervisor's sign-off (app/supervision)
-                sign_off_closure(dispute, supervisors[street_id], at)
+                # Signed off between the closure and the archiving, not in the same minute as either.
+                sign_off_closure(dispute, supervisors[street_id], before + (at - before) / 2)
             if trigger in ("agree", "fail"):
                 _session(dispute, mediator, at - timedelta(hours=1))
             fire(dispute, trigger, actor, reason, now=at, **data)
