@@ -37,6 +37,17 @@ def test_users_create_prompts_for_the_password(app):
     assert bad.exit_code != 0
 
 
+def assert_file_numbers_follow_acceptance():
+    """File numbers are given on acceptance: a year's follow the days its cases were accepted."""
+    accepted = db.session.execute(text(
+        "SELECT d.file_year, d.file_seq FROM disputes d JOIN audit_events a ON a.entity_type = 'dispute'"
+        " AND a.entity_id = d.id AND a.trigger = 'accept' ORDER BY a.at, a.id")).all()
+    assert len(accepted) >= 2
+    for year in {y for y, _ in accepted}:
+        seqs = [seq for y, seq in accepted if y == year]
+        assert seqs == sorted(seqs), seqs
+
+
 def test_demo_load_is_idempotent_and_its_history_verifies(app):
     runner = app.test_cli_runner()
     out = runner.invoke(args=["demo", "load", "--cases", "40"])
@@ -60,6 +71,7 @@ def test_demo_load_is_idempotent_and_its_history_verifies(app):
         total = db.session.execute(select(func.count(Dispute.id))).scalar()
         assert 40 <= total <= 50
         assert len(set(db.session.execute(select(Dispute.state)).scalars())) >= 5
+        assert_file_numbers_follow_acceptance()
     again = runner.invoke(args=["demo", "load", "--cases", "40"])
     assert again.exit_code == 0 and "already loaded" in again.output
     guarded = runner.invoke(args=["demo", "load", "--if-empty"])
@@ -117,6 +129,7 @@ def test_demo_accounts_named_after_roles_have_work_to_see(app):
         mediator = db.session.execute(select(User).where(User.username == "mediator")).scalar_one()
         gridworker = db.session.execute(select(User).where(User.username == "gridworker")).scalar_one()
         assert db.session.execute(select(func.count(Dispute.id)).where(Dispute.assignee_id == mediator.id)).scalar() > 0
+        assert_file_numbers_follow_acceptance()
         assert db.session.execute(select(func.count(Dispute.id)).where(
             Dispute.created_by_id == gridworker.id)).scalar() > 0
         # The demo liaison answers for 市场监管: referrals of theirs in several states, one escalated.
