@@ -201,6 +201,8 @@ def test_the_elder_accepts_then_reports_and_the_mediator_confirms(app, client, w
     assert state == "reported"
     case_page = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
     assert "与双方分别谈心" in case_page and "确认完成" in case_page
+    # The elder's report keeps its own word (the assistant's button shares the English "Report": 上报).
+    assert re.search(r'class="fw-semibold">调解报告 · ', case_page)
     confirm = mediator.post(f"/elders/assignments/{a_id}/confirm",
                             data={"csrf_token": csrf(case_page), f"a{a_id}-confirm-version": version})
     assert confirm.status_code == 302
