@@ -1,0 +1,51 @@
+"""Texts a tester met walking the app on a phone in both languages: Chinese
+left on English pages, a list joined with "、" in English, a heading that
+said less than its list held, an address a resident could not open."""
+import re
+from datetime import datetime
+
+import pytest
+
+from app import clock
+from app.extensions import db
+from app.engine.timers import tick
+from tests import factories as f
+from tests import factories_elders as fe
+from tests import factories_followups as ff
+from tests.factories import csrf, login
+
+AGREED = datetime(2026, 3, 2, 2, 0)
+DUE_DAY = datetime(2026, 3, 9, 2, 0)  # the 7-day follow-up of the agreement is due
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        street, (c1, _c2), grids = f.org()
+        mediator = f.user("mediator", community=c1)
+        fe.elder(c1, name="张德厚", expertise=("neighbour", "marriage_family"))
+        case = ff.agreed_case(mediator, grids[0], AGREED)
+        tick(now=DUE_DAY)
+        w = dict(mediator=mediator.username, case=case.id, coordinator=f.user("coordinator", street=street).username,
+                 admin=f.user("admin").username)
+        db.session.remove()
+    clock.set_now(DUE_DAY)
+    yield type("World", (), w)
+    clock.set_now(None)
+
+
+def english(client, back="/login"):
+    page = client.get(back).get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": back})
+
+
+def test_the_today_heading_says_to_do_today_for_work_open_before_its_due_day(client, world):
+    login(client, world.mediator)
+    page = client.get("/today").get_data(as_text=True)
+    section = page.split('id="today-today"')[1].split("</section>")[0]
+    assert "今天要办" in section and "今天到期" not in section
+    assert 'data-kind="followup"' in section
+    english(client, "/today")
+    section = client.get("/today").get_data(as_text=True).split('id="today-today"')[1].split("</section>")[0]
+    assert "To do today" in section and "Due today" not in section
