@@ -49,3 +49,11 @@ def test_the_today_heading_says_to_do_today_for_work_open_before_its_due_day(cli
     english(client, "/today")
     section = client.get("/today").get_data(as_text=True).split('id="today-today"')[1].split("</section>")[0]
     assert "To do today" in section and "Due today" not in section
+
+
+def test_the_public_report_page_has_one_heading_per_language(client, world):
+    heading = re.compile(r'<h1 class="h4">([^<]*)</h1>')
+    assert heading.search(client.get("/report").get_data(as_text=True)).group(1) == "群众随手拍"
+    english(client)
+    assert heading.search(client.get("/report").get_data(as_text=True)).group(1) == (
+        "Report a problem to the mediation centre")
