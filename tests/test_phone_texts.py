@@ -57,3 +57,10 @@ def test_the_public_report_page_has_one_heading_per_language(client, world):
     english(client)
     assert heading.search(client.get("/report").get_data(as_text=True)).group(1) == (
         "Report a problem to the mediation centre")
+
+
+def test_the_case_page_gives_the_tracking_page_s_full_address_as_a_link(client, world):
+    login(client, world.mediator)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert '<a href="http://localhost/track" id="track-link" class="text-break">http://localhost/track</a>' in page
+    assert "当事人凭此码在“查询进度”页面查询案件" in page
