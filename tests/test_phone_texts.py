@@ -64,3 +64,17 @@ def test_the_case_page_gives_the_tracking_page_s_full_address_as_a_link(client, 
     page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert '<a href="http://localhost/track" id="track-link" class="text-break">http://localhost/track</a>' in page
     assert "当事人凭此码在“查询进度”页面查询案件" in page
+
+
+def test_the_calendar_admin_says_make_up_working_days_in_english(client, world):
+    login(client, world.admin)
+    assert "调休上班日" in client.get("/admin/calendar").get_data(as_text=True)
+    english(client, "/admin/calendar")
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    assert "Make-up working days" in page and "调休 working" not in page
+
+
+def test_the_api_document_names_the_state_a_dispute_enters_in_english(client, world):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    said = spec["paths"]["/api/v1/disputes"]["post"]["summary"]
+    assert "`submitted`" in said and not CHINESE.search(said)
