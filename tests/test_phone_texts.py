@@ -66,6 +66,14 @@ def test_the_case_page_gives_the_tracking_page_s_full_address_as_a_link(client, 
     assert "当事人凭此码在“查询进度”页面查询案件" in page
 
 
+def test_the_roster_joins_strengths_for_the_page_s_language(client, world):
+    login(client, world.coordinator)
+    assert "邻里、婚姻家庭" in client.get("/elders/roster").get_data(as_text=True)
+    english(client, "/elders/roster")
+    page = client.get("/elders/roster").get_data(as_text=True)
+    assert "Neighbours, Marriage and family</td>" in page and "、" not in page
+
+
 def test_the_calendar_admin_says_make_up_working_days_in_english(client, world):
     login(client, world.admin)
     assert "调休上班日" in client.get("/admin/calendar").get_data(as_text=True)
