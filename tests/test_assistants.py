@@ -58,3 +58,10 @@ def test_another_grid_is_refused_and_nothing_written(client, app, world):
     assert refused.status_code == 422
     with app.app_context():
         assert db.session.execute(select(Dispute).where(Dispute.created_by_id == world.assistant_id)).first() is None
+
+
+def test_the_assistant_s_button_says_report_upwards_not_mediation_report(client, world):
+    login(client, world.assistant)
+    page = client.get("/cases/report").get_data(as_text=True)
+    button = re.search(r'<button[^>]*id="report">([^<]*)</button>', page).group(1)
+    assert button == "上报"

@@ -41,6 +41,9 @@ def issue_feed(page: Page) -> str:
     with page.expect_navigation():
         page.locator("#issue-feed").click()
     url = page.locator("#feed-url").input_value()
+    # The copy button is the script's (js/copy.js): shown, and it copies the whole link.
+    page.locator("#feed-copy").click()
+    expect(page.locator("#feed-copy")).to_have_text("已复制")
     assert re.search(r"/rota/feed/[A-Za-z0-9_-]{43}\.ics$", url)
     return url
 

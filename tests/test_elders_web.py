@@ -201,6 +201,8 @@ def test_the_elder_accepts_then_reports_and_the_mediator_confirms(app, client, w
     assert state == "reported"
     case_page = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
     assert "与双方分别谈心" in case_page and "确认完成" in case_page
+    # The elder's report keeps its own word (the assistant's button shares the English "Report": 上报).
+    assert re.search(r'class="fw-semibold">调解报告 · ', case_page)
     confirm = mediator.post(f"/elders/assignments/{a_id}/confirm",
                             data={"csrf_token": csrf(case_page), f"a{a_id}-confirm-version": version})
     assert confirm.status_code == 302
@@ -293,3 +295,18 @@ def test_an_invitation_sent_back_opens_the_elders_card(app, client, world):
     card = re.search(rf'id="elder-{world["best"]}"(.*?)(?:id="elder-\d+"|</ol>)', html, re.S).group(1)
     assert "<details open>" in card and "请填写计划调解的日期和时间。" in card
     assert rows(app) == before
+
+
+def test_an_elder_declining_without_a_reason_gets_the_forms_top_message_and_the_reason_marked(app, client, world):
+    mediator = app.test_client()
+    login(mediator, world["mediator"])
+    invite_form(mediator, world["case"], world["best"])
+    a_id, version, _s = assignment_of(app, world["best"])
+    login(client, world["best_user"])
+    page = client.get(f"/elders/invitations/{a_id}").get_data(as_text=True)
+    before = rows(app)
+    answer = client.post(f"/elders/assignments/{a_id}/decline",
+                         data={"csrf_token": csrf(page), f"a{a_id}-decline-version": version,
+                               f"a{a_id}-decline-reason": "  "})
+    assert answer.status_code == 422 and rows(app) == before
+    f.assert_sent_back(answer.get_data(as_text=True), f"a{a_id}-decline-reason", f"elder-step-{a_id}-decline")

@@ -356,3 +356,10 @@ def test_a_visit_sent_empty_puts_the_focus_on_the_first_marked_field_in_the_page
     assert marked[:2] == ["fulfilment", "reached"]  # the performance question comes first on the page
     focused = re.findall(r'<(?:input|select)[^>]*autofocus[^>]*name="(\w+)"', page)
     assert focused == ["fulfilment"]
+
+
+def test_the_visit_form_says_what_not_performed_does_in_the_page_s_language(client, world):
+    as_user(client, world.lead)
+    form = client.get(f"/followups/{world.fu}").get_data(as_text=True).split('id="visit-form"')[1].split("</form>")[0]
+    assert "Choosing “Not performed” puts the case itself in the state “Not performed”." in form
+    assert not re.search(r"[\u4e00-\u9fff]", form)

@@ -119,11 +119,14 @@ def test_bad_input_is_refused_with_a_message_and_nothing_written(app, world):
     assert step(liaison, world.ours, "acknowledge").status_code == 302
     empty = step(liaison, world.ours, "answer", answer="  ")
     assert empty.status_code == 422 and "This field is required" in empty.get_data(as_text=True)
+    # The top message is every form's, leading to the answer field marked below (not the field's own error).
+    f.assert_sent_back(empty.get_data(as_text=True), "answer", "step-answer")
     assert step(liaison, world.ours, "answer", answer="已核查").status_code == 302
     assert events(app) == before + 2
     mediator = as_user(app.test_client(), world.mediator)
     no_reason = step(mediator, world.ours, "return_for_redo", reason="")
     assert no_reason.status_code == 422 and "Please give a reason" in no_reason.get_data(as_text=True)
+    f.assert_sent_back(no_reason.get_data(as_text=True), "reason", "step-return_for_redo")
     assert events(app) == before + 2
     page = mediator.get(f"/referrals/{world.ours}").get_data(as_text=True)
     withdraw = re.search(r'<form method="post" action="/referrals/\d+/withdraw".*?</form>', page, re.S).group(0)

@@ -18,7 +18,7 @@ from app.rota.swaps import request_swap
 from tests import factories as f, factories_rota as fr
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-URL_RE = re.compile(r'id="feed-url"[^>]*value="([^"]+)"')
+URL_RE = re.compile(r'id="feed-url"[^>]*>([^<]+)</textarea>')
 
 
 def build(app, lawyers=3):
@@ -171,10 +171,18 @@ def test_the_lawyer_gets_the_link_once_on_my_duties_and_can_revoke_it(app, clien
     assert "data-confirm=" not in first and "_confirm" not in first  # no link yet: nothing to lose
     answer = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page)})
     assert answer.status_code == 200
-    url = URL_RE.search(answer.get_data(as_text=True)).group(1)
+    issued = answer.get_data(as_text=True)
+    url = URL_RE.search(issued).group(1)
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    # On a phone: the whole link wraps; the phone's calendar subscribes to it at a touch; a copy
+    # button only where a script shows it (hidden without one, the text stays selectable).
+    assert re.search(r'<textarea class="[^"]*text-break[^"]*user-select-all[^"]*" id="feed-url"', issued)
+    assert f'id="feed-subscribe" href="webcal://{url.split("://", 1)[1]}"' in issued
+    assert re.search(r'<button[^>]*id="feed-copy"[^>]*hidden>复制链接</button>', issued)
+    assert '<script src="/static/js/copy.js"></script>' in issued and "链接丢了？" in issued
     page = client.get("/rota/mine").get_data(as_text=True)
     assert token not in page  # shown once
+    assert "链接丢了？它不能再次显示：请在下方生成新链接" in page.split('id="feed-status"')[1].split("</p>")[0]
     # A new link ends this one, which calendars are subscribed to: it asks first, with a script or without.
     reissue = re.search(r'<form method="post" action="/rota/mine/feed".*?</form>', page, re.S).group(0)
     assert "data-confirm=" in reissue and 'name="_confirm"' in reissue and "之前的链接将失效" in reissue

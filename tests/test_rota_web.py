@@ -303,8 +303,10 @@ def test_todays_duty_stays_on_my_page_with_its_consultations_once_ended(app, wor
     client = check_in(app, world)
     duty_page = f"/rota/duties/{world['duty']}"
     assert post(client, duty_page, f"{duty_page}/consultations", CONSULTATION).status_code == 302
-    assert post(client, "/rota/mine", f"{duty_page}/fire/complete",
-                {"version": world["version"] + 1, "next": "/rota/mine"}).status_code == 302
+    ended = post(client, "/rota/mine", f"{duty_page}/fire/complete", {"version": world["version"] + 1, "next": "/rota/mine"})
+    assert ended.status_code == 302
+    day = world["day"]
+    assert f"{day.year}年{day.month}月{day.day}日的值班已结束。" in client.get(ended.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Duty, world["duty"]).state == "completed"
     mine = client.get("/rota/mine").get_data(as_text=True)
@@ -316,7 +318,10 @@ def test_todays_duty_stays_on_my_page_with_its_consultations_once_ended(app, wor
         fr.set_today(world["day"] + timedelta(days=1))
     mine = client.get("/rota/mine").get_data(as_text=True)
     assert 'id="today-duty"' not in mine
-    assert f'href="/rota/duties/{world["duty"]}"' in re.search(r'<section id="past".*?</section>', mine, re.S).group(0)
+    past = re.search(r'<section id="past".*?</section>', mine, re.S).group(0)
+    assert f'href="/rota/duties/{world["duty"]}"' in past
+    # A room name that wraps on a phone leaves the state's badge its own height, at the top.
+    assert re.search(r'<li class="[^"]*d-flex[^"]*align-items-start[^"]*"><a href="/rota/duties/', past)
 
 
 # ---- roster
@@ -553,3 +558,29 @@ def test_a_swap_asked_for_twice_is_refused_for_why_not_for_its_fields(app, world
     assert "请按提示更正标出的填写项。" not in html and 'href="#swap-request"' not in html
     with app.app_context():
         assert count(SwapRequest) == 1
+
+
+def test_a_rota_step_says_what_happened_in_a_sentence_in_either_language(app, world):
+    """Not "Done: Take the duty." (the button's label as an order) but what the step did, with the duty's day."""
+    asker = logged_in(app, world["owner"])
+    day = world["day"]
+    for (colleague_id, colleague), english in zip(world["others"][:2], (False, True)):
+        assert post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap",
+                    {"target_id": colleague_id, "note": "出差"}).status_code == 302
+        with app.app_context():
+            swap = db.session.execute(select(SwapRequest).where(SwapRequest.state == "requested")).scalar_one()
+            swap_id, version = swap.id, swap.version
+        named = logged_in(app, colleague)
+        if english:
+            page = named.get("/rota/mine").get_data(as_text=True)
+            named.post("/language/en", data={"csrf_token": f.csrf(page), "next": "/rota/mine"})
+        answer = post(named, "/rota/mine", f"/rota/swaps/{swap_id}/fire/{'accept' if english else 'decline'}",
+                      {"version": version})
+        html = named.get(answer.headers["Location"]).get_data(as_text=True)
+        if english:
+            assert (f"You offered to take the duty of {day:%b} {day.day}, {day.year}: "
+                    "it is yours once the coordinator approves the swap.") in html
+            assert "Done:" not in html
+        else:
+            assert f"您已拒绝{day.year}年{day.month}月{day.day}日值班的换班请求。" in html
+            assert "已完成" not in html

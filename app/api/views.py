@@ -61,7 +61,7 @@ DISPUTE_BODY = {"required": True, "content": {
                    "in order) give the same answer and one case; another body gives 409."}])
 def submit_dispute():
     """Send a dispute (JSON, or multipart: a JSON part `dispute` and photo files `photos`): it enters as
-    已提交 through the centre's single intake."""
+    `submitted` through the centre's single intake."""
     status, body = disputes_api.submit()
     return body, status
 

@@ -48,7 +48,7 @@ class NoticeForm(FlaskForm):
                        render_kw={"list": "notice-festivals", "autocomplete": "off"})
     first_day = DateField(_l("First day off"), validators=[InputRequired(), year_2000_to_2100])
     last_day = DateField(_l("Last day off"), validators=[InputRequired(), year_2000_to_2100])
-    workdays = StringField(_l("调休 working days (YYYY-MM-DD, separated by spaces or commas)"),
+    workdays = StringField(_l("Make-up working days (YYYY-MM-DD, separated by spaces or commas)"),
                            validators=[Optional(), Length(max=200)])
 
     def validate_last_day(self, field):
@@ -64,7 +64,7 @@ class NoticeForm(FlaskForm):
         except ValueError:
             raise ValidationError(_l("Write each day as YYYY-MM-DD, e.g. 2027-09-26.")) from None
         if any(d.weekday() not in workdays.WEEKEND for d in days):
-            raise ValidationError(_l("A 调休 working day is a Saturday or a Sunday made a working day."))
+            raise ValidationError(_l("A make-up working day is a Saturday or a Sunday made a working day."))
 
     def swapped_days(self) -> list[date]:
         text = (self.workdays.data or "").strip()

@@ -25,7 +25,7 @@ from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, urgency_order
 from ..extensions import db
 from ..fetched_forms import gone, requested
-from ..form_errors import correct_the_marked, lead_to
+from ..form_errors import correct_the_marked
 from ..i18n import current_locale, translate
 from ..org.models import Department, DepartmentDeadline, Street
 from ..paging import page_of
@@ -217,10 +217,11 @@ def step(referral_id, trigger):
             db.session.commit()
             batch.done()
     except engine.Refused as refused:
-        flash(str(refused.message), "danger")
-        if refused.field in form:
+        if refused.field in form:  # a field left empty (an answer, a reason): marked like the form's own checks
             form[refused.field].errors = [str(refused.message)]
-            lead_to(form, f"step-{trigger}")
+            correct_the_marked(form, f"step-{trigger}")
+        else:
+            flash(str(refused.message), "danger")
         return render_referral(load_referral(referral_id), form, refused.status, trigger)
     referral = load_referral(referral_id)
     flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")

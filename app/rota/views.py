@@ -22,7 +22,6 @@ from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale
 from ..validators import form_version
-from ..i18n import translate
 from . import codes, swaps as swap_service
 from .admin import duties_on, set_unavailable
 from .consultations import logging_refusal
@@ -30,6 +29,7 @@ from .days import month_bounds, parse_month
 from .forms import REASON_MAX, ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
 from .planning import SAME_TIME
+from .outcomes import outcome
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
 from .roster import lawyer_of
 from .scope import street_of
@@ -273,8 +273,7 @@ def _fire(entity, trigger, page_on_refusal):
         flash(str(refused.message), "danger")
         db.session.rollback()
         return page_on_refusal(refused.status)
-    t = next((t for t in entity.__workflow__.transitions if t.trigger == trigger), None)
-    flash(_("Done: %(action)s.", action=translate(t.label) if t else trigger), "success")
+    flash(outcome(entity, trigger), "success")
     return None
 
 
