@@ -6,6 +6,7 @@ a referral is open."""
 from datetime import datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import clock, engine
@@ -140,6 +141,17 @@ def test_the_case_does_not_close_while_a_referral_is_open(world):
         engine.fire(case, "close", world.mediator, now=SENT, summary="已化解")
     assert "市场监管" in str(refused.value.message)
     assert case.state == "resolved_on_spot"
+    # Two departments are listed as the page's language lists them.
+    police = fr.department("公安")
+    second = fr.referral(case, police, world.mediator, now=SENT)
+    with pytest.raises(engine.GuardFailed) as refused:
+        engine.fire(case, "close", world.mediator, now=SENT, summary="已化解")
+    assert str(refused.value.message).startswith("公安、市场监管仍在办理")
+    with force_locale("en"), pytest.raises(engine.GuardFailed) as refused:
+        engine.fire(case, "close", world.mediator, now=SENT, summary="已化解")
+    with force_locale("en"):
+        assert str(refused.value.message).startswith("公安, 市场监管 still work on a referral")
+    engine.fire(second, "withdraw", world.mediator, "已当场化解，无需部门处理", now=SENT)
     engine.fire(r, "withdraw", world.mediator, "已当场化解，无需部门处理", now=SENT)
     engine.fire(case, "close", world.mediator, now=SENT, summary="已化解")
     assert case.state == "closed"

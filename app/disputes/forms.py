@@ -176,7 +176,7 @@ def _field_for(name, required=True):
     if name == "comment":  # a supervisor's review (app/supervision)
         return TextAreaField(_l("Comment"), validators=needed + [Length(max=2000)])
     if name == "to_intake":  # returning an on-the-spot closure (app/supervision)
-        return BooleanField(_l("It needs real mediation: send it to intake (待受理) for acceptance"))
+        return BooleanField(_l("It needs real mediation: send it back to intake to be accepted"))
     raise LookupError(f"no form field is defined for the transition data {name!r}")
 
 

@@ -2,7 +2,7 @@
 closing step asks: no case closes while one of its referrals is open."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, pgettext
 from sqlalchemy import bindparam, select
 
 from workflows.referral import OPEN
@@ -67,7 +67,7 @@ def no_open_referrals(dispute, actor, data):
         return None
     return _l("%(departments)s still work on a referral of this case: accept their answer or withdraw the "
               "referral (with a reason) before closing the case.",
-              departments="、".join(sorted({r.department.name for r in still_open})))
+              departments=pgettext("list separator", ", ").join(sorted({r.department.name for r in still_open})))
 
 
 # Effects ------------------------------------------------------------------

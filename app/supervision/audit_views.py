@@ -3,7 +3,7 @@ with the digest to keep (download) and to check against (paste or upload)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, render_template, request
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -115,7 +115,8 @@ def _choose_actor(form) -> bool:
             flash(_("No one in your area is called “%(name)s”: the filter “Done by” was ignored.", name=typed),
                   "warning")
         elif len(found) > 1:
-            listed = "、".join(f"{n} ({u})" for _i, n, u in found[:5]) + ("…" if len(found) > 5 else "")
+            listed = pgettext("list separator", ", ").join(f"{n} ({u})" for _i, n, u in found[:5]) + (
+                "…" if len(found) > 5 else "")
             flash(_("Several people match “%(name)s” (%(people)s): type a user name. The filter “Done by” was "
                     "ignored.", name=typed, people=listed), "warning")
     everyone = [("", _("Anyone"))]

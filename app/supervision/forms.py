@@ -282,7 +282,7 @@ class ReviewForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
     # Returning an on-the-spot closure: to 待受理 (for acceptance and real
     # mediation) instead of back to 现场化解.
-    to_intake = BooleanField(_l("It needs real mediation: send it to intake (待受理) for acceptance"))
+    to_intake = BooleanField(_l("It needs real mediation: send it back to intake to be accepted"))
 
 
 class MapFilterForm(FlaskForm):
