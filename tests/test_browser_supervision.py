@@ -144,6 +144,16 @@ def test_supervisor_pages_fit_a_phone(pages, cases, backend):
     assert pages.problems == []
 
 
+def test_the_audit_log_fits_an_old_office_pc(pages, cases):
+    """At 1024 px the filters' last column (Apply and Clear) stuck out by a few pixels."""
+    page = pages.open(viewport={"width": 1024, "height": 768})
+    log_in_as_supervisor(page, cases["supervisor"])
+    page.goto("/audit/")
+    expect(page.locator("#apply-event-filters")).to_be_visible()
+    expect_no_sideways_scroll(page)
+    assert pages.problems == []
+
+
 def test_the_charts_figures_stay_inside_them(app, chromium):
     """A province's figures ("886,491" at the end of the longest bar, "799,980" atop the trend's axis) are
     drawn within their charts, not cut off at an edge."""
