@@ -75,6 +75,33 @@ def test_a_liaison_sees_only_their_departments_referrals(client, world):
     assert client.get("/cases/").status_code == 403
 
 
+def test_a_draft_is_not_the_departments_until_it_is_sent(client, app, world):
+    """A liaison's list showed the mediator's drafts (待派单), with nothing to
+    do on them; the today page already left them out."""
+    from app import engine
+    from app.referrals.models import Referral
+
+    with app.app_context():
+        from app.auth.models import User
+        from app.disputes.models import Dispute
+        mediator = db.session.execute(select(User).where(User.username == world.mediator)).scalar_one()
+        draft = Referral(dispute=db.session.get(Dispute, world.case), department_id=world.market, kind="inspect",
+                         request="请核查。", created_by_id=mediator.id, created_at=NOW, returns=0)
+        engine.create(draft, mediator, {"department": "市场监管", "kind": "inspect", "request": "请核查。"}, now=NOW)
+        db.session.commit()
+        draft_id = draft.id
+    as_user(client, world.liaison)
+    for state in ("open", "all"):
+        listing = client.get(f"/referrals/?state={state}").get_data(as_text=True)
+        assert f'data-referral="{world.ours}"' in listing and f'data-referral="{draft_id}"' not in listing
+    assert 'value="draft"' not in client.get("/referrals/").get_data(as_text=True)
+    assert client.get(f"/referrals/{draft_id}").status_code == 404
+    mediator_client = app.test_client()
+    as_user(mediator_client, world.mediator)
+    assert f'data-referral="{draft_id}"' in mediator_client.get("/referrals/").get_data(as_text=True)
+    assert mediator_client.get(f"/referrals/{draft_id}").status_code == 200
+
+
 def test_an_outside_mediator_gets_404(client, world):
     as_user(client, world.outsider)
     assert client.get(f"/referrals/{world.ours}").status_code == 404

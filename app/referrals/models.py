@@ -13,6 +13,8 @@ from ..engine import WorkflowMixin, register
 from ..extensions import db
 from ..org.models import Department
 
+DRAFT = REFERRAL.initial  # written by the mediator, not yet sent to the department
+
 
 @register
 class Referral(WorkflowMixin, db.Model):
@@ -54,11 +56,13 @@ class Referral(WorkflowMixin, db.Model):
     )
 
     def visible_to(self, user) -> bool:
-        """A liaison sees their department's referrals and nothing else; the
+        """A liaison sees their department's referrals once sent (a draft is
+        the mediator's, not yet the department's) and nothing else; the
         centre's staff see the referrals of the cases they see."""
         role = getattr(user, "role", None)
         if role == "liaison":
-            return user.department_id is not None and user.department_id == self.department_id
+            return (user.department_id is not None and user.department_id == self.department_id
+                    and self.state != DRAFT)
         if role == "assistant":
             return False
         return self.dispute.visible_to(user)

@@ -34,7 +34,7 @@ from ..validators import form_version
 from . import codes
 from .forms import (DepartmentDeadlineForm, DepartmentForm, ReferForm, ReferralFilterForm, RemoveDeadlineForm,
                     StepForm)
-from .models import Referral, ReferralAttachment
+from .models import DRAFT, Referral, ReferralAttachment
 from .rules import NOT_CASE_MEDIATOR, by_case_mediator
 from .service import by_submission, departments_for, refer
 
@@ -145,8 +145,8 @@ def new(case_id):
 # The list -----------------------------------------------------------------------
 
 def _scope(query):
-    if current_user.role == "liaison":
-        return query.where(Referral.department_id == current_user.department_id)
+    if current_user.role == "liaison":  # a draft is not the department's yet (Referral.visible_to)
+        return query.where(Referral.department_id == current_user.department_id, Referral.state != DRAFT)
     return query.where(scope_clause(current_user))
 
 
@@ -154,7 +154,7 @@ def _scope(query):
 def index():
     form = ReferralFilterForm(formdata=request.args)
     form.state.choices = [("open", _("Open")), ("all", _("All"))] + [
-        (s.code, translate(s.label)) for s in REFERRAL.states]
+        (s.code, translate(s.label)) for s in REFERRAL.states if s.code != DRAFT or current_user.role != "liaison"]
     if not form.validate():
         form.state.data, form.page.data = "open", 1
     now = clock.now()
