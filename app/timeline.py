@@ -141,6 +141,8 @@ class Entry:
     # Set off by the entry above it (a follow-up planned by an agreement): told
     # after that step in either direction (`oldest_first`).
     set_off: bool = False
+    # The kind of row the event is about (a referral's "kind" is not a party's).
+    entity_type: str | None = None
 
 
 REASON, NOTE = N_("Reason"), NC_("recorded with a step", "Note")
@@ -292,9 +294,10 @@ def timeline(entity, locale: str) -> list[Entry]:
                 to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
                 reason=event.reason,
                 reason_label=translate(NOTE if t is not None and not t.reason_required else REASON, locale),
-                data=readable(payload, locale, names),
+                data=readable(payload, locale, names, event.entity_type),
                 subject=translate(own_wf.label, locale) if own_wf else None,
                 set_off=effect,
+                entity_type=event.entity_type,
             )
         )
     return entries

@@ -92,7 +92,7 @@ def events():
     rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
-                 data=readable(data, locale, recorded)) for e, raw, data in zip(page.rows, opened, payloads)]
+                 data=readable(data, locale, recorded, e.entity_type)) for e, raw, data in zip(page.rows, opened, payloads)]
     return render_template("supervision/audit_events.html", form=form, actor_typed=typed, page=page, rows=rows,
                            link_args=form.link_args(),
                            entity_types=sorted(audit_log.entity_type_labels(locale)),

@@ -1,0 +1,111 @@
+"""A case's history reads as words in either language: a referral's
+department, what it asks and its request by their labels (not `department`,
+`Person or organisation: inspect`), each referral entry naming its
+department; the reasons the system writes in the page's language; the
+elder's invitation the agreement withdrew said to be withdrawn by the
+system; what a step set off marked as set off by it; no empty list of
+co-mediators, the elder named once; the signers joined as the language
+joins a list."""
+import re
+from datetime import datetime
+
+import pytest
+
+from app import clock, engine
+from app.elders import steps
+from app.extensions import db
+from tests import factories as f
+from tests import factories_elders as fe
+from tests import factories_referrals as fr
+from tests.factories import csrf, login
+
+NOW = datetime(2026, 3, 12, 2, 0)  # Thursday 12 March 2026, 10:00 Shanghai
+
+
+@pytest.fixture
+def walked(app):
+    """A case assigned without co-mediators, an elder invited and accepted,
+    two referrals (to 市场监管 and 应急), then an agreement, signed."""
+    with app.app_context():
+        clock.set_now(NOW)
+        _street, (c1, _), grids = f.org()
+        m = f.user("mediator", community=c1)
+        d = f.walk(f.dispute(m, grids[0]), m, "accept")
+        engine.fire(d, "assign", m, mediator_id=m.id, co_mediator_ids=[])
+        f.walk(d, m, "start_mediation")
+        elder, elder_user = fe.elder_with_login(c1, name="张德厚")
+        a = fe.invite(d, elder, m)
+        steps.act(a, "accept", elder_user)
+        fr.referral(d, fr.department("市场监管"), m, kind="inspect", request="请核查该商户噪声扰民问题并依法处理。")
+        fr.referral(d, fr.department("应急"), m, kind="verify_facts", request="请核实楼道堆物的消防隐患。")
+        f.walk(d, m, "agree", "sign")
+        w = dict(case=d.id, mediator=m.username, mediator_name=m.display_name, elder=elder_user.username,
+                 invitation=a.id, signers=d.signed_by)
+        db.session.remove()
+    yield w
+    clock.set_now(None)
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def entries(html: str) -> list[tuple[str, str]]:
+    """The history's entries, newest first: (the <li>'s class, its text)."""
+    history = html[html.index('id="timeline"'):]
+    history = history[:history.index("</ol>")]
+    return [(cls or "", text(body)) for cls, body in
+            re.findall(r'\n\s*<li(?: class="([^"]*)")?>(.*?)\n\s*</li>', history, re.S)]
+
+
+def pages(client, w, path):
+    """The page at `path` in Chinese, then in English."""
+    zh = client.get(path).get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(zh), "next": path})
+    return zh, client.get(path).get_data(as_text=True)
+
+
+def titled(found, action):
+    return [t for _cls, t in found if action in t.split(" · ")[0]]
+
+
+def test_a_referral_s_entries_name_its_department_and_its_data_by_their_labels(client, walked):
+    login(client, walked["mediator"])
+    zh, en = (entries(p) for p in pages(client, walked, f"/cases/{walked['case']}"))
+    drafted_en = titled(en, "Referral drafted")
+    assert len(drafted_en) == 2
+    market = next(t for t in drafted_en if "Department: 市场监管" in t)
+    assert "Department: 市场监管" in market
+    assert "What is asked: Inspect and deal with on site" in market
+    assert "Request to the department: 请核查该商户噪声扰民问题并依法处理。" in market
+    assert "department: 市场监管" not in market and "request:" not in market
+    assert "Person or organisation" not in market and "inspect" not in market
+    assert "What is asked: Check facts or give an opinion" in next(t for t in drafted_en if "Department: 应急" in t)
+    market_zh = next(t for t in titled(zh, "拟定交办") if "部门：市场监管" in t)
+    assert "交办事项：现场核查处置" in market_zh and "交办要求：请核查" in market_zh
+    assert "主体类型" not in market_zh and "department" not in market_zh
+
+
+def test_no_empty_co_mediators_and_the_elder_named_once(client, walked):
+    login(client, walked["mediator"])
+    zh, en = (entries(p) for p in pages(client, walked, f"/cases/{walked['case']}"))
+    assign_en = titled(en, "Assign")
+    assert assign_en and not any("Co-mediators" in t or "[]" in t for t in assign_en)
+    assert not any("协办调解员" in t or "[]" in t for t in titled(zh, "指派"))
+    suggested = titled(en, "Elder suggested")
+    assert len(suggested) == 1
+    assert suggested[0].count("张德厚") == 1 and "Elder: 张德厚" in suggested[0] and "Elder no." not in suggested[0]
+    assert titled(zh, "列为建议人选")[0].count("张德厚") == 1
+
+
+def test_the_signers_are_joined_as_the_page_s_language_joins_a_list(client, walked):
+    login(client, walked["mediator"])
+    zh, en = pages(client, walked, f"/cases/{walked['case']}")
+    names = walked["signers"].split("、")
+    assert len(names) == 3
+
+    def signers(html):
+        return re.search(r'id="agreement-signers">([^<]*)<', html).group(1)
+
+    assert signers(zh) == "、".join(names)
+    assert signers(en) == ", ".join(names)
