@@ -6,8 +6,10 @@ field recording a code (a dispute type, a route...) shows the code's label:
 the domains install their code lists here (`install_codes`, called from the
 app factory), so this shared module imports no domain.
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Callable
 
 
@@ -466,3 +468,71 @@ def readable(payload: dict, locale: str, names: dict, entity_type: str | None = 
             shown[named] = field_value(key, value, locale, names, entity_type)
     return shown
 
+
+# Reasons the system writes on the steps it takes itself (the follow-ups a
+# fulfilled case cancels, the invitations an agreement withdraws): stored as
+# their English msgids, with their values filled in ("%(day)s"), and read in
+# the page's language. Those stored in Chinese before map to the msgid that
+# replaced them: on a Chinese page they are shown as they were written.
+_REASONS: dict[str, str] = {}  # a msgid without values -> itself
+_REASON_PATTERNS: list[tuple[re.Pattern, str]] = []  # (a msgid with values, as a pattern; the msgid)
+_OLD_REASONS: dict[str, str] = {}  # an old text -> the msgid that replaced it
+_OLD_PATTERNS: list[tuple[re.Pattern, str]] = []
+_OLD_LATER: list[Callable[[], dict[str, str]]] = []
+_VALUE = re.compile(r"%\\\((\w+)\\\)s")
+
+
+def install_reason(msgid: str, *old) -> str:
+    """Read `msgid` (stored by `system_reason`) in the page's language, and
+    the `old` texts it replaced (exact texts, or patterns whose named groups
+    are its values) too."""
+    if "%(" in msgid:
+        _REASON_PATTERNS.append((re.compile(_VALUE.sub(r"(?P<\1>.*?)", re.escape(msgid)), re.S), msgid))
+    else:
+        _REASONS[msgid] = msgid
+    for text in old:
+        if isinstance(text, re.Pattern):
+            _OLD_PATTERNS.append((text, msgid))
+        else:
+            _OLD_REASONS[text] = msgid
+    return msgid
+
+
+def install_old_reasons(later: Callable[[], dict[str, str]]) -> None:
+    """Old texts worked out when first read ({text: msgid}): those that name a
+    label in Chinese, which needs the catalogue."""
+    if later not in _OLD_LATER:
+        _OLD_LATER.append(later)
+        _old_later.cache_clear()
+
+
+@cache
+def _old_later() -> dict[str, str]:
+    return {text: msgid for later in _OLD_LATER for text, msgid in later().items()}
+
+
+def system_reason(msgid: str, **values) -> str:
+    """The reason to store for a step the system takes: `msgid` (installed)
+    with its values."""
+    return msgid % values if values else msgid
+
+
+def reason_text(text: str | None, locale: str) -> str | None:
+    """A recorded reason as the page's language says it: the system's own
+    reasons translated, anyone else's as written."""
+    if not text:
+        return text
+    if text in _REASONS:
+        return translate(text, locale)
+    for pattern, msgid in _REASON_PATTERNS:
+        if found := pattern.fullmatch(text):
+            return translate(msgid, locale) % found.groupdict()
+    if locale.startswith("zh"):
+        return text  # an old reason was written in Chinese
+    msgid = _OLD_REASONS.get(text) or _old_later().get(text)
+    if msgid is not None:
+        return translate(msgid, locale)
+    for pattern, msgid in _OLD_PATTERNS:
+        if found := pattern.fullmatch(text):
+            return translate(msgid, locale) % {k: v or "" for k, v in found.groupdict().items()}
+    return text

@@ -21,7 +21,7 @@ from .audit.models import AuditEvent
 from .audit.personal import open_all
 from .auth.models import User
 from .extensions import db
-from .labels import REFERENCES, names_for, readable
+from .labels import REFERENCES, names_for, readable, reason_text
 from .privacy import mask_data
 from .i18n import N_, NC_, translate
 
@@ -292,7 +292,7 @@ def timeline(entity, locale: str) -> list[Entry]:
                 action=action,
                 from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
                 to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
-                reason=event.reason,
+                reason=reason_text(event.reason, locale),
                 reason_label=translate(NOTE if t is not None and not t.reason_required else REASON, locale),
                 data=readable(payload, locale, names, event.entity_type),
                 subject=translate(own_wf.label, locale) if own_wf else None,

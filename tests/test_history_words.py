@@ -14,6 +14,7 @@ import pytest
 from app import clock, engine
 from app.elders import steps
 from app.extensions import db
+from app.labels import reason_text
 from tests import factories as f
 from tests import factories_elders as fe
 from tests import factories_referrals as fr
@@ -109,3 +110,17 @@ def test_the_signers_are_joined_as_the_page_s_language_joins_a_list(client, walk
 
     assert signers(zh) == "、".join(names)
     assert signers(en) == ", ".join(names)
+
+
+def test_reasons_stored_in_chinese_before_still_read():
+    # On a Chinese page as they were written; on an English page as the message that replaced them.
+    for old, english in (
+            ("案件已确认履行", "The case's agreement was confirmed performed"),
+            ("回访确认已全部履行", "The follow-up visit confirmed the agreement fully performed"),
+            ("2026-03-09回访：协议未履行：尚未支付", "Follow-up visit of 2026-03-09: the agreement is not performed: 尚未支付"),
+            ("案件已转为“达成协议”，五老邀请自动撤回",
+             "The case reached agreement: the invitation was withdrawn automatically"),
+    ):
+        assert reason_text(old, "zh_Hans_CN") == old
+        assert reason_text(old, "en") == english
+    assert reason_text("当事人要求改期", "en") == "当事人要求改期"  # a person's reason: as written
