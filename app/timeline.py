@@ -24,6 +24,7 @@ from .extensions import db
 from .labels import REFERENCES, names_for, readable, reason_text
 from .privacy import mask_data
 from .i18n import N_, NC_, translate
+from workflows.spec import SYSTEM
 
 WORDS = {
     "create": NC_("step", "Registered"),
@@ -102,10 +103,20 @@ TYPE_WORDS = {
 }
 
 
-def word(entity_type: str | None, trigger: str, locale: str) -> str | None:
+# Labels of the steps the system takes in someone's stead, where the step's
+# own label says who would take it (an elder's recusal): looked up first
+# when the system took it.
+SYSTEM_WORDS = {
+    ("elder_assignment", "withdraw"): N_("Withdrawn automatically by the system"),
+}
+
+
+def word(entity_type: str | None, trigger: str, locale: str, role: str | None = None) -> str | None:
     """The label of a trigger that is not a workflow transition (or that
-    reads differently for this entity type), or None."""
-    label = TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger)
+    reads differently for this entity type, or when the system (`role`)
+    took it), or None."""
+    label = ((SYSTEM_WORDS.get((entity_type, trigger)) if role == SYSTEM else None)
+             or TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger))
     return translate(label, locale) if label else None
 
 
@@ -280,7 +291,7 @@ def timeline(entity, locale: str) -> list[Entry]:
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
         # A related row without a workflow has all its triggers in WORDS.
         wf = own_wf or entity.__workflow__
-        action = word(event.entity_type, event.trigger, locale)
+        action = word(event.entity_type, event.trigger, locale, event.actor_role)
         t = wf.transition(event.trigger, event.from_state or "") if wf is not None else None
         if action is None:
             action = translate(t.label, locale) if t else event.trigger

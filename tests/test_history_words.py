@@ -87,6 +87,26 @@ def test_a_referral_s_entries_name_its_department_and_its_data_by_their_labels(c
     assert "主体类型" not in market_zh and "department" not in market_zh
 
 
+def test_the_system_s_withdrawal_of_an_elder_says_why_in_the_page_s_language(client, walked):
+    login(client, walked["mediator"])
+    zh, en = (entries(p) for p in pages(client, walked, f"/cases/{walked['case']}"))
+    withdrawn_en = titled(en, "Withdrawn automatically by the system")
+    assert len(withdrawn_en) == 1
+    assert "Reason: The case reached agreement: the invitation was withdrawn automatically" in withdrawn_en[0]
+    assert "recusal" not in withdrawn_en[0] and "撤回" not in withdrawn_en[0]
+    withdrawn_zh = titled(zh, "系统自动撤回")
+    assert len(withdrawn_zh) == 1 and "理由：案件已达成协议，五老邀请自动撤回" in withdrawn_zh[0]
+
+
+def test_the_elder_s_page_reads_the_system_s_reason_in_english(client, walked):
+    login(client, walked["elder"])
+    zh, en = pages(client, walked, f"/elders/invitations/{walked['invitation']}")
+    assert "案件已达成协议，五老邀请自动撤回" in text(zh) and "回避" not in text(zh)
+    shown = text(en)
+    assert "The case reached agreement: the invitation was withdrawn automatically" in shown
+    assert "recusal" not in shown and "五老" not in shown
+
+
 def test_no_empty_co_mediators_and_the_elder_named_once(client, walked):
     login(client, walked["mediator"])
     zh, en = (entries(p) for p in pages(client, walked, f"/cases/{walked['case']}"))
