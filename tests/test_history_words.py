@@ -87,6 +87,16 @@ def test_a_referral_s_entries_name_its_department_and_its_data_by_their_labels(c
     assert "主体类型" not in market_zh and "department" not in market_zh
 
 
+def test_each_referral_entry_names_its_department(client, walked):
+    login(client, walked["mediator"])
+    zh, en = (entries(p) for p in pages(client, walked, f"/cases/{walked['case']}"))
+    # Every step of each referral names its department, not only the first.
+    sent = titled(en, "Send to the department")
+    assert sorted(t.split(" Send")[0] for t in sent) == ["Referral to 市场监管", "Referral to 应急"]
+    assert sorted(t.split(" 派单 ")[0] for t in titled(zh, " 派单 ")) == ["交办市场监管", "交办应急"]
+    assert all(t.startswith(("Referral to 市场监管 ", "Referral to 应急 ")) for t in titled(en, "Referral drafted"))
+
+
 def test_the_system_s_withdrawal_of_an_elder_says_why_in_the_page_s_language(client, walked):
     login(client, walked["mediator"])
     zh, en = (entries(p) for p in pages(client, walked, f"/cases/{walked['case']}"))
@@ -105,6 +115,23 @@ def test_the_elder_s_page_reads_the_system_s_reason_in_english(client, walked):
     shown = text(en)
     assert "The case reached agreement: the invitation was withdrawn automatically" in shown
     assert "recusal" not in shown and "五老" not in shown
+
+
+def test_what_a_step_set_off_is_marked_under_it(client, walked):
+    login(client, walked["mediator"])
+    zh, en = (entries(p) for p in pages(client, walked, f"/cases/{walked['case']}"))
+    for found, agree, planned, marker in (
+            (en, "Record agreement", "Follow-up planned", "↳ set off by “Record agreement”"),
+            (zh, "达成调解协议", "安排回访", "↳ 由“达成调解协议”引起")):
+        actions = [t[:30] for _cls, t in found]
+        at = next(i for i, (_cls, t) in enumerate(found) if t.startswith(agree))
+        assert found[at][0] == ""  # the step itself: not indented
+        effects = [(cls, t) for cls, t in found[at + 1:] if cls == "set-off"]
+        assert effects and all(marker in t for _cls, t in effects), actions
+        assert any(planned in t.split(" → ")[0] for _cls, t in effects)
+        # The elder's withdrawal it set off too.
+        assert any("Withdrawn automatically" in t or "系统自动撤回" in t for _cls, t in effects)
+        assert not any(marker in t for cls, t in found if cls != "set-off")
 
 
 def test_no_empty_co_mediators_and_the_elder_named_once(client, walked):
