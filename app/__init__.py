@@ -96,7 +96,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     @app.context_processor
     def inject_locale():
         from .auth.roles import role_label
-        from .labels import field_label
+        from .labels import field_label, joined_text
 
         current = get_locale()
         locale = str(current or i18n.DEFAULT_LOCALE)
@@ -104,7 +104,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             "locale": locale,
             "is_english": current is not None and current.language == "en",
             "role_label": lambda role: role_label(role, locale),
-            "field_label": lambda name: field_label(name, locale),
+            "field_label": lambda name, entity_type=None: field_label(name, locale, entity_type),
+            "joined_names": lambda text: joined_text(text, locale),
             "colon": pgettext("between a label and its value", ": "),
             "upload_mb": upload_mb(),
         }
@@ -165,6 +166,7 @@ def _install_code_labels():
     from .elders.models import Elder
     from .labels import install_codes, install_group, install_reference, install_shown_as
     from .org.models import Area, Community, Department, Grid, Street
+    from .referrals.codes import REFERRAL_KINDS
     from .rota.models import Lawyer, Room
     from .supervision import export_labels
     from .supervision.models import OUTCOMES
@@ -182,6 +184,7 @@ def _install_code_labels():
         *export_labels.CODE_FIELDS.items(),
     ):
         install_codes(field, code_list)
+    install_codes("kind", REFERRAL_KINDS, entity_type="referral")  # a party's "kind" is another list
     install_group("filters", export_labels.FILTERS)
     # The statistics export records as its "rows" the cases it counted.
     install_shown_as(("export", "statistics"), "rows", "cases_counted")

@@ -6,8 +6,10 @@ field recording a code (a dispute type, a route...) shows the code's label:
 the domains install their code lists here (`install_codes`, called from the
 app factory), so this shared module imports no domain.
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Callable
 
 
@@ -62,6 +64,8 @@ FIELD_LABELS = {
     "sha256": N_("SHA-256 checksum"),
     "community_id": N_("Community"),
     "department_id": N_("Department"),
+    "department": N_("Department"),
+    "request": N_("Request to the department"),
     "reporter_name": N_("Reporter's name"),
     "reporter_phone": N_("Reporter's phone"),
     "fields": N_("Fields"),
@@ -179,6 +183,8 @@ FIELD_LABELS = {
 # (entity type, field) -> label, looked up before FIELD_LABELS.
 TYPE_FIELD_LABELS = {
     ("user", "address"): NC_("network", "Address"),
+    # A party's kind is a person or an organisation; a referral's, what the department is asked to do.
+    ("referral", "kind"): N_("What is asked"),
 }
 
 
@@ -189,15 +195,20 @@ def field_label(name: str, locale: str, entity_type: str | None = None) -> str:
 
 # Field name -> {code: label} of the fields whose values are codes.
 CODE_LISTS: dict[str, dict[str, str]] = {}
+# (entity type, field) -> {code: label}: a field whose codes mean other things
+# for other kinds of row (a referral's kind), looked up before CODE_LISTS.
+TYPE_CODE_LISTS: dict[tuple[str, str], dict[str, str]] = {}
 
 YES, NO = N_("yes"), N_("no")
 LIST_SEPARATOR = NC_("list separator", ", ")
 COLON = NC_("between a label and its value", ": ")
 
 
-def install_codes(field: str, codes: dict[str, str]) -> None:
-    """Show the values of `field` by their labels in `codes`."""
-    if CODE_LISTS.setdefault(field, codes) is not codes:
+def install_codes(field: str, codes: dict[str, str], entity_type: str | None = None) -> None:
+    """Show the values of `field` (of the rows of `entity_type` only, if
+    given) by their labels in `codes`."""
+    lists, key = (CODE_LISTS, field) if entity_type is None else (TYPE_CODE_LISTS, (entity_type, field))
+    if lists.setdefault(key, codes) is not codes:
         raise ValueError(f"field {field!r} already shows another code list")
 
 
@@ -218,14 +229,24 @@ def install_reference(field: str, resolve: Callable[[set], dict]) -> None:
 #   WHEN: a day ("2026-12-07") or a moment (ISO, with its offset or naive UTC),
 #         shown as the pages show dates and times, in the centre's time;
 #   KEYED: form keys naming rows of several kinds ("party-12", "user-3": the
-#          people who signed), shown by the names the reference "<kind>_id" gives.
-WHEN, KEYED = "when", "keyed"
+#          people who signed), shown by the names the reference "<kind>_id" gives;
+#   JOINED: names stored in one text, joined with the Chinese enumeration comma
+#           (the agreement's signers), shown joined as the page's language joins a list.
+WHEN, KEYED, JOINED = "when", "keyed", "joined"
 VALUE_KINDS = {
     "held_at": WHEN, "session_at": WHEN, "signed_on": WHEN, "arose_on": WHEN, "perform_by": WHEN,
     "planned_for": WHEN, "visited_on": WHEN, "held_on": WHEN, "period_start": WHEN, "period_end": WHEN,
     "day": WHEN, "first_day": WHEN, "last_day": WHEN,
-    "signers": KEYED,
+    "signers": KEYED, "signed_by": JOINED,
 }
+STORED_SEPARATOR = "、"
+
+
+def joined_text(value, locale: str):
+    """Names stored joined with "、" ("张三、李四"), joined for `locale` ("张三, 李四")."""
+    if not isinstance(value, str):
+        return value
+    return translate(LIST_SEPARATOR, locale).join(value.split(STORED_SEPARATOR))
 
 
 # Recorded fields whose value is a dict of named values (an export's filters):
@@ -382,10 +403,11 @@ def when_text(value, locale: str):
     return moment_text(moment, locale)  # one recorded without an offset is UTC, as stored
 
 
-def field_value(name: str, value, locale: str, names: dict | None = None):
-    """A recorded value as a person reads it: yes/no, a code's label, the
-    labels of recorded field names, a person's or a row's name instead of an
-    id (`names`: from names_for), a day or a moment as the pages show them."""
+def field_value(name: str, value, locale: str, names: dict | None = None, entity_type: str | None = None):
+    """A recorded value as a person reads it: yes/no, a code's label (of the
+    field as `entity_type`'s rows record it), the labels of recorded field
+    names, a person's or a row's name instead of an id (`names`: from
+    names_for), a day or a moment as the pages show them."""
     if isinstance(value, bool):
         return translate(YES if value else NO, locale)
     if name in GROUPS and isinstance(value, dict):
@@ -393,6 +415,8 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
     kind = VALUE_KINDS.get(name)
     if kind == WHEN:
         return when_text(value, locale)
+    if kind == JOINED:
+        return joined_text(value, locale)
     keyed = _keyed(value) if kind == KEYED and names is not None else []
     if keyed and len(keyed) == len(value):  # every key names a row: else shown as recorded
         return translate(LIST_SEPARATOR, locale).join(str(names.get(ref, {}).get(i, f"#{i}")) for ref, i in keyed)
@@ -410,7 +434,7 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
         except ValueError:
             return value
         return deadline_text(due, locale)  # one at local midnight: the end of the day before
-    codes = CODE_LISTS.get(name)
+    codes = TYPE_CODE_LISTS.get((entity_type, name)) or CODE_LISTS.get(name)
     if codes and isinstance(value, list) and value and all(isinstance(v, str) and v in codes for v in value):
         return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value)
     if codes and isinstance(value, str) and value in codes:
@@ -421,20 +445,94 @@ def field_value(name: str, value, locale: str, names: dict | None = None):
 # Recorded ids of rows no one knows by a number (a mediation session is known
 # by when it was held, recorded with it): kept in the log, not shown.
 UNSHOWN = frozenset({"session_id"})
+# A recorded id whose row the payload also names in another field (an elder
+# suggested: "elder", the name, and "elder_id"): shown once, by that field.
+NAMED_BY = {"elder_id": "elder"}
 
 
-def readable(payload: dict, locale: str, names: dict) -> dict:
-    """A recorded payload with every value as a person reads it; the
-    before/after pairs of an edit's "changes" too."""
+def readable(payload: dict, locale: str, names: dict, entity_type: str | None = None) -> dict:
+    """A recorded payload with every value as a person reads it (the codes
+    of the fields as `entity_type`'s rows record them); the before/after
+    pairs of an edit's "changes" too. An empty list (no co-mediators) says
+    nothing: left out."""
     shown = {}
     for key, value in payload.items():
-        if key in UNSHOWN:
+        if key in UNSHOWN or value == [] or payload.get(NAMED_BY.get(key)) not in (None, ""):
             continue
         if key == "changes" and isinstance(value, dict):
-            shown[key] = {k: [field_value(k, v, locale, names) for v in pair] if isinstance(pair, list) else pair
-                          for k, pair in value.items()}
+            shown[key] = {k: [field_value(k, v, locale, names, entity_type) for v in pair]
+                          if isinstance(pair, list) else pair for k, pair in value.items()}
         else:
             named = next((v for (which, is_, field), v in SHOWN_AS.items()
                           if field == key and payload.get(which) == is_), key)
-            shown[named] = field_value(key, value, locale, names)
+            shown[named] = field_value(key, value, locale, names, entity_type)
     return shown
+
+
+# Reasons the system writes on the steps it takes itself (the follow-ups a
+# fulfilled case cancels, the invitations an agreement withdraws): stored as
+# their English msgids, with their values filled in ("%(day)s"), and read in
+# the page's language. Those stored in Chinese before map to the msgid that
+# replaced them: on a Chinese page they are shown as they were written.
+_REASONS: dict[str, str] = {}  # a msgid without values -> itself
+_REASON_PATTERNS: list[tuple[re.Pattern, str]] = []  # (a msgid with values, as a pattern; the msgid)
+_OLD_REASONS: dict[str, str] = {}  # an old text -> the msgid that replaced it
+_OLD_PATTERNS: list[tuple[re.Pattern, str]] = []
+_OLD_LATER: list[Callable[[], dict[str, str]]] = []
+_VALUE = re.compile(r"%\\\((\w+)\\\)s")
+
+
+def install_reason(msgid: str, *old) -> str:
+    """Read `msgid` (stored by `system_reason`) in the page's language, and
+    the `old` texts it replaced (exact texts, or patterns whose named groups
+    are its values) too."""
+    if "%(" in msgid:
+        _REASON_PATTERNS.append((re.compile(_VALUE.sub(r"(?P<\1>.*?)", re.escape(msgid)), re.S), msgid))
+    else:
+        _REASONS[msgid] = msgid
+    for text in old:
+        if isinstance(text, re.Pattern):
+            _OLD_PATTERNS.append((text, msgid))
+        else:
+            _OLD_REASONS[text] = msgid
+    return msgid
+
+
+def install_old_reasons(later: Callable[[], dict[str, str]]) -> None:
+    """Old texts worked out when first read ({text: msgid}): those that name a
+    label in Chinese, which needs the catalogue."""
+    if later not in _OLD_LATER:
+        _OLD_LATER.append(later)
+        _old_later.cache_clear()
+
+
+@cache
+def _old_later() -> dict[str, str]:
+    return {text: msgid for later in _OLD_LATER for text, msgid in later().items()}
+
+
+def system_reason(msgid: str, **values) -> str:
+    """The reason to store for a step the system takes: `msgid` (installed)
+    with its values."""
+    return msgid % values if values else msgid
+
+
+def reason_text(text: str | None, locale: str) -> str | None:
+    """A recorded reason as the page's language says it: the system's own
+    reasons translated, anyone else's as written."""
+    if not text:
+        return text
+    if text in _REASONS:
+        return translate(text, locale)
+    for pattern, msgid in _REASON_PATTERNS:
+        if found := pattern.fullmatch(text):
+            return translate(msgid, locale) % found.groupdict()
+    if locale.startswith("zh"):
+        return text  # an old reason was written in Chinese
+    msgid = _OLD_REASONS.get(text) or _old_later().get(text)
+    if msgid is not None:
+        return translate(msgid, locale)
+    for pattern, msgid in _OLD_PATTERNS:
+        if found := pattern.fullmatch(text):
+            return translate(msgid, locale) % {k: v or "" for k, v in found.groupdict().items()}
+    return text

@@ -21,9 +21,10 @@ from .audit.models import AuditEvent
 from .audit.personal import open_all
 from .auth.models import User
 from .extensions import db
-from .labels import REFERENCES, names_for, readable
+from .labels import REFERENCES, names_for, readable, reason_text
 from .privacy import mask_data
 from .i18n import N_, NC_, translate
+from workflows.spec import SYSTEM
 
 WORDS = {
     "create": NC_("step", "Registered"),
@@ -102,14 +103,34 @@ TYPE_WORDS = {
 }
 
 
-def word(entity_type: str | None, trigger: str, locale: str) -> str | None:
+# Labels of the steps the system takes in someone's stead, where the step's
+# own label says who would take it (an elder's recusal): looked up first
+# when the system took it.
+SYSTEM_WORDS = {
+    ("elder_assignment", "withdraw"): N_("Withdrawn automatically by the system"),
+}
+
+
+def word(entity_type: str | None, trigger: str, locale: str, role: str | None = None) -> str | None:
     """The label of a trigger that is not a workflow transition (or that
-    reads differently for this entity type), or None."""
-    label = TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger)
+    reads differently for this entity type, or when the system (`role`)
+    took it), or None."""
+    label = ((SYSTEM_WORDS.get((entity_type, trigger)) if role == SYSTEM else None)
+             or TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger))
     return translate(label, locale) if label else None
 
 
 RELATED: dict[str, list[Callable]] = defaultdict(list)
+# entity_type -> fn(ids, locale) -> {id: what the history calls that row}:
+# for related rows told apart by more than their workflow's name (two
+# referrals of one case, each to its department).
+SUBJECTS: dict[str, Callable[[list[int], str], dict[int, str]]] = {}
+
+
+def install_subject(entity_type: str, fn: Callable[[list[int], str], dict[int, str]]) -> None:
+    """Name the related rows of `entity_type` on a timeline by what fn gives
+    (one call per page for all of them), not by their workflow's name."""
+    SUBJECTS[entity_type] = fn
 
 
 def install_related(entity_type: str, fn: Callable) -> None:
@@ -141,6 +162,10 @@ class Entry:
     # Set off by the entry above it (a follow-up planned by an agreement): told
     # after that step in either direction (`oldest_first`).
     set_off: bool = False
+    # The action of the step that set it off, to say so ("↳ set off by ...").
+    set_off_by: str | None = None
+    # The kind of row the event is about (a referral's "kind" is not a party's).
+    entity_type: str | None = None
 
 
 REASON, NOTE = N_("Reason"), NC_("recorded with a step", "Note")
@@ -223,6 +248,12 @@ def causal_order(events: list, causes: list[str | None]) -> tuple[list[int], set
     agreement sits between it and older steps, and read oldest first came
     before the agreement. An event whose cause is not among `events` keeps
     its place."""
+    ordered, set_off_by = _causal_order(events, causes)
+    return ordered, set(set_off_by)
+
+
+def _causal_order(events: list, causes: list[str | None]) -> tuple[list[int], dict[int, int]]:
+    """causal_order, with the position of the step that set each placed one off."""
     after: dict[int, list[int]] = {}
     waiting: dict[str, list[int]] = {}
     for i in range(len(events) - 1, -1, -1):  # oldest first: an effect comes before its cause
@@ -232,7 +263,7 @@ def causal_order(events: list, causes: list[str | None]) -> tuple[list[int], set
             after[i] = effects[::-1]  # newest first, as the rest
         if causes[i] is not None:
             waiting.setdefault(causes[i], []).append(i)
-    set_off = {i for effects in after.values() for i in effects}
+    set_off = {i: cause for cause, effects in after.items() for i in effects}
     ordered: list[int] = []
 
     def place(i: int) -> None:
@@ -266,22 +297,21 @@ def timeline(entity, locale: str) -> list[Entry]:
     kinds = tuple(sorted(wanted))
     rows = db.session.execute(_events(kinds), {f"ids{i}": wanted[kind] for i, kind in enumerate(kinds)}).all()
     opened = open_all([event for event, _ in rows], db.session)
-    order, set_off = causal_order([event for event, _ in rows], [p.get(CAUSE) for p in opened])
-    set_off = [i in set_off for i in order]
-    rows, opened = [rows[i] for i in order], [opened[i] for i in order]
+    order, set_off_by = _causal_order([event for event, _ in rows], [p.get(CAUSE) for p in opened])
+    actions = [_action(event, own_type, entity, locale) for event, _ in rows]
+    causes = [actions[set_off_by[i]][0] if i in set_off_by else None for i in order]
+    rows, opened, actions = [rows[i] for i in order], [opened[i] for i in order], [actions[i] for i in order]
     # Keys starting with "_" are the engine's record of what a step set (for
     # verify), not what anyone submitted: not shown.
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     names = names_for(payloads, known=_known_names(entity, rows))
+    subjects_of = _subjects(rows, own_type, locale)
     entries = []
-    for (event, name), payload, effect in zip(rows, payloads, set_off):
+    for (event, name), payload, (action, t), cause in zip(rows, payloads, actions, causes):
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
-        # A related row without a workflow has all its triggers in WORDS.
         wf = own_wf or entity.__workflow__
-        action = word(event.entity_type, event.trigger, locale)
-        t = wf.transition(event.trigger, event.from_state or "") if wf is not None else None
-        if action is None:
-            action = translate(t.label, locale) if t else event.trigger
+        subject = subjects_of.get((event.entity_type, event.entity_id)) or (
+            translate(own_wf.label, locale) if own_wf else None)
         entries.append(
             Entry(
                 at=event.at,
@@ -290,11 +320,37 @@ def timeline(entity, locale: str) -> list[Entry]:
                 action=action,
                 from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
                 to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
-                reason=event.reason,
+                reason=reason_text(event.reason, locale),
                 reason_label=translate(NOTE if t is not None and not t.reason_required else REASON, locale),
-                data=readable(payload, locale, names),
-                subject=translate(own_wf.label, locale) if own_wf else None,
-                set_off=effect,
+                data=readable(payload, locale, names, event.entity_type),
+                subject=subject,
+                set_off=cause is not None,
+                set_off_by=cause,
+                entity_type=event.entity_type,
             )
         )
     return entries
+
+
+def _action(event, own_type: str, entity, locale: str):
+    """(what the history calls the event's step, its transition or None)."""
+    from .engine.registry import workflow_for_entity_type
+
+    # A related row without a workflow has all its triggers in WORDS.
+    wf = (None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)) \
+        or entity.__workflow__
+    t = wf.transition(event.trigger, event.from_state or "") if wf is not None else None
+    action = word(event.entity_type, event.trigger, locale, event.actor_role)
+    if action is None:
+        action = translate(t.label, locale) if t else event.trigger
+    return action, t
+
+
+def _subjects(rows, own_type: str, locale: str) -> dict[tuple[str, int], str]:
+    """(entity_type, id) -> the name of each related row whose domain names them (install_subject)."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for event, _ in rows:
+        if event.entity_type != own_type and event.entity_type in SUBJECTS:
+            ids[event.entity_type].add(event.entity_id)
+    return {(entity_type, i): name for entity_type, wanted in ids.items()
+            for i, name in SUBJECTS[entity_type](sorted(wanted), locale).items()}

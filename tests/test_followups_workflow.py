@@ -11,6 +11,7 @@ from app.audit.verify import verify
 from app.engine.timers import tick
 from app.extensions import db
 from app.followups.models import FollowUp
+from app.labels import reason_text
 from app.notifications.models import Notification
 from tests import factories as f
 from tests import factories_followups as ff
@@ -127,7 +128,9 @@ def test_a_visit_recording_not_performed_moves_the_case_to_breached(app, world):
         dispute_steps = [(e.trigger, e.to_state) for e in ff.events("dispute", world["case"])][-2:]
         assert dispute_steps == [("start_performance", "performing"), ("breach", "breached")]
         breach = ff.events("dispute", world["case"])[-1]
-        assert "未履行" in breach.reason and "尚未支付" in breach.reason
+        assert reason_text(breach.reason, "zh_Hans_CN") == "2026-03-09回访：协议未履行：被申请人称手头紧，尚未支付"
+        assert reason_text(breach.reason, "en") == (
+            "Follow-up visit of 2026-03-09: the agreement is not performed: 被申请人称手头紧，尚未支付")
         # The other follow-up still checks the deadline.
         assert _fu(world["case"], "perform_by").state == "scheduled"
         assert verify() == []
@@ -203,7 +206,9 @@ def test_withdrawal_fulfilment_and_mediating_again_cancel_open_follow_ups(app, w
         engine.fire(case, "fulfil", m, now=AGREED + timedelta(days=1))
         assert {r.state for r in ff.followups_of(case.id)} == {"cancelled"}
         cancel = ff.events("followup", ff.followups_of(case.id)[0].id)[-1]
-        assert (cancel.trigger, cancel.reason, cancel.actor_id) == ("cancel", "案件已确认履行", m.id)
+        assert (cancel.trigger, cancel.actor_id) == ("cancel", m.id)
+        assert [reason_text(cancel.reason, lang) for lang in ("zh_Hans_CN", "en")] == [
+            "案件已确认履行", "The case's agreement was confirmed performed"]
         again = ff.agreed_case(m, grid, AGREED)
         f.walk(again, m, "start_performance", "breach", now=AGREED)
         f.walk(again, m, "resume_mediation", now=AGREED)

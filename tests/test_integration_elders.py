@@ -10,10 +10,10 @@ from app import clock, engine
 from app.audit.verify import verify
 from app.elders import steps
 from app.elders.models import ElderAssignment
-from app.elders.rules import CASE_ENDING_TRIGGERS, CASE_STATES
+from app.elders.rules import CASE_ENDING_TRIGGERS, CASE_STATES, WITHDRAWN_BECAUSE
 from app.engine.timers import tick
 from app.extensions import db
-from app.i18n import translate
+from app.labels import reason_text
 from tests import factories as f
 from tests import factories_elders as fe
 from tests import factories_integration as fi
@@ -202,12 +202,15 @@ def test_a_case_leaving_the_open_states_withdraws_its_open_invitations(world, en
     states = {name: db.session.get(ElderAssignment, a.id).state for name, a in rows.items()}
     assert states == dict(suggested="withdrawn", invited="withdrawn", accepted="withdrawn",
                           in_session="in_session", declined="declined")
-    case_label = translate(d.__workflow__.state(d.state).label, "zh_Hans_CN")
     for name in ("suggested", "invited", "accepted"):
         last = fi.events_of("elder_assignment", rows[name].id)[-1]
         assert (last.trigger, last.from_state, last.to_state, last.actor_role) == ("withdraw", name, "withdrawn",
                                                                                    "system")
-        assert last.actor_id is None and case_label in last.reason and last.at == d.changed_at
+        assert last.actor_id is None and last.at == d.changed_at
+        # Stored as the English message, read in the page's language: naming how the case moved on.
+        assert last.reason == WITHDRAWN_BECAUSE[d.state]
+        assert reason_text(last.reason, "zh_Hans_CN").endswith("五老邀请自动撤回")
+        assert reason_text(last.reason, "en").endswith("the invitation was withdrawn automatically")
         assert rows[name].version == before[name] + 1
     # The elders who had been asked hear of it; the one never asked does not.
     told = fi.recipients("elder_invitation_withdrawn")

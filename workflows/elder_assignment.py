@@ -52,7 +52,8 @@ ELDER_ASSIGNMENT = Workflow(
         State("in_session", N_("In session"), deadline=timedelta(days=3)),
         State("reported", N_("Report filed"), deadline=timedelta(days=7)),
         State("done", NC_("elder invitation state", "Done"), terminal=True),
-        State("withdrawn", N_("Withdrawn (recusal)"), terminal=True),
+        # Not "(recusal)": the mediator, or the system when the case moves on, withdraws too; the reason says why.
+        State("withdrawn", NC_("elder invitation state", "Withdrawn"), terminal=True),
     ),
     transitions=(
         Transition(

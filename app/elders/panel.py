@@ -15,6 +15,8 @@ from .. import clock, engine
 from ..audit.models import AuditEvent
 from ..engine.deadlines import colour
 from ..extensions import db
+from ..i18n import current_locale
+from ..labels import reason_text
 from .candidates import Suggestion, suggest
 from .forms import step_form
 from .models import ON_CASE_STATES, ElderAssignment
@@ -56,7 +58,8 @@ def reasons_of(assignments) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(_REASONS, {"ids": ids}).all()
-    return dict(rows)
+    locale = current_locale()
+    return {i: reason_text(reason, locale) for i, reason in rows}  # the system's own reasons in the page's language
 
 
 def actions_for(assignment, user) -> list:

@@ -14,7 +14,8 @@ from ..dates import day_text, deadline_text
 from ..engine.deadlines import warn_time
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..i18n import DEFAULT_LOCALE, translate
+from ..i18n import DEFAULT_LOCALE, N_, translate
+from ..labels import install_old_reasons, install_reason, system_reason
 from . import codes, times
 from .candidates import why_not_invitable
 from .models import ElderAssignment
@@ -196,6 +197,27 @@ def assignments_of_case(dispute):
 
 # The case's steps out of the states open for elders ----------------------
 
+# Why the system withdrew the invitations, by the case's new state.
+WITHDRAWN_BECAUSE = {
+    "agreed": N_("The case reached agreement: the invitation was withdrawn automatically"),
+    "performing": N_("The case was pressed for performance: the invitation was withdrawn automatically"),
+    "failed": N_("Mediation of the case failed: the invitation was withdrawn automatically"),
+    "refused": N_("A party refused mediation: the invitation was withdrawn automatically"),
+    "withdrawn": N_("The parties withdrew the case: the invitation was withdrawn automatically"),
+}
+CASE_MOVED_ON = N_("The case moved on: the invitation was withdrawn automatically")
+for _msgid in (*WITHDRAWN_BECAUSE.values(), CASE_MOVED_ON):
+    install_reason(_msgid)
+
+
+def _old_reasons() -> dict[str, str]:
+    """The reasons written before, in Chinese, naming the case's new state."""
+    return {f"案件已转为“{translate(state.label, DEFAULT_LOCALE)}”，五老邀请自动撤回":
+            WITHDRAWN_BECAUSE.get(state.code, CASE_MOVED_ON) for state in DISPUTE.states}
+
+
+install_old_reasons(_old_reasons)
+
 def withdraw_with_case(dispute, actor, data, now):
     """Withdraw, in the case's own transaction, the invitations that could
     no longer be accepted or started. The system withdraws them (the case's
@@ -207,7 +229,7 @@ def withdraw_with_case(dispute, actor, data, now):
     if engine.first_row(db.session, _ANY_WITHDRAWABLE, params) is None:
         return  # most cases: no invitation to withdraw, and no ORM query to ask
     open_ = db.session.execute(_WITHDRAWABLE, params).scalars().all()
-    reason = f"案件已转为“{translate(DISPUTE.state(dispute.state).label, DEFAULT_LOCALE)}”，五老邀请自动撤回"
+    reason = system_reason(WITHDRAWN_BECAUSE.get(dispute.state, CASE_MOVED_ON))
     for assignment in open_:
         engine.fire(assignment, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
 

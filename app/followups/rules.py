@@ -3,6 +3,7 @@ package's effects on the dispute's own steps (imported with the models, so
 they are registered whenever the app is)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from flask import current_app
@@ -13,6 +14,8 @@ from .. import clock, engine
 from ..auth.models import User
 from ..dates import day_text
 from ..engine.hooks import Hooks
+from ..i18n import N_
+from ..labels import install_reason, system_reason
 from ..extensions import db
 from . import scheduling
 from ..notifications.service import notify
@@ -22,13 +25,23 @@ from .models import FollowUp
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
 
-# The dispute's steps after which its open follow-ups have nothing left to check.
+# The dispute's steps after which its open follow-ups have nothing left to
+# check, and the reason the system cancels them with (the text it replaced,
+# stored before, read as it too).
 ENDS_PERFORMANCE = {
-    "fulfil": "案件已确认履行",
-    "withdraw": "当事人已撤回",
-    "fail": "调解终止",
-    "resume_mediation": "重新调解，待新协议",
+    "fulfil": install_reason(N_("The case's agreement was confirmed performed"), "案件已确认履行"),
+    "withdraw": install_reason(N_("The parties withdrew the case"), "当事人已撤回"),
+    "fail": install_reason(N_("Mediation was ended"), "调解终止"),
+    "resume_mediation": install_reason(N_("Mediation resumed: a new agreement is awaited"), "重新调解，待新协议"),
 }
+VISIT_FULFILLED = install_reason(N_("The follow-up visit confirmed the agreement fully performed"),
+                                 "回访确认已全部履行")
+# A visit that found the agreement not performed: the case's breach, with its day and the visit's notes.
+_OLD_DAY = r"(?P<day>\d{4}-\d{2}-\d{2})?"
+NOT_PERFORMED = install_reason(N_("Follow-up visit of %(day)s: the agreement is not performed"),
+                               re.compile(_OLD_DAY + "回访：协议未履行"))
+NOT_PERFORMED_NOTES = install_reason(N_("Follow-up visit of %(day)s: the agreement is not performed: %(notes)s"),
+                                     re.compile(_OLD_DAY + "回访：协议未履行：(?P<notes>.+)", re.S))
 
 
 def as_date(value):
@@ -126,13 +139,14 @@ def record_visit(followup, actor, data, now):
     elif data.get("mark_fulfilled"):
         if dispute.state == "agreed":
             engine.fire(dispute, "start_performance", actor, now=now, commit=False)
-        engine.fire(dispute, "fulfil", actor, reason="回访确认已全部履行", now=now, commit=False)
+        engine.fire(dispute, "fulfil", actor, reason=system_reason(VISIT_FULFILLED), now=now, commit=False)
 
 
 def _breach_reason(followup) -> str:
-    visited = followup.visited_on.isoformat() if followup.visited_on else ""
-    notes = f"：{followup.notes}" if followup.notes else ""
-    return f"{visited}回访：协议未履行{notes}"
+    day = followup.visited_on.isoformat() if followup.visited_on else ""
+    if followup.notes:
+        return system_reason(NOT_PERFORMED_NOTES, day=day, notes=followup.notes)
+    return system_reason(NOT_PERFORMED, day=day)
 
 
 def _case_mediators(dispute) -> list[int]:
@@ -178,7 +192,7 @@ def follow_up_the_urging(dispute, actor, data, now):
 def _cancel_open(trigger):
     def cancel(dispute, actor, data, now):
         for followup in scheduling.open_followups(dispute.id):
-            engine.fire(followup, "cancel", actor, reason=ENDS_PERFORMANCE[trigger], now=now, commit=False)
+            engine.fire(followup, "cancel", actor, reason=system_reason(ENDS_PERFORMANCE[trigger]), now=now, commit=False)
 
     return cancel
 

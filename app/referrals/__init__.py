@@ -18,11 +18,12 @@ def init_app(app) -> None:
     closing guard) to the engine, put a case's referrals on its timeline,
     install the messages and the today page's items."""
     from .. import today
-    from ..timeline import install_related
+    from ..timeline import install_related, install_subject
     from . import notices, rules
     from .today import referrals_due
 
     rules.hooks.install()
     install_related("dispute", rules.referrals_of_case)
+    install_subject("referral", rules.referral_subjects)
     notices.install()
     today.install_provider("referral", referrals_due)

@@ -11,6 +11,8 @@ from ..auth.models import User
 from ..engine.core import apply_deadline
 from ..engine.hooks import Hooks
 from ..extensions import db
+from ..i18n import N_, translate
+from ..org.models import Department
 from ..notifications.service import notify
 from .deadlines import periods
 from .models import Referral
@@ -161,3 +163,14 @@ def tell_liaisons(referral, kind, now):
 def referrals_of_case(dispute):
     """A case's timeline shows its referrals' steps too."""
     return "referral", select(Referral.id).where(Referral.dispute_id == dispute.id)
+
+
+def referral_subjects(ids: list[int], locale: str) -> dict[int, str]:
+    """What a case's history calls each of its referrals: by its department,
+    so that two referrals of one case are told apart."""
+    rows = db.session.execute(select(Referral.id, Department.name).join(Department, Referral.department)
+                              .where(Referral.id.in_(ids))).all()
+    return {i: translate(REFERRAL_TO, locale) % {"department": name} for i, name in rows}
+
+
+REFERRAL_TO = N_("Referral to %(department)s")

@@ -20,7 +20,7 @@ from ..database import read_only, replica_reads
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import current_locale, translate
-from ..labels import field_label, names_for, readable
+from ..labels import field_label, names_for, readable, reason_text
 from ..privacy import mask_data
 from ..timeline import word
 from . import audit_log, audit_subjects
@@ -92,7 +92,8 @@ def events():
     rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
                  from_label=state_label(e.entity_type, e.from_state, locale),
                  to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
-                 data=readable(data, locale, recorded)) for e, raw, data in zip(page.rows, opened, payloads)]
+                 reason=reason_text(e.reason, locale),
+                 data=readable(data, locale, recorded, e.entity_type)) for e, raw, data in zip(page.rows, opened, payloads)]
     return render_template("supervision/audit_events.html", form=form, actor_typed=typed, page=page, rows=rows,
                            link_args=form.link_args(),
                            entity_types=sorted(audit_log.entity_type_labels(locale)),

@@ -244,7 +244,8 @@ def _outcome(dispute, locale) -> str:
 
 
 def _entry_text(e) -> str:
-    text = (f"[{e.subject}] " if e.subject else "") + e.action
+    # What a step set off follows it, marked as its effect (not a step of its own).
+    text = ("↳ " if e.set_off else "") + (f"[{e.subject}] " if e.subject else "") + e.action
     if e.from_label:
         text += f" ({e.from_label} → {e.to_label or ''})"
     elif e.to_label:  # registration: no state before it
