@@ -161,7 +161,9 @@ def _install_code_labels():
     from .disputes import codes
     from .elders.codes import REPORT_OUTCOMES
     from .followups import codes as fu
+    from .api import iot
     from .auth.models import User
+    from .auth.roles import ROLE_LABELS
     from .disputes.models import Party
     from .elders.models import Elder
     from .labels import install_codes, install_group, install_reference, install_shown_as
@@ -185,6 +187,9 @@ def _install_code_labels():
     ):
         install_codes(field, code_list)
     install_codes("kind", REFERRAL_KINDS, entity_type="referral")  # a party's "kind" is another list
+    for sensed in ("iot_device", "iot_candidate"):
+        install_codes("kind", iot.KIND_LABELS, entity_type=sensed)
+    install_codes("role", ROLE_LABELS, entity_type="user")  # a party's "role" is another list
     install_group("filters", export_labels.FILTERS)
     # The statistics export records as its "rows" the cases it counted.
     install_shown_as(("export", "statistics"), "rows", "cases_counted")

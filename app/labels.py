@@ -185,6 +185,29 @@ TYPE_FIELD_LABELS = {
     ("user", "address"): NC_("network", "Address"),
     # A party's kind is a person or an organisation; a referral's, what the department is asked to do.
     ("referral", "kind"): N_("What is asked"),
+    ("user", "role"): NC_("account", "Role"),
+    # An integrator's client (app/api/clients.py) and what it called.
+    ("api_client", "client"): N_("API client"),
+    ("api_client", "scopes"): N_("What it may do"),
+    ("api_client", "per_minute"): N_("Calls a minute"),
+    ("api_client", "webhook_url"): N_("Webhook URL"),
+    ("api_client", "status"): N_("Answer"),
+    ("api_client", "method"): N_("Request"),
+    ("api_client", "path"): N_("Address called"),
+    # A sensor and its alarms (app/api/iot.py).
+    ("iot_device", "kind"): N_("Senses"),
+    ("iot_device", "device_id"): N_("Sensor no."),
+    ("iot_candidate", "kind"): N_("Senses"),
+    ("iot_candidate", "device_id"): N_("Sensor no."),
+    ("iot_candidate", "api_client"): N_("API client"),
+    ("iot_candidate", "value"): N_("Measured"),
+    ("iot_candidate", "threshold"): N_("Threshold"),
+    ("iot_candidate", "alarm_count"): N_("Alarms"),
+    ("iot_candidate", "at"): N_("Alarm time"),
+    # A department's own deadlines (app/referrals).
+    ("department", "ack_hours"): N_("Hours to acknowledge"),
+    ("department", "answer_days"): N_("Days to answer"),
+    ("department", "before"): N_("Before"),
 }
 
 

@@ -117,3 +117,32 @@ def test_a_grid_worker_dismisses_with_a_reason_and_another_grid_sees_nothing(app
 def test_an_iot_client_needs_its_scope(app, client, sensor):
     token = cli_client(app, "reader", "disputes:read")
     assert alarm(client, token, START).status_code == 403
+
+
+def test_a_sensors_alarms_read_as_words_on_the_candidates_page_and_in_the_audit_log(app, client, sensor):
+    """The candidates page showed the kind as "noise"; the audit log the
+    alarm's keys (device_id, value, threshold) and an account's role raw."""
+    import re
+
+    token, worker, _ = sensor
+    alarm(client, token, START)
+    f.login(client, worker)
+    page = client.get("/iot/candidates").get_data(as_text=True)
+    assert "NOISE-7 · 噪声 · 5号楼" in page and "noise" not in page
+    with app.app_context():
+        admin = f.user("admin").username
+        from app.auth import accounts
+        accounts.create("new_mediator", accounts.Details(
+            display_name="新调解员", role="mediator", community_id=db.session.get(Grid, sensor[2][0]).community_id),
+            "a long new passphrase 2027", None, "cli")
+        db.session.commit()
+        db.session.remove()
+    admin_client = app.test_client()
+    f.login(admin_client, admin)
+    html = admin_client.get("/audit/?entity_type=iot_candidate").get_data(as_text=True)
+    data = re.search(r'<tr data-trigger="alarm".*?</tr>', html, re.S).group(0)
+    for words in ("感知类型：噪声", "传感器编号：NOISE-7", "测量值：72.0", "阈值：60.0", "接口客户端：iot-platform"):
+        assert words in data, words
+    html = admin_client.get("/audit/?entity_type=user&trigger=user_created").get_data(as_text=True)
+    assert "角色：调解员" in html
+    assert not re.search(r"(device_id|threshold|alarm_count|：mediator)<", html + data)

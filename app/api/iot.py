@@ -16,11 +16,20 @@ from ..audit.chain import record
 from ..disputes.intake import NewCase, PartyDetails, open_case
 from ..engine.errors import Conflict
 from ..extensions import db
+from ..i18n import N_, NC_
 from ..org.models import Grid
 from .models import IotCandidate, IotDevice
 from .problems import ApiProblem
 
-KINDS = ("noise", "water_leak", "smoke", "gas", "other")
+# What a device senses: the candidates page and the audit log show the label.
+KIND_LABELS = {
+    "noise": N_("Noise"),
+    "water_leak": N_("Water leak"),
+    "smoke": N_("Smoke"),
+    "gas": N_("Gas"),
+    "other": NC_("sensor kind", "Other"),
+}
+KINDS = tuple(KIND_LABELS)
 
 
 def register_device(device_id: str, grid_id: int, kind: str, place: str, actor) -> IotDevice:

@@ -36,7 +36,8 @@ def _version(form) -> int | None:
 @roles_required("gridworker", "mediator")
 def candidates():
     rows = iot.open_for(current_user)
-    return render_template("api/candidates.html", rows=rows, confirm=ConfirmForm(), dismiss=DismissForm())
+    return render_template("api/candidates.html", rows=rows, confirm=ConfirmForm(), dismiss=DismissForm(),
+                           kind_labels=iot.KIND_LABELS)
 
 
 @bp.route("/iot/candidates/<int:candidate_id>/confirm", methods=["POST"])
