@@ -191,7 +191,7 @@ TYPE_FIELD_LABELS = {
     ("api_client", "scopes"): N_("What it may do"),
     ("api_client", "per_minute"): N_("Calls a minute"),
     ("api_client", "webhook_url"): N_("Webhook URL"),
-    ("api_client", "status"): N_("Answer"),
+    ("api_client", "status"): N_("Response status"),
     ("api_client", "method"): N_("Request"),
     ("api_client", "path"): N_("Address called"),
     # A sensor and its alarms (app/api/iot.py).
