@@ -268,6 +268,18 @@ def test_cases_without_a_grid_are_counted_under_the_map(client, app, mapped):
     first = re.search(rf'<tr data-grid="{ids["grids"][0]}">(.*?)</tr>', html, re.S).group(1)
     assert [int(n) for n in re.findall(r'text-end">(\d+)<', first)] == [1, 0, 1]  # the grid keeps the other
     client.post("/logout", data={"csrf_token": f.csrf(html)})
+    # A city supervisor: the whole city's note links to the list; one street's does not (the list has no
+    # street filter and would show the city's cases without a grid).
+    with app.app_context():
+        from app.disputes.models import Dispute
+        street_id = db.session.get(Dispute, ids["open1"]).street_id
+        city = f.user("supervisor").username
+        db.session.remove()
+    login(client, city)
+    assert 'id="map-gridless-cases"' in client.get("/supervision/map").get_data(as_text=True)
+    one_street = client.get(f"/supervision/map?street={street_id}").get_data(as_text=True)
+    assert 'id="map-gridless"' in one_street and 'id="map-gridless-cases"' not in one_street
+    client.post("/logout", data={"csrf_token": f.csrf(one_street)})
     login(client, names["gridworker"])  # a grid worker's area is their grid: nothing to tell
     assert 'id="map-gridless"' not in client.get("/supervision/map").get_data(as_text=True)
 

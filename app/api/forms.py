@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..auth import place_choices
+from ..auth.forms import GroupedSelect
 from ..disputes import codes
 from ..i18n import current_locale
 from .clients import by_name
@@ -40,6 +42,7 @@ class ClientForm(FlaskForm):
                                  validators=[DataRequired(_l("Choose at least one scope."))])
     channel = SelectField(_l("Channel of the cases it sends"))
     community_id = SelectField(_l("Community whose statistics it may read"), coerce=int, default=0,
+                               widget=GroupedSelect(),
                                description=_l("Needed for reading statistics; a client sees no other place's."))
     webhook_url = StringField(_l("Webhook URL (optional)"),
                               validators=[Optional(), URL(require_tld=False), Length(max=500)])
@@ -50,6 +53,7 @@ class ClientForm(FlaskForm):
         # In the request's language.
         self.scopes.choices = [(s, scope_label(s)) for s in SCOPES]
         self.channel.choices = codes.choices(codes.CHANNELS, current_locale())
+        self.community_id.choices = place_choices.community_groups()
 
     def validate_name(self, field):
         if field.data and by_name(field.data.strip()) is not None:

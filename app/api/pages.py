@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import place_choices
 from ..auth.access import refuse, roles_required
 from ..disputes import codes
 from ..engine.errors import Conflict
@@ -78,7 +77,6 @@ def dismiss(candidate_id):
 @roles_required("admin")
 def admin_clients():
     form = ClientForm()
-    form.community_id.choices = place_choices.community_groups()
     if not form.is_submitted():
         return _clients_page(None, form)
     if form.validate():
@@ -130,7 +128,6 @@ def _clients_page(token, form=None, status=200):
     """The clients, and the new client's form (empty unless sent back)."""
     if form is None:
         form = ClientForm(formdata=None)
-        form.community_id.choices = place_choices.community_groups()
     rows = db.session.execute(select(ApiClient).order_by(ApiClient.name)).scalars().all()
     communities = dict(db.session.execute(select(Community.id, Community.name).where(
         Community.id.in_({c.community_id for c in rows if c.community_id}))).all())

@@ -295,7 +295,8 @@ class CaseFilterForm(FlaskForm):
         self.dispute_type.choices = everything + codes.choices(codes.DISPUTE_TYPES, locale)
         self.channel.choices = everything + codes.choices(codes.CHANNELS, locale)
         # Cases registered without a grid are on none of the grids: "none" lists them (the grid map links to it).
-        gridless = [(GRIDLESS, _l("Without a grid"))] if grids else []
+        # A grid worker's cases are their grid's and their own reports, which always name a grid.
+        gridless = [(GRIDLESS, _l("Without a grid"))] if grids and current_user.role != "gridworker" else []
         self.grid.choices = everything + gridless + [(str(g.id), f"{g.community.name} · {g.name}") for g in grids]
         self.colour.choices = colour_choices()
 

@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, pgettext
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -223,7 +223,7 @@ def signing_valid(dispute, actor, data):
     missing = [name for key, name in signer_choices(dispute) if key not in set(data.get("signers") or ())]
     if missing:
         return _l("The agreement takes effect only when every party and the mediator have signed: "
-                  "%(names)s did not.", names="、".join(missing))
+                  "%(names)s did not.", names=pgettext("list separator", ", ").join(missing))
     return None
 
 

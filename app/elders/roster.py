@@ -20,6 +20,7 @@ from ..engine.errors import Conflict, Refused
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..i18n import NC_, N_, current_locale, translate
+from ..labels import LIST_SEPARATOR
 from ..org.models import Community, Grid
 from ..privacy import mask_id, mask_phone
 from ..validators import form_version
@@ -225,7 +226,8 @@ def _shown_value(name, value):
     if name == "relation":
         return dispute_codes.label(codes.RELATIONS, value, locale)
     if name == "expertise" and isinstance(value, list):
-        return "、".join(dispute_codes.label(dispute_codes.DISPUTE_TYPES, v, locale) for v in value) or "—"
+        return translate(LIST_SEPARATOR, locale).join(
+            dispute_codes.label(dispute_codes.DISPUTE_TYPES, v, locale) for v in value) or "—"
     if name == "community_id" and isinstance(value, int):
         community = db.session.get(Community, value)
         return community.name if community else value
@@ -236,7 +238,7 @@ def _shown_value(name, value):
         user = db.session.get(User, value)
         return user.username if user else value
     if name == "fields" and isinstance(value, list):
-        return "、".join(roster_label(v) for v in value)
+        return translate(LIST_SEPARATOR, locale).join(roster_label(v) for v in value)
     return value
 
 

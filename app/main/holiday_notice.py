@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -51,7 +51,7 @@ def still_to_enter(missing: list[str]) -> str:
     """What a year's warning adds when part of its notice is entered."""
     if len(missing) == len(workdays.NOTICE_FESTIVALS):
         return ""
-    return _("Entered in part: still to enter %(festivals)s.", festivals="、".join(missing))
+    return _("Entered in part: still to enter %(festivals)s.", festivals=pgettext("list separator", ", ").join(missing))
 
 
 def today_items(user, now: datetime, until: datetime) -> list[TodayItem]:

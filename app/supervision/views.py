@@ -201,8 +201,9 @@ def grid_map_page():
     if street is not None:
         scope.check(Place(street_id=street))  # 404 for a street that does not exist
     gmap = grid_map.grid_map(current_user, form.measure.data, start, end, street)
+    # The case list has no street filter: for one street of a city's map it would list the city's.
     return render_template("supervision/map.html", form=form, gmap=gmap, measures=grid_map.MEASURES,
-                           case_args=grid_map.case_list_args)
+                           case_args=grid_map.case_list_args, gridless_listed=street is None or not scope.city)
 
 
 # --- one case: its timeline, its reviews, replay, case file
