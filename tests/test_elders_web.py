@@ -66,6 +66,15 @@ def assignment_of(app, elder_id):
         return a.id, a.version, a.state
 
 
+def invited(app, world):
+    """The mediator invites the best-suited elder: the mediator's client, the invitation's id and version."""
+    mediator = app.test_client()
+    login(mediator, world["mediator"])
+    invite_form(mediator, world["case"], world["best"])
+    a_id, version, _s = assignment_of(app, world["best"])
+    return mediator, a_id, version
+
+
 def test_the_mediator_sees_the_ranked_list_with_the_conflicted_elder_flagged(app, client, world):
     login(client, world["mediator"])
     html = client.get(f"/elders/cases/{world['case']}/suggest").get_data(as_text=True)
@@ -154,10 +163,7 @@ def test_an_elder_sees_only_their_own_invitations_and_nothing_under_cases(app, c
 
 
 def test_an_elder_acting_on_another_elders_invitation_is_told_and_nothing_is_written(app, client, world):
-    mediator = app.test_client()
-    login(mediator, world["mediator"])
-    invite_form(mediator, world["case"], world["best"])
-    theirs, version, _s = assignment_of(app, world["best"])
+    _mediator, theirs, version = invited(app, world)
     login(client, world["flagged_user"])
     token = csrf(client.get("/elders/me").get_data(as_text=True))
     before = rows(app)
@@ -170,10 +176,7 @@ def test_an_elder_acting_on_another_elders_invitation_is_told_and_nothing_is_wri
 
 
 def test_the_elder_accepts_then_reports_and_the_mediator_confirms(app, client, world):
-    mediator = app.test_client()
-    login(mediator, world["mediator"])
-    invite_form(mediator, world["case"], world["best"])
-    a_id, version, _s = assignment_of(app, world["best"])
+    mediator, a_id, version = invited(app, world)
     login(client, world["best_user"])
     page = client.get(f"/elders/invitations/{a_id}").get_data(as_text=True)
     token = csrf(page)
@@ -210,10 +213,7 @@ def test_the_elder_accepts_then_reports_and_the_mediator_confirms(app, client, w
 
 
 def test_a_stale_step_is_a_409_and_an_unknown_step_a_404(app, client, world):
-    mediator = app.test_client()
-    login(mediator, world["mediator"])
-    invite_form(mediator, world["case"], world["best"])
-    a_id, version, _s = assignment_of(app, world["best"])
+    _mediator, a_id, version = invited(app, world)
     login(client, world["best_user"])
     token = csrf(client.get("/elders/me").get_data(as_text=True))
     client.post(f"/elders/assignments/{a_id}/accept", data={"csrf_token": token, f"a{a_id}-accept-version": version})
@@ -226,10 +226,7 @@ def test_a_stale_step_is_a_409_and_an_unknown_step_a_404(app, client, world):
 
 
 def test_accepting_an_expired_invitation_is_refused(app, client, world):
-    mediator = app.test_client()
-    login(mediator, world["mediator"])
-    invite_form(mediator, world["case"], world["best"])
-    a_id, version, _s = assignment_of(app, world["best"])
+    _mediator, a_id, version = invited(app, world)
     with app.app_context():
         clock.set_now(db.session.get(ElderAssignment, a_id).due_at + timedelta(seconds=1))
     login(client, world["best_user"])
@@ -298,10 +295,7 @@ def test_an_invitation_sent_back_opens_the_elders_card(app, client, world):
 
 
 def test_an_elder_declining_without_a_reason_gets_the_forms_top_message_and_the_reason_marked(app, client, world):
-    mediator = app.test_client()
-    login(mediator, world["mediator"])
-    invite_form(mediator, world["case"], world["best"])
-    a_id, version, _s = assignment_of(app, world["best"])
+    _mediator, a_id, version = invited(app, world)
     login(client, world["best_user"])
     page = client.get(f"/elders/invitations/{a_id}").get_data(as_text=True)
     before = rows(app)
