@@ -135,8 +135,8 @@ def test_a_row_outside_the_users_area_is_refused_in_plain_words(ctx):
 def test_the_diagram_tells_a_timeout_from_a_step_the_system_may_also_take():
     text = mermaid(WORKFLOWS["elder_assignment"], translator("en"))
     assert "invited --> expired: No answer in time (automatic)" in text
-    assert "invited --> withdrawn: Withdraw (recusal) (also automatic)" in text
-    assert "in_session --> withdrawn: Withdraw (recusal)\n" in text  # a session begun is never withdrawn by the system
+    assert "invited --> withdrawn: Withdraw (also automatic)" in text
+    assert "in_session --> withdrawn: Withdraw\n" in text  # a session begun is never withdrawn by the system
 
 
 def test_the_audit_browser_names_a_rows_first_step_for_its_type():
@@ -149,6 +149,19 @@ def test_the_audit_browser_names_a_rows_first_step_for_its_type():
     assert action_label(followup, "zh_Hans_CN") == "安排回访"
     assert action_label(case, "zh_Hans_CN") == "登记"
     assert action_label(case, "en") == "Registered"
+
+
+def test_the_audit_browser_calls_an_elders_withdrawal_what_it_was_for_every_actor():
+    """The system withdraws invitations when the case moves on, and the
+    mediator withdraws one it sent: neither is a recusal; the reason says why."""
+    from types import SimpleNamespace
+
+    from app.supervision.audit_views import action_label
+
+    for from_state in ("invited", "accepted", "in_session"):
+        event = SimpleNamespace(entity_type="elder_assignment", trigger="withdraw", from_state=from_state)
+        assert action_label(event, "en") == "Withdraw"
+        assert action_label(event, "zh_Hans_CN") == "撤回"
 
 
 def test_names_the_caller_read_already_are_not_asked_again_and_the_others_are(app, monkeypatch):

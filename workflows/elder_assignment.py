@@ -52,7 +52,8 @@ ELDER_ASSIGNMENT = Workflow(
         State("in_session", N_("In session"), deadline=timedelta(days=3)),
         State("reported", N_("Report filed"), deadline=timedelta(days=7)),
         State("done", NC_("elder invitation state", "Done"), terminal=True),
-        # Not "(recusal)": the mediator, or the system when the case moves on, withdraws too; the reason says why.
+        # Neither the state nor the step says "recusal": the mediator, or the system when the case moves on,
+        # withdraws too; the reason says why.
         State("withdrawn", NC_("elder invitation state", "Withdrawn"), terminal=True),
     ),
     transitions=(
@@ -113,7 +114,7 @@ ELDER_ASSIGNMENT = Workflow(
             NOT_BEGUN,
             "withdrawn",
             (M, E, SYSTEM),
-            N_("Withdraw (recusal)"),
+            NC_("elder invitation step", "Withdraw"),
             reason_required=True,
             guards=("works_the_case", "own_invitation", "elder_declines_first"),
             danger=True,
@@ -123,7 +124,7 @@ ELDER_ASSIGNMENT = Workflow(
             ("in_session",),
             "withdrawn",
             (M, E),
-            N_("Withdraw (recusal)"),
+            NC_("elder invitation step", "Withdraw"),
             reason_required=True,
             guards=("works_the_case", "own_invitation", "elder_declines_first"),
             danger=True,
