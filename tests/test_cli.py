@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select, text
 
 from app.audit import guard, record
@@ -35,6 +36,86 @@ def test_users_create_prompts_for_the_password(app):
     assert again.exit_code != 0 and "already exists" in again.output
     bad = runner.invoke(args=["users", "create", "--role", "wizard", "merlin"], input="x\nx\n")
     assert bad.exit_code != 0
+
+
+PASSWORD = "s3cret-passage"
+
+
+@pytest.fixture
+def two_streets(app):
+    """Two streets of two communities each, by name."""
+    with app.app_context():
+        streets = [f.org(grids_per_community=1) for _ in range(2)]
+        return [(street.name, [c.name for c in communities], [g.name for g in grids])
+                for street, communities, grids in streets]
+
+
+def create(app, *args):
+    return app.test_cli_runner().invoke(args=["users", "create", *args, "--password", PASSWORD, "he"])
+
+
+def places_of(app, username):
+    """The account's (street, community, grid) by name, or None if there is none."""
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        return user and (user.street and user.street.name, user.community and user.community.name,
+                         user.grid and user.grid.name)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "coordinator"])
+def test_a_supervisor_given_a_community_works_for_its_street(app, two_streets, role):
+    (street, (community, _), _), _ = two_streets
+    out = create(app, "--role", role, "--community", community)
+    assert out.exit_code == 0, out.output
+    assert f"created {role} 'he' for street '{street}' (the community's)" in out.output
+    assert places_of(app, "he") == (street, None, None)  # a street's, not kept as a community's
+
+
+def test_a_supervisor_given_a_grid_works_for_its_street(app, two_streets):
+    (street, _, (grid, _)), _ = two_streets
+    out = create(app, "--role", "supervisor", "--grid", grid)
+    assert out.exit_code == 0, out.output
+    assert places_of(app, "he") == (street, None, None)
+
+
+def test_a_supervisor_given_a_street(app, two_streets):
+    (street, _, _), _ = two_streets
+    out = create(app, "--role", "supervisor", "--street", street)
+    assert out.exit_code == 0, out.output
+    assert out.output.strip() == "created supervisor 'he'"
+    assert places_of(app, "he") == (street, None, None)
+
+
+def test_a_supervisor_given_its_street_and_a_community_in_it(app, two_streets):
+    (street, (_, community), _), _ = two_streets
+    out = create(app, "--role", "supervisor", "--street", street, "--community", community)
+    assert out.exit_code == 0, out.output
+    assert places_of(app, "he") == (street, None, None)
+
+
+def test_a_supervisor_given_a_community_of_another_street_is_refused(app, two_streets):
+    (street, (community, _), _), (other, _, _) = two_streets
+    out = create(app, "--role", "supervisor", "--street", other, "--community", community)
+    assert out.exit_code != 0
+    assert (f"community '{community}' is in street '{street}', not in '{other}': "
+            "a supervisor works for a street, give --street alone") in out.output
+    assert places_of(app, "he") is None
+
+
+def test_a_supervisor_of_the_whole_city_given_a_community_is_refused(app, two_streets):
+    (_, (community, _), _), _ = two_streets
+    out = create(app, "--role", "supervisor", "--whole-city", "--community", community)
+    assert out.exit_code != 0
+    assert "a supervisor of the whole city has no community: give --whole-city without --community" in out.output
+    assert places_of(app, "he") is None
+
+
+def test_a_mediator_given_a_community_keeps_it_and_its_street(app, two_streets):
+    (street, (community, _), _), _ = two_streets
+    out = create(app, "--role", "mediator", "--community", community)
+    assert out.exit_code == 0, out.output
+    assert out.output.strip() == "created mediator 'he'"
+    assert places_of(app, "he") == (street, community, None)
 
 
 def assert_file_numbers_follow_acceptance():
