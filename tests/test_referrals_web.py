@@ -372,7 +372,7 @@ def test_a_referral_sent_back_with_errors_opens_where_it_was_filled_in(client, a
     f.assert_sent_back(html, "request", "refer-panel")
     assert 'class="collapse show" id="refer-panel"' in html
     assert re.search(r'class="form-control is-invalid"[^>]*name="request"[^>]*>\s*</textarea>'
-                     r'<div class="invalid-feedback">Say what the department is asked to do.</div>', html)
+                     r'<div class="invalid-feedback" id="request-error1">Say what the department is asked to do.</div>', html)
     assert f'<option selected value="{world.market}">' in html and f'value="{token}"' in html
     assert "; " not in re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)  # no raw list of errors
     assert events(app) == before
