@@ -123,6 +123,7 @@ def test_the_old_phone_works_until_the_new_one_confirms_and_never_after(app, peo
     assert not can_log_in_with(app, wang, code_at(new))  # nor does the new phone count yet
     later(seconds=30)
     assert confirm_move(client, code_at(new)).status_code == 200
+    assert not can_log_in_with(app, wang, code_at(new))  # the confirming code is used up, as any code once seen
     later(seconds=30)
     assert not can_log_in_with(app, wang, code_at(old))
     assert not can_log_in_with(app, wang, old_codes[1])  # the old recovery codes went with the old key
