@@ -154,6 +154,57 @@ def test_the_audit_log_fits_an_old_office_pc(pages, cases):
     assert pages.problems == []
 
 
+# Each cell of the audit log's rows: its class, its width, and how many lines its text takes.
+EVENT_CELLS = """rows => rows.flatMap(row => [...row.cells].map(cell => {
+    const style = getComputedStyle(cell);
+    const text = cell.getBoundingClientRect().height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    return {name: cell.className, width: cell.getBoundingClientRect().width, row: row.getBoundingClientRect().width,
+            top: cell.getBoundingClientRect().top, lines: Math.round(text / parseFloat(style.lineHeight))};
+}))"""
+
+
+def test_the_audit_log_reads_on_a_phone(pages, cases, app):
+    """On a phone the six columns left "王/调/解" one character a line and the data a ribbon: each event is a block
+    there, its cells full-width, the actor's name on one line, the data as wide as the screen. The desk keeps the
+    table; screen readers keep its rows and headers at both sizes."""
+    with app.app_context():
+        mediator = db.session.get(Dispute, cases["on_spot"]).created_by
+        mediator.display_name = "王调解"
+        db.session.commit()
+        db.session.remove()
+    page = pages.open(**PHONE)
+    log_in_as_supervisor(page, cases["supervisor"])
+    for path in ("/audit/", f"/audit/?entity_type=dispute&entity_id={cases['on_spot']}"):
+        page.goto(path)
+        expect(page.locator("#events tbody tr").first).to_be_visible()
+        expect_no_sideways_scroll(page)
+        cells = page.locator("#events tbody tr").evaluate_all(EVENT_CELLS)
+        assert cells
+        for cell in cells:
+            if cell["name"].startswith(("event-id", "event-when")):  # the first line: when, and the number
+                assert cell["lines"] == 1, f"{path}: {cell}"
+            else:
+                assert cell["width"] >= 0.9 * cell["row"], f"{path}: a narrow cell {cell}"
+        who = page.locator("#events td.event-who", has_text="王调解").first
+        line = who.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+        assert who.locator("span").first.bounding_box()["height"] < 1.5 * line, "the actor's name wraps"
+        expect(page.get_by_role("columnheader")).to_have_count(6)  # still a table to a screen reader
+    data = page.locator("#events td.event-data details").first
+    data.locator("summary").click()
+    expect(data.locator("ul")).to_be_visible()
+    assert data.locator("ul").bounding_box()["width"] >= 0.8 * page.locator("#events").bounding_box()["width"]
+    expect_no_sideways_scroll(page)
+    screenshot(page, "audit-log-phone", "sqlite")
+
+    desk = pages.open(**DESKTOP)
+    log_in_as_supervisor(desk, cases["supervisor"])
+    desk.goto(f"/audit/?entity_type=dispute&entity_id={cases['on_spot']}")
+    expect(desk.locator("#events thead")).to_be_visible()
+    cells = desk.locator("#events tbody tr").first.evaluate_all(EVENT_CELLS)
+    assert len({round(c["top"]) for c in cells}) == 1, "the desk's table is not one line of columns"
+    assert pages.problems == []
+
+
 def test_the_charts_figures_stay_inside_them(app, chromium):
     """A province's figures ("886,491" at the end of the longest bar, "799,980" atop the trend's axis) are
     drawn within their charts, not cut off at an edge."""
