@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
@@ -195,6 +196,9 @@ def test_the_audit_log_reads_on_a_phone(pages, cases, app):
     assert data.locator("ul").bounding_box()["width"] >= 0.8 * page.locator("#events").bounding_box()["width"]
     expect_no_sideways_scroll(page)
     screenshot(page, "audit-log-phone", "sqlite")
+    # The table's explicit roles are allowed ones and complete (axe: no serious or critical finding in it).
+    found = Axe().run(page, context="#events").response["violations"]
+    assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []
 
     desk = pages.open(**DESKTOP)
     log_in_as_supervisor(desk, cases["supervisor"])
