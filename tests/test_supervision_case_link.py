@@ -46,7 +46,7 @@ def test_a_supervisor_finds_the_supervision_page_from_the_case_page_and_the_sign
     assert page.status_code == 200
     block = link_block(page.get_data(as_text=True))
     assert f'href="/supervision/cases/{world.closed}"' in block
-    assert "Supervision of this case: review, history at a moment, sign-off" in block
+    assert "Supervision of this case: sign-off, timeline, state at a moment" in block
     assert NOTE in block
     # The link leads to the page where the sign-off is made.
     supervision = client.get(f"/supervision/cases/{world.closed}")
