@@ -130,8 +130,6 @@ class Dispute(WorkflowMixin, db.Model):
         Index("ix_disputes_community_due", "community_id", "due_at", "warn_at"),
         Index("ix_disputes_grid_due", "grid_id", "due_at", "warn_at"),
         Index("ix_disputes_street_due", "street_id", "due_at", "warn_at"),
-        # The city's: the filter, and a city supervisor's overdue cases on "today" (migration 0028).
-        Index("ix_disputes_due", "due_at", "warn_at"),
         # Search by file number: "15", "2026-15" or "(2026)莱人调字第15号".
         Index("ix_disputes_file_seq", "file_seq", "file_year"),
         # The type and channel filters, newest first (migration 0022): without

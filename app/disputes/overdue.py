@@ -13,8 +13,9 @@ One statement, whatever the number of cases: the first LIMIT + 1 cases
 (one more tells that there are more), their community and grid joined in,
 and beside each row a count of the scope's overdue cases bounded at
 COUNT_CAP + 1 (as the inbox bounds its count), which the item for the rest
-of the list shows ("1000+" beyond). The street's (street_id, due_at) index
-serves the list and the count; the city's, its (due_at) index."""
+of the list shows ("1000+" beyond). The street's (street_id, due_at,
+warn_at) index serves the list and the count (the count from the index
+alone); the city's, the due_at index every workflow row has (its mixin)."""
 from __future__ import annotations
 
 from flask import url_for
