@@ -239,7 +239,10 @@ def step(referral_id, trigger):
             flash(str(refused.message), "danger")
         return render_referral(load_referral(referral_id), form, refused.status, trigger)
     referral = load_referral(referral_id)
-    flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
+    if trigger == "urge":  # the state stays: say what happened instead
+        flash(_("Urged: the department's liaisons and the case's mediators were told."), "success")
+    else:
+        flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
     return redirect(url_for("referrals.show", referral_id=referral_id))
 
 
