@@ -164,6 +164,7 @@ def _install_code_labels():
     from .followups import codes as fu
     from .api import iot
     from .auth.models import User
+    from .auth import two_factor
     from .auth.roles import ROLE_LABELS
     from .disputes.models import Party
     from .elders.models import Elder
@@ -191,6 +192,8 @@ def _install_code_labels():
     for sensed in ("iot_device", "iot_candidate"):
         install_codes("kind", iot.KIND_LABELS, entity_type=sensed)
     install_codes("role", ROLE_LABELS, entity_type="user")  # a party's "role" is another list
+    install_codes("problem", two_factor.PROBLEMS, entity_type="user")
+    install_codes("for", two_factor.PURPOSES, entity_type="user")
     install_group("filters", export_labels.FILTERS)
     # The statistics export records as its "rows" the cases it counted.
     install_shown_as(("export", "statistics"), "rows", "cases_counted")

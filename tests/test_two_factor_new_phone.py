@@ -262,6 +262,53 @@ def test_moving_logs_out_the_other_sessions(app, people):
     assert events(app, "logout")[-1].data["cause"] == "second_factor_moved"
 
 
+def test_only_the_session_that_started_a_move_sees_the_new_key_and_finishes_it(app, people):
+    """Another signed-in session of the account (a shared office PC left
+    signed in, a stolen cookie) must not take the second factor over: it is
+    not shown the new key, cannot confirm the move, and may only cancel it."""
+    wang, _ = people
+    old, _codes = enrolled(app, wang)
+    laptop = signed_in(app, wang, old)
+    office_pc = browser(app, ELSEWHERE)
+    login(office_pc, wang)
+    enter_code(office_pc, code_at(old))
+    later(seconds=30)
+    assert start_move(laptop, code_at(old)).status_code == 302
+    new = new_key(laptop)
+    html = page(office_pc, "/account/two-factor")
+    assert 'id="totp-secret"' not in html and new not in html and 'id="two-factor-move-confirm"' not in html
+    assert 'id="two-factor-move-elsewhere"' in html and "另一个已登录的会话" in html
+    refused = confirm_move(office_pc, code_at(new))
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and not RECOVERY_RE.findall(body) and "请在那里完成" in body
+    assert logged_in(laptop) and logged_in(office_pc)
+    assert factor(app, wang).new_secret == new  # the move stands for the laptop
+    assert events(app, "second_factor_move_failed")[-1].data["problem"] == "session"
+    # The other session may cancel it (a move it did not start is a warning sign) ...
+    office_html = page(office_pc, "/account/two-factor")
+    assert office_pc.post(MOVE + "/cancel", data={"csrf_token": csrf(office_html)}).status_code == 302
+    assert factor(app, wang).new_secret is None
+    # ... and the laptop's code from the new phone then moves nothing.
+    assert confirm_move(laptop, code_at(new)).status_code == 302
+    later(seconds=30)
+    assert can_log_in_with(app, wang, code_at(old))
+
+
+def test_the_accounts_history_says_why_a_move_was_refused_in_words(app, people):
+    wang, _ = people
+    old, _codes = enrolled(app, wang)
+    laptop = signed_in(app, wang, old)
+    start_move(laptop, code_at(old), password="not-the-password")
+    from app.labels import field_value
+
+    event = events(app, "second_factor_move_failed")[-1]
+    assert event.data["problem"] == "password" and event.data.get("for") is None
+    with app.app_context():
+        assert field_value("problem", "password", "zh_Hans_CN", {}, "user") == "密码错误"
+        assert field_value("problem", "session", "en", {}, "user") == "Started in another session"
+        assert field_value("for", "new_phone", "zh_Hans_CN", {}, "user") == "迁移到新手机"
+
+
 def test_a_role_that_needs_it_moves_it_itself(app, people):
     app.config["TWO_FACTOR_ROLES"] = ("supervisor",)
     _, zhao = people

@@ -83,7 +83,10 @@ class TwoFactor(db.Model):
     `new_secret` (with `new_secret_at`, when it was made) is a move to a new
     phone under way: the confirmed `secret` keeps working until a code from
     the new one replaces it (two_factor.confirm_move), so an abandoned move
-    locks no one out."""
+    locks no one out. Only the signed-in session that started it
+    (`new_secret_session`) is shown the new key and may confirm it: another
+    session of the account (a shared office PC left signed in) must not
+    take the second factor over."""
 
     __tablename__ = "two_factors"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
@@ -93,6 +96,7 @@ class TwoFactor(db.Model):
     last_step: Mapped[int | None] = mapped_column(Integer)
     new_secret: Mapped[str | None] = mapped_column(SealedString(64, "two_factors.new_secret"))
     new_secret_at: Mapped[datetime | None] = mapped_column(DateTime)
+    new_secret_session: Mapped[int | None] = mapped_column(Integer)  # user_sessions.id
 
 
 class RecoveryCode(db.Model):

@@ -43,6 +43,7 @@ from workflows import ROLES
 from .. import clock
 from ..audit import record
 from ..extensions import db
+from ..i18n import N_
 from . import sessions
 from .models import RecoveryCode, TwoFactor, User, UserSession
 
@@ -210,6 +211,19 @@ def new_recovery_codes(user, now: datetime | None = None) -> list[str]:
     return codes
 
 
+# What the account's history records of a refused code or step ("problem")
+# and what the code was for ("for"), shown by these labels (app/__init__.py).
+PROBLEMS = {
+    "wrong": N_("Wrong code"), "replayed": N_("Code already used"), "used": N_("Recovery code already used"),
+    "password": N_("Wrong password"), "code": N_("Wrong code"), "expired": N_("Not finished in time"),
+    "session": N_("Started in another session"),
+}
+PURPOSES = {
+    "login": N_("Login"), "disable": N_("Turning it off"), "recovery_codes": N_("New recovery codes"),
+    "new_phone": N_("Move to a new phone"),
+}
+
+
 # -- moving to a new phone -------------------------------------------------------
 
 
@@ -224,12 +238,16 @@ def move_expires_at(row: TwoFactor) -> datetime | None:
     return row.new_secret_at + timedelta(seconds=current_app.config["TWO_FACTOR_MOVE_SECONDS"])
 
 
-def move_state(row: TwoFactor | None, now: datetime | None = None) -> str | None:
-    """None (no move under way), "pending" or "expired"."""
+def move_state(row: TwoFactor | None, session_id: int | None, now: datetime | None = None) -> str | None:
+    """None (no move under way), "pending" (started by the session
+    `session_id`), "elsewhere" (by another session of the account) or
+    "expired"."""
     expires = move_expires_at(row)
     if expires is None:
         return None
-    return "pending" if (now or clock.now()) < expires else "expired"
+    if (now or clock.now()) >= expires:
+        return "expired"
+    return "pending" if session_id is not None and row.new_secret_session == session_id else "elsewhere"
 
 
 def begin_move(user, now: datetime | None = None) -> TwoFactor:
@@ -242,6 +260,7 @@ def begin_move(user, now: datetime | None = None) -> TwoFactor:
     if row is None or row.confirmed_at is None:
         raise NotEnabled()
     row.new_secret, row.new_secret_at = pyotp.random_base32(), now
+    row.new_secret_session = getattr(user, "session_id", None)
     db.session.flush()
     return row
 
@@ -250,13 +269,13 @@ def cancel_move(user) -> bool:
     """Drop the move under way (lapsed or not); True if there was one."""
     return bool(db.session.execute(
         update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.new_secret_at.is_not(None))
-        .values(new_secret=None, new_secret_at=None)
+        .values(new_secret=None, new_secret_at=None, new_secret_session=None)
     ).rowcount)
 
 
 @dataclass(frozen=True)
 class Moved:
-    problem: str | None = None  # None (moved), "none" (no move under way), "expired" or "wrong"
+    problem: str | None = None  # None (moved), "none" (no move under way), "elsewhere", "expired" or "wrong"
     recovery_codes: list[str] | None = None
 
 
@@ -269,9 +288,11 @@ def confirm_move(user, code: str, now: datetime | None = None) -> Moved:
     code = _clean(code)
     _lock_account(user)
     row = db.session.get(TwoFactor, user.id, populate_existing=True)
-    state = move_state(row, now)
+    state = move_state(row, getattr(user, "session_id", None), now)
     if state is None or row.confirmed_at is None:
         return Moved("none")
+    if state == "elsewhere":
+        return Moved("elsewhere")
     if state == "expired":
         cancel_move(user)
         return Moved("expired")
@@ -283,7 +304,8 @@ def confirm_move(user, code: str, now: datetime | None = None) -> Moved:
     # second confirmation racing this one finds it gone.
     moved = db.session.execute(
         update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.new_secret_at == row.new_secret_at)
-        .values(secret=row.new_secret, new_secret=None, new_secret_at=None, confirmed_at=now, last_step=step)
+        .values(secret=row.new_secret, new_secret=None, new_secret_at=None, new_secret_session=None,
+                confirmed_at=now, last_step=step)
     ).rowcount
     if not moved:
         return Moved("none")
@@ -328,9 +350,12 @@ def _check_totp(user, code: str, now: datetime) -> Outcome:
     if step is None:
         return Outcome(TOTP, "wrong")
     # Only a step later than the last one accepted moves it: a code already
-    # used (or one older than it) is refused, also when two requests race.
+    # used (or one older than it) is refused, also when two requests race;
+    # and only while the secret read is the one confirmed (a move to a new
+    # phone confirmed meanwhile sets a new confirmed_at: the old phone's
+    # code read before it must not pass after it).
     moved = db.session.execute(
-        update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.confirmed_at.is_not(None),
+        update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.confirmed_at == row.confirmed_at,
                                 or_(TwoFactor.last_step.is_(None), TwoFactor.last_step < step))
         .values(last_step=step)
     ).rowcount

@@ -270,11 +270,13 @@ def _two_factor_page(status: int = 200, *, begin_form=None, confirm_form=None, c
         context.update(qr=two_factor.qr_data_uri(uri), otpauth_uri=uri, secret=two_factor.grouped(row.secret))
     elif row is not None:
         context.update(recovery_codes_left=two_factor.recovery_codes_left(user))
-        move = two_factor.move_state(row)
-        if move == "pending":  # the new phone's key, shown to this signed-in user only
+        move = two_factor.move_state(row, user.session_id)
+        if move == "pending":  # the new phone's key, shown to the session that started the move only
             uri = two_factor.provisioning_uri(user, row.new_secret)
             context.update(move=move, qr=two_factor.qr_data_uri(uri), otpauth_uri=uri,
                            secret=two_factor.grouped(row.new_secret), move_expires_at=two_factor.move_expires_at(row))
+        elif move == "elsewhere":
+            context.update(move=move, move_started_at=row.new_secret_at)
         elif move == "expired":
             context.update(move=move)
     return render_template("auth/two_factor.html", **context), status
@@ -464,6 +466,12 @@ def two_factor_move_confirm():
         db.session.rollback()
         flash(_("No move to a new phone is under way. To move, start again below."), "info")
         return redirect(url_for("auth.two_factor"))
+    if moved.problem == "elsewhere":
+        record("user", user.id, "second_factor_move_failed", user, data={"address": address, "problem": "session"})
+        db.session.commit()
+        flash(_("This move to a new phone was started in another signed-in session: finish it there. If you did "
+                "not start it, cancel it below and change your password."), "warning")
+        return _two_factor_page(409)
     if moved.problem == "expired":
         record("user", user.id, "second_factor_move_failed", user, data={"address": address, "problem": "expired"})
         db.session.commit()

@@ -3,7 +3,8 @@
 A user moves their second factor to a new phone themselves: the new secret
 waits here (sealed like the confirmed one, app/sealed.py) until a code from
 the new phone confirms it; the confirmed secret keeps working meanwhile.
-Both columns are empty until a move begins, so nothing is filled here.
+new_secret_session: the signed-in session that started the move, the only
+one shown the new key and allowed to confirm it. The columns are empty until a move begins, so nothing is filled here.
 
 Revision ID: 0027
 Revises: 0026
@@ -26,9 +27,11 @@ def upgrade():
     with op.batch_alter_table('two_factors', schema=None) as batch_op:
         batch_op.add_column(sa.Column('new_secret', sa.String(length=sealed_length(64)), nullable=True))
         batch_op.add_column(sa.Column('new_secret_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('new_secret_session', sa.Integer(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('two_factors', schema=None) as batch_op:
+        batch_op.drop_column('new_secret_session')
         batch_op.drop_column('new_secret_at')
         batch_op.drop_column('new_secret')
