@@ -119,6 +119,10 @@ def test_the_supervisor_urges_an_escalated_referral_and_everyone_concerned_hears
             Notification.kind == "referral_urged", Notification.user_id == world.mediator_id)).scalar_one()
     opened = mediator.post(f"/notifications/{note_id}/open", data={"csrf_token": csrf(inbox)})
     assert opened.location.endswith(f"/referrals/{world.late}")  # where the note is read
+    # The audit log names the step and, as the histories do, no "X → X" for a step that keeps the state.
+    log = client.get(f"/audit/?entity_type=referral&entity_id={world.late}").get_data(as_text=True)
+    row = re.search(r'<tr data-trigger="urge".*?</tr>', log, re.S).group(0)
+    assert "督办部门" in row and "→" not in row.split('class="event-data"')[0]
 
 
 def test_an_urged_referral_is_not_escalated_again_and_the_liaison_can_still_act(app, world):

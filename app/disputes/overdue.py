@@ -59,8 +59,8 @@ def today_items(user, now, until) -> list[TodayItem]:
         return []
     locale = current_locale()
     items = [
-        TodayItem(KIND, _("Case %(case)s is overdue", case=_case(d, locale)), d.due_at, colour(d, now),
-                  url_for("disputes.show", case_id=d.id), detail=_place(d))
+        TodayItem(KIND, _("Case %(case)s is overdue", case=d.title), d.due_at, colour(d, now),
+                  url_for("disputes.show", case_id=d.id), detail=_detail(d, locale))
         for d, _total in rows[:LIMIT]
     ]
     if len(rows) > LIMIT:
@@ -74,9 +74,7 @@ def today_items(user, now, until) -> list[TodayItem]:
     return items
 
 
-def _case(d: Dispute, locale: str) -> str:
-    return f"{d.title} · {codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale)}"
-
-
-def _place(d: Dispute) -> str:
-    return d.community.name + (f" · {d.grid.name}" if d.grid else "")
+def _detail(d: Dispute, locale: str) -> str:
+    """What the case is about and where: the title reads "case X is overdue"."""
+    parts = (codes.label(codes.DISPUTE_TYPES, d.dispute_type, locale), d.community.name, d.grid.name if d.grid else None)
+    return " · ".join(p for p in parts if p)
