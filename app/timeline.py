@@ -100,6 +100,7 @@ TYPE_WORDS = {
     ("lawyer_duty", "create"): N_("Duty planned"),
     ("duty_swap", "create"): N_("Swap requested"),
     ("referral", "create"): N_("Referral drafted"),
+    ("legal_opinion", "create"): N_("Lawyer chosen for a legal opinion"),
 }
 
 
