@@ -109,6 +109,7 @@ TYPE_WORDS = {
 # when the system took it.
 SYSTEM_WORDS = {
     ("elder_assignment", "withdraw"): N_("Withdrawn automatically by the system"),
+    ("legal_opinion", "withdraw"): N_("Withdrawn automatically by the system"),
 }
 
 

@@ -14,15 +14,18 @@ from sqlalchemy import func, select
 from app import clock
 from app.audit.models import AuditEvent
 from app.audit.verify import verify
+from app.auth.models import User
 from app.disputes.models import Dispute
 from app.extensions import db
 from app.notifications.models import Notification
 from app.opinions.models import LegalOpinion
+from app.opinions.steps import ask as ask_service
 from app.rota.models import Consultation, Duty, Lawyer
 from tests import factories as f
 from tests import factories_opinions as fo
 from tests import factories_rota as fr
 from tests.factories import assert_sent_back, csrf, login
+from tests.test_statement_budgets import statements_of
 
 ID_NUMBER = "370682195503150013"
 PHONE = "13912340000"
@@ -329,3 +332,57 @@ def test_a_conflicted_lawyer_needs_the_mediators_reason(app, world):
         request_event = db.session.execute(select(AuditEvent).where(
             AuditEvent.entity_type == "legal_opinion", AuditEvent.trigger == "request")).scalar_one()
         assert json.loads(request_event.data)["override_reason"] == "同名不同人，已核实"
+
+
+def test_the_case_ending_withdraws_the_requests_waiting_for_an_answer_but_keeps_a_given_opinion(app, world):
+    mediator = client_of(app, world["mediator"])
+    ask(mediator, world["case"], world["lawyer"])
+    waiting = request_of(app, world["lawyer"])[0]
+    ask(mediator, world["case"], world["on_duty"])
+    answered = request_of(app, world["on_duty"])[0]
+    on_duty = client_of(app, world["on_duty_user"])
+    step(on_duty, f"/opinions/{answered}", answered, "accept")
+    step(on_duty, f"/opinions/{answered}", answered, "answer", opinion="建议调解。")
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        f.walk(d, d.assignee, "start_mediation", "fail")
+    assert request_of(app, world["lawyer"])[2] == "withdrawn"
+    assert request_of(app, world["on_duty"])[2] == "answered"
+    assert notes_of(app, world["lawyer_user_id"])[-1] == "opinion_withdrawn"
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.entity_type == "legal_opinion", AuditEvent.entity_id == waiting,
+            AuditEvent.trigger == "withdraw")).scalar_one()
+        assert event.actor_role == "system" and event.reason
+        assert verify() == []
+    # The mediator still acknowledges the opinion given.
+    assert step(mediator, f"/cases/{world['case']}", answered, "acknowledge").status_code == 302
+
+
+def test_a_step_sent_from_a_stale_page_is_refused_as_a_conflict(app, world):
+    ask(client_of(app, world["mediator"]), world["case"], world["lawyer"])
+    opinion_id, version, _s = request_of(app, world["lawyer"])
+    lawyer = client_of(app, world["lawyer_user"])
+    html = lawyer.get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    token = csrf(html)
+    assert step(lawyer, f"/opinions/{opinion_id}", opinion_id, "accept").status_code == 302
+    before = counts(app)
+    response = lawyer.post(f"/opinions/{opinion_id}/decline",
+                           data={f"o{opinion_id}-decline-csrf_token": token,
+                                 f"o{opinion_id}-decline-version": version,
+                                 f"o{opinion_id}-decline-reason": "没空"})
+    assert response.status_code == 409 and counts(app) == before
+    assert request_of(app, world["lawyer"])[2] == "accepted"
+
+
+def test_the_case_page_sends_no_statement_per_request_it_lists(app, world):
+    mediator = client_of(app, world["mediator"])
+    ask(mediator, world["case"], world["lawyer"])
+    one = len(statements_of(app, mediator, f"/cases/{world['case']}"))
+    with app.app_context():
+        d, me = db.session.get(Dispute, world["case"]), db.session.get(User, world["mediator_id"])
+        for n in range(3):
+            ask_service(d, fr.lawyer(name=f"另一律师{n}"), me, question="问题")
+    page = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert page.count("data-opinion-id=") == 4
+    assert len(statements_of(app, mediator, f"/cases/{world['case']}")) == one

@@ -6,7 +6,8 @@ accepted they write the opinion (answered), with the laws cited if they
 wish, and a mediator of the case acknowledges it (acknowledged). Until it
 is answered the mediator may withdraw the request, with a reason. With no
 answer in time (seven days from the request, accepted or not) the timer
-expires it.
+expires it; when the case leaves the states open for it (an agreement, a
+termination...) the system withdraws it in the case's own transaction.
 
 A request is made in one transaction with its row: the row is created as a
 draft and the "request" step, with its guards, takes it out of the draft at
@@ -55,7 +56,9 @@ LEGAL_OPINION = Workflow(
                    guards=("own_request", "request_not_expired", "opinion_given")),
         Transition("acknowledge", ("answered",), "acknowledged", (M,),
                    NC_("legal opinion step", "Acknowledge the opinion"), guards=("opinion_works_the_case",)),
-        Transition("withdraw", AWAITING, "withdrawn", (M,), NC_("legal opinion step", "Withdraw the request"),
+        # The system withdraws too, in the case's own transaction, when the case's step ends what a
+        # lawyer can be asked for (an agreement, termination, withdrawal...).
+        Transition("withdraw", AWAITING, "withdrawn", (M, SYSTEM), NC_("legal opinion step", "Withdraw the request"),
                    reason_required=True, danger=True, guards=("opinion_works_the_case",)),
         Transition("expire", AWAITING, "expired", (SYSTEM,), NC_("legal opinion step", "No answer in time")),
     ),

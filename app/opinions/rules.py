@@ -21,14 +21,16 @@ from datetime import date, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from workflows import DISPUTE
+from workflows.legal_opinion import AWAITING
 
-from .. import clock
+from .. import clock, engine
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..i18n import DEFAULT_LOCALE, translate
+from ..i18n import DEFAULT_LOCALE, N_, translate
+from ..labels import install_reason, system_reason
 from ..rota.days import saturdays
 from ..rota.models import SAT_STATES, Consultation, Duty, Lawyer
 from .models import LegalOpinion
@@ -150,6 +152,42 @@ def record_acknowledgement(row, actor, data, now):
 def opinions_of_case(dispute):
     """A case's timeline shows its legal-opinion requests' steps too."""
     return WF, select(LegalOpinion.id).where(LegalOpinion.dispute_id == dispute.id)
+
+
+# ---- the case's steps out of the states open for lawyers --------------------
+
+CASE_MOVED_ON = install_reason(
+    N_("The case moved on: the request for a legal opinion was withdrawn automatically"))
+
+
+def withdraw_with_case(dispute, actor, data, now):
+    """Withdraw, in the case's own transaction and as the system, the
+    requests still waiting for an answer once the case has left the states
+    in which a lawyer may be asked. An opinion already given stays, for the
+    mediator to acknowledge."""
+    if dispute.state in CASE_STATES:
+        return
+    params = {"dispute_id": dispute.id}
+    if engine.first_row(db.session, _ANY_AWAITING, params) is None:
+        return  # most cases: no request to withdraw, and no ORM query to ask
+    reason = system_reason(CASE_MOVED_ON)
+    for row in db.session.execute(_AWAITING, params).scalars().all():
+        engine.fire(row, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+
+
+# Built once (as the elders' own): this runs on many of a case's steps.
+_ANY_AWAITING = select(LegalOpinion.id).where(
+    LegalOpinion.dispute_id == bindparam("dispute_id"),
+    LegalOpinion.state.in_([bindparam(f"state_{i}", state) for i, state in enumerate(AWAITING)]),
+).limit(1)
+_AWAITING = (select(LegalOpinion).where(LegalOpinion.dispute_id == bindparam("dispute_id"),
+                                        LegalOpinion.state.in_(AWAITING)).order_by(LegalOpinion.id))
+
+# Read from the workflow, so that a new way out of those states is covered too.
+CASE_ENDING_TRIGGERS = sorted({t.trigger for t in DISPUTE.transitions
+                               if t.dest not in CASE_STATES and set(t.sources) & set(CASE_STATES)})
+for _trigger in CASE_ENDING_TRIGGERS:
+    hooks.effect("dispute", _trigger)(withdraw_with_case)
 
 
 # ---- conflicts -----------------------------------------------------------------
