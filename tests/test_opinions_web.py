@@ -127,7 +127,8 @@ def test_the_whole_path_through_the_web_request_accept_answer_acknowledge(app, w
 
     lawyer = client_of(app, world["lawyer_user"])
     assert client_of(app, world["lawyer_user"]).get("/").location.endswith("/rota/mine")
-    assert 'id="nav-opinions-mine"' in lawyer.get("/rota/mine").get_data(as_text=True)
+    landing = lawyer.get("/rota/mine").get_data(as_text=True)
+    assert 'id="nav-opinions-mine"' in landing and 'id="opinions-waiting"' in landing
     mine = lawyer.get("/opinions/mine").get_data(as_text=True)
     assert f'data-opinion-id="{opinion_id}"' in mine.split('id="open-requests"')[1]
     page = f"/opinions/{opinion_id}"
@@ -138,6 +139,7 @@ def test_the_whole_path_through_the_web_request_accept_answer_acknowledge(app, w
     assert response.status_code == 302 and response.location.endswith(page)
     assert request_of(app, world["lawyer"])[2] == "answered"
     assert "opinion_answered" in notes_of(app, world["mediator_id"])
+    assert 'id="opinions-waiting"' not in lawyer.get("/rota/mine").get_data(as_text=True)
 
     case_page = f"/cases/{world['case']}"
     html = mediator.get(case_page).get_data(as_text=True)
@@ -386,3 +388,38 @@ def test_the_case_page_sends_no_statement_per_request_it_lists(app, world):
     page = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
     assert page.count("data-opinion-id=") == 4
     assert len(statements_of(app, mediator, f"/cases/{world['case']}")) == one
+
+
+@pytest.mark.parametrize("role", ["gridworker", "elder", "coordinator", "liaison", "assistant", "supervisor"])
+def test_every_opinions_route_refuses_the_roles_that_take_no_step(app, world, role):
+    """Every route of the blueprint, for a role that neither asks nor answers:
+    no form, no step; a supervisor may read a request of their area, no more."""
+    mediator = client_of(app, world["mediator"])
+    ask(mediator, world["case"], world["lawyer"])
+    opinion_id, version, _s = request_of(app, world["lawyer"])
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        community = d.community
+        username = f.user(role, community=community if role != "coordinator" else None,
+                          street=community.street if role == "coordinator" else None).username
+    client = client_of(app, username)
+    token = csrf(client.get("/account").get_data(as_text=True))
+    before = counts(app)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("opinions."):
+            continue
+        url = (rule.rule.replace("<int:case_id>", str(world["case"])).replace("<int:opinion_id>", str(opinion_id))
+               .replace("<trigger>", "withdraw"))
+        if "GET" in rule.methods:
+            allowed = role == "supervisor" and rule.endpoint == "opinions.show"
+            assert client.get(url).status_code == (200 if allowed else 403), (role, rule.endpoint)
+        if "POST" in rule.methods:
+            response = client.post(url, data={"csrf_token": token, f"o{opinion_id}-withdraw-csrf_token": token,
+                                              f"o{opinion_id}-withdraw-version": version,
+                                              f"o{opinion_id}-withdraw-reason": "无", "question": "问题",
+                                              "lawyer_id": world["lawyer"]})
+            assert response.status_code == 403, (role, rule.endpoint)
+        checked += 1
+    assert checked == 4 and counts(app) == before
+    assert 'id="nav-opinions-mine"' not in client.get("/account").get_data(as_text=True)

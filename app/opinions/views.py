@@ -3,8 +3,10 @@ own pages: their list of requests and one request with the case's facts."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+
+from workflows.legal_opinion import AWAITING
 
 from .. import clock
 from ..auth.access import load_visible, roles_required
@@ -33,7 +35,15 @@ ENDED = ("declined", "expired", "withdrawn")
 
 
 def template_helpers():
-    return {"opinion_panel": opinion_panel, "opinion_wf": WF, "opinion_conflict_words": rules.conflict_words}
+    return {"opinion_panel": opinion_panel, "opinion_wf": WF, "opinion_conflict_words": rules.conflict_words,
+            "waiting_opinions": waiting_opinions}
+
+
+def waiting_opinions() -> int:
+    """How many requests wait for the current lawyer's answer (their landing page says so)."""
+    return db.session.scalar(
+        select(func.count(LegalOpinion.id)).join(Lawyer, Lawyer.id == LegalOpinion.lawyer_id)
+        .where(Lawyer.user_id == current_user.id, LegalOpinion.state.in_(AWAITING))) or 0
 
 
 def _asking_case(case_id):
