@@ -34,6 +34,10 @@ QUESTION = "楼上装修导致楼下天花板渗水，维修费用和误工损�
 OPINION = "依照侵权责任的一般规定，受损一方可以主张维修费用及有证据证明的合理损失。"
 
 
+def blocking_violations(page) -> list[str]:
+    return [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+
+
 def state_label(code: str) -> str:
     return translate(LEGAL_OPINION.state(code).label, DEFAULT_LOCALE)
 
@@ -55,6 +59,7 @@ def test_a_mediator_asks_a_lawyer_who_answers_from_a_phone(pages, app, backend):
     desk.goto(f"/cases/{case_id}")
     desk.locator("#opinions #ask-lawyer").click()
     expect(desk).to_have_url(re.compile(rf"/opinions/cases/{case_id}/new$"))
+    assert blocking_violations(desk) == []
     options = desk.locator('select[name="lawyer_id"] option')
     expect(options.first).to_have_attribute("value", str(lawyer_id))
     desk.locator('select[name="lawyer_id"]').select_option(str(lawyer_id))
@@ -76,8 +81,7 @@ def test_a_mediator_asks_a_lawyer_who_answers_from_a_phone(pages, app, backend):
     expect(phone.locator("body")).not_to_contain_text(ID_NUMBER)
     expect(phone.locator("#case-parties")).to_contain_text("1101**********002X")
     expect_no_sideways_scroll(phone)
-    violations = [v["id"] for v in Axe().run(phone).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert violations == []
+    assert blocking_violations(phone) == []
     accept = phone.locator('#opinion-actions button[data-trigger="accept"]')
     assert accept.bounding_box()["height"] >= 44, accept.bounding_box()  # finger-sized
     submit(phone, accept)

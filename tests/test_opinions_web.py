@@ -126,6 +126,10 @@ def test_the_whole_path_through_the_web_request_accept_answer_acknowledge(app, w
     assert notes_of(app, world["lawyer_user_id"]) == ["opinion_requested"]
 
     lawyer = client_of(app, world["lawyer_user"])
+    inbox = lawyer.get("/notifications/").get_data(as_text=True)
+    note_id = re.search(r'action="/notifications/(\d+)/open"', inbox).group(1)
+    opened = lawyer.post(f"/notifications/{note_id}/open", data={"csrf_token": csrf(inbox)})
+    assert opened.status_code == 302 and opened.location.endswith(f"/opinions/{opinion_id}")
     assert client_of(app, world["lawyer_user"]).get("/").location.endswith("/rota/mine")
     landing = lawyer.get("/rota/mine").get_data(as_text=True)
     assert 'id="nav-opinions-mine"' in landing and 'id="opinions-waiting"' in landing
@@ -423,3 +427,26 @@ def test_every_opinions_route_refuses_the_roles_that_take_no_step(app, world, ro
         checked += 1
     assert checked == 4 and counts(app) == before
     assert 'id="nav-opinions-mine"' not in client.get("/account").get_data(as_text=True)
+
+
+def test_the_same_lawyer_is_not_asked_twice_while_the_first_request_waits(app, world):
+    mediator = client_of(app, world["mediator"])
+    assert ask(mediator, world["case"], world["lawyer"]).status_code == 302
+    before = counts(app)
+    response = ask(mediator, world["case"], world["lawyer"], question="另一个问题")
+    assert response.status_code == 422 and counts(app) == before
+    opinion_id = request_of(app, world["lawyer"])[0]
+    step(mediator, f"/cases/{world['case']}", opinion_id, "withdraw", reason="问题需要改写")
+    assert ask(mediator, world["case"], world["lawyer"], question="改写后的问题").status_code == 302
+
+
+def test_a_withdrawal_without_a_reason_is_sent_back_on_the_case_page(app, world):
+    mediator = client_of(app, world["mediator"])
+    ask(mediator, world["case"], world["lawyer"])
+    opinion_id = request_of(app, world["lawyer"])[0]
+    before = counts(app)
+    response = step(mediator, f"/cases/{world['case']}", opinion_id, "withdraw", reason=" ")
+    assert response.status_code == 422 and counts(app) == before
+    assert_sent_back(response.get_data(as_text=True), f"o{opinion_id}-withdraw-reason",
+                     f"opinion-step-{opinion_id}-withdraw")
+    assert request_of(app, world["lawyer"])[2] == "requested"

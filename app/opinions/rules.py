@@ -89,6 +89,22 @@ def lawyer_active(row, actor, data):
     return None
 
 
+@hooks.guard("lawyer_not_asked_yet")
+def lawyer_not_asked_yet(row, actor, data):
+    """One open question at a time to one lawyer on one case: a second one
+    waits for the first answer (or goes into the first request's question)."""
+    if data is None:
+        return None
+    earlier = db.session.execute(
+        select(LegalOpinion.id).where(LegalOpinion.dispute_id == row.dispute_id,
+                                      LegalOpinion.lawyer_id == row.lawyer_id, LegalOpinion.id != row.id,
+                                      LegalOpinion.state.in_(AWAITING)).limit(1)).first()
+    if earlier is not None:
+        return _l("%(name)s has not answered the earlier request on this case yet: wait for that answer, or "
+                  "withdraw it and ask again.", name=row.lawyer.name)
+    return None
+
+
 @hooks.guard("question_given")
 def question_given(row, actor, data):
     if data is not None and not str(data.get("question") or "").strip():
