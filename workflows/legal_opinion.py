@@ -32,7 +32,7 @@ LEGAL_OPINION = Workflow(
     initial="draft",
     states=(
         State("draft", NC_("legal opinion state", "Being drafted")),
-        State("requested", NC_("legal opinion state", "Requested"), deadline=ANSWER_DAYS,
+        State("requested", NC_("legal opinion state", "Opinion requested"), deadline=ANSWER_DAYS,
               deadline_setting="LEGAL_OPINION_ANSWER_HOURS", timeout="expire"),
         # Accepting keeps the request's due time: the lawyer answers within the same seven days.
         State("accepted", NC_("legal opinion state", "Accepted"), deadline=ANSWER_DAYS,
@@ -41,7 +41,7 @@ LEGAL_OPINION = Workflow(
         State("answered", NC_("legal opinion state", "Opinion given")),
         State("acknowledged", NC_("legal opinion state", "Acknowledged"), terminal=True),
         State("withdrawn", NC_("legal opinion state", "Withdrawn"), terminal=True),
-        State("expired", NC_("legal opinion state", "Expired (no answer)"), terminal=True),
+        State("expired", NC_("legal opinion state", "Expired without an answer"), terminal=True),
     ),
     transitions=(
         Transition("request", ("draft",), "requested", (M,), NC_("legal opinion step", "Ask for a legal opinion"),
