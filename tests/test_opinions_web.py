@@ -435,6 +435,8 @@ def test_the_same_lawyer_is_not_asked_twice_while_the_first_request_waits(app, w
     before = counts(app)
     response = ask(mediator, world["case"], world["lawyer"], question="另一个问题")
     assert response.status_code == 422 and counts(app) == before
+    asked = response.get_data(as_text=True).split('id="asked-before"')[1]
+    assert f'data-lawyer-id="{world["lawyer"]}"' in asked
     opinion_id = request_of(app, world["lawyer"])[0]
     step(mediator, f"/cases/{world['case']}", opinion_id, "withdraw", reason="问题需要改写")
     assert ask(mediator, world["case"], world["lawyer"], question="改写后的问题").status_code == 302

@@ -119,12 +119,15 @@ def opinion_given(row, actor, data):
     return None
 
 
+CONFLICT_NEEDS_REASON = _l("This lawyer may have a conflict of interest: give the reason for asking them anyway.")
+
+
 @hooks.guard("lawyer_conflict_overridden")
 def lawyer_conflict_overridden(row, actor, data):
     if data is None or not row.conflicts:
         return None
     if not str(data.get("override_reason") or "").strip():
-        return _l("This lawyer may have a conflict of interest: give the reason for asking them anyway.")
+        return CONFLICT_NEEDS_REASON
     return None
 
 

@@ -95,7 +95,7 @@ def new_request(case_id):
     try:
         ask(dispute, lawyer, current_user, question=form.question.data, override_reason=form.override_reason.data)
     except Refused as refused:
-        if rules.conflicts_of(lawyer, dispute) and not (form.override_reason.data or "").strip():
+        if str(refused.message) == str(rules.CONFLICT_NEEDS_REASON):  # the field to correct is on the form
             form.override_reason.errors = [str(refused.message)]
             correct_the_marked(form, "opinion-request")
         else:
