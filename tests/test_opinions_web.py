@@ -136,6 +136,7 @@ def test_the_whole_path_through_the_web_request_accept_answer_acknowledge(app, w
     mine = lawyer.get("/opinions/mine").get_data(as_text=True)
     assert f'data-opinion-id="{opinion_id}"' in mine.split('id="open-requests"')[1]
     page = f"/opinions/{opinion_id}"
+    assert f'href="{page}"' in lawyer.get("/today").get_data(as_text=True)  # on the lawyer's today page too
     assert step(lawyer, page, opinion_id, "accept").status_code == 302
     assert request_of(app, world["lawyer"])[2] == "accepted"
     response = step(lawyer, page, opinion_id, "answer", opinion="楼上住户应赔偿维修费用及合理损失。",

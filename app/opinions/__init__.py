@@ -9,11 +9,14 @@ imports it."""
 
 def init_app(app) -> None:
     """Hand the legal-opinion hooks to the engine (the step's own changes
-    first, then who is told of them) and put a case's requests on its timeline."""
+    first, then who is told of them), put a case's requests on its timeline
+    and the work they ask for on the today page."""
     from ..timeline import install_related
-    from . import notices, rules
+    from ..today import install_provider
+    from . import notices, rules, today
 
     rules.hooks.install()
     notices.hooks.install()
     notices.install()
     install_related("dispute", rules.opinions_of_case)
+    install_provider("legal_opinion", today.opinion_work)
