@@ -117,11 +117,14 @@ class Config:
     # for the roles named here (comma-separated in the environment): their
     # users may do nothing but set it up until they have. A code is good for
     # its 30-second step and TWO_FACTOR_DRIFT_STEPS steps either side, once;
-    # the code page waits TWO_FACTOR_PENDING_SECONDS after the password.
+    # the code page waits TWO_FACTOR_PENDING_SECONDS after the password. A
+    # move to a new phone waits TWO_FACTOR_MOVE_SECONDS for the new phone's
+    # first code (the old phone's codes work meanwhile), then starts again.
     TWO_FACTOR_ROLES = names(os.environ.get("TWO_FACTOR_ROLES", "supervisor,coordinator,admin"))
     TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "社区矛调中心")
     TWO_FACTOR_DRIFT_STEPS = 1
     TWO_FACTOR_PENDING_SECONDS = 300
+    TWO_FACTOR_MOVE_SECONDS = 900
     TWO_FACTOR_RECOVERY_CODES = 10
     # A new password needs this many characters and may not be on the list of
     # common passwords shipped in app/auth/data.

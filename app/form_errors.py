@@ -32,3 +32,20 @@ def focus_first_error(form) -> None:
         if field.errors:
             field.render_kw = dict(field.render_kw or {}, autofocus=True)
             return
+
+
+def marked(field, hint: bool = False) -> dict:
+    """The attributes that make a field's state heard, not only seen: sent
+    back, it is `aria-invalid` and described by its errors (the ids the
+    field macro of _form.html gives them), then by its hint when it has one."""
+    ids = [f"{field.id}-error{n}" for n in range(1, len(field.errors) + 1)]
+    if hint:
+        ids.append(f"{field.id}-hint")
+    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return attrs
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["marked"] = marked

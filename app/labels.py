@@ -106,6 +106,7 @@ FIELD_LABELS = {
     "participants": N_("Who took part"),
     "participant_ids": N_("Known people who took part"),
     "answer": N_("The department's answer"),
+    "urging": N_("Urging note"),
     "sweep_id": N_("Sweep"),
     "email_set": N_("E-mail address given"),
     "email_on": N_("E-mail notifications"),

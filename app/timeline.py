@@ -21,7 +21,7 @@ from .audit.models import AuditEvent
 from .audit.personal import open_all
 from .auth.models import User
 from .extensions import db
-from .labels import REFERENCES, names_for, readable, reason_text
+from .labels import REFERENCES, field_label, names_for, readable, reason_text
 from .privacy import mask_data
 from .i18n import N_, NC_, translate
 from workflows.spec import SYSTEM
@@ -84,6 +84,10 @@ WORDS = {
     "second_factor_failed": N_("Wrong verification code"),
     "second_factor_throttled": N_("Verification code refused (too many attempts)"),
     "second_factor_reset": N_("Two-step verification reset by an administrator"),
+    "second_factor_move_started": N_("Move of two-step verification to a new phone started"),
+    "second_factor_move_failed": N_("Move of two-step verification to a new phone refused"),
+    "second_factor_move_cancelled": N_("Move of two-step verification to a new phone cancelled"),
+    "second_factor_moved": N_("Two-step verification moved to a new phone"),
     "recovery_code_used": N_("Recovery code used"),
     "recovery_codes_renewed": N_("Recovery codes renewed"),
     "department_added": N_("Department added"),
@@ -171,6 +175,10 @@ class Entry:
 
 
 REASON, NOTE = N_("Reason"), NC_("recorded with a step", "Note")
+
+# Submitted fields that are the step's own note (a supervisor's urging, 督办意见):
+# told where a reason is told, under the field's label, not among the data.
+STEP_NOTES = ("urging",)
 
 _STAND_IN = SimpleNamespace(id=bindparam("entity_id"))
 
@@ -310,6 +318,10 @@ def timeline(entity, locale: str) -> list[Entry]:
     subjects_of = _subjects(rows, own_type, locale)
     entries = []
     for (event, name), payload, (action, t), cause in zip(rows, payloads, actions, causes):
+        note = None if event.reason else next((k for k in STEP_NOTES if payload.get(k)), None)
+        note_text = payload.get(note) if note is not None else None
+        if note is not None:
+            payload = {k: v for k, v in payload.items() if k != note}
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
         wf = own_wf or entity.__workflow__
         subject = subjects_of.get((event.entity_type, event.entity_id)) or (
@@ -322,8 +334,9 @@ def timeline(entity, locale: str) -> list[Entry]:
                 action=action,
                 from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
                 to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
-                reason=reason_text(event.reason, locale),
-                reason_label=translate(NOTE if t is not None and not t.reason_required else REASON, locale),
+                reason=reason_text(event.reason, locale) if note is None else note_text,
+                reason_label=field_label(note, locale, event.entity_type) if note is not None else
+                translate(NOTE if t is not None and not t.reason_required else REASON, locale),
                 data=readable(payload, locale, names, event.entity_type),
                 subject=subject,
                 set_off=cause is not None,

@@ -150,7 +150,7 @@ def test_wrong_type_is_refused_next_to_the_field(app, client, world, content, na
     response = upload(client, world.case, content, name)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert re.search(r'<div class="invalid-feedback">[^<]*(Only photos|empty)', page)
+    assert re.search(r'<div class="invalid-feedback" id="[\w-]+-error1">[^<]*(Only photos|empty)', page)
     assert "The file was not attached" in page
     assert attachments(app) == [] and stored_files(app) == [] and audit_count(app) == before
 

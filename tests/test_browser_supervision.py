@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
@@ -151,6 +152,60 @@ def test_the_audit_log_fits_an_old_office_pc(pages, cases):
     page.goto("/audit/")
     expect(page.locator("#apply-event-filters")).to_be_visible()
     expect_no_sideways_scroll(page)
+    assert pages.problems == []
+
+
+# Each cell of the audit log's rows: its class, its width, and how many lines its text takes.
+EVENT_CELLS = """rows => rows.flatMap(row => [...row.cells].map(cell => {
+    const style = getComputedStyle(cell);
+    const text = cell.getBoundingClientRect().height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    return {name: cell.className, width: cell.getBoundingClientRect().width, row: row.getBoundingClientRect().width,
+            top: cell.getBoundingClientRect().top, lines: Math.round(text / parseFloat(style.lineHeight))};
+}))"""
+
+
+def test_the_audit_log_reads_on_a_phone(pages, cases, app):
+    """On a phone the six columns left "王/调/解" one character a line and the data a ribbon: each event is a block
+    there, its cells full-width, the actor's name on one line, the data as wide as the screen. The desk keeps the
+    table; screen readers keep its rows and headers at both sizes."""
+    with app.app_context():
+        mediator = db.session.get(Dispute, cases["on_spot"]).created_by
+        mediator.display_name = "王调解"
+        db.session.commit()
+        db.session.remove()
+    page = pages.open(**PHONE)
+    log_in_as_supervisor(page, cases["supervisor"])
+    for path in ("/audit/", f"/audit/?entity_type=dispute&entity_id={cases['on_spot']}"):
+        page.goto(path)
+        expect(page.locator("#events tbody tr").first).to_be_visible()
+        expect_no_sideways_scroll(page)
+        cells = page.locator("#events tbody tr").evaluate_all(EVENT_CELLS)
+        assert cells
+        for cell in cells:
+            if cell["name"].startswith(("event-id", "event-when")):  # the first line: when, and the number
+                assert cell["lines"] == 1, f"{path}: {cell}"
+            else:
+                assert cell["width"] >= 0.9 * cell["row"], f"{path}: a narrow cell {cell}"
+        who = page.locator("#events td.event-who", has_text="王调解").first
+        line = who.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+        assert who.locator("span").first.bounding_box()["height"] < 1.5 * line, "the actor's name wraps"
+        expect(page.get_by_role("columnheader")).to_have_count(6)  # still a table to a screen reader
+    data = page.locator("#events td.event-data details").first
+    data.locator("summary").click()
+    expect(data.locator("ul")).to_be_visible()
+    assert data.locator("ul").bounding_box()["width"] >= 0.8 * page.locator("#events").bounding_box()["width"]
+    expect_no_sideways_scroll(page)
+    screenshot(page, "audit-log-phone", "sqlite")
+    # The table's explicit roles are allowed ones and complete (axe: no serious or critical finding in it).
+    found = Axe().run(page, context="#events").response["violations"]
+    assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []
+
+    desk = pages.open(**DESKTOP)
+    log_in_as_supervisor(desk, cases["supervisor"])
+    desk.goto(f"/audit/?entity_type=dispute&entity_id={cases['on_spot']}")
+    expect(desk.locator("#events thead")).to_be_visible()
+    cells = desk.locator("#events tbody tr").first.evaluate_all(EVENT_CELLS)
+    assert len({round(c["top"]) for c in cells}) == 1, "the desk's table is not one line of columns"
     assert pages.problems == []
 
 

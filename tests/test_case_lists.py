@@ -214,7 +214,7 @@ def test_the_list_is_newest_first_within_the_users_scope(client, world, cases):
     ("dispute_type=parking", ["c"]),
     ("dispute_type=neighbour", ["b", "a"]),
     ("channel=phone", ["c"]),
-    ("colour=red", ["b", "a"]),  # a day to triage, long past
+    ("colour=red", ["a", "b"]),  # a day to triage, long past: the most overdue first
     ("colour=blue", ["c"]),  # 30 days from 5 March
     ("colour=yellow", []),
     ("colour=none", []),
@@ -228,6 +228,19 @@ def test_the_list_is_newest_first_within_the_users_scope(client, world, cases):
 def test_each_filter(client, world, cases, query, expected):
     login(client, world.m1)
     assert case_ids(client, f"/cases/?{query}") == [getattr(cases, name) for name in expected]
+
+
+def test_a_colour_lists_the_deadline_first_and_says_so(client, world, cases):
+    """Filtered on "overdue" (the today page's and the map's link), the most
+    overdue case comes first, as on the today page; otherwise the newest."""
+    login(client, world.m1)
+    red = client.get("/cases/?colour=red").get_data(as_text=True)
+    assert listed(red) == [cases.a, cases.b]  # a was due two hours before b
+    assert "期限在先：最超期或最临近到期的排在前面。" in red and "按登记时间由新到旧排列" not in red
+    newest = client.get("/cases/").get_data(as_text=True)
+    assert listed(newest) == [cases.c, cases.b, cases.a]
+    searched = client.get("/cases/?colour=red&q=当事人").get_data(as_text=True)
+    assert listed(searched) == [cases.b, cases.a]  # a search keeps its own order, newest first
 
 
 def test_grid_filter_and_its_scope(client, world, cases):

@@ -409,3 +409,18 @@ def test_a_step_sent_back_with_errors_shows_them_and_leads_to_its_form(app, clie
     assert re.search(r'role="alert">请按提示更正标出的填写项。\s*<a class="alert-link" href="#act-reject">转到表单</a>',
                      page)
     assert re.search(r'<textarea[^>]*autofocus[^>]*class="form-control is-invalid"[^>]*name="reject-reason"', page)
+
+
+def test_a_marked_field_is_heard_as_invalid_and_described_by_its_error(app, client, world):
+    """A screen reader reads a sent-back field as invalid, with its message:
+    the field points to its error (and hint) by ids that are in the page."""
+    login(client, world.m1)
+    page = action(client, world.case, "reject", route="court", reason="").get_data(as_text=True)
+    field = re.search(r'<textarea[^>]*name="reject-reason"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1).split()
+    assert described and described[0].endswith("-error1")
+    for element_id in described:
+        assert re.search(rf'<div class="[^"]*" id="{element_id}">[^<]+</div>', page), element_id
+    others = re.findall(r'<(?:input|select|textarea)[^>]*aria-invalid="true"[^>]*>', page)
+    assert others == [field]  # only the marked field

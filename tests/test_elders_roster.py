@@ -150,6 +150,26 @@ def test_a_coordinator_sees_only_their_street(app, client, world):
     assert client.get(f"/elders/roster/{world['far']}/edit").status_code == 404
 
 
+@pytest.mark.parametrize("role", ["supervisor", "coordinator"])
+def test_the_city_level_sees_every_streets_elders_and_a_street_its_own(app, client, world, role):
+    """A supervisor or coordinator of the whole city has no street: their
+    load table listed no elder at all ("no elders on the roster")."""
+    with app.app_context():
+        city = f.user(role).username
+        street = f.user(role, street=db.session.get(Community, world["c1"]).street).username
+    login(client, city)
+    load = client.get("/elders/load").get_data(as_text=True)
+    assert f'data-elder-id="{world["elder"]}"' in load and f'data-elder-id="{world["far"]}"' in load
+    if role == "coordinator":
+        roster = client.get("/elders/roster").get_data(as_text=True)
+        assert "张德厚" in roster and "外街老人" in roster
+        assert client.get(f"/elders/roster/{world['far']}/edit").status_code == 200
+    client = app.test_client()
+    login(client, street)
+    load = client.get("/elders/load").get_data(as_text=True)
+    assert f'data-elder-id="{world["elder"]}"' in load and f'data-elder-id="{world["far"]}"' not in load
+
+
 @pytest.mark.parametrize("role", ["mediator", "elder", "gridworker", "lawyer"])
 def test_other_roles_cannot_keep_the_roster(app, client, world, role):
     with app.app_context():

@@ -245,7 +245,7 @@ def test_a_follow_up_plan_sent_back_opens_on_the_case_page_where_it_was_filled_i
         assert 'class="collapse show" id="followup-form"' in html
         assert re.search(rf'<input[^>]*class="form-control is-invalid"[^>]*name="planned_on"[^>]*value="{day}"',
                          html)
-        assert f'<div class="invalid-feedback">{message}</div>' in html
+        assert f'<div class="invalid-feedback" id="planned_on-error1">{message}</div>' in html
     assert len(ff_rows(app, world.case)) == 2
 
 

@@ -372,7 +372,7 @@ def test_a_referral_sent_back_with_errors_opens_where_it_was_filled_in(client, a
     f.assert_sent_back(html, "request", "refer-panel")
     assert 'class="collapse show" id="refer-panel"' in html
     assert re.search(r'class="form-control is-invalid"[^>]*name="request"[^>]*>\s*</textarea>'
-                     r'<div class="invalid-feedback">Say what the department is asked to do.</div>', html)
+                     r'<div class="invalid-feedback" id="request-error1">Say what the department is asked to do.</div>', html)
     assert f'<option selected value="{world.market}">' in html and f'value="{token}"' in html
     assert "; " not in re.search(r'role="alert">(.*?)</div>', html, re.S).group(1)  # no raw list of errors
     assert events(app) == before
@@ -418,3 +418,27 @@ def test_a_liaison_s_today_page_counts_the_referrals_beyond_the_ones_it_lists(ap
     assert re.findall(r'href="(/referrals/[^"]*)"', block) == [f"/referrals/{world.ours}", "/referrals/"]
     assert "2 more referrals: see the referrals list" in block
     assert f'href="/referrals/{world.theirs}"' not in html  # another department's, counted nowhere
+
+
+def test_two_escalated_referrals_of_one_case_on_the_supervisor_s_today_page_name_their_departments(app, world):
+    """The walk found "案件#924的交办 · 超期未签收（督办）" twice: the referrals to 市场监管 and to 环保."""
+    from datetime import timedelta
+
+    from app.engine.timers import tick
+
+    with app.app_context():
+        street_id = db.session.get(Referral, world.ours).dispute.street_id
+        sup = f.user("supervisor", street=db.session.get(f.Street, street_id)).username
+        late = NOW + timedelta(hours=25)
+        fired = tick(now=late).fired
+        assert {("referral", world.ours, "escalate_unacknowledged"),
+                ("referral", world.theirs, "escalate_unacknowledged")} <= set(fired)
+        title = db.session.get(Referral, world.ours).dispute.title
+        db.session.remove()
+    clock.set_now(late)
+    supervisor = as_user(app.test_client(), sup)
+    html = supervisor.get("/today").get_data(as_text=True)
+    items = {int(n): re.sub(r"\s+", " ", text) for n, text in
+             re.findall(r'href="/referrals/(\d+)"[^>]*>(.*?)</a>', html, re.S)}
+    assert f"Referral of case {title} to 市场监管" in items[world.ours]
+    assert f"Referral of case {title} to 环保" in items[world.theirs]

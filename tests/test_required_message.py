@@ -38,7 +38,7 @@ def test_a_party_without_a_name_is_told_in_the_apps_words(app, client):
         "id_type": "robot"})
     assert answer.status_code == 422
     html = answer.get_data(as_text=True)
-    assert re.search(rf'name="name"[^>]*>\s*<div class="invalid-feedback">{REQUIRED}</div>', html)
+    assert re.search(rf'name="name"[^>]*>\s*<div class="invalid-feedback" id="name-error1">{REQUIRED}</div>', html)
     assert "不是有效的选项。" in html  # the ID type not offered
     assert not any(words in html for words in THEIR_WORDS)
 

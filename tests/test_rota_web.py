@@ -584,3 +584,81 @@ def test_a_rota_step_says_what_happened_in_a_sentence_in_either_language(app, wo
         else:
             assert f"您已拒绝{day.year}年{day.month}月{day.day}日值班的换班请求。" in html
             assert "已完成" not in html
+
+
+# ---- a step whose reason is required, sent without one
+
+
+def assert_reason_marked(html: str, message: str, kept: str = "") -> None:
+    """The step's reason box is marked as every form marks a field: red, its
+    message under it, said to be invalid, and the user's text kept in it."""
+    f.assert_sent_back(html, "reason", "step-sent-back")
+    box = re.search(r'<form[^>]*id="step-sent-back".*?</form>', html, re.S)
+    assert box, "no form is marked as sent back"
+    reason = re.search(r'<input[^>]*name="reason"[^>]*>', box.group(0)).group(0)
+    assert "is-invalid" in reason and 'aria-invalid="true"' in reason
+    assert f'value="{kept}"' in reason
+    error_id = re.search(r'aria-describedby="([\w-]+)"', reason).group(1)
+    assert re.search(rf'<div class="invalid-feedback[^"]*" id="{error_id}">{re.escape(message)}</div>', box.group(0))
+    # The other steps' boxes on the page are left alone.
+    assert html.count("is-invalid") == 1
+
+
+def test_cancelling_a_duty_without_a_reason_marks_the_reason(app, world):
+    client = logged_in(app, world["coordinator"])
+    page = f"/rota/duties/{world['duty']}"
+    before = events(app)
+    answer = post(client, page, f"/rota/duties/{world['duty']}/fire/cancel", {"version": world["version"], "reason": "  "})
+    assert answer.status_code == 422
+    assert_reason_marked(answer.get_data(as_text=True), "请填写理由。", kept="  ")
+    assert events(app) == before
+    with app.app_context():
+        assert db.session.get(Duty, world["duty"]).state == "published"
+
+
+def test_a_reason_too_long_is_marked_and_kept(app, world):
+    client = logged_in(app, world["coordinator"])
+    page = f"/rota/duties/{world['duty']}"
+    too_long = "停" * 2001
+    answer = post(client, page, f"/rota/duties/{world['duty']}/fire/cancel", {"version": world["version"], "reason": too_long})
+    assert answer.status_code == 422
+    assert_reason_marked(answer.get_data(as_text=True), "理由过长：最多 2000 个字符。", kept=too_long)
+    with app.app_context():
+        assert db.session.get(Duty, world["duty"]).state == "published"
+
+
+def test_refusing_a_swap_without_a_reason_marks_the_reason(app, world):
+    target_id, target = world["others"][0]
+    asker = logged_in(app, world["owner"])
+    assert post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id}).status_code == 302
+    with app.app_context():
+        swap_id = db.session.execute(select(SwapRequest.id)).scalar_one()
+    colleague = logged_in(app, target)
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": 1}).status_code == 302
+    coordinator = logged_in(app, world["coordinator"])
+    before = events(app)
+    answer = post(coordinator, "/rota/", f"/rota/swaps/{swap_id}/fire/refuse", {"version": 2})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert_reason_marked(html, "请填写理由。")
+    # The marked box is the refusal's, on the swap's card.
+    card = re.search(rf'id="swap-{swap_id}".*?</form>\s*</div>', html, re.S).group(0)
+    assert 'id="step-sent-back"' in card
+    assert events(app) == before
+    with app.app_context():
+        assert db.session.get(SwapRequest, swap_id).state == "accepted"
+
+
+def test_a_step_without_a_reason_box_is_told_in_the_message(app, world):
+    """A too-long reason forged onto a step whose button has no reason box:
+    nothing to mark, the top message says what is wrong."""
+    with app.app_context():
+        fr.set_today(world["day"], hour=9)
+    client = logged_in(app, world["owner"])
+    page = f"/rota/duties/{world['duty']}"
+    answer = post(client, page, f"/rota/duties/{world['duty']}/fire/check_in",
+                  {"version": world["version"], "reason": "到" * 2001})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert "理由过长：最多 2000 个字符。" in html
+    assert "is-invalid" not in html and "step-sent-back" not in html

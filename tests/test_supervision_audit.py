@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit.chain import current_digest
 from app.audit.models import AuditEvent
+from app.disputes.models import Dispute
 from app.extensions import db
 from tests import factories as f
 from tests import factories_supervision as fs
@@ -37,8 +38,6 @@ def test_logins_failed_logins_and_reveals_are_listed(app, client, world):
     login(client, world.m_a1)
     page = client.get(f"/cases/{world.case_a}").get_data(as_text=True)
     with app.app_context():
-        from app.disputes.models import Dispute
-
         party = db.session.get(Dispute, world.case_a).parties[0].id
     client.post(f"/cases/{world.case_a}/parties/{party}/reveal", data={"csrf_token": csrf(page)})
     client.post("/logout", data={"csrf_token": csrf(page)})
@@ -94,9 +93,9 @@ def test_paging_newest_first(app, client, world):
     login(client, world.sup_city)
     with app.app_context():
         ids = db.session.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc())).scalars().all()
-    first = re.findall(r"<tr data-trigger=\"[^\"]+\" data-entity=\"[^\"]*\">\s*<td>(\d+)</td>",
+    first = re.findall(r"<tr data-trigger=\"[^\"]+\" data-entity=\"[^\"]*\"[^>]*>\s*<td [^>]*class=\"event-id\">(\d+)</td>",
                        client.get("/audit/").get_data(as_text=True))
-    second = re.findall(r"<tr data-trigger=\"[^\"]+\" data-entity=\"[^\"]*\">\s*<td>(\d+)</td>",
+    second = re.findall(r"<tr data-trigger=\"[^\"]+\" data-entity=\"[^\"]*\"[^>]*>\s*<td [^>]*class=\"event-id\">(\d+)</td>",
                         client.get("/audit/?page=2").get_data(as_text=True))
     assert [int(i) for i in first + second] == ids[:4]
 
@@ -291,3 +290,36 @@ def test_a_label_in_english_is_matched_on_the_english_page(app, client, labelled
     assert rows(client, "?trigger=登记签名")[0] == []  # the Chinese label is not the English page's
     # A letter is part of nearly every label: it narrows nothing, and is looked for as itself only.
     assert rows(client, "?trigger=e")[0] == [] and rows(client, "?entity_type=a")[0] == []
+
+
+def event_cells(html: str, trigger: str) -> dict[str, str]:
+    """The text of each cell of the first row of `trigger`, by the cell's class (event-when, event-who...)."""
+    row = re.search(rf'<tr data-trigger="{trigger}"[^>]*>(.*?)</tr>', html, re.S)
+    assert row, f"no {trigger} event on the page"
+    cells = re.findall(r'<td [^>]*class="event-(\w+)[^"]*">(.*?)</td>', row.group(1), re.S)
+    return {name: " ".join(re.sub(r"<[^>]+>", " ", text).split()) for name, text in cells}
+
+
+def test_each_event_shows_when_who_what_the_step_and_its_data(app, client, world):
+    """What the phone's blocks and the desk's columns both show: every field of an event, none left out."""
+    from app.audit.chain import record
+
+    with app.app_context():
+        who = fs.user_named(world.m_a1)
+        who.display_name = "王调解"
+        record("dispute", world.case_a, "close", who, from_state="fulfilled", to_state="closed",
+               reason="当事人已履行完毕", data={"summary": "案件已依法办结，当事人无异议。"})
+        db.session.commit()
+        event_id = db.session.execute(select(func.max(AuditEvent.id))).scalar_one()
+        title = db.session.get(Dispute, world.case_a).title
+    login(client, world.sup_a)
+    _, html = rows(client, f"?entity_type=dispute&entity_id={world.case_a}")
+    cells = event_cells(html, "close")
+    assert list(cells) == ["id", "when", "who", "what", "action", "data"]
+    assert cells["id"] == str(event_id)
+    assert re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}", cells["when"])
+    assert cells["who"] == "王调解 (调解员)"
+    assert cells["what"] == f"纠纷案件 {title}" and f'href="/supervision/cases/{world.case_a}"' in html
+    assert cells["action"].startswith("结案 ") and "已履行 → 已结案" in cells["action"]
+    assert "当事人已履行完毕" in cells["action"]
+    assert cells["data"] == "数据 结案小结：案件已依法办结，当事人无异议。"

@@ -138,7 +138,7 @@ def test_bomb_or_damaged_photo_is_refused_and_nothing_is_written(app, client, wo
                       "photo.webp" if content.startswith(b"RIFF") else "photo.jpg")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert re.search(r'<div class="invalid-feedback">[^<]*' + re.escape(message), page)
+    assert re.search(r'<div class="invalid-feedback" id="[\w-]+-error1">[^<]*' + re.escape(message), page)
     assert "The file was not attached" in page
     assert attachments(app) == [] and stored_files(app) == [] and audit_count(app) == before
 
@@ -254,6 +254,6 @@ def test_public_report_with_a_bomb_or_damaged_photo_writes_nothing(app, client, 
     before = [count(app, model) for model in (Dispute, Attachment, RateEvent, AuditEvent)]
     response, _ = report(client, world, photo=(io.BytesIO(content), "photo.jpg"))
     assert response.status_code == 422
-    assert re.search(r'<div class="invalid-feedback">[^<]*' + re.escape(message), response.get_data(as_text=True))
+    assert re.search(r'<div class="invalid-feedback" id="[\w-]+-error1">[^<]*' + re.escape(message), response.get_data(as_text=True))
     assert [count(app, model) for model in (Dispute, Attachment, RateEvent, AuditEvent)] == before
     assert stored_files(app) == []

@@ -80,7 +80,7 @@ def test_a_grid_outside_the_chosen_street_is_refused_on_the_grid(app, city):
     refused = new_account(client, street_id=city["east"], grid_id=city["west_g"][0])
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    grid_field = re.search(r'<select class="form-select is-invalid" id="grid_id".*?</div>', html, re.S).group(0)
+    grid_field = re.search(r'<select aria-describedby="grid_id-error1" aria-invalid="true" class="form-select is-invalid" id="grid_id".*?</div>', html, re.S).group(0)
     assert "This grid is not in the chosen street." in grid_field
     assert counts(app) == before
     # Another community's grid, the street right: said of the community.

@@ -69,12 +69,19 @@ def test_mermaid_text_names_every_state_and_transition():
 
 def own_forms():
     """Workflows whose steps are taken on forms of their own, not the case
-    page's generic action forms: their fields must be on those forms."""
-    from app.followups.forms import VisitForm
+    page's generic action forms: their fields must be on those forms
+    (a step with a form of its own, a supervisor's urging of a follow-up,
+    is keyed by (workflow, trigger))."""
+    from app.followups.forms import UrgeForm, VisitForm
     from app.referrals.forms import StepForm
     from app.sweeps.forms import SweepForm
 
-    return {"followup": VisitForm, "sweep": SweepForm, "referral": StepForm}
+    return {"followup": VisitForm, ("followup", "urge"): UrgeForm, "sweep": SweepForm, "referral": StepForm}
+
+
+def own_form(workflow, t):
+    forms = own_forms()
+    return forms.get((workflow.name, t.trigger)) or forms.get(workflow.name)
 
 
 def test_every_required_field_has_a_label_and_a_form_field(app):
@@ -85,8 +92,8 @@ def test_every_required_field_has_a_label_and_a_form_field(app):
         for t in workflow.transitions:
             for name in t.required:
                 assert name in FIELD_LABELS, name
-                if workflow.name in own_forms():
-                    assert hasattr(own_forms()[workflow.name], name), name
+                if own_form(workflow, t) is not None:
+                    assert hasattr(own_form(workflow, t), name), name
                 else:
                     assert _field_for(name) is not None
 
@@ -99,8 +106,8 @@ def test_every_optional_field_has_a_label_and_a_form_field(app):
         for t in workflow.transitions:
             for name in t.optional:
                 assert name in FIELD_LABELS, name
-                if workflow.name in own_forms():
-                    assert hasattr(own_forms()[workflow.name], name), name
+                if own_form(workflow, t) is not None:
+                    assert hasattr(own_form(workflow, t), name), name
                 else:
                     assert _field_for(name, required=False) is not None
 

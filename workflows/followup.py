@@ -10,11 +10,16 @@ timers fire at the same times whenever the runner happens to run:
 (the end of the grace period: it is overdue) and `escalate_at` (the street
 supervisor is told). An overdue or escalated follow-up is red whatever its
 next due time ("late" states); the mediator can still record the visit.
+
+A supervisor of the case's street (or of the city) urges the case's
+mediators to make an escalated visit (督办), with a note: a step that keeps
+the state (no timer runs from it, so nothing escalates again) and tells them.
 """
 from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
 
 M = "mediator"
+S = "supervisor"
 OPEN = ("scheduled", "due", "overdue", "escalated")
 
 FOLLOWUP = Workflow(
@@ -34,6 +39,8 @@ FOLLOWUP = Workflow(
         Transition("fall_overdue", ("due",), "overdue", (SYSTEM,), N_("Became overdue")),
         Transition("escalate", ("overdue",), "escalated", (SYSTEM,),
                    NC_("follow-up step", "Escalated to the supervisor")),
+        Transition("urge", ("escalated",), "escalated", (S,), NC_("follow-up step", "Urge the mediators"),
+                   required=("urging",), guards=("followup_by_case_supervisor",), keep_deadline=True),
         Transition(
             "record_visit",
             OPEN,

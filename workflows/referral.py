@@ -8,19 +8,26 @@ department's and kind's periods (app/referrals/deadlines.py): `ack_by`, by
 which the liaison must acknowledge it, and `answer_by`, by which the
 department must answer. A return for more work sets a new `answer_by`. A
 referral not acknowledged or not answered in time is escalated to the
-street's supervisors (督办): a "late" state, red whatever comes next, from
-which the liaison can still act.
+street's supervisors: a "late" state, red whatever comes next, from
+which the liaison can still act. There a supervisor of the case's street
+(or of the city) urges the department (督办) with a note: a step that keeps
+the state (the referral stays escalated and red until the liaison acts, and
+no timer runs from an escalated state, so an urged referral is not escalated
+again) and moves no deadline: `answer_by` is what the department's figures
+count an answer on time against (app/supervision/departments.py).
 """
 from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
 
 M = "mediator"
 L = "liaison"
+S = "supervisor"
 
 # States in which the referral is still the department's or the centre's
 # business: the case cannot close while one of its referrals is in one.
 OPEN = ("draft", "sent", "ack_escalated", "acknowledged", "in_progress", "answer_escalated", "answered")
 WORKING = ("acknowledged", "in_progress", "answer_escalated")
+ESCALATED = ("ack_escalated", "answer_escalated")
 
 REFERRAL = Workflow(
     name="referral",
@@ -50,6 +57,10 @@ REFERRAL = Workflow(
                    guards=("liaison_of_department",)),
         Transition("escalate_overdue", ("acknowledged", "in_progress"), "answer_escalated", (SYSTEM,),
                    NC_("referral step", "Not answered in time: escalated to the supervisor")),
+        # 督办: one transition per escalated state, each back to itself.
+        *(Transition("urge", (state,), state, (S,), NC_("referral step", "Urge the department"),
+                     required=("urging",), guards=("referral_by_case_supervisor",), keep_deadline=True)
+          for state in ESCALATED),
         Transition("answer", WORKING, "answered", (L,), NC_("referral step", "Answer"),
                    required=("answer",), guards=("liaison_of_department",)),
         Transition("accept_answer", ("answered",), "verified", (M,), NC_("referral step", "Accept the answer"),

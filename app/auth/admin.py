@@ -291,7 +291,8 @@ def reset_two_factor(user_id: int):
     user = _load(user_id)
     if user.id == current_user.id:
         return _own_account(user, _("This is your own account: manage your two-step verification on your account "
-                                    "page. To start again with a new phone, ask another administrator to reset it."))
+                                    "page. Changing phones? Move it to the new phone there, with your password and "
+                                    "a code from the old phone or a recovery code."))
     if two_factor.factor_of(user) is None:
         flash(_("This account has no two-step verification to reset."), "info")
         return _user_page(user, 409)

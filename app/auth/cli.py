@@ -17,7 +17,8 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", "display_name", help="Name shown to others (default: the username).")
-@click.option("--street", "street_name", help="Street the user works in (supervisors, coordinators).")
+@click.option("--street", "street_name", help="Street the user works in (supervisors, coordinators; "
+              "for them --community gives its street).")
 @click.option("--whole-city", is_flag=True, help="A supervisor or coordinator of the whole city (instead of --street).")
 @click.option("--community", "community_name", help="Community the user works in (mediators).")
 @click.option("--grid", "grid_name", help="Grid the user works in (grid workers).")
@@ -34,8 +35,9 @@ def create_user(username, role, display_name, street_name, whole_city, community
         details.community_id = _id_named(Community, community_name, "community")
     if street_name:
         details.street_id = _id_named(Street, street_name, "street")
+    derived = _street_for_role(details, street_name)
     if department_name:
-        details.department_id = _department_id(department_name, _street_of(details, street_name))
+        details.department_id = _department_id(department_name, _street_of(details))
     with force_locale("en"):
         try:
             accounts.create(username, details, password, None, "cli")
@@ -49,7 +51,34 @@ def create_user(username, role, display_name, street_name, whole_city, community
                 raise click.ClickException(f"user {username!r} already exists") from None
             raise click.ClickException(problem.message) from None
     db.session.commit()
-    click.echo(f"created {role} {username!r}")
+    click.echo(f"created {role} {username!r}" + (f" for {derived}" if derived else ""))
+
+
+def _street_for_role(details, street_name) -> str | None:
+    """A supervisor, coordinator or liaison keeps a street, never a community
+    or grid (accounts.ROLE_PLACES drops them): given --community (or --grid),
+    they work for the street it lies in. With --street naming another street,
+    or with --whole-city, what was meant is unclear: refused, saying what to
+    give. Returns the street so derived, for the output; None otherwise."""
+    kept = accounts.ROLE_PLACES.get(details.role, ())
+    if "street" not in kept or "community" in kept or not (details.community_id or details.grid_id):
+        return None
+    if details.grid_id:
+        place = db.session.get(Grid, details.grid_id)
+        what, community = "grid", place.community
+    else:
+        place = community = db.session.get(Community, details.community_id)
+        what = "community"
+    role = details.role
+    if details.whole_city:
+        raise click.ClickException(f"a {role} of the whole city has no {what}: give --whole-city without --{what}")
+    if details.street_id and details.street_id != community.street_id:
+        raise click.ClickException(
+            f"{what} {place.name!r} is in street {community.street.name!r}, not in {street_name!r}: "
+            f"a {role} works for a street, give --street alone")
+    details.street_id = community.street_id
+    details.community_id = details.grid_id = None
+    return f"street {community.street.name!r} (the {what}'s)"
 
 
 def _id_named(model, name: str, what: str) -> int:
@@ -61,13 +90,13 @@ def _id_named(model, name: str, what: str) -> int:
     return found[0]
 
 
-def _street_of(details, street_name) -> int | None:
+def _street_of(details) -> int | None:
     """The street the account will have, to tell departments of one name apart."""
     if details.grid_id:
         return db.session.get(Grid, details.grid_id).community.street_id
     if details.community_id:
         return db.session.get(Community, details.community_id).street_id
-    return _id_named(Street, street_name, "street") if street_name else None
+    return details.street_id
 
 
 def _department_id(name, street_id) -> int:

@@ -49,6 +49,28 @@ class TwoFactorConfirmForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
+class TwoFactorMoveForm(FlaskForm):
+    """Moving to a new phone: the password and a current code (from the old
+    phone, or a recovery code). Its fields are named apart from the other
+    forms on the page (unique ids)."""
+    move_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+                                  render_kw={"autocomplete": "current-password"})
+    move_code = StringField(_l("Code from your current phone, or a recovery code"),
+                            validators=[DataRequired(), Length(max=40)],
+                            render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"})
+
+
+class TwoFactorMoveConfirmForm(FlaskForm):
+    """The first code from the new phone."""
+    new_phone_code = StringField(_l("Six-digit code from the new phone"),
+                                 validators=[DataRequired(), Length(max=20)],
+                                 render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class TwoFactorMoveCancelForm(FlaskForm):
+    """Dropping a move under way: the CSRF token only."""
+
+
 # -- the administrators' users pages (app/auth/admin.py) ----------------------------
 
 

@@ -78,7 +78,12 @@ class TwoFactor(db.Model):
     """An account's TOTP secret (RFC 6238). Unconfirmed while being set up;
     confirmed once the user has entered a code from it. `last_step` is the
     time step of the latest code accepted: a code of that step or an earlier
-    one is refused, so a code cannot be used twice."""
+    one is refused, so a code cannot be used twice.
+
+    `new_secret` (with `new_secret_at`, when it was made) is a move to a new
+    phone under way: the confirmed `secret` keeps working until a code from
+    the new one replaces it (two_factor.confirm_move), so an abandoned move
+    locks no one out."""
 
     __tablename__ = "two_factors"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
@@ -86,6 +91,8 @@ class TwoFactor(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_step: Mapped[int | None] = mapped_column(Integer)
+    new_secret: Mapped[str | None] = mapped_column(SealedString(64, "two_factors.new_secret"))
+    new_secret_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class RecoveryCode(db.Model):

@@ -15,6 +15,11 @@ any authenticator app) after the password, and one-time recovery codes.
   pass): a code seen once is dead, even within its window.
 - Between the password and the code the login waits in the (signed) Flask
   session for TWO_FACTOR_PENDING_SECONDS; no server-side session exists yet.
+- Moving to a new phone (any user with the factor on, a required role too):
+  after the password and a current code, a new secret waits beside the
+  confirmed one (`new_secret`) for TWO_FACTOR_MOVE_SECONDS; the old phone's
+  codes keep working until a code from the new phone replaces the secret
+  (and the recovery codes: whatever the old phone carried dies with it).
 
 The callers (app/auth/views.py, cli.py) audit each step; this module audits
 the use of a recovery code and a reset, wherever they happen.
@@ -24,7 +29,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import segno
@@ -205,6 +210,87 @@ def new_recovery_codes(user, now: datetime | None = None) -> list[str]:
     return codes
 
 
+# -- moving to a new phone -------------------------------------------------------
+
+
+class NotEnabled(Exception):
+    pass
+
+
+def move_expires_at(row: TwoFactor) -> datetime | None:
+    """When the move under way on `row` lapses; None when there is none."""
+    if row is None or row.new_secret is None or row.new_secret_at is None:
+        return None
+    return row.new_secret_at + timedelta(seconds=current_app.config["TWO_FACTOR_MOVE_SECONDS"])
+
+
+def move_state(row: TwoFactor | None, now: datetime | None = None) -> str | None:
+    """None (no move under way), "pending" or "expired"."""
+    expires = move_expires_at(row)
+    if expires is None:
+        return None
+    return "pending" if (now or clock.now()) < expires else "expired"
+
+
+def begin_move(user, now: datetime | None = None) -> TwoFactor:
+    """A new secret for a new phone beside the confirmed one (replacing a
+    move under way), in the caller's transaction; the caller has checked the
+    password and a current code. Raises NotEnabled when the factor is off."""
+    now = now or clock.now()
+    _lock_account(user)
+    row = db.session.get(TwoFactor, user.id, populate_existing=True)
+    if row is None or row.confirmed_at is None:
+        raise NotEnabled()
+    row.new_secret, row.new_secret_at = pyotp.random_base32(), now
+    db.session.flush()
+    return row
+
+
+def cancel_move(user) -> bool:
+    """Drop the move under way (lapsed or not); True if there was one."""
+    return bool(db.session.execute(
+        update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.new_secret_at.is_not(None))
+        .values(new_secret=None, new_secret_at=None)
+    ).rowcount)
+
+
+@dataclass(frozen=True)
+class Moved:
+    problem: str | None = None  # None (moved), "none" (no move under way), "expired" or "wrong"
+    recovery_codes: list[str] | None = None
+
+
+def confirm_move(user, code: str, now: datetime | None = None) -> Moved:
+    """Confirm the move under way with a code from the new phone: the new
+    secret replaces the old one (whose codes stop working) and new recovery
+    codes replace the old ones (returned, to show once). A lapsed move is
+    dropped. In the caller's transaction."""
+    now = now or clock.now()
+    code = _clean(code)
+    _lock_account(user)
+    row = db.session.get(TwoFactor, user.id, populate_existing=True)
+    state = move_state(row, now)
+    if state is None or row.confirmed_at is None:
+        return Moved("none")
+    if state == "expired":
+        cancel_move(user)
+        return Moved("expired")
+    step = _matching_step(row.new_secret, code, now) if TOTP_CODE.match(code) else None
+    if step is None:
+        return Moved("wrong")
+    # The secret is sealed per column (app/sealed.py): copied through the ORM
+    # type, not in SQL. The move is the one read above (its start time), so a
+    # second confirmation racing this one finds it gone.
+    moved = db.session.execute(
+        update(TwoFactor).where(TwoFactor.user_id == user.id, TwoFactor.new_secret_at == row.new_secret_at)
+        .values(secret=row.new_secret, new_secret=None, new_secret_at=None, confirmed_at=now, last_step=step)
+    ).rowcount
+    if not moved:
+        return Moved("none")
+    db.session.expire(row)
+    return Moved(None, new_recovery_codes(user, now))
+
+
 # -- checking a code ------------------------------------------------------------
 
 
@@ -222,7 +308,8 @@ class Outcome:
 def check(user, code: str, purpose: str, now: datetime | None = None) -> Outcome:
     """Check a code from `user`'s authenticator app, or one of their recovery
     codes, and use it up, in the caller's transaction (which must commit for
-    the use to count). `purpose` ("login", "disable", "recovery_codes") goes
+    the use to count). `purpose` ("login", "disable", "recovery_codes",
+    "new_phone") goes
     into the audit event of a recovery code's use."""
     now = now or clock.now()
     code = _clean(code)

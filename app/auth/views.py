@@ -14,7 +14,16 @@ from ..extensions import db
 from ..form_errors import correct_the_marked
 from . import agents, devices, sessions, two_factor
 from .access import public
-from .forms import CodeForm, LoginForm, PasswordChangeForm, TwoFactorBeginForm, TwoFactorConfirmForm
+from .forms import (
+    CodeForm,
+    LoginForm,
+    PasswordChangeForm,
+    TwoFactorBeginForm,
+    TwoFactorConfirmForm,
+    TwoFactorMoveCancelForm,
+    TwoFactorMoveConfirmForm,
+    TwoFactorMoveForm,
+)
 from .models import User, UserSession
 from .passwords import burn_time, check_password, hash_password
 from .throttle import judge, note_attempt
@@ -243,20 +252,31 @@ def change_password():
 # -- the second factor on the account page -------------------------------------------
 
 
-def _two_factor_page(status: int = 200, *, begin_form=None, confirm_form=None, code_form=None):
-    sent_back = next((f for f in (begin_form, confirm_form, code_form) if f is not None and f.errors), None)
+def _two_factor_page(status: int = 200, *, begin_form=None, confirm_form=None, code_form=None, move_form=None,
+                     move_confirm_form=None):
+    sent_back = next((f for f in (begin_form, confirm_form, code_form, move_form, move_confirm_form)
+                      if f is not None and f.errors), None)
     if sent_back is not None:  # a wrong code or password, or none given (not a refusal: that says its own)
-        correct_the_marked(sent_back)
+        correct_the_marked(sent_back, "two-factor-move" if sent_back in (move_form, move_confirm_form) else None)
     user = current_user._get_current_object()
     row = two_factor.factor_of(user)
     context = {"row": row, "required": two_factor.required(user),
                "begin_form": begin_form or TwoFactorBeginForm(), "confirm_form": confirm_form or TwoFactorConfirmForm(),
-               "code_form": code_form or CodeForm()}
+               "code_form": code_form or CodeForm(), "move_form": move_form or TwoFactorMoveForm(),
+               "move_confirm_form": move_confirm_form or TwoFactorMoveConfirmForm(),
+               "cancel_form": TwoFactorMoveCancelForm(), "move": None}
     if row is not None and row.confirmed_at is None:
         uri = two_factor.provisioning_uri(user, row.secret)
         context.update(qr=two_factor.qr_data_uri(uri), otpauth_uri=uri, secret=two_factor.grouped(row.secret))
     elif row is not None:
         context.update(recovery_codes_left=two_factor.recovery_codes_left(user))
+        move = two_factor.move_state(row)
+        if move == "pending":  # the new phone's key, shown to this signed-in user only
+            uri = two_factor.provisioning_uri(user, row.new_secret)
+            context.update(move=move, qr=two_factor.qr_data_uri(uri), otpauth_uri=uri,
+                           secret=two_factor.grouped(row.new_secret), move_expires_at=two_factor.move_expires_at(row))
+        elif move == "expired":
+            context.update(move=move)
     return render_template("auth/two_factor.html", **context), status
 
 
@@ -324,10 +344,13 @@ def two_factor_confirm():
     return render_template("auth/recovery_codes.html", codes=codes, new=True)
 
 
-def _check_code_again(form: CodeForm, purpose: str):
-    """For turning the factor off or making new recovery codes: a current code
-    (or a recovery code), counted like a login. None when it passed, else the
-    page to answer with."""
+def _check_code_again(form, purpose: str, *, code_field=None, password_field=None, page_forms=None):
+    """For turning the factor off, making new recovery codes or moving to a
+    new phone (which asks for the password too): a current code (or a
+    recovery code), counted like a login. None when it passed, else the page
+    to answer with."""
+    code_field = code_field or form.code
+    page_forms = page_forms or {"code_form": form}
     user = current_user._get_current_object()
     address, now = sessions.client_address(), clock.now()
     device, locked_until = judge(user.username, user, address, now)
@@ -335,8 +358,14 @@ def _check_code_again(form: CodeForm, purpose: str):
         _refuse_throttled(locked_until, now)
         record("user", user.id, "second_factor_throttled", user, data={"address": address, "for": purpose})
         db.session.commit()
-        return _two_factor_page(429, code_form=form)
-    outcome = two_factor.check(user, form.code.data, purpose, now)
+        return _two_factor_page(429, **page_forms)
+    if password_field is not None and not check_password(user.password_hash, password_field.data):
+        note_attempt(user.username, address, False, device)
+        record("user", user.id, "second_factor_move_failed", user, data={"address": address, "problem": "password"})
+        db.session.commit()
+        password_field.errors.append(_("The current password is wrong."))
+        return _two_factor_page(400, **page_forms)
+    outcome = two_factor.check(user, code_field.data, purpose, now)
     if outcome.ok:
         return None
     note_attempt(user.username, address, False, device)
@@ -344,8 +373,8 @@ def _check_code_again(form: CodeForm, purpose: str):
         "address": address, "known_device": device is not None, "method": outcome.method,
         "problem": outcome.problem, "for": purpose})
     db.session.commit()
-    form.code.errors.append(_CODE_PROBLEMS[outcome.problem]())
-    return _two_factor_page(401, code_form=form)
+    code_field.errors.append(_CODE_PROBLEMS[outcome.problem]())
+    return _two_factor_page(401, **page_forms)
 
 
 @bp.route("/account/two-factor/recovery-codes", methods=["POST"])
@@ -386,3 +415,86 @@ def two_factor_disable():
     db.session.commit()
     flash(_("Two-step verification is off. Your password alone logs you in."), "success")
     return redirect(url_for("auth.account"))
+
+
+# -- moving to a new phone ------------------------------------------------------------
+
+
+@bp.route("/account/two-factor/move", methods=["POST"])
+def two_factor_move():
+    """The password and a current code (old phone or recovery code), then a
+    new key for the new phone beside the old one: the old phone keeps
+    working until the new one's first code confirms the move."""
+    form = TwoFactorMoveForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(400, move_form=form)
+    user = current_user._get_current_object()
+    if not two_factor.enabled(user):
+        flash(_("Two-step verification is not on for your account: there is nothing to move. Set it up below."),
+              "warning")
+        return _two_factor_page(409)
+    refused = _check_code_again(form, "new_phone", code_field=form.move_code, password_field=form.move_password,
+                                page_forms={"move_form": form})
+    if refused is not None:
+        return refused
+    try:
+        two_factor.begin_move(user)
+    except two_factor.NotEnabled:  # reset meanwhile
+        db.session.rollback()
+        return redirect(url_for("auth.two_factor"))
+    record("user", user.id, "second_factor_move_started", user, data={"address": sessions.client_address()})
+    db.session.commit()
+    flash(_("Add the new phone within %(minutes)s minutes. Until you enter its first code, your current phone "
+            "still works.", minutes=current_app.config["TWO_FACTOR_MOVE_SECONDS"] // 60), "info")
+    return redirect(url_for("auth.two_factor", _anchor="two-factor-move"))
+
+
+@bp.route("/account/two-factor/move/confirm", methods=["POST"])
+def two_factor_move_confirm():
+    """The new phone's first code: its key replaces the old one, new recovery
+    codes replace the old ones (shown once), and the account's other
+    sessions are logged out."""
+    form = TwoFactorMoveConfirmForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(400, move_confirm_form=form)
+    user = current_user._get_current_object()
+    address, now = sessions.client_address(), clock.now()
+    moved = two_factor.confirm_move(user, form.new_phone_code.data, now)
+    if moved.problem == "none":  # confirmed, cancelled or reset meanwhile
+        db.session.rollback()
+        flash(_("No move to a new phone is under way. To move, start again below."), "info")
+        return redirect(url_for("auth.two_factor"))
+    if moved.problem == "expired":
+        record("user", user.id, "second_factor_move_failed", user, data={"address": address, "problem": "expired"})
+        db.session.commit()
+        flash(_("The move to a new phone was not finished within %(minutes)s minutes and is cancelled; your current "
+                "phone still works. Start the move again, and remove the account you added on the new phone.",
+                minutes=current_app.config["TWO_FACTOR_MOVE_SECONDS"] // 60), "warning")
+        return _two_factor_page(409)
+    if moved.problem == "wrong":
+        record("user", user.id, "second_factor_move_failed", user, data={"address": address, "problem": "code"})
+        db.session.commit()
+        form.new_phone_code.errors.append(_(
+            "Wrong code. Enter the code the new phone shows now for the account you just added (not the old "
+            "phone's), and check that the new phone's clock is right."))
+        return _two_factor_page(400, move_confirm_form=form)
+    ended = sessions.end_others(user, user.session_id, "second_factor_moved")
+    record("user", user.id, "second_factor_moved", user, data={
+        "address": address, "session": user.session_id, "recovery_codes": len(moved.recovery_codes),
+        "sessions_ended": ended})
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=moved.recovery_codes, new=False, moved=True)
+
+
+@bp.route("/account/two-factor/move/cancel", methods=["POST"])
+def two_factor_move_cancel():
+    """Drop the move under way; the current phone goes on as before."""
+    form = TwoFactorMoveCancelForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(400)
+    user = current_user._get_current_object()
+    if two_factor.cancel_move(user):
+        record("user", user.id, "second_factor_move_cancelled", user, data={"address": sessions.client_address()})
+        db.session.commit()
+        flash(_("The move to a new phone is cancelled. Your current phone still works."), "success")
+    return redirect(url_for("auth.two_factor"))

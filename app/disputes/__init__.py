@@ -10,11 +10,12 @@ def init_app(app) -> None:
     """Hand the dispute workflow's guards and effects to the engine, and the
     erasure of a case's personal data at the end of retention to the audit
     core (`flask audit shred`) and the timer (a tick job); a mediator's inbox of
-    waiting reports to the today page."""
+    waiting reports and a supervisor's overdue cases to the today page."""
     from ..today import install_provider
-    from . import inbox, retention, rules
+    from . import inbox, overdue, retention, rules
 
     install_provider("inbox", inbox.today_items)
+    install_provider(overdue.KIND, overdue.today_items)
 
     rules.hooks.install()
     retention.init_app(app)

@@ -112,9 +112,11 @@ def search_too_broad(user, filters: Filters) -> bool:
 
 def community_query(user, filters: Filters, now: datetime):
     """The cases this user may see that match the filters, and their order:
-    newest registered first; search results newest first by case id (an
-    order the database takes from the few matches, not from walking an index
-    of the whole scope)."""
+    newest registered first; filtered on a deadline's colour, the deadline
+    first (the most overdue, or the soonest due: the order of the today
+    page's overdue cases); search results newest first by case id (an order
+    the database takes from the few matches, not from walking an index of
+    the whole scope)."""
     if filters.grid_id is not None:
         query = select(Dispute).where(_grid_scope(user, filters.grid_id))
     else:
@@ -130,7 +132,7 @@ def community_query(user, filters: Filters, now: datetime):
     query = query.where(*clock.on_local_days(Dispute.created_at, filters.date_from, filters.date_to))
     if filters.colour:
         query = query.where(colour_clause(Dispute, filters.colour, now))
-    order = COMMUNITY_ORDER
+    order = DEADLINE_ORDER if by_deadline(filters) else COMMUNITY_ORDER
     if filters.q:
         matches = search_matches(filters.q)
         query = query.join(matches, matches.c.id == Dispute.id)
@@ -139,6 +141,12 @@ def community_query(user, filters: Filters, now: datetime):
 
 
 COMMUNITY_ORDER = (Dispute.created_at.desc(), Dispute.id.desc())
+DEADLINE_ORDER = (Dispute.due_at, Dispute.id)
+
+
+def by_deadline(filters: Filters) -> bool:
+    """Listed by deadline: filtered on a colour that has one, not searched."""
+    return filters.colour in ("red", "yellow", "blue") and not filters.q
 
 
 def mine_query(user):

@@ -26,3 +26,9 @@ def can_see(user, dispute) -> bool:
         return rule is EVERYTHING
     column, value = rule
     return getattr(dispute, column) == value
+
+
+def supervises(user, dispute) -> bool:
+    """A supervisor of the case's street, or of the whole city (no street):
+    who may urge (督办) what was escalated on the case."""
+    return getattr(user, "role", None) == "supervisor" and can_see(user, dispute)

@@ -88,6 +88,7 @@ def index():
         "disputes/index.html", form=form, page=page, link_args=form.link_args(),
         colour=lambda d: colour(d, now), codes=codes, cap=paging.COUNT_CAP,
         more_filters=any(form[name].data for name in form.FILTERS if name != "q"),
+        by_deadline=lists.by_deadline(filters),
     )
 
 

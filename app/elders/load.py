@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 
 from .. import clock
 from ..auth.access import roles_required
@@ -16,6 +16,7 @@ from . import codes
 from ..disputes import codes as dispute_codes
 from .candidates import last_invited, loads
 from .models import Elder, ElderAssignment
+from .scope import street_clause
 
 SORTS = ("waiting", "busy", "name")
 
@@ -88,7 +89,7 @@ def sort_rows(rows: list[LoadRow], how: str) -> list[LoadRow]:
 def load_table():
     how = request.args.get("sort", "waiting")
     how = how if how in SORTS else "waiting"
-    clause = true() if current_user.role == "admin" else Elder.street_id == current_user.street_id
+    clause = street_clause(Elder.street_id, current_user)
     elders = list(db.session.execute(select(Elder).where(clause, Elder.active.is_(True))).scalars())
     rows = sort_rows(load_rows(elders, clock.now()), how)
     return render_template("elders/load.html", rows=rows, sort=how, codes=codes, dcodes=dispute_codes)

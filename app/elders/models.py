@@ -13,6 +13,7 @@ from ..disputes.models import Dispute
 from ..engine import WorkflowMixin, register
 from ..extensions import db
 from ..org.models import Community, Grid
+from .scope import covers_street
 
 # The states in which an invitation counts against the elder's limit.
 LOAD_STATES = ("invited", "accepted", "in_session")
@@ -71,10 +72,8 @@ class Elder(db.Model):
         return next((u for u in self.unavailable if u.start_on <= day <= u.end_on), None)
 
     def editable_by(self, user) -> bool:
-        """Coordinators keep the roster of their own street."""
-        if user.role == "admin":
-            return True
-        return user.role == "coordinator" and user.street_id == self.street_id
+        """Coordinators keep the roster of their own street (one of the whole city, every street's)."""
+        return user.role in ("admin", "coordinator") and covers_street(user, self.street_id)
 
 
 class ElderUnavailability(db.Model):
@@ -156,7 +155,7 @@ class ElderAssignment(WorkflowMixin, db.Model):
         if role == "elder":
             return self.elder.user_id == user.id
         if role == "coordinator":
-            return self.elder.street_id == user.street_id
+            return covers_street(user, self.elder.street_id)
         if role in ("mediator", "supervisor"):
             return self.dispute.visible_to(user)
         return False

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select, true
+from sqlalchemy import or_, select
 
 from .. import clock
 from ..audit.chain import record
@@ -28,6 +28,7 @@ from . import codes
 from .candidates import loads
 from .forms import ElderForm, RelationForm, UnavailableForm, VersionForm
 from .models import LOAD_STATES, Elder, ElderAssignment, ElderRelation, ElderUnavailability
+from .scope import covers_whole_city, street_clause
 
 ROSTER_ROLES = ("coordinator", "admin")
 
@@ -60,13 +61,11 @@ ROSTER_LABELS = {
 
 
 def _street_clause():
-    return true() if current_user.role == "admin" else Elder.street_id == current_user.street_id
+    return street_clause(Elder.street_id, current_user)
 
 
 def _communities():
-    query = select(Community).order_by(Community.id)
-    if current_user.role != "admin":
-        query = query.where(Community.street_id == current_user.street_id)
+    query = select(Community).where(street_clause(Community.street_id, current_user)).order_by(Community.id)
     return list(db.session.execute(query).scalars())
 
 
@@ -82,7 +81,7 @@ def _accounts(elder=None):
     if elder is not None:
         linked = linked.where(Elder.id != elder.id)
     query = select(User).where(User.role == "elder", User.active.is_(True), User.id.not_in(linked))
-    if current_user.role != "admin":
+    if not covers_whole_city(current_user):
         query = query.where(or_(User.street_id == current_user.street_id, User.street_id.is_(None)))
     return list(db.session.execute(query.order_by(User.display_name)).scalars())
 

@@ -51,6 +51,16 @@ class VisitForm(FlaskForm):
         }
 
 
+class UrgeForm(FlaskForm):
+    """A supervisor's 督办 of an escalated follow-up; the version is the
+    follow-up's, so a visit recorded meanwhile is caught."""
+
+    version = HiddenField()
+    urging = TextAreaField(_l("Urging note"), validators=[Optional(), Length(max=2000)],
+                           description=_l("What the mediators are to do now, and by when; they read it on this "
+                                          "page."))
+
+
 class AddFollowUpForm(FlaskForm):
     version = HiddenField()  # the case's: a case changed meanwhile is caught
     planned_on = DateField(_l("Planned for"), validators=[InputRequired(_l("Give the day of the follow-up.")),

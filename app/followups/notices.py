@@ -1,7 +1,8 @@
 """Who hears of this package's steps, and what they read: a case's
 mediators when they are assigned it (the dispute's assign step, whose
 effect is in rules.py), and its mediators and street supervisors when a
-follow-up falls overdue or is escalated. Installed from the package's
+follow-up falls overdue or is escalated, and its mediators when a supervisor
+urges it (督办). Installed from the package's
 init_app into the shared notifications service."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,8 @@ MESSAGES = {
     "co_mediator": _l("You were added as a co-mediator of case %(case)s."),
     "followup_overdue": _l("The follow-up of case %(case)s planned for %(day)s was not made in time."),
     "followup_escalated": _l("Escalated: the follow-up of case %(case)s planned for %(day)s is overdue."),
+    "followup_urged": _l("Urged by supervisor %(supervisor)s: make the follow-up of case %(case)s planned for "
+                         "%(day)s now; the supervisor's note is on the follow-up's page."),
 }
 
 

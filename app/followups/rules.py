@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import clock, engine
 from ..auth.models import User
 from ..dates import day_text
+from ..disputes.scope_rule import supervises
 from ..engine.hooks import Hooks
 from ..i18n import N_
 from ..labels import install_reason, system_reason
@@ -60,6 +61,13 @@ def followup_by_case_mediator(followup, actor, data):
     if actor.role == "mediator" and followup.dispute.works_on(actor):
         return None
     return _l("Only the mediators who work the case may record its follow-ups.")
+
+
+@hooks.guard("followup_by_case_supervisor")
+def followup_by_case_supervisor(followup, actor, data):
+    if supervises(actor, followup.dispute):
+        return None
+    return _l("Only the supervisors of the case's street, or of the city, may urge this follow-up.")
 
 
 @hooks.guard("followup_case_has_agreement")
@@ -174,6 +182,14 @@ def tell_supervisors(followup, actor, data, now):
     for user_id in sorted(set(supervisors) | set(_case_mediators(followup.dispute))):
         notify(user_id, "followup_escalated", entity_type="followup", entity_id=followup.id,
                data=_followup_data(followup), now=now)
+
+
+@hooks.effect("followup", "urge")
+def tell_mediators_urged(followup, actor, data, now):
+    """The case's mediators are told who urged; the note is on the follow-up's page."""
+    told = {"supervisor": actor.display_name, **_followup_data(followup)}
+    for user_id in _case_mediators(followup.dispute):
+        notify(user_id, "followup_urged", entity_type="followup", entity_id=followup.id, data=told, now=now)
 
 
 # The dispute's steps ------------------------------------------------------

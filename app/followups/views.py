@@ -28,7 +28,7 @@ from ..paging import page_of
 from ..validators import form_version
 from ..i18n import translate
 from . import codes, scheduling
-from .forms import AddFollowUpForm, FollowUpFilterForm, VisitForm
+from .forms import AddFollowUpForm, FollowUpFilterForm, UrgeForm, VisitForm
 from .models import FollowUp
 from .rules import NO_AGREEMENT, is_last_open
 from .scope import works_on_clause
@@ -147,15 +147,33 @@ def _visit_form(followup, formdata=None):
     return form
 
 
-def render_followup(followup, form=None, status=200):
+def _urge_form(followup):
+    form = UrgeForm(formdata=None)
+    form.version.data = followup.version
+    return form
+
+
+def _mediator_names(dispute) -> list[str]:
+    """Who a supervisor calls about a late visit: the case's lead mediator,
+    then its co-mediators, by name (the app keeps no one's phone)."""
+    lead = [dispute.assignee] if dispute.assignee else []
+    return [m.display_name for m in lead + [m for m in dispute.co_mediators if m.id != dispute.assignee_id]]
+
+
+def render_followup(followup, form=None, status=200, urge_form=None):
     locale = current_locale()
     offered = {t.trigger for t in engine.available(followup, current_user)}
     may_visit = "record_visit" in offered
     if may_visit and form is None:
         form = _visit_form(followup)
+    if "urge" in offered and urge_form is None:
+        urge_form = _urge_form(followup)
+    dispute = followup.dispute
     return render_template(
-        "followups/show.html", fu=followup, d=followup.dispute, state=FOLLOWUP.state(followup.state),
+        "followups/show.html", fu=followup, d=dispute, state=FOLLOWUP.state(followup.state),
         colour=colour(followup), form=form if may_visit else None,
+        urge_form=urge_form if "urge" in offered else None,
+        mediators=_mediator_names(dispute) if current_user.role == "supervisor" else None,
         offer_fulfilled=may_visit and followup.dispute.state in ("agreed", "performing") and is_last_open(followup),
         timeline=timeline(followup, locale), why_not=_why_no_visit(followup, may_visit),
     ), status
@@ -202,6 +220,29 @@ def record_visit(followup_id):
     flash(_("Follow-up recorded: %(result)s.", result=codes.label(codes.FULFILMENT, followup.fulfilment,
                                                                    current_locale())), "success")
     return redirect(url_for("disputes.show", case_id=followup.dispute_id) + "#followups")
+
+
+@roles_required("supervisor")
+def urge(followup_id):
+    """A supervisor of the case's street (or the city) urges the case's
+    mediators to make an escalated follow-up (督办), with a note."""
+    followup = load_followup(followup_id)
+    form = UrgeForm(request.form)
+    if not form.validate():
+        correct_the_marked(form, "urge")
+        return render_followup(followup, status=422, urge_form=form)
+    try:
+        engine.fire(followup, "urge", current_user, expected_version=form_version(form.version.data),
+                    urging=(form.urging.data or "").strip())
+    except engine.Refused as refused:
+        if refused.field in form:  # the note left empty: marked like the form's own checks
+            form[refused.field].errors = [str(refused.message)]
+            correct_the_marked(form, "urge")
+        else:
+            flash(str(refused.message), "danger")
+        return render_followup(load_followup(followup_id), status=refused.status, urge_form=form)
+    flash(_("Urged: the case's mediators were told."), "success")
+    return redirect(url_for("followups.show", followup_id=followup_id))
 
 
 @roles_required("mediator")

@@ -4,7 +4,6 @@ demo mediator's community's open cases in every state of the workflow, some
 of them overdue and escalated by the timer."""
 from __future__ import annotations
 
-import itertools
 import secrets
 from datetime import timedelta
 
@@ -47,6 +46,20 @@ ASKS = {
 }
 
 
+# The cases a department is sent, by what they are about (the demo's choice: a
+# mediator refers any case anywhere): a domestic-violence threat goes to the
+# police, not to market regulation.
+FITS = {
+    "市场监管": ("business", "consumer", "contract", "property_mgmt", "labour"),
+    "公安": ("marriage_family", "traffic", "damages", "neighbour"),
+    "行政执法": ("housing_land", "expropriation", "forest_land", "parking", "property_mgmt"),
+    "应急": ("housing_land", "neighbour", "property_mgmt"),
+    "环保": ("pollution", "neighbour"),
+}
+# Sent an hour at least after the case came in.
+AFTER_INTAKE = timedelta(hours=1)
+
+
 def _request(case: Dispute, department: str) -> tuple[str, str]:
     matter = translate(codes.DISPUTE_TYPES.get(case.dispute_type, codes.DISPUTE_TYPES["other"]), "zh_Hans_CN")
     place = f"{case.place}的" if case.place else ""
@@ -70,6 +83,48 @@ PLAN = [
     ("环保", 26, ()),                                           # not acknowledged: escalated
 ]
 REASONS = {"return_for_redo": "请补充现场检查记录和整改照片。", "withdraw": "当事人已自行和解，无需部门处理。"}
+
+
+def _cases_for_plan(cases: list[Dispute], now, mediator) -> list[Dispute]:
+    """A case for each entry of PLAN, from `cases` in their order (the demo
+    mediator's community first), one the department fits: one that came in
+    before the referral's planned time, each used once while such a case is
+    left, else used again (a case carries several referrals, as real ones
+    do); else the oldest fitting one (the referral then goes out after its
+    intake, later than planned). A small demo year may have no fitting case:
+    one is made in the demo mediator's community, a report that came in a day
+    before the referral."""
+    used: set[int] = set()
+    chosen = []
+    for name, hours_ago, _steps in PLAN:
+        sent = now - timedelta(hours=hours_ago or 0)
+        fitting = [c for c in cases if c.dispute_type in FITS[name]]
+        in_time = [c for c in fitting if c.created_at + AFTER_INTAKE <= sent]
+        case = next((c for c in in_time if c.id not in used), None) or next(iter(in_time), None) \
+            or min(fitting, key=lambda c: c.created_at, default=None)
+        if case is None:
+            case = _walk_in(FITS[name][0], mediator, sent - timedelta(days=1))
+            cases.append(case)
+        used.add(case.id)
+        chosen.append(case)
+    return chosen
+
+
+# What the walk-ins made for the departments are about (FITS' first type of each).
+WALK_INS = {
+    "business": ("幸福路12号院底商", "居民反映底商经营扰民，多次协商未果，请求协调处理。"),
+    "marriage_family": ("幸福路8号院2号楼", "一方反映配偶酒后多次争吵并扬言动手，请求调解并保障安全。"),
+    "housing_land": ("幸福路3号院", "两户因院墙界址和翻建房屋发生争执，请求调解。"),
+    "pollution": ("幸福路15号底商", "居民反映烧烤店油烟和夜间噪声扰民，请求协调处理。"),
+}
+
+
+def _walk_in(dispute_type: str, mediator, at) -> Dispute:
+    place, facts = WALK_INS[dispute_type]
+    return open_case(NewCase(
+        dispute_type=dispute_type, community_id=mediator.community_id, place=place, facts=facts,
+        parties=[PartyDetails("applicant", "居民甲", "13905350001"), PartyDetails("respondent", "居民乙")]),
+        "demo", mediator, {"demo": True}, channel="walk_in", now=at).case
 
 
 def departments() -> dict[str, Department]:
@@ -108,20 +163,14 @@ def load(seed: int) -> str:
         return "referrals: already loaded"
     cases = list(db.session.execute(
         select(Dispute).where(Dispute.state.in_(("submitted", "accepted", "assigned", "mediating")))
-        # The demo mediator's community first, so that `mediator` sees them.
-        .order_by(Dispute.community_id != mediator.community_id, Dispute.id).limit(len(PLAN))).scalars())
+        # The demo mediator's community first, so that `mediator` sees them; accepted cases before reports
+        # (a mediator may refer a report before accepting it, but seldom does).
+        .order_by(Dispute.community_id != mediator.community_id, Dispute.state == "submitted", Dispute.id)
+        .limit(len(PLAN) * 20)).scalars())
     now = clock.now()
-    # A small demo year may have fewer open cases than the plan: a case then
-    # carries several referrals (to different departments), as real ones do;
-    # with none open at all, a report of the demo mediator's community waits.
-    if not cases:
-        cases.append(open_case(NewCase(
-            dispute_type="neighbour", community_id=mediator.community_id, place="幸福路12号院底商",
-            facts="居民反映底商经营扰民，请求协调处理。",
-            parties=[PartyDetails("applicant", "居民甲", "13905350001")]),
-            "demo", mediator, {"demo": True}, channel="walk_in", now=now - timedelta(days=12)).case)
     made = 0
-    for case, (name, hours_ago, steps) in zip(itertools.cycle(cases), PLAN):
+    chosen = _cases_for_plan(cases, now, mediator)
+    for case, (name, hours_ago, steps) in zip(chosen, PLAN):
         actor = case.assignee if case.assignee is not None else db.session.execute(
             select(User).where(User.role == "mediator", User.community_id == case.community_id)
             .order_by(User.username != "mediator", User.id).limit(1)).scalar_one()
@@ -132,11 +181,13 @@ def load(seed: int) -> str:
             engine.create(draft, actor, {"department": name, "kind": kind, "request": request}, now=now)
             made += 1
             continue
-        sent_at = now - timedelta(hours=hours_ago)
+        sent_at = min(max(now - timedelta(hours=hours_ago), case.created_at + AFTER_INTAKE), now)
         referral = refer(case, depts[name].id, kind, request, actor, sent_at)
+        # An hour between steps, less when the referral went out later than planned: none after now.
+        gap = min(timedelta(hours=1), (now - sent_at) / (len(steps) + 1))
         at = sent_at
         for trigger in steps:
-            at += timedelta(hours=1)
+            at += gap
             who = liaisons[name] if trigger in ("acknowledge", "start_work", "answer") else actor
             data = {"answer": "已到场检查，责令当事方限期整改，整改情况已复查。"} if trigger == "answer" else {}
             engine.fire(referral, trigger, who, REASONS.get(trigger), now=at, **data)

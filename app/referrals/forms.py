@@ -28,6 +28,10 @@ class StepForm(FlaskForm):
     version = HiddenField()
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     answer = TextAreaField(_l("The department's answer"), validators=[Optional(), Length(max=10000)])
+    # A supervisor's 督办: what the department is to do, and by when.
+    urging = TextAreaField(_l("Urging note"), validators=[Optional(), Length(max=2000)],
+                           description=_l("What the department is to do now, and by when; the liaisons and the "
+                                          "case's mediators read it here."))
     file = uploads.upload_field(_l("Photo or document (JPEG, PNG, WebP or PDF)"))
 
 

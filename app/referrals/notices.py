@@ -1,7 +1,7 @@
 """Who hears of a referral's steps, and what they read: the department's
 liaisons when one is sent, returned or escalated; the case's mediators when
-it is answered or escalated; the street's supervisors when it is escalated
-(督办). Installed from the package's init_app."""
+it is answered or escalated; the street's supervisors when it is escalated;
+the liaisons and the mediators when a supervisor urges it (督办). Installed from the package's init_app."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +14,8 @@ MESSAGES = {
     "referral_not_acknowledged": _l("Escalated: %(department)s has not acknowledged the referral of case "
                                     "%(case)s in time."),
     "referral_overdue": _l("Escalated: %(department)s has not answered the referral of case %(case)s in time."),
+    "referral_urged": _l("Urged by supervisor %(supervisor)s: %(department)s is to act on the referral of case "
+                         "%(case)s now; the supervisor's note is on the referral's page."),
 }
 
 

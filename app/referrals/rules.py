@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from workflows.referral import OPEN
 
 from ..auth.models import User
+from ..disputes.scope_rule import supervises
 from ..engine.core import apply_deadline
 from ..engine.hooks import Hooks
 from ..extensions import db
@@ -60,6 +61,13 @@ def liaison_of_department(referral, actor, data):
     if actor.role == "liaison" and actor.department_id == referral.department_id:
         return None
     return _l("Only the liaisons of %(department)s may act on this referral.", department=referral.department.name)
+
+
+@hooks.guard("referral_by_case_supervisor")
+def referral_by_case_supervisor(referral, actor, data):
+    if supervises(actor, referral.dispute):
+        return None
+    return _l("Only the supervisors of the case's street, or of the city, may urge this referral.")
 
 
 @hooks.guard("no_open_referrals")
@@ -134,6 +142,16 @@ def _escalate(kind):
 
 hooks.effect("referral", "escalate_unacknowledged")(_escalate("referral_not_acknowledged"))
 hooks.effect("referral", "escalate_overdue")(_escalate("referral_overdue"))
+
+
+@hooks.effect("referral", "urge")
+def urge(referral, actor, data, now):
+    """The department's liaisons and the case's mediators are told who urged;
+    the note itself is read on the referral's page (a notification may be
+    mailed)."""
+    told = {"supervisor": actor.display_name, **_data(referral)}
+    for user_id in sorted(set(liaisons_of(referral.department_id)) | set(case_mediators(referral.dispute))):
+        notify(user_id, "referral_urged", entity_type="referral", entity_id=referral.id, data=told, now=now)
 
 
 def _data(referral) -> dict:

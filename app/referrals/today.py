@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from workflows.referral import OPEN
 
@@ -23,8 +23,9 @@ LIMIT = 200
 def referrals_due(user, now, until) -> list[TodayItem]:
     """A liaison's open referrals; a supervisor's escalated ones in their
     street; a mediator's answers waiting to be checked."""
+    # The department joined in: two referrals of one case differ by it (one statement still).
     query = select(Referral).join(Dispute, Dispute.id == Referral.dispute_id).options(
-        contains_eager(Referral.dispute))
+        contains_eager(Referral.dispute), joinedload(Referral.department))
     late = late_states(Referral.__workflow__)
     if user.role == "liaison":
         query = query.where(Referral.department_id == user.department_id, Referral.state.in_(OPEN),
@@ -37,7 +38,8 @@ def referrals_due(user, now, until) -> list[TodayItem]:
     else:
         return []
     rows = db.session.execute(query.order_by(Referral.due_at, Referral.id).limit(LIMIT + 1)).scalars().all()
-    items = [TodayItem(kind="referral", title=_("Referral of case %(case)s", case=row.dispute.title),
+    items = [TodayItem(kind="referral", title=_("Referral of case %(case)s to %(department)s", case=row.dispute.title,
+                                               department=row.department.name),
                        due_at=row.due_at, colour=colour(row, now),
                        url=url_for("referrals.show", referral_id=row.id),
                        detail=translate(row.__workflow__.state(row.state).label), open_since=row.sent_at)

@@ -40,7 +40,9 @@ from .service import by_submission, departments_for, refer
 
 LIST_ROLES = ("liaison",) + tuple(CASE_ROLES)
 # The steps a person takes from a referral's page (the others are the timer's).
-USER_STEPS = ("acknowledge", "start_work", "answer", "accept_answer", "return_for_redo", "withdraw")
+USER_STEPS = ("acknowledge", "start_work", "answer", "accept_answer", "return_for_redo", "withdraw", "urge")
+# What each step records from its form, besides the reason.
+STEP_FIELDS = {"answer": "answer", "urge": "urging"}
 
 
 def load_referral(referral_id: int) -> Referral:
@@ -183,7 +185,19 @@ def render_referral(referral, form=None, status=200, submitted=None):
         ReferralAttachment.referral_id == referral.id).order_by(ReferralAttachment.id)).scalars())
     return render_template("referrals/show.html", r=referral, d=referral.dispute, files=files,
                            state=REFERRAL.state(referral.state), colour=colour(referral), offered=offered,
-                           forms=forms, timeline=timeline(referral, current_locale())), status
+                           forms=forms, timeline=timeline(referral, current_locale()),
+                           liaisons=_liaison_names(referral)), status
+
+
+def _liaison_names(referral) -> list[str] | None:
+    """Who to call at the department (its active liaisons, by name: the app
+    keeps no one's phone), for the centre's staff; None for a liaison."""
+    if current_user.role == "liaison":
+        return None
+    return list(db.session.execute(
+        select(User.display_name).where(User.role == "liaison", User.active.is_(True),
+                                        User.department_id == referral.department_id)
+        .order_by(User.display_name, User.id)).scalars())
 
 
 @roles_required(*LIST_ROLES)
@@ -191,7 +205,7 @@ def show(referral_id):
     return render_referral(load_referral(referral_id))
 
 
-@roles_required("mediator", "liaison")
+@roles_required("mediator", "liaison", "supervisor")
 def step(referral_id, trigger):
     referral = load_referral(referral_id)
     if trigger not in USER_STEPS:
@@ -200,7 +214,8 @@ def step(referral_id, trigger):
     if not form.validate():
         correct_the_marked(form, f"step-{trigger}")
         return render_referral(referral, form, 422, trigger)
-    data = {"answer": (form.answer.data or "").strip()} if trigger == "answer" else {}
+    name = STEP_FIELDS.get(trigger)
+    data = {name: (form[name].data or "").strip()} if name else {}
     file = form.file.data if trigger == "answer" and form.file.data else None
     try:
         with uploads.Batch() as batch:
@@ -224,7 +239,10 @@ def step(referral_id, trigger):
             flash(str(refused.message), "danger")
         return render_referral(load_referral(referral_id), form, refused.status, trigger)
     referral = load_referral(referral_id)
-    flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
+    if trigger == "urge":  # the state stays: say what happened instead
+        flash(_("Urged: the department's liaisons and the case's mediators were told."), "success")
+    else:
+        flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
     return redirect(url_for("referrals.show", referral_id=referral_id))
 
 

@@ -65,11 +65,19 @@ class SeatForm(FlaskForm):
 REASON_MAX = 2000  # as the buttons' reason input (rota/_macros.html) allows
 
 
+# The id of the button's form sent back with its reason marked (rota/_macros.html).
+SENT_BACK = "step-sent-back"
+
+
 class ActionForm(FlaskForm):
     """A workflow step on a duty or a swap: the version seen, and a reason."""
 
     version = HiddenField()
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 2})
+
+    # Sent back with its reason marked: the URL it was posted to, which
+    # tells the page's buttons which one's reason box shows the error.
+    sent_to: str | None = None
 
 
 class SwapForm(FlaskForm):

@@ -26,7 +26,7 @@ from . import codes, swaps as swap_service
 from .admin import duties_on, set_unavailable
 from .consultations import logging_refusal
 from .days import month_bounds, parse_month
-from .forms import REASON_MAX, ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
+from .forms import REASON_MAX, SENT_BACK, ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
 from .planning import SAME_TIME
 from .outcomes import outcome
@@ -222,7 +222,7 @@ def _swap_open_to_ask(duty: Duty) -> bool:
     return duty.state == "published" and duty.day > clock.today() and swap_service.open_swap_for(duty) is None
 
 
-def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None):
+def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None, action_form=None):
     locale = _locale()
     me = lawyer_of(current_user)
     mine_ = me is not None and me.id == duty.lawyer_id
@@ -246,7 +246,7 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None)
         consultation_form.fill_choices(locale)
     return render_template(
         "rota/duty.html", duty=duty, wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, mine=mine_,
-        actions=engine.available(duty, current_user), action_form=ActionForm(),
+        actions=engine.available(duty, current_user), action_form=action_form or ActionForm(),
         swaps=swaps, swap_actions={s.id: engine.available(s, current_user) for s in swaps},
         may_swap=may_swap, swap_form=swap_form, consultations=consultations, may_log=may_log,
         end_question=end_question(duty),
@@ -260,27 +260,44 @@ def duty(duty_id):
 
 
 def _fire(entity, trigger, page_on_refusal):
-    """One workflow step from a button: the form's version and reason."""
+    """One workflow step from a button: the form's version and reason. A
+    reason left empty or too long is marked in the button's reason box, as
+    every form marks its fields (rota/_macros.html); `page_on_refusal(status,
+    form)` renders the page with that form sent back."""
     form = ActionForm()
     if not form.validate():
-        # The buttons' small forms mark no field (rota/_macros.html): say what is wrong in the message.
-        flash(_("The reason is too long: keep it within %(max)s characters.", max=REASON_MAX), "danger")
-        return page_on_refusal(422)
+        too_long = _("The reason is too long: keep it within %(max)s characters.", max=REASON_MAX)
+        if not _send_back(form, entity, trigger, too_long):
+            # A step whose button has no reason box (a forged form): say what is wrong in the message.
+            flash(too_long, "danger")
+        return page_on_refusal(422, form)
     try:
         engine.fire(entity, trigger, current_user, reason=form.reason.data,
                     expected_version=form_version(form.version.data))
     except engine.Refused as refused:
-        flash(str(refused.message), "danger")
         db.session.rollback()
-        return page_on_refusal(refused.status)
+        if refused.field != "reason" or not _send_back(form, entity, trigger, str(refused.message)):
+            flash(str(refused.message), "danger")
+        return page_on_refusal(refused.status, form)
     flash(outcome(entity, trigger), "success")
     return None
+
+
+def _send_back(form: ActionForm, entity, trigger, error: str) -> bool:
+    """Mark the reason box of the step's button with `error`, when the page
+    shows the button with one (the step asks for a reason); False if not."""
+    if not any(t.trigger == trigger and t.reason_required for t in engine.available(entity, current_user)):
+        return False
+    form.reason.errors = [error]
+    form.sent_to = request.script_root + request.path
+    correct_the_marked(form, SENT_BACK)
+    return True
 
 
 @roles_required(*READERS)
 def fire_duty(duty_id, trigger):
     duty = load_duty(duty_id)
-    refused = _fire(duty, trigger, lambda status: _render_duty(load_duty(duty_id), status))
+    refused = _fire(duty, trigger, lambda status, form: _render_duty(load_duty(duty_id), status, action_form=form))
     return refused or redirect(safe_next(url_for(".duty", duty_id=duty_id)))
 
 
@@ -288,7 +305,7 @@ def fire_duty(duty_id, trigger):
 def fire_swap(swap_id, trigger):
     swap = load_swap(swap_id)
     duty_id = swap.duty_id
-    refused = _fire(swap, trigger, lambda status: _render_duty(load_duty(duty_id), status))
+    refused = _fire(swap, trigger, lambda status, form: _render_duty(load_duty(duty_id), status, action_form=form))
     default = url_for(".mine") if current_user.role == "lawyer" else url_for(".overview")
     return refused or redirect(safe_next(default) + "#swaps")
 

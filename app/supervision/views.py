@@ -223,6 +223,25 @@ def _review_forms(dispute):
     return review, forms
 
 
+def case_supervision(dispute) -> dict | None:
+    """For the ordinary case page (its template includes
+    supervision/_case_link.html): None for a user who may not open this
+    case's supervision page (the roles of `case`, the view; the case page has
+    already checked that the user may see the case); else whether its
+    closure awaits this user's sign-off. Only a closed case can have a review
+    waiting: no statement for the others."""
+    if current_user.role not in ROLES:
+        return None
+    awaits = False
+    if dispute.state == "closed":
+        review = latest_signoff(dispute.id)
+        awaits = review is not None and review.state == "awaiting" and bool(engine.available(review, current_user))
+    return {"awaits_sign_off": awaits}
+
+
+bp.add_app_template_global(case_supervision)
+
+
 def _render_case(dispute, status=200, open_trigger=None, submitted=None):
     """The supervisor's case page; `submitted` is the form of the review step
     `open_trigger`, sent back with its errors."""
