@@ -4,8 +4,8 @@ Run by the legal_opinion workflow (workflows/legal_opinion.py): its state,
 version and deadline columns as every workflow entity has them, and the
 state/due index the engine's registry gives each workflow table.
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-07 09:00:00
 """
 from alembic import op
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
