@@ -171,6 +171,8 @@ class Config:
     # an answer (never later than the session it is for); `flask workflows tick`
     # expires it and the case page offers the next candidate.
     ELDER_INVITE_HOURS = float(os.environ.get("ELDER_INVITE_HOURS", "48"))
+    # How long a volunteer lawyer has to answer a request for a legal opinion (workflows/legal_opinion.py).
+    LEGAL_OPINION_ANSWER_HOURS = float(os.environ.get("LEGAL_OPINION_ANSWER_HOURS", str(7 * 24)))
 
     # Follow-up visits (回访, workflows/followup.py). An agreement gets one
     # follow-up this many days after it is recorded (one per number), and one

@@ -123,6 +123,7 @@ def _import_models():
     from .org import models as _org  # noqa: F401
     from .elders import models as _elders  # noqa: F401
     from .rota import models as _rota  # noqa: F401
+    from .opinions import models as _opinions  # noqa: F401
     from .followups import models as _followups  # noqa: F401
     from .sweeps import models as _sweeps  # noqa: F401
     from .referrals import models as _referrals  # noqa: F401
@@ -141,8 +142,8 @@ def _init_packages(app):
     time that supervision's review then reads), then the packages that react
     to a case's steps; timer jobs run in the order installed too, and the
     pruning of throttling records ends the tick's summary line."""
-    from . import (api, disputes, elders, followups, housekeeping, main, notifications, referrals, rota, supervision,
-                   sweeps)
+    from . import (api, disputes, elders, followups, housekeeping, main, notifications, opinions, referrals, rota,
+                   supervision, sweeps)
 
     # auth's init_app ran first, in create_app: its session check must come
     # before the login check. Sweeps are planned, and the admins reminded of
@@ -151,7 +152,7 @@ def _init_packages(app):
     # summary line.
     # The API's webhook effects come after every other package's, so that
     # the event they queue carries the step's file number and outcome.
-    for package in (disputes, sweeps, main, notifications, followups, elders, rota, referrals, supervision, api,
+    for package in (disputes, sweeps, main, notifications, followups, elders, rota, opinions, referrals, supervision, api,
                     housekeeping):
         package.init_app(app)
 
@@ -256,6 +257,7 @@ def _register_blueprints(app):
     from .public.views import bp as public_bp
     from .elders.blueprint import bp as elders_bp
     from .rota.blueprint import bp as rota_bp
+    from .opinions.blueprint import bp as opinions_bp
     from .followups.blueprint import bp as followups_bp
     from .sweeps.blueprint import bp as sweeps_bp
     from .referrals.blueprint import bp as referrals_bp
@@ -264,7 +266,8 @@ def _register_blueprints(app):
     from .supervision.views import bp as supervision_bp
 
     for bp in (auth_bp, users_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp,
-               elders_bp, rota_bp, followups_bp, sweeps_bp, referrals_bp, notifications_bp, today_bp, supervision_bp):
+               elders_bp, rota_bp, opinions_bp, followups_bp, sweeps_bp, referrals_bp, notifications_bp, today_bp,
+               supervision_bp):
         app.register_blueprint(bp)
 
 

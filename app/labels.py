@@ -122,6 +122,10 @@ FIELD_LABELS = {
     "work_done": N_("What was done"),
     "advice": N_("Advice"),
     "report_outcome": N_("Outcome of the session"),
+    # Legal opinions of volunteer lawyers (app/opinions)
+    "question": N_("Question for the lawyer"),
+    "opinion": N_("Legal opinion"),
+    "laws_cited": N_("Laws cited"),
     # Supervision: sign-off reviews and exports (app/supervision)
     "comment": N_("Comment"),
     "to_intake": N_("Sent to intake for acceptance"),
@@ -209,6 +213,9 @@ TYPE_FIELD_LABELS = {
     ("department", "ack_hours"): N_("Hours to acknowledge"),
     ("department", "answer_days"): N_("Days to answer"),
     ("department", "before"): N_("Before"),
+    # A legal-opinion request (app/opinions): the lawyer asked, not the one on duty.
+    ("legal_opinion", "lawyer_id"): N_("Lawyer asked"),
+    ("legal_opinion", "override_reason"): N_("Why asked despite the conflict"),
 }
 
 

@@ -104,6 +104,7 @@ TYPE_WORDS = {
     ("lawyer_duty", "create"): N_("Duty planned"),
     ("duty_swap", "create"): N_("Swap requested"),
     ("referral", "create"): N_("Referral drafted"),
+    ("legal_opinion", "create"): N_("Lawyer chosen for a legal opinion"),
 }
 
 
@@ -112,6 +113,7 @@ TYPE_WORDS = {
 # when the system took it.
 SYSTEM_WORDS = {
     ("elder_assignment", "withdraw"): N_("Withdrawn automatically by the system"),
+    ("legal_opinion", "withdraw"): N_("Withdrawn automatically by the system"),
 }
 
 

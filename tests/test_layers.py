@@ -24,7 +24,7 @@ LAYERS = [
         "app.housekeeping", "app.timeline", "app.diagrams", "app.main",
     ]),
     ("domains", ["app.disputes", "app.elders", "app.rota", "app.followups", "app.sweeps", "app.public",
-                 "app.referrals"]),
+                 "app.referrals", "app.opinions"]),
     ("supervision", ["app.supervision"]),
     ("integrations", ["app.api"]),
     ("shell", ["app", "app.demo"]),

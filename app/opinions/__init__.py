@@ -1,0 +1,22 @@
+"""Legal opinions (请公益律师出具法律意见): a mediator working a case asks a
+volunteer lawyer of the rota's roster a question on it, the lawyer answers
+with a written opinion, and the mediator acknowledges it.
+
+A domain package: it imports the layers below it, disputes (a request is on
+a case) and rota (the lawyers and their Saturday duties); nothing below
+imports it."""
+
+
+def init_app(app) -> None:
+    """Hand the legal-opinion hooks to the engine (the step's own changes
+    first, then who is told of them), put a case's requests on its timeline
+    and the work they ask for on the today page."""
+    from ..timeline import install_related
+    from ..today import install_provider
+    from . import notices, rules, today
+
+    rules.hooks.install()
+    notices.hooks.install()
+    notices.install()
+    install_related("dispute", rules.opinions_of_case)
+    install_provider("legal_opinion", today.opinion_work)

@@ -1,0 +1,41 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from .rules import OPINION_MAX, QUESTION_MAX
+
+
+class RequestForm(FlaskForm):
+    """Ask a lawyer: the choices (lawyers on duty next Saturday first) are set by the view."""
+
+    lawyer_id = SelectField(_l("Lawyer"), coerce=int,
+                            validators=[InputRequired(message=_l("Choose the lawyer to ask."))])
+    question = TextAreaField(_l("Question for the lawyer"),
+                             validators=[DataRequired(message=_l("Write the question for the lawyer.")),
+                                         Length(max=QUESTION_MAX)], render_kw={"rows": 5})
+    override_reason = TextAreaField(_l("Why ask this lawyer despite the possible conflict"),
+                                    validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
+def step_form(trigger: str, row, formdata=None):
+    """The form of one step on a request: the version the user saw, a reason
+    where the step needs one, the opinion's fields for the answer."""
+
+    class _Form(FlaskForm):
+        version = HiddenField()
+
+    t = row.__workflow__.transition(trigger, row.state)
+    if t is not None and t.reason_required:
+        _Form.reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
+                                     render_kw={"rows": 2})
+    if trigger == "answer":
+        _Form.opinion = TextAreaField(_l("Legal opinion"),
+                                      validators=[DataRequired(message=_l("Write the opinion.")),
+                                                  Length(max=OPINION_MAX)], render_kw={"rows": 8})
+        _Form.laws_cited = TextAreaField(_l("Laws cited (optional)"), validators=[Optional(), Length(max=2000)],
+                                         render_kw={"rows": 3})
+    form = _Form(formdata=formdata, prefix=f"o{row.id}-{trigger}")
+    if formdata is None:
+        form.version.data = row.version
+    return form

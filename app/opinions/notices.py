@@ -1,0 +1,80 @@
+"""Who hears of a legal-opinion request's steps (app/notifications): the
+lawyer when asked or when the request is withdrawn; the case's mediators when
+the lawyer declines, answers, or lets it expire. Each notification is written
+by the step's own effect, so it exists exactly when the step does.
+
+The lawyer's notifications open their request page; the mediators' open the
+case page, where the legal-opinion section shows the request."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..engine.hooks import Hooks
+from ..notifications.service import install_link, message, notify
+
+# Handed to the engine by the package's init_app, not on import.
+hooks = Hooks()
+
+WF = "legal_opinion"
+
+MESSAGES = {
+    "opinion_requested": _l("You are asked for a legal opinion on case %(case)s. Please accept or decline."),
+    "opinion_withdrawn": _l("The request for a legal opinion on case %(case)s was withdrawn."),
+    "opinion_declined": _l("%(lawyer)s declined to give a legal opinion on case %(case)s: you may ask another "
+                           "lawyer."),
+    "opinion_expired": _l("%(lawyer)s did not answer the request for a legal opinion on case %(case)s in time: "
+                          "you may ask another lawyer."),
+    "opinion_answered": _l("%(lawyer)s gave the legal opinion on case %(case)s: please read and acknowledge it."),
+}
+
+
+def request_page(opinion_id: int) -> str:
+    return url_for("opinions.show", opinion_id=opinion_id)
+
+
+def case_mediators(row, actor) -> list[int]:
+    """The case's lead and co-mediators; while the case has none, the
+    mediator who asked. Never the one who took the step."""
+    dispute = row.dispute
+    ids = [dispute.assignee_id] if dispute.assignee_id else []
+    ids += [m.id for m in dispute.co_mediators if m.id not in ids]
+    if not ids and row.requested_by_id:
+        ids = [row.requested_by_id]
+    return [i for i in ids if i != getattr(actor, "id", None)]
+
+
+def _tell_mediators(kind: str):
+    def tell(row, actor, data, now):
+        for user_id in case_mediators(row, actor):
+            notify(user_id, kind, entity_type="dispute", entity_id=row.dispute_id, now=now,
+                   data={"case": row.dispute.title, "lawyer": row.lawyer.name})
+
+    return tell
+
+
+for _trigger, _kind in (("decline", "opinion_declined"), ("expire", "opinion_expired"),
+                        ("answer", "opinion_answered")):
+    hooks.effect(WF, _trigger)(_tell_mediators(_kind))
+
+
+def _tell_the_lawyer(kind: str):
+    def tell(row, actor, data, now):
+        if row.lawyer.user_id is None:  # a lawyer without a login is asked by phone
+            return
+        notify(row.lawyer.user_id, kind, entity_type=WF, entity_id=row.id, data={"case": row.dispute.title},
+               now=now)
+
+    return tell
+
+
+hooks.effect(WF, "request")(_tell_the_lawyer("opinion_requested"))
+hooks.effect(WF, "withdraw")(_tell_the_lawyer("opinion_withdrawn"))
+
+
+def install() -> None:
+    """Called from the package's init_app: the sentences of its notifications
+    and the pages they open."""
+    for kind, msgid in MESSAGES.items():
+        message(kind, msgid)
+    install_link(WF, request_page)

@@ -1,0 +1,183 @@
+"""Legal opinions on a case (the request page, the steps) and the lawyers'
+own pages: their list of requests and one request with the case's facts."""
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from workflows.legal_opinion import AWAITING
+
+from .. import clock
+from ..auth.access import load_visible, roles_required
+from ..dates import day_text
+from ..disputes import codes as dispute_codes
+from ..disputes.access import load_case
+from ..disputes.case_page import render_case
+from ..engine.deadlines import colour
+from ..engine.errors import Refused
+from ..extensions import db
+from ..form_errors import correct_the_marked
+from ..i18n import translate
+from ..privacy import mask_id, mask_phone
+from ..rota.models import Lawyer
+from ..rota.roster import lawyer_of
+from ..validators import form_version
+from . import rules
+from .forms import RequestForm, step_form
+from .models import LegalOpinion
+from .panel import actions_for, case_opinions, opinion_panel, reasons_of
+from .steps import act, ask
+
+WF = LegalOpinion.__workflow__
+# What a lawyer may still read of a case once they take no part in it.
+ENDED = ("declined", "expired", "withdrawn")
+
+
+def template_helpers():
+    return {"opinion_panel": opinion_panel, "opinion_wf": WF, "opinion_conflict_words": rules.conflict_words,
+            "waiting_opinions": waiting_opinions}
+
+
+def waiting_opinions() -> int:
+    """How many requests wait for the current lawyer's answer (their landing page says so)."""
+    return db.session.scalar(
+        select(func.count(LegalOpinion.id)).join(Lawyer, Lawyer.id == LegalOpinion.lawyer_id)
+        .where(Lawyer.user_id == current_user.id, LegalOpinion.state.in_(AWAITING))) or 0
+
+
+def _asking_case(case_id):
+    """The case, if the current mediator may ask a lawyer on it."""
+    dispute = load_case(case_id)
+    if not rules.works_on_case(dispute, current_user):
+        abort(403)
+    return dispute
+
+
+def _with_choices(dispute, form):
+    """Offer the active lawyers, those on duty on the next Saturday first."""
+    saturday, choices = rules.choices_for(dispute)
+
+    def label(c):
+        flag = " ⚠ " + _("possible conflict") if c.conflicts else ""
+        return f"{c.lawyer.name} · {c.lawyer.firm}{flag}"
+
+    groups = {}
+    on_duty = [(c.lawyer.id, label(c)) for c in choices if c.on_duty]
+    others = [(c.lawyer.id, label(c)) for c in choices if not c.on_duty]
+    if on_duty:
+        groups[_("On duty on Saturday %(day)s", day=day_text(saturday))] = on_duty
+    if others:
+        groups[_("Other lawyers of the roster")] = others
+    form.lawyer_id.choices = groups
+    return saturday, choices
+
+
+def _request_page(dispute, form, offered, status=200):
+    saturday, choices = offered
+    return render_template("opinions/new.html", d=dispute, form=form, choices=choices, saturday=saturday,
+                           closed=rules.case_closed_message(dispute), asked=case_opinions(dispute.id),
+                           codes=dispute_codes), status
+
+
+@roles_required("mediator")
+def new_request(case_id):
+    """The request form (GET) and the request (POST)."""
+    dispute = _asking_case(case_id)
+    form = RequestForm()
+    offered = _with_choices(dispute, form)
+    if request.method == "GET":
+        return _request_page(dispute, form, offered)
+    if not form.validate():
+        correct_the_marked(form, "opinion-request")
+        return _request_page(dispute, form, offered, 422)
+    lawyer = db.session.get(Lawyer, form.lawyer_id.data)
+    try:
+        ask(dispute, lawyer, current_user, question=form.question.data, override_reason=form.override_reason.data)
+    except Refused as refused:
+        if str(refused.message) == str(rules.CONFLICT_NEEDS_REASON):  # the field to correct is on the form
+            form.override_reason.errors = [str(refused.message)]
+            correct_the_marked(form, "opinion-request")
+        else:
+            flash(str(refused.message), "danger")
+        return _request_page(dispute, form, offered, refused.status)
+    flash(_("Request sent to %(name)s.", name=lawyer.name), "success")
+    return redirect(url_for("disputes.show", case_id=case_id, _anchor="opinions"))
+
+
+def load_opinion(opinion_id) -> LegalOpinion:
+    """The request, if this user may see it; otherwise 404 (another lawyer's
+    request too: nothing about it is shown)."""
+    return load_visible(LegalOpinion, opinion_id, "legal opinion")
+
+
+@roles_required("mediator", "lawyer")
+def step(opinion_id, trigger):
+    row = db.session.get(LegalOpinion, opinion_id)
+    if row is not None and current_user.role == "lawyer" and row.lawyer.user_id != current_user.id:
+        # Say plainly why, but show nothing of the other lawyer's request.
+        return render_template("error.html", code=403, title=_("Not allowed"),
+                               detail=rules.own_request(row, current_user, None),
+                               hint=_("Open your own requests from your page.")), 403
+    row = load_opinion(opinion_id)
+    if trigger not in WF.triggers():
+        abort(404)
+    form = step_form(trigger, row, request.form)
+    if not form.validate():
+        g.opinion_step = (row.id, trigger, form)
+        correct_the_marked(form, f"opinion-step-{row.id}-{trigger}")
+        return _back(row, 422)
+    data = {}
+    if trigger == "answer":
+        data = {"opinion": form.opinion.data.strip(), "laws_cited": (form.laws_cited.data or "").strip() or None}
+    reason = form.reason.data if hasattr(form, "reason") else None
+    t = WF.transition(trigger, row.state)
+    try:
+        act(row, trigger, current_user, reason, expected_version=form_version(form.version.data), **data)
+    except Refused as refused:
+        g.opinion_step = (row.id, trigger, form)
+        flash(str(refused.message), "danger")
+        return _back(load_opinion(opinion_id), refused.status)
+    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
+    if current_user.role == "lawyer":
+        return redirect(url_for(".show", opinion_id=opinion_id))
+    return redirect(url_for("disputes.show", case_id=row.dispute_id, _anchor="opinions"))
+
+
+def _back(row, status):
+    """The page the step was sent from, with the message and the form."""
+    if current_user.role == "lawyer":
+        return _opinion_page(row, status)
+    return render_case(load_case(row.dispute_id), status)
+
+
+@roles_required("lawyer")
+def mine():
+    """The lawyer's requests: to answer first, then the rest, the latest first."""
+    me = lawyer_of(current_user)
+    rows = []
+    if me is not None:
+        rows = list(db.session.execute(
+            select(LegalOpinion).options(joinedload(LegalOpinion.dispute))
+            .where(LegalOpinion.lawyer_id == me.id, LegalOpinion.state != "draft")
+            .order_by(LegalOpinion.id.desc())).scalars())
+    now = clock.now()
+    open_ = [r for r in rows if r.awaiting_answer]
+    past = [r for r in rows if not r.awaiting_answer][:30]
+    return render_template("opinions/mine.html", me=me, open_=open_, past=past, codes=dispute_codes,
+                           colour=lambda r: colour(r, now))
+
+
+def _opinion_page(row, status=200):
+    return render_template(
+        "opinions/show.html", o=row, d=row.dispute, show_case=row.state not in ENDED, colour=colour(row),
+        actions=actions_for(row, current_user), codes=dispute_codes, mask_id=mask_id, mask_phone=mask_phone,
+        reason=reasons_of([row]).get(row.id),
+    ), status
+
+
+@roles_required("lawyer", "mediator", "supervisor", "admin")
+def show(opinion_id):
+    """What the lawyer needs of the case: type, place, facts, the parties
+    with their personal data masked, the question; the answer form."""
+    return _opinion_page(load_opinion(opinion_id))
