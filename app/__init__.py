@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from config import get_config
 
-from . import database, dates, form_errors, fragments, i18n
+from . import database, dates, form_errors, fragments, i18n, workdays
 from .extensions import babel, csrf, db, login_manager, migrate
 from .security import SessionInterface, add_security_headers
 
@@ -66,6 +66,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     dates.init_app(app)
     fragments.init_app(app)
     form_errors.init_app(app)
+    workdays.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")

@@ -17,16 +17,19 @@ deadlines) and the rota (Saturday duties) can both use it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Callable
 
 import chinese_calendar
+from jinja2 import pass_context
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
+from .i18n import NC_, N_, page_locale, translate
 
 HOLIDAY = "holiday"
 WORKDAY = "workday"
@@ -105,6 +108,47 @@ def festivals_named(name: str) -> list[str]:
     """The festivals of a notice an entry's name stands for."""
     folded = name.casefold()
     return [shown for shown, keys in NOTICE_FESTIVALS if any(key in folded for key in keys)]
+
+
+# The festivals' names in the pages' languages: the calendar names them in
+# Chinese (the package's names, or the notice's as entered by hand).
+FESTIVAL_LABELS = {
+    "元旦": N_("New Year's Day"), "春节": N_("Spring Festival"), "清明节": N_("Tomb-sweeping Day"),
+    "劳动节": N_("Labour Day"), "端午节": N_("Dragon Boat Festival"), "中秋节": N_("Mid-Autumn Festival"),
+    "国庆节": N_("National Day"),
+}
+LIST_SEPARATOR = NC_("list separator", ", ")
+# What a name made only of festivals is split at ("中秋节、国庆节", "Mid-Autumn Festival, National Day").
+_BETWEEN_FESTIVALS = re.compile(r"\s*[、,，;；/]\s*|\s+(?:and|和|与)\s+")
+
+
+def festival_label(name: str, locale: str) -> str:
+    """A holiday's name in the page's language when it is only the names of
+    festivals (the package's, or a notice's as entered in either language:
+    "春节", "中秋节、国庆节", "Spring Festival"); any other name (a room's
+    closure, a notice's name with more in it) as it was entered."""
+    parts = [p for p in _BETWEEN_FESTIVALS.split(name.strip()) if p]
+    found = [festivals_named(p) for p in parts]
+    if not parts or any(len(f) != 1 or not _only_festival(p, f[0]) for p, f in zip(parts, found)):
+        return name
+    return translate(LIST_SEPARATOR, locale).join(translate(FESTIVAL_LABELS[f[0]], locale) for f in found)
+
+
+def init_app(app) -> None:
+    """Templates say a holiday's name in the page's language: `name|festival`."""
+    @pass_context
+    def festival(context, name):
+        return festival_label(name, page_locale(context)) if name else name
+
+    app.jinja_env.filters["festival"] = festival
+
+
+def _only_festival(part: str, festival: str) -> bool:
+    """`part` names the festival and nothing else (its keys, with 节/日/day/festival at most)."""
+    rest = part.casefold()
+    for key in dict(NOTICE_FESTIVALS)[festival]:
+        rest = rest.replace(key, "")
+    return rest.strip(" '’s") in ("", "节", "日", "day", "festival", "'s day")
 
 
 def notice_year(festival: str, day: date) -> int:

@@ -375,3 +375,43 @@ def test_a_working_day_that_is_no_day_is_refused_with_how_to_write_it(app, typed
         with pytest.raises(ValidationError) as refused:
             form.validate_workdays(form.workdays)
         assert "2027-09-26" in str(refused.value)  # the message shows how to write a day
+
+
+@pytest.mark.parametrize("name, en, zh", [
+    ("春节", "Spring Festival", "春节"),
+    ("清明", "Tomb-sweeping Day", "清明节"),  # the package's name
+    ("Tomb-sweeping Day", "Tomb-sweeping Day", "清明节"),  # entered in English
+    ("中秋节、国庆节", "Mid-Autumn Festival, National Day", "中秋节、国庆节"),
+    ("New Year's Day", "New Year's Day", "元旦"),
+    ("工作室消防安全检修（暂停坐班）", "工作室消防安全检修（暂停坐班）", "工作室消防安全检修（暂停坐班）"),  # a closure: as entered
+    ("春节调休安排", "春节调休安排", "春节调休安排"),  # more than a festival's name: as entered
+])
+def test_a_holidays_name_is_said_in_the_pages_language_when_it_is_only_festivals(app, name, en, zh):
+    with app.app_context():
+        assert workdays.festival_label(name, "en") == en
+        assert workdays.festival_label(name, "zh_Hans_CN") == zh
+
+
+def test_the_english_holiday_pages_name_the_festivals_in_english(app, client, people):
+    admins, _mediator = people
+    with app.app_context():
+        coordinator = f.user("coordinator").username
+    clock.set_now(DECEMBER)
+    login(client, admins[0])
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/admin/calendar"})
+    client.post("/admin/calendar", data={"csrf_token": csrf(page), "name": "元旦",
+                                         "first_day": f"{YEAR}-01-01", "last_day": f"{YEAR}-01-01"})
+    page = client.get("/admin/calendar").get_data(as_text=True)
+    warning = page.split(f'id="notice-missing-{YEAR}"')[1].split("</div>")[0]
+    assert "still to enter Spring Festival, Tomb-sweeping Day, Labour Day" in warning
+    assert '<option value="Spring Festival">' in page  # the suggestions in the page's language
+    assert "<strong>New Year&#39;s Day</strong>" in page or "<strong>New Year's Day</strong>" in page
+    this_year = page.split('id="holidays-this-year"')[1].split("</ul>")[0]
+    assert not re.search(r"[\u4e00-\u9fff]", this_year)  # the package's festivals, in English
+    rota = app.test_client()
+    login(rota, coordinator)
+    rota.post("/language/en", data={"csrf_token": csrf(rota.get("/rota/holidays").get_data(as_text=True)),
+                                    "next": "/rota/holidays"})
+    missing = rota.get("/rota/holidays").get_data(as_text=True).split(f'id="calendar-missing-{YEAR}"')[1]
+    assert "Spring Festival, Tomb-sweeping Day" in missing.split("</div>")[0]

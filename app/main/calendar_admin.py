@@ -26,6 +26,7 @@ from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .. import clock, labels, workdays
+from ..i18n import translate
 from ..audit.chain import lock_chain, record
 from ..auth.access import roles_required
 from ..dates import days_text
@@ -212,7 +213,7 @@ def _calendar(form, confirming=None) -> str:
     today = clock.today()
     return render_template("main/calendar.html", form=form, entries=entries(), years=years, this_year=today.year,
                            to_enter=gaps_to_enter(today), still_to_enter=still_to_enter, confirming=confirming,
-                           festivals=[shown for shown, _keys in workdays.NOTICE_FESTIVALS],
+                           festivals=[translate(workdays.FESTIVAL_LABELS[shown]) for shown, _keys in workdays.NOTICE_FESTIVALS],
                            holidays=workdays.holiday_runs(date(today.year, 1, 1), date(today.year, 12, 31)))
 
 

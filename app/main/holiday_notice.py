@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock, workdays
+from ..i18n import current_locale
 from ..audit.chain import lock_chain
 from ..auth.models import User
 from ..extensions import db
@@ -51,7 +52,8 @@ def still_to_enter(missing: list[str]) -> str:
     """What a year's warning adds when part of its notice is entered."""
     if len(missing) == len(workdays.NOTICE_FESTIVALS):
         return ""
-    return _("Entered in part: still to enter %(festivals)s.", festivals=pgettext("list separator", ", ").join(missing))
+    return _("Entered in part: still to enter %(festivals)s.", festivals=pgettext("list separator", ", ").join(
+        workdays.festival_label(f, current_locale()) for f in missing))
 
 
 def today_items(user, now: datetime, until: datetime) -> list[TodayItem]:
