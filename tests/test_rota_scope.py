@@ -286,6 +286,13 @@ def test_a_streets_holiday_closes_only_its_rooms(app, world):
         assert planning.seat_problem(day + timedelta(weeks=10), db.session.get(Room, world["room_b"]), 1) is None
         assert planning.seat_problem(STREET_HOLIDAY, db.session.get(Room, world["room_b"]), 1)
         assert planning.seat_problem(STREET_HOLIDAY, db.session.get(Room, world["room_a"]), 1) is None
+        street_a = db.session.get(Room, world["room_a"]).community.street.name
+    # The month says what the day is: no duty in street A's rooms (a closure, not a holiday).
+    month = client_of(app, world["city"]).get(f"/rota/month?m={day:%Y-%m}").get_data(as_text=True)
+    badge = month.split(f'id="day-{day.isoformat()}"')[1].split("</div>")[0]
+    assert f"{street_a}工作室暂停坐班：东关活动" in badge and "节假日" not in badge
+    own = client_of(app, world["coord_a"]).get(f"/rota/month?m={day:%Y-%m}").get_data(as_text=True)
+    assert "不坐班：东关活动" in own.split(f'id="day-{day.isoformat()}"')[1].split("</div>")[0]
     # The same days in the other street are no clash; the city's are.
     assert post(client_of(app, world["coord_a"]), "/rota/holidays",
                 {"name": "东关闭馆", "first_day": STREET_HOLIDAY.isoformat(),
