@@ -86,10 +86,10 @@ def index():
 # The account's details ---------------------------------------------------------------
 
 
-def _fill_choices(form: AccountForm, locale: str, *, new: bool = False) -> None:
+def _fill_choices(form: AccountForm, locale: str, *, new: bool = False, user: User | None = None) -> None:
     # A new account's role is chosen, not left at the list's first (an account made a mediator by default).
     form.role.choices = ([("", _("Choose a role"))] if new else []) + _role_choices(locale)
-    place_choices.fill(form)
+    place_choices.fill(form, department_id=user.department_id if user is not None else None)
 
 
 def _details(form: AccountForm) -> accounts.Details:
@@ -159,7 +159,7 @@ def _load(user_id: int) -> User:
 
 def _account_form(user: User, formdata=None) -> AccountForm:
     form = AccountForm(formdata=formdata)
-    _fill_choices(form, current_locale())
+    _fill_choices(form, current_locale(), user=user)
     if formdata is None:
         form.display_name.data, form.role.data = user.display_name, user.role
         for name in PLACE_FIELDS:
