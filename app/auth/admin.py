@@ -101,12 +101,16 @@ def _details(form: AccountForm) -> accounts.Details:
                             **places)
 
 
-def _show_problem(form, problem: accounts.AccountProblem) -> None:
+def _show_problem(form, problem: accounts.AccountProblem, anchor: str | None = None) -> None:
+    """A refusal of the accounts service: on its field, announced at the top
+    and focused as the form's own checks are (a grid worker without a grid);
+    one of no field of the form as the top message alone."""
     field = {"password": "password", "username": "username", "role": "role", "display_name": "display_name",
              "street": "street_id", "community": "community_id", "grid": "grid_id",
              "department": "department_id"}.get(problem.field)
     if field and field in form:
         form[field].errors = list(form[field].errors) + [problem.message]
+        correct_the_marked(form, anchor)
     else:
         flash(problem.message, "danger")
 
@@ -219,7 +223,7 @@ def update(user_id: int):
         return _stale(user)
     except accounts.AccountProblem as problem:
         db.session.rollback()
-        _show_problem(form, problem)
+        _show_problem(form, problem, "user-form")
         return _user_page(user, 422, form=form)
     db.session.commit()
     if user.id == current_user.id and user.role != ADMIN:
