@@ -343,6 +343,11 @@ def test_the_dangerous_forms_ask_first(app, world):
         start = html.index(f'id="{form_id}"')
         assert "data-confirm=" in html[start - 300:start + 300]
     assert html.count('name="_confirm"') == 2
+    # The reset's reason is required in the page too, and the browser checks it (no novalidate) before
+    # app.js asks to confirm: an empty reason is not confirmed and then refused.
+    reset_form = re.search(r'<form[^>]*id="reset-2fa-form"[^>]*>', html).group(0)
+    assert "novalidate" not in reset_form
+    assert re.search(r'<input [^>]*id="reason"[^>]*required', html)
     # A new password is typed twice instead: a page asking without a script would carry it back.
     password_form = re.search(r'<form[^>]*id="password-form".*?</form>', html, re.S).group(0)
     assert "data-confirm=" not in password_form and "_confirm" not in password_form
