@@ -424,3 +424,22 @@ def test_the_cli_makes_accounts_through_the_same_door(app, world):
     event = events(app, "user_created")[-1]
     assert event.data["by"] == "cli" and event.data["grid_id"] == world["grid"] and event.actor_id is None
     assert NEW_PASSWORD not in json.dumps(event.data)
+
+
+def test_what_was_logged_out_is_said_in_a_sentence(app, world):
+    """"Sessions of the account logged out: 0." read like a form: the
+    message says how many, singular or plural, in English as in Chinese."""
+    uid = user_id(app, "wang")
+    wang = browser(app)
+    assert login(wang, "wang").status_code == 302  # one session to log out
+    give_second_factor(app, uid)
+    client = as_admin(app, world)
+    page = client.get("/admin/users").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/admin/users"})
+    post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/password",
+              {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    said = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    assert "The new password is set and 1 session of the account was logged out." in said
+    post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/reset-two-factor", {"reason": "lost the phone"})
+    said = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    assert "Two-step verification is reset and 0 sessions of the account were logged out." in said

@@ -11,7 +11,7 @@ rather than overwritten."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, pgettext
+from flask_babel import gettext as _, ngettext, pgettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -284,8 +284,10 @@ def set_password(user_id: int):
         return _user_page(user, 422, password_form=form)
     data = accounts.set_password(user, form.password.data, current_user, "web")
     db.session.commit()
-    flash(_("The new password is set. Sessions of the account logged out: %(num)s. "
-            "Give the password to its user in person.", num=data["sessions_ended"]), "success")
+    flash(ngettext("The new password is set and %(num)d session of the account was logged out. "
+                   "Give the password to its user in person.",
+                   "The new password is set and %(num)d sessions of the account were logged out. "
+                   "Give the password to its user in person.", data["sessions_ended"]), "success")
     return redirect(url_for("users.show", user_id=user.id))
 
 
@@ -306,6 +308,8 @@ def reset_two_factor(user_id: int):
         return _user_page(user, 422, reset_form=form)
     data = two_factor.reset(user, current_user, "web", reason=form.reason.data.strip())
     db.session.commit()
-    flash(_("Two-step verification is reset. Sessions of the account logged out: %(num)s. "
-            "Its user logs in with the password alone next time.", num=data["sessions_ended"]), "success")
+    flash(ngettext("Two-step verification is reset and %(num)d session of the account was logged out. "
+                   "Its user logs in with the password alone next time.",
+                   "Two-step verification is reset and %(num)d sessions of the account were logged out. "
+                   "Its user logs in with the password alone next time.", data["sessions_ended"]), "success")
     return redirect(url_for("users.show", user_id=user.id))
