@@ -91,6 +91,9 @@ WORDS = {
     "recovery_code_used": N_("Recovery code used"),
     "recovery_codes_renewed": N_("Recovery codes renewed"),
     "department_added": N_("Department added"),
+    "department_changed": N_("Department renamed or its default periods changed"),
+    "department_deactivated": N_("Department deactivated"),
+    "department_reactivated": N_("Department reactivated"),
 }
 
 # Labels of one entity type's triggers, where the trigger alone would read

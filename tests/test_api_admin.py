@@ -99,3 +99,28 @@ def test_a_client_form_with_mistakes_comes_back_marked_and_kept(app, client):
     assert again.status_code == 422 and "已有同名的客户端" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(ApiClient)).scalars().all().__len__() == 1
+
+
+def test_the_channel_is_chosen_not_left_at_the_first(app, client):
+    """A new client's channel defaulted to the list's first (resident photo
+    report), even for a client that only reads: the administrator chooses it,
+    as an account's role is chosen."""
+    admin, _ = setup_admin(app)
+    f.login(client, admin)
+    page = client.get("/api/admin/clients").get_data(as_text=True)
+    channel = re.search(r'<select[^>]*name="channel".*?</select>', page, re.S).group(0)
+    # The empty choice first, and nothing chosen: the browser shows "choose a channel".
+    assert re.search(r'<select[^>]*>\s*<option value="">', channel) and " selected" not in channel
+    sent = client.post("/api/admin/clients", data={
+        "csrf_token": f.csrf(page), "name": "只读平台", "scopes": ["disputes:read"], "per_minute": "60"})
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 422 and "请按提示更正标出的填写项" in html
+    assert re.search(r'<select [^>]*aria-invalid="true"[^>]*autofocus[^>]*name="channel"', html)
+    with app.app_context():
+        assert db.session.execute(select(ApiClient)).scalars().all() == []
+    created = client.post("/api/admin/clients", data={
+        "csrf_token": f.csrf(page), "name": "只读平台", "scopes": ["disputes:read"], "channel": "government",
+        "per_minute": "60"})
+    assert created.status_code == 200 and 'id="new-token"' in created.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(ApiClient.channel)).scalar_one() == "government"

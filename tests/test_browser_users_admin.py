@@ -7,11 +7,12 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.auth.models import User
+from app import clock
+from app.auth.models import TwoFactor, User
 from app.extensions import db
 from tests import factories as f
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    PHONE, chromium, live_server, log_in, pages, submit,
+    DESKTOP, PHONE, chromium, live_server, log_in, pages, submit,
 )
 
 PASSWORD = "a long new passphrase 2027"
@@ -127,4 +128,36 @@ def test_the_role_chosen_shows_only_the_places_it_keeps(pages, app):
     expect(columns["street_id"]).to_be_visible()
     for name in ("community_id", "grid_id", "department_id"):
         expect(columns[name]).to_be_hidden()
+    assert not pages.problems, pages.problems
+
+
+def test_resetting_two_step_verification_asks_for_the_reason_before_confirming(pages, app):
+    """The reason is required in the page too: with it empty the browser
+    asks for it, and neither the "reset?" dialog nor the server is reached
+    (it used to ask to confirm, then refuse)."""
+    with app.app_context():
+        grid = f.org()[2][0]
+        f.user("admin", username="boss")
+        zhao = f.user("gridworker", grid=grid, username="zhao")
+        db.session.add(TwoFactor(user_id=zhao.id, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                                 created_at=clock.now(), confirmed_at=clock.now()))
+        db.session.commit()
+        uid = zhao.id
+        db.session.remove()
+    page = pages.open(**DESKTOP)
+    log_in(page, "boss", f.PASSWORD, lands_on=None)
+    page.goto(f"/admin/users/{uid}")
+    asked, posts = [], []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    button = page.locator("#reset-2fa-form button[type=submit]")
+    button.click()
+    assert page.locator("#reason").evaluate("field => field.validity.valueMissing") is True
+    expect(page.locator("#reason")).to_be_focused()  # the browser points at it
+    assert asked == [] and posts == []
+    page.locator("#reason").fill("丢失手机")
+    submit(page, button)
+    assert len(asked) == 1  # filled in: asked to confirm, once
+    with app.app_context():
+        assert db.session.get(TwoFactor, uid) is None
     assert not pages.problems, pages.problems

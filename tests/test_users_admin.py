@@ -343,6 +343,11 @@ def test_the_dangerous_forms_ask_first(app, world):
         start = html.index(f'id="{form_id}"')
         assert "data-confirm=" in html[start - 300:start + 300]
     assert html.count('name="_confirm"') == 2
+    # The reset's reason is required in the page too, and the browser checks it (no novalidate) before
+    # app.js asks to confirm: an empty reason is not confirmed and then refused.
+    reset_form = re.search(r'<form[^>]*id="reset-2fa-form"[^>]*>', html).group(0)
+    assert "novalidate" not in reset_form
+    assert re.search(r'<input [^>]*id="reason"[^>]*required', html)
     # A new password is typed twice instead: a page asking without a script would carry it back.
     password_form = re.search(r'<form[^>]*id="password-form".*?</form>', html, re.S).group(0)
     assert "data-confirm=" not in password_form and "_confirm" not in password_form
@@ -419,3 +424,22 @@ def test_the_cli_makes_accounts_through_the_same_door(app, world):
     event = events(app, "user_created")[-1]
     assert event.data["by"] == "cli" and event.data["grid_id"] == world["grid"] and event.actor_id is None
     assert NEW_PASSWORD not in json.dumps(event.data)
+
+
+def test_what_was_logged_out_is_said_in_a_sentence(app, world):
+    """"Sessions of the account logged out: 0." read like a form: the
+    message says how many, singular or plural, in English as in Chinese."""
+    uid = user_id(app, "wang")
+    wang = browser(app)
+    assert login(wang, "wang").status_code == 302  # one session to log out
+    give_second_factor(app, uid)
+    client = as_admin(app, world)
+    page = client.get("/admin/users").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/admin/users"})
+    post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/password",
+              {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    said = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    assert "The new password is set and 1 session of the account was logged out." in said
+    post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/reset-two-factor", {"reason": "lost the phone"})
+    said = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    assert "Two-step verification is reset and 0 sessions of the account were logged out." in said

@@ -80,8 +80,10 @@ def test_a_grid_outside_the_chosen_street_is_refused_on_the_grid(app, city):
     refused = new_account(client, street_id=city["east"], grid_id=city["west_g"][0])
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    grid_field = re.search(r'<select aria-describedby="grid_id-error1" aria-invalid="true" class="form-select is-invalid" id="grid_id".*?</div>', html, re.S).group(0)
+    # Marked on the grid, focused there, and announced at the top as the form's own checks are.
+    grid_field = re.search(r'<select aria-describedby="grid_id-error1" aria-invalid="true" autofocus class="form-select is-invalid" id="grid_id".*?</div>', html, re.S).group(0)
     assert "This grid is not in the chosen street." in grid_field
+    assert "Please correct the marked fields." in html
     assert counts(app) == before
     # Another community's grid, the street right: said of the community.
     other = new_account(client, street_id=city["west"], community_id=city["west_c"][1], grid_id=city["west_g"][0])
@@ -105,6 +107,41 @@ def test_moving_an_account_to_a_grid_of_another_street_is_refused_too(app, city)
     assert events(app, "user_changed") == []
     with app.app_context():
         assert db.session.get(User, uid).grid_id == city["west_g"][0]
+
+
+def marked_and_announced(html, name, message):
+    """The field carries the message and the focus; the top says to correct the marked fields."""
+    field = re.search(rf'<select [^>]*id="{name}"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and "autofocus" in field
+    assert message in re.search(rf'id="{name}-error1">([^<]*)<', html).group(1)
+    assert html.count("autofocus") == 1
+    assert "Please correct the marked fields." in html
+
+
+def test_a_grid_worker_without_a_grid_is_announced_at_the_top(app, city):
+    """The grid is the accounts service's check, not the form's: the page
+    said so only on the field, with no message at the top and no focus."""
+    client = in_english(as_admin(app, {"admin": "boss"}))
+    before = counts(app)
+    refused = new_account(client)
+    assert refused.status_code == 422
+    marked_and_announced(refused.get_data(as_text=True), "grid_id", "This role needs a grid.")
+    assert counts(app) == before
+
+
+def test_a_mediator_made_a_grid_worker_without_a_grid_is_announced_at_the_top(app, city):
+    client = in_english(as_admin(app, {"admin": "boss"}))
+    uid = user_id(app, "wang")
+    refused = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}", {
+        "display_name": "王调解", "role": "gridworker", "street_id": 0, "community_id": 0, "grid_id": 0,
+        "department_id": 0, "state": state_of(client, uid)})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    marked_and_announced(html, "grid_id", "This role needs a grid.")
+    assert 'href="#user-form">Go to the form</a>' in html  # the message leads to the form
+    assert events(app, "user_changed") == []
+    with app.app_context():
+        assert db.session.get(User, uid).role == "mediator"
 
 
 def test_an_account_moved_to_another_role_keeps_only_the_places_it_uses(app, city):

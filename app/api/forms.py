@@ -40,7 +40,12 @@ class ClientForm(FlaskForm):
     name = StringField(_l("Name of the system"), validators=[DataRequired(), Length(max=60)])
     scopes = SelectMultipleField(_l("What it may do"),
                                  validators=[DataRequired(_l("Choose at least one scope."))])
-    channel = SelectField(_l("Channel of the cases it sends"))
+    # Chosen, as an account's role is: not left at the list's first (a read-only client made a
+    # "resident photo report" by default).
+    channel = SelectField(_l("Channel of the cases it sends"),
+                          validators=[DataRequired(_l("Choose the channel of the cases it sends."))],
+                          description=_l("A client that only reads sends no case: choose the channel its "
+                                         "system belongs to."))
     community_id = SelectField(_l("Community whose statistics it may read"), coerce=int, default=0,
                                widget=GroupedSelect(),
                                description=_l("Needed for reading statistics; a client sees no other place's."))
@@ -52,7 +57,7 @@ class ClientForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # In the request's language.
         self.scopes.choices = [(s, scope_label(s)) for s in SCOPES]
-        self.channel.choices = codes.choices(codes.CHANNELS, current_locale())
+        self.channel.choices = [("", _l("Choose a channel"))] + codes.choices(codes.CHANNELS, current_locale())
         self.community_id.choices = place_choices.community_groups()
 
     def validate_name(self, field):

@@ -85,10 +85,11 @@ def _missing_place(role: str, place: str) -> AccountProblem:
     return AccountProblem(place, "missing", messages[place]())
 
 
-def _places(details: Details) -> dict:
+def _places(details: Details, current_department_id: int | None = None) -> dict:
     """The account's street, community, grid and department ids as the tree
     has them: a grid gives its community, a community its street; a place
-    given with one that is not its parent is refused."""
+    given with one that is not its parent is refused. A deactivated
+    department takes no new liaison; an account already its liaison keeps it."""
     role = details.role
     if role not in ROLES:
         raise AccountProblem("role", "unknown_role", _("Choose a role from the list."))
@@ -119,6 +120,9 @@ def _places(details: Details) -> dict:
         department = db.session.get(Department, department_id)
         if department is None:
             raise AccountProblem("department", "unknown", _("Choose a department from the list."))
+        if not department.active and department_id != current_department_id:
+            raise AccountProblem("department", "inactive",
+                                 _("This department is deactivated: it takes no new liaison. Choose another one."))
         if street_id and department.street_id not in (None, street_id):
             raise AccountProblem("department", "mismatch",
                                  _("This department covers another street than the account's."))
@@ -204,7 +208,7 @@ def update(user: User, details: Details, actor, loaded_state: str | None = None)
     if user.role == "admin" and details.role != "admin" and user.active and not _active_admins_other_than(user):
         raise AccountProblem("role", "last_admin", _("This is the last active administrator: "
                                                       "make another account administrator first."))
-    places = _places(details)
+    places = _places(details, current_department_id=user.department_id)
     name = _display_name(details, user.username)
     new = {"display_name": name, "role": details.role, **places}
     changes = {key: [getattr(user, key), value] for key, value in new.items() if getattr(user, key) != value}

@@ -11,7 +11,7 @@ rather than overwritten."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, pgettext
+from flask_babel import gettext as _, ngettext, pgettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -86,10 +86,10 @@ def index():
 # The account's details ---------------------------------------------------------------
 
 
-def _fill_choices(form: AccountForm, locale: str, *, new: bool = False) -> None:
+def _fill_choices(form: AccountForm, locale: str, *, new: bool = False, user: User | None = None) -> None:
     # A new account's role is chosen, not left at the list's first (an account made a mediator by default).
     form.role.choices = ([("", _("Choose a role"))] if new else []) + _role_choices(locale)
-    place_choices.fill(form)
+    place_choices.fill(form, department_id=user.department_id if user is not None else None)
 
 
 def _details(form: AccountForm) -> accounts.Details:
@@ -101,12 +101,16 @@ def _details(form: AccountForm) -> accounts.Details:
                             **places)
 
 
-def _show_problem(form, problem: accounts.AccountProblem) -> None:
+def _show_problem(form, problem: accounts.AccountProblem, anchor: str | None = None) -> None:
+    """A refusal of the accounts service: on its field, announced at the top
+    and focused as the form's own checks are (a grid worker without a grid);
+    one of no field of the form as the top message alone."""
     field = {"password": "password", "username": "username", "role": "role", "display_name": "display_name",
              "street": "street_id", "community": "community_id", "grid": "grid_id",
              "department": "department_id"}.get(problem.field)
     if field and field in form:
         form[field].errors = list(form[field].errors) + [problem.message]
+        correct_the_marked(form, anchor)
     else:
         flash(problem.message, "danger")
 
@@ -159,7 +163,7 @@ def _load(user_id: int) -> User:
 
 def _account_form(user: User, formdata=None) -> AccountForm:
     form = AccountForm(formdata=formdata)
-    _fill_choices(form, current_locale())
+    _fill_choices(form, current_locale(), user=user)
     if formdata is None:
         form.display_name.data, form.role.data = user.display_name, user.role
         for name in PLACE_FIELDS:
@@ -219,7 +223,7 @@ def update(user_id: int):
         return _stale(user)
     except accounts.AccountProblem as problem:
         db.session.rollback()
-        _show_problem(form, problem)
+        _show_problem(form, problem, "user-form")
         return _user_page(user, 422, form=form)
     db.session.commit()
     if user.id == current_user.id and user.role != ADMIN:
@@ -280,8 +284,10 @@ def set_password(user_id: int):
         return _user_page(user, 422, password_form=form)
     data = accounts.set_password(user, form.password.data, current_user, "web")
     db.session.commit()
-    flash(_("The new password is set. Sessions of the account logged out: %(num)s. "
-            "Give the password to its user in person.", num=data["sessions_ended"]), "success")
+    flash(ngettext("The new password is set and %(num)d session of the account was logged out. "
+                   "Give the password to its user in person.",
+                   "The new password is set and %(num)d sessions of the account were logged out. "
+                   "Give the password to its user in person.", data["sessions_ended"]), "success")
     return redirect(url_for("users.show", user_id=user.id))
 
 
@@ -302,6 +308,8 @@ def reset_two_factor(user_id: int):
         return _user_page(user, 422, reset_form=form)
     data = two_factor.reset(user, current_user, "web", reason=form.reason.data.strip())
     db.session.commit()
-    flash(_("Two-step verification is reset. Sessions of the account logged out: %(num)s. "
-            "Its user logs in with the password alone next time.", num=data["sessions_ended"]), "success")
+    flash(ngettext("Two-step verification is reset and %(num)d session of the account was logged out. "
+                   "Its user logs in with the password alone next time.",
+                   "Two-step verification is reset and %(num)d sessions of the account were logged out. "
+                   "Its user logs in with the password alone next time.", data["sessions_ended"]), "success")
     return redirect(url_for("users.show", user_id=user.id))

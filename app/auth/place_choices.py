@@ -22,9 +22,11 @@ def _streets() -> list[Street]:
     return db.session.execute(select(Street).order_by(Street.id)).scalars().all()
 
 
-def fill(form) -> None:
+def fill(form, department_id: int | None = None) -> None:
     """The choices of an AccountForm's street_id, community_id, grid_id and
-    department_id ("" groups the empty choice, shown before the groups)."""
+    department_id ("" groups the empty choice, shown before the groups). A
+    deactivated department is offered only as `department_id`, the one the
+    account has (it takes no new liaison)."""
     streets = _streets()
     several = len(streets) > 1  # one street: its name on every option says nothing
     form.street_id.choices = NONE + [(WHOLE_CITY, _("The whole city"))] + [(s.id, s.name) for s in streets]
@@ -42,6 +44,7 @@ def fill(form) -> None:
     departments: dict = {"": NONE}
     for d, street in db.session.execute(
             select(Department, Street.name).outerjoin(Street, Street.id == Department.street_id)
+            .where(or_(Department.active.is_(True), Department.id == (department_id or 0)))
             .order_by(Department.street_id.is_not(None), Department.street_id, Department.id)):
         departments.setdefault(street or city, []).append(
             (d.id, f"{d.name} ({street or city})", {"data-street": d.street_id} if d.street_id else {}))

@@ -17,6 +17,12 @@ bp.add_url_rule("/referrals/departments", view_func=views.departments)
 bp.add_url_rule("/referrals/departments", view_func=views.add_department, methods=["POST"],
                 endpoint="add_department")
 bp.add_url_rule("/referrals/departments/<int:department_id>", view_func=views.department)
+bp.add_url_rule("/referrals/departments/<int:department_id>", view_func=views.edit_department, methods=["POST"],
+                endpoint="edit_department")
+bp.add_url_rule("/referrals/departments/<int:department_id>/deactivate", view_func=views.deactivate_department,
+                methods=["POST"])
+bp.add_url_rule("/referrals/departments/<int:department_id>/reactivate", view_func=views.reactivate_department,
+                methods=["POST"])
 bp.add_url_rule("/referrals/departments/<int:department_id>/deadlines", view_func=views.set_deadline,
                 methods=["POST"])
 bp.add_url_rule("/referrals/departments/<int:department_id>/deadlines/<kind>/remove",

@@ -69,3 +69,21 @@ class DepartmentDeadlineForm(FlaskForm):
 
 class RemoveDeadlineForm(FlaskForm):
     """Back to the department's defaults for one kind (CSRF only)."""
+
+
+class DepartmentEditForm(FlaskForm):
+    """A department's name and default periods (its area stays: the
+    referrals sent to it were checked against it)."""
+
+    name = StringField(_l("Department name"), validators=[DataRequired(_l("Give the department's name.")),
+                                                          Length(max=80)])
+    ack_hours = IntegerField(_l("Hours to acknowledge"),
+                             validators=[InputRequired(_l("Give the hours to acknowledge, a whole number.")),
+                                         NumberRange(min=1, max=720)])
+    answer_days = IntegerField(_l("Days to answer"),
+                               validators=[InputRequired(_l("Give the days to answer, a whole number.")),
+                                           NumberRange(min=1, max=365)])
+
+
+class DepartmentStateForm(FlaskForm):
+    """Deactivate or reactivate a department (CSRF only)."""

@@ -8,7 +8,7 @@ import secrets
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from workflows import REFERRAL
@@ -32,8 +32,8 @@ from ..paging import page_of
 from ..timeline import timeline
 from ..validators import form_version
 from . import codes
-from .forms import (DepartmentDeadlineForm, DepartmentForm, ReferForm, ReferralFilterForm, RemoveDeadlineForm,
-                    StepForm)
+from .forms import (DepartmentDeadlineForm, DepartmentEditForm, DepartmentForm, DepartmentStateForm, ReferForm,
+                    ReferralFilterForm, RemoveDeadlineForm, StepForm)
 from .models import DRAFT, Referral, ReferralAttachment
 from .rules import NOT_CASE_MEDIATOR, by_case_mediator
 from .service import by_submission, departments_for, refer
@@ -284,11 +284,7 @@ def add_department():
     street_id = form.street_id.data or None
     name = form.name.data.strip()
     lock_chain(db.session)
-    taken = db.session.execute(select(Department.id).where(Department.name == name,
-                                                           Department.street_id.is_(street_id)
-                                                           if street_id is None else
-                                                           Department.street_id == street_id)).first()
-    if taken:
+    if _name_taken(name, street_id):
         db.session.rollback()
         form.name.errors = [_("A department of this name already covers this area.")]
         correct_the_marked(form, "department-form")
@@ -309,7 +305,18 @@ def add_department():
     return redirect(url_for("referrals.departments"))
 
 
-# A department's own periods per kind of referral -----------------------------------
+def _name_taken(name: str, street_id: int | None, other_than: int | None = None) -> bool:
+    """Whether another department of this name covers this area (the
+    database's unique key misses two of the whole city: NULL is never equal)."""
+    query = select(Department.id).where(Department.name == name, Department.street_id.is_(None)
+                                        if street_id is None else Department.street_id == street_id)
+    if other_than is not None:
+        query = query.where(Department.id != other_than)
+    return db.session.execute(query).first() is not None
+
+
+# One department: its name, default periods and state, its liaisons, its own
+# periods per kind of referral ---------------------------------------------------------
 
 def _load_department(department_id: int) -> Department:
     department = db.session.get(Department, department_id)
@@ -324,21 +331,122 @@ def _deadline_form(formdata=None):
     return form
 
 
-def _render_department(department, form, status=200):
+def _blank_deadline_form(department):
+    form = _deadline_form()
+    form.ack_hours.data, form.answer_days.data = department.ack_hours, department.answer_days
+    return form
+
+
+def _blank_edit_form(department):
+    form = DepartmentEditForm(formdata=None)
+    form.name.data, form.ack_hours.data, form.answer_days.data = (department.name, department.ack_hours,
+                                                                  department.answer_days)
+    return form
+
+
+def _open_referrals(department) -> int:
+    return db.session.execute(select(func.count(Referral.id)).where(
+        Referral.department_id == department.id, Referral.state.in_(OPEN))).scalar_one()
+
+
+def _render_department(department, form=None, status=200, edit=None):
+    """The department's page; `form` (its periods for a kind) or `edit` (its
+    name and defaults) is the one sent back with its errors."""
     # Its liaisons: without an active one, what is referred to it reaches nobody.
     liaisons = db.session.execute(select(User).where(User.department_id == department.id, User.role == "liaison")
                                   .order_by(User.active.desc(), User.display_name, User.id)).scalars().all()
-    return render_template("referrals/department.html", dep=department, form=form, remove=RemoveDeadlineForm(),
+    return render_template("referrals/department.html", dep=department,
+                           form=form or _blank_deadline_form(department), edit=edit or _blank_edit_form(department),
+                           state_form=DepartmentStateForm(), remove=RemoveDeadlineForm(),
                            own={d.kind: d for d in department.deadlines}, liaisons=liaisons,
-                           has_active_liaison=any(u.active for u in liaisons)), status
+                           has_active_liaison=any(u.active for u in liaisons),
+                           open_referrals=_open_referrals(department)), status
 
 
 @roles_required("admin")
 def department(department_id):
+    return _render_department(_load_department(department_id))
+
+
+@roles_required("admin")
+def edit_department(department_id):
+    """Rename the department or change its default periods: audited with what
+    was and what is, in the same transaction. Its area stays; referrals sent
+    already keep their deadlines, those sent from now on use the new periods."""
     department = _load_department(department_id)
-    form = _deadline_form()
-    form.ack_hours.data, form.answer_days.data = department.ack_hours, department.answer_days
-    return _render_department(department, form)
+    form = DepartmentEditForm(request.form)
+    if not form.validate():
+        correct_the_marked(form, "department-edit-form")
+        return _render_department(department, status=422, edit=form)
+    lock_chain(db.session)  # one writer at a time: two administrators cannot both take a name
+    db.session.refresh(department)
+    name = form.name.data.strip()
+    if name != department.name and _name_taken(name, department.street_id, other_than=department.id):
+        db.session.rollback()
+        form.name.errors = [_("A department of this name already covers this area.")]
+        correct_the_marked(form, "department-edit-form")
+        return _render_department(department, status=422, edit=form)
+    new = {"name": name, "ack_hours": form.ack_hours.data, "answer_days": form.answer_days.data}
+    changes = {key: [getattr(department, key), value] for key, value in new.items()
+               if getattr(department, key) != value}
+    if not changes:
+        db.session.rollback()
+        flash(_("Nothing was changed."), "info")
+        return redirect(url_for("referrals.department", department_id=department.id))
+    try:
+        for key, (_old, value) in changes.items():
+            setattr(department, key, value)
+        db.session.flush()
+        record("department", department.id, "department_changed", current_user, at=clock.now(),
+               data={"changes": changes})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    flash(_("%(department)s saved. Referrals sent from now on use its periods; those sent already keep their "
+            "deadlines.", department=department.name), "success")
+    return redirect(url_for("referrals.department", department_id=department.id))
+
+
+def _set_department_active(department_id: int, active: bool):
+    """Deactivate or reactivate: audited in the same transaction, with the
+    open referrals it had (they stay listed and answerable either way). A
+    department is never deleted: its referrals and the audit log name it."""
+    department = _load_department(department_id)  # the CSRF token is checked app-wide before this
+    lock_chain(db.session)
+    db.session.refresh(department)
+    back = redirect(url_for("referrals.department", department_id=department.id))
+    if department.active == active:
+        db.session.rollback()
+        flash(_("Nothing was changed."), "info")
+        return back
+    try:
+        department.active = active
+        db.session.flush()
+        record("department", department.id, "department_reactivated" if active else "department_deactivated",
+               current_user, at=clock.now(), data={"open_referrals": _open_referrals(department)})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    if active:
+        flash(_("%(department)s is active again: it is offered for new referrals and to new liaisons.",
+                department=department.name), "success")
+    else:
+        flash(_("%(department)s is deactivated: it is no longer offered for new referrals nor to new liaisons. "
+                "Its open referrals stay listed, and its liaisons still answer them.", department=department.name),
+              "success")
+    return back
+
+
+@roles_required("admin")
+def deactivate_department(department_id):
+    return _set_department_active(department_id, False)
+
+
+@roles_required("admin")
+def reactivate_department(department_id):
+    return _set_department_active(department_id, True)
 
 
 @roles_required("admin")

@@ -243,8 +243,8 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = SelectField(_l("Done by"), coerce=_id_choice, default=None, validate_choice=False)
-    # Where too many people act for one select: their user name or the start of their name, typed.
-    actor_name = StringField(_l("Done by (user name or name)"), filters=[lambda v: (v or "").strip()[:80]])
+    # Where too many people act for one select: their username or the start of their name, typed.
+    actor_name = StringField(_l("Done by (username or name)"), filters=[lambda v: (v or "").strip()[:80]])
     role = SelectField(_lp("account", "Role"), default="")
     entity_type = StringField(_l("Entity type"), filters=[lambda v: (v or "").strip()[:40]])
     entity_id = IntegerField(_l("Entity number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])

@@ -1,8 +1,12 @@
-// Ask before actions marked as dangerous (reject, fail, withdraw).
+// Ask before actions marked as dangerous (reject, fail, withdraw), once the
+// form is filled in: a form the browser checks is not sent (nor asked about)
+// while a required field is empty; one marked novalidate and not filled in
+// is sent unasked, and the server sends it back with the field marked, having
+// done nothing (asking "are you sure?" and then refusing helps no one).
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var question = form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
+  if (question && form.checkValidity() && !window.confirm(question)) {
     event.preventDefault();
   }
 });
