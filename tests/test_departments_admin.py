@@ -182,7 +182,7 @@ def test_a_deactivated_department_takes_no_new_liaison_but_keeps_its_own(app, wo
                                                      department_id=world.duplicate),
                             "a long new passphrase 2027", None, "cli")
         assert (problem.value.field, problem.value.code) == ("department", "inactive")
-        assert "This department is deactivated" in problem.value.message
+        assert "该部门已停用" in problem.value.message  # the default language, as the form shows it
         db.session.rollback()
         liaison = db.session.execute(select(User).where(User.username == world.liaison)).scalar_one()
         uid = liaison.id
