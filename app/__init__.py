@@ -166,11 +166,12 @@ def _install_code_labels():
     from .followups import codes as fu
     from .api import iot
     from .auth.models import User
-    from .auth import two_factor
+    from .auth import accounts, sessions, two_factor
+    from .elders import codes as elder_codes, roster as elder_roster
     from .auth.roles import ROLE_LABELS
     from .disputes.models import Party
     from .elders.models import Elder
-    from .labels import install_codes, install_group, install_reference, install_shown_as
+    from .labels import install_codes, install_group, install_reference, install_shown_as, install_type_labels
     from .org.models import Area, Community, Department, Grid, Street
     from .referrals.codes import REFERRAL_KINDS
     from .rota.models import Lawyer, Room
@@ -196,6 +197,17 @@ def _install_code_labels():
     install_codes("role", ROLE_LABELS, entity_type="user")  # a party's "role" is another list
     install_codes("problem", two_factor.PROBLEMS, entity_type="user")
     install_codes("for", two_factor.PURPOSES, entity_type="user")
+    for field in ("method", "second_factor"):
+        install_codes(field, two_factor.METHODS, entity_type="user")
+    install_codes("cause", sessions.CAUSES, entity_type="user")
+    install_codes("after", sessions.ENDED_AFTER, entity_type="user")
+    install_codes("by", accounts.BY, entity_type="user")
+    install_codes("kind", REFERRAL_KINDS, entity_type="department")  # its own periods, per kind of referral
+    # An elder on the council's roster: the roster's own labels and code lists.
+    install_type_labels("elder", elder_roster.ROSTER_LABELS)
+    install_codes("category", elder_codes.CATEGORIES, entity_type="elder")
+    install_codes("expertise", codes.DISPUTE_TYPES, entity_type="elder")
+    install_codes("relation", elder_codes.RELATIONS, entity_type="elder")
     install_group("filters", export_labels.FILTERS)
     # The statistics export records as its "rows" the cases it counted.
     install_shown_as(("export", "statistics"), "rows", "cases_counted")

@@ -182,6 +182,19 @@ FIELD_LABELS = {
     "setup_discarded": N_("Unfinished set-up discarded"),
     "sessions_ended": N_("Sessions ended"),
     "recovery_codes_left": N_("Recovery codes left"),
+    "recovery_codes": N_("Recovery codes made"),
+    "display_name": N_("Full name"),
+    "until": N_("Refused until"),
+    "after": N_("Ended after"),
+    "expired_at": N_("Timed out at"),
+    "last_seen": N_("Last active"),
+    # The centre's holiday notices (app/main/calendar_admin.py) and grid outlines (app/org)
+    "holidays": N_("Holidays"),
+    "workdays": N_("Working days in exchange"),
+    "deadlines_moved": N_("Deadlines moved off the holidays"),
+    "open_referrals": N_("Referrals still open"),
+    "source": N_("Source"),
+    "grids": N_("Grids"),
 }
 
 # Where one field name records different things for different kinds of row:
@@ -213,10 +226,22 @@ TYPE_FIELD_LABELS = {
     ("department", "ack_hours"): N_("Hours to acknowledge"),
     ("department", "answer_days"): N_("Days to answer"),
     ("department", "before"): N_("Before"),
+    ("department", "kind"): N_("What is asked"),
+    ("department", "name"): N_("Department name"),
+    # A holiday notice: the festival's name, and every day it set.
+    ("calendar_notice", "name"): N_("Festival"),
+    ("calendar_notice", "days"): N_("Days"),
     # A legal-opinion request (app/opinions): the lawyer asked, not the one on duty.
     ("legal_opinion", "lawyer_id"): N_("Lawyer asked"),
     ("legal_opinion", "override_reason"): N_("Why asked despite the conflict"),
 }
+
+
+def install_type_labels(entity_type: str, labels: dict[str, str]) -> None:
+    """Label the fields `entity_type`'s rows record by a domain's own labels
+    (an elder's roster), where no label of that type is set here."""
+    for name, label in labels.items():
+        TYPE_FIELD_LABELS.setdefault((entity_type, name), label)
 
 
 def field_label(name: str, locale: str, entity_type: str | None = None) -> str:
@@ -267,7 +292,8 @@ WHEN, KEYED, JOINED = "when", "keyed", "joined"
 VALUE_KINDS = {
     "held_at": WHEN, "session_at": WHEN, "signed_on": WHEN, "arose_on": WHEN, "perform_by": WHEN,
     "planned_for": WHEN, "visited_on": WHEN, "held_on": WHEN, "period_start": WHEN, "period_end": WHEN,
-    "day": WHEN, "first_day": WHEN, "last_day": WHEN,
+    "day": WHEN, "first_day": WHEN, "last_day": WHEN, "until": WHEN, "expired_at": WHEN, "last_seen": WHEN,
+    "holidays": WHEN, "workdays": WHEN, "days": WHEN,
     "signers": KEYED, "signed_by": JOINED,
 }
 STORED_SEPARATOR = "、"
@@ -423,6 +449,8 @@ def when_text(value, locale: str):
     """A recorded day or moment (ISO text) as the pages say it (app.dates:
     "2026年12月7日", "2026/12/7 06:50"), a moment in the centre's time; any
     other value as it is."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return translate(LIST_SEPARATOR, locale).join(str(when_text(v, locale)) for v in value)
     if not isinstance(value, str):
         return value
     try:
@@ -470,7 +498,24 @@ def field_value(name: str, value, locale: str, names: dict | None = None, entity
         return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value)
     if codes and isinstance(value, str) and value in codes:
         return translate(codes[value], locale)
+    return _plain(value, locale, names, entity_type)
+
+
+def _plain(value, locale: str, names: dict | None, entity_type: str | None):
+    """A list or a dict no rule above reads, as words, not as Python writes
+    them: a list's items joined as the page's language joins a list, a dict's
+    as "label: value" (each read as its field), joined by "; "."""
+    if isinstance(value, dict):
+        return translate(GROUP_SEPARATOR, locale).join(
+            f"{field_label(k, locale, entity_type)}{translate(COLON, locale)}"
+            f"{_shown(field_value(k, v, locale, names, entity_type))}" for k, v in value.items())
+    if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+        return translate(LIST_SEPARATOR, locale).join(_shown(v) for v in value)
     return value
+
+
+def _shown(value) -> str:
+    return "—" if value is None else str(value)
 
 
 # Recorded ids of rows no one knows by a number (a mediation session is known

@@ -94,6 +94,12 @@ WORDS = {
     "department_changed": N_("Department renamed or its default periods changed"),
     "department_deactivated": N_("Department deactivated"),
     "department_reactivated": N_("Department reactivated"),
+    "department_deadline_set": N_("Department's own periods set"),
+    "department_deadline_removed": N_("Department's own periods removed (back to its defaults)"),
+    "calendar_notice_added": N_("Holiday notice entered"),
+    "calendar_notice_removed": N_("Holiday notice removed"),
+    "grid_outlines_imported": N_("Grid outlines imported"),
+    "api_refused": N_("API call refused"),
 }
 
 # Labels of one entity type's triggers, where the trigger alone would read
@@ -108,6 +114,19 @@ TYPE_WORDS = {
     ("duty_swap", "create"): N_("Swap requested"),
     ("referral", "create"): N_("Referral drafted"),
     ("legal_opinion", "create"): N_("Lawyer chosen for a legal opinion"),
+}
+
+# The same for rows of no workflow (an integrator's client and its sensors,
+# app/api), whose triggers would read wrong on their own ("create", 登记).
+ROW_WORDS = {
+    ("api_client", "create"): N_("API client added"),
+    ("api_client", "rotate"): N_("API client given a new token"),
+    ("api_client", "revoke"): N_("API client revoked"),
+    ("api_client", "set_webhook"): N_("API client's webhook address changed"),
+    ("iot_device", "register"): N_("Sensor registered"),
+    ("iot_candidate", "alarm"): N_("Sensor alarm received"),
+    ("iot_candidate", "confirm"): N_("Sensor alarm made a case"),
+    ("iot_candidate", "dismiss"): N_("Sensor alarm dismissed"),
 }
 
 
@@ -125,7 +144,8 @@ def word(entity_type: str | None, trigger: str, locale: str, role: str | None = 
     reads differently for this entity type, or when the system (`role`)
     took it), or None."""
     label = ((SYSTEM_WORDS.get((entity_type, trigger)) if role == SYSTEM else None)
-             or TYPE_WORDS.get((entity_type, trigger)) or WORDS.get(trigger))
+             or TYPE_WORDS.get((entity_type, trigger)) or ROW_WORDS.get((entity_type, trigger))
+             or WORDS.get(trigger))
     return translate(label, locale) if label else None
 
 

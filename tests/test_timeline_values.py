@@ -109,8 +109,8 @@ def test_signers_are_named_in_one_statement_per_kind_of_row(app):
         names = names_for([{"signers": keys[:-1]}, {"signers": keys[:1]}])
         shown = readable({"signers": keys[:-1]}, "zh_Hans_CN", names)
         assert shown["signers"] == "、".join([p.name for p in d.parties] + [db.session.get(User, m.id).display_name])
-        # A key naming no known kind of row stays as it was recorded.
-        assert readable({"signers": keys}, "zh_Hans_CN", names)["signers"] == keys
+        # A key naming no known kind of row stays as it was recorded (the list joined as a list reads, not its repr).
+        assert readable({"signers": keys}, "zh_Hans_CN", names)["signers"] == "、".join(keys)
         # A department's street (referrals) by its name.
         place = {"street_id": street.id, "community_id": c1.id}
         assert readable(place, "zh_Hans_CN", names_for([place])) == {"street_id": street.name,

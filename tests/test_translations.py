@@ -11,7 +11,11 @@ import pytest
 from babel.messages.pofile import read_po
 from flask_babel import pgettext
 
-from app.timeline import TYPE_WORDS, WORDS
+from app.timeline import ROW_WORDS, TYPE_WORDS, WORDS
+from app.auth.accounts import BY
+from app.auth.sessions import CAUSES, ENDED_AFTER
+from app.auth.two_factor import METHODS
+from app.labels import TYPE_FIELD_LABELS
 from app.auth.roles import ROLE_LABELS
 from app.disputes import codes as dispute_codes
 from app.elders import codes as elder_codes
@@ -51,7 +55,10 @@ def _labels():
         for t in wf.transitions:
             yield f"transition {wf.name}.{t.trigger}", t.label
     for where, labels in (("field", FIELD_LABELS), ("role", ROLE_LABELS), ("roster field", ROSTER_LABELS),
-                          ("history word", WORDS), ("history word", TYPE_WORDS), *_code_lists()):
+                          ("history word", WORDS), ("history word", TYPE_WORDS), ("history word", ROW_WORDS),
+                          ("field of a kind of row", TYPE_FIELD_LABELS), ("sessions ended by", CAUSES),
+                          ("session timed out after", ENDED_AFTER), ("changed on", BY), ("code given", METHODS),
+                          *_code_lists()):
         for key, label in labels.items():
             yield f"{where} {key}", label
 

@@ -25,6 +25,7 @@ from workflows import ROLES
 
 from ..audit.chain import lock_chain, record
 from ..extensions import db
+from ..i18n import N_
 from ..org.models import Community, Department, Grid, Street
 from . import sessions
 from .models import User
@@ -150,6 +151,10 @@ def check_password_rules(password: str) -> None:
     problem = password_problem(password or "")
     if problem:
         raise AccountProblem("password", "weak", problem)
+
+
+# Where an administrator made a change ("by"): on the users' pages or with `flask users`.
+BY = {"web": N_("On the web pages"), "cli": N_("On the command line")}
 
 
 def create(username: str, details: Details, password: str, actor, by: str) -> User:

@@ -26,10 +26,27 @@ from ..audit.chain import lock_chain, record
 from ..driver import DriverSelect, built_once, loaded
 from ..engine import SYSTEM_ACTOR
 from ..extensions import db
+from ..i18n import N_
 from .models import User, UserSession
 
 LOGOUT = "logout"
 TIMEOUT = "session_timeout"
+
+# Why sessions were ended ("cause", recorded with their logouts and with the
+# step that ended them): shown by these labels in the history.
+CAUSES = {
+    "deactivated": N_("The account was deactivated"),
+    "password_set": N_("An administrator set a new password"),
+    "password_changed": N_("The password was changed"),
+    "logout_one": N_("Logged out from the account page"),
+    "logout_others": N_("All other sessions logged out"),
+    "second_factor_on": N_("Two-step verification turned on"),
+    "second_factor_moved": N_("Two-step verification moved to a new phone"),
+    "second_factor_reset": N_("Two-step verification reset by an administrator"),
+    "second_factor_needed": N_("Two-step verification now needed for this session"),
+}
+# Why a session timed out ("after"; expiry()).
+ENDED_AFTER = {"idle": N_("Idle too long"), "lifetime": N_("Longest session length reached")}
 
 
 def key_hash(key: str) -> str:

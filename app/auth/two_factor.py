@@ -218,6 +218,8 @@ PROBLEMS = {
     "password": N_("Wrong password"), "code": N_("Wrong code"), "expired": N_("Not finished in time"),
     "session": N_("Started in another session"),
 }
+# What a code given looked like ("method", "second_factor"): a code of the app, or a recovery code.
+METHODS = {TOTP: N_("Code from the authenticator app"), RECOVERY_CODE: N_("Recovery code")}
 PURPOSES = {
     "login": N_("Login"), "disable": N_("Turning it off"), "recovery_codes": N_("New recovery codes"),
     "new_phone": N_("Move to a new phone"),

@@ -26,7 +26,7 @@ from ..disputes.models import Dispute
 from ..engine.registry import registered_models
 from ..extensions import db
 from ..i18n import translate
-from ..timeline import TYPE_WORDS, WORDS
+from ..timeline import ROW_WORDS, TYPE_WORDS, WORDS
 from .audit_subjects import ENTITY_LABELS, entity_label
 from .models import SignOff
 
@@ -159,10 +159,11 @@ def action_labels(locale: str) -> dict[str, tuple[Action, ...]]:
         if action not in actions:
             actions.append(action)
 
-    for (entity_type, trigger), label in TYPE_WORDS.items():
+    type_words = {**TYPE_WORDS, **ROW_WORDS}
+    for (entity_type, trigger), label in type_words.items():
         add(label, Action(trigger, entity_type))
     for trigger, label in WORDS.items():
-        add(label, Action(trigger, except_types=frozenset(t for t, tr in TYPE_WORDS if tr == trigger)))
+        add(label, Action(trigger, except_types=frozenset(t for t, tr in type_words if tr == trigger)))
     for entity_type, model in registered_models():
         for t in model.__workflow__.transitions:
             if t.trigger not in WORDS and (entity_type, t.trigger) not in TYPE_WORDS:

@@ -3,14 +3,16 @@ with a link to the case, "账户 张建国", not `dispute #285` or `user #6`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import url_for
 from sqlalchemy import select
 
+from ..dates import day_text
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import N_, translate
-from ..labels import REFERENCES, field_value
+from ..labels import RANGE_TEXT, REFERENCES, field_value
 from .models import SignOff
 
 # Entity types that are no workflow's rows.
@@ -37,6 +39,27 @@ NAMED_BY = {"dispute": "dispute_id", "user": "user_id", "elder": "elder_id", "ro
 NAMED_IN_EVENT = {"api_client": "client", "iot_device": "device_id"}
 
 
+def notice_name(entry: int, payload: dict, locale: str) -> str:
+    """A holiday notice by its festival and its days ("元旦 2027年1月1日 至
+    2027年1月3日"), not by its number (the ordinal of its first day): the
+    days its event recorded, else that first day."""
+    recorded = payload.get("holidays") or payload.get("days") or []
+    try:
+        days = sorted(date.fromisoformat(d) for d in recorded)
+    except (TypeError, ValueError):
+        days = []
+    if not days:
+        try:
+            days = [date.fromordinal(entry)]
+        except (OverflowError, ValueError):
+            return f"#{entry}"
+    name = payload.get("name") or ""
+    if days[0] == days[-1]:
+        return f"{name} {day_text(days[0], locale)}".strip()
+    return (translate(RANGE_TEXT, locale) % {"label": name, "first": day_text(days[0], locale),
+                                             "last": day_text(days[-1], locale)}).strip()
+
+
 @dataclass(frozen=True)
 class Subject:
     kind: str        # the entity type's label
@@ -59,6 +82,8 @@ def subjects(events, locale: str, payloads: list[dict] | None = None) -> dict[in
     exported = {e.id: p.get("export") for e, p in zip(events, payloads or ()) if e.entity_type == "export"}
     named_in_event = {e.id: p.get(NAMED_IN_EVENT[e.entity_type]) for e, p in zip(events, payloads or ())
                       if e.entity_type in NAMED_IN_EVENT}
+    named_in_event.update({e.id: notice_name(e.entity_id, p, locale) for e, p in zip(events, payloads or ())
+                           if e.entity_type == "calendar_notice" and e.entity_id is not None})
     wanted: dict[str, set] = {}
     for e in events:
         if e.entity_id is not None:
