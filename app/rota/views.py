@@ -28,7 +28,7 @@ from .consultations import logging_refusal
 from .days import month_bounds, parse_month
 from .forms import REASON_MAX, SENT_BACK, ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
-from .planning import SAME_TIME
+from .planning import SAME_TIME, unavailable_problem
 from .outcomes import outcome
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
 from .roster import lawyer_of
@@ -174,8 +174,10 @@ def mark_unavailable():
     day = form.day.data
     days = me.unavailable_days
     clearing = request.form.get("clear") == "1"
-    if not clearing and day < clock.today():
-        flash(_("This date is in the past."), "danger")
+    # Clearing takes any date: one the coordinator typed on the roster, say.
+    problem = None if clearing else unavailable_problem(day)
+    if problem:
+        flash(problem, "danger")
         return mine(status=422)
     wanted = (days - {day}) if clearing else (days | {day})
     if wanted != days:
