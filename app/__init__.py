@@ -301,7 +301,8 @@ ERROR_TEXT = {
     401: (_l("Please log in"), _l("Your session may have ended. Log in again and retry.")),
     403: (_l("Not allowed"), _l("Your account may not do this. Ask your supervisor if you think it should.")),
     404: (_l("Not found"), _l("The page or case does not exist, or is outside your area. Go back to your case list.")),
-    405: (_l("Not allowed"), _l("This page cannot be used that way. Go back and use the buttons on the page.")),
+    # Not "not allowed": a link followed to a form's address (or a form sent twice) is no question of rights.
+    405: (_l("This page cannot be opened this way"), _l("Open it from the buttons and links on the pages.")),
     409: (_l("Changed by someone else"), _l("Reload the page to see the latest state, then try again.")),
     413: (_l("Upload too large"), _l("Go back and send a smaller file: each photo or document may be at most %(mb)s MB.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),

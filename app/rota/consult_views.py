@@ -58,8 +58,14 @@ def _render(row, status=200, convert_form=None, refer_form=None, dispute=None):
         convert_form.facts.data = f"{row.topic}\n{row.advice}"
     if convert_form is not None:
         convert_form.fill_choices(locale)
+    # The way on from here: the next visitor's consultation while the duty runs, or back to the duty.
+    me = lawyer_of(current_user)
+    own = me is not None and me.id == row.duty.lawyer_id
+    back = (url_for(".mine") + "#today-duty" if own and row.duty.day == clock.today()
+            else url_for(".duty", duty_id=row.duty_id))
     return render_template(
         "rota/consultation.html", row=row, codes=codes, follow_up=follow_up, dispute=dispute,
+        may_log_more=consultations.logging_refusal(row.duty, current_user) is None, own=own, back=back,
         convert_form=convert_form, refer_form=refer_form or ReferForm(formdata=None), mask_phone=mask_phone,
     ), status
 

@@ -155,11 +155,13 @@ class ConvertForm(FlaskForm):
     applicant_phone = StringField(_l("Visitor's phone"), validators=[Optional(), phone],
                                   render_kw={"inputmode": "tel", "autocomplete": "off"})
     respondent_name = StringField(_l("Other side's name (optional)"), validators=[Optional(), Length(max=80)])
-    dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired()])
+    dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired(_l("Choose the type of dispute."))])
     facts = TextAreaField(_l("Brief facts"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 3})
 
     def fill_choices(self, locale):
-        self.dispute_type.choices = dispute_codes.choices(dispute_codes.DISPUTE_TYPES, locale)
+        # No type chosen for the lawyer (as on the mediators' intake form): the first of the list
+        # (婚姻家庭), kept by whoever did not change it, would count the case as that type.
+        self.dispute_type.choices = [("", _l("Choose…"))] + dispute_codes.choices(dispute_codes.DISPUTE_TYPES, locale)
 
 
 class ReferForm(FlaskForm):

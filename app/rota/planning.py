@@ -25,11 +25,12 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, engine, workdays
+from ..dates import day_text
 from ..audit.chain import lock_chain, record
 from ..engine.errors import Conflict, Forbidden, GuardFailed, NotAllowed
 from ..extensions import db
 from . import notices, planner
-from .days import saturdays
+from .days import SATURDAY, saturdays
 from .models import LIVE_STATES, SAT_STATES, Duty, Holiday, Lawyer, Room
 from .rules import cannot_sit, reassign
 from .scope import CITY, duties_clause, rooms_clause, street_of
@@ -92,6 +93,34 @@ def plan_days(first: date, last: date) -> list[date]:
     seats_for)."""
     holidays = closures(first, last).city
     return [d for d in saturdays(max(first, today() + timedelta(days=1)), last) if d not in holidays]
+
+
+# How far ahead a lawyer may mark a date they cannot sit: a year, the longest
+# range one plan covers (MAX_PLAN_DAYS); the plan page proposes a quarter.
+# Nothing is planned further ahead in practice, and a date beyond is almost
+# always a slip of the year (2072 for 2027), which the lawyer would never see
+# again on their page: they mark it when the plans get that far.
+UNAVAILABLE_AHEAD = timedelta(days=MAX_PLAN_DAYS)
+
+
+def unavailable_problem(day: date) -> str | None:
+    """Why a lawyer cannot mark `day` as a date they cannot sit, or None:
+    past, a day that never has a duty (not a Saturday, or a statutory
+    holiday, which closes every room), or further ahead than plans go."""
+    if day < today():
+        return _("This date is in the past.")
+    if day.weekday() != SATURDAY:
+        return _("%(day)s is not a Saturday. Duties are held on Saturdays only: mark the Saturdays you cannot sit.",
+                 day=day_text(day))
+    holiday = workdays.statutory_holidays(day, day).get(day)
+    if holiday:
+        return _("%(day)s is a public holiday (%(name)s): no duties are held that day.", day=day_text(day),
+                 name=holiday)
+    horizon = today() + UNAVAILABLE_AHEAD
+    if day > horizon:
+        return _("Dates can be marked up to a year ahead, until %(day)s: mark this one when the plans get that far.",
+                 day=day_text(horizon))
+    return None
 
 
 def active_rooms(street_id: int | None = CITY) -> list[Room]:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from workflows.duty_swap import DUTY_SWAP
 from workflows.lawyer_duty import LAWYER_DUTY
@@ -28,7 +29,7 @@ from .consultations import logging_refusal
 from .days import month_bounds, parse_month
 from .forms import REASON_MAX, SENT_BACK, ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
-from .planning import SAME_TIME
+from .planning import SAME_TIME, unavailable_problem
 from .outcomes import outcome
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
 from .roster import lawyer_of
@@ -122,23 +123,51 @@ def mine(status=200, issued_token=None):
                            Duty.day < today).order_by(Duty.day.desc()).limit(8)).scalars())
     swaps = swap_service.swaps_of(me)
     locale = _locale()
-    colleagues = list(db.session.execute(
-        select(Lawyer).where(Lawyer.active.is_(True), Lawyer.id != me.id).order_by(Lawyer.name)).scalars())
-    swap_form = SwapForm()
-    swap_form.target_id.choices = [(0, _("Anyone on the roster"))] + [(c.id, f"{c.name}（{c.firm}）")
-                                                                      for c in colleagues]
+    open_swaps = {s.duty_id for s in swaps if s.state in swap_service.OPEN_STATES}
+    colleagues = active_colleagues(me.id)
+    swap_forms = {}
+    for d in duties:
+        if d.state == "published" and d.day > today and d.id not in open_swaps:
+            swap_forms[d.id] = SwapForm()
+            swap_forms[d.id].target_id.choices = swap_choices(d, colleagues)
     return render_template(
         "rota/mine.html", me=me, today=today, duties=duties, past=past, swaps=swaps,
-        open_swaps={s.duty_id for s in swaps if s.state in swap_service.OPEN_STATES},
+        open_swaps=open_swaps,
         swap_steps={s.id: steps(s, locale) for s in swaps},
         swap_actions={s.id: engine.available(s, current_user) for s in swaps},
         todays=todays, todays_consultations=consultations_of(todays),
         duty_actions={d.id: engine.available(d, current_user) for d in todays + duties},
         end_questions={d.id: end_question(d) for d in todays},
-        swap_form=swap_form, action_form=ActionForm(), plain_form=PlainForm(), day_form=UnavailableForm(),
+        swap_forms=swap_forms, action_form=ActionForm(), plain_form=PlainForm(), day_form=UnavailableForm(),
         issued_token=issued_token, duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, codes=codes,
         future_unavailable=[u.day for u in me.unavailable if u.day >= today],
     ), status
+
+
+def active_colleagues(lawyer_id: int) -> list[Lawyer]:
+    """The active lawyers but this one, with their unavailable dates."""
+    return list(db.session.execute(
+        select(Lawyer).where(Lawyer.active.is_(True), Lawyer.id != lawyer_id)
+        .options(selectinload(Lawyer.unavailable)).order_by(Lawyer.name)).scalars())
+
+
+def swap_choices(duty: Duty, colleagues: list[Lawyer]) -> list[tuple]:
+    """Whom the duty's lawyer may ask to take it: anyone, then the colleagues
+    who can, then, greyed out with the reason, those who cannot (already on
+    duty that day, or the day marked unavailable: what rules.cannot_sit
+    refuses), so that nobody is asked only to be refused after sending."""
+    sitting = set(db.session.execute(
+        select(Duty.lawyer_id).where(Duty.day == duty.day, Duty.state.in_(LIVE_STATES))).scalars())
+    free, others = [], []
+    for c in colleagues:
+        name = f"{c.name}（{c.firm}）"
+        if c.id in sitting:
+            others.append((c.id, _("%(lawyer)s · already on duty that day", lawyer=name), {"disabled": True}))
+        elif duty.day in c.unavailable_days:
+            others.append((c.id, _("%(lawyer)s · marked that day unavailable", lawyer=name), {"disabled": True}))
+        else:
+            free.append((c.id, name))
+    return [(0, _("Anyone on the roster"))] + free + others
 
 
 def consultations_of(duties) -> dict[int, list[Consultation]]:
@@ -174,8 +203,10 @@ def mark_unavailable():
     day = form.day.data
     days = me.unavailable_days
     clearing = request.form.get("clear") == "1"
-    if not clearing and day < clock.today():
-        flash(_("This date is in the past."), "danger")
+    # Clearing takes any date: one the coordinator typed on the roster, say.
+    problem = None if clearing else unavailable_problem(day)
+    if problem:
+        flash(problem, "danger")
         return mine(status=422)
     wanted = (days - {day}) if clearing else (days | {day})
     if wanted != days:
@@ -235,10 +266,7 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
     if may_swap and swap_form is None:
         swap_form = SwapForm()
     if swap_form is not None:
-        swap_form.target_id.choices = [(0, _("Anyone on the roster"))] + [
-            (c.id, f"{c.name}（{c.firm}）") for c in db.session.execute(
-                select(Lawyer).where(Lawyer.active.is_(True), Lawyer.id != duty.lawyer_id).order_by(Lawyer.name)
-            ).scalars()]
+        swap_form.target_id.choices = swap_choices(duty, active_colleagues(duty.lawyer_id))
     may_log = logging_refusal(duty, current_user) is None
     if may_log and consultation_form is None:
         consultation_form = ConsultationForm()
