@@ -147,8 +147,8 @@ def test_colleagues_who_cannot_take_the_duty_are_listed_disabled_with_the_reason
         offered = options(page, select_id)
         assert set(offered) == {0, two_seats["beside"], two_seats["away"]} | two_seats["free"]
         assert {i for i, (disabled, _label) in offered.items() if not disabled} == {0} | two_seats["free"]
-        assert "already on duty that day" in offered[two_seats["beside"]][1]
-        assert "marked that day unavailable" in offered[two_seats["away"]][1]
+        assert "当天已有值班" in offered[two_seats["beside"]][1]
+        assert "已标记当天不便值班" in offered[two_seats["away"]][1]
         assert list(offered)[-2:] in ([two_seats["beside"], two_seats["away"]], [two_seats["away"], two_seats["beside"]])
     # Forced past the list, the colleague on duty is still refused.
     before = events(app)
