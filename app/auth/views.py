@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from .. import clock
 from ..audit import record
@@ -24,7 +23,7 @@ from .forms import (
     TwoFactorMoveConfirmForm,
     TwoFactorMoveForm,
 )
-from .models import User, UserSession
+from .models import User, UserSession, user_named
 from .passwords import burn_time, check_password, hash_password
 from .throttle import judge, note_attempt
 
@@ -53,8 +52,10 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()
         address, now = sessions.client_address(), clock.now()
-        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        device, locked_until = judge(username, user, address, now)
+        user = user_named(username)  # whatever the capitals
+        # Counted under the account's own name when there is one, so no spelling of it escapes its count.
+        counted_as = user.username if user is not None else username
+        device, locked_until = judge(counted_as, user, address, now)
         if locked_until is not None:
             _refuse_throttled(locked_until, now)
             record("login", None, "login_throttled", None, data={
@@ -66,7 +67,7 @@ def login():
             ok = False
         else:
             ok = check_password(user.password_hash, form.password.data) and user.active
-        note_attempt(username, address, ok, device)
+        note_attempt(counted_as, address, ok, device)
         if ok and two_factor.enabled(user):
             # The password was right; the login waits for the code (no session yet).
             record("user", user.id, "second_factor_asked", None, data={
