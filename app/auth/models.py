@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     # a second factor), set with the login's audit event: login_attempts are
     # pruned after COUNTERS_KEEP_DAYS, the users pages still say when.
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The language the user last chose while signed in (or on the login page
+    # just before logging in), applied at each login; None: never chose.
+    lang: Mapped[str | None] = mapped_column(String(16))
     street: Mapped[Street | None] = relationship()
     community: Mapped[Community | None] = relationship()
     grid: Mapped[Grid | None] = relationship()
