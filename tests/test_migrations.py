@@ -183,3 +183,39 @@ def test_migration_0026_keeps_each_accounts_last_login_from_the_audit_log(empty_
         assert "last_login_at" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_migration_0029_stops_on_accounts_that_differ_only_in_capitals(empty_db, capfd):
+    """The unique index on lower(username) cannot be made over two such
+    accounts: the upgrade names them and changes nothing; once one is renamed
+    it goes through, and the throttle's counts are kept under the lowercased
+    names it now counts by."""
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        upgrade(revision="0028")
+        with db.engine.begin() as conn:
+            for uid, name in ((1, "med_wang"), (2, "zhao"), (3, "MED_WANG")):
+                conn.execute(text("INSERT INTO users (id, username, display_name, password_hash, role, active,"
+                                  " session_token) VALUES (:id, :name, :name, 'x', 'mediator', :yes, 't')"),
+                             {"id": uid, "name": name, "yes": True})
+            conn.execute(text("INSERT INTO login_attempts (username, address, at, success) VALUES"
+                              " ('Zhao', '127.0.0.1', :at, :no)").bindparams(bindparam("at", type_=DateTime)),
+                         {"at": datetime(2026, 12, 6, 1, 0), "no": False})
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's error and exits
+            upgrade()
+        assert "these accounts do not: 1 'med_wang', 3 'MED_WANG'. Rename all but one" in capfd.readouterr().err
+        db.session.rollback()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0028"
+            assert conn.execute(text("SELECT username FROM login_attempts")).scalar() == "Zhao"
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE users SET username = 'med_wang2' WHERE id = 3"))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT username FROM login_attempts")).scalar() == "zhao"
+        with pytest.raises(DatabaseError):
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO users (username, display_name, password_hash, role, active,"
+                                  " session_token) VALUES ('ZHAO', 'z', 'x', 'mediator', :yes, 't')"), {"yes": True})
+        db.session.remove()
+        db.engine.dispose()

@@ -28,7 +28,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..org.models import Community, Department, Grid, Street
 from . import sessions
-from .models import User
+from .models import User, username_is
 from .passwords import hash_password, password_problem
 
 # role -> the place it cannot work without
@@ -164,8 +164,13 @@ def create(username: str, details: Details, password: str, actor, by: str) -> Us
     if not username or len(username) > 60:
         raise AccountProblem("username", "bad", _("Give a username of at most %(count)s characters.", count=60))
     lock_chain(db.session)  # one writer at a time: two admins cannot both take the name
-    if db.session.execute(select(User.id).where(User.username == username)).first():
+    taken = db.session.execute(select(User.username).where(username_is(username))).scalar()
+    if taken == username:
         raise AccountProblem("username", "taken", _("The username %(name)s is taken. Choose another.", name=username))
+    if taken is not None:  # names differing only in capitals are one name (the login ignores them)
+        raise AccountProblem("username", "taken_other_case", _(
+            "The username %(name)s is taken: it differs from %(existing)s only in capitals. Choose another.",
+            name=username, existing=taken))
     places = _places(details)
     name = _display_name(details, username)
     check_password_rules(password)

@@ -8,7 +8,7 @@ from workflows import ROLES
 from ..extensions import db
 from ..org.models import Community, Department, Grid, Street
 from . import accounts, two_factor
-from .models import User
+from .models import user_named
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -49,6 +49,8 @@ def create_user(username, role, display_name, street_name, whole_city, community
                 raise click.ClickException(f"a {role} needs --{problem.field}") from None
             if problem.code == "taken":
                 raise click.ClickException(f"user {username!r} already exists") from None
+            if problem.code == "taken_other_case":
+                raise click.ClickException(f"{problem.message} (usernames ignore capitals)") from None
             raise click.ClickException(problem.message) from None
     db.session.commit()
     click.echo(f"created {role} {username!r}" + (f" for {derived}" if derived else ""))
@@ -120,7 +122,7 @@ def reset_two_factor(username, reason):
     """Remove USERNAME's second factor and recovery codes and log out their
     sessions: they log in with the password alone next time (and set up a new
     factor if their role needs one). Audited."""
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user = user_named(username)
     if user is None:
         raise click.ClickException(f"no user {username!r}")
     data = two_factor.reset(user, None, "cli", reason=reason)

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     # a second factor), set with the login's audit event: login_attempts are
     # pruned after COUNTERS_KEEP_DAYS, the users pages still say when.
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The language the user last chose while signed in (or on the login page
+    # just before logging in), applied at each login; None: never chose.
+    lang: Mapped[str | None] = mapped_column(String(16))
     street: Mapped[Street | None] = relationship()
     community: Mapped[Community | None] = relationship()
     grid: Mapped[Grid | None] = relationship()
@@ -52,6 +55,23 @@ class User(UserMixin, db.Model):
         # The login cookie names the session, never the account alone: ending
         # the session's row ends what the cookie can do.
         return self.session_key
+
+
+# A username is one name whatever its capitals: "MED_WANG" cannot be made
+# beside "med_wang", and either spelling logs in. The database's lower() both
+# here and in `username_is`, so the check and the index agree on each backend
+# (SQLite's folds ASCII letters only; PostgreSQL's, letters of its locale).
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
+def username_is(username: str):
+    """The condition for the account called `username`, ignoring capitals."""
+    return func.lower(User.username) == func.lower(username)
+
+
+def user_named(username: str) -> User | None:
+    """The account called `username`, whatever its capitals; None if none."""
+    return db.session.execute(select(User).where(username_is(username))).scalar_one_or_none()
 
 
 class UserSession(db.Model):

@@ -9,14 +9,20 @@ login, whichever comes first. Every end is audited on the account ("user").
 A timed-out session is refused by the user loader at once; its row is removed
 (and the timeout audited) by the first request that still carries it, or by
 the `flask workflows tick` job, whichever comes first.
+
+The cookie is emptied at each login and logout (so nothing set before a login
+rides into the account's session), all but the language the browser chose
+(`LANGUAGE_KEY`, read by app.select_locale). An account remembers the language
+its user last chose (`User.lang`) and a login applies it, unless the language
+was picked on the login pages just before (then that is remembered instead).
 """
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from flask import current_app, flash, g, request
-from flask_babel import gettext as _
+from flask import current_app, flash, g, request, session
+from flask_babel import gettext as _, refresh as refresh_locale
 from flask_login import current_user, logout_user
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy import inspect as sa_inspect
@@ -47,6 +53,46 @@ CAUSES = {
 }
 # Why a session timed out ("after"; expiry()).
 ENDED_AFTER = {"idle": N_("Idle too long"), "lifetime": N_("Longest session length reached")}
+
+
+LANGUAGE_KEY = "lang"
+# Set when the language is picked by a browser not signed in (on the login
+# pages): the login that follows keeps it and remembers it on the account.
+PICKED_KEY = "lang_picked"
+
+
+def choose_language(code: str) -> None:
+    """The browser's choice of language (one of LANGUAGES): for this browser,
+    and remembered on the signed-in account (committed by the caller)."""
+    session[LANGUAGE_KEY] = code
+    if current_user.is_authenticated:
+        if current_user.lang != code:
+            current_user.lang = code
+    else:
+        session[PICKED_KEY] = True
+
+
+def login_language(user: User) -> str | None:
+    """The language a login of `user` goes on in: the one picked on the login
+    pages (remembered on the account, committed with the login), else the
+    account's own, else the browser's."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get(LANGUAGE_KEY)
+    if session.get(PICKED_KEY) and chosen in languages:
+        user.lang = chosen
+        return chosen
+    return user.lang if user.lang in languages else chosen
+
+
+def fresh_cookie(language: str | None = None) -> None:
+    """Empty the cookie session (a login or logout starts from nothing: no
+    fixation) but for the language: `language`, else the one it had. The
+    rest of the request (its flashes) speaks that language."""
+    language = language or session.get(LANGUAGE_KEY)
+    session.clear()
+    if language in current_app.config["LANGUAGES"]:
+        session[LANGUAGE_KEY] = language
+    refresh_locale()
 
 
 def key_hash(key: str) -> str:

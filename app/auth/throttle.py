@@ -6,7 +6,8 @@ in the manner of OWASP's "device cookies":
   elsewhere, even behind the same address, cannot lock the owner out;
 - any other browser is judged by the failures on the account from its address,
   and by the failures from its address across accounts (a guesser trying one
-  password on many accounts).
+  password on many accounts). A username is counted without its capitals, as
+  the login matches it.
 
 Each key gets some free failures; past them, each further failure locks the key
 out for LOGIN_LOCKOUT_MINUTES, twice as long as the one before, so a guesser
@@ -53,6 +54,12 @@ def device_lockout(device: str, now: datetime | None = None) -> datetime | None:
                     now or clock.now())
 
 
+def username_key(username: str) -> str:
+    """The name failures are counted under: without capitals, as the login
+    matches it, so "Med_Wang" and "MED_WANG" are one count, not two."""
+    return username.strip().lower()[:60]
+
+
 def stranger_lockout(username: str, address: str, now: datetime | None = None) -> datetime | None:
     """Until when a browser unknown to the account may not try it from
     `address`: the later of the account-and-address and the address lockouts.
@@ -62,7 +69,7 @@ def stranger_lockout(username: str, address: str, now: datetime | None = None) -
     now = now or clock.now()
     stranger = LoginAttempt.device.is_(None)
     ends = [
-        _lockout(and_(stranger, LoginAttempt.username == username[:60], LoginAttempt.address == address[:64]),
+        _lockout(and_(stranger, LoginAttempt.username == username_key(username), LoginAttempt.address == address[:64]),
                  c["LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS"], now),
         _lockout(and_(stranger, LoginAttempt.address == address[:64]), c["LOGIN_MAX_FAILURES_PER_ADDRESS"], now),
     ]
@@ -84,5 +91,5 @@ def judge(username: str, user, address: str, now: datetime | None = None) -> tup
 def note_attempt(username: str, address: str, success: bool, device: str | None = None) -> None:
     """Count one attempt; `device` is the nonce of the device cookie the
     attempt was judged by, None for a browser unknown to the account."""
-    db.session.add(LoginAttempt(username=username[:60], address=address[:64], at=clock.now(), success=success,
+    db.session.add(LoginAttempt(username=username_key(username), address=address[:64], at=clock.now(), success=success,
                                 device=device))

@@ -472,7 +472,7 @@ def require_enrolment():
                      data={"cause": "second_factor_needed"})
         db.session.commit()
         logout_user()
-        session.clear()
+        sessions.fresh_cookie()
         flash(_("Log in again with the code from your authenticator app."), "info")
         return redirect(url_for("auth.login"))
     if request.method in ("GET", "HEAD"):

@@ -3,10 +3,9 @@ import secrets
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from .. import clock
 from ..audit import record
@@ -24,7 +23,7 @@ from .forms import (
     TwoFactorMoveConfirmForm,
     TwoFactorMoveForm,
 )
-from .models import User, UserSession
+from .models import User, UserSession, user_named
 from .passwords import burn_time, check_password, hash_password
 from .throttle import judge, note_attempt
 
@@ -53,8 +52,10 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()
         address, now = sessions.client_address(), clock.now()
-        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        device, locked_until = judge(username, user, address, now)
+        user = user_named(username)  # whatever the capitals
+        # Counted under the account's own name when there is one, so no spelling of it escapes its count.
+        counted_as = user.username if user is not None else username
+        device, locked_until = judge(counted_as, user, address, now)
         if locked_until is not None:
             _refuse_throttled(locked_until, now)
             record("login", None, "login_throttled", None, data={
@@ -66,7 +67,7 @@ def login():
             ok = False
         else:
             ok = check_password(user.password_hash, form.password.data) and user.active
-        note_attempt(username, address, ok, device)
+        note_attempt(counted_as, address, ok, device)
         if ok and two_factor.enabled(user):
             # The password was right; the login waits for the code (no session yet).
             record("user", user.id, "second_factor_asked", None, data={
@@ -93,12 +94,13 @@ def _complete_login(user: User, device: str | None, address: str, now: datetime,
     device cookie."""
     row = sessions.start(user, now, second_factor)
     user.last_login_at = now  # committed with the login's audit event below
+    language = sessions.login_language(user)  # a language picked on the login pages is remembered here
     must_enrol = second_factor is None and two_factor.required(user)
     record("user", user.id, "login", user, data={
         "address": address, "session": row.id, "known_device": device is not None,
         "second_factor": second_factor, **({"must_set_up_second_factor": True} if must_enrol else {})})
     db.session.commit()
-    session.clear()  # a fresh cookie session (flashes go too: give them after)
+    sessions.fresh_cookie(language)  # flashes go too: give them after, in that language
     login_user(user)
     if recovery_codes_left is not None and recovery_codes_left <= 3:
         flash(_("You have %(count)s recovery codes left. Make new ones on your account page.",
@@ -167,7 +169,7 @@ def logout():
     sessions.end(current_user.session_id, current_user.id, sessions.LOGOUT, current_user)
     db.session.commit()
     logout_user()
-    session.clear()
+    sessions.fresh_cookie()  # the language stays: the login page and this message speak it
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -176,7 +178,8 @@ def logout():
 @public
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
-        session["lang"] = code
+        sessions.choose_language(code)
+        db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
 
 
