@@ -662,3 +662,55 @@ def test_a_step_without_a_reason_box_is_told_in_the_message(app, world):
     html = answer.get_data(as_text=True)
     assert "理由过长：最多 2000 个字符。" in html
     assert "is-invalid" not in html and "step-sent-back" not in html
+
+
+# ---- found on a lawyer's walk on a phone
+
+
+def consultation_form_of(page: str) -> dict:
+    """The duty page's consultation form as the browser would send it, filled in."""
+    form = re.search(r'<form method="post" action="/rota/duties/\d+/consultations".*?</form>', page, re.S).group(0)
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', form)
+    assert token is not None, form
+    return dict(CONSULTATION, csrf_token=f.csrf(page), submission_token=token.group(1))
+
+
+def test_a_consultation_sent_again_with_back_is_logged_and_counted_once(app, world):
+    client = check_in(app, world)
+    page = client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True)
+    form = consultation_form_of(page)
+    assert re.search(r'<input[^>]*autocomplete="off"[^>]*id="topic"|<input[^>]*id="topic"[^>]*autocomplete="off"',
+                     page)  # no earlier visitor's matter suggested
+    first = client.post(f"/rota/duties/{world['duty']}/consultations", data=form)
+    assert first.status_code == 302
+    # Back, and the same form sent again: the consultation already logged is shown, nothing more written.
+    again = client.post(f"/rota/duties/{world['duty']}/consultations", data=form, follow_redirects=True)
+    assert again.status_code == 200
+    text = again.get_data(as_text=True)
+    assert 'class="alert alert-info"' in text and 'id="consultation-topic">租房押金不退<' in text
+    assert first.headers["Location"] == again.request.path
+    with app.app_context():
+        assert count(Consultation) == 1
+    assert events(app, trigger="consultation_logged") == 1
+    counts = logged_in(app, world["coordinator"]).get(f"/rota/consultations?m={world['day']:%Y-%m}")
+    assert '<td class="text-end" data-type="consultation">1</td>' in counts.get_data(as_text=True)
+    # A fresh form (the page opened again) logs the next visitor's consultation.
+    page = client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True)
+    assert form["submission_token"] not in page
+    assert client.post(f"/rota/duties/{world['duty']}/consultations",
+                       data=dict(consultation_form_of(page), topic="劳动合同")).status_code == 302
+    with app.app_context():
+        assert count(Consultation) == 2
+
+
+def test_a_consultation_form_sent_back_keeps_its_token_and_then_logs_once(app, world):
+    client = check_in(app, world)
+    form = consultation_form_of(client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True))
+    answer = client.post(f"/rota/duties/{world['duty']}/consultations", data=dict(form, topic=""))
+    assert answer.status_code == 422
+    assert f'value="{form["submission_token"]}"' in answer.get_data(as_text=True)
+    for _ in range(2):
+        assert client.post(f"/rota/duties/{world['duty']}/consultations", data=form).status_code == 302
+    with app.app_context():
+        assert count(Consultation) == 1
+

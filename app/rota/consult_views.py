@@ -39,10 +39,18 @@ def log_consultation(duty_id):
     if not form.validate():
         correct_the_marked(form, "consultation-form")  # below the day's consultations
         return _render_duty(duty, 422, consultation_form=form)
+    existing = consultations.by_submission(form.token())
+    if existing is not None:
+        if existing.duty_id == duty.id:  # Back and send again, a double tap: logged once, shown as it is
+            flash(_("This form was already sent: the consultation was logged once."), "info")
+            return redirect(url_for(".consultation", consultation_id=existing.id))
+        # A token copied from another duty's page: nothing is logged from it.
+        flash(_("This form is out of date: reload the duty page and send it again."), "danger")
+        return redirect(url_for(".duty", duty_id=duty.id))
     values = {"service_type": form.service_type.data, "topic": form.topic.data.strip(),
               "advice": form.advice.data.strip(), "outcome": (form.outcome.data or "").strip()}
     try:
-        row = consultations.log(duty, current_user, values)
+        row = consultations.log(duty, current_user, values, submission_token=form.token())
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         return _render_duty(load_duty(duty_id), refused.status)

@@ -3,6 +3,7 @@ with its steps, swaps. Planning, the roster, consultations and the public
 board have modules of their own; blueprint.py wires them all to URLs."""
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -242,6 +243,8 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
     may_log = logging_refusal(duty, current_user) is None
     if may_log and consultation_form is None:
         consultation_form = ConsultationForm()
+    if consultation_form is not None and not consultation_form.submission_token.data:
+        consultation_form.submission_token.data = secrets.token_urlsafe(24)  # sent back: it keeps its own
     if consultation_form is not None:
         consultation_form.fill_choices(locale)
     return render_template(
