@@ -714,3 +714,25 @@ def test_a_consultation_form_sent_back_keeps_its_token_and_then_logs_once(app, w
     with app.app_context():
         assert count(Consultation) == 1
 
+def test_the_tracking_code_stays_on_the_consultation_page(app, world):
+    client = check_in(app, world)
+    post(client, f"/rota/duties/{world['duty']}", f"/rota/duties/{world['duty']}/consultations", CONSULTATION)
+    with app.app_context():
+        consultation_id = db.session.execute(select(Consultation.id)).scalar_one()
+    page = f"/rota/consultations/{consultation_id}"
+    assert 'id="tracking-code"' not in client.get(page).get_data(as_text=True)  # no case yet
+    form = {"consent": "y", "applicant_name": "孙八", "applicant_phone": "13612345678",
+            "dispute_type": "contract", "facts": "房东拒不退还押金。"}
+    assert post(client, page, f"/rota/consultations/{consultation_id}/case", form).status_code == 200
+    with app.app_context():
+        code = db.session.execute(select(Dispute.tracking_code)).scalar_one()
+    # Later, the next day too: the lawyer who logged it, and the coordinator, find the code again.
+    with app.app_context():
+        fr.set_today(world["day"] + timedelta(days=1), hour=10)
+    for reader in (client, logged_in(app, world["coordinator"])):
+        text = reader.get(page).get_data(as_text=True)
+        assert re.search(rf'id="tracking-code">{code}<', text)
+        assert 'id="track-link"' in text
+        assert "13612345678" not in text and "孙八" not in text  # the visitor's details stay with the case
+    assert logged_in(app, world["others"][0][1]).get(page).status_code == 404
+

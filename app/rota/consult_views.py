@@ -58,7 +58,12 @@ def log_consultation(duty_id):
     return redirect(url_for(".consultation", consultation_id=row.id))
 
 
-def _render(row, status=200, convert_form=None, refer_form=None, dispute=None):
+def _render(row, status=200, convert_form=None, refer_form=None):
+    """The consultation's page. Once it became a case, the case's tracking
+    code stays on it (the visitor is told it, and /track asks for nothing
+    else), for whoever may open the page: the lawyer who logged it and the
+    staff in scope. Shown as the case page shows it to the mediators; no
+    party's name or phone is."""
     locale = _locale()
     follow_up = consultations.may_follow_up(row, current_user)
     if follow_up and convert_form is None:
@@ -67,7 +72,7 @@ def _render(row, status=200, convert_form=None, refer_form=None, dispute=None):
     if convert_form is not None:
         convert_form.fill_choices(locale)
     return render_template(
-        "rota/consultation.html", row=row, codes=codes, follow_up=follow_up, dispute=dispute,
+        "rota/consultation.html", row=row, codes=codes, follow_up=follow_up, case=consultations.case_of(row),
         convert_form=convert_form, refer_form=refer_form or ReferForm(formdata=None), mask_phone=mask_phone,
     ), status
 
@@ -96,8 +101,8 @@ def to_case(consultation_id):
         return _render(load_consultation(consultation_id), refused.status, convert_form=form)
     flash(_("The case is registered for the mediators of %(community)s. Give the visitor the tracking code: "
             "%(code)s", community=row.duty.room.community.name, code=dispute.tracking_code), "success")
-    # Answered in place: the tracking code is for the visitor, not for a URL.
-    return _render(load_consultation(consultation_id), dispute=dispute)
+    # Answered in place: the tracking code is for the visitor, not for a URL (the page keeps showing it).
+    return _render(load_consultation(consultation_id))
 
 
 @roles_required("lawyer")

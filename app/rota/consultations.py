@@ -72,6 +72,11 @@ def log(duty: Duty, actor, values: dict, submission_token: str | None = None) ->
     return row
 
 
+def case_of(row: Consultation) -> Dispute | None:
+    """The case the consultation became, if it did."""
+    return db.session.get(Dispute, row.dispute_id) if row.dispute_id is not None else None
+
+
 def may_follow_up(row: Consultation, user) -> bool:
     """The lawyer who logged it, on the same day (the visitor is there)."""
     me = lawyer_of(user)
