@@ -736,3 +736,35 @@ def test_the_tracking_code_stays_on_the_consultation_page(app, world):
         assert "13612345678" not in text and "孙八" not in text  # the visitor's details stay with the case
     assert logged_in(app, world["others"][0][1]).get(page).status_code == 404
 
+def unread_notes(client) -> list[str]:
+    """The notifications list's entries still marked new, as the reader sees them."""
+    page = client.get("/notifications/").get_data(as_text=True)
+    return re.findall(r'data-read="no">\s*<div>.*?</div>', page, re.S)
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_the_colleague_s_answer_tells_the_asker_and_reads_the_request(app, world, answer):
+    target_id, target = world["others"][0]
+    asker, colleague = logged_in(app, world["owner"]), logged_in(app, target)
+    for client in (asker, colleague):  # the publication's notices, read
+        assert post(client, "/notifications/", "/notifications/read", {}).status_code == 302
+    post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id})
+    [asked] = unread_notes(colleague)
+    assert "请您代为值班" in asked or "asks you to take" in asked
+    with app.app_context():
+        swap_id, version = db.session.execute(select(SwapRequest.id, SwapRequest.version)).one()
+    reason = {"reason": "当天开庭"} if answer == "decline" else {}
+    # Answered from my duties, not from the notification: the request is read all the same.
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/{answer}",
+                dict(reason, version=version)).status_code == 302
+    assert unread_notes(colleague) == []
+    [told] = unread_notes(asker)
+    with app.app_context():
+        taker_name = db.session.get(Lawyer, target_id).name
+    assert taker_name in told
+    with app.app_context():
+        from app.notifications.models import Notification
+
+        kinds = [n.kind for n in db.session.execute(select(Notification).where(
+            Notification.entity_type == "duty_swap", Notification.read_at.is_(None))).scalars()]
+    assert ("swap_accepted" if answer == "accept" else "swap_declined") in kinds
