@@ -103,6 +103,13 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
     asker_feed = issue_feed(asker)
     assert feed_events(asker, asker_feed)[uid] == ("CONFIRMED", 0)
 
+    # --- A date they already sit marked as one they cannot: the warning is where the page opens (the dates).
+    asker.locator('#unavailable [name="day"]').fill(asker_days[0])
+    submit(asker, asker.locator("#add-unavailable"))
+    warning = asker.locator('#unavailable [data-section-message="unavailable"]')
+    expect(warning).to_have_class(re.compile(r"alert-warning"))
+    expect(warning).to_be_in_viewport()
+
     # --- ... and asks a named colleague to take one of them.
     row = asker.locator(f'.duty-row[data-duty="{duty_id}"]')
     row.locator('[data-action="open-swap"]').click()

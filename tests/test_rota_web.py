@@ -768,3 +768,38 @@ def test_the_colleague_s_answer_tells_the_asker_and_reads_the_request(app, world
         kinds = [n.kind for n in db.session.execute(select(Notification).where(
             Notification.entity_type == "duty_swap", Notification.read_at.is_(None))).scalars()]
     assert ("swap_accepted" if answer == "accept" else "swap_declined") in kinds
+
+def test_the_answer_to_an_unavailable_date_is_shown_where_the_page_opens(app, world):
+    client = logged_in(app, world["owner"])
+    answer = post(client, "/rota/mine", "/rota/mine/unavailable", {"day": world["day"].isoformat()})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/rota/mine#unavailable")
+    page = client.get("/rota/mine").get_data(as_text=True)
+    section = page.split('<section id="unavailable"')[1].split("</section>")[0]
+    assert "您在" in section and 'class="alert alert-warning"' in section  # "you already have a duty that day"
+    top = page.split('<section id="today-duty"')[0].split('<section id="upcoming"')[0]
+    assert 'class="alert alert-warning"' not in top  # said once, in the section, not screens above it
+    assert 'alert-warning' not in client.get("/rota/mine").get_data(as_text=True).split('<section id="unavailable"')[1]
+
+
+def test_a_swap_step_is_told_in_the_swaps_section(app, world):
+    target_id, target = world["others"][0]
+    asker = logged_in(app, world["owner"])
+    answer = post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id})
+    assert answer.headers["Location"].endswith("#swaps")
+    page = asker.get("/rota/mine").get_data(as_text=True)
+    section = page.split('<section id="swaps"')[1].split("</section>")[0]
+    assert 'data-section-message="swaps"' in section and "alert-success" in section
+    with app.app_context():
+        swap_id, version = db.session.execute(select(SwapRequest.id, SwapRequest.version)).one()
+    colleague = logged_in(app, target)
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version}).status_code == 302
+    section = colleague.get("/rota/mine").get_data(as_text=True).split('<section id="swaps"')[1].split("</section>")[0]
+    assert 'data-section-message="swaps"' in section
+    # A page without the section (a step taken with another page to go back to) keeps the message on top.
+    coordinator = logged_in(app, world["coordinator"])
+    assert post(coordinator, "/rota/", f"/rota/swaps/{swap_id}/fire/approve",
+                {"version": version + 1, "next": "/rota/month"}).status_code == 302
+    month = coordinator.get("/rota/month").get_data(as_text=True)
+    main = month.split("<main")[1]
+    assert "alert-success" in main and main.index("alert-success") < main.index("<h1")
+
