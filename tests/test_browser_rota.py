@@ -45,6 +45,13 @@ def issue_feed(page: Page) -> str:
     page.locator("#feed-copy").click()
     expect(page.locator("#feed-copy")).to_have_text("已复制")
     assert re.search(r"/rota/feed/[A-Za-z0-9_-]{43}\.ics$", url)
+    # The link is shown on a page of its own (POST/redirect/GET): a refresh keeps it, shown no more.
+    expect(page).to_have_url(re.compile(r"/rota/mine/feed$"))
+    page.reload()
+    expect(page.locator("#feed-url")).to_have_count(0)
+    expect(page.locator("#feed-status")).to_be_visible()
+    page.locator("#back-to-mine").click()
+    expect(page).to_have_url(re.compile(r"/rota/mine$"))
     return url
 
 

@@ -105,7 +105,7 @@ def overview():
 
 
 @roles_required("lawyer")
-def mine(status=200, issued_token=None):
+def mine(status=200):
     me = lawyer_of(current_user)
     if me is None:
         return render_template("rota/mine.html", me=None), status
@@ -137,7 +137,7 @@ def mine(status=200, issued_token=None):
         duty_actions={d.id: engine.available(d, current_user) for d in todays + duties},
         end_questions={d.id: end_question(d) for d in todays},
         swap_form=swap_form, action_form=ActionForm(), plain_form=PlainForm(), day_form=UnavailableForm(),
-        issued_token=issued_token, duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, codes=codes,
+        duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, codes=codes,
         future_unavailable=[u.day for u in me.unavailable if u.day >= today],
     ), status
 
