@@ -13,6 +13,7 @@ from app.audit.personal import open_all
 from app.audit.verify import verify
 from app.disputes.models import Dispute
 from app.extensions import db
+from app.notifications.models import Notification
 from app.rota import planning
 from app.rota.models import Consultation, Duty, Holiday, Lawyer, SwapRequest, Unavailable
 from app.today import items_for
@@ -714,6 +715,7 @@ def test_a_consultation_form_sent_back_keeps_its_token_and_then_logs_once(app, w
     with app.app_context():
         assert count(Consultation) == 1
 
+
 def test_the_tracking_code_stays_on_the_consultation_page(app, world):
     client = check_in(app, world)
     post(client, f"/rota/duties/{world['duty']}", f"/rota/duties/{world['duty']}/consultations", CONSULTATION)
@@ -735,6 +737,7 @@ def test_the_tracking_code_stays_on_the_consultation_page(app, world):
         assert 'id="track-link"' in text
         assert "13612345678" not in text and "孙八" not in text  # the visitor's details stay with the case
     assert logged_in(app, world["others"][0][1]).get(page).status_code == 404
+
 
 def unread_notes(client) -> list[str]:
     """The notifications list's entries still marked new, as the reader sees them."""
@@ -763,11 +766,10 @@ def test_the_colleague_s_answer_tells_the_asker_and_reads_the_request(app, world
         taker_name = db.session.get(Lawyer, target_id).name
     assert taker_name in told
     with app.app_context():
-        from app.notifications.models import Notification
-
         kinds = [n.kind for n in db.session.execute(select(Notification).where(
             Notification.entity_type == "duty_swap", Notification.read_at.is_(None))).scalars()]
     assert ("swap_accepted" if answer == "accept" else "swap_declined") in kinds
+
 
 def test_the_answer_to_an_unavailable_date_is_shown_where_the_page_opens(app, world):
     client = logged_in(app, world["owner"])
