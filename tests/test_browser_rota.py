@@ -45,6 +45,13 @@ def issue_feed(page: Page) -> str:
     page.locator("#feed-copy").click()
     expect(page.locator("#feed-copy")).to_have_text("已复制")
     assert re.search(r"/rota/feed/[A-Za-z0-9_-]{43}\.ics$", url)
+    # The link is shown on a page of its own (POST/redirect/GET): a refresh keeps it, shown no more.
+    expect(page).to_have_url(re.compile(r"/rota/mine/feed$"))
+    page.reload()
+    expect(page.locator("#feed-url")).to_have_count(0)
+    expect(page.locator("#feed-status")).to_be_visible()
+    page.locator("#back-to-mine").click()
+    expect(page).to_have_url(re.compile(r"/rota/mine$"))
     return url
 
 
@@ -102,6 +109,13 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
     expect_no_sideways_scroll(asker)
     asker_feed = issue_feed(asker)
     assert feed_events(asker, asker_feed)[uid] == ("CONFIRMED", 0)
+
+    # --- A date they already sit marked as one they cannot: the warning is where the page opens (the dates).
+    asker.locator('#unavailable [name="day"]').fill(asker_days[0])
+    submit(asker, asker.locator("#add-unavailable"))
+    warning = asker.locator('#unavailable [data-section-message="unavailable"]')
+    expect(warning).to_have_class(re.compile(r"alert-warning"))
+    expect(warning).to_be_in_viewport()
 
     # --- ... and asks a named colleague to take one of them.
     row = asker.locator(f'.duty-row[data-duty="{duty_id}"]')

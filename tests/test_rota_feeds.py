@@ -170,18 +170,24 @@ def test_the_lawyer_gets_the_link_once_on_my_duties_and_can_revoke_it(app, clien
     first = re.search(r'<form method="post" action="/rota/mine/feed".*?</form>', page, re.S).group(0)
     assert "data-confirm=" not in first and "_confirm" not in first  # no link yet: nothing to lose
     answer = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page)})
-    assert answer.status_code == 200
-    issued = answer.get_data(as_text=True)
+    # POST/redirect/GET: the page that shows the link is a GET, so a refresh re-sends nothing.
+    assert answer.status_code == 302 and answer.headers["Location"] == "/rota/mine/feed"
+    shown = client.get("/rota/mine/feed")
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    issued = shown.get_data(as_text=True)
     url = URL_RE.search(issued).group(1)
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert token not in answer.headers["Location"]
     # On a phone: the whole link wraps; the phone's calendar subscribes to it at a touch; a copy
     # button only where a script shows it (hidden without one, the text stays selectable).
     assert re.search(r'<textarea class="[^"]*text-break[^"]*user-select-all[^"]*" id="feed-url"', issued)
     assert f'id="feed-subscribe" href="webcal://{url.split("://", 1)[1]}"' in issued
     assert re.search(r'<button[^>]*id="feed-copy"[^>]*hidden>复制链接</button>', issued)
     assert '<script src="/static/js/copy.js"></script>' in issued and "链接丢了？" in issued
+    refreshed = client.get("/rota/mine/feed").get_data(as_text=True)
+    assert token not in refreshed and 'id="feed-status"' in refreshed  # shown once; a refresh issues nothing
     page = client.get("/rota/mine").get_data(as_text=True)
-    assert token not in page  # shown once
+    assert token not in page
     assert "链接丢了？它不能再次显示：请在下方生成新链接" in page.split('id="feed-status"')[1].split("</p>")[0]
     # A new link ends this one, which calendars are subscribed to: it asks first, with a script or without.
     reissue = re.search(r'<form method="post" action="/rota/mine/feed".*?</form>', page, re.S).group(0)
@@ -202,3 +208,37 @@ def test_the_lawyer_gets_the_link_once_on_my_duties_and_can_revoke_it(app, clien
     assert client.post("/rota/mine/feed/revoke", data={"csrf_token": f.csrf(page)}).status_code == 302
     assert client.get(f"/rota/feed/{token}.ics").status_code == 404
     assert client.post("/rota/mine/feed", data={}).status_code == 400  # no CSRF token
+
+
+def test_the_calendar_link_page_opens_by_itself_and_a_refresh_keeps_the_link(app, client):
+    world = build(app)
+    _lawyer_id, username = world["people"][0]
+    f.login(client, username)
+    page = client.get("/rota/mine/feed")  # opened by hand, or from history: a page, not a 405
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="feed-status"' in text and 'id="issue-feed"' in text
+    answer = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(text)}, follow_redirects=True)
+    token = URL_RE.search(answer.get_data(as_text=True)).group(1).rsplit("/", 1)[1].removesuffix(".ics")
+    assert answer.request.method == "GET" and answer.request.path == "/rota/mine/feed"
+    # The phone refreshes the page (or comes Back to it): the link pasted into the calendar still works.
+    assert token not in client.get("/rota/mine/feed").get_data(as_text=True)
+    assert client.get(f"/rota/feed/{token}.ics").status_code == 200
+    # Revoked from my duties: the page opens at the calendar section, and says so there.
+    mine = client.get("/rota/mine").get_data(as_text=True)
+    revoked = client.post("/rota/mine/feed/revoke", data={"csrf_token": f.csrf(mine)})
+    assert revoked.headers["Location"].endswith("/rota/mine#calendar")
+    section = client.get("/rota/mine").get_data(as_text=True).split('<section id="calendar"')[1].split("</section>")[0]
+    assert 'data-section-message="calendar"' in section
+    assert client.get(f"/rota/feed/{token}.ics").status_code == 404
+
+
+def test_a_link_replaced_in_another_tab_is_not_shown_as_the_new_one(app, client):
+    world = build(app)
+    _lawyer_id, username = world["people"][0]
+    f.login(client, username)
+    page = client.get("/rota/mine").get_data(as_text=True)
+    assert client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page)}).status_code == 302
+    # Revoked before the page showing it was opened: that link does not work, so it is not offered.
+    assert client.post("/rota/mine/feed/revoke", data={"csrf_token": f.csrf(page)}).status_code == 302
+    text = client.get("/rota/mine/feed").get_data(as_text=True)
+    assert URL_RE.search(text) is None and 'id="feed-issued"' not in text

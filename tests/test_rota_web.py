@@ -13,6 +13,7 @@ from app.audit.personal import open_all
 from app.audit.verify import verify
 from app.disputes.models import Dispute
 from app.extensions import db
+from app.notifications.models import Notification
 from app.rota import planning
 from app.rota.models import Consultation, Duty, Holiday, Lawyer, SwapRequest, Unavailable
 from app.today import items_for
@@ -662,3 +663,145 @@ def test_a_step_without_a_reason_box_is_told_in_the_message(app, world):
     html = answer.get_data(as_text=True)
     assert "理由过长：最多 2000 个字符。" in html
     assert "is-invalid" not in html and "step-sent-back" not in html
+
+
+# ---- found on a lawyer's walk on a phone
+
+
+def consultation_form_of(page: str) -> dict:
+    """The duty page's consultation form as the browser would send it, filled in."""
+    form = re.search(r'<form method="post" action="/rota/duties/\d+/consultations".*?</form>', page, re.S).group(0)
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', form)
+    assert token is not None, form
+    return dict(CONSULTATION, csrf_token=f.csrf(page), submission_token=token.group(1))
+
+
+def test_a_consultation_sent_again_with_back_is_logged_and_counted_once(app, world):
+    client = check_in(app, world)
+    page = client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True)
+    form = consultation_form_of(page)
+    assert re.search(r'<input[^>]*autocomplete="off"[^>]*id="topic"|<input[^>]*id="topic"[^>]*autocomplete="off"',
+                     page)  # no earlier visitor's matter suggested
+    first = client.post(f"/rota/duties/{world['duty']}/consultations", data=form)
+    assert first.status_code == 302
+    # Back, and the same form sent again: the consultation already logged is shown, nothing more written.
+    again = client.post(f"/rota/duties/{world['duty']}/consultations", data=form, follow_redirects=True)
+    assert again.status_code == 200
+    text = again.get_data(as_text=True)
+    assert 'class="alert alert-info"' in text and 'id="consultation-topic">租房押金不退<' in text
+    assert first.headers["Location"] == again.request.path
+    with app.app_context():
+        assert count(Consultation) == 1
+    assert events(app, trigger="consultation_logged") == 1
+    counts = logged_in(app, world["coordinator"]).get(f"/rota/consultations?m={world['day']:%Y-%m}")
+    assert '<td class="text-end" data-type="consultation">1</td>' in counts.get_data(as_text=True)
+    # A fresh form (the page opened again) logs the next visitor's consultation.
+    page = client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True)
+    assert form["submission_token"] not in page
+    assert client.post(f"/rota/duties/{world['duty']}/consultations",
+                       data=dict(consultation_form_of(page), topic="劳动合同")).status_code == 302
+    with app.app_context():
+        assert count(Consultation) == 2
+
+
+def test_a_consultation_form_sent_back_keeps_its_token_and_then_logs_once(app, world):
+    client = check_in(app, world)
+    form = consultation_form_of(client.get(f"/rota/duties/{world['duty']}").get_data(as_text=True))
+    answer = client.post(f"/rota/duties/{world['duty']}/consultations", data=dict(form, topic=""))
+    assert answer.status_code == 422
+    assert f'value="{form["submission_token"]}"' in answer.get_data(as_text=True)
+    for _ in range(2):
+        assert client.post(f"/rota/duties/{world['duty']}/consultations", data=form).status_code == 302
+    with app.app_context():
+        assert count(Consultation) == 1
+
+
+def test_the_tracking_code_stays_on_the_consultation_page(app, world):
+    client = check_in(app, world)
+    post(client, f"/rota/duties/{world['duty']}", f"/rota/duties/{world['duty']}/consultations", CONSULTATION)
+    with app.app_context():
+        consultation_id = db.session.execute(select(Consultation.id)).scalar_one()
+    page = f"/rota/consultations/{consultation_id}"
+    assert 'id="tracking-code"' not in client.get(page).get_data(as_text=True)  # no case yet
+    form = {"consent": "y", "applicant_name": "孙八", "applicant_phone": "13612345678",
+            "dispute_type": "contract", "facts": "房东拒不退还押金。"}
+    assert post(client, page, f"/rota/consultations/{consultation_id}/case", form).status_code == 200
+    with app.app_context():
+        code = db.session.execute(select(Dispute.tracking_code)).scalar_one()
+    # Later, the next day too: the lawyer who logged it, and the coordinator, find the code again.
+    with app.app_context():
+        fr.set_today(world["day"] + timedelta(days=1), hour=10)
+    for reader in (client, logged_in(app, world["coordinator"])):
+        text = reader.get(page).get_data(as_text=True)
+        assert re.search(rf'id="tracking-code">{code}<', text)
+        assert 'id="track-link"' in text
+        assert "13612345678" not in text and "孙八" not in text  # the visitor's details stay with the case
+    assert logged_in(app, world["others"][0][1]).get(page).status_code == 404
+
+
+def unread_notes(client) -> list[str]:
+    """The notifications list's entries still marked new, as the reader sees them."""
+    page = client.get("/notifications/").get_data(as_text=True)
+    return re.findall(r'data-read="no">\s*<div>.*?</div>', page, re.S)
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_the_colleague_s_answer_tells_the_asker_and_reads_the_request(app, world, answer):
+    target_id, target = world["others"][0]
+    asker, colleague = logged_in(app, world["owner"]), logged_in(app, target)
+    for client in (asker, colleague):  # the publication's notices, read
+        assert post(client, "/notifications/", "/notifications/read", {}).status_code == 302
+    post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id})
+    [asked] = unread_notes(colleague)
+    assert "请您代为值班" in asked or "asks you to take" in asked
+    with app.app_context():
+        swap_id, version = db.session.execute(select(SwapRequest.id, SwapRequest.version)).one()
+    reason = {"reason": "当天开庭"} if answer == "decline" else {}
+    # Answered from my duties, not from the notification: the request is read all the same.
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/{answer}",
+                dict(reason, version=version)).status_code == 302
+    assert unread_notes(colleague) == []
+    [told] = unread_notes(asker)
+    with app.app_context():
+        taker_name = db.session.get(Lawyer, target_id).name
+    assert taker_name in told
+    with app.app_context():
+        kinds = [n.kind for n in db.session.execute(select(Notification).where(
+            Notification.entity_type == "duty_swap", Notification.read_at.is_(None))).scalars()]
+    assert ("swap_accepted" if answer == "accept" else "swap_declined") in kinds
+
+
+def test_the_answer_to_an_unavailable_date_is_shown_where_the_page_opens(app, world):
+    client = logged_in(app, world["owner"])
+    answer = post(client, "/rota/mine", "/rota/mine/unavailable", {"day": world["day"].isoformat()})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/rota/mine#unavailable")
+    page = client.get("/rota/mine").get_data(as_text=True)
+    section = page.split('<section id="unavailable"')[1].split("</section>")[0]
+    assert "您在" in section and 'class="alert alert-warning"' in section  # "you already have a duty that day"
+    top = page.split('<section id="today-duty"')[0].split('<section id="upcoming"')[0]
+    assert 'class="alert alert-warning"' not in top  # said once, in the section, not screens above it
+    assert 'alert-warning' not in client.get("/rota/mine").get_data(as_text=True).split('<section id="unavailable"')[1]
+
+
+def test_a_swap_step_is_told_in_the_swaps_section(app, world):
+    target_id, target = world["others"][0]
+    asker = logged_in(app, world["owner"])
+    answer = post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id})
+    assert answer.headers["Location"].endswith("#swaps")
+    page = asker.get("/rota/mine").get_data(as_text=True)
+    section = page.split('<section id="swaps"')[1].split("</section>")[0]
+    assert 'data-section-message="swaps"' in section and "alert-success" in section
+    with app.app_context():
+        swap_id, version = db.session.execute(select(SwapRequest.id, SwapRequest.version)).one()
+    colleague = logged_in(app, target)
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version}).status_code == 302
+    section = colleague.get("/rota/mine").get_data(as_text=True).split('<section id="swaps"')[1].split("</section>")[0]
+    assert 'data-section-message="swaps"' in section
+    # A page without the section (a step taken with another page to go back to) keeps the message on top.
+    coordinator = logged_in(app, world["coordinator"])
+    assert post(coordinator, "/rota/", f"/rota/swaps/{swap_id}/fire/approve",
+                {"version": version + 1, "next": "/rota/month"}).status_code == 302
+    month = coordinator.get("/rota/month").get_data(as_text=True)
+    main = month.split("<main")[1]
+    assert "alert-success" in main and main.index("alert-success") < main.index("<h1")
+

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Callable
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 
 from .. import clock
 from ..dates import day_text, days_text, moment_text
@@ -68,6 +68,17 @@ def notify(user, kind: str, *, entity_type: str | None = None, entity_id: int | 
     )
     db.session.add(note)
     return note
+
+
+def mark_read(user, kind: str, *, entity_type: str, entity_id: int, now=None) -> int:
+    """Mark read, in the current transaction, the user's unread notifications
+    of `kind` about the entity: what they asked for is done, from whichever
+    page it was done. Returns how many."""
+    return db.session.execute(
+        update(Notification).where(Notification.user_id == _id_of(user), Notification.kind == kind,
+                                   Notification.entity_type == entity_type, Notification.entity_id == entity_id,
+                                   Notification.read_at.is_(None))
+        .values(read_at=now or clock.now()).execution_options(synchronize_session=False)).rowcount
 
 
 def _shown(key: str, value):

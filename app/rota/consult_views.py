@@ -39,10 +39,18 @@ def log_consultation(duty_id):
     if not form.validate():
         correct_the_marked(form, "consultation-form")  # below the day's consultations
         return _render_duty(duty, 422, consultation_form=form)
+    existing = consultations.by_submission(form.token())
+    if existing is not None:
+        if existing.duty_id == duty.id:  # Back and send again, a double tap: logged once, shown as it is
+            flash(_("This form was already sent: the consultation was logged once."), "info")
+            return redirect(url_for(".consultation", consultation_id=existing.id))
+        # A token copied from another duty's page: nothing is logged from it.
+        flash(_("This form is out of date: reload the duty page and send it again."), "danger")
+        return redirect(url_for(".duty", duty_id=duty.id))
     values = {"service_type": form.service_type.data, "topic": form.topic.data.strip(),
               "advice": form.advice.data.strip(), "outcome": (form.outcome.data or "").strip()}
     try:
-        row = consultations.log(duty, current_user, values)
+        row = consultations.log(duty, current_user, values, submission_token=form.token())
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         return _render_duty(load_duty(duty_id), refused.status)
@@ -50,7 +58,12 @@ def log_consultation(duty_id):
     return redirect(url_for(".consultation", consultation_id=row.id))
 
 
-def _render(row, status=200, convert_form=None, refer_form=None, dispute=None):
+def _render(row, status=200, convert_form=None, refer_form=None):
+    """The consultation's page. Once it became a case, the case's tracking
+    code stays on it (the visitor is told it, and /track asks for nothing
+    else), for whoever may open the page: the lawyer who logged it and the
+    staff in scope. Shown as the case page shows it to the mediators; no
+    party's name or phone is."""
     locale = _locale()
     follow_up = consultations.may_follow_up(row, current_user)
     if follow_up and convert_form is None:
@@ -64,7 +77,7 @@ def _render(row, status=200, convert_form=None, refer_form=None, dispute=None):
     back = (url_for(".mine") + "#today-duty" if own and row.duty.day == clock.today()
             else url_for(".duty", duty_id=row.duty_id))
     return render_template(
-        "rota/consultation.html", row=row, codes=codes, follow_up=follow_up, dispute=dispute,
+        "rota/consultation.html", row=row, codes=codes, follow_up=follow_up, case=consultations.case_of(row),
         may_log_more=consultations.logging_refusal(row.duty, current_user) is None, own=own, back=back,
         convert_form=convert_form, refer_form=refer_form or ReferForm(formdata=None), mask_phone=mask_phone,
     ), status
@@ -94,8 +107,8 @@ def to_case(consultation_id):
         return _render(load_consultation(consultation_id), refused.status, convert_form=form)
     flash(_("The case is registered for the mediators of %(community)s. Give the visitor the tracking code: "
             "%(code)s", community=row.duty.room.community.name, code=dispute.tracking_code), "success")
-    # Answered in place: the tracking code is for the visitor, not for a URL.
-    return _render(load_consultation(consultation_id), dispute=dispute)
+    # Answered in place: the tracking code is for the visitor, not for a URL (the page keeps showing it).
+    return _render(load_consultation(consultation_id))
 
 
 @roles_required("lawyer")

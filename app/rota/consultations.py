@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, true, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit.chain import lock_chain, record
@@ -33,23 +34,47 @@ def logging_refusal(duty: Duty, user) -> tuple[int, str] | None:
     return None
 
 
-def log(duty: Duty, actor, values: dict) -> Consultation:
+def by_submission(token: str | None) -> Consultation | None:
+    """The consultation a form (identified by its one-time token) logged."""
+    if not token:
+        return None
+    return db.session.execute(select(Consultation).where(Consultation.submission_token == token)).scalar_one_or_none()
+
+
+def log(duty: Duty, actor, values: dict, submission_token: str | None = None) -> Consultation:
+    """Log a consultation on the duty. A form sent twice, even at the same
+    moment, gives back the consultation the first one logged, and nothing
+    more is written (nor counted)."""
+    existing = by_submission(submission_token)
+    if existing is not None and existing.duty_id == duty.id:
+        return existing
     refusal = logging_refusal(duty, actor)
     if refusal:
         raise (Forbidden if refusal[0] == 403 else NotAllowed)(refusal[1])
     now = clock.now()
     try:
         row = Consultation(duty_id=duty.id, lawyer_id=duty.lawyer_id, day=duty.day, created_by_id=actor.id,
-                           created_at=now, **values)
+                           created_at=now, submission_token=submission_token, **values)
         db.session.add(row)
         db.session.flush()
         record(Consultation.__entity_type__, row.id, "consultation_logged", actor, at=now,
                data={"duty_id": duty.id, "service_type": values["service_type"], "topic": values["topic"]})
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = by_submission(submission_token)
+        if existing is None or existing.duty_id != duty.id:
+            raise
+        return existing
     except Exception:
         db.session.rollback()
         raise
     return row
+
+
+def case_of(row: Consultation) -> Dispute | None:
+    """The case the consultation became, if it did."""
+    return db.session.get(Dispute, row.dispute_id) if row.dispute_id is not None else None
 
 
 def may_follow_up(row: Consultation, user) -> bool:

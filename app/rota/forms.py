@@ -139,22 +139,30 @@ class UnavailableForm(FlaskForm):
 
 class ConsultationForm(FlaskForm):
     service_type = SelectField(_l("Service"), validators=[DataRequired()])
-    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    # No suggestions from the browser: earlier visitors' matters are not for the next one's eyes.
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "off"})
     advice = TextAreaField(_l("Advice given"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
     outcome = TextAreaField(_lp("consultation", "Outcome"), validators=[Optional(), Length(max=2000)],
                             render_kw={"rows": 2})
+    # One-time token (as the intake and referral forms have): sent twice, one consultation is logged.
+    submission_token = HiddenField()
 
     def fill_choices(self, locale):
         self.service_type.choices = dispute_codes.choices(codes.SERVICE_TYPES, locale)
+
+    def token(self) -> str | None:
+        return (self.submission_token.data or "")[:64] or None
 
 
 class ConvertForm(FlaskForm):
     consent = BooleanField(_l("The visitor agrees that the matter becomes a mediation case"),
                            validators=[DataRequired(message=_l("The visitor's consent is needed."))])
-    applicant_name = StringField(_l("Visitor's name"), validators=[DataRequired(), Length(max=80)])
+    applicant_name = StringField(_l("Visitor's name"), validators=[DataRequired(), Length(max=80)],
+                                 render_kw={"autocomplete": "off"})
     applicant_phone = StringField(_l("Visitor's phone"), validators=[Optional(), phone],
                                   render_kw={"inputmode": "tel", "autocomplete": "off"})
-    respondent_name = StringField(_l("Other side's name (optional)"), validators=[Optional(), Length(max=80)])
+    respondent_name = StringField(_l("Other side's name (optional)"), validators=[Optional(), Length(max=80)],
+                                  render_kw={"autocomplete": "off"})
     dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired(_l("Choose the type of dispute."))])
     facts = TextAreaField(_l("Brief facts"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 3})
 

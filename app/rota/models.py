@@ -227,6 +227,8 @@ class Consultation(db.Model):
     legal_aid_referred_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The logging form's one-time token: the same form sent twice logs one consultation.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     duty: Mapped[Duty] = relationship()
     lawyer: Mapped[Lawyer] = relationship()

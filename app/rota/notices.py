@@ -1,6 +1,7 @@
 """Who hears of the rota's steps (app/notifications): the
-colleague asked by name to take a duty (and the asker, if they decline),
-the coordinators when a swap waits for approval, both lawyers when it is
+colleague asked by name to take a duty (and the asker, when they accept or
+decline; their own notice of the request is then marked read, from
+whichever page they answered), the coordinators when a swap waits for approval, both lawyers when it is
 approved or refused (or when it expires unanswered), a lawyer whose
 published duty is cancelled, each lawyer of a plan when it is published,
 both lawyers when a coordinator moves a published duty by hand, and the
@@ -17,7 +18,7 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import install_link, message, notify
+from ..notifications.service import install_link, mark_read, message, notify
 from .models import Duty, SwapRequest
 
 # Handed to the engine by the package's init_app, not on import.
@@ -26,6 +27,8 @@ hooks = Hooks()
 
 MESSAGES = {
     "swap_asked": _l("%(requester)s asks you to take their Saturday duty on %(day)s at %(room)s."),
+    "swap_accepted": _l("%(taker)s will take your duty on %(day)s at %(room)s once the coordinator approves the "
+        "swap: until then the duty is still yours."),
     "swap_declined": _l("%(target)s cannot take your duty on %(day)s at %(room)s: ask another colleague, or "
         "anyone."),
     "swap_to_approve": _l("Swap to approve: %(taker)s would take %(requester)s's duty on %(day)s at "
@@ -78,6 +81,12 @@ def tell_asked_colleague(swap: SwapRequest, now) -> None:
                data=_swap_data(swap), now=now)
 
 
+def _answered(swap, actor, now) -> None:
+    """The colleague answered: the notice that asked them is read, whether
+    they answered from it, from my duties or from the duty's page."""
+    mark_read(actor.id, "swap_asked", entity_type="duty_swap", entity_id=swap.id, now=now)
+
+
 @hooks.effect("duty_swap", "accept")
 def tell_coordinators(swap, actor, data, now):
     for user_id in coordinators_for(swap.duty):
@@ -85,11 +94,20 @@ def tell_coordinators(swap, actor, data, now):
                now=now)
 
 
+@hooks.effect("duty_swap", "accept")
+def tell_the_requester_it_was_taken(swap, actor, data, now):
+    if swap.requester.user_id is not None and swap.requester.user_id != actor.id:
+        notify(swap.requester.user_id, "swap_accepted", entity_type="duty_swap", entity_id=swap.id,
+               data=_swap_data(swap), now=now)
+    _answered(swap, actor, now)
+
+
 @hooks.effect("duty_swap", "decline")
 def tell_the_requester(swap, actor, data, now):
     if swap.requester.user_id is not None:
         notify(swap.requester.user_id, "swap_declined", entity_type="duty_swap", entity_id=swap.id,
                data=dict(_swap_data(swap), target=swap.target.name), now=now)
+    _answered(swap, actor, now)
 
 
 def _tell_both(kind: str):

@@ -3,6 +3,7 @@ with its steps, swaps. Planning, the roster, consultations and the public
 board have modules of their own; blueprint.py wires them all to URLs."""
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from ..timeline import timeline
 from ..auth.access import load_visible, roles_required
 from ..dates import day_text
 from ..extensions import db
-from ..form_errors import correct_the_marked
+from ..form_errors import correct_the_marked, flash_in
 from ..i18n import current_locale as _locale
 from ..validators import form_version
 from . import codes, swaps as swap_service
@@ -105,7 +106,7 @@ def overview():
 
 
 @roles_required("lawyer")
-def mine(status=200, issued_token=None):
+def mine(status=200):
     me = lawyer_of(current_user)
     if me is None:
         return render_template("rota/mine.html", me=None), status
@@ -139,7 +140,7 @@ def mine(status=200, issued_token=None):
         duty_actions={d.id: engine.available(d, current_user) for d in todays + duties},
         end_questions={d.id: end_question(d) for d in todays},
         swap_forms=swap_forms, action_form=ActionForm(), plain_form=PlainForm(), day_form=UnavailableForm(),
-        issued_token=issued_token, duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, codes=codes,
+        duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, codes=codes,
         future_unavailable=[u.day for u in me.unavailable if u.day >= today],
     ), status
 
@@ -221,11 +222,12 @@ def mark_unavailable():
             if (day in lawyer_of(current_user).unavailable_days) == clearing:
                 flash(str(SAME_TIME), "danger")
                 return mine(status=409)
+    # The page opens at the dates (the anchor): the message is shown there, not screens above.
     if not clearing and duties_on(me, {day}):
-        flash(_("You already have a duty on %(day)s: marking the date does not move it. Ask a colleague to swap.",
-                day=day_text(day)), "warning")
+        flash_in("unavailable", _("You already have a duty on %(day)s: marking the date does not move it. Ask a "
+                                  "colleague to swap.", day=day_text(day)), "warning")
     else:
-        flash(_("Saved."), "success")
+        flash_in("unavailable", _("Saved."), "success")
     return redirect(url_for(".mine") + "#unavailable")
 
 
@@ -270,6 +272,8 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
     may_log = logging_refusal(duty, current_user) is None
     if may_log and consultation_form is None:
         consultation_form = ConsultationForm()
+    if consultation_form is not None and not consultation_form.submission_token.data:
+        consultation_form.submission_token.data = secrets.token_urlsafe(24)  # sent back: it keeps its own
     if consultation_form is not None:
         consultation_form.fill_choices(locale)
     return render_template(
@@ -287,11 +291,12 @@ def duty(duty_id):
     return _render_duty(load_duty(duty_id))
 
 
-def _fire(entity, trigger, page_on_refusal):
+def _fire(entity, trigger, page_on_refusal, section=None):
     """One workflow step from a button: the form's version and reason. A
     reason left empty or too long is marked in the button's reason box, as
     every form marks its fields (rota/_macros.html); `page_on_refusal(status,
-    form)` renders the page with that form sent back."""
+    form)` renders the page with that form sent back. Done, the step's sentence
+    is for the section the redirect opens the page at, if any."""
     form = ActionForm()
     if not form.validate():
         too_long = _("The reason is too long: keep it within %(max)s characters.", max=REASON_MAX)
@@ -307,7 +312,10 @@ def _fire(entity, trigger, page_on_refusal):
         if refused.field != "reason" or not _send_back(form, entity, trigger, str(refused.message)):
             flash(str(refused.message), "danger")
         return page_on_refusal(refused.status, form)
-    flash(outcome(entity, trigger), "success")
+    if section:
+        flash_in(section, outcome(entity, trigger), "success")
+    else:
+        flash(outcome(entity, trigger), "success")
     return None
 
 
@@ -333,7 +341,8 @@ def fire_duty(duty_id, trigger):
 def fire_swap(swap_id, trigger):
     swap = load_swap(swap_id)
     duty_id = swap.duty_id
-    refused = _fire(swap, trigger, lambda status, form: _render_duty(load_duty(duty_id), status, action_form=form))
+    refused = _fire(swap, trigger, lambda status, form: _render_duty(load_duty(duty_id), status, action_form=form),
+                    section="swaps")
     default = url_for(".mine") if current_user.role == "lawyer" else url_for(".overview")
     return refused or redirect(safe_next(default) + "#swaps")
 
@@ -357,6 +366,6 @@ def request_swap(duty_id):
         db.session.rollback()
         flash(str(refused.message), "danger")
         return _render_duty(load_duty(duty_id), refused.status)
-    flash(_("Your request was sent."), "success")
+    flash_in("swaps", _("Your request was sent."), "success")
     return redirect(safe_next(url_for(".mine")) + "#swaps")
 
