@@ -453,3 +453,34 @@ def test_a_withdrawal_without_a_reason_is_sent_back_on_the_case_page(app, world)
     assert_sent_back(response.get_data(as_text=True), f"o{opinion_id}-withdraw-reason",
                      f"opinion-step-{opinion_id}-withdraw")
     assert request_of(app, world["lawyer"])[2] == "requested"
+
+
+OPINION_TEXT = "楼上住户应承担全部维修费用及误工损失"
+
+
+def answered(app, world, question="邻居装修损坏了楼下天花板，赔偿范围如何认定？"):
+    """A request on the world's case, accepted and answered with OPINION_TEXT: its id."""
+    assert ask(client_of(app, world["mediator"]), world["case"], world["lawyer"], question=question).status_code == 302
+    opinion_id = request_of(app, world["lawyer"])[0]
+    lawyer = client_of(app, world["lawyer_user"])
+    assert step(lawyer, f"/opinions/{opinion_id}", opinion_id, "accept").status_code == 302
+    assert step(lawyer, f"/opinions/{opinion_id}", opinion_id, "answer", opinion=OPINION_TEXT).status_code == 302
+    return opinion_id
+
+
+def test_a_grid_worker_who_sees_the_case_reads_neither_the_question_nor_the_opinion(app, world):
+    question = "楼下住户的误工损失能否一并主张？"
+    opinion_id = answered(app, world, question=question)
+    with app.app_context():
+        grid_worker = f.user("gridworker", grid=db.session.get(Dispute, world["case"]).grid).username
+    client = client_of(app, grid_worker)
+    assert client.get(f"/opinions/{opinion_id}").status_code in (403, 404)
+    page = client.get(f"/cases/{world['case']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="opinions"' not in html  # the section
+    assert OPINION_TEXT not in html and question not in html  # nor the timeline's entries
+    assert world["lawyer_name"] not in html
+    # The case's mediator still reads both, in the section and in the history.
+    case = client_of(app, world["mediator"]).get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert 'id="opinions"' in case and case.count(OPINION_TEXT) >= 2 and question in case
