@@ -484,3 +484,39 @@ def test_a_grid_worker_who_sees_the_case_reads_neither_the_question_nor_the_opin
     # The case's mediator still reads both, in the section and in the history.
     case = client_of(app, world["mediator"]).get(f"/cases/{world['case']}").get_data(as_text=True)
     assert 'id="opinions"' in case and case.count(OPINION_TEXT) >= 2 and question in case
+
+
+def test_a_lawyer_whose_request_ended_reads_neither_the_question_nor_the_case(app, world):
+    mediator = client_of(app, world["mediator"])
+    question = "当事人张某的住址和病史细节对赔偿有何影响？"
+    assert ask(mediator, world["case"], world["lawyer"], question=question).status_code == 302
+    opinion_id = request_of(app, world["lawyer"])[0]
+    assert step(mediator, f"/cases/{world['case']}", opinion_id, "withdraw", reason="不再需要").status_code == 302
+    lawyer = client_of(app, world["lawyer_user"])
+    english(lawyer)
+    html = lawyer.get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    assert "The request was withdrawn before you answered it" in html and "不再需要" in html
+    assert question not in html and 'id="opinion-question"' not in html
+    assert "楼上漏水" not in html and world["party"] not in html
+    mine = lawyer.get("/opinions/mine").get_data(as_text=True)
+    assert f'data-opinion-id="{opinion_id}"' in mine and question not in mine
+    assert "The request was withdrawn before you answered it" in mine
+
+
+def test_once_the_case_is_closed_the_lawyer_keeps_their_opinion_and_the_parties_names_are_masked(app, world):
+    question = "楼下住户的误工损失能否一并主张？"
+    opinion_id = answered(app, world, question=question)
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        f.walk(d, d.assignee, "start_mediation", "fail", "close")
+        assert d.state == "closed"
+        parties = [p.name for p in d.parties]
+    html = client_of(app, world["lawyer_user"]).get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    assert OPINION_TEXT in html and question in html
+    assert 'id="case-closed"' in html and 'id="case-summary"' not in html
+    assert "楼上漏水" not in html  # the facts
+    for name in parties:
+        assert name not in html and name[0] + "*" * (len(name) - 1) in html
+    # The case's mediator still reads the whole case there.
+    staff = client_of(app, world["mediator"]).get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    assert 'id="case-summary"' in staff and world["party"] in staff
