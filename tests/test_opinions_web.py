@@ -19,6 +19,7 @@ from app.disputes.models import Dispute
 from app.extensions import db
 from app.notifications.models import Notification
 from app.opinions.models import LegalOpinion
+from app.engine.errors import Refused
 from app.opinions.steps import ask as ask_service
 from app.rota.models import Consultation, Duty, Lawyer
 from tests import factories as f
@@ -389,7 +390,7 @@ def test_the_case_page_sends_no_statement_per_request_it_lists(app, world):
     with app.app_context():
         d, me = db.session.get(Dispute, world["case"]), db.session.get(User, world["mediator_id"])
         for n in range(3):
-            ask_service(d, fr.lawyer(name=f"另一律师{n}"), me, question="问题")
+            ask_service(d, fr.lawyer_with_login(name=f"另一律师{n}")[0], me, question="问题")
     page = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
     assert page.count("data-opinion-id=") == 4
     assert len(statements_of(app, mediator, f"/cases/{world['case']}")) == one
@@ -520,3 +521,29 @@ def test_once_the_case_is_closed_the_lawyer_keeps_their_opinion_and_the_parties_
     # The case's mediator still reads the whole case there.
     staff = client_of(app, world["mediator"]).get(f"/opinions/{opinion_id}").get_data(as_text=True)
     assert 'id="case-summary"' in staff and world["party"] in staff
+
+
+def test_a_lawyer_without_an_active_account_is_listed_with_the_reason_but_not_offered(app, world):
+    with app.app_context():
+        no_login = fr.lawyer(name="无账号律师").id
+        _lw, account = fr.lawyer_with_login(name="停用账号律师")
+        account.active = False
+        db.session.commit()
+        disabled = _lw.id
+    mediator = client_of(app, world["mediator"])
+    english(mediator)
+    html = mediator.get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
+    offered = [int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', html)]
+    assert no_login not in offered and disabled not in offered and world["lawyer"] in offered
+    listed = html[html.index('id="lawyers-without-account"'):]
+    for lawyer_id in (no_login, disabled):
+        item = re.search(rf'<li data-lawyer-id="{lawyer_id}"[^>]*>(.*?)</li>', listed).group(1)
+        assert "no account: ask the coordinator to give one" in item
+    # Posted anyway (a page left open): refused, nothing written.
+    before = counts(app)
+    assert ask(mediator, world["case"], no_login).status_code == 422 and counts(app) == before
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        with pytest.raises(Refused):
+            ask_service(d, db.session.get(Lawyer, no_login), d.assignee, question="可否主张误工费？")
+    assert counts(app) == before

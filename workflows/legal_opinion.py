@@ -45,7 +45,8 @@ LEGAL_OPINION = Workflow(
     ),
     transitions=(
         Transition("request", ("draft",), "requested", (M,), NC_("legal opinion step", "Ask for a legal opinion"),
-                   guards=("opinion_works_the_case", "opinion_case_open", "lawyer_active", "lawyer_not_asked_yet",
+                   guards=("opinion_works_the_case", "opinion_case_open", "lawyer_active", "lawyer_has_account",
+                           "lawyer_not_asked_yet",
                            "question_given", "lawyer_conflict_overridden")),
         Transition("accept", ("requested",), "accepted", (L,), NC_("legal opinion step", "Accept"),
                    keep_deadline=True,

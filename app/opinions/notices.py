@@ -60,7 +60,7 @@ for _trigger, _kind in (("decline", "opinion_declined"), ("expire", "opinion_exp
 
 def _tell_the_lawyer(kind: str):
     def tell(row, actor, data, now):
-        if row.lawyer.user_id is None:  # a lawyer without a login is asked by phone
+        if row.lawyer.user_id is None:  # not asked (lawyer_has_account); an old request, kept quiet
             return
         notify(row.lawyer.user_id, kind, entity_type=WF, entity_id=row.id, data={"case": row.dispute.title},
                now=now)

@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from workflows import DISPUTE
 from workflows.legal_opinion import AWAITING
@@ -86,6 +87,25 @@ def own_request(row, actor, data):
 def lawyer_active(row, actor, data):
     if not row.lawyer.active:
         return _l("%(name)s is no longer on the roster of volunteer lawyers.", name=row.lawyer.name)
+    return None
+
+
+def can_answer(lawyer: Lawyer) -> bool:
+    """Whether the lawyer can take the steps of a request: only the lawyer
+    role accepts and answers, so one without an active lawyer's account (on
+    the roster but never given a login) could never answer, and the request
+    would only expire."""
+    user = lawyer.user
+    return user is not None and user.active and user.role == "lawyer"
+
+
+NO_ACCOUNT = _l("no account: ask the coordinator to give one")
+
+
+@hooks.guard("lawyer_has_account")
+def lawyer_has_account(row, actor, data):
+    if not can_answer(row.lawyer):
+        return _l("%(name)s cannot answer: %(why)s.", name=row.lawyer.name, why=NO_ACCOUNT)
     return None
 
 
@@ -264,6 +284,8 @@ class Choice:
     lawyer: Lawyer
     on_duty: bool
     conflicts: list[dict]
+    # False: the lawyer has no active account to answer with (can_answer); shown, not offered.
+    can_answer: bool = True
 
 
 def next_saturday(today: date | None = None) -> date:
@@ -273,13 +295,16 @@ def next_saturday(today: date | None = None) -> date:
 
 def choices_for(dispute, today: date | None = None) -> tuple[date, list[Choice]]:
     """The active lawyers of the roster, those on duty on the next Saturday
-    first (each list by name), each with what the conflict check finds."""
+    first (each list by name), each with what the conflict check finds and
+    whether they have an account to answer with (the others are shown, not
+    offered)."""
     saturday = next_saturday(today)
     lawyers = list(db.session.execute(
-        select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.name, Lawyer.id)).scalars())
+        select(Lawyer).options(joinedload(Lawyer.user)).where(Lawyer.active.is_(True))
+        .order_by(Lawyer.name, Lawyer.id)).scalars())
     on_duty = set(db.session.execute(
         select(Duty.lawyer_id).where(Duty.day == saturday, Duty.state.in_(SAT_STATES))).scalars())
     consulted = consulting_lawyers(dispute.id)
-    rows = [Choice(lw, lw.id in on_duty, conflicts_of(lw, dispute, consulted)) for lw in lawyers]
+    rows = [Choice(lw, lw.id in on_duty, conflicts_of(lw, dispute, consulted), can_answer(lw)) for lw in lawyers]
     rows.sort(key=lambda c: not c.on_duty)  # stable: by name within each group
     return saturday, rows

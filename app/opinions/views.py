@@ -90,7 +90,8 @@ def _asking_case(case_id):
 
 
 def _with_choices(dispute, form):
-    """Offer the active lawyers, those on duty on the next Saturday first."""
+    """Offer the active lawyers who can answer, those on duty on the next
+    Saturday first (the page lists the others with the reason)."""
     saturday, choices = rules.choices_for(dispute)
 
     def label(c):
@@ -98,8 +99,8 @@ def _with_choices(dispute, form):
         return f"{c.lawyer.name} · {c.lawyer.firm}{flag}"
 
     groups = {}
-    on_duty = [(c.lawyer.id, label(c)) for c in choices if c.on_duty]
-    others = [(c.lawyer.id, label(c)) for c in choices if not c.on_duty]
+    on_duty = [(c.lawyer.id, label(c)) for c in choices if c.on_duty and c.can_answer]
+    others = [(c.lawyer.id, label(c)) for c in choices if not c.on_duty and c.can_answer]
     if on_duty:
         groups[_("On duty on Saturday %(day)s", day=day_text(saturday))] = on_duty
     if others:
@@ -110,7 +111,9 @@ def _with_choices(dispute, form):
 
 def _request_page(dispute, form, offered, status=200):
     saturday, choices = offered
-    return render_template("opinions/new.html", d=dispute, form=form, choices=choices, saturday=saturday,
+    return render_template("opinions/new.html", d=dispute, form=form, choices=[c for c in choices if c.can_answer],
+                           without_account=[c for c in choices if not c.can_answer], no_account=rules.NO_ACCOUNT,
+                           saturday=saturday,
                            closed=rules.case_closed_message(dispute), asked=case_opinions(dispute.id),
                            codes=dispute_codes), status
 
