@@ -547,3 +547,22 @@ def test_a_lawyer_without_an_active_account_is_listed_with_the_reason_but_not_of
         with pytest.raises(Refused):
             ask_service(d, db.session.get(Lawyer, no_login), d.assignee, question="可否主张误工费？")
     assert counts(app) == before
+
+
+def test_a_request_on_a_case_that_ended_since_it_was_read_is_refused(app, world):
+    """The case read before the request (the page's load) is read again under
+    the chain lock: a step that ended it meanwhile is seen by the guards."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer: the request's transaction reads the case under the write lock")
+        d, lawyer = db.session.get(Dispute, world["case"]), db.session.get(Lawyer, world["lawyer"])
+        me = d.assignee
+        assert d.state == "assigned"
+        with app.app_context():  # another user's request, its own session: ends the case and commits
+            other = db.session.get(Dispute, world["case"])
+            f.walk(other, other.assignee, "start_mediation", "fail")
+        assert d.state == "assigned"  # what this request read before
+        before = counts(app)
+        with pytest.raises(Refused):
+            ask_service(d, lawyer, me, question="可否主张误工费？")
+    assert counts(app) == before
