@@ -566,3 +566,63 @@ def test_a_request_on_a_case_that_ended_since_it_was_read_is_refused(app, world)
         with pytest.raises(Refused):
             ask_service(d, lawyer, me, question="可否主张误工费？")
     assert counts(app) == before
+
+
+def test_a_lawyer_off_the_roster_can_neither_accept_nor_answer(app, world):
+    mediator = client_of(app, world["mediator"])
+    assert ask(mediator, world["case"], world["lawyer"]).status_code == 302
+    assert ask(mediator, world["case"], world["on_duty"]).status_code == 302
+    waiting, accepted = request_of(app, world["lawyer"])[0], request_of(app, world["on_duty"])[0]
+    on_duty = client_of(app, world["on_duty_user"])
+    assert step(on_duty, f"/opinions/{accepted}", accepted, "accept").status_code == 302
+    lawyer = client_of(app, world["lawyer_user"])
+    english(lawyer), english(on_duty)
+    accept_page = lawyer.get(f"/opinions/{waiting}").get_data(as_text=True)
+    answer_page = on_duty.get(f"/opinions/{accepted}").get_data(as_text=True)
+    with app.app_context():  # behind the roster's back: the steps' own guard still refuses
+        for lawyer_id in (world["lawyer"], world["on_duty"]):
+            db.session.get(Lawyer, lawyer_id).active = False
+        db.session.commit()
+    before = counts(app)
+    for client, page, opinion_id, trigger, fields in (
+            (lawyer, accept_page, waiting, "accept", {}),
+            (on_duty, answer_page, accepted, "answer", {"opinion": OPINION_TEXT})):
+        prefix = f"o{opinion_id}-{trigger}"
+        form = re.search(rf'<form method="post" action="/opinions/{opinion_id}/{trigger}".*?</form>', page, re.S)
+        version = re.search(rf'name="{prefix}-version"[^>]*value="(\d+)"', form.group(0)).group(1)
+        data = {f"{prefix}-csrf_token": csrf(form.group(0)), f"{prefix}-version": version}
+        data.update({f"{prefix}-{k}": v for k, v in fields.items()})
+        response = client.post(f"/opinions/{opinion_id}/{trigger}", data=data)
+        assert response.status_code == 422
+        assert "is no longer on the roster of volunteer lawyers" in response.get_data(as_text=True)
+    assert counts(app) == before
+    assert request_of(app, world["lawyer"])[2] == "requested" and request_of(app, world["on_duty"])[2] == "accepted"
+
+
+def test_taking_a_lawyer_off_the_roster_withdraws_their_waiting_requests_and_tells_the_mediator(app, world):
+    mediator = client_of(app, world["mediator"])
+    assert ask(mediator, world["case"], world["lawyer"]).status_code == 302
+    opinion_id = request_of(app, world["lawyer"])[0]
+    with app.app_context():
+        coordinator = db.session.execute(select(User).where(User.role == "coordinator")).scalars().first().username
+        lw = db.session.get(Lawyer, world["lawyer"])
+        form = {"name": lw.name, "firm": lw.firm, "practice_areas": lw.practice_areas or "", "phone": "",
+                "user_id": lw.user_id, "unavailable": "", "version": lw.version}  # "active" unticked
+    desk = client_of(app, coordinator)
+    form["csrf_token"] = csrf(desk.get(f"/rota/lawyers/{world['lawyer']}").get_data(as_text=True))
+    assert desk.post(f"/rota/lawyers/{world['lawyer']}", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lawyer, world["lawyer"]).active is False
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.entity_type == "legal_opinion", AuditEvent.entity_id == opinion_id,
+            AuditEvent.trigger == "withdraw")).scalar_one()
+        assert event.actor_role == "system"
+        assert verify() == []
+    assert request_of(app, world["lawyer"])[2] == "withdrawn"
+    assert "opinion_lawyer_left" in notes_of(app, world["mediator_id"])
+    assert notes_of(app, world["lawyer_user_id"])[-1] == "opinion_withdrawn"
+    english(mediator)
+    case = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert "The lawyer left the roster of volunteer lawyers" in case
+    inbox = mediator.get("/notifications/").get_data(as_text=True)
+    assert f"{world['lawyer_name']} left the roster of volunteer lawyers" in inbox

@@ -222,6 +222,29 @@ _ANY_AWAITING = select(LegalOpinion.id).where(
 _AWAITING = (select(LegalOpinion).where(LegalOpinion.dispute_id == bindparam("dispute_id"),
                                         LegalOpinion.state.in_(AWAITING)).order_by(LegalOpinion.id))
 
+# ---- the lawyer taken off the roster ------------------------------------------
+
+LAWYER_LEFT = install_reason(
+    N_("The lawyer left the roster of volunteer lawyers: the request for a legal opinion was withdrawn "
+       "automatically"))
+
+_LAWYERS_AWAITING = (select(LegalOpinion).where(LegalOpinion.lawyer_id == bindparam("lawyer_id"),
+                                                LegalOpinion.state.in_(AWAITING)).order_by(LegalOpinion.id))
+
+
+def withdraw_for_leaving(lawyer, actor, now) -> list[LegalOpinion]:
+    """Withdraw, as the system and in the roster change's own transaction,
+    the requests still waiting for the answer of a lawyer taken off the
+    roster (they could no longer accept or answer them: lawyer_active); the
+    requests withdrawn. An opinion already given stays, for the mediator to
+    acknowledge."""
+    rows = db.session.execute(_LAWYERS_AWAITING, {"lawyer_id": lawyer.id}).scalars().all()
+    reason = system_reason(LAWYER_LEFT)
+    for row in rows:
+        engine.fire(row, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+    return rows
+
+
 # Read from the workflow, so that a new way out of those states is covered too.
 CASE_ENDING_TRIGGERS = sorted({t.trigger for t in DISPUTE.transitions
                                if t.dest not in CASE_STATES and set(t.sources) & set(CASE_STATES)})
