@@ -626,3 +626,21 @@ def test_taking_a_lawyer_off_the_roster_withdraws_their_waiting_requests_and_tel
     assert "The lawyer left the roster of volunteer lawyers" in case
     inbox = mediator.get("/notifications/").get_data(as_text=True)
     assert f"{world['lawyer_name']} left the roster of volunteer lawyers" in inbox
+
+
+@pytest.mark.parametrize("party_name, party_phone", [
+    ("LI MING", None),                       # the name in other letter case
+    ("Ｌｉ　Ｍｉｎｇ", None),                  # full-width letters and space
+    ("王某", "+86 139-1234-5678"),            # the mobile number with the country code
+    ("王某", "0086 13912345678"),
+])
+def test_the_conflict_check_reads_names_and_phones_as_the_elders_check_does(app, world, party_name, party_phone):
+    with app.app_context():
+        lw = db.session.get(Lawyer, world["lawyer"])
+        lw.name, lw.phone = "Li Ming", "13912345678"
+        party = db.session.get(Dispute, world["case"]).parties[1]
+        party.name, party.phone = party_name, party_phone
+        db.session.commit()
+    html = client_of(app, world["mediator"]).get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
+    flagged = html[html.index('id="lawyer-conflicts"'):]
+    assert f'<li data-lawyer-id="{world["lawyer"]}">' in flagged

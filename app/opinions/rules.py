@@ -4,8 +4,10 @@ request's steps on the case's timeline.
 
 The conflict check is deliberately plain, and says what it is: a lawyer is
 flagged for a case when
-- the lawyer's name is a party's name (spaces ignored);
+- the lawyer's name is a party's name;
 - the lawyer's phone is a party's phone (both known);
+(both compared as the elders' check does, app/matching.py: NFKC, no spaces,
+case folded; a phone's digits without the country code 86);
 - the lawyer logged, on a Saturday duty, the consultation that became this
   case (app/rota/consultations.py `to_case`): they advised the party who
   brought it. A consultation records no visitor's identity, so this is the
@@ -32,6 +34,7 @@ from ..engine.hooks import Hooks
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, N_, translate
 from ..labels import install_reason, system_reason
+from ..matching import same_name, same_phone
 from ..rota.days import saturdays
 from ..rota.models import SAT_STATES, Consultation, Duty, Lawyer
 from .models import LegalOpinion
@@ -254,15 +257,6 @@ for _trigger in CASE_ENDING_TRIGGERS:
 
 # ---- conflicts -----------------------------------------------------------------
 
-def _same_name(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and "".join(a.split()) == "".join(b.split())
-
-
-def _same_phone(a: str | None, b: str | None) -> bool:
-    digits = lambda v: "".join(ch for ch in (v or "") if ch.isdigit())  # noqa: E731
-    return bool(digits(a)) and digits(a) == digits(b)
-
-
 def consulting_lawyers(dispute_id: int) -> set[int]:
     """The lawyers who logged the consultation(s) that became this case."""
     return set(db.session.execute(
@@ -273,9 +267,9 @@ def conflicts_of(lawyer: Lawyer, dispute, consulted: set[int] | None = None) -> 
     """What the check finds between the lawyer and the case, as dicts kept on the request."""
     found = []
     for party in dispute.parties:
-        if _same_name(lawyer.name, party.name):
+        if same_name(lawyer.name, party.name):
             found.append({"kind": "name", "party": party.name, "role": party.role})
-        elif _same_phone(lawyer.phone, party.phone):
+        elif same_phone(lawyer.phone, party.phone):
             found.append({"kind": "phone", "party": party.name, "role": party.role})
     if consulted is None:
         consulted = consulting_lawyers(dispute.id)
