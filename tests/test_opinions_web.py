@@ -250,7 +250,14 @@ def test_another_lawyer_may_neither_see_nor_answer_the_request(app, world):
     before = counts(app)
     response = other.post(f"/opinions/{opinion_id}/accept",
                           data={f"o{opinion_id}-accept-csrf_token": token, f"o{opinion_id}-accept-version": version})
-    assert response.status_code == 403 and counts(app) == before
+    assert response.status_code == 404 and counts(app) == before
+    # Answered as a request that does not exist is: which ids exist is not told.
+    missing = other.post(f"/opinions/{opinion_id + 999}/accept",
+                         data={f"o{opinion_id + 999}-accept-csrf_token": token,
+                               f"o{opinion_id + 999}-accept-version": version})
+    assert missing.status_code == 404
+    assert (response.get_data(as_text=True).replace(f"/opinions/{opinion_id}/", "/opinions/N/")
+            == missing.get_data(as_text=True).replace(f"/opinions/{opinion_id + 999}/", "/opinions/N/"))
     # Lawyers have no case pages and no request form.
     assert other.get(f"/cases/{world['case']}").status_code in (403, 404)
     assert other.get(f"/opinions/cases/{world['case']}/new").status_code == 403
