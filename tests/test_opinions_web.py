@@ -651,3 +651,15 @@ def test_the_conflict_check_reads_names_and_phones_as_the_elders_check_does(app,
     html = client_of(app, world["mediator"]).get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
     flagged = html[html.index('id="lawyer-conflicts"'):]
     assert f'<li data-lawyer-id="{world["lawyer"]}">' in flagged
+
+
+def test_the_closed_case_message_names_every_state_in_which_a_lawyer_can_be_asked(app, world):
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        f.walk(d, d.assignee, "start_mediation", "fail")
+    client = client_of(app, world["mediator"])
+    english(client)
+    page = client.get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
+    closed = re.search(r'id="case-closed">(.*?)</div>', page, re.S).group(1)
+    assert ("A lawyer can be asked while the case is open (Accepted, Assigned, Mediating, Mediating (extended), "
+            "Not performed); it is now “Mediation failed”") in closed.replace("&#34;", '"')

@@ -33,7 +33,7 @@ from .. import clock, engine
 from ..engine.hooks import Hooks
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, N_, translate
-from ..labels import install_reason, system_reason
+from ..labels import LIST_SEPARATOR, install_reason, system_reason
 from ..matching import same_name, same_phone
 from ..rota.days import saturdays
 from ..rota.models import SAT_STATES, Consultation, Duty, Lawyer
@@ -60,7 +60,8 @@ def works_on_case(dispute, user) -> bool:
 def case_closed_message(dispute):
     """Why no lawyer can be asked on this case now, or None."""
     if dispute.state not in CASE_STATES:
-        return _l("A lawyer can be asked while the case is accepted or being mediated; it is now “%(state)s”.",
+        return _l("A lawyer can be asked while the case is open (%(states)s); it is now “%(state)s”.",
+                  states=translate(LIST_SEPARATOR).join(translate(DISPUTE.state(s).label) for s in CASE_STATES),
                   state=translate(DISPUTE.state(dispute.state).label))
     return None
 
