@@ -22,6 +22,15 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_name(value: str | None) -> str:
+    """A person's name with only its first character kept (张** for 张三丰):
+    enough to tell parties apart in a list, not to name them."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    return value[:1] + "*" * max(len(value) - 1, 1)
+
+
 def _mask(key: str, value):
     if not isinstance(value, str):
         return value

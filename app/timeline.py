@@ -5,7 +5,9 @@ elder's invitation, a follow-up visit, a sign-off): each such domain installs,
 with `install_related("dispute", fn)` from its init_app, a function returning
 (entity_type, a query of the ids of its rows for one case); the ids of every
 domain are read in one statement (a UNION ALL), and their events are merged
-with the case's own in log order.
+with the case's own in log order. A domain whose rows not everyone who sees
+the case may read (a lawyer's opinion: not a grid worker) says who may with
+`shown_to`: the others' timelines leave those rows' events out.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +17,9 @@ from types import SimpleNamespace
 from typing import Callable
 
 from sqlalchemy import and_, bindparam, inspect, literal, or_, select, union_all
+
+from flask import has_request_context
+from flask_login import current_user
 
 from .audit.chain import CAUSE, event_key
 from .audit.models import AuditEvent
@@ -150,6 +155,8 @@ def word(entity_type: str | None, trigger: str, locale: str, role: str | None = 
 
 
 RELATED: dict[str, list[Callable]] = defaultdict(list)
+# (entity_type, related entity_type) -> shown_to(entity, user): see install_related.
+SHOWN_TO: dict[tuple[str, str], Callable] = {}
 # entity_type -> fn(ids, locale) -> {id: what the history calls that row}:
 # for related rows told apart by more than their workflow's name (two
 # referrals of one case, each to its department).
@@ -162,14 +169,18 @@ def install_subject(entity_type: str, fn: Callable[[list[int], str], dict[int, s
     SUBJECTS[entity_type] = fn
 
 
-def install_related(entity_type: str, fn: Callable) -> None:
+def install_related(entity_type: str, fn: Callable, shown_to: Callable | None = None) -> None:
     """Show on the timeline of `entity_type` rows the events of the rows
     fn(entity) names: fn returns (their entity_type, a select of their ids).
     fn is given a stand-in whose only attribute is `id`, a bound parameter, so
-    that the statement is built once, not on every page. Installing the same
-    function again (a second app in one process) changes nothing."""
+    that the statement is built once, not on every page. `shown_to(entity,
+    user)`, if given, says whether a user's timeline of the entity shows those
+    events (without it, everyone who sees the entity sees them). Installing
+    the same function again (a second app in one process) changes nothing."""
     if fn not in RELATED[entity_type]:
         RELATED[entity_type].append(fn)
+    if shown_to is not None:
+        SHOWN_TO[(entity_type, fn(_STAND_IN)[0])] = shown_to
 
 
 @dataclass
@@ -322,11 +333,25 @@ def oldest_first(entries: list[Entry]) -> list[Entry]:
     return [entry for group in reversed(groups) for entry in group]
 
 
-def timeline(entity, locale: str) -> list[Entry]:
+def _viewer():
+    """The user of the request (signed in or not); None outside a request (a command), which sees everything."""
+    return current_user if has_request_context() else None
+
+
+def timeline(entity, locale: str, viewer=None) -> list[Entry]:
+    """The entity's history, newest first, as `viewer` (by default the
+    signed-in user) may read it: the related rows another role may not read
+    (install_related's `shown_to`) are left out."""
     from .engine.registry import workflow_for_entity_type
 
     own_type = entity.__entity_type__
     wanted = subjects(entity)
+    viewer = viewer if viewer is not None else _viewer()
+    if viewer is not None:
+        for kind in list(wanted):
+            shown_to = SHOWN_TO.get((own_type, kind))
+            if shown_to is not None and not shown_to(entity, viewer):
+                del wanted[kind]
     kinds = tuple(sorted(wanted))
     rows = db.session.execute(_events(kinds), {f"ids{i}": wanted[kind] for i, kind in enumerate(kinds)}).all()
     opened = open_all([event for event, _ in rows], db.session)

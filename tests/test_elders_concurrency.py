@@ -1,5 +1,6 @@
 """Two mediators inviting the same elder at once for their last free place:
 one invitation is made, the other is refused, nothing is doubled."""
+import pytest
 from sqlalchemy import select
 
 from app import engine
@@ -41,3 +42,24 @@ def test_two_invitations_for_an_elders_last_place_one_wins(app):
             AuditEvent.entity_type == "elder_assignment")).scalars().all()
         assert sorted(triggers) == ["create", "invite"]
         assert verify() == []
+
+
+def test_an_invitation_on_a_case_that_ended_since_it_was_read_is_refused(app):
+    """The case read before the invitation is read again under the chain
+    lock: a step that ended it meanwhile is seen by the guards (PostgreSQL;
+    on SQLite the invitation's transaction reads the case under the write lock)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer")
+        _street, (c1, _c2), grids = f.org()
+        mediator = f.user("mediator", community=c1)
+        case_id = fe.case_in_mediation(mediator, grids[0]).id
+        elder = fe.elder(c1)
+        dispute = db.session.get(Dispute, case_id)
+        assert dispute.state == "assigned"
+        with app.app_context():  # another user's request, its own session: ends the case and commits
+            other = db.session.get(Dispute, case_id)
+            f.walk(other, other.assignee, "start_mediation", "fail")
+        with pytest.raises(engine.GuardFailed):
+            steps.invite(dispute, elder, mediator, session_at=fe.tomorrow_at())
+        assert db.session.execute(select(ElderAssignment)).scalars().all() == []

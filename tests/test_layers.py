@@ -20,7 +20,7 @@ LAYERS = [
     ("engine", ["app.engine"]),
     ("shared services", [
         "app.auth", "app.org", "app.notifications", "app.today", "app.paging", "app.uploads",
-        "app.ratelimit", "app.labels", "app.privacy", "app.spreadsheets", "app.validators", "app.security",
+        "app.ratelimit", "app.labels", "app.privacy", "app.matching", "app.spreadsheets", "app.validators", "app.security",
         "app.housekeeping", "app.timeline", "app.diagrams", "app.main",
     ]),
     ("domains", ["app.disputes", "app.elders", "app.rota", "app.followups", "app.sweeps", "app.public",

@@ -19,6 +19,7 @@ from app.disputes.models import Dispute
 from app.extensions import db
 from app.notifications.models import Notification
 from app.opinions.models import LegalOpinion
+from app.engine.errors import Refused
 from app.opinions.steps import ask as ask_service
 from app.rota.models import Consultation, Duty, Lawyer
 from tests import factories as f
@@ -249,7 +250,14 @@ def test_another_lawyer_may_neither_see_nor_answer_the_request(app, world):
     before = counts(app)
     response = other.post(f"/opinions/{opinion_id}/accept",
                           data={f"o{opinion_id}-accept-csrf_token": token, f"o{opinion_id}-accept-version": version})
-    assert response.status_code == 403 and counts(app) == before
+    assert response.status_code == 404 and counts(app) == before
+    # Answered as a request that does not exist is: which ids exist is not told.
+    missing = other.post(f"/opinions/{opinion_id + 999}/accept",
+                         data={f"o{opinion_id + 999}-accept-csrf_token": token,
+                               f"o{opinion_id + 999}-accept-version": version})
+    assert missing.status_code == 404
+    assert (response.get_data(as_text=True).replace(f"/opinions/{opinion_id}/", "/opinions/N/")
+            == missing.get_data(as_text=True).replace(f"/opinions/{opinion_id + 999}/", "/opinions/N/"))
     # Lawyers have no case pages and no request form.
     assert other.get(f"/cases/{world['case']}").status_code in (403, 404)
     assert other.get(f"/opinions/cases/{world['case']}/new").status_code == 403
@@ -389,7 +397,7 @@ def test_the_case_page_sends_no_statement_per_request_it_lists(app, world):
     with app.app_context():
         d, me = db.session.get(Dispute, world["case"]), db.session.get(User, world["mediator_id"])
         for n in range(3):
-            ask_service(d, fr.lawyer(name=f"另一律师{n}"), me, question="问题")
+            ask_service(d, fr.lawyer_with_login(name=f"另一律师{n}")[0], me, question="问题")
     page = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
     assert page.count("data-opinion-id=") == 4
     assert len(statements_of(app, mediator, f"/cases/{world['case']}")) == one
@@ -453,3 +461,205 @@ def test_a_withdrawal_without_a_reason_is_sent_back_on_the_case_page(app, world)
     assert_sent_back(response.get_data(as_text=True), f"o{opinion_id}-withdraw-reason",
                      f"opinion-step-{opinion_id}-withdraw")
     assert request_of(app, world["lawyer"])[2] == "requested"
+
+
+OPINION_TEXT = "楼上住户应承担全部维修费用及误工损失"
+
+
+def answered(app, world, question="邻居装修损坏了楼下天花板，赔偿范围如何认定？"):
+    """A request on the world's case, accepted and answered with OPINION_TEXT: its id."""
+    assert ask(client_of(app, world["mediator"]), world["case"], world["lawyer"], question=question).status_code == 302
+    opinion_id = request_of(app, world["lawyer"])[0]
+    lawyer = client_of(app, world["lawyer_user"])
+    assert step(lawyer, f"/opinions/{opinion_id}", opinion_id, "accept").status_code == 302
+    assert step(lawyer, f"/opinions/{opinion_id}", opinion_id, "answer", opinion=OPINION_TEXT).status_code == 302
+    return opinion_id
+
+
+def test_a_grid_worker_who_sees_the_case_reads_neither_the_question_nor_the_opinion(app, world):
+    question = "楼下住户的误工损失能否一并主张？"
+    opinion_id = answered(app, world, question=question)
+    with app.app_context():
+        grid_worker = f.user("gridworker", grid=db.session.get(Dispute, world["case"]).grid).username
+    client = client_of(app, grid_worker)
+    assert client.get(f"/opinions/{opinion_id}").status_code in (403, 404)
+    page = client.get(f"/cases/{world['case']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="opinions"' not in html  # the section
+    assert OPINION_TEXT not in html and question not in html  # nor the timeline's entries
+    assert world["lawyer_name"] not in html
+    # The case's mediator still reads both, in the section and in the history.
+    case = client_of(app, world["mediator"]).get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert 'id="opinions"' in case and case.count(OPINION_TEXT) >= 2 and question in case
+
+
+def test_a_lawyer_whose_request_ended_reads_neither_the_question_nor_the_case(app, world):
+    mediator = client_of(app, world["mediator"])
+    question = "当事人张某的住址和病史细节对赔偿有何影响？"
+    assert ask(mediator, world["case"], world["lawyer"], question=question).status_code == 302
+    opinion_id = request_of(app, world["lawyer"])[0]
+    assert step(mediator, f"/cases/{world['case']}", opinion_id, "withdraw", reason="不再需要").status_code == 302
+    lawyer = client_of(app, world["lawyer_user"])
+    english(lawyer)
+    html = lawyer.get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    assert "The request was withdrawn before you answered it" in html and "不再需要" in html
+    assert question not in html and 'id="opinion-question"' not in html
+    assert "楼上漏水" not in html and world["party"] not in html
+    mine = lawyer.get("/opinions/mine").get_data(as_text=True)
+    assert f'data-opinion-id="{opinion_id}"' in mine and question not in mine
+    assert "The request was withdrawn before you answered it" in mine
+
+
+def test_once_the_case_is_closed_the_lawyer_keeps_their_opinion_and_the_parties_names_are_masked(app, world):
+    question = "楼下住户的误工损失能否一并主张？"
+    opinion_id = answered(app, world, question=question)
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        f.walk(d, d.assignee, "start_mediation", "fail", "close")
+        assert d.state == "closed"
+        parties = [p.name for p in d.parties]
+    html = client_of(app, world["lawyer_user"]).get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    assert OPINION_TEXT in html and question in html
+    assert 'id="case-closed"' in html and 'id="case-summary"' not in html
+    assert "楼上漏水" not in html  # the facts
+    for name in parties:
+        assert name not in html and name[0] + "*" * (len(name) - 1) in html
+    # The case's mediator still reads the whole case there.
+    staff = client_of(app, world["mediator"]).get(f"/opinions/{opinion_id}").get_data(as_text=True)
+    assert 'id="case-summary"' in staff and world["party"] in staff
+
+
+def test_a_lawyer_without_an_active_account_is_listed_with_the_reason_but_not_offered(app, world):
+    with app.app_context():
+        no_login = fr.lawyer(name="无账号律师").id
+        _lw, account = fr.lawyer_with_login(name="停用账号律师")
+        account.active = False
+        db.session.commit()
+        disabled = _lw.id
+    mediator = client_of(app, world["mediator"])
+    english(mediator)
+    html = mediator.get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
+    offered = [int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', html)]
+    assert no_login not in offered and disabled not in offered and world["lawyer"] in offered
+    listed = html[html.index('id="lawyers-without-account"'):]
+    for lawyer_id in (no_login, disabled):
+        item = re.search(rf'<li data-lawyer-id="{lawyer_id}"[^>]*>(.*?)</li>', listed).group(1)
+        assert "no account: ask the coordinator to give one" in item
+    # Posted anyway (a page left open): refused, nothing written.
+    before = counts(app)
+    assert ask(mediator, world["case"], no_login).status_code == 422 and counts(app) == before
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        with pytest.raises(Refused):
+            ask_service(d, db.session.get(Lawyer, no_login), d.assignee, question="可否主张误工费？")
+    assert counts(app) == before
+
+
+def test_a_request_on_a_case_that_ended_since_it_was_read_is_refused(app, world):
+    """The case read before the request (the page's load) is read again under
+    the chain lock: a step that ended it meanwhile is seen by the guards."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer: the request's transaction reads the case under the write lock")
+        d, lawyer = db.session.get(Dispute, world["case"]), db.session.get(Lawyer, world["lawyer"])
+        me = d.assignee
+        assert d.state == "assigned"
+        with app.app_context():  # another user's request, its own session: ends the case and commits
+            other = db.session.get(Dispute, world["case"])
+            f.walk(other, other.assignee, "start_mediation", "fail")
+        assert d.state == "assigned"  # what this request read before
+        before = counts(app)
+        with pytest.raises(Refused):
+            ask_service(d, lawyer, me, question="可否主张误工费？")
+    assert counts(app) == before
+
+
+def test_a_lawyer_off_the_roster_can_neither_accept_nor_answer(app, world):
+    mediator = client_of(app, world["mediator"])
+    assert ask(mediator, world["case"], world["lawyer"]).status_code == 302
+    assert ask(mediator, world["case"], world["on_duty"]).status_code == 302
+    waiting, accepted = request_of(app, world["lawyer"])[0], request_of(app, world["on_duty"])[0]
+    on_duty = client_of(app, world["on_duty_user"])
+    assert step(on_duty, f"/opinions/{accepted}", accepted, "accept").status_code == 302
+    lawyer = client_of(app, world["lawyer_user"])
+    english(lawyer), english(on_duty)
+    accept_page = lawyer.get(f"/opinions/{waiting}").get_data(as_text=True)
+    answer_page = on_duty.get(f"/opinions/{accepted}").get_data(as_text=True)
+    with app.app_context():  # behind the roster's back: the steps' own guard still refuses
+        for lawyer_id in (world["lawyer"], world["on_duty"]):
+            db.session.get(Lawyer, lawyer_id).active = False
+        db.session.commit()
+    before = counts(app)
+    for client, page, opinion_id, trigger, fields in (
+            (lawyer, accept_page, waiting, "accept", {}),
+            (on_duty, answer_page, accepted, "answer", {"opinion": OPINION_TEXT})):
+        prefix = f"o{opinion_id}-{trigger}"
+        form = re.search(rf'<form method="post" action="/opinions/{opinion_id}/{trigger}".*?</form>', page, re.S)
+        version = re.search(rf'name="{prefix}-version"[^>]*value="(\d+)"', form.group(0)).group(1)
+        data = {f"{prefix}-csrf_token": csrf(form.group(0)), f"{prefix}-version": version}
+        data.update({f"{prefix}-{k}": v for k, v in fields.items()})
+        response = client.post(f"/opinions/{opinion_id}/{trigger}", data=data)
+        assert response.status_code == 422
+        assert "is no longer on the roster of volunteer lawyers" in response.get_data(as_text=True)
+    assert counts(app) == before
+    assert request_of(app, world["lawyer"])[2] == "requested" and request_of(app, world["on_duty"])[2] == "accepted"
+
+
+def test_taking_a_lawyer_off_the_roster_withdraws_their_waiting_requests_and_tells_the_mediator(app, world):
+    mediator = client_of(app, world["mediator"])
+    assert ask(mediator, world["case"], world["lawyer"]).status_code == 302
+    opinion_id = request_of(app, world["lawyer"])[0]
+    with app.app_context():
+        coordinator = db.session.execute(select(User).where(User.role == "coordinator")).scalars().first().username
+        lw = db.session.get(Lawyer, world["lawyer"])
+        form = {"name": lw.name, "firm": lw.firm, "practice_areas": lw.practice_areas or "", "phone": "",
+                "user_id": lw.user_id, "unavailable": "", "version": lw.version}  # "active" unticked
+    desk = client_of(app, coordinator)
+    form["csrf_token"] = csrf(desk.get(f"/rota/lawyers/{world['lawyer']}").get_data(as_text=True))
+    assert desk.post(f"/rota/lawyers/{world['lawyer']}", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lawyer, world["lawyer"]).active is False
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.entity_type == "legal_opinion", AuditEvent.entity_id == opinion_id,
+            AuditEvent.trigger == "withdraw")).scalar_one()
+        assert event.actor_role == "system"
+        assert verify() == []
+    assert request_of(app, world["lawyer"])[2] == "withdrawn"
+    assert "opinion_lawyer_left" in notes_of(app, world["mediator_id"])
+    assert notes_of(app, world["lawyer_user_id"])[-1] == "opinion_withdrawn"
+    english(mediator)
+    case = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert "The lawyer left the roster of volunteer lawyers" in case
+    inbox = mediator.get("/notifications/").get_data(as_text=True)
+    assert f"{world['lawyer_name']} left the roster of volunteer lawyers" in inbox
+
+
+@pytest.mark.parametrize("party_name, party_phone", [
+    ("LI MING", None),                       # the name in other letter case
+    ("Ｌｉ　Ｍｉｎｇ", None),                  # full-width letters and space
+    ("王某", "+86 139-1234-5678"),            # the mobile number with the country code
+    ("王某", "0086 13912345678"),
+])
+def test_the_conflict_check_reads_names_and_phones_as_the_elders_check_does(app, world, party_name, party_phone):
+    with app.app_context():
+        lw = db.session.get(Lawyer, world["lawyer"])
+        lw.name, lw.phone = "Li Ming", "13912345678"
+        party = db.session.get(Dispute, world["case"]).parties[1]
+        party.name, party.phone = party_name, party_phone
+        db.session.commit()
+    html = client_of(app, world["mediator"]).get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
+    flagged = html[html.index('id="lawyer-conflicts"'):]
+    assert f'<li data-lawyer-id="{world["lawyer"]}">' in flagged
+
+
+def test_the_closed_case_message_names_every_state_in_which_a_lawyer_can_be_asked(app, world):
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        f.walk(d, d.assignee, "start_mediation", "fail")
+    client = client_of(app, world["mediator"])
+    english(client)
+    page = client.get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
+    closed = re.search(r'id="case-closed">(.*?)</div>', page, re.S).group(1)
+    assert ("A lawyer can be asked while the case is open (Accepted, Assigned, Mediating, Mediating (extended), "
+            "Not performed); it is now “Mediation failed”") in closed.replace("&#34;", '"')

@@ -7,7 +7,9 @@ wish, and a mediator of the case acknowledges it (acknowledged). Until it
 is answered the mediator may withdraw the request, with a reason. With no
 answer in time (seven days from the request, accepted or not) the timer
 expires it; when the case leaves the states open for it (an agreement, a
-termination...) the system withdraws it in the case's own transaction.
+termination...) the system withdraws it in the case's own transaction, as it
+does when the lawyer is taken off the roster (in the roster change's); a
+lawyer off the roster can no longer accept or answer.
 
 A request is made in one transaction with its row: the row is created as a
 draft and the "request" step, with its guards, takes it out of the draft at
@@ -45,15 +47,16 @@ LEGAL_OPINION = Workflow(
     ),
     transitions=(
         Transition("request", ("draft",), "requested", (M,), NC_("legal opinion step", "Ask for a legal opinion"),
-                   guards=("opinion_works_the_case", "opinion_case_open", "lawyer_active", "lawyer_not_asked_yet",
+                   guards=("opinion_works_the_case", "opinion_case_open", "lawyer_active", "lawyer_has_account",
+                           "lawyer_not_asked_yet",
                            "question_given", "lawyer_conflict_overridden")),
         Transition("accept", ("requested",), "accepted", (L,), NC_("legal opinion step", "Accept"),
                    keep_deadline=True,
-                   guards=("own_request", "request_not_expired", "opinion_case_open")),
+                   guards=("own_request", "request_not_expired", "opinion_case_open", "lawyer_active")),
         Transition("decline", AWAITING, "declined", (L,), NC_("legal opinion step", "Decline"),
                    reason_required=True, guards=("own_request", "request_not_expired")),
         Transition("answer", ("accepted",), "answered", (L,), NC_("legal opinion step", "Give the opinion"),
-                   guards=("own_request", "request_not_expired", "opinion_given")),
+                   guards=("own_request", "request_not_expired", "lawyer_active", "opinion_given")),
         Transition("acknowledge", ("answered",), "acknowledged", (M,),
                    NC_("legal opinion step", "Acknowledge the opinion"), guards=("opinion_works_the_case",)),
         # The system withdraws too, in the case's own transaction, when the case's step ends what a

@@ -17,6 +17,8 @@ An elder is flagged when
 Two addresses are the same when, written without spaces, punctuation and
 full-width forms, one contains the other: "莱阳市城厢街道幸福路12号院3号楼"
 and "幸福路12号院3号楼" are one flat, whoever left out the city and street.
+Names, ID numbers and phones are compared in the normal forms of app/matching.py
+(the legal opinions' check uses the same).
 A flag does not forbid the invitation: the mediator gives a reason to go
 ahead, which is audited.
 """
@@ -25,6 +27,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from ..matching import normal_id, same_name, same_phone
 
 # Two-character surnames, so that 欧阳明 and 欧阳华 share 欧阳, not just 欧.
 COMPOUND_SURNAMES = frozenset(
@@ -43,19 +47,6 @@ class Conflict:
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "party": self.party, "relation": self.relation, "basis": self.basis}
-
-
-def _name(value: str | None) -> str:
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value or ""))
-
-
-def _id(value: str | None) -> str:
-    return _name(value).upper()
-
-
-def _phone(value: str | None) -> str:
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value or ""))
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def normal_address(value: str | None) -> str:
@@ -78,7 +69,7 @@ def same_address(one: str | None, other: str | None) -> bool:
 
 
 def surname(name: str | None) -> str:
-    name = _name(name)
+    name = re.sub(r"\s", "", unicodedata.normalize("NFKC", name or ""))
     if name[:2] in COMPOUND_SURNAMES:
         return name[:2]
     return name[:1]
@@ -86,14 +77,13 @@ def surname(name: str | None) -> str:
 
 def relation_matches(relation, party) -> str | None:
     """What shows that a declared relation is this party, or None."""
-    rel_id, party_id = _id(relation.id_number), _id(party.id_number)
+    rel_id, party_id = normal_id(relation.id_number), normal_id(party.id_number)
     if rel_id and party_id:
         return "id_number" if rel_id == party_id else None
     else:
-        rel_phone, party_phone = _phone(relation.phone), _phone(party.phone)
-        if rel_phone and rel_phone == party_phone:
+        if same_phone(relation.phone, party.phone):
             return "phone"
-        if _name(relation.name) and _name(relation.name) == _name(party.name):
+        if same_name(relation.name, party.name):
             return "name"
     # Another ID number is another person, but one who lives at the party's
     # address is still of the party's household.
@@ -104,14 +94,13 @@ def relation_matches(relation, party) -> str | None:
 
 def elder_is_party(elder, party) -> str | None:
     """What shows that the elder is this party, or None."""
-    elder_id, party_id = _id(getattr(elder, "id_number", None)), _id(party.id_number)
+    elder_id, party_id = normal_id(getattr(elder, "id_number", None)), normal_id(party.id_number)
     if elder_id and party_id:
         return "id_number" if elder_id == party_id else None
-    elder_phone = _phone(getattr(elder, "phone", None))
-    if elder_phone and elder_phone == _phone(party.phone):
+    if same_phone(getattr(elder, "phone", None), party.phone):
         return "phone"
     # A name alone is too common to say "this is the elder"; with the address it is.
-    if _name(elder.name) and _name(elder.name) == _name(party.name) and same_address(elder.address, party.address):
+    if same_name(elder.name, party.name) and same_address(elder.address, party.address):
         return "name_address"
     return None
 

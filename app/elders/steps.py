@@ -26,6 +26,9 @@ def invite(dispute, elder: Elder, actor, *, session_at: datetime, session_place:
         # Two mediators inviting at once must not both take an elder's last
         # place (PostgreSQL; SQLite writers already queue on BEGIN IMMEDIATE).
         lock_chain(db.session)  # the chain lock before any row lock (app/audit/chain.py)
+        # The case as it is now, too: a step ending it that committed since the
+        # page read it is seen by the guards (the case must still be open).
+        db.session.refresh(dispute, with_for_update=True)
         db.session.refresh(elder, with_for_update=True)
         suggestion = ranked_one(elder, dispute, clock.local_date(session_at), now)
         conflicts = conflicts_of(elder, dispute)

@@ -10,13 +10,17 @@ imports it."""
 def init_app(app) -> None:
     """Hand the legal-opinion hooks to the engine (the step's own changes
     first, then who is told of them), put a case's requests on its timeline
-    and the work they ask for on the today page."""
+    (for those who may read them) and the work they ask for on the today page,
+    and withdraw a lawyer's requests when the roster takes them off."""
+    from ..rota.admin import install_on_leaving
     from ..timeline import install_related
     from ..today import install_provider
     from . import notices, rules, today
+    from .models import staff_see_opinions
 
     rules.hooks.install()
     notices.hooks.install()
     notices.install()
-    install_related("dispute", rules.opinions_of_case)
+    install_related("dispute", rules.opinions_of_case, shown_to=staff_see_opinions)
     install_provider("legal_opinion", today.opinion_work)
+    install_on_leaving(notices.lawyer_left)

@@ -14,6 +14,19 @@ from ..extensions import db
 from ..rota.models import Lawyer
 
 
+# Who, besides the lawyer asked, reads a case's requests (and the opinions given).
+STAFF = ("mediator", "supervisor")
+
+
+def staff_see_opinions(dispute, user) -> bool:
+    """An administrator, and the mediators and supervisors who see the case;
+    not the others who may open the case page (a grid worker, an elder). A
+    lawyer reads only their own requests (LegalOpinion.visible_to), never on
+    the case page."""
+    role = getattr(user, "role", None)
+    return role == "admin" or (role in STAFF and dispute.visible_to(user))
+
+
 @register
 class LegalOpinion(WorkflowMixin, db.Model):
     """One question on one case put to one volunteer lawyer (公益律师)."""
@@ -51,14 +64,9 @@ class LegalOpinion(WorkflowMixin, db.Model):
 
     def visible_to(self, user) -> bool:
         """The lawyer asked (and no other), and the staff who see the case."""
-        role = getattr(user, "role", None)
-        if role == "admin":
-            return True
-        if role == "lawyer":
+        if getattr(user, "role", None) == "lawyer":
             return self.lawyer.user_id == user.id
-        if role in ("mediator", "supervisor"):
-            return self.dispute.visible_to(user)
-        return False
+        return staff_see_opinions(self.dispute, user)
 
     @property
     def awaiting_answer(self) -> bool:

@@ -3,6 +3,9 @@ lawyer when asked or when the request is withdrawn; the case's mediators when
 the lawyer declines, answers, or lets it expire. Each notification is written
 by the step's own effect, so it exists exactly when the step does.
 
+A lawyer taken off the roster (app/rota/admin.py) has their requests waiting
+for an answer withdrawn, and the case's mediators are told.
+
 The lawyer's notifications open their request page; the mediators' open the
 case page, where the legal-opinion section shows the request."""
 from __future__ import annotations
@@ -12,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..engine.hooks import Hooks
 from ..notifications.service import install_link, message, notify
+from . import rules
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
@@ -25,6 +29,8 @@ MESSAGES = {
                            "lawyer."),
     "opinion_expired": _l("%(lawyer)s did not answer the request for a legal opinion on case %(case)s in time: "
                           "you may ask another lawyer."),
+    "opinion_lawyer_left": _l("%(lawyer)s left the roster of volunteer lawyers: their request for a legal opinion "
+                              "on case %(case)s was withdrawn. You may ask another lawyer."),
     "opinion_answered": _l("%(lawyer)s gave the legal opinion on case %(case)s: please read and acknowledge it."),
 }
 
@@ -60,7 +66,7 @@ for _trigger, _kind in (("decline", "opinion_declined"), ("expire", "opinion_exp
 
 def _tell_the_lawyer(kind: str):
     def tell(row, actor, data, now):
-        if row.lawyer.user_id is None:  # a lawyer without a login is asked by phone
+        if row.lawyer.user_id is None:  # not asked (lawyer_has_account); an old request, kept quiet
             return
         notify(row.lawyer.user_id, kind, entity_type=WF, entity_id=row.id, data={"case": row.dispute.title},
                now=now)
@@ -70,6 +76,16 @@ def _tell_the_lawyer(kind: str):
 
 hooks.effect(WF, "request")(_tell_the_lawyer("opinion_requested"))
 hooks.effect(WF, "withdraw")(_tell_the_lawyer("opinion_withdrawn"))
+
+
+def lawyer_left(lawyer, actor, now) -> None:
+    """A lawyer taken off the roster: their requests waiting for an answer
+    are withdrawn (rules.withdraw_for_leaving) and each case's mediators told
+    (the lawyer too, by the withdrawal's own effect)."""
+    for row in rules.withdraw_for_leaving(lawyer, actor, now):
+        for user_id in case_mediators(row, actor):
+            notify(user_id, "opinion_lawyer_left", entity_type="dispute", entity_id=row.dispute_id, now=now,
+                   data={"case": row.dispute.title, "lawyer": lawyer.name})
 
 
 def install() -> None:

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..labels import reason_text
 from .forms import step_form
-from .models import LegalOpinion
+from .models import LegalOpinion, staff_see_opinions
 from .rules import CASE_STATES, works_on_case
 
 # The triggers whose reason the panel shows (read from the audit log, the one place it is kept).
@@ -74,7 +74,9 @@ def opinion_panel(dispute, history=None) -> Panel | None:
     has its creation event): a case without a request, most of them, costs
     the page no statement (tests/test_statement_budgets.py)."""
     may_ask = works_on_case(dispute, current_user) and dispute.state in CASE_STATES
-    if history is not None and not any(e.entity_type == "legal_opinion" for e in history):
+    if not staff_see_opinions(dispute, current_user):
+        rows = []  # a grid worker sees the case, not the questions put to a lawyer nor the answers
+    elif history is not None and not any(e.entity_type == "legal_opinion" for e in history):
         rows = []
     else:
         rows = case_opinions(dispute.id)

@@ -4,8 +4,10 @@ request's steps on the case's timeline.
 
 The conflict check is deliberately plain, and says what it is: a lawyer is
 flagged for a case when
-- the lawyer's name is a party's name (spaces ignored);
+- the lawyer's name is a party's name;
 - the lawyer's phone is a party's phone (both known);
+(both compared as the elders' check does, app/matching.py: NFKC, no spaces,
+case folded; a phone's digits without the country code 86);
 - the lawyer logged, on a Saturday duty, the consultation that became this
   case (app/rota/consultations.py `to_case`): they advised the party who
   brought it. A consultation records no visitor's identity, so this is the
@@ -22,6 +24,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from workflows import DISPUTE
 from workflows.legal_opinion import AWAITING
@@ -30,7 +33,8 @@ from .. import clock, engine
 from ..engine.hooks import Hooks
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, N_, translate
-from ..labels import install_reason, system_reason
+from ..labels import LIST_SEPARATOR, install_reason, system_reason
+from ..matching import same_name, same_phone
 from ..rota.days import saturdays
 from ..rota.models import SAT_STATES, Consultation, Duty, Lawyer
 from .models import LegalOpinion
@@ -56,7 +60,8 @@ def works_on_case(dispute, user) -> bool:
 def case_closed_message(dispute):
     """Why no lawyer can be asked on this case now, or None."""
     if dispute.state not in CASE_STATES:
-        return _l("A lawyer can be asked while the case is accepted or being mediated; it is now “%(state)s”.",
+        return _l("A lawyer can be asked while the case is open (%(states)s); it is now “%(state)s”.",
+                  states=translate(LIST_SEPARATOR).join(translate(DISPUTE.state(s).label) for s in CASE_STATES),
                   state=translate(DISPUTE.state(dispute.state).label))
     return None
 
@@ -86,6 +91,25 @@ def own_request(row, actor, data):
 def lawyer_active(row, actor, data):
     if not row.lawyer.active:
         return _l("%(name)s is no longer on the roster of volunteer lawyers.", name=row.lawyer.name)
+    return None
+
+
+def can_answer(lawyer: Lawyer) -> bool:
+    """Whether the lawyer can take the steps of a request: only the lawyer
+    role accepts and answers, so one without an active lawyer's account (on
+    the roster but never given a login) could never answer, and the request
+    would only expire."""
+    user = lawyer.user
+    return user is not None and user.active and user.role == "lawyer"
+
+
+NO_ACCOUNT = _l("no account: ask the coordinator to give one")
+
+
+@hooks.guard("lawyer_has_account")
+def lawyer_has_account(row, actor, data):
+    if not can_answer(row.lawyer):
+        return _l("%(name)s cannot answer: %(why)s.", name=row.lawyer.name, why=NO_ACCOUNT)
     return None
 
 
@@ -202,6 +226,29 @@ _ANY_AWAITING = select(LegalOpinion.id).where(
 _AWAITING = (select(LegalOpinion).where(LegalOpinion.dispute_id == bindparam("dispute_id"),
                                         LegalOpinion.state.in_(AWAITING)).order_by(LegalOpinion.id))
 
+# ---- the lawyer taken off the roster ------------------------------------------
+
+LAWYER_LEFT = install_reason(
+    N_("The lawyer left the roster of volunteer lawyers: the request for a legal opinion was withdrawn "
+       "automatically"))
+
+_LAWYERS_AWAITING = (select(LegalOpinion).where(LegalOpinion.lawyer_id == bindparam("lawyer_id"),
+                                                LegalOpinion.state.in_(AWAITING)).order_by(LegalOpinion.id))
+
+
+def withdraw_for_leaving(lawyer, actor, now) -> list[LegalOpinion]:
+    """Withdraw, as the system and in the roster change's own transaction,
+    the requests still waiting for the answer of a lawyer taken off the
+    roster (they could no longer accept or answer them: lawyer_active); the
+    requests withdrawn. An opinion already given stays, for the mediator to
+    acknowledge."""
+    rows = db.session.execute(_LAWYERS_AWAITING, {"lawyer_id": lawyer.id}).scalars().all()
+    reason = system_reason(LAWYER_LEFT)
+    for row in rows:
+        engine.fire(row, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+    return rows
+
+
 # Read from the workflow, so that a new way out of those states is covered too.
 CASE_ENDING_TRIGGERS = sorted({t.trigger for t in DISPUTE.transitions
                                if t.dest not in CASE_STATES and set(t.sources) & set(CASE_STATES)})
@@ -210,15 +257,6 @@ for _trigger in CASE_ENDING_TRIGGERS:
 
 
 # ---- conflicts -----------------------------------------------------------------
-
-def _same_name(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and "".join(a.split()) == "".join(b.split())
-
-
-def _same_phone(a: str | None, b: str | None) -> bool:
-    digits = lambda v: "".join(ch for ch in (v or "") if ch.isdigit())  # noqa: E731
-    return bool(digits(a)) and digits(a) == digits(b)
-
 
 def consulting_lawyers(dispute_id: int) -> set[int]:
     """The lawyers who logged the consultation(s) that became this case."""
@@ -230,9 +268,9 @@ def conflicts_of(lawyer: Lawyer, dispute, consulted: set[int] | None = None) -> 
     """What the check finds between the lawyer and the case, as dicts kept on the request."""
     found = []
     for party in dispute.parties:
-        if _same_name(lawyer.name, party.name):
+        if same_name(lawyer.name, party.name):
             found.append({"kind": "name", "party": party.name, "role": party.role})
-        elif _same_phone(lawyer.phone, party.phone):
+        elif same_phone(lawyer.phone, party.phone):
             found.append({"kind": "phone", "party": party.name, "role": party.role})
     if consulted is None:
         consulted = consulting_lawyers(dispute.id)
@@ -264,6 +302,8 @@ class Choice:
     lawyer: Lawyer
     on_duty: bool
     conflicts: list[dict]
+    # False: the lawyer has no active account to answer with (can_answer); shown, not offered.
+    can_answer: bool = True
 
 
 def next_saturday(today: date | None = None) -> date:
@@ -273,13 +313,16 @@ def next_saturday(today: date | None = None) -> date:
 
 def choices_for(dispute, today: date | None = None) -> tuple[date, list[Choice]]:
     """The active lawyers of the roster, those on duty on the next Saturday
-    first (each list by name), each with what the conflict check finds."""
+    first (each list by name), each with what the conflict check finds and
+    whether they have an account to answer with (the others are shown, not
+    offered)."""
     saturday = next_saturday(today)
     lawyers = list(db.session.execute(
-        select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.name, Lawyer.id)).scalars())
+        select(Lawyer).options(joinedload(Lawyer.user)).where(Lawyer.active.is_(True))
+        .order_by(Lawyer.name, Lawyer.id)).scalars())
     on_duty = set(db.session.execute(
         select(Duty.lawyer_id).where(Duty.day == saturday, Duty.state.in_(SAT_STATES))).scalars())
     consulted = consulting_lawyers(dispute.id)
-    rows = [Choice(lw, lw.id in on_duty, conflicts_of(lw, dispute, consulted)) for lw in lawyers]
+    rows = [Choice(lw, lw.id in on_duty, conflicts_of(lw, dispute, consulted), can_answer(lw)) for lw in lawyers]
     rows.sort(key=lambda c: not c.on_duty)  # stable: by name within each group
     return saturday, rows

@@ -3,6 +3,7 @@ services the views call. Every state change goes through the engine."""
 from __future__ import annotations
 
 from .. import clock, engine
+from ..audit.chain import lock_chain
 from ..engine.errors import Forbidden, NotAllowed
 from ..extensions import db
 from ..rota.models import Lawyer
@@ -16,6 +17,14 @@ def ask(dispute, lawyer: Lawyer, actor, *, question: str, override_reason: str |
     "request" step, in one transaction: a refused request leaves nothing."""
     now = now or clock.now()
     try:
+        # The case and the lawyer as they are now, under the chain lock: a step
+        # ending the case (or taking the lawyer off the roster) committed since
+        # the page read them is seen by the guards, and one not yet committed
+        # waits for this request and then withdraws it (PostgreSQL; SQLite
+        # writers already queue on BEGIN IMMEDIATE).
+        lock_chain(db.session)  # the chain lock before any row lock (app/audit/chain.py)
+        db.session.refresh(dispute, with_for_update=True)
+        db.session.refresh(lawyer)
         row = LegalOpinion(dispute_id=dispute.id, lawyer_id=lawyer.id, created_at=now,
                            conflicts=conflicts_of(lawyer, dispute))
         row.dispute, row.lawyer = dispute, lawyer

@@ -2,6 +2,7 @@
 own pages: their list of requests and one request with the case's facts."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -19,7 +20,7 @@ from ..engine.errors import Refused
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..i18n import translate
-from ..privacy import mask_id, mask_phone
+from ..privacy import mask_id, mask_name, mask_phone
 from ..rota.models import Lawyer
 from ..rota.roster import lawyer_of
 from ..validators import form_version
@@ -30,8 +31,42 @@ from .panel import actions_for, case_opinions, opinion_panel, reasons_of
 from .steps import act, ask
 
 WF = LegalOpinion.__workflow__
-# What a lawyer may still read of a case once they take no part in it.
+# The requests in which the lawyer took no part: the lawyer reads neither the
+# question nor the case of these, only that the request ended and why.
 ENDED = ("declined", "expired", "withdrawn")
+# Once the case is closed, the lawyer who gave an opinion on it keeps that
+# opinion and the question it answers (their own professional record), the
+# case's number and type, and the parties' roles with their names masked: no
+# facts, no place, no phone or ID number. Their part in the case is over, and
+# the centre keeps what they no longer need from them (PIPL: the least data).
+CASE_OVER = ("closed", "archived")
+ENDED_WORDS = {
+    "declined": _l("You declined this request: the case is no longer shown to you."),
+    "withdrawn": _l("The request was withdrawn before you answered it: the case is no longer shown to you."),
+    "expired": _l("The request expired without your answer: the case is no longer shown to you."),
+}
+
+
+def lawyer_sees(row, user) -> str:
+    """How much of the request and its case `user` reads on the request's
+    pages: "all" (staff, or the lawyer while they take part), "ended" (a
+    lawyer whose request ended without an opinion: neither the question nor
+    the case), "closed" (a lawyer who gave an opinion on a case now closed:
+    the question, their opinion, the case's number and type, the parties'
+    names masked)."""
+    if getattr(user, "role", None) != "lawyer":
+        return "all"
+    if row.state in ENDED:
+        return "ended"
+    if row.dispute.state in CASE_OVER:
+        return "closed"
+    return "all"
+
+
+def ended_words(row) -> str | None:
+    """What the lawyer reads of a request that ended without their opinion, in place of its question."""
+    words = ENDED_WORDS.get(row.state)
+    return str(words) if words is not None else None
 
 
 def template_helpers():
@@ -55,7 +90,8 @@ def _asking_case(case_id):
 
 
 def _with_choices(dispute, form):
-    """Offer the active lawyers, those on duty on the next Saturday first."""
+    """Offer the active lawyers who can answer, those on duty on the next
+    Saturday first (the page lists the others with the reason)."""
     saturday, choices = rules.choices_for(dispute)
 
     def label(c):
@@ -63,8 +99,8 @@ def _with_choices(dispute, form):
         return f"{c.lawyer.name} · {c.lawyer.firm}{flag}"
 
     groups = {}
-    on_duty = [(c.lawyer.id, label(c)) for c in choices if c.on_duty]
-    others = [(c.lawyer.id, label(c)) for c in choices if not c.on_duty]
+    on_duty = [(c.lawyer.id, label(c)) for c in choices if c.on_duty and c.can_answer]
+    others = [(c.lawyer.id, label(c)) for c in choices if not c.on_duty and c.can_answer]
     if on_duty:
         groups[_("On duty on Saturday %(day)s", day=day_text(saturday))] = on_duty
     if others:
@@ -75,7 +111,9 @@ def _with_choices(dispute, form):
 
 def _request_page(dispute, form, offered, status=200):
     saturday, choices = offered
-    return render_template("opinions/new.html", d=dispute, form=form, choices=choices, saturday=saturday,
+    return render_template("opinions/new.html", d=dispute, form=form, choices=[c for c in choices if c.can_answer],
+                           without_account=[c for c in choices if not c.can_answer], no_account=rules.NO_ACCOUNT,
+                           saturday=saturday,
                            closed=rules.case_closed_message(dispute), asked=case_opinions(dispute.id),
                            codes=dispute_codes), status
 
@@ -113,12 +151,7 @@ def load_opinion(opinion_id) -> LegalOpinion:
 
 @roles_required("mediator", "lawyer")
 def step(opinion_id, trigger):
-    row = db.session.get(LegalOpinion, opinion_id)
-    if row is not None and current_user.role == "lawyer" and row.lawyer.user_id != current_user.id:
-        # Say plainly why, but show nothing of the other lawyer's request.
-        return render_template("error.html", code=403, title=_("Not allowed"),
-                               detail=rules.own_request(row, current_user, None),
-                               hint=_("Open your own requests from your page.")), 403
+    # Another lawyer's request answers 404, as a missing one does: which ids exist is not told.
     row = load_opinion(opinion_id)
     if trigger not in WF.triggers():
         abort(404)
@@ -165,13 +198,15 @@ def mine():
     open_ = [r for r in rows if r.awaiting_answer]
     past = [r for r in rows if not r.awaiting_answer][:30]
     return render_template("opinions/mine.html", me=me, open_=open_, past=past, codes=dispute_codes,
-                           colour=lambda r: colour(r, now))
+                           colour=lambda r: colour(r, now), sees=lambda r: lawyer_sees(r, current_user),
+                           ended_words=ended_words)
 
 
 def _opinion_page(row, status=200):
     return render_template(
-        "opinions/show.html", o=row, d=row.dispute, show_case=row.state not in ENDED, colour=colour(row),
-        actions=actions_for(row, current_user), codes=dispute_codes, mask_id=mask_id, mask_phone=mask_phone,
+        "opinions/show.html", o=row, d=row.dispute, sees=lawyer_sees(row, current_user), ended=ended_words(row),
+        colour=colour(row), actions=actions_for(row, current_user), codes=dispute_codes, mask_id=mask_id,
+        mask_phone=mask_phone, mask_name=mask_name,
         reason=reasons_of([row]).get(row.id),
     ), status
 

@@ -179,6 +179,19 @@ def save_room(room: Room | None, values: dict, actor, expected_version=None) -> 
 
 # ---- lawyers
 
+# Called, in the roster change's own transaction (after the chain lock), with
+# (lawyer, actor, now) when a lawyer is taken off the roster: the domains
+# above the rota end what the lawyer was asked for there (a legal opinion).
+# Installed by those domains' init_app (install_on_leaving), never on import.
+ON_LEAVING: list = []
+
+
+def install_on_leaving(fn) -> None:
+    """Run fn(lawyer, actor, now) in the transaction that takes a lawyer off
+    the roster. Installing the same function again changes nothing."""
+    if fn not in ON_LEAVING:
+        ON_LEAVING.append(fn)
+
 
 def save_lawyer(lawyer: Lawyer | None, values: dict, unavailable: set[date], actor,
                 expected_version=None) -> Lawyer:
@@ -209,12 +222,18 @@ def save_lawyer(lawyer: Lawyer | None, values: dict, unavailable: set[date], act
         return lawyer
     shown = {k: ([mask_phone(v) for v in pair] if k == "phone" else pair) for k, pair in diff.items()}
 
+    leaving = diff.get("active", [False, True])[1] is False
+
     def apply():
         for name, (_before, after) in diff.items():
             if name != "unavailable":
                 setattr(lawyer, name, after)
         if "unavailable" in diff:
             set_unavailable(lawyer, unavailable)
+        if leaving:
+            now = clock.now()
+            for fn in ON_LEAVING:
+                fn(lawyer, actor, now)
 
     _commit_edit(lawyer, actor, apply, {"changes": shown})
     return lawyer
