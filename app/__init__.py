@@ -165,6 +165,7 @@ def _install_code_labels():
     from .elders.codes import REPORT_OUTCOMES
     from .followups import codes as fu
     from .api import iot
+    from .api.forms import SCOPE_LABELS
     from .auth.models import User
     from .auth import accounts, sessions, two_factor
     from .elders import codes as elder_codes, roster as elder_roster
@@ -196,6 +197,7 @@ def _install_code_labels():
         install_codes("kind", iot.KIND_LABELS, entity_type=sensed)
     install_codes("role", ROLE_LABELS, entity_type="user")  # a party's "role" is another list
     install_codes("problem", two_factor.PROBLEMS, entity_type="user")
+    install_codes("scopes", SCOPE_LABELS, entity_type="api_client")
     install_codes("for", two_factor.PURPOSES, entity_type="user")
     for field in ("method", "second_factor"):
         install_codes(field, two_factor.METHODS, entity_type="user")

@@ -498,6 +498,9 @@ def field_value(name: str, value, locale: str, names: dict | None = None, entity
         return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value)
     if codes and isinstance(value, str) and value in codes:
         return translate(codes[value], locale)
+    # Codes kept in one text, space-separated (an API client's scopes).
+    if codes and isinstance(value, str) and value.split() and all(v in codes for v in value.split()):
+        return translate(LIST_SEPARATOR, locale).join(translate(codes[v], locale) for v in value.split())
     return _plain(value, locale, names, entity_type)
 
 

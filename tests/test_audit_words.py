@@ -195,6 +195,7 @@ def test_an_administrators_own_changes_read_in_words_in_chinese(app, client, adm
     assert RAW_VALUE.findall(text) == []
     assert not re.search(r"#\s*7\d{5}", text)  # a holiday notice is not named by its first day's ordinal
     assert "联合调处" in text  # the department's kind of referral, by its label
+    assert "disputes:write" not in text  # an API client's scopes, by their labels
     assert "姓名" not in text  # a department's or a festival's name is no person's name
 
 
@@ -207,11 +208,12 @@ def test_an_administrators_own_changes_read_in_words_in_english(app, client, adm
                 data={"csrf_token": csrf(html), "kind": "joint", "ack_hours": 12, "answer_days": 5})
     client.post("/language/en", data={"csrf_token": csrf(html)})
     text = visible(client.get("/audit/").get_data(as_text=True))
-    for shown in ("Holiday notice entered", "元旦 Jan 1, 2027 to Jan 3, 2027", "Holidays: Jan 1, 2027, Jan 2, 2027",
+    for shown in ("Holiday notice entered", "New Year's Day Jan 1, 2027 to Jan 3, 2027", "Holidays: Jan 1, 2027, Jan 2, 2027",
                   "Department's own periods set", "What is asked: Joint mediation",
                   "Before: Hours to acknowledge: 48; Days to answer: 10", "API client added",
                   "API client given a new token", "API call refused", "By: On the web pages",
-                  "Cause: Two-step verification reset by an administrator"):
+                  "Cause: Two-step verification reset by an administrator",
+                  "What it may do: Send cases"):
         assert shown in text, shown
     assert "Registered" not in text
     with app.app_context():

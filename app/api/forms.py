@@ -6,7 +6,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from ..auth import place_choices
 from ..auth.forms import GroupedSelect
 from ..disputes import codes
-from ..i18n import current_locale
+from ..i18n import N_, current_locale, translate
 from .clients import by_name
 from .models import SCOPES
 
@@ -23,17 +23,18 @@ class DismissForm(FlaskForm):
 
 # What each scope lets a client do, for the administrator; the code stays in the label for the integrator,
 # whose documentation names it.
+# Labels kept as data (the audit log names a client's scopes by them too: app/__init__.py).
 SCOPE_LABELS = {
-    "disputes:write": _l("Send cases"),
-    "disputes:read": _l("Read the cases it sent"),
-    "iot:write": _l("Send sensor alerts"),
-    "rota:read": _l("Read the lawyers' rota"),
-    "stats:read": _l("Read its community's statistics"),
+    "disputes:write": N_("Send cases"),
+    "disputes:read": N_("Read the cases it sent"),
+    "iot:write": N_("Send sensor alerts"),
+    "rota:read": N_("Read the lawyers' rota"),
+    "stats:read": N_("Read its community's statistics"),
 }
 
 
 def scope_label(scope: str) -> str:
-    return f"{SCOPE_LABELS[scope]} ({scope})" if scope in SCOPE_LABELS else scope
+    return f"{translate(SCOPE_LABELS[scope])} ({scope})" if scope in SCOPE_LABELS else scope
 
 
 class ClientForm(FlaskForm):

@@ -13,6 +13,7 @@ from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import N_, translate
 from ..labels import RANGE_TEXT, REFERENCES, field_value
+from ..workdays import festival_label
 from .models import SignOff
 
 # Entity types that are no workflow's rows.
@@ -53,7 +54,7 @@ def notice_name(entry: int, payload: dict, locale: str) -> str:
             days = [date.fromordinal(entry)]
         except (OverflowError, ValueError):
             return f"#{entry}"
-    name = payload.get("name") or ""
+    name = festival_label(payload.get("name") or "", locale)
     if days[0] == days[-1]:
         return f"{name} {day_text(days[0], locale)}".strip()
     return (translate(RANGE_TEXT, locale) % {"label": name, "first": day_text(days[0], locale),
