@@ -304,3 +304,19 @@ def test_an_elder_declining_without_a_reason_gets_the_forms_top_message_and_the_
                                f"a{a_id}-decline-reason": "  "})
     assert answer.status_code == 422 and rows(app) == before
     f.assert_sent_back(answer.get_data(as_text=True), f"a{a_id}-decline-reason", f"elder-step-{a_id}-decline")
+
+
+def test_a_grid_worker_of_the_case_sees_neither_its_invitations_nor_their_history(app, world):
+    """The invitation's own page refuses a grid worker (ElderAssignment.visible_to): the case page, which
+    a grid worker of the case's grid may open, shows them neither the elders' section nor its history."""
+    mediator, a_id, _version = invited(app, world)
+    with app.app_context():
+        grid_worker = f.user("gridworker", grid=db.session.get(Dispute, world["case"]).grid).username
+    client = app.test_client()
+    login(client, grid_worker)
+    page = client.get(f"/cases/{world['case']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="elders"' not in html and "张德厚" not in html
+    case = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
+    assert 'id="elders"' in case and case.count("张德厚") >= 2  # the section and the history

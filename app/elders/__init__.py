@@ -12,9 +12,10 @@ def init_app(app) -> None:
     from ..timeline import install_related
     from ..today import install_provider
     from . import notices, rules, today
+    from .models import staff_see_invitations
 
     rules.hooks.install()
     notices.hooks.install()
     notices.install()
-    install_related("dispute", rules.assignments_of_case)
+    install_related("dispute", rules.assignments_of_case, shown_to=staff_see_invitations)
     install_provider("elder_invitation", today.elder_work)

@@ -102,6 +102,16 @@ class ElderRelation(db.Model):
     elder: Mapped[Elder] = relationship(back_populates="relations")
 
 
+
+def staff_see_invitations(dispute, user) -> bool:
+    """Who sees a case's elder invitations on its page and in its history:
+    an administrator, and the mediators and supervisors who see the case; not
+    the others who may open the case page (a grid worker). An elder reads
+    their own invitations on their pages, a coordinator their street's."""
+    role = getattr(user, "role", None)
+    return role == "admin" or (role in ("mediator", "supervisor") and dispute.visible_to(user))
+
+
 @register
 class ElderAssignment(WorkflowMixin, db.Model):
     """One elder asked to help with one case."""
@@ -150,15 +160,11 @@ class ElderAssignment(WorkflowMixin, db.Model):
 
     def visible_to(self, user) -> bool:
         role = getattr(user, "role", None)
-        if role == "admin":
-            return True
         if role == "elder":
             return self.elder.user_id == user.id
         if role == "coordinator":
             return covers_street(user, self.elder.street_id)
-        if role in ("mediator", "supervisor"):
-            return self.dispute.visible_to(user)
-        return False
+        return staff_see_invitations(self.dispute, user)
 
     @property
     def is_open(self) -> bool:

@@ -19,7 +19,7 @@ from ..i18n import current_locale
 from ..labels import reason_text
 from .candidates import Suggestion, suggest
 from .forms import step_form
-from .models import ON_CASE_STATES, ElderAssignment
+from .models import ON_CASE_STATES, ElderAssignment, staff_see_invitations
 from .rules import CASE_STATES, works_on_case
 
 # The triggers whose reason the panel shows (read from the audit log, the one
@@ -81,6 +81,8 @@ def case_assignments(dispute_id: int) -> list[ElderAssignment]:
 
 
 def elder_panel(dispute) -> Panel | None:
+    if not staff_see_invitations(dispute, current_user):
+        return None
     may_ask = works_on_case(dispute, current_user) and dispute.state in CASE_STATES
     assignments = case_assignments(dispute.id)
     if not assignments and not may_ask:
