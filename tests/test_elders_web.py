@@ -320,3 +320,13 @@ def test_a_grid_worker_of_the_case_sees_neither_its_invitations_nor_their_histor
     assert 'id="elders"' not in html and "张德厚" not in html
     case = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
     assert 'id="elders"' in case and case.count("张德厚") >= 2  # the section and the history
+
+
+def test_the_closed_case_message_names_every_state_in_which_elders_can_be_asked(app, client, world):
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        f.walk(d, d.assignee, "start_mediation", "fail")
+    login(client, world["mediator"])
+    page = client.get(f"/elders/cases/{world['case']}/suggest").get_data(as_text=True)
+    closed = re.search(r'<div class="alert alert-warning">(.*?)</div>', page, re.S).group(1)
+    assert "案件处于办理中（已受理、已指派、调解中、延期调解、未履行）时才能邀请五老" in closed, closed

@@ -15,7 +15,7 @@ from ..engine.deadlines import warn_time
 from ..engine.hooks import Hooks
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, N_, translate
-from ..labels import install_old_reasons, install_reason, system_reason
+from ..labels import LIST_SEPARATOR, install_old_reasons, install_reason, system_reason
 from . import codes, times
 from .candidates import why_not_invitable
 from .models import ElderAssignment
@@ -58,7 +58,8 @@ def own_invitation(assignment, actor, data):
 def case_closed_message(dispute):
     """Why elders cannot be asked for this case now, or None."""
     if dispute.state not in CASE_STATES:
-        return _l("Elders can be asked while the case is accepted or being mediated; it is now “%(state)s”.",
+        return _l("Elders can be asked while the case is open (%(states)s); it is now “%(state)s”.",
+                  states=translate(LIST_SEPARATOR).join(translate(DISPUTE.state(s).label) for s in CASE_STATES),
                   state=translate(DISPUTE.state(dispute.state).label))
     return None
 
