@@ -204,3 +204,32 @@ def test_an_urging_without_a_csrf_token_is_refused(app, world):
     response = client.post(f"/referrals/{world.late}/urge", data={"version": version, "urging": "请签收"})
     assert response.status_code == 400
     assert written(app) == before
+
+
+def test_before_the_case_has_a_mediator_the_one_who_referred_it_hears_and_not_who_registered_it(app):
+    """A case a grid worker registered, referred by a mediator before anyone
+    took it on: the timer's escalation and the urging reach that mediator, not
+    the grid worker (who may not even open the referral)."""
+    with app.app_context():
+        street, (c1, _c2), grids = f.org()
+        worker = f.user("gridworker", grid=grids[0])
+        mediator = f.user("mediator", community=c1)
+        env = fr.department("环保", ack_hours=24, answer_days=10)
+        liaison = fr.liaison(env)
+        case = f.dispute(worker, grids[0], now=SENT)
+        late = fr.referral(case, env, mediator, now=SENT)
+        tick(now=LATE)
+        sup = f.user("supervisor", street=street).username
+        ids = dict(worker=worker.id, mediator=mediator.id, liaison=liaison.id, late=late.id)
+        db.session.remove()
+    clock.set_now(LATE)
+    try:
+        escalated = {user_id for user_id, _ in notified(app, "referral_not_acknowledged")}
+        assert ids["mediator"] in escalated and ids["worker"] not in escalated
+        client = app.test_client()
+        login(client, sup)
+        assert urge(client, ids["late"], "请今日内签收。").status_code == 302
+        told = {user_id for user_id, _ in notified(app, "referral_urged")}
+        assert told == {ids["liaison"], ids["mediator"]}
+    finally:
+        clock.set_now(None)

@@ -109,7 +109,7 @@ def answer(referral, actor, data, now):
     referral.answer = data["answer"].strip()
     referral.answered_at = now
     referral.answered_by_id = actor.id
-    for user_id in case_mediators(referral.dispute):
+    for user_id in referral_mediators(referral):
         notify(user_id, "referral_answered", entity_type="referral", entity_id=referral.id,
                data=_data(referral), now=now)
 
@@ -133,7 +133,7 @@ def _escalate(kind):
             select(User.id).where(User.role == "supervisor", User.active.is_(True),
                                   User.street_id == referral.dispute.street_id)
         ).scalars().all()
-        for user_id in sorted(set(supervisors) | set(case_mediators(referral.dispute))):
+        for user_id in sorted(set(supervisors) | set(referral_mediators(referral))):
             notify(user_id, kind, entity_type="referral", entity_id=referral.id, data=_data(referral), now=now)
         tell_liaisons(referral, kind, now)
 
@@ -150,7 +150,7 @@ def urge(referral, actor, data, now):
     the note itself is read on the referral's page (a notification may be
     mailed)."""
     told = {"supervisor": actor.display_name, **_data(referral)}
-    for user_id in sorted(set(liaisons_of(referral.department_id)) | set(case_mediators(referral.dispute))):
+    for user_id in sorted(set(liaisons_of(referral.department_id)) | set(referral_mediators(referral))):
         notify(user_id, "referral_urged", entity_type="referral", entity_id=referral.id, data=told, now=now)
 
 
@@ -158,11 +158,15 @@ def _data(referral) -> dict:
     return {"case": referral.dispute.title, "department": referral.department.name}
 
 
-def case_mediators(dispute) -> list[int]:
+def referral_mediators(referral) -> list[int]:
+    """Who hears of a referral for the case: its mediators; before the case
+    has one, the mediator who referred it (not whoever registered the case: a
+    grid worker or a lawyer, who may not open the referral)."""
+    dispute = referral.dispute
     ids = [dispute.assignee_id] if dispute.assignee_id else []
     ids += [m.id for m in dispute.co_mediators if m.id not in ids]
-    if not ids and dispute.created_by_id:
-        ids = [dispute.created_by_id]
+    if not ids and referral.created_by_id:
+        ids = [referral.created_by_id]
     return ids
 
 
