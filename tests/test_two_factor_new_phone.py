@@ -284,6 +284,11 @@ def test_only_the_session_that_started_a_move_sees_the_new_key_and_finishes_it(a
     assert logged_in(laptop) and logged_in(office_pc)
     assert factor(app, wang).new_secret == new  # the move stands for the laptop
     assert events(app, "second_factor_move_failed")[-1].data["problem"] == "session"
+    # It is not offered to start a move of its own, which would void the laptop's: one move at a time.
+    assert 'id="two-factor-move-begin"' not in html
+    refused = start_move(office_pc, code_at(old))
+    assert refused.status_code == 409 and "请先在下方取消" in refused.get_data(as_text=True)
+    assert factor(app, wang).new_secret == new
     # The other session may cancel it (a move it did not start is a warning sign) ...
     office_html = page(office_pc, "/account/two-factor")
     assert office_pc.post(MOVE + "/cancel", data={"csrf_token": csrf(office_html)}).status_code == 302

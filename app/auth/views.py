@@ -438,6 +438,11 @@ def two_factor_move():
         flash(_("Two-step verification is not on for your account: there is nothing to move. Set it up below."),
               "warning")
         return _two_factor_page(409)
+    if two_factor.move_state(two_factor.factor_of(user), user.session_id) == "elsewhere":
+        # One move at a time: starting here would silently void the one another session is finishing.
+        flash(_("A move to a new phone is under way in another signed-in session: finish it there, or cancel "
+                "it below first."), "warning")
+        return _two_factor_page(409)
     refused = _check_code_again(form, "new_phone", code_field=form.move_code, password_field=form.move_password,
                                 page_forms={"move_form": form})
     if refused is not None:
