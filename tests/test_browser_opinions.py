@@ -61,7 +61,8 @@ def test_a_mediator_asks_a_lawyer_who_answers_from_a_phone(pages, app, backend):
     expect(desk).to_have_url(re.compile(rf"/opinions/cases/{case_id}/new$"))
     assert blocking_violations(desk) == []
     options = desk.locator('select[name="lawyer_id"] option')
-    expect(options.first).to_have_attribute("value", str(lawyer_id))
+    expect(options.first).to_have_attribute("value", "0")  # "Choose…": no lawyer chosen for the mediator
+    expect(options.nth(1)).to_have_attribute("value", str(lawyer_id))
     desk.locator('select[name="lawyer_id"]').select_option(str(lawyer_id))
     desk.locator('textarea[name="question"]').fill(QUESTION)
     submit(desk, desk.locator("#opinion-request button[type=submit]"))

@@ -113,7 +113,7 @@ def test_the_request_page_offers_the_lawyers_on_duty_next_saturday_first_and_no_
     assert 'id="opinions"' in case and f'href="/opinions/cases/{world["case"]}/new"' in case
     html = mediator.get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
     offered = [int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', html)]
-    assert offered[0] == world["on_duty"]
+    assert offered[0] == 0 and offered[1] == world["on_duty"]  # "Choose…", then the lawyer on duty
     assert world["lawyer"] in offered and world["retired"] not in offered
     assert html.index("<optgroup") < html.index(world["on_duty_name"]) < html.index(world["lawyer_name"])
 
@@ -543,9 +543,14 @@ def test_a_lawyer_without_an_active_account_is_listed_with_the_reason_but_not_of
     offered = [int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', html)]
     assert no_login not in offered and disabled not in offered and world["lawyer"] in offered
     listed = html[html.index('id="lawyers-without-account"'):]
-    for lawyer_id in (no_login, disabled):
+    for lawyer_id, why in ((no_login, "no account yet (the coordinator can give one)"),
+                           (disabled, "their account is turned off (an administrator can turn it on)")):
         item = re.search(rf'<li data-lawyer-id="{lawyer_id}"[^>]*>(.*?)</li>', listed).group(1)
-        assert "no account: ask the coordinator to give one" in item
+        assert why in item
+    assert "无账号律师" not in html.split("</title>")[0]  # the list is on the page, not in its title
+    # No lawyer is chosen before the mediator chooses (the first may be flagged with a conflict).
+    assert re.search(r'<select[^>]*name="lawyer_id"[^>]*><option selected value="0">', html)
+    assert ask(mediator, world["case"], 0).status_code == 422
     # Posted anyway (a page left open): refused, nothing written.
     before = counts(app)
     assert ask(mediator, world["case"], no_login).status_code == 422 and counts(app) == before
@@ -663,3 +668,8 @@ def test_the_closed_case_message_names_every_state_in_which_a_lawyer_can_be_aske
     closed = re.search(r'id="case-closed">(.*?)</div>', page, re.S).group(1)
     assert ("A lawyer can be asked while the case is open (Accepted, Assigned, Mediating, Mediating (extended), "
             "Not performed); it is now “Mediation failed”") in closed.replace("&#34;", '"')
+    assert 'id="opinion-request"' not in page  # no form that could only be refused
+    # A request posted from a page read before the case ended: refused, the reason said once.
+    refused = ask(client, world["case"], world["lawyer"])
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and body.count("A lawyer can be asked while the case is open") == 1

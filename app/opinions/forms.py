@@ -1,16 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..auth.forms import GroupedSelect
 
 from .rules import OPINION_MAX, QUESTION_MAX
+
+
+NOT_CHOSEN = 0
 
 
 class RequestForm(FlaskForm):
     """Ask a lawyer: the choices (lawyers on duty next Saturday first) are set by the view."""
 
-    lawyer_id = SelectField(_l("Lawyer"), coerce=int,
-                            validators=[InputRequired(message=_l("Choose the lawyer to ask."))])
+    # Chosen, never the list's first by default (which may be a lawyer flagged with a possible conflict).
+    lawyer_id = SelectField(_l("Lawyer"), coerce=int, default=NOT_CHOSEN, widget=GroupedSelect(),
+                            validators=[InputRequired(message=_l("Choose the lawyer to ask.")),
+                                        NumberRange(min=1, message=_l("Choose the lawyer to ask."))])
     question = TextAreaField(_l("Question for the lawyer"),
                              validators=[DataRequired(message=_l("Write the question for the lawyer.")),
                                          Length(max=QUESTION_MAX)], render_kw={"rows": 5})

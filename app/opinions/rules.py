@@ -103,13 +103,26 @@ def can_answer(lawyer: Lawyer) -> bool:
     return user is not None and user.active and user.role == "lawyer"
 
 
-NO_ACCOUNT = _l("no account: ask the coordinator to give one")
+NO_ACCOUNT = _l("no account yet (the coordinator can give one)")
+ACCOUNT_OFF = _l("their account is turned off (an administrator can turn it on)")
+NOT_A_LAWYERS_ACCOUNT = _l("their account is not a lawyer's (an administrator can correct it)")
+
+
+def why_cannot_answer(lawyer: Lawyer):
+    """Why a lawyer of the roster cannot take a request's steps, or None."""
+    user = lawyer.user
+    if user is None:
+        return NO_ACCOUNT
+    if not user.active:
+        return ACCOUNT_OFF
+    return None if user.role == "lawyer" else NOT_A_LAWYERS_ACCOUNT
 
 
 @hooks.guard("lawyer_has_account")
 def lawyer_has_account(row, actor, data):
-    if not can_answer(row.lawyer):
-        return _l("%(name)s cannot answer: %(why)s.", name=row.lawyer.name, why=NO_ACCOUNT)
+    why = why_cannot_answer(row.lawyer)
+    if why is not None:
+        return _l("%(name)s cannot answer: %(why)s.", name=row.lawyer.name, why=why)
     return None
 
 

@@ -25,7 +25,7 @@ from ..rota.models import Lawyer
 from ..rota.roster import lawyer_of
 from ..validators import form_version
 from . import rules
-from .forms import RequestForm, step_form
+from .forms import NOT_CHOSEN, RequestForm, step_form
 from .models import LegalOpinion
 from .panel import actions_for, case_opinions, opinion_panel, reasons_of
 from .steps import act, ask
@@ -98,7 +98,7 @@ def _with_choices(dispute, form):
         flag = " ⚠ " + _("possible conflict") if c.conflicts else ""
         return f"{c.lawyer.name} · {c.lawyer.firm}{flag}"
 
-    groups = {}
+    groups = {"": [(NOT_CHOSEN, _("Choose…"))]}
     on_duty = [(c.lawyer.id, label(c)) for c in choices if c.on_duty and c.can_answer]
     others = [(c.lawyer.id, label(c)) for c in choices if not c.on_duty and c.can_answer]
     if on_duty:
@@ -112,7 +112,7 @@ def _with_choices(dispute, form):
 def _request_page(dispute, form, offered, status=200):
     saturday, choices = offered
     return render_template("opinions/new.html", d=dispute, form=form, choices=[c for c in choices if c.can_answer],
-                           without_account=[c for c in choices if not c.can_answer], no_account=rules.NO_ACCOUNT,
+                           without_account=[c for c in choices if not c.can_answer], why_not=rules.why_cannot_answer,
                            saturday=saturday,
                            closed=rules.case_closed_message(dispute), asked=case_opinions(dispute.id),
                            codes=dispute_codes), status
@@ -136,7 +136,7 @@ def new_request(case_id):
         if str(refused.message) == str(rules.CONFLICT_NEEDS_REASON):  # the field to correct is on the form
             form.override_reason.errors = [str(refused.message)]
             correct_the_marked(form, "opinion-request")
-        else:
+        elif rules.case_closed_message(dispute) is None:  # else the page says it, once
             flash(str(refused.message), "danger")
         return _request_page(dispute, form, offered, refused.status)
     flash(_("Request sent to %(name)s.", name=lawyer.name), "success")
