@@ -109,6 +109,8 @@ def test_the_supervisor_urges_an_escalated_referral_and_everyone_concerned_hears
     login(mediator, world.mediator)
     case_page = mediator.get(f"/cases/{world.case}").get_data(as_text=True)
     assert "督办部门" in case_page and "请环保部门今日内签收并联系申请人。" in case_page
+    urged = case_page[case_page.index("督办部门"):].split("</li>")[0]
+    assert "→" not in urged.split("</div>")[0]  # a step that keeps the state: no "X → X"
     inbox = mediator.get("/notifications/").get_data(as_text=True)
     with app.app_context():
         title = db.session.get(Referral, world.late).dispute.title
