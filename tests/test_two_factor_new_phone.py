@@ -103,7 +103,9 @@ def test_moving_with_a_code_from_the_old_phone(app, people):
     assert len(codes) == 10 and not set(codes) & set(old_codes)  # renewed, shown once
     row = factor(app, wang)
     assert row.secret == new and row.new_secret is None and row.new_secret_at is None
-    assert not any(c in page(client, "/account/two-factor") for c in codes)
+    after = page(client, "/account/two-factor")
+    assert not any(c in after for c in codes)
+    assert "当前手机自" in after  # the date shown is this phone's, the move's (not when the factor was first set up)
     assert logged_in(client)  # this session goes on
     started, moved = events(app, "second_factor_move_started"), events(app, "second_factor_moved")
     assert [e.data for e in started] == [{"address": OFFICE}]
