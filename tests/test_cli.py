@@ -234,6 +234,16 @@ def test_demo_accounts_named_after_roles_have_work_to_see(app):
         assert len(rows) >= 10
         assert all(created < sent <= clock.now() for sent, created, _type, _name in rows)
         assert all(dtype in FITS[name] for _sent, _created, dtype, name in rows), rows
+        # Each legal opinion asked after its case came in, its question about what the case is about.
+        from app.opinions.demo import BY_TYPE, GENERAL
+        from app.opinions.models import LegalOpinion
+
+        asked = db.session.execute(select(LegalOpinion.created_at, LegalOpinion.question, Dispute.created_at,
+                                          Dispute.dispute_type)
+                                   .join(Dispute, LegalOpinion.dispute_id == Dispute.id)).all()
+        assert asked
+        assert all(created < at for at, _q, created, _t in asked)
+        assert all(question == BY_TYPE.get(dtype, GENERAL)[0] for _at, question, _c, dtype in asked)
 
 
 def test_tick_prunes_old_throttling_records_only(app):
