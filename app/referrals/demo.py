@@ -5,6 +5,7 @@ of them overdue and escalated by the timer."""
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -94,18 +95,19 @@ def _cases_for_plan(cases: list[Dispute], now, mediator) -> list[Dispute]:
     intake, later than planned). A small demo year may have no fitting case:
     one is made in the demo mediator's community, a report that came in a day
     before the referral."""
-    used: set[int] = set()
+    used: Counter[int] = Counter()
     chosen = []
     for name, hours_ago, _steps in PLAN:
         sent = now - timedelta(hours=hours_ago or 0)
         fitting = [c for c in cases if c.dispute_type in FITS[name]]
         in_time = [c for c in fitting if c.created_at + AFTER_INTAKE <= sent]
-        case = next((c for c in in_time if c.id not in used), None) or next(iter(in_time), None) \
+        # The least used first (in the cases' order among equals): a department's list shows several cases.
+        case = min(in_time, key=lambda c: used[c.id], default=None) \
             or min(fitting, key=lambda c: c.created_at, default=None)
         if case is None:
             case = _walk_in(FITS[name][0], mediator, sent - timedelta(days=1))
             cases.append(case)
-        used.add(case.id)
+        used[case.id] += 1
         chosen.append(case)
     return chosen
 
