@@ -279,10 +279,11 @@ def _register_blueprints(app):
     from .notifications.blueprint import bp as notifications_bp
     from .today.blueprint import bp as today_bp
     from .supervision.views import bp as supervision_bp
+    from .supervision.org_admin import bp as org_admin_bp
 
     for bp in (auth_bp, users_bp, main_bp, disputes_bp, diagrams_bp, audit_bp, public_bp,
                elders_bp, rota_bp, opinions_bp, followups_bp, sweeps_bp, referrals_bp, notifications_bp, today_bp,
-               supervision_bp):
+               supervision_bp, org_admin_bp):
         app.register_blueprint(bp)
 
 

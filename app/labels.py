@@ -234,6 +234,9 @@ TYPE_FIELD_LABELS = {
     # A legal-opinion request (app/opinions): the lawyer asked, not the one on duty.
     ("legal_opinion", "lawyer_id"): N_("Lawyer asked"),
     ("legal_opinion", "override_reason"): N_("Why asked despite the conflict"),
+    # A grid an administrator added (app/org/edits.py).
+    ("org", "code"): N_("Grid code"),
+    ("org", "households"): N_("Households"),
 }
 
 

@@ -104,6 +104,11 @@ WORDS = {
     "calendar_notice_added": N_("Holiday notice entered"),
     "calendar_notice_removed": N_("Holiday notice removed"),
     "grid_outlines_imported": N_("Grid outlines imported"),
+    "street_renamed": N_("Street renamed"),
+    "community_renamed": N_("Community renamed"),
+    "grid_renamed": N_("Grid renamed"),
+    "community_added": N_("Community added"),
+    "grid_added": N_("Grid added"),
     "api_refused": N_("API call refused"),
 }
 

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..disputes import codes
 from .models import OUTCOMES
@@ -325,3 +326,36 @@ class MapFilterForm(FlaskForm):
 
     def street_id(self) -> int | None:
         return _chosen(self.street)
+
+
+# The administrators' organisation tree (org_admin.py) --------------------------------
+
+
+class PlaceRenameForm(FlaskForm):
+    """A street's, community's or grid's new name; `was` is the name the
+    form was loaded with (a rename made meanwhile is caught, not overwritten)."""
+
+    name = StringField(_l("New name"), validators=[DataRequired(_l("Give the new name.")), Length(max=80)])
+    was = HiddenField()
+
+
+class CommunityAddForm(FlaskForm):
+    name = StringField(_l("Community name"), validators=[DataRequired(_l("Give the community's name.")),
+                                                         Length(max=80)])
+
+
+class GridAddForm(FlaskForm):
+    name = StringField(_l("Grid name"), validators=[DataRequired(_l("Give the grid's name.")), Length(max=80)])
+    code = StringField(_l("Grid code (optional)"), validators=[Optional(), Length(max=32)],
+                       description=_l("The code its outline has in a GeoJSON file. Without one, the file names "
+                                      "the grid as community/grid."))
+    households = IntegerField(_l("Households (optional)"),
+                              validators=[Optional(), NumberRange(min=1, max=100000,
+                                                                  message=_l("Give a whole number from 1 to 100000."))])
+
+
+class OutlinesUploadForm(FlaskForm):
+    """A GeoJSON file of grid outlines (read by org/geo.py; checked whole)."""
+
+    file = FileField(_l("GeoJSON file"), validators=[FileRequired(_l("Choose the GeoJSON file to import."))],
+                     render_kw={"accept": ".geojson,.json,application/geo+json,application/json"})
