@@ -35,7 +35,6 @@ from .forms import CommunityAddForm, GridAddForm, OutlinesUploadForm, PlaceRenam
 bp = Blueprint("org_admin", __name__, url_prefix="/admin/places")
 
 ADMIN = "admin"
-KINDS = "<any(street, community, grid):kind>"
 # A GeoJSON file of a city's grids is a few MB at most (369 outlines); MAX_CONTENT_LENGTH bounds the request.
 MAX_GEOJSON_CHARS = 8 * 1024 * 1024
 
@@ -119,6 +118,8 @@ def outlines():
 
 
 def _load(kind: str, place_id: int):
+    if kind not in edits.KINDS:
+        abort(404)
     row = db.session.get(edits.KINDS[kind], place_id)
     if row is None:
         abort(404)
@@ -143,13 +144,13 @@ def _place_page(kind: str, row, status: int = 200, rename=None, add=None):
                            rename=rename or _rename_form(row), add=add or _add_form(kind)), status
 
 
-@bp.route(f"/{KINDS}/<int:place_id>")
+@bp.route("/<kind>/<int:place_id>")
 @roles_required(ADMIN)
 def show(kind: str, place_id: int):
     return _place_page(kind, _load(kind, place_id))
 
 
-@bp.route(f"/{KINDS}/<int:place_id>", methods=["POST"])
+@bp.route("/<kind>/<int:place_id>", methods=["POST"])
 @roles_required(ADMIN)
 def rename(kind: str, place_id: int):
     row = _load(kind, place_id)
