@@ -134,8 +134,8 @@ def _rename_form(row, formdata=None) -> PlaceRenameForm:
 
 
 def _add_form(kind: str, formdata=None):
-    return {"street": CommunityAddForm, "community": GridAddForm}.get(kind, lambda formdata=None: None)(
-        formdata=formdata)
+    form_class = {"street": CommunityAddForm, "community": GridAddForm}.get(kind)
+    return form_class(formdata=formdata) if form_class else None
 
 
 def _place_page(kind: str, row, status: int = 200, rename=None, add=None):
@@ -181,44 +181,48 @@ def rename(kind: str, place_id: int):
     return redirect(url_for("org_admin.show", kind=kind, place_id=row.id))
 
 
-@bp.route("/street/<int:place_id>/communities", methods=["POST"])
-@roles_required(ADMIN)
-def add_community(place_id: int):
-    street = _load("street", place_id)
-    form = CommunityAddForm()
+def _add(kind: str, place_id: int, make):
+    """Add a community to a street or a grid to a community: `make(parent,
+    form)` returns the new row and the message that says so; a refusal of
+    org/edits.py is shown on its field."""
+    parent = _load(kind, place_id)
+    form = _add_form(kind, request.form)
     if not form.validate_on_submit():
         correct_the_marked(form, "add-form")
-        return _place_page("street", street, 422, add=form)
+        return _place_page(kind, parent, 422, add=form)
     try:
-        community = edits.add_community(street, form.name.data, current_user)
+        child, message = make(parent, form)
     except edits.PlaceProblem as problem:
         db.session.rollback()
         form[problem.field].errors = [problem.message]
         correct_the_marked(form, "add-form")
-        return _place_page("street", street, 422, add=form)
+        return _place_page(kind, parent, 422, add=form)
     db.session.commit()
-    flash(_("Community %(name)s added to %(street)s. Add its grids below.", name=community.name,
-            street=street.name), "success")
-    return redirect(url_for("org_admin.show", kind="community", place_id=community.id))
+    flash(message, "success")
+    return redirect(url_for("org_admin.show", kind="community", place_id=child.community_id
+                            if kind == "community" else child.id))
+
+
+def _new_community(street, form):
+    community = edits.add_community(street, form.name.data, current_user)
+    return community, _("Community %(name)s added to %(street)s. Add its grids below.", name=community.name,
+                        street=street.name)
+
+
+def _new_grid(community, form):
+    grid = edits.add_grid(community, form.name.data, current_user, code=form.code.data,
+                          households=form.households.data)
+    return grid, _("Grid %(name)s added to %(community)s. It has no outline yet: the grid map gives its figures in "
+                   "the table under the map until a GeoJSON file draws it.", name=grid.name, community=community.name)
+
+
+@bp.route("/street/<int:place_id>/communities", methods=["POST"])
+@roles_required(ADMIN)
+def add_community(place_id: int):
+    return _add("street", place_id, _new_community)
 
 
 @bp.route("/community/<int:place_id>/grids", methods=["POST"])
 @roles_required(ADMIN)
 def add_grid(place_id: int):
-    community = _load("community", place_id)
-    form = GridAddForm()
-    if not form.validate_on_submit():
-        correct_the_marked(form, "add-form")
-        return _place_page("community", community, 422, add=form)
-    try:
-        grid = edits.add_grid(community, form.name.data, current_user, code=form.code.data,
-                              households=form.households.data)
-    except edits.PlaceProblem as problem:
-        db.session.rollback()
-        form[problem.field].errors = [problem.message]
-        correct_the_marked(form, "add-form")
-        return _place_page("community", community, 422, add=form)
-    db.session.commit()
-    flash(_("Grid %(name)s added to %(community)s. It has no outline yet: the grid map gives its figures in the "
-            "table under the map until a GeoJSON file draws it.", name=grid.name, community=community.name), "success")
-    return redirect(url_for("org_admin.show", kind="community", place_id=community.id))
+    return _add("community", place_id, _new_grid)
