@@ -100,8 +100,9 @@ def test_the_map_and_the_charts_have_no_serious_accessibility_violation(pages, d
 
 
 @pytest.mark.parametrize("name, path", [("users", "/admin/users"), ("user-new", "/admin/users/new"),
-                                        ("user", "/admin/users/1")])
-def test_the_users_pages_have_no_serious_accessibility_violation(pages, demo, name, path):
+                                        ("user", "/admin/users/1"), ("places", "/admin/places"),
+                                        ("community", "/admin/places/community/1")])
+def test_the_administrators_pages_have_no_serious_accessibility_violation(pages, demo, name, path):
     found = {}
     for size, options in SIZES.items():
         page = pages.open(**options)
