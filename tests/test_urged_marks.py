@@ -106,6 +106,13 @@ def test_the_liaison_sees_the_urged_referral_marked_and_first_on_the_list_and_on
 
     urge_referral(app, world.second, world.sup)
     urge_referral(app, world.second, world.sup, note="再次督办。", now=LATE + timedelta(days=1))
+    with app.app_context():  # another referral with a longer history: each row's urgings are counted against its own
+        first = db.session.get(Referral, world.first)
+        busy = fr.referral(first.dispute, first.department, user_named(world.mediator), now=LATE)
+        for trigger, who, reason in (("acknowledge", world.liaison, None), ("start_work", world.liaison, None),
+                                     ("answer", world.liaison, None), ("return_for_redo", world.mediator, "请补充")):
+            engine.fire(busy, trigger, user_named(who), reason, now=LATE, answer="已处理")
+        db.session.remove()
     listed = liaison.get("/referrals/").get_data(as_text=True)
     assert marks(listed, "data-referral", world.second) == (2, "Urged 2 times, last on Mar 4, 2026")
     assert marks(listed, "data-referral", world.first) is None

@@ -46,22 +46,23 @@ def _urgeable(_name: str, transitions: tuple) -> frozenset[str]:
     return frozenset(s for t in transitions if t.trigger == URGE for s in t.sources if t.dest == s)
 
 
-def _after_last_step(events, entity_type, entity_id):
-    """The condition on `events` (AuditEvent or an alias): an urging of the
-    row after its last event that set its state (every step records its new
-    state, creation included; edits and uploads record none)."""
+def _after_last_step():
+    """The condition on an AuditEvent: an urging of its row after the row's
+    last event that set its state (every step records its new state,
+    creation included; edits and uploads record none)."""
     step = aliased(AuditEvent)
     last_step = (select(func.max(step.seq))
-                 .where(step.entity_type == entity_type, step.entity_id == entity_id,
-                        step.to_state.is_not(None), step.trigger != URGE).scalar_subquery())
-    return and_(events.trigger == URGE, events.seq > last_step)
+                 .where(step.entity_type == AuditEvent.entity_type, step.entity_id == AuditEvent.entity_id,
+                        step.to_state.is_not(None), step.trigger != URGE)
+                 .correlate(AuditEvent).scalar_subquery())
+    return and_(AuditEvent.trigger == URGE, AuditEvent.seq > last_step)
 
 
 # Built once: a list page asks on every view.
 _STANDING = (select(AuditEvent.entity_id, func.count(), func.max(AuditEvent.at))
              .where(AuditEvent.entity_type == bindparam("entity_type"),
                     AuditEvent.entity_id.in_(bindparam("ids", expanding=True)),
-                    _after_last_step(AuditEvent, AuditEvent.entity_type, AuditEvent.entity_id))
+                    _after_last_step())
              .group_by(AuditEvent.entity_id))
 
 
@@ -72,7 +73,7 @@ def urged_first(model):
     if not states:
         return literal(1)
     urged = exists().where(AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == model.id,
-                           _after_last_step(AuditEvent, model.__entity_type__, model.id))
+                           _after_last_step())
     return case((and_(model.state.in_(states), urged), 0), else_=1)
 
 
