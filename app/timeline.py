@@ -219,6 +219,19 @@ REASON, NOTE = N_("Reason"), NC_("recorded with a step", "Note")
 # told where a reason is told, under the field's label, not among the data.
 STEP_NOTES = ("urging",)
 
+
+def step_note(event, payload: dict, t, locale: str) -> tuple[str | None, str, dict]:
+    """(the step's reason or note, what it is called, the rest of `payload`):
+    a reason recorded as one, else a note submitted with the step (taken out
+    of the data, where it would be told again). The histories and the audit
+    browser say it alike. `t` is the event's transition (None: no workflow's)."""
+    note = None if event.reason else next((k for k in STEP_NOTES if payload.get(k)), None)
+    if note is None:
+        label = NOTE if t is not None and not t.reason_required else REASON
+        return reason_text(event.reason, locale), translate(label, locale), payload
+    return (payload[note], field_label(note, locale, event.entity_type),
+            {k: v for k, v in payload.items() if k != note})
+
 _STAND_IN = SimpleNamespace(id=bindparam("entity_id"))
 
 
@@ -371,10 +384,7 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
     subjects_of = _subjects(rows, own_type, locale)
     entries = []
     for (event, name), payload, (action, t), cause in zip(rows, payloads, actions, causes):
-        note = None if event.reason else next((k for k in STEP_NOTES if payload.get(k)), None)
-        note_text = payload.get(note) if note is not None else None
-        if note is not None:
-            payload = {k: v for k, v in payload.items() if k != note}
+        reason, reason_label, payload = step_note(event, payload, t, locale)
         own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
         wf = own_wf or entity.__workflow__
         subject = subjects_of.get((event.entity_type, event.entity_id)) or (
@@ -387,9 +397,8 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
                 action=action,
                 from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
                 to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
-                reason=reason_text(event.reason, locale) if note is None else note_text,
-                reason_label=field_label(note, locale, event.entity_type) if note is not None else
-                translate(NOTE if t is not None and not t.reason_required else REASON, locale),
+                reason=reason,
+                reason_label=reason_label,
                 data=readable(payload, locale, names, event.entity_type),
                 subject=subject,
                 set_off=cause is not None,

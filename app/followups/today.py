@@ -11,6 +11,7 @@ from ..dates import day_text
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, late_states
+from ..engine.urgings import standing
 from ..extensions import db
 from ..i18n import catalogue, current_locale, translate
 from ..today import TodayItem
@@ -85,7 +86,9 @@ def followups_due(user, now, until) -> list[TodayItem]:
     # it becomes due (its planned day's first moment, which read "by the end of" the day before, and
     # listed a visit planned for tomorrow under today), a late one's its escalation.
     words = _Words(current_locale())
+    urged = standing(FollowUp, rows)
     return [TodayItem(kind="followup", title=_followup_title(row, words), due_at=row.visit_by,
                       colour=colour(row, now), url=url_for("followups.show", followup_id=row.id),
-                      detail=_followup_detail(row, words), open_since=row.planned_for)
+                      detail=_followup_detail(row, words), open_since=row.planned_for,
+                      urged=urged.get(row.id))
             for row in rows]

@@ -20,6 +20,7 @@ from ..disputes.scope import scope_clause
 from ..disputes.access import CASE_ROLES, load_case
 from ..disputes.case_page import render_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
+from ..engine.urgings import standing
 from ..extensions import db
 from ..fetched_forms import CHANGED, gone, requested, stale
 from ..form_errors import correct_the_marked
@@ -61,7 +62,7 @@ def case_followups(dispute) -> dict:
     form = None
     if may_add:
         form = g.get("followup_form") or (_add_form(dispute) if requested("followup") else None)
-    return {"rows": rows, "may_add": may_add, "form": form, "now": clock.now()}
+    return {"rows": rows, "may_add": may_add, "form": form, "now": clock.now(), "urged": standing(FollowUp, rows)}
 
 
 def _add_refusal(dispute):
@@ -133,7 +134,7 @@ def index():
     page = page_of(query, order, form.page.data or 1, current_app.config["FOLLOWUPS_PER_PAGE"])
     args = {name: form[name].data for name in ("state", "colour", "mine", "sort") if form[name].data}
     return render_template("followups/index.html", form=form, page=page, now=now, link_args=args,
-                           colour=lambda row: colour(row, now))
+                           colour=lambda row: colour(row, now), urged=standing(FollowUp, page.rows))
 
 
 # One follow-up -----------------------------------------------------------------

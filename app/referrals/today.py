@@ -11,6 +11,7 @@ from workflows.referral import OPEN
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, late_states
+from ..engine.urgings import standing
 from ..extensions import db
 from ..i18n import translate
 from ..today import TodayItem, rest_items, section_totals
@@ -38,11 +39,13 @@ def referrals_due(user, now, until) -> list[TodayItem]:
     else:
         return []
     rows = db.session.execute(query.order_by(Referral.due_at, Referral.id).limit(LIMIT + 1)).scalars().all()
+    urged = standing(Referral, rows[:LIMIT])
     items = [TodayItem(kind="referral", title=_("Referral of case %(case)s to %(department)s", case=row.dispute.title,
                                                department=row.department.name),
                        due_at=row.due_at, colour=colour(row, now),
                        url=url_for("referrals.show", referral_id=row.id),
-                       detail=translate(row.__workflow__.state(row.state).label), open_since=row.sent_at)
+                       detail=translate(row.__workflow__.state(row.state).label), open_since=row.sent_at,
+                       urged=urged.get(row.id))
              for row in rows[:LIMIT]]
     if len(rows) > LIMIT:
         items += rest_items(items, section_totals(query, Referral, now, open_since=Referral.sent_at), now,

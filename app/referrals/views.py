@@ -23,6 +23,7 @@ from ..disputes.case_page import render_case
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, urgency_order
+from ..engine.urgings import standing, urged_first
 from ..extensions import db
 from ..fetched_forms import gone, requested
 from ..form_errors import correct_the_marked
@@ -88,7 +89,7 @@ def case_referrals(dispute) -> dict:
     form = None
     if may_refer:
         form = g.get("refer_form") or (_blank_refer_form(dispute) if requested("referral") else None)
-    return {"rows": rows, "may_refer": may_refer, "form": form,
+    return {"rows": rows, "may_refer": may_refer, "form": form, "urged": standing(Referral, rows),
             "now": clock.now(), "blocks_closing": closable and any(r.is_open for r in rows)}
 
 
@@ -166,9 +167,11 @@ def index():
         query = query.where(Referral.state.in_(OPEN))
     elif form.state.data != "all":
         query = query.where(Referral.state == form.state.data)
-    page = page_of(query, urgency_order(Referral, now), form.page.data or 1,
+    # Red first (escalated ones among them), and of those the ones a supervisor urged first of all.
+    rank, *rest = urgency_order(Referral, now)
+    page = page_of(query, (rank, urged_first(Referral), *rest), form.page.data or 1,
                    current_app.config.get("REFERRALS_PER_PAGE", 50))
-    return render_template("referrals/index.html", form=form, page=page, now=now,
+    return render_template("referrals/index.html", form=form, page=page, now=now, urged=standing(Referral, page.rows),
                            colour=lambda row: colour(row, now), link_args={"state": form.state.data})
 
 

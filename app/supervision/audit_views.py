@@ -20,9 +20,9 @@ from ..database import read_only, replica_reads
 from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..i18n import current_locale, translate
-from ..labels import field_label, names_for, readable, reason_text
+from ..labels import field_label, names_for, readable
 from ..privacy import mask_data
-from ..timeline import word
+from ..timeline import step_note, word
 from . import audit_log, audit_subjects
 from .forms import LISTED, AuditFilterForm
 from .history import Page
@@ -33,13 +33,28 @@ ROLES = ("supervisor", "admin")
 MAX_DIGEST_FILE = 4096
 
 
+def transition_of(event):
+    """The workflow step the event records, or None."""
+    wf = workflow_for_entity_type(event.entity_type)
+    return wf.transition(event.trigger, event.from_state or "") if wf else None
+
+
 def action_label(event, locale: str) -> str:
     named = word(event.entity_type, event.trigger, locale)
     if named is not None:
         return named
-    wf = workflow_for_entity_type(event.entity_type)
-    t = wf.transition(event.trigger, event.from_state or "") if wf else None
+    t = transition_of(event)
     return translate(t.label, locale) if t else event.trigger
+
+
+def _row(event, raw: dict, data: dict, names: dict, recorded: dict, subject, locale: str) -> dict:
+    # A step's reason, or the note submitted with it (a supervisor's urging), told as the histories tell it.
+    reason, reason_label, data = step_note(event, data, transition_of(event), locale)
+    return dict(event=event, actor=names.get(event.actor_id) or client_name(event, raw),
+                action=action_label(event, locale),
+                from_label=state_label(event.entity_type, event.from_state, locale),
+                to_label=state_label(event.entity_type, event.to_state, locale), subject=subject,
+                reason=reason, reason_label=reason_label, data=readable(data, locale, recorded, event.entity_type))
 
 
 def state_label(entity_type, code, locale):
@@ -89,11 +104,7 @@ def events():
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     recorded = names_for(payloads, known={"user_id": names})  # the actors, named already: not asked again
     about = audit_subjects.subjects(page.rows, locale, opened)
-    rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
-                 from_label=state_label(e.entity_type, e.from_state, locale),
-                 to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
-                 reason=reason_text(e.reason, locale),
-                 data=readable(data, locale, recorded, e.entity_type)) for e, raw, data in zip(page.rows, opened, payloads)]
+    rows = [_row(e, raw, data, names, recorded, about[e.id], locale) for e, raw, data in zip(page.rows, opened, payloads)]
     return render_template("supervision/audit_events.html", form=form, actor_typed=typed, page=page, rows=rows,
                            link_args=form.link_args(),
                            entity_types=sorted(audit_log.entity_type_labels(locale)),

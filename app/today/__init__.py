@@ -21,6 +21,7 @@ from sqlalchemy import and_, case, func, not_, or_
 
 from .. import clock
 from ..engine.deadlines import colour_clause
+from ..engine.urgings import Urged
 from ..extensions import db
 
 SECTIONS = ("overdue", "today", "week")
@@ -46,6 +47,9 @@ class TodayItem:
     # The section the item belongs in, where its due time cannot say it (the
     # rest of a list is "today's" without one due time of its own).
     section: str | None = None
+    # The urgings (督办) standing on the row, if any: marked on the item, so
+    # that a supervisor does not urge it twice and the one urged sees it.
+    urged: Urged | None = None
 
 
 Provider = Callable[[object, datetime, datetime], list[TodayItem]]

@@ -1,0 +1,89 @@
+"""Urgings (督办) that still stand, for the lists to mark.
+
+A supervisor's `urge` is a step that keeps the state (an escalated referral
+or follow-up stays escalated and red), so the row itself cannot tell that it
+was urged: the log can. An urging stands until the row's next other step
+(the liaison acknowledges, the mediator records the visit): then the work it
+pressed for is done and the mark would mislead. So the mark counts the
+`urge` events after the row's last event that set its state (a step or its
+creation), and gives the local day of the newest.
+
+Read for a whole list in one statement (`standing`), and only when one of
+its rows is in a state it can be urged in: most lists hold none, and send
+no statement for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import and_, bindparam, case, exists, func, literal, select
+from sqlalchemy.orm import aliased
+
+from .. import clock
+from ..audit.models import AuditEvent
+from ..extensions import db
+
+URGE = "urge"
+
+
+@dataclass(frozen=True)
+class Urged:
+    """What a list shows of the urgings standing on a row: hashable, so a
+    cached part of a page (app/fragments.py) is keyed by it."""
+    day: date   # the centre's day of the newest
+    count: int  # how many since the row's last other step
+
+
+def urgeable_states(workflow) -> frozenset[str]:
+    """The states a row is urged in, keeping them."""
+    return _urgeable(workflow.name, workflow.transitions)
+
+
+@lru_cache(maxsize=None)
+def _urgeable(_name: str, transitions: tuple) -> frozenset[str]:
+    return frozenset(s for t in transitions if t.trigger == URGE for s in t.sources if t.dest == s)
+
+
+def _after_last_step():
+    """The condition on an AuditEvent: an urging of its row after the row's
+    last event that set its state (every step records its new state,
+    creation included; edits and uploads record none)."""
+    step = aliased(AuditEvent)
+    last_step = (select(func.max(step.seq))
+                 .where(step.entity_type == AuditEvent.entity_type, step.entity_id == AuditEvent.entity_id,
+                        step.to_state.is_not(None), step.trigger != URGE)
+                 .correlate(AuditEvent).scalar_subquery())
+    return and_(AuditEvent.trigger == URGE, AuditEvent.seq > last_step)
+
+
+# Built once: a list page asks on every view.
+_STANDING = (select(AuditEvent.entity_id, func.count(), func.max(AuditEvent.at))
+             .where(AuditEvent.entity_type == bindparam("entity_type"),
+                    AuditEvent.entity_id.in_(bindparam("ids", expanding=True)),
+                    _after_last_step())
+             .group_by(AuditEvent.entity_id))
+
+
+def urged_first(model):
+    """An ORDER BY term: the rows with urgings standing first (0), then the
+    others (1). The log is asked of the rows in a state they are urged in only."""
+    states = sorted(urgeable_states(model.__workflow__))
+    if not states:
+        return literal(1)
+    urged = exists().where(AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == model.id,
+                           _after_last_step())
+    return case((and_(model.state.in_(states), urged), 0), else_=1)
+
+
+def standing(model, rows) -> dict[int, Urged]:
+    """id -> the urgings standing on each of `rows` of `model` (a workflow
+    model; the rows, anything with its `id` and `state`) that has any; one
+    statement, none if no row can be urged."""
+    states = urgeable_states(model.__workflow__)
+    ids = sorted({row.id for row in rows if row.state in states})
+    if not ids:
+        return {}
+    found = db.session.execute(_STANDING, {"entity_type": model.__entity_type__, "ids": ids})
+    return {entity_id: Urged(clock.local_date(last), count) for entity_id, count, last in found}
