@@ -161,3 +161,99 @@ def test_the_case_file_says_days_and_moments_as_the_case_page_does(app, client, 
     read = re.sub(r"<[^>]+>", " ", printed)  # what a reader reads, not the links' query strings
     assert not re.search(r"\d{4}-\d\d-\d\d", read)
     assert planned and all(day in read and f"{day} 00:00" not in read for day in planned)
+
+
+OPINION_QUESTION = "楼上漏水的维修费用应由谁承担？"
+OPINION_TEXT = "依照民法典第一千一百六十五条，楼上住户应承担维修费用。"
+
+
+@pytest.fixture
+def opinions_world(app):
+    """A case with three requests for a legal opinion: one answered and
+    acknowledged (its lawyer flagged, asked anyway: the lawyer's phone is the
+    applicant's), one declined, one withdrawn by the system when the case
+    reached an agreement."""
+    from app import engine
+    from app.opinions.steps import act, ask
+    from tests import factories_rota as fr
+
+    with app.app_context():
+        w = fs.two_streets()
+        m = fs.user_named(w.m_a1)
+        d = f.dispute(m, fs.grid(w.grid_a1))
+        applicant = d.parties[0]
+        applicant.name, applicant.phone = "张建国", APPLICANT_PHONE
+        db.session.commit()
+        f.walk(d, m, "accept", "assign", "start_mediation")
+        (answering, a_user), (declining, d_user), (silent, _s) = [
+            fr.lawyer_with_login(name=name, phone=phone) for name, phone in
+            (("赵律师", APPLICANT_PHONE), ("钱律师", "13700000001"), ("孙律师", "13700000002"))]
+        answered = ask(d, answering, m, question=OPINION_QUESTION, override_reason="本所只有赵律师熟悉相邻关系")
+        act(answered, "accept", a_user)
+        act(answered, "answer", a_user, opinion=OPINION_TEXT, laws_cited="民法典第一千一百六十五条")
+        engine.fire(answered, "acknowledge", m)
+        declined = ask(d, declining, m, question="能否申请司法确认？")
+        act(declined, "decline", d_user, "本周出差，无法答复")
+        ask(d, silent, m, question="协议能否约定分期履行？")
+        f.walk(d, m, "agree", "start_performance", "fulfil", "close")
+        w.case = d.id
+        w.lawyers = (answering.name, declining.name, silent.name)
+        w.mediator_name = m.display_name
+        db.session.remove()
+        return w
+
+
+def test_the_case_file_lists_each_request_for_a_legal_opinion(app, client, opinions_world):
+    from tests.test_opinions_web import english
+
+    w = opinions_world
+    login(client, w.sup_a)
+    english(client)
+    html = client.get(f"/supervision/cases/{w.case}/casefile").get_data(as_text=True)
+    contents = html[html.index('id="casefile-contents"'):]
+    titles = re.findall(r"<td[^>]*>\d+</td><td><a[^>]*>([^<]+)</a>", contents[:contents.index("</section>")])
+    assert titles[2:5] == ["Session records", "Legal opinions", "Agreement"]
+    part = section(html, "Legal opinions")
+    blocks = part.split('<dl class="row mb-1 border-top pt-1">')[1:]
+    assert len(blocks) == 3
+    first, second, third = (dict(re.findall(r"<dt[^>]*>([^<]+)</dt><dd[^>]*>([^<]*)</dd>", b)) for b in blocks)
+    # Oldest first: whom, when and what was asked, where it stands, the answer and when it was acknowledged.
+    assert first["Lawyer"] == w.lawyers[0] and first["Law firm"] == "齐鲁律师事务所"
+    assert first["Question"] == OPINION_QUESTION and first["State"] == "Acknowledged"
+    assert first["Legal opinion"] == OPINION_TEXT and first["Laws cited"] == "民法典第一千一百六十五条"
+    for label in ("Asked on", "Answered on", "Acknowledged on"):
+        assert re.search(r"\d\d:\d\d$", first[label]), (label, first[label])  # a moment, as the case page says it
+    assert first["Asked by"] == w.mediator_name
+    # The conflict in words, never the phone that raised it; and why the lawyer was asked anyway.
+    assert "same phone as the party 张建国" in first["Possible conflict"]
+    assert first["Asked anyway because"] == "本所只有赵律师熟悉相邻关系"
+    assert APPLICANT_PHONE not in html
+    assert second["Lawyer"] == w.lawyers[1] and second["State"] == "Declined" and second["Reason"] == "本周出差，无法答复"
+    assert second["Legal opinion"] == "—" and second["Answered on"] == "—" and "Possible conflict" not in second
+    assert third["State"] == "Withdrawn" and third["Reason"]  # by the system, when the case reached an agreement
+
+
+def test_the_pdf_has_the_legal_opinions_part_and_a_grid_worker_no_such_part(app, client, opinions_world):
+    from flask_login import login_user
+
+    from app.auth.models import User
+    from app.supervision import casefile
+
+    w = opinions_world
+    login(client, w.sup_a)
+    pdf = client.get(f"/supervision/cases/{w.case}/casefile.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf.data))
+    with app.test_request_context():
+        login_user(db.session.get(User, w.users[w.sup_a]))
+        doc = casefile.build(db.session.get(Dispute, w.case))
+        starts = casefile.page_starts(doc)
+        titles = [p.title for p in doc.contents]
+        db.session.remove()
+    assert len(titles) == len(starts) == 8 and titles[3] == "法律意见"
+    assert starts == sorted(starts) and starts[-1] <= pages
+    # A grid worker may print the case file, not read the questions put to a lawyer (as on the case page).
+    grid_worker = app.test_client()
+    login(grid_worker, w.gw_a1)
+    html = grid_worker.get(f"/supervision/cases/{w.case}/casefile").get_data(as_text=True)
+    assert "封面" in html and ">法律意见</" not in html and OPINION_QUESTION not in html and OPINION_TEXT not in html

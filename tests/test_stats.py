@@ -55,8 +55,9 @@ def at(month, day, hour=9, minute=0, year=2026):
 NOW = at(5, 1, 12)
 START, END = date(2026, 3, 1), date(2026, 4, 30)
 # The city's page: six reads of the counters (totals, days to close, streets, months, types, channels)
-# and 20 statements in all (BEGIN and the login session's lookup included), whatever the number of streets.
-CITY_COUNTER_STATEMENTS, CITY_PAGE_STATEMENTS = 6, 20
+# and 22 statements in all (BEGIN and the login session's lookup included; the accepted cases still in
+# mediation and the legal opinions one grouped statement each), whatever the number of streets.
+CITY_COUNTER_STATEMENTS, CITY_PAGE_STATEMENTS = 6, 22
 
 
 def case(mediator, grid, registered, steps=(), *, dispute_type="neighbour", channel="walk_in", amount=None):
@@ -135,6 +136,10 @@ def test_every_figure_matches_the_hand_count(app, world):
         assert {k: figures(c) for k, c in b.by_community} == {a1: (3, 1, 1, 1), a2: (3, 3, 1, 0)}
         # c2 was registered at 00:30 on 1 March in Shanghai (still February in UTC): a March case.
         assert [(k, figures(c)) for k, c in b.by_month] == [("2026-03", (3, 2, 1, 1)), ("2026-04", (3, 2, 1, 0))]
+        # Of the accepted, still in mediation now: c8 alone (accepted on 30 April), which April's rate counts.
+        assert b.totals.in_mediation == 1 and mediating(b) == {
+            "type": {"contract": 1}, "channel": {"phone": 1}, "month": {"2026-04": 1}}
+        assert {k: c.in_mediation for k, c in b.by_community} == {a1: 0, a2: 1}
         # Sweeps: A1's of 2 March (which found c1) and the street's of 15 April held; A2's week of 16 March missed.
         assert b.sweeps == {"community": 1, "street": 1, "missed": 1, "found": 1}
         assert board_for(world.sup_b).sweeps == {"community": 1, "street": 0, "missed": 0, "found": 0}
@@ -199,6 +204,108 @@ def test_the_page_shows_the_figures_and_their_definitions(app, client, world):
     assert 'id="chart-by-type"' in html
 
 
+def english(client):
+    from tests.test_opinions_web import english as to_english
+
+    to_english(client)
+
+
+def test_the_success_rate_says_how_many_accepted_cases_are_still_in_mediation(app, client, world):
+    """April: two accepted cases, c4 agreed and c8 still in mediation: 50 %, of which one still in mediation;
+    a month whose only accepted case is still in mediation reads 0 % and says why."""
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    english(client)
+    html = client.get("/supervision/stats?month_from=2026-03&month_to=2026-04").get_data(as_text=True)
+    note = re.search(r'id="success-rate-in-mediation"[^>]*>([^<]*)<', html).group(1)
+    assert note == "of which 1 still in mediation"
+    assert "<th class=\"text-end\">Still in mediation</th>" in html
+    assert "Still in mediation: of the accepted cases" in html  # the definition
+    by_month = html[html.index('id="table-by-month"'):]
+    april = by_month[by_month.index('data-key="2026-04"'):]
+    april = april[:april.index("</tr>")]
+    assert page_figures(april)["in_mediation"] == "1" and "50.0%" in april
+    march = by_month[by_month.index('data-key="2026-03"'):]
+    assert page_figures(march[:march.index("</tr>")])["in_mediation"] == "0"
+    contract = html[html.index('data-key="contract"'):]
+    contract = contract[:contract.index("</tr>")]
+    assert page_figures(contract)["in_mediation"] == "1" and "0.0%" in contract
+    # April alone: the rate and its note.
+    april_only = client.get("/supervision/stats?month_from=2026-04&month_to=2026-04").get_data(as_text=True)
+    assert page_figures(april_only)["total_success_rate"] == "50.0%"
+    assert "of which 1 still in mediation" in april_only
+    csv_text = client.get("/supervision/stats/export.csv?month_from=2026-03&month_to=2026-04").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    header = next(r for r in rows if r and r[0] == "Month")
+    assert header[6:8] == ["Mediation success rate (per cent)", "Accepted cases still in mediation"]
+    assert ["Accepted cases still in mediation", "1"] in rows  # the summary
+    assert [r[7] for r in rows[rows.index(header) + 1:rows.index(header) + 3]] == ["0", "1"]
+
+
+def _opinion_world(app, world):
+    """Requests for a legal opinion: five on street A's cases asked in April (one waiting, one
+    answered, one answered and acknowledged, one declined, one expired), one withdrawn on c7 (registered
+    in 2025, asked in April), one asked on 1 May (after the period) and one on a case of street B."""
+    from sqlalchemy import select
+
+    from app.disputes.models import Dispute
+    from app.opinions.steps import act, ask
+    from tests import factories_rota as fr
+
+    with app.app_context():
+        clock.set_now(NOW)
+        ma1, ma2, mb = fs.user_named(world.m_a1), fs.user_named(world.m_a2), fs.user_named(world.m_b1)
+        c8 = db.session.execute(select(Dispute).where(Dispute.dispute_type == "contract")).scalar_one()
+        c7 = db.session.execute(select(Dispute).where(Dispute.created_at < at(1, 1))).scalar_one()
+        b_case = case(mb, fs.grid(world.grid_b1), at(4, 1), [("accept", at(4, 1, 10))])
+        lawyers = [fr.lawyer_with_login(phone=f"1370000000{i}") for i in range(8)]
+        asked = [ask(c8, lw, ma2, question="问题", now=at(4, 30, 12)) for lw, _u in lawyers[:5]]
+        (_w, _wu), (_a, answering), (_k, acknowledging), (_d, declining), (_e, _eu) = lawyers[:5]
+        act(asked[1], "accept", answering, now=at(4, 30, 13))
+        act(asked[1], "answer", answering, opinion="意见", now=at(4, 30, 14))
+        act(asked[2], "accept", acknowledging, now=at(4, 30, 13))
+        act(asked[2], "answer", acknowledging, opinion="意见", now=at(4, 30, 14))
+        engine.fire(asked[2], "acknowledge", ma2, now=at(4, 30, 15))
+        act(asked[3], "decline", declining, "没空", now=at(4, 30, 13))
+        engine.fire(asked[4], "expire", engine.SYSTEM_ACTOR, now=at(4, 30, 16))
+        withdrawn = ask(c7, lawyers[5][0], ma1, question="问题", now=at(4, 10))
+        engine.fire(withdrawn, "withdraw", ma1, "已不需要", now=at(4, 11))
+        ask(c8, lawyers[6][0], ma2, question="问题", now=at(5, 1, 9))
+        ask(b_case, lawyers[7][0], mb, question="问题", now=at(4, 2))
+        db.session.remove()
+
+
+def test_the_legal_opinions_asked_in_the_period_by_where_they_stand(app, client, world):
+    from dataclasses import asdict
+
+    _opinion_world(app, world)
+    with app.app_context():
+        expected = dict(asked=6, awaiting=1, answered=2, declined=1, expired=1, withdrawn=1)
+        assert asdict(board_for(world.sup_a).opinions) == expected
+        # Counted the same from the counters (whole months) or from the cases (a period cutting a month).
+        assert asdict(board_for(world.sup_a, start=date(2026, 3, 5)).opinions) == expected
+        assert board_for(world.sup_a, Place(community_id=world.a1)).opinions.asked == 1  # c7's
+        assert asdict(board_for(world.sup_b).opinions) == dict(asked=1, awaiting=1, answered=0, declined=0,
+                                                               expired=0, withdrawn=0)
+        assert board_for(world.sup_city).opinions.asked == 7
+        assert board_for(world.sup_a, start=date(2026, 5, 1), end=date(2026, 5, 31)).opinions.asked == 1
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    english(client)
+    html = client.get("/supervision/stats?month_from=2026-03&month_to=2026-04").get_data(as_text=True)
+    table = html[html.index('id="stats-opinions"'):]
+    table = table[:table.index("</table>")]
+    assert re.findall(r"<th>([^<]+)</th><td[^>]*>(\d+)</td>", table) == [
+        ("Legal opinions asked", "6"), ("Opinions given", "2"), ("Declined by the lawyer", "1"),
+        ("Expired without an answer", "1"), ("Withdrawn", "1"), ("Still awaiting an answer", "1")]
+    csv_text = client.get("/supervision/stats/export.csv?month_from=2026-03&month_to=2026-04").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    start = rows.index(["Legal opinions"])
+    assert rows[start + 1:start + 8] == [["Figure", "Value"], ["Legal opinions asked", "6"], ["Opinions given", "2"],
+                                         ["Declined by the lawyer", "1"], ["Expired without an answer", "1"],
+                                         ["Withdrawn", "1"], ["Still awaiting an answer", "1"]]
+
+
 def test_another_streets_place_is_not_found_and_a_reversed_range_is_empty(app, client, world):
     login(client, world.sup_a)
     for args in (f"community={world.b1}", f"grid={world.grid_b1}", f"street={world.street_b}"):
@@ -224,15 +331,23 @@ def test_the_statistics_export_carries_the_same_figures(app, client, world):
     assert by_type["邻里"] == (3, 3, 2, 0) and by_type["停车"] == (1, 0, 0, 1)
     text = client.get("/supervision/stats/export.csv?month_from=2026-03&month_to=2026-04").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    # The fifth figure: ended by a party's refusal (issue 12), none here.
-    assert ["邻里", "3", "3", "2", "0", "0", "66.7", "0.0", "66.7"] in rows
+    # The fifth figure: ended by a party's refusal (issue 12), none here; after the success rate, the
+    # accepted cases still in mediation (none of the neighbour cases; c8, a contract case, is).
+    assert ["邻里", "3", "3", "2", "0", "0", "66.7", "0", "0.0", "66.7"] in rows
+    assert ["合同", "1", "1", "0", "0", "0", "0.0", "1", "0.0", "0.0"] in rows
+
+
+def mediating(b) -> dict:
+    """The accepted cases still in mediation, of each group that has any."""
+    return {dim: {k: c.in_mediation for k, c in groups if c.in_mediation}
+            for dim, groups in (("type", b.by_type), ("channel", b.by_channel), ("month", b.by_month))}
 
 
 def _summary(b):
-    return dict(totals=figures(b.totals), closed=b.closed, mean=round(b.mean_days or 0, 6), p90=b.p90_days,
+    return dict(totals=figures(b.totals), in_mediation=(b.totals.in_mediation, mediating(b)), closed=b.closed, mean=round(b.mean_days or 0, 6), p90=b.p90_days,
                 amounts=(b.amount_total, b.amount_cases), open=b.open_by_colour,
                 by_type={k: figures(c) for k, c in b.by_type}, by_channel={k: figures(c) for k, c in b.by_channel},
-                by_community={k: figures(c) for k, c in b.by_community},
+                by_community={k: (*figures(c), c.in_mediation) for k, c in b.by_community},
                 by_month={k: figures(c) for k, c in b.by_month}, sweeps=b.sweeps)
 
 
@@ -354,6 +469,9 @@ def test_the_city_page_lists_its_streets_each_a_link_to_the_streets_communities(
             streets = {street: figures(board_for(sup, start=start).totals)
                        for street, sup in ((world.street_a, world.sup_a), (world.street_b, world.sup_b))}
             assert {k: figures(c) for k, _n, c in by_street.by_street} == {k: v for k, v in streets.items() if v[0]}
+            # c8, street A's, is still in mediation.
+            in_mediation = {k: c.in_mediation for k, _n, c in by_street.by_street}
+            assert in_mediation.pop(world.street_a) == 1 and not any(in_mediation.values())
         # A street chosen, or a street supervisor: by community, as before.
         assert stats.dashboard(scope, Place(street_id=world.street_a), START, END, NOW, by_street=True).by_street is None
         assert stats.dashboard(Scope(fs.user_named(world.sup_a)), Place(), START, END, NOW,

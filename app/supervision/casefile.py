@@ -1,7 +1,12 @@
 """The case file (卷宗) of one case: cover, list of contents (卷内目录),
-registration, notice of rights, session records, agreement, follow-ups,
-closing summary and history, as one structure read by the print view and by
-the PDF.
+registration, notice of rights, session records, legal opinions asked of
+volunteer lawyers, agreement, follow-ups, closing summary and history, as one
+structure read by the print view and by the PDF.
+
+The legal opinions are in the file of those who may read them on the case
+page (app/opinions: the case's mediators and supervisors, an
+administrator); for the others (a grid worker) the part is left out, as the
+case's history leaves out the requests' steps.
 
 The cover carries what an archive files a case under: the committee (setting
 COMMITTEE_NAME), file number, case name, parties, dates of acceptance and
@@ -23,8 +28,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext as _, pgettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
@@ -197,6 +203,8 @@ def build(dispute, full: bool = False) -> CaseFile:
         (_("Held at"), _when(s.held_at)), (_("Place of the session"), s.place), (_("Who attended"), s.attendees),
         (_("Record of what was said"), s.record), (_("Recorded by"), s.recorded_by.display_name),
     ] for s in dispute.sessions]
+    opinions = Part(_("Legal opinions"))
+    opinions.blocks = _opinions(dispute, locale)
     agreement = Part(_("Agreement"))
     if dispute.agreement_form:
         agreement.lines = [
@@ -225,6 +233,8 @@ def build(dispute, full: bool = False) -> CaseFile:
     history = Part(_("History"))
     history.lines = [(_when(e.at), _entry_text(e)) for e in oldest_first(timeline(dispute, locale))]
     parts = [cover, registration, rights, sessions, agreement, followups, closing, history]
+    if _reads_opinions(dispute):
+        parts.insert(parts.index(sessions) + 1, opinions)
     title = _("Case file (archive copy)") if full else _("Case file")
     return CaseFile(title=title, file_no=dispute.file_no or f"#{dispute.id}", parts=parts, committee=committee,
                     full=full)
@@ -274,6 +284,48 @@ def _followups(dispute, locale) -> list:
         (_("Satisfaction"), lab(fcodes.SATISFACTION, f.satisfaction, locale) if f.satisfaction else "—"),
         (_("Notes"), f.notes or "—"),
     ] for f in rows]
+
+
+def _reads_opinions(dispute) -> bool:
+    """Whether the reader sees the case's legal opinions; outside a request (a command) everything is read."""
+    from ..opinions.models import staff_see_opinions
+
+    return not has_request_context() or staff_see_opinions(dispute, current_user)
+
+
+def _opinions(dispute, locale) -> list:
+    """Each request for a legal opinion, oldest first: whom, when and what was
+    asked, where it stands, the answer and its acknowledgement. The lawyer's
+    phone is not printed; the question and the opinion are the case's own
+    working records, as a session's record is."""
+    from ..opinions.panel import case_opinions, reasons_of
+    from ..opinions.rules import conflict_words
+
+    rows = sorted(case_opinions(dispute.id), key=lambda o: o.id)
+    reasons = reasons_of(rows)
+    blocks = []
+    for o in rows:
+        lines = [
+            (_("Lawyer"), o.lawyer.name),
+            (_("Law firm"), o.lawyer.firm or "—"),
+            (_("Asked by"), o.requested_by.display_name if o.requested_by else "—"),
+            (_("Asked on"), _when(o.requested_at)),
+            (_("Question"), o.question or "—"),
+            (_("State"), translate(o.__workflow__.state(o.state).label, locale)),
+        ]
+        if o.conflicts:
+            lines += [(_("Possible conflict"), "；".join(conflict_words(c) for c in o.conflicts)),
+                      (_("Asked anyway because"), o.override_reason or "—")]
+        if o.id in reasons:
+            lines.append((_("Reason"), reasons[o.id] or "—"))
+        lines += [
+            (_("Legal opinion"), o.opinion or "—"),
+            (_("Laws cited"), o.laws_cited or "—"),
+            (_("Answered on"), _when(o.answered_at)),
+            (_("Acknowledged on"), _when(o.acknowledged_at)),
+        ]
+        blocks.append(lines)
+    return blocks
 
 
 def font_path() -> str:

@@ -59,16 +59,17 @@ def _rate(value):
 
 
 def _count_row(label, c):
+    # The accepted cases still in mediation follow the success rate: they are in its denominator.
     return [label, c.registered, c.accepted, c.agreements, c.on_spot, c.refused, _rate(c.success_rate),
-            _rate(c.on_spot_rate),
-            _rate(c.resolution_rate)]
+            c.in_mediation, _rate(c.on_spot_rate), _rate(c.resolution_rate)]
 
 
 def statistics_sections(board) -> list[Section]:
     locale = _locale()
     count_headers = [pgettext("number of cases", "Registered"), _("Accepted for mediation"), _("Agreements"),
                      _("Resolved on the spot"), _("Ended by a party's refusal"),
-                     _("Mediation success rate (per cent)"), _("On-the-spot rate (per cent)"), _("Resolution rate (per cent)")]
+                     _("Mediation success rate (per cent)"), _("Accepted cases still in mediation"),
+                     _("On-the-spot rate (per cent)"), _("Resolution rate (per cent)")]
     period = f"{board.date_from.isoformat()} – {board.date_to.isoformat()}"
     summary = Section(_("Summary figures"), [_("Figure"), _("Value")], [
         [_("Period (registration dates)"), period],
@@ -99,7 +100,22 @@ def statistics_sections(board) -> list[Section]:
         rows = [_count_row(codes.label(names, key, locale) if names else key, c) for key, c in groups]
         sections.append(Section(title, [first] + count_headers, rows))
     sections.append(department_section(board))
+    if board.opinions is not None:
+        sections.append(opinion_section(board.opinions))
     return sections
+
+
+def opinion_labels() -> tuple:
+    """(figure, label) of the legal opinions' table, as the page and the export name them."""
+    return (("asked", _("Legal opinions asked")), ("answered", _("Opinions given")),
+            ("declined", _("Declined by the lawyer")), ("expired", pgettext("legal opinion state", "Expired without an answer")),
+            ("withdrawn", _("Withdrawn")), ("awaiting", _("Still awaiting an answer")))
+
+
+def opinion_section(figures) -> Section:
+    """The legal opinions asked in the period, by where they stand now."""
+    return Section(_("Legal opinions"), [_("Figure"), _("Value")],
+                   [[label, getattr(figures, key)] for key, label in opinion_labels()])
 
 
 def department_section(board) -> Section:

@@ -161,7 +161,8 @@ def statistics():
     description = trends.describe(trend, {name: label for name, label, _c, _d in lines})
     return render_template("supervision/stats.html", form=form, board=board, codes=codes,
                            link_args=form.link_args(), alliance_kinds=PARTICIPANT_KINDS, trend=trend,
-                           trend_lines=lines, trend_description=description)
+                           trend_lines=lines, trend_description=description,
+                           opinion_labels=reports.opinion_labels())
 
 
 @bp.route("/stats/export.<fmt>")
