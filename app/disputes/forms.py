@@ -225,6 +225,10 @@ def _not_listed(dispute, locale) -> str:
     return " ".join(lines)
 
 
+REJECTION_SEEN = _l("The party sees the route and this reason when they check the case with its tracking code: "
+                    "write it for them (where to go, and why not here).")
+
+
 # A step's form class, built once for each set of fields: a new WTForms class
 # per request cost a step's GET and its POST more than filling the form in
 # (its metaclass collects and orders the fields when first instantiated).
@@ -256,6 +260,9 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None):
     form = _step_form_class(t)(formdata=formdata, prefix=t.trigger)
     for name in t.required + t.optional:
         _choices_for(form[name], name, dispute, locale, mediators)
+    if t.trigger == "reject":
+        # Mediation Law art. 18: the party is told where to turn; /track shows both (app/public/progress.py).
+        form.reason.description = translate(REJECTION_SEEN, locale)
     if formdata is None:
         form.version.data = dispute.version
     return form
