@@ -502,3 +502,31 @@ def test_a_classified_case_is_accepted_without_those_fields(app, client, world):
     form = client.get(f"/cases/{world.case}/steps/accept").get_data(as_text=True)
     assert "accept-dispute_type" not in form and "accept-grid_id" not in form
     assert action(client, world.case, "accept").status_code == 302
+
+
+def test_the_place_is_in_the_main_part_of_the_intake_form(client, world):
+    login(client, world.gw)
+    page = client.get("/cases/new").get_data(as_text=True)
+    assert page.index('name="place"') < page.index('id="intake-details"')
+
+
+def test_after_registering_the_grid_worker_is_told_who_takes_it_and_gets_a_slip(app, client, world):
+    login(client, world.gw)
+    english(client)
+    response, _ = intake(client, world, channel="patrol")
+    case_id = int(response.location.rsplit("/", 1)[1])
+    page = client.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        d = db.session.get(Dispute, case_id)
+        code, community = d.tracking_code, d.community.name
+    assert f"Next the mediators of {community} decide whether to accept it" in page
+    assert "the time limit shown on the case is theirs" in page
+    assert f'href="/cases/{case_id}/slip"' in page
+    slip = client.get(f"/cases/{case_id}/slip")
+    text = slip.get_data(as_text=True)
+    assert slip.status_code == 200 and f'id="slip-code">{code}<' in text and "http://localhost/track" in text
+    assert "13912345678" not in text and "赵六" not in text and "邻居装修噪音扰民" not in text
+    for username, status in ((world.m2, 404), (world.sup, 403), (world.m1, 200)):  # m2: another community
+        other = app.test_client()
+        login(other, username)
+        assert other.get(f"/cases/{case_id}/slip").status_code == status, username

@@ -106,4 +106,5 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
         revealed=revealed or set(),
         may_reveal=dispute.may_reveal_to(current_user),
         may_edit=current_user.role in INTAKE_ROLES and not is_sealed(dispute),
+        may_print_slip=current_user.role in INTAKE_ROLES,
     ), status

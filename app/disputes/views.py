@@ -24,7 +24,7 @@ from . import codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
 from .case_page import not_offered, offered_step, render_case, step_form
 from .forms import EditForm, IntakeForm, classification
-from .intake import by_submission, open_case
+from .intake import by_submission, next_after_intake, open_case
 from .models import Party
 from .rules import community_mediators
 from . import lists
@@ -133,6 +133,7 @@ def new():
         if not created:
             return redirect(url_for(".show", case_id=dispute.id))
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")
+        flash(next_after_intake(dispute), "info")
         return redirect(url_for(".show", case_id=dispute.id))
     status = 200
     if form.is_submitted():
@@ -195,6 +196,14 @@ def fire(case_id, trigger):
         return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
     flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".show", case_id=case_id))
+
+
+@roles_required(*INTAKE_ROLES)
+def slip(case_id):
+    """A slip to hand to the parties: the tracking code and how to follow the
+    case with it. Nothing personal is on it, so printing it is not recorded."""
+    dispute = load_case(case_id)
+    return render_template("disputes/slip.html", d=dispute)
 
 
 @roles_required(*INTAKE_ROLES)
