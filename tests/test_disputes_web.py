@@ -1,16 +1,21 @@
 """Dispute pages through the web client: intake, actions, bad input, scope."""
 import io
+import json
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.audit.verify import verify
 from app.disputes.models import Dispute
+from app.engine.edits import edit
 from app.extensions import db
+from app.supervision.counters import StatCount
 from tests import factories_supervision as fs
 from tests import factories as f
 from tests.factories import csrf, login
+from tests.test_public import report, tracking_code
 from tests.uploads_data import png
 
 
@@ -424,3 +429,104 @@ def test_a_marked_field_is_heard_as_invalid_and_described_by_its_error(app, clie
         assert re.search(rf'<div class="[^"]*" id="{element_id}">[^<]+</div>', page), element_id
     others = re.findall(r'<(?:input|select|textarea)[^>]*aria-invalid="true"[^>]*>', page)
     assert others == [field]  # only the marked field
+
+
+def english(client):
+    client.post("/language/en", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True)),
+                                      "next": "/cases/"})
+
+
+@pytest.fixture
+def resident_report(app, client, world):
+    """A resident's report in community 1: type "Other", no grid."""
+    code = tracking_code(report(client, type("W", (), {"c1": world.c1}))[0])
+    with app.app_context():
+        return db.session.execute(select(Dispute.id).where(Dispute.tracking_code == code)).scalar_one()
+
+
+def type_counts(app):
+    with app.app_context():
+        rows = db.session.execute(select(StatCount.key, func.sum(StatCount.registered)).where(
+            StatCount.dim == "type").group_by(StatCount.key)).all()
+        return {key: n for key, n in rows if n}
+
+
+def test_accepting_a_residents_report_sets_its_type_and_grid(app, client, world, resident_report):
+    login(client, world.m1)
+    english(client)
+    form = client.get(f"/cases/{resident_report}/steps/accept").get_data(as_text=True)
+    assert 'name="accept-dispute_type"' in form and 'name="accept-grid_id"' in form
+    assert "It came in as “Other”" in form
+    assert f'value="{world.g3}"' not in form  # another community's grid is not offered
+    before = type_counts(app)
+    assert before.get("other") == 1
+    # Not chosen: asked again, nothing changed.
+    assert action(client, resident_report, "accept", dispute_type="", grid_id="").status_code == 422
+    # Another community's grid, sent by hand: refused.
+    assert action(client, resident_report, "accept", dispute_type="neighbour",
+                  grid_id=str(world.g3)).status_code == 422
+    with app.app_context():
+        d = db.session.get(Dispute, resident_report)
+        assert (d.state, d.dispute_type, d.grid_id) == ("submitted", "other", None)
+    response = action(client, resident_report, "accept", dispute_type="neighbour", grid_id=str(world.g1))
+    assert response.status_code == 302
+    with app.app_context():
+        d = db.session.get(Dispute, resident_report)
+        assert (d.state, d.dispute_type, d.grid_id) == ("accepted", "neighbour", world.g1)
+        events = db.session.execute(select(AuditEvent.trigger, AuditEvent.data).where(
+            AuditEvent.entity_type == "dispute", AuditEvent.entity_id == d.id).order_by(AuditEvent.seq)).all()
+        assert [e.trigger for e in events][-2:] == ["edit", "accept"]
+        assert json.loads(events[-2].data)["changes"] == {"dispute_type": ["other", "neighbour"],
+                                                          "grid_id": [None, world.g1]}
+        assert verify() == []
+    after = type_counts(app)
+    assert "other" not in after and after["neighbour"] == before.get("neighbour", 0) + 1
+    assert "Neighbours" in case_page(client, resident_report)
+
+
+def test_a_stale_accept_form_changes_neither_type_nor_state(app, client, world, resident_report):
+    login(client, world.m1)
+    page = case_page(client, resident_report, step="accept")
+    with app.app_context():
+        d = db.session.get(Dispute, resident_report)
+        edit(d, db.session.get(f.User, world.m1_id), {"place": "东门"})  # someone else corrected the place meanwhile
+    response = action(client, resident_report, "accept", page=page, dispute_type="neighbour", grid_id=str(world.g1))
+    assert response.status_code == 409
+    with app.app_context():
+        d = db.session.get(Dispute, resident_report)
+        assert (d.state, d.dispute_type, d.grid_id) == ("submitted", "other", None)
+
+
+def test_a_classified_case_is_accepted_without_those_fields(app, client, world):
+    login(client, world.m1)
+    form = client.get(f"/cases/{world.case}/steps/accept").get_data(as_text=True)
+    assert "accept-dispute_type" not in form and "accept-grid_id" not in form
+    assert action(client, world.case, "accept").status_code == 302
+
+
+def test_the_place_is_in_the_main_part_of_the_intake_form(client, world):
+    login(client, world.gw)
+    page = client.get("/cases/new").get_data(as_text=True)
+    assert page.index('name="place"') < page.index('id="intake-details"')
+
+
+def test_after_registering_the_grid_worker_is_told_who_takes_it_and_gets_a_slip(app, client, world):
+    login(client, world.gw)
+    english(client)
+    response, _ = intake(client, world, channel="patrol")
+    case_id = int(response.location.rsplit("/", 1)[1])
+    page = client.get(response.location).get_data(as_text=True)
+    with app.app_context():
+        d = db.session.get(Dispute, case_id)
+        code, community = d.tracking_code, d.community.name
+    assert f"Next the mediators of {community} decide whether to accept it" in page
+    assert "the time limit shown on the case is theirs" in page
+    assert f'href="/cases/{case_id}/slip"' in page
+    slip = client.get(f"/cases/{case_id}/slip")
+    text = slip.get_data(as_text=True)
+    assert slip.status_code == 200 and f'id="slip-code">{code}<' in text and "http://localhost/track" in text
+    assert "13912345678" not in text and "赵六" not in text and "邻居装修噪音扰民" not in text
+    for username, status in ((world.m2, 404), (world.sup, 403), (world.m1, 200)):  # m2: another community
+        other = app.test_client()
+        login(other, username)
+        assert other.get(f"/cases/{case_id}/slip").status_code == status, username

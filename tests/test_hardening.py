@@ -3,11 +3,13 @@ logout ends the session, and odd input gets a 4xx, never a 500."""
 import pytest
 from sqlalchemy import select
 
+from app import engine
 from app.audit.models import AuditEvent
 from app.disputes.models import Dispute
 from app.extensions import db
 from tests import factories as f
 from tests.factories import csrf, login
+from tests.test_public import report, tracking_code
 from tests.test_disputes_web import action, case_page, intake, world  # noqa: F401  (fixture)
 from tests.test_sessions import post_session, world as session_world  # noqa: F401  (fixture)
 
@@ -24,8 +26,6 @@ def assigned(app, world):
         d = db.session.get(Dispute, world.case)
         lead = f.user("mediator", community=d.community)
         f.walk(d, lead, "accept")
-        from app import engine
-
         engine.fire(d, "assign", db.session.get(f.User, world.m1_id), mediator_id=lead.id)
         return lead.username, d.parties[0].id
 
@@ -107,3 +107,44 @@ def test_a_nul_character_is_refused_before_it_reaches_the_database(client, world
         page = client.get("/login").get_data(as_text=True)
         response = client.post("/login", data={"csrf_token": csrf(page), "username": "a\x00", "password": "x"})
         assert response.status_code == 400
+
+
+def test_while_no_one_leads_the_case_its_communitys_mediators_may_call_the_party_back(app, client, world):
+    """Triage: a report waits for any mediator of its community, who calls the
+    party before accepting it; each reveal is recorded. Not another community's
+    mediator, not a grid worker who did not register it, not once a lead
+    mediator is named or the case has ended."""
+    code = tracking_code(report(client, type("W", (), {"c1": world.c1}))[0])
+    with app.app_context():
+        d = db.session.execute(select(Dispute).where(Dispute.tracking_code == code)).scalar_one()
+        case_id, party_id = d.id, d.parties[0].id
+        colleague = f.user("mediator", community=d.community).username
+        grid_case = db.session.get(Dispute, world.case)  # registered by world.m1, in world.gw's grid
+        grid_party = grid_case.parties[0].id
+    for username, expected in ((world.m1, 200), (colleague, 200), (world.m2, 404)):
+        login(client, username)
+        if expected == 200:
+            page = case_page(client, case_id)
+            assert f"/cases/{case_id}/parties/{party_id}/reveal" in page, username
+            response = reveal(client, case_id, party_id)
+            assert response.status_code == 200 and "13987654321" in response.get_data(as_text=True)
+        else:
+            assert client.post(f"/cases/{case_id}/parties/{party_id}/reveal",
+                               data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True))}
+                               ).status_code == 404
+        client.post("/logout", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True))})
+    assert len(reveals(app)) == 2
+    login(client, world.gw)  # sees the grid's case, registered it not
+    assert "/reveal" not in case_page(client, world.case)
+    assert reveal(client, world.case, grid_party).status_code == 403
+    with app.app_context():
+        d = db.session.get(Dispute, case_id)
+        m1 = db.session.get(f.User, world.m1_id)
+        other = db.session.execute(select(f.User).where(f.User.username == colleague)).scalar_one()
+        f.walk(d, m1, "accept")
+        assert d.may_reveal_to(other)  # accepted, waiting for its lead mediator
+        engine.fire(d, "assign", m1, mediator_id=m1.id)
+        assert not d.may_reveal_to(other)
+        rejected = f.dispute(m1, db.session.get(Dispute, world.case).grid)
+        engine.fire(rejected, "reject", m1, "不属于调解范围", route="court")
+        assert not rejected.may_reveal_to(other)

@@ -7,7 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import clock
+from app import clock, engine
+from app.dates import deadline_text
+from app.disputes import codes
+from app.public.progress import MEANINGS, ROUTES
 from app.audit.models import AuditEvent
 from app.audit.verify import verify
 from app.disputes.models import Attachment, Dispute
@@ -16,6 +19,7 @@ from app.ratelimit import RateEvent
 from tests import factories as f
 from tests.factories import csrf, login
 from tests.uploads_data import HTML, png, same_picture
+from workflows import DISPUTE
 
 REPORTER_PHONE = "13987654321"
 DESCRIPTION = "小区东门垃圾堆放多日，邻里为此争吵。"
@@ -293,3 +297,61 @@ def test_no_photo_no_hint_to_choose_it_again(client, world):
     response, _ = report(client, world, phone="12345")
     assert response.status_code == 422
     assert PHOTO_AGAIN not in response.get_data(as_text=True)
+
+
+def mediator(username):
+    return db.session.execute(select(f.User).where(f.User.username == username)).scalar_one()
+
+
+def test_a_refused_report_tells_the_resident_where_to_turn_and_why(app, client, world):
+    """People's Mediation Law art. 18: the party is told where to go instead,
+    with the reason the mediator wrote for them."""
+    code = tracking_code(report(client, world, name="孙大妈")[0])
+    with app.app_context():
+        d = db.session.execute(select(Dispute).where(Dispute.tracking_code == code)).scalar_one()
+        engine.fire(d, "reject", mediator(world.m1), "请向街道物业办反映", route="other")
+    english(client)
+    page = track(client, code).get_data(as_text=True)
+    assert "Rejected" in page and "did not take the case up" in page
+    assert re.search(r'id="track-route">Another way<', page)
+    assert re.search(r'id="track-reason">请向街道物业办反映<', page)
+    for private in ("孙大妈", REPORTER_PHONE, DESCRIPTION, "3号楼东侧"):
+        assert private not in page
+
+
+def test_a_failed_mediation_shows_the_route_but_not_the_mediators_reason(app, client, world):
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        m1 = mediator(world.m1)
+        f.walk(d, m1, "accept", "assign", "start_mediation")
+        engine.fire(d, "fail", m1, "被申请人坚持不赔，内部记录", route="court")
+        code = d.tracking_code
+    english(client)
+    page = track(client, code).get_data(as_text=True)
+    assert "Mediation failed" in page
+    assert re.search(r'id="track-route">Bring it before a people&#39;s court \(file a lawsuit\)<', page)
+    assert 'id="track-reason"' not in page and "内部记录" not in page
+
+
+def test_a_new_report_says_what_happens_next_and_by_when(app, client, world):
+    code = tracking_code(report(client, world)[0])
+    english(client)
+    page = track(client, code).get_data(as_text=True)
+    assert "A mediator of your community looks at it and decides whether to take the case up" in page
+    with app.app_context():
+        due = db.session.execute(select(Dispute.due_at).where(Dispute.tracking_code == code)).scalar_one()
+    assert re.search(rf'id="track-due">{re.escape(deadline_text(due, "en"))}<', page)
+    assert 'id="track-route"' not in page
+
+
+def test_every_state_has_a_line_for_the_resident():
+    assert set(MEANINGS) == {s.code for s in DISPUTE.states}
+    assert set(ROUTES) == set(codes.ROUTES)
+
+
+def test_the_refusal_form_says_the_resident_sees_the_reason(app, client, world):
+    login(client, world.m1)
+    page = client.get("/cases/").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/cases/"})
+    form = client.get(f"/cases/{world.case}/steps/reject").get_data(as_text=True)
+    assert "The party sees the route and this reason when they check the case" in form

@@ -22,6 +22,7 @@ bp.add_url_rule("/<int:case_id>", view_func=views.show)
 bp.add_url_rule("/<int:case_id>/steps/<trigger>", view_func=views.step)
 bp.add_url_rule("/<int:case_id>/fire/<trigger>", view_func=views.fire, methods=["POST"])
 bp.add_url_rule("/<int:case_id>/edit", view_func=views.edit, methods=["GET", "POST"])
+bp.add_url_rule("/<int:case_id>/slip", view_func=views.slip)
 bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/reveal", view_func=views.reveal, methods=["POST"])
 
 bp.app_context_processor(views.inbox_helpers)

@@ -24,8 +24,8 @@ from ..labels import LIST_SEPARATOR
 from ..privacy import mask_id, mask_phone
 from . import codes
 from .access import INTAKE_ROLES
-from .forms import transition_form
-from .rules import mediators_for
+from .forms import CLASSIFY_TRIGGERS, transition_form
+from .rules import community_grids, mediators_for
 
 
 # Said by the page opened on a step (?step=) and by the step's fetched form alike.
@@ -64,7 +64,9 @@ def step_form(t, dispute, locale, formdata=None, version=None):
     """The form of one step; `version` is the case's version the user saw
     (the page's, when the form is fetched after the page), to catch stale forms."""
     mediators = mediators_for(dispute) if "mediator_id" in t.required + t.optional else ()
-    form = transition_form(t, dispute, locale, mediators, formdata=formdata)
+    grids = community_grids(dispute.community_id) \
+        if t.trigger in CLASSIFY_TRIGGERS and dispute.grid_id is None else ()
+    form = transition_form(t, dispute, locale, mediators, formdata=formdata, grids=grids)
     if formdata is None and version is not None:
         form.version.data = version
     return form
@@ -104,4 +106,5 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
         revealed=revealed or set(),
         may_reveal=dispute.may_reveal_to(current_user),
         may_edit=current_user.role in INTAKE_ROLES and not is_sealed(dispute),
+        may_print_slip=current_user.role in INTAKE_ROLES,
     ), status

@@ -225,24 +225,31 @@ def _not_listed(dispute, locale) -> str:
     return " ".join(lines)
 
 
+REJECTION_SEEN = _l("The party sees the route and this reason when they check the case with its tracking code: "
+                    "write it for them (where to go, and why not here).")
+
+
 # A step's form class, built once for each set of fields: a new WTForms class
 # per request cost a step's GET and its POST more than filling the form in
 # (its metaclass collects and orders the fields when first instantiated).
 _STEP_FORMS: dict[tuple, type] = {}
 
 
-def _step_form_class(t) -> type:
-    key = (t.required, t.optional, t.reason_required)
+def _step_form_class(t, classify: tuple[str, ...] = ()) -> type:
+    key = (t.required, t.optional, t.reason_required, classify)
     form_class = _STEP_FORMS.get(key)
     if form_class is None:
 
         class _Form(FlaskForm):
             version = HiddenField()
+            CLASSIFY = classify
 
         for name in t.required:
             setattr(_Form, name, _field_for(name))
         for name in t.optional:
             setattr(_Form, name, _field_for(name, required=False))
+        for name in classify:
+            setattr(_Form, name, _classify_field(name))
         reason_validators = [DataRequired(), Length(max=2000)] if t.reason_required else [Optional(), Length(max=2000)]
         _Form.reason = TextAreaField(_l("Reason") if t.reason_required else _l("Note (optional)"),
                                      validators=reason_validators)
@@ -250,12 +257,71 @@ def _step_form_class(t) -> type:
     return form_class
 
 
-def transition_form(t, dispute, locale, mediators=(), formdata=None):
+# Accepting a case whose type is still "Other" or which has no grid (a
+# resident's report arrives so: app/public) asks for them with the step, so
+# that the statistics by type and grid count it where it belongs; the view
+# saves them as an edit of the case in the step's transaction.
+CLASSIFY_TRIGGERS = ("accept",)
+UNCLASSIFIED_TYPE = "other"
+
+
+def to_classify(t, dispute, grids) -> tuple[str, ...]:
+    """The case fields the step `t` asks for on this case: its type while it
+    is "Other", its grid while it has none (and its community has grids)."""
+    if dispute is None or t.trigger not in CLASSIFY_TRIGGERS:
+        return ()
+    names = []
+    if dispute.dispute_type == UNCLASSIFIED_TYPE:
+        names.append("dispute_type")
+    if dispute.grid_id is None and grids:
+        names.append("grid_id")
+    return tuple(names)
+
+
+def _int_or_none(value):
+    if value is None or isinstance(value, int):
+        return value
+    return int(value) if str(value).isdigit() else None
+
+
+def _classify_field(name):
+    if name == "dispute_type":
+        return SelectField(_l("Type of dispute"), validators=[DataRequired(_l("Choose the type of dispute."))],
+                           description=_l("It came in as “Other”: choose what it really is, so that the "
+                                          "statistics by type count it there (“Other” only if no type fits)."))
+    if name == "grid_id":
+        return SelectField(_l("Grid"), coerce=_int_or_none, validators=[DataRequired(_l("Choose the grid."))],
+                           description=_l("The grid where it happens (see the place given): its grid worker "
+                                          "then sees the case too."))
+    raise LookupError(f"no classification field {name!r}")
+
+
+def _classify_choices(form, dispute, locale, grids) -> None:
+    choose = [("", _l("Choose…"))]
+    if "dispute_type" in form.CLASSIFY:
+        form.dispute_type.choices = choose + codes.choices(codes.DISPUTE_TYPES, locale)
+    if "grid_id" in form.CLASSIFY:
+        form.grid_id.choices = choose + [(g.id, g.name) for g in grids]
+
+
+def classification(form) -> dict:
+    """The case fields set with the step, as an edit's changes."""
+    return {name: form[name].data for name in form.CLASSIFY}
+
+
+def transition_form(t, dispute, locale, mediators=(), formdata=None, grids=()):
     """A form for one transition: its required fields, the reason, and the
-    version of the case the user saw (to catch stale forms)."""
-    form = _step_form_class(t)(formdata=formdata, prefix=t.trigger)
+    version of the case the user saw (to catch stale forms); `grids`, the
+    case's community's, for a step that may set the case's grid."""
+    classify = to_classify(t, dispute, grids)
+    form = _step_form_class(t, classify)(formdata=formdata, prefix=t.trigger)
     for name in t.required + t.optional:
         _choices_for(form[name], name, dispute, locale, mediators)
+    if classify:
+        _classify_choices(form, dispute, locale, grids)
+    if t.trigger == "reject":
+        # Mediation Law art. 18: the party is told where to turn; /track shows both (app/public/progress.py).
+        form.reason.description = translate(REJECTION_SEEN, locale)
     if formdata is None:
         form.version.data = dispute.version
     return form

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, engine
+from ..dates import deadline_text
 from ..extensions import db
 from ..org.models import Community, Grid
 from ..uploads import Batch
@@ -192,3 +193,16 @@ def open_case(case: NewCase, door: str, actor, submitted: dict, *, channel: str 
             raise
         batch.done()
     return Opened(dispute, True)
+
+
+# Said to whoever registered a case (a grid worker on patrol, most often):
+# who takes it next, whose the time limit shown on the case is, and that the
+# parties follow it with its tracking code.
+NEXT_AFTER_INTAKE = _l("Next the mediators of %(community)s decide whether to accept it, by %(deadline)s: the time "
+                       "limit shown on the case is theirs. Give the parties the tracking code (print a slip for "
+                       "them from the case page): with it they follow the case on the “Check progress” page.")
+
+
+def next_after_intake(dispute: Dispute) -> str:
+    """Who takes a new case next, in the request's language."""
+    return str(NEXT_AFTER_INTAKE) % {"community": dispute.community.name, "deadline": deadline_text(dispute.due_at)}

@@ -21,6 +21,10 @@ ANONYMOUS_REPORTER = "群众（随手拍）"
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
+# The open states in which a case has no lead mediator and any mediator of its
+# community takes its next step (DISPUTE: accept or reject, assign, close).
+UNLED_STATES = ("submitted", "accepted", "resolved_on_spot")
+
 
 def new_tracking_code() -> str:
     """The code a resident uses to follow their case; unguessable, no personal data."""
@@ -153,8 +157,17 @@ class Dispute(WorkflowMixin, db.Model):
 
     def may_reveal_to(self, user) -> bool:
         """Personal data in full only for those who work the case (PIPL): its
-        mediators, and the grid worker or mediator who registered it."""
-        return user.role in ("mediator", "gridworker") and (self.works_on(user) or user.id == self.created_by_id)
+        mediators, the grid worker or mediator who registered it, and, while
+        no lead mediator is named and the next step is any of them to take
+        (accept or reject a report, assign it, close it after an on-the-spot
+        resolution), every mediator of the case's community: they call the
+        party back before taking the case up."""
+        if user.role not in ("mediator", "gridworker"):
+            return False
+        if self.works_on(user) or user.id == self.created_by_id:
+            return True
+        return (user.role == "mediator" and self.assignee_id is None and self.state in UNLED_STATES
+                and can_see(user, self))
 
     @property
     def title(self) -> str:

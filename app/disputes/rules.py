@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..dates import day_text
 from ..engine.hooks import Hooks
 from ..extensions import db
+from ..org.models import Grid
 from .codes import BY_MEDIATOR
 from .models import ANONYMOUS_REPORTER, FileCounter, Recusal
 
@@ -371,3 +372,8 @@ def community_mediators(community_id) -> list[User]:
             .order_by(User.display_name)
         ).scalars()
     )
+
+
+def community_grids(community_id) -> list[Grid]:
+    """The grids of a community, for placing one of its cases that has none."""
+    return list(db.session.execute(select(Grid).where(Grid.community_id == community_id).order_by(Grid.id)).scalars())

@@ -11,7 +11,7 @@ from workflows import DISPUTE
 from .. import clock, engine, paging
 from ..audit import record
 from ..auth.access import roles_required
-from ..database import reads_first
+from ..database import begin_writing, reads_first
 from ..engine.deadlines import colour
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
@@ -23,8 +23,8 @@ from ..validators import form_version
 from . import codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
 from .case_page import not_offered, offered_step, render_case, step_form
-from .forms import EditForm, IntakeForm
-from .intake import by_submission, open_case
+from .forms import EditForm, IntakeForm, classification
+from .intake import by_submission, next_after_intake, open_case
 from .models import Party
 from .rules import community_mediators
 from . import lists
@@ -133,6 +133,7 @@ def new():
         if not created:
             return redirect(url_for(".show", case_id=dispute.id))
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")
+        flash(next_after_intake(dispute), "info")
         return redirect(url_for(".show", case_id=dispute.id))
     status = 200
     if form.is_submitted():
@@ -182,13 +183,27 @@ def fire(case_id, trigger):
     version = str(form.version.data or "")
     data = {name: getattr(form, name).data for name in t.required + t.optional}
     try:
-        engine.fire(dispute, trigger, current_user, reason=form.reason.data,
-                    expected_version=form_version(version), **data)
+        expected = form_version(version)
+        if form.CLASSIFY:
+            # The type and grid set with the step: an edit of the case (before and after kept) in the step's
+            # transaction, so a refused step leaves them as they were.
+            begin_writing(db.session)
+            engine_edit(dispute, current_user, classification(form), expected_version=expected, commit=False)
+            expected = dispute.version
+        engine.fire(dispute, trigger, current_user, reason=form.reason.data, expected_version=expected, **data)
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
     flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".show", case_id=case_id))
+
+
+@roles_required(*INTAKE_ROLES)
+def slip(case_id):
+    """A slip to hand to the parties: the tracking code and how to follow the
+    case with it. Nothing personal is on it, so printing it is not recorded."""
+    dispute = load_case(case_id)
+    return render_template("disputes/slip.html", d=dispute)
 
 
 @roles_required(*INTAKE_ROLES)

@@ -33,11 +33,13 @@ def check_editable(entity, actor, expected_version=None) -> None:
         raise NotAllowed(SEALED)
 
 
-def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None:
+def commit_change(entity, actor, trigger: str, apply, data, *, now=None, commit: bool = True) -> None:
     """Run `apply()` (which changes the entity or its children), bump the
     entity's version, append the audit event `trigger` with `data` (or
     `data()` once applied), and commit: all or nothing. A concurrent writer
-    that got in first makes this a Conflict."""
+    that got in first makes this a Conflict. With commit=False the change
+    waits for the caller's step in the same transaction (any failure still
+    rolls everything back)."""
     from .core import stale_conflict
 
     now = now or clock.now()
@@ -50,7 +52,8 @@ def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None
         flag_modified(entity, "changed_at")  # the row, and so its version, changes even at the same instant
         session.flush()  # UPDATE ... WHERE version = the loaded version
         record(entity.__entity_type__, entity.id, trigger, actor, data=data() if callable(data) else data, at=now)
-        session.commit()
+        if commit:
+            session.commit()
     except StaleDataError:
         raise stale_conflict(session, entity)
     except Exception:
@@ -58,7 +61,7 @@ def commit_change(entity, actor, trigger: str, apply, data, *, now=None) -> None
         raise
 
 
-def edit(entity, actor, changes: dict, *, expected_version=None, now=None) -> dict:
+def edit(entity, actor, changes: dict, *, expected_version=None, now=None, commit: bool = True) -> dict:
     """Apply `changes` (field → new value); returns {field: [before, after]}
     for the fields that really changed. Nothing is written when none did."""
     check_editable(entity, actor, expected_version)
@@ -74,5 +77,5 @@ def edit(entity, actor, changes: dict, *, expected_version=None, now=None) -> di
         for name, (_, value) in diff.items():
             setattr(entity, name, value)
 
-    commit_change(entity, actor, "edit", apply, {"changes": diff}, now=now)
+    commit_change(entity, actor, "edit", apply, {"changes": diff}, now=now, commit=commit)
     return diff

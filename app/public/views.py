@@ -2,8 +2,9 @@
 
 A report becomes a dispute in 待受理 (submitted) through the intake service,
 with the reporter as the applicant, for the mediators of the chosen
-community. /track shows, for a valid tracking code, only the state and its
-dates, never names, facts or personal data; the code travels in a POST body,
+community. /track shows, for a valid tracking code, the state, what it means
+and its dates, and where to turn once mediation is refused or ends
+(progress.py), never names, facts or personal data; the code travels in a POST body,
 not in the URL, so that it stays out of logs.
 """
 import hashlib
@@ -15,16 +16,15 @@ from datetime import timedelta
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 
-from workflows import DISPUTE
-
 from ..auth.access import public
-from ..i18n import translate
+from ..i18n import current_locale
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..ratelimit import note, over_limit
 from ..disputes.intake import NewCase, PartyDetails, by_submission, open_case
 from ..disputes.models import ANONYMOUS_REPORTER, TRACKING_ALPHABET, Dispute
 from .forms import ReportForm, TrackForm
+from .progress import status_of
 
 bp = Blueprint("public", __name__)
 
@@ -110,11 +110,6 @@ def track():
         dispute = db.session.execute(select(Dispute).where(Dispute.tracking_code == code)).scalar_one_or_none()
     if dispute is None:
         return render_template("public/track.html", form=form, not_found=True), 404
-    status = {
-        "state": translate(DISPUTE.state(dispute.state).label),
-        "registered": dispute.created_at,
-        "changed": dispute.changed_at,
-        "file_no": dispute.file_no,
-    }
+    status = status_of(dispute, current_locale())
     form.code.data = ""
     return render_template("public/track.html", form=form, status=status)

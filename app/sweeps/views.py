@@ -15,7 +15,7 @@ from ..timeline import timeline
 from ..auth.access import load_visible, roles_required
 from ..clock import local_date
 from ..disputes.forms import IntakeForm, colour_choices
-from ..disputes.intake import by_submission, open_case
+from ..disputes.intake import by_submission, next_after_intake, open_case
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..extensions import db
 from ..form_errors import correct_the_marked
@@ -216,6 +216,7 @@ def register_found(sweep_id):
         if created:
             flash(_("Case registered from the sweep. Tracking code for the parties: %(code)s",
                     code=dispute.tracking_code), "success")
+            flash(next_after_intake(dispute), "info")
         return redirect(url_for("disputes.show", case_id=dispute.id))
     status = 200
     if form.is_submitted():

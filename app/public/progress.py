@@ -1,0 +1,92 @@
+"""What /track tells the resident who follows a case: what its state means and
+what happens next, and, once mediation is refused or ends without an
+agreement, where to turn instead (People's Mediation Law arts. 18 and 26).
+
+Only what is meant for the party is read: the route the mediator chose and,
+for a refusal to take the case up, the reason they wrote with it (the refusal
+form says the resident sees it). Never names, facts or personal data."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from workflows import DISPUTE
+
+from ..audit.models import AuditEvent
+from ..extensions import db
+from ..i18n import N_, translate
+from ..labels import reason_text
+
+# One line per state: what it means, and what happens next. "The time limit
+# shown" is the case's due time, shown next to it (the engine's deadline rule).
+MEANINGS = {
+    "submitted": N_("Received. A mediator of your community looks at it and decides whether to take the case up, "
+                    "by the time limit shown."),
+    "accepted": N_("The case was taken up for mediation. Next a mediator is named for it and contacts the parties; "
+                   "mediation should end by the time limit shown."),
+    "rejected": N_("The mediators did not take the case up. Below is where you can turn instead, and why."),
+    "resolved_on_spot": N_("The dispute was resolved on the spot. The case is closed once the result is recorded."),
+    "assigned": N_("A mediator was named for the case. They tell the parties their rights and duties and begin "
+                   "mediating; mediation should end by the time limit shown."),
+    "mediating": N_("Mediation is under way. It should end by the time limit shown, unless both parties agree to "
+                    "extend it."),
+    "extended": N_("Both parties agreed to extend the mediation. It should now end by the time limit shown."),
+    "agreed": N_("An agreement was reached. The parties may jointly apply to a court for judicial confirmation by "
+                 "the time limit shown; then the mediators follow up how it is carried out."),
+    "failed": N_("Mediation did not succeed and has ended. Below is where you can turn instead."),
+    "refused": N_("Mediation ended because a party refused it. Below is where you can turn instead."),
+    "performing": N_("The agreement is being carried out. The mediators check with the parties how it goes."),
+    "fulfilled": N_("The agreement was carried out. The case is closed next."),
+    "breached": N_("The agreement was not carried out. The mediators press for it, mediate again, or end the "
+                   "mediation and tell you where to turn instead."),
+    "withdrawn": N_("The case was withdrawn at the parties' request. Nothing more is done on it; you can report "
+                    "again at any time."),
+    "closed": N_("The case is closed: nothing more is done on it."),
+    "archived": N_("The case is closed and its file archived: nothing more is done on it."),
+}
+
+# The routes (codes.ROUTES) as the resident reads them: where to turn.
+ROUTES = {
+    "court": N_("Bring it before a people's court (file a lawsuit)"),
+    "arbitration": N_("Apply for arbitration"),
+    "administrative": N_("Ask the competent administrative body to handle it"),
+    "other": N_("Another way"),
+}
+
+# The states whose route the resident is told (a case closed after them keeps it).
+ROUTE_STATES = ("rejected", "failed", "refused", "closed", "archived")
+
+_REJECTION = (select(AuditEvent.reason)
+              .where(AuditEvent.entity_type == "dispute", AuditEvent.trigger == "reject")
+              .order_by(AuditEvent.seq.desc()).limit(1))
+
+
+def meaning(state: str, locale: str) -> str:
+    return translate(MEANINGS[state], locale) if state in MEANINGS else ""
+
+
+def route_words(route: str | None, locale: str) -> str | None:
+    if not route:
+        return None
+    return translate(ROUTES[route], locale) if route in ROUTES else route
+
+
+def rejection_reason(dispute, locale: str) -> str | None:
+    """The reason the mediator gave when refusing to take the case up, as written."""
+    if dispute.state != "rejected":
+        return None
+    reason = db.session.execute(_REJECTION.where(AuditEvent.entity_id == dispute.id)).scalar_one_or_none()
+    return reason_text(reason, locale)
+
+
+def status_of(dispute, locale: str) -> dict:
+    """What /track shows of a case."""
+    return {
+        "state": translate(DISPUTE.state(dispute.state).label, locale),
+        "meaning": meaning(dispute.state, locale),
+        "due": dispute.due_at,
+        "route": route_words(dispute.route, locale) if dispute.state in ROUTE_STATES else None,
+        "reason": rejection_reason(dispute, locale),
+        "registered": dispute.created_at,
+        "changed": dispute.changed_at,
+        "file_no": dispute.file_no,
+    }
