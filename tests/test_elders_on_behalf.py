@@ -2,21 +2,21 @@
 mediator records for them, from what they said by phone or in person, their
 acceptance or decline and that they took part, each step the mediator's in
 the audit log with a note that it was recorded on the elder's behalf; and an
-elder who took part is not "withdrawn" by the agreement the case reaches."""
+elder who took part is not "withdrawn" by the agreement the case reaches.
+Through the web client; the same steps through the services (who may take
+them, the system's record at the case's end) are in test_elders_workflow.py."""
 import json
 import re
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from app import clock, engine
+from app import clock
 from app.audit.models import AuditEvent
 from app.audit.verify import verify
-from app.elders import steps
 from app.elders.models import ElderAssignment
-from app.elders.rules import RECORDED_FOR_ELDER, RECORDED_FOR_ELDER_NOTE, TOOK_PART_AT_SESSION
+from app.elders.rules import RECORDED_FOR_ELDER, RECORDED_FOR_ELDER_NOTE
 from app.extensions import db
 from app.labels import reason_text
 from tests import factories as f
@@ -124,72 +124,3 @@ def test_the_mediator_records_a_decline_with_the_elders_reason(app, client, web_
         assert reason_text(last.reason, "en") == "Recorded by the mediator on the elder's behalf: 腿脚不便，去不了"
     page = client.get(f"/cases/{w['case']}").get_data(as_text=True)
     assert "腿脚不便，去不了" in page  # the reason on the card, and the next candidate is offered
-
-
-# ---- through the services
-
-
-@pytest.fixture
-def world(ctx):
-    _street, (c1, c2), grids = f.org()
-    mediator = f.user("mediator", community=c1)
-    d = fe.case_in_mediation(mediator, grids[0])
-    return dict(c1=c1, c2=c2, grids=grids, mediator=mediator, dispute=d)
-
-
-def refused(call, match):
-    before = counts()
-    with force_locale("en"), pytest.raises(engine.Refused, match=match):
-        call()
-    db.session.rollback()
-    assert counts() == before, "a refused step wrote something"
-
-
-def test_only_a_mediator_working_the_case_records_for_the_elder(world):
-    d, m = world["dispute"], world["mediator"]
-    e, elder_user = fe.elder_with_login(world["c1"])
-    a = fe.invite(d, e, m)
-    # An elder answers for themselves, with the elder's own buttons.
-    assert [t.trigger for t in engine.available(a, elder_user)] == ["accept", "decline"]
-    refused(lambda: steps.act(a, "record_accept", elder_user), "Your role may not")
-    bystander = f.user("mediator", community=world["c1"])
-    refused(lambda: steps.act(a, "record_accept", bystander), "Only the mediators working on this case")
-    # The same for an elder with an account ("recorded by the mediator by phone").
-    steps.act(a, "record_accept", m)
-    steps.act(a, "start_session", m)
-    steps.act(a, "record_participation", m, "讲了邻里相处之道")
-    assert a.state == "took_part"
-    assert events(a.id)[-1].reason == RECORDED_FOR_ELDER_NOTE % {"note": "讲了邻里相处之道"}
-    assert verify() == []
-
-
-def test_an_answer_cannot_be_recorded_once_the_invitation_expired(world):
-    e = fe.elder(world["c1"])
-    a = fe.invite(world["dispute"], e, world["mediator"])
-    clock.set_now(a.due_at + timedelta(minutes=1))
-    try:
-        refused(lambda: steps.act(a, "record_accept", world["mediator"]), "expired")
-    finally:
-        clock.set_now(None)
-
-
-def test_at_the_agreement_an_elder_whose_accepted_session_came_took_part_and_one_still_ahead_is_withdrawn(world):
-    d, m = world["dispute"], world["mediator"]
-    f.walk(d, m, "start_mediation")
-    came = fe.invite(d, fe.elder(world["c1"], max_concurrent=3), m, session_at=clock.now() + timedelta(hours=2))
-    ahead = fe.invite(d, fe.elder(world["c1"], max_concurrent=3), m, session_at=clock.now() + timedelta(days=3))
-    for a in (came, ahead):
-        steps.act(a, "record_accept", m)
-    clock.set_now(clock.now() + timedelta(hours=5))  # the first session was held; the parties agreed
-    try:
-        f.walk(d, m, "agree")
-        assert (came.state, ahead.state) == ("took_part", "withdrawn")
-        last = events(came.id)[-1]
-        assert (last.trigger, last.from_state, last.actor_role, last.actor_id) == ("record_participation",
-                                                                                   "accepted", "system", None)
-        assert last.reason == TOOK_PART_AT_SESSION
-        assert reason_text(last.reason, "en").endswith("recorded as taken part")
-        assert events(ahead.id)[-1].trigger == "withdraw"
-        assert verify() == []
-    finally:
-        clock.set_now(None)
