@@ -122,6 +122,7 @@ FIELD_LABELS = {
     "work_done": N_("What was done"),
     "advice": N_("Advice"),
     "report_outcome": N_("Outcome of the session"),
+    "on_behalf_of": N_("Recorded for the elder"),
     # Legal opinions of volunteer lawyers (app/opinions)
     "question": N_("Question for the lawyer"),
     "opinion": N_("Legal opinion"),

@@ -530,3 +530,27 @@ def test_after_registering_the_grid_worker_is_told_who_takes_it_and_gets_a_slip(
         other = app.test_client()
         login(other, username)
         assert other.get(f"/cases/{case_id}/slip").status_code == status, username
+
+
+def test_co_mediators_are_ticked_in_a_list_of_check_boxes(app, client, world):
+    """A multiple-select list box lost every name but the one clicked on an old PC: each colleague is a check
+    box with its own label, in a fieldset named by its legend, the user's own name in a group ahead."""
+    with app.app_context():
+        colleague = f.user("mediator", community=db.session.get(f.Community, world.c1))
+        colleague_id, colleague_name = colleague.id, colleague.display_name
+    login(client, world.m1)
+    assert action(client, world.case, "accept").status_code == 302
+    page = case_page(client, world.case, step="assign")
+    box = page[page.index('<fieldset class="mb-2" id="assign-co_mediator_ids"'):]
+    box = box[:box.index("</fieldset>")]
+    assert "<legend" in box and "<select" not in box
+    ticks = re.findall(r'<input class="form-check-input" type="checkbox" name="assign-co_mediator_ids"\s+'
+                       r'id="([^"]+)" value="(\d+)"', box)
+    assert {int(value) for _id, value in ticks} == {world.m1_id, colleague_id}
+    for id_, _value in ticks:
+        assert f'<label class="form-check-label" for="{id_}">' in box
+    assert 'role="group"' in box and colleague_name in box
+    response = action(client, world.case, "assign", mediator_id=str(world.m1_id), co_mediator_ids=[str(colleague_id)])
+    assert response.status_code == 302
+    with app.app_context():
+        assert [u.id for u in db.session.get(Dispute, world.case).co_mediators] == [colleague_id]

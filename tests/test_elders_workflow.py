@@ -15,6 +15,8 @@ from app.audit.verify import verify
 from app.elders import steps
 from app.elders.candidates import suggest
 from app.elders.models import ElderAssignment, ElderUnavailability
+from app.elders.rules import RECORDED_FOR_ELDER_NOTE, TOOK_PART_AT_SESSION
+from app.labels import reason_text
 from app.elders.panel import elder_panel
 from app.engine.timers import tick
 from app.extensions import db
@@ -302,3 +304,56 @@ def test_an_elder_who_left_or_became_unavailable_after_the_invitation_cannot_acc
     db.session.commit()
     steps.act(a, "accept", elder_user)
     assert a.state == "accepted"
+
+
+# ---- An elder's answer and part recorded by the mediator (tests/test_elders_on_behalf.py: the web)
+
+
+def test_only_a_mediator_working_the_case_records_for_the_elder(world):
+    d, m = world["dispute"], world["mediator"]
+    e, elder_user = fe.elder_with_login(world["c1"])
+    a = fe.invite(d, e, m)
+    # An elder answers for themselves, with the elder's own buttons.
+    assert [t.trigger for t in engine.available(a, elder_user)] == ["accept", "decline"]
+    refused(lambda: steps.act(a, "record_accept", elder_user), "Your role may not")
+    bystander = f.user("mediator", community=world["c1"])
+    refused(lambda: steps.act(a, "record_accept", bystander), "Only the mediators working on this case")
+    # The same for an elder with an account ("recorded by the mediator by phone").
+    steps.act(a, "record_accept", m)
+    steps.act(a, "start_session", m)
+    steps.act(a, "record_participation", m, "讲了邻里相处之道")
+    assert a.state == "took_part"
+    assert events(a)[-1].reason == RECORDED_FOR_ELDER_NOTE % {"note": "讲了邻里相处之道"}
+    assert verify() == []
+
+
+def test_an_answer_cannot_be_recorded_once_the_invitation_expired(world):
+    e = fe.elder(world["c1"])
+    a = fe.invite(world["dispute"], e, world["mediator"])
+    clock.set_now(a.due_at + timedelta(minutes=1))
+    try:
+        refused(lambda: steps.act(a, "record_accept", world["mediator"]), "expired")
+    finally:
+        clock.set_now(None)
+
+
+def test_at_the_agreement_an_elder_whose_accepted_session_came_took_part_and_one_still_ahead_is_withdrawn(world):
+    d, m = world["dispute"], world["mediator"]
+    f.walk(d, m, "start_mediation")
+    came = fe.invite(d, fe.elder(world["c1"], max_concurrent=3), m, session_at=clock.now() + timedelta(hours=2))
+    ahead = fe.invite(d, fe.elder(world["c1"], max_concurrent=3), m, session_at=clock.now() + timedelta(days=3))
+    for a in (came, ahead):
+        steps.act(a, "record_accept", m)
+    clock.set_now(clock.now() + timedelta(hours=5))  # the first session was held; the parties agreed
+    try:
+        f.walk(d, m, "agree")
+        assert (came.state, ahead.state) == ("took_part", "withdrawn")
+        last = events(came)[-1]
+        assert (last.trigger, last.from_state, last.actor_role, last.actor_id) == ("record_participation",
+                                                                                   "accepted", "system", None)
+        assert last.reason == TOOK_PART_AT_SESSION
+        assert reason_text(last.reason, "en").endswith("recorded as taken part")
+        assert events(ahead)[-1].trigger == "withdraw"
+        assert verify() == []
+    finally:
+        clock.set_now(None)

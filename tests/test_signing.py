@@ -211,3 +211,30 @@ def test_a_negative_agreed_amount_is_refused(app, client, world):
     assert answer.status_code == 422 and "Please correct the marked fields." in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Dispute, case_id).state == "mediating"
+
+
+def test_the_signers_are_check_boxes_and_the_signing_date_starts_at_today(app, client, world):
+    """On an old PC a click in a multiple-select list box picked one name: each signer is a check box, and
+    the date is the centre's today, as the session's time is now."""
+    login(client, world.lead)
+    english(client)
+    page = client.get(f"/cases/{world.case}?step=sign").get_data(as_text=True)
+    assert re.search(r'name="sign-signed_on"[^>]*type="date" value="2026-11-20"', page)
+    box = page[page.index('<fieldset class="mb-2" id="sign-signers"'):]
+    box = box[:box.index("</fieldset>")]
+    assert "<legend" in box and "<select" not in box and "Tick each party and the mediator who signed" in box
+    ticks = re.findall(r'type="checkbox" name="sign-signers"\s+id="([^"]+)" value="([^"]+)"', box)
+    assert [value for _id, value in ticks] == everyone(world)
+    for id_, _value in ticks:
+        assert f'<label class="form-check-label" for="{id_}">' in box
+    # One box ticked: refused, naming who did not sign; the one ticked stays ticked.
+    answer = sign(client, world.case, "2026-11-20", [everyone(world)[0]])
+    assert answer.status_code == 422
+    text = answer.get_data(as_text=True)
+    assert f"{world.parties[1][1]}, {world.lead_name} did not" in text
+    assert re.search(rf'name="sign-signers"\s+id="[^"]+" value="{everyone(world)[0]}" checked', text)
+    assert not re.search(rf'value="{everyone(world)[1]}" checked', text)
+    # All of them ticked (each box posts its value): signed on the day offered.
+    assert sign(client, world.case, "2026-11-20", everyone(world)).status_code == 302
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).signed_on == date(2026, 11, 20)

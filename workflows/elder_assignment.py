@@ -9,12 +9,20 @@ session, the elder files a short report, and a mediator of the case confirms
 it (done). Either side may withdraw while it is open: an elder's recusal, or
 the mediator calling the invitation off.
 
+Many elders have no login account. A mediator working the case records for
+them what they said (by phone or in person): their acceptance or decline,
+and that they took part (took_part), which also ends an invitation whose
+elder files no report. The audit event names the mediator as the actor and
+says it was recorded on the elder's behalf.
+
 An invitation is accepted, and its session started, only while the case is
 still open for elders (accepted or being mediated). The case's step that
 ends that (an agreement, termination, withdrawal, pressing for performance)
 withdraws, as the system and in the same transaction, the invitations still
-suggested, invited or accepted; one already in session stays open for its
-report.
+suggested or invited, and those accepted for a session still ahead; an
+accepted invitation whose planned session has come is recorded as taken part
+(an elder who helped is not "withdrawn" by the agreement they helped reach);
+one already in session stays open for its report.
 
 What each step needs (the planned time, the report's contents) is checked by
 named guards, so that the same rules hold for the web forms and for anything
@@ -30,6 +38,8 @@ E = "elder"
 
 OPEN = ("suggested", "invited", "accepted", "in_session")
 NOT_BEGUN = ("suggested", "invited", "accepted")
+# The steps a mediator takes on an elder's behalf (an elder without an account).
+ON_BEHALF = ("record_accept", "record_decline", "record_participation")
 
 ELDER_ASSIGNMENT = Workflow(
     name="elder_assignment",
@@ -52,6 +62,9 @@ ELDER_ASSIGNMENT = Workflow(
         State("in_session", N_("In session"), deadline=timedelta(days=3)),
         State("reported", N_("Report filed"), deadline=timedelta(days=7)),
         State("done", NC_("elder invitation state", "Done"), terminal=True),
+        # The elder took part, as the mediator recorded it (no report of their own), or as the system did when
+        # the case moved on after the session the elder had accepted.
+        State("took_part", NC_("elder invitation state", "Took part"), terminal=True),
         # Neither the state nor the step says "recusal": the mediator, or the system when the case moves on,
         # withdraws too; the reason says why.
         State("withdrawn", NC_("elder invitation state", "Withdrawn"), terminal=True),
@@ -82,6 +95,24 @@ ELDER_ASSIGNMENT = Workflow(
             reason_required=True,
             guards=("own_invitation", "not_expired"),
         ),
+        # The mediator records the elder's answer, given by phone or in person.
+        Transition(
+            "record_accept",
+            ("invited",),
+            "accepted",
+            (M,),
+            NC_("elder invitation step", "Record the elder's acceptance"),
+            guards=("works_the_case", "not_expired", "case_open", "elder_still_able"),
+        ),
+        Transition(
+            "record_decline",
+            ("invited",),
+            "declined",
+            (M,),
+            NC_("elder invitation step", "Record the elder's decline"),
+            reason_required=True,
+            guards=("works_the_case", "not_expired"),
+        ),
         Transition("expire", ("invited",), "expired", (SYSTEM,), N_("No answer in time")),
         Transition(
             "start_session",
@@ -98,6 +129,17 @@ ELDER_ASSIGNMENT = Workflow(
             (E,),
             N_("File the report"),
             guards=("own_invitation", "report_complete"),
+        ),
+        # Not only while the case is open: the mediator records the elder's
+        # part after the agreement too. The system takes it when the case moves
+        # on after the session the elder accepted.
+        Transition(
+            "record_participation",
+            ("accepted", "in_session"),
+            "took_part",
+            (M, SYSTEM),
+            NC_("elder invitation step", "Record that the elder took part"),
+            guards=("works_the_case",),
         ),
         Transition(
             "confirm",

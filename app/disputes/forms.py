@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import clock
 from ..i18n import translate
 from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
@@ -132,7 +133,8 @@ def _field_for(name, required=True):
     if name == "mediator_id":
         return SelectField(_l("Mediator"), coerce=int, validators=needed)
     if name == "co_mediator_ids":
-        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int, validators=[Optional()])
+        return SelectMultipleField(_l("Co-mediators (optional)"), coerce=int, validators=[Optional()],
+                                   description=_l("Tick each colleague who helps with this case; none for no one."))
     if name == "refusing_party":
         return SelectField(_l("Party who refused mediation"), coerce=int, validators=needed)
     if name == "recused_mediator_id":
@@ -170,7 +172,9 @@ def _field_for(name, required=True):
     if name == "signed_on":
         return DateField(_l("Signed on"), validators=needed + [plausible_date])
     if name == "signers":
-        return SelectMultipleField(_l("Signed by"), validators=needed)
+        return SelectMultipleField(_l("Signed by"), validators=needed,
+                                   description=_l("Tick each party and the mediator who signed: the agreement "
+                                                  "takes effect when all of them have."))
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     if name == "comment":  # a supervisor's review (app/supervision)
@@ -324,6 +328,9 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None, grids=()):
         form.reason.description = translate(REJECTION_SEEN, locale)
     if formdata is None:
         form.version.data = dispute.version
+        if "signed_on" in form:
+            # Most agreements are signed the day their signing is recorded (the centre's day).
+            form.signed_on.data = clock.today()
     return form
 
 

@@ -13,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from workflows.elder_assignment import ON_BEHALF
+
 from .. import clock
 from ..disputes import codes as dispute_codes
 from ..validators import phone, resident_id
@@ -50,7 +52,14 @@ def step_form(trigger: str, assignment, formdata=None):
         version = HiddenField()
 
     t = assignment.__workflow__.transition(trigger, assignment.state)
-    if t is not None and t.reason_required:
+    if trigger in ON_BEHALF:
+        # The mediator writes down what the elder said; the step notes that it was recorded for them.
+        told = _l("Say how the elder told you (by phone, in person) and anything they said.")
+        _Form.reason = TextAreaField(
+            _l("The elder's reason") if t is not None and t.reason_required else _l("Note (optional)"),
+            validators=[DataRequired() if t is not None and t.reason_required else Optional(), Length(max=2000)],
+            description=told, render_kw={"rows": 2})
+    elif t is not None and t.reason_required:
         _Form.reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
                                      render_kw={"rows": 2})
     if trigger == "file_report":

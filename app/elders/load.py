@@ -15,7 +15,7 @@ from ..extensions import db
 from . import codes
 from ..disputes import codes as dispute_codes
 from .candidates import last_invited, loads
-from .models import Elder, ElderAssignment
+from .models import TOOK_PART, Elder, ElderAssignment
 from .scope import street_clause
 
 SORTS = ("waiting", "busy", "name")
@@ -57,7 +57,7 @@ def answers(elder_ids) -> dict[int, dict[str, int]]:
 def done_counts(elder_ids) -> dict[int, int]:
     return dict(db.session.execute(
         select(ElderAssignment.elder_id, func.count())
-        .where(ElderAssignment.elder_id.in_(elder_ids), ElderAssignment.state == "done")
+        .where(ElderAssignment.elder_id.in_(elder_ids), ElderAssignment.state.in_(TOOK_PART))
         .group_by(ElderAssignment.elder_id)
     ).all())
 

@@ -19,6 +19,8 @@ from .scope import covers_street
 LOAD_STATES = ("invited", "accepted", "in_session")
 # ... and in which the elder is "on the case" (cannot be invited again).
 ON_CASE_STATES = ("suggested",) + LOAD_STATES + ("reported",)
+# ... and in which the elder's part ended with their help given.
+TOOK_PART = ("done", "took_part")
 
 
 class Elder(db.Model):

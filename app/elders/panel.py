@@ -19,12 +19,12 @@ from ..i18n import current_locale
 from ..labels import reason_text
 from .candidates import Suggestion, suggest
 from .forms import step_form
-from .models import ON_CASE_STATES, ElderAssignment, staff_see_invitations
+from .models import ON_CASE_STATES, Elder, ElderAssignment, staff_see_invitations
 from .rules import CASE_STATES, works_on_case
 
 # The triggers whose reason the panel shows (read from the audit log, the one
 # place it is kept).
-REASONED = ("decline", "withdraw")
+REASONED = ("decline", "record_decline", "withdraw")
 
 
 @dataclass
@@ -72,7 +72,10 @@ def actions_for(assignment, user) -> list:
 
 
 # Built once: every case page reads it.
-_OF_CASE = (select(ElderAssignment).options(joinedload(ElderAssignment.elder))  # each row shows its elder
+# Each row shows its elder; the mediator's buttons for an invitation still to
+# be answered ask whether the elder is free on the session's day (one
+# statement for all of them, not one per elder).
+_OF_CASE = (select(ElderAssignment).options(joinedload(ElderAssignment.elder).selectinload(Elder.unavailable))
             .where(ElderAssignment.dispute_id == bindparam("dispute_id")).order_by(ElderAssignment.id.desc()))
 
 

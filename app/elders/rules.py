@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from workflows import DISPUTE
-from workflows.elder_assignment import NOT_BEGUN
+from workflows.elder_assignment import NOT_BEGUN, ON_BEHALF
 
 from .. import clock, engine
 from ..dates import day_text, deadline_text
@@ -174,8 +174,31 @@ def _answered(answer):
     return apply
 
 
-for _trigger, _answer in (("accept", "accepted"), ("decline", "declined"), ("expire", "expired")):
+for _trigger, _answer in (("accept", "accepted"), ("decline", "declined"), ("expire", "expired"),
+                          ("record_accept", "accepted"), ("record_decline", "declined")):
     hooks.effect(WF, _trigger)(_answered(_answer))
+
+
+# What a mediator records for an elder ---------------------------------------
+
+# The note of a step recorded on the elder's behalf: stored in English, read
+# in the page's language (app/labels.py), with the mediator's own words kept.
+RECORDED_FOR_ELDER = install_reason(N_("Recorded by the mediator on the elder's behalf"))
+RECORDED_FOR_ELDER_NOTE = install_reason(N_("Recorded by the mediator on the elder's behalf: %(note)s"))
+
+
+def on_behalf(assignment, trigger: str, note: str | None) -> tuple[str | None, dict]:
+    """The reason and the data of a step a mediator records for the elder;
+    other steps' unchanged."""
+    if trigger not in ON_BEHALF:
+        return note, {}
+    note = (note or "").strip()
+    if note:
+        reason = system_reason(RECORDED_FOR_ELDER_NOTE, note=note)
+    else:  # a decline needs the elder's reason: none given, the engine asks for it
+        t = assignment.__workflow__.transition(trigger, assignment.state)
+        reason = None if t is not None and t.reason_required else system_reason(RECORDED_FOR_ELDER)
+    return reason, {"on_behalf_of": assignment.elder.name}
 
 
 @hooks.effect(WF, "start_session")
@@ -223,7 +246,9 @@ def withdraw_with_case(dispute, actor, data, now):
     """Withdraw, in the case's own transaction, the invitations that could
     no longer be accepted or started. The system withdraws them (the case's
     step may be taken by a mediator who does not work it); the reason names
-    the case's new state, and the case's own event names who took the step."""
+    the case's new state, and the case's own event names who took the step.
+    An elder who accepted a session that has come took part in it: that
+    invitation is recorded as taken part, not withdrawn."""
     if dispute.state in CASE_STATES:
         return
     params = {"dispute_id": dispute.id}
@@ -232,7 +257,19 @@ def withdraw_with_case(dispute, actor, data, now):
     open_ = db.session.execute(_WITHDRAWABLE, params).scalars().all()
     reason = system_reason(WITHDRAWN_BECAUSE.get(dispute.state, CASE_MOVED_ON))
     for assignment in open_:
-        engine.fire(assignment, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+        if session_came(assignment, now):
+            engine.fire(assignment, "record_participation", engine.SYSTEM_ACTOR, system_reason(TOOK_PART_AT_SESSION),
+                        now=now, commit=False)
+        else:
+            engine.fire(assignment, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+
+
+TOOK_PART_AT_SESSION = install_reason(
+    N_("The elder had accepted and the planned session has come when the case moved on: recorded as taken part"))
+
+
+def session_came(assignment, now) -> bool:
+    return assignment.state == "accepted" and assignment.session_at is not None and assignment.session_at <= now
 
 
 # Built once: this runs on many of a case's steps, and building the statement

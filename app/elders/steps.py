@@ -12,7 +12,7 @@ from . import times
 from .candidates import conflicts_of, ranked_one
 from .explain import conflicts_for_record
 from .models import Elder, ElderAssignment
-from .rules import expired_message, own_invitation
+from .rules import expired_message, on_behalf, own_invitation
 
 
 def invite(dispute, elder: Elder, actor, *, session_at: datetime, session_place: str | None = None,
@@ -54,10 +54,13 @@ def invite(dispute, elder: Elder, actor, *, session_at: datetime, session_place:
 def act(assignment: ElderAssignment, trigger: str, actor, reason: str | None = None, *, expected_version=None,
         now=None, **data) -> ElderAssignment:
     """One step on an invitation, with the plain answers an elder needs
-    before the engine's general ones."""
+    before the engine's general ones. A step a mediator records for the
+    elder says so in its note and names the elder in its data."""
     problem = own_invitation(assignment, actor, data)
     if problem:
         raise Forbidden(problem)
-    if trigger in ("accept", "decline") and assignment.state == "expired":
+    if trigger in ("accept", "decline", "record_accept", "record_decline") and assignment.state == "expired":
         raise NotAllowed(expired_message(assignment))
+    reason, recorded = on_behalf(assignment, trigger, reason)
+    data.update(recorded)
     return engine.fire(assignment, trigger, actor, reason, expected_version=expected_version, now=now, **data)
