@@ -14,7 +14,9 @@ still open for elders (accepted or being mediated). The case's step that
 ends that (an agreement, termination, withdrawal, pressing for performance)
 withdraws, as the system and in the same transaction, the invitations still
 suggested, invited or accepted; one already in session stays open for its
-report.
+report. An elder's login deactivated withdraws, as the system and in the
+deactivation's transaction, the invitations waiting for their answer
+(invited): they could no longer give it.
 
 What each step needs (the planned time, the report's contents) is checked by
 named guards, so that the same rules hold for the web forms and for anything
