@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.audit.verify import verify
 from app.extensions import db
-from app.rota.models import Duty
+from app.rota.models import Duty, Lawyer
 from tests import factories as f, factories_rota as fr
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
     DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, screenshot, submit,
@@ -180,3 +180,31 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
     assert not pages.problems, pages.problems
     with app.app_context():
         assert verify() == []
+
+
+def test_the_lawyers_date_box_is_finger_sized_on_a_small_phone(pages, app, backend):
+    """On a 360 px phone the box for a date they cannot sit is as tall as the Add button beside it (44 px),
+    its text not smaller than 16 px (a phone zooms into a smaller one), inside the screen; a Saturday typed
+    there is saved."""
+    with app.app_context():
+        fr.set_today()
+        lawyer, user = fr.lawyer_with_login(name="赵律师")
+        username, lawyer_id = user.username, lawyer.id
+        db.session.remove()
+    phone = pages.open(**dict(PHONE, viewport={"width": 360, "height": 740}))
+    log_in_as(phone, username, r"/rota/mine$")
+    box, add = phone.locator('#unavailable [name="day"]'), phone.locator("#add-unavailable")
+    box.scroll_into_view_if_needed()
+    sized, button = box.bounding_box(), add.bounding_box()
+    assert sized["height"] >= 44 and abs(sized["height"] - button["height"]) <= 2, (sized, button)
+    assert sized["width"] >= 150 and sized["x"] >= 0 and sized["x"] + sized["width"] <= 360, sized
+    assert float(box.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px")) >= 16
+    expect_no_sideways_scroll(phone)
+    screenshot(phone, "rota-unavailable-phone-360", backend)
+    saturday = fr.FIRST_SATURDAY + timedelta(weeks=2)
+    box.fill(saturday.isoformat())
+    submit(phone, add)
+    expect(phone.locator("#unavailable-days")).to_contain_text(str(saturday.day))
+    with app.app_context():
+        assert db.session.get(Lawyer, lawyer_id).unavailable_days == {saturday}
+    assert pages.problems == []

@@ -357,3 +357,36 @@ def test_at_the_agreement_an_elder_whose_accepted_session_came_took_part_and_one
         assert verify() == []
     finally:
         clock.set_now(None)
+
+
+def test_deactivating_an_elders_login_withdraws_the_invitations_waiting_for_their_answer(world):
+    """They can no longer accept or decline: withdrawn by the system in the deactivation's transaction, the
+    case's mediators told; an accepted one (the mediator starts the session, the elder may come in person)
+    stays; reactivating brings nothing back."""
+    from app.auth import accounts
+    from app.notifications.models import Notification
+
+    e, user = fe.elder_with_login(world["c1"], max_concurrent=3)
+    waiting = fe.invite(world["dispute"], e, world["mediator"])
+    other = fe.case_in_mediation(world["mediator"], world["grids"][0])
+    taken = steps.act(fe.invite(other, e, world["mediator"]), "accept", user)
+    admin = f.user("admin")
+    db.session.commit()
+    done = accounts.set_active(user, False, admin)
+    db.session.commit()
+    with force_locale("en"):
+        assert [str(s) for s in done.said] == [
+            "1 invitation of the council of elders waiting for their answer was withdrawn; the mediators of its "
+            "case are told."]
+    assert (db.session.get(ElderAssignment, waiting.id).state, db.session.get(ElderAssignment, taken.id).state) \
+        == ("withdrawn", "accepted")
+    withdraw = events(waiting)[-1]
+    assert (withdraw.trigger, withdraw.actor_role) == ("withdraw", "system")
+    assert withdraw.reason == "The elder's account was deactivated: the invitation was withdrawn automatically"
+    told = db.session.execute(select(Notification.kind).where(
+        Notification.user_id == world["mediator"].id, Notification.kind == "elder_account_deactivated")).scalars()
+    assert list(told) == ["elder_account_deactivated"]
+    assert accounts.set_active(user, True, admin) is not None
+    db.session.commit()
+    assert db.session.get(ElderAssignment, waiting.id).state == "withdrawn"
+    assert verify() == []

@@ -13,7 +13,7 @@ from app import clock, workdays
 from app.disputes.models import Dispute
 from app.extensions import db
 from app.rota import planning
-from app.rota.models import Consultation, Duty, SwapRequest, Unavailable
+from app.rota.models import Consultation, Duty, Lawyer, SwapRequest, Unavailable
 from tests import factories as f, factories_rota as fr
 from tests.test_rota_web import CONSULTATION, check_in, count, events, logged_in, post, world  # noqa: F401
 
@@ -73,7 +73,8 @@ def test_a_date_beyond_a_year_ahead_is_refused_and_the_last_one_is_said(app, wor
 
 
 def test_a_date_the_coordinator_typed_can_still_be_cleared(app, world):
-    """The roster's box takes any date; the lawyer's × must clear it, weekday or not."""
+    """A date the roster's box took before it had the lawyer's rule: the lawyer's × must clear it, weekday or
+    not."""
     wednesday = fr.TODAY + timedelta(weeks=2)
     with app.app_context():
         db.session.add(Unavailable(lawyer_id=world["owner_lawyer"], day=wednesday))
@@ -81,6 +82,54 @@ def test_a_date_the_coordinator_typed_can_still_be_cleared(app, world):
     client = logged_in(app, world["owner"])
     assert mark(client, wednesday, clear="1").status_code == 302
     assert unavailable_of(app, world["owner_lawyer"]) == set()
+
+
+def roster_form(app, lawyer_id, unavailable: str) -> dict:
+    with app.app_context():
+        lw = db.session.get(Lawyer, lawyer_id)
+        return {"name": lw.name, "firm": lw.firm, "practice_areas": lw.practice_areas or "", "phone": "",
+                "user_id": lw.user_id or 0, "active": "y", "unavailable": unavailable, "version": lw.version}
+
+
+def test_the_coordinators_roster_box_follows_the_lawyers_rule_with_the_same_message(app, world):
+    desk = logged_in(app, world["coordinator"])
+    edit = f"/rota/lawyers/{world['owner_lawyer']}"
+    saturday = fr.FIRST_SATURDAY + timedelta(weeks=6)
+    wednesday = saturday - timedelta(days=3)
+    before = events(app, entity_type="rota_lawyer")
+    answer = post(desk, edit, edit, roster_form(app, world["owner_lawyer"], f"{saturday}, {wednesday}"))
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    said = "2027年4月14日不是周六。值班只安排在周六：请标记您不便值班的周六。"
+    assert said in alerts(page)[0]
+    assert re.search(r'class="invalid-feedback[^"]*"[^>]*>\s*' + said, page)  # and under the box
+    # The lawyer's own page refuses that date with the very same words.
+    assert said in alerts(mark(logged_in(app, world["owner"]), wednesday).get_data(as_text=True))[0]
+    for refused in ("2027-03-01", (fr.TODAY + planning.UNAVAILABLE_AHEAD + timedelta(weeks=1)).isoformat()):
+        assert post(desk, edit, edit, roster_form(app, world["owner_lawyer"], refused)).status_code == 422
+    assert unavailable_of(app, world["owner_lawyer"]) == set()
+    assert events(app, entity_type="rota_lawyer") == before
+    assert post(desk, edit, edit, roster_form(app, world["owner_lawyer"], saturday.isoformat())).status_code == 302
+    assert unavailable_of(app, world["owner_lawyer"]) == {saturday}
+    # A new lawyer's dates are all new: the same rule.
+    new = {"name": "王律师", "firm": "莱阳正大律师事务所", "user_id": 0, "active": "y", "unavailable": str(wednesday)}
+    answer = post(desk, "/rota/lawyers/new", "/rota/lawyers/new", new)
+    assert answer.status_code == 422 and said in alerts(answer.get_data(as_text=True))[0]
+
+
+def test_a_date_recorded_before_may_stay_and_any_may_be_removed(app, world):
+    """Only the dates added are checked: a past (or weekday) one already recorded does not block the save."""
+    past, weekday = fr.TODAY - timedelta(days=4), fr.TODAY + timedelta(weeks=2)
+    assert past.weekday() == 5 and weekday.weekday() != 5
+    with app.app_context():
+        for day in (past, weekday):
+            db.session.add(Unavailable(lawyer_id=world["owner_lawyer"], day=day))
+        db.session.commit()
+    desk = logged_in(app, world["coordinator"])
+    edit = f"/rota/lawyers/{world['owner_lawyer']}"
+    assert post(desk, edit, edit, roster_form(app, world["owner_lawyer"], f"{past}, {weekday}")).status_code == 302
+    assert post(desk, edit, edit, roster_form(app, world["owner_lawyer"], str(past))).status_code == 302
+    assert unavailable_of(app, world["owner_lawyer"]) == {past}
 
 
 # ---- 2. the dispute type of a consultation made a case

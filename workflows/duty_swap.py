@@ -2,7 +2,9 @@
 named colleague, or anyone, to take it. The colleague accepts (or, when
 named, declines); the coordinator approves, and only then does the seat
 change hands, or refuses. The requester may withdraw until the coordinator
-has decided. A request still open when the duty's day begins expires.
+has decided. A request still open when the duty's day begins expires. A
+colleague asked by name whose login is deactivated can no longer answer:
+the system declines for them, in the deactivation's own transaction.
 """
 from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
@@ -26,7 +28,7 @@ DUTY_SWAP = Workflow(
     transitions=(
         Transition("accept", ("requested",), "accepted", (L,), N_("Take the duty"),
                    guards=("may_take_swap",)),
-        Transition("decline", ("requested",), "declined", (L,), NC_("swap request step", "Decline"),
+        Transition("decline", ("requested",), "declined", (L, SYSTEM), NC_("swap request step", "Decline"),
                    guards=("is_named_colleague",)),
         Transition("approve", ("accepted",), "approved", (C,), N_("Approve the swap"),
                    guards=("swap_still_possible",)),

@@ -23,6 +23,9 @@ suggested or invited, and those accepted for a session still ahead; an
 accepted invitation whose planned session has come is recorded as taken part
 (an elder who helped is not "withdrawn" by the agreement they helped reach);
 one already in session stays open for its report.
+An elder's login deactivated withdraws, as the system and in the
+deactivation's transaction, the invitations waiting for their answer
+(invited): they could no longer give it.
 
 What each step needs (the planned time, the report's contents) is checked by
 named guards, so that the same rules hold for the web forms and for anything

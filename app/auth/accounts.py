@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 
 from workflows import ROLES
 
+from .. import clock
 from ..audit.chain import lock_chain, record
 from ..extensions import db
 from ..i18n import N_
@@ -236,12 +238,38 @@ def end_all_sessions(user: User, actor, cause: str) -> int:
     return sessions.end_all(user, actor, {"cause": cause})
 
 
+# What the domains end when an account is deactivated (what waits for that
+# person's answer: a volunteer lawyer's legal-opinion requests and the swaps
+# asked of them by name, an elder's invitations): each listener, installed from its
+# package's init_app (never on import), runs in the deactivation's own
+# transaction, after the chain lock, as fn(user, actor, now) and returns a
+# sentence for whoever deactivated it, or None. Reactivating calls none of
+# them: what was ended stays ended.
+DEACTIVATION_LISTENERS: list[Callable] = []
+
+
+def install_deactivation_listener(fn: Callable) -> None:
+    """Run fn(user, actor, now) in the transaction that deactivates an
+    account. Installing the same function again changes nothing."""
+    if fn not in DEACTIVATION_LISTENERS:
+        DEACTIVATION_LISTENERS.append(fn)
+
+
+@dataclass
+class StateChange:
+    """What `set_active` did: `data` as audited, and `said`, the
+    listeners' sentences (what the deactivation ended elsewhere)."""
+    data: dict
+    said: list[str]
+
+
 def set_active(user: User, active: bool, actor, loaded_state: str | None = None,
-               reason: str | None = None) -> dict | None:
+               reason: str | None = None) -> StateChange | None:
     """Deactivate (every session logged out at once; the password no longer
-    logs in) or reactivate the account. An administrator cannot deactivate
-    themself, nor the last active administrator. None when the account was
-    so already (nothing audited)."""
+    logs in; the deactivation listeners end what waited for this account) or
+    reactivate the account. An administrator cannot deactivate themself, nor
+    the last active administrator. None when the account was so already
+    (nothing audited)."""
     _locked_fresh(user, loaded_state)
     if user.active == active:
         return None
@@ -260,7 +288,11 @@ def set_active(user: User, active: bool, actor, loaded_state: str | None = None,
         user.active = True
     record("user", user.id, "user_deactivated" if not active else "user_reactivated", actor, reason=reason,
            data=data)
-    return data
+    said: list[str] = []
+    if not active:
+        now = clock.now()
+        said = [s for s in (fn(user, actor, now) for fn in DEACTIVATION_LISTENERS) if s]
+    return StateChange(data, said)
 
 
 def set_password(user: User, password: str, actor, by: str) -> dict:

@@ -241,7 +241,7 @@ def _set_active(user_id: int, active: bool):
     if not form.validate_on_submit():
         abort(400)
     try:
-        data = accounts.set_active(user, active, current_user, form.state.data or "")
+        done = accounts.set_active(user, active, current_user, form.state.data or "")
     except accounts.StaleForm:
         return _stale(user)
     except accounts.AccountProblem as problem:
@@ -249,13 +249,15 @@ def _set_active(user_id: int, active: bool):
         flash(problem.message, "danger")
         return _user_page(user, 409)
     db.session.commit()
-    if data is None:
+    if done is None:
         flash(_("Nothing was changed."), "info")
     elif active:
         flash(_("%(name)s is active again and can log in.", name=user.display_name), "success")
     else:
         flash(_("%(name)s is deactivated: their sessions are logged out and they can no longer log in.",
                 name=user.display_name), "success")
+        for said in done.said:
+            flash(said, "info")
     return redirect(url_for("users.show", user_id=user.id))
 
 

@@ -131,3 +131,45 @@ def reset_two_factor(username, reason):
         click.echo(f"reset the second factor of {username!r}; {data['sessions_ended']} session(s) logged out")
     else:
         click.echo(f"{username!r} had no second factor turned on; {data['sessions_ended']} session(s) logged out")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+@click.option("--reason", help="Why, for the audit log (e.g. the volunteer left the centre).")
+def deactivate_user(username, reason):
+    """Deactivate USERNAME: their sessions are logged out, the password no
+    longer logs in, and what waited for them is ended as on the users page
+    (a volunteer lawyer's open legal-opinion requests are withdrawn and the
+    case's mediators told). Audited."""
+    _set_active(username, False, reason)
+
+
+@users_cli.command("reactivate")
+@click.argument("username")
+@click.option("--reason", help="Why, for the audit log.")
+def reactivate_user(username, reason):
+    """Let USERNAME log in again. What their deactivation ended stays ended. Audited."""
+    _set_active(username, True, reason)
+
+
+def _set_active(username: str, active: bool, reason: str | None) -> None:
+    user = user_named(username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    with force_locale("en"):
+        try:
+            done = accounts.set_active(user, active, None, reason=reason)
+        except accounts.AccountProblem as problem:
+            db.session.rollback()
+            raise click.ClickException(problem.message) from None
+        said = [str(s) for s in done.said] if done is not None else []
+    db.session.commit()
+    if done is None:
+        click.echo(f"{username!r} was {'active' if active else 'deactivated'} already; nothing changed")
+        return
+    if active:
+        click.echo(f"reactivated {username!r}")
+        return
+    click.echo(f"deactivated {username!r}; {done.data['sessions_ended']} session(s) logged out")
+    for line in said:
+        click.echo(line)

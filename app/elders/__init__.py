@@ -8,7 +8,9 @@ for a case); nothing below imports it, supervision reads it."""
 def init_app(app) -> None:
     """Hand the elder-assignment hooks to the engine (the step's own changes
     first, then who is told of them), put a case's invitations on its
-    timeline and the elders' work on the today page."""
+    timeline and the elders' work on the today page, and withdraw the
+    invitations waiting for an elder whose login is deactivated."""
+    from ..auth.accounts import install_deactivation_listener
     from ..timeline import install_related
     from ..today import install_provider
     from . import notices, rules, today
@@ -19,3 +21,4 @@ def init_app(app) -> None:
     notices.install()
     install_related("dispute", rules.assignments_of_case, shown_to=staff_see_invitations)
     install_provider("elder_invitation", today.elder_work)
+    install_deactivation_listener(notices.account_deactivated)

@@ -4,16 +4,24 @@ answers no, lets it expire, steps aside or files the report. Each
 notification is written by the step's own effect, so it exists exactly
 when the step does.
 
+An elder whose login is deactivated (app/auth/accounts.py) has the
+invitations waiting for their answer withdrawn, and the case's mediators are
+told.
+
 The elder's notifications open their invitation page; the mediators' open
 the case page, where the council's section shows the invitation."""
 from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import select
 
 from ..engine.hooks import Hooks
+from ..extensions import db
 from ..notifications.service import install_link, message, notify
-from . import times
+from . import rules, times
+from .models import Elder
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
@@ -29,6 +37,8 @@ MESSAGES = {
     "elder_expired": _l("%(elder)s did not answer the invitation for case %(case)s in time: you may ask "
         "another elder."),
     "elder_withdrew": _l("%(elder)s withdrew from case %(case)s."),
+    "elder_account_deactivated": _l("The account of %(elder)s was deactivated: their invitation to help with case "
+                                    "%(case)s was withdrawn. You may ask another elder."),
     "elder_reported": _l("%(elder)s filed the report of the session on case %(case)s: please confirm it."),
 }
 
@@ -86,6 +96,27 @@ def tell_the_other_side(assignment, actor, data, now):
     elif assignment.elder.user_id is not None and assignment.invited_at is not None:
         notify(assignment.elder.user_id, "elder_invitation_withdrawn", entity_type="elder_assignment",
                entity_id=assignment.id, data={"case": assignment.dispute.title}, now=now)
+
+
+def account_deactivated(user, actor, now):
+    """An elder's login deactivated: the invitations waiting for their answer
+    are withdrawn (rules.withdraw_for_deactivated) and each case's mediators
+    told, so that they may ask another elder. A sentence for whoever
+    deactivated it, or None."""
+    elder = db.session.execute(select(Elder).where(Elder.user_id == user.id)).scalar_one_or_none()
+    if elder is None:
+        return None
+    rows = rules.withdraw_for_deactivated(elder, now)
+    for assignment in rows:
+        for user_id in case_mediators(assignment, actor):
+            notify(user_id, "elder_account_deactivated", entity_type="dispute", entity_id=assignment.dispute_id,
+                   data=_about(assignment), now=now)
+    if not rows:
+        return None
+    return ngettext("%(num)d invitation of the council of elders waiting for their answer was withdrawn; the "
+                    "mediators of its case are told.",
+                    "%(num)d invitations of the council of elders waiting for their answer were withdrawn; the "
+                    "mediators of their cases are told.", len(rows))
 
 
 def install() -> None:

@@ -285,6 +285,28 @@ _ANY_WITHDRAWABLE = select(ElderAssignment.id).where(
 _WITHDRAWABLE = select(ElderAssignment).where(*_WITHDRAWABLE_WHERE).order_by(ElderAssignment.id)
 
 
+# The elder's login deactivated (app/auth/accounts.py) --------------------
+
+ACCOUNT_DEACTIVATED = install_reason(
+    N_("The elder's account was deactivated: the invitation was withdrawn automatically"))
+# Only the elder answers an invitation (accept, decline); the later steps a
+# mediator starts (the session), or the elder may still come to in person.
+WAITING_FOR_THE_ELDER = ("invited",)
+
+
+def withdraw_for_deactivated(elder, now) -> list[ElderAssignment]:
+    """Withdraw, as the system and in the deactivation's own transaction,
+    the invitations waiting for the answer of an elder whose login was
+    deactivated (they can no longer give it); the invitations withdrawn."""
+    rows = db.session.execute(select(ElderAssignment).where(
+        ElderAssignment.elder_id == elder.id, ElderAssignment.state.in_(WAITING_FOR_THE_ELDER))
+        .order_by(ElderAssignment.id)).scalars().all()
+    reason = system_reason(ACCOUNT_DEACTIVATED)
+    for assignment in rows:
+        engine.fire(assignment, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+    return rows
+
+
 # Read from the workflow, so that a new way out of those states is covered too.
 CASE_ENDING_TRIGGERS = sorted({t.trigger for t in DISPUTE.transitions
                                if t.dest not in CASE_STATES and set(t.sources) & set(CASE_STATES)})

@@ -11,7 +11,9 @@ def init_app(app) -> None:
     """Hand the legal-opinion hooks to the engine (the step's own changes
     first, then who is told of them), put a case's requests on its timeline
     (for those who may read them) and the work they ask for on the today page,
-    and withdraw a lawyer's requests when the roster takes them off."""
+    and withdraw a lawyer's requests when the roster takes them off or their
+    login is deactivated."""
+    from ..auth.accounts import install_deactivation_listener
     from ..rota.admin import install_on_leaving
     from ..timeline import install_related
     from ..today import install_provider
@@ -24,3 +26,4 @@ def init_app(app) -> None:
     install_related("dispute", rules.opinions_of_case, shown_to=staff_see_opinions)
     install_provider("legal_opinion", today.opinion_work)
     install_on_leaving(notices.lawyer_left)
+    install_deactivation_listener(notices.account_deactivated)

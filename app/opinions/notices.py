@@ -3,7 +3,8 @@ lawyer when asked or when the request is withdrawn; the case's mediators when
 the lawyer declines, answers, or lets it expire. Each notification is written
 by the step's own effect, so it exists exactly when the step does.
 
-A lawyer taken off the roster (app/rota/admin.py) has their requests waiting
+A lawyer taken off the roster (app/rota/admin.py), or whose login an
+administrator deactivates (app/auth/accounts.py), has their requests waiting
 for an answer withdrawn, and the case's mediators are told.
 
 The lawyer's notifications open their request page; the mediators' open the
@@ -12,9 +13,13 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import select
 
 from ..engine.hooks import Hooks
+from ..extensions import db
 from ..notifications.service import install_link, message, notify
+from ..rota.models import Lawyer
 from . import rules
 
 # Handed to the engine by the package's init_app, not on import.
@@ -31,6 +36,8 @@ MESSAGES = {
                           "you may ask another lawyer."),
     "opinion_lawyer_left": _l("%(lawyer)s left the roster of volunteer lawyers: their request for a legal opinion "
                               "on case %(case)s was withdrawn. You may ask another lawyer."),
+    "opinion_lawyer_deactivated": _l("The account of %(lawyer)s was deactivated: their request for a legal "
+                                     "opinion on case %(case)s was withdrawn. You may ask another lawyer."),
     "opinion_answered": _l("%(lawyer)s gave the legal opinion on case %(case)s: please read and acknowledge it."),
 }
 
@@ -78,14 +85,38 @@ hooks.effect(WF, "request")(_tell_the_lawyer("opinion_requested"))
 hooks.effect(WF, "withdraw")(_tell_the_lawyer("opinion_withdrawn"))
 
 
-def lawyer_left(lawyer, actor, now) -> None:
-    """A lawyer taken off the roster: their requests waiting for an answer
-    are withdrawn (rules.withdraw_for_leaving) and each case's mediators told
-    (the lawyer too, by the withdrawal's own effect)."""
-    for row in rules.withdraw_for_leaving(lawyer, actor, now):
+def _withdraw_and_tell(lawyer, actor, now, because: str, kind: str) -> list:
+    """The requests waiting for this lawyer's answer withdrawn
+    (rules.withdraw_for_leaving) and each case's mediators told, in kind's
+    words (the lawyer too, by the withdrawal's own effect); the rows."""
+    rows = rules.withdraw_for_leaving(lawyer, actor, now, because)
+    for row in rows:
         for user_id in case_mediators(row, actor):
-            notify(user_id, "opinion_lawyer_left", entity_type="dispute", entity_id=row.dispute_id, now=now,
+            notify(user_id, kind, entity_type="dispute", entity_id=row.dispute_id, now=now,
                    data={"case": row.dispute.title, "lawyer": lawyer.name})
+    return rows
+
+
+def lawyer_left(lawyer, actor, now) -> None:
+    """A lawyer taken off the roster (app/rota/admin.py)."""
+    _withdraw_and_tell(lawyer, actor, now, rules.LAWYER_LEFT, "opinion_lawyer_left")
+
+
+def account_deactivated(user, actor, now):
+    """A lawyer's login deactivated (app/auth/accounts.py): they stay on the
+    roster, but can no longer accept or answer (rules.can_answer), so their
+    requests waiting for an answer go as when they leave it. A sentence for
+    the administrator, or None."""
+    lawyer = db.session.execute(select(Lawyer).where(Lawyer.user_id == user.id)).scalar_one_or_none()
+    if lawyer is None:
+        return None
+    rows = _withdraw_and_tell(lawyer, actor, now, rules.ACCOUNT_DEACTIVATED, "opinion_lawyer_deactivated")
+    if not rows:
+        return None
+    return ngettext("%(num)d request for a legal opinion waiting for their answer was withdrawn; the mediators "
+                    "of its case are told.",
+                    "%(num)d requests for a legal opinion waiting for their answer were withdrawn; the mediators "
+                    "of their cases are told.", len(rows))
 
 
 def install() -> None:

@@ -245,18 +245,23 @@ LAWYER_LEFT = install_reason(
     N_("The lawyer left the roster of volunteer lawyers: the request for a legal opinion was withdrawn "
        "automatically"))
 
+# The lawyer still on the roster, but their login deactivated by an administrator (app/auth/accounts.py).
+ACCOUNT_DEACTIVATED = install_reason(
+    N_("The lawyer's account was deactivated: the request for a legal opinion was withdrawn automatically"))
+
 _LAWYERS_AWAITING = (select(LegalOpinion).where(LegalOpinion.lawyer_id == bindparam("lawyer_id"),
                                                 LegalOpinion.state.in_(AWAITING)).order_by(LegalOpinion.id))
 
 
-def withdraw_for_leaving(lawyer, actor, now) -> list[LegalOpinion]:
-    """Withdraw, as the system and in the roster change's own transaction,
-    the requests still waiting for the answer of a lawyer taken off the
-    roster (they could no longer accept or answer them: lawyer_active); the
-    requests withdrawn. An opinion already given stays, for the mediator to
-    acknowledge."""
+def withdraw_for_leaving(lawyer, actor, now, because: str = LAWYER_LEFT) -> list[LegalOpinion]:
+    """Withdraw, as the system and in the roster change's (or the account
+    deactivation's) own transaction, the requests still waiting for the
+    answer of a lawyer who can no longer give it (taken off the roster:
+    lawyer_active; their login deactivated); the requests withdrawn.
+    `because`: the installed reason. An opinion already given stays, for the
+    mediator to acknowledge."""
     rows = db.session.execute(_LAWYERS_AWAITING, {"lawyer_id": lawyer.id}).scalars().all()
-    reason = system_reason(LAWYER_LEFT)
+    reason = system_reason(because)
     for row in rows:
         engine.fire(row, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
     return rows

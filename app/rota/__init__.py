@@ -10,11 +10,13 @@ def init_app(app) -> None:
     """Hand the duty and swap hooks to the engine (the step's own changes
     first, then who is told of them: an accepted swap's notice names its
     taker), put a duty's swaps on its timeline and duties on the today page,
-    and tell the coordinators of the duties on a holiday the admin enters."""
+    tell the coordinators of the duties on a holiday the admin enters, and
+    decline the swaps asked of a lawyer whose login is deactivated."""
+    from ..auth.accounts import install_deactivation_listener
     from ..timeline import install_related
     from ..today import install_provider
     from ..workdays import install_holiday_listener
-    from . import notices, rules, today_items
+    from . import notices, rules, swaps, today_items
 
     rules.hooks.install()
     notices.hooks.install()
@@ -22,3 +24,4 @@ def init_app(app) -> None:
     install_related("lawyer_duty", rules.swaps_on_duty)
     install_provider("duty", today_items.duty_items)
     install_holiday_listener(notices.duties_on_new_holidays)
+    install_deactivation_listener(swaps.decline_for_deactivated)

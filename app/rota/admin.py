@@ -25,7 +25,7 @@ from ..extensions import db
 from ..org.models import Community
 from ..privacy import mask_phone
 from .models import Duty, Holiday, Lawyer, Room
-from .planning import SAME_TIME
+from .planning import SAME_TIME, unavailable_problem
 from .scope import CITY, duties_clause, sees_street, street_of
 
 MAX_HOLIDAY_DAYS = 31
@@ -193,10 +193,22 @@ def install_on_leaving(fn) -> None:
         ON_LEAVING.append(fn)
 
 
+def check_new_unavailable(days: set[date], known: set[date]) -> None:
+    """The dates added to those recorded follow the lawyer's own rule
+    (planning.unavailable_problem: Saturdays without a public holiday, from
+    today up to a year ahead), whoever enters them; a date already recorded
+    (a past one) may stay, and any may be removed."""
+    for day in sorted(days - known):
+        problem = unavailable_problem(day)
+        if problem:
+            raise GuardFailed(problem, field="unavailable")
+
+
 def save_lawyer(lawyer: Lawyer | None, values: dict, unavailable: set[date], actor,
                 expected_version=None) -> Lawyer:
     """Create or change a lawyer with their unavailable dates. The phone is
     recorded masked in the audit log."""
+    check_new_unavailable(unavailable, lawyer.unavailable_days if lawyer is not None else set())
     user_id = values.get("user_id")
     if user_id is not None:
         user = db.session.get(User, user_id)

@@ -83,8 +83,11 @@ def tell_asked_colleague(swap: SwapRequest, now) -> None:
 
 def _answered(swap, actor, now) -> None:
     """The colleague answered: the notice that asked them is read, whether
-    they answered from it, from my duties or from the duty's page."""
-    mark_read(actor.id, "swap_asked", entity_type="duty_swap", entity_id=swap.id, now=now)
+    they answered from it, from my duties or from the duty's page (or the
+    system declined for them, their login deactivated: app/rota/swaps.py)."""
+    user_id = actor.id if actor.id is not None else (swap.target.user_id if swap.target else None)
+    if user_id is not None:
+        mark_read(user_id, "swap_asked", entity_type="duty_swap", entity_id=swap.id, now=now)
 
 
 @hooks.effect("duty_swap", "accept")

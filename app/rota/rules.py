@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from workflows import SYSTEM
+
 from .. import clock
 from ..dates import day_text
 from ..audit.chain import record
@@ -102,6 +104,8 @@ def may_take_swap(swap, actor, data):
 
 @hooks.guard("is_named_colleague")
 def is_named_colleague(swap, actor, data):
+    if actor.role == SYSTEM:  # declining for a colleague whose login was deactivated (swaps.py)
+        return None
     me = lawyer_of(actor)
     if swap.target_id is None or me is None or me.id != swap.target_id:
         return _l("Only the colleague asked by name may decline.")

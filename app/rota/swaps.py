@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -9,6 +10,8 @@ from .. import clock, engine
 from ..audit.chain import lock_chain
 from ..engine.errors import GuardFailed, NotAllowed
 from ..extensions import db
+from ..i18n import N_
+from ..labels import install_reason, system_reason
 from . import notices
 from .models import Duty, Lawyer, SwapRequest
 from .rules import cannot_sit
@@ -88,3 +91,31 @@ def awaiting_approval(street_id: int | None = CITY) -> list[SwapRequest]:
     return list(db.session.execute(
         select(SwapRequest).where(SwapRequest.state == "accepted", SwapRequest.duty_id.in_(duties))
         .order_by(SwapRequest.expires_at, SwapRequest.id)).scalars())
+
+
+# ---- a colleague's login deactivated (app/auth/accounts.py)
+
+ASKED_ONE_DEACTIVATED = install_reason(
+    N_("The colleague's account was deactivated: the swap request was declined automatically"))
+
+
+def decline_for_deactivated(user, actor, now):
+    """The swaps asked by name of the lawyer whose login this was, still
+    waiting for their answer, declined as the system in the deactivation's
+    own transaction: they can no longer take or decline them, and the
+    colleague who asked is told (the decline's own notice) and may ask
+    another. Their own requests go on: a colleague may still take the duty.
+    A sentence for the administrator, or None."""
+    lawyer = db.session.execute(select(Lawyer).where(Lawyer.user_id == user.id)).scalar_one_or_none()
+    if lawyer is None:
+        return None
+    rows = db.session.execute(select(SwapRequest).where(
+        SwapRequest.target_id == lawyer.id, SwapRequest.state == "requested").order_by(SwapRequest.id)).scalars().all()
+    reason = system_reason(ASKED_ONE_DEACTIVATED)
+    for swap in rows:
+        engine.fire(swap, "decline", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
+    if not rows:
+        return None
+    return ngettext("%(num)d duty swap asked of them by name was declined; the colleague who asked is told.",
+                    "%(num)d duty swaps asked of them by name were declined; the colleagues who asked are told.",
+                    len(rows))
