@@ -374,10 +374,7 @@ def test_deactivating_an_elders_login_withdraws_the_invitations_waiting_for_thei
     db.session.commit()
     done = accounts.set_active(user, False, admin)
     db.session.commit()
-    with force_locale("en"):
-        assert [str(s) for s in done.said] == [
-            "1 invitation of the council of elders waiting for their answer was withdrawn; the mediators of its "
-            "case are told."]
+    assert [str(s) for s in done.said] == ["1项等待其答复的五老和事会邀请已撤回，已通知相关案件的调解员。"]
     assert (db.session.get(ElderAssignment, waiting.id).state, db.session.get(ElderAssignment, taken.id).state) \
         == ("withdrawn", "accepted")
     withdraw = events(waiting)[-1]
