@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import clock
 from ..disputes import codes as dispute_codes
+from ..disputes import row_steps
 from ..validators import phone, resident_id
 from . import codes
 
@@ -45,25 +46,19 @@ class InviteForm(FlaskForm):
 def step_form(trigger: str, assignment, formdata=None):
     """The form of one step on an invitation: the version the user saw, a
     reason where the step needs one, the report's fields for the report."""
+    return row_steps.build_step_form(assignment, trigger, "a", formdata,
+                                     _report_fields if trigger == "file_report" else None)
 
-    class _Form(FlaskForm):
-        version = HiddenField()
 
-    t = assignment.__workflow__.transition(trigger, assignment.state)
-    if t is not None and t.reason_required:
-        _Form.reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
-                                     render_kw={"rows": 2})
-    if trigger == "file_report":
-        _Form.work_done = TextAreaField(_l("What was done at the session"),
-                                        validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
-        _Form.advice = TextAreaField(_l("Advice to the parties or the mediator (optional)"),
-                                     validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
-        _Form.report_outcome = SelectField(_lp("elder's report", "Outcome"), validators=[DataRequired()],
-                                           choices=[("", "—")] + _choices(codes.REPORT_OUTCOMES))
-    form = _Form(formdata=formdata, prefix=f"a{assignment.id}-{trigger}")
-    if formdata is None:
-        form.version.data = assignment.version
-    return form
+def _report_fields() -> dict:
+    return {
+        "work_done": TextAreaField(_l("What was done at the session"),
+                                   validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4}),
+        "advice": TextAreaField(_l("Advice to the parties or the mediator (optional)"),
+                                validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}),
+        "report_outcome": SelectField(_lp("elder's report", "Outcome"), validators=[DataRequired()],
+                                      choices=[("", "—")] + _choices(codes.REPORT_OUTCOMES)),
+    }
 
 
 def _choices(codes_dict):
