@@ -38,6 +38,8 @@ ENDED = ("declined", "expired", "withdrawn")
 # facts, no place, no phone or ID number. Their part in the case is over, and
 # the centre keeps what they no longer need from them (PIPL: the least data).
 CASE_OVER = ("closed", "archived")
+# How many of the requests no longer waiting for them a lawyer's list shows, the latest first.
+PAST_SHOWN = 30
 ENDED_WORDS = {
     "declined": _l("You declined this request: the case is no longer shown to you."),
     "withdrawn": _l("The request was withdrawn before you answered it: the case is no longer shown to you."),
@@ -165,15 +167,15 @@ def _step_data(trigger, form) -> dict:
 def mine():
     """The lawyer's requests: to answer first, then the rest, the latest first."""
     me = lawyer_of(current_user)
-    rows = []
+    open_, past = [], []
     if me is not None:
-        rows = list(db.session.execute(
-            select(LegalOpinion).options(joinedload(LegalOpinion.dispute))
-            .where(LegalOpinion.lawyer_id == me.id, LegalOpinion.state != "draft")
-            .order_by(LegalOpinion.id.desc())).scalars())
+        mine_ = (select(LegalOpinion).options(joinedload(LegalOpinion.dispute))
+                 .where(LegalOpinion.lawyer_id == me.id).order_by(LegalOpinion.id.desc()))
+        open_ = list(db.session.execute(mine_.where(LegalOpinion.state.in_(AWAITING))).scalars())
+        # The others only grow in number: the database picks the latest rather than a lawyer's years of them.
+        past = list(db.session.execute(
+            mine_.where(LegalOpinion.state.not_in((*AWAITING, "draft"))).limit(PAST_SHOWN)).scalars())
     now = clock.now()
-    open_ = [r for r in rows if r.awaiting_answer]
-    past = [r for r in rows if not r.awaiting_answer][:30]
     return render_template("opinions/mine.html", me=me, open_=open_, past=past, codes=dispute_codes,
                            colour=lambda r: colour(r, now), sees=lambda r: lawyer_sees(r, current_user),
                            ended_words=ended_words)
