@@ -20,6 +20,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.opinions.models import LegalOpinion
 from app.engine.errors import Refused
+from app.opinions.steps import act as act_service
 from app.opinions.steps import ask as ask_service
 from app.rota.models import Consultation, Duty, Lawyer
 from tests import factories as f
@@ -673,3 +674,33 @@ def test_the_closed_case_message_names_every_state_in_which_a_lawyer_can_be_aske
     refused = ask(client, world["case"], world["lawyer"])
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and body.count("A lawyer can be asked while the case is open") == 1
+
+
+def test_a_lawyers_list_shows_every_open_request_and_the_30_latest_past_ones(app, world):
+    """The past requests of a lawyer of many years are limited by the query:
+    the 30 latest are listed, the older ones not, and every request still
+    waiting for an answer is, however old."""
+    with app.app_context():
+        d = db.session.get(Dispute, world["case"])
+        lawyer, mediator = db.session.get(Lawyer, world["lawyer"]), d.assignee
+        oldest_open = ask_service(d, lawyer, mediator, question="最早的问题").id
+        other_case = f.dispute(mediator, d.grid)
+        f.walk(other_case, mediator, "accept", "assign")
+        past = []
+        for n in range(33):
+            row = ask_service(other_case, lawyer, mediator, question=f"问题{n}")
+            act_service(row, "withdraw", mediator, "已自行和解")
+            past.append(row.id)
+        third_case = f.dispute(mediator, d.grid)
+        f.walk(third_case, mediator, "accept", "assign")
+        newest_open = ask_service(third_case, lawyer, mediator, question="最新的问题").id
+        db.session.remove()
+    client = client_of(app, world["lawyer_user"])
+    mine = client.get("/opinions/mine").get_data(as_text=True)
+    open_part, past_part = mine.split('id="past-requests"')
+    listed = [int(i) for i in re.findall(r'data-opinion-id="(\d+)"', past_part)]
+    assert listed == past[::-1][:30]  # the latest first; the three oldest not listed
+    assert re.findall(r'data-opinion-id="(\d+)"', open_part) == [str(newest_open), str(oldest_open)]
+    # The database keeps the latest: the older past requests are not loaded to be dropped.
+    reads = [s for s in statements_of(app, client, "/opinions/mine") if re.search(r"FROM legal_opinions\b", s)]
+    assert any(re.search(r"\bLIMIT\b", s) for s in reads), reads

@@ -1,6 +1,7 @@
 """The case page: the case, its history and the steps this user may take.
 Rendered by the disputes views after any action on the case, and by other
-domains' views that act on a case (the elders' council).
+domains' views that act on a case (the steps of the elders' invitations and
+the legal-opinion requests, through row_steps.py).
 
 Only the open step carries its form (the one just submitted, or the one named
 by `?step=`); the others are headings whose form the page fetches when one is

@@ -17,6 +17,7 @@ from workflows.elder_assignment import ON_BEHALF
 
 from .. import clock
 from ..disputes import codes as dispute_codes
+from ..disputes import row_steps
 from ..validators import phone, resident_id
 from . import codes
 
@@ -47,32 +48,35 @@ class InviteForm(FlaskForm):
 def step_form(trigger: str, assignment, formdata=None):
     """The form of one step on an invitation: the version the user saw, a
     reason where the step needs one, the report's fields for the report."""
+    fields = (_report_fields if trigger == "file_report"
+              else _on_behalf_fields(assignment, trigger) if trigger in ON_BEHALF else None)
+    return row_steps.build_step_form(assignment, trigger, "a", formdata, fields)
 
-    class _Form(FlaskForm):
-        version = HiddenField()
 
+def _on_behalf_fields(assignment, trigger: str):
+    """The mediator writes down what the elder said; the step notes that it
+    was recorded for them (this reason replaces the plain one)."""
     t = assignment.__workflow__.transition(trigger, assignment.state)
-    if trigger in ON_BEHALF:
-        # The mediator writes down what the elder said; the step notes that it was recorded for them.
+    required = t is not None and t.reason_required
+
+    def fields() -> dict:
         told = _l("Say how the elder told you (by phone, in person) and anything they said.")
-        _Form.reason = TextAreaField(
-            _l("The elder's reason") if t is not None and t.reason_required else _l("Note (optional)"),
-            validators=[DataRequired() if t is not None and t.reason_required else Optional(), Length(max=2000)],
-            description=told, render_kw={"rows": 2})
-    elif t is not None and t.reason_required:
-        _Form.reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
-                                     render_kw={"rows": 2})
-    if trigger == "file_report":
-        _Form.work_done = TextAreaField(_l("What was done at the session"),
-                                        validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4})
-        _Form.advice = TextAreaField(_l("Advice to the parties or the mediator (optional)"),
-                                     validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
-        _Form.report_outcome = SelectField(_lp("elder's report", "Outcome"), validators=[DataRequired()],
-                                           choices=[("", "—")] + _choices(codes.REPORT_OUTCOMES))
-    form = _Form(formdata=formdata, prefix=f"a{assignment.id}-{trigger}")
-    if formdata is None:
-        form.version.data = assignment.version
-    return form
+        return {"reason": TextAreaField(
+            _l("The elder's reason") if required else _l("Note (optional)"),
+            validators=[DataRequired() if required else Optional(), Length(max=2000)],
+            description=told, render_kw={"rows": 2})}
+    return fields
+
+
+def _report_fields() -> dict:
+    return {
+        "work_done": TextAreaField(_l("What was done at the session"),
+                                   validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4}),
+        "advice": TextAreaField(_l("Advice to the parties or the mediator (optional)"),
+                                validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}),
+        "report_outcome": SelectField(_lp("elder's report", "Outcome"), validators=[DataRequired()],
+                                      choices=[("", "—")] + _choices(codes.REPORT_OUTCOMES)),
+    }
 
 
 def _choices(codes_dict):

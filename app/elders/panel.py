@@ -3,43 +3,30 @@ their states, the steps the current user may take on them, and, when the
 last invitation was declined or expired, the next candidate to ask."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import g
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, engine
-from ..audit.models import AuditEvent
-from ..engine.deadlines import colour
+from .. import clock
+from ..disputes import row_steps
 from ..extensions import db
-from ..i18n import current_locale
-from ..labels import reason_text
 from .candidates import Suggestion, suggest
 from .forms import step_form
 from .models import ON_CASE_STATES, Elder, ElderAssignment, staff_see_invitations
 from .rules import CASE_STATES, works_on_case
 
-# The triggers whose reason the panel shows (read from the audit log, the one
-# place it is kept).
-REASONED = ("decline", "record_decline", "withdraw")
+# An invitation's steps, on the case page, the elder's page and the elder's invitation.
+STEPS = row_steps.RowSteps(
+    entity_type="elder_assignment", name="elder", anchor="elders", endpoint="elders.step", id_arg="assignment_id",
+    step_form=step_form, fields=("work_done", "advice", "report_outcome"))
 
 
 @dataclass
-class Row:
-    assignment: ElderAssignment
-    colour: str | None
-    reason: str | None
-    actions: list = field(default_factory=list)  # (transition, form)
-
-
-@dataclass
-class Panel:
-    rows: list[Row]
-    may_ask: bool
-    next_candidate: Suggestion | None
+class Panel(row_steps.Panel):
+    next_candidate: Suggestion | None = None
 
 
 def default_day(now: datetime | None = None):
@@ -47,28 +34,12 @@ def default_day(now: datetime | None = None):
     return clock.local_date(now or clock.now()) + timedelta(days=1)
 
 
-# Built once: the case page asks whenever an elder said no or stepped aside.
-_REASONS = (select(AuditEvent.entity_id, AuditEvent.reason)
-            .where(AuditEvent.entity_type == "elder_assignment",
-                   AuditEvent.entity_id.in_(bindparam("ids", expanding=True)), AuditEvent.trigger.in_(REASONED)))
-
-
 def reasons_of(assignments) -> dict[int, str]:
-    ids = [a.id for a in assignments if a.state in ("declined", "withdrawn")]
-    if not ids:
-        return {}
-    rows = db.session.execute(_REASONS, {"ids": ids}).all()
-    locale = current_locale()
-    return {i: reason_text(reason, locale) for i, reason in rows}  # the system's own reasons in the page's language
+    return row_steps.reasons_of(STEPS, assignments)
 
 
 def actions_for(assignment, user) -> list:
-    submitted = g.get("elder_step")
-    forms = []
-    for t in engine.available(assignment, user):
-        data = submitted[2] if submitted and submitted[:2] == (assignment.id, t.trigger) else None
-        forms.append((t, data or step_form(t.trigger, assignment)))
-    return forms
+    return row_steps.actions_for(STEPS, assignment, user)
 
 
 # Built once: every case page reads it.
@@ -91,8 +62,7 @@ def elder_panel(dispute) -> Panel | None:
     if not assignments and not may_ask:
         return None
     now = clock.now()
-    reasons = reasons_of(assignments)
-    rows = [Row(a, colour(a, now), reasons.get(a.id), actions_for(a, current_user)) for a in assignments]
+    rows = row_steps.section_rows(STEPS, assignments, now)
     next_candidate = None
     # Someone said no, did not answer, or stepped aside: offer who is next.
     ended = [a for a in assignments if a.state in ("declined", "expired", "withdrawn")]

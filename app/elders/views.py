@@ -3,7 +3,7 @@ and the elders' own pages. The roster and the load table are in roster.py
 and load.py, on the same blueprint."""
 from datetime import date, datetime, time
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,20 +12,18 @@ from .. import clock
 from ..auth.access import load_visible, roles_required
 from ..disputes import codes as dispute_codes
 from ..disputes.access import load_case
-from ..disputes.case_page import render_case
+from ..disputes.row_steps import take_step
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
 from ..form_errors import correct_the_marked
-from ..i18n import translate
 from ..privacy import mask_id, mask_phone
-from ..validators import form_version
 from . import codes, rules
 from .candidates import suggest
 from .explain import conflict_words, factor_words
-from .forms import InviteForm, step_form
+from .forms import InviteForm
 from .models import Elder, ElderAssignment
-from .panel import actions_for, case_assignments, default_day, elder_panel, reasons_of
+from .panel import STEPS, actions_for, case_assignments, default_day, elder_panel, reasons_of
 from .steps import act, invite
 
 WF = ElderAssignment.__workflow__
@@ -34,8 +32,8 @@ ENDED = ("declined", "expired", "withdrawn")
 
 
 def template_helpers():
-    return {"elder_panel": elder_panel, "factor_words": factor_words, "conflict_words": conflict_words,
-            "elder_codes": codes, "elder_wf": WF, "mask_phone": mask_phone, "mask_id": mask_id}
+    return {"elder_panel": elder_panel, "elder_steps": STEPS, "factor_words": factor_words,
+            "conflict_words": conflict_words, "elder_codes": codes, "elder_wf": WF, "mask_phone": mask_phone, "mask_id": mask_id}
 
 
 def _day_from(value):
@@ -120,37 +118,16 @@ def step(assignment_id, trigger):
         message = rules.own_invitation(assignment, current_user, None)
         return render_template("error.html", code=403, title=_("Not allowed"), detail=message,
                                hint=_("Open your own invitations from your page.")), 403
-    assignment = load_assignment(assignment_id)
-    if WF.transition(trigger, assignment.state) is None and trigger not in WF.triggers():
-        abort(404)
-    form = step_form(trigger, assignment, request.form)
-    if not form.validate():
-        g.elder_step = (assignment.id, trigger, form)
-        correct_the_marked(form, f"elder-step-{assignment.id}-{trigger}")  # its <details> opens (_steps.html)
-        return _back(assignment, 422)
-    data = {}
-    if trigger == "file_report":
-        data = {"work_done": form.work_done.data.strip(), "advice": (form.advice.data or "").strip() or None,
-                "report_outcome": form.report_outcome.data}
-    reason = form.reason.data if hasattr(form, "reason") else None
-    t = WF.transition(trigger, assignment.state)
-    try:
-        act(assignment, trigger, current_user, reason, expected_version=form_version(form.version.data), **data)
-    except Refused as refused:
-        g.elder_step = (assignment.id, trigger, form)
-        flash(str(refused.message), "danger")
-        return _back(load_assignment(assignment_id), refused.status)
-    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
-    if current_user.role == "elder":
-        return redirect(url_for(".invitation", assignment_id=assignment_id))
-    return redirect(url_for("disputes.show", case_id=assignment.dispute_id, _anchor="elders"))
+    return take_step(STEPS, load_assignment(assignment_id), trigger, load=load_assignment, act=act, data=_step_data,
+                     own_role="elder", own_page=_invitation_page, own_endpoint="elders.invitation")
 
 
-def _back(assignment, status):
-    """The page the step was sent from, with the message and the form."""
-    if current_user.role == "elder":
-        return _invitation_page(assignment, status)
-    return render_case(load_case(assignment.dispute_id), status)
+def _step_data(trigger, form) -> dict:
+    """What a step records besides its reason: the report's fields."""
+    if trigger != "file_report":
+        return {}
+    return {"work_done": form.work_done.data.strip(), "advice": (form.advice.data or "").strip() or None,
+            "report_outcome": form.report_outcome.data}
 
 
 def my_elder() -> Elder | None:

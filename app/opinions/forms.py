@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import GroupedSelect
+from ..disputes import row_steps
 
 from .rules import OPINION_MAX, QUESTION_MAX
 
@@ -28,21 +29,14 @@ class RequestForm(FlaskForm):
 def step_form(trigger: str, row, formdata=None):
     """The form of one step on a request: the version the user saw, a reason
     where the step needs one, the opinion's fields for the answer."""
+    return row_steps.build_step_form(row, trigger, "o", formdata, _answer_fields if trigger == "answer" else None)
 
-    class _Form(FlaskForm):
-        version = HiddenField()
 
-    t = row.__workflow__.transition(trigger, row.state)
-    if t is not None and t.reason_required:
-        _Form.reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
-                                     render_kw={"rows": 2})
-    if trigger == "answer":
-        _Form.opinion = TextAreaField(_l("Legal opinion"),
-                                      validators=[DataRequired(message=_l("Write the opinion.")),
-                                                  Length(max=OPINION_MAX)], render_kw={"rows": 8})
-        _Form.laws_cited = TextAreaField(_l("Laws cited (optional)"), validators=[Optional(), Length(max=2000)],
-                                         render_kw={"rows": 3})
-    form = _Form(formdata=formdata, prefix=f"o{row.id}-{trigger}")
-    if formdata is None:
-        form.version.data = row.version
-    return form
+def _answer_fields() -> dict:
+    return {
+        "opinion": TextAreaField(_l("Legal opinion"),
+                                 validators=[DataRequired(message=_l("Write the opinion.")), Length(max=OPINION_MAX)],
+                                 render_kw={"rows": 8}),
+        "laws_cited": TextAreaField(_l("Laws cited (optional)"), validators=[Optional(), Length(max=2000)],
+                                    render_kw={"rows": 3}),
+    }

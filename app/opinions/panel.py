@@ -2,61 +2,31 @@
 their states and the steps the current user may take on them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from flask import g
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, engine
-from ..audit.models import AuditEvent
-from ..engine.deadlines import colour
+from .. import clock
+from ..disputes import row_steps
+from ..disputes.row_steps import Panel
 from ..extensions import db
-from ..i18n import current_locale
-from ..labels import reason_text
 from .forms import step_form
 from .models import LegalOpinion, staff_see_opinions
 from .rules import CASE_STATES, works_on_case
 
-# The triggers whose reason the panel shows (read from the audit log, the one place it is kept).
-REASONED = ("decline", "withdraw")
-
-
-@dataclass
-class Row:
-    opinion: LegalOpinion
-    colour: str | None
-    reason: str | None
-    actions: list = field(default_factory=list)  # (transition, form)
-
-
-@dataclass
-class Panel:
-    rows: list[Row]
-    may_ask: bool
-
-
-_REASONS = (select(AuditEvent.entity_id, AuditEvent.reason)
-            .where(AuditEvent.entity_type == "legal_opinion",
-                   AuditEvent.entity_id.in_(bindparam("ids", expanding=True)), AuditEvent.trigger.in_(REASONED)))
+# A request's steps, on the case page and the lawyer's page of the request
+# (the answer's form shown opened: answering is what the lawyer came for).
+STEPS = row_steps.RowSteps(
+    entity_type="legal_opinion", name="opinion", anchor="opinions", endpoint="opinions.step", id_arg="opinion_id",
+    step_form=step_form, fields=("opinion", "laws_cited"), open_steps=("answer",))
 
 
 def reasons_of(rows) -> dict[int, str]:
-    ids = [r.id for r in rows if r.state in ("declined", "withdrawn")]
-    if not ids:
-        return {}
-    locale = current_locale()
-    return {i: reason_text(reason, locale) for i, reason in db.session.execute(_REASONS, {"ids": ids}).all()}
+    return row_steps.reasons_of(STEPS, rows)
 
 
 def actions_for(row, user) -> list:
-    submitted = g.get("opinion_step")
-    forms = []
-    for t in engine.available(row, user):
-        data = submitted[2] if submitted and submitted[:2] == (row.id, t.trigger) else None
-        forms.append((t, data or step_form(t.trigger, row)))
-    return forms
+    return row_steps.actions_for(STEPS, row, user)
 
 
 # Built once: every case page reads it (one statement, the lawyers joined).
@@ -82,6 +52,4 @@ def opinion_panel(dispute, history=None) -> Panel | None:
         rows = case_opinions(dispute.id)
     if not rows and not may_ask:
         return None
-    now = clock.now()
-    reasons = reasons_of(rows)
-    return Panel([Row(r, colour(r, now), reasons.get(r.id), actions_for(r, current_user)) for r in rows], may_ask)
+    return Panel(row_steps.section_rows(STEPS, rows, clock.now()), may_ask)

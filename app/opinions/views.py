@@ -1,6 +1,6 @@
 """Legal opinions on a case (the request page, the steps) and the lawyers'
 own pages: their list of requests and one request with the case's facts."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,20 +14,18 @@ from ..auth.access import load_visible, roles_required
 from ..dates import day_text
 from ..disputes import codes as dispute_codes
 from ..disputes.access import load_case
-from ..disputes.case_page import render_case
+from ..disputes.row_steps import take_step
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
 from ..form_errors import correct_the_marked
-from ..i18n import translate
 from ..privacy import mask_id, mask_name, mask_phone
 from ..rota.models import Lawyer
 from ..rota.roster import lawyer_of
-from ..validators import form_version
 from . import rules
-from .forms import NOT_CHOSEN, RequestForm, step_form
+from .forms import NOT_CHOSEN, RequestForm
 from .models import LegalOpinion
-from .panel import actions_for, case_opinions, opinion_panel, reasons_of
+from .panel import STEPS, actions_for, case_opinions, opinion_panel, reasons_of
 from .steps import act, ask
 
 WF = LegalOpinion.__workflow__
@@ -40,6 +38,8 @@ ENDED = ("declined", "expired", "withdrawn")
 # facts, no place, no phone or ID number. Their part in the case is over, and
 # the centre keeps what they no longer need from them (PIPL: the least data).
 CASE_OVER = ("closed", "archived")
+# How many of the requests no longer waiting for them a lawyer's list shows, the latest first.
+PAST_SHOWN = 30
 ENDED_WORDS = {
     "declined": _l("You declined this request: the case is no longer shown to you."),
     "withdrawn": _l("The request was withdrawn before you answered it: the case is no longer shown to you."),
@@ -70,8 +70,8 @@ def ended_words(row) -> str | None:
 
 
 def template_helpers():
-    return {"opinion_panel": opinion_panel, "opinion_wf": WF, "opinion_conflict_words": rules.conflict_words,
-            "waiting_opinions": waiting_opinions}
+    return {"opinion_panel": opinion_panel, "opinion_steps": STEPS, "opinion_wf": WF,
+            "opinion_conflict_words": rules.conflict_words, "waiting_opinions": waiting_opinions}
 
 
 def waiting_opinions() -> int:
@@ -152,51 +152,30 @@ def load_opinion(opinion_id) -> LegalOpinion:
 @roles_required("mediator", "lawyer")
 def step(opinion_id, trigger):
     # Another lawyer's request answers 404, as a missing one does: which ids exist is not told.
-    row = load_opinion(opinion_id)
-    if trigger not in WF.triggers():
-        abort(404)
-    form = step_form(trigger, row, request.form)
-    if not form.validate():
-        g.opinion_step = (row.id, trigger, form)
-        correct_the_marked(form, f"opinion-step-{row.id}-{trigger}")
-        return _back(row, 422)
-    data = {}
-    if trigger == "answer":
-        data = {"opinion": form.opinion.data.strip(), "laws_cited": (form.laws_cited.data or "").strip() or None}
-    reason = form.reason.data if hasattr(form, "reason") else None
-    t = WF.transition(trigger, row.state)
-    try:
-        act(row, trigger, current_user, reason, expected_version=form_version(form.version.data), **data)
-    except Refused as refused:
-        g.opinion_step = (row.id, trigger, form)
-        flash(str(refused.message), "danger")
-        return _back(load_opinion(opinion_id), refused.status)
-    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
-    if current_user.role == "lawyer":
-        return redirect(url_for(".show", opinion_id=opinion_id))
-    return redirect(url_for("disputes.show", case_id=row.dispute_id, _anchor="opinions"))
+    return take_step(STEPS, load_opinion(opinion_id), trigger, load=load_opinion, act=act, data=_step_data,
+                     own_role="lawyer", own_page=_opinion_page, own_endpoint="opinions.show")
 
 
-def _back(row, status):
-    """The page the step was sent from, with the message and the form."""
-    if current_user.role == "lawyer":
-        return _opinion_page(row, status)
-    return render_case(load_case(row.dispute_id), status)
+def _step_data(trigger, form) -> dict:
+    """What a step records besides its reason: the opinion and the laws it cites."""
+    if trigger != "answer":
+        return {}
+    return {"opinion": form.opinion.data.strip(), "laws_cited": (form.laws_cited.data or "").strip() or None}
 
 
 @roles_required("lawyer")
 def mine():
     """The lawyer's requests: to answer first, then the rest, the latest first."""
     me = lawyer_of(current_user)
-    rows = []
+    open_, past = [], []
     if me is not None:
-        rows = list(db.session.execute(
-            select(LegalOpinion).options(joinedload(LegalOpinion.dispute))
-            .where(LegalOpinion.lawyer_id == me.id, LegalOpinion.state != "draft")
-            .order_by(LegalOpinion.id.desc())).scalars())
+        mine_ = (select(LegalOpinion).options(joinedload(LegalOpinion.dispute))
+                 .where(LegalOpinion.lawyer_id == me.id).order_by(LegalOpinion.id.desc()))
+        open_ = list(db.session.execute(mine_.where(LegalOpinion.state.in_(AWAITING))).scalars())
+        # The others only grow in number: the database picks the latest rather than a lawyer's years of them.
+        past = list(db.session.execute(
+            mine_.where(LegalOpinion.state.not_in((*AWAITING, "draft"))).limit(PAST_SHOWN)).scalars())
     now = clock.now()
-    open_ = [r for r in rows if r.awaiting_answer]
-    past = [r for r in rows if not r.awaiting_answer][:30]
     return render_template("opinions/mine.html", me=me, open_=open_, past=past, codes=dispute_codes,
                            colour=lambda r: colour(r, now), sees=lambda r: lawyer_sees(r, current_user),
                            ended_words=ended_words)
