@@ -374,14 +374,15 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
         wf = own_wf or entity.__workflow__
         subject = subjects_of.get((event.entity_type, event.entity_id)) or (
             translate(own_wf.label, locale) if own_wf else None)
+        from_label, to_label = state_labels(event, lambda code: translate(wf.state(code).label, locale))
         entries.append(
             Entry(
                 at=event.at,
                 actor=name,  # None: the system or a member of the public, named by role
                 role=event.actor_role,
                 action=action,
-                from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
-                to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
+                from_label=from_label,
+                to_label=to_label,
                 reason=reason_text(event.reason, locale) if note is None else note_text,
                 reason_label=field_label(note, locale, event.entity_type) if note is not None else
                 translate(NOTE if t is not None and not t.reason_required else REASON, locale),
@@ -393,6 +394,18 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
             )
         )
     return entries
+
+
+def state_labels(event, label: Callable[[str], str]) -> tuple[str | None, str | None]:
+    """What a history shows of the states an event moved between: (from,
+    to), each `label(code)` or None where there is no state (registration
+    has none before it). Both None for a step that keeps the state (a
+    supervisor's urging, an edit): every history (the case pages, the audit
+    log, the case file) says "X → X" of none. Raw states stay in the log."""
+    if event.from_state == event.to_state:
+        return None, None
+    return (label(event.from_state) if event.from_state else None,
+            label(event.to_state) if event.to_state else None)
 
 
 def _action(event, own_type: str, entity, locale: str):

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..i18n import current_locale, translate
 from ..labels import field_label, names_for, readable, reason_text
 from ..privacy import mask_data
-from ..timeline import word
+from ..timeline import state_labels, word
 from . import audit_log, audit_subjects
 from .forms import LISTED, AuditFilterForm
 from .history import Page
@@ -89,11 +89,13 @@ def events():
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     recorded = names_for(payloads, known={"user_id": names})  # the actors, named already: not asked again
     about = audit_subjects.subjects(page.rows, locale, opened)
-    rows = [dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
-                 from_label=state_label(e.entity_type, e.from_state, locale),
-                 to_label=state_label(e.entity_type, e.to_state, locale), subject=about[e.id],
-                 reason=reason_text(e.reason, locale),
-                 data=readable(data, locale, recorded, e.entity_type)) for e, raw, data in zip(page.rows, opened, payloads)]
+    rows = []
+    for e, raw, data in zip(page.rows, opened, payloads):
+        # Every event, the draft a legal opinion passes through too: the log is the whole record.
+        from_label, to_label = state_labels(e, lambda code: state_label(e.entity_type, code, locale))
+        rows.append(dict(event=e, actor=names.get(e.actor_id) or client_name(e, raw), action=action_label(e, locale),
+                         from_label=from_label, to_label=to_label, subject=about[e.id],
+                         reason=reason_text(e.reason, locale), data=readable(data, locale, recorded, e.entity_type)))
     return render_template("supervision/audit_events.html", form=form, actor_typed=typed, page=page, rows=rows,
                            link_args=form.link_args(),
                            entity_types=sorted(audit_log.entity_type_labels(locale)),
