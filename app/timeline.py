@@ -380,23 +380,31 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
     # Keys starting with "_" are the engine's record of what a step set (for
     # verify), not what anyone submitted: not shown.
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
+    # A related row's workflow (None for the entity's own events and a row of no workflow).
+    own_wfs = [None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
+               for event, _ in rows]
+    kept = _fold_transient(rows, payloads, [w or entity.__workflow__ for w in own_wfs])
+    rows, payloads, actions, causes, own_wfs = ([seq[i] for i in kept]
+                                                for seq in (rows, payloads, actions, causes, own_wfs))
     names = names_for(payloads, known=_known_names(entity, rows))
     subjects_of = _subjects(rows, own_type, locale)
     entries = []
-    for (event, name), payload, (action, t), cause in zip(rows, payloads, actions, causes):
+    for (event, name), payload, (action, t), cause, own_wf in zip(rows, payloads, actions, causes, own_wfs):
         reason, reason_label, payload = step_note(event, payload, t, locale)
-        own_wf = None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)
         wf = own_wf or entity.__workflow__
         subject = subjects_of.get((event.entity_type, event.entity_id)) or (
             translate(own_wf.label, locale) if own_wf else None)
+        from_label, to_label = state_labels(event, lambda code: translate(wf.state(code).label, locale))
+        if event.from_state and wf.has_state(event.from_state) and wf.state(event.from_state).transient:
+            from_label = None  # the step out of it tells the row's creation too (_fold_transient): none before
         entries.append(
             Entry(
                 at=event.at,
                 actor=name,  # None: the system or a member of the public, named by role
                 role=event.actor_role,
                 action=action,
-                from_label=translate(wf.state(event.from_state).label, locale) if event.from_state else None,
-                to_label=translate(wf.state(event.to_state).label, locale) if event.to_state else None,
+                from_label=from_label,
+                to_label=to_label,
                 reason=reason,
                 reason_label=reason_label,
                 data=readable(payload, locale, names, event.entity_type),
@@ -407,6 +415,40 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
             )
         )
     return entries
+
+
+def state_labels(event, label: Callable[[str], str]) -> tuple[str | None, str | None]:
+    """What a history shows of the states an event moved between: (from,
+    to), each `label(code)` or None where there is no state (registration
+    has none before it). Both None for a step that keeps the state (a
+    supervisor's urging, an edit): every history (the case pages, the audit
+    log, the case file) says "X → X" of none. Raw states stay in the log."""
+    if event.from_state == event.to_state:
+        return None, None
+    return (label(event.from_state) if event.from_state else None,
+            label(event.to_state) if event.to_state else None)
+
+
+def _fold_transient(rows, payloads: list[dict], workflows: list) -> list[int]:
+    """The positions of `rows` (newest first) a history shows: not a row's
+    creation into a transient state (its workflow's State.transient, a
+    legal-opinion request's draft), which no one took as a step of its own.
+    Its data (the lawyer asked) is told with the step that left the state,
+    which reads as the row's first step. A creation with no step out of it
+    (none should be) is shown as it is."""
+    hidden: set[int] = set()
+    for i, (event, _name) in enumerate(rows):
+        wf = workflows[i]
+        if (event.from_state is not None or not event.to_state or wf is None
+                or not wf.has_state(event.to_state) or not wf.state(event.to_state).transient):
+            continue
+        out = next((j for j in range(i - 1, -1, -1)
+                    if (rows[j][0].entity_type, rows[j][0].entity_id) == (event.entity_type, event.entity_id)), None)
+        if out is None or rows[out][0].from_state != event.to_state:
+            continue
+        payloads[out] = {**payloads[i], **payloads[out]}
+        hidden.add(i)
+    return [i for i in range(len(rows)) if i not in hidden]
 
 
 def _action(event, own_type: str, entity, locale: str):

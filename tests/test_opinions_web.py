@@ -170,10 +170,44 @@ def test_the_case_history_tells_each_step_in_words(app, world):
     english(mediator)
     html = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
     history = html[html.index('id="timeline"'):] if 'id="timeline"' in html else html
-    for words in ("Legal opinion request", "Lawyer chosen for a legal opinion", "Ask for a legal opinion",
+    for words in ("Legal opinion request", "Ask for a legal opinion",
                   "Question for the lawyer", "Give the opinion", "可以请求赔偿。", world["lawyer_name"]):
         assert words in history, words
     assert "legal_opinion" not in history and "lawyer_id" not in history
+
+
+def test_the_case_history_tells_the_request_as_its_first_step_and_the_audit_log_keeps_the_draft(app, world):
+    """The row is created as a draft and the request takes it out at once (workflows/legal_opinion.py):
+    the case history tells one step, the request, naming the lawyer; the audit log keeps both events."""
+    mediator = client_of(app, world["mediator"])
+    ask(mediator, world["case"], world["lawyer"])
+    opinion_id = request_of(app, world["lawyer"])[0]
+    english(mediator)
+    html = mediator.get(f"/cases/{world['case']}").get_data(as_text=True)
+    history = html[html.index('id="timeline"'):]
+    history = history[:history.index("</ol>")]
+    for hidden in ("Lawyer chosen for a legal opinion", "Being drafted"):
+        assert hidden not in history, hidden
+    entries = re.findall(r"\n\s*<li[^>]*>(.*?)\n\s*</li>", history, re.S)
+    request = next(e for e in entries if "Ask for a legal opinion" in e)
+    head = request.split("</div>")[0]
+    assert re.search(r'<span class="text-muted"> → Opinion requested</span>', head), head
+    # Who was asked, from the creation the request tells too, and what.
+    assert world["lawyer_name"] in request and "赔偿范围如何认定" in request
+    assert history.count("Legal opinion request") == 1
+    # The case file prints the same history.
+    casefile = mediator.get(f"/supervision/cases/{world['case']}/casefile").get_data(as_text=True)
+    assert "Lawyer chosen for a legal opinion" not in casefile and "Being drafted" not in casefile
+    assert "Ask for a legal opinion (Opinion requested)" in casefile
+    # The audit log, the complete record, shows the creation into the draft.
+    supervisor = app.test_client()
+    with app.app_context():
+        login(supervisor, f.user("supervisor").username)
+    english(supervisor)
+    log = supervisor.get(f"/audit/?entity_type=legal_opinion&entity_id={opinion_id}").get_data(as_text=True)
+    assert re.findall(r'<tr data-trigger="(\w+)"', log) == ["request", "create"]
+    created = re.search(r'<tr data-trigger="create".*?class="event-action">(.*?)</td>', log, re.S).group(1)
+    assert "Lawyer chosen for a legal opinion" in created and "Being drafted" in created
 
 
 def test_the_lawyers_page_shows_the_case_facts_with_personal_data_masked(app, world):

@@ -60,6 +60,13 @@ def urge(client, referral_id, note, **extra):
                        data={"csrf_token": csrf(page), "version": version, "urging": note, **extra})
 
 
+def urged_entry(page):
+    """The first line of the urging's entry in the page's history (not a button or a notice elsewhere)."""
+    history = page[page.index('id="timeline"'):]
+    history = history[:history.index("</ol>")]
+    return history[history.index("督办部门"):].split("</div>")[0]
+
+
 def written(app):
     """(audit events of referrals, notifications): what a refused step must leave as it was."""
     with app.app_context():
@@ -109,8 +116,7 @@ def test_the_supervisor_urges_an_escalated_referral_and_everyone_concerned_hears
     login(mediator, world.mediator)
     case_page = mediator.get(f"/cases/{world.case}").get_data(as_text=True)
     assert "督办部门" in case_page and "请环保部门今日内签收并联系申请人。" in case_page
-    urged = case_page[case_page.index("督办部门"):].split("</li>")[0]
-    assert "→" not in urged.split("</div>")[0]  # a step that keeps the state: no "X → X"
+    assert "→" not in urged_entry(case_page)  # a step that keeps the state: no "X → X"
     inbox = mediator.get("/notifications/").get_data(as_text=True)
     with app.app_context():
         title = db.session.get(Referral, world.late).dispute.title
@@ -125,6 +131,32 @@ def test_the_supervisor_urges_an_escalated_referral_and_everyone_concerned_hears
     log = client.get(f"/audit/?entity_type=referral&entity_id={world.late}").get_data(as_text=True)
     row = re.search(r'<tr data-trigger="urge".*?</tr>', log, re.S).group(0)
     assert "督办部门" in row and "→" not in row.split('class="event-data"')[0]
+
+
+def test_an_urging_reads_without_x_to_x_in_the_case_page_the_audit_log_and_the_case_file(app, world):
+    with app.app_context():
+        referral = db.session.get(Referral, world.late)
+        sup = db.session.execute(select(User).where(User.username == world.sup)).scalar_one()
+        engine.fire(referral, "urge", sup, now=LATE, urging="请尽快签收。")
+        db.session.remove()
+    mediator = app.test_client()
+    login(mediator, world.mediator)
+    case_page = mediator.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert "→" not in urged_entry(case_page)
+    # The steps that moved the state (the escalation before it) still say from what to what.
+    assert re.search(r'<span class="text-muted">[^<]+ → [^<]+</span>', case_page[case_page.index('id="timeline"'):])
+    supervisor = app.test_client()
+    login(supervisor, world.sup)
+    log = supervisor.get(f"/audit/?entity_type=referral&entity_id={world.late}").get_data(as_text=True)
+    action = re.search(r'<tr data-trigger="urge".*?class="event-action">(.*?)</td>', log, re.S).group(1)
+    assert "督办部门" in action and "→" not in action
+    sent = re.search(r'<tr data-trigger="send".*?class="event-action">(.*?)</td>', log, re.S).group(1)
+    assert "→" in sent  # a step that moved the state says from what to what
+    casefile = supervisor.get(f"/supervision/cases/{world.case}/casefile").get_data(as_text=True)
+    lines = re.findall(r'<dd class="[^"]*prewrap">([^<]*)</dd>', casefile)
+    urged = [line for line in lines if "督办部门" in line]
+    assert len(urged) == 1 and "→" not in urged[0] and "(" not in urged[0], urged
+    assert any(re.search(r"\(\S+ → \S+\)", line) for line in lines)
 
 
 def test_an_urged_referral_is_not_escalated_again_and_the_liaison_can_still_act(app, world):

@@ -33,7 +33,7 @@ LEGAL_OPINION = Workflow(
     label=N_("Legal opinion request"),
     initial="draft",
     states=(
-        State("draft", NC_("legal opinion state", "Being drafted")),
+        State("draft", NC_("legal opinion state", "Being drafted"), transient=True),
         State("requested", NC_("legal opinion state", "Opinion requested"), deadline=ANSWER_DAYS,
               deadline_setting="LEGAL_OPINION_ANSWER_HOURS", timeout="expire"),
         # Accepting keeps the request's due time: the lawyer answers within the same seven days.

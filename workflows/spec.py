@@ -61,6 +61,13 @@ class State:
     # follow-up waiting for escalation, a missed sweep): its rows are red
     # whatever their next due time, which only times the next step.
     late: bool = False
+    # A state no row rests in: entered by the row's creation and left by its
+    # first step in the same transaction (a legal-opinion request's draft,
+    # which the "request" step, with its guards, leaves at once). A reader's
+    # history tells the two as that one step (app/timeline.py); the audit log
+    # keeps both. The elders' "suggested" is not one: a suggestion records
+    # the elder's rank, a step of its own worth reading.
+    transient: bool = False
 
     @property
     def has_deadline(self) -> bool:

@@ -41,7 +41,7 @@ def case_opinions(dispute_id: int) -> list[LegalOpinion]:
 def opinion_panel(dispute, history=None) -> Panel | None:
     """The section, or None when there is nothing to show. `history`: the
     case page's timeline entries, which name every request of the case (each
-    has its creation event): a case without a request, most of them, costs
+    has its "request" step, which tells its creation too): a case without a request, most of them, costs
     the page no statement (tests/test_statement_budgets.py)."""
     may_ask = works_on_case(dispute, current_user) and dispute.state in CASE_STATES
     if not staff_see_opinions(dispute, current_user):

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..i18n import current_locale, translate
 from ..labels import field_label, names_for, readable
 from ..privacy import mask_data
-from ..timeline import step_note, word
+from ..timeline import state_labels, step_note, word
 from . import audit_log, audit_subjects
 from .forms import LISTED, AuditFilterForm
 from .history import Page
@@ -50,10 +50,10 @@ def action_label(event, locale: str) -> str:
 def _row(event, raw: dict, data: dict, names: dict, recorded: dict, subject, locale: str) -> dict:
     # A step's reason, or the note submitted with it (a supervisor's urging), told as the histories tell it.
     reason, reason_label, data = step_note(event, data, transition_of(event), locale)
+    # Every event, the draft a legal opinion passes through too: the log is the whole record.
+    from_label, to_label = state_labels(event, lambda code: state_label(event.entity_type, code, locale))
     return dict(event=event, actor=names.get(event.actor_id) or client_name(event, raw),
-                action=action_label(event, locale),
-                from_label=state_label(event.entity_type, event.from_state, locale),
-                to_label=state_label(event.entity_type, event.to_state, locale), subject=subject,
+                action=action_label(event, locale), from_label=from_label, to_label=to_label, subject=subject,
                 reason=reason, reason_label=reason_label, data=readable(data, locale, recorded, event.entity_type))
 
 

@@ -258,7 +258,7 @@ def _entry_text(e) -> str:
     text = ("↳ " if e.set_off else "") + (f"[{e.subject}] " if e.subject else "") + e.action
     if e.from_label:
         text += f" ({e.from_label} → {e.to_label or ''})"
-    elif e.to_label:  # registration: no state before it
+    elif e.to_label:  # a row's first step (registration): no state before it
         text += f" ({e.to_label})"
     text += f" · {e.actor or ''}"
     if e.reason:
