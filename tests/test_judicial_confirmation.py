@@ -17,6 +17,7 @@ from app.disputes.models import Dispute
 from app.extensions import db
 from tests import factories as f
 from tests.factories import csrf, login
+from tests.test_signing import english
 
 SIGNED = datetime(2026, 11, 10, 2, 0)  # signed 10 November: the window runs until Thursday 10 December
 TODAY = datetime(2026, 11, 20, 2, 0)
@@ -36,11 +37,6 @@ def world(app):
                  grid=f.user("gridworker", grid=grids[0]).username,
                  sup=f.user("supervisor", street=street).username)
         return type("World", (), w)
-
-
-def english(client):
-    client.post("/language/en", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True)),
-                                      "next": "/cases/"})
 
 
 def take(client, case_id, trigger, **fields):

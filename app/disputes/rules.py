@@ -237,6 +237,17 @@ def _date_given(data, name):
         return None
 
 
+def _day_problem(day, earliest, missing, too_early, in_future):
+    """What is wrong with a day given for what happened from `earliest` to today."""
+    if day is None:
+        return missing
+    if day < earliest:
+        return too_early
+    if day > clock.today():
+        return in_future
+    return None
+
+
 @hooks.guard("confirmation_application_valid")
 def confirmation_application_valid(dispute, actor, data):
     """Recorded once, while the 30 days for judicial confirmation run, for an
@@ -252,15 +263,12 @@ def confirmation_application_valid(dispute, actor, data):
                   date=day_text(window.last_day))
     if data is None:
         return None
-    applied_on = _date_given(data, "applied_on")
-    if applied_on is None:
-        return _l("Give the date the parties applied to the court.")
-    if applied_on < window.took_effect:
-        return _l("The agreement took effect on %(date)s: the application cannot have been made before.",
-                  date=day_text(window.took_effect))
-    if applied_on > clock.today():
-        return _l("The date of the application cannot be in the future.")
-    return None
+    return _day_problem(
+        _date_given(data, "applied_on"), window.took_effect,
+        _l("Give the date the parties applied to the court."),
+        _l("The agreement took effect on %(date)s: the application cannot have been made before.",
+           date=day_text(window.took_effect)),
+        _l("The date of the application cannot be in the future."))
 
 
 @hooks.guard("ruling_valid")
@@ -276,15 +284,11 @@ def ruling_valid(dispute, actor, data):
         return None
     if data.get("ruling") not in RULINGS:
         return _l("Choose the court's ruling.")
-    ruled_on = _date_given(data, "ruled_on")
-    if ruled_on is None:
-        return _l("Give the date of the court's ruling.")
-    if ruled_on < status.applied_on:
-        return _l("The parties applied on %(date)s: the court cannot have ruled before.",
-                  date=day_text(status.applied_on))
-    if ruled_on > clock.today():
-        return _l("The date of the ruling cannot be in the future.")
-    return None
+    return _day_problem(
+        _date_given(data, "ruled_on"), status.applied_on,
+        _l("Give the date of the court's ruling."),
+        _l("The parties applied on %(date)s: the court cannot have ruled before.", date=day_text(status.applied_on)),
+        _l("The date of the ruling cannot be in the future."))
 
 
 def signer_choices(dispute) -> list[tuple[str, str]]:
