@@ -188,6 +188,7 @@ def _install_code_labels():
         ("checked", sweep_codes.SWEEP_CHECKS),
         ("report_outcome", REPORT_OUTCOMES), ("consent_how", codes.CONSENT_FORMS), ("sex", codes.SEXES),
         ("kind", codes.PARTY_KINDS), ("id_type", codes.ID_TYPES), ("closed_as", OUTCOMES),
+        ("ruling", codes.RULINGS),
         ("requested_by", codes.RECUSAL_ASKED_BY),  # else a party's id, named below
         *export_labels.CODE_FIELDS.items(),
     ):

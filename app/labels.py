@@ -43,6 +43,10 @@ FIELD_LABELS = {
     "signed_on": N_("Signed on"),
     "signers": N_("Signed by"),
     "signed_by": N_("Signed by"),
+    "applied_on": N_("Applied for judicial confirmation on"),
+    "court": N_("Court applied to"),
+    "ruled_on": N_("Date of the court's ruling"),
+    "ruling": N_("Court's ruling"),
     "channel": N_("Channel"),
     "dispute_type": N_("Type of dispute"),
     "place": NC_("recorded field", "Place"),
@@ -297,7 +301,7 @@ VALUE_KINDS = {
     "held_at": WHEN, "session_at": WHEN, "signed_on": WHEN, "arose_on": WHEN, "perform_by": WHEN,
     "planned_for": WHEN, "visited_on": WHEN, "held_on": WHEN, "period_start": WHEN, "period_end": WHEN,
     "day": WHEN, "first_day": WHEN, "last_day": WHEN, "until": WHEN, "expired_at": WHEN, "last_seen": WHEN,
-    "holidays": WHEN, "workdays": WHEN, "days": WHEN,
+    "holidays": WHEN, "workdays": WHEN, "days": WHEN, "applied_on": WHEN, "ruled_on": WHEN,
     "signers": KEYED, "signed_by": JOINED,
 }
 STORED_SEPARATOR = "、"

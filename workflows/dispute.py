@@ -160,6 +160,33 @@ DISPUTE = Workflow(
             guards=("is_assignee", "signing_valid"),
             keep_deadline=True,
         ) for state in ("performing", "breached", "fulfilled")),
+        # Judicial confirmation (司法确认, Mediation Law art. 33): the parties
+        # jointly apply to the basic people's court within the 30 days after
+        # the agreement took effect (guard `confirmation_application_valid`),
+        # and the court confirms it valid or rejects it, whenever it rules.
+        # Both are records of what happened outside the centre: steps that
+        # keep the case's state and due time; the log keeps what they say
+        # (app/disputes/judicial.py reads it back).
+        *(Transition(
+            "apply_confirmation",
+            (state,),
+            state,
+            (M,),
+            NC_("case step", "Record the application for judicial confirmation"),
+            required=("applied_on", "court"),
+            guards=("is_assignee", "confirmation_application_valid"),
+            keep_deadline=True,
+        ) for state in ("agreed", "performing")),
+        *(Transition(
+            "record_ruling",
+            (state,),
+            state,
+            (M,),
+            NC_("case step", "Record the court's ruling on judicial confirmation"),
+            required=("ruled_on", "ruling"),
+            guards=("is_assignee", "ruling_valid"),
+            keep_deadline=True,
+        ) for state in ("agreed", "performing", "breached", "fulfilled")),
         Transition(
             "fail",
             MEDIATING + ("breached",),

@@ -8,7 +8,7 @@ blueprint.py modules wire their controllers).
 """
 from flask import Blueprint
 
-from . import agreement, assistants, attachments, bulk, parties, sessions, views
+from . import agreement, assistants, attachments, bulk, judicial, parties, sessions, views
 
 bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
@@ -41,6 +41,7 @@ bp.add_url_rule("/<int:case_id>/attachments/<int:attachment_id>", view_func=atta
 # The case page's helpers are the app's: other domains' views answer with the case page too
 # (a referral, a follow-up or an elder's step sent back with its errors, case_page.render_case).
 bp.add_app_template_global(agreement.confirmation_window)
+bp.add_app_template_global(judicial.judicial_confirmation)
 bp.add_url_rule("/<int:case_id>/agreement/print", view_func=agreement.print_agreement)
 
 bp.add_app_template_global(sessions.session_panel)

@@ -59,6 +59,14 @@ AGREEMENT_FORMS = {
     "oral": N_("Oral"),
 }
 
+# The court's ruling on an application for judicial confirmation (Mediation
+# Law art. 33): the agreement confirmed valid, or the application rejected.
+CONFIRMED, REJECTED = "confirmed", "rejected"
+RULINGS = {
+    CONFIRMED: N_("Confirmed valid by the court"),
+    REJECTED: N_("Rejected by the court"),
+}
+
 # How the parties gave their consent to an extension of the mediation period.
 CONSENT_FORMS = {
     "signed": N_("Signed in writing"),

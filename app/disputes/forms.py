@@ -175,6 +175,16 @@ def _field_for(name, required=True):
         return SelectMultipleField(_l("Signed by"), validators=needed,
                                    description=_l("Tick each party and the mediator who signed: the agreement "
                                                   "takes effect when all of them have."))
+    if name == "applied_on":
+        return DateField(_l("Date the parties applied"), validators=needed + [plausible_date])
+    if name == "court":
+        return StringField(_l("Court applied to"), validators=needed + [Length(max=120)],
+                           description=_l("The basic people's court where the parties jointly applied, "
+                                          "e.g. 莱阳市人民法院."))
+    if name == "ruled_on":
+        return DateField(_l("Date of the court's ruling"), validators=needed + [plausible_date])
+    if name == "ruling":
+        return SelectField(_l("Court's ruling"), validators=needed)
     if name == "summary":
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     if name == "comment":  # a supervisor's review (app/supervision)
@@ -213,6 +223,8 @@ def _choices_for(field, name, dispute, locale, mediators):
         field.choices = codes.choices(codes.AGREEMENT_FORMS, locale)
     elif name == "signers":
         field.choices = signer_choices(dispute) if dispute is not None else []
+    elif name == "ruling":
+        field.choices = [("", _l("Choose…"))] + codes.choices(codes.RULINGS, locale)
 
 
 def _not_listed(dispute, locale) -> str:
@@ -331,6 +343,9 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None, grids=()):
         if "signed_on" in form:
             # Most agreements are signed the day their signing is recorded (the centre's day).
             form.signed_on.data = clock.today()
+        for name in ("applied_on", "ruled_on"):
+            if name in form:
+                form[name].data = clock.today()
     return form
 
 

@@ -14,7 +14,9 @@ from ..dates import day_text
 from ..engine.hooks import Hooks
 from ..extensions import db
 from ..org.models import Grid
-from .codes import BY_MEDIATOR
+from .agreement import confirmation_window
+from .codes import BY_MEDIATOR, RULINGS
+from .judicial import forget as forget_judicial_confirmation, judicial_confirmation
 from .models import ANONYMOUS_REPORTER, FileCounter, Recusal
 
 # Handed to the engine by the package's init_app, not on import.
@@ -228,6 +230,67 @@ def signing_valid(dispute, actor, data):
     return None
 
 
+def _date_given(data, name):
+    try:
+        return _as_date(data.get(name))
+    except ValueError:
+        return None
+
+
+def _day_problem(day, earliest, missing, too_early, in_future):
+    """What is wrong with a day given for what happened from `earliest` to today."""
+    if day is None:
+        return missing
+    if day < earliest:
+        return too_early
+    if day > clock.today():
+        return in_future
+    return None
+
+
+@hooks.guard("confirmation_application_valid")
+def confirmation_application_valid(dispute, actor, data):
+    """Recorded once, while the 30 days for judicial confirmation run, for an
+    application made from the day the agreement took effect to today."""
+    window = confirmation_window(dispute)
+    if window is None:
+        return _l("The agreement is not yet in effect: record its signing first; the parties may apply for "
+                  "judicial confirmation within 30 days from then.")
+    if judicial_confirmation(dispute).applied:
+        return _l("The application for judicial confirmation is already recorded.")
+    if not window.is_open:
+        return _l("The 30 days to apply for judicial confirmation ended on %(date)s.",
+                  date=day_text(window.last_day))
+    if data is None:
+        return None
+    return _day_problem(
+        _date_given(data, "applied_on"), window.took_effect,
+        _l("Give the date the parties applied to the court."),
+        _l("The agreement took effect on %(date)s: the application cannot have been made before.",
+           date=day_text(window.took_effect)),
+        _l("The date of the application cannot be in the future."))
+
+
+@hooks.guard("ruling_valid")
+def ruling_valid(dispute, actor, data):
+    """The court's ruling, once, on a recorded application, dated from the
+    application to today."""
+    status = judicial_confirmation(dispute)
+    if not status.applied:
+        return _l("Record the parties' application for judicial confirmation first: the court rules on it.")
+    if status.ruling:
+        return _l("The court's ruling on judicial confirmation is already recorded.")
+    if data is None:
+        return None
+    if data.get("ruling") not in RULINGS:
+        return _l("Choose the court's ruling.")
+    return _day_problem(
+        _date_given(data, "ruled_on"), status.applied_on,
+        _l("Give the date of the court's ruling."),
+        _l("The parties applied on %(date)s: the court cannot have ruled before.", date=day_text(status.applied_on)),
+        _l("The date of the ruling cannot be in the future."))
+
+
 def signer_choices(dispute) -> list[tuple[str, str]]:
     """Who must sign, as (form key, name): the applicants and respondents,
     then the lead mediator."""
@@ -330,6 +393,13 @@ def record_signing(dispute, actor, data, now):
     names = dict(signer_choices(dispute))
     dispute.signed_on = _as_date(data["signed_on"])
     dispute.signed_by = "、".join(names[key] for key in names if key in set(data["signers"]))
+
+
+@hooks.effect("dispute", "apply_confirmation")
+@hooks.effect("dispute", "record_ruling")
+def record_judicial_confirmation(dispute, actor, data, now):
+    # What the step says is kept by its audit event alone (app/disputes/judicial.py).
+    forget_judicial_confirmation(dispute)
 
 
 def _as_date(value):

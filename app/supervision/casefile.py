@@ -38,6 +38,7 @@ from ..audit.models import AuditEvent
 from ..dates import day_text, moment_text
 from ..timeline import oldest_first, timeline
 from ..disputes import codes
+from ..disputes.judicial import judicial_confirmation
 from ..extensions import db
 from ..i18n import current_locale, translate
 from ..privacy import mask_id, mask_phone
@@ -218,6 +219,16 @@ def build(dispute, full: bool = False) -> CaseFile:
             (_("Where performed"), dispute.perform_where or "—"),
             (_("Performed by"), _day(dispute.perform_by)),
         ]
+        judicial = judicial_confirmation(dispute)
+        if judicial.applied:
+            agreement.lines += [
+                (_("Applied for judicial confirmation"), _("On %(date)s to %(court)s", date=_day(judicial.applied_on),
+                                                           court=judicial.court)),
+                (_("Court's ruling"), _("%(ruling)s on %(date)s", ruling=lab(codes.RULINGS, judicial.ruling, locale),
+                                        date=_day(judicial.ruled_on)) if judicial.ruling else _("Awaited")),
+            ]
+            if judicial.note:
+                agreement.lines.append((_("Note on the ruling"), judicial.note))
     followups = Part(_("Follow-up visits"))
     followups.blocks = _followups(dispute, locale)
     closing = Part(_("Closing summary"), [

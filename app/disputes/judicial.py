@@ -1,0 +1,88 @@
+"""Judicial confirmation (司法确认) of a mediation agreement, as the case's
+log records it.
+
+Within 30 days of the agreement taking effect the parties may jointly apply
+to the basic people's court for judicial confirmation (People's Mediation Law
+art. 33); the court confirms the agreement valid (then a party may apply to
+it for enforcement) or rejects the application (then the parties may change
+the agreement or reach a new one through mediation, or sue). The mediator
+records both with steps that keep the case's state (workflows/dispute.py):
+what they say is in their audit events, so it is read back from there rather
+than kept in columns of the case of its own.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import bindparam, select
+
+from ..audit.models import AuditEvent
+from ..extensions import db
+from .agreement import took_effect
+from .codes import CONFIRMED, REJECTED
+
+APPLY = "apply_confirmation"
+RULE = "record_ruling"
+
+
+@dataclass(frozen=True)
+class JudicialConfirmation:
+    applied_on: date | None = None
+    court: str | None = None
+    ruled_on: date | None = None
+    ruling: str | None = None  # codes.RULINGS
+    note: str | None = None  # the ruling step's note
+
+    @property
+    def applied(self) -> bool:
+        return self.applied_on is not None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.ruling == CONFIRMED
+
+    @property
+    def rejected(self) -> bool:
+        return self.ruling == REJECTED
+
+
+NOTHING = JudicialConfirmation()
+
+# Built once: the case page asks on every view of a case with an agreement in effect.
+_STEPS = (select(AuditEvent.trigger, AuditEvent.data, AuditEvent.reason)
+          .where(AuditEvent.entity_type == "dispute", AuditEvent.entity_id == bindparam("case_id"),
+                 AuditEvent.trigger.in_((APPLY, RULE)))
+          .order_by(AuditEvent.seq))
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def judicial_confirmation(dispute) -> JudicialConfirmation:
+    """What is recorded of the case's judicial confirmation: nothing (and no
+    statement) before its agreement takes effect. Read once per version of
+    the case: the steps' guards and the page ask again."""
+    if took_effect(dispute) is None:
+        return NOTHING
+    cached = dispute.__dict__.get("_judicial")
+    if cached is not None and cached[0] == dispute.version:
+        return cached[1]
+    found = {}
+    for trigger, data, reason in db.session.execute(_STEPS, {"case_id": dispute.id}):
+        values = json.loads(data or "{}")
+        if trigger == APPLY:
+            found.update(applied_on=_day(values.get("applied_on")), court=values.get("court"))
+        else:
+            found.update(ruled_on=_day(values.get("ruled_on")), ruling=values.get("ruling"), note=reason)
+    status = JudicialConfirmation(**found) if found else NOTHING
+    dispute._judicial = (dispute.version, status)
+    return status
+
+
+def forget(dispute) -> None:
+    """Drop what was read of the case's judicial confirmation: a step is
+    recording more."""
+    dispute.__dict__.pop("_judicial", None)
