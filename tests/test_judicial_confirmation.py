@@ -127,15 +127,15 @@ def test_a_confirmation_in_performance_reads_on_the_page_and_in_the_case_file(ap
 def test_no_ruling_before_an_application_and_neither_twice(app, world):
     with app.app_context():
         lead, d = the_lead(world), db.session.get(Dispute, world.case)
-        with pytest.raises(engine.GuardFailed, match="application for judicial confirmation first"):
+        with pytest.raises(engine.GuardFailed, match="请先登记当事人的司法确认申请"):
             engine.fire(d, "record_ruling", lead, ruled_on=date(2026, 11, 19), ruling="confirmed")
         engine.fire(d, "apply_confirmation", lead, applied_on=date(2026, 11, 12), court=COURT)
-        with pytest.raises(engine.GuardFailed, match="already recorded"):
+        with pytest.raises(engine.GuardFailed, match="司法确认申请已登记"):
             engine.fire(d, "apply_confirmation", lead, applied_on=date(2026, 11, 13), court=COURT)
-        with pytest.raises(engine.GuardFailed, match="cannot have ruled before"):
+        with pytest.raises(engine.GuardFailed, match="裁定日期不能早于该日"):
             engine.fire(d, "record_ruling", lead, ruled_on=date(2026, 11, 11), ruling="confirmed")
         engine.fire(d, "record_ruling", lead, ruled_on=date(2026, 11, 19), ruling="confirmed")
-        with pytest.raises(engine.GuardFailed, match="already recorded"):
+        with pytest.raises(engine.GuardFailed, match="司法确认裁定已登记"):
             engine.fire(d, "record_ruling", lead, ruled_on=date(2026, 11, 19), ruling="rejected")
         assert db.session.execute(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.trigger.in_(("apply_confirmation", "record_ruling")))).scalar() == 2
@@ -159,13 +159,13 @@ def test_no_application_once_the_window_closed_nor_before_the_agreement_took_eff
         lead, d = the_lead(world), db.session.get(Dispute, world.case)
         engine.fire(d, "start_performance", lead)
         clock.set_now(datetime(2026, 12, 11, 2, 0))  # the day after the last day
-        with pytest.raises(engine.GuardFailed, match="ended on"):
+        with pytest.raises(engine.GuardFailed, match="已于.*届满"):
             engine.fire(d, "apply_confirmation", lead, applied_on=date(2026, 12, 1), court=COURT)
         assert "apply_confirmation" not in {t.trigger for t in engine.available(d, lead)}
         clock.set_now(TODAY)
         unsigned = f.walk(f.dispute(lead, d.grid, now=SIGNED), lead, "accept", "assign", "start_mediation",
                           "agree", now=SIGNED)
-        with pytest.raises(engine.GuardFailed, match="not yet in effect"):
+        with pytest.raises(engine.GuardFailed, match="调解协议尚未生效"):
             engine.fire(unsigned, "apply_confirmation", lead, applied_on=date(2026, 11, 12), court=COURT)
         closed = f.walk(f.dispute(lead, d.grid, now=SIGNED), lead, "accept", "assign", "start_mediation",
                         "agree", "sign", "start_performance", "fulfil", now=SIGNED)
