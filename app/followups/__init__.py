@@ -18,10 +18,12 @@ def init_app(app) -> None:
     and the today page's items."""
     from .. import today
     from ..timeline import install_related
-    from . import notices, rules
+    from ..disputes import loose_ends
+    from . import notices, rules, views
     from .today import followups_due
 
     rules.hooks.install()
     install_related("dispute", rules.followups_of_case)
     notices.install()
     today.install_provider("followup", followups_due)
+    loose_ends.install("followup", views.open_on_case)

@@ -17,7 +17,8 @@ def init_app(app) -> None:
     from ..rota.admin import install_on_leaving
     from ..timeline import install_related
     from ..today import install_provider
-    from . import notices, rules, today
+    from ..disputes import loose_ends
+    from . import notices, panel, rules, today
     from .models import staff_see_opinions
 
     rules.hooks.install()
@@ -27,3 +28,4 @@ def init_app(app) -> None:
     install_provider("legal_opinion", today.opinion_work)
     install_on_leaving(notices.lawyer_left)
     install_deactivation_listener(notices.account_deactivated)
+    loose_ends.install("legal_opinion", panel.open_on_case)

@@ -19,7 +19,8 @@ def init_app(app) -> None:
     install the messages and the today page's items."""
     from .. import today
     from ..timeline import install_related, install_subject
-    from . import notices, rules
+    from ..disputes import loose_ends
+    from . import notices, rules, views
     from .today import referrals_due
 
     rules.hooks.install()
@@ -27,3 +28,4 @@ def init_app(app) -> None:
     install_subject("referral", rules.referral_subjects)
     notices.install()
     today.install_provider("referral", referrals_due)
+    loose_ends.install("referral", views.open_on_case)
