@@ -9,7 +9,8 @@ def init_app(app) -> None:
     """Hand the elder-assignment hooks to the engine (the step's own changes
     first, then who is told of them), put a case's invitations on its
     timeline and the elders' work on the today page, and withdraw the
-    invitations waiting for an elder whose login is deactivated."""
+    invitations waiting for an elder whose login is deactivated; list the
+    open ones in a case's closing form."""
     from ..auth.accounts import install_deactivation_listener
     from ..timeline import install_related
     from ..today import install_provider

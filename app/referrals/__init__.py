@@ -16,7 +16,7 @@ supervision reads it.
 def init_app(app) -> None:
     """Hand the referral workflow's guards and effects (and the case's
     closing guard) to the engine, put a case's referrals on its timeline,
-    install the messages and the today page's items."""
+    install the messages, the today page's items and the closing form's list."""
     from .. import today
     from ..timeline import install_related, install_subject
     from ..disputes import loose_ends
