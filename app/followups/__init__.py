@@ -14,7 +14,7 @@ below it imports it; supervision reads it.
 
 def init_app(app) -> None:
     """Hand the follow-up and sweep workflows' guards and effects to the
-    engine, put a case's follow-ups on its timeline, install the messages
+    engine, put a case's follow-ups on its timeline, install the messages,
     the today page's items and the closing form's list."""
     from .. import today
     from ..timeline import install_related
