@@ -120,7 +120,7 @@ def test_no_agreement_no_section_and_nothing_to_print(client, world):
 def test_the_printed_agreement(app, client, world):
     login(client, world.lead)
     english(client)  # the document stays in Chinese; only its buttons follow the language
-    response = client.get(f"/cases/{world.case}/agreement/print")
+    response = client.get(f"/cases/{world.case}/agreement/print?copy=full")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "<title>人民调解协议书" in page and ">人民调解协议书</h1>" in page
@@ -137,8 +137,9 @@ def test_the_printed_agreement(app, client, world):
     signatures = page[page.index('class="signatures"'):]
     assert signatures.count('class="sign-line"') >= 5  # two parties, two mediators, the recorder
     assert world.lead_name in signatures and world.co_name in signatures
-    # The case's own mediator prints personal data in full, and that print is recorded.
+    # The case's own mediator prints the copy for signing with personal data in full, and that print is recorded.
     assert ID_NUMBER in page and "13812345678" in page
+    assert 'id="full-copy"' not in page and 'id="masked-copy"' in page
     (event,) = print_events(app, world.case)
     assert event.actor_role == "mediator" and '"fields":["id_number","phone"]' in event.data
     assert "css/print.css" in page and "js/print.js" in page
@@ -153,9 +154,21 @@ def test_the_print_view_has_no_inline_style_or_script(client, world):
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
 
 
+def test_the_print_view_is_masked_and_offers_the_full_copy(app, client, world):
+    login(client, world.lead)
+    english(client)
+    page = client.get(f"/cases/{world.case}/agreement/print").get_data(as_text=True)
+    assert ID_NUMBER not in page and "13812345678" not in page
+    assert "1101**********002X" in page and "138****5678" in page
+    assert print_events(app, world.case) == []  # nothing revealed, nothing logged
+    assert "masked" in page[page.index('id="print-privacy"'):]
+    link = page[page.index('id="full-copy"') - 200:page.index('id="full-copy"') + 200]
+    assert f"/cases/{world.case}/agreement/print?copy=full" in link and "Copy for signing" in link
+
+
 def test_a_co_mediator_prints_in_full_too(app, client, world):
     login(client, world.co)
-    page = client.get(f"/cases/{world.case}/agreement/print").get_data(as_text=True)
+    page = client.get(f"/cases/{world.case}/agreement/print?copy=full").get_data(as_text=True)
     assert ID_NUMBER in page
     assert len(print_events(app, world.case)) == 1
 
@@ -170,13 +183,15 @@ def test_others_get_masked_personal_data_and_no_audit(app, client, world, who):
     assert ID_NUMBER not in page and "13812345678" not in page
     assert "1101**********002X" in page and "138****5678" in page
     assert "masked" in page[page.index('id="print-privacy"'):]
+    assert 'id="full-copy"' not in page
+    assert client.get(f"/cases/{world.case}/agreement/print?copy=full").status_code == 403
     assert print_events(app, world.case) == []
 
 
 def test_the_print_is_in_the_case_history(client, world):
     login(client, world.lead)
     english(client)
-    client.get(f"/cases/{world.case}/agreement/print")
+    client.get(f"/cases/{world.case}/agreement/print?copy=full")
     page = case_page(client, world.case)
     assert "Agreement printed (with personal data)" in page[page.index('id="timeline"'):]
 
@@ -199,6 +214,8 @@ def test_an_oral_agreement_prints_as_the_oral_agreement_record(app, client, worl
                  "登记人（签名）", "2026年11月1日", "楼上漏水，双方就维修费用发生争执。"):
         assert text in page, text
     assert "当事人（签名" not in page  # an oral agreement is recorded by the mediator, not signed
+    assert print_events(app, world.oral_case) == []
+    client.get(f"/cases/{world.oral_case}/agreement/print?copy=full")
     assert len(print_events(app, world.oral_case)) == 1
 
 
@@ -227,7 +244,7 @@ def test_an_organisation_is_printed_by_its_name_and_code(app, client, world):
         d.parties[0].sex = "female"
         db.session.commit()
     login(client, world.lead)
-    page = client.get(f"/cases/{world.case}/agreement/print").get_data(as_text=True)
+    page = client.get(f"/cases/{world.case}/agreement/print?copy=full").get_data(as_text=True)
     assert "单位名称</td><td colspan=\"7\" class=\"party-name\">莱阳市某物业服务有限公司" in page
     assert "统一社会信用代码　91370682MA3C000000" in page
     assert '<td class="v-short">女</td>' in page

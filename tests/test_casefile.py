@@ -257,3 +257,33 @@ def test_the_pdf_has_the_legal_opinions_part_and_a_grid_worker_no_such_part(app,
     login(grid_worker, w.gw_a1)
     html = grid_worker.get(f"/supervision/cases/{w.case}/casefile").get_data(as_text=True)
     assert "封面" in html and ">法律意见</" not in html and OPINION_QUESTION not in html and OPINION_TEXT not in html
+
+
+def test_the_history_names_the_system_for_its_steps(app, client, opinions_world):
+    """The request withdrawn when the case reached an agreement was the system's step: the line says so."""
+    from tests.test_opinions_web import english
+
+    w = opinions_world
+    login(client, w.sup_a)
+    english(client)
+    history = section(client.get(f"/supervision/cases/{w.case}/casefile").get_data(as_text=True), "History")
+    withdrawn = [line for line in history.split("</dd>") if "Withdrawn automatically by the system" in line]
+    assert withdrawn and all(" · System · " in line for line in withdrawn), withdrawn
+    assert " ·  · " not in history  # no step without whoever took it
+
+
+def test_before_closing_the_cover_shows_no_way_of_closing(app, client):
+    """达成协议 is where the case stands, not how it was closed: the outcome stays blank until closing."""
+    with app.app_context():
+        w = fs.two_streets()
+        m = fs.user_named(w.m_a1)
+        d = f.dispute(m, fs.grid(w.grid_a1))
+        f.walk(d, m, "accept", "assign", "start_mediation", "agree")
+        case = d.id
+        db.session.remove()
+    login(client, w.sup_a)
+    html = client.get(f"/supervision/cases/{case}/casefile").get_data(as_text=True)
+    cover = dict(re.findall(r"<dt[^>]*>([^<]+)</dt>\s*<dd[^>]*>([^<]*)</dd>", section(html, "封面")))
+    assert cover["结案"] == "—" and cover["结案方式"] == "—", cover
+    closing = dict(re.findall(r"<dt[^>]*>([^<]+)</dt>\s*<dd[^>]*>([^<]*)</dd>", section(html, "结案小结")))
+    assert closing["结案方式"] == "—", closing

@@ -238,3 +238,17 @@ def test_the_signers_are_check_boxes_and_the_signing_date_starts_at_today(app, c
     assert sign(client, world.case, "2026-11-20", everyone(world)).status_code == 302
     with app.app_context():
         assert db.session.get(Dispute, world.case).signed_on == date(2026, 11, 20)
+
+
+def test_a_step_that_keeps_the_state_is_headed_by_its_name_alone(client, world):
+    """登记签名 on an agreed case leaves it 达成协议: no "→ 达成协议" as if it moved there."""
+    login(client, world.lead)
+    english(client)
+    page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    actions = page[page.index('id="actions"'):]
+    heading = actions[actions.index('data-step="sign"'):]
+    heading = heading[:heading.index("</button>")]
+    assert "→" not in heading, heading
+    # A step to another state still names where it leads.
+    moving = actions[actions.index('data-step="start_performance"'):]
+    assert "→" in moving[:moving.index("</button>")]

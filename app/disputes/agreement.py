@@ -2,16 +2,18 @@
 人民调解协议书 (or, for an oral agreement, the 人民调解口头协议登记表).
 
 The printed document is legal Chinese text, so its body is fixed Chinese; only
-the page's buttons go through gettext. ID numbers and phones are printed in
-full only for the mediators who work the case, and each such print is audited
-like a reveal; anyone else who may see the case gets them masked.
+the page's buttons go through gettext. The print view masks ID numbers and
+phones; the copy for signing and the archive (`?copy=full`) prints them in
+full, only for the mediators who work the case, and each such print is
+audited like a reveal.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import abort, render_template
+from flask import abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from workflows import DISPUTE
@@ -141,7 +143,11 @@ def print_agreement(case_id):
     dispute = load_case(case_id)
     if dispute.agreement_form not in ("written", "oral"):
         abort(404)  # nothing to print yet
-    full = current_user.role == "mediator" and dispute.works_on(current_user)
+    may_print_full = current_user.role == "mediator" and dispute.works_on(current_user)
+    full = request.args.get("copy") == "full"
+    if full and not may_print_full:
+        abort(403, description=_("The copy for signing, with ID numbers and phone numbers in full, is only for the "
+                                 "mediators working on this case. The masked copy can be printed."))
     parties = [_printed(p, full) for p in dispute.parties]
     signing = [p for p in parties if p.code != "agent"]  # one copy and one signature each
     if full:
@@ -158,7 +164,8 @@ def print_agreement(case_id):
     template = "disputes/agreement_print.html" if dispute.agreement_form == "written" \
         else "disputes/oral_agreement_print.html"
     return render_template(
-        template, d=dispute, parties=parties, signing=signing, full=full, mediators=mediators,
+        template, d=dispute, parties=parties, signing=signing, full=full, may_print_full=may_print_full,
+        mediators=mediators,
         committee=f"{dispute.community.name}人民调解委员会", copies=cn_number(len(signing) + 1),
         agreed_on=cn_date(agreed_on), signed_on=cn_date(signed_on), perform_by=cn_date(dispute.perform_by) if dispute.perform_by else "",
         dispute_type=codes.label(codes.DISPUTE_TYPES, dispute.dispute_type, "zh"),

@@ -8,7 +8,7 @@ blueprint.py modules wire their controllers).
 """
 from flask import Blueprint
 
-from . import agreement, assistants, attachments, bulk, judicial, parties, sessions, views
+from . import agreement, assistants, attachments, bulk, judicial, loose_ends, parties, sessions, views
 
 bp = Blueprint("disputes", __name__, url_prefix="/cases")
 
@@ -31,6 +31,7 @@ bp.add_url_rule("/<int:case_id>/parties/new", view_func=parties.new_party, metho
 bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/edit", view_func=parties.edit_party, methods=["GET", "POST"])
 
 bp.add_app_template_global(attachments.attachment_form)
+bp.add_app_template_global(loose_ends.of_case, "case_loose_ends")
 bp.add_app_template_global(attachments.may_upload)
 bp.add_app_template_global(attachments.attachment_is_image)
 bp.add_app_template_filter(attachments.filesize)

@@ -9,11 +9,13 @@ def init_app(app) -> None:
     """Hand the elder-assignment hooks to the engine (the step's own changes
     first, then who is told of them), put a case's invitations on its
     timeline and the elders' work on the today page, and withdraw the
-    invitations waiting for an elder whose login is deactivated."""
+    invitations waiting for an elder whose login is deactivated; list the
+    open ones in a case's closing form."""
     from ..auth.accounts import install_deactivation_listener
     from ..timeline import install_related
     from ..today import install_provider
-    from . import notices, rules, today
+    from ..disputes import loose_ends
+    from . import notices, panel, rules, today
     from .models import staff_see_invitations
 
     rules.hooks.install()
@@ -22,3 +24,4 @@ def init_app(app) -> None:
     install_related("dispute", rules.assignments_of_case, shown_to=staff_see_invitations)
     install_provider("elder_invitation", today.elder_work)
     install_deactivation_listener(notices.account_deactivated)
+    loose_ends.install("elder_assignment", panel.open_on_case)

@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..disputes import row_steps
+from ..disputes.loose_ends import loose_end
 from ..extensions import db
 from .candidates import Suggestion, suggest
 from .forms import step_form
@@ -52,6 +54,15 @@ _OF_CASE = (select(ElderAssignment).options(joinedload(ElderAssignment.elder).se
 
 def case_assignments(dispute_id: int) -> list[ElderAssignment]:
     return list(db.session.execute(_OF_CASE, {"dispute_id": dispute_id}).scalars())
+
+
+def open_on_case(dispute, user) -> list:
+    """The invitations still open (the elder on the case), for the closing
+    form (app/disputes/loose_ends.py); for those who see them on the case page."""
+    if not staff_see_invitations(dispute, user):
+        return []
+    return [loose_end(a, a.elder.name, url_for("elders.invitation", assignment_id=a.id))
+            for a in reversed(case_assignments(dispute.id)) if a.state in ON_CASE_STATES]
 
 
 def elder_panel(dispute) -> Panel | None:

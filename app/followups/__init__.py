@@ -14,14 +14,16 @@ below it imports it; supervision reads it.
 
 def init_app(app) -> None:
     """Hand the follow-up and sweep workflows' guards and effects to the
-    engine, put a case's follow-ups on its timeline, install the messages
-    and the today page's items."""
+    engine, put a case's follow-ups on its timeline, install the messages,
+    the today page's items and the closing form's list."""
     from .. import today
     from ..timeline import install_related
-    from . import notices, rules
+    from ..disputes import loose_ends
+    from . import notices, rules, views
     from .today import followups_due
 
     rules.hooks.install()
     install_related("dispute", rules.followups_of_case)
     notices.install()
     today.install_provider("followup", followups_due)
+    loose_ends.install("followup", views.open_on_case)

@@ -19,6 +19,7 @@ from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..disputes.access import CASE_ROLES, load_case
 from ..disputes.case_page import render_case
+from ..disputes.loose_ends import loose_end
 from ..engine.deadlines import colour, colour_clause, urgency_order
 from ..engine.urgings import standing
 from ..extensions import db
@@ -51,6 +52,14 @@ def template_helpers():
     """For every page: the case page shows its follow-ups."""
     return {"case_followups": case_followups, "deadline_colour": colour, "fu_codes": codes,
             "FOLLOWUP": FOLLOWUP}
+
+
+def open_on_case(dispute, user) -> list:
+    """The visits still planned, for the closing form (app/disputes/loose_ends.py)."""
+    locale = current_locale()
+    return [loose_end(fu, f"{codes.label(codes.FOLLOWUP_KINDS, fu.kind, locale)} · {day_text(fu.planned_for)}",
+                      url_for("followups.show", followup_id=fu.id))
+            for fu in scheduling.open_followups(dispute.id)]
 
 
 def case_followups(dispute) -> dict:

@@ -11,13 +11,14 @@ def init_app(app) -> None:
     """Hand the legal-opinion hooks to the engine (the step's own changes
     first, then who is told of them), put a case's requests on its timeline
     (for those who may read them) and the work they ask for on the today page,
-    and withdraw a lawyer's requests when the roster takes them off or their
-    login is deactivated."""
+    withdraw a lawyer's requests when the roster takes them off or their
+    login is deactivated, and list the open ones in a case's closing form."""
     from ..auth.accounts import install_deactivation_listener
     from ..rota.admin import install_on_leaving
     from ..timeline import install_related
     from ..today import install_provider
-    from . import notices, rules, today
+    from ..disputes import loose_ends
+    from . import notices, panel, rules, today
     from .models import staff_see_opinions
 
     rules.hooks.install()
@@ -27,3 +28,4 @@ def init_app(app) -> None:
     install_provider("legal_opinion", today.opinion_work)
     install_on_leaving(notices.lawyer_left)
     install_deactivation_listener(notices.account_deactivated)
+    loose_ends.install("legal_opinion", panel.open_on_case)

@@ -2,12 +2,14 @@
 their states and the steps the current user may take on them."""
 from __future__ import annotations
 
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..disputes import row_steps
+from ..disputes.loose_ends import loose_end
 from ..disputes.row_steps import Panel
 from ..extensions import db
 from .forms import step_form
@@ -36,6 +38,16 @@ _OF_CASE = (select(LegalOpinion).options(joinedload(LegalOpinion.lawyer))
 
 def case_opinions(dispute_id: int) -> list[LegalOpinion]:
     return list(db.session.execute(_OF_CASE, {"dispute_id": dispute_id}).scalars())
+
+
+def open_on_case(dispute, user) -> list:
+    """The requests not yet ended (an opinion given but not acknowledged among
+    them), for the closing form (app/disputes/loose_ends.py); for those who
+    read the case's opinions."""
+    if not staff_see_opinions(dispute, user):
+        return []
+    return [loose_end(o, o.lawyer.name, url_for("opinions.show", opinion_id=o.id))
+            for o in reversed(case_opinions(dispute.id)) if not o.__workflow__.state(o.state).terminal]
 
 
 def opinion_panel(dispute, history=None) -> Panel | None:

@@ -16,10 +16,11 @@ supervision reads it.
 def init_app(app) -> None:
     """Hand the referral workflow's guards and effects (and the case's
     closing guard) to the engine, put a case's referrals on its timeline,
-    install the messages and the today page's items."""
+    install the messages, the today page's items and the closing form's list."""
     from .. import today
     from ..timeline import install_related, install_subject
-    from . import notices, rules
+    from ..disputes import loose_ends
+    from . import notices, rules, views
     from .today import referrals_due
 
     rules.hooks.install()
@@ -27,3 +28,4 @@ def init_app(app) -> None:
     install_subject("referral", rules.referral_subjects)
     notices.install()
     today.install_provider("referral", referrals_due)
+    loose_ends.install("referral", views.open_on_case)

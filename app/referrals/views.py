@@ -20,6 +20,7 @@ from ..auth.access import load_visible, refuse, roles_required
 from ..auth.models import User
 from ..disputes.access import CASE_ROLES, load_case
 from ..disputes.case_page import render_case
+from ..disputes.loose_ends import loose_end
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, urgency_order
@@ -36,7 +37,7 @@ from . import codes
 from .forms import (DepartmentDeadlineForm, DepartmentEditForm, DepartmentForm, DepartmentStateForm, ReferForm,
                     ReferralFilterForm, RemoveDeadlineForm, StepForm)
 from .models import DRAFT, Referral, ReferralAttachment
-from .rules import NOT_CASE_MEDIATOR, by_case_mediator
+from .rules import NOT_CASE_MEDIATOR, by_case_mediator, open_referrals
 from .service import by_submission, departments_for, refer
 
 LIST_ROLES = ("liaison",) + tuple(CASE_ROLES)
@@ -77,6 +78,12 @@ def _blank_refer_form(dispute):
     form = _refer_form(dispute)
     form.submission_token.data = secrets.token_urlsafe(24)
     return form
+
+
+def open_on_case(dispute, user) -> list:
+    """The referrals still open (they refuse the closing), for the closing form (app/disputes/loose_ends.py)."""
+    return [loose_end(r, r.department.name, url_for("referrals.show", referral_id=r.id))
+            for r in open_referrals(dispute.id)]
 
 
 def case_referrals(dispute) -> dict:

@@ -35,6 +35,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..audit.models import AuditEvent
+from ..auth.roles import role_label
 from ..dates import day_text, moment_text
 from ..timeline import oldest_first, timeline
 from ..disputes import codes
@@ -242,7 +243,7 @@ def build(dispute, full: bool = False) -> CaseFile:
         (_("Reviewed on"), _when(r.decided_at)), (_("Comment"), r.comment or "—"),
     ] for r in _reviews(dispute)]
     history = Part(_("History"))
-    history.lines = [(_when(e.at), _entry_text(e)) for e in oldest_first(timeline(dispute, locale))]
+    history.lines = [(_when(e.at), _entry_text(e, locale)) for e in oldest_first(timeline(dispute, locale))]
     parts = [cover, registration, rights, sessions, agreement, followups, closing, history]
     if _reads_opinions(dispute):
         parts.insert(parts.index(sessions) + 1, opinions)
@@ -257,21 +258,26 @@ def _reviews(dispute) -> list[SignOff]:
 
 
 def _outcome(dispute, locale) -> str:
+    if dispute.closed_at is None:
+        # Not closed (or reopened since): no way of closing yet. Where the case
+        # stands (达成协议) is not one, and would read as if it were closed.
+        return "—"
     reviews = _reviews(dispute)
     if reviews:
         return codes.label(OUTCOMES, reviews[-1].outcome, locale)
-    # Not closed yet (or closed before sign-offs): where the case stands.
+    # Closed before sign-offs existed: where the case stands.
     return translate(dispute.__workflow__.state(dispute.state).label, locale)
 
 
-def _entry_text(e) -> str:
+def _entry_text(e, locale) -> str:
     # What a step set off follows it, marked as its effect (not a step of its own).
     text = ("↳ " if e.set_off else "") + (f"[{e.subject}] " if e.subject else "") + e.action
     if e.from_label:
         text += f" ({e.from_label} → {e.to_label or ''})"
     elif e.to_label:  # a row's first step (registration): no state before it
         text += f" ({e.to_label})"
-    text += f" · {e.actor or ''}"
+    # No user's name: the system (or a member of the public) took the step, named by role as the case page does.
+    text += f" · {e.actor or role_label(e.role, locale)}"
     if e.reason:
         text += f" · {e.reason}"
     return text

@@ -1,0 +1,48 @@
+"""What is still open on a case (a legal opinion not yet acknowledged, a
+follow-up visit still planned, a referral, an elder's invitation), listed in
+the closing form so that a mediator closes the case knowingly.
+
+Closing is not refused for them (only an open referral refuses it:
+workflows/dispute.py, guard no_open_referrals), and closing withdraws none of
+them: the rows of a case are withdrawn or cancelled when the case leaves the
+states in which they can go on (an agreement reached, mediation ended), which
+is before it can be closed. Each domain whose rows hang on a case installs,
+from its init_app, a function (case, reader) -> its open rows as LooseEnds,
+leaving out what the reader may not see on the case page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..i18n import current_locale, translate
+
+
+@dataclass(frozen=True)
+class LooseEnd:
+    kind: str  # what it is, in the page's language ("Legal opinion")
+    name: str  # which one (the lawyer, the department, the planned day)
+    state: str  # where it stands, in the page's language
+    url: str
+
+
+Provider = Callable[[object, object], list[LooseEnd]]
+PROVIDERS: dict[str, Provider] = {}
+
+
+def install(kind: str, fn: Provider) -> None:
+    """Called from a package's init_app; the order of installation is the order of the list."""
+    if PROVIDERS.get(kind, fn) is not fn:
+        raise ValueError(f"loose-end provider {kind!r} is installed twice")
+    PROVIDERS[kind] = fn
+
+
+def loose_end(row, name: str, url: str) -> LooseEnd:
+    """A workflow row as the list names it: its workflow's name and its state's, in the page's language."""
+    locale = current_locale()
+    wf = row.__workflow__
+    return LooseEnd(translate(wf.label, locale), name, translate(wf.state(row.state).label, locale), url)
+
+
+def of_case(dispute, user) -> list[LooseEnd]:
+    return [end for fn in PROVIDERS.values() for end in fn(dispute, user)]
