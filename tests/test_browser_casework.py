@@ -72,8 +72,11 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     track(resident, code)
     status = resident.locator("#track-status")
     expect(status.locator(".badge")).to_have_text("待受理")
-    expect(status.locator("dd")).to_have_count(3)  # state, registered on, last change: no file number yet
-    for dd in status.locator("dd").all()[1:]:
+    # state, what it means, the time limit, registered on, last change: no file number yet
+    expect(status.locator("dd")).to_have_count(5)
+    expect(status.locator("#track-meaning")).not_to_be_empty()
+    expect(status.locator("#track-due")).to_have_text(re.compile(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}"))
+    for dd in status.locator("dd").all()[3:]:
         expect(dd).to_have_text(re.compile(r"\d{4}年\d{1,2}月\d{1,2}日"))
     page_text = resident.locator("body")
     for private in (PHONE_NUMBER, PHONE_NUMBER[:3] + "****" + PHONE_NUMBER[-4:], DESCRIPTION, PLACE, PHOTO_NAME):
@@ -119,13 +122,14 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     # --- Accept: the case gets its file number.
     year = clock.now().year
     file_no = f"({year})莱人调字第1号"
-    fire(page, "accept", "受理 → 已受理")
-    expect_step(page, "已受理", "受理", "待受理 → 已受理", 3)
+    # A resident's report comes in as "Other" with no grid: accepting it classifies it.
+    fire(page, "accept", "受理 → 已受理", {"dispute_type": {"value": "neighbour"}, "grid_id": {"index": 1}})
+    expect_step(page, "已受理", "受理", "待受理 → 已受理", 4)  # after the classification it made (3)
     expect(page.locator("h1")).to_contain_text(file_no)
 
     # --- Assign themself; the case is now among "my cases".
     fire(page, "assign", "指派调解员 → 已指派", {"mediator_id": {"label": people.mediator_name}})
-    expect_step(page, "已指派", "指派调解员", "已受理 → 已指派", 4)
+    expect_step(page, "已指派", "指派调解员", "已受理 → 已指派", 5)
     expect(page.locator("#lead-mediator")).to_have_text(people.mediator_name)
     page.get_by_role("navigation").locator('a[href="/cases/mine"]').click()
     mine = page.locator("#case-list > a").filter(has_text=DESCRIPTION)
@@ -137,7 +141,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
 
     # --- Start mediation, having told the parties their rights and duties.
     fire(page, "start_mediation", "告知权利义务并开始调解 → 调解中", {"notice_given": True})
-    expect_step(page, "调解中", "告知权利义务并开始调解", "已指派 → 调解中", 5)
+    expect_step(page, "调解中", "告知权利义务并开始调解", "已指派 → 调解中", 6)
 
     # --- Record a session (the form is fetched when its panel opens; the date and time are filled in with now).
     sessions = page.locator("#sessions")
@@ -151,7 +155,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     expect(page.locator("#session-list > li")).to_have_count(1)
     expect(page.locator("#session-list")).to_contain_text("双方陈述了各自意见，同意清理楼道杂物。")
     expect(page.locator("#session-list")).to_contain_text("社区调解室")
-    expect_step(page, "调解中", "记录调解过程", "", 6)
+    expect_step(page, "调解中", "记录调解过程", "", 7)
 
     # --- An agreement binds named parties on both sides: the reporter left no name, so the mediator
     # first records the applicant's real name and adds the respondent.
@@ -171,7 +175,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     expect(parties).to_have_count(2)
     expect(page.locator("#parties")).to_contain_text("赵六")
     expect(page.locator("#parties")).to_contain_text("钱七")
-    expect_step(page, "调解中", "添加当事人", "", 8)  # after 修改当事人信息 (7)
+    expect_step(page, "调解中", "添加当事人", "", 9)  # after 修改当事人信息 (8)
 
     # --- Record a written agreement with everything the law asks for.
     perform_by = date.today() + timedelta(days=7)
@@ -183,7 +187,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     expect(planned.first).to_have_attribute("data-state", "scheduled")
     n = planned.count()
     assert n in (1, 2)
-    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 9 + n)
+    expect_step(page, "达成协议", "达成调解协议", "调解中 → 达成协议", 10 + n)
     agreement = page.locator("#agreement")
     expect(agreement).to_contain_text("书面协议")
     expect(page.locator("#agreement-terms")).to_have_text(AGREEMENT["terms"])
@@ -212,23 +216,27 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     expect(signatures).not_to_contain_text("群众（随手拍）")
     expect(signatures.locator(".sign-row").filter(has_text=people.mediator_name)).to_have_count(1)
     expect(signatures.locator(".sign-line")).to_have_count(4)  # both parties, the mediator, the recorder
-    expect(page.locator(".party .party-phone").first).to_have_text(PHONE_NUMBER)  # in full: the case's own mediator
+    # Masked by default (nothing recorded); the case's own mediator may print the copy for signing in full.
+    expect(page.locator(".party .party-phone").first).to_have_text(PHONE_NUMBER[:3] + "****" + PHONE_NUMBER[-4:])
+    page.locator("#full-copy").click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+/agreement/print\?copy=full$"))
+    expect(page.locator(".party .party-phone").first).to_have_text(PHONE_NUMBER)
     expect(page.locator("#print-button")).to_be_visible()
     screenshot(page, "agreement-print", backend)
     page.locator('.print-toolbar a[href$="#agreement"]').click()  # back to the case
     expect(page).to_have_url(re.compile(r"/cases/\d+#agreement$"))
-    expect_step(page, "达成协议", "打印调解协议（含个人信息）", "", 10 + n)  # a print in full is recorded
+    expect_step(page, "达成协议", "打印调解协议（含个人信息）", "", 11 + n)  # a print in full is recorded
 
     # --- Performance, fulfilment, closing and archiving.
     fire(page, "start_performance", "进入履行 → 履行中")
-    expect_step(page, "履行中", "进入履行", "达成协议 → 履行中", 11 + n)
+    expect_step(page, "履行中", "进入履行", "达成协议 → 履行中", 12 + n)
     fire(page, "fulfil", "确认已履行 → 已履行")
-    expect_step(page, "已履行", "确认已履行", "履行中 → 已履行", 12 + 2 * n)  # its follow-ups cancelled
+    expect_step(page, "已履行", "确认已履行", "履行中 → 已履行", 13 + 2 * n)  # its follow-ups cancelled
     expect(planned).to_have_count(n)
     for i in range(n):
         expect(planned.nth(i)).to_have_attribute("data-state", "cancelled")
     fire(page, "close", "结案 → 已结案", {"summary": "楼道杂物已清理完毕，双方和好，结案。"})
-    expect_step(page, "已结案", "结案", "已履行 → 已结案", 14 + 2 * n)  # with the sign-off review it opened
+    expect_step(page, "已结案", "结案", "已履行 → 已结案", 15 + 2 * n)  # with the sign-off review it opened
     expect(page.locator("main dl").first).to_contain_text("楼道杂物已清理完毕，双方和好，结案。")
     expect(page.locator("#actions")).to_have_count(0)  # archiving waits for the supervisor's sign-off
     with app.app_context():  # the street's supervisor signs the closure off (their pages: test_browser_supervision)
@@ -236,7 +244,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
         db.session.remove()
     page.reload()
     fire(page, "archive", "归档（封存） → 已归档")
-    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 16 + 2 * n)
+    expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 17 + 2 * n)
     expect(page.locator("#actions")).to_have_count(0)  # archived: nothing more to do
     expect(page.locator("#upload-panel")).to_have_count(0)  # sealed: no more files
     screenshot(page, "case-archived-desktop", backend)
