@@ -56,6 +56,7 @@ def test_a_supervisor_sets_up_the_second_factor_on_a_phone_and_logs_in_with_a_re
 
     page.get_by_role("button", name="菜单").click()
     expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+    page.locator("#nav-me").click()  # the account's menu: its page and the log-out
     submit(page, page.get_by_role("button", name="退出"))
     page.goto("/login")
     page.get_by_label("用户名").fill("ducha")
