@@ -20,8 +20,6 @@ MIDDLES = """() => [document.querySelector('.navbar-brand'),
     ...document.querySelectorAll('#nav > .d-flex > *')].map(e => {
         const box = e.getBoundingClientRect(); return [Math.round(box.top + box.height / 2), e.textContent.trim().replace(/\\s+/g, ' '), Math.round(box.width)]; })"""
 # Every menu link (in the dropdowns too) with its address.
-# The menus' names new with them, English until their translations are merged (README, translations): measured
-# at their Chinese width. Nothing changes once they are translated.
 LINKS = """() => [...document.querySelectorAll('#nav a.nav-link:not(.dropdown-toggle), #nav a.dropdown-item')]
     .map(a => a.getAttribute('href'))"""
 
