@@ -261,3 +261,48 @@ def test_migration_0029_stops_on_accounts_that_differ_only_in_capitals(empty_db,
                                   " session_token) VALUES ('ZHAO', 'z', 'x', 'mediator', :yes, 't')"), {"yes": True})
         db.session.remove()
         db.engine.dispose()
+
+
+def test_migration_0032_fills_urged_at_from_the_urgings_the_log_says_still_stand(migrated_app):
+    """Downgraded to 0031 and upgraded again, each referral's and follow-up's
+    urged_at is what the engine had kept: the newest urging after the row's
+    last other step, none where a step followed."""
+    from datetime import timedelta
+
+    from app import engine
+    from app.engine.timers import tick
+    from app.followups.models import FollowUp
+    from app.referrals.models import Referral
+    from tests import factories as f
+    from tests import factories_followups as ff
+    from tests import factories_referrals as fr
+
+    sent = datetime(2026, 3, 2, 2, 0)
+    late = sent + timedelta(hours=25)
+    street, (c1, _c2), grids = f.org()
+    mediator = f.user("mediator", community=c1)
+    supervisor = f.user("supervisor", street=street)
+    env = fr.department("环保", ack_hours=24, answer_days=10)
+    liaison = fr.liaison(env)
+    case = f.dispute(mediator, grids[0], now=sent)
+    a, b, c = (fr.referral(case, env, mediator, now=sent) for _ in range(3))
+    agreed = ff.agreed_case(mediator, grids[0], sent)
+    tick(now=datetime(2026, 3, 15, 2, 0))
+    followup = next(x for x in ff.followups_of(agreed.id) if x.state == "escalated")
+    engine.fire(a, "urge", supervisor, now=late, urging="请签收。")
+    engine.fire(a, "urge", supervisor, now=late + timedelta(hours=1), urging="再次督办。")
+    engine.fire(b, "urge", supervisor, now=late, urging="请签收。")
+    engine.fire(b, "acknowledge", liaison, now=late + timedelta(hours=2))
+    engine.fire(followup, "urge", supervisor, now=late, urging="请回访。")
+    kept = {(model.__name__, row.id): row.urged_at for model in (Referral, FollowUp)
+            for row in db.session.execute(select(model)).scalars()}
+    assert {k for k, v in kept.items() if v} == {("Referral", a.id), ("FollowUp", followup.id)}
+    assert kept[("Referral", c.id)] is None
+    db.session.remove()
+    downgrade(revision="0031")
+    assert "urged_at" not in {col["name"] for col in inspect(db.engine).get_columns("referrals")}
+    upgrade()
+    filled = {(model.__name__, row.id): row.urged_at for model in (Referral, FollowUp)
+              for row in db.session.execute(select(model)).scalars()}
+    assert filled == kept
+    assert filled[("Referral", a.id)] == late + timedelta(hours=1)
