@@ -183,7 +183,7 @@ def build(path: Path, referrals: int, urged: int, urged_before: float, seed: int
                 db.session.execute(Referral.__table__.update().where(Referral.id == row["id"])
                                    .values(state="acknowledged", due_at=row["answer_by"]))
         _flush([], events)
-        if has_column:  # as migration 0032 fills it in from the log
+        if has_column:  # as migration 0033 fills it in from the log
             urged_at = (select(func.max(AuditEvent.at))
                         .where(AuditEvent.entity_type == "referral", AuditEvent.entity_id == Referral.id,
                                standing_in_log())

@@ -263,8 +263,8 @@ def test_migration_0029_stops_on_accounts_that_differ_only_in_capitals(empty_db,
         db.engine.dispose()
 
 
-def test_migration_0032_fills_urged_at_from_the_urgings_the_log_says_still_stand(migrated_app):
-    """Downgraded to 0031 and upgraded again, each referral's and follow-up's
+def test_migration_0033_fills_urged_at_from_the_urgings_the_log_says_still_stand(migrated_app):
+    """Downgraded to 0032 and upgraded again, each referral's and follow-up's
     urged_at is what the engine had kept: the newest urging after the row's
     last other step, none where a step followed."""
     from datetime import timedelta
@@ -299,7 +299,7 @@ def test_migration_0032_fills_urged_at_from_the_urgings_the_log_says_still_stand
     assert {k for k, v in kept.items() if v} == {("Referral", a.id), ("FollowUp", followup.id)}
     assert kept[("Referral", c.id)] is None
     db.session.remove()
-    downgrade(revision="0031")
+    downgrade(revision="0032")
     assert "urged_at" not in {col["name"] for col in inspect(db.engine).get_columns("referrals")}
     upgrade()
     filled = {(model.__name__, row.id): row.urged_at for model in (Referral, FollowUp)

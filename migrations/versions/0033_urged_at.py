@@ -9,8 +9,8 @@ the row's next step clears it, in the step's own UPDATE
 marks read it: the newest `urge` event after the row's last event that set
 its state.
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-12-07 15:00:00
 """
 from alembic import op
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0032'
-down_revision = '0031'
+revision = '0033'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 
