@@ -26,7 +26,7 @@ from .case_page import not_offered, offered_step, render_case, step_form
 from .forms import EditForm, IntakeForm, classification
 from .intake import by_submission, next_after_intake, open_case
 from .models import Party
-from .rules import community_mediators
+from .rules import community_grids, community_mediators
 from . import lists
 from .forms import GRIDLESS, CaseFilterForm
 
@@ -213,7 +213,10 @@ def edit(case_id):
         flash(str(SEALED), "warning")
         return redirect(url_for(".show", case_id=case_id))
     form = EditForm(obj=dispute if request.method == "GET" else None)
-    form.fill_choices(_locale())
+    # Only within its community: a case's community (and street) never change, which the lists' grid filter and
+    # the grid map rely on (app/disputes/intake.py: locate).
+    form.fill_choices(_locale(), dispute, community_grids(dispute.community_id),
+                      may_move=current_user.role == "mediator")
     if request.method == "GET":
         form.version.data = dispute.version
     status = 200
@@ -227,6 +230,13 @@ def edit(case_id):
             status = refused.status
         else:
             flash(_("Saved: %(n)s field(s) changed.", n=len(diff)) if diff else _("Nothing was changed."), "success")
+            if "grid_id" in diff:
+                before, after = diff["grid_id"]
+                grid = db.session.get(Grid, after).name
+                flash(_("The case is now in the grid %(grid)s: its grid worker sees it too.", grid=grid)
+                      if before is None else
+                      _("The case is now in the grid %(grid)s: that grid's worker sees it, and the grid worker of "
+                        "its former grid no longer does.", grid=grid), "info")
             return redirect(url_for(".show", case_id=case_id))
     elif form.is_submitted():
         correct_the_marked(form)
