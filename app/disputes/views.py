@@ -20,7 +20,7 @@ from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
-from . import codes, inbox
+from . import bulk, codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
 from .case_page import not_offered, offered_step, render_case, step_form
 from .forms import EditForm, IntakeForm, classification
@@ -102,8 +102,10 @@ def mine():
     now = clock.now()
     page = lists.my_cases(db.session, current_user, now, number, per_page)
     waiting = inbox.waiting(current_user, now)
+    grids = bulk.Grids()
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
                            cap=paging.COUNT_CAP, link_args={}, waiting=waiting[:inbox.LIMIT],
+                           to_classify=bulk.to_classify(waiting[:inbox.LIMIT], grids), grids=grids,
                            waiting_more=len(waiting) > inbox.LIMIT,
                            waiting_red=any(colour(d, now) == "red" for d in waiting),
                            colleagues=community_mediators(current_user.community_id) if waiting else [])
