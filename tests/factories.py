@@ -68,6 +68,17 @@ def dispute(creator, grid, *, parties: int = 2, now=None, facts="楼上漏水，
     return engine.create(d, creator, {"facts": facts}, now=now)
 
 
+def resident_report(creator, community, *, now=None, facts="小区东门的共享单车堆了一地。"):
+    """A report as a resident's arrives (app/public): typed "Other", in the community, without a grid."""
+    d = Dispute(
+        tracking_code=new_tracking_code(), channel="photo", dispute_type="other",
+        street_id=community.street_id, community_id=community.id, grid_id=None, facts=facts,
+        created_by_id=creator.id, created_at=now or clock.now(),
+    )
+    d.parties.append(Party(role="applicant", name="居民", phone="13812345678"))
+    return engine.create(d, creator, {"facts": facts}, now=now)
+
+
 def walk(d, actor, *triggers, now=None):
     """Fire a series of triggers with plausible data."""
     samples = {

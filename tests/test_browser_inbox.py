@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, people, photo_png,
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, people, photo_png, submit,
     submit_answered_in_place,
 )
 
@@ -52,4 +52,19 @@ def test_a_mediator_sees_a_new_public_report_on_my_cases_and_today(pages, people
     page.locator("#timeline details").first.evaluate("d => d.open = true")  # the photo's SHA-256 checksum
     expect(page.locator("#timeline")).to_contain_text("SHA-256")
     expect_no_sideways_scroll(page)  # a 64-character checksum breaks inside a 390 px screen
+
+    # Accepted from "my cases": the resident's report asks for its type and grid in its row first.
+    page.goto("/cases/mine")
+    row = page.locator("#inbox-list .list-group-item").filter(has_text=DESCRIPTION)
+    row.locator("label.inbox-pick").click()
+    submit(page, page.locator("#bulk-assign-button"))
+    expect(page.locator(".alert-warning")).to_have_count(1)  # not accepted: nothing chosen
+    expect(page.locator("#inbox-total")).to_have_text("1")
+    row.locator("label.inbox-pick").click()
+    row.locator('select[name^="type-"]').select_option("parking")
+    row.locator('select[name^="grid-"]').select_option(index=1)
+    expect_no_sideways_scroll(page)
+    submit(page, page.locator("#bulk-assign-button"))
+    expect(page.locator(".alert-success")).to_have_count(1)
+    expect(page.locator("#inbox-list")).to_have_count(0)
     assert pages.problems == []

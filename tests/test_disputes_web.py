@@ -24,10 +24,11 @@ def world(app):
     with app.app_context():
         street, (c1, c2), grids = f.org()
         w = dict(
-            c1=c1.id, c2=c2.id, g1=grids[0].id, g3=grids[2].id,
+            c1=c1.id, c2=c2.id, g1=grids[0].id, g2=grids[1].id, g3=grids[2].id,
             m1=f.user("mediator", community=c1).username,
             m2=f.user("mediator", community=c2).username,
             gw=f.user("gridworker", grid=grids[0]).username,
+            gw2=f.user("gridworker", grid=grids[1]).username,
             sup=f.user("supervisor", street=street).username,
         )
         m1 = db.session.execute(select(f.User).where(f.User.username == w["m1"])).scalar_one()
@@ -360,6 +361,117 @@ def test_an_archived_case_is_sealed(app, client, world):
 def test_edit_of_another_communitys_case_is_404(client, world):
     login(client, world.m2)
     assert client.get(f"/cases/{world.case}/edit").status_code == 404
+
+
+def grid_field(page: str) -> str:
+    return re.search(r'<select[^>]*name="grid_id"[^>]*>.*?</select>', page, re.S).group(0)
+
+
+def edit_events(app, case_id):
+    with app.app_context():
+        return [json.loads(data)["changes"] for data in db.session.execute(
+            select(AuditEvent.data).where(AuditEvent.entity_type == "dispute", AuditEvent.entity_id == case_id,
+                                          AuditEvent.trigger == "edit").order_by(AuditEvent.seq)).scalars()]
+
+
+def test_a_mediator_moves_a_case_to_another_grid_of_its_community(app, client, world):
+    login(client, world.m1)
+    english(client)
+    page, data = edit_form(client, world.case)
+    select_ = grid_field(page)
+    assert f'<option selected value="{world.g1}">' in select_ and f'value="{world.g2}"' in select_
+    assert f'value="{world.g3}"' not in select_ and 'value=""' not in select_  # placed: it cannot be unplaced
+    data["grid_id"] = str(world.g2)
+    response = client.post(f"/cases/{world.case}/edit", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    assert "its former grid no longer does" in response.get_data(as_text=True)
+    assert edit_events(app, world.case) == [{"grid_id": [world.g1, world.g2]}]
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        assert (d.grid_id, d.community_id, d.version) == (world.g2, world.c1, 2)
+        assert verify() == []
+    # Who sees it follows the grid: the new grid's worker, no longer the old one's.
+    for worker, status in ((world.gw, 404), (world.gw2, 200)):
+        client.post("/logout", data={"csrf_token": csrf(client.get("/cases/").get_data(as_text=True))})
+        login(client, worker)
+        assert client.get(f"/cases/{world.case}").status_code == status
+        listed = client.get(f"/cases/?grid={world.g2}").get_data(as_text=True)
+        assert (f'href="/cases/{world.case}"' in listed) == (status == 200)
+
+
+@pytest.mark.parametrize("sent, message", [
+    ("g3", "Choose one of the grids of the case's community."), ("999999", "Choose one of the grids of the case's "
+                                                                "community."), ("", "Choose the grid.")])
+def test_a_grid_outside_the_community_or_none_is_refused_with_a_field_message(app, client, world, sent, message):
+    login(client, world.m1)
+    english(client)
+    _, data = edit_form(client, world.case)
+    data.update(grid_id=str(getattr(world, sent, sent)), facts="改了事实")
+    response = client.post(f"/cases/{world.case}/edit", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'id="grid_id-error1">{message}<' in page
+    assert edit_events(app, world.case) == []
+    with app.app_context():
+        d = db.session.get(Dispute, world.case)
+        assert (d.grid_id, d.facts, d.version) == (world.g1, "楼上漏水，双方就维修费用发生争执。", 1)
+
+
+def test_a_stale_grid_change_is_a_conflict(app, client, world):
+    login(client, world.m1)
+    _, data = edit_form(client, world.case)
+    action(client, world.case, "accept")
+    data["grid_id"] = str(world.g2)
+    assert client.post(f"/cases/{world.case}/edit", data=data).status_code == 409
+    assert edit_events(app, world.case) == []
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).grid_id == world.g1
+
+
+def test_a_grid_worker_sees_the_grid_but_does_not_move_the_case(app, client, world):
+    login(client, world.gw)
+    english(client)
+    page, data = edit_form(client, world.case)
+    assert "disabled" in grid_field(page) and "A mediator of the community moves" in page
+    moved = dict(data, grid_id=str(world.g2))
+    response = client.post(f"/cases/{world.case}/edit", data=moved)
+    assert response.status_code == 422 and 'id="grid_id-error1">A mediator of the community moves' in \
+        response.get_data(as_text=True)
+    # The disabled field is not sent: the other fields are saved, the grid stays.
+    data["facts"] = "网格员补充的事实"
+    assert client.post(f"/cases/{world.case}/edit", data=data).status_code == 302
+    assert edit_events(app, world.case) == [{"facts": ["楼上漏水，双方就维修费用发生争执。", "网格员补充的事实"]}]
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).grid_id == world.g1
+
+
+def test_only_the_communitys_mediators_and_grid_workers_edit_a_case(app, client, world):
+    login(client, world.m2)  # another community's mediator
+    page = client.get("/cases/").get_data(as_text=True)
+    assert client.post(f"/cases/{world.case}/edit", data={
+        "csrf_token": csrf(page), "version": "1", "channel": "walk_in", "dispute_type": "neighbour",
+        "facts": "x", "risk": "low", "grid_id": str(world.g3)}).status_code == 404
+    client.post("/logout", data={"csrf_token": csrf(page)})
+    login(client, world.sup)
+    assert client.get(f"/cases/{world.case}/edit").status_code in (302, 403)
+    assert edit_events(app, world.case) == []
+    with app.app_context():
+        assert db.session.get(Dispute, world.case).grid_id == world.g1
+
+
+def test_a_report_without_a_grid_is_placed_from_its_edit_page(app, client, world, resident_report):
+    login(client, world.m1)
+    page, data = edit_form(client, resident_report)
+    assert 'value=""' in grid_field(page) and f'value="{world.g3}"' not in grid_field(page)
+    data["dispute_type"] = "other"
+    assert client.post(f"/cases/{resident_report}/edit", data=dict(data, grid_id="")).status_code == 302
+    assert [c for c in edit_events(app, resident_report) if "grid_id" in c] == []  # left unplaced
+    _, data = edit_form(client, resident_report)
+    data["dispute_type"] = "other"
+    assert client.post(f"/cases/{resident_report}/edit", data=dict(data, grid_id=str(world.g1))).status_code == 302
+    assert edit_events(app, resident_report)[-1] == {"grid_id": [None, world.g1]}
+    with app.app_context():
+        assert db.session.get(Dispute, resident_report).grid_id == world.g1
 
 
 def details_tag(page: str) -> str:

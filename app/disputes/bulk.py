@@ -2,20 +2,33 @@
 ticked on "my cases", each is accepted and assigned to the chosen colleague
 of the community (a case accepted already is only assigned). Each case is its own transaction of two audited steps
 (accept, then assign), checked against the version the page showed; a case
-changed or taken meanwhile is named and left alone, the others go through."""
+changed or taken meanwhile is named and left alone, the others go through.
+
+A report still typed "Other" or without a grid (a resident's, app/public) is
+not accepted blindly: its row asks for the type and grid, as accepting it on
+its page does (forms.CLASSIFY), and they are saved as an audited edit in the
+case's transaction. A ticked one whose type or grid is left unchosen is
+skipped and named, with its row's link to accept it on its page."""
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from .. import engine
 from ..auth.access import roles_required
+from ..engine.edits import edit as engine_edit
 from ..extensions import db
+from ..i18n import current_locale
 from ..validators import form_version
-from .inbox import UNASSIGNED_STATE, has_inbox
+from . import codes
+from .forms import unclassified
+from .inbox import UNASSIGNED_STATE, WAITING_STATE, has_inbox
 from .models import Dispute
-from .rules import community_mediators
+from .rules import community_grids, community_mediators
+
+DONE, SKIPPED, REFUSED = "done", "skipped", "refused"
 
 
 def _choices(values: list[str]):
@@ -29,25 +42,76 @@ def _choices(values: list[str]):
     return chosen
 
 
-def take_one(case_id: int, version: str, mediator_id: int) -> str | None:
-    """Accept and assign one case; None when done, else why not."""
+class Grids(dict):
+    """The grids of each community met, read once per request."""
+
+    def __missing__(self, community_id):
+        grids = self[community_id] = community_grids(community_id)
+        return grids
+
+
+def to_classify(reports, grids: Grids) -> dict[int, tuple[str, ...]]:
+    """For each report of `reports` that accepting asks to classify, what it
+    asks ("dispute_type", "grid_id"). Reads a community's grids only when a
+    report lacks its grid (most have one)."""
+    asked = {}
+    for d in reports:
+        if d.state != WAITING_STATE:
+            continue
+        names = unclassified(d, grids[d.community_id] if d.grid_id is None else ())
+        if names:
+            asked[d.id] = names
+    return asked
+
+
+def chosen_in_row(dispute, names, grids) -> dict | None:
+    """The type and grid chosen in the report's row ("type-<id>",
+    "grid-<id>"), as an edit's changes; None while one is left unchosen.
+    A value the row does not offer (sent by hand) is refused."""
+    changes = {}
+    if "dispute_type" in names:
+        value = request.form.get(f"type-{dispute.id}", "")
+        if value and value not in codes.DISPUTE_TYPES:
+            raise engine.Refused(_("choose its type from the list"))
+        changes["dispute_type"] = value
+    if "grid_id" in names:
+        value = request.form.get(f"grid-{dispute.id}", "")
+        if value and (not value.isdigit() or int(value) not in {g.id for g in grids}):
+            raise engine.Refused(_("choose one of the grids of its community"))
+        changes["grid_id"] = int(value) if value else None
+    return None if not all(changes.values()) else changes
+
+
+def take_one(case_id: int, version: str, mediator_id: int, grids: Grids) -> tuple[str, str | None]:
+    """Accept (with the type and grid chosen in its row, where it asks
+    for them) and assign one case: (DONE, None), (SKIPPED, its title) when
+    its type or grid is not chosen, or (REFUSED, why not)."""
     dispute = db.session.get(Dispute, case_id)
     if dispute is None or not dispute.visible_to(current_user):
-        return _("case %(id)s was not found in your community", id=case_id)
+        return REFUSED, _("case %(id)s was not found in your community", id=case_id)
     title = dispute.title
     try:
         if dispute.state == UNASSIGNED_STATE:  # accepted already: only its mediator is missing
             engine.fire(dispute, "assign", current_user, expected_version=form_version(version), commit=False,
                         mediator_id=mediator_id)
         else:
-            engine.fire(dispute, "accept", current_user, expected_version=form_version(version), commit=False)
+            expected = form_version(version)
+            names = to_classify([dispute], grids).get(dispute.id)
+            if names:
+                changes = chosen_in_row(dispute, names, grids[dispute.community_id])
+                if changes is None:
+                    return SKIPPED, title
+                # As on the case page (views.fire): an edit, before and after kept, in the step's transaction.
+                engine_edit(dispute, current_user, changes, expected_version=expected, commit=False)
+                expected = dispute.version
+            engine.fire(dispute, "accept", current_user, expected_version=expected, commit=False)
             engine.fire(dispute, "assign", current_user, commit=False, mediator_id=mediator_id)
         db.session.commit()
     except engine.Refused as refused:
         db.session.rollback()
         db.session.expire_all()
-        return f"{title}: {refused.message}"
-    return None
+        return REFUSED, f"{title}: {refused.message}"
+    return DONE, None
 
 
 @roles_required("mediator")
@@ -67,11 +131,20 @@ def bulk_assign():
     if mediator_id not in colleagues:
         flash(_("Choose a mediator of your community to assign the reports to."), "warning")
         return back
-    problems = [problem for case_id, version in chosen if (problem := take_one(case_id, version, mediator_id))]
-    done = len(chosen) - len(problems)
+    grids = Grids()
+    results = [take_one(case_id, version, mediator_id, grids) for case_id, version in chosen]
+    done = sum(1 for kind, _what in results if kind == DONE)
+    skipped = [title for kind, title in results if kind == SKIPPED]
     if done:
         flash(ngettext("Assigned to %(name)s: %(num)d case.", "Assigned to %(name)s: %(num)d cases.", done,
                        name=colleagues[mediator_id].display_name), "success")
-    for problem in problems:
-        flash(_("Not assigned: %(why)s. Reload the page and look at it again.", why=problem), "warning")
+    if skipped:
+        flash(ngettext("Not accepted: %(cases)s. Its type or grid is not chosen yet: choose them in its row below "
+                       "and accept it again, or accept it on its page (the link in its row).",
+                       "Not accepted: %(cases)s. Their type or grid is not chosen yet: choose them in their rows "
+                       "below and accept them again, or accept each on its page (the link in its row).",
+                       len(skipped), cases=format_list(skipped, locale=current_locale())), "warning")
+    for kind, problem in results:
+        if kind == REFUSED:
+            flash(_("Not assigned: %(why)s. Reload the page and look at it again.", why=problem), "warning")
     return back

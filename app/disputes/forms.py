@@ -29,6 +29,12 @@ from .rules import CONSENTING_ROLES, signer_choices
 CENTS = Decimal("0.01")
 
 
+def _int_or_none(value):
+    if value is None or isinstance(value, int):
+        return value
+    return int(value) if str(value).isdigit() else None
+
+
 class IntakeForm(FlaskForm):
     submission_token = HiddenField()
     channel = SelectField(_l("How it came in"), validators=[DataRequired()])
@@ -94,16 +100,52 @@ class EditForm(FlaskForm):
                           validators=[Optional(), amount])
     people_count = IntegerField(_l("People involved"), validators=[Optional(), NumberRange(min=1, max=100000)])
     risk = SelectField(_l("Risk level"))
+    # Checked against the case's community and the user's role (validate_grid_id), not the choices:
+    # a value sent by hand gets a message that says why, not "Not a valid choice".
+    grid_id = SelectField(_l("Grid"), coerce=_int_or_none, validate_choice=False)
 
     FIELDS = ("channel", "dispute_type", "place", "arose_on", "facts", "amount", "people_count", "risk")
 
-    def fill_choices(self, locale):
+    def fill_choices(self, locale, dispute=None, grids=(), may_move: bool = False):
+        """`grids`: the case's community's, where `dispute` may be placed;
+        `may_move`: whether this user may change the case's grid (a mediator:
+        a grid worker would move it out of their own sight)."""
         self.channel.choices = codes.choices(codes.CHANNELS, locale)
         self.dispute_type.choices = codes.choices(codes.DISPUTE_TYPES, locale)
         self.risk.choices = codes.choices(codes.RISK_LEVELS, locale)
+        self._dispute, self._grids, self._may_move = dispute, {g.id: g for g in grids}, may_move
+        if dispute is not None and not self.grid_id.raw_data:
+            # Not sent (a grid worker's disabled field, a page of before the field): the grid stays.
+            self.grid_id.data = dispute.grid_id
+        self.grid_id.choices = ([("", _l("Not placed in a grid yet"))] if dispute is None or dispute.grid_id is None
+                                else []) + [(g.id, g.name) for g in grids]
+        if not may_move:
+            self.grid_id.render_kw = {"disabled": True}
+            self.grid_id.description = _l("A mediator of the community moves a case to another grid.")
+        else:
+            self.grid_id.description = _l("Its grid worker sees the case: moving it to another grid shows it to "
+                                          "that grid's worker instead.")
+
+    @property
+    def offers_grid(self) -> bool:
+        """The page shows the grid: the case has one, or its community has grids to place it in."""
+        return bool(self._grids) or (self._dispute is not None and self._dispute.grid_id is not None)
+
+    def validate_grid_id(self, field):
+        current = self._dispute.grid_id if self._dispute is not None else None
+        if field.data == current:
+            return
+        if not self._may_move:
+            raise ValidationError(_l("A mediator of the community moves a case to another grid."))
+        if field.data is None:
+            raise ValidationError(_l("Choose the grid."))
+        if field.data not in self._grids:
+            raise ValidationError(_l("Choose one of the grids of the case's community."))
 
     def changes(self) -> dict:
         values = {name: getattr(self, name).data for name in self.FIELDS}
+        if self._dispute is not None:
+            values["grid_id"] = self.grid_id.data  # validated: the case's own, or (a mediator's) one of its community's
         values["place"] = (values["place"] or "").strip()
         values["facts"] = values["facts"].strip()
         if values["amount"] is not None:
@@ -286,18 +328,18 @@ def to_classify(t, dispute, grids) -> tuple[str, ...]:
     is "Other", its grid while it has none (and its community has grids)."""
     if dispute is None or t.trigger not in CLASSIFY_TRIGGERS:
         return ()
+    return unclassified(dispute, grids)
+
+
+def unclassified(dispute, grids) -> tuple[str, ...]:
+    """What accepting `dispute` asks for: its type while it is "Other", its
+    grid while it has none and `grids` (its community's) offer one."""
     names = []
     if dispute.dispute_type == UNCLASSIFIED_TYPE:
         names.append("dispute_type")
     if dispute.grid_id is None and grids:
         names.append("grid_id")
     return tuple(names)
-
-
-def _int_or_none(value):
-    if value is None or isinstance(value, int):
-        return value
-    return int(value) if str(value).isdigit() else None
 
 
 def _classify_field(name):

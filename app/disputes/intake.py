@@ -106,7 +106,9 @@ def channel_for(door: str, chosen: str | None = None) -> str:
 
 def locate(grid_id: int | None = None, community_id: int | None = None) -> Location:
     """The case's street, community and grid, from its grid (or its community).
-    Every case is placed here, and nothing moves a case afterwards: a grid's
+    Every case is placed here, and nothing moves it out of its community
+    afterwards (a case is given a grid, or another grid, of its own community
+    only: forms.EditForm, bulk.chosen_in_row, the accept form): a grid's
     cases are its community's and its street's, which the case lists' grid
     filter and the grid map's figures rely on (they filter by grid alone)."""
     if grid_id is not None:

@@ -20,13 +20,13 @@ from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale, translate
 from ..org.models import Community, Grid
 from ..validators import form_version
-from . import codes, inbox
+from . import bulk, codes, inbox
 from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_child
 from .case_page import not_offered, offered_step, render_case, step_form
 from .forms import EditForm, IntakeForm, classification
 from .intake import by_submission, next_after_intake, open_case
 from .models import Party
-from .rules import community_mediators
+from .rules import community_grids, community_mediators
 from . import lists
 from .forms import GRIDLESS, CaseFilterForm
 
@@ -102,8 +102,10 @@ def mine():
     now = clock.now()
     page = lists.my_cases(db.session, current_user, now, number, per_page)
     waiting = inbox.waiting(current_user, now)
+    grids = bulk.Grids()
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
                            cap=paging.COUNT_CAP, link_args={}, waiting=waiting[:inbox.LIMIT],
+                           to_classify=bulk.to_classify(waiting[:inbox.LIMIT], grids), grids=grids,
                            waiting_more=len(waiting) > inbox.LIMIT,
                            waiting_red=any(colour(d, now) == "red" for d in waiting),
                            colleagues=community_mediators(current_user.community_id) if waiting else [])
@@ -213,7 +215,10 @@ def edit(case_id):
         flash(str(SEALED), "warning")
         return redirect(url_for(".show", case_id=case_id))
     form = EditForm(obj=dispute if request.method == "GET" else None)
-    form.fill_choices(_locale())
+    # Only within its community: a case's community (and street) never change, which the lists' grid filter and
+    # the grid map rely on (app/disputes/intake.py: locate).
+    form.fill_choices(_locale(), dispute, community_grids(dispute.community_id),
+                      may_move=current_user.role == "mediator")
     if request.method == "GET":
         form.version.data = dispute.version
     status = 200
@@ -227,6 +232,13 @@ def edit(case_id):
             status = refused.status
         else:
             flash(_("Saved: %(n)s field(s) changed.", n=len(diff)) if diff else _("Nothing was changed."), "success")
+            if "grid_id" in diff:
+                before, after = diff["grid_id"]
+                grid = db.session.get(Grid, after).name
+                flash(_("The case is now in the grid %(grid)s: its grid worker sees it too.", grid=grid)
+                      if before is None else
+                      _("The case is now in the grid %(grid)s: that grid's worker sees it, and the grid worker of "
+                        "its former grid no longer does.", grid=grid), "info")
             return redirect(url_for(".show", case_id=case_id))
     elif form.is_submitted():
         correct_the_marked(form)
