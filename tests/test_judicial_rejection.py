@@ -285,7 +285,7 @@ def test_the_demo_holds_a_confirmed_case_and_a_rejected_one_back_in_mediation(ap
         by_ruling = {judicial_confirmation(d).ruling: d for d in cases}
         assert set(by_ruling) == {"confirmed", "rejected"}
         confirmed, rejected = by_ruling["confirmed"], by_ruling["rejected"]
-        assert confirmed.state in ("performing", "breached", "fulfilled")
+        assert confirmed.state in ("agreed", "performing", "breached", "fulfilled")
         assert rejected.state == "mediating" and rejected.due_at > clock.now()
         [(actor, reason)] = db.session.execute(select(AuditEvent.actor_id, AuditEvent.reason).where(
             AuditEvent.trigger == STEP, AuditEvent.entity_id == rejected.id)).all()
