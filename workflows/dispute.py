@@ -20,6 +20,9 @@ OPEN_BEFORE_AGREEMENT = ("submitted", "accepted", "assigned", "mediating", "exte
 MEDIATING = ("mediating", "extended")
 # The states past acceptance where a case returned without acceptance (before
 # returns were fixed) may stand; the repair command takes it back from there.
+# The states with an agreement in effect where the court's ruling on judicial
+# confirmation is recorded (and, after a rejection, mediation taken up again).
+CONFIRMATION_RULED = ("agreed", "performing", "breached", "fulfilled")
 UNACCEPTED_REPAIRABLE = MEDIATING + ("agreed", "performing", "breached", "fulfilled", "failed", "refused")
 
 DISPUTE = Workflow(
@@ -186,7 +189,26 @@ DISPUTE = Workflow(
             required=("ruled_on", "ruling"),
             guards=("is_assignee", "ruling_valid"),
             keep_deadline=True,
-        ) for state in ("agreed", "performing", "breached", "fulfilled")),
+        ) for state in CONFIRMATION_RULED),
+        # After the court rejects the application (裁定驳回申请), the parties
+        # may change the agreement or reach a new one through mediation, or
+        # sue (art. 33): the mediator takes the case back into mediation, from
+        # wherever the ruling was recorded, with a new 30-day period from this
+        # step (no keep_deadline), as after a breach (`resume_mediation`) or a
+        # supervisor's return (`reopen`); extensions already used still count.
+        # Not from 已结案/已归档: a closure is signed off by a supervisor and
+        # only their review returns it (`reopen`), and an archived file is
+        # sealed; parties who want to mediate again after that apply anew (a
+        # new case, with its own acceptance and time limit), or sue.
+        Transition(
+            "mediate_after_rejection",
+            CONFIRMATION_RULED,
+            "mediating",
+            (M,),
+            NC_("case step", "Mediate again after the court's rejection"),
+            reason_required=True,
+            guards=("is_assignee", "confirmation_rejected"),
+        ),
         Transition(
             "fail",
             MEDIATING + ("breached",),

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from .. import clock
+from ..disputes import codes
+from ..disputes.judicial import JudicialConfirmation, judicial_confirmations, judicial_confirmation
 from ..disputes.intake import IntakeRefused, NewCase, PartyDetails, open_case
 from ..disputes.models import Dispute
 from ..extensions import db
@@ -42,13 +44,26 @@ def state_labels(dispute: Dispute) -> dict:
     return {"zh": translate(label, "zh_Hans_CN"), "en": translate(label, "en")}
 
 
-def as_json(submission: ApiSubmission) -> dict:
+def confirmation_json(status: JudicialConfirmation) -> dict | None:
+    if not status.applied:
+        return None
+    label = codes.RULINGS.get(status.ruling) if status.ruling else None
+    return {"applied_on": status.applied_on, "court": status.court, "ruling": status.ruling,
+            "ruling_label": {"zh": translate(label, "zh_Hans_CN"), "en": translate(label, "en")} if label else None,
+            "ruled_on": status.ruled_on}
+
+
+def as_json(submission: ApiSubmission, confirmation: JudicialConfirmation | None = None) -> dict:
+    """The case as the API gives it; `confirmation` when already read (a list reads them at once)."""
     d = submission.dispute
+    if confirmation is None:
+        confirmation = judicial_confirmation(d)
     return {
         "id": d.id, "tracking_code": d.tracking_code, "state": d.state, "state_label": state_labels(d),
         "file_no": d.file_no, "channel": d.channel, "external_ref": submission.external_ref,
         "registered_at": utc(d.created_at), "changed_at": utc(d.changed_at), "closed_at": utc(d.closed_at),
-        "outcome": d.outcome, "url": url_for("api.dispute", dispute_id=d.id, _external=True),
+        "outcome": d.outcome, "judicial_confirmation": confirmation_json(confirmation),
+        "url": url_for("api.dispute", dispute_id=d.id, _external=True),
     }
 
 
@@ -238,4 +253,5 @@ def listing(query: dict) -> dict:
                              errors=[{"pointer": "#/changed_since", "detail": "Out of range.", "location": "query"}])
         stmt = stmt.where(Dispute.changed_at >= since)
     rows = db.session.execute(stmt.limit(query["limit"])).scalars().all()
-    return {"items": [as_json(s) for s in rows]}
+    confirmations = judicial_confirmations([s.dispute for s in rows])
+    return {"items": [as_json(s, confirmations[s.dispute_id]) for s in rows]}

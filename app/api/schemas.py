@@ -59,6 +59,15 @@ class Labels(Schema):
     en = fields.String(required=True)
 
 
+class JudicialConfirmationOut(Schema):
+    applied_on = fields.Date(required=True, metadata={"description": "the day the parties applied to the court"})
+    court = fields.String(required=True)
+    ruling = fields.String(required=True, allow_none=True, validate=validate.OneOf(list(codes.RULINGS)),
+                           metadata={"description": "null while the court's ruling is awaited"})
+    ruling_label = fields.Nested(Labels, required=True, allow_none=True)
+    ruled_on = fields.Date(required=True, allow_none=True)
+
+
 class DisputeOut(Schema):
     id = fields.Integer(required=True)
     tracking_code = fields.String(required=True)
@@ -71,6 +80,10 @@ class DisputeOut(Schema):
     changed_at = fields.DateTime(required=True)
     closed_at = fields.DateTime(required=True, allow_none=True)
     outcome = fields.String(required=True, allow_none=True)
+    judicial_confirmation = fields.Nested(
+        JudicialConfirmationOut, required=True, allow_none=True,
+        metadata={"description": "the parties' application for judicial confirmation (司法确认) of the agreement now "
+                                 "in effect, and the court's ruling; null until they apply"})
     url = fields.String(required=True)
 
 

@@ -287,6 +287,11 @@ REJECTION_SEEN = _l("The party sees the route and this reason when they check th
                     "write it for them (where to go, and why not here).")
 
 
+MEDIATE_AGAIN_REASON = _l("Say what the parties want to change in the agreement, or that they seek a new one. "
+                          "A new 30-day mediation period starts today; the court's ruling and this reason stay "
+                          "in the case's history.")
+
+
 # A step's form class, built once for each set of fields: a new WTForms class
 # per request cost a step's GET and its POST more than filling the form in
 # (its metaclass collects and orders the fields when first instantiated).
@@ -380,6 +385,8 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None, grids=()):
     if t.trigger == "reject":
         # Mediation Law art. 18: the party is told where to turn; /track shows both (app/public/progress.py).
         form.reason.description = translate(REJECTION_SEEN, locale)
+    elif t.trigger == "mediate_after_rejection":
+        form.reason.description = translate(MEDIATE_AGAIN_REASON, locale)
     if formdata is None:
         form.version.data = dispute.version
         if "signed_on" in form:

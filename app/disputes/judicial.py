@@ -8,7 +8,9 @@ it for enforcement) or rejects the application (then the parties may change
 the agreement or reach a new one through mediation, or sue). The mediator
 records both with steps that keep the case's state (workflows/dispute.py):
 what they say is in their audit events, so it is read back from there rather
-than kept in columns of the case of its own.
+than kept in columns of the case of its own. After a rejection the mediator
+may take the case back into mediation (`mediate_after_rejection`); a new
+agreement then has its own confirmation, read from its steps alone.
 """
 from __future__ import annotations
 
@@ -50,36 +52,65 @@ class JudicialConfirmation:
 
 NOTHING = JudicialConfirmation()
 
+# A new agreement (after the court rejected the last one, or a breach) has a
+# confirmation of its own: what was recorded before it is the old one's.
+AGREE = "agree"
+_TRIGGERS = (AGREE, APPLY, RULE)
+
 # Built once: the case page asks on every view of a case with an agreement in effect.
 _STEPS = (select(AuditEvent.trigger, AuditEvent.data, AuditEvent.reason)
           .where(AuditEvent.entity_type == "dispute", AuditEvent.entity_id == bindparam("case_id"),
-                 AuditEvent.trigger.in_((APPLY, RULE)))
+                 AuditEvent.trigger.in_(_TRIGGERS))
           .order_by(AuditEvent.seq))
+# The same for many cases at once (the API's list).
+_MANY = (select(AuditEvent.entity_id, AuditEvent.trigger, AuditEvent.data, AuditEvent.reason)
+         .where(AuditEvent.entity_type == "dispute", AuditEvent.entity_id.in_(bindparam("case_ids", expanding=True)),
+                AuditEvent.trigger.in_(_TRIGGERS))
+         .order_by(AuditEvent.seq))
 
 
 def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
-def judicial_confirmation(dispute) -> JudicialConfirmation:
-    """What is recorded of the case's judicial confirmation: nothing (and no
-    statement) before its agreement takes effect. Read once per version of
-    the case: the steps' guards and the page ask again."""
-    if took_effect(dispute) is None:
-        return NOTHING
-    cached = dispute.__dict__.get("_judicial")
-    if cached is not None and cached[0] == dispute.version:
-        return cached[1]
-    found = {}
-    for trigger, data, reason in db.session.execute(_STEPS, {"case_id": dispute.id}):
+def _read(steps) -> JudicialConfirmation:
+    """The confirmation of the agreement now on the case, from its steps in
+    the log's order."""
+    found: dict = {}
+    for trigger, data, reason in steps:
+        if trigger == AGREE:
+            found = {}
+            continue
         values = json.loads(data or "{}")
         if trigger == APPLY:
             found.update(applied_on=_day(values.get("applied_on")), court=values.get("court"))
         else:
             found.update(ruled_on=_day(values.get("ruled_on")), ruling=values.get("ruling"), note=reason)
-    status = JudicialConfirmation(**found) if found else NOTHING
+    return JudicialConfirmation(**found) if found else NOTHING
+
+
+def judicial_confirmation(dispute) -> JudicialConfirmation:
+    """What is recorded of the judicial confirmation of the case's agreement:
+    nothing (and no statement) before it takes effect. Read once per version
+    of the case: the steps' guards and the page ask again."""
+    if took_effect(dispute) is None:
+        return NOTHING
+    cached = dispute.__dict__.get("_judicial")
+    if cached is not None and cached[0] == dispute.version:
+        return cached[1]
+    status = _read(db.session.execute(_STEPS, {"case_id": dispute.id}))
     dispute._judicial = (dispute.version, status)
     return status
+
+
+def judicial_confirmations(disputes) -> dict[int, JudicialConfirmation]:
+    """judicial_confirmation() of each case, by id, in one statement."""
+    wanted = [d.id for d in disputes if took_effect(d) is not None]
+    steps: dict[int, list] = {case_id: [] for case_id in wanted}
+    if wanted:
+        for case_id, trigger, data, reason in db.session.execute(_MANY, {"case_ids": wanted}):
+            steps[case_id].append((trigger, data, reason))
+    return {d.id: _read(steps[d.id]) if d.id in steps else NOTHING for d in disputes}
 
 
 def forget(dispute) -> None:

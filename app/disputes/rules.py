@@ -291,6 +291,20 @@ def ruling_valid(dispute, actor, data):
         _l("The date of the ruling cannot be in the future."))
 
 
+@hooks.guard("confirmation_rejected")
+def confirmation_rejected(dispute, actor, data):
+    """Back into mediation only once the court has rejected the application
+    for judicial confirmation of the agreement now in effect (art. 33)."""
+    status = judicial_confirmation(dispute)
+    if status.confirmed:
+        return _l("The court confirmed this agreement as valid: it is not mediated again. If a party does not "
+                  "perform it, the other may apply to the people's court for enforcement.")
+    if not status.rejected:
+        return _l("The case goes back into mediation only after the court rejects the application for judicial "
+                  "confirmation of its agreement: record the application and the court's ruling first.")
+    return None
+
+
 def signer_choices(dispute) -> list[tuple[str, str]]:
     """Who must sign, as (form key, name): the applicants and respondents,
     then the lead mediator."""
@@ -384,6 +398,10 @@ def record_agreement(dispute, actor, data, now):
     dispute.perform_where = data.get("perform_where") or None
     dispute.perform_by = _as_date(data.get("perform_by"))
     dispute.agreed_at = now
+    # A new agreement (after a breach, or the court's rejection of the last
+    # one) is signed anew: its own signing starts its own confirmation window.
+    dispute.signed_on = None
+    dispute.signed_by = None
     amount = data.get("agreed_amount")
     dispute.agreed_amount = Decimal(str(amount)).quantize(CENTS) if amount not in (None, "") else None
 

@@ -34,6 +34,8 @@ ENDS_PERFORMANCE = {
     "withdraw": install_reason(N_("The parties withdrew the case"), "当事人已撤回"),
     "fail": install_reason(N_("Mediation was ended"), "调解终止"),
     "resume_mediation": install_reason(N_("Mediation resumed: a new agreement is awaited"), "重新调解，待新协议"),
+    "mediate_after_rejection": install_reason(
+        N_("Mediation resumed after the court rejected judicial confirmation: a new agreement is awaited")),
 }
 VISIT_FULFILLED = install_reason(N_("The follow-up visit confirmed the agreement fully performed"),
                                  "回访确认已全部履行")

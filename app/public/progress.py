@@ -4,14 +4,19 @@ agreement, where to turn instead (People's Mediation Law arts. 18 and 26).
 
 Only what is meant for the party is read: the route the mediator chose and,
 for a refusal to take the case up, the reason they wrote with it (the refusal
-form says the resident sees it). Never names, facts or personal data."""
+form says the resident sees it), and the judicial confirmation of the
+agreement: when and to which court the parties applied, and the court's
+ruling and its day, not the mediator's note on it (which may name people
+or facts). Never names, facts or personal data."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from workflows import DISPUTE
+from workflows.dispute import MEDIATING
 
 from ..audit.models import AuditEvent
+from ..disputes.judicial import judicial_confirmation
 from ..extensions import db
 from ..i18n import N_, translate
 from ..labels import reason_text
@@ -78,6 +83,17 @@ def rejection_reason(dispute, locale: str) -> str | None:
     return reason_text(reason, locale)
 
 
+def confirmation_of(dispute) -> dict | None:
+    """What /track says of the judicial confirmation of the case's agreement:
+    None until the parties applied. `again`: back in mediation after the
+    court's rejection."""
+    status = judicial_confirmation(dispute)
+    if not status.applied:
+        return None
+    return {"applied_on": status.applied_on, "court": status.court, "ruling": status.ruling,
+            "ruled_on": status.ruled_on, "again": status.rejected and dispute.state in MEDIATING}
+
+
 def status_of(dispute, locale: str) -> dict:
     """What /track shows of a case."""
     return {
@@ -89,4 +105,5 @@ def status_of(dispute, locale: str) -> dict:
         "registered": dispute.created_at,
         "changed": dispute.changed_at,
         "file_no": dispute.file_no,
+        "confirmation": confirmation_of(dispute),
     }
