@@ -18,6 +18,10 @@ S = "supervisor"
 
 OPEN_BEFORE_AGREEMENT = ("submitted", "accepted", "assigned", "mediating", "extended")
 MEDIATING = ("mediating", "extended")
+# The states a supervisor urges a late case in: those whose deadline is the
+# centre's work (triage, acceptance, assignment, mediation), not the
+# parties' (the judicial-confirmation window after an agreement).
+URGEABLE = OPEN_BEFORE_AGREEMENT
 # The states past acceptance where a case returned without acceptance (before
 # returns were fixed) may stand; the repair command takes it back from there.
 # The states with an agreement in effect where the court's ruling on judicial
@@ -262,6 +266,17 @@ DISPUTE = Workflow(
             N_("Mediate again"),
             reason_required=True,
         ),
+        # 督办: a supervisor of the case's street (or of the city) urges those
+        # who are to act on a case that is overdue or due soon (its lead
+        # mediator, or its community's mediators while it has none), with a
+        # note: one transition per state back to itself, keeping the due
+        # time, so the case stays red or yellow until the work is done. Its
+        # own trigger: the dispute's `urge` is the mediator's press for
+        # performance, which moves the case and which other packages follow.
+        *(Transition("urge_mediators", (state,), state, (S,), NC_("case step", "Urge the mediators"),
+                     required=("urging",), guards=("case_by_supervisor", "case_late_or_due_soon"),
+                     keep_deadline=True)
+          for state in URGEABLE),
         Transition(
             "withdraw",
             OPEN_BEFORE_AGREEMENT + ("agreed", "performing", "breached"),

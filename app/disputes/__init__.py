@@ -10,12 +10,14 @@ def init_app(app) -> None:
     """Hand the dispute workflow's guards and effects to the engine, and the
     erasure of a case's personal data at the end of retention to the audit
     core (`flask audit shred`) and the timer (a tick job); a mediator's inbox of
-    waiting reports and a supervisor's overdue cases to the today page."""
+    waiting reports and a supervisor's overdue cases to the today page; the
+    notice of an urged case to the notifications."""
     from ..today import install_provider
-    from . import inbox, overdue, retention, rules
+    from . import inbox, notices, overdue, retention, rules
 
     install_provider("inbox", inbox.today_items)
     install_provider(overdue.KIND, overdue.today_items)
 
     rules.hooks.install()
+    notices.install()
     retention.init_app(app)

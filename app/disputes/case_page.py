@@ -18,6 +18,7 @@ from workflows.spec import SYSTEM
 from .. import engine
 from ..timeline import timeline
 from ..engine.deadlines import colour
+from ..engine.urgings import standing
 from ..auth.roles import role_label
 from ..engine.edits import is_sealed
 from ..i18n import current_locale, translate
@@ -26,7 +27,8 @@ from ..privacy import mask_id, mask_phone
 from . import codes
 from .access import INTAKE_ROLES
 from .forms import CLASSIFY_TRIGGERS, transition_form
-from .rules import community_grids, mediators_for
+from .models import Dispute
+from .rules import community_grids, mediators_for, responsible_now
 
 
 # Said by the page opened on a step (?step=) and by the step's fetched form alike.
@@ -98,6 +100,8 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
         wf=DISPUTE,
         state=DISPUTE.state(dispute.state),
         colour=colour(dispute),
+        urged=standing(Dispute, [dispute]).get(dispute.id),  # a statement only while it may be urged
+        responsible=responsible_now(dispute),  # a statement only while it has no lead
         actions=actions,
         open_action=open_action,
         timeline=timeline(dispute, locale),

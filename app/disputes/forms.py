@@ -231,6 +231,10 @@ def _field_for(name, required=True):
         return TextAreaField(_l("Closing summary"), validators=needed + [Length(max=5000)])
     if name == "comment":  # a supervisor's review (app/supervision)
         return TextAreaField(_l("Comment"), validators=needed + [Length(max=2000)])
+    if name == "urging":  # a supervisor's 督办 of a late case
+        return TextAreaField(_l("Urging note"), validators=needed + [Length(max=2000)],
+                             description=_l("What is to be done now, and by when; those told read it in the "
+                                            "case's history."))
     if name == "to_intake":  # returning an on-the-spot closure (app/supervision)
         return BooleanField(_l("It needs real mediation: send it back to intake to be accepted"))
     raise LookupError(f"no form field is defined for the transition data {name!r}")

@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..engine.deadlines import colour, urgency_order
+from ..engine.urgings import standing
 from ..extensions import db
 from ..i18n import current_locale
 from ..notifications.service import UNREAD, remember_unread
@@ -106,11 +107,12 @@ def today_items(user, now, until) -> list[TodayItem]:
     counting the rest, which leads to the whole inbox on "my cases"."""
     locale = current_locale()
     reports = waiting(user, now)
+    urged = standing(Dispute, reports[:LIMIT])  # a supervisor pressed for these first
     items = [
         TodayItem("inbox", _title(d, locale), d.due_at, colour(d, now),
                   url_for("disputes.show", case_id=d.id),
                   detail=d.community.name + (f" · {d.grid.name}" if d.grid else ""), open_since=d.created_at,
-                  inbox=True)
+                  inbox=True, urged=urged.get(d.id))
         for d in reports[:LIMIT]
     ]
     if len(reports) > LIMIT:

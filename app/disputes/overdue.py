@@ -13,7 +13,7 @@ One statement, whatever the number of cases: the first LIMIT + 1 cases
 (one more tells that there are more), their community and grid joined in,
 and beside each row a count of the scope's overdue cases bounded at
 COUNT_CAP + 1 (as the inbox bounds its count), which the item for the rest
-of the list shows ("1000+" beyond). The street's (street_id, due_at,
+of the list shows ("1000+" beyond), and the urgings (督办) standing on it. The street's (street_id, due_at,
 warn_at) index serves the list and the count (the count from the index
 alone); the city's, the due_at index every workflow row has (its mixin)."""
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..engine.deadlines import colour, colour_clause
+from ..engine.urgings import standing_columns, urged_of
 from ..extensions import db
 from ..i18n import current_locale
 from ..today import TodayItem
@@ -42,7 +43,9 @@ def overdue_query(user, now):
     red = (scope_clause(user), colour_clause(Dispute, "red", now))
     bounded = select(Dispute.id).where(*red).limit(COUNT_CAP + 1).subquery()
     total = select(func.count()).select_from(bounded).scalar_subquery()
-    return (select(Dispute, total.label("total"))
+    # The urgings standing on each (a supervisor does not urge a case twice by mistake), in the same statement.
+    urged_count, urged_last = standing_columns(Dispute)
+    return (select(Dispute, total.label("total"), urged_count.label("urged_count"), urged_last.label("urged_last"))
             .where(*red)
             .options(joinedload(Dispute.community), joinedload(Dispute.grid))
             .order_by(Dispute.due_at, Dispute.id)
@@ -60,8 +63,8 @@ def today_items(user, now, until) -> list[TodayItem]:
     locale = current_locale()
     items = [
         TodayItem(KIND, _("Case %(case)s is overdue", case=d.title), d.due_at, colour(d, now),
-                  url_for("disputes.show", case_id=d.id), detail=_detail(d, locale))
-        for d, _total in rows[:LIMIT]
+                  url_for("disputes.show", case_id=d.id), detail=_detail(d, locale), urged=urged_of(count, last))
+        for d, _total, count, last in rows[:LIMIT]
     ]
     if len(rows) > LIMIT:
         total = rows[0].total

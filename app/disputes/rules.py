@@ -1,4 +1,5 @@
 """Guards and effects of the dispute workflow (see workflows/dispute.py)."""
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -8,21 +9,29 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from workflows import DISPUTE
+
 from .. import clock
 from ..auth.models import User
 from ..dates import day_text
+from ..engine.deadlines import colour
 from ..engine.hooks import Hooks
 from ..extensions import db
+from ..notifications.service import notify
 from ..org.models import Grid
 from .agreement import confirmation_window
 from .codes import BY_MEDIATOR, RULINGS
 from .judicial import forget as forget_judicial_confirmation, judicial_confirmation
 from .models import ANONYMOUS_REPORTER, FileCounter, Recusal
+from .scope_rule import supervises
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
 
 CENTS = Decimal("0.01")
+# A supervisor's 督办 of a late case (workflows/dispute.py; the dispute's own
+# `urge` is the mediator's press for performance).
+URGE_CASE = "urge_mediators"
 # The parties whose consent an extension needs (an agent acts for one of them).
 CONSENTING_ROLES = ("applicant", "respondent")
 
@@ -305,6 +314,22 @@ def confirmation_rejected(dispute, actor, data):
     return None
 
 
+@hooks.guard("case_by_supervisor")
+def case_by_supervisor(dispute, actor, data):
+    if supervises(actor, dispute):
+        return None
+    return _l("Only the supervisors of the case's street, or of the city, may urge this case.")
+
+
+@hooks.guard("case_late_or_due_soon")
+def case_late_or_due_soon(dispute, actor, data):
+    """督办 presses for work that is late or nearly so: a case on track is
+    its mediators' to plan."""
+    if colour(dispute) in ("red", "yellow"):
+        return None
+    return _l("Only a case that is overdue or due soon can be urged: this one is on track.")
+
+
 def signer_choices(dispute) -> list[tuple[str, str]]:
     """Who must sign, as (form key, name): the applicants and respondents,
     then the lead mediator."""
@@ -438,6 +463,15 @@ def set_aside_unaccepted_mediation(dispute, actor, data, now):
     dispute.co_mediators = []
 
 
+@hooks.effect("dispute", URGE_CASE)
+def tell_the_responsible(dispute, actor, data, now):
+    """Those who are to act on the case are told who urged it; the note is
+    in the case's history."""
+    told = {"supervisor": actor.display_name, "case": dispute.title}
+    for user in responsible_now(dispute).people:  # an urged case is open: someone is responsible
+        notify(user.id, "case_urged", entity_type="dispute", entity_id=dispute.id, data=told, now=now)
+
+
 @hooks.effect("dispute", "close")
 def record_closure(dispute, actor, data, now):
     dispute.summary = data["summary"]
@@ -460,6 +494,29 @@ def community_mediators(community_id) -> list[User]:
             .order_by(User.display_name)
         ).scalars()
     )
+
+
+# The states in which nobody is to act on the case any more: ended, or closed
+# (its sign-off is the supervisors' own review).
+ENDED_STATES = tuple(s.code for s in DISPUTE.states if s.terminal) + ("closed",)
+
+
+@dataclass(frozen=True)
+class Responsible:
+    people: list  # the Users to urge or call, by name
+    led: bool  # the case's lead mediator (else its community's mediators)
+
+
+def responsible_now(dispute) -> Responsible | None:
+    """Who is to act on the case now: its lead mediator, or, while it has
+    none (or the lead's account is deactivated), its community's active
+    mediators, any of whom may take its next step; None once it has ended."""
+    if dispute.state in ENDED_STATES:
+        return None
+    lead = dispute.assignee
+    if lead is not None and lead.active:
+        return Responsible([lead], True)
+    return Responsible(community_mediators(dispute.community_id), False)
 
 
 def community_grids(community_id) -> list[Grid]:

@@ -13,11 +13,13 @@ from ..audit import record
 from ..auth.access import roles_required
 from ..database import begin_writing, reads_first
 from ..engine.deadlines import colour
+from ..engine.urgings import standing
 from ..engine.edits import SEALED, edit as engine_edit, is_sealed
 from ..extensions import db
 from ..fetched_forms import gone, stale
 from ..form_errors import correct_the_marked
 from ..i18n import current_locale as _locale, translate
+from ..labels import LIST_SEPARATOR
 from ..org.models import Community, Grid
 from ..validators import form_version
 from . import bulk, codes, inbox
@@ -25,8 +27,8 @@ from .access import CASE_ROLES, INTAKE_ROLES, load_case, load_case_page, load_ch
 from .case_page import not_offered, offered_step, render_case, step_form
 from .forms import EditForm, IntakeForm, classification
 from .intake import by_submission, next_after_intake, open_case
-from .models import Party
-from .rules import community_grids, community_mediators
+from .models import Dispute, Party
+from .rules import URGE_CASE, community_grids, community_mediators, responsible_now
 from . import lists
 from .forms import GRIDLESS, CaseFilterForm
 
@@ -85,7 +87,7 @@ def index():
         query, order = lists.community_query(current_user, filters, now)
         page = lists.cases_page(db.session, query, order, number, per_page)
     return render_template(
-        "disputes/index.html", form=form, page=page, link_args=form.link_args(),
+        "disputes/index.html", form=form, page=page, link_args=form.link_args(), urged=standing(Dispute, page.rows),
         colour=lambda d: colour(d, now), codes=codes, cap=paging.COUNT_CAP,
         more_filters=any(form[name].data for name in form.FILTERS if name != "q"),
         by_deadline=lists.by_deadline(filters),
@@ -108,7 +110,8 @@ def mine():
                            to_classify=bulk.to_classify(waiting[:inbox.LIMIT], grids), grids=grids,
                            waiting_more=len(waiting) > inbox.LIMIT,
                            waiting_red=any(colour(d, now) == "red" for d in waiting),
-                           colleagues=community_mediators(current_user.community_id) if waiting else [])
+                           colleagues=community_mediators(current_user.community_id) if waiting else [],
+                           urged=standing(Dispute, [*page.rows, *waiting[:inbox.LIMIT]]))
 
 
 def inbox_helpers() -> dict:
@@ -196,8 +199,24 @@ def fire(case_id, trigger):
     except engine.Refused as refused:
         flash(str(refused.message), "danger")
         return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
-    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
+    if trigger == URGE_CASE:
+        flash(*_told_of_urging(load_case(case_id)))
+    else:
+        flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".show", case_id=case_id))
+
+
+def _told_of_urging(dispute) -> tuple[str, str]:
+    """The message after a supervisor's 督办: who was told (the effect told them)."""
+    responsible = responsible_now(dispute)
+    names = translate(LIST_SEPARATOR, _locale()).join(u.display_name for u in responsible.people)
+    if responsible.led:
+        return _("Urged: the lead mediator %(name)s was told.", name=names), "success"
+    if names:
+        return _("Urged: the mediators of %(community)s were told: %(names)s.", community=dispute.community.name,
+                 names=names), "success"
+    return _("Urged, but nobody was told: %(community)s has no active mediator. Ask the administrator to add one.",
+             community=dispute.community.name), "warning"
 
 
 @roles_required(*INTAKE_ROLES)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, func, literal, select
+from sqlalchemy import and_, bindparam, case, func, literal, null, select
 from sqlalchemy.orm import aliased
 
 from .. import clock
@@ -34,6 +34,11 @@ from ..extensions import db
 from .mixin import UrgedMixin
 
 URGE = "urge"
+# The triggers an urging is fired by: `urge`, or `urge_mediators` in a
+# workflow whose `urge` is another step (the dispute's press for performance:
+# it leads out of the states a case is urged in, which only a later step
+# leads back into, so its events never count as standing).
+URGINGS = (URGE, "urge_mediators")
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ def urgeable_states(workflow) -> frozenset[str]:
 
 @lru_cache(maxsize=None)
 def _urgeable(_name: str, transitions: tuple) -> frozenset[str]:
-    return frozenset(s for t in transitions if t.trigger == URGE for s in t.sources if t.dest == s)
+    return frozenset(s for t in transitions if t.trigger in URGINGS for s in t.sources if t.dest == s)
 
 
 def _after_last_step():
@@ -61,9 +66,9 @@ def _after_last_step():
     step = aliased(AuditEvent)
     last_step = (select(func.max(step.seq))
                  .where(step.entity_type == AuditEvent.entity_type, step.entity_id == AuditEvent.entity_id,
-                        step.to_state.is_not(None), step.trigger != URGE)
+                        step.to_state.is_not(None), step.trigger.not_in(URGINGS))
                  .correlate(AuditEvent).scalar_subquery())
-    return and_(AuditEvent.trigger == URGE, AuditEvent.seq > last_step)
+    return and_(AuditEvent.trigger.in_(URGINGS), AuditEvent.seq > last_step)
 
 
 # Built once: a list page asks on every view.
@@ -78,7 +83,7 @@ def keep_urged(entity, trigger: str, now) -> None:
     """Within fire(), before the row's UPDATE: an urging stands from now, any
     other step ends those standing (as `_after_last_step` reads the log)."""
     if isinstance(entity, UrgedMixin):
-        urged_at = now if trigger == URGE else None
+        urged_at = now if trigger in URGINGS else None
         if entity.urged_at != urged_at:  # no column written by a step with none standing
             entity.urged_at = urged_at
 
@@ -102,3 +107,23 @@ def standing(model, rows) -> dict[int, Urged]:
         return {}
     found = db.session.execute(_STANDING, {"entity_type": model.__entity_type__, "ids": ids})
     return {entity_id: Urged(clock.local_date(last), count) for entity_id, count, last in found}
+
+
+def standing_columns(model) -> tuple:
+    """The urgings standing on each row of a select of `model`, as two
+    columns of the list's own statement (a list read in one statement): how
+    many (0 for none, and for a row in a state it is not urged in) and when
+    the newest was made. `urged_of(count, last)` is its mark."""
+    states = sorted(urgeable_states(model.__workflow__))
+    if not states:
+        return literal(0), null()
+    of_row = (AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == model.id, _after_last_step())
+    count = select(func.count()).where(*of_row).correlate(model).scalar_subquery()
+    last = select(func.max(AuditEvent.at)).where(*of_row).correlate(model).scalar_subquery()
+    may_stand = model.state.in_(states)
+    return case((may_stand, count), else_=0), case((may_stand, last), else_=null())
+
+
+def urged_of(count, last) -> Urged | None:
+    """The mark of the urgings read by `standing_columns`, None for none."""
+    return Urged(clock.local_date(last), count) if count else None

@@ -22,6 +22,10 @@ from ..database import primary, replica_reads, writes
 from ..auth.access import roles_required
 from ..disputes import codes
 from ..disputes.access import load_case
+from ..disputes.models import Dispute
+from ..disputes.rules import URGE_CASE, responsible_now
+from ..engine.deadlines import colour
+from ..engine.urgings import standing
 from ..extensions import db
 from ..form_errors import correct_the_marked, lead_to
 from ..i18n import current_locale
@@ -242,6 +246,24 @@ def case_supervision(dispute) -> dict | None:
 
 bp.add_app_template_global(case_supervision)
 
+# A case whose file (卷宗) is complete: what an archive files.
+FILED_STATES = ("closed", "archived")
+
+
+def casefile_offered(dispute) -> bool:
+    """Whether the ordinary case page (its template includes
+    supervision/_casefile_link.html) links to the case's file: for those who
+    work the case at any time (they alone may print the archive copy), and
+    once it is closed or archived for everyone whose role prints case files
+    (CASEFILE_ROLES; the case page has already checked that the user may
+    see the case, as the case file's own views do)."""
+    if current_user.role not in CASEFILE_ROLES:
+        return False
+    return dispute.state in FILED_STATES or dispute.may_reveal_to(current_user)
+
+
+bp.add_app_template_global(casefile_offered)
+
 
 def _render_case(dispute, status=200, open_trigger=None, submitted=None):
     """The supervisor's case page; `submitted` is the form of the review step
@@ -251,10 +273,13 @@ def _render_case(dispute, status=200, open_trigger=None, submitted=None):
     if submitted is not None:
         forms = [(t, submitted if t.trigger == open_trigger else f) for t, f in forms]
     reviews = db.session.query(SignOff).filter(SignOff.dispute_id == dispute.id).order_by(SignOff.round).all()
+    # 督办 is taken on the case page, with the case's other steps: this page leads there.
+    urge = next((t for t in engine.available(dispute, current_user) if t.trigger == URGE_CASE), None)
     return render_template(
         "supervision/case.html", d=dispute, state=dispute.__workflow__.state(dispute.state), review=review,
         reviews=reviews, forms=forms, open_trigger=open_trigger, timeline=timeline(dispute, locale), codes=codes,
-        as_of_value=as_of_value,
+        as_of_value=as_of_value, colour=colour(dispute), urge=urge,
+        urged=standing(Dispute, [dispute]).get(dispute.id), responsible=responsible_now(dispute),
         outcomes=OUTCOMES, signoff_wf=SIGNOFF, mask_id=mask_id, mask_phone=mask_phone,
     ), status
 
