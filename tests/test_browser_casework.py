@@ -90,6 +90,7 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     expect(page).to_have_url(re.compile(r"/cases/mine$"))
     # Nobody mediates the reported case yet, so it is not among "my cases": the list of all cases has it.
     expect(page.locator("#case-list")).not_to_contain_text(DESCRIPTION)
+    page.locator("#nav-cases").click()  # the list of all cases is in the cases menu
     page.get_by_role("navigation").locator('a[href="/cases/"]').click()
     expect(page).to_have_url(re.compile(r"/cases/$"))
     row = page.locator("#case-list > a").filter(has_text=DESCRIPTION)

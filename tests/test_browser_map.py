@@ -43,6 +43,7 @@ def city(app):
 def test_the_map_shows_every_grid_and_a_click_opens_its_cases(pages, city):
     page = pages.open(**DESKTOP)
     log_in(page, "supervisor", PASSWORD, lands_on=r"/supervision/closures$")
+    page.locator("#nav-supervision").click()  # the map is in the supervision menu
     page.locator("#nav-map").click()
     expect(page).to_have_url(re.compile(r"/supervision/map$"))
     grids = page.locator("#grid-map a.grid")

@@ -105,6 +105,7 @@ def test_supervisor_reviews_closures_checks_the_log_and_exports(pages, cases, ap
     assert returned not in listed(page)
 
     # --- The integrity check, and the digest to keep.
+    page.locator("#nav-supervision").click()  # the audit log is in the supervision menu
     page.locator("#nav-audit").click()
     expect(page.locator('#events tr[data-trigger="return_case"]')).to_have_count(1)
     page.locator("#integrity-link").click()

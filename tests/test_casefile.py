@@ -3,6 +3,7 @@ contents with page numbers in the PDF, the parties' full registration fields,
 the session's place, the agent against their principal, and the archive
 copy with full ID numbers for those who may reveal them, audited."""
 import json
+import logging
 import re
 
 import pytest
@@ -113,6 +114,35 @@ def test_the_pdf_lists_the_page_each_part_starts_on(app, client, world):
     # The cover is page 1, the list of contents page 2, then every part in order on a page the PDF has.
     assert len(starts) == len(doc.contents) == 7
     assert starts[0] == 3 and starts == sorted(starts) and starts[-1] <= pages
+
+
+def test_every_character_of_the_case_file_is_in_the_pdf_s_font(app, world, caplog):
+    """The PDF is drawn in one font, where a character it lacks prints as an empty box: the mark of a step that
+    another set off (the follow-ups the agreement planned) is one it has ("↳" is not), as is every other character
+    of the file (its marks, labels and words), and drawing the PDF reports no glyph missing."""
+    from fontTools.ttLib import TTCollection
+
+    from app.supervision import casefile
+
+    with app.test_request_context():
+        doc = casefile.build(db.session.get(Dispute, world.case))
+        path, index = casefile.font_path(), app.config["CASEFILE_FONT_INDEX"]
+        with caplog.at_level(logging.WARNING, logger="fpdf"):
+            assert casefile.to_pdf(doc).startswith(b"%PDF")
+        db.session.remove()
+    history = doc.parts[-1].lines
+    marked = [text for _when, text in history if text.startswith(f"{casefile.SET_OFF_MARK} ")]
+    assert marked and all("↳" not in text for _when, text in history), history
+    said = [doc.title, doc.file_no, doc.committee]
+    for part in doc.parts:
+        said += [part.title, *(x for line in part.lines for x in line),
+                 *(x for block in part.blocks for line in block for x in line)]
+    collection = TTCollection(path)
+    cmap = collection.fonts[index].getBestCmap()
+    collection.close()
+    assert ord(casefile.SET_OFF_MARK) in cmap
+    assert sorted({ch for ch in "".join(said) if not ch.isspace() and ord(ch) not in cmap}) == []
+    assert [r.getMessage() for r in caplog.records if "missing the following glyphs" in r.getMessage()] == []
 
 
 def test_the_archive_copy_shows_full_id_numbers_to_those_who_may_reveal_them_and_is_audited(app, client, world):

@@ -46,6 +46,11 @@ from ..privacy import mask_id, mask_phone
 from .models import OUTCOMES, SignOff
 
 
+# Marks a step that another set off, under it (the case page's "↳"): the PDF's font, Noto Sans CJK, has no "↳"
+# (drawn as an empty box) but has the box-drawing "└" of the Chinese standards (tests/test_casefile.py).
+SET_OFF_MARK = "└"
+
+
 class FontMissing(RuntimeError):
     """The CJK font the PDF needs is not installed."""
 
@@ -271,7 +276,7 @@ def _outcome(dispute, locale) -> str:
 
 def _entry_text(e, locale) -> str:
     # What a step set off follows it, marked as its effect (not a step of its own).
-    text = ("↳ " if e.set_off else "") + (f"[{e.subject}] " if e.subject else "") + e.action
+    text = (f"{SET_OFF_MARK} " if e.set_off else "") + (f"[{e.subject}] " if e.subject else "") + e.action
     if e.from_label:
         text += f" ({e.from_label} → {e.to_label or ''})"
     elif e.to_label:  # a row's first step (registration): no state before it
