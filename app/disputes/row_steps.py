@@ -25,6 +25,8 @@ from sqlalchemy import bindparam, select
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from workflows import DISPUTE
+
 from .. import engine
 from ..audit.models import AuditEvent
 from ..engine.deadlines import colour
@@ -176,4 +178,9 @@ def take_step(steps: RowSteps, row, trigger: str, *, load: Callable, act: Callab
     flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     if current_user.role == own_role:
         return redirect(url_for(own_endpoint, **{steps.id_arg: row.id}))
+    # A step taken from a case's step form (the closing form's list of what is
+    # still open) goes back to that form; only a step of the case's workflow.
+    back_to = request.form.get("back_to_step", "")
+    if back_to in DISPUTE.triggers():
+        return redirect(url_for("disputes.show", case_id=row.dispute_id, step=back_to, _anchor=f"act-{back_to}"))
     return redirect(url_for("disputes.show", case_id=row.dispute_id, _anchor=steps.anchor))

@@ -27,7 +27,7 @@ from ..validators import form_version
 from . import codes
 from .candidates import loads
 from .forms import ElderForm, RelationForm, UnavailableForm, VersionForm
-from .models import LOAD_STATES, Elder, ElderAssignment, ElderRelation, ElderUnavailability
+from .models import Elder, ElderAssignment, ElderRelation, ElderUnavailability
 from .scope import covers_whole_city, street_clause
 
 ROSTER_ROLES = ("coordinator", "admin")
@@ -205,7 +205,7 @@ def _elder_page(elder, status=200, revealed=False, unavailable_form=None, relati
         "elders/elder_show.html", elder=elder, revealed=revealed, unavailable_form=unavailable_form,
         relation_form=relation_form, version_form=VersionForm(formdata=None, version=elder.version),
         history=timeline(elder, locale), roster_label=roster_label, shown=_shown_value, assignments=assignments,
-        open_count=sum(1 for a in assignments if a.state in LOAD_STATES), codes=codes, dcodes=dispute_codes,
+        open_count=loads([elder.id]).get(elder.id, 0), codes=codes, dcodes=dispute_codes,
         mask_phone=mask_phone, mask_id=mask_id,
     ), status
 
