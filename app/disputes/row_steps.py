@@ -41,9 +41,10 @@ from .case_page import render_case
 
 # The steps whose reason a row shows (read from the audit log, the one place
 # it is kept), and the states they lead to: the rows' workflows name them alike
-# (an elder's decline recorded by the mediator leads to "declined" too).
-REASONED = ("decline", "record_decline", "withdraw")
-REASONED_STATES = ("declined", "withdrawn")
+# (an elder's decline recorded by the mediator leads to "declined" too; the
+# mediator's note on an elder who did not come is shown the same way).
+REASONED = ("decline", "record_decline", "withdraw", "record_no_show")
+REASONED_STATES = ("declined", "withdrawn", "no_show")
 
 
 @dataclass(frozen=True)
