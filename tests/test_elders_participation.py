@@ -288,6 +288,18 @@ def test_a_deactivated_elder_stays_on_the_council_and_the_mediator_records_for_t
     english(coordinator)
     roster_page = coordinator.get(f"/elders/roster/{w['with_login']}").get_data(as_text=True)
     assert 'id="login-deactivated"' in roster_page and "still on the council" in roster_page
+    # Their other details are still edited, the deactivated login kept linked.
+    edit = coordinator.get(f"/elders/roster/{w['with_login']}/edit").get_data(as_text=True)
+    with app.app_context():
+        e = db.session.get(Elder, w["with_login"])
+        form = {"csrf_token": csrf(edit), "version": e.version, "name": e.name, "category": e.category,
+                "community_id": e.community_id, "grid_id": "", "address": "", "phone": "",
+                "expertise": list(e.expertise), "languages": "", "max_concurrent": str(e.max_concurrent),
+                "active": "y", "user_id": str(uid), "notes": "腿脚不便，电话联系"}
+    assert coordinator.post(f"/elders/roster/{w['with_login']}/edit", data=form).status_code == 302
+    with app.app_context():
+        e = db.session.get(Elder, w["with_login"])
+        assert (e.notes, e.user_id, e.active) == ("腿脚不便，电话联系", uid, True)
 
 
 def test_the_cli_deactivation_says_the_same(app, world):

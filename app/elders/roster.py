@@ -76,11 +76,16 @@ def _grids(communities):
 
 
 def _accounts(elder=None):
-    """Elder accounts not yet linked to another elder of the roster."""
+    """Elder accounts not yet linked to another elder of the roster; and the
+    elder's own, even deactivated (they stay on the council: their other
+    details are still edited, the link kept)."""
     linked = select(Elder.user_id).where(Elder.user_id.is_not(None))
+    active = User.active.is_(True)
     if elder is not None:
         linked = linked.where(Elder.id != elder.id)
-    query = select(User).where(User.role == "elder", User.active.is_(True), User.id.not_in(linked))
+        if elder.user_id is not None:
+            active = or_(active, User.id == elder.user_id)
+    query = select(User).where(User.role == "elder", active, User.id.not_in(linked))
     if not covers_whole_city(current_user):
         query = query.where(or_(User.street_id == current_user.street_id, User.street_id.is_(None)))
     return list(db.session.execute(query.order_by(User.display_name)).scalars())
