@@ -20,7 +20,7 @@ from app.extensions import db
 from tests import factories as f
 from tests import factories_elders as fe
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
-    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, pages, screenshot, submit,
+    DESKTOP, PHONE, chromium, expect_no_sideways_scroll, live_server, log_in, open_action, pages, screenshot, submit,
 )
 
 RESPONDENT = "赵大军"
@@ -146,3 +146,47 @@ def test_mediator_invites_the_top_elder_who_accepts_and_reports_from_a_phone(pag
             assert verify() == []
         finally:
             db.session.remove()
+
+
+def test_the_closing_form_asks_whether_the_accepted_elder_came_and_comes_back(pages, app, backend):
+    """An elder without a login accepted (recorded by the mediator) a session that has come; the parties agreed
+    and performed: the system left the elder's part to the mediator, and the closing form (fetched when its
+    panel opens) lists the elder with the two steps; recording "did not come" there comes back to the closing
+    form, and the case closes."""
+    with app.app_context():
+        _street, (c1, _c2), grids = f.org()
+        mediator = f.user("mediator", community=c1, username="tiaojie")
+        d = fe.case_in_mediation(mediator, grids[0])
+        f.walk(d, mediator, "start_mediation")
+        elder = fe.elder(c1, name="李淑珍")
+        from app.elders import steps
+
+        a = steps.act(fe.invite(d, elder, mediator, session_at=clock.now() + timedelta(hours=2)), "record_accept",
+                      mediator)
+        clock.set_now(clock.now() + timedelta(hours=3))
+        f.walk(d, mediator, "agree", "start_performance", "fulfil")
+        case, a_id = d.id, a.id
+        db.session.remove()
+    try:
+        desk = pages.open(**DESKTOP)
+        log_in(desk, "tiaojie", f.PASSWORD)
+        desk.goto(f"/cases/{case}")
+        row = desk.locator(f"#elder-invitation-{a_id}")
+        expect(row.locator("[data-state]")).to_have_text("已接受")
+        panel = open_action(desk, "结案 → 已结案")
+        ends = panel.locator("#loose-ends")
+        expect(ends).to_contain_text("李淑珍")
+        expect(ends.locator("button[data-trigger]")).to_have_count(2)
+        submit(desk, ends.locator('button[data-trigger="record_no_show"]'))
+        expect(desk).to_have_url(re.compile(rf"/cases/{case}\?step=close#act-close$"))
+        expect(row.locator("[data-state]")).to_have_text(re.compile("未到场|Did not come"))
+        close = desk.locator("#act-close")
+        expect(close).to_have_class(re.compile(r"\bshow\b"))
+        expect(close.locator("#loose-ends")).to_have_count(0)
+        close.locator('[name="close-summary"]').fill("协议已履行完毕，结案。")
+        submit(desk, close.locator('button[type="submit"][data-trigger="close"]'))
+        expect(desk.locator("#case-state")).to_have_text("已结案")
+        with app.app_context():
+            assert verify() == []
+    finally:
+        clock.set_now(None)

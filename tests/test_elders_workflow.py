@@ -337,7 +337,9 @@ def test_an_answer_cannot_be_recorded_once_the_invitation_expired(world):
         clock.set_now(None)
 
 
-def test_at_the_agreement_an_elder_whose_accepted_session_came_took_part_and_one_still_ahead_is_withdrawn(world):
+def test_at_the_agreement_an_elder_whose_accepted_session_came_is_left_to_the_mediator_and_one_ahead_withdrawn(world):
+    """The system cannot know whether the elder came: it neither withdraws that invitation nor records it as
+    taken part; the mediator records it after the agreement (took part, or did not come)."""
     d, m = world["dispute"], world["mediator"]
     f.walk(d, m, "start_mediation")
     came = fe.invite(d, fe.elder(world["c1"], max_concurrent=3), m, session_at=clock.now() + timedelta(hours=2))
@@ -347,24 +349,39 @@ def test_at_the_agreement_an_elder_whose_accepted_session_came_took_part_and_one
     clock.set_now(clock.now() + timedelta(hours=5))  # the first session was held; the parties agreed
     try:
         f.walk(d, m, "agree")
-        assert (came.state, ahead.state) == ("took_part", "withdrawn")
-        last = events(came)[-1]
-        assert (last.trigger, last.from_state, last.actor_role, last.actor_id) == ("record_participation",
-                                                                                   "accepted", "system", None)
-        assert last.reason == TOOK_PART_AT_SESSION
-        assert reason_text(last.reason, "en").endswith("recorded as taken part")
+        assert (came.state, ahead.state) == ("accepted", "withdrawn")
+        assert events(came)[-1].trigger == "record_accept"  # nothing of the system's
         assert events(ahead)[-1].trigger == "withdraw"
+        assert {"record_participation", "record_no_show"} <= {t.trigger for t in engine.available(came, m)}
+        steps.act(came, "record_no_show", m, "  ")
+        assert came.state == "no_show"
+        last = events(came)[-1]
+        assert (last.trigger, last.from_state, last.to_state, last.actor_id, last.reason) == (
+            "record_no_show", "accepted", "no_show", m.id, None)
         assert verify() == []
     finally:
         clock.set_now(None)
 
 
-def test_deactivating_an_elders_login_withdraws_the_invitations_waiting_for_their_answer(world):
-    """They can no longer accept or decline: withdrawn by the system in the deactivation's transaction, the
-    case's mediators told; an accepted one (the mediator starts the session, the elder may come in person)
-    stays; reactivating brings nothing back."""
+def test_the_systems_took_part_of_earlier_versions_still_replays_and_reads(world):
+    """Earlier versions recorded "took part" as the system at the case's step: those events replay, and their
+    reason reads in the page's language."""
+    d, m = world["dispute"], world["mediator"]
+    a = fe.invite(d, fe.elder(world["c1"]), m, session_at=clock.now() + timedelta(hours=2))
+    steps.act(a, "record_accept", m)
+    engine.fire(a, "record_participation", engine.SYSTEM_ACTOR, TOOK_PART_AT_SESSION)
+    assert a.state == "took_part" and events(a)[-1].actor_role == "system"
+    assert reason_text(events(a)[-1].reason, "en").endswith("recorded as taken part")
+    assert verify() == []
+
+
+def test_deactivating_an_elders_login_keeps_their_invitations_and_tells_the_mediators(world):
+    """Deactivation ends the login, not the elder's place on the council: their invitations stay, the case's
+    mediators are told to record the elder's answers, and do; retiring the elder from the council (the roster)
+    is what stops them taking one."""
     from app.auth import accounts
     from app.notifications.models import Notification
+    from app.notifications.service import text_of
 
     e, user = fe.elder_with_login(world["c1"], max_concurrent=3)
     waiting = fe.invite(world["dispute"], e, world["mediator"])
@@ -372,18 +389,32 @@ def test_deactivating_an_elders_login_withdraws_the_invitations_waiting_for_thei
     taken = steps.act(fe.invite(other, e, world["mediator"]), "accept", user)
     admin = f.user("admin")
     db.session.commit()
-    done = accounts.set_active(user, False, admin)
+    before = len(events(waiting)), len(events(taken))
+    with force_locale("en"):
+        done = accounts.set_active(user, False, admin)
+        said = [str(s) for s in done.said]
     db.session.commit()
-    assert [str(s) for s in done.said] == ["1项等待其答复的五老和事会邀请已撤回，已通知相关案件的调解员。"]
+    assert said == ["2 open invitations of the council of elders stay: the elder is still on the council, and the "
+                    "mediators of their cases are told to record the elder's answers for them."]
     assert (db.session.get(ElderAssignment, waiting.id).state, db.session.get(ElderAssignment, taken.id).state) \
-        == ("withdrawn", "accepted")
-    withdraw = events(waiting)[-1]
-    assert (withdraw.trigger, withdraw.actor_role) == ("withdraw", "system")
-    assert withdraw.reason == "The elder's account was deactivated: the invitation was withdrawn automatically"
-    told = db.session.execute(select(Notification.kind).where(
-        Notification.user_id == world["mediator"].id, Notification.kind == "elder_account_deactivated")).scalars()
-    assert list(told) == ["elder_account_deactivated"]
-    assert accounts.set_active(user, True, admin) is not None
+        == ("invited", "accepted")
+    assert (len(events(waiting)), len(events(taken))) == before  # nothing of the system's
+    told = db.session.execute(select(Notification).where(
+        Notification.user_id == world["mediator"].id, Notification.kind == "elder_login_deactivated")).scalars().all()
+    assert {n.entity_id for n in told} == {world["dispute"].id, other.id}
+    with force_locale("en"):
+        assert "still on the council" in text_of(told[0])
+    # The elder can no longer answer; the mediator records what they said by phone.
+    steps.act(waiting, "record_accept", world["mediator"], "电话告知：愿意参加")
+    assert waiting.state == "accepted" and json.loads(events(waiting)[-1].data)["on_behalf_of"] == e.name
+    # An elder without a working login is not sent what they could not read.
+    third = fe.case_in_mediation(world["mediator"], world["grids"][0])
+    fe.invite(third, e, world["mediator"])
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.kind == "elder_invited")) == 2  # the two before
+    # Retired from the council: no answer of theirs is taken, by them or for them.
+    e.active = False
     db.session.commit()
-    assert db.session.get(ElderAssignment, waiting.id).state == "withdrawn"
+    fourth = db.session.execute(select(ElderAssignment).where(ElderAssignment.dispute_id == third.id)).scalar_one()
+    refused(lambda: steps.act(fourth, "record_accept", world["mediator"]), "retired from the council")
     assert verify() == []

@@ -13,19 +13,23 @@ Many elders have no login account. A mediator working the case records for
 them what they said (by phone or in person): their acceptance or decline,
 and that they took part (took_part), which also ends an invitation whose
 elder files no report. The audit event names the mediator as the actor and
-says it was recorded on the elder's behalf.
+says it was recorded on the elder's behalf. Once the planned session has
+come, the mediator records as well that an elder who accepted did not come
+(no_show, with an optional note), for an elder with or without an account.
 
 An invitation is accepted, and its session started, only while the case is
 still open for elders (accepted or being mediated). The case's step that
 ends that (an agreement, termination, withdrawal, pressing for performance)
 withdraws, as the system and in the same transaction, the invitations still
-suggested or invited, and those accepted for a session still ahead; an
-accepted invitation whose planned session has come is recorded as taken part
-(an elder who helped is not "withdrawn" by the agreement they helped reach);
-one already in session stays open for its report.
-An elder's login deactivated withdraws, as the system and in the
-deactivation's transaction, the invitations waiting for their answer
-(invited): they could no longer give it.
+suggested or invited, and those accepted for a session still ahead. An
+accepted invitation whose planned session has come is not withdrawn (an
+elder who helped is not "withdrawn" by the agreement they helped reach), nor
+recorded by the system as taken part: only the mediator knows whether the
+elder came, so it waits for their record (took part, or did not come), as
+one already in session waits for its report.
+An elder's login deactivated ends nothing here: the elder is still on the
+council (retiring them from it is the coordinator's roster change), and a
+mediator records their answers as for an elder without an account.
 
 What each step needs (the planned time, the report's contents) is checked by
 named guards, so that the same rules hold for the web forms and for anything
@@ -43,6 +47,9 @@ OPEN = ("suggested", "invited", "accepted", "in_session")
 NOT_BEGUN = ("suggested", "invited", "accepted")
 # The steps a mediator takes on an elder's behalf (an elder without an account).
 ON_BEHALF = ("record_accept", "record_decline", "record_participation")
+# What the mediator records of an accepted elder once the session has come:
+# whether they took part (a terminal state either way).
+PARTICIPATION = ("record_participation", "record_no_show")
 
 ELDER_ASSIGNMENT = Workflow(
     name="elder_assignment",
@@ -65,9 +72,12 @@ ELDER_ASSIGNMENT = Workflow(
         State("in_session", N_("In session"), deadline=timedelta(days=3)),
         State("reported", N_("Report filed"), deadline=timedelta(days=7)),
         State("done", NC_("elder invitation state", "Done"), terminal=True),
-        # The elder took part, as the mediator recorded it (no report of their own), or as the system did when
-        # the case moved on after the session the elder had accepted.
+        # The elder took part, as the mediator recorded it (no report of their own); before the mediator
+        # recorded "did not come" too, the system also took this step when the case moved on after the
+        # session the elder had accepted (such events stay in the log).
         State("took_part", NC_("elder invitation state", "Took part"), terminal=True),
+        # The elder accepted but did not come to the session, as the mediator recorded it.
+        State("no_show", NC_("elder invitation state", "Did not come"), terminal=True),
         # Neither the state nor the step says "recusal": the mediator, or the system when the case moves on,
         # withdraws too; the reason says why.
         State("withdrawn", NC_("elder invitation state", "Withdrawn"), terminal=True),
@@ -134,8 +144,9 @@ ELDER_ASSIGNMENT = Workflow(
             guards=("own_invitation", "report_complete"),
         ),
         # Not only while the case is open: the mediator records the elder's
-        # part after the agreement too. The system takes it when the case moves
-        # on after the session the elder accepted.
+        # part after the agreement too. SYSTEM stays among its roles so that
+        # the log's earlier system events of this step replay; nothing fires
+        # it as the system any more.
         Transition(
             "record_participation",
             ("accepted", "in_session"),
@@ -143,6 +154,17 @@ ELDER_ASSIGNMENT = Workflow(
             (M, SYSTEM),
             NC_("elder invitation step", "Record that the elder took part"),
             guards=("works_the_case",),
+        ),
+        # The elder accepted and did not come: recorded once the session has
+        # come (before it, an elder who will not come is withdrawn), while the
+        # case is open or after it moved on.
+        Transition(
+            "record_no_show",
+            ("accepted", "in_session"),
+            "no_show",
+            (M,),
+            NC_("elder invitation step", "Record that the elder did not come"),
+            guards=("works_the_case", "session_has_come"),
         ),
         Transition(
             "confirm",

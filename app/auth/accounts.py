@@ -238,9 +238,10 @@ def end_all_sessions(user: User, actor, cause: str) -> int:
     return sessions.end_all(user, actor, {"cause": cause})
 
 
-# What the domains end when an account is deactivated (what waits for that
-# person's answer: a volunteer lawyer's legal-opinion requests and the swaps
-# asked of them by name, an elder's invitations): each listener, installed from its
+# What the domains end or tell when an account is deactivated (what waits for
+# that person's answer: a volunteer lawyer's legal-opinion requests and the
+# swaps asked of them by name are ended; an elder's invitations stay, for a
+# mediator records an elder's answers, and their mediators are told): each listener, installed from its
 # package's init_app (never on import), runs in the deactivation's own
 # transaction, after the chain lock, as fn(user, actor, now) and returns a
 # sentence for whoever deactivated it, or None. Reactivating calls none of

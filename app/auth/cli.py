@@ -140,7 +140,8 @@ def deactivate_user(username, reason):
     """Deactivate USERNAME: their sessions are logged out, the password no
     longer logs in, and what waited for them is ended as on the users page
     (a volunteer lawyer's open legal-opinion requests are withdrawn and the
-    case's mediators told). Audited."""
+    case's mediators told; an elder stays on the council, their invitations
+    open for the mediators to record their answers). Audited."""
     _set_active(username, False, reason)
 
 

@@ -6,9 +6,12 @@ Closing is not refused for them (only an open referral refuses it:
 workflows/dispute.py, guard no_open_referrals), and closing withdraws none of
 them: the rows of a case are withdrawn or cancelled when the case leaves the
 states in which they can go on (an agreement reached, mediation ended), which
-is before it can be closed. Each domain whose rows hang on a case installs,
+is before it can be closed; but an elder accepted for a session that has come
+is left to the mediator to record (took part, or did not come). Each domain whose rows hang on a case installs,
 from its init_app, a function (case, reader) -> its open rows as LooseEnds,
-leaving out what the reader may not see on the case page.
+leaving out what the reader may not see on the case page. A loose end may
+carry the steps that tie it, at hand in the list (an accepted elder: took
+part, or did not come), each a small form of its own.
 """
 from __future__ import annotations
 
@@ -19,11 +22,21 @@ from ..i18n import current_locale, translate
 
 
 @dataclass(frozen=True)
+class LooseStep:
+    trigger: str
+    label: str  # in the page's language
+    url: str  # where the step is posted
+    form: object  # its form: the CSRF token and the version the user saw
+
+
+@dataclass(frozen=True)
 class LooseEnd:
     kind: str  # what it is, in the page's language ("Legal opinion")
     name: str  # which one (the lawyer, the department, the planned day)
     state: str  # where it stands, in the page's language
     url: str
+    steps: tuple[LooseStep, ...] = ()  # the steps at hand that tie it
+    hint: str | None = None  # what the steps are for, in the page's language
 
 
 Provider = Callable[[object, object], list[LooseEnd]]
@@ -37,11 +50,12 @@ def install(kind: str, fn: Provider) -> None:
     PROVIDERS[kind] = fn
 
 
-def loose_end(row, name: str, url: str) -> LooseEnd:
+def loose_end(row, name: str, url: str, steps: tuple[LooseStep, ...] = (), hint: str | None = None) -> LooseEnd:
     """A workflow row as the list names it: its workflow's name and its state's, in the page's language."""
     locale = current_locale()
     wf = row.__workflow__
-    return LooseEnd(translate(wf.label, locale), name, translate(wf.state(row.state).label, locale), url)
+    return LooseEnd(translate(wf.label, locale), name, translate(wf.state(row.state).label, locale), url, steps,
+                    hint)
 
 
 def of_case(dispute, user) -> list[LooseEnd]:

@@ -25,6 +25,8 @@ from sqlalchemy import bindparam, select
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from workflows import DISPUTE
+
 from .. import engine
 from ..audit.models import AuditEvent
 from ..engine.deadlines import colour
@@ -39,9 +41,10 @@ from .case_page import render_case
 
 # The steps whose reason a row shows (read from the audit log, the one place
 # it is kept), and the states they lead to: the rows' workflows name them alike
-# (an elder's decline recorded by the mediator leads to "declined" too).
-REASONED = ("decline", "record_decline", "withdraw")
-REASONED_STATES = ("declined", "withdrawn")
+# (an elder's decline recorded by the mediator leads to "declined" too; the
+# mediator's note on an elder who did not come is shown the same way).
+REASONED = ("decline", "record_decline", "withdraw", "record_no_show")
+REASONED_STATES = ("declined", "withdrawn", "no_show")
 
 
 @dataclass(frozen=True)
@@ -176,4 +179,9 @@ def take_step(steps: RowSteps, row, trigger: str, *, load: Callable, act: Callab
     flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     if current_user.role == own_role:
         return redirect(url_for(own_endpoint, **{steps.id_arg: row.id}))
+    # A step taken from a case's step form (the closing form's list of what is
+    # still open) goes back to that form; only a step of the case's workflow.
+    back_to = request.form.get("back_to_step", "")
+    if back_to in DISPUTE.triggers():
+        return redirect(url_for("disputes.show", case_id=row.dispute_id, step=back_to, _anchor=f"act-{back_to}"))
     return redirect(url_for("disputes.show", case_id=row.dispute_id, _anchor=steps.anchor))

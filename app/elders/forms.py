@@ -49,7 +49,8 @@ def step_form(trigger: str, assignment, formdata=None):
     """The form of one step on an invitation: the version the user saw, a
     reason where the step needs one, the report's fields for the report."""
     fields = (_report_fields if trigger == "file_report"
-              else _on_behalf_fields(assignment, trigger) if trigger in ON_BEHALF else None)
+              else _on_behalf_fields(assignment, trigger) if trigger in ON_BEHALF
+              else _no_show_fields if trigger == "record_no_show" else None)
     return row_steps.build_step_form(assignment, trigger, "a", formdata, fields)
 
 
@@ -66,6 +67,13 @@ def _on_behalf_fields(assignment, trigger: str):
             validators=[DataRequired() if required else Optional(), Length(max=2000)],
             description=told, render_kw={"rows": 2})}
     return fields
+
+
+def _no_show_fields() -> dict:
+    """The mediator's own note on an elder who did not come (kept as the step's reason)."""
+    return {"reason": TextAreaField(
+        _l("Note (optional)"), validators=[Optional(), Length(max=2000)],
+        description=_l("What you know of why the elder did not come, if anything."), render_kw={"rows": 2})}
 
 
 def _report_fields() -> dict:

@@ -15,7 +15,7 @@ from ..extensions import db
 from . import codes
 from ..disputes import codes as dispute_codes
 from .candidates import last_invited, loads
-from .models import TOOK_PART, Elder, ElderAssignment
+from .models import NO_SHOW, TOOK_PART, Elder, ElderAssignment
 from .scope import street_clause
 
 SORTS = ("waiting", "busy", "name")
@@ -32,6 +32,7 @@ class LoadRow:
     declined: int
     expired: int
     done: int
+    no_show: int = 0  # accepted, and did not come (as the mediator recorded)
 
     def rate(self, count) -> int | None:
         """A share of the answered invitations, in whole percent."""
@@ -54,17 +55,26 @@ def answers(elder_ids) -> dict[int, dict[str, int]]:
     return counted
 
 
-def done_counts(elder_ids) -> dict[int, int]:
-    return dict(db.session.execute(
-        select(ElderAssignment.elder_id, func.count())
-        .where(ElderAssignment.elder_id.in_(elder_ids), ElderAssignment.state.in_(TOOK_PART))
-        .group_by(ElderAssignment.elder_id)
-    ).all())
+def ended_counts(elder_ids) -> tuple[dict[int, int], dict[int, int]]:
+    """How many invitations of each elder ended with their part taken
+    (done), and with their not coming: one statement for both."""
+    done: dict[int, int] = {}
+    no_show: dict[int, int] = {}
+    rows = db.session.execute(
+        select(ElderAssignment.elder_id, ElderAssignment.state, func.count())
+        .where(ElderAssignment.elder_id.in_(elder_ids), ElderAssignment.state.in_((*TOOK_PART, NO_SHOW)))
+        .group_by(ElderAssignment.elder_id, ElderAssignment.state)
+    ).all()
+    for elder_id, state, n in rows:
+        counted = no_show if state == NO_SHOW else done
+        counted[elder_id] = counted.get(elder_id, 0) + n
+    return done, no_show
 
 
 def load_rows(elders, now) -> list[LoadRow]:
     ids = [e.id for e in elders]
-    open_, last, answered, done = loads(ids), last_invited(ids), answers(ids), done_counts(ids)
+    open_, last, answered = loads(ids), last_invited(ids), answers(ids)
+    done, no_show = ended_counts(ids)
     rows = []
     for e in elders:
         a = answered.get(e.id, {})
@@ -72,6 +82,7 @@ def load_rows(elders, now) -> list[LoadRow]:
         rows.append(LoadRow(
             e, open_.get(e.id, 0), when, (now - when).days if when else None,
             sum(a.values()), a.get("accepted", 0), a.get("declined", 0), a.get("expired", 0), done.get(e.id, 0),
+            no_show.get(e.id, 0),
         ))
     return rows
 

@@ -19,8 +19,11 @@ from .scope import covers_street
 LOAD_STATES = ("invited", "accepted", "in_session")
 # ... and in which the elder is "on the case" (cannot be invited again).
 ON_CASE_STATES = ("suggested",) + LOAD_STATES + ("reported",)
-# ... and in which the elder's part ended with their help given.
+# ... and in which the elder's part ended with their help given (not
+# "no_show": they accepted and did not come).
 TOOK_PART = ("done", "took_part")
+# ... and in which the elder accepted and did not come.
+NO_SHOW = "no_show"
 
 
 class Elder(db.Model):
@@ -69,6 +72,12 @@ class Elder(db.Model):
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
+
+    @property
+    def can_log_in(self) -> bool:
+        """Whether the elder answers and reports themselves: a linked login
+        that is not deactivated. Otherwise a mediator records their steps."""
+        return self.user is not None and self.user.active
 
     def unavailable_on(self, day: date) -> "ElderUnavailability | None":
         return next((u for u in self.unavailable if u.start_on <= day <= u.end_on), None)

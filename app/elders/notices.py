@@ -4,9 +4,10 @@ answers no, lets it expire, steps aside or files the report. Each
 notification is written by the step's own effect, so it exists exactly
 when the step does.
 
-An elder whose login is deactivated (app/auth/accounts.py) has the
-invitations waiting for their answer withdrawn, and the case's mediators are
-told.
+An elder whose login is deactivated (app/auth/accounts.py) stays on the
+council and keeps their invitations: the case's mediators are told to record
+the elder's steps on their behalf from then on. An elder without a working
+login is not sent what they could not read.
 
 The elder's notifications open their invitation page; the mediators' open
 the case page, where the council's section shows the invitation."""
@@ -37,8 +38,12 @@ MESSAGES = {
     "elder_expired": _l("%(elder)s did not answer the invitation for case %(case)s in time: you may ask "
         "another elder."),
     "elder_withdrew": _l("%(elder)s withdrew from case %(case)s."),
+    # Sent by earlier versions, which withdrew the invitation with the account: kept for those notifications.
     "elder_account_deactivated": _l("The account of %(elder)s was deactivated: their invitation to help with case "
                                     "%(case)s was withdrawn. You may ask another elder."),
+    "elder_login_deactivated": _l("The account of %(elder)s was deactivated, but they are still on the council: "
+                                  "their invitation for case %(case)s stays. Record for them what they tell you "
+                                  "by phone or in person, or withdraw the invitation."),
     "elder_reported": _l("%(elder)s filed the report of the session on case %(case)s: please confirm it."),
 }
 
@@ -79,9 +84,9 @@ for _trigger, _kind in (("decline", "elder_declined"), ("expire", "elder_expired
 
 @hooks.effect(WF, "invite")
 def tell_the_elder(assignment, actor, data, now):
-    user_id = assignment.elder.user_id
-    if user_id is None:  # an elder without a login is asked by phone
+    if not assignment.elder.can_log_in:  # an elder without a (working) login is asked by phone
         return
+    user_id = assignment.elder.user_id
     session_at = times.to_utc(data["session_at"])  # stored UTC, said in the centre's time (app.dates)
     notify(user_id, "elder_invited", entity_type="elder_assignment", entity_id=assignment.id, now=now,
            data={"case": assignment.dispute.title, "session_at": session_at.isoformat(timespec="minutes")})
@@ -93,30 +98,31 @@ def tell_the_other_side(assignment, actor, data, now):
     end) calling the invitation off tells the elder, once they were asked."""
     if actor.role == "elder":
         _tell_mediators("elder_withdrew")(assignment, actor, data, now)
-    elif assignment.elder.user_id is not None and assignment.invited_at is not None:
+    elif assignment.elder.can_log_in and assignment.invited_at is not None:
         notify(assignment.elder.user_id, "elder_invitation_withdrawn", entity_type="elder_assignment",
                entity_id=assignment.id, data={"case": assignment.dispute.title}, now=now)
 
 
 def account_deactivated(user, actor, now):
-    """An elder's login deactivated: the invitations waiting for their answer
-    are withdrawn (rules.withdraw_for_deactivated) and each case's mediators
-    told, so that they may ask another elder. A sentence for whoever
+    """An elder's login deactivated: they stay on the council (retiring them
+    is the coordinator's roster change) and their invitations stay; each
+    open one's mediators are told that they now record the elder's steps
+    on their behalf (rules.open_for_deactivated). A sentence for whoever
     deactivated it, or None."""
     elder = db.session.execute(select(Elder).where(Elder.user_id == user.id)).scalar_one_or_none()
     if elder is None:
         return None
-    rows = rules.withdraw_for_deactivated(elder, now)
+    rows = rules.open_for_deactivated(elder)
     for assignment in rows:
         for user_id in case_mediators(assignment, actor):
-            notify(user_id, "elder_account_deactivated", entity_type="dispute", entity_id=assignment.dispute_id,
+            notify(user_id, "elder_login_deactivated", entity_type="dispute", entity_id=assignment.dispute_id,
                    data=_about(assignment), now=now)
     if not rows:
         return None
-    return ngettext("%(num)d invitation of the council of elders waiting for their answer was withdrawn; the "
-                    "mediators of its case are told.",
-                    "%(num)d invitations of the council of elders waiting for their answer were withdrawn; the "
-                    "mediators of their cases are told.", len(rows))
+    return ngettext("%(num)d open invitation of the council of elders stays: the elder is still on the council, "
+                    "and the mediators of its case are told to record the elder's answers for them.",
+                    "%(num)d open invitations of the council of elders stay: the elder is still on the council, "
+                    "and the mediators of their cases are told to record the elder's answers for them.", len(rows))
 
 
 def install() -> None:

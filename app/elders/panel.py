@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock
+from workflows.elder_assignment import PARTICIPATION
+
+from .. import clock, engine
 from ..disputes import row_steps
-from ..disputes.loose_ends import loose_end
+from ..disputes.loose_ends import LooseStep, loose_end
+from ..i18n import translate
 from ..extensions import db
 from .candidates import Suggestion, suggest
 from .forms import step_form
@@ -48,7 +52,9 @@ def actions_for(assignment, user) -> list:
 # Each row shows its elder; the mediator's buttons for an invitation still to
 # be answered ask whether the elder is free on the session's day (one
 # statement for all of them, not one per elder).
-_OF_CASE = (select(ElderAssignment).options(joinedload(ElderAssignment.elder).selectinload(Elder.unavailable))
+# Whether the elder can still log in (else the mediator records for them) is read with the elder.
+_OF_CASE = (select(ElderAssignment).options(joinedload(ElderAssignment.elder).selectinload(Elder.unavailable),
+                                            joinedload(ElderAssignment.elder).joinedload(Elder.user))
             .where(ElderAssignment.dispute_id == bindparam("dispute_id")).order_by(ElderAssignment.id.desc()))
 
 
@@ -58,11 +64,22 @@ def case_assignments(dispute_id: int) -> list[ElderAssignment]:
 
 def open_on_case(dispute, user) -> list:
     """The invitations still open (the elder on the case), for the closing
-    form (app/disputes/loose_ends.py); for those who see them on the case page."""
+    form (app/disputes/loose_ends.py); for those who see them on the case page.
+    An accepted elder whose part is not yet recorded comes with the steps
+    that record it (took part, did not come) that the reader may take."""
     if not staff_see_invitations(dispute, user):
         return []
-    return [loose_end(a, a.elder.name, url_for("elders.invitation", assignment_id=a.id))
-            for a in reversed(case_assignments(dispute.id)) if a.state in ON_CASE_STATES]
+    ends = []
+    for a in reversed(case_assignments(dispute.id)):
+        if a.state not in ON_CASE_STATES:
+            continue
+        steps = tuple(LooseStep(t.trigger, translate(t.label), STEPS.url(a, t.trigger), STEPS.step_form(t.trigger, a))
+                      for t in engine.available(a, user) if t.trigger in PARTICIPATION)
+        hint = _("Did the elder come to the session?") if steps else None
+        # Its row on the case page (the invitation's own page is the elder's).
+        url = url_for("disputes.show", case_id=dispute.id, _anchor=f"elder-invitation-{a.id}")
+        ends.append(loose_end(a, a.elder.name, url, steps, hint))
+    return ends
 
 
 def elder_panel(dispute) -> Panel | None:
@@ -75,8 +92,8 @@ def elder_panel(dispute) -> Panel | None:
     now = clock.now()
     rows = row_steps.section_rows(STEPS, assignments, now)
     next_candidate = None
-    # Someone said no, did not answer, or stepped aside: offer who is next.
-    ended = [a for a in assignments if a.state in ("declined", "expired", "withdrawn")]
+    # Someone said no, did not answer, stepped aside or did not come: offer who is next.
+    ended = [a for a in assignments if a.state in ("declined", "expired", "withdrawn", "no_show")]
     if may_ask and ended and not any(a.state in ON_CASE_STATES for a in assignments):
         asked = {a.elder_id for a in assignments}
         next_candidate = next((s for s in suggest(dispute, default_day(now), now).ranked

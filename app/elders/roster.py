@@ -27,7 +27,7 @@ from ..validators import form_version
 from . import codes
 from .candidates import loads
 from .forms import ElderForm, RelationForm, UnavailableForm, VersionForm
-from .models import LOAD_STATES, Elder, ElderAssignment, ElderRelation, ElderUnavailability
+from .models import Elder, ElderAssignment, ElderRelation, ElderUnavailability
 from .scope import covers_whole_city, street_clause
 
 ROSTER_ROLES = ("coordinator", "admin")
@@ -76,11 +76,16 @@ def _grids(communities):
 
 
 def _accounts(elder=None):
-    """Elder accounts not yet linked to another elder of the roster."""
+    """Elder accounts not yet linked to another elder of the roster; and the
+    elder's own, even deactivated (they stay on the council: their other
+    details are still edited, the link kept)."""
     linked = select(Elder.user_id).where(Elder.user_id.is_not(None))
+    active = User.active.is_(True)
     if elder is not None:
         linked = linked.where(Elder.id != elder.id)
-    query = select(User).where(User.role == "elder", User.active.is_(True), User.id.not_in(linked))
+        if elder.user_id is not None:
+            active = or_(active, User.id == elder.user_id)
+    query = select(User).where(User.role == "elder", active, User.id.not_in(linked))
     if not covers_whole_city(current_user):
         query = query.where(or_(User.street_id == current_user.street_id, User.street_id.is_(None)))
     return list(db.session.execute(query.order_by(User.display_name)).scalars())
@@ -205,7 +210,7 @@ def _elder_page(elder, status=200, revealed=False, unavailable_form=None, relati
         "elders/elder_show.html", elder=elder, revealed=revealed, unavailable_form=unavailable_form,
         relation_form=relation_form, version_form=VersionForm(formdata=None, version=elder.version),
         history=timeline(elder, locale), roster_label=roster_label, shown=_shown_value, assignments=assignments,
-        open_count=sum(1 for a in assignments if a.state in LOAD_STATES), codes=codes, dcodes=dispute_codes,
+        open_count=loads([elder.id]).get(elder.id, 0), codes=codes, dcodes=dispute_codes,
         mask_phone=mask_phone, mask_id=mask_id,
     ), status
 

@@ -10,7 +10,7 @@ from workflows import DISPUTE
 from workflows.elder_assignment import NOT_BEGUN, ON_BEHALF
 
 from .. import clock, engine
-from ..dates import day_text, deadline_text
+from ..dates import day_text, deadline_text, moment_text
 from ..engine.deadlines import warn_time
 from ..engine.hooks import Hooks
 from ..extensions import db
@@ -247,8 +247,15 @@ def withdraw_with_case(dispute, actor, data, now):
     no longer be accepted or started. The system withdraws them (the case's
     step may be taken by a mediator who does not work it); the reason names
     the case's new state, and the case's own event names who took the step.
-    An elder who accepted a session that has come took part in it: that
-    invitation is recorded as taken part, not withdrawn."""
+
+    An invitation accepted for a session that has come is left as it is:
+    not withdrawn (the elder may well have helped reach the agreement), and
+    not recorded as taken part either. The system cannot know whether the
+    elder came, and a wrong "took part" is terminal and counts in the
+    elder's record (the load table's "Done"), while asking the mediator
+    costs one click: the case's section and its closing form offer the two
+    steps (took part, did not come), and the mediator's today page lists it
+    until then. Until recorded it counts as open for the elder."""
     if dispute.state in CASE_STATES:
         return
     params = {"dispute_id": dispute.id}
@@ -257,19 +264,29 @@ def withdraw_with_case(dispute, actor, data, now):
     open_ = db.session.execute(_WITHDRAWABLE, params).scalars().all()
     reason = system_reason(WITHDRAWN_BECAUSE.get(dispute.state, CASE_MOVED_ON))
     for assignment in open_:
-        if session_came(assignment, now):
-            engine.fire(assignment, "record_participation", engine.SYSTEM_ACTOR, system_reason(TOOK_PART_AT_SESSION),
-                        now=now, commit=False)
-        else:
+        if not session_came(assignment, now):
             engine.fire(assignment, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
 
 
+# The reason of the system's "took part" that earlier versions recorded at the
+# case's step (read in the page's language in the history of those cases).
 TOOK_PART_AT_SESSION = install_reason(
     N_("The elder had accepted and the planned session has come when the case moved on: recorded as taken part"))
 
 
 def session_came(assignment, now) -> bool:
+    """An accepted invitation whose planned session has come: the mediator records whether the elder came."""
     return assignment.state == "accepted" and assignment.session_at is not None and assignment.session_at <= now
+
+
+@hooks.guard("session_has_come")
+def session_has_come(assignment, actor, data):
+    """An elder is recorded as not having come only once the session has
+    come; before it, one who will not come is withdrawn (with the reason)."""
+    if assignment.state == "accepted" and assignment.session_at is not None and assignment.session_at > clock.now():
+        return _l("The session is planned for %(when)s: record after it whether the elder came. If they will not "
+                  "come, withdraw the invitation.", when=moment_text(assignment.session_at))
+    return None
 
 
 # Built once: this runs on many of a case's steps, and building the statement
@@ -287,24 +304,25 @@ _WITHDRAWABLE = select(ElderAssignment).where(*_WITHDRAWABLE_WHERE).order_by(Eld
 
 # The elder's login deactivated (app/auth/accounts.py) --------------------
 
+# Deactivating a login ends the login, not the elder's place on the council
+# (retiring them is the coordinator's roster change: elder.active). Earlier
+# versions withdrew an invited elder's invitations with the deactivation, for
+# they could no longer answer; since a mediator records an elder's answer on
+# their behalf, nothing is withdrawn: the case's mediators are told to record
+# it (app/elders/notices.py). The reason stays for those earlier events.
 ACCOUNT_DEACTIVATED = install_reason(
     N_("The elder's account was deactivated: the invitation was withdrawn automatically"))
-# Only the elder answers an invitation (accept, decline); the later steps a
-# mediator starts (the session), or the elder may still come to in person.
-WAITING_FOR_THE_ELDER = ("invited",)
+# The invitations in which the elder had a step of their own to take
+# (answer, start the session, file the report): now the mediator's to record.
+WAITING_FOR_THE_ELDER = ("invited", "accepted", "in_session")
 
 
-def withdraw_for_deactivated(elder, now) -> list[ElderAssignment]:
-    """Withdraw, as the system and in the deactivation's own transaction,
-    the invitations waiting for the answer of an elder whose login was
-    deactivated (they can no longer give it); the invitations withdrawn."""
-    rows = db.session.execute(select(ElderAssignment).where(
+def open_for_deactivated(elder) -> list[ElderAssignment]:
+    """The invitations of an elder whose login was deactivated that still
+    wait for a step of the elder's: their mediators will record it."""
+    return list(db.session.execute(select(ElderAssignment).where(
         ElderAssignment.elder_id == elder.id, ElderAssignment.state.in_(WAITING_FOR_THE_ELDER))
-        .order_by(ElderAssignment.id)).scalars().all()
-    reason = system_reason(ACCOUNT_DEACTIVATED)
-    for assignment in rows:
-        engine.fire(assignment, "withdraw", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
-    return rows
+        .order_by(ElderAssignment.id)).scalars())
 
 
 # Read from the workflow, so that a new way out of those states is covered too.

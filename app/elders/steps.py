@@ -61,6 +61,8 @@ def act(assignment: ElderAssignment, trigger: str, actor, reason: str | None = N
         raise Forbidden(problem)
     if trigger in ("accept", "decline", "record_accept", "record_decline") and assignment.state == "expired":
         raise NotAllowed(expired_message(assignment))
+    if trigger == "record_no_show":  # the note is optional: none rather than blank
+        reason = (reason or "").strip() or None
     reason, recorded = on_behalf(assignment, trigger, reason)
     data.update(recorded)
     return engine.fire(assignment, trigger, actor, reason, expected_version=expected_version, now=now, **data)

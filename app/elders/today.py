@@ -1,9 +1,10 @@
 """The elders' work on the "today" page: an elder's open invitations (due:
 when they expire), accepted sessions and reports to file; a mediator's
-invitations still waiting for an answer and reports to confirm."""
+invitations still waiting for an answer, reports to confirm, and accepted
+elders whose session has come, to record whether they came."""
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from ..disputes.models import Dispute, dispute_mediators
 from ..engine.deadlines import colour
@@ -20,6 +21,8 @@ def _title(a: ElderAssignment, for_elder: bool) -> str:
     if a.state == "invited":
         return (_("Answer the invitation for case %(case)s", case=name) if for_elder
                 else _("%(elder)s has not answered yet (case %(case)s)", elder=a.elder.name, case=name))
+    if a.state == "accepted" and not for_elder:
+        return _("Record whether %(elder)s came to the session (case %(case)s)", elder=a.elder.name, case=name)
     if a.state == "accepted":
         return _("Mediation session for case %(case)s", case=name)
     if a.state == "in_session":
@@ -35,7 +38,8 @@ def elder_work(user, now, until) -> list[TodayItem]:
     elif user.role == "mediator":
         theirs = select(dispute_mediators.c.dispute_id).where(dispute_mediators.c.user_id == user.id)
         query = (query.join(Dispute, Dispute.id == ElderAssignment.dispute_id)
-                 .where(ElderAssignment.state.in_(MEDIATOR_STATES),
+                 .where(or_(ElderAssignment.state.in_(MEDIATOR_STATES),
+                            and_(ElderAssignment.state == "accepted", ElderAssignment.session_at <= now)),
                         or_(Dispute.assignee_id == user.id, Dispute.id.in_(theirs),
                             ElderAssignment.invited_by_id == user.id)))
         for_elder = False

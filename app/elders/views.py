@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..auth.access import load_visible, roles_required
@@ -28,7 +29,12 @@ from .steps import act, invite
 
 WF = ElderAssignment.__workflow__
 # What an elder may still read of a case once they take no part in it.
-ENDED = ("declined", "expired", "withdrawn")
+ENDED = ("declined", "expired", "withdrawn", "no_show")
+# The elder's page: invitations to answer, sessions ahead (accepted or under
+# way), and how many of the others, the latest first.
+TO_ANSWER = ("invited",)
+AHEAD = ("accepted", "in_session")
+PAST_SHOWN = 30
 
 
 def template_helpers():
@@ -138,17 +144,18 @@ def my_elder() -> Elder | None:
 def mine():
     """The elder's own page: invitations to answer, sessions ahead, past ones."""
     elder = my_elder()
-    rows = []
-    if elder is not None:
-        rows = list(db.session.execute(
-            select(ElderAssignment).where(ElderAssignment.elder_id == elder.id, ElderAssignment.state != "suggested")
-            .order_by(ElderAssignment.id.desc())
-        ).scalars())
+    open_, upcoming, past = [], [], []
     now = clock.now()
-    open_ = [a for a in rows if a.state == "invited"]
-    upcoming = sorted((a for a in rows if a.state in ("accepted", "in_session")),
-                      key=lambda a: a.session_at or now)
-    past = [a for a in rows if a not in open_ and a not in upcoming][:30]
+    if elder is not None:
+        theirs = (select(ElderAssignment).options(joinedload(ElderAssignment.dispute))
+                  .where(ElderAssignment.elder_id == elder.id).order_by(ElderAssignment.id.desc()))
+        open_ = list(db.session.execute(theirs.where(ElderAssignment.state.in_(TO_ANSWER))).scalars())
+        upcoming = sorted(db.session.execute(theirs.where(ElderAssignment.state.in_(AHEAD))).scalars(),
+                          key=lambda a: a.session_at or now)
+        # The others only grow in number: the database picks the latest rather than an elder's years of them.
+        past = list(db.session.execute(
+            theirs.where(ElderAssignment.state.not_in((*TO_ANSWER, *AHEAD, "suggested"))).limit(PAST_SHOWN))
+            .scalars())
     return render_template("elders/mine.html", elder=elder, open_=open_, upcoming=upcoming, past=past,
                            colour=lambda a: colour(a, now), codes=dispute_codes,
                            actions=lambda a: actions_for(a, current_user))
