@@ -87,3 +87,15 @@ def standing(model, rows) -> dict[int, Urged]:
         return {}
     found = db.session.execute(_STANDING, {"entity_type": model.__entity_type__, "ids": ids})
     return {entity_id: Urged(clock.local_date(last), count) for entity_id, count, last in found}
+
+
+def standing_on(model, row) -> list[AuditEvent]:
+    """The urgings standing on one row, newest first: its own page shows the
+    newest one's note and who urged, above the actions it presses for. One
+    statement; none if the row is not in a state it is urged in."""
+    if row.state not in urgeable_states(model.__workflow__):
+        return []
+    return list(db.session.execute(
+        select(AuditEvent).where(AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == row.id,
+                                 _after_last_step())
+        .order_by(AuditEvent.seq.desc())).scalars())
