@@ -71,7 +71,8 @@ def test_migration_0023_sums_the_community_counters_per_street(empty_db):
                 names = ", ".join(f":v{i}" for i in range(len(row)))
                 conn.execute(text(f"INSERT INTO stat_counts ({columns}) VALUES ({names})"),
                              {f"v{i}": v for i, v in enumerate(row)})
-        upgrade()
+        # Only to 0023: 0032 recomputes the counters from the cases (there are none here).
+        upgrade(revision="0023")
         with db.engine.connect() as conn:
             got = conn.execute(text(
                 "SELECT dim, month, street_id, key, registered, accepted, agreements, on_spot, closed, days_sum,"
@@ -81,6 +82,47 @@ def test_migration_0023_sums_the_community_counters_per_street(empty_db):
             ("total", "2026-03", 1, "", 5, 3, 1, 1, 3, 3.75, 10.5, 1, 1, 8, 1, 1),
             ("total", "2026-03", 2, "", 1, 0, 0, 1, 0, 0.0, 0, 0, 0, 0, 0, 0),
             ("type", "2026-04", 1, "neighbour", 5, 1, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0)]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migration_0032_counts_the_accepted_cases_still_in_mediation(empty_db):
+    """The cases there before 0032: of the accepted, those without an
+    agreement in a mediating state are counted, by month, type and channel,
+    in both counter tables; the other figures are kept."""
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        upgrade(revision="0031")
+        # (state, file number, agreed): accepted and being mediated, agreed while mediating (a
+        # signature pending: not counted), never accepted, accepted and closed.
+        cases = [("mediating", 1, None), ("extended", 2, None), ("assigned", 3, None),
+                 ("mediating", 4, datetime(2026, 3, 9)), ("accepted", None, None), ("closed", 5, None)]
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO streets (id, name) VALUES (1, 's1')"))
+            conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, 'c1'), (2, 1, 'c2')"))
+            for i, (state, seq, agreed) in enumerate(cases, 1):
+                conn.execute(text(
+                    "INSERT INTO disputes (id, tracking_code, channel, dispute_type, street_id, community_id, place,"
+                    " facts, risk, created_at, state, version, state_entered_at, changed_at, extension_count,"
+                    " extension_days, file_seq, file_year, agreed_at) VALUES (:id, :code, 'walk_in', 'neighbour', 1,"
+                    " :community, '', 'x', 'low', :at, :state, 1, :at, :at, 0, 0, :seq, :year, :agreed)"),
+                    {"id": i, "code": f"C{i}", "community": 1 + i % 2, "at": datetime(2026, 3, 2, 2, 0),
+                     "state": state, "seq": seq, "year": 2026 if seq else None, "agreed": agreed})
+        upgrade()
+        with db.engine.connect() as conn:
+            community = conn.execute(text(
+                "SELECT dim, community_id, key, registered, accepted, agreements, in_mediation FROM stat_counts"
+                " WHERE month = '2026-03' ORDER BY dim, community_id, key")).all()
+            street = conn.execute(text(
+                "SELECT dim, key, registered, accepted, in_mediation FROM stat_counts_street"
+                " WHERE month = '2026-03' AND street_id = 1 ORDER BY dim, key")).all()
+        # Cases 1, 3, 5 are community 2's; 2, 4, 6 community 1's.
+        assert [tuple(r) for r in community] == [
+            ("channel", 1, "walk_in", 3, 3, 1, 1), ("channel", 2, "walk_in", 3, 2, 0, 2),
+            ("total", 1, "", 3, 3, 1, 1), ("total", 2, "", 3, 2, 0, 2),
+            ("type", 1, "neighbour", 3, 3, 1, 1), ("type", 2, "neighbour", 3, 2, 0, 2)]
+        assert [tuple(r) for r in street] == [("channel", "walk_in", 6, 5, 3), ("total", "", 6, 5, 3),
+                                             ("type", "neighbour", 6, 5, 3)]
         db.session.remove()
         db.engine.dispose()
 
@@ -219,3 +261,48 @@ def test_migration_0029_stops_on_accounts_that_differ_only_in_capitals(empty_db,
                                   " session_token) VALUES ('ZHAO', 'z', 'x', 'mediator', :yes, 't')"), {"yes": True})
         db.session.remove()
         db.engine.dispose()
+
+
+def test_migration_0032_fills_urged_at_from_the_urgings_the_log_says_still_stand(migrated_app):
+    """Downgraded to 0031 and upgraded again, each referral's and follow-up's
+    urged_at is what the engine had kept: the newest urging after the row's
+    last other step, none where a step followed."""
+    from datetime import timedelta
+
+    from app import engine
+    from app.engine.timers import tick
+    from app.followups.models import FollowUp
+    from app.referrals.models import Referral
+    from tests import factories as f
+    from tests import factories_followups as ff
+    from tests import factories_referrals as fr
+
+    sent = datetime(2026, 3, 2, 2, 0)
+    late = sent + timedelta(hours=25)
+    street, (c1, _c2), grids = f.org()
+    mediator = f.user("mediator", community=c1)
+    supervisor = f.user("supervisor", street=street)
+    env = fr.department("环保", ack_hours=24, answer_days=10)
+    liaison = fr.liaison(env)
+    case = f.dispute(mediator, grids[0], now=sent)
+    a, b, c = (fr.referral(case, env, mediator, now=sent) for _ in range(3))
+    agreed = ff.agreed_case(mediator, grids[0], sent)
+    tick(now=datetime(2026, 3, 15, 2, 0))
+    followup = next(x for x in ff.followups_of(agreed.id) if x.state == "escalated")
+    engine.fire(a, "urge", supervisor, now=late, urging="请签收。")
+    engine.fire(a, "urge", supervisor, now=late + timedelta(hours=1), urging="再次督办。")
+    engine.fire(b, "urge", supervisor, now=late, urging="请签收。")
+    engine.fire(b, "acknowledge", liaison, now=late + timedelta(hours=2))
+    engine.fire(followup, "urge", supervisor, now=late, urging="请回访。")
+    kept = {(model.__name__, row.id): row.urged_at for model in (Referral, FollowUp)
+            for row in db.session.execute(select(model)).scalars()}
+    assert {k for k, v in kept.items() if v} == {("Referral", a.id), ("FollowUp", followup.id)}
+    assert kept[("Referral", c.id)] is None
+    db.session.remove()
+    downgrade(revision="0031")
+    assert "urged_at" not in {col["name"] for col in inspect(db.engine).get_columns("referrals")}
+    upgrade()
+    filled = {(model.__name__, row.id): row.urged_at for model in (Referral, FollowUp)
+              for row in db.session.execute(select(model)).scalars()}
+    assert filled == kept
+    assert filled[("Referral", a.id)] == late + timedelta(hours=1)

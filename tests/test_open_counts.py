@@ -53,7 +53,8 @@ def counter_rows():
                   for r in db.session.execute(select(OpenCount)).scalars() if r.n)
 
 
-STREET_COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "amount_n", "agreed_n", "refused")
+STREET_COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "amount_n", "agreed_n", "refused",
+                 "in_mediation")
 
 
 def street_rows(rows, key):
@@ -79,6 +80,9 @@ def hand_counts() -> Counter:
             counts[place + (dim, key, "registered")] += 1
             counts[place + (dim, key, "accepted")] += accepted
             counts[place + (dim, key, "agreements")] += accepted and d.agreed_at is not None
+            counts[place + (dim, key, "in_mediation")] += (accepted and d.agreed_at is None
+                                                           and d.state in ("accepted", "assigned", "mediating",
+                                                                           "extended"))
         if d.closed_at is not None:
             counts[place + ("total", "", "closed")] += 1
             days = math.floor((d.closed_at - d.created_at).total_seconds() / 86400)
@@ -92,7 +96,7 @@ def assert_street_counters_match():
     assert street_rows(street, lambda r: r.key) == summed
     counted: Counter = Counter()
     for r in street:
-        for name in ("registered", "accepted", "agreements", "closed"):
+        for name in ("registered", "accepted", "agreements", "closed", "in_mediation"):
             counted[(r.month, r.street_id, r.dim, r.key, name)] += getattr(r, name)
     assert +counted == hand_counts()
     return street_rows(street, lambda r: r.key)
@@ -159,7 +163,7 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
         grids = [fs.grid(w.grid_a1), fs.grid(w.grid_a2), fs.grid(w.grid_b1)]
         creators = [fs.user_named(w.m_a1), fs.user_named(w.m_a2), fs.user_named(w.m_b1)]
         now, fired, ticked, checked = START, [], 0, 0
-        cases = []
+        cases, mediated = [], 0
         for n in range(260):
             clock.set_now(now)
             roll = rng.random()
@@ -174,6 +178,7 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
             if n % 40 == 39:
                 checked += assert_counters_match_the_cases(w, now)
                 assert_street_counters_match()
+                mediated += sum(n for k, n in hand_counts().items() if k[-1] == "in_mediation")
             # Hours to days: deadlines of a day and of thirty days come and go.
             now += timedelta(minutes=rng.choice((7, 90, 600, 1440, 2880, 4320)))
         clock.set_now(now)
@@ -181,6 +186,8 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
         # The run went through the paths that matter to the counters: new
         # deadlines, moved ones (extensions, signatures), cleared ones, timers.
         assert len(fired) - fired.count(None) > 60 and ticked > 0 and checked > 1000
+        # ... and cases were counted in mediation at the checks, then left it.
+        assert mediated > 0
         assert {"accept", "assign", "recuse", "extend", "agree", "start_performance", "close", "reject",
                 "withdraw"} <= set(fired), set(fired)
         kept, kept_streets = counter_rows(), assert_street_counters_match()

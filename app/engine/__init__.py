@@ -15,6 +15,6 @@ and the accounts package how to name a user (core.install_name_lookup).
 """
 from .core import MACHINES, SYSTEM_ACTOR, available, create, fire, why_not  # noqa: F401
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed, Refused  # noqa: F401
-from .mixin import WorkflowMixin  # noqa: F401
+from .mixin import UrgedMixin, WorkflowMixin  # noqa: F401
 from .registry import register  # noqa: F401
 from .writes import first_row  # noqa: F401

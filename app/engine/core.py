@@ -23,6 +23,7 @@ from .columns import creation_data, snapshot, step_data
 from .deadlines import warn_time
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed
 from .hooks import EFFECTS, GUARDS, STEP_HOOKS
+from .urgings import keep_urged
 from .writes import flush
 
 CREATE = "create"
@@ -203,6 +204,7 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         entity.state_entered_at = now
         entity.changed_at = now
         entity.changed_by_id = actor.id
+        keep_urged(entity, trigger, now)
         effects = EFFECTS.get((wf.name, trigger), ())
         if effects:
             # One UPDATE of the row, not one per effect query; what they record names this step.

@@ -32,3 +32,15 @@ class WorkflowMixin:
 
     def visible_to(self, user) -> bool:  # overridden by each domain
         return False
+
+
+class UrgedMixin:
+    """For a workflow model with an `urge` step (督办) that keeps the state:
+    when the newest urging standing on the row was made, None when none
+    stands. The log tells it too (urgings.py); this copy lets a list order
+    by it without asking the log of every row. Written only by the engine
+    (urgings.keep_urged, from fire()): the urge step sets it and the row's
+    next step clears it, in the step's own UPDATE. Not audited: like
+    warn_at, it follows from what the log holds."""
+
+    urged_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -11,6 +11,13 @@ creation), and gives the local day of the newest.
 Read for a whole list in one statement (`standing`), and only when one of
 its rows is in a state it can be urged in: most lists hold none, and send
 no statement for it.
+
+A list that puts the urged rows first cannot ask the log of every row it
+sorts (a correlated EXISTS with the row's last step, for every row the
+filter keeps before the LIMIT: a department's whole history). So the row
+keeps `urged_at` (mixin.UrgedMixin): `fire()` sets it on an urging and
+clears it on any other step, in the step's own UPDATE (`keep_urged`), so
+it stands exactly while the log says an urging stands.
 """
 from __future__ import annotations
 
@@ -18,12 +25,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal, select
+from sqlalchemy import and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from .. import clock
 from ..audit.models import AuditEvent
 from ..extensions import db
+from .mixin import UrgedMixin
 
 URGE = "urge"
 
@@ -66,15 +74,22 @@ _STANDING = (select(AuditEvent.entity_id, func.count(), func.max(AuditEvent.at))
              .group_by(AuditEvent.entity_id))
 
 
+def keep_urged(entity, trigger: str, now) -> None:
+    """Within fire(), before the row's UPDATE: an urging stands from now, any
+    other step ends those standing (as `_after_last_step` reads the log)."""
+    if isinstance(entity, UrgedMixin):
+        urged_at = now if trigger == URGE else None
+        if entity.urged_at != urged_at:  # no column written by a step with none standing
+            entity.urged_at = urged_at
+
+
 def urged_first(model):
     """An ORDER BY term: the rows with urgings standing first (0), then the
-    others (1). The log is asked of the rows in a state they are urged in only."""
+    others (1); read from the row itself (`urged_at`), not the log."""
     states = sorted(urgeable_states(model.__workflow__))
     if not states:
         return literal(1)
-    urged = exists().where(AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == model.id,
-                           _after_last_step())
-    return case((and_(model.state.in_(states), urged), 0), else_=1)
+    return case((and_(model.state.in_(states), model.urged_at.is_not(None)), 0), else_=1)
 
 
 def standing(model, rows) -> dict[int, Urged]:
@@ -93,8 +108,8 @@ def standing_on(model, row) -> list[AuditEvent]:
     """The urgings standing on one row, newest first: its own page shows the
     newest one's note and who urged, above the actions it presses for. One
     statement; none if the row is not in a state it is urged in."""
-    if row.state not in urgeable_states(model.__workflow__):
-        return []
+    if row.state not in urgeable_states(model.__workflow__) or getattr(row, "urged_at", True) is None:
+        return []  # the row says none stands (urged_at, kept by fire()): no need to ask the log
     return list(db.session.execute(
         select(AuditEvent).where(AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == row.id,
                                  _after_last_step())

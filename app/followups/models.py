@@ -8,12 +8,12 @@ from workflows import FOLLOWUP
 
 from ..auth.models import User
 from ..disputes.models import Dispute
-from ..engine import WorkflowMixin, register
+from ..engine import UrgedMixin, WorkflowMixin, register
 from ..extensions import db
 
 
 @register
-class FollowUp(WorkflowMixin, db.Model):
+class FollowUp(WorkflowMixin, UrgedMixin, db.Model):
     """One follow-up visit (回访) of a case's agreement."""
 
     __tablename__ = "followups"

@@ -9,7 +9,7 @@ from workflows.referral import OPEN
 
 from ..auth.models import User
 from ..disputes.models import Dispute
-from ..engine import WorkflowMixin, register
+from ..engine import UrgedMixin, WorkflowMixin, register
 from ..extensions import db
 from ..org.models import Department
 
@@ -17,7 +17,7 @@ DRAFT = REFERRAL.initial  # written by the mediator, not yet sent to the departm
 
 
 @register
-class Referral(WorkflowMixin, db.Model):
+class Referral(WorkflowMixin, UrgedMixin, db.Model):
     __tablename__ = "referrals"
     __workflow__ = REFERRAL
     __entity_type__ = "referral"

@@ -3,7 +3,11 @@ thousand counter rows instead of every case of a province's year.
 
 One table, `stat_counts`, keyed by (month of registration, community,
 dimension, key), holds for each key how many cases were registered, accepted,
-agreed, resolved on the spot and ended by a party's refusal; for the "total" dimension also how many are
+agreed, resolved on the spot and ended by a party's refusal, and how many
+of the accepted are still being mediated now (in_mediation: without an
+agreement, in a mediating state; a case leaves it on the step that ends its
+mediation, so the dashboards' "still in mediation" is read here instead of
+from the cases); for the "total" dimension also how many are
 closed, their days to close summed, the amounts of the agreements and how
 many were registered from a screening sweep; the
 "days" dimension counts closed cases by whole days to close (for the 90th
@@ -49,8 +53,10 @@ from . import open_counts
 FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at",
           "closed_at", "amount", "sweep_id", "agreed_amount", "refused_at", "due_at", "warn_at")
 COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n",
-          "from_sweeps", "agreed_sum", "agreed_n", "refused")
+          "from_sweeps", "agreed_sum", "agreed_n", "refused", "in_mediation")
 ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
+# The states of an accepted case whose mediation has not ended yet.
+MEDIATING_STATES = ("accepted", "assigned", "mediating", "extended")
 MAX_DAYS = 3650  # longer closures are counted in the last bucket
 
 
@@ -72,6 +78,8 @@ class _Counts:
     agreed_n: Mapped[int] = mapped_column(Integer, default=0)
     # Mediation ended by a party's refusal (Mediation Law art. 26), of the accepted.
     refused: Mapped[int] = mapped_column(Integer, default=0)
+    # Of the accepted, those still being mediated now (added by migration 0032 after the rows existed).
+    in_mediation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StatCount(_Counts, db.Model):
@@ -115,7 +123,8 @@ def month_of(created_at: datetime) -> str:
 def contribution(v: dict) -> dict[tuple, tuple]:
     """What one case adds to the counters: {(month, community, street, dim,
     key): (registered, accepted, agreements, on_spot, closed, days_sum,
-    amount_sum, amount_n, from_sweeps, agreed_sum, agreed_n, refused)}."""
+    amount_sum, amount_n, from_sweeps, agreed_sum, agreed_n, refused,
+    in_mediation)}."""
     accepted = v["file_seq"] is not None
     agreed = accepted and v["agreed_at"] is not None
     on_spot = v["file_seq"] is None and v["agreed_at"] is None and v["state"] in ON_SPOT_STATES
@@ -124,18 +133,19 @@ def contribution(v: dict) -> dict[tuple, tuple]:
     amount = Decimal(v["amount"]) if agreed and v["amount"] is not None else None
     settled = Decimal(v["agreed_amount"]) if agreed and v["agreed_amount"] is not None else None
     refused = int(accepted and v["refused_at"] is not None)
+    mediating = int(accepted and v["agreed_at"] is None and v["state"] in MEDIATING_STATES)
     place = (month_of(v["created_at"]), v["community_id"], v["street_id"])
     flags = (1, int(accepted), int(agreed), int(on_spot))
     out = {
         place + ("total", ""): flags + (int(closed), days, amount or Decimal(0), int(amount is not None),
                                         int(v["sweep_id"] is not None), settled or Decimal(0),
-                                        int(settled is not None), refused),
-        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused),
-        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused),
+                                        int(settled is not None), refused, mediating),
+        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused, mediating),
+        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused, mediating),
     }
     if closed:
         out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0, 0,
-                                                                      Decimal(0), 0, 0)
+                                                                      Decimal(0), 0, 0, 0)
     return out
 
 
@@ -201,9 +211,9 @@ def _counted_change(obj) -> bool:
 def _state_change_not_counted(obj, state) -> bool:
     """True when the flush changes only the case's state, between two states
     neither counter tells apart: contribution() reads the state only as "in
-    ON_SPOT_STATES or not", the open cases' counters as open or not, late or
-    not. Most steps (urge, breach, extend, start
-    mediation...) are such a change, and the listener runs on every flush:
+    ON_SPOT_STATES or not" and "in MEDIATING_STATES or not", the open cases'
+    counters as open or not, late or not. Most steps (urge, breach, extend,
+    start mediation, assign...) are such a change, and the listener runs on every flush:
     it then skips reading the old values and computing two contributions
     that cancel out (bench/engine.py). The caller has found that the state
     is the only counted field changed."""
@@ -212,6 +222,7 @@ def _state_change_not_counted(obj, state) -> bool:
         return False  # the old state was never loaded
     after = obj.state
     return ((before in ON_SPOT_STATES) == (after in ON_SPOT_STATES)
+            and (before in MEDIATING_STATES) == (after in MEDIATING_STATES)
             and open_counts.state_kind(before) == open_counts.state_kind(after))
 
 
@@ -221,7 +232,7 @@ def _add(total: dict, part: dict, sign: int) -> None:
         total[key] = tuple(a + sign * b for a, b in zip(current, vector))
 
 
-ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, 0)
+ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, 0, 0)
 
 
 def per_street(deltas: dict) -> dict:
@@ -338,6 +349,7 @@ def rebuild_on(connection, batch: int = 5000) -> int:
     have = {c["name"] for c in inspector.get_columns("disputes")}
     counted_columns = {c["name"] for c in inspector.get_columns("stat_counts")}
     with_streets = inspector.has_table(StatCountStreet.__tablename__)
+    street_columns = {c["name"] for c in inspector.get_columns("stat_counts_street")} if with_streets else set()
     connection.execute(delete(StatCount.__table__))
     if with_streets:
         connection.execute(delete(StatCountStreet.__table__))
@@ -356,17 +368,19 @@ def rebuild_on(connection, batch: int = 5000) -> int:
     rows = [dict(month=month, community_id=community_id, street_id=street_id, dim=dim, key=key,
                  **{name: value for name, value in zip(COUNTS, vector) if name in counted_columns})
             for (month, community_id, street_id, dim, key), vector in totals.items()]
-    # A lightweight table of the columns there are: the model's would add
-    # its Python defaults for the columns a migration has not made yet.
-    model = StatCount.__table__.c
-    target = table("stat_counts", *(column(name, model[name].type) for name in
-                                    ("month", "community_id", "street_id", "dim", "key", *COUNTS)
-                                    if name in counted_columns or name not in COUNTS))
     for start in range(0, len(rows), batch):
-        connection.execute(target.insert(), rows[start:start + batch])
+        connection.execute(_as_made(StatCount.__table__, counted_columns).insert(), rows[start:start + batch])
     if with_streets:
-        rows = [dict(month=month, street_id=street_id, dim=dim, key=key, **dict(zip(COUNTS, vector)))
+        rows = [dict(month=month, street_id=street_id, dim=dim, key=key,
+                     **{name: value for name, value in zip(COUNTS, vector) if name in street_columns})
                 for (month, street_id, dim, key), vector in per_street(totals).items()]
         for start in range(0, len(rows), batch):
-            connection.execute(StatCountStreet.__table__.insert(), rows[start:start + batch])
+            connection.execute(_as_made(StatCountStreet.__table__, street_columns).insert(), rows[start:start + batch])
     return counted
+
+
+def _as_made(model, columns: set):
+    """A lightweight table of the counter columns a migration has made so
+    far (and the keys): the model's would add its Python defaults for the
+    columns made since."""
+    return table(model.name, *(column(c.name, c.type) for c in model.columns if c.name in columns or c.name not in COUNTS))

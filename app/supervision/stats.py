@@ -16,9 +16,7 @@ of its denominator:
 - in mediation   of the accepted, cases without an agreement still being
                  mediated now (accepted, assigned, mediating, extended): in
                  the success rate's denominator, they may yet be agreements,
-                 so the page and the exports give them beside the rate. Not
-                 kept by the counters (a case leaves it on every ending
-                 step): one grouped statement over those cases alone
+                 so the page and the exports give them beside the rate
 - 调解成功率      agreements ÷ accepted
 - 现场化解率      on the spot ÷ registered
 - 化解率          (agreements + on the spot) ÷ registered
@@ -51,11 +49,11 @@ from ..engine.deadlines import NO_DEADLINE, colour_clause
 from ..extensions import db
 from ..org.models import Community, Street
 from . import open_counts
-from .counters import MAX_DAYS, StatCount, StatCountStreet
+from .counters import MAX_DAYS, MEDIATING_STATES, StatCount, StatCountStreet
 from .departments import department_figures
 from .opinion_figures import opinion_figures
 from .scope import Place, Scope
-from .sql import days_between, local_day, local_month
+from .sql import days_between, local_month
 
 
 def _flag(condition):
@@ -74,9 +72,6 @@ CLOSED = Dispute.closed_at.is_not(None)
 # Not in a covering index: refusals are few, and a dashboard of whole months
 # reads the maintained counters instead.
 REFUSED = and_(Dispute.file_seq.is_not(None), Dispute.refused_at.is_not(None))
-# The states of an accepted case whose mediation has not ended yet; read
-# through the (place, state) indexes.
-MEDIATING_STATES = ("accepted", "assigned", "mediating", "extended")
 IN_MEDIATION = and_(ACCEPTED, Dispute.agreed_at.is_(None), Dispute.state.in_(MEDIATING_STATES))
 
 
@@ -87,7 +82,7 @@ class Counts:
     agreements: int = 0
     on_spot: int = 0
     refused: int = 0
-    # Of the accepted, those still being mediated now (mediating_figures).
+    # Of the accepted, those still being mediated now.
     in_mediation: int = 0
 
     @staticmethod
@@ -156,12 +151,13 @@ COUNT_COLUMNS = (
     _flag(AGREED).label("agreements"),
     _flag(ON_SPOT).label("on_spot"),
     _flag(REFUSED).label("refused"),
+    _flag(IN_MEDIATION).label("in_mediation"),
 )
 
 
 def _counts(row) -> Counts:
     return Counts(int(row.registered or 0), int(row.accepted or 0), int(row.agreements or 0), int(row.on_spot or 0),
-                  int(row.refused or 0))
+                  int(row.refused or 0), int(row.in_mediation or 0))
 
 
 def _cohort(scope: Scope, place: Place, date_from: date, date_to: date) -> list:
@@ -235,7 +231,7 @@ def whole_streets(place: Place) -> bool:
     return place.area_id is None and place.community_id is None and place.grid_id is None
 
 
-COUNTS = ("registered", "accepted", "agreements", "on_spot", "refused")
+COUNTS = ("registered", "accepted", "agreements", "on_spot", "refused", "in_mediation")
 # The dashboard's other totals: label, counter column.
 TOTALS = (("closed", "closed"), ("days_sum", "days_sum"), ("amount_total", "amount_sum"),
           ("amount_cases", "amount_n"), ("from_sweeps", "from_sweeps"), ("agreed_total", "agreed_sum"),
@@ -277,17 +273,13 @@ def _from_counters(session, scope: Scope, place: Place, date_from: date, date_to
     names = dict(session.execute(
         select(Community.id, Community.name).where(Community.id.in_([k for k, _ in per_community]))
     ).all()) if per_community else {}
-    mediating = mediating_figures(session, scope, place, date_from, date_to)
-    streets = _named_streets(session, _mark(grouped("total", model.street_id), mediating["street"])) \
-        if by_street else None
-    months = dict(_mark(grouped("total", model.month), mediating["month"]))
-    totals = _counts(row)
-    totals.in_mediation = mediating["total"]
+    streets = _named_streets(session, grouped("total", model.street_id)) if by_street else None
+    months = dict(grouped("total", model.month))
     return Dashboard(
-        date_from=date_from, date_to=date_to, totals=totals,
-        by_type=_mark(grouped("type", model.key), mediating["type"]),
-        by_channel=_mark(grouped("channel", model.key), mediating["channel"]),
-        by_community=[(names.get(k, k), c) for k, c in _mark(per_community, mediating["community"])],
+        date_from=date_from, date_to=date_to, totals=_counts(row),
+        by_type=grouped("type", model.key),
+        by_channel=grouped("channel", model.key),
+        by_community=[(names.get(k, k), c) for k, c in per_community],
         by_month=[(m, months.get(m, Counts())) for m in _months(date_from, date_to)],
         closed=closed, mean_days=float(row.days_sum) / closed if closed else None,
         p90_days=_percentile_of_counts(sorted((int(k), int(n)) for k, n in days if n)),
@@ -367,23 +359,19 @@ def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, n
     ).where(*where)).one()
     totals = _counts(row)
     closed, mean_days, amount_total, amount_cases = row.closed, row.mean_days, row.amount_total, row.amount_cases
-    mediating = mediating_figures(session, scope, place, date_from, date_to)
-    totals.in_mediation = mediating["total"]
 
     # Grouped on the index's own column; the few names are read afterwards.
-    per_community = _mark(_grouped(session, Dispute.community_id, where), mediating["community"]) \
-        if not by_street else []
-    streets = _named_streets(session, _mark(_grouped(session, Dispute.street_id, where), mediating["street"])) \
-        if by_street else None
+    per_community = _grouped(session, Dispute.community_id, where) if not by_street else []
+    streets = _named_streets(session, _grouped(session, Dispute.street_id, where)) if by_street else None
     names = dict(session.execute(
         select(Community.id, Community.name).where(Community.id.in_([k for k, _ in per_community]))
     ).all()) if per_community else {}
     month = local_month(Dispute.created_at, clock.utc_offset_hours())
-    months = dict(_mark(_grouped(session, month, where), mediating["month"]))
+    months = dict(_grouped(session, month, where))
     return Dashboard(
         date_from=date_from, date_to=date_to, totals=totals,
-        by_type=_mark(_grouped(session, Dispute.dispute_type, where), mediating["type"]),
-        by_channel=_mark(_grouped(session, Dispute.channel, where), mediating["channel"]),
+        by_type=_grouped(session, Dispute.dispute_type, where),
+        by_channel=_grouped(session, Dispute.channel, where),
         by_community=[(names.get(k, k), c) for k, c in per_community],
         by_month=[(m, months.get(m, Counts())) for m in _months(date_from, date_to)],
         closed=int(closed or 0),
@@ -397,40 +385,6 @@ def live_dashboard(scope: Scope, place: Place, date_from: date, date_to: date, n
         sweeps=sweep_figures(session, scope, place, date_from, date_to),
         by_street=streets,
     )
-
-
-MEDIATING_DIMS = ("type", "channel", "community", "street", "month")
-
-
-def mediating_figures(session, scope: Scope, place: Place, date_from: date, date_to: date) -> dict:
-    """Of the cohort's accepted cases, those still being mediated now
-    (IN_MEDIATION): {"total": n, "type": {code: n}, "channel": ..., "community":
-    {id: n}, "street": {id: n}, "month": {"YYYY-MM": n}}. One statement grouped
-    by every dimension at once, over those cases alone (a few per community),
-    summed here for each table of the page."""
-    hours = clock.utc_offset_hours()
-    month = local_month(Dispute.created_at, hours)
-    keys = (Dispute.dispute_type, Dispute.channel, Dispute.community_id, Dispute.street_id, month)
-    # The cases being mediated are found first, by id, through the (place, state) or (state, due_at)
-    # index, and only those rows read: SQLite's planner, which knows a state's rows only on average,
-    # would otherwise read the place's every case of the period through a (place, created_at) index.
-    mediated = select(Dispute.id).where(*scope.clauses(place), Dispute.state.in_(MEDIATING_STATES))
-    registered = local_day(Dispute.created_at, hours).between(date_from.isoformat(), date_to.isoformat())
-    rows = session.execute(select(*keys, func.count(Dispute.id))
-                           .where(Dispute.id.in_(mediated), registered, IN_MEDIATION).group_by(*keys)).all()
-    figures: dict = {"total": 0, **{dim: {} for dim in MEDIATING_DIMS}}
-    for *values, n in rows:
-        figures["total"] += n
-        for dim, value in zip(MEDIATING_DIMS, values):
-            figures[dim][value] = figures[dim].get(value, 0) + n
-    return figures
-
-
-def _mark(groups: list, mediating: dict) -> list:
-    """The groups (key, Counts) with each one's cases still in mediation."""
-    for key, counts in groups:
-        counts.in_mediation = mediating.get(key, 0)
-    return groups
 
 
 def empty(date_from: date, date_to: date) -> Dashboard:
