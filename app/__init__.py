@@ -304,7 +304,7 @@ ERROR_TEXT = {
     400: (_l("The request could not be understood"), _l("Check the form and send it again.")),
     401: (_l("Please log in"), _l("Your session may have ended. Log in again and retry.")),
     403: (_l("Not allowed"), _l("Your account may not do this. Ask your supervisor if you think it should.")),
-    404: (_l("Not found"), _l("The page or case does not exist, or is outside your area. Go back to your case list.")),
+    404: (_l("Not found"), _l("The page or case does not exist, or is outside your area.")),
     # Not "not allowed": a link followed to a form's address (or a form sent twice) is no question of rights.
     405: (_l("This page cannot be opened this way"), _l("Open it from the buttons and links on the pages.")),
     409: (_l("Changed by someone else"), _l("Reload the page to see the latest state, then try again.")),
@@ -312,6 +312,30 @@ ERROR_TEXT = {
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("Nothing was saved. Try again; if it happens again, tell the administrator.")),
 }
+
+
+# Where an error page sends each role back to: the start page each one lands on
+# (main.index redirects there), named as that role knows it. A liaison has no
+# case list, an elder only their invitations.
+START_PAGES = {
+    "mediator": _l("Back to my cases"),
+    "gridworker": _l("Back to my cases"),
+    "lawyer": _l("Back to my Saturday duties"),
+    "coordinator": _l("Back to the rota"),
+    "elder": _l("Back to my invitations"),
+    "supervisor": _l("Back to the closures to review"),
+    "assistant": _l("Back to the reports"),
+    "liaison": _l("Back to my department's referrals"),
+    "admin": _l("Back to the case list"),
+}
+BACK_TO_START = _l("Back to the start page")
+
+
+def back_to_start() -> str:
+    """The label of an error page's way on, for the user who sees it."""
+    from flask_login import current_user
+
+    return str(START_PAGES.get(getattr(current_user, "role", None), BACK_TO_START))
 
 
 # Those whose supervisor grants what they may do; everyone else asks the administrator.
@@ -329,7 +353,8 @@ def _register_errors(app):
     def render(code, detail=None):
         title, hint = ERROR_TEXT.get(code, ERROR_TEXT[500])
         hint = str(hint) % {"mb": upload_mb()}  # the one hint with a figure takes it from the settings
-        return render_template("error.html", code=code, title=title, hint=hint, detail=detail), code
+        return render_template("error.html", code=code, title=title, hint=hint, detail=detail,
+                               back=back_to_start()), code
 
     for code in ERROR_TEXT:
         app.register_error_handler(code, lambda e, code=code: render(code))
@@ -346,7 +371,8 @@ def _register_errors(app):
         detail = error.description if error.description != Forbidden.description else None
         supervised = getattr(current_user, "role", None) in SUPERVISED_ROLES
         hint = ERROR_TEXT[403][1] if supervised else FORBIDDEN_ASK_ADMIN
-        return render_template("error.html", code=403, title=ERROR_TEXT[403][0], hint=hint, detail=detail), 403
+        return render_template("error.html", code=403, title=ERROR_TEXT[403][0], hint=hint, detail=detail,
+                               back=back_to_start()), 403
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

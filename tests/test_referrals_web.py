@@ -440,5 +440,7 @@ def test_two_escalated_referrals_of_one_case_on_the_supervisor_s_today_page_name
     html = supervisor.get("/today").get_data(as_text=True)
     items = {int(n): re.sub(r"\s+", " ", text) for n, text in
              re.findall(r'href="/referrals/(\d+)"[^>]*>(.*?)</a>', html, re.S)}
-    assert f"Referral of case {title} to 市场监管" in items[world.ours]
-    assert f"Referral of case {title} to 环保" in items[world.theirs]
+    # Named as the lists name them (community, dispute type, day sent), and by their departments.
+    assert items[world.ours].split(" to 市场监管")[0] == items[world.theirs].split(" to 环保")[0]
+    assert "to 市场监管" in items[world.ours] and "to 环保" in items[world.theirs]
+    assert f"{title} " not in items[world.ours] and "acknowledgement was due" in items[world.ours]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import install_link, message, notify
+from ..notifications.service import answered_by_steps, install_link, message, notify
 from . import rules, times
 from .models import Elder
 
@@ -131,3 +131,4 @@ def install() -> None:
     for kind, msgid in MESSAGES.items():
         message(kind, msgid)
     install_link("elder_assignment", invitation_page)
+    answered_by_steps("elder_assignment")  # accepting or declining answers the invitation

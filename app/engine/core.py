@@ -22,7 +22,7 @@ from ..i18n import translate
 from .columns import creation_data, snapshot, step_data
 from .deadlines import warn_time
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed
-from .hooks import EFFECTS, GUARDS
+from .hooks import EFFECTS, GUARDS, STEP_HOOKS
 from .urgings import keep_urged
 from .writes import flush
 
@@ -211,6 +211,10 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
             with session.no_autoflush, caused_by(entity.__entity_type__, entity.id, trigger):
                 for apply in effects:
                     apply(entity, actor, data, now)
+        if STEP_HOOKS:
+            with session.no_autoflush:  # the row's UPDATE stays the version-checked flush below
+                for hook in STEP_HOOKS:
+                    hook(entity, actor, trigger, now)
         flush(session)  # UPDATE ... WHERE version = loaded version (writes.py)
         record(
             entity.__entity_type__, entity.id, trigger, actor,

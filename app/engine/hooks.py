@@ -5,12 +5,16 @@ user. It is called with data=None when the engine only asks which actions to
 offer; a guard that needs submitted data then answers None.
 An effect writes the step's consequences to the row (never its state), inside
 the same transaction as the state change and its audit event.
+A step hook is the same for every step of every workflow: a shared service
+that follows whatever a user does to a row (the notifications read once their
+reader has acted on the row) installs one, rather than an effect per step.
 """
 from collections import defaultdict
 from collections.abc import Callable
 
 GUARDS: dict[str, Callable] = {}
 EFFECTS: dict[tuple[str, str], list[Callable]] = defaultdict(list)
+STEP_HOOKS: list[Callable] = []
 
 
 def install_guard(name: str, fn: Callable) -> None:
@@ -27,6 +31,13 @@ def install_effect(workflow: str, trigger: str, fn: Callable) -> None:
     before it: the order of installation is the order of running."""
     if fn not in EFFECTS[(workflow, trigger)]:
         EFFECTS[(workflow, trigger)].append(fn)
+
+
+def install_step_hook(fn: Callable) -> None:
+    """Run `fn(entity, actor, trigger, now)` after every step's effects, in
+    its transaction (installing it again changes nothing)."""
+    if fn not in STEP_HOOKS:
+        STEP_HOOKS.append(fn)
 
 
 class Hooks:

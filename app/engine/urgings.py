@@ -127,3 +127,15 @@ def standing_columns(model) -> tuple:
 def urged_of(count, last) -> Urged | None:
     """The mark of the urgings read by `standing_columns`, None for none."""
     return Urged(clock.local_date(last), count) if count else None
+
+
+def standing_on(model, row) -> list[AuditEvent]:
+    """The urgings standing on one row, newest first: its own page shows the
+    newest one's note and who urged, above the actions it presses for. One
+    statement; none if the row is not in a state it is urged in."""
+    if row.state not in urgeable_states(model.__workflow__) or getattr(row, "urged_at", True) is None:
+        return []  # the row says none stands (urged_at, kept by fire()): no need to ask the log
+    return list(db.session.execute(
+        select(AuditEvent).where(AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == row.id,
+                                 _after_last_step())
+        .order_by(AuditEvent.seq.desc())).scalars())

@@ -7,7 +7,7 @@ init_app into the shared notifications service."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from ..notifications.service import install_link, message
+from ..notifications.service import answered_by_steps, install_link, message
 
 MESSAGES = {
     "assigned": _l("You were assigned case %(case)s."),
@@ -34,3 +34,4 @@ def install() -> None:
     # elders' too; the dispute package itself notifies nobody yet.
     install_link("dispute", case_page)
     install_link("followup", followup_page)
+    answered_by_steps("followup")  # the visit recorded answers its overdue and urged notices

@@ -1,7 +1,9 @@
 """Notifications: the in-app messages each user receives about steps that
 concern them (service.py: `notify`, written in the step's own transaction),
 their page and the bell (views.py), and the e-mail outbox that copies them
-by mail once the step has committed (mail.py, a timer job).
+by mail once the step has committed (mail.py, a timer job). A user's step on
+a row marks read their notices about it (service.answered_by_steps, one hook
+every engine step passes through).
 
 A shared service: the domains call it and install, from their own init_app,
 the sentence of each kind of notification they send (`message`) and the page
@@ -13,6 +15,8 @@ other shared services (auth, paging); never a domain package.
 
 def init_app(app) -> None:
     from ..engine import timers
-    from . import mail
+    from ..engine.hooks import install_step_hook
+    from . import mail, service
 
     timers.install_job("e-mails sent", mail.send_pending)
+    install_step_hook(service.read_what_the_step_answers)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from typing import Callable
 
 from flask import current_app, g, has_request_context
+from flask_babel import gettext
 from sqlalchemy import bindparam, func, select, update
 
 from .. import clock
@@ -23,13 +24,19 @@ from ..extensions import db
 from .models import Notification, NotificationPref
 
 MESSAGES: dict[str, object] = {}
+# A kind's sentence before its data changed shape: said for the rows written
+# before, which lack the new sentence's names.
+OLDER: dict[str, object] = {}
 LINKS: dict[str, Callable[[int], str]] = {}
 
 
-def message(kind: str, msgid) -> None:
+def message(kind: str, msgid, older=None) -> None:
     """Register the sentence of a kind of notification (a lazy gettext
-    string with %(name)s placeholders filled from the notification's data)."""
+    string with %(name)s placeholders filled from the notification's data),
+    and the one it replaced (`older`), for the rows written before."""
     MESSAGES[kind] = msgid
+    if older is not None:
+        OLDER[kind] = older
 
 
 def install_link(entity_type: str, fn: Callable[[int], str]) -> None:
@@ -70,21 +77,56 @@ def notify(user, kind: str, *, entity_type: str | None = None, entity_id: int | 
     return note
 
 
-def mark_read(user, kind: str, *, entity_type: str, entity_id: int, now=None) -> int:
+# Built once: every step on a row whose notices its steps answer sends it.
+_MARK_READ = (update(Notification)
+              .where(Notification.user_id == bindparam("reader_id"),
+                     Notification.entity_type == bindparam("about_type"),
+                     Notification.entity_id == bindparam("about_id"), Notification.read_at.is_(None))
+              .values(read_at=bindparam("read_now")).execution_options(synchronize_session=False))
+
+
+def mark_read(user, kind: str | None = None, *, entity_type: str, entity_id: int, now=None) -> int:
     """Mark read, in the current transaction, the user's unread notifications
-    of `kind` about the entity: what they asked for is done, from whichever
-    page it was done. Returns how many."""
-    return db.session.execute(
-        update(Notification).where(Notification.user_id == _id_of(user), Notification.kind == kind,
-                                   Notification.entity_type == entity_type, Notification.entity_id == entity_id,
-                                   Notification.read_at.is_(None))
-        .values(read_at=now or clock.now()).execution_options(synchronize_session=False)).rowcount
+    about the entity (of `kind` only, if given): what they asked for is done,
+    from whichever page it was done. Returns how many."""
+    statement = _MARK_READ if kind is None else _MARK_READ.where(Notification.kind == kind)
+    return db.session.execute(statement, {"reader_id": _id_of(user), "about_type": entity_type,
+                                          "about_id": entity_id, "read_now": now or clock.now()}).rowcount
+
+
+# The kinds of rows a notice about asks its reader for a step on it (sign a
+# referral, answer a request, take a swap): their notices are answered by
+# the reader's next step on the row, whatever it is and from whichever page.
+# Not a case: its notices also tell of other rows' steps (an elder's report,
+# a lawyer's opinion), which a step on the case does not answer.
+ANSWERED_BY_STEPS: set[str] = set()
+
+
+def answered_by_steps(entity_type: str) -> None:
+    """Called by a domain's init_app: a user's step on a row of `entity_type`
+    marks read their notices about that row."""
+    ANSWERED_BY_STEPS.add(entity_type)
+
+
+def read_what_the_step_answers(entity, actor, trigger, now) -> None:
+    """The engine's step hook (installed by this package's init_app): in
+    the step's own transaction, the notices about the row its actor has
+    just acted on are read; others' notices about it stay as they were (a
+    colleague told of the same referral still sees it new). A step the
+    system takes (a timer, a deactivation) answers nobody's notice."""
+    if actor.id is None or entity.__entity_type__ not in ANSWERED_BY_STEPS:
+        return
+    mark_read(actor.id, entity_type=entity.__entity_type__, entity_id=entity.id, now=now)
 
 
 def _shown(key: str, value):
     """Days and moments are stored as ISO text and shown as the pages say
     them (app.dates): a day under "day" or a name ending in "_on", several
-    under "days", a stored (UTC) moment under a name ending in "_at"."""
+    under "days", a stored (UTC) moment under a name ending in "_at". A
+    name ending in "_label" holds a msgid (a code's English label), shown
+    in the reader's language."""
+    if isinstance(value, str) and key.endswith("_label"):
+        return gettext(value) if value else value
     try:
         if isinstance(value, str) and (key == "day" or key.endswith("_on")):
             return day_text(date.fromisoformat(value))
@@ -117,10 +159,14 @@ def text_of(note: Notification) -> str:
         return note.kind
     stored = _older_form(json.loads(note.data or "{}"))
     data = {key: _shown(key, value) for key, value in stored.items()}
-    try:
-        return str(msgid) % data
-    except (KeyError, TypeError, ValueError):  # a message and its data out of step: say what we can
-        return str(msgid)
+    for sentence in (msgid, OLDER.get(note.kind)):
+        if sentence is None:
+            continue
+        try:
+            return str(sentence) % data
+        except (KeyError, TypeError, ValueError):  # a message and its data out of step: try the older
+            continue
+    return str(msgid)  # say what we can
 
 
 def url_of(note: Notification) -> str | None:

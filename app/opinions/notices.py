@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import install_link, message, notify
+from ..notifications.service import answered_by_steps, install_link, message, notify
 from ..rota.models import Lawyer
 from . import rules
 
@@ -125,3 +125,4 @@ def install() -> None:
     for kind, msgid in MESSAGES.items():
         message(kind, msgid)
     install_link(WF, request_page)
+    answered_by_steps(WF)  # the lawyer accepting, declining or answering answers "please accept or decline"

@@ -5,9 +5,27 @@ the liaisons and the mediators when a supervisor urges it (督办). Installed fr
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from ..notifications.service import install_link, message
+from ..notifications.service import answered_by_steps, install_link, message
 
+# Named as the lists name the referral (naming.py): by community, dispute type and the day it was sent.
 MESSAGES = {
+    "referral_sent": _l("New referral: %(community)s · %(dispute_type_label)s · sent %(sent_on)s. Please "
+                        "acknowledge it."),
+    "referral_returned": _l("The answer to the referral %(community)s · %(dispute_type_label)s · sent %(sent_on)s "
+                            "was returned for more work."),
+    "referral_answered": _l("%(department)s answered the referral %(community)s · %(dispute_type_label)s · sent "
+                            "%(sent_on)s: please check the answer."),
+    "referral_not_acknowledged": _l("Escalated: %(department)s has not acknowledged the referral %(community)s · "
+                                    "%(dispute_type_label)s · sent %(sent_on)s in time."),
+    "referral_overdue": _l("Escalated: %(department)s has not answered the referral %(community)s · "
+                           "%(dispute_type_label)s · sent %(sent_on)s in time."),
+    "referral_urged": _l("Urged by supervisor %(supervisor)s: %(department)s is to act on the referral "
+                         "%(community)s · %(dispute_type_label)s · sent %(sent_on)s now; the supervisor's note is on "
+                         "the referral's page."),
+}
+
+# What they said before (by the case's number), for the rows written then.
+OLDER = {
     "referral_sent": _l("Case %(case)s was referred to %(department)s: please acknowledge it."),
     "referral_returned": _l("The answer of %(department)s on case %(case)s was returned for more work."),
     "referral_answered": _l("%(department)s answered the referral of case %(case)s: please check the answer."),
@@ -25,5 +43,8 @@ def referral_page(referral_id: int) -> str:
 
 def install() -> None:
     for kind, msgid in MESSAGES.items():
-        message(kind, msgid)
+        message(kind, msgid, older=OLDER[kind])
     install_link("referral", referral_page)
+    # Signing answers "please acknowledge" and its escalation, answering the urging, urging the
+    # escalation, checking the answer the "please check".
+    answered_by_steps("referral")

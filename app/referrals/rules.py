@@ -17,6 +17,7 @@ from ..org.models import Department
 from ..notifications.service import notify
 from .deadlines import periods
 from .models import Referral
+from .naming import notice_data
 
 hooks = Hooks()
 
@@ -111,7 +112,7 @@ def answer(referral, actor, data, now):
     referral.answered_by_id = actor.id
     for user_id in referral_mediators(referral):
         notify(user_id, "referral_answered", entity_type="referral", entity_id=referral.id,
-               data=_data(referral), now=now)
+               data=notice_data(referral), now=now)
 
 
 @hooks.effect("referral", "return_for_redo")
@@ -134,7 +135,7 @@ def _escalate(kind):
                                   User.street_id == referral.dispute.street_id)
         ).scalars().all()
         for user_id in sorted(set(supervisors) | set(referral_mediators(referral))):
-            notify(user_id, kind, entity_type="referral", entity_id=referral.id, data=_data(referral), now=now)
+            notify(user_id, kind, entity_type="referral", entity_id=referral.id, data=notice_data(referral), now=now)
         tell_liaisons(referral, kind, now)
 
     return escalate
@@ -149,13 +150,9 @@ def urge(referral, actor, data, now):
     """The department's liaisons and the case's mediators are told who urged;
     the note itself is read on the referral's page (a notification may be
     mailed)."""
-    told = {"supervisor": actor.display_name, **_data(referral)}
+    told = {"supervisor": actor.display_name, **notice_data(referral)}
     for user_id in sorted(set(liaisons_of(referral.department_id)) | set(referral_mediators(referral))):
         notify(user_id, "referral_urged", entity_type="referral", entity_id=referral.id, data=told, now=now)
-
-
-def _data(referral) -> dict:
-    return {"case": referral.dispute.title, "department": referral.department.name}
 
 
 def referral_mediators(referral) -> list[int]:
@@ -179,7 +176,7 @@ def liaisons_of(department_id: int) -> list[int]:
 
 def tell_liaisons(referral, kind, now):
     for user_id in liaisons_of(referral.department_id):
-        notify(user_id, kind, entity_type="referral", entity_id=referral.id, data=_data(referral), now=now)
+        notify(user_id, kind, entity_type="referral", entity_id=referral.id, data=notice_data(referral), now=now)
 
 
 def referrals_of_case(dispute):

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..i18n import translate
 from ..today import TodayItem, rest_items, section_totals
 from .models import Referral
+from .naming import missed_deadline, referral_name
 
 # The first ones by due time; the rest are counted in their sections and lead to the referrals list.
 LIMIT = 200
@@ -24,9 +25,9 @@ LIMIT = 200
 def referrals_due(user, now, until) -> list[TodayItem]:
     """A liaison's open referrals; a supervisor's escalated ones in their
     street; a mediator's answers waiting to be checked."""
-    # The department joined in: two referrals of one case differ by it (one statement still).
+    # The department and the case's community joined in: a row is named by them (naming.py; one statement still).
     query = select(Referral).join(Dispute, Dispute.id == Referral.dispute_id).options(
-        contains_eager(Referral.dispute), joinedload(Referral.department))
+        contains_eager(Referral.dispute).joinedload(Dispute.community), joinedload(Referral.department))
     late = late_states(Referral.__workflow__)
     if user.role == "liaison":
         query = query.where(Referral.department_id == user.department_id, Referral.state.in_(OPEN),
@@ -40,17 +41,29 @@ def referrals_due(user, now, until) -> list[TodayItem]:
         return []
     rows = db.session.execute(query.order_by(Referral.due_at, Referral.id).limit(LIMIT + 1)).scalars().all()
     urged = standing(Referral, rows[:LIMIT])
-    items = [TodayItem(kind="referral", title=_("Referral of case %(case)s to %(department)s", case=row.dispute.title,
-                                               department=row.department.name),
-                       due_at=row.due_at, colour=colour(row, now),
-                       url=url_for("referrals.show", referral_id=row.id),
-                       detail=translate(row.__workflow__.state(row.state).label), open_since=row.sent_at,
-                       urged=urged.get(row.id))
+    items = [TodayItem(kind="referral", title=_title(row, user), due_at=row.due_at, colour=colour(row, now),
+                       url=url_for("referrals.show", referral_id=row.id), detail=_detail(row),
+                       open_since=row.sent_at, urged=urged.get(row.id))
              for row in rows[:LIMIT]]
     if len(rows) > LIMIT:
         items += rest_items(items, section_totals(query, Referral, now, open_since=Referral.sent_at), now,
                             _rest_of_list)
     return items
+
+
+def _title(row, user) -> str:
+    """Named as the referrals list names it; the centre's staff are told the department too (a liaison's
+    rows are all their own department's)."""
+    if user.role == "liaison":
+        return referral_name(row)
+    return _("Referral %(referral)s to %(department)s", referral=referral_name(row), department=row.department.name)
+
+
+def _detail(row) -> str:
+    """Its state, and for an escalated one (no deadline running) the one it missed."""
+    state = translate(row.__workflow__.state(row.state).label)
+    missed = missed_deadline(row)
+    return f"{state} · {missed}" if missed else state
 
 
 def _rest_of_list(count: int, section: str) -> TodayItem:

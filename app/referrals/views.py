@@ -24,7 +24,9 @@ from ..disputes.loose_ends import loose_end
 from ..disputes.models import Dispute
 from ..disputes.scope import scope_clause
 from ..engine.deadlines import colour, urgency_order
-from ..engine.urgings import standing, urged_first
+from ..audit.personal import open_all
+from ..engine.core import name_of
+from ..engine.urgings import Urged, standing, standing_on, urged_first
 from ..extensions import db
 from ..fetched_forms import gone, requested
 from ..form_errors import correct_the_marked
@@ -37,6 +39,7 @@ from . import codes
 from .forms import (DepartmentDeadlineForm, DepartmentEditForm, DepartmentForm, DepartmentStateForm, ReferForm,
                     ReferralFilterForm, RemoveDeadlineForm, StepForm)
 from .models import DRAFT, Referral, ReferralAttachment
+from .naming import missed_deadline, referral_name
 from .rules import NOT_CASE_MEDIATOR, by_case_mediator, open_referrals
 from .service import by_submission, departments_for, refer
 
@@ -53,7 +56,8 @@ def load_referral(referral_id: int) -> Referral:
 
 
 def template_helpers():
-    return {"case_referrals": case_referrals, "REFERRAL": REFERRAL, "ref_codes": codes}
+    return {"case_referrals": case_referrals, "REFERRAL": REFERRAL, "ref_codes": codes,
+            "referral_name": referral_name, "missed": missed_deadline}
 
 
 def _refer_form(dispute, formdata=None):
@@ -168,8 +172,10 @@ def index():
     if not form.validate():
         form.state.data, form.page.data = "open", 1
     now = clock.now()
+    # Each row is named by its case's community (naming.py) and, for the centre's staff, its department.
     query = _scope(select(Referral).join(Dispute, Dispute.id == Referral.dispute_id)
-                   .options(contains_eager(Referral.dispute)))
+                   .options(contains_eager(Referral.dispute).joinedload(Dispute.community),
+                            joinedload(Referral.department)))
     if form.state.data == "open":
         query = query.where(Referral.state.in_(OPEN))
     elif form.state.data != "all":
@@ -196,7 +202,23 @@ def render_referral(referral, form=None, status=200, submitted=None):
     return render_template("referrals/show.html", r=referral, d=referral.dispute, files=files,
                            state=REFERRAL.state(referral.state), colour=colour(referral), offered=offered,
                            forms=forms, timeline=timeline(referral, current_locale()),
-                           liaisons=_liaison_names(referral)), status
+                           liaisons=_liaison_names(referral), urging=_urging(referral),
+                           urge_open=submitted == "urge"), status
+
+
+def _urging(referral) -> dict | None:
+    """The urging standing on the referral (its newest note, who and when,
+    and the mark the lists show), for the box above its actions: the liaison
+    reads what to do before the buttons to do it, and the supervisor sees it
+    is urged already. None when no urging stands."""
+    events = standing_on(Referral, referral)
+    if not events:
+        return None
+    newest = events[0]
+    note = open_all([newest], db.session)[0].get("urging") or newest.reason
+    day = clock.local_date(newest.at)
+    return {"mark": Urged(day, len(events)), "day": day, "supervisor": name_of(newest.actor_id) or "",
+            "note": note}
 
 
 def _liaison_names(referral) -> list[str] | None:

@@ -1,7 +1,8 @@
 """Who hears of the rota's steps (app/notifications): the
 colleague asked by name to take a duty (and the asker, when they accept or
 decline; their own notice of the request is then marked read, from
-whichever page they answered), the coordinators when a swap waits for approval, both lawyers when it is
+whichever page they answered, as every row's notices are by their
+reader's step on it: notifications.answered_by_steps), the coordinators when a swap waits for approval, both lawyers when it is
 approved or refused (or when it expires unanswered), a lawyer whose
 published duty is cancelled, each lawyer of a plan when it is published,
 both lawyers when a coordinator moves a published duty by hand, and the
@@ -18,7 +19,7 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import install_link, mark_read, message, notify
+from ..notifications.service import answered_by_steps, install_link, mark_read, message, notify
 from .models import Duty, SwapRequest
 
 # Handed to the engine by the package's init_app, not on import.
@@ -82,12 +83,12 @@ def tell_asked_colleague(swap: SwapRequest, now) -> None:
 
 
 def _answered(swap, actor, now) -> None:
-    """The colleague answered: the notice that asked them is read, whether
-    they answered from it, from my duties or from the duty's page (or the
-    system declined for them, their login deactivated: app/rota/swaps.py)."""
-    user_id = actor.id if actor.id is not None else (swap.target.user_id if swap.target else None)
-    if user_id is not None:
-        mark_read(user_id, "swap_asked", entity_type="duty_swap", entity_id=swap.id, now=now)
+    """The notice that asked the colleague is read once they answer, from
+    whichever page (the engine's step hook: notifications.answered_by_steps);
+    when the system declines for them, their login deactivated
+    (app/rota/swaps.py), it is read here, as the hook answers only an actor's own."""
+    if actor.id is None and swap.target is not None and swap.target.user_id is not None:
+        mark_read(swap.target.user_id, "swap_asked", entity_type="duty_swap", entity_id=swap.id, now=now)
 
 
 @hooks.effect("duty_swap", "accept")
@@ -196,3 +197,4 @@ def install() -> None:
         message(kind, msgid)
     install_link("lawyer_duty", duty_page)
     install_link("duty_swap", swap_on_its_duty)
+    answered_by_steps("duty_swap")  # the colleague taking or declining answers "asks you to take"
