@@ -240,10 +240,19 @@ COUNT_TABLES = """wrappers => wrappers.map(w => ({table: w.querySelector('table'
     right: w.getBoundingClientRect().right}))"""
 
 
-def test_the_statistics_tables_show_every_column_on_an_office_pc(pages, cases, backend):
+def test_the_statistics_tables_show_every_column_on_an_office_pc(pages, cases, app, backend):
     """At 1024 px the bar chart took some 40% of the row and the tables by type, channel, place and month were
     cut at "仍在调解…", their last rates behind a sideways scroll: below a wide screen the chart now stands
-    above its table, which has the whole row. A phone still scrolls the table in its own region."""
+    above its table, which has the whole row. A phone still scrolls the table in its own region. A case
+    accepted and still in mediation: its rows' success rate reads "—" with words for a screen reader, which
+    must not stick out of the phone's screen."""
+    with app.app_context():
+        mediator = db.session.get(Dispute, cases["on_spot"]).created_by
+        mediated = f.dispute(mediator, mediator.community.grids[0])
+        mediated.dispute_type = "labour"  # the only case of its type: its row's rate awaits the mediation
+        db.session.commit()
+        f.walk(mediated, mediator, "accept")
+        db.session.remove()
     page = pages.open(viewport={"width": 1024, "height": 768})
     log_in_as_supervisor(page, cases["supervisor"])
     page.goto("/supervision/stats")
@@ -263,10 +272,11 @@ def test_the_statistics_tables_show_every_column_on_an_office_pc(pages, cases, b
     line = summary.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
     assert summary.bounding_box()["height"] < 1.5 * line, "the details' summary wraps"
 
-    phone = pages.open(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    # Not emulated as a phone: there the layout viewport widens to what sticks out, and nothing would show.
+    phone = pages.open(viewport={"width": 360, "height": 740})
     log_in_as_supervisor(phone, cases["supervisor"])
     phone.goto("/supervision/stats")
-    expect(phone.locator("#table-by-type")).to_be_visible()
+    expect(phone.locator("#table-by-type [data-awaits-mediation]").first).to_be_attached()
     expect_no_sideways_scroll(phone)
     screenshot(phone, "supervision-stats-360", backend)
     assert pages.problems == []
