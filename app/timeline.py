@@ -149,6 +149,23 @@ SYSTEM_WORDS = {
 }
 
 
+# An export told by what it exported and how (its recorded "export" and
+# "format"): the case file's print view and its PDF both record "export",
+# which alone reads the same for a page printed and a file taken away.
+EXPORT_WORDS = {
+    ("casefile", "print"): N_("Case file printed"),
+    ("casefile", "pdf"): N_("Case file downloaded as PDF"),
+}
+
+
+def export_word(trigger: str, payload: dict, locale: str) -> str | None:
+    """The label of an export event by what its data recorded, or None."""
+    if trigger != "export":
+        return None
+    label = EXPORT_WORDS.get((payload.get("export"), payload.get("format")))
+    return translate(label, locale) if label else None
+
+
 def word(entity_type: str | None, trigger: str, locale: str, role: str | None = None) -> str | None:
     """The label of a trigger that is not a workflow transition (or that
     reads differently for this entity type, or when the system (`role`)
@@ -374,7 +391,7 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
     rows = db.session.execute(_events(kinds), {f"ids{i}": wanted[kind] for i, kind in enumerate(kinds)}).all()
     opened = open_all([event for event, _ in rows], db.session)
     order, set_off_by = _causal_order([event for event, _ in rows], [p.get(CAUSE) for p in opened])
-    actions = [_action(event, own_type, entity, locale) for event, _ in rows]
+    actions = [_action(event, own_type, entity, locale, payload) for (event, _), payload in zip(rows, opened)]
     causes = [actions[set_off_by[i]][0] if i in set_off_by else None for i in order]
     rows, opened, actions = [rows[i] for i in order], [opened[i] for i in order], [actions[i] for i in order]
     # Keys starting with "_" are the engine's record of what a step set (for
@@ -451,7 +468,7 @@ def _fold_transient(rows, payloads: list[dict], workflows: list) -> list[int]:
     return [i for i in range(len(rows)) if i not in hidden]
 
 
-def _action(event, own_type: str, entity, locale: str):
+def _action(event, own_type: str, entity, locale: str, payload: dict):
     """(what the history calls the event's step, its transition or None)."""
     from .engine.registry import workflow_for_entity_type
 
@@ -459,7 +476,8 @@ def _action(event, own_type: str, entity, locale: str):
     wf = (None if event.entity_type == own_type else workflow_for_entity_type(event.entity_type)) \
         or entity.__workflow__
     t = wf.transition(event.trigger, event.from_state or "") if wf is not None else None
-    action = word(event.entity_type, event.trigger, locale, event.actor_role)
+    action = export_word(event.trigger, payload, locale) or word(event.entity_type, event.trigger, locale,
+                                                                  event.actor_role)
     if action is None:
         action = translate(t.label, locale) if t else event.trigger
     return action, t

@@ -210,36 +210,90 @@ def english(client):
     to_english(client)
 
 
+def row_of(html, table, key):
+    block = html[html.index(f'id="{table}"'):]
+    block = block[block.index(f'data-key="{key}"'):]
+    return block[:block.index("</tr>")]
+
+
 def test_the_success_rate_says_how_many_accepted_cases_are_still_in_mediation(app, client, world):
-    """April: two accepted cases, c4 agreed and c8 still in mediation: 50 %, of which one still in mediation;
-    a month whose only accepted case is still in mediation reads 0 % and says why."""
+    """March and April: four accepted cases, c8 still in mediation: 50 %, and under it how many of the
+    accepted are still in mediation and that the rate reads low until they end; the contract type, whose
+    only accepted case is c8, reads "—", not 0.0 %, and says why."""
     clock.set_now(NOW)
     login(client, world.sup_a)
     english(client)
     html = client.get("/supervision/stats?month_from=2026-03&month_to=2026-04").get_data(as_text=True)
     note = re.search(r'id="success-rate-in-mediation"[^>]*>([^<]*)<', html).group(1)
-    assert note == "of which 1 still in mediation"
+    assert note == "Of 4 accepted cases, 1 is still in mediation: the rate reads low until its mediation ends."
+    assert page_figures(html)["total_success_rate"] == "50.0%"
+    assert "of which" not in html
     assert "<th class=\"text-end\">Still in mediation</th>" in html
     assert "Still in mediation: of the accepted cases" in html  # the definition
-    by_month = html[html.index('id="table-by-month"'):]
-    april = by_month[by_month.index('data-key="2026-04"'):]
-    april = april[:april.index("</tr>")]
+    april = row_of(html, "table-by-month", "2026-04")
     assert page_figures(april)["in_mediation"] == "1" and "50.0%" in april
-    march = by_month[by_month.index('data-key="2026-03"'):]
-    assert page_figures(march[:march.index("</tr>")])["in_mediation"] == "0"
-    contract = html[html.index('data-key="contract"'):]
-    contract = contract[:contract.index("</tr>")]
-    assert page_figures(contract)["in_mediation"] == "1" and "0.0%" in contract
-    # April alone: the rate and its note.
-    april_only = client.get("/supervision/stats?month_from=2026-04&month_to=2026-04").get_data(as_text=True)
-    assert page_figures(april_only)["total_success_rate"] == "50.0%"
-    assert "of which 1 still in mediation" in april_only
+    assert page_figures(row_of(html, "table-by-month", "2026-03"))["in_mediation"] == "0"
+    contract = row_of(html, "table-by-type", "contract")
+    assert page_figures(contract)["in_mediation"] == "1"
+    cell = re.search(r'data-figure="success_rate" data-awaits-mediation>(.*?)</td>', contract).group(1)
+    assert cell.startswith('<span title="The 1 accepted case is still in mediation: no rate until its mediation '
+                           'ends.">—</span>')
+    assert 'id="table-by-type-no-rate"' in html  # what "—" means, under the table
+    # A row with no case accepted reads "—" too; one with accepted cases all ended, its rate.
+    assert ">—</td>" in row_of(html, "table-by-type", "labour")
+    assert "0.0%" in row_of(html, "table-by-channel", "phone")  # c3 failed, c8 in mediation: a rate, low
+    # March alone: no case in mediation, no note.
+    march = client.get("/supervision/stats?month_from=2026-03&month_to=2026-03").get_data(as_text=True)
+    assert 'id="success-rate-in-mediation"' not in march and page_figures(march)["total_success_rate"] == "50.0%"
+
+
+def test_a_month_whose_only_accepted_case_is_still_being_mediated_reads_a_dash_not_0_per_cent(app, client, world):
+    """The walk's December: one case accepted, still in mediation: "—" and why, on the page and in the
+    tables; the exports leave the rate's cell empty (a number column still) and say how to read it."""
+    with app.app_context():
+        case(fs.user_named(world.m_a1), fs.grid(world.grid_a1), at(5, 1, 9), [("accept", at(5, 1, 10))],
+             dispute_type="contract")
+        db.session.remove()
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    english(client)
+    may = "month_from=2026-05&month_to=2026-05"
+    html = client.get(f"/supervision/stats?{may}").get_data(as_text=True)
+    shown = page_figures(html)
+    assert shown["total_accepted"] == "1" and shown["total_success_rate"] == "—"
+    note = re.search(r'id="success-rate-in-mediation"[^>]*>([^<]*)<', html).group(1)
+    assert note == "The 1 accepted case is still in mediation: no rate until its mediation ends."
+    for table, key in (("table-by-month", "2026-05"), ("table-by-type", "contract"), ("table-by-channel", "walk_in")):
+        row = row_of(html, table, key)
+        cell = re.search(r'data-figure="success_rate"( data-awaits-mediation)?>(.*?)</td>', row)
+        assert cell.group(1) and ">—</span>" in cell.group(2) and "0.0%" not in cell.group(2), table
+    rows = list(csv.reader(io.StringIO(client.get(f"/supervision/stats/export.csv?{may}").data.decode("utf-8-sig"))))
+    assert ["Mediation success rate (per cent)", ""] in rows and ["Accepted cases still in mediation", "1"] in rows
+    how = next(r[1] for r in rows if r and r[0] == "How to read the success rate")
+    assert how.startswith("The 1 accepted case is still in mediation: no rate until its mediation ends. It counts")
+    header = next(r for r in rows if r and r[0] == "Month")
+    month = rows[rows.index(header) + 1]
+    assert month[0] == "2026-05" and month[2] == "1" and month[6] == "" and month[7] == "1"
+    book = load_workbook(io.BytesIO(client.get(f"/supervision/stats/export.xlsx?{may}").data))
+    summary = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Mediation success rate (per cent)"] is None and summary["Accepted cases still in mediation"] == 1
+
+
+def test_the_exports_keep_the_rate_a_number_where_some_cases_are_still_in_mediation(app, client, world):
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    english(client)
     csv_text = client.get("/supervision/stats/export.csv?month_from=2026-03&month_to=2026-04").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(csv_text)))
     header = next(r for r in rows if r and r[0] == "Month")
     assert header[6:8] == ["Mediation success rate (per cent)", "Accepted cases still in mediation"]
-    assert ["Accepted cases still in mediation", "1"] in rows  # the summary
+    assert ["Accepted cases still in mediation", "1"] in rows and ["Mediation success rate (per cent)", "50.0"] in rows
+    assert next(r[1] for r in rows if r and r[0] == "How to read the success rate").startswith(
+        "Of 4 accepted cases, 1 is still in mediation: the rate reads low until its mediation ends.")
     assert [r[7] for r in rows[rows.index(header) + 1:rows.index(header) + 3]] == ["0", "1"]
+    types = next(r for r in rows if r and r[0] == "Type of dispute")
+    contract = next(r for r in rows[rows.index(types):] if r and r[0] in ("Contract", "合同"))
+    assert contract[6] == "" and contract[7] == "1"  # every accepted case in mediation: no rate, not 0.0
 
 
 def _opinion_world(app, world):
@@ -332,9 +386,10 @@ def test_the_statistics_export_carries_the_same_figures(app, client, world):
     text = client.get("/supervision/stats/export.csv?month_from=2026-03&month_to=2026-04").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     # The fifth figure: ended by a party's refusal (issue 12), none here; after the success rate, the
-    # accepted cases still in mediation (none of the neighbour cases; c8, a contract case, is).
+    # accepted cases still in mediation (none of the neighbour cases; c8, a contract case, is: the contract
+    # cases' success rate is left empty, not 0.0, as the page's "—").
     assert ["邻里", "3", "3", "2", "0", "0", "66.7", "0", "0.0", "66.7"] in rows
-    assert ["合同", "1", "1", "0", "0", "0", "0.0", "1", "0.0", "0.0"] in rows
+    assert ["合同", "1", "1", "0", "0", "0", "", "1", "0.0", "0.0"] in rows
 
 
 def mediating(b) -> dict:

@@ -1,6 +1,8 @@
-"""A long queue on the "today" page: the first rows are listed, the rest are
-counted in their sections and lead to the whole queue, so that no section's
-count leaves anything out (a supervisor with 201 overdue reviews read "63")."""
+"""A supervisor's review queue on the "today" page: folded into one line a
+section, counting the section's reviews and leading to the page that signs
+several off, so that no section's count leaves anything out (a supervisor
+with 201 overdue reviews read "63") and a year of reviews does not push what
+needs acting on now screens down (test_today_escalations.py)."""
 import re
 from datetime import timedelta
 
@@ -13,7 +15,7 @@ from app.extensions import db
 from app.supervision import today as review_provider
 from app.supervision.models import SignOff
 from tests import factories_supervision as fs
-from tests.factories import login
+from tests.factories import csrf, login
 
 
 @pytest.fixture
@@ -49,55 +51,67 @@ def items(html, section):
     return re.findall(r'<a class="list-group-item[^"]*" href="([^"]+)"', block)
 
 
-def test_the_rest_of_a_long_review_queue_is_counted_in_its_sections_and_leads_to_the_queue(
-        client, world, monkeypatch):
-    monkeypatch.setattr(review_provider, "LIMIT", 2)
+BULK = "/supervision/closures/sign-off"
+
+
+def test_the_reviews_of_each_section_are_one_line_that_counts_them_and_leads_to_the_bulk_sign_off(client, world):
     login(client, world.sup_a)
     html = client.get("/today").get_data(as_text=True)
     assert (badge(html, "overdue"), badge(html, "today"), badge(html, "week")) == (3, 1, 2)
-    overdue = items(html, "overdue")
-    assert len(overdue) == 3 and all(url.startswith("/supervision/cases/") for url in overdue[:2])
-    assert overdue[2] == "/supervision/closures/sign-off"
-    assert items(html, "today") == ["/supervision/closures/sign-off"]
-    assert items(html, "week") == ["/supervision/closures/sign-off"]
-    rest = re.findall(r"<strong>(另有 \d+ 件结案待审核[^<]*)</strong>", html)
-    assert rest == ["另有 1 件结案待审核：请到“批量审核结案”查看"] * 2 + ["另有 2 件结案待审核：请到“批量审核结案”查看"]
+    for section in ("overdue", "today", "week"):
+        assert items(html, section) == [BULK]  # no review listed one by one
+    assert "/supervision/cases/" not in html
+    client.post("/language/en", data={"csrf_token": csrf(html), "next": "/today"})
+    english = client.get("/today").get_data(as_text=True)
+    lines = re.findall(r'data-kind="signoff" data-colour="(\w+)">.*?<strong>([^<]*)</strong>', english, re.S)
+    assert lines == [("red", "3 closures awaiting review → Sign off several closures"),
+                     ("none", "1 closure awaiting review → Sign off several closures"),
+                     ("none", "2 closures awaiting review → Sign off several closures")]
+    # The line leads to the page that lists them all, the longest waiting first.
+    bulk = client.get(BULK).get_data(as_text=True)
+    assert len(re.findall(r'name="review" value="\d+:\d+"', bulk)) == 6
 
 
-def test_a_queue_within_the_limit_lists_every_review_and_no_rest(client, world):
-    login(client, world.sup_a)
-    html = client.get("/today").get_data(as_text=True)
-    assert (badge(html, "overdue"), badge(html, "today"), badge(html, "week")) == (3, 1, 2)
-    listed = [url for section in ("overdue", "today", "week") for url in items(html, section)]
-    assert len(listed) == 6 and "/supervision/closures/sign-off" not in listed
-
-
-def test_the_city_supervisor_s_counts_take_in_every_street(client, world, monkeypatch):
-    monkeypatch.setattr(review_provider, "LIMIT", 1)
+def test_the_city_supervisor_s_counts_take_in_every_street(client, world):
     login(client, world.sup_city)
     html = client.get("/today").get_data(as_text=True)
     assert (badge(html, "overdue"), badge(html, "today"), badge(html, "week")) == (4, 1, 2)
+    assert items(html, "overdue")[-1] == BULK
 
 
-def test_the_provider_s_items_stand_for_every_review_in_scope_once(app, world, monkeypatch):
-    monkeypatch.setattr(review_provider, "LIMIT", 2)
+def test_a_mediator_has_no_review_line(client, world):
+    login(client, world.m_a1)
+    assert 'data-kind="signoff"' not in client.get("/today").get_data(as_text=True)
+
+
+def test_the_provider_s_items_stand_for_every_review_in_scope_once(app, world):
     with app.test_request_context():
         user = fs.user_named(world.sup_a)
         listed = review_provider.reviews_due(user, clock.now(), clock.now() + timedelta(days=7))
-        assert [item.count for item in listed] == [1, 1, 1, 1, 2]
+        assert [(item.section, item.count) for item in listed] == [("overdue", 3), ("today", 1), ("week", 2)]
         assert sum(item.count for item in listed) == db.session.query(SignOff).join(
             Dispute, Dispute.id == SignOff.dispute_id).filter(SignOff.street_id == user.street_id).count()
+        # Not yet due within the period asked for: not counted.
+        assert [item.count for item in review_provider.reviews_due(user, clock.now(), clock.now())] == [3]
 
 
-def test_the_reviews_listed_cost_one_statement_whatever_their_number(client, app, world, monkeypatch):
-    """The reviews' cases are read with them: a queue of 50 sent 50 more statements, one per case."""
+def test_the_reviews_cost_one_statement_whatever_their_number(client, app, world):
+    """The queue is counted by section in one statement, none per review (a queue of 50 once sent
+    50 more, one per case)."""
     from tests.test_statement_budgets import counted
 
     login(client, world.sup_a)
-    sent = {}
-    for limit in (1, 5):
-        monkeypatch.setattr(review_provider, "LIMIT", limit)
+
+    def review_statements():
+        client.get("/today")  # warm
         with counted(app) as statements:
             assert client.get("/today").status_code == 200
-        sent[limit] = len([s for s in statements if "disputes" in s])
-    assert sent[5] == sent[1]
+        return [s for s in statements if "sign_offs" in s or "signoffs" in s]
+
+    before = review_statements()
+    with app.app_context():
+        mediator = fs.user_named(world.m_a1)
+        for _ in range(4):
+            fs.closed_case(mediator, fs.grid(world.grid_a1))
+        db.session.remove()
+    assert len(review_statements()) == len(before) == 1

@@ -27,7 +27,7 @@ from ..engine.deadlines import colour, colour_clause
 from ..engine.urgings import standing_columns, urged_of
 from ..extensions import db
 from ..i18n import current_locale
-from ..today import TodayItem
+from ..today import OVERDUE_CASE, TodayItem
 from . import codes
 from .models import Dispute
 from .scope import scope_clause
@@ -63,7 +63,8 @@ def today_items(user, now, until) -> list[TodayItem]:
     locale = current_locale()
     items = [
         TodayItem(KIND, _("Case %(case)s is overdue", case=d.title), d.due_at, colour(d, now),
-                  url_for("disputes.show", case_id=d.id), detail=_detail(d, locale), urged=urged_of(count, last))
+                  url_for("disputes.show", case_id=d.id), detail=_detail(d, locale), urged=urged_of(count, last),
+                  escalation=OVERDUE_CASE)
         for d, _total, count, last in rows[:LIMIT]
     ]
     if len(rows) > LIMIT:
@@ -73,7 +74,7 @@ def today_items(user, now, until) -> list[TodayItem]:
         items.append(TodayItem(KIND, ngettext("%(shown)s more overdue case: see the case list",
                                               "%(shown)s more overdue cases: see the case list", rest, shown=shown),
                                None, "red", url_for("disputes.index", colour="red"), count=rest,
-                               section="overdue"))
+                               section="overdue", escalation=OVERDUE_CASE))
     return items
 
 

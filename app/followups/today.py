@@ -14,7 +14,7 @@ from ..engine.deadlines import colour, late_states
 from ..engine.urgings import standing
 from ..extensions import db
 from ..i18n import catalogue, current_locale, translate
-from ..today import TodayItem
+from ..today import ESCALATED_FOLLOWUP, TodayItem
 from .models import FollowUp
 from .scope import works_on_clause
 
@@ -87,8 +87,10 @@ def followups_due(user, now, until) -> list[TodayItem]:
     # listed a visit planned for tomorrow under today), a late one's its escalation.
     words = _Words(current_locale())
     urged = standing(FollowUp, rows)
+    # A supervisor's are escalated ones, waiting on their push: before the routine work.
+    escalation = ESCALATED_FOLLOWUP if user.role == "supervisor" else 0
     return [TodayItem(kind="followup", title=_followup_title(row, words), due_at=row.visit_by,
                       colour=colour(row, now), url=url_for("followups.show", followup_id=row.id),
                       detail=_followup_detail(row, words), open_since=row.planned_for,
-                      urged=urged.get(row.id))
+                      urged=urged.get(row.id), escalation=escalation)
             for row in rows]

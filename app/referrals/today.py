@@ -14,7 +14,7 @@ from ..engine.deadlines import colour, late_states
 from ..engine.urgings import standing
 from ..extensions import db
 from ..i18n import translate
-from ..today import TodayItem, rest_items, section_totals
+from ..today import ESCALATED_REFERRAL, TodayItem, rest_items, section_totals
 from .models import Referral
 from .naming import missed_deadline, referral_name
 
@@ -41,13 +41,15 @@ def referrals_due(user, now, until) -> list[TodayItem]:
         return []
     rows = db.session.execute(query.order_by(Referral.due_at, Referral.id).limit(LIMIT + 1)).scalars().all()
     urged = standing(Referral, rows[:LIMIT])
+    # A supervisor's are the late ones, waiting on their push: the first thing on the page.
+    escalation = ESCALATED_REFERRAL if user.role == "supervisor" else 0
     items = [TodayItem(kind="referral", title=_title(row, user), due_at=row.due_at, colour=colour(row, now),
                        url=url_for("referrals.show", referral_id=row.id), detail=_detail(row),
-                       open_since=row.sent_at, urged=urged.get(row.id))
+                       open_since=row.sent_at, urged=urged.get(row.id), escalation=escalation)
              for row in rows[:LIMIT]]
     if len(rows) > LIMIT:
         items += rest_items(items, section_totals(query, Referral, now, open_since=Referral.sent_at), now,
-                            _rest_of_list)
+                            lambda count, section: _rest_of_list(count, section, escalation))
     return items
 
 
@@ -66,8 +68,8 @@ def _detail(row) -> str:
     return f"{state} · {missed}" if missed else state
 
 
-def _rest_of_list(count: int, section: str) -> TodayItem:
+def _rest_of_list(count: int, section: str, escalation: int) -> TodayItem:
     return TodayItem("referral", ngettext("%(num)d more referral: see the referrals list",
                                           "%(num)d more referrals: see the referrals list", count),
                      None, "red" if section == "overdue" else None, url_for("referrals.index"),
-                     count=count, section=section)
+                     count=count, section=section, escalation=escalation)

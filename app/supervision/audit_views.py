@@ -22,7 +22,7 @@ from ..extensions import db
 from ..i18n import current_locale, translate
 from ..labels import field_label, names_for, readable
 from ..privacy import mask_data
-from ..timeline import state_labels, step_note, word
+from ..timeline import export_word, state_labels, step_note, word
 from . import audit_log, audit_subjects
 from .forms import LISTED, AuditFilterForm
 from .history import Page
@@ -39,8 +39,8 @@ def transition_of(event):
     return wf.transition(event.trigger, event.from_state or "") if wf else None
 
 
-def action_label(event, locale: str) -> str:
-    named = word(event.entity_type, event.trigger, locale)
+def action_label(event, locale: str, payload: dict | None = None) -> str:
+    named = export_word(event.trigger, payload or {}, locale) or word(event.entity_type, event.trigger, locale)
     if named is not None:
         return named
     t = transition_of(event)
@@ -53,7 +53,7 @@ def _row(event, raw: dict, data: dict, names: dict, recorded: dict, subject, loc
     # Every event, the draft a legal opinion passes through too: the log is the whole record.
     from_label, to_label = state_labels(event, lambda code: state_label(event.entity_type, code, locale))
     return dict(event=event, actor=names.get(event.actor_id) or client_name(event, raw),
-                action=action_label(event, locale), from_label=from_label, to_label=to_label, subject=subject,
+                action=action_label(event, locale, raw), from_label=from_label, to_label=to_label, subject=subject,
                 reason=reason, reason_label=reason_label, data=readable(data, locale, recorded, event.entity_type))
 
 
@@ -103,7 +103,7 @@ def events():
     opened = open_all(page.rows, db.session)
     payloads = [mask_data({k: v for k, v in p.items() if not k.startswith("_")}) for p in opened]
     recorded = names_for(payloads, known={"user_id": names})  # the actors, named already: not asked again
-    about = audit_subjects.subjects(page.rows, locale, opened)
+    about = audit_subjects.subjects(page.rows, locale, opened, current_user)
     rows = [_row(e, raw, data, names, recorded, about[e.id], locale) for e, raw, data in zip(page.rows, opened, payloads)]
     return render_template("supervision/audit_events.html", form=form, actor_typed=typed, page=page, rows=rows,
                            link_args=form.link_args(),

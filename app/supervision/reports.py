@@ -2,7 +2,7 @@
 user's language), for the CSV and XLSX exports."""
 from __future__ import annotations
 
-from flask_babel import gettext as _, pgettext
+from flask_babel import gettext as _, ngettext, pgettext
 
 from .. import clock
 from ..disputes import codes
@@ -58,10 +58,40 @@ def _rate(value):
     return None if value is None else round(value * 100, 1)
 
 
+def rate_awaits_mediation(c) -> bool:
+    """Every accepted case of `c` (stats.Counts) is still being mediated: its
+    success rate (agreements ÷ accepted, DOMAIN.md) would read 0 % for
+    mediations that have not ended, not for mediations that failed."""
+    return c.accepted > 0 and c.in_mediation >= c.accepted
+
+
+def shown_success_rate(c):
+    """The success rate as the page and the exports give it: none (the page's
+    "—", an empty cell) while every accepted case is still being mediated, as
+    when there is no accepted case at all."""
+    return None if rate_awaits_mediation(c) else c.success_rate
+
+
 def _count_row(label, c):
     # The accepted cases still in mediation follow the success rate: they are in its denominator.
-    return [label, c.registered, c.accepted, c.agreements, c.on_spot, c.refused, _rate(c.success_rate),
+    return [label, c.registered, c.accepted, c.agreements, c.on_spot, c.refused, _rate(shown_success_rate(c)),
             c.in_mediation, _rate(c.on_spot_rate), _rate(c.resolution_rate)]
+
+
+def success_rate_note(c) -> str:
+    """What the success rate of `c` needs said beside it: how many of the
+    accepted cases are still in mediation, and that the rate is low (or not
+    yet given) until their mediation ends; "" when none is."""
+    if rate_awaits_mediation(c):
+        return ngettext("The %(num)d accepted case is still in mediation: no rate until its mediation ends.",
+                        "All %(num)d accepted cases are still in mediation: no rate until their mediation ends.",
+                        c.accepted)
+    if c.in_mediation:
+        return ngettext("Of %(accepted)d accepted cases, %(num)d is still in mediation: the rate reads low until "
+                        "its mediation ends.",
+                        "Of %(accepted)d accepted cases, %(num)d are still in mediation: the rate reads low until "
+                        "their mediation ends.", c.in_mediation, accepted=c.accepted)
+    return ""
 
 
 def statistics_sections(board) -> list[Section]:
@@ -74,6 +104,11 @@ def statistics_sections(board) -> list[Section]:
     summary = Section(_("Summary figures"), [_("Figure"), _("Value")], [
         [_("Period (registration dates)"), period],
         *[[h, v] for h, v in zip(count_headers, _count_row("", board.totals)[1:])],
+        # Said in words, beside the figures: a low or empty rate is not read as failed mediation.
+        [_("How to read the success rate"), " ".join(filter(None, (
+            success_rate_note(board.totals), _("It counts the accepted cases still in mediation as not (yet) "
+                                               "agreed; left empty where every accepted case is still in "
+                                               "mediation, as where none was accepted."))))],
         [_("Closed or archived now"), board.closed],
         [_("Average days to close"), round(board.mean_days, 1) if board.mean_days is not None else None],
         [_("90th percentile of days to close"), int(board.p90_days) if board.p90_days is not None else None],

@@ -166,7 +166,8 @@ def statistics():
     return render_template("supervision/stats.html", form=form, board=board, codes=codes,
                            link_args=form.link_args(), alliance_kinds=PARTICIPANT_KINDS, trend=trend,
                            trend_lines=lines, trend_description=description,
-                           opinion_labels=reports.opinion_labels())
+                           opinion_labels=reports.opinion_labels(), success_rate=reports.shown_success_rate,
+                           rate_awaits=reports.rate_awaits_mediation, rate_note=reports.success_rate_note)
 
 
 @bp.route("/stats/export.<fmt>")

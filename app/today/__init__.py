@@ -50,7 +50,16 @@ class TodayItem:
     # The urgings (督办) standing on the row, if any: marked on the item, so
     # that a supervisor does not urge it twice and the one urged sees it.
     urged: Urged | None = None
+    # What needs acting on now (ESCALATIONS, 1 first), 0 for the rest: such
+    # items lead their section, so that a supervisor's late referrals are not
+    # six screens below a year of routine work due earlier.
+    escalation: int = 0
 
+
+# The ranks of TodayItem.escalation, in the order a supervisor acts on them:
+# a referral a department has let run late (only the supervisor's push moves
+# it), a follow-up escalated past its visit, a case past its deadline.
+ESCALATED_REFERRAL, ESCALATED_FOLLOWUP, OVERDUE_CASE = 1, 2, 3
 
 Provider = Callable[[object, datetime, datetime], list[TodayItem]]
 PROVIDERS: dict[str, Provider] = {}
@@ -65,8 +74,11 @@ def install_provider(kind: str, fn: Provider) -> None:
 
 
 def items_for(user, now: datetime, until: datetime) -> list[TodayItem]:
+    """Escalations first (by rank, then by due time: each kind's line for the
+    rest of its list after its rows), then the rest by due time; lines without
+    one (the rest of a list, a queue folded into one line) after those."""
     items = [item for fn in PROVIDERS.values() for item in fn(user, now, until)]
-    return sorted(items, key=lambda i: (i.due_at is None, i.due_at or now, i.kind))
+    return sorted(items, key=lambda i: (not i.escalation, i.escalation, i.due_at is None, i.due_at or now, i.kind))
 
 
 def end_of_day(now: datetime) -> datetime:
