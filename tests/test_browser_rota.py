@@ -109,6 +109,9 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
     expect_no_sideways_scroll(asker)
     asker_feed = issue_feed(asker)
     assert feed_events(asker, asker_feed)[uid] == ("CONFIRMED", 0)
+    # The file any phone can import, with the login and no link: the same duty in it.
+    expect(asker.locator("#download-ics")).to_be_visible()
+    assert uid in feed_events(asker, asker_feed.split("/rota/")[0] + "/rota/mine/duties.ics")
 
     # --- A date they already sit marked as one they cannot: the warning is where the page opens (the dates).
     asker.locator('#unavailable [name="day"]').fill(asker_days[0])
@@ -131,6 +134,12 @@ def test_coordinator_publishes_a_quarter_and_a_swap_goes_through(pages, app, bac
     expect(card.locator(".swap-target")).to_have_text(names[taker_id])
     expect_no_sideways_scroll(asker)
     screenshot(asker, "rota-mine-swap-requested-phone", backend)
+    # The duty's card says the swap is pending, with whom, and leads to it.
+    pending = row.locator(".duty-swap-pending")
+    expect(pending).to_contain_text(names[taker_id])
+    expect(row.locator('[data-action="open-swap"]')).to_have_count(0)
+    pending.locator("a").click()
+    expect(asker).to_have_url(re.compile(r"/rota/mine#swap-\d+$"))
 
     # --- The colleague accepts on their phone.
     taker = pages.open(**PHONE)

@@ -62,6 +62,7 @@ def test_csv_matches_the_list_and_is_audited(app, client, world):
     titles = listed_titles(client)
     response = client.get("/supervision/closures/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]

@@ -738,3 +738,50 @@ def test_a_lawyers_list_shows_every_open_request_and_the_30_latest_past_ones(app
     # The database keeps the latest: the older past requests are not loaded to be dropped.
     reads = [s for s in statements_of(app, client, "/opinions/mine") if re.search(r"FROM legal_opinions\b", s)]
     assert any(re.search(r"\bLIMIT\b", s) for s in reads), reads
+
+
+def unescaped(client, response) -> str:
+    import html
+
+    assert response.status_code == 302
+    return html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+def test_each_step_says_what_comes_next_the_accepting_lawyer_their_deadline(app, world):
+    from app.dates import deadline_text
+
+    mediator = client_of(app, world["mediator"])
+    english(mediator)
+    ask(mediator, world["case"], world["lawyer"])
+    opinion_id = request_of(app, world["lawyer"])[0]
+    lawyer = client_of(app, world["lawyer_user"])
+    english(lawyer)
+    page = f"/opinions/{opinion_id}"
+    shown = unescaped(lawyer, step(lawyer, page, opinion_id, "accept"))
+    with app.test_request_context():
+        due = deadline_text(db.session.get(LegalOpinion, opinion_id).due_at, "en")
+    assert f"Accepted: please give your opinion by {due}." in shown and "Done:" not in shown
+    shown = unescaped(lawyer, step(lawyer, page, opinion_id, "answer", opinion="应赔偿维修费用。"))
+    assert "Opinion sent: the case's mediators are told and will acknowledge it." in shown
+    case_page = f"/cases/{world['case']}"
+    shown = unescaped(mediator, step(mediator, case_page, opinion_id, "acknowledge"))
+    assert "Opinion acknowledged: the request is complete." in shown
+    assert request_of(app, world["lawyer"])[2] == "acknowledged"
+
+
+def test_the_note_on_reaching_the_parties_is_for_the_lawyer_only(app, world):
+    """"Ask the mediator to reach a party" is the lawyer's; staff reading the request do not get it."""
+    ask(client_of(app, world["mediator"]), world["case"], world["lawyer"])
+    opinion_id = request_of(app, world["lawyer"])[0]
+    page = f"/opinions/{opinion_id}"
+    html = client_of(app, world["lawyer_user"]).get(page).get_data(as_text=True)
+    assert 'id="case-summary"' in html and 'id="lawyer-contact-note"' in html
+    with app.app_context():
+        community = db.session.get(Dispute, world["case"]).community
+        supervisor = f.user("supervisor", community=community).username
+        db.session.commit()
+    for reader in (supervisor, world["mediator"]):
+        response = client_of(app, reader).get(page)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'id="case-summary"' in html
+        assert 'id="lawyer-contact-note"' not in html

@@ -444,3 +444,41 @@ def test_two_escalated_referrals_of_one_case_on_the_supervisor_s_today_page_name
     assert items[world.ours].split(" to 市场监管")[0] == items[world.theirs].split(" to 环保")[0]
     assert "to 市场监管" in items[world.ours] and "to 环保" in items[world.theirs]
     assert f"{title} " not in items[world.ours] and "acknowledgement was due" in items[world.ours]
+
+
+def said(client, response) -> str:
+    """The page a step redirected to, its markup unescaped (the messages' apostrophes)."""
+    assert response.status_code == 302
+    import html
+
+    return html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+def test_each_step_says_what_comes_next_not_done_and_the_state(app, world):
+    """The liaison is told their answer deadline, then that the mediator checks the answer; the
+    mediator that the department must answer again, by when, and that the referral is complete."""
+    from app.dates import deadline_text
+
+    liaison = as_user(app.test_client(), world.liaison)
+    mediator = as_user(app.test_client(), world.mediator)
+
+    def by():
+        with app.test_request_context():
+            return deadline_text(db.session.get(Referral, world.ours).answer_by, "en")
+
+    page = said(liaison, step(liaison, world.ours, "acknowledge"))
+    assert f"Acknowledged: please answer by {by()}." in page and "Done:" not in page
+    page = said(liaison, step(liaison, world.ours, "start_work"))
+    assert f"Work started: please answer by {by()}." in page
+    page = said(liaison, step(liaison, world.ours, "answer", answer="已现场检查并责令整改"))
+    assert "Answer sent: waiting for the case's mediator to check it." in page
+    page = said(mediator, step(mediator, world.ours, "return_for_redo", reason="请补充整改结果"))
+    assert f"Returned for more work: the department is told and is to answer by {by()}." in page
+    said(liaison, step(liaison, world.ours, "answer", answer="整改已完成"))
+    page = said(mediator, step(mediator, world.ours, "accept_answer"))
+    assert "Answer accepted: the referral is complete." in page
+    page = said(mediator, step(mediator, world.theirs, "withdraw", reason="当事人已和解"))
+    assert "Referral withdrawn." in page and "Done:" not in page
+    with app.app_context():
+        assert db.session.get(Referral, world.ours).state == "verified"
+        assert db.session.get(Referral, world.theirs).state == "withdrawn"

@@ -40,12 +40,14 @@ def test_csv_xlsx_and_print_of_a_month(client, app, world):
     login(client, world.coordinator)
     csv = client.get(f"/rota/month/export.csv?m={MONTH}")
     assert csv.status_code == 200 and csv.headers["Content-Disposition"].endswith(f'rota-{MONTH}.csv"')
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
     text = csv.get_data().decode("utf-8-sig")
     assert text.splitlines()[0] == "日期,工作室,席位,时间,律师,律师事务所,状态"
     for day, name in world.duties:
         assert f"{day}," in text and name in text
     assert "139" not in text  # the lawyers' phones stay out
     xlsx = client.get(f"/rota/month/export.xlsx?m={MONTH}")
+    assert xlsx.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     rows = list(sheet.values)
     assert rows[0][0] == "日期" and len(rows) - 1 == len(text.splitlines()) - 1

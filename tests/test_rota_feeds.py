@@ -1,6 +1,7 @@
 """Calendar feeds, parsed back with icalendar: the right events, stable
 UIDs, Asia/Shanghai times with their VTIMEZONE, updates and cancellations
 when the rota changes; revoked or guessed tokens get a plain 404."""
+import json
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -62,7 +63,7 @@ def test_a_lawyer_feed_is_valid_icalendar_with_their_published_duties(app, clien
     token = token_for(app, lawyer_id)
     answer = client.get(f"/rota/feed/{token}.ics")
     assert answer.status_code == 200 and answer.mimetype == "text/calendar"
-    assert answer.headers["Cache-Control"] == "private, no-store"
+    assert "no-store" in answer.headers["Cache-Control"]
     found, cal = events(answer.data)
 
     assert cal["VERSION"] == "2.0" and cal["PRODID"]
@@ -242,3 +243,44 @@ def test_a_link_replaced_in_another_tab_is_not_shown_as_the_new_one(app, client)
     assert client.post("/rota/mine/feed/revoke", data={"csrf_token": f.csrf(page)}).status_code == 302
     text = client.get("/rota/mine/feed").get_data(as_text=True)
     assert URL_RE.search(text) is None and 'id="feed-issued"' not in text
+
+
+def test_the_lawyer_downloads_their_duties_as_a_file_without_a_link(app, client):
+    """The fallback every phone can use: the feed's events as a file, opened with the login, audited as an
+    export; no token issued or changed, and the Android words name no web calendar out of reach."""
+    world = build(app)
+    lawyer_id, username = world["people"][0]
+    f.login(client, username)
+    page = client.get("/rota/mine/feed").get_data(as_text=True)
+    assert re.search(r'<a [^>]*href="/rota/mine/duties.ics"[^>]*id="download-ics"', page)
+    answer = client.get("/rota/mine/duties.ics")
+    assert answer.status_code == 200 and answer.mimetype == "text/calendar"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="my-duties.ics"'
+    assert "no-store" in answer.headers["Cache-Control"]
+    found, _cal = events(answer.data)
+    mine = published(app, lawyer_id)
+    assert mine and sorted(uid.split("@")[0] for uid in found) == sorted(f"duty-{d[0]}" for d in mine)
+    with app.app_context():
+        lawyer = db.session.get(Lawyer, lawyer_id)
+        assert lawyer.feed_token_hash is None  # nothing issued
+        (event,) = db.session.execute(select(AuditEvent).where(AuditEvent.trigger == "export")).scalars()
+        data = json.loads(event.data)
+        assert event.actor_id == lawyer.user_id and data["export"] == "my_duties" and data["rows"] == len(mine)
+    issued = client.post("/rota/mine/feed", data={"csrf_token": f.csrf(page)}, follow_redirects=True)
+    android = issued.get_data(as_text=True).split('id="feed-android"')[1].split("</p>")[0]
+    assert "谷歌" not in android and "Google" not in android
+
+
+def test_only_a_lawyer_of_the_roster_downloads_the_file(app, client):
+    world = build(app)
+    f.login(client, world["coordinator"])
+    assert client.get("/rota/mine/duties.ics").status_code == 403
+    anonymous = app.test_client()
+    assert anonymous.get("/rota/mine/duties.ics").status_code in (302, 401)
+    with app.app_context():
+        stranger = f.user("lawyer")
+        db.session.commit()
+        name = stranger.username
+    other = app.test_client()
+    f.login(other, name)
+    assert other.get("/rota/mine/duties.ics").status_code == 404  # a login not linked to the roster

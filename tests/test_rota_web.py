@@ -805,3 +805,72 @@ def test_a_swap_step_is_told_in_the_swaps_section(app, world):
     main = month.split("<main")[1]
     assert "alert-success" in main and main.index("alert-success") < main.index("<h1")
 
+
+
+# ---- a duty with a swap asked for says so on its card
+
+
+def duty_card(page: str, duty_id: int) -> str:
+    return page.split(f'data-duty="{duty_id}"')[1].split('class="list-group-item duty-row"')[0]
+
+
+def english_client(app, username):
+    client = logged_in(app, username)
+    page = client.get("/rota/mine").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": f.csrf(page), "next": "/rota/mine"})
+    return client
+
+
+def test_a_duty_card_says_its_swap_is_pending_and_leads_to_it(app, world):
+    """Asked for: "Swap asked of <colleague>"; taken: waiting for the coordinator; a link to the swap below."""
+    (target_id, target), (_other_id, other) = world["others"][:2]
+    asker = english_client(app, world["owner"])
+    card = duty_card(asker.get("/rota/mine").get_data(as_text=True), world["duty"])
+    assert 'data-action="open-swap"' in card and "duty-swap-pending" not in card
+    assert post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap",
+                {"target_id": target_id}).status_code == 302
+    with app.app_context():
+        swap = db.session.execute(select(SwapRequest)).scalar_one()
+        swap_id, version = swap.id, swap.version
+        target_name = swap.target.name
+    card = duty_card(asker.get("/rota/mine").get_data(as_text=True), world["duty"])
+    assert 'data-action="open-swap"' not in card
+    assert f"Swap asked of {target_name}" in card and f'href="#swap-{swap_id}"' in card
+    # The asked colleague's page has no card for the duty, and a third lawyer's none at all.
+    assert "duty-swap-pending" not in logged_in(app, other).get("/rota/mine").get_data(as_text=True)
+
+    colleague = logged_in(app, target)
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version}).status_code == 302
+    card = duty_card(asker.get("/rota/mine").get_data(as_text=True), world["duty"])
+    assert f"{target_name} takes it: waiting for the coordinator’s approval" in card
+    assert f'href="#swap-{swap_id}"' in card
+
+    coordinator = logged_in(app, world["coordinator"])
+    assert post(coordinator, "/rota/", f"/rota/swaps/{swap_id}/fire/approve",
+                {"version": version + 1}).status_code == 302
+    assert f'data-duty="{world["duty"]}"' not in asker.get("/rota/mine").get_data(as_text=True)
+
+
+def test_a_swap_open_to_anyone_says_it_waits_for_a_taker(app, world):
+    asker = english_client(app, world["owner"])
+    assert post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": 0}).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(SwapRequest.target_id)).scalar_one() is None
+    card = duty_card(asker.get("/rota/mine").get_data(as_text=True), world["duty"])
+    assert "Swap asked: waiting for a colleague to take it" in card
+
+
+def test_marking_and_clearing_a_date_say_what_the_next_plan_does(app, world):
+    client = english_client(app, world["owner"])
+    day = world["day"] + timedelta(weeks=8)  # a Saturday with no duty of theirs
+    assert post(client, "/rota/mine", "/rota/mine/unavailable", {"day": day.isoformat()}).status_code == 302
+    words = f"{day:%b} {day.day}, {day.year}"
+    section = client.get("/rota/mine").get_data(as_text=True).split('<section id="unavailable"')[1]
+    assert f"{words} is marked unavailable: the next plan leaves you out that day." in section
+    assert post(client, "/rota/mine", "/rota/mine/unavailable",
+                {"day": day.isoformat(), "clear": "1"}).status_code == 302
+    section = client.get("/rota/mine").get_data(as_text=True).split('<section id="unavailable"')[1]
+    assert f"{words} is no longer marked unavailable: the next plan may put you on duty that day." in section
+    assert ">Saved.<" not in section
+    with app.app_context():
+        assert db.session.get(Lawyer, world["owner_lawyer"]).unavailable_days == set()

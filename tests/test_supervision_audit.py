@@ -115,6 +115,7 @@ def test_the_digest_downloads_and_checks_against_itself(app, client, world):
     login(client, world.sup_a)
     response = client.get("/audit/digest.txt")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
     kept = response.data.decode().strip()
     assert kept.startswith("audit-digest events=")
     login_more = client.get("/audit/verify")  # more events may follow; the kept one still matches

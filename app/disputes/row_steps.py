@@ -59,6 +59,9 @@ class RowSteps:
     step_form: Callable  # (trigger, row, formdata=None) -> the step's form
     fields: tuple[str, ...] = ()  # what some steps ask besides a reason, in the order shown
     open_steps: tuple[str, ...] = ()  # the steps whose form is shown opened
+    # (row, trigger) -> what the step did and what comes next, said after it; None (or no
+    # sentence for the step) says "Done: <the step's label>."
+    outcome: Callable | None = None
 
     def url(self, row, trigger: str) -> str:
         return url_for(self.endpoint, trigger=trigger, **{self.id_arg: row.id})
@@ -176,7 +179,8 @@ def take_step(steps: RowSteps, row, trigger: str, *, load: Callable, act: Callab
     except Refused as refused:
         flash(str(refused.message), "danger")
         return back(load(row.id), refused.status)
-    flash(_("Done: %(action)s.", action=translate(t.label)), "success")
+    said = steps.outcome(row, trigger) if steps.outcome is not None else None
+    flash(said or _("Done: %(action)s.", action=translate(t.label)), "success")
     if current_user.role == own_role:
         return redirect(url_for(own_endpoint, **{steps.id_arg: row.id}))
     # A step taken from a case's step form (the closing form's list of what is

@@ -8,19 +8,38 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
+from ..dates import deadline_text
 from ..disputes import row_steps
 from ..disputes.loose_ends import loose_end
 from ..disputes.row_steps import Panel
 from ..extensions import db
+from ..i18n import N_, translate
 from .forms import step_form
 from .models import LegalOpinion, staff_see_opinions
 from .rules import CASE_STATES, works_on_case
+
+# What each step did and what comes next, said after its button: "Done: Accept."
+# left the lawyer to find the deadline. %(deadline)s is the request's due time
+# (accepting keeps the request's own). Who is told is what notices.py tells.
+OUTCOMES = {
+    "accept": N_("Accepted: please give your opinion by %(deadline)s."),
+    "decline": N_("Declined: the case's mediators are told, and the case is no longer shown to you."),
+    "answer": N_("Opinion sent: the case's mediators are told and will acknowledge it."),
+    "acknowledge": N_("Opinion acknowledged: the request is complete."),
+    "withdraw": N_("Request withdrawn: the lawyer is told."),
+}
+
+
+def outcome(row, trigger: str) -> str | None:
+    sentence = OUTCOMES.get(trigger)
+    return translate(sentence) % {"deadline": deadline_text(row.due_at)} if sentence else None
+
 
 # A request's steps, on the case page and the lawyer's page of the request
 # (the answer's form shown opened: answering is what the lawyer came for).
 STEPS = row_steps.RowSteps(
     entity_type="legal_opinion", name="opinion", anchor="opinions", endpoint="opinions.step", id_arg="opinion_id",
-    step_form=step_form, fields=("opinion", "laws_cited"), open_steps=("answer",))
+    step_form=step_form, fields=("opinion", "laws_cited"), open_steps=("answer",), outcome=outcome)
 
 
 def reasons_of(rows) -> dict[int, str]:

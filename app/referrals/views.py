@@ -35,7 +35,7 @@ from ..org.models import Department, DepartmentDeadline, Street
 from ..paging import page_of
 from ..timeline import timeline
 from ..validators import form_version
-from . import codes
+from . import codes, outcomes
 from .forms import (DepartmentDeadlineForm, DepartmentEditForm, DepartmentForm, DepartmentStateForm, ReferForm,
                     ReferralFilterForm, RemoveDeadlineForm, StepForm)
 from .models import DRAFT, Referral, ReferralAttachment
@@ -274,7 +274,7 @@ def step(referral_id, trigger):
     if trigger == "urge":  # the state stays: say what happened instead
         flash(_("Urged: the department's liaisons and the case's mediators were told."), "success")
     else:
-        flash(_("Done: %(state)s.", state=translate(REFERRAL.state(referral.state).label)), "success")
+        flash(outcomes.outcome(referral, trigger), "success")
     return redirect(url_for("referrals.show", referral_id=referral_id))
 
 

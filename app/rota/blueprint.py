@@ -33,6 +33,7 @@ bp.add_url_rule("/consultations", view_func=consult_views.consultation_counts)
 bp.add_url_rule("/board.ics", view_func=feed_views.board_ics)
 bp.add_url_rule("/feed/<token>.ics", view_func=feed_views.lawyer_ics)
 bp.add_url_rule("/mine/feed", view_func=feed_views.feed)
+bp.add_url_rule("/mine/duties.ics", view_func=feed_views.download_ics)
 bp.add_url_rule("/mine/feed", view_func=feed_views.issue_feed, methods=["POST"])
 bp.add_url_rule("/mine/feed/revoke", view_func=feed_views.revoke_feed, methods=["POST"])
 

@@ -23,6 +23,7 @@ from .grid import grid
 from .models import LIVE_STATES
 from .scope import street_of
 
+# Sent as content_type, whole: given as mimetype, Werkzeug appends a second "; charset=utf-8".
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 EXPORTERS = ("coordinator", "admin")
@@ -63,7 +64,7 @@ def export_month(fmt):
     record("export", None, "export", current_user,
            data={"export": "rota", "format": fmt, "filters": {"m": f"{first:%Y-%m}"}, "rows": len(section.rows)})
     db.session.commit()
-    return Response(body, mimetype=FORMATS[fmt], headers={
+    return Response(body, content_type=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="rota-{first:%Y-%m}.{fmt}"', "Cache-Control": "no-store"})
 
 

@@ -4,7 +4,10 @@ from flask import Response, abort, flash, redirect, render_template, session, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..audit.chain import record
 from ..auth.access import public, roles_required
+from ..database import writes
+from ..extensions import db
 from ..form_errors import flash_in
 from .feeds import board_feed, issue_token, lawyer_feed, lawyer_for_token, revoke_token, token_hash
 from .forms import PlainForm
@@ -31,6 +34,25 @@ def lawyer_ics(token):
     if lawyer is None:  # revoked, re-issued or guessed: the same plain 404
         abort(404)
     return _calendar(lawyer_feed(lawyer), "duties", private=True)
+
+
+@roles_required("lawyer")
+@writes  # the file is an export, audited like the others: this GET writes
+def download_ics():
+    """The lawyer's duties as a file, the same events as their feed: a phone
+    whose calendar cannot subscribe to a link (or reach a web calendar that
+    can) imports it. Opened with the login, not the feed's token: no link is
+    issued, replaced or shown."""
+    me = lawyer_of(current_user)
+    if me is None:
+        abort(404)
+    body = lawyer_feed(me)
+    record("export", None, "export", current_user,
+           data={"export": "my_duties", "format": "ics", "filters": {}, "rows": body.count(b"BEGIN:VEVENT")})
+    db.session.commit()
+    response = _calendar(body, "my-duties", private=True)
+    response.headers["Content-Disposition"] = 'attachment; filename="my-duties.ics"'
+    return response
 
 
 # The link just issued, kept for the one page that shows it (POST/redirect/GET).

@@ -124,7 +124,8 @@ def mine(status=200):
                            Duty.day < today).order_by(Duty.day.desc()).limit(8)).scalars())
     swaps = swap_service.swaps_of(me)
     locale = _locale()
-    open_swaps = {s.duty_id for s in swaps if s.state in swap_service.OPEN_STATES}
+    # The open swap of each of my duties: its card says the swap is under way, with a link to it.
+    open_swaps = {s.duty_id: s for s in swaps if s.state in swap_service.OPEN_STATES and s.requester_id == me.id}
     colleagues = active_colleagues(me.id)
     swap_forms = {}
     for d in duties:
@@ -226,8 +227,12 @@ def mark_unavailable():
     if not clearing and duties_on(me, {day}):
         flash_in("unavailable", _("You already have a duty on %(day)s: marking the date does not move it. Ask a "
                                   "colleague to swap.", day=day_text(day)), "warning")
+    elif clearing:
+        flash_in("unavailable", _("%(day)s is no longer marked unavailable: the next plan may put you on duty "
+                                  "that day.", day=day_text(day)), "success")
     else:
-        flash_in("unavailable", _("Saved."), "success")
+        flash_in("unavailable", _("%(day)s is marked unavailable: the next plan leaves you out that day.",
+                                  day=day_text(day)), "success")
     return redirect(url_for(".mine") + "#unavailable")
 
 

@@ -198,6 +198,6 @@ def download_digest():
     """The current digest as a small file to keep somewhere safe."""
     digest = current_digest()
     stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")  # the centre's date and time, as its people read them
-    return Response(f"{digest}\n", mimetype="text/plain; charset=utf-8", headers={
+    return Response(f"{digest}\n", content_type="text/plain; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="audit-digest-{stamp}.txt"', "Cache-Control": "no-store"})
 

@@ -14,12 +14,14 @@ EXPORT_KINDS = {
     "statistics": N_("Statistics"),
     "casefile": N_("Case file"),
     "rota": N_("Volunteer lawyers' Saturday rota"),
+    "my_duties": N_("A lawyer's own duties"),
 }
 FILE_FORMATS = {
     "csv": N_("CSV file"),
     "xlsx": N_("Excel file (XLSX)"),
     "print": N_("Print view"),
     "pdf": N_("PDF file"),
+    "ics": N_("Calendar file (.ics)"),
 }
 # The closure history's sign-off filter and the statistics' trend step, as recorded in an export's filters.
 REVIEW_FILTER = {"awaiting": N_("Awaiting sign-off"), "signed_off": N_("Signed off"), "none": N_("No review")}

@@ -46,6 +46,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 bp.add_url_rule("/closures/sign-off", view_func=bulk.bulk_sign_off, methods=["GET", "POST"])
 
 ROLES = ("supervisor", "admin")
+# Sent as content_type, whole: given as mimetype, Werkzeug appends a second "; charset=utf-8".
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -114,7 +115,7 @@ def _send(sections, fmt: str, kind: str, filters: dict, rows: int):
                data={"export": kind, "format": fmt, "filters": filters, "rows": rows})
         db.session.commit()
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")  # the centre's date and time, as its people read them
-    return Response(body, mimetype=FORMATS[fmt], headers={
+    return Response(body, content_type=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{fmt}"',
         "Cache-Control": "no-store",
     })
