@@ -101,6 +101,7 @@ def test_the_supervisor_urges_an_unled_late_case_and_its_community_s_mediators_a
     with app.app_context():
         d = db.session.get(Dispute, world.late)
         assert d.state == "submitted" and d.due_at == world.late_due  # state and due time kept: still red
+        assert d.urged_at == NOW  # kept on the row, as referrals and follow-ups keep theirs
         event = db.session.execute(select(AuditEvent).where(AuditEvent.entity_type == "dispute",
                                                             AuditEvent.entity_id == world.late)
                                    .order_by(AuditEvent.seq.desc())).scalars().first()
@@ -127,6 +128,8 @@ def test_the_supervisor_urges_an_unled_late_case_and_its_community_s_mediators_a
     with app.app_context():
         f.walk(db.session.get(Dispute, world.late), fs.user_named(world.m_a1), "accept")
     assert mark(sup.get(f"/cases/{world.late}").get_data(as_text=True)) == []
+    with app.app_context():
+        assert db.session.get(Dispute, world.late).urged_at is None
 
 
 def test_a_led_case_due_soon_is_urged_by_a_city_supervisor_and_only_its_lead_is_told(app, world):

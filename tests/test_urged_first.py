@@ -14,8 +14,9 @@ from app.auth.models import User
 from app.engine import UrgedMixin
 from app.engine.registry import registered_models
 from app.engine.timers import tick
-from app.engine.urgings import standing, urgeable_states
+from app.engine.urgings import keep_urged, standing, urgeable_states
 from app.extensions import db
+from app.disputes.models import Dispute
 from app.followups.models import FollowUp
 from app.referrals.models import Referral
 from tests import factories as f
@@ -140,8 +141,20 @@ def test_a_follow_up_keeps_its_urging_until_the_visit_is_recorded(app):
 
 def test_every_model_with_an_urging_that_keeps_the_state_keeps_urged_at(app):
     urgeable = {model for _, model in registered_models() if urgeable_states(model.__workflow__)}
-    assert urgeable == {Referral, FollowUp}
+    assert urgeable == {Referral, FollowUp, Dispute}
     assert all(issubclass(model, UrgedMixin) for model in urgeable)
+
+
+def test_an_urge_that_leaves_its_state_leaves_nothing_standing():
+    """The case's `urge` presses for performance of a breached agreement and
+    moves the case on: unlike an urging that keeps the state, nothing stands
+    after it, and an urging standing before it ends."""
+    case = Dispute(state="performing", urged_at=LATE)
+    keep_urged(case, "urge", "breached", LATE)
+    assert case.urged_at is None
+    case.state = "submitted"
+    keep_urged(case, "urge_mediators", "submitted", LATE)
+    assert case.urged_at == LATE
 
 
 def test_the_list_asks_the_log_once_for_its_marks_and_sends_no_more_statements_for_urged_rows(app, world):

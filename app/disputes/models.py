@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflows import DISPUTE
 
 from ..auth.models import User
-from ..engine import WorkflowMixin, register
+from ..engine import UrgedMixin, WorkflowMixin, register
 from ..engine.columns import Children
 from ..extensions import db
 from ..org.models import Community, Grid
@@ -32,7 +32,7 @@ def new_tracking_code() -> str:
 
 
 @register
-class Dispute(WorkflowMixin, db.Model):
+class Dispute(WorkflowMixin, UrgedMixin, db.Model):
     __tablename__ = "disputes"
     __workflow__ = DISPUTE
     __entity_type__ = "dispute"

@@ -204,7 +204,7 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         entity.state_entered_at = now
         entity.changed_at = now
         entity.changed_by_id = actor.id
-        keep_urged(entity, trigger, now)
+        keep_urged(entity, trigger, source, now)
         effects = EFFECTS.get((wf.name, trigger), ())
         if effects:
             # One UPDATE of the row, not one per effect query; what they record names this step.

@@ -79,11 +79,13 @@ _STANDING = (select(AuditEvent.entity_id, func.count(), func.max(AuditEvent.at))
              .group_by(AuditEvent.entity_id))
 
 
-def keep_urged(entity, trigger: str, now) -> None:
+def keep_urged(entity, trigger: str, source: str, now) -> None:
     """Within fire(), before the row's UPDATE: an urging stands from now, any
-    other step ends those standing (as `_after_last_step` reads the log)."""
+    other step ends those standing (as `_after_last_step` reads the log). An
+    `urge` that leaves its state (the case's press for performance of a
+    breached agreement) is a step like any other: nothing stands after it."""
     if isinstance(entity, UrgedMixin):
-        urged_at = now if trigger in URGINGS else None
+        urged_at = now if trigger in URGINGS and entity.state == source else None
         if entity.urged_at != urged_at:  # no column written by a step with none standing
             entity.urged_at = urged_at
 
