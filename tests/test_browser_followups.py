@@ -124,3 +124,50 @@ def test_a_follow_up_comes_due_goes_red_and_its_visit_breaches_the_case(pages, p
     assert pages.problems == []
     with app.app_context():
         assert verify() == []
+
+
+def test_a_fully_performed_visit_confirms_the_case_performed_with_the_box_left_ticked(pages, people, app, backend):
+    """The box to confirm the agreement performed comes ticked: the mediator
+    records "fully performed" and the case is fulfilled, its other planned
+    follow-up cancelled, all three steps in the history."""
+    clock.set_now(AGREED)
+    with app.app_context():
+        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
+        case = f.dispute(mediator, mediator.community.grids[0], now=AGREED)
+        f.walk(case, mediator, "accept", "assign", "start_mediation", now=AGREED)
+        case_id = case.id
+        db.session.remove()
+
+    page = pages.open(**PHONE)
+    log_in(page, people.mediator, people.password)
+    page.goto(f"/cases/{case_id}")
+    fire(page, "agree", "达成调解协议 → 达成协议", dict(AGREEMENT, form={"value": "written"}, perform_by="2026-03-20"))
+    planned = page.locator("#followup-list [data-followup]")
+    expect(planned).to_have_count(2)
+    first_id, other_id = (planned.nth(i).get_attribute("data-followup") for i in range(2))
+
+    run_timer(app, DUE)
+    page.goto(f"/followups/{first_id}")
+    form = page.locator("#visit-form")
+    box = form.locator('[name="mark_fulfilled"]')
+    expect(box).to_be_checked()
+    form.locator('[name="method"]').select_option("phone")
+    form.locator('[name="reached"]').fill("申请人本人")
+    form.locator('[name="fulfilment"]').select_option("fully")
+    expect_no_sideways_scroll(page)
+    submit(page, form.locator("#record-visit"))
+
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}#followups$"))
+    expect(page.locator("#case-state")).to_have_text("已履行")
+    expect(page.locator(f'#followup-list [data-followup="{first_id}"]')).to_have_attribute("data-state", "done")
+    expect(page.locator(f'#followup-list [data-followup="{other_id}"]')).to_have_attribute("data-state",
+                                                                                          "cancelled")
+    steps = page.locator("#timeline > li strong")
+    expect(steps.nth(0)).to_have_text("记录回访")
+    expect(steps.nth(1)).to_have_text("确认已履行")
+    expect(steps.filter(has_text="进入履行")).to_have_count(1)
+    screenshot(page, "case-fulfilled-by-visit-phone", backend)
+
+    assert pages.problems == []
+    with app.app_context():
+        assert verify() == []

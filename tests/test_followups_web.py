@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from app import clock
+from app.audit.verify import verify
 from app.engine.timers import tick
 from app.extensions import db
 from app.followups.models import FollowUp
+from app.labels import reason_text
 from tests import factories as f
 from tests import factories_followups as ff
 from tests.factories import csrf, login
@@ -139,7 +141,6 @@ def test_a_follow_up_row_read_before_a_visit_shows_the_visit_after_it(client, ap
     ({"fulfilment": "maybe"}, 422, "Not a valid choice"),
     ({"fulfilment": ""}, 422, "Say whether the agreement is performed."),
     ({"reached": "", "fulfilment": "partly"}, 422, "Say who was reached"),
-    ({"mark_fulfilled": "y"}, 422, "Other follow-ups of this case are still open"),
     ({"version": "0"}, 409, "Reload the page"),
 ])
 def test_bad_visits_are_refused_with_a_message_and_write_nothing(client, app, world, changes, status, message):
@@ -309,19 +310,121 @@ def test_a_visit_without_a_csrf_token_is_refused(client, app, world):
 
 
 
-def test_marking_the_case_fulfilled_is_offered_on_its_last_open_follow_up_only(client, app, world):
+def _audit(app, entity_type, entity_id=None):
+    with app.app_context():
+        return [(e.trigger, e.from_state, e.to_state, e.actor_id) for e in ff.events(entity_type, entity_id)]
+
+
+def _case_state(app, case_id):
+    with app.app_context():
+        return db.session.get(f.Dispute, case_id).state
+
+
+CONFIRM_BOX = re.compile(r'<input[^>]*name="mark_fulfilled"[^>]*>')
+
+
+def test_a_fully_performed_visit_also_confirms_the_case_performed_ticked_by_default(client, app, world):
     as_user(client, world.lead)
-    assert 'name="mark_fulfilled"' not in client.get(f"/followups/{world.fu}").get_data(as_text=True)
-    assert client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu)).status_code == 302
-    [last] = [r.id for r in ff_rows(app, world.case) if r.kind == "perform_by"]
+    # Offered on any open follow-up of a case whose performance may be confirmed, ticked.
+    box = CONFIRM_BOX.search(client.get(f"/followups/{world.fu}").get_data(as_text=True))
+    assert box and "checked" in box.group(0)
+    [other] = [r.id for r in ff_rows(app, world.case) if r.kind == "perform_by"]
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, mark_fulfilled="y"))
+    assert answer.status_code == 302
+    page = client.get(answer.location).get_data(as_text=True)
+    assert re.search(r'id="case-state">\s*Fulfilled', page)
+    assert "confirmed performed; its other planned follow-ups were cancelled" in page
+    assert _case_state(app, world.case) == "fulfilled"
+    assert followup(app, world.fu).state == "done"
+    # The case step's own effect cancels the follow-ups left, by the system, with its reason.
+    assert followup(app, other).state == "cancelled"
+    with app.app_context():
+        [cancel] = ff.events("followup", other)[-1:]
+        assert (cancel.trigger, cancel.from_state, cancel.to_state) == ("cancel", "scheduled", "cancelled")
+        assert reason_text(cancel.reason, "en") == "The case's agreement was confirmed performed"
+        fulfil = ff.events("dispute", world.case)[-1]
+        assert reason_text(fulfil.reason, "en") == "The follow-up visit confirmed the agreement fully performed"
+    # Both steps audited, by the mediator, in one transaction's order.
+    assert _audit(app, "dispute", world.case)[-2:] == [("start_performance", "agreed", "performing", world.lead_id),
+                                                      ("fulfil", "performing", "fulfilled", world.lead_id)]
+    assert _audit(app, "followup", world.fu)[-1] == ("record_visit", "due", "done", world.lead_id)
+    with app.app_context():
+        assert verify() == []
+
+
+def test_an_unticked_box_leaves_the_case_as_it_was(client, app, world):
+    as_user(client, world.lead)
+    before = _audit(app, "dispute", world.case)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu))  # box not sent
+    assert answer.status_code == 302
+    assert "confirmed performed" not in client.get(answer.location).get_data(as_text=True)
+    assert _case_state(app, world.case) == "agreed"
+    assert _audit(app, "dispute", world.case) == before
+    [other] = [r for r in ff_rows(app, world.case) if r.kind == "perform_by"]
+    assert other.state == "scheduled"
+
+
+@pytest.mark.parametrize("result", ["partly", "unreachable"])
+def test_the_tick_counts_only_with_a_fully_performed_result(client, app, world, result):
+    as_user(client, world.lead)
+    answer = client.post(f"/followups/{world.fu}/visit",
+                         data=visit_form(client, world.fu, fulfilment=result, mark_fulfilled="y"))
+    assert answer.status_code == 302
+    assert _case_state(app, world.case) == "agreed"
+    assert followup(app, world.fu).fulfilment == result
+
+
+def test_a_case_step_refused_by_its_guard_writes_nothing_and_the_form_says_why(client, app, world, monkeypatch):
+    import dataclasses
+
+    from app.engine.hooks import GUARDS
+    from workflows.dispute import DISPUTE
+
+    start = DISPUTE.transition("start_performance", "agreed")
+    monkeypatch.setitem(GUARDS, "test_not_now", lambda dispute, actor, data: "Not confirmable in this test.")
+    monkeypatch.setitem(DISPUTE._trigger_index, ("start_performance", "agreed"),
+                        dataclasses.replace(start, guards=("test_not_now",)))
+    as_user(client, world.lead)
+    # Not offered while the case's step would refuse.
+    assert not CONFIRM_BOX.search(client.get(f"/followups/{world.fu}").get_data(as_text=True))
+    before = (_audit(app, "dispute", world.case), _audit(app, "followup"))
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, mark_fulfilled="y"))
+    assert answer.status_code == 422
+    assert "Not confirmable in this test." in answer.get_data(as_text=True)
+    assert (_audit(app, "dispute", world.case), _audit(app, "followup")) == before
+    assert followup(app, world.fu).state == "due"
+    assert _case_state(app, world.case) == "agreed"
+
+
+def test_confirming_is_refused_on_a_case_recorded_not_performed(client, app, world):
+    as_user(client, world.lead)
+    assert client.post(f"/followups/{world.fu}/visit",
+                       data=visit_form(client, world.fu, fulfilment="not")).status_code == 302
+    [other] = [r.id for r in ff_rows(app, world.case) if r.kind == "perform_by"]
     clock.set_now(datetime(2026, 3, 20, 2, 0))
     with app.app_context():
         tick()
-    assert 'name="mark_fulfilled"' in client.get(f"/followups/{last}").get_data(as_text=True)
-    answer = client.post(f"/followups/{last}/visit", data=visit_form(client, last, visited_on="2026-03-20",
-                                                                      mark_fulfilled="y"))
-    assert answer.status_code == 302
-    assert re.search(r'id="case-state">\s*Fulfilled', client.get(answer.location).get_data(as_text=True))
+    assert not CONFIRM_BOX.search(client.get(f"/followups/{other}").get_data(as_text=True))
+    before = _audit(app, "followup")
+    answer = client.post(f"/followups/{other}/visit",
+                         data=visit_form(client, other, visited_on="2026-03-20", mark_fulfilled="y"))
+    assert answer.status_code == 422
+    assert "press for performance on the case page first" in answer.get_data(as_text=True)
+    assert _audit(app, "followup") == before
+    assert _case_state(app, world.case) == "breached"
+
+
+def test_only_the_case_mediators_may_confirm_through_a_visit(app, world):
+    for who in (world.bystander, world.outsider, world.sup):
+        client = as_user(app.test_client(), who)
+        page = client.get("/today").get_data(as_text=True)
+        answer = client.post(f"/followups/{world.fu}/visit",
+                             data={"csrf_token": csrf(page), "version": "1", "visited_on": "2026-03-09",
+                                   "method": "phone", "reached": "x", "fulfilment": "fully",
+                                   "mark_fulfilled": "y"})
+        assert answer.status_code in (403, 404), (who, answer.status_code)
+    assert _case_state(app, world.case) == "agreed"
+    assert followup(app, world.fu).state == "due"
 
 
 def test_who_was_reached_is_marked_required_and_its_absence_marked_next_to_it(client, app, world):

@@ -136,26 +136,25 @@ def test_a_visit_recording_not_performed_moves_the_case_to_breached(app, world):
         assert verify() == []
 
 
-def test_the_last_fully_performed_visit_may_mark_the_case_fulfilled(app, world):
+def test_a_fully_performed_visit_may_mark_the_case_fulfilled_and_cancel_the_others(app, world):
     with app.app_context():
         m = db.session.get(f.User, world["mediator"])
         clock.set_now(MAR_20 + timedelta(hours=2))
         tick()
         first, last = _fu(world["case"]), _fu(world["case"], "perform_by")
-        # Not while another follow-up is open: refused, nothing written.
         before = len(ff.events("followup"))
-        with force_locale("en"), pytest.raises(engine.GuardFailed, match="Other follow-ups"):
-            ff.visit(last, m, "fully", mark_fulfilled=True)
-        assert len(ff.events("followup")) == before
-        assert (first.state, db.session.get(FollowUp, last.id).state) == ("escalated", "due")
-        ff.visit(db.session.get(FollowUp, first.id), m, "partly")
-        assert db.session.get(f.Dispute, world["case"]).state == "agreed"
         with force_locale("en"), pytest.raises(engine.GuardFailed, match="fully performed"):
-            ff.visit(db.session.get(FollowUp, last.id), m, "partly", mark_fulfilled=True)
+            ff.visit(last, m, "partly", mark_fulfilled=True)
+        assert len(ff.events("followup")) == before
+        # Another follow-up still open does not stand in the way: the case's step cancels it.
         ff.visit(db.session.get(FollowUp, last.id), m, "fully", mark_fulfilled=True)
         case = db.session.get(f.Dispute, world["case"])
         assert case.state == "fulfilled"
         assert [e.trigger for e in ff.events("dispute", case.id)][-2:] == ["start_performance", "fulfil"]
+        first = db.session.get(FollowUp, first.id)
+        assert first.state == "cancelled"
+        cancel = ff.events("followup", first.id)[-1]
+        assert (cancel.trigger, cancel.from_state, cancel.actor_id) == ("cancel", "escalated", m.id)
         assert verify() == []
 
 

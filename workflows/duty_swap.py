@@ -3,8 +3,9 @@ named colleague, or anyone, to take it. The colleague accepts (or, when
 named, declines); the coordinator approves, and only then does the seat
 change hands, or refuses. The requester may withdraw until the coordinator
 has decided. A request still open when the duty's day begins expires. A
-colleague asked by name whose login is deactivated can no longer answer:
-the system declines for them, in the deactivation's own transaction.
+colleague asked by name whose login is deactivated can no longer answer,
+and one who took it can no longer sit it: the system declines for them, in
+the deactivation's own transaction.
 """
 from .i18n import N_, NC_
 from .spec import SYSTEM, State, Transition, Workflow
@@ -30,6 +31,11 @@ DUTY_SWAP = Workflow(
                    guards=("may_take_swap",)),
         Transition("decline", ("requested",), "declined", (L, SYSTEM), NC_("swap request step", "Decline"),
                    guards=("is_named_colleague",)),
+        # The colleague who took it had their login deactivated before the
+        # coordinator decided: they could no longer sit it, so the system
+        # declines for them, saying why (app/rota/swaps.py).
+        Transition("decline", ("accepted",), "declined", (SYSTEM,), NC_("swap request step", "Decline"),
+                   reason_required=True),
         Transition("approve", ("accepted",), "approved", (C,), N_("Approve the swap"),
                    guards=("swap_still_possible",)),
         Transition("refuse", ("accepted",), "refused", (C,), N_("Refuse the swap"),

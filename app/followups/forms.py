@@ -36,7 +36,11 @@ class VisitForm(FlaskForm):
                           description=_l("Names, e.g. both parties, or the respondent's wife."))
     satisfaction = SelectField(_l("Parties' satisfaction"), validators=[Optional()], default="")
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
-    mark_fulfilled = BooleanField(_l("The agreement is fully performed: mark the case fulfilled"))
+    # Ticked unless unticked: a mediator who found the agreement fully performed
+    # expects the case to follow (its other planned follow-ups are cancelled).
+    mark_fulfilled = BooleanField(_l("Also confirm the agreement performed"), default=True,
+                                  description=_l("Only with the result “Fully performed”: the case is marked "
+                                                 "fulfilled and its other planned follow-ups are cancelled."))
 
     def fill_choices(self, locale):
         self.method.choices = codes.choices(codes.METHODS, locale)
@@ -47,8 +51,14 @@ class VisitForm(FlaskForm):
         return {
             "method": self.method.data, "fulfilment": self.fulfilment.data, "visited_on": self.visited_on.data,
             "reached": (self.reached.data or "").strip(), "satisfaction": self.satisfaction.data or "",
-            "notes": (self.notes.data or "").strip(), "mark_fulfilled": bool(self.mark_fulfilled.data),
+            "notes": (self.notes.data or "").strip(), "mark_fulfilled": self.confirms_performance(),
         }
+
+
+    def confirms_performance(self) -> bool:
+        # Ticked by default, so a visit finding less than full performance
+        # leaves the case as it is rather than being refused for the tick.
+        return bool(self.mark_fulfilled.data) and self.fulfilment.data == "fully"
 
 
 class UrgeForm(FlaskForm):

@@ -112,22 +112,30 @@ def visit_outcome_consistent(followup, actor, data):
     return None
 
 
+# The case states in which a visit may also confirm its agreement performed
+# (the case's `fulfil`; from "agreed" its performance is started first).
+CONFIRMABLE = ("agreed", "performing")
+
+
 def fulfilment_refusal(followup, fulfilment):
-    """Why this visit may not mark the case fulfilled, or None: only a
-    "fully performed" result on the case's last open follow-up, while the
-    agreement is recorded or being performed."""
+    """Why this visit may not also confirm the case's agreement performed, or
+    None: only a "fully performed" result, while the agreement is recorded or
+    being performed. The case's other open follow-ups do not stand in the
+    way: its `fulfil` cancels them (ENDS_PERFORMANCE)."""
     if fulfilment != "fully":
         return _l("Only a “fully performed” result can mark the case fulfilled.")
-    if any(other.id != followup.id for other in scheduling.open_followups(followup.dispute_id)):
-        return _l("Other follow-ups of this case are still open: record them first, or mark the case "
-                  "fulfilled on the case page.")
-    if followup.dispute.state not in ("agreed", "performing"):
+    if followup.dispute.state not in CONFIRMABLE:
         return _l("The case is recorded as not performed: press for performance on the case page first.")
     return None
 
 
-def is_last_open(followup) -> bool:
-    return not any(other.id != followup.id for other in scheduling.open_followups(followup.dispute_id))
+def confirm_refusal(followup, actor):
+    """Why the case's own step confirming performance would refuse this
+    actor now (its role or guards), or None: the form then does not offer it."""
+    dispute = followup.dispute
+    if dispute.state not in CONFIRMABLE:
+        return _l("The case is recorded as not performed: press for performance on the case page first.")
+    return engine.why_not(dispute, "fulfil" if dispute.state == "performing" else "start_performance", actor)
 
 
 @hooks.effect("followup", "record_visit")

@@ -32,7 +32,7 @@ from ..i18n import translate
 from . import codes, scheduling
 from .forms import AddFollowUpForm, FollowUpFilterForm, UrgeForm, VisitForm
 from .models import FollowUp
-from .rules import NO_AGREEMENT, is_last_open
+from .rules import NO_AGREEMENT, confirm_refusal
 from .scope import works_on_clause
 
 MAX_DAYS_AHEAD = 366
@@ -184,7 +184,7 @@ def render_followup(followup, form=None, status=200, urge_form=None):
         colour=colour(followup), form=form if may_visit else None,
         urge_form=urge_form if "urge" in offered else None,
         mediators=_mediator_names(dispute) if current_user.role == "supervisor" else None,
-        offer_fulfilled=may_visit and followup.dispute.state in ("agreed", "performing") and is_last_open(followup),
+        offer_fulfilled=may_visit and confirm_refusal(followup, current_user) is None,
         timeline=timeline(followup, locale), why_not=_why_no_visit(followup, may_visit),
     ), status
 
@@ -229,6 +229,9 @@ def record_visit(followup_id):
     followup = load_followup(followup_id)
     flash(_("Follow-up recorded: %(result)s.", result=codes.label(codes.FULFILMENT, followup.fulfilment,
                                                                    current_locale())), "success")
+    if form.confirms_performance():
+        flash(_("The case's agreement is confirmed performed; its other planned follow-ups were cancelled."),
+              "success")
     return redirect(url_for("disputes.show", case_id=followup.dispute_id) + "#followups")
 
 

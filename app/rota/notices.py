@@ -110,8 +110,13 @@ def tell_the_requester_it_was_taken(swap, actor, data, now):
 def tell_the_requester(swap, actor, data, now):
     if swap.requester.user_id is not None:
         notify(swap.requester.user_id, "swap_declined", entity_type="duty_swap", entity_id=swap.id,
-               data=dict(_swap_data(swap), target=swap.target.name), now=now)
+               data=dict(_swap_data(swap), target=(swap.taker or swap.target).name), now=now)
     _answered(swap, actor, now)
+    if swap.taker_id is not None:
+        # Declined after it was taken (the taker's login deactivated): the
+        # coordinators have nothing left to approve.
+        for user_id in coordinators_for(swap.duty):
+            mark_read(user_id, "swap_to_approve", entity_type="duty_swap", entity_id=swap.id, now=now)
 
 
 def _tell_both(kind: str):

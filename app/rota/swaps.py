@@ -99,23 +99,40 @@ ASKED_ONE_DEACTIVATED = install_reason(
     N_("The colleague's account was deactivated: the swap request was declined automatically"))
 
 
+TAKER_DEACTIVATED = install_reason(
+    N_("The account of the colleague who took the duty was deactivated: the swap was declined automatically "
+       "before the coordinator decided"))
+
+
 def decline_for_deactivated(user, actor, now):
-    """The swaps asked by name of the lawyer whose login this was, still
-    waiting for their answer, declined as the system in the deactivation's
-    own transaction: they can no longer take or decline them, and the
-    colleague who asked is told (the decline's own notice) and may ask
-    another. Their own requests go on: a colleague may still take the duty.
-    A sentence for the administrator, or None."""
+    """The swaps of the lawyer whose login this was that wait for them or
+    on them, declined as the system in the deactivation's own transaction:
+    those asked of them by name still waiting for their answer (they can no
+    longer take or decline them), and those they took that wait for the
+    coordinator (they can no longer sit the duty; the coordinator's check
+    reads the roster, not the login). The colleague who asked is told (the
+    decline's own notice) and may ask another. Their own requests go on: a
+    colleague may still take the duty. A sentence for the administrator, or None."""
     lawyer = db.session.execute(select(Lawyer).where(Lawyer.user_id == user.id)).scalar_one_or_none()
     if lawyer is None:
         return None
-    rows = db.session.execute(select(SwapRequest).where(
+    asked = db.session.execute(select(SwapRequest).where(
         SwapRequest.target_id == lawyer.id, SwapRequest.state == "requested").order_by(SwapRequest.id)).scalars().all()
-    reason = system_reason(ASKED_ONE_DEACTIVATED)
-    for swap in rows:
-        engine.fire(swap, "decline", engine.SYSTEM_ACTOR, reason, now=now, commit=False)
-    if not rows:
-        return None
-    return ngettext("%(num)d duty swap asked of them by name was declined; the colleague who asked is told.",
-                    "%(num)d duty swaps asked of them by name were declined; the colleagues who asked are told.",
-                    len(rows))
+    taken = db.session.execute(select(SwapRequest).where(
+        SwapRequest.taker_id == lawyer.id, SwapRequest.state == "accepted").order_by(SwapRequest.id)).scalars().all()
+    for swaps, why in ((asked, ASKED_ONE_DEACTIVATED), (taken, TAKER_DEACTIVATED)):
+        for swap in swaps:
+            engine.fire(swap, "decline", engine.SYSTEM_ACTOR, system_reason(why), now=now, commit=False)
+    said = []
+    if asked:
+        said.append(ngettext(
+            "%(num)d duty swap asked of them by name was declined; the colleague who asked is told.",
+            "%(num)d duty swaps asked of them by name were declined; the colleagues who asked are told.",
+            len(asked)))
+    if taken:
+        said.append(ngettext(
+            "%(num)d duty swap they had taken, awaiting the coordinator, was declined; the colleague who asked "
+            "is told.",
+            "%(num)d duty swaps they had taken, awaiting the coordinator, were declined; the colleagues who "
+            "asked are told.", len(taken)))
+    return " ".join(said) or None
