@@ -377,6 +377,14 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
     """The entity's history, newest first, as `viewer` (by default the
     signed-in user) may read it: the related rows another role may not read
     (install_related's `shown_to`) are left out."""
+    return timeline_and_events(entity, locale, viewer)[0]
+
+
+def timeline_and_events(entity, locale: str, viewer=None) -> tuple[list[Entry], list | None]:
+    """timeline(), and the entity's own audit events it read, oldest first
+    (every one of them, as stored), for a page that reads more from them
+    without asking the log again (a case's judicial confirmation); None if
+    its own events were not read."""
     from .engine.registry import workflow_for_entity_type
 
     own_type = entity.__entity_type__
@@ -389,6 +397,8 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
                 del wanted[kind]
     kinds = tuple(sorted(wanted))
     rows = db.session.execute(_events(kinds), {f"ids{i}": wanted[kind] for i, kind in enumerate(kinds)}).all()
+    own_events = [event for event, _ in reversed(rows)
+                  if event.entity_type == own_type and event.entity_id == entity.id] if own_type in wanted else None
     opened = open_all([event for event, _ in rows], db.session)
     order, set_off_by = _causal_order([event for event, _ in rows], [p.get(CAUSE) for p in opened])
     actions = [_action(event, own_type, entity, locale, payload) for (event, _), payload in zip(rows, opened)]
@@ -431,7 +441,7 @@ def timeline(entity, locale: str, viewer=None) -> list[Entry]:
                 entity_type=event.entity_type,
             )
         )
-    return entries
+    return entries, own_events
 
 
 def state_labels(event, label: Callable[[str], str]) -> tuple[str | None, str | None]:

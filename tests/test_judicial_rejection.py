@@ -302,3 +302,44 @@ def test_the_step_back_is_declared_where_a_ruling_is_recorded_and_nowhere_else()
     assert not ruling_states & {"closed", "archived", "withdrawn"}
     assert all(t.dest == "mediating" and t.reason_required and not t.keep_deadline for t in back)
 
+
+
+def test_the_case_page_reads_the_confirmation_from_its_timeline_as_the_log_gives_it(app, client, world):
+    """At each stage of two agreements' confirmations (nothing, applied, rejected, back in mediation, a new
+    agreement signed and applied for) the confirmation taken from the events the case's timeline read is the
+    one the log's own reader gives; the case page reads the log once, for its timeline."""
+    from app.disputes.judicial import JudicialConfirmation, judicial_confirmation_from
+    from app.timeline import timeline_and_events
+    from tests.test_statement_budgets import counted
+
+    def stage(fire):
+        with app.app_context():
+            lead, d = user(world.lead), db.session.get(Dispute, world.case)
+            fire(lead, d)
+            db.session.commit()
+            logged = judicial_confirmation(d)
+            d.__dict__.pop("_judicial")
+            with app.test_request_context():
+                _entries, events = timeline_and_events(d, "en", viewer=lead)
+            judicial_confirmation_from(d, events)
+            assert d._judicial == (d.version, logged)
+            return logged
+
+    login(client, world.lead)
+    stages = [
+        lambda lead, d: None,
+        lambda lead, d: engine.fire(d, "apply_confirmation", lead, applied_on=date(2026, 11, 12), court=COURT),
+        lambda lead, d: engine.fire(d, "record_ruling", lead, "违约金过高", ruled_on=date(2026, 11, 19),
+                                    ruling="rejected"),
+        lambda lead, d: engine.fire(d, STEP, lead, WHY),
+        lambda lead, d: f.walk(d, lead, "agree", "sign", now=TODAY),
+        lambda lead, d: engine.fire(d, "apply_confirmation", lead, applied_on=clock.local_date(TODAY), court="另一法院"),
+    ]
+    seen = [stage(fire) for fire in stages]
+    assert [s.applied for s in seen] == [False, True, True, True, False, True]
+    assert seen[2].rejected and seen[-1] == JudicialConfirmation(applied_on=clock.local_date(TODAY), court="另一法院")
+    client.get(f"/cases/{world.case}")
+    with counted(app) as statements:
+        page = client.get(f"/cases/{world.case}").get_data(as_text=True)
+    assert "另一法院" in page
+    assert len([s for s in statements if "FROM audit_events" in s]) == 1, statements

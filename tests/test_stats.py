@@ -695,3 +695,63 @@ def test_a_city_lists_its_areas_once_a_street_is_chosen(app, client, monkeypatch
     login(client, ids["sup_a"])
     page = client.get("/supervision/closures").get_data(as_text=True)
     assert "东片区" in _select(page, "area") and "北片区" in _select(page, "area") and 'id="area-hint"' not in page
+
+
+def _heading_place(page: str) -> str:
+    return re.search(r'<h1[^>]*id="stats-heading" data-place="([^"]*)"', page).group(1)
+
+
+def _street_kept(page: str) -> str | None:
+    """The street the filter form sends back when applied: its select's choice, or its hidden field's value."""
+    form = page[page.index('id="stats-filters"'):]
+    form = form[:form.index("</form>")]
+    select = re.search(r'<select[^>]*name="street".*?</select>', form, re.S)
+    if select:
+        chosen = re.search(r'<option selected value="(\d+)"', select.group(0))
+        return chosen.group(1) if chosen else None
+    hidden = re.search(r'<input type="hidden" id="street" name="street" value="(\d+)">', form)
+    return hidden.group(1) if hidden else None
+
+
+def test_a_one_street_city_names_its_street_and_keeps_it_when_the_period_changes(app, client):
+    """A city of one street (the demo) hides the street select; the by-street link's page names the street in its
+    heading, and its filter form keeps the street (a hidden field) when the period is changed and applied."""
+    with app.app_context():
+        street, (community, _), grids = f.org()
+        city, sup = f.user("supervisor"), f.user("supervisor", street=street)
+        case(f.user("mediator", community=community), grids[0], at(3, 2))
+        ids = {"street": street.id, "name": street.name, "community": community.id, "c_name": community.name,
+               "city": city.username, "sup": sup.username}
+
+    clock.set_now(NOW)
+    login(client, ids["city"])
+    page = client.get("/supervision/stats").get_data(as_text=True)
+    assert _heading_place(page) == ids["name"] and _street_kept(page) is None
+    assert f"street={ids['street']}" in page  # the by-street link
+    page = client.get(f"/supervision/stats?street={ids['street']}").get_data(as_text=True)
+    assert '<select class="form-select form-select-sm" id="street"' not in page
+    assert _heading_place(page) == ids["name"] and _street_kept(page) == str(ids["street"])
+    # The form applied with another period: the street is still chosen, and kept again.
+    page = client.get(f"/supervision/stats?month_from=2026-01&month_to=2026-02&street={ids['street']}")
+    page = page.get_data(as_text=True)
+    assert _street_kept(page) == str(ids["street"]) and 'data-first="2026-01-01"' in page
+    assert 'id="table-by-community"' in page and 'id="table-by-street"' not in page
+    page = client.get(f"/supervision/stats?street={ids['street']}&community={ids['community']}").get_data(as_text=True)
+    assert _heading_place(page) == f"{ids['name']} · {ids['c_name']}"
+    client.post("/logout", data={"csrf_token": f.csrf(page)})
+    login(client, ids["sup"])  # a street supervisor: their street, named, no field needed until chosen
+    page = client.get("/supervision/stats").get_data(as_text=True)
+    assert _heading_place(page) == ids["name"] and _street_kept(page) is None
+
+
+def test_a_city_of_two_streets_names_the_street_chosen_in_its_select(app, client, world):
+    with app.app_context():
+        from app.org.models import Street
+
+        names = {s.id: s.name for s in db.session.query(Street)}
+    login(client, world.sup_city)
+    page = client.get("/supervision/stats?lang=en").get_data(as_text=True)
+    assert _heading_place(page) == "All streets" and _street_kept(page) is None
+    page = client.get(f"/supervision/stats?street={world.street_b}").get_data(as_text=True)
+    assert _heading_place(page) == names[world.street_b] and _street_kept(page) == str(world.street_b)
+    assert '<input type="hidden" id="street"' not in page

@@ -64,7 +64,14 @@ def confirmation_window(dispute, now=None) -> ConfirmationWindow | None:
     effective = took_effect(dispute)
     if effective is None:
         return None
-    last_day = workdays.legal_last_day(effective + CONFIRMATION_PERIOD)
+    # Its last day read once per version of the case (the calendar is a statement): the case page's
+    # guards and its agreement panel both ask.
+    cached = dispute.__dict__.get("_window_last_day")
+    if cached is not None and cached[:2] == (dispute.version, effective):
+        last_day = cached[2]
+    else:
+        last_day = workdays.legal_last_day(effective + CONFIRMATION_PERIOD)
+        dispute._window_last_day = (dispute.version, effective, last_day)
     today = clock.local_date(now or clock.now())
     return ConfirmationWindow(effective, last_day, (last_day - today).days)
 

@@ -16,7 +16,7 @@ from workflows import DISPUTE
 from workflows.spec import SYSTEM
 
 from .. import engine
-from ..timeline import timeline
+from ..timeline import timeline_and_events
 from ..engine.deadlines import colour
 from ..engine.urgings import standing
 from ..auth.roles import role_label
@@ -27,6 +27,7 @@ from ..privacy import mask_id, mask_phone
 from . import codes
 from .access import INTAKE_ROLES
 from .forms import CLASSIFY_TRIGGERS, transition_form
+from .judicial import judicial_confirmation_from
 from .models import Dispute
 from .rules import community_grids, mediators_for, responsible_now
 
@@ -82,6 +83,11 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
     parties shown unmasked."""
     locale = current_locale()
     open_action = submitted or request.args.get("step")
+    # The history first: its events of the case give the judicial confirmation the steps' guards and the page
+    # read, without a statement of its own.
+    history, own_events = timeline_and_events(dispute, locale)
+    if own_events is not None:
+        judicial_confirmation_from(dispute, own_events)
     offered = engine.available(dispute, current_user)
     if not submitted and open_action and all(t.trigger != open_action for t in offered):
         # An old link, a page left open or a mistyped address: say why rather than open nothing.
@@ -104,7 +110,7 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
         responsible=responsible_now(dispute),  # a statement only while it has no lead
         actions=actions,
         open_action=open_action,
-        timeline=timeline(dispute, locale),
+        timeline=history,
         codes=codes,
         mask_id=mask_id,
         mask_phone=mask_phone,

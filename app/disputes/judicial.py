@@ -103,6 +103,18 @@ def judicial_confirmation(dispute) -> JudicialConfirmation:
     return status
 
 
+def judicial_confirmation_from(dispute, events) -> None:
+    """Keep, as judicial_confirmation() would read it, the confirmation
+    found in `events`: every audit event of the case, oldest first, read
+    already (the case page's timeline), so that the page and its steps'
+    guards ask the log nothing more."""
+    if took_effect(dispute) is None:
+        return
+    steps = [(e.trigger, e.data, e.reason) for e in sorted(events, key=lambda e: e.seq)
+             if e.entity_type == "dispute" and e.entity_id == dispute.id and e.trigger in _TRIGGERS]
+    dispute._judicial = (dispute.version, _read(steps))
+
+
 def judicial_confirmations(disputes) -> dict[int, JudicialConfirmation]:
     """judicial_confirmation() of each case, by id, in one statement."""
     wanted = [d.id for d in disputes if took_effect(d) is not None]

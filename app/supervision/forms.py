@@ -133,6 +133,21 @@ class _Filters(FlaskForm):
     def reversed_range(self) -> bool:
         return bool(self.date_from.data and self.date_to.data and self.date_to.data < self.date_from.data)
 
+    def place_names(self) -> list[str]:
+        """The names of the places shown, widest first, from the choices
+        (after read(); no statement): each place chosen, and the scope's one
+        street when no street is (a street's supervisor, a one-street city),
+        whose select is hidden and so would name it nowhere else. Empty for
+        a city of several streets with none chosen."""
+        streets = self.street.choices[1:]
+        names = []
+        for name in ("street", "area", "community", "grid"):
+            chosen = _chosen(self[name])
+            if chosen is None and name == "street" and len(streets) == 1:
+                chosen = streets[0][0]
+            names += [str(label) for value, label in self[name].choices if chosen is not None and value == chosen]
+        return names
+
     def link_args(self) -> dict:
         args = {}
         for name in self.FILTERS:

@@ -165,7 +165,8 @@ def statistics():
              ("on_spot", _("On the spot"), "#198754", "6 3"), ("agreements", _("Agreements"), "#9c3d00", "2 3")]
     description = trends.describe(trend, {name: label for name, label, _c, _d in lines})
     return render_template("supervision/stats.html", form=form, board=board, codes=codes,
-                           link_args=form.link_args(), alliance_kinds=PARTICIPANT_KINDS, trend=trend,
+                           link_args=form.link_args(), place_names=form.place_names(),
+                           alliance_kinds=PARTICIPANT_KINDS, trend=trend,
                            trend_lines=lines, trend_description=description,
                            opinion_labels=reports.opinion_labels(), success_rate=reports.shown_success_rate,
                            rate_awaits=reports.rate_awaits_mediation, rate_note=reports.success_rate_note)
