@@ -750,8 +750,8 @@ def test_a_city_of_two_streets_names_the_street_chosen_in_its_select(app, client
 
         names = {s.id: s.name for s in db.session.query(Street)}
     login(client, world.sup_city)
-    page = client.get("/supervision/stats?lang=en").get_data(as_text=True)
-    assert _heading_place(page) == "All streets" and _street_kept(page) is None
+    page = client.get("/supervision/stats").get_data(as_text=True)
+    assert _heading_place(page) == "全部街道" and _street_kept(page) is None  # All streets
     page = client.get(f"/supervision/stats?street={world.street_b}").get_data(as_text=True)
     assert _heading_place(page) == names[world.street_b] and _street_kept(page) == str(world.street_b)
     assert '<input type="hidden" id="street"' not in page
