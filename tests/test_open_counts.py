@@ -144,6 +144,9 @@ def step(rng, d, w, now):
     offered += [(t, supervisor) for t in engine.available(d, supervisor)]
     # Repairs of old data are not steps of ordinary work.
     offered = [(t, actor) for t, actor in offered if not t.trigger.startswith("repair")]
+    # Nor the steps whose guards need what the walk never records: an urging of the mediators keeps the state
+    # and the due time (nothing counted), mediating again needs the court's rejection first.
+    offered = [(t, actor) for t, actor in offered if t.trigger not in ("urge_mediators", "mediate_after_rejection")]
     if not offered:
         return None
     # Mostly forward, so that cases reach the later deadlines too.

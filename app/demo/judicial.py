@@ -12,9 +12,10 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock
+from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..disputes.agreement import confirmation_window
 from ..disputes.codes import CONFIRMED, REJECTED
@@ -60,6 +61,12 @@ def _built(kind, days_ago, community, grid, mediator, reporter, rng, now) -> Dis
     """A case like the year's, written agreement signed and being performed."""
     today = clock.local_date(now)
     at = now - timedelta(days=days_ago)
+    # File numbers follow acceptance: accepted after every case the demo has accepted so far, its steps
+    # then share the time left before now (the judicial steps share what remains after them).
+    last = db.session.execute(select(func.max(AuditEvent.at)).where(AuditEvent.trigger == "accept")).scalar()
+    if last is not None and last >= at:
+        at = last + (now - last) / 20
+    step = min(timedelta(days=1), (now - at) / 10)
     case = NewCase(dispute_type=kind, facts=FACTS[kind], grid_id=grid.id,
                    place=f"{community.name}{rng.randint(1, 30)}号楼", amount=AMOUNTS[kind][-1],
                    people_count=2, risk="low",
@@ -70,15 +77,15 @@ def _built(kind, days_ago, community, grid, mediator, reporter, rng, now) -> Dis
             setattr(party, name, value)
     create(dispute, reporter, {"channel": "walk_in", "dispute_type": kind}, now=at)
     for trigger, after in (("accept", 0), ("assign", 0), ("start_mediation", 1), ("agree", 3)):
-        at += timedelta(days=after, hours=2)
+        at += step * after + step / 12
         data, reason = _data_for(trigger, dispute, mediator, rng)
         if trigger == "agree":
             data["form"] = "written"
-            _session(dispute, mediator, at - timedelta(hours=1))
+            _session(dispute, mediator, at - step / 24)
         fire(dispute, trigger, mediator, reason, now=at, **data)
     fire(dispute, "sign", mediator, now=at, signed_on=clock.local_date(at),
          signers=[key for key, _name in signer_choices(dispute)])
-    fire(dispute, "start_performance", mediator, now=at + timedelta(days=1))
+    fire(dispute, "start_performance", mediator, now=at + step)
     return dispute
 
 

@@ -105,6 +105,8 @@ class EditForm(FlaskForm):
     grid_id = SelectField(_l("Grid"), coerce=_int_or_none, validate_choice=False)
 
     FIELDS = ("channel", "dispute_type", "place", "arose_on", "facts", "amount", "people_count", "risk")
+    # Until fill_choices names the case: no case, no grid to place it in, not movable.
+    _dispute, _grids, _may_move = None, {}, False
 
     def fill_choices(self, locale, dispute=None, grids=(), may_move: bool = False):
         """`grids`: the case's community's, where `dispute` may be placed;
