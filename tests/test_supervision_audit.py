@@ -140,6 +140,11 @@ def test_a_forged_digest_gets_a_clear_answer(app, client, world):
     for garbage in ("hello", "audit-digest events=x head=y", "audit-digest events=3 head=" + "z" * 64):
         response = client.get("/audit/verify", query_string={"digest": garbage})
         assert response.status_code == 422 and 'id="digest-error"' in response.get_data(as_text=True)
+    # The paste form sends run=1 with the digest: an unreadable digest runs no check and says no "intact".
+    response = client.get("/audit/verify", query_string={"digest": "abc", "run": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="digest-error"' in page
+    assert 'id="verify-result"' not in page and 'aria-invalid="true"' in page and 'value="abc"' in page
     token = csrf(client.get("/audit/verify").get_data(as_text=True))
     for content in (b"", b"x" * 5000, b"\xff\xfe\x00garbage"):
         response = client.post("/audit/verify", data={"csrf_token": token, "digest_file": (io.BytesIO(content), "d.txt")},

@@ -179,7 +179,9 @@ def check():
         digest, digest_error = _read_digest(digest_line)
     if digest_error:
         status = 422
-    run = request.args.get("run") == "1" or digest is not None
+    # A digest that could not be read is not checked, and neither is the log:
+    # a green "intact" beside the error would read as the digest's result.
+    run = digest is not None or (request.args.get("run") == "1" and not digest_error)
     # A read-only check, POST or not: one snapshot, never the write lock. In
     # this process: a web worker is not forked (the command line checks a
     # large log in worker processes).
