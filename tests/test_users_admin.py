@@ -137,6 +137,19 @@ def test_an_admin_makes_an_account_that_can_log_in(app, world):
     assert login(other, "sun", NEW_PASSWORD).status_code == 302 and logged_in(other)
 
 
+@pytest.mark.parametrize("role, told", [("lawyer", "律师名册"), ("elder", "五老和事会"), ("mediator", None)])
+def test_a_volunteers_new_account_tells_the_admin_it_still_needs_the_coordinators_link(app, world, role, told):
+    client = as_admin(app, world)
+    response = new_account(client, role=role, community_id=world["c1"])
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已创建" in page
+    if told:
+        assert told in page and "请告知协调员" in page
+    else:
+        assert "请告知协调员" not in page
+
+
 @pytest.mark.parametrize("fields, message", [
     ({"username": "wang", "community_id": "C1"}, "用户名 wang 已被占用"),
     ({"role": "wizard"}, None),

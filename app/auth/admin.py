@@ -11,7 +11,7 @@ rather than overwritten."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext, pgettext
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext, pgettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -151,7 +151,18 @@ def create():
     db.session.commit()
     flash(_("Account %(username)s created. Give its password to its user in person.", username=user.username),
           "success")
+    if user.role in ROSTER_LINKED:
+        # Until the coordinator links it, the new volunteer's first login ends at "ask the coordinator".
+        flash(ROSTER_LINKED[user.role], "info")
     return redirect(url_for("users.show", user_id=user.id))
+
+
+ROSTER_LINKED = {
+    "lawyer": _l("The account works once the coordinator links it to the lawyer's entry (Lawyers → the lawyer → "
+                 "Login): tell the coordinator."),
+    "elder": _l("The account works once the coordinator links it to the elder's entry (Council of elders → the "
+                "elder → Login account): tell the coordinator."),
+}
 
 
 def _load(user_id: int) -> User:
