@@ -341,6 +341,11 @@ def back_to_start() -> str:
 # Those whose supervisor grants what they may do; everyone else asks the administrator.
 SUPERVISED_ROLES = ("mediator", "gridworker", "assistant")
 FORBIDDEN_ASK_ADMIN = _l("Your account may not do this. Ask the administrator if you think it should.")
+# An administrator asked to ask the administrator is told nothing: their role keeps accounts and settings,
+# and another role's work (the rota, a case's steps) is done by that role's people.
+FORBIDDEN_ADMIN = _l("This is another role's work (the rota is the coordinator's, a case's steps its mediator's): an "
+                     "administrator keeps the accounts and settings. Ask someone of that role, or give an account "
+                     "that role on the users' page.")
 
 
 def upload_mb() -> int:
@@ -369,8 +374,9 @@ def _register_errors(app):
         from werkzeug.exceptions import Forbidden
 
         detail = error.description if error.description != Forbidden.description else None
-        supervised = getattr(current_user, "role", None) in SUPERVISED_ROLES
-        hint = ERROR_TEXT[403][1] if supervised else FORBIDDEN_ASK_ADMIN
+        role = getattr(current_user, "role", None)
+        hint = (ERROR_TEXT[403][1] if role in SUPERVISED_ROLES
+                else FORBIDDEN_ADMIN if role == "admin" else FORBIDDEN_ASK_ADMIN)
         return render_template("error.html", code=403, title=ERROR_TEXT[403][0], hint=hint, detail=detail,
                                back=back_to_start()), 403
 

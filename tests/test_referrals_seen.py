@@ -119,3 +119,19 @@ def test_the_404_page_says_it_to_a_liaison_in_chinese_without_a_case_list(app, w
     liaison = client_of(app, world.liaison)
     page = liaison.get("/referrals/99999").get_data(as_text=True)
     assert "案件列表" not in page
+
+
+@pytest.mark.parametrize("role, told, not_told", [
+    ("admin", "another role's work", "Ask the administrator"),
+    ("supervisor", "Ask the administrator", "another role's work"),
+    ("mediator", "Ask your supervisor", "Ask the administrator")])
+def test_the_403_page_tells_each_role_whom_to_ask(app, role, told, not_told):
+    with app.app_context():
+        f.org()
+        username = f.user(role).username
+    client = client_of(app, username)
+    english(client)
+    response = client.get("/rota/plan")  # the coordinator's page
+    assert response.status_code == 403
+    page = html.unescape(response.get_data(as_text=True))
+    assert told in page and not_told not in page
