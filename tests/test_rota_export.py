@@ -8,10 +8,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app import clock
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.rota import planning
-from app.rota.models import Duty
+from app.rota.models import Duty, Holiday
 from tests import factories_rota as fr
 from tests.factories import login
 
@@ -64,3 +65,29 @@ def test_only_coordinators_and_the_admin_export(client, app, world):
     coordinator = app.test_client()
     login(coordinator, world.coordinator)
     assert coordinator.get("/rota/month/export.pdf").status_code == 404
+
+
+def test_a_closed_saturday_is_a_state_not_a_room_and_prints_unbroken(client, app, world):
+    closed = fr.FIRST_SATURDAY + timedelta(weeks=1)
+    with app.app_context():
+        db.session.add(Holiday(name="工作室消防安全检修", first_day=closed, last_day=closed, created_at=clock.now()))
+        db.session.commit()
+    login(client, world.coordinator)
+    lines = client.get(f"/rota/month/export.csv?m={MONTH}").get_data().decode("utf-8-sig").splitlines()
+    assert f"{closed.isoformat()},,,,,,不坐班：工作室消防安全检修" in lines
+    printed = client.get(f"/rota/month/print?m={MONTH}").get_data(as_text=True)
+    row = printed[printed.index(f'data-day="{closed.isoformat()}"'):]
+    assert "不坐班：工作室消防安全检修" in row[:row.index("</tr>")]
+    # The wall sheet keeps each date, time and name on one line.
+    seat = printed[printed.index(f'data-day="{fr.FIRST_SATURDAY.isoformat()}"'):]
+    assert seat[:seat.index("</tr>")].count('class="text-nowrap"') == 3
+
+
+@pytest.mark.parametrize("path", ["/rota/month/export.csv", "/rota/month/export.xlsx", "/rota/month/print"])
+def test_a_mistyped_month_is_said_not_swapped_for_this_month(client, app, world, path):
+    login(client, world.coordinator)
+    response = client.get(f"{path}?m=2027-13")
+    assert response.status_code == 302 and "/rota/month?m=2027-13" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2027-13" in page and "不是有效的月份" in page
+    assert exports(app) == []  # no file, so no export recorded

@@ -25,10 +25,13 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 def parse_month(value: str | None, default: date) -> tuple[int, int]:
     """"2026-12" → (2026, 12); anything else gives the default's month."""
+    return month_of(value) or (default.year, default.month)
+
+
+def month_of(value: str | None) -> tuple[int, int] | None:
+    """"2026-12" → (2026, 12); None when it names no month."""
     try:
         year, month = (int(part) for part in str(value or "").split("-"))
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return year, month
     except ValueError:
-        pass
-    return default.year, default.month
+        return None
+    return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None

@@ -5,8 +5,8 @@ coordinator's street (city-level: every street); no phone numbers. Each file
 sent is an audit event, like every other export."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
-from flask_babel import gettext as _
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 
 from workflows.lawyer_duty import LAWYER_DUTY
@@ -16,9 +16,10 @@ from ..audit.chain import record
 from ..auth.access import roles_required
 from ..database import writes
 from ..extensions import db
-from ..i18n import translate
+from ..i18n import current_locale, translate
+from ..workdays import festival_label
 from ..spreadsheets import Section, to_csv, to_xlsx
-from .days import month_bounds, parse_month
+from .days import month_bounds, month_of, parse_month
 from .grid import grid
 from .models import LIVE_STATES
 from .scope import street_of
@@ -30,7 +31,11 @@ EXPORTERS = ("coordinator", "admin")
 
 
 def _month():
-    year, number = parse_month(request.args.get("m"), clock.today())
+    asked = request.args.get("m")
+    if asked and month_of(asked) is None:
+        # Not another month's file under a mistyped name: the month page says what went wrong.
+        raise _NoSuchMonth(asked)
+    year, number = parse_month(asked, clock.today())
     first, last = month_bounds(year, number)
     return first, last, grid(first, last, LIVE_STATES, street_of(current_user))
 
@@ -40,7 +45,9 @@ def month_section(first, rows) -> Section:
     lines = []
     for row in rows:
         if row.holiday:
-            lines.append([row.day.isoformat(), row.holiday, None, None, None, None, None])
+            # No room's name in the room column: the day's state says it, the reason with it.
+            lines.append([row.day.isoformat(), None, None, None, None, None,
+                          _("No duty") + pgettext("between a label and its value", ": ") + festival_label(row.holiday, current_locale())])
             continue
         for seat in row.seats:
             duty = seat.duty
@@ -53,12 +60,21 @@ def month_section(first, rows) -> Section:
     return Section(_("Rota %(month)s", month=f"{first:%Y-%m}"), headers, lines)
 
 
+class _NoSuchMonth(Exception):
+    def __init__(self, asked):
+        super().__init__(asked)
+        self.page = redirect(url_for("rota.month", m=asked))
+
+
 @roles_required(*EXPORTERS)
 @writes  # the export is audited: this GET writes
 def export_month(fmt):
     if fmt not in FORMATS:
         abort(404)
-    first, _last, rows = _month()
+    try:
+        first, _last, rows = _month()
+    except _NoSuchMonth as wrong:
+        return wrong.page
     section = month_section(first, rows)
     body = to_csv([section]) if fmt == "csv" else to_xlsx([section])
     record("export", None, "export", current_user,
@@ -70,5 +86,8 @@ def export_month(fmt):
 
 @roles_required(*EXPORTERS)
 def print_month():
-    first, _last, rows = _month()
+    try:
+        first, _last, rows = _month()
+    except _NoSuchMonth as wrong:
+        return wrong.page
     return render_template("rota/month_print.html", rows=rows, first=first, duty_wf=LAWYER_DUTY)

@@ -27,7 +27,7 @@ from ..validators import form_version
 from . import codes, swaps as swap_service
 from .admin import duties_on, set_unavailable
 from .consultations import logging_refusal
-from .days import month_bounds, parse_month
+from .days import month_bounds, month_of, parse_month
 from .forms import REASON_MAX, SENT_BACK, ActionForm, ConsultationForm, PlainForm, SwapForm, UnavailableForm
 from .grid import grid
 from .planning import SAME_TIME, unavailable_problem
@@ -239,7 +239,12 @@ def mark_unavailable():
 @roles_required(*READERS)
 def month():
     today = clock.today()
-    year, number = parse_month(request.args.get("m"), today)
+    asked = request.args.get("m")
+    if asked and month_of(asked) is None:
+        # A mistyped link must not pass silently for this month.
+        flash(_("“%(m)s” is no month: this month is shown. A month is written like %(example)s.",
+                m=asked[:20], example=f"{today:%Y-%m}"), "warning")
+    year, number = parse_month(asked, today)
     first, last = month_bounds(year, number)
     me = lawyer_of(current_user)
     # Staff see their street's rooms (city-level: all); lawyers, one pool
