@@ -263,7 +263,7 @@ def test_a_deactivated_elder_stays_on_the_council_and_the_mediator_records_for_t
     english(admin_client)
     uid = w["elder_user_id"]
     answer = post_form(admin_client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",
-                       {"state": state_of(admin_client, uid)})
+                       {"reason": "离开中心", "state": state_of(admin_client, uid)})
     assert answer.status_code == 302
     said = admin_client.get(answer.location).get_data(as_text=True)
     assert "2 open invitations of the council of elders stay" in said

@@ -62,7 +62,7 @@ def test_deactivating_a_lawyer_on_the_users_page_withdraws_their_waiting_request
     admin = admin_client(app)
     uid = world["lawyer_user_id"]
     answer = post_form(admin, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",
-                       {"state": state_of(admin, uid)})
+                       {"reason": "离开中心", "state": state_of(admin, uid)})
     assert answer.status_code == 302
     page = admin.get(answer.location).get_data(as_text=True)
     assert "1 request for a legal opinion waiting for their answer was withdrawn" in page

@@ -250,7 +250,7 @@ def test_deactivating_logs_the_user_out_at_once_and_reactivating_lets_them_back(
         db.session.commit()
     client = as_admin(app, world)
     response = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",
-                         {"state": state_of(client, uid)})
+                         {"reason": "离开中心", "state": state_of(client, uid)})
     assert response.status_code == 302
     # The timed-out one is recorded as the timeout it was, by the system, not as the admin's logout.
     timeout = events(app, "session_timeout")[-1]
@@ -270,12 +270,38 @@ def test_deactivating_logs_the_user_out_at_once_and_reactivating_lets_them_back(
     assert login(again, "wang").status_code == 302 and logged_in(again)
 
 
+def test_a_deactivation_says_why_and_the_log_keeps_it(app, world):
+    client = as_admin(app, world)
+    uid = user_id(app, "wang")
+    page = client.get(f"/admin/users/{uid}").get_data(as_text=True)
+    form = page[page.index('id="deactivate-form"'):]
+    assert re.search(r'<input[^>]*name="reason"[^>]*required', form[:form.index("</form>")])
+    before = counts(app)
+    for reason in ("", "   ", "x" * 201):
+        refused = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",
+                            {"reason": reason, "state": state_of(client, uid)})
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and 'aria-invalid="true"' in text and 'id="deactivate-form"' in text
+    assert counts(app) == before
+    with app.app_context():
+        assert db.session.get(User, uid).active
+    done = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",
+                     {"reason": " 十一月底离开中心 ", "state": state_of(client, uid)})
+    assert done.status_code == 302
+    assert events(app, "user_deactivated")[-1].reason == "十一月底离开中心"
+    # Reactivating asks for no reason.
+    back = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/reactivate", {"state": state_of(client, uid)})
+    assert back.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, uid).active
+
+
 def test_an_admin_cannot_deactivate_themself_nor_demote_the_last_admin(app, world):
     client = as_admin(app, world)
     uid = user_id(app, "boss")
     before = counts(app)
     response = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",
-                         {"state": state_of(client, uid)})
+                         {"reason": "离开中心", "state": state_of(client, uid)})
     assert response.status_code == 409 and "不能停用自己的账号" in response.get_data(as_text=True)
     response = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}", {
         "display_name": "老板", "role": "supervisor", "street_id": 0, "community_id": 0, "grid_id": 0,
@@ -410,7 +436,7 @@ def test_a_department_page_lists_its_liaisons_and_warns_when_none_is_active(app,
     assert '<option selected value="liaison">' in form
     # A deactivated liaison answers nothing: the warning is back.
     uid = user_id(app, "qian")
-    post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate", {"state": state_of(client, uid)})
+    post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate", {"reason": "离开中心", "state": state_of(client, uid)})
     market = client.get(f"/referrals/departments/{world['market']}").get_data(as_text=True)
     assert 'data-liaison="qian"' in market and 'id="no-liaison"' in market
 

@@ -189,7 +189,7 @@ def _user_page(user: User, status: int = 200, **forms):
     state = accounts.state_of(user)
     context = {
         "form": forms.get("form") or _account_form(user),
-        "state_form": AccountStateForm(formdata=None, state=state),
+        "state_form": forms.get("state_form") or AccountStateForm(formdata=None, state=state),
         "password_form": forms.get("password_form") or PasswordSetForm(formdata=None),
         "reset_form": forms.get("reset_form") or TwoFactorResetForm(formdata=None),
     }
@@ -249,10 +249,16 @@ def update(user_id: int):
 def _set_active(user_id: int, active: bool):
     user = _load(user_id)
     form = AccountStateForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() and not form.reason.errors:
         abort(400)
+    reason = (form.reason.data or "").strip()
+    if not active and not reason and not form.reason.errors:
+        form.reason.errors = [_("Say why the account is deactivated: the audit log keeps it.")]
+    if form.reason.errors:
+        correct_the_marked(form, "deactivate-form")
+        return _user_page(user, 422, state_form=form)
     try:
-        done = accounts.set_active(user, active, current_user, form.state.data or "")
+        done = accounts.set_active(user, active, current_user, form.state.data or "", reason=reason or None)
     except accounts.StaleForm:
         return _stale(user)
     except accounts.AccountProblem as problem:

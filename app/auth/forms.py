@@ -143,8 +143,13 @@ class PasswordSetForm(FlaskForm, NewPasswordFields):
 
 class AccountStateForm(FlaskForm):
     """Deactivate or reactivate: the loaded state guards against another
-    administrator's change meanwhile."""
+    administrator's change meanwhile. A deactivation says why (the view
+    requires it), as the command line's --reason and a second factor's
+    reset do: months later the log must tell a leaver from a mistake."""
     state = HiddenField()
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)],
+                         description=_l("For the audit log, e.g. left the centre at the end of November."),
+                         render_kw={"required": True})  # shown on the deactivation only, where it is required
 
 
 class TwoFactorResetForm(FlaskForm):
