@@ -133,3 +133,30 @@ def test_printing_the_case_file_and_downloading_its_pdf_read_apart(app, client, 
     # The case's own history says it alike.
     case_page = client.get(f"/supervision/cases/{world.agreed}").get_data(as_text=True)
     assert "Case file printed" in case_page
+
+
+def test_a_swap_is_named_by_its_saturday_and_lawyers_and_linked_to_its_duty(app, client):
+    from datetime import timedelta
+
+    from app.rota import planning
+    from app.rota.models import Duty
+    from app.rota.swaps import request_swap
+    from tests import factories_rota as frota
+
+    with app.app_context():
+        frota.set_today()
+        coordinator, _room, people = frota.rota_world(lawyers=2, seats=1)
+        last = frota.FIRST_SATURDAY + timedelta(weeks=3)
+        planning.generate(frota.FIRST_SATURDAY, last, coordinator)
+        planning.publish(frota.FIRST_SATURDAY, last, coordinator)
+        (a, a_user), (b, _b_user) = people
+        duty = db.session.execute(select(Duty).where(Duty.lawyer_id == a.id).order_by(Duty.day)).scalars().first()
+        swap = request_swap(duty, a, b, "家里有事", a_user)
+        ids, day, names = (swap.id, duty.id), duty.day, (a.name, b.name)
+        admin = f.user("admin").username
+        db.session.remove()
+    login(client, admin)
+    english(client)
+    what = subject(client.get("/audit/").get_data(as_text=True), f"duty_swap:{ids[0]}")
+    assert f'<a href="/rota/duties/{ids[1]}">' in what
+    assert f"{day.year}" in what and f"{names[0]} → {names[1]}" in what and f"#{ids[0]}" not in what

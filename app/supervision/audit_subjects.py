@@ -24,7 +24,7 @@ from ..i18n import N_, translate
 from ..labels import RANGE_TEXT, REFERENCES, field_value
 from ..opinions.models import LegalOpinion
 from ..referrals.models import Referral
-from ..rota.models import Duty, Room
+from ..rota.models import Duty, Room, SwapRequest
 from ..sweeps.models import Sweep
 from ..workdays import festival_label
 from .models import SignOff
@@ -111,10 +111,16 @@ class RowPage:
     options: tuple = ()
     on_case: bool = False
     name: Callable | None = None  # (row, locale) -> its name, when not on_case
+    page_of: str = "id"  # the row's attribute that `arg` takes: its own id, or its parent's whose page shows it
 
 
 def _referral_name(row, locale: str) -> str:
     return row.department.name
+
+
+def _swap_name(row, locale: str) -> str:
+    other = row.taker or row.target
+    return f"{day_text(row.duty.day, locale)} {row.requester.name} → {other.name if other else '…'}"
 
 
 def _period_name(label: str, first: date, last: date, locale: str) -> str:
@@ -131,12 +137,17 @@ ROW_PAGES = {
                              on_case=True),
     "followup": RowPage(FollowUp, "followups.show", "followup_id", (joinedload(FollowUp.dispute),), on_case=True),
     "elder_assignment": RowPage(ElderAssignment, "supervision.case", "case_id",
-                                (joinedload(ElderAssignment.dispute),), on_case=True),
+                                (joinedload(ElderAssignment.dispute),), on_case=True, page_of="dispute_id"),
     "sweep": RowPage(Sweep, "sweeps.show", "sweep_id", (joinedload(Sweep.community), joinedload(Sweep.street)),
                      name=lambda row, locale: _period_name(row.place_name, row.period_start, row.period_end, locale)),
     "lawyer_duty": RowPage(Duty, "rota.duty", "duty_id", (joinedload(Duty.room).joinedload(Room.community),),
                            name=lambda row, locale: f"{row.room.name} {day_text(row.day, locale)}"),
     "elder": RowPage(Elder, "elders.elder_page", "elder_id"),
+    # A swap by its Saturday and its lawyers ("2027年3月27日 刘律师 → 王建国"), read on its duty's page.
+    "duty_swap": RowPage(SwapRequest, "rota.duty", "duty_id",
+                         (joinedload(SwapRequest.duty), joinedload(SwapRequest.requester),
+                          joinedload(SwapRequest.target), joinedload(SwapRequest.taker)),
+                         name=lambda row, locale: _swap_name(row, locale), page_of="duty_id"),
 }
 # A referral's case and department both: two referrals of one case differ by their departments.
 EXTRA_NAMES = {"referral": _referral_name}
@@ -187,7 +198,7 @@ def subjects(events, locale: str, payloads: list[dict] | None = None, viewer=Non
                 name = page.name(row, locale)
             else:
                 name = names.get(kind, {}).get(row.id) or f"#{row.id}"
-            target = row.dispute_id if page.arg == "case_id" else row.id
+            target = getattr(row, page.page_of)
             url = url_for(page.endpoint, **{page.arg: target}) if opens and _visible(row, viewer) else None
             read[(kind, row.id)] = (name, url)
     case_ids = wanted.get("dispute", set()) | set(review_cases.values())
