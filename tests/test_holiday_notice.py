@@ -23,6 +23,7 @@ from app.rota.models import Duty
 from tests import factories as f
 from tests import factories_rota as fr
 from tests.factories import csrf, login
+from tests.test_opinions_web import english
 
 # The first year the package does not know (2027 with chinesecalendar 1.11.0), so that a newer
 # release of the package moves these tests along with it.
@@ -293,6 +294,14 @@ def test_the_coordinators_are_told_of_the_duties_on_a_holiday_entered_and_decide
         # Nothing on the holidays: nothing said.
         assert add_entry("端午节", saturdays[1] + timedelta(days=30), saturdays[1] + timedelta(days=30), [],
                          admin).said == []
+        username = coordinator.username
+    # The festival entered in Chinese is said in the reader's language.
+    client = app.test_client()
+    login(client, username)
+    assert "恰逢劳动节" in client.get("/notifications/").get_data(as_text=True)
+    english(client)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "falls on Labour Day" in page and "劳动节" not in page
 
 
 def section(page: str, section_id: str) -> str:

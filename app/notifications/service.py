@@ -21,6 +21,8 @@ from sqlalchemy import bindparam, func, select, update
 from .. import clock
 from ..dates import day_text, days_text, moment_text
 from ..extensions import db
+from ..i18n import current_locale
+from ..workdays import festival_label
 from .models import Notification, NotificationPref
 
 MESSAGES: dict[str, object] = {}
@@ -124,9 +126,12 @@ def _shown(key: str, value):
     them (app.dates): a day under "day" or a name ending in "_on", several
     under "days", a stored (UTC) moment under a name ending in "_at". A
     name ending in "_label" holds a msgid (a code's English label), shown
-    in the reader's language."""
+    in the reader's language; so is a holiday's name under "holiday" when it
+    names festivals only ("劳动节" reads "Labour Day" in English)."""
     if isinstance(value, str) and key.endswith("_label"):
         return gettext(value) if value else value
+    if isinstance(value, str) and key == "holiday":
+        return festival_label(value, current_locale()) if value else value
     try:
         if isinstance(value, str) and (key == "day" or key.endswith("_on")):
             return day_text(date.fromisoformat(value))
