@@ -40,9 +40,14 @@ def _own(note_id: int) -> Notification:
 @roles_required(*ROLES)
 def index():
     number = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Only the unread: the few that still ask something, out from under the many read.
+    unread = request.args.get("unread") == "1"
     query = select(Notification).where(Notification.user_id == current_user.id)
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
     page = page_of(query, (Notification.id.desc(),), number, current_app.config["FOLLOWUPS_PER_PAGE"])
-    return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of)
+    return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of, unread=unread,
+                           link_args={"unread": "1"} if unread else {})
 
 
 @roles_required(*ROLES)
