@@ -398,6 +398,11 @@ def test_a_referral_step_sent_back_marks_its_own_section_only(app, client, world
     assert {"return_for_redo", "withdraw"} <= set(sections)
     assert "is-invalid" in sections["withdraw"] and "is-invalid" not in sections["return_for_redo"]
     assert events(app) == before
+    # A required reason is marked so: the browser asks for it before the page's "are you sure?" (app.js asks
+    # only of a form whose fields are valid), rather than confirming a step the server then refuses.
+    blank = dict(re.findall(r'<section class="card mb-2" id="step-(\w+)">(.*?)</section>', client.get(
+        f"/referrals/{world.ours}").get_data(as_text=True), re.S))
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*required', blank["withdraw"])
 
 
 def test_a_liaison_s_today_page_counts_the_referrals_beyond_the_ones_it_lists(app, world, monkeypatch):

@@ -197,6 +197,10 @@ def render_referral(referral, form=None, status=200, submitted=None):
     blank = StepForm(formdata=None)
     blank.version.data = referral.version
     forms = {t.trigger: form if form is not None and t.trigger == submitted else blank for t in offered}
+    for shown in (blank, form):
+        if shown is not None:
+            # Shown only on steps that require it: marked so, the browser asks for it before the "are you sure?".
+            shown.reason.flags.required = True
     files = list(db.session.execute(select(ReferralAttachment).where(
         ReferralAttachment.referral_id == referral.id).order_by(ReferralAttachment.id)).scalars())
     return render_template("referrals/show.html", r=referral, d=referral.dispute, files=files,
