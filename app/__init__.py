@@ -166,6 +166,7 @@ def _install_code_labels():
     from .followups import codes as fu
     from .api import iot
     from .api.forms import SCOPE_LABELS
+    from .audit import checkpoints
     from .auth.models import User
     from .auth import accounts, sessions, two_factor
     from .elders import codes as elder_codes, roster as elder_roster
@@ -205,6 +206,7 @@ def _install_code_labels():
     install_codes("cause", sessions.CAUSES, entity_type="user")
     install_codes("after", sessions.ENDED_AFTER, entity_type="user")
     install_codes("by", accounts.BY, entity_type="user")
+    install_codes("by", checkpoints.BY, entity_type="audit_checkpoint")
     install_codes("kind", REFERRAL_KINDS, entity_type="department")  # its own periods, per kind of referral
     # An elder on the council's roster: the roster's own labels and code lists.
     install_type_labels("elder", elder_roster.ROSTER_LABELS)

@@ -242,6 +242,11 @@ TYPE_FIELD_LABELS = {
     # A grid an administrator added (app/org/edits.py).
     ("org", "code"): N_("Grid code"),
     ("org", "households"): N_("Households"),
+    # A signed audit checkpoint (app/audit/checkpoints.py): the chain's position it signed.
+    ("audit_checkpoint", "events"): N_("Events covered"),
+    ("audit_checkpoint", "last_id"): N_("Last event no."),
+    ("audit_checkpoint", "head"): N_("Hash of the last event"),
+    ("audit_checkpoint", "by"): N_("Signed through"),
 }
 
 

@@ -110,6 +110,7 @@ WORDS = {
     "community_added": N_("Community added"),
     "grid_added": N_("Grid added"),
     "api_refused": N_("API call refused"),
+    "checkpoint_signed": N_("Audit checkpoint signed"),
 }
 
 # Labels of one entity type's triggers, where the trigger alone would read

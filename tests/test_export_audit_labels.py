@@ -67,3 +67,49 @@ def test_a_printed_case_file_reads_as_words_on_the_cases_history(client, world):
     assert "人民调解卷宗" in history
     # No code: the step reads "Case file printed" (打印卷宗) before its translation is merged, never "print".
     assert "casefile" not in history and not re.search(r"\bprint\b", history)
+
+
+def export_events(client, typed: str) -> list[str]:
+    """The events the action filter finds for `typed`, as "entity:id export/format"."""
+    html = client.get("/audit/", query_string={"trigger": typed}).get_data(as_text=True)
+    return sorted(re.findall(r'<tr data-trigger="export" data-entity="([^"]*)"', html))
+
+
+@pytest.fixture
+def exported(app, client, world):
+    """The case file printed and downloaded as PDF (recorded as the PDF's route records it: the PDF needs a
+    CJK font the machine may lack), and the statistics exported."""
+    from app.audit.chain import record
+
+    login(client, world.sup_a)
+    assert client.get(f"/supervision/cases/{world.case}/casefile").status_code == 200
+    assert client.get("/supervision/stats/export.xlsx?month_from=2026-01&month_to=2026-03").status_code == 200
+    with app.app_context():
+        record("dispute", world.case, "export", fs.user_named(world.sup_a),
+               data={"export": "casefile", "format": "pdf"})
+        db.session.commit()
+    return world
+
+
+def test_the_action_filter_finds_the_case_file_exports_by_their_labels_in_chinese(client, exported):
+    case = f"dispute:{exported.case}"
+    assert export_events(client, "打印卷宗") == [case]
+    assert export_events(client, "下载卷宗 PDF") == [case]
+    assert len(export_events(client, "卷宗")) == 2  # part of both labels
+    # What matched before still does: the code, and 导出 (every export, the statistics' too).
+    assert export_events(client, "导出") == export_events(client, "export") == sorted([case, case, "export:"])
+    html = client.get("/audit/").get_data(as_text=True)
+    assert '<option value="打印卷宗">' in html and '<option value="下载卷宗 PDF">' in html
+
+
+def test_the_action_filter_finds_the_case_file_exports_by_their_labels_in_english(client, exported):
+    from tests.factories import csrf
+
+    page = client.get("/audit/").get_data(as_text=True)
+    client.post("/language/en", data={"csrf_token": csrf(page), "next": "/audit/"})
+    case = f"dispute:{exported.case}"
+    printed, pdf = export_events(client, "Case file printed"), export_events(client, "Case file downloaded as PDF")
+    assert printed == pdf == [case]
+    assert len(export_events(client, "Case file")) == 2
+    assert export_events(client, "Exported") == export_events(client, "export") == sorted([case, case, "export:"])
+    assert export_events(client, "打印卷宗") == []  # the Chinese label is not the English page's

@@ -343,3 +343,36 @@ def test_the_case_page_reads_the_confirmation_from_its_timeline_as_the_log_gives
         page = client.get(f"/cases/{world.case}").get_data(as_text=True)
     assert "另一法院" in page
     assert len([s for s in statements if "FROM audit_events" in s]) == 1, statements
+
+
+def test_a_confirmation_recorded_beside_sealed_personal_data_reads_the_same_erased_or_not(app, world):
+    """The steps' data is read as every reader of the log reads it (open_all): a personal value recorded with
+    the application is sealed with the case's key, and the application and the ruling read the same with
+    the key and once it is destroyed (crypto-shredding)."""
+    from app.audit.chain import record
+    from app.audit.personal import destroy_key
+    from app.disputes.judicial import JudicialConfirmation, judicial_confirmation_from, judicial_confirmations
+
+    with app.app_context():
+        lead, d = user(world.lead), db.session.get(Dispute, world.case)
+        record("dispute", d.id, "apply_confirmation", lead, from_state=d.state, to_state=d.state,
+               data={"applied_on": "2026-11-12", "court": COURT, "applicant_phone": "13812345678"})
+        record("dispute", d.id, "record_ruling", lead, from_state=d.state, to_state=d.state, reason="确认有效",
+               data={"ruled_on": "2026-11-19", "ruling": "confirmed"})
+        db.session.commit()
+        sealed = db.session.execute(select(AuditEvent.data).where(
+            AuditEvent.entity_id == d.id, AuditEvent.trigger == "apply_confirmation")).scalar_one()
+        assert "13812345678" not in sealed and '"enc":"v1"' in sealed  # the premise: the event holds sealed data
+        expected = JudicialConfirmation(applied_on=date(2026, 11, 12), court=COURT, ruled_on=date(2026, 11, 19),
+                                        ruling="confirmed", note="确认有效")
+        events = db.session.execute(select(AuditEvent).where(AuditEvent.entity_id == d.id,
+                                                             AuditEvent.entity_type == "dispute")).scalars().all()
+        for destroy in (False, True):
+            if destroy:
+                destroy_key(db.session.connection(), "dispute", d.id, TODAY)
+                db.session.commit()
+            d.__dict__.pop("_judicial", None)
+            assert judicial_confirmation(d) == expected
+            assert judicial_confirmations([d]) == {d.id: expected}
+            judicial_confirmation_from(d, events)
+            assert d._judicial[1] == expected

@@ -17,25 +17,41 @@ and anchor and then each event after it. An event edited before the newest
 checkpoint without rewriting the hashes after it is found by the full check
 (`flask audit verify`), which also holds every checkpoint against the chain
 as it passes and replays the states and audited columns of every entity.
+
+Signing is itself a step of the history: each checkpoint appends, in the
+transaction that writes it, one event ("checkpoint_signed" on the
+"audit_checkpoint" row) saying by what it was signed (the timer job, or
+`flask audit checkpoint`), its count and its head, as the system. That
+event joins the chain after the head it names, so it is covered by the
+next checkpoint, like any other event after this one; it counts among the
+events of the next AUDIT_CHECKPOINT_EVERY.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from workflows import SYSTEM
+
 from .. import clock
 from ..database import read_only
 from ..extensions import db
-from .chain import GENESIS, chain_key, hash_checker
+from ..i18n import N_
+from .chain import GENESIS, chain_key, hash_checker, lock_chain, record
 from .models import AuditCheckpoint, AuditEvent
 from .reader import read_rows, row_name
 
 CHECKPOINT_JOB = "audit checkpoints signed"
+# Who signs a checkpoint: the system (its event, "checkpoint_signed", is about the checkpoint's row).
+SIGNER = SimpleNamespace(id=None, role=SYSTEM)
+# What signed it (the event's "by"): the timer job, or the command run by hand.
+BY = {"tick": N_("The timer job (flask workflows tick)"), "cli": N_("On the command line")}
 _checkpoints = AuditCheckpoint.__table__
 _events = AuditEvent.__table__
 
@@ -131,10 +147,11 @@ def verify_since_checkpoint(session=None, progress=None) -> tuple[list[str], lis
     return problems + found, marks
 
 
-def checkpoint_job(now=None) -> int:
+def checkpoint_job(now=None, *, by: str = "tick") -> int:
     """Check what came after the last checkpoint and sign one every
     AUDIT_CHECKPOINT_EVERY events; returns how many were signed. Reads one
-    snapshot (writers go on meanwhile); raises when the check found problems."""
+    snapshot (writers go on meanwhile); raises when the check found problems.
+    Each checkpoint is audited in the same transaction (`by`: a key of BY)."""
     with read_only():
         problems, marks = verify_since_checkpoint()
     if problems:
@@ -144,9 +161,15 @@ def checkpoint_job(now=None) -> int:
         return 0
     made_at = now or clock.now()
     try:
-        db.session.execute(insert(_checkpoints), [
-            {"events": m.events, "last_id": m.last_id, "head": m.head, "made_at": made_at,
-             "signature": signature(m.events, m.last_id, m.head)} for m in marks])
+        # The chain lock before the checkpoints' unique rows, as every writer orders its locks
+        # (app/audit/chain.py): a second runner waits here, then finds the positions taken.
+        lock_chain(db.session)
+        for m in marks:
+            checkpoint_id = db.session.execute(insert(_checkpoints).values(
+                events=m.events, last_id=m.last_id, head=m.head, made_at=made_at,
+                signature=signature(m.events, m.last_id, m.head))).inserted_primary_key[0]
+            record("audit_checkpoint", checkpoint_id, "checkpoint_signed", SIGNER, at=made_at,
+                   data={"by": by, "events": m.events, "last_id": m.last_id, "head": m.head})
         db.session.commit()
     except IntegrityError:  # another runner signed the same positions first
         db.session.rollback()

@@ -10,7 +10,7 @@ from workflows import SYSTEM
 from ..database import read_only
 from ..extensions import db
 from .chain import Digest, current_digest
-from .checkpoints import newest_anchor, verify_since_checkpoint
+from .checkpoints import AuditLogDamaged, checkpoint_job, newest_anchor, verify_since_checkpoint
 from .models import AuditEvent
 from .retention import SHREDDERS, shred, shred_due
 from .verify import verify
@@ -63,6 +63,19 @@ def _verify_since_checkpoint():
         click.echo(f"audit log NOT intact: {len(problems)} problem(s) in {total} events {since}", err=True)
         sys.exit(1)
     click.echo(f"audit log intact: {total} events checked {since}")
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_command():
+    """Check the log since the last checkpoint and sign the checkpoints due
+    now (every AUDIT_CHECKPOINT_EVERY events), as every tick does; exit 1
+    when the check finds a problem (nothing is signed then)."""
+    try:
+        signed = checkpoint_job(by="cli")
+    except AuditLogDamaged as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"{signed} audit checkpoint(s) signed")
 
 
 @audit_cli.command("digest")

@@ -14,13 +14,13 @@ agreement then has its own confirmation, read from its steps alone.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, select
 
 from ..audit.models import AuditEvent
+from ..audit.personal import open_all
 from ..extensions import db
 from .agreement import took_effect
 from .codes import CONFIRMED, REJECTED
@@ -58,12 +58,12 @@ AGREE = "agree"
 _TRIGGERS = (AGREE, APPLY, RULE)
 
 # Built once: the case page asks on every view of a case with an agreement in effect.
-_STEPS = (select(AuditEvent.trigger, AuditEvent.data, AuditEvent.reason)
+_STEPS = (select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.trigger, AuditEvent.data, AuditEvent.reason)
           .where(AuditEvent.entity_type == "dispute", AuditEvent.entity_id == bindparam("case_id"),
                  AuditEvent.trigger.in_(_TRIGGERS))
           .order_by(AuditEvent.seq))
 # The same for many cases at once (the API's list).
-_MANY = (select(AuditEvent.entity_id, AuditEvent.trigger, AuditEvent.data, AuditEvent.reason)
+_MANY = (select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.trigger, AuditEvent.data, AuditEvent.reason)
          .where(AuditEvent.entity_type == "dispute", AuditEvent.entity_id.in_(bindparam("case_ids", expanding=True)),
                 AuditEvent.trigger.in_(_TRIGGERS))
          .order_by(AuditEvent.seq))
@@ -75,17 +75,24 @@ def _day(value) -> date | None:
 
 def _read(steps) -> JudicialConfirmation:
     """The confirmation of the agreement now on the case, from its steps in
-    the log's order."""
+    the log's order (events, or rows of their entity_type, entity_id,
+    trigger, data and reason). Their data is read as every reader of the
+    log reads it (open_all): personal values opened with the case's key, or
+    erased once it is destroyed."""
+    steps = list(steps)
+    # An agreement's own data is not read (it only starts a new confirmation): its sealed
+    # values would cost a look-up of the case's key on every page that asks.
+    said = iter(open_all([step for step in steps if step.trigger != AGREE], db.session))
     found: dict = {}
-    for trigger, data, reason in steps:
-        if trigger == AGREE:
+    for step in steps:
+        if step.trigger == AGREE:
             found = {}
             continue
-        values = json.loads(data or "{}")
-        if trigger == APPLY:
+        values = next(said)
+        if step.trigger == APPLY:
             found.update(applied_on=_day(values.get("applied_on")), court=values.get("court"))
         else:
-            found.update(ruled_on=_day(values.get("ruled_on")), ruling=values.get("ruling"), note=reason)
+            found.update(ruled_on=_day(values.get("ruled_on")), ruling=values.get("ruling"), note=step.reason)
     return JudicialConfirmation(**found) if found else NOTHING
 
 
@@ -110,7 +117,7 @@ def judicial_confirmation_from(dispute, events) -> None:
     guards ask the log nothing more."""
     if took_effect(dispute) is None:
         return
-    steps = [(e.trigger, e.data, e.reason) for e in sorted(events, key=lambda e: e.seq)
+    steps = [e for e in sorted(events, key=lambda e: e.seq)
              if e.entity_type == "dispute" and e.entity_id == dispute.id and e.trigger in _TRIGGERS]
     dispute._judicial = (dispute.version, _read(steps))
 
@@ -120,8 +127,8 @@ def judicial_confirmations(disputes) -> dict[int, JudicialConfirmation]:
     wanted = [d.id for d in disputes if took_effect(d) is not None]
     steps: dict[int, list] = {case_id: [] for case_id in wanted}
     if wanted:
-        for case_id, trigger, data, reason in db.session.execute(_MANY, {"case_ids": wanted}):
-            steps[case_id].append((trigger, data, reason))
+        for step in db.session.execute(_MANY, {"case_ids": wanted}):
+            steps[step.entity_id].append(step)
     return {d.id: _read(steps[d.id]) if d.id in steps else NOTHING for d in disputes}
 
 

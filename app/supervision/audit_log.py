@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, or_, select, true
 from workflows import WORKFLOWS
 
 from .. import clock
+from ..audit.chain import canonical_json
 from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..paging import page_by_ids, page_of
@@ -26,7 +27,7 @@ from ..disputes.models import Dispute
 from ..engine.registry import registered_models
 from ..extensions import db
 from ..i18n import translate
-from ..timeline import ROW_WORDS, TYPE_WORDS, WORDS
+from ..timeline import EXPORT_WORDS, ROW_WORDS, TYPE_WORDS, WORDS
 from .audit_subjects import ENTITY_LABELS, entity_label
 from .models import SignOff
 
@@ -34,13 +35,20 @@ from .models import SignOff
 @dataclass(frozen=True)
 class Action:
     """Events an action's label names: its trigger, on rows of `entity_type`
-    (None: of any type but those in `except_types`, which call it otherwise)."""
+    (None: of any type but those in `except_types`, which call it otherwise),
+    whose data recorded each (field, value) of `recorded` (an export told by
+    what it exported: the case file printed)."""
     trigger: str
     entity_type: str | None = None
     except_types: frozenset[str] = frozenset()
+    recorded: tuple[tuple[str, str], ...] = ()
 
     def clause(self):
         clause = AuditEvent.trigger == self.trigger
+        for field, value in self.recorded:
+            # The data is stored as canonical JSON (no spaces, keys sorted): a field recorded with
+            # this value reads `"field":"value"` in it, whatever was recorded beside it.
+            clause = and_(clause, AuditEvent.data.contains(canonical_json({field: value})[1:-1], autoescape=True))
         if self.entity_type is not None:
             return and_(AuditEvent.entity_type == self.entity_type, clause)
         if self.except_types:  # events about no entity (a login) have no type: not excepted
@@ -149,9 +157,10 @@ def entity_type_labels(locale: str) -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=8)
 def action_labels(locale: str) -> dict[str, tuple[Action, ...]]:
     """label -> the Actions the browser's "action" column calls so: the
-    labels audit_views.action_label gives, read backwards (a row type's own
-    word, then the shared words, then its workflow's transition). One label
-    may name several triggers (退回重办: a returned case, a referral sent back)."""
+    labels audit_views.action_label gives, read backwards (an export's word
+    by what it exported, a row type's own word, then the shared words, then
+    its workflow's transition). One label may name several triggers (退回重办:
+    a returned case, a referral sent back)."""
     found: dict[str, list[Action]] = {}
 
     def add(label, action):
@@ -159,6 +168,8 @@ def action_labels(locale: str) -> dict[str, tuple[Action, ...]]:
         if action not in actions:
             actions.append(action)
 
+    for (exported, file_format), label in EXPORT_WORDS.items():
+        add(label, Action("export", recorded=(("export", exported), ("format", file_format))))
     type_words = {**TYPE_WORDS, **ROW_WORDS}
     for (entity_type, trigger), label in type_words.items():
         add(label, Action(trigger, entity_type))

@@ -32,6 +32,7 @@ from .models import SignOff
 # Entity types that are no workflow's rows.
 ENTITY_LABELS = {
     "api_client": N_("API client"),
+    "audit_checkpoint": N_("Audit checkpoint"),
     "calendar_notice": N_("Holiday notice"),
     "department": N_("Department"),
     "iot_candidate": N_("Sensor alert"),
