@@ -172,6 +172,15 @@ def test_a_mix_accepts_the_classified_and_names_the_reports_left_unchosen(client
     warnings = re.findall(r'alert-warning[^>]*>(.*?)<', page, re.S)
     assert len(warnings) == 1 and f"#{blank}" in warnings[0] and f"#{half}" in warnings[0]
     assert f"#{chosen}" not in warnings[0]
+    # Said in the inbox, where the page opens (#inbox), naming what each report lacks and the file numbers given.
+    inbox = page[page.index('id="inbox"'):]
+    assert 'data-section-message="inbox"' in inbox and 'data-section-message="inbox"' not in page[:page.index('id="inbox"')]
+    assert f"#{blank} (未选纠纷类型、未选网格)" in warnings[0]
+    assert f"#{half} (未选纠纷类型)" in warnings[0]
+    success = re.search(r'alert-success[^>]*>(.*?)<', page, re.S).group(1)
+    with app.app_context():
+        numbered = db.session.get(Dispute, chosen).file_no
+    assert f"#{chosen} → {numbered}" in success
     assert steps(app, "accept") == steps(app, "assign") == sorted(world.cases + [chosen])
     assert place(app, chosen) == ("assigned", "parking", world.grids[1], world.colleague)
     assert [trigger for trigger, _data in events_of(app, chosen)][-3:] == ["edit", "accept", "assign"]

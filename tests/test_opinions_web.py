@@ -117,6 +117,8 @@ def test_the_request_page_offers_the_lawyers_on_duty_next_saturday_first_and_no_
     assert offered[0] == 0 and offered[1] == world["on_duty"]  # "Choose…", then the lawyer on duty
     assert world["lawyer"] in offered and world["retired"] not in offered
     assert html.index("<optgroup") < html.index(world["on_duty_name"]) < html.index(world["lawyer_name"])
+    # Nobody flagged: no box for a reason to ask despite a conflict, nor a pointer to a list that is not there.
+    assert 'name="override_reason"' not in html and 'id="lawyer-conflicts"' not in html
 
 
 def test_the_whole_path_through_the_web_request_accept_answer_acknowledge(app, world):
@@ -369,6 +371,7 @@ def test_a_conflicted_lawyer_needs_the_mediators_reason(app, world):
     mediator = client_of(app, world["mediator"])
     html = mediator.get(f"/opinions/cases/{world['case']}/new").get_data(as_text=True)
     flagged = re.findall(r'<li data-lawyer-id="(\d+)"', html.split('id="lawyer-conflicts"')[1])
+    assert 'name="override_reason"' in html
     assert sorted(map(int, flagged)) == sorted([world["on_duty"], world["lawyer"]])
     before = counts(app)
     response = ask(mediator, world["case"], world["on_duty"])

@@ -12,14 +12,15 @@ skipped and named, with its row's link to accept it on its page."""
 from __future__ import annotations
 
 from babel.lists import format_list
-from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask import redirect, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext, pgettext
 from flask_login import current_user
 
 from .. import engine
 from ..auth.access import roles_required
 from ..engine.edits import edit as engine_edit
 from ..extensions import db
+from ..form_errors import flash_in
 from ..i18n import current_locale
 from ..validators import form_version
 from . import codes
@@ -64,28 +65,35 @@ def to_classify(reports, grids: Grids) -> dict[int, tuple[str, ...]]:
     return asked
 
 
+ROW_FIELDS = {"dispute_type": "type-%d", "grid_id": "grid-%d"}  # a report's choices, named by its row
+
+
 def chosen_in_row(dispute, names, grids) -> dict | None:
     """The type and grid chosen in the report's row ("type-<id>",
     "grid-<id>"), as an edit's changes; None while one is left unchosen.
     A value the row does not offer (sent by hand) is refused."""
     changes = {}
     if "dispute_type" in names:
-        value = request.form.get(f"type-{dispute.id}", "")
+        value = request.form.get(ROW_FIELDS["dispute_type"] % dispute.id, "")
         if value and value not in codes.DISPUTE_TYPES:
             raise engine.Refused(_("choose its type from the list"))
         changes["dispute_type"] = value
     if "grid_id" in names:
-        value = request.form.get(f"grid-{dispute.id}", "")
+        value = request.form.get(ROW_FIELDS["grid_id"] % dispute.id, "")
         if value and (not value.isdigit() or int(value) not in {g.id for g in grids}):
             raise engine.Refused(_("choose one of the grids of its community"))
         changes["grid_id"] = int(value) if value else None
     return None if not all(changes.values()) else changes
 
 
+MISSING = {"dispute_type": _l("type not chosen"), "grid_id": _l("grid not chosen")}
+
+
 def take_one(case_id: int, version: str, mediator_id: int, grids: Grids) -> tuple[str, str | None]:
     """Accept (with the type and grid chosen in its row, where it asks
-    for them) and assign one case: (DONE, None), (SKIPPED, its title) when
-    its type or grid is not chosen, or (REFUSED, why not)."""
+    for them) and assign one case: (DONE, its title now: the file number a
+    report gets on acceptance), (SKIPPED, its title and what is left
+    unchosen) when its type or grid is not chosen, or (REFUSED, why not)."""
     dispute = db.session.get(Dispute, case_id)
     if dispute is None or not dispute.visible_to(current_user):
         return REFUSED, _("case %(id)s was not found in your community", id=case_id)
@@ -100,7 +108,8 @@ def take_one(case_id: int, version: str, mediator_id: int, grids: Grids) -> tupl
             if names:
                 changes = chosen_in_row(dispute, names, grids[dispute.community_id])
                 if changes is None:
-                    return SKIPPED, title
+                    unchosen = [str(MISSING[n]) for n in names if not request.form.get(ROW_FIELDS[n] % dispute.id)]
+                    return SKIPPED, f"{title} ({pgettext('list separator', ', ').join(unchosen)})"
                 # As on the case page (views.fire): an edit, before and after kept, in the step's transaction.
                 engine_edit(dispute, current_user, changes, expected_version=expected, commit=False)
                 expected = dispute.version
@@ -111,7 +120,7 @@ def take_one(case_id: int, version: str, mediator_id: int, grids: Grids) -> tupl
         db.session.rollback()
         db.session.expire_all()
         return REFUSED, f"{title}: {refused.message}"
-    return DONE, None
+    return DONE, dispute.title if dispute.title == title else f"{title} → {dispute.title}"
 
 
 @roles_required("mediator")
@@ -123,28 +132,32 @@ def bulk_assign():
     mediator_id = request.form.get("mediator_id", type=int)
     colleagues = {m.id: m for m in community_mediators(current_user.community_id)}
     if chosen is None:
-        flash(_("The form was damaged: reload the page and tick the reports again."), "danger")
+        flash_in("inbox", _("The form was damaged: reload the page and tick the reports again."), "danger")
         return back
     if not chosen:
-        flash(_("Tick at least one report to assign."), "warning")
+        flash_in("inbox", _("Tick at least one report to assign."), "warning")
         return back
     if mediator_id not in colleagues:
-        flash(_("Choose a mediator of your community to assign the reports to."), "warning")
+        flash_in("inbox", _("Choose a mediator of your community to assign the reports to."), "warning")
         return back
     grids = Grids()
     results = [take_one(case_id, version, mediator_id, grids) for case_id, version in chosen]
-    done = sum(1 for kind, _what in results if kind == DONE)
-    skipped = [title for kind, title in results if kind == SKIPPED]
-    if done:
-        flash(ngettext("Assigned to %(name)s: %(num)d case.", "Assigned to %(name)s: %(num)d cases.", done,
-                       name=colleagues[mediator_id].display_name), "success")
+    taken = [what for kind, what in results if kind == DONE]
+    skipped = [what for kind, what in results if kind == SKIPPED]
+    # Said in the inbox, where the page opens after the post (at the top they were a screen above, unseen).
+    if taken:
+        flash_in("inbox", ngettext("Assigned to %(name)s: %(num)d case (%(cases)s).",
+                                   "Assigned to %(name)s: %(num)d cases (%(cases)s).", len(taken),
+                                   name=colleagues[mediator_id].display_name, cases=format_list(taken, locale=current_locale())),
+                 "success")
     if skipped:
-        flash(ngettext("Not accepted: %(cases)s. Its type or grid is not chosen yet: choose them in its row below "
-                       "and accept it again, or accept it on its page (the link in its row).",
-                       "Not accepted: %(cases)s. Their type or grid is not chosen yet: choose them in their rows "
-                       "below and accept them again, or accept each on its page (the link in its row).",
-                       len(skipped), cases=format_list(skipped, locale=current_locale())), "warning")
+        flash_in("inbox", ngettext("Not accepted: %(cases)s. Choose what is missing in its row below and accept it "
+                                   "again, or accept it on its page (the link in its row).",
+                                   "Not accepted: %(cases)s. Choose what is missing in their rows below and accept "
+                                   "them again, or accept each on its page (the link in its row).",
+                                   len(skipped), cases=format_list(skipped, locale=current_locale())), "warning")
     for kind, problem in results:
         if kind == REFUSED:
-            flash(_("Not assigned: %(why)s. Reload the page and look at it again.", why=problem), "warning")
+            flash_in("inbox", _("Not assigned: %(why)s. Reload the page and look at it again.", why=problem),
+                     "warning")
     return back
