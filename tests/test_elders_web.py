@@ -79,8 +79,11 @@ def test_the_mediator_sees_the_ranked_list_with_the_conflicted_elder_flagged(app
     login(client, world["mediator"])
     html = client.get(f"/elders/cases/{world['case']}/suggest").get_data(as_text=True)
     cards = re.findall(r'data-elder-id="(\d+)"\s+data-rank="(\d+)" data-score="(\d+)" data-conflict="(\d)"', html)
+    # The flagged elder scores above the plain one but is listed after every elder without a possible conflict.
     assert [(int(e), int(r), int(c)) for e, r, _s, c in cards] == [
-        (world["best"], 1, 0), (world["flagged"], 2, 1), (world["plain"], 3, 0)]
+        (world["best"], 1, 0), (world["plain"], 2, 0), (world["flagged"], 3, 1)]
+    scores = {int(e): int(s) for e, _r, s, _c in cards}
+    assert scores[world["flagged"]] > scores[world["plain"]]
     assert world["party"] in html  # the conflict names the party
     assert 'name="e%d-override_reason"' % world["flagged"] in html
     assert 'name="e%d-override_reason"' % world["best"] not in html

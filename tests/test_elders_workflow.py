@@ -203,6 +203,31 @@ def test_a_declined_invitation_offers_the_next_candidate(world, app):
     assert panel.rows[0].reason == "身体不适"
 
 
+def test_a_flagged_elder_is_listed_last_and_never_offered_as_the_next_candidate(world, app):
+    d = world["dispute"]
+    best, best_user = fe.elder_with_login(world["c1"], expertise=("neighbour",))
+    # Better suited than `plain`, but a declared relative of a party.
+    related = fe.elder(world["c1"], expertise=("neighbour",),
+                       relations=[{"name": d.parties[1].name, "relation": "relative"}])
+    plain, plain_user = fe.elder_with_login(world["c1"], expertise=())
+    day = fe.tomorrow_at()
+    ranked = suggest(d, (day + timedelta(hours=8)).date()).ranked
+    assert [s.elder.id for s in ranked] == [best.id, plain.id, related.id]
+    assert ranked[1].ranked.score < ranked[2].ranked.score and ranked[2].conflicts
+
+    def next_offered():
+        with app.test_request_context():
+            from flask_login import login_user
+            login_user(world["mediator"])
+            candidate = elder_panel(d).next_candidate
+        return candidate.elder.id if candidate else None
+
+    steps.act(fe.invite(d, best, world["mediator"]), "decline", best_user, "身体不适")
+    assert next_offered() == plain.id
+    steps.act(fe.invite(d, plain, world["mediator"]), "decline", plain_user, "外出")
+    assert next_offered() is None  # only the flagged one is left: asked from the suggestions, with a reason
+
+
 def test_from_acceptance_to_done_and_the_case_timeline_shows_each_step(world):
     d, m = world["dispute"], world["mediator"]
     e, elder_user = fe.elder_with_login(world["c1"])

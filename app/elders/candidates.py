@@ -123,8 +123,9 @@ def suggest(dispute, day: date, now: datetime | None = None) -> Suggestions:
     candidates = [Candidate(e.id, e.name, e.category, tuple(e.expertise or ()), e.community_id, e.street_id,
                             load.get(e.id, 0), last.get(e.id)) for e in free]
     flags = {e.id: conflicts_of(e, dispute) for e in free}
-    # At equal scores an elder without a possible conflict goes first (a stable sort keeps the rest).
-    order = sorted(rank(candidates, facts_of(dispute), now), key=lambda r: (-r.score, bool(flags[r.candidate.elder_id])))
+    # Elders without a possible conflict first, each group by score: a declared relative of a party at the
+    # top of the list, with the plain invite button, reads as the best choice (a stable sort keeps the rest).
+    order = sorted(rank(candidates, facts_of(dispute), now), key=lambda r: (bool(flags[r.candidate.elder_id]), -r.score))
     ranked = [Suggestion(by_id[r.candidate.elder_id], r, i, flags[r.candidate.elder_id])
               for i, r in enumerate(order, start=1)]
     return Suggestions(ranked, unavailable)

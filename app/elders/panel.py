@@ -96,6 +96,7 @@ def elder_panel(dispute) -> Panel | None:
     ended = [a for a in assignments if a.state in ("declined", "expired", "withdrawn", "no_show")]
     if may_ask and ended and not any(a.state in ON_CASE_STATES for a in assignments):
         asked = {a.elder_id for a in assignments}
+        # Never a flagged elder as "next": inviting one needs a reason, given on the suggestions page.
         next_candidate = next((s for s in suggest(dispute, default_day(now), now).ranked
-                               if s.elder.id not in asked), None)
+                               if s.elder.id not in asked and not s.conflicts), None)
     return Panel(rows, may_ask, next_candidate)
