@@ -117,6 +117,13 @@ def test_inviting_a_flagged_elder_without_a_reason_writes_nothing(app, client, w
     response = invite_form(client, world["case"], world["flagged"])
     assert response.status_code == 422
     assert rows(app) == before
+    # The reason's box is marked under the flagged elder's open form, with the time and place kept.
+    html = response.get_data(as_text=True)
+    card = html[html.index(f'data-elder-id="{world["flagged"]}"'):]
+    card = card[:card.index("</details>")]
+    assert "<details open" in card and 'value="社区调解室"' in card
+    assert re.search(r'<textarea[^>]*is-invalid[^>]*name="e%d-override_reason"' % world["flagged"], card) or \
+        re.search(r'<textarea[^>]*name="e%d-override_reason"[^>]*aria-invalid="true"' % world["flagged"], card)
     response = invite_form(client, world["case"], world["flagged"], override_reason="双方都同意请李老来")
     assert response.status_code == 302 and response.location.endswith(f"/cases/{world['case']}#elders")
     page = client.get(f"/cases/{world['case']}").get_data(as_text=True)

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..privacy import mask_id, mask_phone
 from . import codes, rules
-from .candidates import suggest
+from .candidates import conflicts_of, suggest
 from .explain import conflict_words, factor_words
 from .forms import InviteForm
 from .models import Elder, ElderAssignment
@@ -103,8 +103,15 @@ def invite_elder(case_id, elder_id):
         invite(dispute, elder, current_user, session_at=clock.to_utc(form.session_at.data),
                session_place=form.session_place.data, override_reason=form.override_reason.data)
     except Refused as refused:
+        db.session.rollback()
+        dispute = load_case(case_id)
+        if not (form.override_reason.data or "").strip() and conflicts_of(elder, dispute):
+            # The reason a flagged elder needs: under its box, the elder's form open, what was typed kept.
+            form.override_reason.errors = [str(refused.message)]
+            correct_the_marked(form, f"elder-{elder_id}")
+            return _suggest_page(dispute, day, 422, (elder_id, form))
         flash(str(refused.message), "danger")
-        return _suggest_page(load_case(case_id), day, refused.status, (elder_id, form))
+        return _suggest_page(dispute, day, refused.status, (elder_id, form))
     flash(_("Invitation sent to %(name)s.", name=elder.name), "success")
     return redirect(url_for("disputes.show", case_id=case_id, _anchor="elders"))
 
