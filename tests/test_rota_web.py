@@ -860,6 +860,46 @@ def test_a_swap_open_to_anyone_says_it_waits_for_a_taker(app, world):
     assert "Swap asked: waiting for a colleague to take it" in card
 
 
+def duty_badge(client, duty_id: int) -> str:
+    page = client.get(f"/rota/duties/{duty_id}").get_data(as_text=True)
+    return page.split('id="duty-swap-pending"')[1].split("</div>")[0] if 'id="duty-swap-pending"' in page else ""
+
+
+def test_the_duty_s_own_page_says_its_swap_is_pending(app, world):
+    """The duty's page says what its card says: asked of whom (to the colleague asked: "of you"), taken and
+    waiting for the coordinator, with a link to the swap; nothing before it is asked or once it is decided."""
+    (target_id, target), (_other_id, other) = world["others"][:2]
+    duty = world["duty"]
+    asker = english_client(app, world["owner"])
+    assert duty_badge(asker, duty) == ""
+    assert post(asker, "/rota/mine", f"/rota/duties/{duty}/swap", {"target_id": target_id}).status_code == 302
+    with app.app_context():
+        swap = db.session.execute(select(SwapRequest)).scalar_one()
+        swap_id, version, target_name = swap.id, swap.version, swap.target.name
+    badge = duty_badge(asker, duty)
+    assert f"Swap asked of {target_name}" in badge and f'href="#swap-{swap_id}"' in badge
+    colleague = english_client(app, target)
+    assert "Swap asked of you: waiting for your answer" in duty_badge(colleague, duty)
+    assert f"Swap asked of {target_name}" in duty_badge(english_client(app, other), duty)  # a third lawyer
+    coordinator = logged_in(app, world["coordinator"])
+    assert post(coordinator, "/rota/", "/language/en", {"next": "/rota/"}).status_code == 302
+    assert f"Swap asked of {target_name}" in duty_badge(coordinator, duty)
+
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version}).status_code == 302
+    for client in (asker, colleague, coordinator):
+        assert f"{target_name} takes it: waiting for the coordinator’s approval" in duty_badge(client, duty)
+    assert post(coordinator, "/rota/", f"/rota/swaps/{swap_id}/fire/approve",
+                {"version": version + 1}).status_code == 302
+    assert duty_badge(asker, duty) == "" and duty_badge(colleague, duty) == ""
+
+
+def test_a_duty_s_page_says_its_swap_open_to_anyone_waits_for_a_taker(app, world):
+    asker = english_client(app, world["owner"])
+    assert post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": 0}).status_code == 302
+    assert "Swap asked: waiting for a colleague to take it" in duty_badge(asker, world["duty"])
+    assert 'id="duty-swap-pending"' not in logged_in(app, world["owner"]).get("/rota/mine").get_data(as_text=True)
+
+
 def test_marking_and_clearing_a_date_say_what_the_next_plan_does(app, world):
     client = english_client(app, world["owner"])
     day = world["day"] + timedelta(weeks=8)  # a Saturday with no duty of theirs
