@@ -349,6 +349,10 @@ def fire_duty(duty_id, trigger):
 def fire_swap(swap_id, trigger):
     swap = load_swap(swap_id)
     duty_id = swap.duty_id
+    taken = swap_service.taken_decline_refusal(swap, current_user) if trigger == "decline" else None
+    if taken:  # a page left open before the colleague took it, or a forged form: what to do instead
+        flash(taken, "danger")
+        return _render_duty(load_duty(duty_id), 409)
     refused = _fire(swap, trigger, lambda status, form: _render_duty(load_duty(duty_id), status, action_form=form),
                     section="swaps")
     default = url_for(".mine") if current_user.role == "lawyer" else url_for(".overview")
