@@ -127,8 +127,9 @@ def test_a_follow_up_comes_due_goes_red_and_its_visit_breaches_the_case(pages, p
 
 
 def test_a_fully_performed_visit_confirms_the_case_performed_with_the_box_left_ticked(pages, people, app, backend):
-    """The box to confirm the agreement performed comes ticked: the mediator
-    records "fully performed" and the case is fulfilled, its other planned
+    """The box to confirm the agreement performed comes ticked, shown once
+    the result chosen is "fully performed": the mediator records it and the
+    case is fulfilled, its other planned
     follow-up cancelled, all three steps in the history."""
     clock.set_now(AGREED)
     with app.app_context():
@@ -150,10 +151,17 @@ def test_a_fully_performed_visit_confirms_the_case_performed_with_the_box_left_t
     page.goto(f"/followups/{first_id}")
     form = page.locator("#visit-form")
     box = form.locator('[name="mark_fulfilled"]')
-    expect(box).to_be_checked()
+    # Shown only beside the result "fully performed" (hidden, it is disabled: not sent with another result).
+    expect(box).to_be_hidden()
+    form.locator('[name="fulfilment"]').select_option("partly")
+    expect(box).to_be_hidden()
+    expect(box).to_be_disabled()
     form.locator('[name="method"]').select_option("phone")
     form.locator('[name="reached"]').fill("申请人本人")
     form.locator('[name="fulfilment"]').select_option("fully")
+    expect(box).to_be_visible()
+    expect(box).to_be_enabled()
+    expect(box).to_be_checked()
     expect_no_sideways_scroll(page)
     submit(page, form.locator("#record-visit"))
 

@@ -1,8 +1,9 @@
 """The menu bar in a real browser. Every role's bar is one row at 1024 px (an
 old office PC), in Chinese and in English, with every link it had before the
 bar was grouped (app/templates/_nav.html) still there: a link of its own, or
-in a dropdown that opens with the keyboard. On a phone (360 px) the menu
-folds, and every link is reachable from it, on the screen."""
+in a dropdown that opens with the keyboard. On a tablet (800 px, up to
+1023 px) and on a phone (360 px) the menu folds behind its toggler, the bar
+one row, and every link is reachable from it, on the screen."""
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from tests import factories_rota as fro
 from tests.browser_support import chromium, live_server, log_in, pages, submit  # noqa: F401  (fixtures, used by name)
 
 NARROW_DESK = {"viewport": {"width": 1024, "height": 768}}
+TABLET = {"viewport": {"width": 800, "height": 1280}}
 SMALL_PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
                "has_touch": True}
 # The boxes of the bar's parts: the brand, each top-level menu item, the language and account buttons.
@@ -145,6 +147,45 @@ def test_every_link_is_reachable_on_a_phone(pages, accounts, role):
     for href in BEFORE[role]:
         reach(page, href, 360)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    assert not pages.problems, pages.problems
+
+
+def folded_bar(page, width: int) -> None:
+    """The bar is one row: the centre's name, the toggler and nothing else shown; the menu folded."""
+    expect(page.locator(".navbar-toggler")).to_be_visible()
+    expect(page.locator("#nav")).not_to_be_visible()
+    brand = page.locator(".navbar-brand").bounding_box()
+    toggler = page.locator(".navbar-toggler").bounding_box()
+    assert abs(brand["y"] + brand["height"] / 2 - (toggler["y"] + toggler["height"] / 2)) < 12, (brand, toggler)
+    assert toggler["x"] + toggler["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("role", sorted(BEFORE))
+def test_every_role_s_menu_folds_on_a_tablet_in_both_languages_with_every_link(pages, accounts, role):
+    """Between 768 and 1023 px the longer menus wrapped onto two rows: there the menu folds as on a phone."""
+    page = pages.open(**TABLET)
+    log_in(page, role, f.PASSWORD, lands_on=None)
+    for language in ("zh-CN", "en"):
+        page.goto("/today")
+        if page.get_attribute("html", "lang") != language:
+            page.locator(".navbar-toggler").click()  # the switch is in the folded menu
+            expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+            submit(page, page.locator("#lang-switch"))
+            page.goto("/today")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        folded_bar(page, 800)
+        page.locator(".navbar-toggler").click()
+        expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+        links = page.evaluate(LINKS)
+        assert sorted(set(links)) == BEFORE[role] and len(links) == len(set(links))
+        for href in BEFORE[role]:
+            reach(page, href, 800)
+        expect(page.locator("#lang-switch")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800  # no sideways scrolling
+    page.set_viewport_size({"width": 1023, "height": 768})  # the widest folded width
+    page.goto("/today")
+    folded_bar(page, 1023)
     assert not pages.problems, pages.problems
 
 

@@ -364,14 +364,43 @@ def test_an_unticked_box_leaves_the_case_as_it_was(client, app, world):
     assert other.state == "scheduled"
 
 
+LEFT_ASIDE = "The agreement was not confirmed performed: only a visit that finds it “Fully performed” does that"
+
+
 @pytest.mark.parametrize("result", ["partly", "unreachable"])
 def test_the_tick_counts_only_with_a_fully_performed_result(client, app, world, result):
+    """Sent ticked (the form without a script shows the box whatever the result): the visit is recorded, the
+    case left as it was, and the mediator told the box was left aside."""
     as_user(client, world.lead)
     answer = client.post(f"/followups/{world.fu}/visit",
                          data=visit_form(client, world.fu, fulfilment=result, mark_fulfilled="y"))
     assert answer.status_code == 302
     assert _case_state(app, world.case) == "agreed"
     assert followup(app, world.fu).fulfilment == result
+    page = client.get(answer.location).get_data(as_text=True)
+    assert LEFT_ASIDE in page and "alert-warning" in page
+    assert "its other planned follow-ups were cancelled" not in page
+
+
+def test_a_not_performed_visit_sent_ticked_breaches_the_case_and_says_the_box_was_left_aside(client, app, world):
+    as_user(client, world.lead)
+    answer = client.post(f"/followups/{world.fu}/visit",
+                         data=visit_form(client, world.fu, fulfilment="not", mark_fulfilled="y"))
+    assert answer.status_code == 302
+    assert _case_state(app, world.case) == "breached"
+    assert LEFT_ASIDE in client.get(answer.location).get_data(as_text=True)
+
+
+def test_the_box_is_shown_only_beside_a_fully_performed_result_and_nothing_is_said_without_it(client, app, world):
+    """The page marks the box's block for the script that shows it only with "fully performed" (the script's
+    work itself: tests/test_browser_followups.py); a visit sent unticked, or fully performed, hears nothing of
+    a box left aside."""
+    as_user(client, world.lead)
+    page = client.get(f"/followups/{world.fu}").get_data(as_text=True)
+    block = page.split('id="confirm-performed"')[1].split("</form>")[0]
+    assert block.startswith(' data-when-fulfilment="fully"') and CONFIRM_BOX.search(block)
+    answer = client.post(f"/followups/{world.fu}/visit", data=visit_form(client, world.fu, fulfilment="partly"))
+    assert answer.status_code == 302 and LEFT_ASIDE not in client.get(answer.location).get_data(as_text=True)
 
 
 def test_a_case_step_refused_by_its_guard_writes_nothing_and_the_form_says_why(client, app, world, monkeypatch):

@@ -860,6 +860,101 @@ def test_a_swap_open_to_anyone_says_it_waits_for_a_taker(app, world):
     assert "Swap asked: waiting for a colleague to take it" in card
 
 
+def duty_badge(client, duty_id: int) -> str:
+    page = client.get(f"/rota/duties/{duty_id}").get_data(as_text=True)
+    return page.split('id="duty-swap-pending"')[1].split("</div>")[0] if 'id="duty-swap-pending"' in page else ""
+
+
+def test_the_duty_s_own_page_says_its_swap_is_pending(app, world):
+    """The duty's page says what its card says: asked of whom (to the colleague asked: "of you"), taken and
+    waiting for the coordinator, with a link to the swap; nothing before it is asked or once it is decided."""
+    (target_id, target), (_other_id, other) = world["others"][:2]
+    duty = world["duty"]
+    asker = english_client(app, world["owner"])
+    assert duty_badge(asker, duty) == ""
+    assert post(asker, "/rota/mine", f"/rota/duties/{duty}/swap", {"target_id": target_id}).status_code == 302
+    with app.app_context():
+        swap = db.session.execute(select(SwapRequest)).scalar_one()
+        swap_id, version, target_name = swap.id, swap.version, swap.target.name
+    badge = duty_badge(asker, duty)
+    assert f"Swap asked of {target_name}" in badge and f'href="#swap-{swap_id}"' in badge
+    colleague = english_client(app, target)
+    assert "Swap asked of you: waiting for your answer" in duty_badge(colleague, duty)
+    assert f"Swap asked of {target_name}" in duty_badge(english_client(app, other), duty)  # a third lawyer
+    coordinator = logged_in(app, world["coordinator"])
+    assert post(coordinator, "/rota/", "/language/en", {"next": "/rota/"}).status_code == 302
+    assert f"Swap asked of {target_name}" in duty_badge(coordinator, duty)
+
+    assert post(colleague, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version}).status_code == 302
+    for client in (asker, colleague, coordinator):
+        assert f"{target_name} takes it: waiting for the coordinator’s approval" in duty_badge(client, duty)
+    assert post(coordinator, "/rota/", f"/rota/swaps/{swap_id}/fire/approve",
+                {"version": version + 1}).status_code == 302
+    assert duty_badge(asker, duty) == "" and duty_badge(colleague, duty) == ""
+
+
+def test_a_duty_s_page_says_its_swap_open_to_anyone_waits_for_a_taker(app, world):
+    asker = english_client(app, world["owner"])
+    assert post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": 0}).status_code == 302
+    assert "Swap asked: waiting for a colleague to take it" in duty_badge(asker, world["duty"])
+    assert 'id="duty-swap-pending"' not in logged_in(app, world["owner"]).get("/rota/mine").get_data(as_text=True)
+
+
+def swap_buttons(page: str, swap_id: int) -> list[str]:
+    card = page.split(f'id="swap-{swap_id}"')[1].split('class="card mb-2 swap-card"')[0]
+    return re.findall(rf'action="/rota/swaps/{swap_id}/fire/(\w+)"', card)
+
+
+def test_declining_a_swap_already_taken_is_not_offered_and_says_what_to_do_instead(app, world):
+    """Taken by the colleague asked, the swap waits for the coordinator: its decline is the system's alone. No
+    page offers it; sent anyway (a page left open, a forged form), each hears what they can do instead, as the
+    workflow lets them (the coordinator approves or refuses, the asker withdraws), with 409 and nothing written."""
+    (target_id, target), (_other_id, other) = world["others"][:2]
+    asker = english_client(app, world["owner"])
+    assert post(asker, "/rota/mine", f"/rota/duties/{world['duty']}/swap", {"target_id": target_id}).status_code == 302
+    with app.app_context():
+        swap = db.session.execute(select(SwapRequest)).scalar_one()
+        swap_id, version, target_name = swap.id, swap.version, swap.target.name
+    taker = english_client(app, target)
+    stale = taker.get(f"/rota/duties/{world['duty']}").get_data(as_text=True)  # the page left open
+    assert "decline" in swap_buttons(stale, swap_id)
+    assert post(taker, "/rota/mine", f"/rota/swaps/{swap_id}/fire/accept", {"version": version}).status_code == 302
+    coordinator = logged_in(app, world["coordinator"])
+    assert post(coordinator, "/rota/", "/language/en", {"next": "/rota/"}).status_code == 302
+    duty_page = f"/rota/duties/{world['duty']}"
+    # Not offered to anyone in that state; the real steps are.
+    assert swap_buttons(coordinator.get(duty_page).get_data(as_text=True), swap_id) == ["approve", "refuse"]
+    assert swap_buttons(asker.get(duty_page).get_data(as_text=True), swap_id) == ["withdraw"]
+    assert "decline" not in swap_buttons(taker.get(duty_page).get_data(as_text=True), swap_id)
+    before = events(app, entity_type="duty_swap")
+    said = {
+        "taker": (taker, "You have already taken this swap, so it can no longer be declined: it waits for the "
+                         "coordinator’s approval. If you cannot sit the duty after all, ask the coordinator to "
+                         "refuse the swap, or the colleague who asked to withdraw it."),
+        "coordinator": (coordinator, f"{target_name} has already taken this swap, so it can no longer be declined: "
+                                     "it waits for your decision. Approve it, or refuse it with a reason."),
+        "asker": (asker, f"{target_name} has already taken this swap, so it can no longer be declined: it waits "
+                         "for the coordinator’s approval. You may still withdraw it."),
+    }
+    for who, (client, message) in said.items():
+        for sent_version in (version, version + 1):  # from the page left open, or from a fresh one
+            answer = post(client, duty_page, f"/rota/swaps/{swap_id}/fire/decline",
+                          {"version": sent_version, "reason": "没空"})
+            page = answer.get_data(as_text=True)
+            assert answer.status_code == 409, (who, answer.status_code)
+            assert message in page.replace("&#39;", "'"), who
+            assert "may not" not in page and "Forbidden" not in page, who
+    # A lawyer with no part in it still gets no further than before: the swap is not theirs to see.
+    assert post(english_client(app, other), "/rota/mine", f"/rota/swaps/{swap_id}/fire/decline",
+                {"version": version + 1, "reason": "没空"}).status_code == 404
+    with app.app_context():
+        assert db.session.get(SwapRequest, swap_id).state == "accepted"
+    assert events(app, entity_type="duty_swap") == before
+    # The way on the coordinator is shown works.
+    assert post(coordinator, duty_page, f"/rota/swaps/{swap_id}/fire/approve",
+                {"version": version + 1}).status_code == 302
+
+
 def test_marking_and_clearing_a_date_say_what_the_next_plan_does(app, world):
     client = english_client(app, world["owner"])
     day = world["day"] + timedelta(weeks=8)  # a Saturday with no duty of theirs

@@ -293,7 +293,57 @@ def test_the_exports_keep_the_rate_a_number_where_some_cases_are_still_in_mediat
     assert [r[7] for r in rows[rows.index(header) + 1:rows.index(header) + 3]] == ["0", "1"]
     types = next(r for r in rows if r and r[0] == "Type of dispute")
     contract = next(r for r in rows[rows.index(types):] if r and r[0] in ("Contract", "合同"))
-    assert contract[6] == "" and contract[7] == "1"  # every accepted case in mediation: no rate, not 0.0
+    # Every accepted case in mediation (and every registered one): no rate, not 0.0.
+    assert contract[6] == "" and contract[7] == "1" and contract[8:] == ["", ""]
+
+
+def test_a_month_whose_cases_are_all_in_mediation_reads_a_dash_for_every_rate(app, client, world):
+    """May: two cases registered, both accepted and still being mediated; nothing of the month has ended.
+    The on-the-spot and resolution rates (÷ registered) read "—" with the success rate's words, not 0.0%;
+    the exports leave their cells empty. March and April, where cases ended, keep their numbers."""
+    with app.app_context():
+        for hour in (9, 10):
+            case(fs.user_named(world.m_a1), fs.grid(world.grid_a1), at(5, 1, hour), [("accept", at(5, 1, hour, 30))])
+        db.session.remove()
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    english(client)
+    may = "month_from=2026-05&month_to=2026-05"
+    html = client.get(f"/supervision/stats?{may}").get_data(as_text=True)
+    shown = page_figures(html)
+    assert shown["total_registered"] == "2" and shown["total_accepted"] == "2"
+    note = "All 2 accepted cases are still in mediation: no rate until their mediation ends."
+    for rate in ("success_rate", "on_spot_rate", "resolution_rate"):
+        assert shown[f"total_{rate}"] == "—", rate
+    for key in ("on-spot-rate", "resolution-rate"):
+        assert re.search(rf'id="{key}-in-mediation"[^>]*>([^<]*)<', html).group(1) == note
+    assert "0.0%" not in html[html.index('id="stats-totals"'):html.index('id="definitions"')]
+    for table, key in (("table-by-month", "2026-05"), ("table-by-type", "neighbour"), ("table-by-channel", "walk_in")):
+        row = row_of(html, table, key)
+        for rate in ("on_spot_rate", "resolution_rate"):
+            cell = re.search(rf'data-figure="{rate}"( data-awaits-mediation)?>(.*?)</td>', row)
+            assert cell.group(1) and f'<span title="{note}">—</span>' in cell.group(2), (table, rate)
+        assert "0.0%" not in row
+    assert 'id="table-by-month-no-rate"' in html
+    rows = list(csv.reader(io.StringIO(client.get(f"/supervision/stats/export.csv?{may}").data.decode("utf-8-sig"))))
+    assert ["On-the-spot rate (per cent)", ""] in rows and ["Resolution rate (per cent)", ""] in rows
+    header = next(r for r in rows if r and r[0] == "Month")
+    month = rows[rows.index(header) + 1]
+    assert month[0] == "2026-05" and month[1] == "2" and month[6:] == ["", "2", "", ""]
+    how = next(r[1] for r in rows if r and r[0] == "How to read the success rate")
+    assert "on-the-spot and resolution rates are left empty" in how
+    book = load_workbook(io.BytesIO(client.get(f"/supervision/stats/export.xlsx?{may}").data))
+    summary = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True) if r and r[0]}
+    assert summary["On-the-spot rate (per cent)"] is None and summary["Resolution rate (per cent)"] is None
+    assert summary["Registered"] == 2
+    # A case that ended beside them (rejected on 2 May): the month has a figure again, 0.0% and read as such.
+    with app.app_context():
+        case(fs.user_named(world.m_a1), fs.grid(world.grid_a1), at(5, 1, 11),
+             [("reject", at(5, 1, 11, 30))])
+        db.session.remove()
+    shown = page_figures(client.get(f"/supervision/stats?{may}").get_data(as_text=True))
+    assert shown["total_on_spot_rate"] == "0.0%" and shown["total_resolution_rate"] == "0.0%"
+    assert shown["total_success_rate"] == "—"
 
 
 def _opinion_world(app, world):
@@ -389,7 +439,7 @@ def test_the_statistics_export_carries_the_same_figures(app, client, world):
     # accepted cases still in mediation (none of the neighbour cases; c8, a contract case, is: the contract
     # cases' success rate is left empty, not 0.0, as the page's "—").
     assert ["邻里", "3", "3", "2", "0", "0", "66.7", "0", "0.0", "66.7"] in rows
-    assert ["合同", "1", "1", "0", "0", "0", "", "1", "0.0", "0.0"] in rows
+    assert ["合同", "1", "1", "0", "0", "0", "", "1", "", ""] in rows
 
 
 def mediating(b) -> dict:

@@ -60,6 +60,13 @@ class VisitForm(FlaskForm):
         # leaves the case as it is rather than being refused for the tick.
         return bool(self.mark_fulfilled.data) and self.fulfilment.data == "fully"
 
+    def confirmation_left_aside(self) -> bool:
+        """The box came ticked with a result other than "fully performed"
+        (without a script the form shows it whatever the result; with one it
+        is hidden and not sent): the visit is recorded and the box left
+        aside, and the mediator is told so."""
+        return bool(self.mark_fulfilled.data) and self.fulfilment.data != "fully"
+
 
 class UrgeForm(FlaskForm):
     """A supervisor's 督办 of an escalated follow-up; the version is the

@@ -232,6 +232,11 @@ def record_visit(followup_id):
     if form.confirms_performance():
         flash(_("The case's agreement is confirmed performed; its other planned follow-ups were cancelled."),
               "success")
+    elif form.confirmation_left_aside():
+        # Recorded rather than refused: the box is ticked by default, so a mediator recording a partial or
+        # unreachable visit without a script never chose it; refusing would send back a whole visit for it.
+        flash(_("The agreement was not confirmed performed: only a visit that finds it “Fully performed” does "
+                "that, so the ticked box “Also confirm the agreement performed” was left aside."), "warning")
     return redirect(url_for("disputes.show", case_id=followup.dispute_id) + "#followups")
 
 

@@ -136,3 +136,28 @@ def decline_for_deactivated(user, actor, now):
             "%(num)d duty swaps they had taken, awaiting the coordinator, were declined; the colleagues who "
             "asked are told.", len(taken)))
     return " ".join(said) or None
+
+
+def taken_decline_refusal(swap: SwapRequest, user) -> str | None:
+    """What a user trying to decline a swap already taken is told instead of
+    "your role may not": the colleague's `decline` from "accepted" is the
+    system's alone (workflows/duty_swap.py), so no page offers it there. The
+    real ways on, by who asks: the coordinator approves or refuses it; the
+    lawyer who asked may withdraw it. None unless the swap is taken."""
+    if swap.state != "accepted":
+        return None
+    lawyer = db.session.execute(select(Lawyer).where(Lawyer.user_id == user.id)).scalar_one_or_none() \
+        if user.role == "lawyer" else None
+    taker = swap.taker.name if swap.taker else _("A colleague")
+    if user.role == "coordinator":
+        return _("%(name)s has already taken this swap, so it can no longer be declined: it waits for your "
+                 "decision. Approve it, or refuse it with a reason.", name=taker)
+    if lawyer is not None and lawyer.id == swap.taker_id:
+        return _("You have already taken this swap, so it can no longer be declined: it waits for the "
+                 "coordinator’s approval. If you cannot sit the duty after all, ask the coordinator to refuse the "
+                 "swap, or the colleague who asked to withdraw it.")
+    if lawyer is not None and lawyer.id == swap.requester_id:
+        return _("%(name)s has already taken this swap, so it can no longer be declined: it waits for the "
+                 "coordinator’s approval. You may still withdraw it.", name=taker)
+    return _("%(name)s has already taken this swap, so it can no longer be declined: the coordinator approves or "
+             "refuses it, and the lawyer who asked for it may still withdraw it.", name=taker)

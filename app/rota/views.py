@@ -290,6 +290,9 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
         "rota/duty.html", duty=duty, wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, mine=mine_,
         actions=engine.available(duty, current_user), action_form=action_form or ActionForm(),
         swaps=swaps, swap_actions={s.id: engine.available(s, current_user) for s in swaps},
+        # At most one swap of a duty is open at a time (swaps.request_swap): the newest open one.
+        open_swap=next((s for s in swaps if s.state in swap_service.OPEN_STATES), None),
+        me_id=me.id if me is not None else None,
         may_swap=may_swap, swap_form=swap_form, consultations=consultations, may_log=may_log,
         end_question=end_question(duty),
         consultation_form=consultation_form, codes=codes, timeline=steps(duty, locale),
@@ -351,6 +354,10 @@ def fire_duty(duty_id, trigger):
 def fire_swap(swap_id, trigger):
     swap = load_swap(swap_id)
     duty_id = swap.duty_id
+    taken = swap_service.taken_decline_refusal(swap, current_user) if trigger == "decline" else None
+    if taken:  # a page left open before the colleague took it, or a forged form: what to do instead
+        flash(taken, "danger")
+        return _render_duty(load_duty(duty_id), 409)
     refused = _fire(swap, trigger, lambda status, form: _render_duty(load_duty(duty_id), status, action_form=form),
                     section="swaps")
     default = url_for(".mine") if current_user.role == "lawyer" else url_for(".overview")

@@ -58,24 +58,38 @@ def _rate(value):
     return None if value is None else round(value * 100, 1)
 
 
-def rate_awaits_mediation(c) -> bool:
-    """Every accepted case of `c` (stats.Counts) is still being mediated: its
-    success rate (agreements ÷ accepted, DOMAIN.md) would read 0 % for
-    mediations that have not ended, not for mediations that failed."""
-    return c.accepted > 0 and c.in_mediation >= c.accepted
+def rate_awaits_mediation(c, rate: str = "success_rate") -> bool:
+    """Nothing the rate `rate` of `c` (stats.Counts) counts has ended yet, so
+    it would read 0 % for mediations that have not ended, not for mediations
+    that failed. The success rate (agreements ÷ accepted, DOMAIN.md): every
+    accepted case is still being mediated. The on-the-spot and resolution
+    rates (÷ registered): every registered case is (an accepted case can
+    still become an agreement; the month as a whole has nothing concluded).
+    A case still awaiting acceptance is not told apart from a rejected or
+    withdrawn one by the counters, so it counts as ended here."""
+    if rate == "success_rate":
+        return c.accepted > 0 and c.in_mediation >= c.accepted
+    return c.registered > 0 and c.in_mediation >= c.registered
+
+
+RATES = ("success_rate", "on_spot_rate", "resolution_rate")
+
+
+def shown_rate(c, rate: str = "success_rate"):
+    """A rate as the page and the exports give it: none (the page's "—", an
+    empty cell) while nothing it counts has ended, as when its denominator
+    is zero."""
+    return None if rate_awaits_mediation(c, rate) else getattr(c, rate)
 
 
 def shown_success_rate(c):
-    """The success rate as the page and the exports give it: none (the page's
-    "—", an empty cell) while every accepted case is still being mediated, as
-    when there is no accepted case at all."""
-    return None if rate_awaits_mediation(c) else c.success_rate
+    return shown_rate(c, "success_rate")
 
 
 def _count_row(label, c):
     # The accepted cases still in mediation follow the success rate: they are in its denominator.
     return [label, c.registered, c.accepted, c.agreements, c.on_spot, c.refused, _rate(shown_success_rate(c)),
-            c.in_mediation, _rate(c.on_spot_rate), _rate(c.resolution_rate)]
+            c.in_mediation, _rate(shown_rate(c, "on_spot_rate")), _rate(shown_rate(c, "resolution_rate"))]
 
 
 def success_rate_note(c) -> str:
@@ -108,7 +122,9 @@ def statistics_sections(board) -> list[Section]:
         [_("How to read the success rate"), " ".join(filter(None, (
             success_rate_note(board.totals), _("It counts the accepted cases still in mediation as not (yet) "
                                                "agreed; left empty where every accepted case is still in "
-                                               "mediation, as where none was accepted."))))],
+                                               "mediation, as where none was accepted. The on-the-spot and "
+                                               "resolution rates are left empty where every registered case is "
+                                               "still in mediation."))))],
         [_("Closed or archived now"), board.closed],
         [_("Average days to close"), round(board.mean_days, 1) if board.mean_days is not None else None],
         [_("90th percentile of days to close"), int(board.p90_days) if board.p90_days is not None else None],

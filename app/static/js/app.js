@@ -82,3 +82,23 @@ document.addEventListener("show.bs.collapse", function (event) {
   box.hidden = false;
   reflect();
 })();
+
+// A follow-up visit: "also confirm the agreement performed" only beside the
+// result "fully performed". Hidden for another result, its box is disabled
+// too, so it is not sent; without a script it stays shown and the server
+// leaves it aside for another result, saying so.
+(function () {
+  var wrap = document.getElementById("confirm-performed");
+  var form = document.getElementById("visit-form");
+  if (!wrap || !form) { return; }
+  var result = form.querySelector("select[name=fulfilment]");
+  var box = wrap.querySelector("input[type=checkbox]");
+  if (!result || !box) { return; }
+  function reflect() {
+    var shown = result.value === wrap.getAttribute("data-when-fulfilment");
+    wrap.hidden = !shown;
+    box.disabled = !shown;
+  }
+  result.addEventListener("change", reflect);
+  reflect();
+})();
