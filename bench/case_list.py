@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -40,9 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, or_, select, text  # noqa: E402
+from sqlalchemy import func, or_, select, text  # noqa: E402
 
-from app import clock, create_app, paging  # noqa: E402
+from app import clock, paging  # noqa: E402
 from app.auth.models import User  # noqa: E402
 from app.auth.passwords import hash_password  # noqa: E402
 from app.disputes import codes, lists  # noqa: E402
@@ -51,6 +50,7 @@ from app.disputes.scope import scope_clause  # noqa: E402
 from app.engine.deadlines import warn_time  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.org.models import Community, Grid, Street  # noqa: E402
+from bench.support import fresh_app, load, timed  # noqa: E402
 from workflows import DISPUTE  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 2, 0)
@@ -66,9 +66,8 @@ STATES = (["archived"] * 50 + ["closed"] * 25 + ["withdrawn"] * 3 + ["rejected"]
 def build(path: Path, cases: int, seed: int = 7):
     """The database; returns (app, ids of the users by role, a party name to search for)."""
     rng = random.Random(seed)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    app = fresh_app(path)
     with app.app_context():
-        db.create_all()
         street = Street(name="城厢街道")
         db.session.add(street)
         db.session.flush()
@@ -144,33 +143,18 @@ def build(path: Path, cases: int, seed: int = 7):
             if len(disputes) >= 20000:
                 _flush(disputes, parties)
         _flush(disputes, parties)
-        if co:
-            db.session.execute(insert(dispute_mediators), co)
-            db.session.commit()
+        load((dispute_mediators, co))
         db.session.remove()
     return app, ids
 
 
 def _flush(disputes, parties):
-    if disputes:
-        db.session.execute(insert(Dispute.__table__), disputes)
-    if parties:
-        db.session.execute(insert(Party.__table__), parties)
-    db.session.commit()
-    disputes.clear()
-    parties.clear()
+    load((Dispute.__table__, disputes), (Party.__table__, parties))
 
 
-def timed(fn, repeat: int) -> float:
-    """Median milliseconds of fn() over `repeat` runs (after one warm-up)."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        db.session.expunge_all()
-        t0 = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(runs)
+def median_ms(fn, repeat: int) -> float:
+    """Median milliseconds of fn() over `repeat` runs (after one warm-up), each on an empty session."""
+    return timed(fn, repeat, warm_up=True, before=db.session.expunge_all)
 
 
 def main() -> int:
@@ -249,11 +233,11 @@ def main() -> int:
                 ("before: supervisor, page 1", previous_list(sup)),
                 (f"before: supervisor, party name “{name}”", previous_list(sup, name)),
             ]
-            base = timed(pk_lookup, args.repeat * 20)
+            base = median_ms(pk_lookup, args.repeat * 20)
             print(f"\nbaseline: one dispute by primary key {base:.3f} ms (median of {args.repeat * 20})")
             print(f"\n{'query (count up to 10,000 + one page of 25)':<52} {'ms':>8} {'x baseline':>11}  rows")
             for title, fn in cases:
-                ms = timed(fn, args.repeat)
+                ms = median_ms(fn, args.repeat)
                 result = fn()
                 shown = (f"{result.total:,}{'+' if result.capped else ''}" if isinstance(result, paging.Page)
                          else "")
@@ -298,13 +282,7 @@ def http_timings(app, ids, repeat):
             return run
 
         def ms(fn):
-            fn()
-            runs = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                fn()
-                runs.append((time.perf_counter() - t0) * 1000)
-            return statistics.median(runs)
+            return timed(fn, repeat, warm_up=True)
 
         base = ms(get(f"/cases/{case_id}"))
         out.append((f"HTTP {role}: GET /cases/{case_id} (the baseline page)", base, base))

@@ -43,10 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import and_, case, exists, func, insert, literal, select, text  # noqa: E402
+from sqlalchemy import and_, case, exists, func, literal, select, text  # noqa: E402
 from sqlalchemy.orm import aliased, contains_eager  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.audit.models import AuditEvent  # noqa: E402
 from app.disputes.models import Dispute  # noqa: E402
 from app.engine import urgings  # noqa: E402
@@ -55,6 +54,7 @@ from app.extensions import db  # noqa: E402
 from app.org.models import Community, Department, Grid, Street  # noqa: E402
 from app.paging import count_upto, page_of  # noqa: E402
 from app.referrals.models import DRAFT, Referral  # noqa: E402
+from bench.support import drop_schema, fresh_app, load, timed, vacuum_analyze  # noqa: E402
 from workflows.referral import OPEN  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 2, 0)
@@ -101,19 +101,9 @@ def old_urged_first(model):
 def build(path: Path, referrals: int, urged: int, urged_before: float, seed: int = 5,
           database_url: str | None = None):
     rng = random.Random(seed)
-    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
-    if database_url:  # a PostgreSQL database, in a schema of its own that is dropped afterwards
-        from config import database_url as normalise
-
-        settings = {"SQLALCHEMY_DATABASE_URI": normalise(database_url),
-                    "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={PG_SCHEMA}"}}}
-    app = create_app("testing", **settings)
+    # A PostgreSQL database: in a schema of its own, dropped afterwards.
+    app = fresh_app(path, database_url, PG_SCHEMA)
     with app.app_context():
-        if database_url:
-            with db.engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-        db.create_all()
         street = Street(name="城厢街道")
         db.session.add(street)
         db.session.flush()
@@ -130,7 +120,7 @@ def build(path: Path, referrals: int, urged: int, urged_before: float, seed: int
                       street_id=street.id, community_id=community.id, grid_id=grid.id, place="", facts="纠纷",
                       risk="low", created_at=start, version=3, changed_at=start, state_entered_at=start,
                       state="mediating") for i in range(1, CASES + 1)]
-        db.session.execute(insert(Dispute.__table__), cases)
+        load((Dispute.__table__, cases))
         has_column = "urged_at" in Referral.__table__.c
         rows, events = [], []
         late = []
@@ -205,22 +195,7 @@ def _event(entity_id, seq, trigger, source, to, at):
 
 
 def _flush(rows, events):
-    if rows:
-        db.session.execute(insert(Referral.__table__), rows)
-    if events:
-        db.session.execute(insert(AuditEvent.__table__), events)
-    db.session.commit()
-    rows.clear()
-    events.clear()
-
-
-def timed(fn, repeat):
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(runs)
+    load((Referral.__table__, rows), (AuditEvent.__table__, events))
 
 
 def main():
@@ -242,9 +217,7 @@ def main():
         with app.app_context():
             session = db.session
             if args.database_url:
-                session.commit()
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(text("VACUUM ANALYZE"))
+                vacuum_analyze()
             middle = args.referrals // 2
 
             def lookup():
@@ -290,9 +263,7 @@ def main():
                                            1, PER_PAGE), args.repeat)
                 print(f"list '{name}': count and page as the view runs them now {ms:9.2f} ms  x{ms / base:,.0f}")
             if args.database_url:
-                db.session.rollback()
-                with db.engine.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+                drop_schema(PG_SCHEMA)
 
 
 def _plan(session, statement, postgresql):

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -42,9 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.disputes import codes  # noqa: E402
 from app.disputes.models import Dispute  # noqa: E402
 from app.engine.deadlines import warn_time  # noqa: E402
@@ -54,6 +52,7 @@ from app.supervision import history, stats  # noqa: E402
 from app.supervision.counters import StatCount, rebuild  # noqa: E402
 from app.supervision.open_counts import OpenCount  # noqa: E402
 from app.supervision.scope import Place, Scope  # noqa: E402
+from bench.support import drop_schema, fresh_app, load, timed, vacuum_analyze  # noqa: E402
 
 NOW = datetime(2026, 12, 31, 4, 0)
 PG_SCHEMA = "bench_stats"
@@ -66,19 +65,9 @@ OUTCOMES = [(55, "on_spot"), (25, "agreed"), (3, "failed"), (7, "open"), (3, "ag
 
 def build(path: Path, cases: int, streets: int, seed: int = 11, database_url: str | None = None):
     rng = random.Random(seed)
-    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
-    if database_url:  # a PostgreSQL database, in a schema of its own that is dropped afterwards
-        from config import database_url as normalise
-
-        settings = {"SQLALCHEMY_DATABASE_URI": normalise(database_url),
-                    "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={PG_SCHEMA}"}}}
-    app = create_app("testing", **settings)
+    # A PostgreSQL database: in a schema of its own, dropped afterwards.
+    app = fresh_app(path, database_url, PG_SCHEMA)
     with app.app_context():
-        if database_url:
-            with db.engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-        db.create_all()
         grid_rows = []  # (grid_id, community_id, street_id)
         for s in range(streets):
             street = Street(name=f"街道{s + 1}")
@@ -137,11 +126,8 @@ def build(path: Path, cases: int, streets: int, seed: int = 11, database_url: st
                 row["closed_at"] = NOW
             rows.append(row)
             if len(rows) == 20000:
-                db.session.execute(insert(Dispute.__table__), rows)
-                rows = []
-        if rows:
-            db.session.execute(insert(Dispute.__table__), rows)
-        db.session.commit()
+                load((Dispute.__table__, rows))
+        load((Dispute.__table__, rows))
         # Bulk SQL bypasses the listener that keeps the counters: rebuild them,
         # as `flask supervision rebuild-counters` would.
         started = time.perf_counter()
@@ -149,15 +135,6 @@ def build(path: Path, cases: int, streets: int, seed: int = 11, database_url: st
         db.session.commit()
         print(f"counters rebuilt from {cases:,} cases in {time.perf_counter() - started:.0f} s")
     return app
-
-
-def timed(fn, repeat):
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(runs)
 
 
 def main():
@@ -175,7 +152,7 @@ def main():
               f" on {'PostgreSQL' if args.database_url else 'SQLite'}")
         with app.app_context():
             if args.database_url:
-                _vacuum()
+                vacuum_analyze("disputes")
             elif args.analyze:
                 db.session.execute(text("ANALYZE"))
             session = db.session
@@ -228,17 +205,7 @@ def main():
                 ms = timed(fn, args.repeat)
                 print(f"{name:46s} {ms:9.1f} ms  x{ms / base:,.0f}")
             if args.database_url:
-                db.session.rollback()
-                with db.engine.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-
-
-def _vacuum():
-    """VACUUM cannot run in a transaction; it also sets the visibility map
-    that index-only scans need."""
-    db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE disputes"))
+                drop_schema(PG_SCHEMA)
 
 
 if __name__ == "__main__":

@@ -251,3 +251,41 @@ def test_an_open_case_s_page_leads_to_its_case_file_only_for_those_who_work_it(a
     assert 'id="casefile-link"' not in english(app, getattr(world, who)).get(f"/cases/{world.led}").get_data(
         as_text=True)
     assert 'id="casefile-link"' in english(app, world.m_a1).get(f"/cases/{world.led}").get_data(as_text=True)
+
+
+def test_the_overdue_list_asks_the_log_only_of_a_case_whose_row_says_it_is_urged(app, world):
+    """The supervisor's overdue cases (today) read the urgings standing in their own statement
+    (urgings.standing_columns): none on a case never urged, the count and day on an urged one, as the
+    case's own readers give them; and the log is not asked of a row whose urged_at says none stands."""
+    from sqlalchemy import update
+
+    from app.disputes.overdue import overdue_query
+    from app.engine.urgings import Urged, standing, standing_on, urged_of
+
+    with app.app_context():
+        also_late = f.dispute(fs.user_named(world.m_a1), fs.grid(world.grid_a1), now=T0).id
+    sup = english(app, world.sup_a)
+    assert urge(sup, world.late).status_code == 302
+    assert urge(sup, world.late, "再次督办").status_code == 302
+
+    def listed():
+        with app.app_context():
+            rows = db.session.execute(overdue_query(fs.user_named(world.sup_a), NOW)).unique().all()
+            marks = {d.id: (count, last, urged_of(count, last)) for d, _total, count, last in rows}
+            # The case's other readers agree with the list's columns.
+            for d, *_ in rows:
+                assert standing(Dispute, [d]).get(d.id) == marks[d.id][2]
+                assert len(standing_on(Dispute, d)) == marks[d.id][0]
+            return marks
+
+    marks = listed()
+    assert set(marks) == {world.late, also_late}
+    assert marks[also_late] == (0, None, None)
+    assert marks[world.late] == (2, NOW, Urged(clock.local_date(NOW), 2))
+
+    # The row is what says an urging may stand: with urged_at cleared (as fire() keeps it, never by
+    # hand), the list reads none though the log still holds the two urgings.
+    with app.app_context():
+        db.session.execute(update(Dispute).where(Dispute.id == world.late).values(urged_at=None))
+        db.session.commit()
+    assert listed() == {world.late: (0, None, None), also_late: (0, None, None)}

@@ -160,12 +160,17 @@ def test_an_urge_that_leaves_its_state_leaves_nothing_standing():
 def test_the_list_asks_the_log_once_for_its_marks_and_sends_no_more_statements_for_urged_rows(app, world):
     client = app.test_client()
     login(client, world.liaison)
-    before = statements_of(app, client, "/referrals/")
-    for referral_id in world.late[:3]:
+    none_urged = statements_of(app, client, "/referrals/")
+    fire(app, world.late[0], "urge", world.sup, LATE, urging="请今日内签收。")
+    one_urged = statements_of(app, client, "/referrals/")
+    for referral_id in world.late[1:3]:
         fire(app, referral_id, "urge", world.sup, LATE, urging="请今日内签收。")
-    after = statements_of(app, client, "/referrals/")
-    assert len(after) == len(before)
-    # The page sorts by the rows' own column; the log is read once, for the marks (the rows are late).
-    for statements in (before, after):
-        assert len([s for s in statements if "audit_events" in s]) == 1
+    three_urged = statements_of(app, client, "/referrals/")
+    assert len(three_urged) == len(one_urged)
+    # The page sorts by the rows' own column; the log is read once, for the marks, and only when a row
+    # says an urging stands on it (its urged_at): late rows that no one urged send no statement for it.
+    assert [len([s for s in statements if "audit_events" in s]) for statements in
+            (none_urged, one_urged, three_urged)] == [0, 1, 1]
+    assert len(one_urged) == len(none_urged) + 1
+    for statements in (none_urged, one_urged, three_urged):
         assert not [s for s in statements if "audit_events" in s and "FROM referrals" in s]

@@ -9,8 +9,8 @@ pressed for is done and the mark would mislead. So the mark counts the
 creation), and gives the local day of the newest.
 
 Read for a whole list in one statement (`standing`), and only when one of
-its rows is in a state it can be urged in: most lists hold none, and send
-no statement for it.
+its rows says an urging may stand on it (below): most lists hold none, and
+send no statement for it.
 
 A list that puts the urged rows first cannot ask the log of every row it
 sorts (a correlated EXISTS with the row's last step, for every row the
@@ -18,6 +18,12 @@ filter keeps before the LIMIT: a department's whole history). So the row
 keeps `urged_at` (mixin.UrgedMixin): `fire()` sets it on an urging and
 clears it on any other step, in the step's own UPDATE (`keep_urged`), so
 it stands exactly while the log says an urging stands.
+
+Every reader has one shape: the row says whether an urging may stand on
+it (`_may_stand`: a state it is urged in, and `urged_at` set), and only
+then is the log asked what stands (`_standing_on_row`): how many since
+the row's last step, when, and by whom with what note, which the row does
+not keep.
 """
 from __future__ import annotations
 
@@ -90,21 +96,38 @@ def keep_urged(entity, trigger: str, source: str, now) -> None:
             entity.urged_at = urged_at
 
 
+def _may_stand(model):
+    """The SQL condition on a row of `model` that an urging may stand on it
+    (the row says so: `urged_at`, kept by fire()); None for a workflow
+    whose rows are never urged."""
+    states = sorted(urgeable_states(model.__workflow__))
+    return and_(model.state.in_(states), model.urged_at.is_not(None)) if states else None
+
+
+def _may_stand_on(model, row) -> bool:
+    """The same of a row in hand; of a row read without `urged_at` (a list
+    of its own columns), the log is asked."""
+    return row.state in urgeable_states(model.__workflow__) and getattr(row, "urged_at", True) is not None
+
+
+def _standing_on_row(model, entity_id):
+    """The conditions on an AuditEvent: an urging standing on this row."""
+    return AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == entity_id, _after_last_step()
+
+
 def urged_first(model):
     """An ORDER BY term: the rows with urgings standing first (0), then the
     others (1); read from the row itself (`urged_at`), not the log."""
-    states = sorted(urgeable_states(model.__workflow__))
-    if not states:
-        return literal(1)
-    return case((and_(model.state.in_(states), model.urged_at.is_not(None)), 0), else_=1)
+    may_stand = _may_stand(model)
+    return literal(1) if may_stand is None else case((may_stand, 0), else_=1)
 
 
 def standing(model, rows) -> dict[int, Urged]:
     """id -> the urgings standing on each of `rows` of `model` (a workflow
-    model; the rows, anything with its `id` and `state`) that has any; one
-    statement, none if no row can be urged."""
-    states = urgeable_states(model.__workflow__)
-    ids = sorted({row.id for row in rows if row.state in states})
+    model; the rows, anything with its `id`, `state` and, if read, its
+    `urged_at`) that has any; one statement, none if no row may have one
+    standing."""
+    ids = sorted({row.id for row in rows if _may_stand_on(model, row)})
     if not ids:
         return {}
     found = db.session.execute(_STANDING, {"entity_type": model.__entity_type__, "ids": ids})
@@ -114,15 +137,16 @@ def standing(model, rows) -> dict[int, Urged]:
 def standing_columns(model) -> tuple:
     """The urgings standing on each row of a select of `model`, as two
     columns of the list's own statement (a list read in one statement): how
-    many (0 for none, and for a row in a state it is not urged in) and when
-    the newest was made. `urged_of(count, last)` is its mark."""
-    states = sorted(urgeable_states(model.__workflow__))
-    if not states:
+    many (0 for none) and when the newest was made. The log is asked only
+    of a row that says one may stand (a CASE evaluates its branch only when
+    its condition holds, on SQLite and PostgreSQL alike): an overdue list's
+    rows are mostly not urged. `urged_of(count, last)` is its mark."""
+    may_stand = _may_stand(model)
+    if may_stand is None:
         return literal(0), null()
-    of_row = (AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == model.id, _after_last_step())
+    of_row = _standing_on_row(model, model.id)
     count = select(func.count()).where(*of_row).correlate(model).scalar_subquery()
     last = select(func.max(AuditEvent.at)).where(*of_row).correlate(model).scalar_subquery()
-    may_stand = model.state.in_(states)
     return case((may_stand, count), else_=0), case((may_stand, last), else_=null())
 
 
@@ -134,10 +158,8 @@ def urged_of(count, last) -> Urged | None:
 def standing_on(model, row) -> list[AuditEvent]:
     """The urgings standing on one row, newest first: its own page shows the
     newest one's note and who urged, above the actions it presses for. One
-    statement; none if the row is not in a state it is urged in."""
-    if row.state not in urgeable_states(model.__workflow__) or getattr(row, "urged_at", True) is None:
-        return []  # the row says none stands (urged_at, kept by fire()): no need to ask the log
+    statement; none if the row says none may stand."""
+    if not _may_stand_on(model, row):
+        return []
     return list(db.session.execute(
-        select(AuditEvent).where(AuditEvent.entity_type == model.__entity_type__, AuditEvent.entity_id == row.id,
-                                 _after_last_step())
-        .order_by(AuditEvent.seq.desc())).scalars())
+        select(AuditEvent).where(*_standing_on_row(model, row.id)).order_by(AuditEvent.seq.desc())).scalars())
