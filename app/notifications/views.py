@@ -18,7 +18,7 @@ from ..form_errors import correct_the_marked
 from ..paging import page_of
 from .forms import NotificationSettingsForm
 from .models import Notification, NotificationPref
-from .service import text_of, unread_count, url_of
+from .service import states_of, text_of, unread_count, url_of
 
 
 def bell():
@@ -42,7 +42,8 @@ def index():
     number = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(Notification).where(Notification.user_id == current_user.id)
     page = page_of(query, (Notification.id.desc(),), number, current_app.config["FOLLOWUPS_PER_PAGE"])
-    return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of)
+    return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of,
+                           row_now=states_of(page.rows))
 
 
 @roles_required(*ROLES)
