@@ -237,6 +237,8 @@ def test_the_mediator_still_withdraws_an_invitation_under_its_own_name(app, clie
     page = _english(client, f"/cases/{world['case']}")
     assert "Leave this case" not in page
     assert 'data-step="withdraw"' in page
+    # Nor can the mediator start the session yet: the row says from when.
+    assert 'data-trigger="start_session"' not in page and "The session can be started from" in page
 
 
 # ---- Item 11: the unread count on the folded menu's button -----------------
