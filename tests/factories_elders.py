@@ -49,3 +49,8 @@ def tomorrow_at(hour=9, now=None):
 
 def invite(dispute, e, mediator, *, session_at=None, **kw):
     return steps.invite(dispute, e, mediator, session_at=session_at or tomorrow_at(), **kw)
+
+
+def soon(minutes=30):
+    """A planned session this close ahead may already be started (rules.START_EARLY)."""
+    return clock.now() + timedelta(minutes=minutes)

@@ -113,8 +113,19 @@ def test_mediator_invites_the_top_elder_who_accepts_and_reports_from_a_phone(pag
     expect(phone.locator("#invitation-state [data-state]")).to_have_text("已接受")
     expect(phone.locator("#session-at")).to_contain_text("东关社区调解室")
 
-    # --- Later, at the session: it starts, then the elder files the report.
+    # --- Before the session it cannot be started: the page says from when.
+    expect(phone.locator('#invitation-actions button[data-trigger="start_session"]')).to_have_count(0)
+    expect(phone.locator("#start-later")).to_be_visible()
+    # --- Later, at the session: it starts (after the question naming the case), then the elder files the report.
+    with app.app_context():
+        from app.elders.models import ElderAssignment
+
+        clock.set_now(db.session.get(ElderAssignment, int(phone.url.rsplit("/", 1)[1])).session_at)
+    phone.reload()
+    asked = []
+    phone.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     submit(phone, phone.locator('#invitation-actions button[data-trigger="start_session"]'))
+    assert asked and "(" in asked[0], asked  # the question names the case by its file number
     expect(phone.locator("#invitation-state [data-state]")).to_have_text("参与调解中")
     report = phone.locator('#invitation-actions details[data-step="file_report"]')
     report.locator("summary").click()

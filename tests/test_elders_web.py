@@ -195,6 +195,8 @@ def test_the_elder_accepts_then_reports_and_the_mediator_confirms(app, client, w
     assert response.status_code == 302
     _a, version, state = assignment_of(app, world["best"])
     assert state == "accepted"
+    with app.app_context():  # the session can be started once its time has come
+        clock.set_now(db.session.get(ElderAssignment, a_id).session_at)
     client.post(f"/elders/assignments/{a_id}/start_session",
                 data={"csrf_token": token, f"a{a_id}-start_session-version": version})
     _a, version, state = assignment_of(app, world["best"])

@@ -231,7 +231,7 @@ def test_a_flagged_elder_is_listed_last_and_never_offered_as_the_next_candidate(
 def test_from_acceptance_to_done_and_the_case_timeline_shows_each_step(world):
     d, m = world["dispute"], world["mediator"]
     e, elder_user = fe.elder_with_login(world["c1"])
-    a = fe.invite(d, e, m)
+    a = fe.invite(d, e, m, session_at=fe.soon())
     steps.act(a, "accept", elder_user)
     assert a.due_at == a.session_at  # due at the session
     steps.act(a, "start_session", elder_user)
@@ -337,7 +337,7 @@ def test_an_elder_who_left_or_became_unavailable_after_the_invitation_cannot_acc
 def test_only_a_mediator_working_the_case_records_for_the_elder(world):
     d, m = world["dispute"], world["mediator"]
     e, elder_user = fe.elder_with_login(world["c1"])
-    a = fe.invite(d, e, m)
+    a = fe.invite(d, e, m, session_at=fe.soon())
     # An elder answers for themselves, with the elder's own buttons.
     assert [t.trigger for t in engine.available(a, elder_user)] == ["accept", "decline"]
     refused(lambda: steps.act(a, "record_accept", elder_user), "Your role may not")

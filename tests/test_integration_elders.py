@@ -99,7 +99,7 @@ def test_an_expired_invitation_tells_the_mediators_and_a_failed_run_tells_nobody
 
 def test_a_filed_report_tells_the_mediators(world, monkeypatch):
     w = world
-    a = invite(w)
+    a = invite(w, session_at=fe.soon())
     steps.act(a, "accept", w["elder_user"])
     steps.act(a, "start_session", w["elder_user"])
     report = dict(work_done="分别与双方谈心", advice=None, report_outcome="settled")
@@ -182,7 +182,7 @@ def _in_states(w):
     invited = fe.invite(d, people[1][0], m)
     accepted = fe.invite(d, people[2][0], m)
     steps.act(accepted, "accept", people[2][1])
-    in_session = fe.invite(d, w["elder"], m)
+    in_session = fe.invite(d, w["elder"], m, session_at=fe.soon())
     steps.act(in_session, "accept", w["elder_user"])
     steps.act(in_session, "start_session", w["elder_user"])
     declined = fe.invite(d, people[3][0], m)

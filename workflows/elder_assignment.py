@@ -133,7 +133,10 @@ ELDER_ASSIGNMENT = Workflow(
             "in_session",
             (M, E),
             N_("Session started"),
-            guards=("works_the_case", "own_invitation", "case_open"),
+            # Not before the planned session (from an hour before it): an
+            # early tap would file the elder as in session, and ask for a
+            # report, on a meeting that has not happened.
+            guards=("works_the_case", "own_invitation", "case_open", "session_can_start"),
         ),
         Transition(
             "file_report",

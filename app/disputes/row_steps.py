@@ -62,6 +62,13 @@ class RowSteps:
     # (row, trigger) -> what the step did and what comes next, said after it; None (or no
     # sentence for the step) says "Done: <the step's label>."
     outcome: Callable | None = None
+    # (row, trigger) -> StepWords for the current reader, or None: a step named,
+    # explained and asked about in the reader's own terms (an elder "leaves the
+    # case" where a mediator "withdraws the invitation").
+    words: Callable | None = None
+
+    def words_for(self, row, trigger: str):
+        return self.words(row, trigger) if self.words is not None else None
 
     def url(self, row, trigger: str) -> str:
         return url_for(self.endpoint, trigger=trigger, **{self.id_arg: row.id})
@@ -73,6 +80,17 @@ class RowSteps:
     @property
     def submitted_key(self) -> str:
         return f"{self.name}_step"
+
+
+@dataclass(frozen=True)
+class StepWords:
+    """What a step's button says instead of the step's label, a sentence
+    shown under it, and the question asked before it is taken (a dangerous
+    step is always asked about: with its own question, or the general one)."""
+
+    label: str | None = None
+    hint: str | None = None
+    question: str | None = None
 
 
 def build_step_form(row, trigger: str, prefix: str, formdata=None, fields: Callable[[], dict] | None = None):

@@ -34,7 +34,10 @@ class InviteForm(FlaskForm):
         _l("Planned session"), format=DATETIME_FORMATS,
         validators=[InputRequired(message=_l("Give the planned date and time of the session."))],
     )
-    session_place = StringField(_l("Where (optional)"), validators=[Optional(), Length(max=200)])
+    # Optional: the room is often settled with the parties after the elder agrees to come.
+    session_place = StringField(_l("Where (optional)"), validators=[Optional(), Length(max=200)],
+                                description=_l("If you leave it empty, the elder reads that you will tell them the "
+                                               "place, and whom to ask: you."))
     override_reason = TextAreaField(_l("Why invite this elder despite the possible conflict"),
                                     validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 

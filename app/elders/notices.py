@@ -18,11 +18,15 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
+from workflows import ELDER_ASSIGNMENT
+
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import answered_by_steps, install_link, message, notify
+from ..i18n import translate
+from ..notifications.service import (RowNow, answered_by_steps, install_link, install_state, message, notify,
+                                     settled_message)
 from . import rules, times
-from .models import Elder
+from .models import Elder, ElderAssignment
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
@@ -125,6 +129,18 @@ def account_deactivated(user, actor, now):
                     "and the mediators of their cases are told to record the elder's answers for them.", len(rows))
 
 
+# An invitation's notice once the elder answered it (or it ended otherwise):
+# said without its question, its current state beside it (notifications.states_of).
+INVITED_SETTLED = _l("You were invited to help mediate case %(case)s: a session at %(session_at)s.")
+
+
+def invitations_now(ids: list[int]) -> dict[int, RowNow]:
+    """The invitations' states, for the notices about them in the list: one statement."""
+    rows = db.session.execute(select(ElderAssignment.id, ElderAssignment.state)
+                              .where(ElderAssignment.id.in_(ids))).all()
+    return {i: RowNow(translate(ELDER_ASSIGNMENT.state(state).label), state != "invited") for i, state in rows}
+
+
 def install() -> None:
     """Called from the package's init_app: the sentences of its notifications
     and the pages they open."""
@@ -132,3 +148,5 @@ def install() -> None:
         message(kind, msgid)
     install_link("elder_assignment", invitation_page)
     answered_by_steps("elder_assignment")  # accepting or declining answers the invitation
+    install_state("elder_assignment", invitations_now)
+    settled_message("elder_invited", INVITED_SETTLED)

@@ -19,6 +19,7 @@ from ..disputes import row_steps
 from ..disputes.loose_ends import LooseStep, loose_end
 from ..i18n import translate
 from ..extensions import db
+from . import wording
 from .candidates import Suggestion, suggest
 from .forms import step_form
 from .models import ON_CASE_STATES, Elder, ElderAssignment, staff_see_invitations
@@ -27,7 +28,8 @@ from .rules import CASE_STATES, works_on_case
 # An invitation's steps, on the case page, the elder's page and the elder's invitation.
 STEPS = row_steps.RowSteps(
     entity_type="elder_assignment", name="elder", anchor="elders", endpoint="elders.step", id_arg="assignment_id",
-    step_form=step_form, fields=("work_done", "advice", "report_outcome"))
+    step_form=step_form, fields=("work_done", "advice", "report_outcome"), words=wording.words,
+    outcome=wording.outcome)
 
 
 @dataclass

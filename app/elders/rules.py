@@ -201,9 +201,47 @@ def on_behalf(assignment, trigger: str, note: str | None) -> tuple[str | None, d
     return reason, {"on_behalf_of": assignment.elder.name}
 
 
+# How long before the planned session it may be started. An hour: elders and
+# parties gather in the mediation room before the time, and a mediator may
+# open the session once everyone is there; earlier than that (the day before,
+# the morning of an evening session) a tap is a mistake, not a meeting, and
+# would ask for a report on a session that has not happened. A whole day's
+# leeway would still allow that.
+START_EARLY = timedelta(hours=1)
+
+
+def session_starts_from(assignment):
+    """The moment from which the invitation's session may be started (None: any time)."""
+    if assignment.session_at is None:
+        return None
+    return assignment.session_at - START_EARLY
+
+
+def starts_later(assignment):
+    """For an accepted invitation whose session cannot be started yet, the
+    moment from which it can (the pages say it instead of the button)."""
+    opens = session_starts_from(assignment) if assignment.state == "accepted" else None
+    return opens if opens is not None and clock.now() < opens else None
+
+
+@hooks.guard("session_can_start")
+def session_can_start(assignment, actor, data):
+    opens = session_starts_from(assignment)
+    if opens is not None and clock.now() < opens:
+        return _l("The session is planned for %(when)s: it can be started from %(start)s.",
+                  when=moment_text(assignment.session_at), start=moment_text(opens))
+    return None
+
+
 @hooks.effect(WF, "start_session")
 def record_session_start(assignment, actor, data, now):
+    """The report is due some days after the session: counted from the
+    planned time when the session is started before it (START_EARLY)."""
     assignment.session_started_at = now
+    if assignment.session_at is not None and assignment.session_at > now and assignment.due_at is not None:
+        assignment.due_at += assignment.session_at - now
+        assignment.deadline_started_at = assignment.session_at
+        assignment.warn_at = warn_time(assignment.due_at, assignment.deadline_started_at)
 
 
 @hooks.effect(WF, "file_report")

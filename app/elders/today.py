@@ -11,6 +11,7 @@ from ..engine.deadlines import colour
 from ..extensions import db
 from ..today import TodayItem
 from .models import Elder, ElderAssignment
+from .wording import place_of
 
 ELDER_STATES = ("invited", "accepted", "in_session")
 MEDIATOR_STATES = ("invited", "reported")
@@ -50,6 +51,7 @@ def elder_work(user, now, until) -> list[TodayItem]:
     for a in db.session.execute(query.order_by(ElderAssignment.due_at, ElderAssignment.id)).scalars():
         url = (url_for("elders.invitation", assignment_id=a.id) if for_elder
                else url_for("disputes.show", case_id=a.dispute_id, _anchor="elders"))
-        items.append(TodayItem("elder_invitation", _title(a, for_elder), a.due_at, colour(a, now), url,
-                               a.session_place or ""))
+        # An elder going to a session is told where, or that the mediator will tell them.
+        where = place_of(a) if for_elder and a.state in ("invited", "accepted") else a.session_place or ""
+        items.append(TodayItem("elder_invitation", _title(a, for_elder), a.due_at, colour(a, now), url, where))
     return items

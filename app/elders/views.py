@@ -19,7 +19,7 @@ from ..engine.errors import Refused
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..privacy import mask_id, mask_phone
-from . import codes, rules
+from . import codes, rules, wording
 from .candidates import conflicts_of, suggest
 from .explain import conflict_words, factor_words
 from .forms import InviteForm
@@ -39,7 +39,8 @@ PAST_SHOWN = 30
 
 def template_helpers():
     return {"elder_panel": elder_panel, "elder_steps": STEPS, "factor_words": factor_words,
-            "conflict_words": conflict_words, "elder_codes": codes, "elder_wf": WF, "mask_phone": mask_phone, "mask_id": mask_id}
+            "conflict_words": conflict_words, "elder_codes": codes, "elder_wf": WF, "mask_phone": mask_phone, "mask_id": mask_id,
+            "elder_place": wording.place_of, "elder_inviter": wording.inviter, "elder_start_from": rules.starts_later}
 
 
 def _day_from(value):

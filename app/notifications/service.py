@@ -11,6 +11,7 @@ package knows no domain.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Callable
 
@@ -158,8 +159,45 @@ def _older_form(data: dict) -> dict:
     return data
 
 
-def text_of(note: Notification) -> str:
-    msgid = MESSAGES.get(note.kind)
+# What the row a notice is about is now, said beside the notice in the list
+# (an invitation accepted since, or done): a domain installs, per kind of row,
+# fn(ids) -> {id: RowNow}, one statement for a page of notices. A notice whose
+# row is settled (the answer it asked for given) is said in its settled
+# sentence where its kind has one: no longer "please accept or decline".
+STATES: dict[str, Callable[[list[int]], dict]] = {}
+SETTLED: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class RowNow:
+    text: str  # the row's state, in the reader's language
+    settled: bool  # the notice's question is answered
+
+
+def install_state(entity_type: str, fn: Callable[[list[int]], dict]) -> None:
+    STATES[entity_type] = fn
+
+
+def settled_message(kind: str, msgid) -> None:
+    """The sentence of a notice of `kind` once its row is settled."""
+    SETTLED[kind] = msgid
+
+
+def states_of(notes) -> dict[tuple[str, int], RowNow]:
+    """What each notice's row is now, keyed by (entity_type, entity_id), for the rows whose kind has a state installed."""
+    wanted: dict[str, set[int]] = {}
+    for note in notes:
+        if note.entity_type in STATES and note.entity_id is not None:
+            wanted.setdefault(note.entity_type, set()).add(note.entity_id)
+    found = {}
+    for entity_type, ids in wanted.items():
+        for entity_id, now in STATES[entity_type](sorted(ids)).items():
+            found[(entity_type, entity_id)] = now
+    return found
+
+
+def text_of(note: Notification, settled: bool = False) -> str:
+    msgid = (SETTLED.get(note.kind) if settled else None) or MESSAGES.get(note.kind)
     if msgid is None:
         return note.kind
     stored = _older_form(json.loads(note.data or "{}"))

@@ -18,7 +18,7 @@ from ..form_errors import correct_the_marked
 from ..paging import page_of
 from .forms import NotificationSettingsForm
 from .models import Notification, NotificationPref
-from .service import text_of, unread_count, url_of
+from .service import states_of, text_of, unread_count, url_of
 
 
 def bell():
@@ -47,7 +47,7 @@ def index():
         query = query.where(Notification.read_at.is_(None))
     page = page_of(query, (Notification.id.desc(),), number, current_app.config["FOLLOWUPS_PER_PAGE"])
     return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of, unread=unread,
-                           link_args={"unread": "1"} if unread else {})
+                           link_args={"unread": "1"} if unread else {}, row_now=states_of(page.rows))
 
 
 @roles_required(*ROLES)
