@@ -87,7 +87,7 @@ def test_the_session_cannot_be_started_before_an_hour_before_it(ctx, who):
     assert "start_session" not in [t.trigger for t in engine.available(a, actor)]
     with pytest.raises(engine.GuardFailed) as refused:
         steps.act(a, "start_session", actor)
-    assert "can be started from" in str(refused.value.message)
+    assert "起方可开始" in str(refused.value.message)  # "it can be started from …", in the default language
     db.session.refresh(a)
     assert a.state == "accepted" and a.session_started_at is None
     clock.set_now(opens)
