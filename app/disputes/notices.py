@@ -1,7 +1,9 @@
 """Who hears of the case's own steps, and what they read: those who are to
 act on a late case when a supervisor urges it (督办: its lead mediator, or its
 community's mediators while it has none; rules.responsible_now). Installed
-from the package's init_app into the shared notifications service."""
+from the package's init_app into the shared notifications service, with the
+page every notification about a case opens (the case page: the elders', the
+legal opinions', the assignment's too)."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 

@@ -19,10 +19,6 @@ MESSAGES = {
 }
 
 
-def case_page(dispute_id: int) -> str:
-    return url_for("disputes.show", case_id=dispute_id)
-
-
 def followup_page(followup_id: int) -> str:
     return url_for("followups.show", followup_id=followup_id)
 
@@ -30,8 +26,6 @@ def followup_page(followup_id: int) -> str:
 def install() -> None:
     for kind, msgid in MESSAGES.items():
         message(kind, msgid)
-    # The case page is where every notification about a case leads, the
-    # elders' too; the dispute package itself notifies nobody yet.
-    install_link("dispute", case_page)
+    # A notice about a case opens the case page: the dispute package installs that link.
     install_link("followup", followup_page)
     answered_by_steps("followup")  # the visit recorded answers its overdue and urged notices
