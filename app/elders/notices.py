@@ -18,9 +18,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
+from workflows.elder_assignment import ON_BEHALF, PARTICIPATION
+
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import answered_by_steps, install_link, message, notify
+from ..notifications.service import answered_by, answered_by_steps, install_link, message, notify
 from . import rules, times
 from .models import Elder
 
@@ -125,10 +127,37 @@ def account_deactivated(user, actor, now):
                     "and the mediators of their cases are told to record the elder's answers for them.", len(rows))
 
 
+# What the mediators are told about the case, and the step on an invitation
+# that does what the notice asks: another elder invited after a decline, an
+# expiry or the older deactivation notice ("you may ask another elder"); the
+# report confirmed; a deactivated elder's answer or attendance recorded, or
+# the invitation withdrawn. "Withdrew" asks for nothing and stays new. The
+# notices of several elders on one case are told apart by the elder named.
+ASK_ANOTHER = ("elder_declined", "elder_expired", "elder_account_deactivated")
+RECORDED_FOR_THEM = tuple(dict.fromkeys(ON_BEHALF + PARTICIPATION + ("withdraw",)))
+
+
+def the_case(assignment) -> tuple[str, int]:
+    return "dispute", assignment.dispute_id
+
+
+def the_elder_named(assignment) -> dict:
+    return {"elder": assignment.elder.name}
+
+
+def the_elders_login(assignment) -> int | None:
+    return assignment.elder.user_id
+
+
 def install() -> None:
-    """Called from the package's init_app: the sentences of its notifications
-    and the pages they open."""
+    """Called from the package's init_app: the sentences of its notifications,
+    the pages they open and the steps that answer them."""
     for kind, msgid in MESSAGES.items():
         message(kind, msgid)
     install_link("elder_assignment", invitation_page)
-    answered_by_steps("elder_assignment")  # accepting or declining answers the invitation
+    answered_by_steps(WF)  # accepting or declining answers the invitation
+    # ...and so does the mediator recording the elder's answer or attendance for them.
+    answered_by(WF, ON_BEHALF, kinds=("elder_invited",), reader=the_elders_login)
+    answered_by(WF, ("invite",), kinds=ASK_ANOTHER, about=the_case)
+    answered_by(WF, ("confirm",), kinds=("elder_reported",), about=the_case, naming=the_elder_named)
+    answered_by(WF, RECORDED_FOR_THEM, kinds=("elder_login_deactivated",), about=the_case, naming=the_elder_named)

@@ -7,7 +7,8 @@ init_app into the shared notifications service."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from ..notifications.service import answered_by_steps, install_link, message
+from ..disputes.notices import CASE_WORK_STEPS
+from ..notifications.service import answered_by, answered_by_steps, install_link, message
 
 MESSAGES = {
     "assigned": _l("You were assigned case %(case)s."),
@@ -29,3 +30,5 @@ def install() -> None:
     # A notice about a case opens the case page: the dispute package installs that link.
     install_link("followup", followup_page)
     answered_by_steps("followup")  # the visit recorded answers its overdue and urged notices
+    # The case's lead or co-mediator taking up its work answers "you were assigned".
+    answered_by("dispute", CASE_WORK_STEPS, kinds=("assigned", "co_mediator"))
