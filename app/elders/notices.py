@@ -19,12 +19,13 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from workflows import ELDER_ASSIGNMENT
+from workflows.elder_assignment import ON_BEHALF, PARTICIPATION
 
 from ..engine.hooks import Hooks
 from ..extensions import db
 from ..i18n import translate
-from ..notifications.service import (RowNow, answered_by_steps, install_link, install_state, message, notify,
-                                     settled_message)
+from ..notifications.service import (RowNow, answered_by, answered_by_steps, install_link, install_state, message,
+                                     notify, settled_message)
 from . import rules, times
 from .models import Elder, ElderAssignment
 
@@ -141,12 +142,39 @@ def invitations_now(ids: list[int]) -> dict[int, RowNow]:
     return {i: RowNow(translate(ELDER_ASSIGNMENT.state(state).label), state != "invited") for i, state in rows}
 
 
+# What the mediators are told about the case, and the step on an invitation
+# that does what the notice asks: another elder invited after a decline, an
+# expiry or the older deactivation notice ("you may ask another elder"); the
+# report confirmed; a deactivated elder's answer or attendance recorded, or
+# the invitation withdrawn. "Withdrew" asks for nothing and stays new. The
+# notices of several elders on one case are told apart by the elder named.
+ASK_ANOTHER = ("elder_declined", "elder_expired", "elder_account_deactivated")
+RECORDED_FOR_THEM = tuple(dict.fromkeys(ON_BEHALF + PARTICIPATION + ("withdraw",)))
+
+
+def the_case(assignment) -> tuple[str, int]:
+    return "dispute", assignment.dispute_id
+
+
+def the_elder_named(assignment) -> dict:
+    return {"elder": assignment.elder.name}
+
+
+def the_elders_login(assignment) -> int | None:
+    return assignment.elder.user_id
+
+
 def install() -> None:
-    """Called from the package's init_app: the sentences of its notifications
-    and the pages they open."""
+    """Called from the package's init_app: the sentences of its notifications,
+    the pages they open and the steps that answer them."""
     for kind, msgid in MESSAGES.items():
         message(kind, msgid)
     install_link("elder_assignment", invitation_page)
-    answered_by_steps("elder_assignment")  # accepting or declining answers the invitation
-    install_state("elder_assignment", invitations_now)
+    answered_by_steps(WF)  # accepting or declining answers the invitation
+    install_state(WF, invitations_now)
     settled_message("elder_invited", INVITED_SETTLED)
+    # ...and so does the mediator recording the elder's answer or attendance for them.
+    answered_by(WF, ON_BEHALF, kinds=("elder_invited",), reader=the_elders_login)
+    answered_by(WF, ("invite",), kinds=ASK_ANOTHER, about=the_case)
+    answered_by(WF, ("confirm",), kinds=("elder_reported",), about=the_case, naming=the_elder_named)
+    answered_by(WF, RECORDED_FOR_THEM, kinds=("elder_login_deactivated",), about=the_case, naming=the_elder_named)

@@ -7,7 +7,8 @@ init_app into the shared notifications service."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from ..notifications.service import answered_by_steps, install_link, message
+from ..disputes.notices import CASE_WORK_STEPS
+from ..notifications.service import answered_by, answered_by_steps, install_link, message
 
 MESSAGES = {
     "assigned": _l("You were assigned case %(case)s."),
@@ -19,10 +20,6 @@ MESSAGES = {
 }
 
 
-def case_page(dispute_id: int) -> str:
-    return url_for("disputes.show", case_id=dispute_id)
-
-
 def followup_page(followup_id: int) -> str:
     return url_for("followups.show", followup_id=followup_id)
 
@@ -30,8 +27,8 @@ def followup_page(followup_id: int) -> str:
 def install() -> None:
     for kind, msgid in MESSAGES.items():
         message(kind, msgid)
-    # The case page is where every notification about a case leads, the
-    # elders' too; the dispute package itself notifies nobody yet.
-    install_link("dispute", case_page)
+    # A notice about a case opens the case page: the dispute package installs that link.
     install_link("followup", followup_page)
     answered_by_steps("followup")  # the visit recorded answers its overdue and urged notices
+    # The case's lead or co-mediator taking up its work answers "you were assigned".
+    answered_by("dispute", CASE_WORK_STEPS, kinds=("assigned", "co_mediator"))

@@ -1,9 +1,11 @@
 """Notifications: the in-app messages each user receives about steps that
 concern them (service.py: `notify`, written in the step's own transaction),
 their page and the bell (views.py), and the e-mail outbox that copies them
-by mail once the step has committed (mail.py, a timer job). A user's step on
-a row marks read their notices about it (service.answered_by_steps, one hook
-every engine step passes through).
+by mail once the step has committed (mail.py, a timer job). A step marks
+read the notices it answers, as the domains declare them (service.answered_by:
+by default the actor's notices about the row; a mediator's about the case of
+an elder's or a lawyer's row; an elder's invitation answered for them), one
+hook every engine step passes through.
 
 A shared service: the domains call it and install, from their own init_app,
 the sentence of each kind of notification they send (`message`) and the page

@@ -11,7 +11,8 @@ package knows no domain.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Callable
 
@@ -88,38 +89,114 @@ _MARK_READ = (update(Notification)
               .values(read_at=bindparam("read_now")).execution_options(synchronize_session=False))
 
 
-def mark_read(user, kind: str | None = None, *, entity_type: str, entity_id: int, now=None) -> int:
+def mark_read(user, kind: str | tuple[str, ...] | None = None, *, entity_type: str, entity_id: int,
+              now=None) -> int:
     """Mark read, in the current transaction, the user's unread notifications
-    about the entity (of `kind` only, if given): what they asked for is done,
-    from whichever page it was done. Returns how many."""
-    statement = _MARK_READ if kind is None else _MARK_READ.where(Notification.kind == kind)
+    about the entity (of `kind` only, or of those kinds, if given): what they
+    asked for is done, from whichever page it was done. Returns how many."""
+    if kind is None:
+        statement = _MARK_READ
+    elif isinstance(kind, str):
+        statement = _MARK_READ.where(Notification.kind == kind)
+    else:
+        statement = _MARK_READ.where(Notification.kind.in_(kind))
     return db.session.execute(statement, {"reader_id": _id_of(user), "about_type": entity_type,
                                           "about_id": entity_id, "read_now": now or clock.now()}).rowcount
 
 
-# The kinds of rows a notice about asks its reader for a step on it (sign a
-# referral, answer a request, take a swap): their notices are answered by
-# the reader's next step on the row, whatever it is and from whichever page.
-# Not a case: its notices also tell of other rows' steps (an elder's report,
-# a lawyer's opinion), which a step on the case does not answer.
-ANSWERED_BY_STEPS: set[str] = set()
+# The steps that answer notices: a notice asks its reader for a step, and
+# once the step is taken the notice is read, in the step's transaction, from
+# whichever page it was taken. Each domain declares, from its init_app, which
+# of its steps answer which of the notices it sends (`answered_by`); this
+# package keeps the list and the engine's step hook reads it.
+@dataclass(frozen=True)
+class Answer:
+    """What a step on a row answers. `kinds`: the kinds of notices (None:
+    every kind about the row). `about`: the row those notices are about, as
+    (entity type, id), when it is not the step's own row (a mediator's notice
+    about the case, answered by a step on the case's legal-opinion request).
+    `naming`: what the notices' data must say, when notices of one kind about
+    one case may tell of several rows (the elder, the lawyer they name).
+    `reader`: whose notices, when not the actor's (an elder's invitation,
+    answered by the mediator recording the elder's answer for them)."""
+    kinds: tuple[str, ...] | None = None
+    about: Callable | None = None
+    naming: Callable | None = None
+    reader: Callable | None = None
+
+    def read(self, entity, actor, now) -> None:
+        reader = self.reader(entity) if self.reader else actor.id
+        if reader is None:
+            return
+        about_type, about_id = self.about(entity) if self.about else (entity.__entity_type__, entity.id)
+        if self.naming is None:
+            mark_read(reader, self.kinds, entity_type=about_type, entity_id=about_id, now=now)
+        else:
+            _mark_named_read(reader, self.kinds, about_type, about_id, self.naming(entity), now)
+
+
+# (entity type, trigger or None for every step of it) -> what such a step answers.
+ANSWERS: dict[tuple[str, str | None], list[Answer]] = defaultdict(list)
+
+
+def answered_by(entity_type: str, triggers=None, **answer) -> None:
+    """Called by a domain's init_app: the steps `triggers` (None: every step)
+    on a row of `entity_type` answer the notices `answer` describes (Answer's
+    fields; by default all the actor's notices about that row). Declaring the
+    same again (a second app in one process) changes nothing."""
+    rule = Answer(**{k: tuple(v) if k == "kinds" and v is not None else v for k, v in answer.items()})
+    if rule.naming is not None and not rule.kinds:
+        raise ValueError("notices told apart by what they name are of named kinds")
+    for trigger in (None,) if triggers is None else triggers:
+        rules = ANSWERS[(entity_type, trigger)]
+        # Two packages' kinds answered alike by one step (a case's urging, its
+        # assignment) are read by one statement.
+        alike = next((i for i, r in enumerate(rules) if (r.about, r.naming, r.reader) ==
+                      (rule.about, rule.naming, rule.reader)), None)
+        if alike is None:
+            rules.append(rule)
+        elif rules[alike].kinds is not None:
+            kinds = None if rule.kinds is None else tuple(dict.fromkeys(rules[alike].kinds + rule.kinds))
+            rules[alike] = replace(rule, kinds=kinds)
 
 
 def answered_by_steps(entity_type: str) -> None:
-    """Called by a domain's init_app: a user's step on a row of `entity_type`
-    marks read their notices about that row."""
-    ANSWERED_BY_STEPS.add(entity_type)
+    """The kinds of rows whose notices ask their reader for a step on the
+    row itself (sign a referral, answer a request, take a swap): a user's
+    step on one, whatever it is, marks read their notices about it."""
+    answered_by(entity_type)
+
+
+def _mark_named_read(reader: int, kinds, about_type: str, about_id: int, named: dict, now) -> int:
+    """Mark read the reader's unread notices of `kinds` about the row whose
+    data say what `named` says: read first, then marked by id (their data is
+    JSON text, compared here rather than in SQL)."""
+    found = db.session.execute(
+        select(Notification.id, Notification.data)
+        .where(Notification.user_id == reader, Notification.entity_type == about_type,
+               Notification.entity_id == about_id, Notification.read_at.is_(None), Notification.kind.in_(kinds))
+    ).all()
+    ids = [note_id for note_id, data in found
+           if all(json.loads(data or "{}").get(key) == value for key, value in named.items())]
+    if not ids:
+        return 0
+    return db.session.execute(
+        update(Notification).where(Notification.id.in_(ids)).values(read_at=now or clock.now())
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def read_what_the_step_answers(entity, actor, trigger, now) -> None:
     """The engine's step hook (installed by this package's init_app): in
-    the step's own transaction, the notices about the row its actor has
-    just acted on are read; others' notices about it stay as they were (a
-    colleague told of the same referral still sees it new). A step the
-    system takes (a timer, a deactivation) answers nobody's notice."""
-    if actor.id is None or entity.__entity_type__ not in ANSWERED_BY_STEPS:
+    the step's own transaction, the notices it answers are read (`answered_by`):
+    by default the actor's own; others' notices about the row stay as they
+    were (a colleague told of the same referral still sees it new). A step
+    the system takes (a timer, a deactivation) answers nobody's notice."""
+    if actor.id is None:
         return
-    mark_read(actor.id, entity_type=entity.__entity_type__, entity_id=entity.id, now=now)
+    entity_type = entity.__entity_type__
+    for rules in (ANSWERS.get((entity_type, None)), ANSWERS.get((entity_type, trigger))):
+        for rule in rules or ():
+            rule.read(entity, actor, now)
 
 
 def _shown(key: str, value):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..engine.hooks import Hooks
 from ..extensions import db
-from ..notifications.service import answered_by_steps, install_link, message, notify
+from ..notifications.service import answered_by, answered_by_steps, install_link, message, notify
 from ..rota.models import Lawyer
 from . import rules
 
@@ -119,10 +119,27 @@ def account_deactivated(user, actor, now):
                     "of their cases are told.", len(rows))
 
 
+# What the mediators are told about the case, and the step on a request that
+# does what the notice asks: another lawyer asked after a decline, an expiry
+# or a lawyer leaving ("you may ask another lawyer"); the opinion
+# acknowledged, the notice naming its lawyer (a case may ask several).
+ASK_ANOTHER = ("opinion_declined", "opinion_expired", "opinion_lawyer_left", "opinion_lawyer_deactivated")
+
+
+def the_case(row) -> tuple[str, int]:
+    return "dispute", row.dispute_id
+
+
+def the_lawyer_named(row) -> dict:
+    return {"lawyer": row.lawyer.name}
+
+
 def install() -> None:
-    """Called from the package's init_app: the sentences of its notifications
-    and the pages they open."""
+    """Called from the package's init_app: the sentences of its notifications,
+    the pages they open and the steps that answer them."""
     for kind, msgid in MESSAGES.items():
         message(kind, msgid)
     install_link(WF, request_page)
     answered_by_steps(WF)  # the lawyer accepting, declining or answering answers "please accept or decline"
+    answered_by(WF, ("request",), kinds=ASK_ANOTHER, about=the_case)
+    answered_by(WF, ("acknowledge",), kinds=("opinion_answered",), about=the_case, naming=the_lawyer_named)
