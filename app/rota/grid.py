@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .days import saturdays
-from .models import Duty, Room
+from .leaving import is_stranded
+from .models import Duty, Lawyer, Room
 from .planning import closures
 from .scope import CITY, duties_clause, rooms_clause
 
@@ -20,6 +21,11 @@ class SeatRow:
     room: Room
     seat: int
     duty: Duty | None = None
+
+    @property
+    def stranded(self) -> bool:
+        """Held by a lawyer who can no longer sit: to be re-arranged."""
+        return self.duty is not None and is_stranded(self.duty)
 
 
 @dataclass
@@ -35,6 +41,15 @@ class DayRow:
     def empty(self) -> list[SeatRow]:
         return [s for s in self.seats if s.duty is None]
 
+    @property
+    def stranded(self) -> list[SeatRow]:
+        return [s for s in self.seats if s.stranded]
+
+    @property
+    def vacant(self) -> list[SeatRow]:
+        """The seats that need a lawyer: empty, or to be re-arranged."""
+        return [s for s in self.seats if s.duty is None or s.stranded]
+
 
 def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[DayRow]:
     """Every Saturday of the range: each open room's seats (of a street, or
@@ -44,7 +59,7 @@ def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[
     street's holiday closes only that street's rooms."""
     duties = list(db.session.execute(
         select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(states), duties_clause(street_id))
-        .options(selectinload(Duty.lawyer), selectinload(Duty.room))
+        .options(selectinload(Duty.lawyer).selectinload(Lawyer.user), selectinload(Duty.room))
         .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
     rooms = list(db.session.execute(
         select(Room).where(Room.active.is_(True), rooms_clause(street_id))

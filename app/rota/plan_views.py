@@ -92,7 +92,7 @@ def _empty_reasons(rows, lawyers, today, sitting):
     """For each Saturday with empty seats: how many lawyers could still sit."""
     reasons = {}
     for row in rows:
-        if row.day <= today or not row.empty:
+        if row.day <= today or not row.vacant:
             continue
         free = [lw for lw in lawyers if row.day not in lw.unavailable_days and lw.id not in sitting[row.day]]
         reasons[row.day] = len(free)

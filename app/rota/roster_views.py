@@ -23,7 +23,7 @@ from ..org.models import Community
 from ..privacy import mask_phone
 from ..validators import form_version
 from ..auth.access import roles_required
-from . import admin
+from . import admin, leaving
 from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm
 from .models import Holiday, Lawyer, Room
 from .statutory import statutory
@@ -92,6 +92,7 @@ def edit_lawyer(lawyer_id):
     lawyer = load_lawyer(lawyer_id)
     form = _lawyer_form(lawyer, formdata=request.method == "POST")
     if form.validate_on_submit():
+        was_active = lawyer.active
         try:
             admin.save_lawyer(lawyer, form.values(lawyer.phone), form.unavailable_days, current_user,
                               expected_version=form_version(form.version.data))
@@ -103,6 +104,10 @@ def edit_lawyer(lawyer_id):
         if warn:
             flash(_("%(name)s still has duties on dates now marked unavailable: %(days)s. Move those seats on the "
                     "plan page.", name=lawyer.name, days=days_text(d.day for d in warn)), "warning")
+        if was_active and not lawyer.active:
+            left = leaving.duties_sentence(lawyer, leaving.future_duties(lawyer))
+            if left:
+                flash(left, "warning")
         flash(_("Saved."), "success")
         return redirect(url_for(".lawyers"))
     if form.is_submitted():

@@ -13,14 +13,15 @@ from ..dates import day_text
 from ..extensions import db
 from ..today import TodayItem
 from .models import Duty
+from .leaving import stranded_query
 from .roster import lawyer_of
-from .scope import street_of
+from .scope import duties_clause, street_of
 from .swaps import asked_of, awaiting_approval
 
 
 def duty_items(user, now, until) -> list[TodayItem]:
     if user.role == "coordinator":
-        return [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
+        return stranded_items(user) + [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
                                                day=day_text(s.duty.day), old=s.requester.name,
                                                new=s.taker.name if s.taker else "—"),
                           due_at=s.expires_at, colour=None, url=url_for("rota.overview") + f"#swap-{s.id}")
@@ -53,3 +54,15 @@ def swap_items(me) -> list[TodayItem]:
                       due_at=s.expires_at, colour=None, url=url_for("rota.mine") + f"#swap-{s.id}",
                       detail=s.duty.room.name, open_since=s.created_at)
             for s in asked_of(me)]
+
+
+def stranded_items(user) -> list[TodayItem]:
+    """The coordinator's seats to re-arrange (leaving.py): a duty of their
+    rooms still held by a lawyer who can no longer sit, due as its day begins."""
+    duties = db.session.execute(stranded_query(duties_clause(street_of(user)))).scalars()
+    return [TodayItem(kind="duty", title=_("To be re-arranged: %(day)s, %(name)s can no longer sit",
+                                           day=day_text(d.day), name=d.lawyer.name),
+                      due_at=clock.day_start(d.day), colour=None, detail=d.room.name,
+                      url=url_for("rota.plan", first_day=d.day.isoformat(), last_day=d.day.isoformat())
+                      + f"#day-{d.day.isoformat()}")
+            for d in duties]
