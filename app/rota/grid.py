@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .days import saturdays
+from .holiday_days import kept_ids
 from .leaving import is_stranded
 from .models import Duty, Lawyer, Room
 from .planning import closures
@@ -21,6 +22,9 @@ class SeatRow:
     room: Room
     seat: int
     duty: Duty | None = None
+    # Held on a day that became a holiday after it was planned, neither
+    # cancelled nor kept yet (holiday_days.py).
+    holiday_pending: bool = False
 
     @property
     def stranded(self) -> bool:
@@ -40,6 +44,10 @@ class DayRow:
     @property
     def empty(self) -> list[SeatRow]:
         return [s for s in self.seats if s.duty is None]
+
+    @property
+    def holiday_pending(self) -> list[SeatRow]:
+        return [s for s in self.seats if s.holiday_pending]
 
     @property
     def stranded(self) -> list[SeatRow]:
@@ -79,7 +87,14 @@ def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[
                 row.seats.extend(SeatRow(r, n, by_seat.pop((day, r.id, n), None)) for n in range(1, r.seats + 1))
         rows.append(row)
     index = {r.day: r for r in rows}
-    for (day, _room, _seat), duty in sorted(by_seat.items()):  # seats that exist no more
+    kept = None
+    for (day, _room, _seat), duty in sorted(by_seat.items()):  # seats that exist no more, or closed since
         if day in index:
-            index[day].seats.append(SeatRow(duty.room, duty.seat, duty))
+            row = index[day]
+            pending = False
+            if duty.state in ("planned", "published") and (
+                    row.holiday or holidays.on(day, duty.room.community.street_id)):
+                kept = kept_ids(d.id for d in duties) if kept is None else kept
+                pending = duty.id not in kept
+            row.seats.append(SeatRow(duty.room, duty.seat, duty, holiday_pending=pending))
     return rows

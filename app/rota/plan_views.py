@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -230,3 +230,38 @@ def fairness():
     active = [r["duties"] for r in rows if r["lawyer"].active]
     return render_template("rota/fairness.html", rows=rows, year=year, today=today,
                            spread=(max(active) - min(active)) if active else 0, street=street_id is not CITY)
+
+
+@roles_required("coordinator")
+def holiday_day(day):
+    """The coordinator's decision for a Saturday that became a holiday after
+    its duties were planned (holiday_days.py): cancel them all or keep them,
+    with one reason. Back to the page it was sent from."""
+    from .forms import PlainForm
+    from .holiday_days import decide
+    from .views import safe_next
+
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if not PlainForm().validate():
+        abort(400)
+    back = safe_next(url_for(".plan", first_day=when.isoformat(), last_day=when.isoformat()))
+    decision = request.form.get("decision")
+    if decision not in ("cancel", "keep"):
+        abort(400)
+    try:
+        n = decide(when, decision == "keep", request.form.get("reason", ""), current_user, street_of(current_user))
+    except engine.Refused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "danger")
+        return redirect(back.split("#")[0] + f"#day-{when}")
+    if decision == "keep":
+        flash(ngettext("%(num)d duty on %(day)s is kept.", "%(num)d duties on %(day)s are kept.", n,
+                       day=day_text(when)), "success")
+    else:
+        flash(ngettext("%(num)d duty on %(day)s was cancelled; its lawyer is told.",
+                       "%(num)d duties on %(day)s were cancelled; their lawyers are told.", n, day=day_text(when)),
+              "success")
+    return redirect(back.split("#")[0] + f"#day-{when}")

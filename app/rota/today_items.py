@@ -5,13 +5,15 @@ awaiting approval (in their street's rooms, or the city's)."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
 from .. import clock
 from ..dates import day_text
 from ..extensions import db
+from ..i18n import current_locale
 from ..today import TodayItem
+from ..workdays import festival_label
 from .models import Duty
 from .leaving import stranded_query
 from .roster import lawyer_of
@@ -21,7 +23,7 @@ from .swaps import asked_of, awaiting_approval
 
 def duty_items(user, now, until) -> list[TodayItem]:
     if user.role == "coordinator":
-        return stranded_items(user) + [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
+        return holiday_items(user) + stranded_items(user) + [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
                                                day=day_text(s.duty.day), old=s.requester.name,
                                                new=s.taker.name if s.taker else "—"),
                           due_at=s.expires_at, colour=None, url=url_for("rota.overview") + f"#swap-{s.id}")
@@ -66,3 +68,18 @@ def stranded_items(user) -> list[TodayItem]:
                       url=url_for("rota.plan", first_day=d.day.isoformat(), last_day=d.day.isoformat())
                       + f"#day-{d.day.isoformat()}")
             for d in duties]
+
+
+def holiday_items(user) -> list[TodayItem]:
+    """One item per Saturday of the coordinator's rooms that became a holiday
+    after its duties were planned, until they decide for the day
+    (holiday_days.py); due as the day begins."""
+    from .holiday_days import undecided
+
+    return [TodayItem(kind="duty", title=ngettext("%(day)s, %(holiday)s: %(num)d duty to cancel or keep",
+                                                  "%(day)s, %(holiday)s: %(num)d duties to cancel or keep",
+                                                  len(d.duties), day=day_text(d.day), holiday=festival_label(d.holiday, current_locale())),
+                      due_at=clock.day_start(d.day), colour=None,
+                      url=url_for("rota.plan", first_day=d.day.isoformat(), last_day=d.day.isoformat())
+                      + f"#day-{d.day.isoformat()}")
+            for d in undecided(street_of(user))]
