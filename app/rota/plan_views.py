@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 
 from workflows.lawyer_duty import LAWYER_DUTY
 
-from .. import clock, engine
+from .. import clock, engine, workdays
 from ..auth.access import roles_required
 from ..dates import day_text, days_text
 from ..extensions import db
@@ -74,8 +74,15 @@ def render_plan(first, last, range_form, status=200):
     lawyers = list(db.session.execute(select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.name)).scalars())
     available = {lw.id: sum(1 for r in rows if r.day > today and not r.holiday and r.day not in lw.unavailable_days)
                  for lw in lawyers}
+    # A year the holiday calendar does not know (neither the chinesecalendar
+    # package nor a notice the admin entered): its festivals' Saturdays are
+    # planned like any other, which the coordinator must hear before publishing.
+    unknown = workdays.unentered_years(max(first, today + timedelta(days=1)), last) if last > today else []
     return render_template(
         "rota/plan.html", rows=rows, first=first, last=last, range_form=range_form, today=today, problem=problem,
+        unknown_holidays=_("The public holidays of %(years)s are not entered yet (the administrator enters them): "
+                           "Saturdays on a festival will be planned like any other.",
+                           years=", ".join(str(y) for y in unknown)) if unknown else "",
         choices=_seat_choices([r for r in rows if r.day > today], sitting), seat_form=SeatForm(), counts=counts,
         lawyers=lawyers, available=available, wf=LAWYER_DUTY,
         seen=planning.plan_fingerprint(first, last, street_id),
