@@ -52,6 +52,8 @@ def lawyers():
 
 def _lawyer_form(lawyer: Lawyer | None, formdata=True):
     form = LawyerForm() if formdata else LawyerForm(formdata=None, obj=lawyer)
+    if lawyer is not None:
+        form.known_unavailable = frozenset(lawyer.unavailable_days)
     linked = set(db.session.execute(select(Lawyer.user_id).where(Lawyer.user_id.is_not(None))).scalars())
     users = db.session.execute(select(User).where(User.role == "lawyer").order_by(User.display_name)).scalars()
     form.user_id.choices = [(0, _("No login"))] + [
