@@ -18,7 +18,7 @@ from ..audit.chain import record
 from ..auth.models import User
 from ..dates import days_text
 from ..extensions import db
-from ..form_errors import correct_the_marked
+from ..form_errors import correct_the_marked, lead_to
 from ..org.models import Community
 from ..privacy import mask_phone
 from ..validators import form_version
@@ -84,7 +84,7 @@ def new_lawyer():
         flash(_("%(name)s is on the roster.", name=lawyer.name), "success")
         return redirect(url_for(".lawyers"))
     if form.is_submitted():
-        correct_the_marked(form)
+        _sent_back(form)
         return _render_lawyer(None, form, 422)
     return _render_lawyer(None, form)
 
@@ -113,7 +113,7 @@ def edit_lawyer(lawyer_id):
         flash(_("Saved."), "success")
         return redirect(url_for(".lawyers"))
     if form.is_submitted():
-        correct_the_marked(form)
+        _sent_back(form)
         return _render_lawyer(lawyer, form, 422)
     return _render_lawyer(lawyer, form)
 
@@ -130,6 +130,18 @@ def reveal_phone(lawyer_id):
     db.session.commit()
     form = _lawyer_form(lawyer, formdata=False)
     return render_template("rota/lawyer_form.html", lawyer=lawyer, form=form, masked_phone=lawyer.phone)
+
+
+def _sent_back(form):
+    """The top message of a roster form sent back: when only the dates are
+    wrong, the dates' own sentences (each bad entry named) say it better
+    than "correct the marked fields"."""
+    wrong = [field for field in form if field.errors]
+    if wrong == [form.unavailable]:
+        flash(" ".join(str(e) for e in form.unavailable.errors), "danger")
+        lead_to(form)
+    else:
+        correct_the_marked(form)
 
 
 def _field_error(form, refused):
