@@ -205,6 +205,8 @@ FIELD_LABELS = {
 # Where one field name records different things for different kinds of row:
 # (entity type, field) -> label, looked up before FIELD_LABELS.
 TYPE_FIELD_LABELS = {
+    # A duty kept on a day that became a holiday (app/rota/holiday_days.py): the holiday's name.
+    ("lawyer_duty", "holiday"): N_("Holiday"),
     ("user", "address"): NC_("network", "Address"),
     # A party's kind is a person or an organisation; a referral's, what the department is asked to do.
     ("referral", "kind"): N_("What is asked"),

@@ -59,6 +59,7 @@ WORDS = {
     "plan_published": N_("Rota published"),
     "holiday_added": N_("Holiday added"),
     "holiday_removed": N_("Holiday removed"),
+    "holiday_kept": N_("Kept on a holiday by the coordinator"),
     "feed_issued": N_("Calendar link issued"),
     "feed_revoked": N_("Calendar link revoked"),
     "consultation_logged": N_("Consultation logged"),

@@ -1,6 +1,7 @@
 """Field validators shared by every form that takes personal data, and the
 reading of a form's hidden row version."""
 import re
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -70,3 +71,21 @@ def form_version(value) -> int:
     """The row version a form carried; anything odd counts as stale (-1)."""
     value = str(value or "")
     return int(value) if value.isascii() and value.isdecimal() and len(value) < 12 else -1
+
+
+# A day as people write it: 2027-02-07, 2027/2/7, 2027.2.7 or 2027年2月7日 (the
+# pages show 2027/2/7): the admin's holiday notice and the rota's unavailable
+# dates read the same forms.
+WRITTEN_DAY = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?")
+
+
+def written_day(text: str):
+    """The day `text` writes in one of WRITTEN_DAY's forms, or None (not a
+    day, or no such day: 2027-02-30)."""
+    match = WRITTEN_DAY.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return date(*(int(n) for n in match.groups()))
+    except ValueError:
+        return None

@@ -36,6 +36,20 @@ def test_sections_by_colour_due_time_and_open_since():
     assert result.week == [friday, opens_later]
 
 
+def test_items_due_after_the_week_are_listed_later():
+    """A provider may list work whenever it is due (a swap to approve weeks
+    ahead): "this week" holds only what is due within the seven days."""
+    now = MORNING
+    until = END_OF_9_MARCH + timedelta(days=6, seconds=1)
+    last_day = item(None, until)
+    weeks_away = item(None, now + timedelta(weeks=7))
+    open_now = item(None, now + timedelta(weeks=7), open_since=now - timedelta(hours=1))
+    result = sections([last_day, weeks_away, open_now], now, END_OF_9_MARCH, until)
+    assert result.week == [last_day]
+    assert result.later == [weeks_away]
+    assert result.today == [open_now]
+
+
 @pytest.fixture
 def world(app):
     with app.app_context():

@@ -35,13 +35,13 @@ from ..engine.registry import workflow_for_entity_type
 from ..extensions import db
 from ..form_errors import correct_the_marked
 from ..notifications.service import link_to
-from ..validators import year_2000_to_2100
+from ..validators import WRITTEN_DAY, year_2000_to_2100
 from .holiday_notice import gaps_to_enter, still_to_enter
 
 # The longest festival of a notice (the Spring Festival) is 9 days.
 MAX_ENTRY_DAYS = 15
-# A day as people write it: 2027-02-07, 2027/2/7, 2027.2.7 or 2027年2月7日 (the pages show 2027/2/7).
-DATE_RE = re.compile(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?")
+# A day as people write it (shared with the rota's unavailable dates).
+DATE_RE = WRITTEN_DAY
 
 
 class NoticeForm(FlaskForm):

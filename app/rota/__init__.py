@@ -11,12 +11,14 @@ def init_app(app) -> None:
     first, then who is told of them: an accepted swap's notice names its
     taker), put a duty's swaps on its timeline and duties on the today page,
     tell the coordinators of the duties on a holiday the admin enters, and
-    decline the swaps asked of a lawyer whose login is deactivated."""
+    decline the swaps asked of a lawyer whose login is deactivated or who is
+    taken off the roster (and tell the coordinators of their duties)."""
     from ..auth.accounts import install_deactivation_listener
     from ..timeline import install_related
     from ..today import install_provider
     from ..workdays import install_holiday_listener
-    from . import notices, rules, swaps, today_items
+    from . import leaving, notices, rules, swaps, today_items
+    from .admin import install_on_leaving
 
     rules.hooks.install()
     notices.hooks.install()
@@ -25,3 +27,4 @@ def init_app(app) -> None:
     install_provider("duty", today_items.duty_items)
     install_holiday_listener(notices.duties_on_new_holidays)
     install_deactivation_listener(swaps.decline_for_deactivated)
+    install_on_leaving(leaving.on_roster_leaving)

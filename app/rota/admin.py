@@ -25,7 +25,7 @@ from ..extensions import db
 from ..org.models import Community
 from ..privacy import mask_phone
 from .models import Duty, Holiday, Lawyer, Room
-from .planning import SAME_TIME, unavailable_problem
+from .planning import SAME_TIME, unavailable_problem_of
 from .scope import CITY, duties_clause, sees_street, street_of
 
 MAX_HOLIDAY_DAYS = 31
@@ -198,10 +198,9 @@ def check_new_unavailable(days: set[date], known: set[date]) -> None:
     (planning.unavailable_problem: Saturdays without a public holiday, from
     today up to a year ahead), whoever enters them; a date already recorded
     (a past one) may stay, and any may be removed."""
-    for day in sorted(days - known):
-        problem = unavailable_problem(day)
-        if problem:
-            raise GuardFailed(problem, field="unavailable")
+    problems = [p for p in (unavailable_problem_of(day) for day in sorted(days - known)) if p]
+    if problems:
+        raise GuardFailed(" ".join(problems), field="unavailable")
 
 
 def save_lawyer(lawyer: Lawyer | None, values: dict, unavailable: set[date], actor,

@@ -41,6 +41,7 @@ bp.add_url_rule("/plan", view_func=plan_views.plan)
 bp.add_url_rule("/plan", view_func=plan_views.generate, methods=["POST"])
 bp.add_url_rule("/plan/publish", view_func=plan_views.publish, methods=["POST"])
 bp.add_url_rule("/plan/seat", view_func=plan_views.set_seat, methods=["POST"])
+bp.add_url_rule("/holiday-days/<day>", view_func=plan_views.holiday_day, methods=["POST"])
 bp.add_url_rule("/fairness", view_func=plan_views.fairness)
 
 bp.add_url_rule("/lawyers", view_func=roster_views.lawyers)

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..disputes import codes as dispute_codes
-from ..validators import phone
+from ..validators import phone, written_day
 from . import codes
 
 MAX_UNAVAILABLE = 200
@@ -31,19 +31,38 @@ def sane_date(form, field):
         raise ValidationError(_l("Give a date between 2000 and 2100."))
 
 
-def parse_dates(text: str) -> set[date]:
-    """Dates written as 2026-12-05, separated by spaces, commas or lines."""
-    days = set()
-    for part in re.split(r"[\s,，、;；]+", text or ""):
-        if not part:
-            continue
-        try:
-            day = date.fromisoformat(part)
-        except ValueError:
-            raise ValidationError(_l("“%(text)s” is not a date like 2026-12-05.", text=part[:20]))
-        if not 2000 <= day.year <= 2100:
-            raise ValidationError(_l("Give a date between 2000 and 2100."))
-        days.add(day)
+def read_dates(text: str) -> list[tuple[str, date | None]]:
+    """Each entry of a list of dates (separated by spaces, commas or lines)
+    with its day, or None when it is not one: written 2027-01-09, 2027/1/9,
+    2027.1.9 or 2027年1月9日, as on the admin's holiday notice."""
+    return [(part, written_day(part)) for part in re.split(r"[\s,，、;；]+", text or "") if part]
+
+
+def date_problems(entries, rule=None) -> list[str]:
+    """What is wrong with each entry, in the order written: unreadable, out
+    of 2000–2100, or (rule(day) -> sentence naming it, or None) against the
+    caller's rule."""
+    problems = []
+    for part, day in entries:
+        if day is None:
+            problems.append(str(_l("“%(text)s” is not a date: write it like 2027-01-09, 2027/1/9 or 2027年1月9日.",
+                                   text=part[:20])))
+        elif not 2000 <= day.year <= 2100:
+            problems.append(str(_l("“%(text)s”: give a date between 2000 and 2100.", text=part[:20])))
+        elif rule is not None:
+            problem = rule(day)
+            if problem:
+                problems.append(str(problem))
+    return list(dict.fromkeys(problems))
+
+
+def parse_dates(text: str, rule=None) -> set[date]:
+    """The dates of the list; every bad entry is said at once."""
+    entries = read_dates(text)
+    problems = date_problems(entries, rule)
+    if problems:
+        raise ValidationError(" ".join(problems))
+    days = {day for _part, day in entries}
     if len(days) > MAX_UNAVAILABLE:
         raise ValidationError(_l("At most %(n)s dates.", n=MAX_UNAVAILABLE))
     return days
@@ -120,8 +139,16 @@ class LawyerForm(FlaskForm):
     # validator below) is no date at all.
     unavailable_days = frozenset()
 
+    # The dates already recorded for the lawyer (set by the view): a past one
+    # may stay, so only the others are held to the rule.
+    known_unavailable = frozenset()
+
     def validate_unavailable(self, field):
-        self.unavailable_days = parse_dates(field.data)
+        from .planning import unavailable_problem_of
+
+        known = self.known_unavailable
+        self.unavailable_days = parse_dates(
+            field.data, rule=lambda day: None if day in known else unavailable_problem_of(day))
 
     def values(self, keep_phone: str | None) -> dict:
         new_phone = (self.phone.data or "").strip()

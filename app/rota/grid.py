@@ -10,7 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .days import saturdays
-from .models import Duty, Room
+from .holiday_days import kept_ids
+from .leaving import is_stranded
+from .models import Duty, Lawyer, Room
 from .planning import closures
 from .scope import CITY, duties_clause, rooms_clause
 
@@ -20,6 +22,14 @@ class SeatRow:
     room: Room
     seat: int
     duty: Duty | None = None
+    # Held on a day that became a holiday after it was planned, neither
+    # cancelled nor kept yet (holiday_days.py).
+    holiday_pending: bool = False
+
+    @property
+    def stranded(self) -> bool:
+        """Held by a lawyer who can no longer sit: to be re-arranged."""
+        return self.duty is not None and is_stranded(self.duty)
 
 
 @dataclass
@@ -35,6 +45,19 @@ class DayRow:
     def empty(self) -> list[SeatRow]:
         return [s for s in self.seats if s.duty is None]
 
+    @property
+    def holiday_pending(self) -> list[SeatRow]:
+        return [s for s in self.seats if s.holiday_pending]
+
+    @property
+    def stranded(self) -> list[SeatRow]:
+        return [s for s in self.seats if s.stranded]
+
+    @property
+    def vacant(self) -> list[SeatRow]:
+        """The seats that need a lawyer: empty, or to be re-arranged."""
+        return [s for s in self.seats if s.duty is None or s.stranded]
+
 
 def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[DayRow]:
     """Every Saturday of the range: each open room's seats (of a street, or
@@ -44,7 +67,7 @@ def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[
     street's holiday closes only that street's rooms."""
     duties = list(db.session.execute(
         select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(states), duties_clause(street_id))
-        .options(selectinload(Duty.lawyer), selectinload(Duty.room))
+        .options(selectinload(Duty.lawyer).selectinload(Lawyer.user), selectinload(Duty.room))
         .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
     rooms = list(db.session.execute(
         select(Room).where(Room.active.is_(True), rooms_clause(street_id))
@@ -64,7 +87,14 @@ def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[
                 row.seats.extend(SeatRow(r, n, by_seat.pop((day, r.id, n), None)) for n in range(1, r.seats + 1))
         rows.append(row)
     index = {r.day: r for r in rows}
-    for (day, _room, _seat), duty in sorted(by_seat.items()):  # seats that exist no more
+    kept = None
+    for (day, _room, _seat), duty in sorted(by_seat.items()):  # seats that exist no more, or closed since
         if day in index:
-            index[day].seats.append(SeatRow(duty.room, duty.seat, duty))
+            row = index[day]
+            pending = False
+            if duty.state in ("planned", "published") and (
+                    row.holiday or holidays.on(day, duty.room.community.street_id)):
+                kept = kept_ids(d.id for d in duties) if kept is None else kept
+                pending = duty.id not in kept
+            row.seats.append(SeatRow(duty.room, duty.seat, duty, holiday_pending=pending))
     return rows

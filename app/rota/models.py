@@ -160,6 +160,18 @@ class Duty(WorkflowMixin, db.Model):
             user, self.room.community.street_id)
 
 
+class HolidayKeep(db.Model):
+    """A published (or planned) duty the coordinator decided to keep although
+    its day became a holiday after it was planned (holiday_days.py): the
+    day's "to be decided" mark and today item go; the decision is audited."""
+
+    __tablename__ = "rota_holiday_keeps"
+    duty_id: Mapped[int] = mapped_column(ForeignKey("rota_duties.id"), primary_key=True)
+    holiday: Mapped[str] = mapped_column(String(80))
+    kept_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kept_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class DutyRelease(db.Model):
     """A duty that left a lawyer (a swap, or the coordinator moved the seat):
     their calendar shows it cancelled instead of silently dropping it."""

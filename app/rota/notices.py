@@ -45,6 +45,8 @@ MESSAGES = {
         "%(requester)s keeps the duty; ask again if it still cannot be sat."),
     "rota_published": _l("The rota was published: you sit on %(days)s. Your duties page has the rooms and times."),
     "duty_moved_to_you": _l("The coordinator put you on the Saturday duty on %(day)s at %(room)s."),
+    "lawyer_left_duties": _l("%(lawyer)s can no longer sit (taken off the roster or login deactivated): their "
+                             "duties on %(days)s are to be re-arranged. Set another lawyer on the plan page."),
     "duty_moved_away": _l("The coordinator gave your Saturday duty on %(day)s at %(room)s to a colleague: "
         "you no longer sit that day."),
 }

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from workflows.lawyer_duty import LAWYER_DUTY
 
-from .. import clock, engine
+from .. import clock, engine, workdays
 from ..auth.access import roles_required
 from ..dates import day_text, days_text
 from ..extensions import db
@@ -74,8 +74,15 @@ def render_plan(first, last, range_form, status=200):
     lawyers = list(db.session.execute(select(Lawyer).where(Lawyer.active.is_(True)).order_by(Lawyer.name)).scalars())
     available = {lw.id: sum(1 for r in rows if r.day > today and not r.holiday and r.day not in lw.unavailable_days)
                  for lw in lawyers}
+    # A year the holiday calendar does not know (neither the chinesecalendar
+    # package nor a notice the admin entered): its festivals' Saturdays are
+    # planned like any other, which the coordinator must hear before publishing.
+    unknown = workdays.unentered_years(max(first, today + timedelta(days=1)), last) if last > today else []
     return render_template(
         "rota/plan.html", rows=rows, first=first, last=last, range_form=range_form, today=today, problem=problem,
+        unknown_holidays=_("The public holidays of %(years)s are not entered yet (the administrator enters them): "
+                           "Saturdays on a festival will be planned like any other.",
+                           years=", ".join(str(y) for y in unknown)) if unknown else "",
         choices=_seat_choices([r for r in rows if r.day > today], sitting), seat_form=SeatForm(), counts=counts,
         lawyers=lawyers, available=available, wf=LAWYER_DUTY,
         seen=planning.plan_fingerprint(first, last, street_id),
@@ -92,7 +99,7 @@ def _empty_reasons(rows, lawyers, today, sitting):
     """For each Saturday with empty seats: how many lawyers could still sit."""
     reasons = {}
     for row in rows:
-        if row.day <= today or not row.empty:
+        if row.day <= today or not row.vacant:
             continue
         free = [lw for lw in lawyers if row.day not in lw.unavailable_days and lw.id not in sitting[row.day]]
         reasons[row.day] = len(free)
@@ -230,3 +237,38 @@ def fairness():
     active = [r["duties"] for r in rows if r["lawyer"].active]
     return render_template("rota/fairness.html", rows=rows, year=year, today=today,
                            spread=(max(active) - min(active)) if active else 0, street=street_id is not CITY)
+
+
+@roles_required("coordinator")
+def holiday_day(day):
+    """The coordinator's decision for a Saturday that became a holiday after
+    its duties were planned (holiday_days.py): cancel them all or keep them,
+    with one reason. Back to the page it was sent from."""
+    from .forms import PlainForm
+    from .holiday_days import decide
+    from .views import safe_next
+
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if not PlainForm().validate():
+        abort(400)
+    back = safe_next(url_for(".plan", first_day=when.isoformat(), last_day=when.isoformat()))
+    decision = request.form.get("decision")
+    if decision not in ("cancel", "keep"):
+        abort(400)
+    try:
+        n = decide(when, decision == "keep", request.form.get("reason", ""), current_user, street_of(current_user))
+    except engine.Refused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "danger")
+        return redirect(back.split("#")[0] + f"#day-{when}")
+    if decision == "keep":
+        flash(ngettext("%(num)d duty on %(day)s is kept.", "%(num)d duties on %(day)s are kept.", n,
+                       day=day_text(when)), "success")
+    else:
+        flash(ngettext("%(num)d duty on %(day)s was cancelled; its lawyer is told.",
+                       "%(num)d duties on %(day)s were cancelled; their lawyers are told.", n, day=day_text(when)),
+              "success")
+    return redirect(back.split("#")[0] + f"#day-{when}")

@@ -123,6 +123,15 @@ def unavailable_problem(day: date) -> str | None:
     return None
 
 
+def unavailable_problem_of(day: date) -> str | None:
+    """unavailable_problem, naming the date when the sentence does not (a
+    list of dates pasted from a chat message: each bad one is said at once)."""
+    problem = unavailable_problem(day)
+    if problem and day_text(day) not in problem:
+        return _("%(day)s: %(problem)s", day=day_text(day), problem=problem)
+    return problem
+
+
 def active_rooms(street_id: int | None = CITY) -> list[Room]:
     """The open rooms of a street (CITY: of the whole city), with their community."""
     return list(db.session.execute(

@@ -18,12 +18,12 @@ from ..audit.chain import record
 from ..auth.models import User
 from ..dates import days_text
 from ..extensions import db
-from ..form_errors import correct_the_marked
+from ..form_errors import correct_the_marked, lead_to
 from ..org.models import Community
 from ..privacy import mask_phone
 from ..validators import form_version
 from ..auth.access import roles_required
-from . import admin
+from . import admin, leaving
 from .forms import HolidayForm, LawyerForm, PlainForm, RoomForm
 from .models import Holiday, Lawyer, Room
 from .statutory import statutory
@@ -52,6 +52,8 @@ def lawyers():
 
 def _lawyer_form(lawyer: Lawyer | None, formdata=True):
     form = LawyerForm() if formdata else LawyerForm(formdata=None, obj=lawyer)
+    if lawyer is not None:
+        form.known_unavailable = frozenset(lawyer.unavailable_days)
     linked = set(db.session.execute(select(Lawyer.user_id).where(Lawyer.user_id.is_not(None))).scalars())
     users = db.session.execute(select(User).where(User.role == "lawyer").order_by(User.display_name)).scalars()
     form.user_id.choices = [(0, _("No login"))] + [
@@ -82,7 +84,7 @@ def new_lawyer():
         flash(_("%(name)s is on the roster.", name=lawyer.name), "success")
         return redirect(url_for(".lawyers"))
     if form.is_submitted():
-        correct_the_marked(form)
+        _sent_back(form)
         return _render_lawyer(None, form, 422)
     return _render_lawyer(None, form)
 
@@ -92,6 +94,7 @@ def edit_lawyer(lawyer_id):
     lawyer = load_lawyer(lawyer_id)
     form = _lawyer_form(lawyer, formdata=request.method == "POST")
     if form.validate_on_submit():
+        was_active = lawyer.active
         try:
             admin.save_lawyer(lawyer, form.values(lawyer.phone), form.unavailable_days, current_user,
                               expected_version=form_version(form.version.data))
@@ -103,10 +106,14 @@ def edit_lawyer(lawyer_id):
         if warn:
             flash(_("%(name)s still has duties on dates now marked unavailable: %(days)s. Move those seats on the "
                     "plan page.", name=lawyer.name, days=days_text(d.day for d in warn)), "warning")
+        if was_active and not lawyer.active:
+            left = leaving.duties_sentence(lawyer, leaving.future_duties(lawyer))
+            if left:
+                flash(left, "warning")
         flash(_("Saved."), "success")
         return redirect(url_for(".lawyers"))
     if form.is_submitted():
-        correct_the_marked(form)
+        _sent_back(form)
         return _render_lawyer(lawyer, form, 422)
     return _render_lawyer(lawyer, form)
 
@@ -123,6 +130,18 @@ def reveal_phone(lawyer_id):
     db.session.commit()
     form = _lawyer_form(lawyer, formdata=False)
     return render_template("rota/lawyer_form.html", lawyer=lawyer, form=form, masked_phone=lawyer.phone)
+
+
+def _sent_back(form):
+    """The top message of a roster form sent back: when only the dates are
+    wrong, the dates' own sentences (each bad entry named) say it better
+    than "correct the marked fields"."""
+    wrong = [field for field in form if field.errors]
+    if wrong == [form.unavailable]:
+        flash(" ".join(str(e) for e in form.unavailable.errors), "danger")
+        lead_to(form)
+    else:
+        correct_the_marked(form)
 
 
 def _field_error(form, refused):

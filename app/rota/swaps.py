@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -11,8 +10,8 @@ from ..audit.chain import lock_chain
 from ..engine.errors import GuardFailed, NotAllowed
 from ..extensions import db
 from ..i18n import N_
-from ..labels import install_reason, system_reason
-from . import notices
+from ..labels import install_reason
+from . import leaving, notices
 from .models import Duty, Lawyer, SwapRequest
 from .rules import cannot_sit
 from .scope import CITY, duties_clause
@@ -112,29 +111,17 @@ def decline_for_deactivated(user, actor, now):
     coordinator (they can no longer sit the duty; the coordinator's check
     reads the roster, not the login). The colleague who asked is told (the
     decline's own notice) and may ask another. Their own requests go on: a
-    colleague may still take the duty. A sentence for the administrator, or None."""
+    colleague may still take the duty. Their future duties are left to the
+    coordinators, who are told (unless the lawyer was already off the
+    roster, and they were told then). A sentence for the administrator, or None."""
     lawyer = db.session.execute(select(Lawyer).where(Lawyer.user_id == user.id)).scalar_one_or_none()
     if lawyer is None:
         return None
-    asked = db.session.execute(select(SwapRequest).where(
-        SwapRequest.target_id == lawyer.id, SwapRequest.state == "requested").order_by(SwapRequest.id)).scalars().all()
-    taken = db.session.execute(select(SwapRequest).where(
-        SwapRequest.taker_id == lawyer.id, SwapRequest.state == "accepted").order_by(SwapRequest.id)).scalars().all()
-    for swaps, why in ((asked, ASKED_ONE_DEACTIVATED), (taken, TAKER_DEACTIVATED)):
-        for swap in swaps:
-            engine.fire(swap, "decline", engine.SYSTEM_ACTOR, system_reason(why), now=now, commit=False)
-    said = []
-    if asked:
-        said.append(ngettext(
-            "%(num)d duty swap asked of them by name was declined; the colleague who asked is told.",
-            "%(num)d duty swaps asked of them by name were declined; the colleagues who asked are told.",
-            len(asked)))
-    if taken:
-        said.append(ngettext(
-            "%(num)d duty swap they had taken, awaiting the coordinator, was declined; the colleague who asked "
-            "is told.",
-            "%(num)d duty swaps they had taken, awaiting the coordinator, were declined; the colleagues who "
-            "asked are told.", len(taken)))
+    asked, taken = leaving.decline_waiting_swaps(lawyer, ASKED_ONE_DEACTIVATED, TAKER_DEACTIVATED, now)
+    duties = leaving.future_duties(lawyer)
+    if lawyer.active:
+        leaving.tell_coordinators(lawyer, duties, now)
+    said = [s for s in (leaving.swaps_sentence(asked, taken), leaving.duties_sentence(lawyer, duties)) if s]
     return " ".join(said) or None
 
 

@@ -5,22 +5,25 @@ awaiting approval (in their street's rooms, or the city's)."""
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
 from .. import clock
 from ..dates import day_text
 from ..extensions import db
+from ..i18n import current_locale
 from ..today import TodayItem
+from ..workdays import festival_label
 from .models import Duty
+from .leaving import stranded_query
 from .roster import lawyer_of
-from .scope import street_of
+from .scope import duties_clause, street_of
 from .swaps import asked_of, awaiting_approval
 
 
 def duty_items(user, now, until) -> list[TodayItem]:
     if user.role == "coordinator":
-        return [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
+        return holiday_items(user) + stranded_items(user) + [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
                                                day=day_text(s.duty.day), old=s.requester.name,
                                                new=s.taker.name if s.taker else "—"),
                           due_at=s.expires_at, colour=None, url=url_for("rota.overview") + f"#swap-{s.id}")
@@ -53,3 +56,30 @@ def swap_items(me) -> list[TodayItem]:
                       due_at=s.expires_at, colour=None, url=url_for("rota.mine") + f"#swap-{s.id}",
                       detail=s.duty.room.name, open_since=s.created_at)
             for s in asked_of(me)]
+
+
+def stranded_items(user) -> list[TodayItem]:
+    """The coordinator's seats to re-arrange (leaving.py): a duty of their
+    rooms still held by a lawyer who can no longer sit, due as its day begins."""
+    duties = db.session.execute(stranded_query(duties_clause(street_of(user)))).scalars()
+    return [TodayItem(kind="duty", title=_("To be re-arranged: %(day)s, %(name)s can no longer sit",
+                                           day=day_text(d.day), name=d.lawyer.name),
+                      due_at=clock.day_start(d.day), colour=None, detail=d.room.name,
+                      url=url_for("rota.plan", first_day=d.day.isoformat(), last_day=d.day.isoformat())
+                      + f"#day-{d.day.isoformat()}")
+            for d in duties]
+
+
+def holiday_items(user) -> list[TodayItem]:
+    """One item per Saturday of the coordinator's rooms that became a holiday
+    after its duties were planned, until they decide for the day
+    (holiday_days.py); due as the day begins."""
+    from .holiday_days import undecided
+
+    return [TodayItem(kind="duty", title=ngettext("%(day)s, %(holiday)s: %(num)d duty to cancel or keep",
+                                                  "%(day)s, %(holiday)s: %(num)d duties to cancel or keep",
+                                                  len(d.duties), day=day_text(d.day), holiday=festival_label(d.holiday, current_locale())),
+                      due_at=clock.day_start(d.day), colour=None,
+                      url=url_for("rota.plan", first_day=d.day.isoformat(), last_day=d.day.isoformat())
+                      + f"#day-{d.day.isoformat()}")
+            for d in undecided(street_of(user))]

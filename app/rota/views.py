@@ -101,7 +101,7 @@ def overview():
     return render_template(
         "rota/overview.html", awaiting=awaiting, ahead=ahead,
         swap_actions={s.id: engine.available(s, current_user) for s in awaiting},
-        empty=[(row, s) for row in ahead for s in row.empty], next_day=next((r for r in ahead if r.seats), None),
+        empty=[(row, s) for row in ahead for s in row.vacant], next_day=next((r for r in ahead if r.seats), None),
         action_form=ActionForm(), swap_wf=DUTY_SWAP, duty_wf=LAWYER_DUTY, today=today)
 
 

@@ -21,12 +21,19 @@ class Sections:
     overdue: list
     today: list
     week: list
+    later: list
 
 
-def sections(items: list[TodayItem], now, end_of_today) -> Sections:
-    result = Sections([], [], [], [])
+def sections(items: list[TodayItem], now, end_of_today, until=None) -> Sections:
+    """By section_of; an item of "this week" due after `until` (a swap to
+    approve whose duty is weeks away: work a provider lists whenever it is
+    due) is listed under "later", so that the week's heading stays true."""
+    result = Sections([], [], [], [], [])
     for item in items:
-        getattr(result, section_of(item, now, end_of_today)).append(item)
+        section = section_of(item, now, end_of_today)
+        if section == "week" and until is not None and item.due_at is not None and item.due_at > until:
+            section = "later"
+        getattr(result, section).append(item)
     return result
 
 
@@ -36,6 +43,7 @@ def index():
     end_of_today = end_of_day(now)
     # Today and the six days after; a second more, for what is due at the very
     # end of the last day (a weekly sweep's period ends at midnight).
-    items = items_for(current_user, now, end_of_today + timedelta(days=6, seconds=1))
-    return render_template("today/index.html", sections=sections(items, now, end_of_today),
+    until = end_of_today + timedelta(days=6, seconds=1)
+    items = items_for(current_user, now, until)
+    return render_template("today/index.html", sections=sections(items, now, end_of_today, until),
                            today=clock.local_date(now))
