@@ -6,7 +6,7 @@ them (the duty's own cancel step) or keeping them, which this table records
 so that the day is no longer shown as "to be decided". Nothing to fill: no
 decision was recorded before.
 
-Revision ID: 0039
+Revision ID: 0035
 Revises: 0034
 Create Date: 2026-12-07 19:05:00
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0039'
+revision = '0035'
 down_revision = '0034'
 branch_labels = None
 depends_on = None
