@@ -105,7 +105,7 @@ def elders(app):
 
 
 def reported(d, mediator, elder, user):
-    a = fe.invite(d, elder, mediator)
+    a = fe.invite(d, elder, mediator, session_at=fe.soon())  # a session that may be started now
     elder_steps.act(a, "accept", user)
     elder_steps.act(a, "start_session", user)
     return elder_steps.act(a, "file_report", user, work_done="分别与双方谈心", report_outcome="settled")

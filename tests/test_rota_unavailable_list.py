@@ -4,7 +4,6 @@ admin's holiday notice. Nothing is written while any entry is wrong."""
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from app.extensions import db
 from app.rota.models import Lawyer, Unavailable
