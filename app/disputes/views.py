@@ -197,6 +197,12 @@ def fire(case_id, trigger):
             expected = dispute.version
         engine.fire(dispute, trigger, current_user, reason=form.reason.data, expected_version=expected, **data)
     except engine.Refused as refused:
+        if refused.field and refused.field in form and refused.field not in ("csrf_token", "version"):
+            # A refusal about one field is said under it, as the form's own checks are.
+            form[refused.field].errors = [*form[refused.field].errors, str(refused.message)]
+            correct_the_marked(form, f"act-{trigger}")
+            return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form,
+                               submitted_form=form)
         flash(str(refused.message), "danger")
         return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
     if trigger == URGE_CASE:
