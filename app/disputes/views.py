@@ -207,6 +207,11 @@ def fire(case_id, trigger):
         return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
     if trigger == URGE_CASE:
         flash(*_told_of_urging(load_case(case_id)))
+    elif t.dest == "closed":
+        # Closing is not the end: the mediator is to know the case waits for a review that may send it back.
+        flash(_("Closed. The closure now waits for the sign-off of a supervisor of the street: once signed off, "
+                "the case can be archived; if the supervisor returns it, it comes back with their comment for "
+                "more work."), "success")
     else:
         flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".show", case_id=case_id))
