@@ -185,5 +185,5 @@ def cases_page(db_session, query, order, number: int, per_page: int) -> Page:
 
 
 def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Page:
-    closed_last = case((Dispute.state == AWAITING_SIGN_OFF, 1), else_=0)
+    closed_last = case((Dispute.state.in_((AWAITING_SIGN_OFF,)), 1), else_=0)
     return cases_page(db_session, mine_query(user), (closed_last, *urgency_order(Dispute, now)), number, per_page)
