@@ -133,6 +133,12 @@ def test_a_written_agreement_lacking_its_contents_marks_every_field_at_once(app,
                                                      "art. 29)."], name
         assert re.search(rf'<(?:input|textarea)[^>]*class="[^"]*is-invalid[^"]*"[^>]*name="agree-{name}"', html)
     assert errors_of(html, "agree-agreed_amount") == ["The amount cannot be negative."]
+    # And at the form's top, each problem linked to its field.
+    summary = html[html.index('id="agree-problems"'):]
+    summary = summary[:summary.index("</ul>")]
+    assert re.findall(r'<a href="#agree-(\w+)">', summary) == ["main_facts", "matters", "responsibilities",
+                                                               "perform_how", "perform_where", "perform_by",
+                                                               "agreed_amount"]
     assert_sent_back(html, "agree-main_facts", "act-agree")
     assert "A written agreement needs the facts" not in html  # no banner a round later: it is all said here
     assert state_and_followups(app, world.case)[0] == "mediating"
