@@ -285,3 +285,16 @@ def test_closing_says_it_awaits_sign_off_on_the_page_and_in_my_cases(app, client
 def test_an_open_case_has_no_closure_review_line(app, client, world):
     login(client, world.mediator)
     assert 'id="closure-review"' not in client.get(f"/cases/{world.case}").get_data(as_text=True)
+
+
+def test_a_report_without_a_party_lists_accepting_as_refused_with_the_way_to_add_one(app, client, world):
+    with app.app_context():
+        m = fs.user_named(world.mediator)
+        d = f.dispute(m, fs.grid(world.grid_id), parties=0)
+        case_id = d.id
+    login(client, world.mediator)
+    english(client)
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    refused = page[page.index('id="refused-steps"'):page.index('id="timeline"')]
+    assert 'data-refused-step="accept"' in refused and "Register at least one party" in refused
+    assert f'href="/cases/{case_id}/parties/new"' in refused
