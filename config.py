@@ -155,6 +155,9 @@ class Config:
     # centre allows (the law sets no number: the MoJ rules expect it short).
     DISPUTE_MAX_EXTENSIONS = int(os.environ.get("DISPUTE_MAX_EXTENSIONS", "1"))
     DISPUTE_MAX_EXTENSION_DAYS = int(os.environ.get("DISPUTE_MAX_EXTENSION_DAYS", "30"))
+    # An agreement's performance deadline (履行期限) is refused when it is more than this many years after the
+    # agreement: further ahead it is almost always a typo in the year (app/disputes/rules.py).
+    AGREEMENT_PERFORM_MAX_YEARS = int(os.environ.get("AGREEMENT_PERFORM_MAX_YEARS", "3"))
     # Rows per page of the closure history and the audit browser; exports
     # stop at EXPORT_MAX_ROWS (the page says so) so that one click cannot
     # build a file of a whole province.

@@ -1,6 +1,6 @@
 """Small builders for test data. Call them inside an app context."""
 import itertools
-from datetime import date
+from datetime import date, timedelta
 import re
 import secrets
 
@@ -102,6 +102,11 @@ def walk(d, actor, *triggers, now=None):
             data["refusing_party"] = d.parties[-1].id
         if "consenting_parties" in t.required:
             data["consenting_parties"] = [p.id for p in d.parties]
+        if "perform_by" in data:
+            # Within the agreement's own day and three years after (app/disputes/rules.py refuses others).
+            day = clock.local_date(now or clock.now())
+            if not day <= data["perform_by"] <= day + timedelta(days=3 * 365):
+                data["perform_by"] = day + timedelta(days=30)
         engine.fire(d, trigger, actor, "理由" if t.reason_required else None, now=now, **data)
     return d
 

@@ -1,5 +1,5 @@
 """Builders for follow-up, sweep and notification tests. Call inside an app context."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -29,6 +29,11 @@ def agreed_case(mediator, grid, now: datetime, perform_by: date | None = date(20
     """A case whose agreement the mediator records at `now`: written, with a
     performance deadline, or oral (no deadline) when perform_by is None."""
     d = mediating_case(mediator, grid, now)
+    if perform_by is not None:
+        # Within the agreement's own day and three years after (app/disputes/rules.py refuses others).
+        day = local_date(now)
+        if not day <= perform_by <= day + timedelta(days=3 * 365):
+            perform_by = day + timedelta(days=18)
     data = dict(AGREEMENT, perform_by=perform_by) if perform_by else {"form": "oral", "terms": "口头约定，三日内清理杂物"}
     engine.fire(d, "agree", mediator, now=now, **data)
     return d

@@ -138,14 +138,16 @@ def test_my_cases_most_urgent_first(app, client, world):
         co_mediated.co_mediators.append(m1)
         db.session.commit()
         unassigned = f.dispute(m1, grid(world.g1), now=now - timedelta(days=3))
+        # A closed case awaits its sign-off: listed last, in a group of its own.
         expected = [red_most.id, red_less.id, due_now.id, yellow.id, co_mediated.id, blue_soon.id, blue_late.id,
-                    no_deadline.id]
-        excluded = {closed.id, someone_elses.id, unassigned.id}
+                    no_deadline.id, closed.id]
+        excluded = {someone_elses.id, unassigned.id}
     clock.set_now(now)
     login(client, world.m1)
     page = client.get("/cases/mine").get_data(as_text=True)
     assert listed(page) == expected
     assert not excluded & set(listed(page))
+    assert re.findall(r'href="/cases/(\d+)"', page[page.index('id="awaiting-sign-off"'):]) == [str(expected[-1])]
     assert 'data-colour="red"' in page and 'data-colour="yellow"' in page and 'data-colour="none"' in page
 
 

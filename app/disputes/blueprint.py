@@ -32,6 +32,7 @@ bp.add_url_rule("/<int:case_id>/parties/<int:party_id>/edit", view_func=parties.
 
 bp.add_app_template_global(attachments.attachment_form)
 bp.add_app_template_global(loose_ends.of_case, "case_loose_ends")
+bp.add_app_template_global(loose_ends.withdrawn_by, "withdrawn_by_step")
 bp.add_app_template_global(attachments.may_upload)
 bp.add_app_template_global(attachments.attachment_is_image)
 bp.add_app_template_filter(attachments.filesize)

@@ -7,6 +7,8 @@ Only the open step carries its form (the one just submitted, or the one named
 by `?step=`); the others are headings whose form the page fetches when one is
 opened (`step_form`), so that viewing a case does not build and render a form
 with its tokens for every step it offers."""
+from dataclasses import dataclass
+
 from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +26,7 @@ from ..engine.edits import is_sealed
 from ..i18n import current_locale, translate
 from ..labels import LIST_SEPARATOR
 from ..privacy import mask_id, mask_phone
-from . import codes
+from . import codes, loose_ends
 from .access import INTAKE_ROLES
 from .forms import CLASSIFY_TRIGGERS, transition_form
 from .judicial import judicial_confirmation_from
@@ -64,6 +66,35 @@ def not_offered(trigger, dispute) -> tuple:
     return STEP_GONE, 409
 
 
+# The guards whose refusal the user can do something about, for which the page lists the step as not available
+# with the guard's reason (rather than leave it out, as a dead end): each with what blocks it, by the kind of
+# its loose ends (app/disputes/loose_ends.py), linked; or None. The others (not the user's case, a period
+# ended, a step already recorded...) leave the step out, as before.
+SHOWN_WHEN_REFUSED = {"no_open_referrals": "referral", "has_parties": None}
+
+
+@dataclass(frozen=True)
+class RefusedStep:
+    transition: object
+    reason: str
+    blockers: list  # LooseEnds, each with its link
+
+
+def refused_steps(dispute, refusals) -> list[RefusedStep]:
+    """The steps refused for a reason the user can act on, with the reason
+    and what blocks them. A statement only on a case with such a step (a
+    fulfilled case with an open referral)."""
+    shown = []
+    for r in refusals:
+        if r.guard not in SHOWN_WHEN_REFUSED or any(s.transition.trigger == r.transition.trigger for s in shown):
+            continue
+        kind = SHOWN_WHEN_REFUSED[r.guard]
+        provider = loose_ends.PROVIDERS.get(kind) if kind else None
+        blockers = provider(dispute, current_user) if provider else []
+        shown.append(RefusedStep(r.transition, str(r.message), blockers))
+    return shown
+
+
 def step_form(t, dispute, locale, formdata=None, version=None):
     """The form of one step; `version` is the case's version the user saw
     (the page's, when the form is fetched after the page), to catch stale forms."""
@@ -88,7 +119,7 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
     history, own_events = timeline_and_events(dispute, locale)
     if own_events is not None:
         judicial_confirmation_from(dispute, own_events)
-    offered = engine.available(dispute, current_user)
+    offered, refusals = engine.steps_and_refusals(dispute, current_user)
     if not submitted and open_action and all(t.trigger != open_action for t in offered):
         # An old link, a page left open or a mistyped address: say why rather than open nothing.
         flash(str(not_offered(open_action, dispute)[0]), "warning")
@@ -109,6 +140,7 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
         urged=standing(Dispute, [dispute]).get(dispute.id),  # a statement only while it may be urged
         responsible=responsible_now(dispute),  # a statement only while it has no lead
         actions=actions,
+        refused=refused_steps(dispute, refusals),
         open_action=open_action,
         timeline=history,
         codes=codes,

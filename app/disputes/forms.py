@@ -23,7 +23,7 @@ from ..uploads import upload_field
 from ..validators import amount, not_in_future, phone, plausible_date, resident_id
 from . import codes
 from .intake import NewCase, PartyDetails
-from .rules import CONSENTING_ROLES, signer_choices
+from .rules import CONSENTING_ROLES, WRITTEN_AGREEMENT_FIELDS, agreement_problems, signer_choices, signing_problems
 
 
 CENTS = Decimal("0.01")
@@ -312,6 +312,24 @@ def _step_form_class(t, classify: tuple[str, ...] = ()) -> type:
         class _Form(FlaskForm):
             version = HiddenField()
             CLASSIFY = classify
+            _dispute, _trigger = None, None
+
+            def validate(self, extra_validators=None):
+                """The fields' own checks, then the step's rules that look at several fields (the dates of
+                an agreement, a written agreement's contents, who signed): every problem at once, each
+                under its field, where the step would refuse them one at a time in a banner."""
+                ok = super().validate(extra_validators)
+                check = RULE_CHECKS.get(self._trigger)
+                if check is None or self._dispute is None:
+                    return ok
+                for name, problem in check(self._dispute, self.step_data()).items():
+                    if name in self and not self[name].errors:
+                        self[name].errors = [*self[name].errors, problem]
+                        ok = False
+                return ok
+
+            def step_data(self) -> dict:
+                return {name: self[name].data for name in self._data_names}
 
         for name in t.required:
             setattr(_Form, name, _field_for(name))
@@ -319,6 +337,7 @@ def _step_form_class(t, classify: tuple[str, ...] = ()) -> type:
             setattr(_Form, name, _field_for(name, required=False))
         for name in classify:
             setattr(_Form, name, _classify_field(name))
+        _Form._data_names = t.required + t.optional
         reason_validators = [DataRequired(), Length(max=2000)] if t.reason_required else [Optional(), Length(max=2000)]
         _Form.reason = TextAreaField(_l("Reason") if t.reason_required else _l("Note (optional)"),
                                      validators=reason_validators)
@@ -384,10 +403,19 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None, grids=()):
     case's community's, for a step that may set the case's grid."""
     classify = to_classify(t, dispute, grids)
     form = _step_form_class(t, classify)(formdata=formdata, prefix=t.trigger)
+    form._dispute, form._trigger = dispute, t.trigger
     for name in t.required + t.optional:
         _choices_for(form[name], name, dispute, locale, mediators)
     if classify:
         _classify_choices(form, dispute, locale, grids)
+    if t.trigger == "agree":
+        # Marked (and, with the page's script, made required) when "written" is chosen: app.js.
+        for name in WRITTEN_AGREEMENT_FIELDS:
+            form[name].description = translate(WRITTEN_NEEDS, locale)
+            form[name].render_kw = {"data-required-when": f"{form.form.name}=written"}
+        if form.form.data == "written":
+            for name in WRITTEN_AGREEMENT_FIELDS:
+                form[name].render_kw = dict(form[name].render_kw, required=True)
     if t.trigger == "reject":
         # Mediation Law art. 18: the party is told where to turn; /track shows both (app/public/progress.py).
         form.reason.description = translate(REJECTION_SEEN, locale)
@@ -402,6 +430,19 @@ def transition_form(t, dispute, locale, mediators=(), formdata=None, grids=()):
             if name in form:
                 form[name].data = clock.today()
     return form
+
+
+WRITTEN_NEEDS = _l("Required for a written agreement.")
+
+
+def _agreement_check(dispute, data) -> dict:
+    # The web form records the agreement today: the step's own day.
+    return agreement_problems(data, clock.today())
+
+
+# The steps whose rules over several fields are also run with the form's validators (each problem under its
+# field); the step's guards and effects still decide.
+RULE_CHECKS = {"agree": _agreement_check, "sign": signing_problems}
 
 
 def _sane_date(form, field):

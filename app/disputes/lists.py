@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from sqlalchemy import and_, false, or_, select, union
+from sqlalchemy import and_, case, false, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from workflows import DISPUTE
@@ -149,18 +149,25 @@ def by_deadline(filters: Filters) -> bool:
     return filters.colour in ("red", "yellow", "blue") and not filters.q
 
 
+# A mediator's closed cases wait for the street supervisor's sign-off, then their archiving (a step of
+# theirs): "my cases" lists them after the open ones, in a group of their own, from the page's one statement.
+AWAITING_SIGN_OFF = "closed"
+
+
 def mine_query(user):
-    """The open cases a mediator works on (lead or co-mediator), or the open
-    cases of a grid worker's grid and those they registered; always within
-    the user's scope."""
+    """The open cases a mediator works on (lead or co-mediator), then their
+    closed ones (AWAITING_SIGN_OFF); or the open cases of a grid worker's
+    grid and those they registered; always within the user's scope."""
+    states = open_clause()
     if user.role == "mediator":
         co_mediated = select(dispute_mediators.c.dispute_id).where(dispute_mediators.c.user_id == user.id)
         mine = or_(Dispute.assignee_id == user.id, Dispute.id.in_(co_mediated))
+        states = Dispute.state.in_(OPEN_STATES + (AWAITING_SIGN_OFF,))
     elif user.role == "gridworker":
         mine = or_(Dispute.grid_id == user.grid_id, Dispute.created_by_id == user.id)
     else:
         raise ValueError(f"no 'my cases' for the role {user.role!r}")
-    return select(Dispute).where(scope_clause(user), open_clause(), mine)
+    return select(Dispute).where(scope_clause(user), states, mine)
 
 
 # The rows a case list shows with each case, joined into the page's statement
@@ -178,4 +185,5 @@ def cases_page(db_session, query, order, number: int, per_page: int) -> Page:
 
 
 def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Page:
-    return cases_page(db_session, mine_query(user), urgency_order(Dispute, now), number, per_page)
+    closed_last = case((Dispute.state.in_((AWAITING_SIGN_OFF,)), 1), else_=0)
+    return cases_page(db_session, mine_query(user), (closed_last, *urgency_order(Dispute, now)), number, per_page)

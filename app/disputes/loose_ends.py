@@ -60,3 +60,28 @@ def loose_end(row, name: str, url: str, steps: tuple[LooseStep, ...] = (), hint:
 
 def of_case(dispute, user) -> list[LooseEnd]:
     return [end for fn in PROVIDERS.values() for end in fn(dispute, user)]
+
+
+# What a step of the case withdraws with it --------------------------------------
+# A step that takes the case out of the states in which a lawyer or an elder can still work on it (an agreement,
+# a termination...) withdraws their open requests in its own transaction (the workflows say why: an answer
+# that comes after cannot change what was recorded). The step's form lists them, so that the mediator who is
+# waiting for an answer (a lawyer checking the draft terms) knows before taking the step. Each domain installs
+# a function (case, reader, destination state) -> the LooseEnds the step would withdraw; it sends no
+# statement unless the step leaves those states.
+
+WithdrawnBy = Callable[[object, object, str], list[LooseEnd]]
+WITHDRAWN_BY: dict[str, WithdrawnBy] = {}
+
+
+def install_withdrawn(kind: str, fn: WithdrawnBy) -> None:
+    if WITHDRAWN_BY.get(kind, fn) is not fn:
+        raise ValueError(f"withdrawn-by-step provider {kind!r} is installed twice")
+    WITHDRAWN_BY[kind] = fn
+
+
+def withdrawn_by(dispute, user, t) -> list[LooseEnd]:
+    """What taking the step `t` on the case would withdraw, that `user` sees."""
+    if t.dest == dispute.state:
+        return []
+    return [end for fn in WITHDRAWN_BY.values() for end in fn(dispute, user, t.dest)]

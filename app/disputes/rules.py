@@ -15,6 +15,7 @@ from .. import clock
 from ..auth.models import User
 from ..dates import day_text
 from ..engine.deadlines import colour
+from ..engine.errors import GuardFailed
 from ..engine.hooks import Hooks
 from ..extensions import db
 from ..notifications.service import notify
@@ -159,17 +160,70 @@ def both_sides_named(dispute, actor, data):
 def agreement_complete(dispute, actor, data):
     """A written agreement carries the contents the law asks for (art. 29):
     facts, matters in dispute, responsibilities, and how, where and by when
-    the terms are performed. An oral one is recorded by its terms."""
+    the terms are performed. An oral one is recorded by its terms. (The
+    performance deadline's date is checked by record_agreement, which knows
+    the step's day.)"""
     if data is None or data.get("form") != "written":
         return None
-    missing = [name for name in WRITTEN_AGREEMENT_FIELDS if not data.get(name)]
-    if missing:
-        return _l("A written agreement needs the facts, the matters in dispute, each party's responsibility, "
-                  "and how, where and by when it is performed.")
+    if missing_written_contents(data):
+        return WRITTEN_CONTENTS
     return None
 
 
 WRITTEN_AGREEMENT_FIELDS = ("main_facts", "matters", "responsibilities", "perform_how", "perform_where", "perform_by")
+WRITTEN_CONTENTS = _l("A written agreement needs the facts, the matters in dispute, each party's responsibility, "
+                      "and how, where and by when it is performed.")
+WRITTEN_FIELD_NEEDED = _l("A written agreement must state this (People's Mediation Law art. 29).")
+
+
+def missing_written_contents(data) -> list[str]:
+    """The contents a written agreement lacks, by field name."""
+    return [name for name in WRITTEN_AGREEMENT_FIELDS if not str(data.get(name) or "").strip()]
+
+
+def performance_deadline_problem(perform_by, agreed_on: date):
+    """What is wrong with a performance deadline (履行期限) for an agreement
+    reached on `agreed_on`, or None. Before the agreement it is a typo in the
+    year (the printed 协议书 would bind the parties to a day gone by, and the
+    follow-up on it would be late from the start); more than
+    AGREEMENT_PERFORM_MAX_YEARS ahead it is almost always one too, and an
+    agreement cannot be corrected once recorded, so it is refused rather
+    than warned about (a centre whose agreements run longer raises the
+    setting)."""
+    if perform_by is None:
+        return None
+    if perform_by < agreed_on:
+        return _l("The performance deadline cannot be before the agreement is reached (%(date)s): check the "
+                  "year.", date=day_text(agreed_on))
+    years = int(current_app.config["AGREEMENT_PERFORM_MAX_YEARS"])
+    latest = _years_after(agreed_on, years)
+    if perform_by > latest:
+        return _l("The performance deadline is more than %(years)s years after the agreement (at the latest "
+                  "%(date)s): check the year.", years=years, date=day_text(latest))
+    return None
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def agreement_problems(data, agreed_on: date) -> dict:
+    """The agreement form's problems by field (every one at once), as the
+    step's checks would find them one at a time."""
+    problems = {}
+    if data.get("form") == "written":
+        problems.update((name, WRITTEN_FIELD_NEEDED) for name in missing_written_contents(data))
+    try:
+        perform_by = _as_date(data.get("perform_by"))
+    except ValueError:
+        perform_by = None
+    deadline = performance_deadline_problem(perform_by, agreed_on)
+    if deadline:
+        problems["perform_by"] = deadline
+    return problems
 
 
 @hooks.guard("extension_allowed")
@@ -220,23 +274,30 @@ def signing_valid(dispute, actor, data):
         return _l("The signing of this agreement is already recorded.")
     if data is None:
         return None
+    problems = signing_problems(dispute, data)
+    return problems.get("signed_on") or problems.get("signers")
+
+
+def signing_problems(dispute, data) -> dict:
+    """The signing form's problems by field, every one at once (the step's
+    guard says the first)."""
+    problems = {}
     try:
         signed_on = _as_date(data.get("signed_on"))
     except ValueError:
         signed_on = None
     if signed_on is None:
-        return _l("Give the date the agreement was signed.")
-    drafted = clock.local_date(dispute.agreed_at)
-    if signed_on < drafted:
-        return _l("The agreement was drafted on %(date)s: it cannot have been signed before.",
-                  date=day_text(drafted))
-    if signed_on > clock.today():
-        return _l("The signing date cannot be in the future.")
+        problems["signed_on"] = _l("Give the date the agreement was signed.")
+    elif dispute.agreed_at is not None and signed_on < clock.local_date(dispute.agreed_at):
+        problems["signed_on"] = _l("The agreement was drafted on %(date)s: it cannot have been signed before.",
+                                   date=day_text(clock.local_date(dispute.agreed_at)))
+    elif signed_on > clock.today():
+        problems["signed_on"] = _l("The signing date cannot be in the future.")
     missing = [name for key, name in signer_choices(dispute) if key not in set(data.get("signers") or ())]
     if missing:
-        return _l("The agreement takes effect only when every party and the mediator have signed: "
-                  "%(names)s did not.", names=pgettext("list separator", ", ").join(missing))
-    return None
+        problems["signers"] = _l("The agreement takes effect only when every party and the mediator have signed: "
+                                 "%(names)s did not.", names=pgettext("list separator", ", ").join(missing))
+    return problems
 
 
 def _date_given(data, name):
@@ -414,6 +475,11 @@ def record_outcome(dispute, actor, data, now):
 
 @hooks.effect("dispute", "agree")
 def record_agreement(dispute, actor, data, now):
+    # Checked here, not by a guard: the deadline is weighed against the step's own day, which a guard does not
+    # know (a step recorded later, by a test or the demo, for an earlier day). Refused, the step is rolled back.
+    deadline = performance_deadline_problem(_as_date(data.get("perform_by")), clock.local_date(now))
+    if deadline:
+        raise GuardFailed(deadline, field="perform_by")
     dispute.agreement_form = data["form"]
     dispute.agreement_terms = data["terms"]
     dispute.agreement_facts = data.get("main_facts") or None

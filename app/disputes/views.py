@@ -197,10 +197,21 @@ def fire(case_id, trigger):
             expected = dispute.version
         engine.fire(dispute, trigger, current_user, reason=form.reason.data, expected_version=expected, **data)
     except engine.Refused as refused:
+        if refused.field and refused.field in form and refused.field not in ("csrf_token", "version"):
+            # A refusal about one field is said under it, as the form's own checks are.
+            form[refused.field].errors = [*form[refused.field].errors, str(refused.message)]
+            correct_the_marked(form, f"act-{trigger}")
+            return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form,
+                               submitted_form=form)
         flash(str(refused.message), "danger")
         return render_case(load_case(case_id), refused.status, submitted=trigger, formdata=request.form)
     if trigger == URGE_CASE:
         flash(*_told_of_urging(load_case(case_id)))
+    elif t.dest == "closed":
+        # Closing is not the end: the mediator is to know the case waits for a review that may send it back.
+        flash(_("Closed. The closure now waits for the sign-off of a supervisor of the street: once signed off, "
+                "the case can be archived; if the supervisor returns it, it comes back with their comment for "
+                "more work."), "success")
     else:
         flash(_("Done: %(action)s.", action=translate(t.label)), "success")
     return redirect(url_for(".show", case_id=case_id))

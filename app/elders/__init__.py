@@ -25,3 +25,4 @@ def init_app(app) -> None:
     install_provider("elder_invitation", today.elder_work)
     install_deactivation_listener(notices.account_deactivated)
     loose_ends.install("elder_assignment", panel.open_on_case)
+    loose_ends.install_withdrawn("elder_assignment", panel.withdrawn_by_step)

@@ -23,7 +23,7 @@ from . import wording
 from .candidates import Suggestion, suggest
 from .forms import step_form
 from .models import ON_CASE_STATES, Elder, ElderAssignment, staff_see_invitations
-from .rules import CASE_STATES, works_on_case
+from .rules import CASE_STATES, WITHDRAWN_WITH_CASE, session_came, works_on_case
 
 # An invitation's steps, on the case page, the elder's page and the elder's invitation.
 STEPS = row_steps.RowSteps(
@@ -82,6 +82,18 @@ def open_on_case(dispute, user) -> list:
         url = url_for("disputes.show", case_id=dispute.id, _anchor=f"elder-invitation-{a.id}")
         ends.append(loose_end(a, a.elder.name, url, steps, hint))
     return ends
+
+
+def withdrawn_by_step(dispute, user, dest: str) -> list:
+    """The invitations that a step of the case into `dest` withdraws
+    (rules.withdraw_with_case: not one accepted for a session that has come)."""
+    if dispute.state not in CASE_STATES or dest in CASE_STATES or not staff_see_invitations(dispute, user):
+        return []
+    now = clock.now()
+    return [loose_end(a, a.elder.name, url_for("disputes.show", case_id=dispute.id,
+                                               _anchor=f"elder-invitation-{a.id}"))
+            for a in reversed(case_assignments(dispute.id))
+            if a.state in WITHDRAWN_WITH_CASE and not session_came(a, now)]
 
 
 def elder_panel(dispute) -> Panel | None:

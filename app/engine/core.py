@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
@@ -267,17 +268,36 @@ def _reload_if_expired(session, obj) -> None:
 
 def available(entity, actor) -> list[Transition]:
     """The transitions this actor may start now (for the buttons on a page)."""
+    return steps_and_refusals(entity, actor)[0]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A step of the actor's role from the entity's state that a guard refuses now."""
+    transition: Transition
+    guard: str  # the name of the first guard refusing it
+    message: object
+
+
+def steps_and_refusals(entity, actor) -> tuple[list[Transition], list[Refusal]]:
+    """The transitions this actor may start now, and those of their role
+    from this state that a guard refuses (with the guard and its message),
+    each guard asked once: a page may show a refused step with its reason."""
     wf: Workflow = entity.__workflow__
     if actor.role != SYSTEM and not entity.visible_to(actor):
-        return []
-    offered = []
+        return [], []
+    offered, refused = [], []
     for t in wf.outgoing(entity.state):
         if actor.role not in t.roles:
             continue
-        if guard_problem(t, entity, actor, None):
-            continue
-        offered.append(t)
-    return offered
+        for name in t.guards:
+            problem = GUARDS[name](entity, actor, None)
+            if problem:
+                refused.append(Refusal(t, name, problem))
+                break
+        else:
+            offered.append(t)
+    return offered, refused
 
 
 def why_not(entity, trigger: str, actor):

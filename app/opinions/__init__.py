@@ -29,3 +29,4 @@ def init_app(app) -> None:
     install_on_leaving(notices.lawyer_left)
     install_deactivation_listener(notices.account_deactivated)
     loose_ends.install("legal_opinion", panel.open_on_case)
+    loose_ends.install_withdrawn("legal_opinion", panel.withdrawn_by_step)

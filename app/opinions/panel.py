@@ -3,12 +3,15 @@ their states and the steps the current user may take on them."""
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from workflows.legal_opinion import AWAITING
+
 from .. import clock
-from ..dates import deadline_text
+from ..dates import deadline_text, moment_text
 from ..disputes import row_steps
 from ..disputes.loose_ends import loose_end
 from ..disputes.row_steps import Panel
@@ -67,6 +70,16 @@ def open_on_case(dispute, user) -> list:
         return []
     return [loose_end(o, o.lawyer.name, url_for("opinions.show", opinion_id=o.id))
             for o in reversed(case_opinions(dispute.id)) if not o.__workflow__.state(o.state).terminal]
+
+
+def withdrawn_by_step(dispute, user, dest: str) -> list:
+    """The requests waiting for an answer that a step of the case into `dest`
+    withdraws (rules.withdraw_with_case), each saying when it was asked."""
+    if dispute.state not in CASE_STATES or dest in CASE_STATES or not staff_see_opinions(dispute, user):
+        return []
+    return [loose_end(o, o.lawyer.name, url_for("opinions.show", opinion_id=o.id),
+                      hint=_("asked %(when)s", when=moment_text(o.requested_at)) if o.requested_at else None)
+            for o in reversed(case_opinions(dispute.id)) if o.state in AWAITING]
 
 
 def opinion_panel(dispute, history=None) -> Panel | None:

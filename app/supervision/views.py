@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 
@@ -242,12 +242,27 @@ def case_supervision(dispute) -> dict | None:
         return None
     awaits = False
     if dispute.state == "closed":
-        review = latest_signoff(dispute.id)
+        review = closure_review(dispute)
         awaits = review is not None and review.state == "awaiting" and bool(engine.available(review, current_user))
     return {"awaits_sign_off": awaits}
 
 
 bp.add_app_template_global(case_supervision)
+
+
+def closure_review(dispute):
+    """The review of a closed case's closure, for the line on its page that
+    says where the sign-off stands (supervision/_closure_review.html); None
+    for a case not closed (no statement), read once per page."""
+    if dispute.state != "closed":
+        return None
+    kept = g.setdefault("closure_reviews", {})
+    if dispute.id not in kept:
+        kept[dispute.id] = latest_signoff(dispute.id)
+    return kept[dispute.id]
+
+
+bp.add_app_template_global(closure_review)
 
 # A case whose file (卷宗) is complete: what an archive files.
 FILED_STATES = ("closed", "archived")

@@ -42,6 +42,7 @@ document.addEventListener("show.bs.collapse", function (event) {
       slot.replaceWith(fragment);
       var first = fragment.querySelector("input:not([type=hidden]), select, textarea, button");
       if (hadFocus && first) { first.focus(); }
+      reflectRequired(fragment);
     })
     .catch(function () { slot.removeAttribute("aria-busy"); });
 });
@@ -102,3 +103,21 @@ document.addEventListener("show.bs.collapse", function (event) {
   result.addEventListener("change", reflect);
   reflect();
 })();
+
+// Fields required only for one choice of another field (a written agreement's contents once "written" is
+// chosen: data-required-when="agree-form=written") are marked required as soon as it is chosen. Without a
+// script their hint says so, and the server marks each one left empty.
+function reflectRequired(root) {
+  Array.prototype.forEach.call(root.querySelectorAll("[data-required-when]"), function (field) {
+    var rule = field.getAttribute("data-required-when").split("=");
+    var chooser = field.form && field.form.elements[rule[0]];
+    var on = Boolean(chooser && chooser.value === rule[1]);
+    field.required = on;
+    var wrapper = field.closest(".mb-2");
+    if (wrapper) { wrapper.classList.toggle("field-required", on); }
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.form) { reflectRequired(event.target.form); }
+});
+reflectRequired(document);
