@@ -69,6 +69,13 @@
   }
 
   if (!supported()) { return; }
+  // Other photos chosen (after going back to the form): shrink those too.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("input[type=file][data-shrink-photos]") && input.form) {
+      input.form.removeAttribute("data-photos-shrunk");
+    }
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (event.defaultPrevented || form.getAttribute("data-photos-shrunk") === "yes") { return; }
@@ -76,6 +83,7 @@
                                              function (input) { return input.files && input.files.length; });
     if (!fields.length) { return; }
     event.preventDefault();
+    var submitter = event.submitter;
     form.setAttribute("aria-busy", "true");
     var buttons = form.querySelectorAll("button[type=submit]");
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
@@ -83,7 +91,15 @@
       form.setAttribute("data-photos-shrunk", "yes");
       form.removeAttribute("aria-busy");
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
-      // submit() skips the submit handlers, which have already run (a question asked once).
+      // submit() skips the submit handlers, which have already run (a question asked once), and
+      // sends no button: the one pressed, if it has a name, goes as a hidden field.
+      if (submitter && submitter.name) {
+        var pressed = document.createElement("input");
+        pressed.type = "hidden";
+        pressed.name = submitter.name;
+        pressed.value = submitter.value;
+        form.appendChild(pressed);
+      }
       HTMLFormElement.prototype.submit.call(form);
     });
   });
