@@ -74,10 +74,16 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a mediator may keep a form open through a session
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # A form with a phone photo or two as the camera made them (5-10 MB each: the
+    # page shrinks them before sending where it can, app/static/js/photos.js).
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     # Photos and documents of cases: outside the static folder, never served directly.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # A document (PDF) is kept as sent: at most this. A photo is taken up to the
+    # request's limit and kept downscaled (UPLOAD_PHOTO_MAX_SIDE), re-encoded.
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # A kept photo's longer side, in pixels: enough to read a crack or a sign.
+    UPLOAD_PHOTO_MAX_SIDE = 2000
     # A photo with more pixels is refused before it is decoded (a 5 MB file can
     # unpack to gigabytes); 50 million is more than a phone's usual 12-48 MP.
     UPLOAD_MAX_PIXELS = 50_000_000

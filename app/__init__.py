@@ -310,7 +310,10 @@ ERROR_TEXT = {
     # Not "not allowed": a link followed to a form's address (or a form sent twice) is no question of rights.
     405: (_l("This page cannot be opened this way"), _l("Open it from the buttons and links on the pages.")),
     409: (_l("Changed by someone else"), _l("Reload the page to see the latest state, then try again.")),
-    413: (_l("Upload too large"), _l("Go back and send a smaller file: each photo or document may be at most %(mb)s MB.")),
+    # Photos are taken as the camera made them (and shrunk on the phone where it can): only a request
+    # over MAX_CONTENT_LENGTH, several large photos at once, comes here.
+    413: (_l("Upload too large"), _l("Go back to the form (what you typed is usually still there) and send fewer "
+                                     "photos at a time, or screenshots of them: at most %(mb)s MB in all.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("Nothing was saved. Try again; if it happens again, tell the administrator.")),
 }
@@ -331,6 +334,16 @@ START_PAGES = {
     "admin": _l("Back to the case list"),
 }
 BACK_TO_START = _l("Back to the start page")
+# After a too large upload, someone not logged in is a resident: the report form, not the staff login.
+BACK_TO_REPORT = _l("Back to the report form")
+
+
+def sent_from() -> str | None:
+    """The page a form was sent from (this site's only), for an error page's way back."""
+    from flask import request
+
+    referrer = request.referrer or ""
+    return referrer if referrer.startswith(request.host_url) else None
 
 
 def back_to_start() -> str:
@@ -356,10 +369,23 @@ def upload_mb() -> int:
     return current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
 
 
+def request_mb() -> int:
+    from flask import current_app
+
+    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+
+
 def _register_errors(app):
     def render(code, detail=None):
         title, hint = ERROR_TEXT.get(code, ERROR_TEXT[500])
-        hint = str(hint) % {"mb": upload_mb()}  # the one hint with a figure takes it from the settings
+        hint = str(hint) % {"mb": request_mb()}  # the one hint with a figure takes it from the settings
+        if code == 413:  # a form too large: back to it, where what was typed is
+            from flask_login import current_user
+
+            resident = not current_user.is_authenticated
+            return render_template("error.html", code=code, title=title, hint=hint, go_back=True,
+                                   back_url=sent_from(), resident=resident,
+                                   back=BACK_TO_REPORT if resident else back_to_start()), code
         return render_template("error.html", code=code, title=title, hint=hint, detail=detail,
                                back=back_to_start()), code
 

@@ -27,6 +27,20 @@ def over_limit(kind: str, key: str, limit: int, window: timedelta) -> bool:
     return count >= limit
 
 
+def minutes_to_wait(kind: str, key: str, limit: int, window: timedelta) -> int:
+    """Whole minutes (at least 1) until a key over its limit may act again:
+    when the oldest of its last `limit` events leaves the window."""
+    now = clock.now()
+    oldest_counted = db.session.execute(
+        select(RateEvent.at).where(RateEvent.kind == kind, RateEvent.key == key, RateEvent.at >= now - window)
+        .order_by(RateEvent.at.desc()).offset(max(limit - 1, 0)).limit(1)
+    ).scalar()
+    if oldest_counted is None:
+        return 1
+    seconds = (oldest_counted + window - now).total_seconds()
+    return max(1, -(-int(seconds) // 60))
+
+
 def note(kind: str, key: str) -> None:
     """Add one event; the caller commits with the rest of its work."""
     db.session.add(RateEvent(kind=kind, key=key[:64], at=clock.now()))

@@ -4,8 +4,10 @@ from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
+# blob: images are the photos a page shrinks before sending them (js/photos.js): only a script of
+# the page can make such a URL, of a file the user chose.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # The state diagrams are drawn by mermaid.js, which styles its SVG inline.

@@ -4,13 +4,17 @@ keeps a file (a case's attachments) makes its row and audit event from what
 Batch.store() returns.
 
 The type is decided from the file's first bytes (its "magic"), never from
-the browser's Content-Type header or the file name; the size is checked
-against UPLOAD_MAX_BYTES (requests bigger than MAX_CONTENT_LENGTH are
-refused before they reach a form, with the 413 page).
+the browser's Content-Type header or the file name. A document's size is
+checked against UPLOAD_MAX_BYTES; a photo is taken up to the request's limit
+(requests bigger than MAX_CONTENT_LENGTH are refused before they reach a
+form, with the 413 page), since it is re-encoded anyway: a phone's camera
+makes 5-10 MB photos that a resident cannot make smaller.
 
 Photos are decoded and re-encoded before they are kept (clean_image): the
 pixels only, turned upright by their EXIF orientation and into sRGB by their
-colour profile, in the same format; EXIF (with a phone's GPS position), XMP,
+colour profile, no longer than UPLOAD_PHOTO_MAX_SIDE pixels on their longer
+side, in the same format (a PNG or WebP still larger than UPLOAD_MAX_BYTES
+then becomes a JPEG); EXIF (with a phone's GPS position), XMP,
 comments, text chunks and the profile itself are not carried over. An image
 of more than UPLOAD_MAX_PIXELS or one that does not decode is refused at the
 form, before anything is written. PDFs are kept as sent and served only as
@@ -29,7 +33,7 @@ from pathlib import Path
 
 from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileAllowed, FileField
+from flask_wtf.file import FileAllowed, FileField, MultipleFileField
 from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
 from werkzeug.datastructures import FileStorage
 from wtforms.validators import Optional, StopValidation
@@ -86,26 +90,71 @@ class CheckedUpload:
         self.kinds = tuple(kinds)
 
     def __call__(self, form, field):
-        file = field.data
+        files = field.data if isinstance(field.data, list) else [field.data]
+        for file in files:
+            if isinstance(file, FileStorage) and len(files) > 1:
+                file.one_of_several = True
+        checked = [self.check(file) for file in files]
+        field.data = checked if isinstance(field.data, list) else checked[0]
+
+    def check(self, file):
+        """The file as it is kept (a photo re-encoded), or StopValidation."""
         if not isinstance(file, FileStorage) or not file:
-            return
-        limit = current_app.config["UPLOAD_MAX_BYTES"]
+            return file
         size = _size(file)
         if size == 0:
-            raise StopValidation(_l("The file is empty. Choose the photo or document again."))
-        if size > limit:
-            raise StopValidation(_l("The file is too large (%(size)s MB): at most %(max)s MB.",
-                                    size=_megabytes(size), max=_megabytes(limit)))
+            raise StopValidation(_named(file, _l("The file is empty. Choose the photo or document again.")))
         head = file.stream.read(HEAD_BYTES)
         file.stream.seek(0)
         content_type = sniff(head)
         if content_type not in self.kinds:
-            raise StopValidation(_wrong_type(self.kinds))
+            raise StopValidation(_named(file, _wrong_type(self.kinds)))
+        limit = max_bytes(content_type)
+        if size > limit:
+            raise StopValidation(_named(file, too_large(content_type, size, limit)))
         if content_type in IMAGES and not isinstance(file, CleanedFile):
             try:
-                field.data = cleaned(file, current_app.config["UPLOAD_MAX_PIXELS"])
+                return cleaned(file, current_app.config["UPLOAD_MAX_PIXELS"])
             except ImageRefused as refused:
-                raise StopValidation(refused.message) from None
+                raise StopValidation(_named(file, refused.message)) from None
+        return file
+
+
+def max_bytes(content_type: str | None) -> int:
+    """The largest file of this type taken: a photo up to the request's limit
+    (it is downscaled and re-encoded), a document UPLOAD_MAX_BYTES."""
+    config = current_app.config
+    if content_type in IMAGES:
+        return max(config.get("MAX_CONTENT_LENGTH") or 0, config["UPLOAD_MAX_BYTES"])
+    return config["UPLOAD_MAX_BYTES"]
+
+
+# What to do about a file still too large, said after the figures.
+SMALLER_PHOTO = _l("Take a screenshot of the photo and send that, or choose a smaller photo size in the camera's "
+                   "settings.")
+SMALLER_DOCUMENT = _l("Send its pages as photos, or scan it again at a lower resolution.")
+
+
+def too_large(content_type: str | None, size: int, limit: int) -> str:
+    said = str(_l("The file is too large (%(size)s MB): at most %(max)s MB.",
+                  size=_megabytes(size), max=_megabytes(limit)))
+    return f"{said} {SMALLER_PHOTO if content_type in IMAGES else SMALLER_DOCUMENT}"
+
+
+def _named(file: FileStorage, message) -> str:
+    """A file's refusal, naming the file when several were chosen together
+    (the form's `multiple` field): which one to leave out."""
+    if not getattr(file, "one_of_several", False):
+        return message
+    return str(_l("%(name)s: %(message)s", name=display_name(file.filename), message=message))
+
+
+def display_name(name: str | None) -> str:
+    """A sent file's name, as a message may show it (no path, no control characters)."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return name[:MAX_NAME] or "?"
 
 
 def _megabytes(size: int) -> str:
@@ -119,14 +168,21 @@ def _wrong_type(kinds):
     return _l("Only photos (JPEG, PNG or WebP) can be sent.")
 
 
-def upload_field(label, kinds=DOCUMENTS, required=None):
+def upload_field(label, kinds=DOCUMENTS, required=None, multiple=False):
     """A file field that takes `kinds`: `required` is a validator such as
-    FileRequired(), or None for an optional file."""
+    FileRequired(), or None for an optional file. `multiple`: several files
+    chosen at once (a patrol's shots of one scene), each checked as one is,
+    and all refused if one is, naming it; its data is then a list. The file
+    name's extension is not asked of those: a photo's content decides, and
+    its kept name gets the right extension (clean_name)."""
     first = [required] if required is not None else [Optional()]
+    render_kw = {"accept": ",".join(kinds), "data-shrink-photos": ""}
+    if multiple:
+        return MultipleFileField(label, validators=first + [CheckedUpload(kinds)], render_kw=render_kw)
     return FileField(
         label,
         validators=first + [FileAllowed(extensions(kinds), _wrong_type(kinds)), CheckedUpload(kinds)],
-        render_kw={"accept": ",".join(kinds)},
+        render_kw=render_kw,
     )
 
 
@@ -171,16 +227,26 @@ def cleaned(file: FileStorage, max_pixels: int) -> CleanedFile:
     """The uploaded photo re-encoded by clean_image(), as an upload with the
     same name (raises ImageRefused)."""
     file.stream.seek(0)
-    content = clean_image(file.stream.read(), max_pixels)
-    return CleanedFile(stream=BytesIO(content), filename=file.filename, name=file.name,
-                       content_type=sniff(content[:HEAD_BYTES]))
+    config = current_app.config
+    sent = file.stream.read()
+    content = clean_image(sent, max_pixels, max_side=config.get("UPLOAD_PHOTO_MAX_SIDE"),
+                          max_bytes=config.get("UPLOAD_MAX_BYTES"))
+    content_type = sniff(content[:HEAD_BYTES])
+    filename = file.filename
+    if content_type != sniff(sent[:HEAD_BYTES]) and filename:
+        # Kept as a JPEG (a large PNG): "screenshot.png" becomes "screenshot.jpg", not "screenshot.png.jpg".
+        filename = re.sub(r"\.(png|webp)$", "", filename, flags=re.IGNORECASE)
+    return CleanedFile(stream=BytesIO(content), filename=filename, name=file.name, content_type=content_type)
 
 
-def clean_image(content: bytes, max_pixels: int) -> bytes:
+def clean_image(content: bytes, max_pixels: int, *, max_side: int | None = None,
+                max_bytes: int | None = None) -> bytes:
     """The photo's pixels alone, upright and in sRGB, re-encoded in its own
     format: no EXIF, XMP, comment, text chunk or colour profile. Raises
     ImageRefused for more than `max_pixels` pixels (checked from the header,
-    before anything is decoded) or for a file that does not decode."""
+    before anything is decoded) or for a file that does not decode.
+    `max_side`: a longer side is scaled down to it; `max_bytes`: a PNG or
+    WebP that is still larger is kept as a JPEG instead."""
     content_type = sniff(content[:HEAD_BYTES])
     if content_type not in IMAGES:
         raise ImageRefused(_wrong_type(IMAGES))
@@ -191,6 +257,10 @@ def clean_image(content: bytes, max_pixels: int) -> bytes:
         width, height = source.size
         if width * height > max_pixels:
             raise _too_large(width, height, max_pixels)
+        if max_side and max(width, height) > max_side and source.format in ("JPEG", "MPO"):
+            # Decoded at a half, a quarter... of its size where that is still at least the size kept:
+            # a 48-megapixel photo then takes a fraction of the memory and time.
+            source.draft(None, _fitted((width, height), max_side))
         source.load()
     except ImageRefused:
         raise
@@ -204,18 +274,45 @@ def clean_image(content: bytes, max_pixels: int) -> bytes:
         image = _upright(source)
         image = _srgb(image, source.info.get("icc_profile"))
         image = _bare(image, fmt)
-        return _encode(image, fmt, _encodings(source, content, fmt, image.mode))
+        if max_side and max(image.size) > max_side:
+            image = image.resize(_fitted(image.size, max_side), Image.Resampling.LANCZOS)
+        kept = _encode(image, fmt, _encodings(source, content, fmt, image.mode))
+        if max_bytes and len(kept) > max_bytes and fmt != "JPEG":
+            # A large lossless picture (a PNG of a busy scene): a JPEG of it keeps what matters.
+            kept = _encode(_flattened(image), "JPEG", [{"quality": QUALITY, "optimize": True}])
+        return kept
     except Exception:
         raise ImageRefused(_l("The image could not be read: the file may be damaged. "
                               "Choose the photo again or take another.")) from None
 
 
+def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """`size` scaled down so that its longer side is `max_side`."""
+    width, height = size
+    scale = max_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _flattened(image: Image.Image) -> Image.Image:
+    """RGB or L, for a JPEG: transparent parts on white."""
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
 def _too_large(width, height, max_pixels) -> ImageRefused:
     millions = f"{max_pixels / 1_000_000:.2f}".rstrip("0").rstrip(".")
     if width is None:
-        return ImageRefused(_l("The image is too large: at most %(max)s million pixels.", max=millions))
-    return ImageRefused(_l("The image is too large (%(width)s by %(height)s pixels): at most %(max)s million pixels.",
-                           width=width, height=height, max=millions))
+        said = _l("The image is too large: at most %(max)s million pixels.", max=millions)
+    else:
+        said = _l("The image is too large (%(width)s by %(height)s pixels): at most %(max)s million pixels.",
+                  width=width, height=height, max=millions)
+    return ImageRefused(f"{said} {SMALLER_PHOTO}")
 
 
 def _upright(image: Image.Image) -> Image.Image:

@@ -23,6 +23,18 @@ def id_number_valid(value: str) -> bool:
     return ID_CHECK[total % 11] == value[17]
 
 
+def phone_field(label, own: bool = False, **kwargs):
+    """A phone number's field: type "tel" and the phone keypad. Only the one
+    who types their own number (a resident reporting) is offered the
+    browser's autofill of it: staff type the numbers of others, where
+    autofill would offer the staff member's own."""
+    from wtforms import TelField
+    from wtforms.validators import Optional
+
+    render_kw = {"inputmode": "tel", "autocomplete": "tel" if own else "off"}
+    return TelField(label, validators=[Optional(), phone], render_kw=render_kw, **kwargs)
+
+
 def phone(form, field):
     if field.data and not PHONE.match(field.data.strip()):
         raise ValidationError(_l("Enter a mobile number of 11 digits, or a landline like 0535-1234567."))

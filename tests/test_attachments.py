@@ -165,14 +165,17 @@ def test_missing_file_is_refused(app, client, world):
 
 
 def test_oversize_file_is_refused(app, client, world):
+    # A document: a photo is taken up to the request's limit and made smaller (test_phone_uploads.py).
     app.config["UPLOAD_MAX_BYTES"] = 1024 * 1024
     login(client, world.m1)
     english(client)
-    big = png() + b"\x00" * (1024 * 1024)
+    big = PDF + b"\x00" * (1024 * 1024)
     before = audit_count(app)
-    response = upload(client, world.case, big, "big.png")
+    response = upload(client, world.case, big, "big.pdf")
     assert response.status_code == 422
-    assert "The file is too large (1 MB): at most 1 MB." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "The file is too large (1 MB): at most 1 MB." in page
+    assert "Send its pages as photos, or scan it again at a lower resolution." in page
     assert attachments(app) == [] and stored_files(app) == [] and audit_count(app) == before
 
 
@@ -182,7 +185,12 @@ def test_request_over_the_content_limit_gets_the_413_page(app, client, world):
     english(client)
     response = upload(client, world.case, JPEG + b"\x00" * (128 * 1024))
     assert response.status_code == 413
-    assert "send a smaller file" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "send fewer photos at a time" in page
+    # Back to the previous page (history.back() where a script runs; sent without a Referer, the
+    # link opens the start page), and the start page.
+    assert re.search(r'href="/"[^>]*id="error-go-back" data-history-back', page)
+    assert re.search(r'href="/"[^>]*id="error-back"', page)
     assert attachments(app) == [] and stored_files(app) == []
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app import clock, engine
 from app.dates import deadline_text
 from app.disputes import codes
-from app.public.progress import MEANINGS, ROUTES
+from app.public.progress import MEANINGS, ROUTES, due_words
 from app.audit.models import AuditEvent
 from app.audit.verify import verify
 from app.disputes.models import Attachment, Dispute
@@ -208,7 +208,10 @@ def test_track_shows_only_state_and_dates(app, client, world):
     assert found.status_code == 200
     page = found.get_data(as_text=True)
     assert 'id="track-status"' in page and "Submitted" in page and "Registered on" in page
-    for private in ("孙大妈", REPORTER_PHONE, "139****4321", DESCRIPTION, "3号楼东侧", world.c1_name):
+    # Which report it is: its code, its community and the day it was reported (the asker knows the code).
+    which = re.search(r'id="track-which">(.*?)</p>', page, re.S).group(1)
+    assert code in which and world.c1_name in which and "reported on" in which
+    for private in ("孙大妈", REPORTER_PHONE, "139****4321", DESCRIPTION, "3号楼东侧"):
         assert private not in page
     assert code not in found.request.url
 
@@ -340,7 +343,9 @@ def test_a_new_report_says_what_happens_next_and_by_when(app, client, world):
     assert "A mediator of your community looks at it and decides whether to take the case up" in page
     with app.app_context():
         due = db.session.execute(select(Dispute.due_at).where(Dispute.tracking_code == code)).scalar_one()
-    assert re.search(rf'id="track-due">{re.escape(deadline_text(due, "en"))}<', page)
+    # Said with the card's own day format, not as a clock time "2026/12/9 02:31".
+    assert re.search(rf'id="track-due">{re.escape(due_words(due, "en"))}<', page)
+    assert deadline_text(due, "en") not in page and re.search(r'id="track-due">before \d\d:\d\d on ', page)
     assert 'id="track-route"' not in page
 
 

@@ -23,7 +23,7 @@ from ..disputes.intake import IntakeRefused, NewCase, PartyDetails, open_case
 from ..disputes.models import Dispute
 from ..extensions import db
 from ..i18n import translate
-from ..uploads import HEAD_BYTES, IMAGES, ImageRefused, clean_name, cleaned, sniff
+from ..uploads import HEAD_BYTES, IMAGES, ImageRefused, clean_name, cleaned, max_bytes, sniff
 from .guard import current_actor, current_client
 from .models import ApiSubmission
 from .problems import ApiProblem, field_errors
@@ -157,7 +157,7 @@ def photo_files(photos: list[tuple[str, str, bytes | None]]) -> list[FileStorage
         if kind not in IMAGES:
             errors.append({"pointer": pointer, "detail": "Not a JPEG, PNG or WebP image."})
             continue
-        if len(content) > current_app.config["UPLOAD_MAX_BYTES"]:
+        if len(content) > max_bytes(kind):  # a photo: up to the request limit, as the web forms take
             errors.append({"pointer": pointer, "detail": "Larger than the upload limit."})
             continue
         upload = FileStorage(stream=BytesIO(content), filename=clean_name(name, kind), content_type=kind)

@@ -45,7 +45,7 @@ def report():
         existing = by_submission(form.token())
         if existing is None:
             existing, _created = open_case(form.new_case(), "assistant", current_user, form.submitted(),
-                                           channel=CHANNEL, photo=form.photo.data)
+                                           channel=CHANNEL, photos=form.photo.data or ())
             flash(_("Reported. Tracking code for the parties: %(code)s", code=existing.tracking_code), "success")
         return redirect(url_for(".reported"))
     status = 200

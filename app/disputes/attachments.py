@@ -2,7 +2,7 @@
 of the case, not on a sealed case) and serving (to whoever may see the case).
 Storage and checks are in app/uploads.py, the row and its event in files.py."""
 from flask import flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
@@ -23,8 +23,9 @@ UPLOAD_ROLES = INTAKE_ROLES
 
 
 class AttachmentForm(FlaskForm):
-    file = uploads.upload_field(_l("Photo or document (JPEG, PNG, WebP or PDF)"),
-                                required=FileRequired(_l("Choose a photo or document.")))
+    # Several at once, all attached or none (a refusal names the file to leave out).
+    file = uploads.upload_field(_l("Photos or documents (JPEG, PNG, WebP or PDF)"),
+                                required=FileRequired(_l("Choose a photo or document.")), multiple=True)
 
 
 def may_upload(dispute) -> bool:
@@ -81,11 +82,10 @@ def attachment_upload(case_id):
         lead_to(form, "attachments")
         return render_case(dispute, 422)
     with uploads.Batch() as batch:
-        attachment = files.attach(batch, dispute, form.file.data, current_user)
-        name = attachment.original_name
+        names = [files.attach(batch, dispute, file, current_user).original_name for file in form.file.data]
         db.session.commit()
         batch.done()
-    flash(_("Attached: %(name)s.", name=name), "success")
+    flash(_("Attached: %(name)s.", name=pgettext("list separator", ", ").join(names)), "success")
     return redirect(url_for(".show", case_id=case_id, _anchor="attachments"))
 
 

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import clock
 from ..i18n import translate
 from ..uploads import upload_field
-from ..validators import amount, not_in_future, phone, plausible_date, resident_id
+from ..validators import amount, not_in_future, phone_field, plausible_date, resident_id
 from . import codes
 from .intake import NewCase, PartyDetails
 from .rules import CONSENTING_ROLES, WRITTEN_AGREEMENT_FIELDS, agreement_problems, signer_choices, signing_problems
@@ -49,11 +49,12 @@ class IntakeForm(FlaskForm):
                                 validators=[Optional(), NumberRange(min=1, max=100000)])
     risk = SelectField(_l("Risk level"), default="low")
     applicant_name = StringField(_l("Applicant's name"), validators=[DataRequired(), Length(max=80)])
-    applicant_phone = StringField(_l("Applicant's phone"), validators=[Optional(), phone])
+    applicant_phone = phone_field(_l("Applicant's phone"))
     applicant_id_number = StringField(_l("Applicant's ID number"), validators=[Optional(), resident_id])
     respondent_name = StringField(_l("Respondent's name"), validators=[Optional(), Length(max=80)])
-    respondent_phone = StringField(_l("Respondent's phone"), validators=[Optional(), phone])
-    photo = upload_field(_l("Photo or document (optional)"))
+    respondent_phone = phone_field(_l("Respondent's phone"))
+    # Several at once: a patrol records a scene in a few shots.
+    photo = upload_field(_l("Photos or documents (optional)"), multiple=True)
 
     def fill_choices(self, locale, grids):
         self.channel.choices = codes.choices(codes.CHANNELS, locale)
@@ -522,8 +523,7 @@ class PartyForm(FlaskForm):
                             render_kw={"autocomplete": "off"})
     occupation = StringField(_l("Occupation"), validators=[Optional(), Length(max=60)])
     address = StringField(_l("Employer or address"), validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Optional(), phone],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    phone = phone_field(_l("Phone"))
     clear_id_number = BooleanField(_l("Remove the ID number"))
     clear_phone = BooleanField(_l("Remove the phone number"))
     acts_for_id = SelectField(_l("Acts for (an agent only)"), validators=[Optional()], default="")

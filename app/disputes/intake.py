@@ -165,8 +165,8 @@ def by_submission(token: str | None) -> Dispute | None:
 def open_case(case: NewCase, door: str, actor, submitted: dict, *, channel: str | None = None, photo=None,
               photos: Sequence = (), now: datetime | None = None,
               also: Callable[[Dispute], None] | None = None) -> Opened:
-    """Make the case and commit it, with its photo (the web forms take one)
-    or photos (the JSON API takes several), in the order given, and whatever
+    """Make the case and commit it, with its photo (the resident's form takes
+    one) or photos (the staff's forms and the JSON API take several), in the order given, and whatever
     `also` adds to the same transaction (it may raise to undo everything).
     `submitted` is what the door's user sent, kept as the creation event's data.
 

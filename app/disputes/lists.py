@@ -187,3 +187,10 @@ def cases_page(db_session, query, order, number: int, per_page: int) -> Page:
 def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Page:
     closed_last = case((Dispute.state.in_((AWAITING_SIGN_OFF,)), 1), else_=0)
     return cases_page(db_session, mine_query(user), (closed_last, *urgency_order(Dispute, now)), number, per_page)
+
+
+def registered_cases(db_session, user, number: int, per_page: int) -> Page:
+    """The cases a user registered, open or not (what became of each: accepted,
+    refused, closed), newest first; within the user's scope."""
+    query = select(Dispute).where(scope_clause(user), Dispute.created_by_id == user.id)
+    return cases_page(db_session, query, (Dispute.created_at.desc(), Dispute.id.desc()), number, per_page)

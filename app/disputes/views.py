@@ -102,11 +102,17 @@ def mine():
     per_page = current_app.config["CASES_PER_PAGE"]
     number = request.args.get("page", 1, type=int) or 1
     now = clock.now()
-    page = lists.my_cases(db.session, current_user, now, number, per_page)
+    # A grid worker's "registered by me": what became of the cases they registered, closed ones too.
+    registered = current_user.role == "gridworker" and request.args.get("registered") == "1"
+    if registered:
+        page = lists.registered_cases(db.session, current_user, number, per_page)
+    else:
+        page = lists.my_cases(db.session, current_user, now, number, per_page)
     waiting = inbox.waiting(current_user, now)
     grids = bulk.Grids()
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
-                           cap=paging.COUNT_CAP, link_args={}, waiting=waiting[:inbox.LIMIT],
+                           cap=paging.COUNT_CAP, link_args={"registered": "1"} if registered else {},
+                           registered=registered, waiting=waiting[:inbox.LIMIT],
                            to_classify=bulk.to_classify(waiting[:inbox.LIMIT], grids), grids=grids,
                            waiting_more=len(waiting) > inbox.LIMIT,
                            waiting_red=any(colour(d, now) == "red" for d in waiting),
@@ -134,7 +140,7 @@ def new():
             flash(_("This form was already submitted; here is the case it created."), "info")
             return redirect(url_for(".show", case_id=existing.id))
         dispute, created = open_case(form.new_case(), "staff", current_user, form.submitted(),
-                                     channel=form.channel.data, photo=form.photo.data)
+                                     channel=form.channel.data, photos=form.photo.data or ())
         if not created:
             return redirect(url_for(".show", case_id=dispute.id))
         flash(_("Case registered. Tracking code for the parties: %(code)s", code=dispute.tracking_code), "success")

@@ -18,7 +18,7 @@ from workflows.elder_assignment import ON_BEHALF
 from .. import clock
 from ..disputes import codes as dispute_codes
 from ..disputes import row_steps
-from ..validators import phone, resident_id
+from ..validators import phone_field, resident_id
 from . import codes
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -106,8 +106,7 @@ class ElderForm(FlaskForm):
     community_id = SelectField(_l("Community"), coerce=int, validators=[InputRequired()])
     grid_id = SelectField(_l("Grid where the elder lives (optional)"), validators=[Optional()], default="")
     address = StringField(_l("Home address (optional)"), validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Optional(), phone],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    phone = phone_field(_l("Phone"))
     clear_phone = BooleanField(_l("Remove the phone number"))
     id_number = StringField(_l("ID number (optional)"), validators=[Optional(), Length(max=40), resident_id],
                             render_kw={"autocomplete": "off"})
@@ -196,8 +195,7 @@ class RelationForm(VersionForm):
     relation = SelectField(_l("Relation"), validators=[DataRequired()])
     id_number = StringField(_l("ID number (optional)"), validators=[Optional(), resident_id],
                             render_kw={"autocomplete": "off"})
-    phone = StringField(_l("Phone (optional)"), validators=[Optional(), phone],
-                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    phone = phone_field(_l("Phone (optional)"))
     address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=200)])
 
     def fill_choices(self, locale):

@@ -13,7 +13,8 @@ domain and no account model. Domains hand it their guards and effects
 (hooks.Hooks, installed by their init_app), timer jobs (timers.install_job),
 and the accounts package how to name a user (core.install_name_lookup).
 """
-from .core import MACHINES, SYSTEM_ACTOR, Refusal, available, create, fire, steps_and_refusals, why_not  # noqa: F401
+from .core import (MACHINES, SYSTEM_ACTOR, Refusal, available, create, fire, step_reason,  # noqa: F401
+                   steps_and_refusals, why_not)
 from .errors import Conflict, Forbidden, GuardFailed, MissingData, NotAllowed, Refused  # noqa: F401
 from .mixin import UrgedMixin, WorkflowMixin  # noqa: F401
 from .registry import register  # noqa: F401

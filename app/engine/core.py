@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -28,6 +30,24 @@ from .urgings import keep_urged
 from .writes import flush
 
 CREATE = "create"
+
+# The reason given for the step whose effects are running: an effect that
+# tells someone why (a refusal's notice) reads it with step_reason().
+_reason: ContextVar[str | None] = ContextVar("step_reason", default=None)
+
+
+def step_reason() -> str | None:
+    """The reason of the step being applied, for its effects and step hooks."""
+    return _reason.get()
+
+
+@contextmanager
+def _giving_reason(reason):
+    token = _reason.set(reason or None)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
 
 
 class SystemActor:
@@ -209,11 +229,12 @@ def fire(entity, trigger: str, actor, reason: str | None = None, *, expected_ver
         effects = EFFECTS.get((wf.name, trigger), ())
         if effects:
             # One UPDATE of the row, not one per effect query; what they record names this step.
-            with session.no_autoflush, caused_by(entity.__entity_type__, entity.id, trigger):
+            with session.no_autoflush, caused_by(entity.__entity_type__, entity.id, trigger), _giving_reason(reason):
                 for apply in effects:
                     apply(entity, actor, data, now)
         if STEP_HOOKS:
-            with session.no_autoflush:  # the row's UPDATE stays the version-checked flush below
+            # the row's UPDATE stays the version-checked flush below
+            with session.no_autoflush, _giving_reason(reason):
                 for hook in STEP_HOOKS:
                     hook(entity, actor, trigger, now)
         flush(session)  # UPDATE ... WHERE version = loaded version (writes.py)

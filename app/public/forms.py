@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from .. import uploads
 from ..extensions import db
 from ..org.models import Community, Street
-from ..validators import phone
+from ..validators import phone_field
 
 
 def _int_or_none(value):
@@ -23,7 +23,7 @@ class ReportForm(FlaskForm):
     description = TextAreaField(_l("What is the problem?"), validators=[DataRequired(), Length(max=2000)])
     place = StringField(_l("Where exactly? (building, street)"), validators=[Optional(), Length(max=200)])
     photo = uploads.upload_field(_l("Photo (optional)"), kinds=uploads.IMAGES)
-    phone = StringField(_l("Your phone (optional, so that a mediator can call you)"), validators=[Optional(), phone])
+    phone = phone_field(_l("Your phone (optional, so that a mediator can call you)"), own=True)
     name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=80)])
 
     def fill_choices(self):

@@ -10,12 +10,15 @@ ruling and its day, not the mediator's note on it (which may name people
 or facts). Never names, facts or personal data."""
 from __future__ import annotations
 
+from babel.dates import format_time
 from sqlalchemy import select
 
 from workflows import DISPUTE
 from workflows.dispute import MEDIATING
 
+from .. import clock
 from ..audit.models import AuditEvent
+from ..dates import day_text
 from ..disputes.judicial import judicial_confirmation
 from ..extensions import db
 from ..i18n import N_, translate
@@ -48,6 +51,22 @@ MEANINGS = {
     "closed": N_("The case is closed: nothing more is done on it."),
     "archived": N_("The case is closed and its file archived: nothing more is done on it."),
 }
+
+# The time limit, said with the same day as the other dates of the card (not
+# "2026/12/9 02:31", which next to "waiting for acceptance" reads as a clock).
+DUE_BY_TIME = N_("before %(time)s on %(day)s")
+DUE_BY_DAY = N_("by the end of %(day)s")
+
+
+def due_words(due, locale: str) -> str:
+    """"2026年12月9日 02:31前", or "2026年12月11日结束前" for a limit at midnight."""
+    if due is None:
+        return ""
+    if clock.ends_a_day(due):
+        return translate(DUE_BY_DAY, locale) % {"day": day_text(clock.last_day(due), locale)}
+    time = format_time(clock.to_local(due).time(), "HH:mm", locale=locale)
+    return translate(DUE_BY_TIME, locale) % {"day": day_text(due, locale), "time": time}
+
 
 # The routes (codes.ROUTES) as the resident reads them: where to turn.
 ROUTES = {
@@ -99,7 +118,10 @@ def status_of(dispute, locale: str) -> dict:
     return {
         "state": translate(DISPUTE.state(dispute.state).label, locale),
         "meaning": meaning(dispute.state, locale),
-        "due": dispute.due_at,
+        "due": due_words(dispute.due_at, locale),
+        # Which report this is (the asker knows the code): for a family following two.
+        "code": dispute.tracking_code,
+        "community": dispute.community.name if dispute.community else None,
         "route": route_words(dispute.route, locale) if dispute.state in ROUTE_STATES else None,
         "reason": rejection_reason(dispute, locale),
         "registered": dispute.created_at,

@@ -20,7 +20,7 @@ from ..auth.access import public
 from ..i18n import current_locale
 from ..extensions import db
 from ..form_errors import correct_the_marked
-from ..ratelimit import note, over_limit
+from ..ratelimit import minutes_to_wait, note, over_limit
 from ..disputes.intake import NewCase, PartyDetails, by_submission, open_case
 from ..disputes.models import ANONYMOUS_REPORTER, TRACKING_ALPHABET, Dispute
 from .forms import ReportForm, TrackForm
@@ -61,7 +61,8 @@ def report():
     key = _address_key()
     limit = current_app.config["PUBLIC_REPORTS_PER_HOUR"]
     if over_limit("report", key, limit, HOUR):
-        return render_template("public/report.html", form=form, limited=True), 429
+        wait = minutes_to_wait("report", key, limit, HOUR)
+        return render_template("public/report.html", form=form, limited=True, wait=wait), 429
     if not form.validate():
         correct_the_marked(form)
         return render_template("public/report.html", form=form), 422
@@ -98,8 +99,10 @@ def track():
     if not form.is_submitted():
         return render_template("public/track.html", form=form)
     key = _address_key()
-    if over_limit("track", key, current_app.config["TRACK_LOOKUPS_PER_HOUR"], HOUR):
-        return render_template("public/track.html", form=form, limited=True), 429
+    lookups = current_app.config["TRACK_LOOKUPS_PER_HOUR"]
+    if over_limit("track", key, lookups, HOUR):
+        wait = minutes_to_wait("track", key, lookups, HOUR)
+        return render_template("public/track.html", form=form, limited=True, wait=wait), 429
     if not form.validate():
         return render_template("public/track.html", form=form), 422
     note("track", key)

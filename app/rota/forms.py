@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..disputes import codes as dispute_codes
-from ..validators import phone, written_day
+from ..validators import phone_field, written_day
 from . import codes
 
 MAX_UNAVAILABLE = 200
@@ -129,7 +129,7 @@ class LawyerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     firm = StringField(_l("Law firm"), validators=[DataRequired(), Length(max=120)])
     practice_areas = StringField(_l("Practice areas"), validators=[Optional(), Length(max=300)])
-    phone = StringField(_l("Phone"), validators=[Optional(), phone], render_kw={"inputmode": "tel", "autocomplete": "off"})
+    phone = phone_field(_l("Phone"))
     user_id = SelectField(_l("Login (role: volunteer lawyer)"), coerce=int, validators=[InputRequired()])
     active = BooleanField(_l("Active (planned on the rota)"), default=True)
     unavailable = TextAreaField(_l("Unavailable dates"), validators=[Optional(), Length(max=5000)],
@@ -186,8 +186,7 @@ class ConvertForm(FlaskForm):
                            validators=[DataRequired(message=_l("The visitor's consent is needed."))])
     applicant_name = StringField(_l("Visitor's name"), validators=[DataRequired(), Length(max=80)],
                                  render_kw={"autocomplete": "off"})
-    applicant_phone = StringField(_l("Visitor's phone"), validators=[Optional(), phone],
-                                  render_kw={"inputmode": "tel", "autocomplete": "off"})
+    applicant_phone = phone_field(_l("Visitor's phone"))
     respondent_name = StringField(_l("Other side's name (optional)"), validators=[Optional(), Length(max=80)],
                                   render_kw={"autocomplete": "off"})
     dispute_type = SelectField(_l("Type of dispute"), validators=[DataRequired(_l("Choose the type of dispute."))])

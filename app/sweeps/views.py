@@ -212,7 +212,7 @@ def register_found(sweep_id):
             flash(_("This form was already submitted; here is the case it created."), "info")
             return redirect(url_for("disputes.show", case_id=existing.id))
         dispute, created = open_case(form.new_case(sweep_id=sweep.id), "sweep", current_user,
-                                     dict(form.submitted(), sweep_id=sweep.id), photo=form.photo.data)
+                                     dict(form.submitted(), sweep_id=sweep.id), photos=form.photo.data or ())
         if created:
             flash(_("Case registered from the sweep. Tracking code for the parties: %(code)s",
                     code=dispute.tracking_code), "success")

@@ -121,3 +121,13 @@ document.addEventListener("change", function (event) {
   if (event.target.form) { reflectRequired(event.target.form); }
 });
 reflectRequired(document);
+
+// "Back to the previous page" on an error page (a form too large to send):
+// the browser's own back, which keeps what was typed in the form; without a
+// script, or when the page was opened alone, the link opens the form again.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("[data-history-back]");
+  if (!link || window.history.length < 2) { return; }
+  event.preventDefault();
+  window.history.back();
+});
