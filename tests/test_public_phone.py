@@ -1,6 +1,6 @@
 """The resident's and the grid worker's forms on a phone: phone fields that
 open the phone keypad, the thanks page's copy button, and a rate limit that
-says when it works again. (The /track card's code, community and time limit:
+says when it works again. (The /track card's code, day and time limit:
 test_public.py.)"""
 import re
 

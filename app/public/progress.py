@@ -119,9 +119,9 @@ def status_of(dispute, locale: str) -> dict:
         "state": translate(DISPUTE.state(dispute.state).label, locale),
         "meaning": meaning(dispute.state, locale),
         "due": due_words(dispute.due_at, locale),
-        # Which report this is (the asker knows the code): for a family following two.
+        # Which report this is (the asker knows the code): for a family following two. Not its community:
+        # the page shows whoever holds a code nothing of where the dispute is.
         "code": dispute.tracking_code,
-        "community": dispute.community.name if dispute.community else None,
         "route": route_words(dispute.route, locale) if dispute.state in ROUTE_STATES else None,
         "reason": rejection_reason(dispute, locale),
         "registered": dispute.created_at,
