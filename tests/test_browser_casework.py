@@ -75,7 +75,8 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
     # state, what it means, the time limit, registered on, last change: no file number yet
     expect(status.locator("dd")).to_have_count(5)
     expect(status.locator("#track-meaning")).not_to_be_empty()
-    expect(status.locator("#track-due")).to_have_text(re.compile(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}"))
+    # The time limit in the card's own day format ("2026年12月9日 02:31前"), not as a clock time.
+    expect(status.locator("#track-due")).to_have_text(re.compile(r"\d{4}年\d{1,2}月\d{1,2}日 \d{1,2}:\d{2}前"))
     for dd in status.locator("dd").all()[3:]:
         expect(dd).to_have_text(re.compile(r"\d{4}年\d{1,2}月\d{1,2}日"))
     page_text = resident.locator("body")

@@ -276,6 +276,8 @@ def test_a_deactivation_says_why_and_the_log_keeps_it(app, world):
     page = client.get(f"/admin/users/{uid}").get_data(as_text=True)
     form = page[page.index('id="deactivate-form"'):]
     assert re.search(r'<input[^>]*name="reason"[^>]*required', form[:form.index("</form>")])
+    # A box of its own, not the second factor's reset's "reason" (one label, one box each).
+    assert page.count('id="deactivate-reason"') == 1 and 'for="deactivate-reason"' in form
     before = counts(app)
     for reason in ("", "   ", "x" * 201):
         refused = post_form(client, f"/admin/users/{uid}", f"/admin/users/{uid}/deactivate",

@@ -147,7 +147,8 @@ class AccountStateForm(FlaskForm):
     requires it), as the command line's --reason and a second factor's
     reset do: months later the log must tell a leaver from a mistake."""
     state = HiddenField()
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)],
+    # Its own id: the account page also has the second factor's reset, whose reason is "reason".
+    reason = StringField(_l("Reason"), id="deactivate-reason", validators=[Optional(), Length(max=200)],
                          description=_l("For the audit log, e.g. left the centre at the end of November."),
                          render_kw={"required": True})  # shown on the deactivation only, where it is required
 
