@@ -24,7 +24,7 @@ from ..engine.errors import Conflict, Forbidden, GuardFailed, NotAllowed
 from ..extensions import db
 from ..org.models import Community
 from ..privacy import mask_phone
-from .models import Duty, Holiday, Lawyer, Room
+from .models import HELD_STATES, Duty, Holiday, Lawyer, Room
 from .planning import SAME_TIME, unavailable_problem_of
 from .scope import CITY, duties_clause, sees_street, street_of
 
@@ -39,7 +39,7 @@ def _check_version(row, expected_version) -> None:
 def _cancel(duties, actor, reason, now) -> int:
     count = 0
     for duty in duties:
-        if duty.state in ("planned", "published"):
+        if duty.state in HELD_STATES:
             engine.fire(duty, "cancel", actor, reason, now=now, commit=False)
             count += 1
     return count
@@ -47,7 +47,7 @@ def _cancel(duties, actor, reason, now) -> int:
 
 def _future_duties(**where):
     today = clock.today()
-    query = select(Duty).where(Duty.day > today, Duty.state.in_(("planned", "published")))
+    query = select(Duty).where(Duty.day > today, Duty.state.in_(HELD_STATES))
     for name, value in where.items():
         query = query.where(getattr(Duty, name) == value)
     return list(db.session.execute(query.order_by(Duty.day, Duty.seat)).scalars())
@@ -81,7 +81,7 @@ def add_holiday(name: str, first: date, last: date, actor) -> tuple[Holiday, int
         db.session.add(holiday)
         db.session.flush()
         duties = list(db.session.execute(
-            select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(("planned", "published")),
+            select(Duty).where(Duty.day >= first, Duty.day <= last, Duty.state.in_(HELD_STATES),
                                duties_clause(street_id))
             .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
         cancelled = _cancel(duties, actor, _("Public holiday: %(name)s", name=name), now)
@@ -270,4 +270,4 @@ def duties_on(lawyer: Lawyer, days: set[date]) -> list[Duty]:
         return []
     return list(db.session.execute(
         select(Duty).where(Duty.lawyer_id == lawyer.id, Duty.day.in_(sorted(days)),
-                           Duty.state.in_(("planned", "published"))).order_by(Duty.day)).scalars())
+                           Duty.state.in_(HELD_STATES)).order_by(Duty.day)).scalars())

@@ -12,7 +12,7 @@ from ..extensions import db
 from .days import saturdays
 from .holiday_days import kept_ids
 from .leaving import is_stranded
-from .models import Duty, Lawyer, Room
+from .models import HELD_STATES, Duty, Lawyer, Room
 from .planning import closures
 from .scope import CITY, duties_clause, rooms_clause
 
@@ -92,7 +92,7 @@ def grid(first: date, last: date, states, street_id: int | None = CITY) -> list[
         if day in index:
             row = index[day]
             pending = False
-            if duty.state in ("planned", "published") and (
+            if duty.state in HELD_STATES and (
                     row.holiday or holidays.on(day, duty.room.community.street_id)):
                 kept = kept_ids(d.id for d in duties) if kept is None else kept
                 pending = duty.id not in kept

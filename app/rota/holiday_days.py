@@ -18,11 +18,9 @@ from .. import clock, engine
 from ..audit.chain import lock_chain, record
 from ..engine.errors import GuardFailed
 from ..extensions import db
-from .models import Duty, HolidayKeep
+from .models import HELD_STATES, Duty, HolidayKeep
 from .planning import closures
 from .scope import duties_clause
-
-HELD_STATES = ("planned", "published")
 
 
 @dataclass

@@ -18,9 +18,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..labels import install_reason, system_reason
 from ..notifications.service import notify
-from .models import Duty, Lawyer, SwapRequest
-
-HELD_STATES = ("planned", "published")
+from .models import HELD_STATES, Duty, Lawyer, SwapRequest
 
 ASKED_ONE_LEFT = install_reason(
     N_("The colleague was taken off the roster: the swap request was declined automatically"))

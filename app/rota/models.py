@@ -21,6 +21,8 @@ from .scope_rule import sees_street
 LIVE_STATES = ("planned", "published", "checked_in", "completed", "no_show")
 # Duties that count for a lawyer (published or later, not cancelled).
 SAT_STATES = ("published", "checked_in", "completed", "no_show")
+# Duties still to be sat: a coordinator may still move or cancel them.
+HELD_STATES = ("planned", "published")
 
 
 class RosterRow:
