@@ -81,7 +81,13 @@ def test_the_mediator_records_the_elders_acceptance_and_part_and_the_agreement_k
         assert (last.actor_id, last.actor_role) == (w["mediator_id"], "mediator")
         assert last.reason == RECORDED_FOR_ELDER_NOTE % {"note": "电话告知：愿意参加"}
         assert json.loads(last.data)["on_behalf_of"] == "李淑珍"
+        session_at = a.session_at
 
+    # Before the session, "took part" is not offered; once it has come, it is.
+    page = client.get(f"/cases/{w['case']}").get_data(as_text=True)
+    card = page[page.index(f'data-assignment-id="{w["a"]}"'):]
+    assert "record_participation" not in card[:card.index("</section>")]
+    clock.set_now(session_at)
     page = client.get(f"/cases/{w['case']}").get_data(as_text=True)
     assert step(client, page, w["a"], "record_participation", "").status_code == 302
     with app.app_context():

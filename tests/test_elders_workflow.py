@@ -394,6 +394,7 @@ def test_the_systems_took_part_of_earlier_versions_still_replays_and_reads(world
     d, m = world["dispute"], world["mediator"]
     a = fe.invite(d, fe.elder(world["c1"]), m, session_at=clock.now() + timedelta(hours=2))
     steps.act(a, "record_accept", m)
+    clock.set_now(a.session_at)  # taking part is recorded once the session has come
     engine.fire(a, "record_participation", engine.SYSTEM_ACTOR, TOOK_PART_AT_SESSION)
     assert a.state == "took_part" and events(a)[-1].actor_role == "system"
     assert reason_text(events(a)[-1].reason, "en").endswith("recorded as taken part")
@@ -443,3 +444,16 @@ def test_deactivating_an_elders_login_keeps_their_invitations_and_tells_the_medi
     fourth = db.session.execute(select(ElderAssignment).where(ElderAssignment.dispute_id == third.id)).scalar_one()
     refused(lambda: steps.act(fourth, "record_accept", world["mediator"]), "retired from the council")
     assert verify() == []
+
+
+def test_taking_part_is_not_recorded_before_the_session(world):
+    """A mis-click a day early would record, for good, a meeting that has not happened (as "did not come")."""
+    d, m = world["dispute"], world["mediator"]
+    a = fe.invite(d, fe.elder(world["c1"]), m)
+    steps.act(a, "record_accept", m)
+    assert "record_participation" not in [t.trigger for t in engine.available(a, m)]
+    with pytest.raises(engine.GuardFailed):
+        steps.act(a, "record_participation", m)
+    assert a.state == "accepted"
+    clock.set_now(a.session_at)
+    assert steps.act(a, "record_participation", m).state == "took_part"

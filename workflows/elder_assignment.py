@@ -156,7 +156,9 @@ ELDER_ASSIGNMENT = Workflow(
             "took_part",
             (M, SYSTEM),
             NC_("elder invitation step", "Record that the elder took part"),
-            guards=("works_the_case",),
+            # Not before the session, as "did not come": taking part in a
+            # meeting that has not happened is a mis-click, and final.
+            guards=("works_the_case", "session_has_come"),
         ),
         # The elder accepted and did not come: recorded once the session has
         # come (before it, an elder who will not come is withdrawn), while the
