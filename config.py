@@ -180,6 +180,9 @@ class Config:
     # an answer (never later than the session it is for); `flask workflows tick`
     # expires it and the case page offers the next candidate.
     ELDER_INVITE_HOURS = float(os.environ.get("ELDER_INVITE_HOURS", "48"))
+    # A duty the timer marked a no-show may be corrected by its street's coordinator (the lawyer came but did not
+    # check in: workflows/lawyer_duty.py) until this many days after its day; later the yearly figures stand.
+    DUTY_NO_SHOW_CORRECTION_DAYS = int(os.environ.get("DUTY_NO_SHOW_CORRECTION_DAYS", "30"))
     # How long a volunteer lawyer has to answer a request for a legal opinion (workflows/legal_opinion.py).
     LEGAL_OPINION_ANSWER_HOURS = float(os.environ.get("LEGAL_OPINION_ANSWER_HOURS", str(7 * 24)))
 

@@ -5,7 +5,8 @@ whichever page they answered, as every row's notices are by their
 reader's step on it: notifications.answered_by_steps), the coordinators when a swap waits for approval, both lawyers when it is
 approved or refused (or when it expires unanswered), a lawyer whose
 published duty is cancelled, each lawyer of a plan when it is published,
-both lawyers when a coordinator moves a published duty by hand, and the
+both lawyers when a coordinator moves a published duty by hand, a lawyer
+whose no-show the coordinator corrects (they came after all), and the
 coordinators of the duties on a day the admin enters as a holiday.
 Written in the step's own transaction (effects, or the swap request's
 service before its commit)."""
@@ -47,6 +48,8 @@ MESSAGES = {
     "duty_moved_to_you": _l("The coordinator put you on the Saturday duty on %(day)s at %(room)s."),
     "lawyer_left_duties": _l("%(lawyer)s can no longer sit (taken off the roster or login deactivated): their "
                              "duties on %(days)s are to be re-arranged. Set another lawyer on the plan page."),
+    "no_show_corrected": _l("The coordinator recorded that you sat your Saturday duty on %(day)s at %(room)s: "
+                            "it counts as completed, no longer as a no-show."),
     "duty_moved_away": _l("The coordinator gave your Saturday duty on %(day)s at %(room)s to a colleague: "
         "you no longer sit that day."),
 }
@@ -171,6 +174,14 @@ def tell_the_lawyer(duty, actor, data, now):
         return
     notify(duty.lawyer.user_id, "duty_cancelled", entity_type="lawyer_duty", entity_id=duty.id,
            data={"day": duty.day.isoformat(), "room": duty.room.name}, now=now)
+
+
+@hooks.effect("lawyer_duty", "correct_no_show")
+def tell_the_lawyer_it_counts(duty, actor, data, now):
+    """The no-show was in the lawyer's own history: they hear that it is gone."""
+    if duty.lawyer.user_id is not None:
+        notify(duty.lawyer.user_id, "no_show_corrected", entity_type="lawyer_duty", entity_id=duty.id,
+               data={"day": duty.day.isoformat(), "room": duty.room.name}, now=now)
 
 
 def duties_on_new_holidays(days, actor, name, now) -> str | None:

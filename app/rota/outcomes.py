@@ -11,6 +11,8 @@ OUTCOMES = {
     ("lawyer_duty", "check_in"): N_("You checked in for the duty of %(day)s."),
     ("lawyer_duty", "complete"): N_("The duty of %(day)s is finished."),
     ("lawyer_duty", "cancel"): N_("The duty of %(day)s is cancelled."),
+    ("lawyer_duty", "correct_no_show"): N_("The duty of %(day)s is recorded as sat: it counts as completed, no "
+                                           "longer as a no-show, and its lawyer is told."),
     ("duty_swap", "accept"): N_("You offered to take the duty of %(day)s: it is yours once the coordinator "
                                 "approves the swap."),
     ("duty_swap", "decline"): N_("You declined the swap of the duty of %(day)s."),

@@ -2,6 +2,9 @@
 (workflows/lawyer_duty.py, workflows/duty_swap.py)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -74,6 +77,20 @@ def own_duty_or_coordinator(duty, actor, data):
     me = lawyer_of(actor)
     if me is None or me.id != duty.lawyer_id:
         return _l("Only the lawyer on this duty may finish it.")
+    return None
+
+
+def correction_deadline(duty):
+    """The last local day on which the duty's no-show may be corrected."""
+    return duty.day + timedelta(days=current_app.config.get("DUTY_NO_SHOW_CORRECTION_DAYS", 30))
+
+
+@hooks.guard("no_show_correctable")
+def no_show_correctable(duty, actor, data):
+    # The street's scope is the engine's (Duty.visible_to): another street's coordinator never gets this far.
+    if clock.today() > correction_deadline(duty):
+        return _l("The time to correct this no-show ended on %(day)s: it stands.",
+                  day=day_text(correction_deadline(duty)))
     return None
 
 

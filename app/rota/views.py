@@ -286,9 +286,10 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
         consultation_form.submission_token.data = secrets.token_urlsafe(24)  # sent back: it keeps its own
     if consultation_form is not None:
         consultation_form.fill_choices(locale)
+    actions = engine.available(duty, current_user)
     return render_template(
         "rota/duty.html", duty=duty, wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, mine=mine_,
-        actions=engine.available(duty, current_user), action_form=action_form or ActionForm(),
+        actions=actions, action_form=action_form or ActionForm(), **_correction(duty, actions),
         swaps=swaps, swap_actions={s.id: engine.available(s, current_user) for s in swaps},
         # At most one swap of a duty is open at a time (swaps.request_swap): the newest open one.
         open_swap=next((s for s in swaps if s.state in swap_service.OPEN_STATES), None),
@@ -297,6 +298,20 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
         end_question=end_question(duty),
         consultation_form=consultation_form, codes=codes, timeline=steps(duty, locale),
     ), status
+
+
+def _correction(duty: Duty, actions) -> dict:
+    """A no-show the coordinator may still correct: the button asks first,
+    naming the lawyer and the day, and its reason box asks what shows they
+    came. Too late, the page says until when it could have been."""
+    if duty.state != "no_show":
+        return {"step_questions": {}, "reason_hints": {}, "correction_closed": None}
+    question = _("Record that %(lawyer)s sat the duty of %(day)s? It then counts as completed, no longer as a "
+                 "no-show, and the lawyer is told.", lawyer=duty.lawyer.name, day=day_text(duty.day))
+    return {"step_questions": {"correct_no_show": question},
+            "reason_hints": {"correct_no_show": _("What shows the lawyer came (e.g. the room's sign-in sheet)")},
+            "correction_closed": None if any(t.trigger == "correct_no_show" for t in actions)
+            else engine.why_not(duty, "correct_no_show", current_user)}
 
 
 @roles_required(*READERS)
