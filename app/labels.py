@@ -123,6 +123,8 @@ FIELD_LABELS = {
     "override_reason": N_("Why invited despite the conflict"),
     "session_at": N_("Planned session"),
     "session_place": N_("Session place"),
+    "previous_session_at": N_("Session planned before"),
+    "previous_session_place": N_("Session place before"),
     "work_done": N_("What was done"),
     "advice": N_("Advice"),
     "report_outcome": N_("Outcome of the session"),
@@ -306,7 +308,8 @@ def install_reference(field: str, resolve: Callable[[set], dict]) -> None:
 WHEN, KEYED, JOINED = "when", "keyed", "joined"
 VALUE_KINDS = {
     "held_at": WHEN, "session_at": WHEN, "signed_on": WHEN, "arose_on": WHEN, "perform_by": WHEN,
-    "planned_for": WHEN, "visited_on": WHEN, "held_on": WHEN, "period_start": WHEN, "period_end": WHEN,
+    "previous_session_at": WHEN, "planned_for": WHEN, "visited_on": WHEN, "held_on": WHEN, "period_start": WHEN,
+    "period_end": WHEN,
     "day": WHEN, "first_day": WHEN, "last_day": WHEN, "until": WHEN, "expired_at": WHEN, "last_seen": WHEN,
     "holidays": WHEN, "workdays": WHEN, "days": WHEN, "applied_on": WHEN, "ruled_on": WHEN,
     "signers": KEYED, "signed_by": JOINED,

@@ -69,7 +69,7 @@ def test_the_mediator_records_the_elders_acceptance_and_part_and_the_agreement_k
     card = card[:card.index("</section>")]
     assert "This elder has no login account" in card
     offered = re.findall(r'data-trigger="(\w+)"', card)
-    assert offered == ["record_accept", "record_decline", "withdraw"]
+    assert offered == ["record_accept", "record_decline", "reschedule", "withdraw"]
     assert "Say how the elder told you" in card  # the note's hint
 
     assert step(client, page, w["a"], "record_accept", "电话告知：愿意参加").status_code == 302

@@ -17,6 +17,11 @@ says it was recorded on the elder's behalf. Once the planned session has
 come, the mediator records as well that an elder who accepted did not come
 (no_show, with an optional note), for an elder with or without an account.
 
+Until the session starts, the mediator may move it (reschedule: a new time,
+checked as when inviting, and place, with an optional reason); the elder is
+told of the old and the new, and what depends on the time (when it can be
+started, the due times) follows the new one.
+
 An invitation is accepted, and its session started, only while the case is
 still open for elders (accepted or being mediated). The case's step that
 ends that (an agreement, termination, withdrawal, pressing for performance)
@@ -45,6 +50,9 @@ E = "elder"
 
 OPEN = ("suggested", "invited", "accepted", "in_session")
 NOT_BEGUN = ("suggested", "invited", "accepted")
+# The invitations whose planned session the mediator may still move: not yet
+# started (once in session, the time is what happened).
+RESCHEDULABLE = ("invited", "accepted")
 # The steps a mediator takes on an elder's behalf (an elder without an account).
 ON_BEHALF = ("record_accept", "record_decline", "record_participation")
 # What the mediator records of an accepted elder once the session has come:
@@ -127,6 +135,19 @@ ELDER_ASSIGNMENT = Workflow(
             guards=("works_the_case", "not_expired"),
         ),
         Transition("expire", ("invited",), "expired", (SYSTEM,), N_("No answer in time")),
+        # The mediator moves the planned session (time and place) of an
+        # invitation not yet in session: one step per state, back to itself,
+        # keeping the answer's clock (the new time may only shorten it); the
+        # accepted one's due time, the session itself, moves with it.
+        *(Transition(
+            "reschedule",
+            (state,),
+            state,
+            (M,),
+            NC_("elder invitation step", "Move the session"),
+            guards=("works_the_case", "not_expired", "case_open", "invitation_planned", "session_movable"),
+            keep_deadline=True,
+        ) for state in RESCHEDULABLE),
         Transition(
             "start_session",
             ("accepted",),
@@ -169,7 +190,9 @@ ELDER_ASSIGNMENT = Workflow(
             "no_show",
             (M,),
             NC_("elder invitation step", "Record that the elder did not come"),
-            guards=("works_the_case", "session_has_come"),
+            # The planned time itself, also for a session started up to an
+            # hour before it: the elder may still come until then.
+            guards=("works_the_case", "planned_time_passed"),
         ),
         Transition(
             "confirm",

@@ -42,10 +42,15 @@ class InviteForm(FlaskForm):
                                     validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
     def validate_session_at(self, field):
-        if field.data is not None and not 2000 <= field.data.year <= 2100:
-            raise ValidationError(_l("Give a date between 2000 and 2100."))
-        if field.data is not None and clock.to_utc(field.data) <= clock.now():
-            raise ValidationError(_l("The planned session must be in the future."))
+        planned_session(self, field)
+
+
+def planned_session(form, field):
+    """A planned session's time as typed (local): a real year, in the future."""
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between 2000 and 2100."))
+    if field.data is not None and clock.to_utc(field.data) <= clock.now():
+        raise ValidationError(_l("The planned session must be in the future."))
 
 
 def step_form(trigger: str, assignment, formdata=None):
@@ -53,7 +58,8 @@ def step_form(trigger: str, assignment, formdata=None):
     reason where the step needs one, the report's fields for the report."""
     fields = (_report_fields if trigger == "file_report"
               else _on_behalf_fields(assignment, trigger) if trigger in ON_BEHALF
-              else _no_show_fields if trigger == "record_no_show" else None)
+              else _no_show_fields if trigger == "record_no_show"
+              else _reschedule_fields(assignment) if trigger == "reschedule" else None)
     return row_steps.build_step_form(assignment, trigger, "a", formdata, fields)
 
 
@@ -77,6 +83,25 @@ def _no_show_fields() -> dict:
     return {"reason": TextAreaField(
         _l("Note (optional)"), validators=[Optional(), Length(max=2000)],
         description=_l("What you know of why the elder did not come, if anything."), render_kw={"rows": 2})}
+
+
+def _reschedule_fields(assignment):
+    """The new time and place, filled with the planned ones, checked as when
+    inviting; an optional reason, which the elder's notice does not carry
+    (the log keeps it)."""
+    def fields() -> dict:
+        planned = clock.to_local(assignment.session_at).replace(tzinfo=None) if assignment.session_at is not None else None
+        return {
+            "session_at": DateTimeLocalField(
+                _l("New time of the session"), format=DATETIME_FORMATS, default=planned,
+                validators=[InputRequired(message=_l("Give the planned date and time of the session.")),
+                            planned_session]),
+            "session_place": StringField(_l("Where (optional)"), validators=[Optional(), Length(max=200)],
+                                         default=assignment.session_place),
+            "reason": TextAreaField(_l("Why it moves (optional)"), validators=[Optional(), Length(max=2000)],
+                                    render_kw={"rows": 2}),
+        }
+    return fields
 
 
 def _report_fields() -> dict:

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..i18n import translate
 from ..notifications.service import (RowNow, answered_by, answered_by_steps, install_link, install_state, message,
                                      notify, settled_message)
-from . import rules, times
+from . import rules, times, wording
 from .models import Elder, ElderAssignment
 
 # Handed to the engine by the package's init_app, not on import.
@@ -49,6 +49,10 @@ MESSAGES = {
     "elder_login_deactivated": _l("The account of %(elder)s was deactivated, but they are still on the council: "
                                   "their invitation for case %(case)s stays. Record for them what they tell you "
                                   "by phone or in person, or withdraw the invitation."),
+    # A moved session, both plans said: the places under "_label" keys, read in the reader's language where
+    # the place was left to the mediator (wording.TO_BE_TOLD, a msgid) and as typed otherwise.
+    "elder_session_moved": _l("The session of case %(case)s was moved to %(session_at)s, %(place_label)s. It "
+                              "was planned for %(previous_session_at)s, %(previous_place_label)s."),
     "elder_reported": _l("%(elder)s filed the report of the session on case %(case)s: please confirm it."),
 }
 
@@ -95,6 +99,21 @@ def tell_the_elder(assignment, actor, data, now):
     session_at = times.to_utc(data["session_at"])  # stored UTC, said in the centre's time (app.dates)
     notify(user_id, "elder_invited", entity_type="elder_assignment", entity_id=assignment.id, now=now,
            data={"case": assignment.dispute.title, "session_at": session_at.isoformat(timespec="minutes")})
+
+
+@hooks.effect(WF, "reschedule")
+def tell_the_elder_of_the_move(assignment, actor, data, now):
+    """The elder (who can read it) hears of the new time and place, and of
+    the old, whether they have answered yet or not."""
+    if not assignment.elder.can_log_in:  # asked by phone: the mediator tells them
+        return
+    previous = times.to_utc(data.get("previous_session_at"))
+    notify(assignment.elder.user_id, "elder_session_moved", entity_type="elder_assignment",
+           entity_id=assignment.id, now=now,
+           data={"case": assignment.dispute.title, "session_at": assignment.session_at.isoformat(timespec="minutes"),
+                 "place_label": assignment.session_place or wording.TO_BE_TOLD,
+                 "previous_session_at": previous.isoformat(timespec="minutes") if previous else None,
+                 "previous_place_label": data.get("previous_session_place") or wording.TO_BE_TOLD})
 
 
 @hooks.effect(WF, "withdraw")

@@ -28,7 +28,7 @@ from .rules import CASE_STATES, WITHDRAWN_WITH_CASE, session_came, works_on_case
 # An invitation's steps, on the case page, the elder's page and the elder's invitation.
 STEPS = row_steps.RowSteps(
     entity_type="elder_assignment", name="elder", anchor="elders", endpoint="elders.step", id_arg="assignment_id",
-    step_form=step_form, fields=("work_done", "advice", "report_outcome"), words=wording.words,
+    step_form=step_form, fields=("work_done", "advice", "report_outcome", "session_at", "session_place"), words=wording.words,
     outcome=wording.outcome)
 
 

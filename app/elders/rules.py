@@ -11,6 +11,7 @@ from workflows.elder_assignment import NOT_BEGUN, ON_BEHALF
 
 from .. import clock, engine
 from ..dates import day_text, deadline_text, moment_text
+from ..engine.core import state_deadline
 from ..engine.deadlines import warn_time
 from ..engine.hooks import Hooks
 from ..extensions import db
@@ -166,6 +167,45 @@ def record_invitation(assignment, actor, data, now):
         assignment.warn_at = warn_time(assignment.due_at, assignment.deadline_started_at)
 
 
+@hooks.guard("session_movable")
+def session_movable(assignment, actor, data):
+    """A session moved to a day the elder marked unavailable, or to the time
+    and place it already has, is refused (invitation_planned checks the time
+    as when inviting)."""
+    if data is None:
+        return None
+    planned = times.to_utc(data.get("session_at"))
+    if planned is None:
+        return None  # invitation_planned says what is missing
+    place = (data.get("session_place") or "").strip() or None
+    if planned == assignment.session_at and place == assignment.session_place:
+        return _l("The session is already planned for this time and place.")
+    day = clock.local_date(planned)
+    away = assignment.elder.unavailable_on(day)
+    if away is not None:
+        note = " (" + away.note + ")" if away.note else ""
+        return _l("%(name)s is unavailable on %(day)s%(note)s.", name=assignment.elder.name, day=day_text(day),
+                  note=note)
+    return None
+
+
+@hooks.effect(WF, "reschedule")
+def record_new_plan(assignment, actor, data, now):
+    """The new time and place, and the due time that follows the time: an
+    accepted invitation's is the session itself; an invitation's answer is
+    due when it was (the step keeps its clock), never later than the new
+    session, as when inviting."""
+    assignment.session_at = times.to_utc(data["session_at"])
+    assignment.session_place = (data.get("session_place") or "").strip() or None
+    if assignment.state == "accepted":
+        assignment.due_at = assignment.session_at
+    elif assignment.state == "invited" and assignment.deadline_started_at is not None:
+        period = state_deadline(assignment.__workflow__.state("invited"))
+        answer_by = assignment.deadline_started_at + period if period is not None else assignment.due_at
+        assignment.due_at = min(answer_by, assignment.session_at) if answer_by else assignment.session_at
+    assignment.warn_at = warn_time(assignment.due_at, assignment.deadline_started_at)
+
+
 def _answered(answer):
     def apply(assignment, actor, data, now):
         assignment.answer = answer
@@ -319,9 +359,19 @@ def session_came(assignment, now) -> bool:
 
 @hooks.guard("session_has_come")
 def session_has_come(assignment, actor, data):
-    """An elder is recorded as not having come only once the session has
-    come; before it, one who will not come is withdrawn (with the reason)."""
-    if assignment.state == "accepted" and assignment.session_at is not None and assignment.session_at > clock.now():
+    """An elder is recorded as having taken part only once the session has
+    come (or was started: they are there); before it, one who will not come
+    is withdrawn (with the reason)."""
+    if assignment.state == "accepted":
+        return planned_time_passed(assignment, actor, data)
+    return None
+
+
+@hooks.guard("planned_time_passed")
+def planned_time_passed(assignment, actor, data):
+    """Not before the planned time, even in a session started early
+    (START_EARLY): an elder not there an hour before may still come."""
+    if assignment.session_at is not None and assignment.session_at > clock.now():
         return _l("The session is planned for %(when)s: record after it whether the elder came. If they will not "
                   "come, withdraw the invitation.", when=moment_text(assignment.session_at))
     return None

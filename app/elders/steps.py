@@ -61,8 +61,31 @@ def act(assignment: ElderAssignment, trigger: str, actor, reason: str | None = N
         raise Forbidden(problem)
     if trigger in ("accept", "decline", "record_accept", "record_decline") and assignment.state == "expired":
         raise NotAllowed(expired_message(assignment))
-    if trigger == "record_no_show":  # the note is optional: none rather than blank
+    if trigger in ("record_no_show", "reschedule"):  # the note is optional: none rather than blank
         reason = (reason or "").strip() or None
+    if trigger == "reschedule":
+        data = new_plan(assignment, **data)
     reason, recorded = on_behalf(assignment, trigger, reason)
     data.update(recorded)
     return engine.fire(assignment, trigger, actor, reason, expected_version=expected_version, now=now, **data)
+
+
+def new_plan(assignment: ElderAssignment, *, session_at, session_place=None, **data) -> dict:
+    """What a move of the session records: the new time (to the minute, in
+    local time with its offset, as inviting records it) and place, and the
+    ones they replace, so that the log and the elder's notice say both."""
+    planned = times.to_utc(session_at)
+    if planned is not None:
+        planned = planned.replace(second=0, microsecond=0)
+    return {**data, "session_at": times.local_iso(planned) if planned is not None else session_at,
+            "session_place": (session_place or "").strip() or None,
+            "previous_session_at": times.local_iso(assignment.session_at) if assignment.session_at else None,
+            "previous_session_place": assignment.session_place}
+
+
+def reschedule(assignment: ElderAssignment, actor, *, session_at: datetime, session_place: str | None = None,
+               reason: str | None = None, expected_version=None, now=None) -> ElderAssignment:
+    """Move the planned session of an invitation not yet in session (the
+    mediator's step; `session_at` naive UTC or with its offset)."""
+    return act(assignment, "reschedule", actor, reason, expected_version=expected_version, now=now,
+               session_at=session_at, session_place=session_place)

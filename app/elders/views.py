@@ -137,7 +137,9 @@ def step(assignment_id, trigger):
 
 
 def _step_data(trigger, form) -> dict:
-    """What a step records besides its reason: the report's fields."""
+    """What a step records besides its reason: the report's fields, a moved session's time and place."""
+    if trigger == "reschedule":
+        return {"session_at": clock.to_utc(form.session_at.data), "session_place": form.session_place.data}
     if trigger != "file_report":
         return {}
     return {"work_done": form.work_done.data.strip(), "advice": (form.advice.data or "").strip() or None,

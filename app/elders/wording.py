@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..dates import deadline_text, moment_text
 from ..disputes.row_steps import StepWords
+from ..i18n import N_
 
 
 def inviter(assignment) -> str:
@@ -25,9 +26,13 @@ def inviter(assignment) -> str:
     return _("%(mediator)s (%(community)s)", mediator=mediator.display_name, community=community.name)
 
 
+# Said where the place was left open when inviting (stored in a notice as this msgid).
+TO_BE_TOLD = N_("place to be told by the mediator")
+
+
 def place_of(assignment) -> str:
     """The session's place, or that the mediator will tell it (the place may be left open when inviting)."""
-    return assignment.session_place or _("place to be told by the mediator")
+    return assignment.session_place or _(TO_BE_TOLD)
 
 
 def _is_elder() -> bool:
@@ -52,7 +57,13 @@ def words(assignment, trigger: str) -> StepWords | None:
 
 
 def outcome(assignment, trigger: str) -> str | None:
-    """The message after an elder's step (others get the plain "Done: …")."""
+    """The message after an elder's step, or a moved session (others get the plain "Done: …")."""
+    if trigger == "reschedule":
+        when, place = moment_text(assignment.session_at), place_of(assignment)
+        if assignment.elder.can_log_in:
+            return _("Session moved to %(when)s, %(place)s: the elder is notified.", when=when, place=place)
+        return _("Session moved to %(when)s, %(place)s. The elder has no working login: tell them by phone or in "
+                 "person.", when=when, place=place)
     if not _is_elder():
         return None
     if trigger == "accept":
