@@ -3,6 +3,8 @@ statistics of the client's community (stats:read), the same figures as the
 statistics page."""
 from datetime import datetime
 
+import pytest
+
 from sqlalchemy import select
 
 from app import clock, engine
@@ -56,3 +58,33 @@ def test_statistics_need_a_place_and_the_scope(app, client, ctx):
     rota_only = cli_client(app, "portal", "rota:read")
     assert client.get("/api/v1/stats", headers=bearer(rota_only)).status_code == 403
     assert client.get("/api/v1/rota", headers=bearer(no_place)).status_code == 403
+
+
+def test_a_rate_none_of_whose_cases_has_concluded_is_null_not_0(app, client, ctx):
+    """Two cases awaiting acceptance (待受理): no rate has a concluded case to count, so each is null (the
+    page's "—"), as the OpenAPI document says it may be; once one is resolved on the spot and another accepted
+    and mediated to an agreement, DOMAIN.md's figures: 调解成功率 1 ÷ 1, 现场化解率 1 ÷ 3, 化解率 2 ÷ 3."""
+    clock.set_now(datetime(2026, 3, 10, 2))
+    _street, communities, grids = f.org()
+    mediator = f.user("mediator", community=communities[0])
+    waiting = [f.dispute(mediator, grids[0]) for _ in range(2)]
+    token = cli_client(app, "street-office", "stats:read", community=communities[0].id)
+
+    def figures():
+        answer = client.get("/api/v1/stats?month=2026-03", headers=bearer(token))
+        assert answer.status_code == 200, answer.json
+        return answer.json
+
+    rates = ("success_rate", "on_spot_rate", "resolution_rate")
+    got = figures()
+    assert got["totals"]["registered"] == 2 and [got["totals"][r] for r in rates] == [None, None, None]
+    assert [got["by_type"][0][r] for r in rates] == [None, None, None]
+    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["CountsOut"]["properties"]
+    for rate in rates:
+        assert schema[rate]["type"] == ["number", "null"] and "null" in schema[rate]["description"]
+    f.walk(f.dispute(mediator, grids[0]), mediator, "resolve_on_spot")
+    f.walk(waiting[0], mediator, "accept", "assign", "start_mediation", "agree")
+    totals = figures()["totals"]
+    assert (totals["registered"], totals["accepted"], totals["agreements"], totals["on_spot"]) == (3, 1, 1, 1)
+    assert totals["success_rate"] == 1.0
+    assert totals["on_spot_rate"] == pytest.approx(1 / 3) and totals["resolution_rate"] == pytest.approx(2 / 3)

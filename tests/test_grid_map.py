@@ -364,3 +364,40 @@ def test_the_demo_layout_tiles_369_valid_grids_in_18_communities():
     total = sum(p.area for p in pieces)
     from shapely import union_all
     assert union_all(pieces).area == pytest.approx(total, rel=1e-3)  # no two grids overlap
+
+
+def test_a_grid_whose_cases_all_await_acceptance_has_no_on_the_spot_rate(client, app, mapped):
+    """The first grid's two cases await acceptance: nothing concluded, so its 现场化解率 reads "—" (table
+    and tooltip) in the no-data colour, not 0.0% in the palette's first class; once one is resolved on the
+    spot, 1 ÷ 2 registered = 50.0% (DOMAIN.md), and a grid whose case was rejected reads 0.0%."""
+    from app.disputes.models import Dispute
+    from app.supervision.grid_map import NO_DATA, PALETTES
+
+    ids, names = mapped
+    first = str(ids["grids"][0])
+    login(client, names["supervisor"])
+
+    def page():
+        html = client.get("/supervision/map?measure=on_spot_rate").get_data(as_text=True)
+        fills = dict(re.findall(r'<a class="grid"[^>]*data-grid="(\d+)".*?fill="(#[0-9a-f]{6})"', html, re.S))
+        info = dict(re.findall(r'data-grid="(\d+)" data-info="([^"]*)"', html))
+        rows = {g: re.findall(r'text-end">([^<]*)<', row)
+                for g, row in re.findall(r'<tr data-grid="(\d+)">(.*?)</tr>', html, re.S)}
+        return html, fills, info, rows
+
+    html, fills, info, rows = page()
+    assert rows[first] == ["2", "0", "2", "—"]
+    assert fills[first] == NO_DATA and info[first].endswith(" —") and "%" not in info[first]
+    legend = html[html.index('id="map-legend"'):]
+    assert f'fill="{NO_DATA}"' in legend[:legend.index("</ul>")]  # the grey said in the legend
+    assert fills[str(ids["grids"][1])] == PALETTES["default"][-1]  # 100%: the darkest class
+    with app.app_context():
+        mediator = db.session.get(Dispute, ids["open1"]).created_by
+        f.walk(db.session.get(Dispute, ids["open1"]), mediator, "resolve_on_spot")
+        third = f.dispute(mediator, db.session.get(Grid, ids["grids"][2]))
+        f.walk(third, f.user("mediator", community=third.community), "reject")
+        db.session.remove()
+    html, fills, info, rows = page()
+    assert rows[first][-1] == "50.0%" and "50.0%" in info[first] and fills[first] not in (NO_DATA,)
+    assert rows[str(ids["grids"][2])][-1] == "0.0%" and fills[str(ids["grids"][2])] == PALETTES["default"][0]
+    assert rows[str(ids["grids"][3])][-1] == "—" and fills[str(ids["grids"][3])] == NO_DATA  # nothing registered

@@ -127,6 +127,44 @@ def test_migration_0032_counts_the_accepted_cases_still_in_mediation(empty_db):
         db.engine.dispose()
 
 
+def test_migration_0036_counts_the_registered_cases_not_concluded_yet(empty_db):
+    """The cases there before 0036: those without an agreement awaiting
+    acceptance or being mediated are counted as not concluded, in both
+    counter tables; an agreement, an on-the-spot case, a rejected and a
+    failed one are concluded."""
+    app = create_app("testing", **empty_db)
+    with app.app_context():
+        upgrade(revision="0035")
+        # (state, file number, agreed)
+        cases = [("submitted", None, None), ("submitted", None, None), ("mediating", 1, None),
+                 ("mediating", 2, datetime(2026, 3, 9)), ("resolved_on_spot", None, None), ("rejected", None, None),
+                 ("failed", 3, None)]
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO streets (id, name) VALUES (1, 's1')"))
+            conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, 'c1'), (2, 1, 'c2')"))
+            for i, (state, seq, agreed) in enumerate(cases, 1):
+                conn.execute(text(
+                    "INSERT INTO disputes (id, tracking_code, channel, dispute_type, street_id, community_id, place,"
+                    " facts, risk, created_at, state, version, state_entered_at, changed_at, extension_count,"
+                    " extension_days, file_seq, file_year, agreed_at) VALUES (:id, :code, 'walk_in', 'neighbour', 1,"
+                    " :community, '', 'x', 'low', :at, :state, 1, :at, :at, 0, 0, :seq, :year, :agreed)"),
+                    {"id": i, "code": f"C{i}", "community": 1 + i % 2, "at": datetime(2026, 3, 2, 2, 0),
+                     "state": state, "seq": seq, "year": 2026 if seq else None, "agreed": agreed})
+        upgrade()
+        with db.engine.connect() as conn:
+            community = conn.execute(text(
+                "SELECT community_id, registered, in_mediation, unconcluded FROM stat_counts"
+                " WHERE month = '2026-03' AND dim = 'total' ORDER BY community_id")).all()
+            street = conn.execute(text(
+                "SELECT dim, registered, on_spot, in_mediation, unconcluded FROM stat_counts_street"
+                " WHERE month = '2026-03' AND street_id = 1 ORDER BY dim")).all()
+        # Cases 1, 3, 5, 7 are community 2's; 2, 4, 6 community 1's.
+        assert [tuple(r) for r in community] == [(1, 3, 0, 1), (2, 4, 1, 2)]
+        assert [tuple(r) for r in street] == [("channel", 7, 1, 1, 3), ("total", 7, 1, 1, 3), ("type", 7, 1, 1, 3)]
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_the_grid_map_reads_its_figures_from_the_grids_index_on_postgresql(migrated_app):
     """Migration 0025 (and the models) carry the grid map's columns in ix_disputes_grid_created on
     PostgreSQL, which compare_metadata does not compare; SQLite's index keeps its three columns."""

@@ -54,7 +54,7 @@ def counter_rows():
 
 
 STREET_COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "amount_n", "agreed_n", "refused",
-                 "in_mediation")
+                 "in_mediation", "unconcluded")
 
 
 def street_rows(rows, key):
@@ -83,6 +83,9 @@ def hand_counts() -> Counter:
             counts[place + (dim, key, "in_mediation")] += (accepted and d.agreed_at is None
                                                            and d.state in ("accepted", "assigned", "mediating",
                                                                            "extended"))
+            # Not concluded: no agreement, awaiting acceptance (待受理) or still being mediated.
+            counts[place + (dim, key, "unconcluded")] += (d.agreed_at is None and d.state in (
+                "submitted", "accepted", "assigned", "mediating", "extended"))
         if d.closed_at is not None:
             counts[place + ("total", "", "closed")] += 1
             days = math.floor((d.closed_at - d.created_at).total_seconds() / 86400)
@@ -96,7 +99,7 @@ def assert_street_counters_match():
     assert street_rows(street, lambda r: r.key) == summed
     counted: Counter = Counter()
     for r in street:
-        for name in ("registered", "accepted", "agreements", "closed", "in_mediation"):
+        for name in ("registered", "accepted", "agreements", "closed", "in_mediation", "unconcluded"):
             counted[(r.month, r.street_id, r.dim, r.key, name)] += getattr(r, name)
     assert +counted == hand_counts()
     return street_rows(street, lambda r: r.key)
@@ -166,7 +169,7 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
         grids = [fs.grid(w.grid_a1), fs.grid(w.grid_a2), fs.grid(w.grid_b1)]
         creators = [fs.user_named(w.m_a1), fs.user_named(w.m_a2), fs.user_named(w.m_b1)]
         now, fired, ticked, checked = START, [], 0, 0
-        cases, mediated = [], 0
+        cases, mediated, waiting = [], 0, 0
         for n in range(260):
             clock.set_now(now)
             roll = rng.random()
@@ -181,7 +184,11 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
             if n % 40 == 39:
                 checked += assert_counters_match_the_cases(w, now)
                 assert_street_counters_match()
-                mediated += sum(n for k, n in hand_counts().items() if k[-1] == "in_mediation")
+                counted = hand_counts()
+                mediated += sum(n for k, n in counted.items() if k[-1] == "in_mediation")
+                # Awaiting acceptance: not concluded, not in mediation either.
+                waiting += sum(n for k, n in counted.items() if k[-1] == "unconcluded" and k[2] == "total") - sum(
+                    n for k, n in counted.items() if k[-1] == "in_mediation" and k[2] == "total")
             # Hours to days: deadlines of a day and of thirty days come and go.
             now += timedelta(minutes=rng.choice((7, 90, 600, 1440, 2880, 4320)))
         clock.set_now(now)
@@ -189,8 +196,8 @@ def test_counters_match_a_count_of_the_cases_after_random_steps(app, world):
         # The run went through the paths that matter to the counters: new
         # deadlines, moved ones (extensions, signatures), cleared ones, timers.
         assert len(fired) - fired.count(None) > 60 and ticked > 0 and checked > 1000
-        # ... and cases were counted in mediation at the checks, then left it.
-        assert mediated > 0
+        # ... and cases were counted in mediation at the checks, then left it, and others awaiting acceptance.
+        assert mediated > 0 and waiting > 0
         assert {"accept", "assign", "recuse", "extend", "agree", "start_performance", "close", "reject",
                 "withdraw"} <= set(fired), set(fired)
         kept, kept_streets = counter_rows(), assert_street_counters_match()
@@ -364,4 +371,23 @@ def test_the_listener_s_changed_fields_are_those_the_attribute_history_tells(wor
         state = inspect(d)
         by_history = {name for name in counters.FIELDS if state.attrs[name].history.has_changes()}
         assert set(counters._changed(state)) == by_history == {"dispute_type", "channel"}
+        db.session.rollback()
+
+
+def test_a_change_of_the_state_alone_from_awaiting_acceptance_to_an_outcome_moves_the_counters(app, world):
+    """Awaiting acceptance (待受理) and an ended mediation are both open, neither on the spot nor in
+    mediation: only the "not concluded yet" counter tells them apart, so the listener must not skip such a
+    change of the state alone (and the page's rates must not read it as still waiting)."""
+    with app.app_context():
+        w = world
+        d = f.dispute(fs.user_named(w.m_a1), fs.grid(w.grid_a1), now=START)
+        assert counters.contribution(counters._values(d))[month_of(d.created_at), w.a1, w.street_a, "total", ""][-1] == 1
+        d.state = "failed"  # the state alone, as a step that sets nothing else would
+        db.session.commit()
+        assert_street_counters_match()
+        total = db.session.execute(select(StatCount).where(StatCount.dim == "total")).scalar_one()
+        assert (total.registered, total.unconcluded) == (1, 0)
+        kept = street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.key)
+        rebuild()
+        assert street_rows(db.session.execute(select(StatCount)).scalars(), lambda r: r.key) == kept
         db.session.rollback()

@@ -299,8 +299,8 @@ def test_the_exports_keep_the_rate_a_number_where_some_cases_are_still_in_mediat
 
 def test_a_month_whose_cases_are_all_in_mediation_reads_a_dash_for_every_rate(app, client, world):
     """May: two cases registered, both accepted and still being mediated; nothing of the month has ended.
-    The on-the-spot and resolution rates (÷ registered) read "—" with the success rate's words, not 0.0%;
-    the exports leave their cells empty. March and April, where cases ended, keep their numbers."""
+    The on-the-spot and resolution rates (÷ registered) read "—" and say that no registered case has concluded,
+    not 0.0%; the exports leave their cells empty. March and April, where cases ended, keep their numbers."""
     with app.app_context():
         for hour in (9, 10):
             case(fs.user_named(world.m_a1), fs.grid(world.grid_a1), at(5, 1, hour), [("accept", at(5, 1, hour, 30))])
@@ -312,7 +312,8 @@ def test_a_month_whose_cases_are_all_in_mediation_reads_a_dash_for_every_rate(ap
     html = client.get(f"/supervision/stats?{may}").get_data(as_text=True)
     shown = page_figures(html)
     assert shown["total_registered"] == "2" and shown["total_accepted"] == "2"
-    note = "All 2 accepted cases are still in mediation: no rate until their mediation ends."
+    note = ("None of the 2 registered cases has concluded yet (each awaits acceptance or is still in mediation): "
+            "no rate until one concludes.")
     for rate in ("success_rate", "on_spot_rate", "resolution_rate"):
         assert shown[f"total_{rate}"] == "—", rate
     for key in ("on-spot-rate", "resolution-rate"):
@@ -344,6 +345,111 @@ def test_a_month_whose_cases_are_all_in_mediation_reads_a_dash_for_every_rate(ap
     shown = page_figures(client.get(f"/supervision/stats?{may}").get_data(as_text=True))
     assert shown["total_on_spot_rate"] == "0.0%" and shown["total_resolution_rate"] == "0.0%"
     assert shown["total_success_rate"] == "—"
+
+
+def _may_cases(world, *paths):
+    """Cases registered on 1 May 2026 in A1, one for each path of steps (an empty path: awaiting acceptance)."""
+    ma1, ga1 = fs.user_named(world.m_a1), fs.grid(world.grid_a1)
+    for i, path in enumerate(paths):
+        case(ma1, ga1, at(5, 1, 8, i), [(t, at(5, 1, 9, i)) for t in path])
+    db.session.remove()
+
+
+MAY = "month_from=2026-05&month_to=2026-05"
+
+
+def _export_rows(client, args=MAY):
+    return list(csv.reader(io.StringIO(client.get(f"/supervision/stats/export.csv?{args}").data.decode("utf-8-sig"))))
+
+
+def test_a_month_of_cases_awaiting_acceptance_reads_a_dash_not_0_per_cent(app, client, world):
+    """May: two cases registered, neither accepted yet (待受理): nothing of the month has concluded, so no
+    rate: "—" on the page (saying why), empty cells in the exports, null in the figures; counted the same
+    from the counters (whole months) and from the cases (a period cutting a month)."""
+    with app.app_context():
+        _may_cases(world, (), ())
+        for start in (date(2026, 5, 1), date(2026, 5, 2)):  # the counters, then the cases
+            t = board_for(world.sup_a, start=date(2026, 5, 1), end=date(2026, 5, 31) if start.day == 1
+                          else date(2026, 5, 30)).totals
+            assert (t.registered, t.accepted, t.in_mediation, t.unconcluded) == (2, 0, 0, 2)
+            assert [t.shown(rate) for rate in stats.RATES] == [None, None, None]
+            assert t.awaits_conclusion("on_spot_rate") and not t.awaits_conclusion("success_rate")
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    english(client)
+    html = client.get(f"/supervision/stats?{MAY}").get_data(as_text=True)
+    shown = page_figures(html)
+    assert shown["total_registered"] == "2" and shown["total_accepted"] == "0"
+    assert [shown[f"total_{rate}"] for rate in stats.RATES] == ["—", "—", "—"]
+    note = ("None of the 2 registered cases has concluded yet (each awaits acceptance or is still in mediation): "
+            "no rate until one concludes.")
+    for key in ("on-spot-rate", "resolution-rate"):
+        assert re.search(rf'id="{key}-in-mediation"[^>]*>([^<]*)<', html).group(1) == note
+    assert 'id="success-rate-in-mediation"' not in html  # none accepted: nothing in mediation to tell
+    assert "0.0%" not in html[html.index('id="stats-totals"'):html.index('id="trends"')]
+    assert 'id="definition-concluded"' in html
+    for table, key in (("table-by-month", "2026-05"), ("table-by-type", "neighbour"), ("table-by-channel", "walk_in")):
+        row = row_of(html, table, key)
+        for rate in ("on_spot_rate", "resolution_rate"):
+            cell = re.search(rf'data-figure="{rate}"( data-awaits-mediation)?>(.*?)</td>', row)
+            assert cell.group(1) and f'<span title="{note}">—</span>' in cell.group(2), (table, rate)
+        assert "0.0%" not in row and 'data-figure="success_rate">—</td>' in row
+    rows = _export_rows(client)
+    assert ["On-the-spot rate (per cent)", ""] in rows and ["Resolution rate (per cent)", ""] in rows
+    assert ["Mediation success rate (per cent)", ""] in rows
+    header = next(r for r in rows if r and r[0] == "Month")
+    assert rows[rows.index(header) + 1] == ["2026-05", "2", "0", "0", "0", "0", "", "0", "", ""]
+    how = next(r[1] for r in rows if r and r[0] == "How to read the success rate")
+    assert note in how and "no registered case has concluded yet" in how
+    book = load_workbook(io.BytesIO(client.get(f"/supervision/stats/export.xlsx?{MAY}").data))
+    summary = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True) if r and r[0]}
+    assert [summary[h] for h in ("Mediation success rate (per cent)", "On-the-spot rate (per cent)",
+                                 "Resolution rate (per cent)")] == [None, None, None]
+    by_month = {r[0]: r for r in book.worksheets[4].iter_rows(values_only=True)}
+    assert by_month["2026-05"][1:] == (2, 0, 0, 0, 0, None, 0, None, None)
+
+
+def test_cases_waiting_beside_concluded_ones_give_the_domain_s_percentages(app, client, world):
+    """May: two awaiting acceptance, one resolved on the spot, one accepted and still in mediation, one
+    mediated to an agreement, one rejected. DOMAIN.md's denominators (all the accepted, all the registered),
+    given once a case they count has concluded: 调解成功率 1 ÷ 2 = 50.0%, 现场化解率 1 ÷ 6 = 16.7%,
+    化解率 (1 + 1) ÷ 6 = 33.3%; the counters and a count of the cases agree."""
+    with app.app_context():
+        _may_cases(world, (), (), ("resolve_on_spot",), ("accept",), AGREE, ("reject",))
+        counted = board_for(world.sup_a, start=date(2026, 5, 1), end=date(2026, 5, 31))
+        live = stats.live_dashboard(Scope(fs.user_named(world.sup_a)), Place(), date(2026, 5, 1), date(2026, 5, 31),
+                                    NOW)
+        for t in (counted.totals, live.totals):
+            assert (*figures(t), t.in_mediation, t.unconcluded) == (6, 2, 1, 1, 1, 3)
+            assert t.shown("success_rate") == pytest.approx(0.5)
+            assert t.shown("on_spot_rate") == pytest.approx(1 / 6)
+            assert t.shown("resolution_rate") == pytest.approx(2 / 6)
+    clock.set_now(NOW)
+    login(client, world.sup_a)
+    english(client)
+    html = client.get(f"/supervision/stats?{MAY}").get_data(as_text=True)
+    shown = page_figures(html)
+    assert [shown[f"total_{rate}"] for rate in stats.RATES] == ["50.0%", "16.7%", "33.3%"]
+    assert 'id="on-spot-rate-in-mediation"' not in html
+    assert 'data-figure="on_spot_rate">16.7%</td>' in row_of(html, "table-by-month", "2026-05")
+    rows = _export_rows(client)
+    header = next(r for r in rows if r and r[0] == "Month")
+    assert rows[rows.index(header) + 1] == ["2026-05", "6", "2", "1", "1", "0", "50.0", "1", "16.7", "33.3"]
+    # The waiting cases are rejected, the one in mediation fails: every case concluded, the same formulas.
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.disputes.models import Dispute
+
+        mediator = fs.user_named(world.m_a1)
+        for d in db.session.execute(select(Dispute).where(Dispute.created_at >= at(5, 1, 0))).scalars().all():
+            if d.state == "submitted":
+                f.walk(d, mediator, "reject", now=at(5, 1, 11))
+            elif d.state == "accepted":
+                f.walk(d, mediator, "assign", "start_mediation", "fail", now=at(5, 1, 11))
+        t = board_for(world.sup_a, start=date(2026, 5, 1), end=date(2026, 5, 31)).totals
+        assert (t.in_mediation, t.unconcluded) == (0, 0)
+        assert [round(t.shown(rate), 4) for rate in stats.RATES] == [0.5, round(1 / 6, 4), round(2 / 6, 4)]
 
 
 def _opinion_world(app, world):
@@ -449,7 +555,9 @@ def mediating(b) -> dict:
 
 
 def _summary(b):
-    return dict(totals=figures(b.totals), in_mediation=(b.totals.in_mediation, mediating(b)), closed=b.closed, mean=round(b.mean_days or 0, 6), p90=b.p90_days,
+    return dict(totals=figures(b.totals), in_mediation=(b.totals.in_mediation, mediating(b)),
+                unconcluded=(b.totals.unconcluded, {k: c.unconcluded for k, c in b.by_month + b.by_type}),
+                closed=b.closed, mean=round(b.mean_days or 0, 6), p90=b.p90_days,
                 amounts=(b.amount_total, b.amount_cases), open=b.open_by_colour,
                 by_type={k: figures(c) for k, c in b.by_type}, by_channel={k: figures(c) for k, c in b.by_channel},
                 by_community={k: (*figures(c), c.in_mediation) for k, c in b.by_community},

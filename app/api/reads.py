@@ -14,7 +14,7 @@ from ..rota.days import month_bounds
 from ..rota.grid import grid
 from ..rota.models import SAT_STATES
 from ..supervision.scope import Place, Scope
-from ..supervision.stats import dashboard
+from ..supervision.stats import RATES, dashboard
 from .problems import ApiProblem
 
 
@@ -54,9 +54,9 @@ class PlaceReader:
 
 
 def _counts(counts) -> dict:
+    # Each rate as the statistics page gives it: null (the page's "—") until a case it counts has concluded.
     return {"registered": counts.registered, "accepted": counts.accepted, "agreements": counts.agreements,
-            "on_spot": counts.on_spot, "success_rate": counts.success_rate, "on_spot_rate": counts.on_spot_rate,
-            "resolution_rate": counts.resolution_rate}
+            "on_spot": counts.on_spot, **{rate: counts.shown(rate) for rate in RATES}}
 
 
 def stats(client, month: str | None) -> dict:

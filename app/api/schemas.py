@@ -156,9 +156,17 @@ class CountsOut(Schema):
     accepted = fields.Integer(required=True)
     agreements = fields.Integer(required=True)
     on_spot = fields.Integer(required=True)
-    success_rate = fields.Float(required=True, allow_none=True)
-    on_spot_rate = fields.Float(required=True, allow_none=True)
-    resolution_rate = fields.Float(required=True, allow_none=True)
+    # A share from 0 to 1; null until a case the rate counts has concluded (as when it counts none), where the
+    # statistics page reads "—": never 0.0 for cases still awaiting acceptance or in mediation.
+    success_rate = fields.Float(required=True, allow_none=True, metadata={"description": (
+        "调解成功率: agreements ÷ accepted, 0 to 1; null while every accepted case is still in mediation, or none "
+        "was accepted")})
+    on_spot_rate = fields.Float(required=True, allow_none=True, metadata={"description": (
+        "现场化解率: resolved on the spot ÷ registered, 0 to 1; null while no registered case has concluded (each "
+        "awaits acceptance or is still in mediation), or none was registered")})
+    resolution_rate = fields.Float(required=True, allow_none=True, metadata={"description": (
+        "化解率: (agreements + resolved on the spot) ÷ registered, 0 to 1; null while no registered case has "
+        "concluded (each awaits acceptance or is still in mediation), or none was registered")})
 
 
 class GroupOut(CountsOut):

@@ -7,7 +7,10 @@ agreed, resolved on the spot and ended by a party's refusal, and how many
 of the accepted are still being mediated now (in_mediation: without an
 agreement, in a mediating state; a case leaves it on the step that ends its
 mediation, so the dashboards' "still in mediation" is read here instead of
-from the cases); for the "total" dimension also how many are
+from the cases), and how many of the registered have not concluded yet
+(unconcluded: without an agreement, awaiting acceptance or in a mediating
+state: a rate none of whose cases has concluded reads "—", not 0.0%); for
+the "total" dimension also how many are
 closed, their days to close summed, the amounts of the agreements and how
 many were registered from a screening sweep; the
 "days" dimension counts closed cases by whole days to close (for the 90th
@@ -53,10 +56,14 @@ from . import open_counts
 FIELDS = ("created_at", "street_id", "community_id", "dispute_type", "channel", "state", "file_seq", "agreed_at",
           "closed_at", "amount", "sweep_id", "agreed_amount", "refused_at", "due_at", "warn_at")
 COUNTS = ("registered", "accepted", "agreements", "on_spot", "closed", "days_sum", "amount_sum", "amount_n",
-          "from_sweeps", "agreed_sum", "agreed_n", "refused", "in_mediation")
+          "from_sweeps", "agreed_sum", "agreed_n", "refused", "in_mediation", "unconcluded")
 ON_SPOT_STATES = ("resolved_on_spot", "closed", "archived")
 # The states of an accepted case whose mediation has not ended yet.
 MEDIATING_STATES = ("accepted", "assigned", "mediating", "extended")
+# The states of a case that has not concluded yet, agreement aside: awaiting
+# acceptance (待受理) or being mediated. Every other state is an outcome
+# (DOMAIN.md §4: on the spot, failed, refused, rejected, withdrawn; closed).
+UNCONCLUDED_STATES = ("submitted",) + MEDIATING_STATES
 MAX_DAYS = 3650  # longer closures are counted in the last bucket
 
 
@@ -80,6 +87,8 @@ class _Counts:
     refused: Mapped[int] = mapped_column(Integer, default=0)
     # Of the accepted, those still being mediated now (added by migration 0032 after the rows existed).
     in_mediation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Of the registered, those not concluded yet (added by migration 0036 after the rows existed).
+    unconcluded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StatCount(_Counts, db.Model):
@@ -124,7 +133,7 @@ def contribution(v: dict) -> dict[tuple, tuple]:
     """What one case adds to the counters: {(month, community, street, dim,
     key): (registered, accepted, agreements, on_spot, closed, days_sum,
     amount_sum, amount_n, from_sweeps, agreed_sum, agreed_n, refused,
-    in_mediation)}."""
+    in_mediation, unconcluded)}."""
     accepted = v["file_seq"] is not None
     agreed = accepted and v["agreed_at"] is not None
     on_spot = v["file_seq"] is None and v["agreed_at"] is None and v["state"] in ON_SPOT_STATES
@@ -134,18 +143,21 @@ def contribution(v: dict) -> dict[tuple, tuple]:
     settled = Decimal(v["agreed_amount"]) if agreed and v["agreed_amount"] is not None else None
     refused = int(accepted and v["refused_at"] is not None)
     mediating = int(accepted and v["agreed_at"] is None and v["state"] in MEDIATING_STATES)
+    pending = int(v["agreed_at"] is None and v["state"] in UNCONCLUDED_STATES)
     place = (month_of(v["created_at"]), v["community_id"], v["street_id"])
     flags = (1, int(accepted), int(agreed), int(on_spot))
     out = {
         place + ("total", ""): flags + (int(closed), days, amount or Decimal(0), int(amount is not None),
                                         int(v["sweep_id"] is not None), settled or Decimal(0),
-                                        int(settled is not None), refused, mediating),
-        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused, mediating),
-        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused, mediating),
+                                        int(settled is not None), refused, mediating, pending),
+        place + ("type", v["dispute_type"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused, mediating,
+                                                      pending),
+        place + ("channel", v["channel"]): flags + (0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, refused, mediating,
+                                                    pending),
     }
     if closed:
         out[place + ("days", str(min(math.floor(days), MAX_DAYS)))] = (0, 0, 0, 0, 1, 0.0, Decimal(0), 0, 0,
-                                                                      Decimal(0), 0, 0, 0)
+                                                                      Decimal(0), 0, 0, 0, 0)
     return out
 
 
@@ -211,7 +223,8 @@ def _counted_change(obj) -> bool:
 def _state_change_not_counted(obj, state) -> bool:
     """True when the flush changes only the case's state, between two states
     neither counter tells apart: contribution() reads the state only as "in
-    ON_SPOT_STATES or not" and "in MEDIATING_STATES or not", the open cases'
+    ON_SPOT_STATES or not", "in MEDIATING_STATES or not" and "in
+    UNCONCLUDED_STATES or not", the open cases'
     counters as open or not, late or not. Most steps (urge, breach, extend,
     start mediation, assign...) are such a change, and the listener runs on every flush:
     it then skips reading the old values and computing two contributions
@@ -223,6 +236,7 @@ def _state_change_not_counted(obj, state) -> bool:
     after = obj.state
     return ((before in ON_SPOT_STATES) == (after in ON_SPOT_STATES)
             and (before in MEDIATING_STATES) == (after in MEDIATING_STATES)
+            and (before in UNCONCLUDED_STATES) == (after in UNCONCLUDED_STATES)
             and open_counts.state_kind(before) == open_counts.state_kind(after))
 
 
@@ -232,7 +246,7 @@ def _add(total: dict, part: dict, sign: int) -> None:
         total[key] = tuple(a + sign * b for a, b in zip(current, vector))
 
 
-ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, 0, 0)
+ZERO = (0, 0, 0, 0, 0, 0.0, Decimal(0), 0, 0, Decimal(0), 0, 0, 0, 0)
 
 
 def per_street(deltas: dict) -> dict:

@@ -1,7 +1,8 @@
 """The grid map's figures: for each grid of the user's area, its open and red
 cases now and its cases registered in a period with the share resolved on
-the spot (现场化解率, counted as on the statistics page), in one GROUP BY over
-the cases, coloured into a few classes for the map's legend.
+the spot (现场化解率, counted as on the statistics page: none, "—" and the
+no-data colour, until a case of the period has concluded), in one GROUP BY
+over the cases, coloured into a few classes for the map's legend.
 
 The area is the user's scope: the city (admin, city supervisor), a street
 (supervisor), a community (mediator), a grid (grid worker). A city's user
@@ -30,7 +31,7 @@ from ..extensions import db
 from ..org import geo
 from ..org.models import Community, Grid, Street
 from .scope import is_city_level
-from .stats import ON_SPOT
+from .stats import ON_SPOT, UNCONCLUDED
 
 MAP_WIDTH = 800
 # A city with more grids than this is drawn a street at a time: a province's
@@ -44,7 +45,8 @@ MEASURES = {
     "on_spot_rate": _l("On-the-spot resolution rate"),
 }
 # Sequential palettes, light to dark (ColorBrewer Blues and Reds); the grey
-# is for a grid without figures (a rate of nothing).
+# is for a grid without figures (a rate of nothing, or of cases none of
+# which has concluded yet).
 PALETTES = {"red": ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"),
             "default": ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")}
 NO_DATA = "#d9d9d9"
@@ -67,12 +69,17 @@ class GridRow:
     red: int = 0
     registered: int = 0
     on_spot: int = 0
+    # Of the registered, those not concluded yet (awaiting acceptance or in mediation).
+    unconcluded: int = 0
     fill: str = NO_DATA
     drawn: object = None
 
     @property
     def on_spot_rate(self) -> float | None:
-        return self.on_spot / self.registered if self.registered else None
+        """On the spot ÷ registered (DOMAIN.md), as the statistics give it:
+        none until a registered case has concluded, not 0.0 for cases still
+        awaiting acceptance or in mediation."""
+        return self.on_spot / self.registered if self.registered > self.unconcluded else None
 
     def value(self, measure: str):
         return getattr(self, measure)
@@ -94,6 +101,7 @@ class Gridless:
     red: int = 0
     registered: int = 0
     on_spot: int = 0
+    unconcluded: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.open or self.registered)
@@ -166,14 +174,15 @@ def _figures(grid_ids, date_from: date, date_to: date, now: datetime) -> dict:
 
 
 def _measures(date_from: date, date_to: date, now: datetime) -> tuple:
-    """Open, red, registered in the period, of those resolved on the spot: as sums over the cases."""
+    """Open, red, registered in the period, of those resolved on the spot and
+    not concluded yet: as sums over the cases."""
     in_period = and_(Dispute.created_at >= clock.day_start(date_from), Dispute.created_at < clock.day_end(date_to))
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     return (count(open_clause()), count(and_(open_clause(), colour_clause(Dispute, "red", now))),
-            count(in_period), count(and_(in_period, ON_SPOT)))
+            count(in_period), count(and_(in_period, ON_SPOT)), count(and_(in_period, UNCONCLUDED)))
 
 
 def _gridless(user, street_id, date_from: date, date_to: date, now: datetime) -> Gridless:
@@ -224,7 +233,7 @@ def grid_map(user, measure: str, date_from: date, date_to: date, street_id: int 
     rows = _area_grids(user, street_id)
     figures = _figures([r.id for r in rows], date_from, date_to, clock.now())
     for row in rows:
-        row.open, row.red, row.registered, row.on_spot = figures.get(row.id, (0, 0, 0, 0))
+        row.open, row.red, row.registered, row.on_spot, row.unconcluded = figures.get(row.id, (0, 0, 0, 0, 0))
     palette = PALETTES["red" if measure == "red" else "default"]
     values = [v for v in (r.value(measure) for r in rows) if v is not None]
     legend = _classes(values, palette, rate=measure == "on_spot_rate")

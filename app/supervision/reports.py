@@ -9,6 +9,7 @@ from ..disputes import codes
 from ..i18n import translate
 from ..spreadsheets import Section
 from ..sweeps.codes import PARTICIPANT_KINDS
+from . import stats
 from .models import OUTCOMES
 
 
@@ -59,27 +60,23 @@ def _rate(value):
 
 
 def rate_awaits_mediation(c, rate: str = "success_rate") -> bool:
-    """Nothing the rate `rate` of `c` (stats.Counts) counts has ended yet, so
-    it would read 0 % for mediations that have not ended, not for mediations
-    that failed. The success rate (agreements ÷ accepted, DOMAIN.md): every
-    accepted case is still being mediated. The on-the-spot and resolution
-    rates (÷ registered): every registered case is (an accepted case can
-    still become an agreement; the month as a whole has nothing concluded).
-    A case still awaiting acceptance is not told apart from a rejected or
-    withdrawn one by the counters, so it counts as ended here."""
-    if rate == "success_rate":
-        return c.accepted > 0 and c.in_mediation >= c.accepted
-    return c.registered > 0 and c.in_mediation >= c.registered
+    """The rate `rate` of `c` (stats.Counts) counts cases, none of which has
+    concluded yet, so it would read 0 % for cases still waiting, not for
+    mediations that failed: the success rate (agreements ÷ accepted,
+    DOMAIN.md) while every accepted case is still being mediated; the
+    on-the-spot and resolution rates (÷ registered) while every registered
+    case is awaiting acceptance or still being mediated."""
+    return c.awaits_conclusion(rate)
 
 
-RATES = ("success_rate", "on_spot_rate", "resolution_rate")
+RATES = stats.RATES
 
 
 def shown_rate(c, rate: str = "success_rate"):
     """A rate as the page and the exports give it: none (the page's "—", an
-    empty cell) while nothing it counts has ended, as when its denominator
-    is zero."""
-    return None if rate_awaits_mediation(c, rate) else getattr(c, rate)
+    empty cell) while nothing it counts has concluded, as when its
+    denominator is zero."""
+    return c.shown(rate)
 
 
 def shown_success_rate(c):
@@ -108,6 +105,23 @@ def success_rate_note(c) -> str:
     return ""
 
 
+def registered_rate_note(c) -> str:
+    """Why the on-the-spot and resolution rates of `c` (÷ registered) read
+    "—" although cases were registered: none has concluded yet, each
+    awaiting acceptance or still being mediated; "" otherwise."""
+    if not rate_awaits_mediation(c, "on_spot_rate"):
+        return ""
+    return ngettext("The %(num)d registered case has not concluded yet (it awaits acceptance or is still in "
+                    "mediation): no rate until it concludes.",
+                    "None of the %(num)d registered cases has concluded yet (each awaits acceptance or is still "
+                    "in mediation): no rate until one concludes.", c.registered)
+
+
+def rate_note(c, rate: str = "success_rate") -> str:
+    """The words said beside the rate `rate` of `c`."""
+    return success_rate_note(c) if rate == "success_rate" else registered_rate_note(c)
+
+
 def statistics_sections(board) -> list[Section]:
     locale = _locale()
     count_headers = [pgettext("number of cases", "Registered"), _("Accepted for mediation"), _("Agreements"),
@@ -122,9 +136,10 @@ def statistics_sections(board) -> list[Section]:
         [_("How to read the success rate"), " ".join(filter(None, (
             success_rate_note(board.totals), _("It counts the accepted cases still in mediation as not (yet) "
                                                "agreed; left empty where every accepted case is still in "
-                                               "mediation, as where none was accepted. The on-the-spot and "
-                                               "resolution rates are left empty where every registered case is "
-                                               "still in mediation."))))],
+                                               "mediation, as where none was accepted."),
+            registered_rate_note(board.totals),
+            _("The on-the-spot and resolution rates are left empty where no registered case has concluded yet "
+              "(each awaits acceptance or is still in mediation), as where none was registered."))))],
         [_("Closed or archived now"), board.closed],
         [_("Average days to close"), round(board.mean_days, 1) if board.mean_days is not None else None],
         [_("90th percentile of days to close"), int(board.p90_days) if board.p90_days is not None else None],

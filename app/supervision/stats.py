@@ -17,9 +17,22 @@ of its denominator:
                  mediated now (accepted, assigned, mediating, extended): in
                  the success rate's denominator, they may yet be agreements,
                  so the page and the exports give them beside the rate
+- unconcluded    of the registered, cases not concluded now: without an
+                 agreement, awaiting acceptance (待受理) or being mediated;
+                 every other state is an outcome (on the spot, failed,
+                 refused, rejected, withdrawn; closed, archived)
 - 调解成功率      agreements ÷ accepted
 - 现场化解率      on the spot ÷ registered
 - 化解率          (agreements + on the spot) ÷ registered
+
+The rates keep DOMAIN.md's denominators (all the accepted, all the
+registered). A rate is given only once at least one case it counts has
+concluded (Counts.shown): the success rate once an accepted case is no
+longer in mediation, the other two once a registered case is neither
+awaiting acceptance nor in mediation; before that (as with nothing to
+count) it is none: "—" on the pages, an empty cell in the exports, null in
+the API, the no-data colour on the grid map. 0.0% would read as failed
+mediation, not as cases still waiting.
 - days to close  from registration to closure, for the cases of the cohort
                  that are closed or archived now: the mean, and the 90th
                  percentile by the nearest-rank method (the smallest value
@@ -49,7 +62,7 @@ from ..engine.deadlines import NO_DEADLINE, colour_clause
 from ..extensions import db
 from ..org.models import Community, Street
 from . import open_counts
-from .counters import MAX_DAYS, MEDIATING_STATES, StatCount, StatCountStreet
+from .counters import MAX_DAYS, MEDIATING_STATES, UNCONCLUDED_STATES, StatCount, StatCountStreet
 from .departments import department_figures
 from .opinion_figures import opinion_figures
 from .scope import Place, Scope
@@ -73,6 +86,9 @@ CLOSED = Dispute.closed_at.is_not(None)
 # reads the maintained counters instead.
 REFUSED = and_(Dispute.file_seq.is_not(None), Dispute.refused_at.is_not(None))
 IN_MEDIATION = and_(ACCEPTED, Dispute.agreed_at.is_(None), Dispute.state.in_(MEDIATING_STATES))
+# Reads only the state and agreed_at: the grid map counts it from its index too.
+UNCONCLUDED = and_(Dispute.agreed_at.is_(None), Dispute.state.in_(UNCONCLUDED_STATES))
+RATES = ("success_rate", "on_spot_rate", "resolution_rate")
 
 
 @dataclass
@@ -84,10 +100,32 @@ class Counts:
     refused: int = 0
     # Of the accepted, those still being mediated now.
     in_mediation: int = 0
+    # Of the registered, those not concluded now (awaiting acceptance or in mediation).
+    unconcluded: int = 0
 
     @staticmethod
     def _rate(part, whole):
         return None if not whole else part / whole
+
+    def counted(self, rate: str) -> int:
+        """The rate's denominator (DOMAIN.md §5): the accepted cases for the
+        success rate, the registered ones for the other two."""
+        return self.accepted if rate == "success_rate" else self.registered
+
+    def concluded(self, rate: str) -> int:
+        """Of the cases the rate counts, those concluded now: the accepted
+        cases no longer in mediation; the registered ones neither awaiting
+        acceptance nor in mediation."""
+        return self.counted(rate) - (self.in_mediation if rate == "success_rate" else self.unconcluded)
+
+    def awaits_conclusion(self, rate: str) -> bool:
+        """The rate counts cases, none of which has concluded yet."""
+        return self.counted(rate) > 0 and self.concluded(rate) <= 0
+
+    def shown(self, rate: str) -> float | None:
+        """The rate as every reader gives it: None until a case it counts
+        has concluded (as when it counts none), else its value."""
+        return getattr(self, rate) if self.concluded(rate) > 0 else None
 
     @property
     def success_rate(self):
@@ -152,12 +190,13 @@ COUNT_COLUMNS = (
     _flag(ON_SPOT).label("on_spot"),
     _flag(REFUSED).label("refused"),
     _flag(IN_MEDIATION).label("in_mediation"),
+    _flag(UNCONCLUDED).label("unconcluded"),
 )
 
 
 def _counts(row) -> Counts:
     return Counts(int(row.registered or 0), int(row.accepted or 0), int(row.agreements or 0), int(row.on_spot or 0),
-                  int(row.refused or 0), int(row.in_mediation or 0))
+                  int(row.refused or 0), int(row.in_mediation or 0), int(row.unconcluded or 0))
 
 
 def _cohort(scope: Scope, place: Place, date_from: date, date_to: date) -> list:
@@ -231,7 +270,7 @@ def whole_streets(place: Place) -> bool:
     return place.area_id is None and place.community_id is None and place.grid_id is None
 
 
-COUNTS = ("registered", "accepted", "agreements", "on_spot", "refused", "in_mediation")
+COUNTS = ("registered", "accepted", "agreements", "on_spot", "refused", "in_mediation", "unconcluded")
 # The dashboard's other totals: label, counter column.
 TOTALS = (("closed", "closed"), ("days_sum", "days_sum"), ("amount_total", "amount_sum"),
           ("amount_cases", "amount_n"), ("from_sweeps", "from_sweeps"), ("agreed_total", "agreed_sum"),

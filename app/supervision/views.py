@@ -169,7 +169,7 @@ def statistics():
                            alliance_kinds=PARTICIPANT_KINDS, trend=trend,
                            trend_lines=lines, trend_description=description,
                            opinion_labels=reports.opinion_labels(), shown_rate=reports.shown_rate,
-                           rate_awaits=reports.rate_awaits_mediation, rate_note=reports.success_rate_note)
+                           rate_awaits=reports.rate_awaits_mediation, rate_note=reports.rate_note)
 
 
 @bp.route("/stats/export.<fmt>")
