@@ -45,7 +45,9 @@ def index():
     query = select(Notification).where(Notification.user_id == current_user.id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
-    page = page_of(query, (Notification.id.desc(),), number, current_app.config["FOLLOWUPS_PER_PAGE"])
+    # Newest written first: a notice's own time (a step's, which a timer may run late), not the order of the ids.
+    page = page_of(query, (Notification.created_at.desc(), Notification.id.desc()), number,
+                   current_app.config["FOLLOWUPS_PER_PAGE"])
     return render_template("notifications/index.html", page=page, text_of=text_of, url_of=url_of, unread=unread,
                            link_args={"unread": "1"} if unread else {}, row_now=states_of(page.rows))
 

@@ -8,12 +8,14 @@ core, for the audit browser and the integrity pages); no domain imports it."""
 def init_app(app) -> None:
     """Keep the statistics' counters with every flush, hand the sign-off
     review's hooks to the engine, put a case's reviews on its timeline and
-    the reviews waiting on the today page."""
+    the reviews waiting on the today page, and tell the mediators of the
+    review's decision."""
     from ..timeline import install_related
     from ..today import install_provider
-    from . import counters, rules, today
+    from . import counters, notices, rules, today
 
     counters.follow_every_session()
     rules.hooks.install()
+    notices.install()
     install_related("dispute", rules.reviews_of_case)
     install_provider("signoff", today.reviews_due)

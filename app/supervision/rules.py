@@ -5,6 +5,7 @@
 - Returning a review sends the case back into mediation: the return's
   effect fires the dispute's `reopen` in the same transaction, and `reopen`
   refuses to run any other way (guard `from_signoff_review`).
+- Either decision tells the case's mediators, in its transaction (notices.py).
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect, select
@@ -13,6 +14,7 @@ from .. import engine
 from ..engine.hooks import Hooks
 from ..extensions import db
 from .models import OUTCOME_OF_STATE, SignOff
+from .notices import RETURNED, SIGNED_OFF, tell_the_mediators
 
 # Handed to the engine by the package's init_app, not on import.
 hooks = Hooks()
@@ -83,6 +85,7 @@ def record_sign_off(review, actor, data, now):
     review.decided_by_id = actor.id
     review.decided_at = now
     review.comment = (data.get("comment") or "").strip() or None
+    tell_the_mediators(review, SIGNED_OFF, actor, now)
 
 
 @hooks.effect("signoff", "return_case")
@@ -93,6 +96,7 @@ def send_back(review, actor, data, now):
     review.comment = comment
     engine.fire(review.dispute, reopen_trigger(review, bool(data.get("to_intake"))), actor, comment, now=now,
                 commit=False, signoff_id=review.id)
+    tell_the_mediators(review, RETURNED, actor, now)
 
 
 def reopen_trigger(review, to_intake: bool) -> str:

@@ -256,6 +256,24 @@ def closure_review(dispute):
     for a case not closed (no statement), read once per page."""
     if dispute.state != "closed":
         return None
+    return _latest_review(dispute)
+
+
+def returned_review(dispute):
+    """The review that returned a case reopened by it, for the notice at the
+    top of its page (who returned it, when, and the comment saying what to do
+    again), while the case is open; None for a closed case (its latest
+    closure's review is what closure_review says), one ended otherwise
+    (withdrawn, rejected: nothing is left to do again) and one whose last
+    review was not a return (or that has none)."""
+    if dispute.state == "closed" or dispute.__workflow__.state(dispute.state).terminal:
+        return None
+    review = _latest_review(dispute)
+    return review if review is not None and review.state == "returned" else None
+
+
+def _latest_review(dispute):
+    """Read once per page, whichever line asks."""
     kept = g.setdefault("closure_reviews", {})
     if dispute.id not in kept:
         kept[dispute.id] = latest_signoff(dispute.id)
@@ -263,6 +281,7 @@ def closure_review(dispute):
 
 
 bp.add_app_template_global(closure_review)
+bp.add_app_template_global(returned_review)
 
 # A case whose file (卷宗) is complete: what an archive files.
 FILED_STATES = ("closed", "archived")
