@@ -32,7 +32,7 @@ class Notification(db.Model):
 
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "read_at"),
-        # The notifications page: a user's notices, newest written first (the id breaks ties; migration 0036).
+        # The notifications page: a user's notices, newest written first (the id breaks ties; migration 0037).
         Index("ix_notifications_user_created", "user_id", "created_at", "id"),
     )
 

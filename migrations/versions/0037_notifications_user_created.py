@@ -6,16 +6,16 @@ written with a step's own time (a timer's step run late, a back-dated
 import) goes where its time puts it. The index on (user_id, id) that served
 the order by id is replaced by one on (user_id, created_at, id).
 
-Revision ID: 0036
-Revises: 0035
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-07 22:30:00
 """
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0036'
-down_revision = '0035'
+revision = '0037'
+down_revision = '0036'
 branch_labels = None
 depends_on = None
 
