@@ -147,6 +147,10 @@ class Config:
     # The admins are reminded to enter a year's holiday notice (app/main/holiday_notice.py) from this many
     # days before the year begins, when the chinesecalendar package does not know it.
     CALENDAR_NOTICE_WARN_DAYS = int(os.environ.get("CALENDAR_NOTICE_WARN_DAYS", "60"))
+    # The longest range the rota's plan page draws, plans and publishes at once (app/rota/planning.py): a
+    # year's Saturdays of every room, each seat with its list of lawyers, is already a long page; five years
+    # took seconds to draw for nothing anyone reads. A longer range is refused at the form.
+    ROTA_PLAN_MAX_DAYS = int(os.environ.get("ROTA_PLAN_MAX_DAYS", "366"))
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "mediate-2026")
     CASES_PER_PAGE = 25

@@ -95,7 +95,7 @@ def test_taking_a_lawyer_off_the_roster_marks_their_seats_and_tells_the_coordina
     assert plan.count("seat-stranded") == len(world["b_days"])
     month = client.get(f"/rota/month?m={world['b_days'][0]:%Y-%m}").get_data(as_text=True)
     assert "seat-stranded" in month
-    # One today item per seat, each leading to the plan of its day, by due date.
+    # One today item per Saturday (a seat each here), leading to the plan of its day, by due date.
     today = client.get("/today").get_data(as_text=True)
     for day in world["b_days"]:
         assert f"/rota/plan?first_day={day}&amp;last_day={day}#day-{day}" in today

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from .. import clock
 from ..audit.chain import record
 from ..extensions import db
+from .leaving import is_stranded
 from .models import Duty, DutyRelease, Lawyer
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -154,8 +155,10 @@ def board_feed() -> bytes:
     cal = _calendar(_("Volunteer lawyers' Saturday rota"))
     duties = db.session.execute(_published(select(Duty), first, last).order_by(Duty.day, Duty.room_id, Duty.seat))
     for duty in duties.scalars():
-        cal.add_component(_event(duty, "board-duty",
-                                 _("Lawyer on duty: %(name)s (%(firm)s)", name=duty.lawyer.name, firm=duty.lawyer.firm),
+        # As the board: a lawyer who can no longer sit is not named (leaving.py).
+        summary = (_("Lawyer on duty: to be arranged") if is_stranded(duty) else
+                   _("Lawyer on duty: %(name)s (%(firm)s)", name=duty.lawyer.name, firm=duty.lawyer.firm))
+        cal.add_component(_event(duty, "board-duty", summary,
                                  _("Free legal consultation, %(room)s.", room=duty.room.name),
                                  duty.state == "cancelled", duty.changed_at))
     cal.add_missing_timezones()

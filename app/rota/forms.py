@@ -72,6 +72,20 @@ class RangeForm(FlaskForm):
     first_day = DateField(_lp("date range", "From"), validators=[InputRequired(), sane_date])
     last_day = DateField(_lp("date range", "To"), validators=[InputRequired(), sane_date])
 
+    def validate_last_day(self, field):
+        """A range backwards, or longer than a plan covers, is refused here,
+        before the page draws it (ROTA_PLAN_MAX_DAYS)."""
+        from .planning import too_long
+
+        first, last = self.first_day.data, field.data
+        if first is None or last is None or field.errors:
+            return
+        if last < first:
+            raise ValidationError(_l("The last day is before the first day."))
+        problem = too_long(first, last)
+        if problem:
+            raise ValidationError(problem)
+
 
 class SeatForm(FlaskForm):
     day = DateField(validators=[InputRequired(), sane_date])

@@ -18,7 +18,9 @@ from .. import clock, engine
 from ..audit.chain import lock_chain, record
 from ..engine.errors import GuardFailed
 from ..extensions import db
+from ..notifications.service import mark_read
 from .models import HELD_STATES, Duty, HolidayKeep
+from .notices import ROTA_DAY
 from .planning import closures
 from .scope import duties_clause
 
@@ -80,6 +82,8 @@ def decide(day: date, keep: bool, reason: str, actor, street_id) -> int:
                        data={"holiday": found[0].holiday, "day": day})
             else:
                 engine.fire(duty, "cancel", actor, reason, now=now, commit=False)
+        # The day's notice (notices.duties_on_new_holidays) asked for this decision.
+        mark_read(actor, "duty_on_holiday", entity_type=ROTA_DAY, entity_id=day.toordinal(), now=now)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -7,10 +7,13 @@ approved or refused (or when it expires unanswered), a lawyer whose
 published duty is cancelled, each lawyer of a plan when it is published,
 both lawyers when a coordinator moves a published duty by hand, a lawyer
 whose no-show the coordinator corrects (they came after all), and the
-coordinators of the duties on a day the admin enters as a holiday.
+coordinators of the duties on a day the admin enters as a holiday (once per
+coordinator and Saturday).
 Written in the step's own transaction (effects, or the swap request's
 service before its commit)."""
 from __future__ import annotations
+
+from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -40,8 +43,8 @@ MESSAGES = {
     "swap_refused": _l("The swap of the duty on %(day)s at %(room)s was refused: %(requester)s keeps the "
         "duty."),
     "duty_cancelled": _l("Your Saturday duty on %(day)s at %(room)s was cancelled: its page says why."),
-    "duty_on_holiday": _l("The Saturday duty on %(day)s at %(room)s falls on %(holiday)s, now entered as a "
-                          "statutory holiday: cancel it or keep it on its page."),
+    "duty_on_holiday": _l("The Saturday duties on %(day)s (%(count)s: %(rooms)s) fall on %(holiday)s, now "
+                          "entered as a statutory holiday: cancel them or keep them on the plan page."),
     "swap_expired": _l("The swap of the duty on %(day)s at %(room)s expired before it was settled: "
         "%(requester)s keeps the duty; ask again if it still cannot be sat."),
     "rota_published": _l("The rota was published: you sit on %(days)s. Your duties page has the rooms and times."),
@@ -53,6 +56,22 @@ MESSAGES = {
     "duty_moved_away": _l("The coordinator gave your Saturday duty on %(day)s at %(room)s to a colleague: "
         "you no longer sit that day."),
 }
+
+
+# The sentences of kinds whose data changed shape, for the rows written before.
+OLDER = {
+    # One notice per seat, before one per coordinator and day.
+    "duty_on_holiday": _l("The Saturday duty on %(day)s at %(room)s falls on %(holiday)s, now entered as a "
+                          "statutory holiday: cancel it or keep it on its page."),
+}
+
+# A Saturday of the rota as a notice's row: its day's ordinal (date.toordinal).
+ROTA_DAY = "rota_day"
+
+
+def rota_day_page(ordinal: int) -> str:
+    day = date.fromordinal(ordinal).isoformat()
+    return url_for("rota.plan", first_day=day, last_day=day, _anchor=f"day-{day}")
 
 
 def duty_page(duty_id: int) -> str:
@@ -186,20 +205,26 @@ def tell_the_lawyer_it_counts(duty, actor, data, now):
 
 def duties_on_new_holidays(days, actor, name, now) -> str | None:
     """Days the admin entered as statutory holidays (app/workdays.py): the
-    coordinators of each planned or published duty on them are told, to
-    cancel it or keep it (the rota's own holidays cancel them: those are
-    the coordinators' decision; this one is theirs to take too)."""
+    coordinators of the planned or published duties on them are told, to
+    cancel them or keep them (the rota's own holidays cancel them: those are
+    the coordinators' decision; this one is theirs to take too). One notice
+    per coordinator and Saturday, naming the rooms of theirs that day: they
+    decide for the whole day at once (holiday_days.py)."""
     duties = list(db.session.execute(
         select(Duty).where(Duty.day.in_(list(days)), Duty.state.in_(("planned", "published")))
         .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars())
     coordinators: dict[int, list[int]] = {}  # by street: a holiday's duties are in a few streets' rooms
+    told: dict[tuple[int, date], list[Duty]] = {}
     for duty in duties:
         street_id = duty.room.community.street_id
         if street_id not in coordinators:
             coordinators[street_id] = coordinators_for(duty)
         for user_id in coordinators[street_id]:
-            notify(user_id, "duty_on_holiday", entity_type="lawyer_duty", entity_id=duty.id,
-                   data={"day": duty.day.isoformat(), "room": duty.room.name, "holiday": name}, now=now)
+            told.setdefault((user_id, duty.day), []).append(duty)
+    for (user_id, day), theirs in told.items():
+        notify(user_id, "duty_on_holiday", entity_type=ROTA_DAY, entity_id=day.toordinal(), now=now,
+               data={"day": day.isoformat(), "count": len(theirs), "holiday": name,
+                     "rooms": "、".join(dict.fromkeys(d.room.name for d in theirs))})
     if not duties:
         return None
     return ngettext("%(num)s duty of the lawyers' rota falls on these holidays: its coordinators are told, to "
@@ -212,7 +237,8 @@ def install() -> None:
     """Called from the package's init_app: the sentences of its notifications
     and the pages they open."""
     for kind, msgid in MESSAGES.items():
-        message(kind, msgid)
+        message(kind, msgid, older=OLDER.get(kind))
+    install_link(ROTA_DAY, rota_day_page)
     install_link("lawyer_duty", duty_page)
     install_link("duty_swap", swap_on_its_duty)
     answered_by_steps("duty_swap")  # the colleague taking or declining answers "asks you to take"

@@ -3,6 +3,7 @@ adjust a seat by hand, publish; and the fairness table."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -29,9 +30,13 @@ QUARTER = timedelta(weeks=13)
 
 
 def _range_from_args(today: date) -> tuple[date, date, RangeForm]:
+    """The range asked for, or the quarter from tomorrow when none is; a range
+    refused (backwards, longer than a plan covers: forms.RangeForm) comes
+    back with its form's errors, and render_plan draws none of it."""
     form = RangeForm(formdata=request.args if "first_day" in request.args else None, meta={"csrf": False})
-    if "first_day" in request.args and form.validate():
-        return form.first_day.data, form.last_day.data, form
+    if "first_day" in request.args:
+        form.validate()
+        return *_fallback(form), form
     first = today + timedelta(days=1)
     form.first_day.data, form.last_day.data = first, first + QUARTER
     return form.first_day.data, form.last_day.data, form
@@ -60,7 +65,14 @@ def _seat_choices(rows, sitting) -> dict[date, list[tuple[int, str]]]:
 
 
 def render_plan(first, last, range_form, status=200):
-    """The plan of the user's rooms: their street's, or the city's."""
+    """The plan of the user's rooms: their street's, or the city's. A range
+    refused (the form's errors, or longer than a plan covers, from a hand-made
+    address) is not drawn: the form says why, nothing else is read."""
+    if range_form.errors or last < first or planning.too_long(first, last):
+        if not range_form.errors:
+            range_form.last_day.errors = [planning.check_range(first, last)]
+        correct_the_marked(range_form)
+        return render_template("rota/plan.html", refused=True, range_form=range_form, rooms=1), 422
     today = clock.today()
     street_id = street_of(current_user)
     rows = grid(first, last, LIVE_STATES, street_id)
@@ -88,22 +100,62 @@ def render_plan(first, last, range_form, status=200):
         seen=planning.plan_fingerprint(first, last, street_id),
         planned=sum(1 for r in rows for s in r.seats if s.duty is not None and s.duty.state == "planned"),
         # Before anything is planned every seat is empty: that is no news, so nothing is listed until a plan exists.
-        empty_reasons=_empty_reasons(rows, lawyers, today, sitting) if any(
-            s.duty is not None for r in rows for s in r.seats) else {},
+        to_fill=_seats_to_fill(rows, lawyers, today, sitting) if any(
+            s.duty is not None for r in rows for s in r.seats) else None,
         rooms=db.session.execute(select(func.count(Room.id)).where(Room.active.is_(True),
                                                                    rooms_clause(street_id))).scalar(),
     ), status
 
 
-def _empty_reasons(rows, lawyers, today, sitting):
-    """For each Saturday with empty seats: how many lawyers could still sit."""
-    reasons = {}
+@dataclass
+class ToFill:
+    """What the plan page says of the seats still needing a lawyer: the
+    Saturdays not planned yet (no duty on any seat: the plan fills them), and
+    per planned Saturday what each vacant seat is, with what to do."""
+    unplanned: list[date]
+    days: list[tuple[date, list[str]]]
+
+    def __bool__(self):
+        return bool(self.unplanned or self.days)
+
+    @property
+    def unplanned_text(self) -> str:
+        return days_text(self.unplanned)
+
+
+def _seats_to_fill(rows, lawyers, today, sitting) -> ToFill:
+    unplanned, days = [], []
     for row in rows:
         if row.day <= today or not row.vacant:
             continue
-        free = [lw for lw in lawyers if row.day not in lw.unavailable_days and lw.id not in sitting[row.day]]
-        reasons[row.day] = len(free)
-    return reasons
+        if all(s.duty is None for s in row.seats):
+            unplanned.append(row.day)
+            continue
+        free = sum(1 for lw in lawyers if row.day not in lw.unavailable_days and lw.id not in sitting[row.day])
+        said = []
+        if row.stranded:
+            # Held by a lawyer who can no longer sit (leaving.py): a published
+            # one stays through a re-plan, so only the seat's own list moves it.
+            said.append(ngettext(
+                "%(num)d seat to be re-arranged (its lawyer can no longer sit): choose another lawyer in the "
+                "seat's list below.",
+                "%(num)d seats to be re-arranged (their lawyers can no longer sit): choose another lawyer in each "
+                "seat's list below.", len(row.stranded)) if free else ngettext(
+                "%(num)d seat to be re-arranged (its lawyer can no longer sit), and nobody else is free that "
+                "Saturday: cancel the duty on its page.",
+                "%(num)d seats to be re-arranged (their lawyers can no longer sit), and nobody else is free that "
+                "Saturday: cancel the duties on their pages.", len(row.stranded)))
+        if row.empty:
+            said.append(ngettext(
+                "%(num)d empty seat cannot be filled: nobody else is available that Saturday.",
+                "%(num)d empty seats cannot be filled: nobody else is available that Saturday.",
+                len(row.empty)) if not free else ngettext(
+                "%(num)d empty seat, and %(free)d lawyer(s) could still sit: choose one in the seat's list below, "
+                "or make the plan again.",
+                "%(num)d empty seats, and %(free)d lawyer(s) could still sit: choose them in the seats' lists "
+                "below, or make the plan again.", len(row.empty), free=free))
+        days.append((row.day, said))
+    return ToFill(unplanned, days)
 
 
 @roles_required("coordinator")
@@ -115,8 +167,7 @@ def plan():
 @roles_required("coordinator")
 def generate():
     form = RangeForm()
-    if not form.validate():
-        correct_the_marked(form)  # the range's fields, at the top of the plan page
+    if not form.validate():  # the range's fields, at the top of the plan page, marked by render_plan
         return render_plan(*_fallback(form), form, 422)
     first, last = form.first_day.data, form.last_day.data
     problem = planning.check_range(first, last)
@@ -149,8 +200,7 @@ def _fallback(form):
 @roles_required("coordinator")
 def publish():
     form = RangeForm()
-    if not form.validate():
-        correct_the_marked(form)  # the range's fields, at the top of the plan page
+    if not form.validate():  # the range's fields, at the top of the plan page, marked by render_plan
         return render_plan(*_fallback(form), form, 422)
     first, last = form.first_day.data, form.last_day.data
     try:

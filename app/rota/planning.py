@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +36,7 @@ from .models import LIVE_STATES, SAT_STATES, Duty, Holiday, Lawyer, Room
 from .rules import cannot_sit, reassign
 from .scope import CITY, duties_clause, rooms_clause, street_of
 
-MAX_PLAN_DAYS = 366
+MAX_PLAN_DAYS = 366  # the default of ROTA_PLAN_MAX_DAYS, and how far ahead a lawyer marks dates
 PLAN_CHANGED = _l("The plan has changed since you looked at it (planned again, or a seat set by someone else). "
                   "Check it below, then publish again.")
 SAME_TIME = _l("Someone else changed the rota at the same moment. Reload the page and try again.")
@@ -96,7 +97,7 @@ def plan_days(first: date, last: date) -> list[date]:
 
 
 # How far ahead a lawyer may mark a date they cannot sit: a year, the longest
-# range one plan covers (MAX_PLAN_DAYS); the plan page proposes a quarter.
+# range one plan covers by default (MAX_PLAN_DAYS); the plan page proposes a quarter.
 # Nothing is planned further ahead in practice, and a date beyond is almost
 # always a slip of the year (2072 for 2027), which the lawyer would never see
 # again on their page: they mark it when the plans get that far.
@@ -165,13 +166,30 @@ def candidates(first_day: date) -> list[planner.Candidate]:
             for lw in lawyers]
 
 
+def max_plan_days() -> int:
+    """The longest range, in days, the plan page draws, plans or publishes (ROTA_PLAN_MAX_DAYS)."""
+    return int(current_app.config.get("ROTA_PLAN_MAX_DAYS", MAX_PLAN_DAYS))
+
+
+def too_long(first: date, last: date) -> str | None:
+    """Why the range is refused for its length, saying the maximum and the
+    latest last day it allows, or None."""
+    most = max_plan_days()
+    if (last - first).days <= most:
+        return None
+    return ngettext("A plan covers at most %(num)d day: choose a last day no later than %(day)s, or plan the "
+                    "rest in another range.",
+                    "A plan covers at most %(num)d days: choose a last day no later than %(day)s, or plan the "
+                    "rest in another range.", most, day=day_text(first + timedelta(days=most)))
+
+
 def check_range(first: date | None, last: date | None) -> str | None:
     if first is None or last is None:
         return _("Give the first and the last day of the plan.")
     if last < first:
         return _("The last day is before the first day.")
-    if (last - first).days > MAX_PLAN_DAYS:
-        return _("A plan covers at most one year; plan a shorter range.")
+    if too_long(first, last):
+        return too_long(first, last)
     if last <= today():
         return _("The range is over: plan Saturdays after today.")
     return None

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from .. import clock
 from ..dates import day_text
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
+from ..labels import LIST_SEPARATOR
 from ..today import TodayItem
 from ..workdays import festival_label
 from .models import Duty
@@ -58,16 +59,27 @@ def swap_items(me) -> list[TodayItem]:
             for s in asked_of(me)]
 
 
+def list_text(names) -> str:
+    return translate(LIST_SEPARATOR, current_locale()).join(names)
+
+
 def stranded_items(user) -> list[TodayItem]:
-    """The coordinator's seats to re-arrange (leaving.py): a duty of their
-    rooms still held by a lawyer who can no longer sit, due as its day begins."""
-    duties = db.session.execute(stranded_query(duties_clause(street_of(user)))).scalars()
-    return [TodayItem(kind="duty", title=_("To be re-arranged: %(day)s, %(name)s can no longer sit",
-                                           day=day_text(d.day), name=d.lawyer.name),
-                      due_at=clock.day_start(d.day), colour=None, detail=d.room.name,
-                      url=url_for("rota.plan", first_day=d.day.isoformat(), last_day=d.day.isoformat())
-                      + f"#day-{d.day.isoformat()}")
-            for d in duties]
+    """The coordinator's seats to re-arrange (leaving.py): one item per
+    Saturday of their rooms with duties still held by lawyers who can no
+    longer sit, as the holiday days are; due as the day begins."""
+    by_day: dict = {}
+    for d in db.session.execute(stranded_query(duties_clause(street_of(user)))).scalars():
+        by_day.setdefault(d.day, []).append(d)
+    return [TodayItem(kind="duty", title=ngettext(
+                          "To be re-arranged: %(day)s, %(num)d seat whose lawyer can no longer sit (%(names)s)",
+                          "To be re-arranged: %(day)s, %(num)d seats whose lawyers can no longer sit (%(names)s)",
+                          len(duties), day=day_text(day),
+                          names=list_text(dict.fromkeys(d.lawyer.name for d in duties))),
+                      due_at=clock.day_start(day), colour=None,
+                      detail=list_text(dict.fromkeys(d.room.name for d in duties)),
+                      url=url_for("rota.plan", first_day=day.isoformat(), last_day=day.isoformat())
+                      + f"#day-{day.isoformat()}")
+            for day, duties in by_day.items()]
 
 
 def holiday_items(user) -> list[TodayItem]:
