@@ -9,6 +9,7 @@ def init_app(app) -> None:
     """Keep the statistics' counters with every flush, hand the sign-off
     review's hooks to the engine, put a case's reviews on its timeline and
     the reviews waiting on the today page."""
+    from ..confirm import install_step_subject
     from ..timeline import install_related
     from ..today import install_provider
     from . import counters, rules, today
@@ -17,3 +18,11 @@ def init_app(app) -> None:
     rules.hooks.install()
     install_related("dispute", rules.reviews_of_case)
     install_provider("signoff", today.reviews_due)
+    install_step_subject("signoff", _asked_about)
+
+
+def _asked_about(review) -> str:
+    """A closure's review as a dangerous step's question names it: by its case's file number."""
+    from flask_babel import gettext as _
+
+    return _("case %(number)s", number=review.dispute.title)
