@@ -87,11 +87,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     problems_for_unknown_paths(app)  # wraps the HTML error pages just registered
 
     from .auth.access import require_login
-    from .confirm import ask_before_acting
+    from .confirm import ask_before_acting, step_question
 
     app.before_request(refuse_nul_bytes)
     app.before_request(require_login)
     app.before_request(ask_before_acting)
+    app.jinja_env.globals["step_question"] = step_question
     app.after_request(add_security_headers)
     app.session_interface = SessionInterface()
 

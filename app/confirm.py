@@ -18,10 +18,17 @@ about: the page would send the typed secret back to the browser.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, g, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from workflows.i18n import N_
+
+from .i18n import current_locale, translate
 
 QUESTION = "_confirm"
 ANSWERED = "_confirmed"
@@ -61,3 +68,55 @@ def _back() -> str:
         if (parts.scheme, parts.netloc) == (here.scheme, here.netloc) and parts.path != request.path:
             return referrer
     return url_for("main.index")
+
+
+# What a dangerous step asks (`step_question`, a template global, in every
+# step form's data-confirm and its question without a script): the step by
+# its label, what it acts on (each domain says how its rows are named, with
+# `install_step_subject`), and what follows from it, so that a mediator on a small
+# screen knows what the dialog is about without the page behind it.
+_SUBJECTS: dict[str, Callable[[Any], str]] = {}
+
+# What the step does besides what its label says, where the workflow's
+# comments and states tell it (workflows/*.py); short, said after the question.
+# A step without one that ends its row (a terminal state) says it cannot be undone.
+CONSEQUENCES = {
+    ("dispute", "reject"): N_("The case is not taken up for mediation. This cannot be undone."),
+    ("dispute", "fail"): N_("Mediation of the case ends."),
+    ("dispute", "party_refuses"): N_("Mediation of the case ends."),
+    ("dispute", "withdraw"): N_("The case ends here. This cannot be undone."),
+    ("referral", "withdraw"): N_("The department stops working on it. This cannot be undone."),
+    ("elder_assignment", "withdraw"): N_("The elder no longer takes part in the case. This cannot be undone."),
+    ("legal_opinion", "withdraw"): N_("The lawyer can no longer answer it. This cannot be undone."),
+    ("lawyer_duty", "complete"): N_("Consultations cannot be logged on it afterwards."),
+    ("signoff", "return_case"): N_("The case is reopened and goes back to be worked on again."),
+}
+CANNOT_BE_UNDONE = N_("This cannot be undone.")
+
+
+def install_step_subject(workflow_name: str, subject: Callable[[Any], str]) -> None:
+    """How the rows of a workflow are named in a step's question (a domain's
+    init_app): `subject(row)`, in the request's language."""
+    _SUBJECTS[workflow_name] = subject
+
+
+def step_question(row, t, note: str | None = None) -> str:
+    """The question asked before the step `t` on `row`, or "" where the step is
+    not a dangerous one. `note`: a sentence of the page's own said before the
+    consequence (a duty ended before its room closes)."""
+    if t is None or not t.danger:
+        return ""
+    workflow = row.__workflow__
+    subject = _SUBJECTS.get(workflow.name)
+    step = translate(t.label)
+    said = [_("“%(step)s” on %(subject)s?", step=step, subject=subject(row)) if subject
+            else _("“%(step)s”?", step=step)]
+    if note:
+        said.append(note)
+    consequence = CONSEQUENCES.get((workflow.name, t.trigger))
+    if consequence is None and workflow.has_state(t.dest) and workflow.state(t.dest).terminal:
+        consequence = CANNOT_BE_UNDONE
+    if consequence:
+        said.append(translate(consequence))
+    # Chinese sentences follow one another without a space.
+    return ("" if current_locale().startswith("zh") else " ").join(said)

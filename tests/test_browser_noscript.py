@@ -55,7 +55,9 @@ def test_without_a_script_a_dangerous_step_asks_on_a_page_of_its_own(pages, peop
         page.locator("#reject-reason").fill("已向法院起诉，不再调解。")
         with page.expect_navigation():
             page.locator('#act-reject button[type="submit"][data-trigger="reject"]').click()
-        expect(page.locator("#confirm-question")).to_have_text("确定要执行此操作吗？操作后无法撤销。")
+        # The same words the script's dialog says (test_with_a_script_the_dialog_asks...): the step, the case.
+        expect(page.locator("#confirm-question")).to_have_text(
+            f"对案件#{case_id}执行“不予受理”？案件将不予受理调解。此操作无法撤销。")
         with page.expect_navigation():
             page.locator(answer).click()
         if answer == "#confirm-no":
@@ -106,7 +108,7 @@ def test_with_a_script_the_dialog_asks_and_no_page_asks_again(pages, people, app
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     submit(page, panel.locator('button[type="submit"][data-trigger="reject"]'))
-    assert asked == ["确定要执行此操作吗？操作后无法撤销。"]
+    assert asked == [f"对案件#{case_id}执行“不予受理”？案件将不予受理调解。此操作无法撤销。"]  # the step, the case
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
     expect(page.locator("#case-state")).to_have_text("不予受理")
     assert not pages.problems, pages.problems

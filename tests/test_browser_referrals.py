@@ -16,6 +16,7 @@ from app import clock
 from app.audit.verify import verify
 from app.disputes.models import Dispute
 from app.extensions import db
+from app.referrals.models import Referral
 from tests import factories as f
 from tests import factories_referrals as fr
 from tests.browser_support import (  # noqa: F401  (fixtures, used by name)
@@ -110,5 +111,42 @@ def test_a_referral_to_market_regulation_is_answered_returned_answered_again_and
 
     with app.app_context():
         assert db.session.get(Dispute, case_id).state == "closed"
+        assert verify() == []
+    assert pages.problems == []
+
+
+def test_withdrawing_a_referral_asks_naming_the_step_its_department_and_the_case(pages, people, app, backend):
+    """The dialog before a dangerous step says which step, on what (the referral's department and its
+    case's file number) and what follows: no "Are you sure?" to be answered blind. Dismissed, nothing is done."""
+    clock.set_now(NOW)
+    with app.app_context():
+        mediator = db.session.execute(select(f.User).where(f.User.username == people.mediator)).scalar_one()
+        case = f.walk(f.dispute(mediator, mediator.community.grids[0], now=NOW), mediator, "accept", now=NOW)
+        referral_id = fr.referral(case, fr.department("市场监管"), mediator, now=NOW).id
+        number = case.file_no
+        db.session.remove()
+    expected = f"对案件{number}交办给市场监管的事项执行“撤回”？部门将停止办理。此操作无法撤销。"
+
+    desk = pages.open(**PHONE)
+    log_in(desk, people.mediator, people.password)
+    desk.goto(f"/referrals/{referral_id}")
+    desk.locator("#step-withdraw textarea[name=reason]").fill("当事人已自行和解。")
+    asked = []
+
+    def say_no(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    desk.on("dialog", say_no)
+    desk.locator("#do-withdraw").click()
+    expect(desk.locator("#referral-state")).to_have_text("已派单")  # dismissed: still the department's
+    assert asked == [expected]
+    desk.remove_listener("dialog", say_no)
+
+    desk.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    submit(desk, desk.locator("#do-withdraw"))
+    assert asked == [expected, expected]
+    with app.app_context():
+        assert db.session.get(Referral, referral_id).state == "withdrawn"
         assert verify() == []
     assert pages.problems == []

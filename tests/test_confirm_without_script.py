@@ -14,7 +14,11 @@ from app.extensions import db
 from tests import factories as f
 from tests.factories import csrf, login
 
-QUESTION = "确定要执行此操作吗？操作后无法撤销。"
+
+
+def question(case_id: int) -> str:
+    """The reject step's question: the step, the case (no file number before acceptance) and what follows."""
+    return f"对案件#{case_id}执行“不予受理”？案件将不予受理调解。此操作无法撤销。"
 
 
 @pytest.fixture
@@ -50,7 +54,7 @@ def sent_without_a_script(client, case_id, referer=None, **changes):
     form = reject_form(page)
     # The question rides in <noscript>: only a browser running no script sends it.
     asked = re.search(r'<noscript><input type="hidden" name="_confirm" value="([^"]+)"></noscript>', form)
-    assert asked and unescape(asked.group(1)) == QUESTION
+    assert asked and unescape(asked.group(1)) == question(case_id)
     version = re.search(r'name="reject-version" type="hidden" value="(\d+)"', form).group(1)
     data = {"reject-csrf_token": csrf(page), "reject-version": version, "reject-route": "court",
             "reject-reason": "重复登记 <b>", "_confirm": unescape(asked.group(1))}
@@ -65,7 +69,7 @@ def test_the_step_is_asked_about_then_done_once_answered(app, client, world):
     asked = sent_without_a_script(client, world.case)
     assert asked.status_code == 200
     html = asked.get_data(as_text=True)
-    assert "请确认" in html and QUESTION in html and "尚未执行任何操作。" in html
+    assert "请确认" in html and question(world.case) in html and "尚未执行任何操作。" in html
     assert state(app, world.case) == "submitted" and events(app) == before  # nothing done, nothing recorded
     # The page sends the same fields again, and the answer; the question is not sent again.
     form = re.search(r'<div class="py-3" id="confirm-page">.*?<form method="post" action="([^"]+)"(.*?)</form>', html, re.S)

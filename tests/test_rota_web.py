@@ -38,7 +38,8 @@ def world(app):
         owner = next(u.username for lw, u in people if lw.id == first.lawyer_id)
         others = [(lw.id, u.username) for lw, u in people if lw.id != first.lawyer_id]
         world = dict(coordinator=coordinator.username, mediator=mediator.username, duty=first.id, day=first.day,
-                     owner=owner, owner_lawyer=first.lawyer_id, others=others, version=first.version,
+                     owner=owner, owner_lawyer=first.lawyer_id, owner_name=first.lawyer.name, others=others,
+                     version=first.version,
                      room=room.id, community=room.community.name)
         db.session.remove()
     return world
@@ -282,7 +283,9 @@ def test_while_on_duty_logging_is_the_main_action_and_ending_asks_first(app, wor
     assert re.search(r'<a class="btn btn-sm btn-primary" href="/rota/duties/\d+#log"[^>]*>记录咨询</a>', today)
     ending = end_form(today, world["duty"])
     assert "btn-primary" not in ending and "值班结束" in ending
-    question = "本次值班到 12:00 结束。现在就结束吗？结束后不能再记录本次值班的咨询。"
+    # The question names the step and the duty (its lawyer and day), then why it asks.
+    duty = f"{world['owner_name']} {world['day'].year}年{world['day'].month}月{world['day'].day}日的值班"
+    question = f"对{duty}执行“值班结束”？本次值班到 12:00 结束。结束后不能再记录本次值班的咨询。"
     assert f'data-confirm="{question}"' in ending and f'name="_confirm" value="{question}"' in ending
     # Sent without a script, the question comes first and nothing is done.
     version = re.search(r'name="version" value="(\d+)"', ending).group(1)
@@ -297,7 +300,7 @@ def test_while_on_duty_logging_is_the_main_action_and_ending_asks_first(app, wor
     with app.app_context():
         fr.set_today(world["day"], hour=13)
     late = end_form(client.get("/rota/mine").get_data(as_text=True), world["duty"])
-    assert 'data-confirm="结束值班吗？结束后不能再记录本次值班的咨询。"' in late
+    assert f'data-confirm="对{duty}执行“值班结束”？结束后不能再记录本次值班的咨询。"' in late
 
 
 def test_todays_duty_stays_on_my_page_with_its_consultations_once_ended(app, world):

@@ -48,6 +48,12 @@ def test_items_due_after_the_week_are_listed_later():
     assert result.week == [last_day]
     assert result.later == [weeks_away]
     assert result.today == [open_now]
+    # One place decides it: section_of, given the week's end; without it, what is not today's is the week's.
+    assert [registry.section_of(i, now, END_OF_9_MARCH, until) for i in (last_day, weeks_away, open_now)] == [
+        "week", "later", "today"]
+    assert registry.section_of(weeks_away, now, END_OF_9_MARCH) == "week"
+    placed = TodayItem(kind="x", title="t", due_at=now + timedelta(weeks=7), colour=None, url="/", section="week")
+    assert registry.section_of(placed, now, END_OF_9_MARCH, until) == "later"  # as the page listed it before
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ def init_app(app) -> None:
     core (`flask audit shred`) and the timer (a tick job); a mediator's inbox of
     waiting reports and a supervisor's overdue cases to the today page; the
     notice of an urged case to the notifications."""
+    from ..confirm import install_step_subject
     from ..today import install_provider
     from . import inbox, notices, overdue, retention, rules
 
@@ -21,3 +22,11 @@ def init_app(app) -> None:
     rules.hooks.install()
     notices.install()
     retention.init_app(app)
+    install_step_subject("dispute", _asked_about)
+
+
+def _asked_about(dispute) -> str:
+    """A case as a dangerous step's question names it: by its file number."""
+    from flask_babel import gettext as _
+
+    return _("case %(number)s", number=dispute.title)

@@ -86,7 +86,7 @@ class RowSteps:
 class StepWords:
     """What a step's button says instead of the step's label, a sentence
     shown under it, and the question asked before it is taken (a dangerous
-    step is always asked about: with its own question, or the general one)."""
+    step is always asked about: with its own question, or app.confirm.step_question's)."""
 
     label: str | None = None
     hint: str | None = None

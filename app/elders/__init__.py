@@ -12,6 +12,7 @@ def init_app(app) -> None:
     invitations waiting for an elder whose login is deactivated; list the
     open ones in a case's closing form."""
     from ..auth.accounts import install_deactivation_listener
+    from ..confirm import install_step_subject
     from ..timeline import install_related
     from ..today import install_provider
     from ..disputes import loose_ends
@@ -26,3 +27,12 @@ def init_app(app) -> None:
     install_deactivation_listener(notices.account_deactivated)
     loose_ends.install("elder_assignment", panel.open_on_case)
     loose_ends.install_withdrawn("elder_assignment", panel.withdrawn_by_step)
+    install_step_subject("elder_assignment", _asked_about)
+
+
+def _asked_about(assignment) -> str:
+    """An invitation as a dangerous step's question names it: its elder and its case's file number."""
+    from flask_babel import gettext as _
+
+    return _("the invitation of %(elder)s to case %(number)s", elder=assignment.elder.name,
+             number=assignment.dispute.title)

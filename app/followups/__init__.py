@@ -17,6 +17,7 @@ def init_app(app) -> None:
     engine, put a case's follow-ups on its timeline, install the messages,
     the today page's items and the closing form's list."""
     from .. import today
+    from ..confirm import install_step_subject
     from ..timeline import install_related
     from ..disputes import loose_ends
     from . import notices, rules, views
@@ -27,3 +28,14 @@ def init_app(app) -> None:
     notices.install()
     today.install_provider("followup", followups_due)
     loose_ends.install("followup", views.open_on_case)
+    install_step_subject("followup", _asked_about)
+
+
+def _asked_about(followup) -> str:
+    """A follow-up as a dangerous step's question would name it (none of its steps asks yet): its case and day."""
+    from flask_babel import gettext as _
+
+    from ..dates import day_text
+
+    return _("the follow-up of case %(number)s planned for %(day)s", number=followup.dispute.title,
+             day=day_text(followup.planned_for))

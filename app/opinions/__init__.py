@@ -14,6 +14,7 @@ def init_app(app) -> None:
     withdraw a lawyer's requests when the roster takes them off or their
     login is deactivated, and list the open ones in a case's closing form."""
     from ..auth.accounts import install_deactivation_listener
+    from ..confirm import install_step_subject
     from ..rota.admin import install_on_leaving
     from ..timeline import install_related
     from ..today import install_provider
@@ -30,3 +31,12 @@ def init_app(app) -> None:
     install_deactivation_listener(notices.account_deactivated)
     loose_ends.install("legal_opinion", panel.open_on_case)
     loose_ends.install_withdrawn("legal_opinion", panel.withdrawn_by_step)
+    install_step_subject("legal_opinion", _asked_about)
+
+
+def _asked_about(opinion) -> str:
+    """A request as a dangerous step's question names it: its lawyer and its case's file number."""
+    from flask_babel import gettext as _
+
+    return _("the request to %(lawyer)s on case %(number)s", lawyer=opinion.lawyer.name,
+             number=opinion.dispute.title)

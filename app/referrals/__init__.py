@@ -18,6 +18,7 @@ def init_app(app) -> None:
     closing guard) to the engine, put a case's referrals on its timeline,
     install the messages, the today page's items and the closing form's list."""
     from .. import today
+    from ..confirm import install_step_subject
     from ..timeline import install_related, install_subject
     from ..disputes import loose_ends
     from . import notices, rules, views
@@ -29,3 +30,12 @@ def init_app(app) -> None:
     notices.install()
     today.install_provider("referral", referrals_due)
     loose_ends.install("referral", views.open_on_case)
+    install_step_subject("referral", _asked_about)
+
+
+def _asked_about(referral) -> str:
+    """A referral as a dangerous step's question names it: its department and its case's file number."""
+    from flask_babel import gettext as _
+
+    return _("the referral of case %(number)s to %(department)s", number=referral.dispute.title,
+             department=referral.department.name)

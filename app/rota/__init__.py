@@ -14,6 +14,7 @@ def init_app(app) -> None:
     decline the swaps asked of a lawyer whose login is deactivated or who is
     taken off the roster (and tell the coordinators of their duties)."""
     from ..auth.accounts import install_deactivation_listener
+    from ..confirm import install_step_subject
     from ..timeline import install_related
     from ..today import install_provider
     from ..workdays import install_holiday_listener
@@ -28,3 +29,24 @@ def init_app(app) -> None:
     install_holiday_listener(notices.duties_on_new_holidays)
     install_deactivation_listener(swaps.decline_for_deactivated)
     install_on_leaving(leaving.on_roster_leaving)
+    install_step_subject("lawyer_duty", _duty_asked_about)
+    install_step_subject("duty_swap", _swap_asked_about)
+
+
+def _duty_asked_about(duty) -> str:
+    """A duty as a dangerous step's question names it: its day and its lawyer."""
+    from flask_babel import gettext as _
+
+    from ..dates import day_text
+
+    return _("the duty of %(lawyer)s on %(day)s", lawyer=duty.lawyer.name, day=day_text(duty.day))
+
+
+def _swap_asked_about(swap) -> str:
+    """A swap as a dangerous step's question names it: by the duty it would hand over."""
+    from flask_babel import gettext as _
+
+    from ..dates import day_text
+
+    return _("the swap of the duty of %(lawyer)s on %(day)s", lawyer=swap.duty.lawyer.name,
+             day=day_text(swap.duty.day))

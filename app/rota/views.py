@@ -139,7 +139,7 @@ def mine(status=200):
         swap_actions={s.id: engine.available(s, current_user) for s in swaps},
         todays=todays, todays_consultations=consultations_of(todays),
         duty_actions={d.id: engine.available(d, current_user) for d in todays + duties},
-        end_questions={d.id: end_question(d) for d in todays},
+        end_notes={d.id: end_note(d) for d in todays},
         swap_forms=swap_forms, action_form=ActionForm(), plain_form=PlainForm(), day_form=UnavailableForm(),
         duty_wf=LAWYER_DUTY, swap_wf=DUTY_SWAP, codes=codes,
         future_unavailable=[u.day for u in me.unavailable if u.day >= today],
@@ -182,13 +182,13 @@ def consultations_of(duties) -> dict[int, list[Consultation]]:
     return found
 
 
-def end_question(duty: Duty) -> str:
-    """What ending the duty asks first: nothing can be logged on it after,
-    and, before the room closes, that the duty is not over yet."""
+def end_note(duty: Duty) -> str | None:
+    """What ending the duty says besides the step's own question (app.confirm:
+    nothing can be logged on it after): before the room closes, that the duty
+    is not over yet."""
     if clock.now() < clock.at_local(duty.day, duty.room.closes):
-        return _("The duty runs until %(time)s. End it now? Consultations cannot be logged on it afterwards.",
-                 time=duty.room.closes.strftime("%H:%M"))
-    return _("End the duty? Consultations cannot be logged on it afterwards.")
+        return _("The duty runs until %(time)s.", time=duty.room.closes.strftime("%H:%M"))
+    return None
 
 
 @roles_required("lawyer")
@@ -295,7 +295,7 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
         open_swap=next((s for s in swaps if s.state in swap_service.OPEN_STATES), None),
         me_id=me.id if me is not None else None,
         may_swap=may_swap, swap_form=swap_form, consultations=consultations, may_log=may_log,
-        end_question=end_question(duty),
+        end_note=end_note(duty),
         consultation_form=consultation_form, codes=codes, timeline=steps(duty, locale),
     ), status
 

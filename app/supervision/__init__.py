@@ -10,6 +10,7 @@ def init_app(app) -> None:
     review's hooks to the engine, put a case's reviews on its timeline and
     the reviews waiting on the today page, and tell the mediators of the
     review's decision."""
+    from ..confirm import install_step_subject
     from ..timeline import install_related
     from ..today import install_provider
     from . import counters, notices, rules, today
@@ -19,3 +20,11 @@ def init_app(app) -> None:
     notices.install()
     install_related("dispute", rules.reviews_of_case)
     install_provider("signoff", today.reviews_due)
+    install_step_subject("signoff", _asked_about)
+
+
+def _asked_about(review) -> str:
+    """A closure's review as a dangerous step's question names it: by its case's file number."""
+    from flask_babel import gettext as _
+
+    return _("case %(number)s", number=review.dispute.title)

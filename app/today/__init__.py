@@ -86,10 +86,22 @@ def end_of_day(now: datetime) -> datetime:
     return clock.day_start(clock.local_date(now) + timedelta(days=1))
 
 
-def section_of(item: TodayItem, now: datetime, end_of_today: datetime) -> str:
+def section_of(item: TodayItem, now: datetime, end_of_today: datetime, until: datetime | None = None) -> str:
     """Inbox items (new work to take on) have their own list; red items are
     overdue; items due before the day ends, or open for work since earlier (a
-    follow-up on its planned day), are today's; the rest are this week's."""
+    follow-up on its planned day), are today's; the rest are this week's,
+    except, given the week's end `until`, those due after it (a swap to
+    approve whose duty is weeks away: work a provider lists whenever it is
+    due), which are "later", so that the week's heading stays true. An item
+    a provider places itself (`item.section`) is placed so too."""
+    section = _section_before(item, now, end_of_today)
+    if section == "week" and until is not None and item.due_at is not None and item.due_at > until:
+        return "later"
+    return section
+
+
+def _section_before(item: TodayItem, now: datetime, end_of_today: datetime) -> str:
+    """The section of `item` without a week's end (section_of)."""
     if item.inbox:
         return "inbox"
     if item.section:

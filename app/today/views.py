@@ -25,15 +25,10 @@ class Sections:
 
 
 def sections(items: list[TodayItem], now, end_of_today, until=None) -> Sections:
-    """By section_of; an item of "this week" due after `until` (a swap to
-    approve whose duty is weeks away: work a provider lists whenever it is
-    due) is listed under "later", so that the week's heading stays true."""
+    """The items by section_of (with the week's end `until`, "later" too)."""
     result = Sections([], [], [], [], [])
     for item in items:
-        section = section_of(item, now, end_of_today)
-        if section == "week" and until is not None and item.due_at is not None and item.due_at > until:
-            section = "later"
-        getattr(result, section).append(item)
+        getattr(result, section_of(item, now, end_of_today, until)).append(item)
     return result
 
 
