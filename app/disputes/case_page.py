@@ -70,6 +70,10 @@ def not_offered(trigger, dispute) -> tuple:
 # with the guard's reason (rather than leave it out, as a dead end): each with what blocks it, by the kind of
 # its loose ends (app/disputes/loose_ends.py), linked; or None. The others (not the user's case, a period
 # ended, a step already recorded...) leave the step out, as before.
+# The steps by which a supervisor's return reopens a case: only a case whose
+# history has one can carry a returned review's notice (no statement for the others).
+REOPENED_BY_RETURN = frozenset(t.trigger for t in DISPUTE.transitions if "from_signoff_review" in t.guards)
+
 SHOWN_WHEN_REFUSED = {"no_open_referrals": "referral", "has_parties": None}
 
 
@@ -143,6 +147,7 @@ def render_case(dispute, status=200, submitted=None, formdata=None, revealed=Non
         refused=refused_steps(dispute, refusals),
         open_action=open_action,
         timeline=history,
+        may_be_returned=own_events is None or any(e.trigger in REOPENED_BY_RETURN for e in own_events),
         codes=codes,
         mask_id=mask_id,
         mask_phone=mask_phone,
