@@ -113,3 +113,22 @@ def test_another_streets_coordinator_and_the_lawyer_see_none(app, no_shows, who)
     page = logged_in(app, no_shows[who]).get("/today").get_data(as_text=True)
     assert "no-show" not in page
     assert all(plan_link(day) not in page for day in (FIRST, SECOND))
+
+
+def test_the_duty_page_says_until_when_to_the_coordinator_and_to_the_lawyer(app, no_shows):
+    duty = no_shows["ids"][FIRST][0]
+    last = FIRST + timedelta(days=30)
+    until = f"{last:%b} {last.day}, {last.year}"
+    page = logged_in(app, no_shows["coordinator"]).get(f"/rota/duties/{duty}").get_data(as_text=True)
+    said = page.split('id="correction-open">')[1].split("</p>")[0]
+    assert no_shows["names"][FIRST][0] in said and f"record it here until {until}" in said
+    lawyer = logged_in(app, no_shows["lawyer"]).get(f"/rota/duties/{duty}").get_data(as_text=True)
+    said = lawyer.split('id="correction-open">')[1].split("</p>")[0]
+    assert f"tell the coordinator: they can correct it until {until}" in said
+    assert "/fire/correct_no_show" not in lawyer
+    fr.set_today(last + timedelta(days=1), hour=0)
+    for who in ("coordinator", "lawyer"):
+        page = logged_in(app, no_shows[who]).get(f"/rota/duties/{duty}").get_data(as_text=True)
+        assert 'id="correction-open"' not in page
+    assert 'id="correction-closed"' in logged_in(app, no_shows["coordinator"]).get(
+        f"/rota/duties/{duty}").get_data(as_text=True)
