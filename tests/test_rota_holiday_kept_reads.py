@@ -2,13 +2,16 @@
 the coordinator cancels its duties: while undecided its header says the
 rooms' opening is still to be decided, once kept that they open as planned,
 on the plan and month pages and on the public board alike; the print view
-and the export list the kept duties. Cancelled, the day reads 不坐班 again."""
+and the export list the kept duties, and their lawyers are told, with the
+reason. Cancelled, the day reads 不坐班 again."""
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.notifications.models import Notification
+from app.notifications.service import text_of
 from app.main.calendar_admin import add_entry
 from app.rota import planning
 from app.rota.models import Duty
@@ -31,8 +34,9 @@ def world(app):
         planning.generate(fr.FIRST_SATURDAY, last, coordinator)
         planning.publish(fr.FIRST_SATURDAY, last, coordinator)
         add_entry("劳动节", MAY_1, MAY_1 + timedelta(days=4), [], f.user("admin"))
-        names = [d.lawyer.name for d in db.session.execute(select(Duty).where(Duty.day == MAY_1)).scalars()]
-        values = dict(coordinator=coordinator.username, names=names)
+        duties = list(db.session.execute(select(Duty).where(Duty.day == MAY_1)).scalars())
+        values = dict(coordinator=coordinator.username, names=[d.lawyer.name for d in duties],
+                      lawyers={d.lawyer.user_id: d.id for d in duties})
         db.session.remove()
     return values
 
@@ -87,3 +91,23 @@ def test_cancelled_the_day_reads_no_duty_again(app, world):
     sheet = coordinator.get("/rota/month/print?m=2027-05").get_data(as_text=True)
     may_first = [row for row in sheet.split("<tr") if f'data-day="{MAY_1}"' in row]
     assert len(may_first) == 1 and "No duty" in may_first[0]
+
+
+def test_the_lawyers_of_a_kept_day_are_told_with_the_reason(app, world):
+    coordinator = logged_in(app, world["coordinator"])
+    assert decide(coordinator, "keep").status_code == 302
+    with app.app_context():
+        notes = list(db.session.execute(select(Notification).where(
+            Notification.kind == "duty_kept_on_holiday")).scalars())
+        assert {(n.user_id, n.entity_id) for n in notes} == set(world["lawyers"].items())
+        text = text_of(notes[0])
+        assert "劳动节" in text and "劳动节工作室照常开放" in text
+
+
+def test_a_cancelled_day_tells_of_the_cancellation_not_of_a_keep(app, world):
+    coordinator = logged_in(app, world["coordinator"])
+    assert decide(coordinator, "cancel").status_code == 302
+    with app.app_context():
+        kinds = set(db.session.execute(select(Notification.kind).where(
+            Notification.user_id.in_(list(world["lawyers"])))).scalars())
+        assert "duty_cancelled" in kinds and "duty_kept_on_holiday" not in kinds
