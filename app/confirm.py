@@ -89,6 +89,10 @@ CONSEQUENCES = {
     ("elder_assignment", "withdraw"): N_("The elder no longer takes part in the case. This cannot be undone."),
     ("legal_opinion", "withdraw"): N_("The lawyer can no longer answer it. This cannot be undone."),
     ("lawyer_duty", "complete"): N_("Consultations cannot be logged on it afterwards."),
+    # Withdrawing is asked by the requester alone; they may ask again at once.
+    ("duty_swap", "withdraw"): N_("The duty stays yours: sit it, or ask for a swap again."),
+    ("duty_swap", "refuse"): N_("The duty stays with the lawyer who asked; both lawyers are told."),
+    ("lawyer_duty", "cancel"): N_("The seat is left empty and the lawyer is told. This cannot be undone."),
     ("signoff", "return_case"): N_("The case is reopened and goes back to be worked on again."),
 }
 CANNOT_BE_UNDONE = N_("This cannot be undone.")

@@ -110,7 +110,8 @@ def test_a_duty_s_cancellation_names_its_lawyer_and_day(app, world):
     coordinator = in_english(app, world["coordinator"])
     question = asked(coordinator, f"/rota/duties/{world['duty']}", f"/rota/duties/{world['duty']}/fire/cancel")
     assert question == (f"“Cancel the duty” on the duty of {world['duty_lawyer']} on "
-                        f"{day_text(world['duty_day'], 'en')}? This cannot be undone.")
+                        f"{day_text(world['duty_day'], 'en')}? The seat is left empty and the lawyer is told. "
+                        "This cannot be undone.")
 
 
 def test_the_supervisor_s_return_names_the_case(app, world):

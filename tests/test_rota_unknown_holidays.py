@@ -54,3 +54,17 @@ def test_no_warning_once_the_year_is_entered(app, world):
             add_entry(name, first, last, [], admin)
     html = page(app, world["coordinator"], fr.FIRST_SATURDAY, date(2027, 5, 29))
     assert 'id="unknown-holidays"' not in html
+
+
+def test_a_year_entered_in_part_names_the_festivals_still_to_enter(app, world):
+    """The admin entered 元旦 and 春节: the page no longer says the year is not entered at all."""
+    with app.app_context():
+        admin = db.session.execute(select(User).where(User.username == world["admin"])).scalar_one()
+        for name, first, last in NOTICE_2027[:2]:
+            add_entry(name, first, last, [], admin)
+    html = page(app, world["coordinator"], fr.FIRST_SATURDAY, date(2027, 5, 29))
+    warning = html.split('id="unknown-holidays">')[1].split("</div>")[0]
+    assert "2027年的法定节假日已部分录入：尚待录入清明节、劳动节、端午节、中秋节、国庆节" in warning
+    assert "尚未录入" not in warning and "春节" not in warning
+    question = html.split('action="/rota/plan/publish" data-confirm="')[1].split('"')[0]
+    assert "尚待录入清明节" in question

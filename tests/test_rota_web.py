@@ -283,8 +283,8 @@ def test_while_on_duty_logging_is_the_main_action_and_ending_asks_first(app, wor
     assert re.search(r'<a class="btn btn-sm btn-primary" href="/rota/duties/\d+#log"[^>]*>记录咨询</a>', today)
     ending = end_form(today, world["duty"])
     assert "btn-primary" not in ending and "值班结束" in ending
-    # The question names the step and the duty (its lawyer and day), then why it asks.
-    duty = f"{world['owner_name']} {world['day'].year}年{world['day'].month}月{world['day'].day}日的值班"
+    # The question names the step and the duty (the lawyer's own: "your", and its day), then why it asks.
+    duty = f"您{world['day'].year}年{world['day'].month}月{world['day'].day}日的值班"
     question = f"对{duty}执行“值班结束”？本次值班到 12:00 结束。结束后不能再记录本次值班的咨询。"
     assert f'data-confirm="{question}"' in ending and f'name="_confirm" value="{question}"' in ending
     # Sent without a script, the question comes first and nothing is done.

@@ -39,6 +39,8 @@ def _duty_asked_about(duty) -> str:
 
     from ..dates import day_text
 
+    if _is_own(duty):  # the lawyer's own step (finish the duty): "your", not their name as a stranger's
+        return _("your duty on %(day)s", day=day_text(duty.day))
     return _("the duty of %(lawyer)s on %(day)s", lawyer=duty.lawyer.name, day=day_text(duty.day))
 
 
@@ -48,5 +50,17 @@ def _swap_asked_about(swap) -> str:
 
     from ..dates import day_text
 
+    if _is_own(swap.duty):  # the requester withdrawing it
+        return _("your swap request for the duty on %(day)s", day=day_text(swap.duty.day))
     return _("the swap of the duty of %(lawyer)s on %(day)s", lawyer=swap.duty.lawyer.name,
              day=day_text(swap.duty.day))
+
+
+def _is_own(duty) -> bool:
+    """Whether the signed-in user is the duty's lawyer."""
+    from flask_login import current_user
+
+    from .roster import lawyer_of
+
+    me = lawyer_of(current_user) if current_user and current_user.is_authenticated else None
+    return me is not None and me.id == duty.lawyer_id

@@ -44,7 +44,7 @@ def month_section(first, rows) -> Section:
     headers = [_("Date"), _("Room"), _("Seat"), _("Hours"), _("Lawyer"), _("Law firm"), _("State")]
     lines = []
     for row in rows:
-        if row.holiday:
+        if row.holiday and not row.seats:  # a holiday whose duties were kept lists them
             # No room's name in the room column: the day's state says it, the reason with it.
             lines.append([row.day.isoformat(), None, None, None, None, None,
                           _("No duty") + pgettext("between a label and its value", ": ") + festival_label(row.holiday, current_locale())])

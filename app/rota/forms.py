@@ -68,9 +68,29 @@ def parse_dates(text: str, rule=None) -> set[date]:
     return days
 
 
+class WrittenDateField(DateField):
+    """A date from an address (the plan page's range is a link, bookmarked or
+    edited by hand): read as the holiday notice's dates are (2027-01-09,
+    2027/1/9, 2027年1月9日), and one that is not a date is named in the
+    message, since the browser's date input cannot show it back."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        self.data = written_day(valuelist[0])
+        if self.data is None:
+            raise ValueError(_l("“%(text)s” is not a date: write it like 2027-01-09, 2027/1/9 or 2027年1月9日.",
+                                text=valuelist[0].strip()[:20]))
+
+    def _value(self):
+        # 2027/1/9 read is shown as the date input's own 2027-01-09.
+        return self.data.isoformat() if self.data else super()._value()
+
+
 class RangeForm(FlaskForm):
-    first_day = DateField(_lp("date range", "From"), validators=[InputRequired(), sane_date])
-    last_day = DateField(_lp("date range", "To"), validators=[InputRequired(), sane_date])
+    first_day = WrittenDateField(_lp("date range", "From"), validators=[InputRequired(), sane_date])
+    last_day = WrittenDateField(_lp("date range", "To"), validators=[InputRequired(), sane_date])
 
     def validate_last_day(self, field):
         """A range backwards, or longer than a plan covers, is refused here,

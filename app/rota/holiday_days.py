@@ -20,7 +20,7 @@ from ..engine.errors import GuardFailed
 from ..extensions import db
 from ..notifications.service import mark_read
 from .models import HELD_STATES, Duty, HolidayKeep
-from .notices import ROTA_DAY
+from .notices import ROTA_DAY, tell_kept
 from .planning import closures
 from .scope import duties_clause
 
@@ -80,6 +80,7 @@ def decide(day: date, keep: bool, reason: str, actor, street_id) -> int:
                                            kept_at=now))
                 record("lawyer_duty", duty.id, "holiday_kept", actor, at=now, reason=reason,
                        data={"holiday": found[0].holiday, "day": day})
+                tell_kept(duty, found[0].holiday, reason, now)
             else:
                 engine.fire(duty, "cancel", actor, reason, now=now, commit=False)
         # The day's notice (notices.duties_on_new_holidays) asked for this decision.

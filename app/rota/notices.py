@@ -6,7 +6,8 @@ reader's step on it: notifications.answered_by_steps), the coordinators when a s
 approved or refused (or when it expires unanswered), a lawyer whose
 published duty is cancelled, each lawyer of a plan when it is published,
 both lawyers when a coordinator moves a published duty by hand, a lawyer
-whose no-show the coordinator corrects (they came after all), and the
+whose no-show the coordinator corrects (they came after all), each lawyer
+of a day turned holiday whose duties the coordinator keeps, and the
 coordinators of the duties on a day the admin enters as a holiday (once per
 coordinator and Saturday).
 Written in the step's own transaction (effects, or the swap request's
@@ -55,6 +56,8 @@ MESSAGES = {
                             "it counts as completed, no longer as a no-show."),
     "duty_moved_away": _l("The coordinator gave your Saturday duty on %(day)s at %(room)s to a colleague: "
         "you no longer sit that day."),
+    "duty_kept_on_holiday": _l("Your Saturday duty on %(day)s at %(room)s falls on %(holiday)s; the coordinator "
+                               "keeps it: you sit it as planned. The coordinator's reason: %(reason)s"),
 }
 
 
@@ -242,3 +245,13 @@ def install() -> None:
     install_link("lawyer_duty", duty_page)
     install_link("duty_swap", swap_on_its_duty)
     answered_by_steps("duty_swap")  # the colleague taking or declining answers "asks you to take"
+
+
+def tell_kept(duty: Duty, holiday: str, reason: str, now) -> None:
+    """A duty kept on a day turned holiday (holiday_days.decide): its lawyer
+    hears that they sit it after all, and why; a cancelled one's lawyer hears
+    of the cancellation by its own step."""
+    if duty.lawyer.user_id is not None:
+        notify(duty.lawyer.user_id, "duty_kept_on_holiday", entity_type="lawyer_duty", entity_id=duty.id,
+               data={"day": duty.day.isoformat(), "room": duty.room.name, "holiday": holiday, "reason": reason},
+               now=now)

@@ -89,12 +89,10 @@ def render_plan(first, last, range_form, status=200):
     # A year the holiday calendar does not know (neither the chinesecalendar
     # package nor a notice the admin entered): its festivals' Saturdays are
     # planned like any other, which the coordinator must hear before publishing.
-    unknown = workdays.unentered_years(max(first, today + timedelta(days=1)), last) if last > today else []
+    gaps = workdays.notice_gaps(max(first, today + timedelta(days=1)), last) if last > today else {}
     return render_template(
         "rota/plan.html", rows=rows, first=first, last=last, range_form=range_form, today=today, problem=problem,
-        unknown_holidays=_("The public holidays of %(years)s are not entered yet (the administrator enters them): "
-                           "Saturdays on a festival will be planned like any other.",
-                           years=", ".join(str(y) for y in unknown)) if unknown else "",
+        unknown_holidays=_unentered_holidays(gaps),
         choices=_seat_choices([r for r in rows if r.day > today], sitting), seat_form=SeatForm(), counts=counts,
         lawyers=lawyers, available=available, wf=LAWYER_DUTY,
         seen=planning.plan_fingerprint(first, last, street_id),
@@ -105,6 +103,28 @@ def render_plan(first, last, range_form, status=200):
         rooms=db.session.execute(select(func.count(Room.id)).where(Room.active.is_(True),
                                                                    rooms_clause(street_id))).scalar(),
     ), status
+
+
+def _unentered_holidays(gaps: dict[int, list[str]]) -> str:
+    """What the page (and its publish question) says of the years in range
+    whose holidays the calendar lacks: a year not entered at all, or, entered
+    in part (the admin entered 元旦 and 春节), the festivals still to enter,
+    not "not entered" beside a festival the page shows as entered."""
+    from flask_babel import pgettext
+
+    from ..i18n import current_locale
+
+    unknown = [year for year, missing in gaps.items() if len(missing) == len(workdays.NOTICE_FESTIVALS)]
+    said = [_("The public holidays of %(years)s are not entered yet (the administrator enters them): "
+              "Saturdays on a festival will be planned like any other.",
+              years=", ".join(str(y) for y in unknown))] if unknown else []
+    for year, missing in gaps.items():
+        if year not in unknown:
+            said.append(_("The public holidays of %(year)s are entered in part: %(festivals)s still to be entered "
+                          "(the administrator enters them); Saturdays on those will be planned like any other.",
+                          year=year, festivals=pgettext("list separator", ", ").join(
+                              workdays.festival_label(name, current_locale()) for name in missing)))
+    return ("" if current_locale().startswith("zh") else " ").join(said)
 
 
 @dataclass

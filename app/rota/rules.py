@@ -85,6 +85,11 @@ def correction_deadline(duty):
     return duty.day + timedelta(days=current_app.config.get("DUTY_NO_SHOW_CORRECTION_DAYS", 30))
 
 
+def first_correctable_day():
+    """The earliest duty day whose no-show may still be corrected today."""
+    return clock.today() - timedelta(days=current_app.config.get("DUTY_NO_SHOW_CORRECTION_DAYS", 30))
+
+
 @hooks.guard("no_show_correctable")
 def no_show_correctable(duty, actor, data):
     # The street's scope is the engine's (Duty.visible_to): another street's coordinator never gets this far.

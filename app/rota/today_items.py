@@ -4,6 +4,8 @@ asked of them by name (to take or decline), and the coordinator's swaps
 awaiting approval (in their street's rooms, or the city's)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import url_for
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
@@ -18,13 +20,14 @@ from ..workdays import festival_label
 from .models import Duty
 from .leaving import stranded_query
 from .roster import lawyer_of
+from .rules import correction_deadline, first_correctable_day
 from .scope import duties_clause, street_of
 from .swaps import asked_of, awaiting_approval
 
 
 def duty_items(user, now, until) -> list[TodayItem]:
     if user.role == "coordinator":
-        return holiday_items(user) + stranded_items(user) + [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
+        return holiday_items(user) + stranded_items(user) + no_show_items(user) + [TodayItem(kind="duty", title=_("Swap to approve: %(day)s, %(old)s → %(new)s",
                                                day=day_text(s.duty.day), old=s.requester.name,
                                                new=s.taker.name if s.taker else "—"),
                           due_at=s.expires_at, colour=None, url=url_for("rota.overview") + f"#swap-{s.id}")
@@ -80,6 +83,35 @@ def stranded_items(user) -> list[TodayItem]:
                       url=url_for("rota.plan", first_day=day.isoformat(), last_day=day.isoformat())
                       + f"#day-{day.isoformat()}")
             for day, duties in by_day.items()]
+
+
+def no_show_items(user) -> list[TodayItem]:
+    """The coordinator's no-shows still correctable (rules.correction_deadline):
+    one item per Saturday of their rooms, naming the lawyers, until each is
+    corrected or the window closes; due as the window closes, so that a
+    no-show the coordinator leaves standing (most are real) waits under
+    "later" rather than among today's work. One duty leads to its page, where
+    the correction is; more to the day on the plan page, which links each."""
+    by_day: dict = {}
+    for d in db.session.execute(
+            select(Duty).where(Duty.state == "no_show", Duty.day >= first_correctable_day(), duties_clause(street_of(user)))
+            .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars():
+        by_day.setdefault(d.day, []).append(d)
+    items = []
+    for day, duties in by_day.items():
+        last = correction_deadline(duties[0])
+        url = (url_for("rota.duty", duty_id=duties[0].id) if len(duties) == 1 else
+               url_for("rota.plan", first_day=day.isoformat(), last_day=day.isoformat()) + f"#day-{day.isoformat()}")
+        items.append(TodayItem(kind="duty", title=ngettext(
+            "%(day)s: %(num)d lawyer did not check in and was recorded as a no-show (%(names)s). If they did "
+            "come, it can be corrected until %(last)s",
+            "%(day)s: %(num)d lawyers did not check in and were recorded as no-shows (%(names)s). If they did "
+            "come, it can be corrected until %(last)s",
+            len(duties), day=day_text(day), last=day_text(last),
+            names=list_text(dict.fromkeys(d.lawyer.name for d in duties))),
+            due_at=clock.day_start(last + timedelta(days=1)), colour=None, url=url,
+            detail=list_text(dict.fromkeys(d.room.name for d in duties))))
+    return items
 
 
 def holiday_items(user) -> list[TodayItem]:

@@ -34,6 +34,7 @@ from .planning import SAME_TIME, unavailable_problem
 from .outcomes import outcome
 from .models import LIVE_STATES, Consultation, Duty, Lawyer, SwapRequest
 from .roster import lawyer_of
+from .rules import correction_deadline
 from .scope import street_of
 
 STAFF = ("coordinator", "supervisor", "admin")
@@ -301,17 +302,29 @@ def _render_duty(duty: Duty, status=200, swap_form=None, consultation_form=None,
 
 
 def _correction(duty: Duty, actions) -> dict:
-    """A no-show the coordinator may still correct: the button asks first,
-    naming the lawyer and the day, and its reason box asks what shows they
-    came. Too late, the page says until when it could have been."""
+    """A no-show the coordinator may still correct: the page says so and
+    until when, the button asks first, naming the lawyer and the day, and its
+    reason box asks what shows they came. Too late, the page says until when
+    it could have been. The lawyer, while the window is open, reads whom to
+    tell if they did sit it."""
     if duty.state != "no_show":
-        return {"step_questions": {}, "reason_hints": {}, "correction_closed": None}
+        return {"step_questions": {}, "reason_hints": {}, "correction_closed": None, "correction_open": None}
     question = _("Record that %(lawyer)s sat the duty of %(day)s? It then counts as completed, no longer as a "
                  "no-show, and the lawyer is told.", lawyer=duty.lawyer.name, day=day_text(duty.day))
+    last = day_text(correction_deadline(duty))
+    still_open = clock.today() <= correction_deadline(duty)
+    if any(t.trigger == "correct_no_show" for t in actions):
+        said = _("%(lawyer)s did not check in, so the duty was recorded as a no-show. If they did sit it, record it "
+                 "here until %(last)s, saying what shows they came.", lawyer=duty.lawyer.name, last=last)
+    elif still_open and lawyer_of(current_user) is not None and lawyer_of(current_user).id == duty.lawyer_id:
+        said = _("You did not check in, so this duty was recorded as a no-show. If you did sit it, tell the "
+                 "coordinator: they can correct it until %(last)s.", last=last)
+    else:
+        said = None
     return {"step_questions": {"correct_no_show": question},
             "reason_hints": {"correct_no_show": _("What shows the lawyer came (e.g. the room's sign-in sheet)")},
-            "correction_closed": None if any(t.trigger == "correct_no_show" for t in actions)
-            else engine.why_not(duty, "correct_no_show", current_user)}
+            "correction_open": said,
+            "correction_closed": None if said or still_open else engine.why_not(duty, "correct_no_show", current_user)}
 
 
 @roles_required(*READERS)
