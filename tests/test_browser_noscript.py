@@ -112,3 +112,52 @@ def test_with_a_script_the_dialog_asks_and_no_page_asks_again(pages, people, app
     expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
     expect(page.locator("#case-state")).to_have_text("不予受理")
     assert not pages.problems, pages.problems
+
+
+TABLET = {"viewport": {"width": 800, "height": 1000}}
+
+
+def _box(page, selector):
+    return page.locator(selector).bounding_box()
+
+
+def test_without_a_script_a_tablet_s_menu_is_rows_of_groups_not_a_column(pages, people, app):
+    """At 768-1023 px the bar folds behind its toggle with a script; without one it was shown open as a
+    column of every link (the first screen of an 800 px tablet) with the groups' boxes hung in it. It is rows:
+    each group its name then its links, the account's links after the language; nothing over the page."""
+    with app.app_context():
+        admin = f.user("admin", username="guanli", password=people.password).username
+        db.session.remove()
+
+    page = pages.open(**TABLET, java_script_enabled=False)
+    log_in(page, people.mediator, people.password)
+    for link in ("#nav-mine", "#nav-all-cases", "#nav-followups", "#nav-register", "#nav-today", "#nav-sweeps",
+                 "#nav-notifications", "#account-link", "#log-out"):
+        expect(page.locator(link)).to_be_visible()
+    # The button that would open the account's menu does nothing without a script: its links are shown instead.
+    expect(page.locator("#nav-me")).to_be_hidden()
+    expect(page.locator(".navbar-toggler")).to_be_hidden()
+    # A group's links on one row, beside its name (a column put each under the last).
+    name, first, second = _box(page, "#nav-cases"), _box(page, "#nav-all-cases"), _box(page, "#nav-followups")
+    assert first["y"] == second["y"] and name["x"] < first["x"] < second["x"], (name, first, second)
+    # The menu takes a few rows, not the screen; the page starts under it, nothing wider than the window.
+    nav, main = _box(page, "nav.navbar"), _box(page, "main")
+    assert nav["height"] < 250, nav
+    assert nav["y"] + nav["height"] <= main["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    page.locator("#nav-followups").click()
+    expect(page).to_have_url(re.compile(r"/followups/?$"))
+
+    # The longest bar, an administrator's in English, wraps whole links within the window.
+    page = pages.open(**TABLET, java_script_enabled=False)
+    log_in(page, admin, people.password, lands_on=None)
+    with page.expect_navigation():
+        page.locator("#lang-switch").click()
+    expect(page.locator("#nav-users")).to_have_text("Users")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    for link in ("#nav-users", "#nav-audit-check", "#nav-rota-board", "#nav-closures", "#log-out"):
+        box = _box(page, link)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 800, (link, box)
+    nav, main = _box(page, "nav.navbar"), _box(page, "main")
+    assert nav["y"] + nav["height"] <= main["y"]
+    assert not pages.problems, pages.problems

@@ -228,6 +228,19 @@ def test_planning_an_extra_follow_up(client, app, world):
     assert [(r.kind, r.planned_for) for r in rows if r.kind == "extra"] == [("extra", datetime(2026, 3, 11, 16))]
 
 
+def test_an_extra_follow_up_on_a_day_the_case_has_one_is_refused(client, app, world):
+    """One visit a case and day: a second would be listed twice on the today page (and the case's)."""
+    as_user(client, world.lead)
+    page = client.get(f"/cases/{world.case}?form=followup").get_data(as_text=True)
+    version = re.search(r'id="add-followup".*?name="version" type="hidden" value="(\d+)"', page, re.S).group(1)
+    # The agreement's own follow-ups: due today (9 March) and on its performance deadline (20 March).
+    answer = client.post(f"/followups/cases/{world.case}/add",
+                         data={"csrf_token": csrf(page), "version": version, "planned_on": "2026-03-20"})
+    assert answer.status_code == 422
+    assert "A follow-up of this case is already planned for" in answer.get_data(as_text=True)
+    assert len(ff_rows(app, world.case)) == 2
+
+
 def test_a_follow_up_plan_sent_back_opens_on_the_case_page_where_it_was_filled_in(client, app, world):
     """No day, or a day out of range: the case page again with the form open
     in its panel, the field marked and focused, the top message linking to

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
+from typing import Callable
 
 from sqlalchemy import and_, case, false, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
@@ -150,8 +151,41 @@ def by_deadline(filters: Filters) -> bool:
 
 
 # A mediator's closed cases wait for the street supervisor's sign-off, then their archiving (a step of
-# theirs): "my cases" lists them after the open ones, in a group of their own, from the page's one statement.
+# theirs): "my cases" lists them after the open ones, from the page's one statement. In two groups: those signed
+# off, which wait for the mediator to archive them, then those awaiting the supervisor; the sign-off review
+# (app/supervision, a layer this domain may not import) installs what tells them apart (install_closed_rank).
 AWAITING_SIGN_OFF = "closed"
+CLOSED_TO_ARCHIVE, CLOSED_AWAITING = 1, 2
+
+
+@dataclass
+class _ClosureStages:
+    # () -> a SQL expression over Dispute: CLOSED_AWAITING for a case whose closure awaits its sign-off, else
+    # CLOSED_TO_ARCHIVE (asked of closed cases only).
+    rank: Callable[[], object] | None = None
+    # (case ids) -> {case id: the state of its latest review ("awaiting", "signed_off", "returned")}.
+    of_cases: Callable[[list[int]], dict[int, str]] | None = None
+
+
+_stages = _ClosureStages()
+
+
+def install_closure_stages(rank: Callable[[], object], of_cases: Callable[[list[int]], dict[int, str]]) -> None:
+    _stages.rank, _stages.of_cases = rank, of_cases
+
+
+def closed_rank():
+    """0 for an open case, then the closed ones' groups (CLOSED_TO_ARCHIVE
+    first: the mediator's next step); one group without the sign-off."""
+    rank = _stages.rank() if _stages.rank else CLOSED_AWAITING
+    return case((Dispute.state.in_((AWAITING_SIGN_OFF,)), rank), else_=0)
+
+
+def closure_stages(rows) -> dict[int, str]:
+    """Where the latest closure review of each of `rows` stands (none: not
+    in the dict), in one statement: "my cases" groups the closed ones by it
+    and marks the open ones a supervisor returned."""
+    return _stages.of_cases([d.id for d in rows]) if _stages.of_cases and rows else {}
 
 
 def mine_query(user):
@@ -185,8 +219,7 @@ def cases_page(db_session, query, order, number: int, per_page: int) -> Page:
 
 
 def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Page:
-    closed_last = case((Dispute.state.in_((AWAITING_SIGN_OFF,)), 1), else_=0)
-    return cases_page(db_session, mine_query(user), (closed_last, *urgency_order(Dispute, now)), number, per_page)
+    return cases_page(db_session, mine_query(user), (closed_rank(), *urgency_order(Dispute, now)), number, per_page)
 
 
 def registered_cases(db_session, user, number: int, per_page: int) -> Page:

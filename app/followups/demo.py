@@ -161,7 +161,9 @@ def _visit_old_followups(rng, now) -> int:
 
 
 def _demo_mediator_work(now) -> int:
-    """Give the demo mediator a follow-up due today, one overdue and one escalated."""
+    """Give the demo mediator a follow-up due today, one overdue and one escalated: each an extra visit of a
+    case that has none planned for that day (an agreement's own follow-up on the same day would be one
+    visit listed twice, on the today page and the case's)."""
     mediator = db.session.execute(select(User).where(User.username == "mediator")).scalar_one_or_none()
     if mediator is None:
         return 0
@@ -171,8 +173,12 @@ def _demo_mediator_work(now) -> int:
     ).scalars().all()
     today = clock.local_date(now)
     made = 0
-    for dispute, days_ago in zip(cases, (0, 4, 6)):
+    for days_ago in (0, 4, 6):
         day = today - timedelta(days=days_ago)
+        dispute = next((d for d in cases if day not in scheduling.open_days(d.id)), None)
+        if dispute is None:
+            continue
+        cases.remove(dispute)  # one extra visit per case, as before
         scheduling.plan(dispute, "extra", day, mediator, min(clock.day_start(day) - timedelta(days=3), now))
         db.session.commit()
         made += 1

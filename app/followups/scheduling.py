@@ -74,6 +74,13 @@ def open_followups(dispute_id: int) -> list[FollowUp]:
     return [row for row in rows if row.is_open]
 
 
+def open_days(dispute_id: int) -> set[date]:
+    """The local days a case's open follow-ups are planned for: one visit a
+    day, so that no day of a case is listed twice (agreement_days plans one
+    per day; an extra one is refused on such a day)."""
+    return {clock.local_date(row.planned_for) for row in open_followups(dispute_id)}
+
+
 # Built once: every case page lists them.
 _OF_CASE = select(FollowUp).where(FollowUp.dispute_id == bindparam("dispute_id")).order_by(FollowUp.planned_for, FollowUp.id)
 

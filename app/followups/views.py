@@ -282,6 +282,11 @@ def add(case_id):
     if valid and (day < today or (day - today).days > MAX_DAYS_AHEAD):
         form.planned_on.errors.append(_("Plan the follow-up for today or a day within the next year."))
         valid = False
+    elif valid and day in scheduling.open_days(dispute.id):
+        # The same visit twice: listed twice on the today page and the case's.
+        form.planned_on.errors.append(
+            _("A follow-up of this case is already planned for %(day)s.", day=day_text(day)))
+        valid = False
     if not valid:
         # Back on the case page with the form open where it was filled in, its field marked.
         g.followup_form = form

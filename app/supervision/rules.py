@@ -8,9 +8,11 @@
 - Either decision tells the case's mediators, in its transaction (notices.py).
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, select
+from sqlalchemy import case, func, inspect, select
 
 from .. import engine
+from ..disputes.lists import CLOSED_AWAITING, CLOSED_TO_ARCHIVE
+from ..disputes.models import Dispute
 from ..engine.hooks import Hooks
 from ..extensions import db
 from .models import OUTCOME_OF_STATE, SignOff
@@ -111,3 +113,19 @@ def reopen_trigger(review, to_intake: bool) -> str:
 def reviews_of_case(dispute):
     """The case's timeline shows its sign-off reviews' steps."""
     return "signoff", select(SignOff.id).where(SignOff.dispute_id == dispute.id)
+
+
+def closed_rank():
+    """For "my cases" (disputes.lists.install_closure_stages): a closed case
+    whose closure awaits its sign-off waits for a supervisor; the others (signed
+    off, or closed before reviews existed) for their mediator to archive them.
+    Only a case's latest review can be awaiting: each return ends one."""
+    awaiting = select(SignOff.id).where(SignOff.dispute_id == Dispute.id, SignOff.state == "awaiting").exists()
+    return case((awaiting, CLOSED_AWAITING), else_=CLOSED_TO_ARCHIVE)
+
+
+def latest_states(dispute_ids: list[int]) -> dict[int, str]:
+    """The state of each case's latest review, for a page of cases."""
+    rows = db.session.execute(select(SignOff.dispute_id, SignOff.round, SignOff.state)
+                              .where(SignOff.dispute_id.in_(dispute_ids)).order_by(SignOff.round))
+    return {dispute_id: state for dispute_id, _round, state in rows}
