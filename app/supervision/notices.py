@@ -18,6 +18,7 @@ from workflows.dispute import DISPUTE
 from workflows.signoff import S as SUPERVISOR
 from workflows.spec import SYSTEM
 
+from ..auth.models import display_name
 from ..notifications.service import answered_by, message, notify
 
 RETURNED, SIGNED_OFF = "closure_returned", "closure_signed_off"
@@ -56,8 +57,10 @@ def mediators_of(review) -> list[int]:
 
 def tell_the_mediators(review, kind: str, actor, now) -> None:
     """Called by the decision's effect, once the review holds the decision
-    (who, when, the comment)."""
-    data = {"case": review.dispute.title, "supervisor": actor.display_name}
+    (who, when, the comment). The actor is what the engine needs of a user
+    (an id and a role: the demo's builder hands plain values), so the name
+    is read by id."""
+    data = {"case": review.dispute.title, "supervisor": display_name(actor.id)}
     if review.comment:
         data["comment"] = review.comment
     for user_id in mediators_of(review):
