@@ -89,7 +89,7 @@ CONSEQUENCES = {
     ("elder_assignment", "withdraw"): N_("The elder no longer takes part in the case. This cannot be undone."),
     ("legal_opinion", "withdraw"): N_("The lawyer can no longer answer it. This cannot be undone."),
     ("lawyer_duty", "complete"): N_("Consultations cannot be logged on it afterwards."),
-    ("signoff", "return_case"): N_("The case is reopened and goes back to be worked on again."),
+    ("signoff", "return_case"): N_("The case is reopened and goes back to its mediator with your comment."),
 }
 CANNOT_BE_UNDONE = N_("This cannot be undone.")
 
