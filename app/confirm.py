@@ -85,6 +85,7 @@ CONSEQUENCES = {
     ("dispute", "fail"): N_("Mediation of the case ends."),
     ("dispute", "party_refuses"): N_("Mediation of the case ends."),
     ("dispute", "withdraw"): N_("The case ends here. This cannot be undone."),
+    ("dispute", "archive"): N_("The case file is sealed: nobody can change the case afterwards. This cannot be undone."),
     ("referral", "withdraw"): N_("The department stops working on it. This cannot be undone."),
     ("elder_assignment", "withdraw"): N_("The elder no longer takes part in the case. This cannot be undone."),
     ("legal_opinion", "withdraw"): N_("The lawyer can no longer answer it. This cannot be undone."),

@@ -151,3 +151,18 @@ def test_in_chinese_the_supervisor_s_return_says_where_the_case_goes_once(app, w
                      f"/supervision/cases/{world['closed']}/review/return_case")
     assert question.startswith(f"对案件{world['closed_number']}执行“")
     assert "退回调解员" in question and question.count("退回重办") == 1
+
+
+def test_archiving_asks_first_as_it_seals_the_case_for_good(app, world):
+    """Archived, a case is read-only for everyone: one tap on a phone sealed it without a word."""
+    from app.disputes.models import Dispute
+
+    with app.app_context():
+        fs.signed_off(db.session.get(Dispute, world["closed"]))
+        db.session.remove()
+    mediator = in_english(app, world["mediator"])
+    question = asked(mediator, f"/cases/{world['closed']}?step=archive", f"/cases/{world['closed']}/fire/archive")
+    assert question == (f"“Archive (seal)” on case {world['closed_number']}? "
+                        "The case file is sealed: nobody can change the case afterwards. This cannot be undone.")
+    with app.app_context():
+        assert db.session.get(Dispute, world["closed"]).state == "closed"  # asking changed nothing
