@@ -85,6 +85,7 @@ CONSEQUENCES = {
     ("dispute", "fail"): N_("Mediation of the case ends."),
     ("dispute", "party_refuses"): N_("Mediation of the case ends."),
     ("dispute", "withdraw"): N_("The case ends here. This cannot be undone."),
+    ("dispute", "archive"): N_("The case file is sealed: nobody can change the case afterwards. This cannot be undone."),
     ("referral", "withdraw"): N_("The department stops working on it. This cannot be undone."),
     ("elder_assignment", "withdraw"): N_("The elder no longer takes part in the case. This cannot be undone."),
     ("legal_opinion", "withdraw"): N_("The lawyer can no longer answer it. This cannot be undone."),
@@ -93,7 +94,7 @@ CONSEQUENCES = {
     ("duty_swap", "withdraw"): N_("The duty stays yours: sit it, or ask for a swap again."),
     ("duty_swap", "refuse"): N_("The duty stays with the lawyer who asked; both lawyers are told."),
     ("lawyer_duty", "cancel"): N_("The seat is left empty and the lawyer is told. This cannot be undone."),
-    ("signoff", "return_case"): N_("The case is reopened and goes back to be worked on again."),
+    ("signoff", "return_case"): N_("The case is reopened and goes back to its mediator with your comment."),
 }
 CANNOT_BE_UNDONE = N_("This cannot be undone.")
 

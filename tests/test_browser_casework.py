@@ -245,8 +245,11 @@ def test_resident_reports_and_mediator_takes_the_case_to_the_archive(pages, peop
         fs.signed_off(db.session.query(Dispute).one())
         db.session.remove()
     page.reload()
+    asked = []  # archiving seals the case for good: the script asks first (app/confirm.py)
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     fire(page, "archive", "归档（封存） → 已归档")
     expect_step(page, "已归档", "归档（封存）", "已结案 → 已归档", 17 + 2 * n)
+    assert len(asked) == 1 and file_no in asked[0] and "归档（封存）" in asked[0]
     expect(page.locator("#actions")).to_have_count(0)  # archived: nothing more to do
     expect(page.locator("#upload-panel")).to_have_count(0)  # sealed: no more files
     screenshot(page, "case-archived-desktop", backend)

@@ -182,7 +182,10 @@ def test_the_badge_on_my_cases_and_the_inbox_heading_show_one_number(app, client
     title = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
     assert 'id="case-count"' not in title
     mine = re.search(r'<h2[^>]*id="mine-heading">(.*?)</h2>', page, re.S).group(1)
-    assert re.search(r'id="case-count">\(1\)', mine)  # the closed case awaiting sign-off
+    # The closed case is listed in its own group, with its own count, not under "Cases I mediate".
+    assert re.search(r'id="case-count">\(0\)', mine)
+    group = re.search(r'<section id="awaiting-sign-off".*?</section>', page, re.S).group(0)
+    assert world.file_no in group and re.search(r'<span class="badge bg-secondary">1</span>', group)
     assert re.search(r'title="[^"]*3[^"]*" id="inbox-count"', page)  # the badge says what it counts
 
 
@@ -218,3 +221,60 @@ def test_the_notices_read_in_the_readers_language(app, world):
         with force_locale("zh_Hans_CN"):
             text = text_of(note)
         assert text.startswith(f"案件{world.file_no}已被督导") and text.endswith(f"督导意见：{COMMENT}")
+
+
+def test_a_signed_off_closure_waits_for_archiving_in_a_group_of_its_own(app, client, world):
+    """Signed off, a closed case no longer waits for the supervisor: "my
+    cases" lists it under the archiving it waits for; "Cases I mediate"
+    counts the open cases listed under it alone."""
+    with app.app_context():
+        lead = fs.user_named(world.m_a1)
+        mediated = f.walk(f.dispute(lead, fs.grid(world.grid_a1)), lead, "accept")
+        engine.fire(mediated, "assign", lead, mediator_id=lead.id, co_mediator_ids=[])  # one open case of theirs
+        fs.sign_off(case(world), fs.user_named(world.sup_a), comment="材料齐全，准予归档。")
+    login(client, world.m_a1)
+    page = client.get("/cases/mine").get_data(as_text=True)
+    assert 'id="awaiting-sign-off"' not in page
+    group = re.search(r'<section id="to-archive".*?</section>', page, re.S).group(0)
+    assert world.file_no in group and re.search(r'<span class="badge bg-secondary">1</span>', group)
+    mine = re.search(r'<h2[^>]*id="mine-heading">(.*?)</h2>', page, re.S).group(1)
+    assert re.search(r'id="case-count">\(1\)', mine)
+    # Archived, it leaves the page.
+    with app.app_context():
+        f.walk(case(world), fs.user_named(world.m_a1), "archive")
+    page = client.get("/cases/mine").get_data(as_text=True)
+    assert 'id="to-archive"' not in page and world.file_no not in page
+
+
+def test_a_decision_by_an_actor_of_plain_values_names_the_supervisor(app, world):
+    """The engine's actor need only carry an id and a role (the demo's
+    builder hands such values): the notice reads the supervisor's name by id.
+    `flask demo load` stopped at its first sign-off when it read the name off
+    the actor."""
+    from app.demo.build import Actor
+
+    with app.test_request_context():
+        supervisor = fs.user_named(world.sup_a)
+        actor = Actor(supervisor.id, supervisor.role, supervisor.street_id, supervisor.community_id,
+                      supervisor.grid_id)
+        fs.sign_off(case(world), actor, comment="材料齐全，准予归档。")
+        (note,) = notices("closure_signed_off", world.m_a1_id)
+        with force_locale("en"):
+            assert supervisor.display_name in text_of(note)
+
+
+def test_cases_i_mediate_counts_the_open_cases_over_several_pages(app, client, world):
+    """A list longer than a page counts its closed cases in the database:
+    the heading's count is the open cases of every page."""
+    app.config["CASES_PER_PAGE"] = 1
+    with app.app_context():
+        lead = fs.user_named(world.m_a1)
+        for _ in range(2):
+            mediated = f.walk(f.dispute(lead, fs.grid(world.grid_a1)), lead, "accept")
+            engine.fire(mediated, "assign", lead, mediator_id=lead.id, co_mediator_ids=[])
+    login(client, world.m_a1)
+    for number in (1, 3):
+        page = client.get(f"/cases/mine?page={number}").get_data(as_text=True)
+        mine = re.search(r'<h2[^>]*id="mine-heading">(.*?)</h2>', page, re.S).group(1)
+        assert re.search(r'id="case-count">\(2\)', mine), number
+    assert world.file_no in page and 'id="awaiting-sign-off"' in page  # the closed one, on the last page

@@ -119,7 +119,7 @@ def test_the_supervisor_s_return_names_the_case(app, world):
     question = asked(supervisor, f"/supervision/cases/{world['closed']}",
                      f"/supervision/cases/{world['closed']}/review/return_case")
     assert question == (f"“Return to the mediator” on case {world['closed_number']}? "
-                        "The case is reopened and goes back to be worked on again.")
+                        "The case is reopened and goes back to its mediator with your comment.")
 
 
 def test_in_chinese_the_question_reads_as_one_sentence_run(app, world):
@@ -141,3 +141,29 @@ def test_every_dangerous_step_of_every_workflow_names_what_it_acts_on_and_what_f
     assert {name for name, _trigger in dangerous} <= set(_SUBJECTS)
     assert [key for key, terminal in dangerous.items() if not terminal and key not in CONSEQUENCES] == []
     assert set(CONSEQUENCES) <= set(dangerous)
+
+
+def test_in_chinese_the_supervisor_s_return_says_where_the_case_goes_once(app, world):
+    """The return's label already says 退回重办: what follows says to whom,
+    with what, not the label again."""
+    client = app.test_client()
+    login(client, world["supervisor"])
+    question = asked(client, f"/supervision/cases/{world['closed']}",
+                     f"/supervision/cases/{world['closed']}/review/return_case")
+    assert question.startswith(f"对案件{world['closed_number']}执行“")
+    assert "退回调解员" in question and question.count("退回重办") == 1
+
+
+def test_archiving_asks_first_as_it_seals_the_case_for_good(app, world):
+    """Archived, a case is read-only for everyone: one tap on a phone sealed it without a word."""
+    from app.disputes.models import Dispute
+
+    with app.app_context():
+        fs.signed_off(db.session.get(Dispute, world["closed"]))
+        db.session.remove()
+    mediator = in_english(app, world["mediator"])
+    question = asked(mediator, f"/cases/{world['closed']}?step=archive", f"/cases/{world['closed']}/fire/archive")
+    assert question == (f"“Archive (seal)” on case {world['closed_number']}? "
+                        "The case file is sealed: nobody can change the case afterwards. This cannot be undone.")
+    with app.app_context():
+        assert db.session.get(Dispute, world["closed"]).state == "closed"  # asking changed nothing

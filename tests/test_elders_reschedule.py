@@ -238,6 +238,31 @@ def test_a_past_time_is_refused_on_its_field(app, client, site):
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
+def test_a_move_to_the_same_plan_comes_back_open_with_the_refusal_in_its_form(app, client, site):
+    """On a phone the top of the case page is far from the closed form: the
+    refusal of what was sent (here the plan the session already has) is said
+    in the form, open with what was typed, and the top message leads to it."""
+    login(client, site["mediator"])
+    english(client)
+    page = client.get(f"/cases/{site['case']}").get_data(as_text=True)
+    with app.app_context():
+        planned = clock.to_local(db.session.get(ElderAssignment, site["a"]).session_at)
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    answer = post_move(client, page, site["a"], planned.strftime("%Y-%m-%dT%H:%M"), "社区调解室", "再确认一次")
+    assert answer.status_code == 422
+    shown = answer.get_data(as_text=True)
+    element = f'elder-step-{site["a"]}-reschedule'
+    details = re.search(rf'<details[^>]*id="{element}"[^>]*>', shown).group(0)
+    assert " open" in details
+    form = shown[shown.index(f'id="{element}"'):]
+    form = form[:form.index("</form>")]
+    assert "already planned for this time and place: give another time or place" in form
+    assert "再确认一次" in form  # what was typed is kept
+    assert f'href="#{element}"' in shown  # the top message leads to the form
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
 def test_the_elder_cannot_move_the_session(app, client, site):
     login(client, site["elder_user"])
     page = client.get(f"/elders/invitations/{site['a']}").get_data(as_text=True)

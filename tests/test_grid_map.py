@@ -390,6 +390,11 @@ def test_a_grid_whose_cases_all_await_acceptance_has_no_on_the_spot_rate(client,
     assert fills[first] == NO_DATA and info[first].endswith(" —") and "%" not in info[first]
     legend = html[html.index('id="map-legend"'):]
     assert f'fill="{NO_DATA}"' in legend[:legend.index("</ul>")]  # the grey said in the legend
+    # The table's "—" is said under it too, whatever colours the map (the legend speaks of one measure).
+    for measure in ("on_spot_rate", "open"):
+        shown = client.get(f"/supervision/map?measure={measure}").get_data(as_text=True)
+        note = re.search(r'<p[^>]*id="map-table-no-rate">(.*?)</p>', shown, re.S)
+        assert note and shown.index('id="map-table"') < shown.index('id="map-table-no-rate"')
     assert fills[str(ids["grids"][1])] == PALETTES["default"][-1]  # 100%: the darkest class
     with app.app_context():
         mediator = db.session.get(Dispute, ids["open1"]).created_by

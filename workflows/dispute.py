@@ -361,8 +361,9 @@ DISPUTE = Workflow(
             reason_required=True,
             guards=("never_accepted",),
         ),
-        # Sealed only once a supervisor has signed the closure off.
+        # Sealed only once a supervisor has signed the closure off. Asked
+        # about first: sealed, the case is read-only for everyone, for good.
         Transition("archive", ("closed",), "archived", (M, S), N_("Archive (seal)"),
-                   guards=("closure_signed_off",)),
+                   guards=("closure_signed_off",), danger=True),
     ),
 )

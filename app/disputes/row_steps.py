@@ -32,7 +32,7 @@ from ..audit.models import AuditEvent
 from ..engine.deadlines import colour
 from ..engine.errors import Refused
 from ..extensions import db
-from ..form_errors import correct_the_marked
+from ..form_errors import correct_the_marked, lead_to
 from ..i18n import current_locale, translate
 from ..labels import reason_text
 from ..validators import form_version
@@ -196,6 +196,16 @@ def take_step(steps: RowSteps, row, trigger: str, *, load: Callable, act: Callab
         act(row, trigger, current_user, reason, expected_version=form_version(form.version.data), **recorded)
     except Refused as refused:
         flash(str(refused.message), "danger")
+        if refused.status == 422:
+            # A refusal of what was sent (a guard's: the elder away that day, the session already planned
+            # then): the form comes back open with the refusal in it and what was typed, the message at the
+            # top leading there; on a phone the top of a long case page is far from the closed form.
+            said = str(refused.message)
+            if refused.field and refused.field in form:
+                form[refused.field].errors = [*form[refused.field].errors, said]
+            else:
+                form.form_errors.append(said)
+            lead_to(form, steps.element_id(row, trigger))
         return back(load(row.id), refused.status)
     said = steps.outcome(row, trigger) if steps.outcome is not None else None
     flash(said or _("Done: %(action)s.", action=translate(t.label)), "success")

@@ -108,11 +108,12 @@ def mine():
         page = lists.registered_cases(db.session, current_user, number, per_page)
     else:
         page = lists.my_cases(db.session, current_user, now, number, per_page)
+    closed_total = 0 if registered else lists.my_closed_count(db.session, current_user, page)
     waiting = inbox.waiting(current_user, now)
     grids = bulk.Grids()
     return render_template("disputes/mine.html", page=page, colour=lambda d: colour(d, now), codes=codes,
                            cap=paging.COUNT_CAP, link_args={"registered": "1"} if registered else {},
-                           registered=registered, waiting=waiting[:inbox.LIMIT],
+                           registered=registered, closed_total=closed_total, waiting=waiting[:inbox.LIMIT],
                            to_classify=bulk.to_classify(waiting[:inbox.LIMIT], grids), grids=grids,
                            waiting_more=len(waiting) > inbox.LIMIT,
                            waiting_red=any(colour(d, now) == "red" for d in waiting),

@@ -179,7 +179,7 @@ def session_movable(assignment, actor, data):
         return None  # invitation_planned says what is missing
     place = (data.get("session_place") or "").strip() or None
     if planned == assignment.session_at and place == assignment.session_place:
-        return _l("The session is already planned for this time and place.")
+        return _l("The session is already planned for this time and place: give another time or place to move it.")
     day = clock.local_date(planned)
     away = assignment.elder.unavailable_on(day)
     if away is not None:
