@@ -273,15 +273,13 @@ class Actor:
     street_id: int | None
     community_id: int | None
     grid_id: int | None
-    # Named in the notices a step writes (a sign-off tells the mediators who signed it).
-    display_name: str
 
 
 def _actors(role: str, key) -> dict:
     users = db.session.execute(select(User).where(User.role == role).order_by(User.id)).scalars()
     actors: dict = {}
     for u in users:  # the first wins: the demo account named after the role gets the cases of its place
-        actors.setdefault(key(u), Actor(u.id, u.role, u.street_id, u.community_id, u.grid_id, u.display_name))
+        actors.setdefault(key(u), Actor(u.id, u.role, u.street_id, u.community_id, u.grid_id))
     return actors
 
 

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Callable
 
 from sqlalchemy import and_, case, false, func, or_, select, union
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from workflows import DISPUTE
 
@@ -163,15 +163,16 @@ class _ClosureStages:
     # () -> a SQL expression over Dispute: CLOSED_AWAITING for a case whose closure awaits its sign-off, else
     # CLOSED_TO_ARCHIVE (asked of closed cases only).
     rank: Callable[[], object] | None = None
-    # (case ids) -> {case id: the state of its latest review ("awaiting", "signed_off", "returned")}.
-    of_cases: Callable[[list[int]], dict[int, str]] | None = None
+    # () -> a SQL expression over Dispute: the state of its latest review ("awaiting", "signed_off",
+    # "returned"), or NULL; loaded into Dispute.closure_stage with the page's rows.
+    latest: Callable[[], object] | None = None
 
 
 _stages = _ClosureStages()
 
 
-def install_closure_stages(rank: Callable[[], object], of_cases: Callable[[list[int]], dict[int, str]]) -> None:
-    _stages.rank, _stages.of_cases = rank, of_cases
+def install_closure_stages(rank: Callable[[], object], latest: Callable[[], object]) -> None:
+    _stages.rank, _stages.latest = rank, latest
 
 
 def closed_rank():
@@ -182,10 +183,11 @@ def closed_rank():
 
 
 def closure_stages(rows) -> dict[int, str]:
-    """Where the latest closure review of each of `rows` stands (none: not
-    in the dict), in one statement: "my cases" groups the closed ones by it
-    and marks the open ones a supervisor returned."""
-    return _stages.of_cases([d.id for d in rows]) if _stages.of_cases and rows else {}
+    """Where the latest closure review of each of `rows` (loaded by
+    my_cases) stands (none: not in the dict): "my cases" groups the closed
+    ones by it and marks the open ones a supervisor returned. Read with the
+    page's rows, not in a statement of its own (the page's budget)."""
+    return {d.id: d.closure_stage for d in rows if d.closure_stage}
 
 
 def mine_query(user):
@@ -219,7 +221,12 @@ def cases_page(db_session, query, order, number: int, per_page: int) -> Page:
 
 
 def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Page:
-    return cases_page(db_session, mine_query(user), (closed_rank(), *urgency_order(Dispute, now)), number, per_page)
+    order = (closed_rank(), *urgency_order(Dispute, now))
+    if user.role != "mediator" or _stages.latest is None:
+        return cases_page(db_session, mine_query(user), order, number, per_page)
+    stage = (with_expression(Dispute.closure_stage, _stages.latest()),)
+    return page_of(mine_query(user), order, number, per_page, options=LIST_OPTIONS + stage,
+                   deep_options=DEEP_LIST_OPTIONS + stage, session=db_session)
 
 
 def my_closed_count(db_session, user, page: Page) -> int:

@@ -20,7 +20,7 @@ def init_app(app) -> None:
     rules.hooks.install()
     notices.install()
     install_related("dispute", rules.reviews_of_case)
-    install_closure_stages(rules.closed_rank, rules.latest_states)
+    install_closure_stages(rules.closed_rank, rules.latest_state)
     install_provider("signoff", today.reviews_due)
     install_step_subject("signoff", _asked_about)
 

@@ -124,8 +124,8 @@ def closed_rank():
     return case((awaiting, CLOSED_AWAITING), else_=CLOSED_TO_ARCHIVE)
 
 
-def latest_states(dispute_ids: list[int]) -> dict[int, str]:
-    """The state of each case's latest review, for a page of cases."""
-    rows = db.session.execute(select(SignOff.dispute_id, SignOff.round, SignOff.state)
-                              .where(SignOff.dispute_id.in_(dispute_ids)).order_by(SignOff.round))
-    return {dispute_id: state for dispute_id, _round, state in rows}
+def latest_state():
+    """For "my cases": the state of a case's latest review (NULL without one),
+    a column of the page's own statement."""
+    return (select(SignOff.state).where(SignOff.dispute_id == Dispute.id)
+            .order_by(SignOff.round.desc()).limit(1).correlate(Dispute).scalar_subquery())

@@ -12,7 +12,6 @@ from datetime import date, datetime, time
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, pgettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from workflows.signoff import SIGNOFF
 
