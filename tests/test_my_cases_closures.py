@@ -90,7 +90,7 @@ def test_the_stages_come_with_the_page_s_rows_in_its_own_statement(app, world):
 
         mediator = db.session.get(User, world.mediator_id)
         page = lists.my_cases(db.session, mediator, NOW, 1, 50)
-        assert lists.closure_stages(page.rows) == {world.awaiting: "awaiting", world.signed: "signed_off",
+        assert lists.closure_stages(page) == {world.awaiting: "awaiting", world.signed: "signed_off",
                                                    world.returned: "returned"}
         assert world.open in {d.id for d in page.rows} and world.archived not in {d.id for d in page.rows}
-        assert lists.closure_stages([]) == {}
+        assert lists.closure_stages(lists.Page(rows=[], number=1, per_page=50, total=0, capped=False)) == {}

@@ -10,13 +10,13 @@ its cap.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Callable
 
 from sqlalchemy import and_, case, false, func, or_, select, union
-from sqlalchemy.orm import joinedload, selectinload, with_expression
+from sqlalchemy.orm import joinedload, selectinload
 
 from workflows import DISPUTE
 
@@ -164,7 +164,7 @@ class _ClosureStages:
     # CLOSED_TO_ARCHIVE (asked of closed cases only).
     rank: Callable[[], object] | None = None
     # () -> a SQL expression over Dispute: the state of its latest review ("awaiting", "signed_off",
-    # "returned"), or NULL; loaded into Dispute.closure_stage with the page's rows.
+    # "returned"), or NULL; a column of "my cases"' own statement (CasesPage.stages).
     latest: Callable[[], object] | None = None
 
 
@@ -182,12 +182,18 @@ def closed_rank():
     return case((Dispute.state.in_((AWAITING_SIGN_OFF,)), rank), else_=0)
 
 
-def closure_stages(rows) -> dict[int, str]:
-    """Where the latest closure review of each of `rows` (loaded by
-    my_cases) stands (none: not in the dict): "my cases" groups the closed
-    ones by it and marks the open ones a supervisor returned. Read with the
-    page's rows, not in a statement of its own (the page's budget)."""
-    return {d.id: d.closure_stage for d in rows if d.closure_stage}
+@dataclass
+class CasesPage(Page):
+    # Where the latest closure review of each listed case stands (none: not in the dict).
+    stages: dict[int, str] = field(default_factory=dict)
+
+
+def closure_stages(page) -> dict[int, str]:
+    """Where the latest closure review of each case of `page` (my_cases)
+    stands: "my cases" groups the closed ones by it and marks the open ones a
+    supervisor returned. Read with the page's rows, not in a statement of its
+    own (the page's budget)."""
+    return getattr(page, "stages", {})
 
 
 def mine_query(user):
@@ -224,9 +230,14 @@ def my_cases(db_session, user, now: datetime, number: int, per_page: int) -> Pag
     order = (closed_rank(), *urgency_order(Dispute, now))
     if user.role != "mediator" or _stages.latest is None:
         return cases_page(db_session, mine_query(user), order, number, per_page)
-    stage = (with_expression(Dispute.closure_stage, _stages.latest()),)
-    return page_of(mine_query(user), order, number, per_page, options=LIST_OPTIONS + stage,
-                   deep_options=DEEP_LIST_OPTIONS + stage, session=db_session)
+    # The review's state as a column of the page's statement: not a mapped
+    # attribute, which would cost every step on a case its direct write (engine/writes.py).
+    query = mine_query(user).add_columns(_stages.latest().label("closure_stage"))
+    page = page_of(query, order, number, per_page, options=LIST_OPTIONS, deep_options=DEEP_LIST_OPTIONS,
+                   scalars=False, session=db_session)
+    return CasesPage(rows=[d for d, _stage in page.rows], number=page.number, per_page=page.per_page,
+                     total=page.total, capped=page.capped,
+                     stages={d.id: stage for d, stage in page.rows if stage})
 
 
 def my_closed_count(db_session, user, page: Page) -> int:

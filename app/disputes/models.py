@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows import DISPUTE
 
@@ -88,10 +88,6 @@ class Dispute(WorkflowMixin, UrgedMixin, db.Model):
     signed_by: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Where the latest closure review stands ("awaiting", "signed_off",
-    # "returned"), loaded with "my cases" in its page's statement (None
-    # elsewhere, or without a review): disputes.lists.closure_stages.
-    closure_stage: Mapped[str | None] = query_expression()
     # Extensions of the mediation period agreed so far, and their days in
     # all: the settings DISPUTE_MAX_EXTENSIONS / DISPUTE_MAX_EXTENSION_DAYS cap them.
     extension_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -119,14 +119,14 @@ def mine():
                            waiting_red=any(colour(d, now) == "red" for d in waiting),
                            colleagues=community_mediators(current_user.community_id) if waiting else [],
                            urged=standing(Dispute, [*page.rows, *waiting[:inbox.LIMIT]]),
-                           **_closure_groups(page.rows))
+                           **_closure_groups(page))
 
 
-def _closure_groups(rows) -> dict:
+def _closure_groups(page) -> dict:
     """A mediator's closed cases awaiting the supervisor's sign-off (the rest
     of the closed ones wait for them to archive them), and the open ones the
     supervisor returned: by their latest review (lists.closure_stages)."""
-    stages = lists.closure_stages(rows) if current_user.role == "mediator" else {}
+    stages = lists.closure_stages(page) if current_user.role == "mediator" else {}
     return {"awaiting_ids": {i for i, stage in stages.items() if stage == "awaiting"},
             "returned": {i for i, stage in stages.items() if stage == "returned"}}
 
