@@ -111,3 +111,21 @@ def test_a_cancelled_day_tells_of_the_cancellation_not_of_a_keep(app, world):
         kinds = set(db.session.execute(select(Notification.kind).where(
             Notification.user_id.in_(list(world["lawyers"])))).scalars())
         assert "duty_cancelled" in kinds and "duty_kept_on_holiday" not in kinds
+
+
+def test_a_kept_duty_not_published_yet_tells_its_lawyer_nothing_until_published(app):
+    """A planned duty's lawyer hears of it when the plan is published (it may
+    still be re-planned before): keeping the day tells them nothing yet."""
+    with app.app_context():
+        coordinator, _room, _people = fr.rota_world(lawyers=4, seats=2)
+        planning.generate(fr.FIRST_SATURDAY, MAY_1, coordinator)
+        add_entry("劳动节", MAY_1, MAY_1 + timedelta(days=4), [], f.user("admin"))
+        assert {d.state for d in db.session.execute(select(Duty).where(Duty.day == MAY_1)).scalars()} == {"planned"}
+        username = coordinator.username
+        db.session.remove()
+    assert decide(logged_in(app, username), "keep").status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(Notification).where(
+            Notification.kind == "duty_kept_on_holiday")).scalars().all() == []
+        kept = db.session.execute(select(Duty).where(Duty.day == MAY_1)).scalars().all()
+        assert kept and {d.state for d in kept} == {"planned"}

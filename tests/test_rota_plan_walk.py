@@ -184,12 +184,13 @@ def test_a_holiday_entered_after_publishing_tells_each_coordinator_once_a_saturd
             (coordinator.id, "rota_day", MAY_1.toordinal()), (coordinator.id, "rota_day", (MAY_1 + WEEK).toordinal()),
             (city.id, "rota_day", MAY_1.toordinal()), (city.id, "rota_day", (MAY_1 + WEEK).toordinal())]
         data = json.loads(rows[0].data)
-        assert data["count"] == 3 and data["rooms"] == f"{room.name}、{second.name}"
+        assert data["count"] == 3 and data["rooms"] == [room.name, second.name]
         username, room_name, note_day, reader = coordinator.username, room.name, rows[0].entity_id, rows[0].user_id
         db.session.remove()
     client = logged_in(app, username)
     page = client.get("/notifications/").get_data(as_text=True)
-    assert f"The Saturday duties on May 1, 2027 (3: {room_name}、第二工作室) fall on Labour Day" in page
+    # The rooms listed as the reader's language lists them.
+    assert f"The Saturday duties on May 1, 2027 (3: {room_name}, 第二工作室) fall on Labour Day" in page
     # Its link leads to the day on the plan page, where the day is decided.
     with app.test_request_context():
         assert link_to("rota_day", note_day) == f"/rota/plan?first_day={MAY_1}&last_day={MAY_1}#day-{MAY_1}"

@@ -23,7 +23,8 @@ from sqlalchemy import bindparam, func, select, update
 from .. import clock
 from ..dates import day_text, days_text, moment_text
 from ..extensions import db
-from ..i18n import current_locale
+from ..i18n import current_locale, translate
+from ..labels import LIST_SEPARATOR
 from ..workdays import festival_label
 from .models import Notification, NotificationPref
 
@@ -205,7 +206,11 @@ def _shown(key: str, value):
     under "days", a stored (UTC) moment under a name ending in "_at". A
     name ending in "_label" holds a msgid (a code's English label), shown
     in the reader's language; so is a holiday's name under "holiday" when it
-    names festivals only ("劳动节" reads "Labour Day" in English)."""
+    names festivals only ("劳动节" reads "Labour Day" in English). Names
+    stored as a list (a day's rooms) are joined as the reader's language
+    lists them."""
+    if isinstance(value, list) and key == "rooms":
+        return translate(LIST_SEPARATOR, current_locale()).join(str(v) for v in value)
     if isinstance(value, str) and key.endswith("_label"):
         return gettext(value) if value else value
     if isinstance(value, str) and key == "holiday":

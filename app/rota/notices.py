@@ -227,7 +227,7 @@ def duties_on_new_holidays(days, actor, name, now) -> str | None:
     for (user_id, day), theirs in told.items():
         notify(user_id, "duty_on_holiday", entity_type=ROTA_DAY, entity_id=day.toordinal(), now=now,
                data={"day": day.isoformat(), "count": len(theirs), "holiday": name,
-                     "rooms": "、".join(dict.fromkeys(d.room.name for d in theirs))})
+                     "rooms": list(dict.fromkeys(d.room.name for d in theirs))})
     if not duties:
         return None
     return ngettext("%(num)s duty of the lawyers' rota falls on these holidays: its coordinators are told, to "
@@ -250,8 +250,9 @@ def install() -> None:
 def tell_kept(duty: Duty, holiday: str, reason: str, now) -> None:
     """A duty kept on a day turned holiday (holiday_days.decide): its lawyer
     hears that they sit it after all, and why; a cancelled one's lawyer hears
-    of the cancellation by its own step."""
-    if duty.lawyer.user_id is not None:
+    of the cancellation by its own step. A planned duty's lawyer hears of it
+    when the plan is published (it may still be re-planned before)."""
+    if duty.state == "published" and duty.lawyer.user_id is not None:
         notify(duty.lawyer.user_id, "duty_kept_on_holiday", entity_type="lawyer_duty", entity_id=duty.id,
                data={"day": duty.day.isoformat(), "room": duty.room.name, "holiday": holiday, "reason": reason},
                now=now)
