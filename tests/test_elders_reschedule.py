@@ -99,6 +99,16 @@ def test_the_mediator_moves_an_accepted_session_audited_and_the_elder_told(world
     assert "已改到" in chinese and "原定为" in chinese and "幸福里活动室" in chinese
 
 
+def test_an_accepted_session_put_off_on_the_day_may_still_be_moved(world):
+    """Its planned time passed without a start: the elder did answer, so it is
+    not "expired without an answer"; the mediator moves it to a new time."""
+    a, _elder_user = accepted(world)
+    clock.set_now(a.session_at + timedelta(hours=2))
+    new_at = minute(clock.now()) + timedelta(days=3)
+    steps.reschedule(a, world["mediator"], session_at=new_at, session_place="社区调解室", reason="当事人当天未到")
+    assert (a.state, a.session_at, a.due_at) == ("accepted", new_at, new_at)
+
+
 def test_a_place_left_open_is_told_in_the_readers_language(world):
     a, elder_user = accepted(world)
     steps.reschedule(a, world["mediator"], session_at=fe.tomorrow_at(10), session_place="")

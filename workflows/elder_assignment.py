@@ -145,7 +145,11 @@ ELDER_ASSIGNMENT = Workflow(
             state,
             (M,),
             NC_("elder invitation step", "Move the session"),
-            guards=("works_the_case", "not_expired", "case_open", "invitation_planned", "session_movable"),
+            # An unanswered invitation past its answer's time has expired; an
+            # accepted one whose time passed without a start (put off on the
+            # day) may still be moved.
+            guards=("works_the_case", *(("not_expired",) if state == "invited" else ()), "case_open",
+                    "invitation_planned", "session_movable"),
             keep_deadline=True,
         ) for state in RESCHEDULABLE),
         Transition(
