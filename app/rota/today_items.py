@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..dates import day_text
@@ -62,6 +63,10 @@ def swap_items(me) -> list[TodayItem]:
             for s in asked_of(me)]
 
 
+# The items name each duty's lawyer and room: loaded with the duties, not one by one.
+NAMED = (joinedload(Duty.lawyer), joinedload(Duty.room))
+
+
 def list_text(names) -> str:
     return translate(LIST_SEPARATOR, current_locale()).join(names)
 
@@ -71,7 +76,7 @@ def stranded_items(user) -> list[TodayItem]:
     Saturday of their rooms with duties still held by lawyers who can no
     longer sit, as the holiday days are; due as the day begins."""
     by_day: dict = {}
-    for d in db.session.execute(stranded_query(duties_clause(street_of(user)))).scalars():
+    for d in db.session.execute(stranded_query(duties_clause(street_of(user))).options(*NAMED)).scalars():
         by_day.setdefault(d.day, []).append(d)
     return [TodayItem(kind="duty", title=ngettext(
                           "To be re-arranged: %(day)s, %(num)d seat whose lawyer can no longer sit (%(names)s)",
@@ -95,7 +100,7 @@ def no_show_items(user) -> list[TodayItem]:
     by_day: dict = {}
     for d in db.session.execute(
             select(Duty).where(Duty.state == "no_show", Duty.day >= first_correctable_day(), duties_clause(street_of(user)))
-            .order_by(Duty.day, Duty.room_id, Duty.seat)).scalars():
+            .order_by(Duty.day, Duty.room_id, Duty.seat).options(*NAMED)).scalars():
         by_day.setdefault(d.day, []).append(d)
     items = []
     for day, duties in by_day.items():
