@@ -225,6 +225,27 @@ def test_pressing_for_performance_plans_another_follow_up(app, world):
         assert urged.planned_for == datetime(2026, 3, 16, 16)  # 10 March + 7 days, local midnight
 
 
+def test_pressing_for_performance_on_a_day_with_a_visit_plans_the_next_free_day(app, world):
+    """One visit a day per case: the urging's follow-up falls on a day that
+    has an open visit already, so it takes the next free day (the case's
+    /today listed two identical lines)."""
+    from app.followups import scheduling
+
+    with app.app_context():
+        m = db.session.get(f.User, world["mediator"])
+        case = db.session.get(f.Dispute, world["case"])
+        urged_at = AGREED + timedelta(days=8)
+        f.walk(case, m, "start_performance", "breach", now=urged_at)
+        taken = date(2026, 3, 17)  # the urging's own day (10 March + 7 days)
+        scheduling.plan(case, "extra", taken, m, urged_at)
+        scheduling.plan(case, "extra", taken + timedelta(days=1), m, urged_at)
+        db.session.commit()
+        f.walk(case, m, "urge", now=urged_at)
+        assert clock.local_date(_fu(case.id, "after_urging").planned_for) == taken + timedelta(days=2)
+        open_days = [clock.local_date(r.planned_for) for r in scheduling.open_followups(case.id)]
+        assert len(open_days) == len(set(open_days))
+
+
 def test_assignment_notifies_the_assigned_mediators_in_the_same_transaction(app):
     with app.app_context():
         street, (c1, _), grids = f.org()

@@ -212,7 +212,12 @@ def schedule_followups(dispute, actor, data, now):
 @hooks.effect("dispute", "urge")
 def follow_up_the_urging(dispute, actor, data, now):
     days = int(current_app.config["FOLLOWUP_AFTER_URGING_DAYS"])
-    scheduling.plan(dispute, "after_urging", clock.local_date(now) + timedelta(days=days), actor, now)
+    day = clock.local_date(now) + timedelta(days=days)
+    # One visit a day per case (scheduling.open_days): a day that has one already takes the next free day.
+    taken = scheduling.open_days(dispute.id)
+    while day in taken:
+        day += timedelta(days=1)
+    scheduling.plan(dispute, "after_urging", day, actor, now)
 
 
 def _cancel_open(trigger):
