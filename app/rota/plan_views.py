@@ -18,11 +18,13 @@ from ..auth.access import roles_required
 from ..dates import day_text, days_text
 from ..extensions import db
 from ..form_errors import correct_the_marked
+from ..i18n import current_locale
 from ..validators import form_version
 from . import planning
 from .forms import RangeForm, SeatForm
 from .grid import grid
 from .models import LIVE_STATES, SAT_STATES, Duty, Lawyer, Room, SwapRequest
+from .today_items import list_text
 from .scope import CITY, duties_clause, lawyers_in_reach, load_room, rooms_clause, street_of
 from .views import STAFF
 
@@ -110,10 +112,6 @@ def _unentered_holidays(gaps: dict[int, list[str]]) -> str:
     whose holidays the calendar lacks: a year not entered at all, or, entered
     in part (the admin entered 元旦 and 春节), the festivals still to enter,
     not "not entered" beside a festival the page shows as entered."""
-    from flask_babel import pgettext
-
-    from ..i18n import current_locale
-
     unknown = [year for year, missing in gaps.items() if len(missing) == len(workdays.NOTICE_FESTIVALS)]
     said = [_("The public holidays of %(years)s are not entered yet (the administrator enters them): "
               "Saturdays on a festival will be planned like any other.",
@@ -122,7 +120,7 @@ def _unentered_holidays(gaps: dict[int, list[str]]) -> str:
         if year not in unknown:
             said.append(_("The public holidays of %(year)s are entered in part: %(festivals)s still to be entered "
                           "(the administrator enters them); Saturdays on those will be planned like any other.",
-                          year=year, festivals=pgettext("list separator", ", ").join(
+                          year=year, festivals=list_text(
                               workdays.festival_label(name, current_locale()) for name in missing)))
     return ("" if current_locale().startswith("zh") else " ").join(said)
 
