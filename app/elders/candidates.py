@@ -73,16 +73,24 @@ def why_not_invitable(elder: Elder, dispute, day: date, *, load: int | None = No
         return _l("%(name)s does not serve this case's street.", name=elder.name)
     if elder.id in (already if already is not None else on_case(dispute.id, exclude_id)):
         return _l("%(name)s is already on this case.", name=elder.name)
-    away = elder.unavailable_on(day)
+    away = unavailable_problem(elder, day)
     if away is not None:
-        note = " (" + away.note + ")" if away.note else ""
-        return _l("%(name)s is unavailable on %(day)s%(note)s.", name=elder.name, day=day_text(day),
-                  note=note)
+        return away
     load = loads([elder.id]).get(elder.id, 0) if load is None else load
     if load >= elder.max_concurrent:
         return _l("%(name)s already has %(load)s open invitations or cases, as many as they take (%(max)s).",
                   name=elder.name, load=load, max=elder.max_concurrent)
     return None
+
+
+def unavailable_problem(elder: Elder, day: date):
+    """The message when the elder marked that (local) day unavailable, with
+    their note; None when they did not (inviting, and moving a session)."""
+    away = elder.unavailable_on(day)
+    if away is None:
+        return None
+    note = " (" + away.note + ")" if away.note else ""
+    return _l("%(name)s is unavailable on %(day)s%(note)s.", name=elder.name, day=day_text(day), note=note)
 
 
 def parties_to_check(dispute):

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, N_, translate
 from ..labels import LIST_SEPARATOR, install_old_reasons, install_reason, system_reason
 from . import codes, times
-from .candidates import why_not_invitable
+from .candidates import unavailable_problem, why_not_invitable
 from .models import ElderAssignment
 
 # Handed to the engine by the package's init_app, not on import.
@@ -180,13 +180,7 @@ def session_movable(assignment, actor, data):
     place = (data.get("session_place") or "").strip() or None
     if planned == assignment.session_at and place == assignment.session_place:
         return _l("The session is already planned for this time and place: give another time or place to move it.")
-    day = clock.local_date(planned)
-    away = assignment.elder.unavailable_on(day)
-    if away is not None:
-        note = " (" + away.note + ")" if away.note else ""
-        return _l("%(name)s is unavailable on %(day)s%(note)s.", name=assignment.elder.name, day=day_text(day),
-                  note=note)
-    return None
+    return unavailable_problem(assignment.elder, clock.local_date(planned))
 
 
 @hooks.effect(WF, "reschedule")
