@@ -9,7 +9,6 @@ from ..disputes import codes
 from ..i18n import translate
 from ..spreadsheets import Section
 from ..sweeps.codes import PARTICIPANT_KINDS
-from . import stats
 from .models import OUTCOMES
 
 
@@ -59,41 +58,17 @@ def _rate(value):
     return None if value is None else round(value * 100, 1)
 
 
-def rate_awaits_mediation(c, rate: str = "success_rate") -> bool:
-    """The rate `rate` of `c` (stats.Counts) counts cases, none of which has
-    concluded yet, so it would read 0 % for cases still waiting, not for
-    mediations that failed: the success rate (agreements ÷ accepted,
-    DOMAIN.md) while every accepted case is still being mediated; the
-    on-the-spot and resolution rates (÷ registered) while every registered
-    case is awaiting acceptance or still being mediated."""
-    return c.awaits_conclusion(rate)
-
-
-RATES = stats.RATES
-
-
-def shown_rate(c, rate: str = "success_rate"):
-    """A rate as the page and the exports give it: none (the page's "—", an
-    empty cell) while nothing it counts has concluded, as when its
-    denominator is zero."""
-    return c.shown(rate)
-
-
-def shown_success_rate(c):
-    return shown_rate(c, "success_rate")
-
-
 def _count_row(label, c):
     # The accepted cases still in mediation follow the success rate: they are in its denominator.
-    return [label, c.registered, c.accepted, c.agreements, c.on_spot, c.refused, _rate(shown_success_rate(c)),
-            c.in_mediation, _rate(shown_rate(c, "on_spot_rate")), _rate(shown_rate(c, "resolution_rate"))]
+    return [label, c.registered, c.accepted, c.agreements, c.on_spot, c.refused, _rate(c.shown("success_rate")),
+            c.in_mediation, _rate(c.shown("on_spot_rate")), _rate(c.shown("resolution_rate"))]
 
 
 def success_rate_note(c) -> str:
     """What the success rate of `c` needs said beside it: how many of the
     accepted cases are still in mediation, and that the rate is low (or not
     yet given) until their mediation ends; "" when none is."""
-    if rate_awaits_mediation(c):
+    if c.awaits_conclusion("success_rate"):
         return ngettext("The %(num)d accepted case is still in mediation: no rate until its mediation ends.",
                         "All %(num)d accepted cases are still in mediation: no rate until their mediation ends.",
                         c.accepted)
@@ -109,7 +84,7 @@ def registered_rate_note(c) -> str:
     """Why the on-the-spot and resolution rates of `c` (÷ registered) read
     "—" although cases were registered: none has concluded yet, each
     awaiting acceptance or still being mediated; "" otherwise."""
-    if not rate_awaits_mediation(c, "on_spot_rate"):
+    if not c.awaits_conclusion("on_spot_rate"):
         return ""
     return ngettext("The %(num)d registered case has not concluded yet (it awaits acceptance or is still in "
                     "mediation): no rate until it concludes.",

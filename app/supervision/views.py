@@ -168,8 +168,7 @@ def statistics():
                            link_args=form.link_args(), place_names=form.place_names(),
                            alliance_kinds=PARTICIPANT_KINDS, trend=trend,
                            trend_lines=lines, trend_description=description,
-                           opinion_labels=reports.opinion_labels(), shown_rate=reports.shown_rate,
-                           rate_awaits=reports.rate_awaits_mediation, rate_note=reports.rate_note)
+                           opinion_labels=reports.opinion_labels(), rate_note=reports.rate_note)
 
 
 @bp.route("/stats/export.<fmt>")
